@@ -1,0 +1,45 @@
+# madoguchi — `make run` to try it, `make test` for the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+POT    := locales/messages.pot
+PO     := $(wildcard locales/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+
+.PHONY: run test lint typecheck catalogs extract update-catalogs check-catalogs clean
+
+run: $(STAMP) $(MO)
+	$(BIN)/madoguchi chat $(if $(ORG),--org $(ORG)) $(if $(LANG_),--lang $(LANG_))
+
+test: $(STAMP) $(MO)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot flows storage tests
+	$(BIN)/ruff format --check bot flows storage tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Catalogs: Japanese msgids are the source wording; English lives in locales/en.
+catalogs: $(MO)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d locales -D messages -l $(word 2,$(subst /, ,$<)) -i $< -o $@
+
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t --no-location --sort-output \
+		--project=madoguchi --copyright-holder=madoguchi -o $(POT) .
+
+update-catalogs: extract
+	$(BIN)/pybabel update -i $(POT) -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo

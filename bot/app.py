@@ -1,0 +1,67 @@
+"""Wiring: one place that builds the database, engine and services from settings."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+
+from bot.config import Deployment, Settings
+from bot.dispatch import Dispatcher, Sender
+from flows.engine import Engine
+from flows.profiles import OrgProfile
+from storage.cases import CaseService
+from storage.db import Database
+from storage.turns import Clock, TurnStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def configure_logging(level: str) -> None:
+    """Structured logs on stderr; events carry ids, never names, phones or message text."""
+    logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+
+
+@dataclass
+class App:
+    """The services every channel and command shares."""
+
+    db: Database
+    orgs: Mapping[str, OrgProfile]
+    engine: Engine
+    turns: TurnStore
+    cases: CaseService
+    clock: Clock
+
+    @classmethod
+    def build(cls, settings: Settings | None = None, clock: Clock = utc_now) -> App:
+        settings = settings or Settings()
+        orgs = Deployment.load(settings.deployment_file).profiles()
+        db = Database(settings.database_url)
+        engine = Engine(orgs)
+        return cls(
+            db=db,
+            orgs=orgs,
+            engine=engine,
+            turns=TurnStore(db, engine, clock),
+            cases=CaseService(db, clock),
+            clock=clock,
+        )
+
+    def dispatcher(self, senders: Mapping[str, Sender]) -> Dispatcher:
+        return Dispatcher(self.db, senders, self.clock)

@@ -1,0 +1,72 @@
+"""The ``madoguchi`` command."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.app import App, configure_logging
+from bot.config import Settings
+from bot.staff.terminal import interactive, run_staff_command
+from storage.cases import case_to_dict
+
+cli = typer.Typer(
+    help="madoguchi — the personal-data request desk for co-op members.", no_args_is_help=True
+)
+
+
+@cli.callback()
+def _setup() -> None:
+    configure_logging(Settings().log_level)
+
+
+@cli.command()
+def chat(
+    org: Annotated[str | None, typer.Option(help="Org id, e.g. seikatsuclub-kyosai")] = None,
+    lang: Annotated[str | None, typer.Option(help="ja or en")] = None,
+    user: Annotated[str | None, typer.Option(help="Who you are in this terminal")] = None,
+    poll: Annotated[
+        float, typer.Option(help="Seconds between checks for staff replies; 0 = off")
+    ] = 2.0,
+) -> None:
+    """Talk to the desk as a member, in the terminal."""
+    from bot.channels.terminal import TerminalChat
+
+    app = App.build()
+    if org is not None and org not in app.orgs:
+        typer.echo(f"Unknown org {org!r}; served: {', '.join(app.orgs)}", err=True)
+        raise typer.Exit(2)
+    interactive_poll = poll if sys.stdin.isatty() else 0
+    TerminalChat(app, user or getpass.getuser(), sys.stdout).run(
+        sys.stdin, org, lang, interactive_poll or None
+    )
+
+
+@cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def staff(ctx: typer.Context) -> None:
+    """Work cases as staff. With no arguments, opens an interactive shell; try 'staff --help'."""
+    if ctx.args:
+        raise typer.Exit(run_staff_command(list(ctx.args)))
+    interactive()
+
+
+@cli.command()
+def cases(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array")] = False,
+) -> None:
+    """Print all cases."""
+    app = App.build()
+    rows = [case_to_dict(case) for case in app.cases.list()]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            typer.echo(f"{row['number']}  {row['queue']}  {row['type']}  {row['status']}")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,70 @@
+"""Settings from the environment / ``.env``, and the TOML deployment file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.profiles import OrgProfile, load_profiles
+
+
+class Settings(BaseSettings):
+    """Runtime settings; every one has a default that works on a fresh clone."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/madoguchi.sqlite3", validation_alias="DATABASE_URL"
+    )
+    deployment_file: Path = Field(
+        default=Path("madoguchi.toml"), validation_alias="MADOGUCHI_DEPLOYMENT"
+    )
+    log_level: str = Field(default="WARNING", validation_alias="MADOGUCHI_LOG_LEVEL")
+
+
+class DeadlineOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    default_days: int | None = None
+    per_type: dict[str, int] = {}
+
+
+class Deployment(BaseModel):
+    """Which orgs one installation serves, in the order members see them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    orgs: list[str] = Field(default_factory=lambda: ["seikatsuclub-kyosai", "coopdeli"])
+    deadlines: dict[str, DeadlineOverride] = {}
+
+    @classmethod
+    def load(cls, path: Path) -> Deployment:
+        if not path.exists():
+            return cls()
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+        return cls.model_validate(data)
+
+    def profiles(self) -> dict[str, OrgProfile]:
+        """The served org profiles, with this deployment's deadline overrides applied."""
+        available = load_profiles()
+        unknown = [org for org in self.orgs if org not in available]
+        if unknown:
+            raise ValueError(f"Unknown org id(s) in deployment: {', '.join(unknown)}")
+        served: dict[str, OrgProfile] = {}
+        for org_id in self.orgs:
+            profile = available[org_id]
+            override = self.deadlines.get(org_id)
+            if override:
+                deadlines = profile.deadlines.model_copy(
+                    update={
+                        "default_days": override.default_days or profile.deadlines.default_days,
+                        "per_type": {**profile.deadlines.per_type, **override.per_type},
+                    }
+                )
+                profile = profile.model_copy(update={"deadlines": deadlines})
+            served[org_id] = profile
+        return served

@@ -1,0 +1,122 @@
+"""Outbox delivery: in order per chat, retried with backoff, never dropped.
+
+Rows are marked sent only after the channel accepted them, so a crash between sending and
+marking may repeat a message but can never lose one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Protocol
+
+import structlog
+from sqlmodel import col, select
+
+from storage.db import Database
+from storage.models import Conversation, OutboxMessage
+from storage.turns import Clock
+
+log = structlog.get_logger(__name__)
+MAX_BACKOFF_SECONDS = 300.0
+
+
+class TemporaryFailure(Exception):
+    """The channel could not take the message now; ``retry_after`` seconds if it said so."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Unreachable(Exception):
+    """The member cannot be reached (e.g. blocked the bot); the message is kept, not dropped."""
+
+
+class Sender(Protocol):
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+def backoff(attempts: int) -> float:
+    return float(min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 10)))
+
+
+class Dispatcher:
+    """Sends pending outbox rows through each channel's sender."""
+
+    def __init__(self, db: Database, senders: Mapping[str, Sender], clock: Clock) -> None:
+        self.db = db
+        self.senders = senders
+        self.clock = clock
+
+    def deliver(self, channel: str, chat_id: str | None = None, limit: int = 500) -> int:
+        """Send what is due; stop a chat at its first failure so order is kept. Returns sent count."""
+        sender = self.senders[channel]
+        now = self.clock()
+        with self.db.transaction() as session:
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "pending", OutboxMessage.channel == channel)
+                .order_by(col(OutboxMessage.id))
+                .limit(limit)
+            )
+            if chat_id is not None:
+                query = query.where(OutboxMessage.chat_id == chat_id)
+            rows = list(session.exec(query).all())
+        sent = 0
+        blocked_chats: set[str] = set()
+        for row in rows:
+            if row.chat_id in blocked_chats:
+                continue
+            if row.next_attempt_at is not None and row.next_attempt_at > now:
+                blocked_chats.add(row.chat_id)
+                continue
+            try:
+                sender.send(row)
+            except TemporaryFailure as failure:
+                blocked_chats.add(row.chat_id)
+                delay = (
+                    failure.retry_after
+                    if failure.retry_after is not None
+                    else backoff(row.attempts)
+                )
+                self._retry_later(row, str(failure), delay)
+                continue
+            except Unreachable as failure:
+                blocked_chats.add(row.chat_id)
+                self._mark_unreachable(row, str(failure))
+                continue
+            self._mark_sent(row)
+            sent += 1
+        return sent
+
+    def _mark_sent(self, row: OutboxMessage) -> None:
+        with self.db.transaction() as session:
+            stored = session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.status, stored.sent_at = "sent", self.clock()
+            stored.attempts += 1
+            session.add(stored)
+
+    def _retry_later(self, row: OutboxMessage, reason: str, delay: float) -> None:
+        log.warning("outbox.retry", outbox=row.id, delay=delay)
+        with self.db.transaction() as session:
+            stored = session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.attempts += 1
+            stored.last_error = reason[:200]
+            stored.next_attempt_at = self.clock() + timedelta(seconds=delay)
+            session.add(stored)
+
+    def _mark_unreachable(self, row: OutboxMessage, reason: str) -> None:
+        log.warning("outbox.unreachable", outbox=row.id, conversation=row.conversation_id)
+        with self.db.transaction() as session:
+            stored = session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.attempts += 1
+            stored.last_error = reason[:200]
+            session.add(stored)
+            conversation = session.get(Conversation, row.conversation_id)
+            if conversation is not None:
+                conversation.reachable = False
+                session.add(conversation)

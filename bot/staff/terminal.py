@@ -1,0 +1,214 @@
+"""``madoguchi staff``: staff work cases from the terminal (Slack comes later, same service)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shlex
+from datetime import datetime, time, timedelta
+from typing import Annotated
+
+import typer
+
+from bot.app import App
+from flows.cases import IDENTITY_METHODS, CaseActionError
+from flows.i18n import JST, Translator
+from flows.registry import FLOWS
+from flows.status import status_label
+from storage.cases import CaseDetail
+from storage.models import Case
+
+staff_app = typer.Typer(
+    help="Work cases as staff: list, show, claim, verify, reply, extend, close."
+)
+_JA = Translator("ja")
+_state: dict[str, App] = {}
+
+
+def _app() -> App:
+    if "app" not in _state:
+        _state["app"] = App.build()
+    return _state["app"]
+
+
+def _actor() -> str:
+    return os.environ.get("MADOGUCHI_STAFF") or getpass.getuser()
+
+
+def _line(case: Case) -> str:
+    return "  ".join(
+        [
+            case.number,
+            f"[{_JA(status_label(case.status))}]",
+            _JA(FLOWS[case.request_type].title),
+            case.queue,
+            f"受付 {_JA.datetime(case.received_at)}",
+            f"期限 {_JA.date(case.due_at)}",
+            f"担当 {case.assignee or '-'}",
+        ]
+    )
+
+
+def render_detail(detail: CaseDetail) -> str:
+    """A case as staff read it: header, intake summary, history, transcript."""
+    case = detail.case
+    out = [_line(case), f"組織: {case.org_id}  申出者: {case.requester}  言語: {case.lang}"]
+    if case.flags:
+        out.append(f"注意: {', '.join(case.flags)}")
+    if case.paused_at:
+        out.append(f"一時停止中（{_JA.datetime(case.paused_at)}から）")
+    out.append("── 申出内容")
+    out += [f"  {label}：{value}" for label, value in case.summary]
+    out.append("── 経過")
+    out += [
+        f"  {_JA.datetime(e.created_at)}  {e.kind}  {e.actor}  {e.data or ''}"
+        for e in detail.events
+    ]
+    out.append("── やりとり")
+    names = {"member": "会員", "bot": "窓口", "staff": "担当"}
+    for line in detail.transcript:
+        who = names.get(line.direction, line.direction)
+        out.append(
+            f"  {_JA.datetime(line.created_at)} {who}: " + line.text.replace("\n", "\n      ")
+        )
+    return "\n".join(out)
+
+
+def _done(case: Case, what: str) -> None:
+    typer.echo(f"{case.number}: {what}（状況：{_JA(status_label(case.status))}）")
+
+
+@staff_app.command("list")
+def list_cases(
+    queue: Annotated[str | None, typer.Option(help="Only this queue, e.g. kyosai-bu")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Hide closed cases")] = False,
+) -> None:
+    """List cases, oldest first."""
+    cases = _app().cases.list(queue, include_closed=not open_only)
+    if not cases:
+        typer.echo("案件はありません。")
+    for case in cases:
+        typer.echo(_line(case))
+
+
+@staff_app.command()
+def show(number: str) -> None:
+    """Show a case with its intake summary, history and transcript."""
+    typer.echo(render_detail(_app().cases.detail(number)))
+
+
+@staff_app.command()
+def claim(number: str, take_over: Annotated[bool, typer.Option("--take-over")] = False) -> None:
+    """Take a case (use --take-over to take one claimed by someone else)."""
+    _done(_app().cases.claim(number, _actor(), take_over=take_over), "担当しました")
+
+
+@staff_app.command()
+def verify(
+    number: str,
+    method: Annotated[str, typer.Option(help=f"One of: {', '.join(IDENTITY_METHODS)}")],
+) -> None:
+    """Record that the requester's identity was confirmed, and how."""
+    _done(_app().cases.verify_identity(number, _actor(), method), "本人確認済みにしました")
+
+
+@staff_app.command()
+def reply(number: str, text: str) -> None:
+    """Send a message to the member (the only way staff text reaches them)."""
+    _done(_app().cases.reply(number, _actor(), text), "会員に返信しました")
+
+
+@staff_app.command()
+def note(number: str, text: str) -> None:
+    """Add an internal note (never sent to the member)."""
+    _done(_app().cases.note(number, _actor(), text), "メモを残しました")
+
+
+@staff_app.command()
+def extend(
+    number: str,
+    reason: Annotated[str, typer.Option(help="Sent to the member")],
+    days: Annotated[int | None, typer.Option(help="Days to add to the due date")] = None,
+    until: Annotated[str | None, typer.Option(help="New due date, YYYY-MM-DD")] = None,
+) -> None:
+    """Extend the due date with a reason the member is told."""
+    app = _app()
+    current = app.cases.detail(number).case.due_at
+    if until:
+        new_due = datetime.combine(datetime.fromisoformat(until).date(), time(23, 59), JST)
+    elif days:
+        new_due = current + timedelta(days=days)
+    else:
+        raise CaseActionError("Give --days or --until.")
+    _done(
+        app.cases.extend(number, _actor(), new_due, reason),
+        f"期限を{_JA.date(new_due)}に延長しました",
+    )
+
+
+@staff_app.command()
+def pause(number: str, waiting_for: Annotated[str, typer.Option(help="e.g. 委任状")]) -> None:
+    """Pause the clock while waiting for the member."""
+    _done(_app().cases.pause(number, _actor(), waiting_for), "一時停止しました")
+
+
+@staff_app.command()
+def resume(number: str) -> None:
+    """Restart the clock; the due date moves by the time paused."""
+    _done(_app().cases.resume(number, _actor()), "再開しました")
+
+
+@staff_app.command()
+def transfer(number: str, queue: str, note: Annotated[str, typer.Option()]) -> None:
+    """Move a case to another queue with a note."""
+    _done(_app().cases.transfer(number, _actor(), queue, note), f"{queue}へ転送しました")
+
+
+@staff_app.command()
+def close(
+    number: str,
+    outcome: Annotated[
+        str, typer.Option(help="answered (回答済) | partial (一部対応) | refused (対応不可)")
+    ],
+    reason: Annotated[
+        str | None, typer.Option(help="Required for partial and refused; sent to the member")
+    ] = None,
+) -> None:
+    """Close a case with an outcome; the member is told."""
+    _done(_app().cases.close(number, _actor(), outcome, reason), "完了にしました")
+
+
+def interactive() -> None:
+    """A small shell over the same commands, for working several cases in a row."""
+    typer.echo(
+        "madoguchi staff — commands: list, show N, claim N, verify N --method M, "
+        "reply N TEXT, extend N --days D --reason R, close N --outcome O [--reason R], quit"
+    )
+    while True:
+        typer.echo("staff> ", nl=False)
+        try:
+            line = input()
+        except EOFError:
+            typer.echo("")
+            return
+        if line.strip() in ("quit", "exit", "q"):
+            return
+        if not line.strip():
+            continue
+        run_staff_command(shlex.split(line))
+
+
+def run_staff_command(args: list[str]) -> int:
+    """Run one staff command; rule violations print a message instead of a traceback."""
+    try:
+        staff_app(args, standalone_mode=False)
+    except CaseActionError as error:
+        typer.echo(f"できません: {error}", err=True)
+        return 1
+    except (typer.BadParameter, typer.Abort, SystemExit) as error:
+        typer.echo(str(error), err=True)
+        return 2
+    except Exception as error:  # click usage errors
+        typer.echo(f"{type(error).__name__}: {error}", err=True)
+        return 2
+    return 0

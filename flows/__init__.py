@@ -1,0 +1,1 @@
+"""Dialogue engine and request flows: pure turn logic with no channel or I/O of its own."""

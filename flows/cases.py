@@ -1,0 +1,96 @@
+"""Case rules staff work by: statuses, outcomes and what the member is told.
+
+Pure functions; ``storage.cases`` applies them in one transaction per action.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows.i18n import N_, Translator
+from flows.status import CLOSED_STATUSES, OUTCOMES, OUTCOMES_NEEDING_REASON
+
+IDENTITY_METHODS: dict[str, str] = {
+    "phone_callback": N_("登録電話へ折返し"),
+    "document": N_("書面"),
+    "in_person": N_("来所"),
+    "other": N_("その他"),
+}
+MAX_STAFF_TEXT = 4096
+
+
+class CaseActionError(ValueError):
+    """A staff action that breaks a rule; the message says what to do instead."""
+
+
+def require_open(status: str) -> None:
+    if status in CLOSED_STATUSES:
+        raise CaseActionError("This case is closed; reopen is not supported.")
+
+
+def require_text(value: str | None, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise CaseActionError(f"{what} is required.")
+    if len(text) > MAX_STAFF_TEXT:
+        raise CaseActionError(f"{what} is longer than {MAX_STAFF_TEXT} characters.")
+    return text
+
+
+def check_outcome(outcome: str, reason: str | None) -> str | None:
+    """一部対応 and 対応不可 need a reason, which the member is told (APPI Art. 36)."""
+    if outcome not in OUTCOMES:
+        raise CaseActionError(f"Outcome must be one of {', '.join(OUTCOMES)}.")
+    if outcome in OUTCOMES_NEEDING_REASON:
+        return require_text(reason, "A reason")
+    return (reason or "").strip() or None
+
+
+def check_identity_method(method: str) -> str:
+    if method not in IDENTITY_METHODS:
+        raise CaseActionError(f"Method must be one of {', '.join(IDENTITY_METHODS)}.")
+    return method
+
+
+def reply_notice(t: Translator, number: str, text: str) -> str:
+    return t("【受付番号 {number}】担当者からのご連絡です。", number=number) + "\n" + text
+
+
+def extension_notice(t: Translator, number: str, due: datetime, reason: str) -> str:
+    return t(
+        "【受付番号 {number}】回答の目安を{due}に延ばします。理由：{reason}",
+        number=number,
+        due=t.date(due),
+        reason=reason,
+    )
+
+
+def pause_notice(t: Translator, number: str, reason: str) -> str:
+    return t(
+        "【受付番号 {number}】{reason}をお待ちしています。届くまでの間、回答の期限は止まります。",
+        number=number,
+        reason=reason,
+    )
+
+
+def resume_notice(t: Translator, number: str, due: datetime) -> str:
+    return t(
+        "【受付番号 {number}】手続きを再開しました。回答の目安は{due}です。",
+        number=number,
+        due=t.date(due),
+    )
+
+
+def outcome_notice(t: Translator, number: str, outcome: str, reason: str | None) -> str:
+    head = {
+        "answered": N_("【受付番号 {number}】お申し出への対応が終わりました。"),
+        "partial": N_("【受付番号 {number}】お申し出の一部について対応しました。"),
+        "refused": N_(
+            "【受付番号 {number}】申し訳ありませんが、お申し出のとおりの対応はできませんでした。"
+        ),
+    }[outcome]
+    lines = [t(head, number=number)]
+    if reason:
+        lines.append(t("理由：{reason}", reason=reason))
+    lines.append(t("ご不明な点は、このチャットでお知らせください。"))
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""Translation helpers: Japanese msgids are the source wording; catalogs add English.
+
+Member-facing strings are marked with ``N_`` where they are defined (so ``pybabel extract``
+finds them) and translated at render time with a per-conversation ``Translator``, because
+one process serves members in different languages at once.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.support import NullTranslations, Translations
+
+LANGUAGES: tuple[str, ...] = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def N_(message: str) -> str:
+    """Mark a Japanese source string for extraction without translating it yet."""
+    return message
+
+
+def locales_dir() -> Path:
+    """Where compiled catalogs live: the repo's ``locales/`` unless overridden."""
+    override = os.environ.get("MADOGUCHI_LOCALES_DIR")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "locales"
+
+
+@lru_cache(maxsize=8)
+def _catalog(lang: str) -> NullTranslations:
+    if lang == DEFAULT_LANGUAGE:
+        return NullTranslations()  # msgids are the Japanese wording
+    translations = Translations.load(str(locales_dir()), [lang], domain="messages")
+    if not isinstance(translations, Translations):
+        raise RuntimeError(
+            f"No compiled '{lang}' catalog in {locales_dir()}: run 'make catalogs' first."
+        )
+    return translations
+
+
+def normalise_language(value: str | None) -> str:
+    """Map anything a member or config says to a supported language code."""
+    if value and value.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+class Translator:
+    """Translates and formats for one member's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = normalise_language(lang)
+        self._catalog = _catalog(self.lang)
+
+    def __call__(self, msgid: str, **values: Any) -> str:
+        text = self._catalog.gettext(msgid)
+        return text.format(**values) if values else text
+
+    def date(self, value: date | datetime) -> str:
+        """Dates as members read them: 2026年12月6日(日) / Sun, 6 Dec 2026."""
+        if isinstance(value, datetime):
+            value = value.astimezone(JST).date()
+        if self.lang == "ja":
+            return format_date(value, "y年M月d日(E)", locale="ja")
+        return format_date(value, "EEE, d MMM y", locale="en")
+
+    def datetime(self, value: datetime) -> str:
+        """Date and JST time, e.g. for transcripts and case events."""
+        local = value.astimezone(JST)
+        return f"{self.date(local)} {local:%H:%M}"

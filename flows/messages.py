@@ -1,0 +1,97 @@
+"""The values a turn takes in and gives out; plain data, no channel types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One normalised member event, whatever channel it came from."""
+
+    channel: str
+    chat_id: str
+    idempotency_key: str
+    text: str | None = None
+    choice: str | None = None  # id of a pressed button
+    command: str | None = None  # start, help, status, cancel, lang
+    argument: str | None = None  # e.g. /start coopdeli
+    lang: str | None = None  # with /start: the language to use from now on
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button (or numbered line in the terminal); ``id`` comes back as ``Inbound.choice``."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One outgoing message. ``{case_number}`` in the text is filled when the case is stored."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    multiple: bool = False
+    has_case_number: bool = False
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """A request ready to become a case; storage gives it its number."""
+
+    org_id: str
+    queue: str
+    request_type: str
+    requester: str
+    fields: dict[str, Any]
+    summary: list[tuple[str, str]]  # (label, value) in Japanese, as staff read it
+    received_at: datetime
+    due_at: datetime
+    lang: str
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsentEntry:
+    """A consent withdrawal recorded at once in the ledger, before staff act on it."""
+
+    org_id: str
+    channel: str
+    scope: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CaseMessage:
+    """A member's message for an existing case (sent after hand-off)."""
+
+    case_number: str
+    text: str
+
+
+@dataclass
+class TurnResult:
+    """Everything a turn produced; storage writes it in one transaction."""
+
+    state: dict[str, Any]
+    replies: list[Reply] = field(default_factory=list)
+    new_case: CaseDraft | None = None
+    consents: list[ConsentEntry] = field(default_factory=list)
+    case_messages: list[CaseMessage] = field(default_factory=list)
+    inbound_display: str = ""  # what the member said, as the transcript shows it
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the member may see of one of their own cases."""
+
+    number: str
+    request_type: str
+    status: str
+    received_at: datetime
+    due_at: datetime
+    last_staff_reply: str | None = None

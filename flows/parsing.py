@@ -1,0 +1,480 @@
+"""Field parsers for what members type into the chat.
+
+Members answer our questions on phones, with Japanese IMEs that happily produce
+zenkaku digits, katakana long-vowel marks where a hyphen was meant, 和暦 dates,
+half-width katakana and stray control characters.  Every parser here takes that
+raw string and returns a :class:`Parsed`: either a normalised value we can store
+and compare, or an error message the member can act on.  Parsers never raise, so
+a conversation can never crash on input.
+
+Error messages are Japanese msgids wrapped in ``N_`` where they are defined so
+``pybabel extract -k N_`` finds them; callers translate them at display time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, TypeVar
+
+import jaconv
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from flows.i18n import N_
+
+T = TypeVar("T")
+
+MAX_TEXT_LENGTH = 4096
+MAX_NAME_LENGTH = 60
+MAX_KANA_LENGTH = 100
+MIN_ADDRESS_LENGTH = 5
+MAX_ADDRESS_LENGTH = 200
+MAX_BIRTH_AGE_YEARS = 130
+
+
+@dataclass(frozen=True)
+class Parsed(Generic[T]):
+    """Outcome of parsing one answer: a value, or a message id explaining what to fix."""
+
+    value: T | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _fail(error: str) -> Parsed[T]:
+    return Parsed(error=error)
+
+
+# --- Error messages ---------------------------------------------------------
+
+ERR_EMPTY = N_("何も入力されていないようです。もう一度入力してください。")
+ERR_TOO_LONG = N_("入力が長すぎます。4096文字以内で入力してください。")
+ERR_TOO_LONG_GENERIC = N_("入力が長すぎます。もう少し短くして、もう一度入力してください。")
+
+ERR_NAME_CHARACTERS = N_(
+    "お名前に数字や記号、絵文字は使えません。登録されているとおりに、漢字かかなで入力してください。"
+)
+ERR_NAME_TOO_LONG = N_("お名前が長すぎます。60文字以内で入力してください。")
+
+ERR_KANA_CHARACTERS = N_(
+    "フリガナはカタカナかひらがなで、例えば ヤマダ タロウ のように入力してください。"
+)
+ERR_KANA_TOO_LONG = N_("フリガナが長すぎます。100文字以内で入力してください。")
+
+ERR_DATE_FORMAT = N_(
+    "日付を読み取れませんでした。例えば 1975年1月2日、1975/1/2、昭和50年1月2日 "
+    "のように入力してください。"
+)
+ERR_DATE_NEEDS_DAY = N_(
+    "日付は年・月・日まで入力してください。例えば 1975年1月2日 のように入力してください。"
+)
+ERR_DATE_DOES_NOT_EXIST = N_("存在しない日付です。月と日をご確認のうえ、もう一度入力してください。")
+ERR_DATE_FUTURE = N_("未来の日付は入力できません。今日までの日付を入力してください。")
+ERR_BIRTH_FUTURE = N_(
+    "生年月日が未来の日付になっています。ご確認のうえ、もう一度入力してください。"
+)
+ERR_BIRTH_TOO_OLD = N_(
+    "生年月日が130年以上前になっています。西暦か、昭和・平成などの元号をご確認ください。"
+)
+
+ERR_PHONE = N_(
+    "電話番号を読み取れませんでした。市外局番から、例えば 03-1234-5678 のように入力してください。"
+)
+ERR_MEMBER_NUMBER = N_(
+    "番号を読み取れませんでした。数字（英字を含む場合は英字も）で、"
+    "例えば 1234-5678 のように入力してください。"
+)
+ERR_MEMBER_NUMBER_LENGTH = N_(
+    "番号の桁数が合わないようです。4〜20桁で、例えば 1234-5678 のように入力してください。"
+)
+ERR_POSTAL_CODE = N_(
+    "郵便番号を読み取れませんでした。7桁の数字で、例えば 160-0022 のように入力してください。"
+)
+ERR_EMAIL = N_(
+    "メールアドレスを読み取れませんでした。例えば taro@example.jp のように入力してください。"
+)
+ERR_ADDRESS_TOO_SHORT = N_(
+    "住所が短すぎるようです。都道府県から、例えば 東京都新宿区大久保1-2-3 "
+    "のように入力してください。"
+)
+ERR_ADDRESS_TOO_LONG = N_("住所が長すぎます。200文字以内で入力してください。")
+
+# A length-specific message reads better than a generic one, but every msgid
+# must be a literal for extraction, so known limits get their own wording.
+_TOO_LONG_BY_LIMIT: dict[int, str] = {MAX_TEXT_LENGTH: ERR_TOO_LONG}
+
+
+# --- Text cleaning ----------------------------------------------------------
+
+_ZWJ = "\u200d"
+# A zero-width joiner only means something between two visible characters
+# (emoji sequences such as 👨‍👩‍👧); anywhere else it is invisible junk.
+_STRAY_ZWJ = re.compile(r"(?<![^\s\u200d])\u200d|\u200d(?![^\s\u200d])")
+_SPACES = re.compile(r" +")
+
+# Characters members (or their IMEs) type where an ASCII hyphen is meant.
+_HYPHENS = "‐‑‒–—―−ーｰ﹣－⁃"
+_HYPHEN_TABLE = str.maketrans(dict.fromkeys(_HYPHENS, "-"))
+
+
+def clean_text(raw: str, *, max_length: int = MAX_TEXT_LENGTH) -> Parsed[str]:
+    """Make typed text safe to store and compare.
+
+    Control and format characters are invisible in chat but break matching and
+    exports, and line breaks inside a single field are accidental, so they all
+    become (or vanish into) single spaces.  The length check runs on the raw
+    input so a huge paste is refused before any work is done on it.
+    """
+    if len(raw) > max_length:
+        return _fail(_TOO_LONG_BY_LIMIT.get(max_length, ERR_TOO_LONG_GENERIC))
+    chars: list[str] = []
+    for ch in raw:
+        if ch.isspace():
+            chars.append(" ")
+        elif ch == _ZWJ or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"):
+            chars.append(ch)
+    text = _STRAY_ZWJ.sub("", "".join(chars))
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return _fail(ERR_EMPTY)
+    return Parsed(value=text)
+
+
+def parse_free_text(raw: str) -> Parsed[str]:
+    """Accept any non-empty answer, emoji included: it is the member's own words."""
+    return clean_text(raw)
+
+
+def normalise_for_matching(raw: str) -> str:
+    """Fold width, case, kana and spacing away so typed text can be compared with labels.
+
+    A member who types ``ｶｲｼﾞ``, ``カイジ`` or ``か い じ`` means the button ``かいじ``;
+    the result is only for comparison and is never stored or shown.
+    """
+    text = jaconv.kata2hira(unicodedata.normalize("NFKC", raw).lower())
+    return "".join(ch for ch in str(text) if not ch.isspace())
+
+
+# --- Names --------------------------------------------------------------------
+
+# Punctuation that legitimately appears in registered names (ジョン・スミス,
+# O'Brien, Jean-Luc, ジャン＝リュック).
+_NAME_PUNCTUATION = frozenset("・･'’-‐.．=＝")
+
+
+def parse_name(raw: str) -> Parsed[str]:
+    """Read a 氏名 as registered: letters only, width kept exactly as typed.
+
+    Width and variant characters are kept because the co-op matches against its
+    own register; only the separator space is normalised (to one ASCII space).
+    """
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return cleaned
+    name = cleaned.value
+    if len(name) > MAX_NAME_LENGTH:
+        return _fail(ERR_NAME_TOO_LONG)
+    has_letter = False
+    for ch in name:
+        category = unicodedata.category(ch)
+        if category[0] == "L":
+            has_letter = True
+        elif category[0] == "M" or ch == " " or ch in _NAME_PUNCTUATION:
+            continue
+        else:
+            return _fail(ERR_NAME_CHARACTERS)
+    if not has_letter:
+        return _fail(ERR_NAME_CHARACTERS)
+    return Parsed(value=name)
+
+
+_SOUND_MARKS = str.maketrans(
+    {"\uff9e": "\u3099", "\uff9f": "\u309a", "゛": "\u3099", "゜": "\u309a"}
+)
+
+
+def _is_katakana(ch: str) -> bool:
+    # ァ..ヺ plus ・ ー ヽ ヾ
+    return "\u30a1" <= ch <= "\u30fe" or ch == " "
+
+
+def parse_kana(raw: str) -> Parsed[str]:
+    """Read a フリガナ in any kana and return full-width katakana.
+
+    Registers store readings in full-width katakana, but members type whatever
+    their keyboard gives them: hiragana, or half-width katakana on older phones.
+    """
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return cleaned
+    text = str(jaconv.h2z(cleaned.value, kana=True, ascii=False, digit=False))
+    # h2z leaves marks it has no precomposed pair for (ﾜﾞ), and some IMEs type
+    # a spacing ゛ after the kana: make them combining and let NFC compose them.
+    text = unicodedata.normalize("NFC", text.translate(_SOUND_MARKS))
+    text = str(jaconv.hira2kata(text))
+    if len(text) > MAX_KANA_LENGTH:
+        return _fail(ERR_KANA_TOO_LONG)
+    if not all(_is_katakana(ch) for ch in text) or not any(
+        "\u30a1" <= ch <= "\u30fa" for ch in text
+    ):
+        return _fail(ERR_KANA_CHARACTERS)
+    return Parsed(value=text)
+
+
+# --- Dates --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Era:
+    name: str
+    start: date
+    out_of_range: str
+
+
+# Newest first, so the first era whose start is not after a date contains it.
+# 明治 is counted from 1868-01-01: dates before 明治6 were on the lunar calendar
+# anyway, so we do not try to be more precise than the member can be.
+_ERAS: tuple[_Era, ...] = (
+    _Era(
+        "令和",
+        date(2019, 5, 1),
+        N_("令和は元年5月1日からです。日付をご確認のうえ、もう一度入力してください。"),
+    ),
+    _Era(
+        "平成",
+        date(1989, 1, 8),
+        N_(
+            "平成は元年1月8日から31年4月30日までです。"
+            "日付をご確認のうえ、もう一度入力してください。"
+        ),
+    ),
+    _Era(
+        "昭和",
+        date(1926, 12, 25),
+        N_(
+            "昭和は元年12月25日から64年1月7日までです。"
+            "日付をご確認のうえ、もう一度入力してください。"
+        ),
+    ),
+    _Era(
+        "大正",
+        date(1912, 7, 30),
+        N_(
+            "大正は元年7月30日から15年12月24日までです。"
+            "日付をご確認のうえ、もう一度入力してください。"
+        ),
+    ),
+    _Era(
+        "明治",
+        date(1868, 1, 1),
+        N_("明治は45年7月29日までです。日付をご確認のうえ、もう一度入力してください。"),
+    ),
+)
+_ERA_NAMES = {"r": "令和", "h": "平成", "s": "昭和", "t": "大正", "m": "明治"}
+# Each era ends the day before the next (newer) one starts; 令和 has no end yet.
+_ERA_SPANS: dict[str, tuple[_Era, date | None]] = {
+    era.name: (era, _ERAS[i - 1].start if i else None) for i, era in enumerate(_ERAS)
+}
+
+_KANJI_DIGITS = {
+    "〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4,
+    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_KANJI_NUMBER = re.compile("[" + "".join(_KANJI_DIGITS) + "".join(_KANJI_UNITS) + "]+")
+
+
+def _kanji_to_arabic(match: re.Match[str]) -> str:
+    """Turn 五十 / 三十一 / 千九百七十五 (or positional 一九七五) into digits."""
+    run = match.group(0)
+    if not any(ch in _KANJI_UNITS for ch in run):
+        return "".join(str(_KANJI_DIGITS[ch]) for ch in run)
+    total = 0
+    digit: int | None = None
+    for ch in run:
+        if ch in _KANJI_UNITS:
+            total += (1 if digit is None else digit) * _KANJI_UNITS[ch]
+            digit = None
+        else:
+            digit = _KANJI_DIGITS[ch]
+    return str(total + (digit or 0))
+
+
+_ERA_RE = r"(?P<era>明治|大正|昭和|平成|令和|[mtshr])\.?\s*"
+_YEAR_SEP = r"(?:\s*(?:年|[./-])\s*|\s+)"
+_MONTH_SEP = r"(?:\s*(?:月|[./-])\s*|\s+)"
+_DAY_END = r"\s*(?:日)?\s*(?:生まれ|生)?"
+# re.ASCII: only 0-9 count as digits (NFKC has already folded zenkaku ones), and
+# clean_text has already turned every kind of space into " ".
+_ERA_DATE = re.compile(
+    rf"{_ERA_RE}(?P<year>\d{{1,3}}|元){_YEAR_SEP}(?P<month>\d{{1,2}}){_MONTH_SEP}"
+    rf"(?P<day>\d{{1,2}}){_DAY_END}",
+    re.ASCII,
+)
+_WESTERN_DATE = re.compile(
+    rf"(?P<year>\d{{4}}){_YEAR_SEP}(?P<month>\d{{1,2}}){_MONTH_SEP}(?P<day>\d{{1,2}}){_DAY_END}",
+    re.ASCII,
+)
+_COMPACT_DATE = re.compile(r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})", re.ASCII)
+_PARTIAL_DATE = re.compile(
+    rf"(?:{_ERA_RE}(?:\d{{1,3}}|元)|\d{{4}})\s*(?:年|[./-])?\s*(?:\d{{1,2}}\s*(?:月|[./-])?\s*)?",
+    re.ASCII,
+)
+
+
+def _read_date(raw: str) -> Parsed[date]:
+    """Read a 西暦 or 和暦 date without judging whether it is plausible."""
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return Parsed(error=cleaned.error)
+    text = unicodedata.normalize("NFKC", cleaned.value).lower().translate(_HYPHEN_TABLE)
+    text = _KANJI_NUMBER.sub(_kanji_to_arabic, text)
+
+    era: _Era | None = None
+    era_end: date | None = None
+    match = _ERA_DATE.fullmatch(text)
+    if match:
+        era, era_end = _ERA_SPANS[_ERA_NAMES.get(match["era"], match["era"])]
+        era_year = 1 if match["year"] == "元" else int(match["year"])
+        year = era.start.year + era_year - 1
+    else:
+        match = _WESTERN_DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+        if not match:
+            if _PARTIAL_DATE.fullmatch(text):
+                return _fail(ERR_DATE_NEEDS_DAY)
+            return _fail(ERR_DATE_FORMAT)
+        year = int(match["year"])
+    try:
+        result = date(year, int(match["month"]), int(match["day"]))
+    except ValueError:
+        return _fail(ERR_DATE_DOES_NOT_EXIST)
+    if era is not None and (result < era.start or (era_end is not None and result >= era_end)):
+        return _fail(era.out_of_range)
+    return Parsed(value=result)
+
+
+def parse_date(raw: str, *, today: date) -> Parsed[date]:
+    """Read a past date such as a 脱退日; ``today`` is passed in so tests and time zones agree."""
+    parsed = _read_date(raw)
+    if parsed.value is not None and parsed.value > today:
+        return _fail(ERR_DATE_FUTURE)
+    return parsed
+
+
+def parse_birth_date(raw: str, *, today: date) -> Parsed[date]:
+    """Read a 生年月日, refusing the future and anything over 130 years ago.
+
+    The age limit mostly catches a wrong era letter (M50 for S50), which would
+    otherwise silently point at someone else's record.
+    """
+    parsed = _read_date(raw)
+    if parsed.value is None:
+        return parsed
+    if parsed.value > today:
+        return _fail(ERR_BIRTH_FUTURE)
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    if parsed.value < date(today.year - MAX_BIRTH_AGE_YEARS, today.month, day):
+        return _fail(ERR_BIRTH_TOO_OLD)
+    return parsed
+
+
+# --- Numbers and addresses ---------------------------------------------------
+
+_PHONE_CHARACTERS = re.compile(r"\+?[\d\s().-]+", re.ASCII)
+
+
+def parse_phone(raw: str) -> Parsed[str]:
+    """Read a phone number and return it hyphenated the way Japanese numbers are written.
+
+    Letters are refused before ``phonenumbers`` sees them, because it would read
+    them as vanity digits (0120-ABC-DEF) or an extension.  Non-Japanese numbers
+    keep their country code (international format) so they stay callable.
+    """
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return cleaned
+    text = unicodedata.normalize("NFKC", cleaned.value).translate(_HYPHEN_TABLE)
+    if not _PHONE_CHARACTERS.fullmatch(text):
+        return _fail(ERR_PHONE)
+    try:
+        number = phonenumbers.parse(text, "JP")
+    except phonenumbers.NumberParseException:
+        return _fail(ERR_PHONE)
+    if not phonenumbers.is_valid_number(number):
+        return _fail(ERR_PHONE)
+    if number.country_code == 81:
+        style = phonenumbers.PhoneNumberFormat.NATIONAL
+    else:
+        style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return Parsed(value=str(phonenumbers.format_number(number, style)))
+
+
+_MEMBER_NUMBER = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
+
+
+def parse_member_number(raw: str) -> Parsed[str]:
+    """Read a 組合員番号 or 共済契約番号, keeping the member's grouping hyphens.
+
+    Hyphens are kept because some co-ops print them as part of the number;
+    spaces are dropped because they never are.
+    """
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return cleaned
+    text = unicodedata.normalize("NFKC", cleaned.value).upper().translate(_HYPHEN_TABLE)
+    text = re.sub(r"-+", "-", "".join(text.split())).strip("-")
+    if not _MEMBER_NUMBER.fullmatch(text) or not any(ch in "0123456789" for ch in text):
+        return _fail(ERR_MEMBER_NUMBER)
+    if not 4 <= len(text.replace("-", "")) <= 20:
+        return _fail(ERR_MEMBER_NUMBER_LENGTH)
+    return Parsed(value=text)
+
+
+_POSTAL_CODE = re.compile(r"〒?(\d{3})-?(\d{4})", re.ASCII)
+
+
+def parse_postal_code(raw: str) -> Parsed[str]:
+    """Read a 郵便番号 in any common spelling and return it as ``123-4567``."""
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return cleaned
+    text = unicodedata.normalize("NFKC", cleaned.value).translate(_HYPHEN_TABLE)
+    match = _POSTAL_CODE.fullmatch("".join(text.split()))
+    if not match:
+        return _fail(ERR_POSTAL_CODE)
+    return Parsed(value=f"{match[1]}-{match[2]}")
+
+
+def parse_email(raw: str) -> Parsed[str]:
+    """Read an e-mail address, fixing zenkaku characters and stray spaces from the IME.
+
+    Deliverability is not checked: it needs the network and a member's answer
+    should not depend on DNS being up.
+    """
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return cleaned
+    text = "".join(unicodedata.normalize("NFKC", cleaned.value).split())
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except (EmailNotValidError, ValueError):
+        return _fail(ERR_EMAIL)
+    return Parsed(value=str(result.normalized))
+
+
+def parse_address(raw: str) -> Parsed[str]:
+    """Read a postal address as typed; only its length is checked, since formats vary too much."""
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return cleaned
+    if len(cleaned.value) < MIN_ADDRESS_LENGTH:
+        return _fail(ERR_ADDRESS_TOO_SHORT)
+    if len(cleaned.value) > MAX_ADDRESS_LENGTH:
+        return _fail(ERR_ADDRESS_TOO_LONG)
+    return cleaned

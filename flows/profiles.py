@@ -1,0 +1,271 @@
+"""Organisation profiles: what each co-op's privacy policy says, as validated data.
+
+The dialogue engine answers members' questions ("where do I send this?", "is there a fee?")
+only from these profiles, never from free-form model output, so every fact is kept in a TOML
+file under ``flows/orgs/`` that can be checked line by line against the published policy.
+Member-facing text is always a Japanese/English pair (:class:`LocalText`).
+
+Validation here encodes the legal guard rails that must hold whatever a profile file says:
+fees only for the request types APPI Art. 38 allows, and never a fee amount in the bot's words.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+REQUEST_TYPES: tuple[str, ...] = (
+    "inquiry",
+    "purpose_notice",
+    "disclosure",
+    "third_party_record",
+    "correction",
+    "suspension",
+    "third_party_stop",
+    "consent_withdrawal",
+)
+"""Request type ids understood by the dialogue engine (see the APPI checklist)."""
+# A hand-off to a person is not a statutory request type but still a case with a deadline.
+CASE_TYPES: tuple[str, ...] = (*REQUEST_TYPES, "human")
+
+FEE_ELIGIBLE_TYPES: frozenset[str] = frozenset(
+    {"purpose_notice", "disclosure", "third_party_record"}
+)
+"""The only request types for which APPI Art. 38 lets a business charge a fee."""
+
+DisclosureMethod = Literal["email", "postal", "in_person"]
+
+# A sum of money in either language: "1,000円", "１０００ 円", "千円", "500 yen", "¥300".
+_MONEY_RE = re.compile(r"[\d〇一二三四五六七八九十百千万]\s*円|\d\s*(?:yen|JPY)\b|[¥￥]\s*\d", re.I)
+_SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class ProfileError(ValueError):
+    """A profile file is missing, not valid TOML, or does not match the schema."""
+
+
+class _Model(BaseModel):
+    """Shared config: profiles are static data, so reject unknown keys and forbid mutation.
+
+    Unknown keys are almost always typos in a TOML file; frozen models matter because
+    :func:`load_profiles` hands the same cached objects to every caller.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_request_type(request_type: str) -> str:
+    """Fail loudly on an unknown id so a typo cannot silently mean "no fee" or a default."""
+    if request_type not in CASE_TYPES:
+        raise ValueError(f"unknown request type {request_type!r}; expected one of {CASE_TYPES}")
+    return request_type
+
+
+class LocalText(_Model):
+    """A member-facing text in Japanese (the source wording) and English."""
+
+    ja: str
+    en: str
+
+    @field_validator("ja", "en")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        """An empty translation would show the member nothing."""
+        if not value.strip():
+            raise ValueError("text must not be empty")
+        return value
+
+    def get(self, lang: str) -> str:
+        """Return the English text for ``en`` (also ``en-US`` etc.), Japanese otherwise."""
+        return self.en if lang.lower().replace("_", "-").split("-")[0] == "en" else self.ja
+
+
+class Phone(_Model):
+    """A phone number with what it is for, as the policy labels it."""
+
+    number: str
+    label: LocalText
+
+
+class Contact(_Model):
+    """Where members send requests; fields the policy does not give stay ``None`` or empty."""
+
+    desk: LocalText
+    postal_code: str | None = Field(default=None, pattern=r"^\d{3}-\d{4}$")
+    address: LocalText | None = None
+    phones: list[Phone] = Field(default_factory=list)
+    hours: LocalText | None = None
+    in_person: list[LocalText] = Field(default_factory=list)
+
+
+class Queue(_Model):
+    """The staff queue that receives handed-over requests."""
+
+    id: str = Field(pattern=_SLUG_RE)
+    name: LocalText
+
+
+class FeeRule(_Model):
+    """Whether a fee may be charged, and what the bot may say about it (never a sum)."""
+
+    kind: Literal["none", "actual_cost_may_apply"]
+    applies_to: list[str] = Field(default_factory=list)
+    note: LocalText
+
+    @field_validator("applies_to")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        """Every id must be a real request type."""
+        for request_type in value:
+            _check_request_type(request_type)
+        return value
+
+    @model_validator(mode="after")
+    def _kind_matches_types(self) -> Self:
+        """A "none" rule listing types, or a fee rule listing none, is a contradiction."""
+        if self.kind == "none" and self.applies_to:
+            raise ValueError("fees.kind 'none' must not list applies_to")
+        if self.kind != "none" and not self.applies_to:
+            raise ValueError(f"fees.kind {self.kind!r} needs at least one applies_to type")
+        return self
+
+    def applies(self, request_type: str) -> bool:
+        """Whether a fee may be charged for this request type."""
+        return self.kind != "none" and _check_request_type(request_type) in self.applies_to
+
+
+class AgentRule(_Model):
+    """What the policy says about requests made through an agent (代理人)."""
+
+    mentioned_in_policy: bool
+    power_of_attorney: LocalText
+    note: LocalText
+
+
+class JointUse(_Model):
+    """共同利用: sharing that is not third-party provision, so it leaves no provision record."""
+
+    scope: LocalText
+    partners: list[LocalText] = Field(default_factory=list)
+    note: LocalText
+
+
+class Deadlines(_Model):
+    """Internal answer targets in days from arrival (the law only says 遅滞なく)."""
+
+    default_days: int = Field(default=14, ge=1)
+    extension_max_days: int = Field(default=14, ge=0)
+    per_type: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("per_type")
+    @classmethod
+    def _valid_per_type(cls, value: dict[str, int]) -> dict[str, int]:
+        """Keys must be request types and targets positive."""
+        for request_type, days in value.items():
+            _check_request_type(request_type)
+            if days < 1:
+                raise ValueError(f"per_type[{request_type!r}] must be at least 1 day")
+        return value
+
+    def days_for(self, request_type: str) -> int:
+        """The target for this request type, falling back to the default."""
+        return self.per_type.get(_check_request_type(request_type), self.default_days)
+
+
+class OrgProfile(_Model):
+    """Everything the bot may state about one co-op, taken from its privacy policy."""
+
+    id: str = Field(pattern=_SLUG_RE)
+    name: LocalText
+    short_name: LocalText
+    case_prefix: str = Field(pattern=r"^[A-Z]{2,4}$")
+    policy_date: date
+    representative_info: LocalText
+    queue: Queue
+    contact: Contact
+    rights: list[LocalText] = Field(min_length=1)
+    rights_note: LocalText
+    purposes: list[LocalText] = Field(min_length=1)
+    data_kinds: list[LocalText] = Field(default_factory=list)
+    third_party_exceptions: list[LocalText] = Field(default_factory=list)
+    not_third_party: list[LocalText] = Field(default_factory=list)
+    joint_use: JointUse
+    security_measures: list[LocalText] = Field(default_factory=list)
+    fees: FeeRule
+    agents: AgentRule
+    deadlines: Deadlines = Field(default_factory=Deadlines)
+    disclosure_methods: list[DisclosureMethod] = Field(min_length=1)
+    attachments_allowed: bool = False
+
+    @model_validator(mode="after")
+    def _lawful_fees(self) -> Self:
+        """Reject fees APPI Art. 38 does not allow, and any sum in the bot's fee wording.
+
+        No seed policy publishes an amount, so a number next to 円 could only be invented.
+        """
+        not_allowed = sorted(set(self.fees.applies_to) - FEE_ELIGIBLE_TYPES)
+        if not_allowed:
+            raise ValueError(
+                f"fees.applies_to {not_allowed} not allowed: APPI Art. 38 permits fees only for "
+                f"{sorted(FEE_ELIGIBLE_TYPES)}"
+            )
+        for lang in ("ja", "en"):
+            if _MONEY_RE.search(self.fees.note.get(lang)):
+                raise ValueError(f"fees.note ({lang}) must not state an amount of money")
+        return self
+
+
+def profiles_dir() -> Path:
+    """The packaged ``flows/orgs`` folder holding one TOML file per organisation."""
+    return Path(__file__).resolve().parent / "orgs"
+
+
+def load_profile(path: Path) -> OrgProfile:
+    """Read and validate one profile; any failure raises :class:`ProfileError` naming the file."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ProfileError(f"cannot read org profile {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"org profile {path} is not valid TOML: {exc}") from exc
+    try:
+        return OrgProfile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(f"org profile {path} does not match the schema:\n{exc}") from exc
+
+
+def _load_dir(directory: Path) -> dict[str, OrgProfile]:
+    """Load every ``*.toml`` in ``directory``; file name and id must agree so both are findable."""
+    if not directory.is_dir():
+        raise ProfileError(f"org profile directory {directory} does not exist")
+    profiles: dict[str, OrgProfile] = {}
+    for path in sorted(directory.glob("*.toml")):
+        profile = load_profile(path)
+        if profile.id != path.stem:
+            raise ProfileError(f"org profile {path} declares id {profile.id!r}; rename one of them")
+        profiles[profile.id] = profile
+    return profiles
+
+
+@lru_cache(maxsize=1)
+def _default_profiles() -> dict[str, OrgProfile]:
+    """The packaged profiles never change at run time, so read them once."""
+    return _load_dir(profiles_dir())
+
+
+def load_profiles(directory: Path | None = None) -> dict[str, OrgProfile]:
+    """All profiles keyed by id; the packaged folder is cached, other folders are read fresh.
+
+    A new dict is returned each time so callers cannot alter the cache (the profiles
+    themselves are frozen).
+    """
+    if directory is None:
+        return dict(_default_profiles())
+    return _load_dir(directory)

@@ -1,0 +1,53 @@
+"""Talk to a person: anything the bot cannot place becomes a case, never a refusal.
+
+This covers unclear requests, requests about a deceased relative (not personal information
+under the Act, but staff still handle them) and complaints.
+"""
+
+from flows.flow import RequestFlow
+from flows.i18n import N_
+from flows.steps import Option, Step
+
+FLOW = RequestFlow(
+    type_id="human",
+    title=N_("担当者へのご相談"),
+    menu_label=N_("担当者と話したい"),
+    intro=N_("担当者におつなぎします。ご用件を伺います。"),
+    aliases=(
+        "担当者",
+        "人と話",
+        "人間",
+        "オペレーター",
+        "電話したい",
+        "相談",
+        "苦情",
+        "human",
+        "person",
+        "staff",
+    ),
+    confirm=False,
+    steps=(
+        Step(
+            "about",
+            N_("ご相談の種類"),
+            N_("ご相談の内容に近いものを選んでください。"),
+            kind="choice",
+            options=(
+                Option("own_data", N_("自分の情報のこと"), ("自分",)),
+                Option("deceased", N_("亡くなったご家族の情報のこと"), ("亡くな", "故人", "死亡")),
+                Option("complaint", N_("苦情・ご意見"), ("苦情", "意見", "不満")),
+                Option("other", N_("その他"), ("ほか", "other")),
+            ),
+            free_text=True,
+        ),
+        Step("message", N_("ご用件"), N_("ご用件を短く入力してください。")),
+        Step(
+            "name",
+            N_("お名前"),
+            N_("お名前を入力してください。（なくてもかまいません）"),
+            kind="name",
+            optional=True,
+            skip_label=N_("入力しない"),
+        ),
+    ),
+)

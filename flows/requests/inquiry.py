@@ -1,0 +1,191 @@
+"""個人情報の取扱いに関するお問い合わせ: answered from the org profile, a person otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flows.flow import RequestFlow
+from flows.i18n import N_, Translator
+from flows.profiles import OrgProfile
+from flows.steps import Option, Step
+
+TOPICS = (
+    Option(
+        "purposes", N_("何のために情報を使っているか（利用目的）"), ("利用目的", "目的", "purpose")
+    ),
+    Option(
+        "third_party",
+        N_("ほかの会社などに情報を渡すことはあるか（第三者提供）"),
+        ("第三者", "third"),
+    ),
+    Option("joint_use", N_("グループで一緒に使う情報（共同利用）"), ("共同利用", "joint")),
+    Option(
+        "contact", N_("問い合わせ先と受付時間"), ("問い合わせ", "連絡先", "電話", "時間", "contact")
+    ),
+    Option("security", N_("情報の守り方（安全管理）"), ("安全", "セキュリティ", "security")),
+    Option("how_to_request", N_("開示などのお申し出の方法"), ("方法", "手続き", "申し出", "how")),
+    Option("fees", N_("手数料"), ("手数料", "料金", "費用", "fee")),
+    Option("agents", N_("代理人によるお申し出"), ("代理", "agent")),
+    Option("rights", N_("どんなことをお願いできるか"), ("権利", "rights")),
+)
+ASK_A_PERSON = Option("ask_person", N_("ほかの質問を担当者にする"), ("担当者", "ほか", "other"))
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"・{line}" for line in lines)
+
+
+def _purposes(org: OrgProfile, t: Translator) -> str:
+    return (
+        t("{org}の利用目的は次のとおりです。", org=org.short_name.get(t.lang))
+        + "\n"
+        + _bullets([p.get(t.lang) for p in org.purposes])
+    )
+
+
+def _third_party(org: OrgProfile, t: Translator) -> str:
+    lang = t.lang
+    return "\n".join(
+        [
+            t("次の場合を除いて、あなたの情報を第三者に渡すことはありません。"),
+            _bullets([e.get(lang) for e in org.third_party_exceptions]),
+            t("次の場合は、法律上の第三者提供にはあたりません。"),
+            _bullets([e.get(lang) for e in org.not_third_party]),
+        ]
+    )
+
+
+def _joint_use(org: OrgProfile, t: Translator) -> str:
+    lang = t.lang
+    lines = [org.joint_use.scope.get(lang)]
+    if org.joint_use.partners:
+        lines.append(t("共同利用先：") + "、".join(p.get(lang) for p in org.joint_use.partners))
+    lines.append(org.joint_use.note.get(lang))
+    return "\n".join(lines)
+
+
+def contact_text(org: OrgProfile, t: Translator) -> str:
+    """The org's contact as published, for inquiries and for off-topic messages."""
+    lang = t.lang
+    contact = org.contact
+    lines = [t("お問い合わせ先：{desk}", desk=contact.desk.get(lang))]
+    if contact.postal_code and contact.address:
+        lines.append(f"〒{contact.postal_code} {contact.address.get(lang)}")
+    lines += [f"{phone.label.get(lang)}: {phone.number}" for phone in contact.phones]
+    if contact.hours:
+        lines.append(t("受付時間：{hours}", hours=contact.hours.get(lang)))
+    if contact.in_person:
+        lines.append(t("窓口：{places}", places="、".join(p.get(lang) for p in contact.in_person)))
+    return "\n".join(lines)
+
+
+def _security(org: OrgProfile, t: Translator) -> str:
+    return (
+        t("次のような安全管理の対策をとっています。")
+        + "\n"
+        + _bullets([m.get(t.lang) for m in org.security_measures])
+    )
+
+
+def _how_to_request(org: OrgProfile, t: Translator) -> str:
+    return "\n".join(
+        [
+            t(
+                "このチャットで、開示・訂正・利用停止などのお申し出ができます。"
+                "メニューから選ぶと、必要なことを順番に伺います。"
+            ),
+            t("受け付けた後、担当者がご本人確認をしてから対応します。"),
+            t("回答はふつう2週間以内にお送りします。延びるときは理由をお知らせします。"),
+            contact_text(org, t),
+        ]
+    )
+
+
+def fee_text(org: OrgProfile, t: Translator) -> str:
+    """Fees as the org publishes them: never a sum, and none where none is published."""
+    if org.fees.kind == "none":
+        return t(
+            "{org}は手数料を定めていません。お申し出に手数料はかかりません。",
+            org=org.short_name.get(t.lang),
+        )
+    return "\n".join(
+        [
+            t(
+                "利用目的の通知と開示（第三者提供記録の開示を含む）には、"
+                "実費相当分の手数料をいただく場合があります。金額は担当者からご案内します。"
+            ),
+            t("訂正・利用停止・消去・第三者提供の停止・広告の停止に、手数料はかかりません。"),
+        ]
+    )
+
+
+def _agents(org: OrgProfile, t: Translator) -> str:
+    lang = t.lang
+    return "\n".join(
+        [
+            t(
+                "ご本人のほか、法定代理人（未成年の方の親権者、成年後見人）や、"
+                "ご本人から頼まれた任意代理人もお申し出ができます。"
+            ),
+            org.agents.note.get(lang),
+            t(
+                "任意代理人の方は{poa}が必要です。親権者の方は戸籍謄本または住民票、"
+                "成年後見人の方は登記事項証明書と、それぞれ代理人ご自身の本人確認書類が必要です。",
+                poa=org.agents.power_of_attorney.get(lang),
+            ),
+        ]
+    )
+
+
+def _rights(org: OrgProfile, t: Translator) -> str:
+    lang = t.lang
+    return "\n".join(
+        [
+            t("{org}の方針では、次のお申し出に応じるとしています。", org=org.short_name.get(lang)),
+            _bullets([r.get(lang) for r in org.rights]),
+            org.rights_note.get(lang),
+            t(
+                "法律では、利用目的の通知、第三者提供記録の開示、利用停止・消去、"
+                "第三者提供の停止もお申し出ができます。このチャットでどれも受け付けます。"
+            ),
+        ]
+    )
+
+
+ANSWERS: dict[str, Callable[[OrgProfile, Translator], str]] = {
+    "purposes": _purposes,
+    "third_party": _third_party,
+    "joint_use": _joint_use,
+    "contact": contact_text,
+    "security": _security,
+    "how_to_request": _how_to_request,
+    "fees": fee_text,
+    "agents": _agents,
+    "rights": _rights,
+}
+
+
+def answer(topic: str, org: OrgProfile, t: Translator) -> str:
+    return ANSWERS[topic](org, t)
+
+
+# A question the profile cannot answer goes to a person as an inquiry case.
+FLOW = RequestFlow(
+    type_id="inquiry",
+    title=N_("個人情報の取扱いに関するお問い合わせ"),
+    menu_label=N_("個人情報の取り扱いについて質問したい"),
+    intro=N_("ご質問を担当者にお伝えします。"),
+    aliases=("質問", "問い合わせ", "問合せ", "知りたい", "教えて", "question", "inquiry"),
+    confirm=False,
+    steps=(
+        Step("question", N_("ご質問"), N_("ご質問を入力してください。")),
+        Step(
+            "name",
+            N_("お名前"),
+            N_("お名前を入力してください。（なくてもかまいません）"),
+            kind="name",
+            optional=True,
+            skip_label=N_("入力しない"),
+        ),
+    ),
+)

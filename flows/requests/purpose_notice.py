@@ -1,0 +1,28 @@
+"""利用目的の通知 (APPI Art. 32(2)): which data or service the question is about."""
+
+from flows.flow import RequestFlow
+from flows.i18n import N_
+from flows.steps import COMMON_CONTACT_STEPS, Option, Step, method_steps
+
+FLOW = RequestFlow(
+    type_id="purpose_notice",
+    title=N_("利用目的の通知"),
+    menu_label=N_("自分の情報を何に使っているか知りたい（利用目的の通知）"),
+    intro=N_("あなたの情報を何のために使っているか（利用目的）をお知らせする手続きです。"),
+    aliases=("利用目的", "目的", "何に使", "purpose"),
+    steps=(
+        Step(
+            "target",
+            N_("対象の情報・サービス"),
+            N_(
+                "どの情報、またはどのサービスについて知りたいですか。"
+                "（例：共済の契約情報、宅配の注文の情報）すべての場合は「すべて」を選んでください。"
+            ),
+            kind="choice",
+            options=(Option("all", N_("すべて"), ("全部", "all")),),
+            free_text=True,
+        ),
+        *COMMON_CONTACT_STEPS,
+        *method_steps(disclosure=False),
+    ),
+)

@@ -1,0 +1,42 @@
+"""第三者提供記録の開示 (APPI Art. 33(5)): period, recipient if known, method."""
+
+from flows.flow import RequestFlow
+from flows.i18n import N_
+from flows.steps import COMMON_CONTACT_STEPS, Context, Option, Step, method_steps
+
+
+def _what_records_exist(ctx: Context) -> list[str]:
+    return [
+        ctx.t(
+            "第三者に提供した記録は、ふつう3年間保存されています。"
+            "業務の委託先や共同利用先との共有は第三者提供にあたらないため、記録はありません。"
+        )
+    ]
+
+
+FLOW = RequestFlow(
+    type_id="third_party_record",
+    title=N_("第三者提供記録の開示"),
+    menu_label=N_("自分の情報を誰に渡したかの記録を見たい（第三者提供記録の開示）"),
+    intro=N_("あなたの情報を第三者に提供した記録を見せてもらう手続きです。"),
+    aliases=("第三者提供記録", "提供記録", "誰に渡", "記録", "third party record", "records"),
+    steps=(
+        Step(
+            "period",
+            N_("対象の期間"),
+            N_("いつからいつまでの記録を希望しますか。（例：2024年4月から今まで）"),
+            kind="choice",
+            options=(Option("all", N_("記録が残っている期間すべて"), ("すべて", "全部", "all")),),
+            free_text=True,
+            info=_what_records_exist,
+        ),
+        Step(
+            "recipient",
+            N_("提供先"),
+            N_("提供先がわかれば入力してください。わからなければ「わからない」を選んでください。"),
+            optional=True,
+        ),
+        *COMMON_CONTACT_STEPS,
+        *method_steps(disclosure=True),
+    ),
+)

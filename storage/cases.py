@@ -1,0 +1,249 @@
+"""Staff actions on cases: each one event, one transaction, and the member told via the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlmodel import Session, col, or_, select
+
+from flows import cases as rules
+from flows.i18n import Translator
+from flows.status import CLOSED_STATUSES
+from storage.db import Database
+from storage.models import Case, CaseEvent, Conversation, TranscriptLine
+from storage.turns import Clock, enqueue
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """A case with its events and transcript, for staff screens and exports."""
+
+    case: Case
+    events: list[CaseEvent]
+    transcript: list[TranscriptLine]
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    """The JSON shape of ``madoguchi cases --json``."""
+    return {
+        "id": case.id,
+        "number": case.number,
+        "org": case.org_id,
+        "queue": case.queue,
+        "type": case.request_type,
+        "status": case.status,
+        "requester": case.requester,
+        "fields": case.fields,
+        "received_at": case.received_at.isoformat(),
+        "due_at": case.due_at.isoformat(),
+        "assignee": case.assignee,
+        "outcome": case.outcome,
+    }
+
+
+class CaseService:
+    """What staff can do to a case, whatever surface they use (terminal now, Slack later)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    # ------------------------------------------------------------------ reading
+
+    def list(self, queue: str | None = None, *, include_closed: bool = True) -> list[Case]:
+        with self.db.transaction() as session:
+            query = select(Case).order_by(col(Case.id))
+            if queue:
+                query = query.where(Case.queue == queue)
+            if not include_closed:
+                query = query.where(col(Case.status).not_in(CLOSED_STATUSES))
+            return list(session.exec(query).all())
+
+    def detail(self, number: str) -> CaseDetail:
+        with self.db.transaction() as session:
+            case = self._get(session, number)
+            events = list(
+                session.exec(
+                    select(CaseEvent)
+                    .where(CaseEvent.case_id == case.id)
+                    .order_by(col(CaseEvent.id))
+                ).all()
+            )
+            lines = session.exec(
+                select(TranscriptLine)
+                .where(TranscriptLine.conversation_id == case.conversation_id)
+                .where(
+                    or_(
+                        col(TranscriptLine.id).between(case.transcript_from, case.transcript_to),
+                        TranscriptLine.case_id == case.id,
+                    )
+                )
+                .order_by(col(TranscriptLine.id))
+            ).all()
+            return CaseDetail(case, events, list(lines))
+
+    # ------------------------------------------------------------------ actions
+
+    def claim(self, number: str, actor: str, *, take_over: bool = False) -> Case:
+        """Take a case; taking over someone else's needs an explicit ``take_over``."""
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            if case.assignee and case.assignee != actor and not take_over:
+                raise rules.CaseActionError(
+                    f"{case.number} is already claimed by {case.assignee}; confirm to take it over."
+                )
+            previous = case.assignee
+            case.assignee = actor
+            if case.status == "received":
+                case.status = "awaiting_identity"
+            self._event(session, case, "claimed", actor, {"previous": previous})
+            return case
+
+    def verify_identity(self, number: str, actor: str, method: str) -> Case:
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            case.identity_method = rules.check_identity_method(method)
+            case.status = "in_progress"
+            case.assignee = case.assignee or actor
+            self._event(session, case, "identity_verified", actor, {"method": method})
+            return case
+
+    def reply(self, number: str, actor: str, text: str) -> Case:
+        """The only way staff words reach the member."""
+        body = rules.require_text(text, "A reply")
+        with self.db.transaction() as session:
+            case = self._get(session, number)
+            t = Translator(case.lang)
+            self._tell_member(session, case, rules.reply_notice(t, case.number, body), actor)
+            case.last_staff_reply = body
+            self._event(session, case, "replied", actor, {})
+            return case
+
+    def note(self, number: str, actor: str, text: str) -> Case:
+        """An internal note: kept in the history, never sent to the member."""
+        body = rules.require_text(text, "A note")
+        with self.db.transaction() as session:
+            case = self._get(session, number)
+            self._event(session, case, "note", actor, {"text": body})
+            return case
+
+    def extend(self, number: str, actor: str, new_due: datetime, reason: str) -> Case:
+        why = rules.require_text(reason, "A reason")
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            if new_due <= case.due_at:
+                raise rules.CaseActionError("The new due date must be later than the current one.")
+            old = case.due_at
+            case.due_at = new_due
+            t = Translator(case.lang)
+            self._tell_member(
+                session, case, rules.extension_notice(t, case.number, new_due, why), actor
+            )
+            self._event(
+                session,
+                case,
+                "extended",
+                actor,
+                {"from": old.isoformat(), "to": new_due.isoformat(), "reason": why},
+            )
+            return case
+
+    def pause(self, number: str, actor: str, waiting_for: str) -> Case:
+        """Stop the clock while waiting for the member (e.g. for a 委任状)."""
+        why = rules.require_text(waiting_for, "What we wait for")
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            if case.paused_at is not None:
+                raise rules.CaseActionError("The case is already paused.")
+            case.paused_at = self.clock()
+            t = Translator(case.lang)
+            self._tell_member(session, case, rules.pause_notice(t, case.number, why), actor)
+            self._event(session, case, "paused", actor, {"waiting_for": why})
+            return case
+
+    def resume(self, number: str, actor: str) -> Case:
+        """Restart the clock; the due date moves by the time spent waiting."""
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            if case.paused_at is None:
+                raise rules.CaseActionError("The case is not paused.")
+            waited: timedelta = self.clock() - case.paused_at
+            case.due_at = case.due_at + waited
+            case.paused_at = None
+            t = Translator(case.lang)
+            self._tell_member(
+                session, case, rules.resume_notice(t, case.number, case.due_at), actor
+            )
+            self._event(
+                session, case, "resumed", actor, {"waited_seconds": int(waited.total_seconds())}
+            )
+            return case
+
+    def transfer(self, number: str, actor: str, queue: str, note: str) -> Case:
+        why = rules.require_text(note, "A note")
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            if queue == case.queue:
+                raise rules.CaseActionError(f"{case.number} is already in {queue}.")
+            previous = case.queue
+            case.queue, case.assignee = queue, None
+            self._event(
+                session, case, "transferred", actor, {"from": previous, "to": queue, "note": why}
+            )
+            return case
+
+    def close(self, number: str, actor: str, outcome: str, reason: str | None = None) -> Case:
+        """Close with 回答済/一部対応/対応不可; the member is told, with the reason when required."""
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            why = rules.check_outcome(outcome, reason)
+            case.status = case.outcome = outcome
+            case.outcome_reason = why
+            case.closed_at = self.clock()
+            t = Translator(case.lang)
+            self._tell_member(
+                session, case, rules.outcome_notice(t, case.number, outcome, why), actor
+            )
+            self._event(session, case, "closed", actor, {"outcome": outcome, "reason": why})
+            return case
+
+    # ------------------------------------------------------------------ helpers
+
+    def _get(self, session: Session, number: str) -> Case:
+        case = session.exec(select(Case).where(Case.number == number.strip().upper())).first()
+        if case is None:
+            raise rules.CaseActionError(f"No case numbered {number}.")
+        return case
+
+    def _open_case(self, session: Session, number: str) -> Case:
+        case = self._get(session, number)
+        rules.require_open(case.status)
+        return case
+
+    def _event(
+        self, session: Session, case: Case, kind: str, actor: str, data: dict[str, Any]
+    ) -> None:
+        assert case.id is not None
+        session.add(case)
+        session.add(
+            CaseEvent(case_id=case.id, kind=kind, actor=actor, data=data, created_at=self.clock())
+        )
+        log.info("case.event", case=case.number, kind=kind)
+
+    def _tell_member(self, session: Session, case: Case, text: str, actor: str) -> None:
+        conversation = session.get(Conversation, case.conversation_id)
+        assert conversation is not None
+        enqueue(
+            session,
+            conversation,
+            text,
+            self.clock(),
+            case_id=case.id,
+            direction="staff",
+            author=actor,
+        )

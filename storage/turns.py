@@ -1,0 +1,259 @@
+"""Applying a turn: one transaction for state, transcript, cases, consents and outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlmodel import Session, col, select
+
+from flows.engine import Engine
+from flows.messages import CaseView, Inbound, Reply, TurnResult
+from storage.db import Database
+from storage.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    ConsentRecord,
+    Conversation,
+    OutboxMessage,
+    ProcessedUpdate,
+    TranscriptLine,
+)
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """What a processed turn did, for callers that need to know (tests, channels)."""
+
+    duplicate: bool
+    conversation_id: int | None = None
+    case_number: str | None = None
+
+
+def render_reply(reply: Reply, case_number: str | None) -> str:
+    if reply.has_case_number and case_number:
+        return reply.text.replace("{case_number}", case_number)
+    return reply.text
+
+
+def transcript_text(text: str, choices: list[list[str]]) -> str:
+    """A bot message as the transcript shows it, choices included."""
+    if not choices:
+        return text
+    return text + "\n" + "\n".join(f"  [{label}]" for _id, label in choices)
+
+
+def next_case_number(session: Session, org_id: str, prefix: str, now: datetime) -> str:
+    """Readable numbers per org and year; the counter row is locked by the turn's write lock."""
+    counter = session.exec(
+        select(CaseCounter)
+        .where(CaseCounter.org_id == org_id, CaseCounter.year == now.year)
+        .with_for_update()
+    ).first()
+    if counter is None:
+        counter = CaseCounter(org_id=org_id, year=now.year, last=0)
+    counter.last += 1
+    session.add(counter)
+    return f"{prefix}-{now.year}-{counter.last:05d}"
+
+
+def member_cases(session: Session, conversation_id: int) -> list[CaseView]:
+    cases = session.exec(
+        select(Case).where(Case.conversation_id == conversation_id).order_by(col(Case.id))
+    ).all()
+    return [
+        CaseView(
+            number=c.number,
+            request_type=c.request_type,
+            status=c.status,
+            received_at=c.received_at,
+            due_at=c.due_at,
+            last_staff_reply=c.last_staff_reply,
+        )
+        for c in cases
+    ]
+
+
+def enqueue(
+    session: Session,
+    conversation: Conversation,
+    text: str,
+    now: datetime,
+    *,
+    choices: list[list[str]] | None = None,
+    multiple: bool = False,
+    case_id: int | None = None,
+    direction: str = "bot",
+    author: str | None = None,
+) -> TranscriptLine:
+    """Queue one message for the member and keep it in the transcript."""
+    assert conversation.id is not None
+    choices = choices or []
+    session.add(
+        OutboxMessage(
+            conversation_id=conversation.id,
+            channel=conversation.channel,
+            chat_id=conversation.chat_id,
+            text=text,
+            choices=choices,
+            multiple=multiple,
+            created_at=now,
+        )
+    )
+    line = TranscriptLine(
+        conversation_id=conversation.id,
+        case_id=case_id,
+        direction=direction,
+        author=author,
+        text=transcript_text(text, choices),
+        created_at=now,
+    )
+    session.add(line)
+    return line
+
+
+class TurnStore:
+    """Runs member turns against the database."""
+
+    def __init__(self, db: Database, engine: Engine, clock: Clock) -> None:
+        self.db = db
+        self.engine = engine
+        self.clock = clock
+
+    def process(self, inbound: Inbound) -> TurnOutcome:
+        """Apply one inbound event exactly once; a repeated idempotency key does nothing."""
+        with self.db.transaction() as session:
+            if session.get(ProcessedUpdate, inbound.idempotency_key) is not None:
+                log.info("turn.duplicate", channel=inbound.channel)
+                return TurnOutcome(duplicate=True)
+            now = self.clock()
+            conversation = self._conversation(session, inbound, now)
+            assert conversation.id is not None
+            result = self.engine.turn(
+                conversation.state, inbound, now, member_cases(session, conversation.id)
+            )
+            number = self._write(session, conversation, result, now)
+            session.add(ProcessedUpdate(key=inbound.idempotency_key, created_at=now))
+            log.info("turn.done", conversation=conversation.id, case=number)
+            return TurnOutcome(False, conversation.id, number)
+
+    def _conversation(self, session: Session, inbound: Inbound, now: datetime) -> Conversation:
+        conversation = session.exec(
+            select(Conversation).where(
+                Conversation.channel == inbound.channel, Conversation.chat_id == inbound.chat_id
+            )
+        ).first()
+        if conversation is None:
+            conversation = Conversation(
+                channel=inbound.channel, chat_id=inbound.chat_id, created_at=now, updated_at=now
+            )
+            session.add(conversation)
+            session.flush()
+        return conversation
+
+    def _write(
+        self, session: Session, conversation: Conversation, result: TurnResult, now: datetime
+    ) -> str | None:
+        assert conversation.id is not None
+        first_line: TranscriptLine | None = None
+        if result.inbound_display:
+            first_line = TranscriptLine(
+                conversation_id=conversation.id,
+                direction="member",
+                text=result.inbound_display,
+                created_at=now,
+            )
+            session.add(first_line)
+        case = self._create_case(session, conversation, result, now)
+        number = case.number if case else None
+        last_line: TranscriptLine | None = None
+        for reply in result.replies:
+            last_line = enqueue(
+                session,
+                conversation,
+                render_reply(reply, number),
+                now,
+                choices=[[c.id, c.label] for c in reply.choices],
+                multiple=reply.multiple,
+            )
+        for message in result.case_messages:
+            target = session.exec(select(Case).where(Case.number == message.case_number)).first()
+            if target is None or target.conversation_id != conversation.id:
+                continue  # only the member's own cases
+            assert target.id is not None
+            session.add(
+                CaseEvent(case_id=target.id, kind="member_message", actor="member", created_at=now)
+            )
+            if first_line is not None:
+                first_line.case_id = target.id
+        session.flush()
+        if case is not None:
+            assert case.id is not None
+            case.transcript_to = last_line.id if last_line and last_line.id else 0
+            conversation.segment_start = case.transcript_to + 1
+            session.add(case)
+            for entry in result.consents:
+                session.add(
+                    ConsentRecord(
+                        conversation_id=conversation.id,
+                        case_id=case.id,
+                        org_id=entry.org_id,
+                        member_ref=f"{conversation.channel}:{conversation.chat_id}",
+                        member_number=str(case.fields.get("member_number") or "") or None,
+                        channel=entry.channel,
+                        scope=entry.scope,
+                        source=entry.source,
+                        created_at=now,
+                    )
+                )
+        elif not conversation.segment_start and first_line is not None:
+            conversation.segment_start = first_line.id or 0
+        conversation.state = result.state
+        conversation.updated_at = now
+        session.add(conversation)
+        return number
+
+    def _create_case(
+        self, session: Session, conversation: Conversation, result: TurnResult, now: datetime
+    ) -> Case | None:
+        draft = result.new_case
+        if draft is None:
+            return None
+        assert conversation.id is not None
+        org = self.engine.orgs[draft.org_id]
+        case = Case(
+            number=next_case_number(session, org.id, org.case_prefix, now),
+            org_id=draft.org_id,
+            queue=draft.queue,
+            request_type=draft.request_type,
+            requester=draft.requester,
+            fields=draft.fields,
+            summary=[list(pair) for pair in draft.summary],
+            flags=list(draft.flags),
+            lang=draft.lang,
+            channel=conversation.channel,
+            conversation_id=conversation.id,
+            transcript_from=conversation.segment_start,
+            received_at=draft.received_at,
+            due_at=draft.due_at,
+        )
+        session.add(case)
+        session.flush()
+        assert case.id is not None
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                kind="created",
+                actor="member",
+                data={"queue": case.queue, "type": case.request_type},
+                created_at=now,
+            )
+        )
+        log.info("case.created", case=case.number, queue=case.queue, type=case.request_type)
+        return case
