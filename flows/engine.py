@@ -503,21 +503,17 @@ class _Turn:
     def _menu_choice(self, given: _Input) -> None:
         options = self.engine.menu_options()
         option = _resolve(given, options, self.t)
+        if option is None and given.text and _mentions_deceased(given.text):
+            # Not personal information under the Act, but never refused: a person takes it.
+            self.say(self.t("亡くなった方の情報についてのご相談は、担当者がお受けします。"))
+            self._start_flow("human", {"about": "deceased", "message": given.text})
+            return
         if option is None and given.text:
             candidates = _keyword_candidates(given.text, options)
             if len(candidates) == 1:
                 option = candidates[0]
             elif candidates:
                 self._offer_candidates(given.text, candidates)
-                return
-            elif _mentions_deceased(given.text):
-                self.say(
-                    self.t(
-                        "亡くなった方の情報についてのご相談は、担当者がお受けします。"
-                        "いくつか伺います。"
-                    )
-                )
-                self._start_flow("human", {"about": "deceased"})
                 return
         if option is None:
             self.conv.pending_text = given.text
