@@ -50,7 +50,7 @@ class Dispatcher:
         self.clock = clock
 
     def deliver(self, channel: str, chat_id: str | None = None, limit: int = 500) -> int:
-        """Send what is due; stop a chat at its first failure so order is kept. Returns sent count."""
+        """Send what is due; a chat stops at its first failure so order is kept. Returns sent."""
         sender = self.senders[channel]
         now = self.clock()
         with self.db.transaction() as session:

@@ -691,7 +691,8 @@ class _Turn:
             return self._parse_multi(given, options)
         if given.text is None:
             return Parsed(error=N_("文字で入力してください。"))
-        return _PARSERS[step.kind](given.text, self.now.date())
+        parsed: Parsed[Any] = _PARSERS[step.kind](given.text, self.now.date())
+        return parsed
 
     def _parse_multi(self, given: _Input, options: Sequence[Option]) -> Parsed[Any]:
         real = [o for o in options if not o.id.startswith("_")]

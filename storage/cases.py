@@ -198,7 +198,7 @@ class CaseService:
             return case
 
     def close(self, number: str, actor: str, outcome: str, reason: str | None = None) -> Case:
-        """Close with 回答済/一部対応/対応不可; the member is told, with the reason when required."""
+        """Close with 回答済/一部対応/対応不可; the member is told, with any required reason."""
         with self.db.transaction() as session:
             case = self._open_case(session, number)
             why = rules.check_outcome(outcome, reason)

@@ -20,7 +20,8 @@ _APPEND_ONLY = (
     "BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END",
 )
 for _statement in _APPEND_ONLY:
-    event.listen(CaseEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+    trigger = DDL(_statement).execute_if(dialect="sqlite")  # type: ignore[no-untyped-call]
+    event.listen(CaseEvent.__table__, "after_create", trigger)  # type: ignore[attr-defined]
 
 
 def _prepare_sqlite(engine: Engine) -> None:

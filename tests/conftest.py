@@ -55,7 +55,12 @@ class Member:
 
     def _send(self, **kwargs: str | None) -> str:
         self.desk.app.turns.process(
-            Inbound(channel="terminal", chat_id=self.chat_id, idempotency_key=f"k{next(_keys)}", **kwargs)  # type: ignore[arg-type]
+            Inbound(
+                channel="terminal",
+                chat_id=self.chat_id,
+                idempotency_key=f"k{next(_keys)}",
+                **kwargs,
+            )  # type: ignore[arg-type]
         )
         return self.read()
 
@@ -107,7 +112,9 @@ class Desk:
     dispatcher: Dispatcher
     db_path: Path
 
-    def member(self, chat_id: str = "alice", org: str | None = None, lang: str | None = None) -> Member:
+    def member(
+        self, chat_id: str = "alice", org: str | None = None, lang: str | None = None
+    ) -> Member:
         member = Member(self, chat_id)
         member.start(org, lang)
         return member

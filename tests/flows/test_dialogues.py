@@ -222,9 +222,7 @@ def test_stopping_provision_to_a_joint_use_partner_is_explained_and_still_record
 
 
 @pytest.mark.parametrize("org", ORGS)
-def test_consent_withdrawal_is_in_the_ledger_at_once_and_still_a_case(
-    desk: Desk, org: str
-) -> None:
+def test_consent_withdrawal_is_in_the_ledger_at_once_and_still_a_case(desk: Desk, org: str) -> None:
     member = desk.member(org=org)
     member.transcript(
         f"""
@@ -487,8 +485,17 @@ def test_english_conversation_uses_english_dates_and_words(desk: Desk) -> None:
     member = desk.member(org="coopdeli", lang="en")
     member.says("3")
     member.says("all")
-    for answer in ["myself", "Hanako Yamada", "ヤマダ ハナコ", "none", "1975-01-02",
-                   "090-1234-5678", "I don't know", "email", "hanako@example.jp"]:
+    for answer in [
+        "myself",
+        "Hanako Yamada",
+        "ヤマダ ハナコ",
+        "none",
+        "1975-01-02",
+        "090-1234-5678",
+        "I don't know",
+        "email",
+        "hanako@example.jp",
+    ]:
         reply = member.says(answer)
     assert "2 Jan 1975" in reply
     receipt = member.says("send")

@@ -64,7 +64,9 @@ def test_a_failing_turn_writes_nothing(desk: Desk, monkeypatch: pytest.MonkeyPat
     monkeypatch.undo()
     with desk.app.db.transaction() as session:
         assert len(session.exec(select(OutboxMessage)).all()) == before
-        assert session.exec(select(TranscriptLine).where(TranscriptLine.text == "3")).first() is None
+        assert (
+            session.exec(select(TranscriptLine).where(TranscriptLine.text == "3")).first() is None
+        )
     # and the member simply goes on
     assert "どの情報の開示を希望しますか" in member.says("3")
 

@@ -1,0 +1,150 @@
+"""The whole loop as a person at a terminal would run it: real processes, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MADOGUCHI = [sys.executable, "-m", "bot"]
+DISCLOSURE = [
+    "1",  # 生活クラブ共済連
+    "3",  # 開示
+    "すべて",
+    "ご本人",
+    "山田 花子",
+    "ヤマダ ハナコ",
+    "なし",
+    "S50.1.2",
+    "03-5285-1865",
+    "わからない",
+    "メール",
+    "hanako@example.jp",
+    "送信する",
+]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
+        "MADOGUCHI_STAFF": "sato",
+        "MADOGUCHI_LOG_LEVEL": "WARNING",
+    }
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*MADOGUCHI, *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def chat(env: dict[str, str], lines: list[str]) -> str:
+    done = run(["chat", "--user", "hanako"], env, "\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_chat_over_a_pipe_prompts_at_line_start_and_exits_cleanly_at_end_of_input(
+    env: dict[str, str],
+) -> None:
+    out = chat(env, ["1"])
+    assert out.startswith(
+        "ご利用の生協を選んでください。\n  1. 生活クラブ共済連\n  2. コープデリ\n\n> "
+    )
+    assert out.count("\n> ") == 2  # once before each read, the last one meets end of input
+    assert out.endswith("> \n")
+
+
+def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
+    env: dict[str, str],
+) -> None:
+    out = chat(env, DISCLOSURE)
+    assert "受付番号：KY-2026-00001" in out
+
+    cases = json.loads(run(["cases", "--json"], env).stdout)
+    assert [(c["number"], c["queue"], c["type"], c["status"]) for c in cases] == [
+        ("KY-2026-00001", "kyosai-bu", "disclosure", "received")
+    ]
+    assert set(cases[0]) >= {
+        "id",
+        "number",
+        "org",
+        "queue",
+        "type",
+        "status",
+        "requester",
+        "fields",
+        "received_at",
+        "due_at",
+    }
+
+    listing = run(["staff", "list", "--queue", "kyosai-bu"], env).stdout
+    assert "KY-2026-00001" in listing and "開示" in listing
+    shown = run(["staff", "show", "KY-2026-00001"], env).stdout
+    assert "氏名：山田 花子" in shown and "会員: 送信する" in shown
+
+    for args in (
+        ["claim", "KY-2026-00001"],
+        ["verify", "KY-2026-00001", "--method", "phone_callback"],
+        ["reply", "KY-2026-00001", "開示する情報をメールでお送りしました。"],
+        ["extend", "KY-2026-00001", "--days", "14", "--reason", "資料の確認に時間がかかるため"],
+    ):
+        done = run(["staff", *args], env)
+        assert done.returncode == 0, done.stderr
+
+    refused = run(["staff", "close", "KY-2026-00001", "--outcome", "partial"], env)
+    assert refused.returncode != 0 and "reason" in refused.stderr
+    closed = run(
+        [
+            "staff",
+            "close",
+            "KY-2026-00001",
+            "--outcome",
+            "partial",
+            "--reason",
+            "一部の記録は保存期間を過ぎていました",
+        ],
+        env,
+    )
+    assert closed.returncode == 0, closed.stderr
+
+    back = chat(env, ["状況"])
+    assert (
+        "【受付番号 KY-2026-00001】担当者からのご連絡です。\n開示する情報をメールでお送りしました。"
+        in back
+    )
+    assert "回答の目安を2026年12月20日(日)に延ばします。理由：資料の確認に時間がかかるため" in back
+    assert "一部について対応しました。\n理由：一部の記録は保存期間を過ぎていました" in back
+    assert "KY-2026-00001　開示　状況：一部対応" in back
+
+    history = run(["staff", "show", "KY-2026-00001"], env).stdout
+    for kind in ("created", "claimed", "identity_verified", "replied", "extended", "closed"):
+        assert kind in history
+
+
+def test_staff_get_a_clear_message_for_an_unknown_case(env: dict[str, str]) -> None:
+    done = run(["staff", "claim", "KY-2026-99999"], env)
+    assert done.returncode == 1
+    assert "KY-2026-99999" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_interactive_staff_shell_reads_commands_until_end_of_input(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    done = run(["staff"], env, "list\nclaim KY-2026-00001\nquit\n")
+    assert done.returncode == 0
+    assert "KY-2026-00001: 担当しました（状況：本人確認待ち）" in done.stdout

@@ -1,0 +1,140 @@
+"""Random input at every step of every flow: never a crash, never a lost answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows.engine import Engine
+from flows.messages import Inbound
+from flows.profiles import load_profiles
+
+NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+ENGINE = Engine(load_profiles())
+# Enough valid answers to reach every step of a flow; random text is thrown in between them.
+GOOD_ANSWERS = {
+    "scope": "すべて",
+    "scope_detail": "注文の記録",
+    "target": "すべて",
+    "period": "すべて",
+    "recipient": "すべて",
+    "requester": "ご本人",
+    "name": "山田 花子",
+    "kana": "ヤマダ ハナコ",
+    "former_name": "なし",
+    "birth_date": "1975/1/2",
+    "phone": "03-5285-1865",
+    "member_number": "わからない",
+    "method": "1",
+    "email": "a@example.jp",
+    "postal_code": "160-0022",
+    "address": "東京都新宿区新宿6-24-20",
+    "change_kind": "訂正",
+    "item": "住所",
+    "current_value": "旧住所",
+    "correct_value": "新住所",
+    "evidence": "なし",
+    "reason": "引っ越し",
+    "action": "消去",
+    "ground": "1",
+    "left_on": "わからない",
+    "data": "すべて",
+    "channels": "1,3",
+    "about": "その他",
+    "message": "相談",
+    "question": "質問です",
+    "legal_kind": "1",
+    "agent_name": "山田 一郎",
+    "agent_phone": "090-1234-5678",
+    "agent_relation": "長男",
+}
+FLOW_MENU_NUMBERS = ["2", "3", "4", "5", "6", "7", "8", "9"]
+
+garbage = st.one_of(
+    st.text(max_size=50),
+    st.text(alphabet=st.characters(categories=["Cc", "Cf", "So", "Zs"]), max_size=30),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "😀",
+            "０",
+            "99",
+            "-1",
+            "戻る",
+            "ＥＮＧＬＩＳＨ",
+            "S99.99.99",
+            "平成元年",
+            "😀" * 3000,
+            "\u202e\u200b",
+        ]
+    ),
+)
+
+
+def turn(state: dict[str, Any] | None, text: str, n: int) -> tuple[dict[str, Any], str]:
+    result = ENGINE.turn(state, Inbound("terminal", "x", f"k{n}", text=text), NOW)
+    assert result.replies, "every turn answers the member"
+    return result.state, "\n".join(r.text for r in result.replies)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    org=st.sampled_from(["seikatsuclub-kyosai", "coopdeli"]),
+    menu=st.sampled_from(FLOW_MENU_NUMBERS),
+    noise=st.lists(garbage, min_size=1, max_size=40),
+)
+def test_random_input_between_answers_never_crashes_or_loses_answers(
+    org: str, menu: str, noise: list[str]
+) -> None:
+    state = ENGINE.turn(
+        None, Inbound("terminal", "x", "s", command="start", argument=org), NOW
+    ).state
+    state, _ = turn(state, menu, 0)
+    noise_iter = iter(noise)
+    for n in range(1, 120):
+        if state["mode"] != "flow":
+            break
+        kept = dict(state["answers"])
+        bad = next(noise_iter, None)
+        if bad is not None:
+            state, _ = turn(state, bad, n)
+            if (
+                state["mode"] == "flow"
+                and state["flow"] is not None
+                and bad.strip() not in ("戻る",)
+            ):
+                # whatever was accepted before the noise is still there
+                assert all(state["answers"].get(k) == v for k, v in kept.items()), bad
+            if state["mode"] != "flow":
+                break
+        pending = _pending_step(state)
+        if pending is None:
+            break
+        state, _ = turn(state, GOOD_ANSWERS[pending], 1000 + n)
+
+
+def _pending_step(state: dict[str, Any]) -> str | None:
+    from flows.i18n import Translator
+    from flows.registry import FLOWS
+    from flows.steps import Context
+
+    flow = FLOWS[state["flow"]]
+    org = ENGINE.orgs[state["org"]]
+    ctx = Context(org=org, answers=state["answers"], now=NOW, t=Translator("ja"))
+    return next((s.id for s in flow.steps if s.id not in state["answers"] and s.applies(ctx)), None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=garbage)
+def test_any_text_in_any_mode_gets_a_japanese_answer(text: str) -> None:
+    state = ENGINE.turn(None, Inbound("terminal", "x", "s", command="start"), NOW).state
+    for mode_input in ["", "1", "3"]:
+        if mode_input:
+            state, _ = turn(state, mode_input, 1)
+        _, reply = turn(state, text, 2)
+        assert reply.strip()
