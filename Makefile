@@ -10,7 +10,7 @@ MO     := $(PO:.po=.mo)
 .PHONY: run test lint typecheck catalogs extract update-catalogs check-catalogs clean
 
 run: $(STAMP) $(MO)
-	$(BIN)/madoguchi chat $(if $(ORG),--org $(ORG)) $(if $(LANG_),--lang $(LANG_))
+	$(BIN)/madoguchi chat $(if $(ORG),--org $(ORG)) $(if $(CHAT_LANG),--lang $(CHAT_LANG))
 
 test: $(STAMP) $(MO)
 	$(BIN)/pytest
