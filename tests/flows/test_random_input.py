@@ -8,8 +8,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.engine import Engine
+from flows.engine import _GLOBAL_LOOKUP, Engine
 from flows.messages import Inbound
+from flows.parsing import normalise_for_matching
 from flows.profiles import load_profiles
 
 NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
@@ -103,11 +104,7 @@ def test_random_input_between_answers_never_crashes_or_loses_answers(
         bad = next(noise_iter, None)
         if bad is not None:
             state, _ = turn(state, bad, n)
-            if (
-                state["mode"] == "flow"
-                and state["flow"] is not None
-                and bad.strip() not in ("戻る",)
-            ):
+            if state["mode"] == "flow" and not _navigates(bad):
                 # whatever was accepted before the noise is still there
                 assert all(state["answers"].get(k) == v for k, v in kept.items()), bad
             if state["mode"] != "flow":
@@ -116,6 +113,12 @@ def test_random_input_between_answers_never_crashes_or_loses_answers(
         if pending is None:
             break
         state, _ = turn(state, GOOD_ANSWERS[pending], 1000 + n)
+
+
+def _navigates(text: str) -> bool:
+    """戻る/やり直し and friends, or a number that may press the 戻る button, move on purpose."""
+    typed = normalise_for_matching(text)
+    return typed in _GLOBAL_LOOKUP or typed.isdigit()
 
 
 def _pending_step(state: dict[str, Any]) -> str | None:
@@ -131,7 +134,7 @@ def _pending_step(state: dict[str, Any]) -> str | None:
 
 @settings(max_examples=100, deadline=None)
 @given(text=garbage)
-def test_any_text_in_any_mode_gets_a_japanese_answer(text: str) -> None:
+def test_any_text_in_any_mode_gets_an_answer(text: str) -> None:
     state = ENGINE.turn(None, Inbound("terminal", "x", "s", command="start"), NOW).state
     for mode_input in ["", "1", "3"]:
         if mode_input:
