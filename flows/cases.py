@@ -94,3 +94,7 @@ def outcome_notice(t: Translator, number: str, outcome: str, reason: str | None)
         lines.append(t("理由：{reason}", reason=reason))
     lines.append(t("ご不明な点は、このチャットでお知らせください。"))
     return "\n".join(lines)
+
+
+def withdrawal_notice(t: Translator, number: str) -> str:
+    return t("【受付番号 {number}】お申し出の取り下げを承りました。", number=number)

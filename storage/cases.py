@@ -212,6 +212,18 @@ class CaseService:
             self._event(session, case, "closed", actor, {"outcome": outcome, "reason": why})
             return case
 
+    def withdraw(self, number: str, actor: str, note: str) -> Case:
+        """The member withdrew the request (e.g. said so on the phone): 取下げ, and confirm it."""
+        why = rules.require_text(note, "A note")
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            case.status = "withdrawn"
+            case.closed_at = self.clock()
+            t = Translator(case.lang)
+            self._tell_member(session, case, rules.withdrawal_notice(t, case.number), actor)
+            self._event(session, case, "withdrawn", actor, {"note": why})
+            return case
+
     # ------------------------------------------------------------------ helpers
 
     def _get(self, session: Session, number: str) -> Case:

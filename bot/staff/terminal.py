@@ -178,6 +178,14 @@ def close(
     _done(_app().cases.close(number, _actor(), outcome, reason), "完了にしました")
 
 
+@staff_app.command()
+def withdraw(
+    number: str, note: Annotated[str, typer.Option(help="How the member withdrew")]
+) -> None:
+    """Record that the member withdrew the request (取下げ); the member is told."""
+    _done(_app().cases.withdraw(number, _actor(), note), "取下げにしました")
+
+
 def interactive() -> None:
     """A small shell over the same commands, for working several cases in a row."""
     typer.echo(

@@ -1,0 +1,104 @@
+"""Staff rules on cases: deadlines, pauses, hand-overs, outcomes and what the member hears."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from flows.cases import CaseActionError
+from tests.conftest import Clock, Desk, build_desk
+
+HANDOFF = ["9", "その他", "相談です", "入力しない"]
+
+
+def new_case(desk: Desk, org: str = "coopdeli", chat_id: str = "alice") -> str:
+    member = desk.member(chat_id, org=org)
+    for line in HANDOFF:
+        member.says(line)
+    return desk.app.cases.list()[-1].number
+
+
+def test_pausing_stops_the_clock_and_resuming_moves_the_due_date(desk: Desk) -> None:
+    number = new_case(desk)
+    due = desk.app.cases.detail(number).case.due_at
+    desk.app.cases.pause(number, "sato", "委任状")
+    desk.clock.advance(days=5)
+    resumed = desk.app.cases.resume(number, "sato")
+    assert resumed.due_at == due + timedelta(days=5)
+    member = desk.member("alice")
+    said = "\n".join(m.text for m in member.received)
+    assert "委任状をお待ちしています" in said
+    assert "手続きを再開しました" in said
+
+
+def test_an_extension_needs_a_later_date_and_a_reason(desk: Desk) -> None:
+    number = new_case(desk)
+    due = desk.app.cases.detail(number).case.due_at
+    with pytest.raises(CaseActionError):
+        desk.app.cases.extend(number, "sato", due - timedelta(days=1), "理由")
+    with pytest.raises(CaseActionError):
+        desk.app.cases.extend(number, "sato", due + timedelta(days=7), "  ")
+    extended = desk.app.cases.extend(
+        number, "sato", due + timedelta(days=7), "確認に時間がかかるため"
+    )
+    assert extended.due_at == due + timedelta(days=7)
+
+
+def test_taking_over_someone_elses_case_needs_confirmation(desk: Desk) -> None:
+    number = new_case(desk)
+    desk.app.cases.claim(number, "sato")
+    with pytest.raises(CaseActionError, match="sato"):
+        desk.app.cases.claim(number, "suzuki")
+    assert desk.app.cases.claim(number, "suzuki", take_over=True).assignee == "suzuki"
+
+
+def test_transfer_moves_the_case_to_the_other_queue_unassigned(desk: Desk) -> None:
+    number = new_case(desk)
+    desk.app.cases.claim(number, "sato")
+    moved = desk.app.cases.transfer(number, "sato", "kyosai-bu", "共済の契約についてのため")
+    assert (moved.queue, moved.assignee) == ("kyosai-bu", None)
+
+
+def test_refusing_needs_a_reason_and_the_member_hears_it(desk: Desk) -> None:
+    number = new_case(desk)
+    with pytest.raises(CaseActionError):
+        desk.app.cases.close(number, "sato", "refused")
+    desk.app.cases.close(number, "sato", "refused", "該当する記録がありませんでした")
+    member = desk.member("alice")
+    assert any("理由：該当する記録がありませんでした" in m.text for m in member.received)
+    with pytest.raises(CaseActionError, match="closed"):
+        desk.app.cases.claim(number, "x")
+
+
+def test_internal_notes_never_reach_the_member(desk: Desk) -> None:
+    number = new_case(desk)
+    desk.app.cases.note(number, "sato", "内部メモ：電話済み")
+    member = desk.member("alice")
+    assert not any("内部メモ" in m.text for m in member.received)
+    assert [e.kind for e in desk.app.cases.detail(number).events] == ["created", "note"]
+
+
+def test_a_withdrawn_request_is_closed_and_confirmed_to_the_member(desk: Desk) -> None:
+    number = new_case(desk)
+    assert desk.app.cases.withdraw(number, "sato", "電話で取り下げの申し出").status == "withdrawn"
+    member = desk.member("alice")
+    assert any("取り下げを承りました" in m.text for m in member.received)
+
+
+def test_deadlines_can_be_set_per_org_and_type_in_the_deployment_file(
+    tmp_path: Path, clock: Clock
+) -> None:
+    deployment = tmp_path / "madoguchi.toml"
+    deployment.write_text(
+        'orgs = ["coopdeli"]\n[deadlines.coopdeli]\ndefault_days = 10\nper_type = { human = 3 }\n',
+        encoding="utf-8",
+    )
+    desk = build_desk(tmp_path / "d.sqlite3", clock, deployment)
+    member = desk.member()  # one org: no need to pick
+    assert "コープデリの個人情報の窓口です" in member.received[0].text
+    for line in HANDOFF:
+        member.says(line)
+    [case] = desk.app.cases.list()
+    assert case.due_at - case.received_at == timedelta(days=3)
