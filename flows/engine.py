@@ -215,11 +215,9 @@ class _Turn:
         if inbound.text is not None:
             cleaned = parsing.clean_text(inbound.text)
             if not cleaned.ok:
-                self.result.inbound_display = ""
                 self._explain_and_reask(cleaned)
                 return
             text = cleaned.value
-            self.result.inbound_display = text or ""
         elif inbound.choice is None:
             self._explain_and_reask(
                 Parsed(error=N_("何も入力されていないようです。もう一度入力してください。"))

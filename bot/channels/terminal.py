@@ -42,6 +42,7 @@ class TerminalChat:
         self.user = user
         self.out = out
         self.lock = threading.Lock()
+        self.delivering = threading.Lock()  # the poller and the input loop never send the same row
         self.dispatcher: Dispatcher = app.dispatcher({CHANNEL: TerminalSender(out, self.lock)})
 
     def send(
@@ -65,7 +66,8 @@ class TerminalChat:
         self.flush()
 
     def flush(self) -> int:
-        return self.dispatcher.deliver(CHANNEL, self.user)
+        with self.delivering:
+            return self.dispatcher.deliver(CHANNEL, self.user)
 
     def prompt(self) -> None:
         with self.lock:
