@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from storage.models import Case, ConsentRecord
+from storage.models import Case, ConsentRecord, Conversation
 from tests.conftest import Desk
+from tests.flows.test_random_input import GOOD_ANSWERS, _pending_step
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 QUEUE = {"seikatsuclub-kyosai": "kyosai-bu", "coopdeli": "takuhai-center"}
@@ -517,3 +518,46 @@ def test_status_lists_the_members_own_cases(desk: Desk) -> None:
     )
     other = desk.member(chat_id="bob", org="coopdeli")
     assert "受付済みのお申し出はありません" in other.says("状況")
+
+
+MENU_NUMBER = {
+    "purpose_notice": "2",
+    "disclosure": "3",
+    "third_party_record": "4",
+    "correction": "5",
+    "suspension": "6",
+    "third_party_stop": "7",
+    "consent_withdrawal": "8",
+    "human": "9",
+}
+FEE_LINE = "実費相当分の手数料をいただく場合があります"
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize("request_type", list(MENU_NUMBER))
+def test_every_flow_ends_as_a_case_in_the_orgs_queue_with_the_fee_notice_only_where_due(
+    desk: Desk, org: str, request_type: str
+) -> None:
+    member = desk.member(org=org)
+    member.says(MENU_NUMBER[request_type])
+    reply = ""
+    for _ in range(40):
+        with desk.app.db.transaction() as session:
+            state = session.exec(select(Conversation)).one().state
+        if state["mode"] == "summary":
+            reply = member.says("送信する")
+            break
+        if state["mode"] != "flow":
+            break
+        step = _pending_step(state)
+        assert step is not None
+        reply = member.says(GOOD_ANSWERS[step])
+    case = only_case(desk)
+    assert (case.request_type, case.queue, case.org_id) == (request_type, QUEUE[org], org)
+    assert "お申し出を受け付けました" in reply
+    fee_due = org == "coopdeli" and request_type in (
+        "purpose_notice",
+        "disclosure",
+        "third_party_record",
+    )
+    assert (FEE_LINE in reply) == fee_due
