@@ -59,7 +59,7 @@ class App:
             orgs=orgs,
             engine=engine,
             turns=TurnStore(db, engine, clock),
-            cases=CaseService(db, clock),
+            cases=CaseService(db, clock, {org.queue.id for org in orgs.values()}),
             clock=clock,
         )
 

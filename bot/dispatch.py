@@ -19,6 +19,7 @@ from storage.turns import Clock
 
 log = structlog.get_logger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
+UNREACHABLE_WAIT_SECONDS = 24 * 3600.0
 
 
 class TemporaryFailure(Exception):
@@ -75,48 +76,35 @@ class Dispatcher:
                 sender.send(row)
             except TemporaryFailure as failure:
                 blocked_chats.add(row.chat_id)
-                delay = (
-                    failure.retry_after
-                    if failure.retry_after is not None
-                    else backoff(row.attempts)
-                )
-                self._retry_later(row, str(failure), delay)
+                delay = failure.retry_after
+                self._record_attempt(row, error=str(failure), delay=delay or backoff(row.attempts))
                 continue
             except Unreachable as failure:
+                # Kept, not dropped: it waits until the member writes again (see TurnStore).
                 blocked_chats.add(row.chat_id)
-                self._mark_unreachable(row, str(failure))
+                self._record_attempt(row, error=str(failure), delay=UNREACHABLE_WAIT_SECONDS)
                 continue
-            self._mark_sent(row)
+            self._record_attempt(row)
             sent += 1
         return sent
 
-    def _mark_sent(self, row: OutboxMessage) -> None:
-        with self.db.transaction() as session:
-            stored = session.get(OutboxMessage, row.id)
-            assert stored is not None
-            stored.status, stored.sent_at = "sent", self.clock()
-            stored.attempts += 1
-            session.add(stored)
-
-    def _retry_later(self, row: OutboxMessage, reason: str, delay: float) -> None:
-        log.warning("outbox.retry", outbox=row.id, delay=delay)
+    def _record_attempt(
+        self, row: OutboxMessage, *, error: str | None = None, delay: float = 0.0
+    ) -> None:
+        """Mark a row sent, or schedule its retry; an unreachable member is flagged too."""
         with self.db.transaction() as session:
             stored = session.get(OutboxMessage, row.id)
             assert stored is not None
             stored.attempts += 1
-            stored.last_error = reason[:200]
-            stored.next_attempt_at = self.clock() + timedelta(seconds=delay)
+            if error is None:
+                stored.status, stored.sent_at = "sent", self.clock()
+            else:
+                log.warning("outbox.retry", outbox=row.id, delay=delay)
+                stored.last_error = error[:200]
+                stored.next_attempt_at = self.clock() + timedelta(seconds=delay)
+                if delay == UNREACHABLE_WAIT_SECONDS:
+                    conversation = session.get(Conversation, row.conversation_id)
+                    assert conversation is not None
+                    conversation.reachable = False
+                    session.add(conversation)
             session.add(stored)
-
-    def _mark_unreachable(self, row: OutboxMessage, reason: str) -> None:
-        log.warning("outbox.unreachable", outbox=row.id, conversation=row.conversation_id)
-        with self.db.transaction() as session:
-            stored = session.get(OutboxMessage, row.id)
-            assert stored is not None
-            stored.attempts += 1
-            stored.last_error = reason[:200]
-            session.add(stored)
-            conversation = session.get(Conversation, row.conversation_id)
-            if conversation is not None:
-                conversation.reachable = False
-                session.add(conversation)

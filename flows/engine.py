@@ -64,8 +64,8 @@ _GLOBAL_WORDS: dict[str, tuple[str, ...]] = {
     "help": ("ヘルプ", "使い方", "help", "/help", "?", "？"),
     "status": ("受付状況", "状況確認", "状況", "status", "/status"),
     "lang": ("言語", "language", "/lang"),
-    "lang_en": ("english", "英語", "/lang en", "/langen"),
-    "lang_ja": ("日本語", "japanese", "nihongo", "/lang ja", "/langja"),
+    "lang_en": ("english", "英語", "/lang en"),
+    "lang_ja": ("日本語", "japanese", "nihongo", "/lang ja"),
 }
 _GLOBAL_LOOKUP = {
     normalise_for_matching(word): action

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from flows.i18n import N_, Translator
@@ -86,7 +86,7 @@ class Step:
         if isinstance(value, list):
             return "、".join(ctx.t(options[v].label) if v in options else str(v) for v in value)
         if self.kind in ("birth_date", "date"):
-            return ctx.t.date(datetime.fromisoformat(str(value)))
+            return ctx.t.date(date.fromisoformat(str(value)))
         if isinstance(value, str) and value in options:
             return ctx.t(options[value].label)
         return str(value)

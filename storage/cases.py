@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,9 +50,10 @@ def case_to_dict(case: Case) -> dict[str, Any]:
 class CaseService:
     """What staff can do to a case, whatever surface they use (terminal now, Slack later)."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, queues: Collection[str]) -> None:
         self.db = db
         self.clock = clock
+        self.queues = frozenset(queues)
 
     # ------------------------------------------------------------------ reading
 
@@ -188,6 +190,10 @@ class CaseService:
         why = rules.require_text(note, "A note")
         with self.db.transaction() as session:
             case = self._open_case(session, number)
+            if queue not in self.queues:
+                raise rules.CaseActionError(
+                    f"Unknown queue {queue!r}; queues: {', '.join(sorted(self.queues))}."
+                )
             if queue == case.queue:
                 raise rules.CaseActionError(f"{case.number} is already in {queue}.")
             previous = case.queue

@@ -127,7 +127,7 @@ class OutboxMessage(SQLModel, table=True):
     text: str
     choices: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     multiple: bool = False
-    status: str = "pending"  # pending | sent | undeliverable
+    status: str = "pending"  # pending | sent
     attempts: int = 0
     next_attempt_at: datetime | None = _utc_column(nullable=True)
     last_error: str | None = None

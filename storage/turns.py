@@ -155,6 +155,18 @@ class TurnStore:
             )
             session.add(conversation)
             session.flush()
+        elif not conversation.reachable:
+            # The member is back: what waited for them goes out now, in order.
+            conversation.reachable = True
+            pending = session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.conversation_id == conversation.id,
+                    OutboxMessage.status == "pending",
+                )
+            ).all()
+            for row in pending:
+                row.next_attempt_at = None
+                session.add(row)
         return conversation
 
     def _write(
@@ -212,8 +224,6 @@ class TurnStore:
                         created_at=now,
                     )
                 )
-        elif not conversation.segment_start and first_line is not None:
-            conversation.segment_start = first_line.id or 0
         conversation.state = result.state
         conversation.updated_at = now
         session.add(conversation)

@@ -12,46 +12,10 @@ from flows.engine import _GLOBAL_LOOKUP, Engine
 from flows.messages import Inbound
 from flows.parsing import normalise_for_matching
 from flows.profiles import load_profiles
+from tests.flows.answers import GOOD_ANSWERS, pending_step
 
 NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 ENGINE = Engine(load_profiles())
-# Enough valid answers to reach every step of a flow; random text is thrown in between them.
-GOOD_ANSWERS = {
-    "scope": "すべて",
-    "scope_detail": "注文の記録",
-    "target": "すべて",
-    "period": "すべて",
-    "recipient": "すべて",
-    "requester": "ご本人",
-    "name": "山田 花子",
-    "kana": "ヤマダ ハナコ",
-    "former_name": "なし",
-    "birth_date": "1975/1/2",
-    "phone": "03-5285-1865",
-    "member_number": "わからない",
-    "method": "1",
-    "email": "a@example.jp",
-    "postal_code": "160-0022",
-    "address": "東京都新宿区新宿6-24-20",
-    "change_kind": "訂正",
-    "item": "住所",
-    "current_value": "旧住所",
-    "correct_value": "新住所",
-    "evidence": "なし",
-    "reason": "引っ越し",
-    "action": "消去",
-    "ground": "1",
-    "left_on": "わからない",
-    "data": "すべて",
-    "channels": "1,3",
-    "about": "その他",
-    "message": "相談",
-    "question": "質問です",
-    "legal_kind": "1",
-    "agent_name": "山田 一郎",
-    "agent_phone": "090-1234-5678",
-    "agent_relation": "長男",
-}
 FLOW_MENU_NUMBERS = ["2", "3", "4", "5", "6", "7", "8", "9"]
 
 garbage = st.one_of(
@@ -109,7 +73,7 @@ def test_random_input_between_answers_never_crashes_or_loses_answers(
                 assert all(state["answers"].get(k) == v for k, v in kept.items()), bad
             if state["mode"] != "flow":
                 break
-        pending = _pending_step(state)
+        pending = pending_step(ENGINE, state)
         if pending is None:
             break
         state, _ = turn(state, GOOD_ANSWERS[pending], 1000 + n)
@@ -119,17 +83,6 @@ def _navigates(text: str) -> bool:
     """戻る/やり直し and friends, or a number that may press the 戻る button, move on purpose."""
     typed = normalise_for_matching(text)
     return typed in _GLOBAL_LOOKUP or typed.isdigit()
-
-
-def _pending_step(state: dict[str, Any]) -> str | None:
-    from flows.i18n import Translator
-    from flows.registry import FLOWS
-    from flows.steps import Context
-
-    flow = FLOWS[state["flow"]]
-    org = ENGINE.orgs[state["org"]]
-    ctx = Context(org=org, answers=state["answers"], now=NOW, t=Translator("ja"))
-    return next((s.id for s in flow.steps if s.id not in state["answers"] and s.applies(ctx)), None)
 
 
 @settings(max_examples=100, deadline=None)

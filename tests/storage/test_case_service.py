@@ -61,6 +61,13 @@ def test_transfer_moves_the_case_to_the_other_queue_unassigned(desk: Desk) -> No
     assert (moved.queue, moved.assignee) == ("kyosai-bu", None)
 
 
+def test_a_transfer_to_an_unknown_queue_is_refused(desk: Desk) -> None:
+    number = new_case(desk)
+    with pytest.raises(CaseActionError, match="Unknown queue"):
+        desk.app.cases.transfer(number, "sato", "kyosai-b", "typo")
+    assert desk.app.cases.detail(number).case.queue == "takuhai-center"
+
+
 def test_refusing_needs_a_reason_and_the_member_hears_it(desk: Desk) -> None:
     number = new_case(desk)
     with pytest.raises(CaseActionError):

@@ -1,0 +1,61 @@
+"""Answers that take any flow to its end, and which question the engine would ask next."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flows.engine import Engine
+from flows.i18n import Translator
+from flows.registry import FLOWS
+from flows.steps import Context
+
+# Enough valid answers to reach every step of a flow; random text is thrown in between them.
+GOOD_ANSWERS = {
+    "scope": "すべて",
+    "scope_detail": "注文の記録",
+    "target": "すべて",
+    "period": "すべて",
+    "recipient": "すべて",
+    "requester": "ご本人",
+    "name": "山田 花子",
+    "kana": "ヤマダ ハナコ",
+    "former_name": "なし",
+    "birth_date": "1975/1/2",
+    "phone": "03-5285-1865",
+    "member_number": "わからない",
+    "method": "1",
+    "email": "a@example.jp",
+    "postal_code": "160-0022",
+    "address": "東京都新宿区新宿6-24-20",
+    "change_kind": "訂正",
+    "item": "住所",
+    "current_value": "旧住所",
+    "correct_value": "新住所",
+    "evidence": "なし",
+    "reason": "引っ越し",
+    "action": "消去",
+    "ground": "1",
+    "left_on": "わからない",
+    "data": "すべて",
+    "channels": "1,3",
+    "about": "その他",
+    "message": "相談",
+    "question": "質問です",
+    "legal_kind": "1",
+    "agent_name": "山田 一郎",
+    "agent_phone": "090-1234-5678",
+    "agent_relation": "長男",
+}
+
+
+def pending_step(engine: Engine, state: dict[str, Any]) -> str | None:
+    """The step the engine asks next: the first applicable one without an answer."""
+    flow = FLOWS[state["flow"]]
+    ctx = Context(
+        org=engine.orgs[state["org"]],
+        answers=state["answers"],
+        now=datetime.now(UTC),
+        t=Translator("ja"),
+    )
+    return next((s.id for s in flow.steps if s.id not in state["answers"] and s.applies(ctx)), None)
