@@ -16,6 +16,7 @@ from typing import Any
 from flows import parsing
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator, normalise_language
+from flows.intents import Classification, classify
 from flows.messages import (
     CaseDraft,
     CaseMessage,
@@ -27,10 +28,11 @@ from flows.messages import (
 )
 from flows.parsing import Parsed, normalise_for_matching
 from flows.profiles import OrgProfile
-from flows.registry import FLOWS
+from flows.registry import FLOWS, REQUEST_FLOWS
 from flows.requests import inquiry
 from flows.status import CLOSED_STATUSES, status_label
 from flows.steps import SKIPPED, Context, Option, Step
+from flows.understanding import carried_over, orgs_mentioned, prefill
 
 # Conversation modes
 PICK_ORG = "pick_org"
@@ -51,6 +53,8 @@ YES = "_yes"
 NO = "_no"
 FORWARD = "_forward"
 MENU_CHOICE = "_menu"
+CONTINUE = "_continue"
+SWITCH = "switch:"
 
 STATUS_ID = "status"
 
@@ -72,9 +76,14 @@ _GLOBAL_LOOKUP = {
     for action, words in _GLOBAL_WORDS.items()
     for word in words
 }
-_DECEASED_HINTS = tuple(
-    normalise_for_matching(w) for w in ("亡くなった", "亡くな", "故人", "死亡", "他界", "deceased")
-)
+_REQUEST_IDS = frozenset(flow.type_id for flow in REQUEST_FLOWS)
+# Intents the member can be offered as a choice when we are unsure.
+_OFFERABLE = frozenset({*_REQUEST_IDS, "inquiry", "human", STATUS_ID})
+# Off-topic business (orders, deliveries, payments, claims) that another desk handles.
+_OFF_TOPIC_CONCEPTS = frozenset({"delivery", "money"})
+_SMALL_TALK_CONCEPTS = frozenset({"greeting"})
+# An interruption mid-flow must be unmistakable: a name or an answer is never taken for one.
+_INTERRUPT_CONFIDENCE = 0.8
 _NUMBER_LIST = re.compile(r"^[0-9]+(?:[\s,、，・/と]+[0-9]+)*$")
 
 
@@ -92,6 +101,7 @@ class Conversation:
     previous: Any = None
     resume_mode: str | None = None
     pending_text: str | None = None
+    offered: list[str] | None = None  # option ids shown with the last unclear-input question
     started: bool = False
 
     @classmethod
@@ -111,6 +121,7 @@ class Conversation:
         self.editing = None
         self.previous = None
         self.resume_mode = None
+        self.offered = None
 
 
 @dataclass(frozen=True)
@@ -290,6 +301,9 @@ class _Turn:
 
     def _global(self, action: str) -> None:
         conv = self.conv
+        if conv.mode == UNCLEAR and conv.resume_mode == FLOW:
+            # Offered a switch mid-flow: 「戻る」「キャンセル」 act on the flow they were in.
+            conv.mode, conv.resume_mode, conv.offered, conv.pending_text = FLOW, None, None, None
         if action.startswith("lang"):
             new = {"lang_en": "en", "lang_ja": "ja"}.get(action)
             conv.lang = new or ("en" if conv.lang == "ja" else "ja")
@@ -485,6 +499,19 @@ class _Turn:
 
     def _pick_org(self, given: _Input) -> None:
         option = _resolve(given, self._org_options(), self.t)
+        request: str | None = None
+        if option is None and given.text:
+            named = orgs_mentioned(given.text, list(self.engine.orgs.values()))
+            if len(named) == 1:
+                # 「コープデリのDMを止めたい」 names the org and says what they want.
+                option = next(o for o in self._org_options() if o.id == named[0])
+                request = given.text
+            elif classify(given.text).intent != "unknown":
+                # Keep what they asked for; it is answered as soon as we know the org.
+                self.conv.pending_text = given.text
+                self.say(self.t("ありがとうございます。先に、ご利用の生協を選んでください。"))
+                self._ask_org()
+                return
         if option is None:
             self.say(self.t("一覧から番号で選んでください。"))
             self._ask_org()
@@ -492,81 +519,216 @@ class _Turn:
         self.conv.org = option.id
         self.conv.mode = MENU
         self.conv.started = True
-        self._greet()
+        request = self.conv.pending_text or request
+        self.conv.pending_text = None
+        if request is None:
+            self._greet()
+            return
+        self.say(self.t("{org}の個人情報の窓口です。", org=self.org.short_name.get(self.t.lang)))
+        self._understand(request)
 
     def _show_menu(self) -> None:
         self.conv.mode = MENU
+        self.conv.offered = None
         self.say(self.t("ご用件を選んでください。"), self.engine.menu_options())
 
     def _menu_choice(self, given: _Input) -> None:
-        options = self.engine.menu_options()
-        option = _resolve(given, options, self.t)
-        if option is None and given.text and _mentions_deceased(given.text):
+        option = _resolve(given, self.engine.menu_options(), self.t)
+        if option is not None:
+            self._start_option(option.id)
+        elif given.text:
+            self._understand(given.text)
+        else:
+            self._not_understood(None)
+
+    # ------------------------------------------------------------------ free text
+
+    def _understand(self, text: str) -> None:
+        """Act on a free-text message: follow it when sure, offer choices when not."""
+        reading = classify(text)
+        if reading.deceased:
             # Not personal information under the Act, but never refused: a person takes it.
             self.say(self.t("亡くなった方の情報についてのご相談は、担当者がお受けします。"))
-            self._start_flow("human", {"about": "deceased", "message": given.text})
+            self._start_flow("human", {"about": "deceased", "message": text})
             return
-        if option is None and given.text:
-            candidates = _keyword_candidates(given.text, options)
-            if len(candidates) == 1:
-                option = candidates[0]
-            elif candidates:
-                self._offer_candidates(given.text, candidates)
-                return
-        if option is None:
-            self.conv.pending_text = given.text
-            self.conv.mode = UNCLEAR
-            self.say(self.t("すみません、ご用件をうまく読み取れませんでした。"))
-            self._ask_unclear()
+        if reading.sure:
+            self._follow(reading)
             return
-        self._start_option(option.id)
+        candidates = [label for label in reading.candidates() if label in _OFFERABLE]
+        if candidates:
+            self._offer_candidates(text, candidates)
+        elif reading.intent == "unknown" and _OFF_TOPIC_CONCEPTS & reading.concepts:
+            self._off_topic(text)
+        else:
+            self._not_understood(text)
 
-    def _start_option(self, option_id: str) -> None:
-        if option_id == STATUS_ID:
+    def _follow(self, reading: Classification) -> None:
+        intent, text = reading.intent, reading.text
+        if intent in _REQUEST_IDS:
+            self._start_flow(intent, prefill(FLOWS[intent], reading), explain=True)
+        elif intent == "inquiry":
+            self._inquiry_question(text)
+        elif intent == "human":
+            self._start_flow("human", prefill(FLOWS["human"], reading), explain=True)
+        elif intent == "status":
             self.say(self._status_text())
             self._show_menu()
-        elif option_id == "inquiry":
-            self.conv.mode = INQUIRY
-            self._ask_inquiry_topic()
+        elif intent == "cancel":
+            self._cancel_from_menu(text)
+        elif _OFF_TOPIC_CONCEPTS & reading.concepts:
+            self._off_topic(text)
+        elif _SMALL_TALK_CONCEPTS & reading.concepts:
+            self.say(self.t("ご用件を選ぶか、そのまま文章で入力してください。"))
+            self._show_menu()
         else:
-            self._start_flow(option_id, {})
+            self._not_understood(text)
 
-    def _offer_candidates(self, text: str, candidates: Sequence[Option]) -> None:
+    def _offer(self, text: str | None, prompt: str, option_ids: Sequence[str]) -> None:
+        """Ask which of a few options the member meant, keeping their words for later."""
         self.conv.pending_text = text
         self.conv.mode = UNCLEAR
-        self.say(self.t("次のどれにあたりますか。"), (*candidates, *self._unclear_options()))
+        self.conv.offered = list(option_ids)
+        self.say(prompt, self._unclear_options())
 
-    # ------------------------------------------------------------------ unclear input
+    def _offer_candidates(self, text: str, candidates: Sequence[str]) -> None:
+        self._offer(
+            text,
+            self.t("次のどれにあたりますか。"),
+            [*candidates, FORWARD, MENU_CHOICE],
+        )
 
-    def _unclear_options(self) -> tuple[Option, ...]:
-        open_cases = [c for c in self.cases if c.status not in CLOSED_STATUSES]
-        options = [Option(FORWARD, N_("この内容を担当者に伝える"), ("伝える", "担当者", "はい"))]
-        options += [
-            Option(f"case:{c.number}", self.t("受付番号{number}の件として伝える", number=c.number))
-            for c in open_cases[:3]
-        ]
-        options.append(Option(MENU_CHOICE, N_("メニューから選ぶ"), ("メニュー", "いいえ")))
-        return tuple(options)
-
-    def _ask_unclear(self) -> None:
-        self.say(
+    def _not_understood(self, text: str | None) -> None:
+        open_cases = [c.number for c in self.cases if c.status not in CLOSED_STATUSES][:3]
+        self.say(self.t("すみません、ご用件をうまく読み取れませんでした。"))
+        self._offer(
+            text,
             self.t(
                 "メニューから選ぶか、このままの内容で担当者にお伝えすることもできます。"
                 "どちらにしますか。"
             ),
-            self._unclear_options(),
+            [FORWARD, *(f"case:{n}" for n in open_cases), MENU_CHOICE],
         )
 
+    def _off_topic(self, text: str) -> None:
+        org = self.org
+        self.say(
+            "\n".join(
+                [
+                    self.t(
+                        "この窓口では、個人情報についてのお申し出とご質問を受け付けています。"
+                        "ご注文・お届け・お支払い・共済金などのご用件は、"
+                        "{org}のふだんの窓口におたずねください。",
+                        org=org.short_name.get(self.t.lang),
+                    ),
+                    inquiry.contact_text(org, self.t),
+                ]
+            )
+        )
+        self._offer(
+            text,
+            self.t("個人情報のことでしたら、担当者にお伝えすることもできます。"),
+            [FORWARD, MENU_CHOICE],
+        )
+
+    def _cancel_from_menu(self, text: str) -> None:
+        open_cases = [c.number for c in self.cases if c.status not in CLOSED_STATUSES][:3]
+        if not open_cases:
+            self.say(self.t("いま手続き中のものはありません。"))
+            self._show_menu()
+            return
+        self._offer(
+            text,
+            self.t(
+                "受付済みのお申し出を取り下げる場合は、その件を選んでください。"
+                "担当者にお伝えします。"
+            ),
+            [*(f"case:{n}" for n in open_cases), MENU_CHOICE],
+        )
+
+    def _interrupts(self, step: Step, text: str) -> bool:
+        """Mid-flow: act on an unmistakable 'stop', 'how is my request', 'a person', or a
+        different request typed where a choice was expected. Answers are never taken for one."""
+        reading = classify(text)
+        if not reading.concepts:
+            return False
+        free_answer = step.kind == "text" or step.free_text
+        strong = reading.confidence >= _INTERRUPT_CONFIDENCE
+        if reading.intent == "cancel" and strong:
+            self._cancel()
+            return True
+        if free_answer:
+            return False
+        if reading.intent == "status" and strong:
+            self.say(self._status_text())
+            self._reask()
+            return True
+        switchable = reading.intent in _REQUEST_IDS or reading.intent == "human"
+        if (
+            step.kind in ("choice", "multi")
+            and reading.sure
+            and switchable
+            and reading.intent != self.conv.flow
+        ):
+            self._offer_switch(text, reading.intent)
+            return True
+        return False
+
+    def _offer_switch(self, text: str, target: str) -> None:
+        self.conv.resume_mode = FLOW
+        self._offer(
+            text,
+            self.t(
+                "「{title}」のお手続きに切り替えますか。お名前など、入力済みの内容は引き継ぎます。",
+                title=self.t(FLOWS[target].title),
+            ),
+            [SWITCH + target, CONTINUE],
+        )
+
+    # ------------------------------------------------------------------ unclear input
+
+    def _option(self, option_id: str) -> Option:
+        if option_id == FORWARD:
+            return Option(FORWARD, N_("担当者と話す"), ("担当者", "伝える", "はい"))
+        if option_id == MENU_CHOICE:
+            return Option(MENU_CHOICE, N_("メニューから選ぶ"), ("メニュー", "いいえ"))
+        if option_id == CONTINUE:
+            return Option(CONTINUE, N_("いまの手続きを続ける"), ("続ける", "いいえ", "no"))
+        if option_id.startswith(SWITCH):
+            title = self.t(FLOWS[option_id.removeprefix(SWITCH)].title)
+            return Option(option_id, self.t("「{title}」に切り替える", title=title), ("はい",))
+        if option_id.startswith("case:"):
+            number = option_id.removeprefix("case:")
+            return Option(option_id, self.t("受付番号{number}の件として伝える", number=number))
+        return next(o for o in self.engine.menu_options() if o.id == option_id)
+
+    def _unclear_options(self) -> tuple[Option, ...]:
+        offered = self.conv.offered or [FORWARD, MENU_CHOICE]
+        return tuple(self._option(option_id) for option_id in offered)
+
+    def _ask_unclear(self) -> None:
+        self.say(self.t("次から選んでください。"), self._unclear_options())
+
     def _unclear_choice(self, given: _Input) -> None:
-        menu = self.engine.menu_options()
-        option = _resolve(given, (*self._unclear_options(), *menu), self.t)
+        option = _resolve(given, self._unclear_options(), self.t)
         pending = self.conv.pending_text or ""
         if option is None:
+            if self.conv.resume_mode == FLOW:
+                self.say(self.t("次から選んでください。"), self._unclear_options())
+                return
             self.conv.mode = MENU
             self._menu_choice(given)
             return
         self.conv.pending_text = None
-        if option.id == FORWARD:
+        self.conv.offered = None
+        if option.id == CONTINUE:
+            self.conv.mode, self.conv.resume_mode = FLOW, None
+            self.say(self.t("続けます。"))
+            self._reask()
+        elif option.id.startswith(SWITCH):
+            target = FLOWS[option.id.removeprefix(SWITCH)]
+            answers = carried_over(self.conv.answers, target)
+            self._start_flow(target.type_id, answers | prefill(target, classify(pending)))
+        elif option.id == FORWARD:
             self._start_flow("human", {"about": "other", "message": pending} if pending else {})
         elif option.id.startswith("case:"):
             number = option.id.removeprefix("case:")
@@ -574,9 +736,25 @@ class _Turn:
             self.say(self.t("受付番号{number}の担当者にお伝えしました。", number=number))
             self._show_menu()
         elif option.id == MENU_CHOICE:
+            self.conv.leave_flow()
             self._show_menu()
         else:
-            self._start_option(option.id)
+            self._start_option(option.id, pending)
+
+    def _start_option(self, option_id: str, text: str | None = None) -> None:
+        if option_id == STATUS_ID:
+            self.say(self._status_text())
+            self._show_menu()
+        elif option_id == "inquiry":
+            if text:
+                self._inquiry_question(text)
+            else:
+                self.conv.mode = INQUIRY
+                self._ask_inquiry_topic()
+        elif text:
+            self._start_flow(option_id, prefill(FLOWS[option_id], classify(text)), explain=True)
+        else:
+            self._start_flow(option_id, {})
 
     # ------------------------------------------------------------------ inquiry
 
@@ -590,11 +768,30 @@ class _Turn:
     def _ask_inquiry_topic(self) -> None:
         self.say(self.t("知りたいことを選んでください。"), self._inquiry_options())
 
+    def _inquiry_question(self, text: str) -> None:
+        """A general question: answer it from the profile if we can tell which, else ask."""
+        self.conv.mode = INQUIRY
+        topics = _options_mentioned(text, inquiry.TOPICS)
+        if len(topics) == 1:
+            self.say(inquiry.answer(topics[0].id, self.org, self.t))
+            self.say(self.t("ほかに知りたいことはありますか。"), self._inquiry_options())
+            return
+        self.conv.pending_text = text
+        self.say(
+            self.t("近いものを選んでください。どれにもあたらなければ、担当者がお答えします。"),
+            self._inquiry_options(),
+        )
+
     def _inquiry_choice(self, given: _Input) -> None:
         option = _resolve(given, self._inquiry_options(), self.t)
+        pending, self.conv.pending_text = self.conv.pending_text, None
         if option is None and given.text:
-            candidates = _keyword_candidates(given.text, inquiry.TOPICS)
-            option = candidates[0] if len(candidates) == 1 else None
+            reading = classify(given.text)
+            if reading.sure and reading.intent not in ("inquiry", "unknown"):
+                self._follow(reading)
+                return
+            topics = _options_mentioned(given.text, inquiry.TOPICS)
+            option = topics[0] if len(topics) == 1 else None
         if option is None:
             # A question the profile cannot answer goes to a person, with their words.
             self._start_flow("inquiry", {"question": given.text} if given.text else {})
@@ -602,14 +799,14 @@ class _Turn:
         if option.id == MENU_CHOICE:
             self._show_menu()
         elif option.id == inquiry.ASK_A_PERSON.id:
-            self._start_flow("inquiry", {})
+            self._start_flow("inquiry", {"question": pending} if pending else {})
         else:
             self.say(inquiry.answer(option.id, self.org, self.t))
             self.say(self.t("ほかに知りたいことはありますか。"), self._inquiry_options())
 
     # ------------------------------------------------------------------ request flows
 
-    def _start_flow(self, flow_id: str, prefill: dict[str, Any]) -> None:
+    def _start_flow(self, flow_id: str, prefill: dict[str, Any], *, explain: bool = False) -> None:
         conv = self.conv
         conv.leave_flow()
         conv.flow = flow_id
@@ -620,7 +817,23 @@ class _Turn:
             + "\n"
             + self.t("途中で「戻る」「やり直し」「キャンセル」と入力できます。")
         )
+        if explain and conv.answers:
+            self._explain_prefill()
         self._advance()
+
+    def _explain_prefill(self) -> None:
+        """Say what we took from the member's message, so nothing is assumed silently."""
+        ctx = self.ctx()
+        given = [step for step in self.flow.steps if step.id in self.conv.answers]
+        lines = [self.t("いただいたメッセージから、次のように入力しました。確認画面で直せます。")]
+        lines += [
+            f"・{self.t(step.label)}：{step.display(self.conv.answers[step.id], ctx)}"
+            for step in given
+        ]
+        for step in given:
+            if step.after:
+                lines += step.after(ctx)
+        self.say("\n".join(lines))
 
     def _next_step(self) -> Step | None:
         ctx = self.ctx()
@@ -658,6 +871,13 @@ class _Turn:
         step = self._next_step()
         if step is None:
             self._advance()
+            return
+        typed_not_chosen = given.text is not None and given.choice is None
+        if (
+            typed_not_chosen
+            and _resolve(given, self._step_options(step), self.t) is None
+            and self._interrupts(step, given.text or "")
+        ):
             return
         parsed = self._parse(step, given)
         if not parsed.ok:
@@ -712,7 +932,7 @@ class _Turn:
         for part in parts:
             option = _resolve(_Input(choice=None, text=part), real, self.t)
             if option is None:
-                found = _keyword_candidates(part, real)
+                found = _options_mentioned(part, real)
                 option = found[0] if len(found) == 1 else None
             if option is None:
                 return Parsed(error=_MULTI_ERROR)
@@ -883,8 +1103,8 @@ def _resolve(given: _Input, options: Sequence[Option], t: Translator) -> Option 
     return None
 
 
-def _keyword_candidates(text: str, options: Sequence[Option]) -> list[Option]:
-    """Options whose aliases occur in free text; a simple stand-in for intent detection."""
+def _options_mentioned(text: str, options: Sequence[Option]) -> list[Option]:
+    """Options whose aliases occur in free text, e.g. 「メール」 in 「メールと電話」."""
     typed = normalise_for_matching(text)
     found = []
     for option in options:
@@ -892,11 +1112,6 @@ def _keyword_candidates(text: str, options: Sequence[Option]) -> list[Option]:
         if any(w and w in typed for w in words):
             found.append(option)
     return found
-
-
-def _mentions_deceased(text: str) -> bool:
-    typed = normalise_for_matching(text)
-    return any(hint in typed for hint in _DECEASED_HINTS)
 
 
 def _date_parser(parser: Any) -> Any:

@@ -156,9 +156,15 @@ def normalise_for_matching(raw: str) -> str:
 
     A member who types ``ｶｲｼﾞ``, ``カイジ`` or ``か い じ`` means the button ``かいじ``;
     the result is only for comparison and is never stored or shown.
+
+    NFKC turns a spacing ゛ into a space and a combining mark, so the text is
+    composed again once spaces are gone (``か゛`` is ``が``).  Kana are folded to
+    hiragana while decomposed, because some voiced kana exist only in katakana:
+    ``ヷ``, ``ワ゛`` and ``わ゛`` all end up as ``わ`` plus a combining mark.
     """
-    text = jaconv.kata2hira(unicodedata.normalize("NFKC", raw).lower())
-    return "".join(ch for ch in str(text) if not ch.isspace())
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", raw).lower() if not ch.isspace())
+    text = str(jaconv.kata2hira(unicodedata.normalize("NFD", text)))
+    return unicodedata.normalize("NFC", text)
 
 
 # --- Names --------------------------------------------------------------------
@@ -216,8 +222,10 @@ def parse_kana(raw: str) -> Parsed[str]:
     text = str(jaconv.h2z(cleaned.value, kana=True, ascii=False, digit=False))
     # h2z leaves marks it has no precomposed pair for (ﾜﾞ), and some IMEs type
     # a spacing ゛ after the kana: make them combining and let NFC compose them.
-    text = unicodedata.normalize("NFC", text.translate(_SOUND_MARKS))
-    text = str(jaconv.hira2kata(text))
+    # Composing after hira2kata, not before, because some voiced kana exist only
+    # in katakana: わ゛ must become ヷ, not わ plus a stray mark.
+    text = str(jaconv.hira2kata(text.translate(_SOUND_MARKS)))
+    text = unicodedata.normalize("NFC", text)
     if len(text) > MAX_KANA_LENGTH:
         return _fail(ERR_KANA_TOO_LONG)
     if not all(_is_katakana(ch) for ch in text) or not any(
@@ -327,9 +335,54 @@ _PARTIAL_DATE = re.compile(
     re.ASCII,
 )
 
+# Members using the English interface write the month as a word, in British,
+# American or year-first order.  Two-digit years are not read: "2 Jan 75" could
+# be 1975 or 2075, and a wrong guess would match someone else's record.
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_MONTH_NUMBERS: dict[str, int] = {
+    spelling: number
+    for number, name in enumerate(_MONTH_NAMES, start=1)
+    for spelling in (name, name[:3])
+} | {"sept": 9}
+_EN_MONTH = "(?:" + "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True)) + ")"
+_EN_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_EN_YEAR = r"\d{4}"
+# Next to the month word any spacing or punctuation will do ("02-Jan-1975",
+# "Jan. 2", "2JAN1975"); between the day and the year a separator is required,
+# or "Jan 21975" would be read as the 2nd.
+_EN_SEP = r"(?:\s*[.,/-]){0,2}\s*"
+_EN_NUMBER_SEP = r"(?:(?:\s*[.,/-]){1,2}\s*|\s+)"
+
+
+def _english(pattern: str) -> re.Pattern[str]:
+    """Compile an English date pattern; typed English dates often end in a full stop."""
+    return re.compile(pattern + r"\s*\.?", re.ASCII)
+
+
+_ENGLISH_DATES = (
+    _english(rf"{_EN_DAY}{_EN_SEP}(?:of\s+)?(?P<month>{_EN_MONTH}){_EN_SEP}(?P<year>{_EN_YEAR})"),
+    _english(rf"(?P<month>{_EN_MONTH}){_EN_SEP}{_EN_DAY}{_EN_NUMBER_SEP}(?P<year>{_EN_YEAR})"),
+    _english(rf"(?P<year>{_EN_YEAR}){_EN_SEP}(?P<month>{_EN_MONTH}){_EN_SEP}{_EN_DAY}"),
+)
+_ENGLISH_PARTIAL_DATE = _english(
+    rf"(?:{_EN_MONTH}{_EN_SEP}{_EN_YEAR}|{_EN_YEAR}{_EN_SEP}{_EN_MONTH})"
+)
+
+
+def _read_english_date(text: str) -> tuple[int, int, int] | None:
+    """Year, month and day of a date written with an English month name, if it is one."""
+    for pattern in _ENGLISH_DATES:
+        match = pattern.fullmatch(text)
+        if match:
+            return int(match["year"]), _MONTH_NUMBERS[match["month"]], int(match["day"])
+    return None
+
 
 def _read_date(raw: str) -> Parsed[date]:
-    """Read a 西暦 or 和暦 date without judging whether it is plausible."""
+    """Read a 西暦, 和暦 or English-month date without judging whether it is plausible."""
     cleaned = clean_text(raw)
     if cleaned.value is None:
         return Parsed(error=cleaned.error)
@@ -338,20 +391,20 @@ def _read_date(raw: str) -> Parsed[date]:
 
     era: _Era | None = None
     era_end: date | None = None
-    match = _ERA_DATE.fullmatch(text)
-    if match:
+    if match := _ERA_DATE.fullmatch(text):
         era, era_end = _ERA_SPANS[_ERA_NAMES.get(match["era"], match["era"])]
         era_year = 1 if match["year"] == "元" else int(match["year"])
-        year = era.start.year + era_year - 1
+        fields = (era.start.year + era_year - 1, int(match["month"]), int(match["day"]))
+    elif match := _WESTERN_DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text):
+        fields = (int(match["year"]), int(match["month"]), int(match["day"]))
+    elif english := _read_english_date(text):
+        fields = english
+    elif _PARTIAL_DATE.fullmatch(text) or _ENGLISH_PARTIAL_DATE.fullmatch(text):
+        return _fail(ERR_DATE_NEEDS_DAY)
     else:
-        match = _WESTERN_DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
-        if not match:
-            if _PARTIAL_DATE.fullmatch(text):
-                return _fail(ERR_DATE_NEEDS_DAY)
-            return _fail(ERR_DATE_FORMAT)
-        year = int(match["year"])
+        return _fail(ERR_DATE_FORMAT)
     try:
-        result = date(year, int(match["month"]), int(match["day"]))
+        result = date(*fields)
     except ValueError:
         return _fail(ERR_DATE_DOES_NOT_EXIST)
     if era is not None and (result < era.start or (era_end is not None and result >= era_end)):

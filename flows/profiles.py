@@ -184,6 +184,9 @@ class OrgProfile(_Model):
     id: str = Field(pattern=_SLUG_RE)
     name: LocalText
     short_name: LocalText
+    # Other names members use for the org (「生活クラブ」「コープみらい」), so a first message
+    # that names it needs no separate question.
+    aliases: list[str] = Field(default_factory=list)
     case_prefix: str = Field(pattern=r"^[A-Z]{2,4}$")
     policy_date: date
     representative_info: LocalText

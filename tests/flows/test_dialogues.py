@@ -307,7 +307,7 @@ def test_an_unclear_message_can_be_handed_to_a_person_with_its_words(desk: Desk)
         """
         会員: ええと、よくわからないのですが
         窓口: ご用件をうまく読み取れませんでした
-        窓口: この内容を担当者に伝える
+        窓口: 担当者と話す
         会員: 1
         窓口: お名前を入力してください
         会員: 山田 花子
@@ -355,13 +355,13 @@ def test_a_question_the_profile_cannot_answer_becomes_an_inquiry_case(desk: Desk
     desk.member(org="coopdeli").transcript(
         """
         会員: 1
-        会員: 息子の情報も見られますか
+        会員: 職員の方はどんな研修を受けていますか
         窓口: お名前を入力してください
         会員: 入力しない
         窓口: お申し出を受け付けました
         """
     )
-    assert only_case(desk).fields["question"] == "息子の情報も見られますか"
+    assert only_case(desk).fields["question"] == "職員の方はどんな研修を受けていますか"
 
 
 def test_with_two_orgs_the_member_picks_one_first(desk: Desk) -> None:

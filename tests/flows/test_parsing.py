@@ -162,6 +162,11 @@ def test_kana_composes_separately_typed_voicing_marks() -> None:
     assert parse_kana("カ゛ク").value == "ガク"
 
 
+def test_hiragana_with_a_separate_voicing_mark_becomes_katakana_only_voiced_kana() -> None:
+    assert parse_kana("わ゛たなべ").value == "ヷタナベ"
+    assert parse_kana("か゛く").value == "ガク"
+
+
 @pytest.mark.parametrize("raw", ["山田 太郎", "yamada", "ヤマダ1", "ヤマダ😀", "ー", "ア゛"])
 def test_kana_with_kanji_latin_or_digits_asks_for_katakana_or_hiragana(raw: str) -> None:
     error = parse_kana(raw).error
@@ -304,6 +309,55 @@ def test_year_and_month_only_asks_for_the_day_too(raw: str) -> None:
 @pytest.mark.parametrize("raw", ["あした", "1/2/1975", "75/1/2", "1月2日", "X50.1.2", "1975/1/2/3"])
 def test_unreadable_dates_get_examples_of_accepted_formats(raw: str) -> None:
     assert birth(raw).error == ERR_DATE_FORMAT
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2 January 1975",
+        "January 2, 1975",
+        "Jan 2 1975",
+        "2nd Jan 1975",
+        "02-Jan-1975",
+        "1975 January 2",
+        "JAN. 2, 1975",
+        "january 2nd, 1975",
+        "2nd of January 1975",
+        "2 Jan. 1975.",
+        "02JAN1975",
+        "1975-Jan-02",
+        "２ Ｊａｎｕａｒｙ １９７５",
+    ],
+)
+def test_english_month_names_are_read_as_1975_01_02(raw: str) -> None:
+    assert birth(raw).value == date(1975, 1, 2)
+
+
+def test_english_month_names_accept_sept_for_september() -> None:
+    assert birth("Sept 3rd, 1975").value == date(1975, 9, 3)
+
+
+def test_iso_date_is_read() -> None:
+    assert birth("1975-01-02").value == date(1975, 1, 2)
+
+
+@pytest.mark.parametrize("raw", ["Jan 2 75", "2 Janu 1975", "January 2", "Jan 21975", "2 1 1975"])
+def test_english_dates_without_a_four_digit_year_or_real_month_are_unreadable(raw: str) -> None:
+    assert birth(raw).error == ERR_DATE_FORMAT
+
+
+@pytest.mark.parametrize("raw", ["January 1975", "Jan. 1975", "1975 January"])
+def test_english_month_and_year_only_asks_for_the_day_too(raw: str) -> None:
+    assert birth(raw).error == parsing.ERR_DATE_NEEDS_DAY
+
+
+def test_english_february_30_is_refused_as_a_date_that_does_not_exist() -> None:
+    assert birth("February 30, 1975").error == parsing.ERR_DATE_DOES_NOT_EXIST
+
+
+def test_english_date_in_the_future_is_refused_like_any_other() -> None:
+    assert birth("23 November 2025").error == birth("2025/11/23").error
+    assert when("23 November 2025").error == parsing.ERR_DATE_FUTURE
 
 
 def test_birth_date_tomorrow_is_refused_as_future() -> None:
@@ -500,6 +554,13 @@ def test_matching_folds_width_case_kana_and_spaces() -> None:
     assert normalise_for_matching("ｶｲｼﾞ") == "かいじ"
     assert normalise_for_matching("カイジ") == normalise_for_matching("か い\u3000じ")
     assert normalise_for_matching("ＡＢＣ def") == "abcdef"
+
+
+def test_matching_composes_separately_typed_voicing_marks() -> None:
+    assert normalise_for_matching("か゛") == normalise_for_matching("が")
+    assert normalise_for_matching("カ゛イシ゛") == normalise_for_matching("がいじ")
+    assert normalise_for_matching("ワ゛") == normalise_for_matching("ヷ")
+    assert normalise_for_matching("わ゛") == normalise_for_matching("ﾜﾞ")
 
 
 # --- properties ---------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""From a reading of the member's words to what the engine can use: answers already given.
+
+The engine asks the first unanswered step of a flow, so whatever the member already said
+(「母の代わりに」, 「DMを」, 「退会したので」) is written in as answers here and simply not asked
+again; the summary shows it and the member can change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flows.flow import RequestFlow
+from flows.intents import Classification
+from flows.intents.features import fold
+from flows.profiles import OrgProfile
+
+# Answers that mean the same in every flow, so switching flows need not ask them again.
+CARRIED_OVER = (
+    "requester",
+    "legal_kind",
+    "agent_name",
+    "agent_phone",
+    "agent_relation",
+    "name",
+    "kana",
+    "former_name",
+    "birth_date",
+    "phone",
+    "member_number",
+)
+
+
+def prefill(flow: RequestFlow, reading: Classification) -> dict[str, Any]:
+    """Answers to ``flow``'s steps that the member's message already gives."""
+    step_ids = {step.id for step in flow.steps}
+    answers: dict[str, Any] = {}
+    if reading.agent and "requester" in step_ids:
+        if reading.agent_kind in ("guardian", "parent"):
+            answers["requester"] = "legal_agent"
+            answers["legal_kind"] = reading.agent_kind
+        else:
+            answers["requester"] = "appointed_agent"
+        if reading.agent_phrase:
+            answers["agent_relation"] = reading.agent_phrase
+    concepts = reading.concepts
+    if flow.type_id == "consent_withdrawal" and reading.channels:
+        answers["channels"] = list(reading.channels)
+    elif flow.type_id == "suspension":
+        if "left" in concepts:
+            answers["ground"] = "no_longer_needed"
+        if "misuse" in concepts and any(w in fold(reading.text) for w in _LEAK_WORDS):
+            answers["ground"] = "leak"
+        erase, stop = "erase" in concepts, "stop" in concepts
+        if erase or stop:
+            answers["action"] = "both" if erase and stop else "erase" if erase else "stop"
+    elif flow.type_id == "human" and "complaint" in concepts:
+        answers["about"] = "complaint"
+        answers["message"] = reading.text
+    return {key: value for key, value in answers.items() if key in step_ids}
+
+
+_LEAK_WORDS = tuple(fold(w) for w in ("漏えい", "漏洩", "流出", "漏れ", "もれ", "leak"))
+
+
+def carried_over(answers: Mapping[str, Any], flow: RequestFlow) -> dict[str, Any]:
+    """The member's identity answers that also belong to ``flow``."""
+    step_ids = {step.id for step in flow.steps}
+    return {k: v for k, v in answers.items() if k in CARRIED_OVER and k in step_ids}
+
+
+def orgs_mentioned(text: str, orgs: Sequence[OrgProfile]) -> list[str]:
+    """Ids of the orgs whose names appear in the text."""
+    folded = fold(text)
+    found = []
+    for org in orgs:
+        names = [org.short_name.ja, org.short_name.en, org.name.ja, org.name.en, *org.aliases]
+        if any(fold(name) and fold(name) in folded for name in names):
+            found.append(org.id)
+    return found
