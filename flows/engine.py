@@ -787,7 +787,8 @@ class _Turn:
         pending, self.conv.pending_text = self.conv.pending_text, None
         if option is None and given.text:
             reading = classify(given.text)
-            if reading.sure and reading.intent not in ("inquiry", "unknown"):
+            # A question stays a question unless it is plainly another request.
+            if reading.sure and reading.intent in _REQUEST_IDS - {"inquiry"}:
                 self._follow(reading)
                 return
             topics = _options_mentioned(given.text, inquiry.TOPICS)
