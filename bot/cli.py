@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -66,6 +67,29 @@ def cases(
     else:
         for row in rows:
             typer.echo(f"{row['number']}  {row['queue']}  {row['type']}  {row['status']}")
+
+
+@cli.command()
+def classify(
+    evaluate: Annotated[
+        list[Path] | None,
+        typer.Option(help="Measure accuracy on labelled label<TAB>agent<TAB>text files instead"),
+    ] = None,
+) -> None:
+    """Read one message per line on stdin; print what each one asks for, as JSON lines."""
+    from flows.intents import classify as read_message
+    from flows.intents.training import evaluate as measure
+    from flows.intents.training import load_corpus
+
+    if evaluate:
+        for path in evaluate:
+            typer.echo("\n".join(measure(load_corpus(path)).lines(path.name, confusions=False)))
+        return
+    out = sys.stdout
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        out.write(json.dumps(read_message(text).to_json(), ensure_ascii=False) + "\n")
+    out.flush()
 
 
 def main() -> None:

@@ -84,6 +84,9 @@ _OFF_TOPIC_CONCEPTS = frozenset({"delivery", "money"})
 _SMALL_TALK_CONCEPTS = frozenset({"greeting"})
 # An interruption mid-flow must be unmistakable: a name or an answer is never taken for one.
 _INTERRUPT_CONFIDENCE = 0.8
+# A choice that also takes the member's own words (「どの情報を」) is left alone unless the text
+# is unmistakably a different request.
+_SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
 _NUMBER_LIST = re.compile(r"^[0-9]+(?:[\s,、，・/と]+[0-9]+)*$")
 
 
@@ -509,7 +512,9 @@ class _Turn:
             elif classify(given.text).intent != "unknown":
                 # Keep what they asked for; it is answered as soon as we know the org.
                 self.conv.pending_text = given.text
-                self.say(self.t("ありがとうございます。先に、ご利用の生協を選んでください。"))
+                self.say(
+                    self.t("ありがとうございます。ご用件は、生協を選んだあとに続けて伺います。")
+                )
                 self._ask_org()
                 return
         if option is None:
@@ -530,12 +535,14 @@ class _Turn:
     def _show_menu(self) -> None:
         self.conv.mode = MENU
         self.conv.offered = None
+        self.conv.pending_text = None
         self.say(self.t("ご用件を選んでください。"), self.engine.menu_options())
 
     def _menu_choice(self, given: _Input) -> None:
         option = _resolve(given, self.engine.menu_options(), self.t)
+        pending, self.conv.pending_text = self.conv.pending_text, None
         if option is not None:
-            self._start_option(option.id)
+            self._start_option(option.id, pending)
         elif given.text:
             self._understand(given.text)
         else:
@@ -554,7 +561,17 @@ class _Turn:
         if reading.sure:
             self._follow(reading)
             return
-        candidates = [label for label in reading.candidates() if label in _OFFERABLE]
+        if reading.agent:
+            # 「母の代わりに申し込みたい」: we know who, not what. The whole menu rather than
+            # a guess, and their choice starts with the agent part filled in.
+            self.say(self.t("ご家族などの代わりのお申し出ですね。どの手続きをご希望ですか。"))
+            self._show_menu()
+            self.conv.pending_text = text
+            return
+        # 「担当者と話す」 is always offered, so "human" is not listed twice.
+        candidates = [
+            label for label in reading.candidates() if label in _OFFERABLE and label != "human"
+        ]
         if candidates:
             self._offer_candidates(text, candidates)
         elif reading.intent == "unknown" and _OFF_TOPIC_CONCEPTS & reading.concepts:
@@ -651,12 +668,13 @@ class _Turn:
         reading = classify(text)
         if not reading.concepts:
             return False
-        free_answer = step.kind == "text" or step.free_text
         strong = reading.confidence >= _INTERRUPT_CONFIDENCE
         if reading.intent == "cancel" and strong:
             self._cancel()
             return True
-        if free_answer:
+        if step.kind == "text":
+            return False
+        if step.free_text and reading.confidence < _SWITCH_FROM_FREE_TEXT_CONFIDENCE:
             return False
         if reading.intent == "status" and strong:
             self.say(self._status_text())
@@ -727,7 +745,9 @@ class _Turn:
         elif option.id.startswith(SWITCH):
             target = FLOWS[option.id.removeprefix(SWITCH)]
             answers = carried_over(self.conv.answers, target)
-            self._start_flow(target.type_id, answers | prefill(target, classify(pending)))
+            self._start_flow(
+                target.type_id, answers | prefill(target, classify(pending)), explain=True
+            )
         elif option.id == FORWARD:
             self._start_flow("human", {"about": "other", "message": pending} if pending else {})
         elif option.id.startswith("case:"):

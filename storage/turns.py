@@ -200,7 +200,14 @@ class TurnStore:
                 continue  # only the member's own cases
             assert target.id is not None
             session.add(
-                CaseEvent(case_id=target.id, kind="member_message", actor="member", created_at=now)
+                # The words the member chose to pass on, e.g. a withdrawal, kept with the case.
+                CaseEvent(
+                    case_id=target.id,
+                    kind="member_message",
+                    actor="member",
+                    created_at=now,
+                    data={"text": message.text} if message.text else {},
+                )
             )
             if first_line is not None:
                 first_line.case_id = target.id

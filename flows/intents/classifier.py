@@ -41,6 +41,7 @@ _CHANNELS: dict[str, str] = {
     "ch_line": "line_sns",
     "ch_web": "web_ads",
 }
+_HAND_OVER = ("人に", "者に", "方に", "ひとに", "しゃに", "かたに", "いんに", "員に")
 _AGENT_PHRASE = re.compile(
     r"[^\s、。をがはにでと]{1,8}?(?:の|に)(?:代わりに|かわりに|代理で|代理|だいりで|代わって|かわって)"
 )
@@ -137,6 +138,9 @@ def classify(text: str, model: Model | None = None) -> Classification:
     analysis = analyse(text[:2000])
     probabilities = model.probabilities(analysis.features())
     ranked = sorted(zip(model.labels, probabilities, strict=True), key=lambda lp: -lp[1])
+    if analysis.case_number and ranked[0][0] == "unknown":
+        # A bare 受付番号 is a member asking after their request.
+        ranked.sort(key=lambda lp: lp[0] != "status")
     if "deceased" in analysis.concepts:
         # Policy, not statistics: a deceased person's data is not "personal information" under
         # the Act, so whatever the member asks for, a person takes it (see LABELS.md).
@@ -166,8 +170,12 @@ def _agent_kind(analysis: Analysis) -> str | None:
     if "guardian" in concepts:
         return "guardian"
     folded = analysis.folded
-    if "agent_for" in concepts or "deceased" in concepts:
+    if "deceased" in concepts:
         return "appointed"
+    for match in analysis.matches:
+        # 「担当の人に代わって」 asks for someone else to take over, not to act for someone.
+        if "agent_for" in match.concepts and not folded[: match.start].endswith(_HAND_OVER):
+            return "appointed"
     for match in analysis.matches:
         if not {"relative", "parent_of_minor"} & set(match.concepts):
             continue

@@ -30,6 +30,8 @@ _CASE_NUMBER = re.compile(
     r"(?<![a-z])(?P<prefix>[a-z]{2})\s*-?\s*(?P<year>\d{4})\s*-?\s*(?P<seq>\d{1,6})(?![0-9])"
 )
 BIGRAM_WEIGHT = 0.3
+_LATIN_WORD = re.compile(r"[a-z]+")
+_LATIN_LETTER = re.compile(r"[a-z]")
 _LONG_VOWEL_RUN = re.compile(r"ー{2,}")
 _REPEATS = re.compile(r"([^0-9])\1{2,}")
 
@@ -126,9 +128,9 @@ class Analysis:
         return features
 
 
-def analyse(text: str) -> Analysis:
-    folded = fold(text)
-    padded = f" {folded} "
+def _find(text: str) -> list[Match]:
+    """Lexicon words in folded text, longest first."""
+    padded = f" {text} "
     taken = bytearray(len(padded))
     matches: list[Match] = []
     for word, concepts in load_lexicon().words:
@@ -144,13 +146,37 @@ def analyse(text: str) -> Analysis:
                 matches.append(Match(core_start - 1, core_end - 1, concepts))
             start = padded.find(word, start + 1)
     matches.sort(key=lambda m: m.start)
-    found = frozenset(c for m in matches for c in m.concepts)
+    return matches
+
+
+def _romaji_reading(folded: str) -> str | None:
+    """Members without a Japanese keyboard type 「kaiji seikyuu shitai」: read it as kana.
+
+    Only when most latin words are plausible romaji, so English is left alone.
+    """
+    words = _LATIN_WORD.findall(folded)
+    if not words:
+        return None
+    readings = [jaconv.alphabet2kana(word) for word in words]
+    plausible = sum(1 for r in readings if not _LATIN_LETTER.search(r) and r[0] not in "っん")
+    if plausible * 10 < len(words) * 6:
+        return None
+    return "".join(readings)
+
+
+def analyse(text: str) -> Analysis:
+    folded = fold(text)
+    matches = _find(folded)
+    concepts = {c for m in matches for c in m.concepts}
+    romaji = _romaji_reading(folded)
+    if romaji:
+        concepts.update(c for m in _find(romaji) for c in m.concepts)
     raw = unicodedata.normalize("NFKC", text).lower().strip().rstrip("。.!！ ")
     case = _CASE_NUMBER.search(folded)
     return Analysis(
         folded=folded,
         matches=tuple(matches),
-        concepts=found,
+        concepts=frozenset(concepts),
         question=bool(_QUESTION.search(raw)),
         case_number=(
             f"{case['prefix'].upper()}-{case['year']}-{int(case['seq']):05d}" if case else None

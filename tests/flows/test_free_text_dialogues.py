@@ -1,0 +1,248 @@
+"""Members who type instead of pressing buttons: transcripts of 会員 and 窓口."""
+
+from __future__ import annotations
+
+from storage.models import Case
+from tests.conftest import Desk
+
+
+def only_case(desk: Desk) -> Case:
+    cases = desk.app.cases.list()
+    assert len(cases) == 1
+    return cases[0]
+
+
+def test_leaving_and_asking_to_erase_starts_erasure_with_the_ground_filled_in(desk: Desk) -> None:
+    desk.member(org="seikatsuclub-kyosai").transcript(
+        """
+        会員: 退会したので私の情報消して
+        窓口: あなたの情報の利用を止める、または消してもらう手続きです
+        窓口: ・希望する対応：消す（消去）
+        窓口: ・理由：もう使う必要がない
+        窓口: どの情報、またはどの使い方を止めたいですか
+        窓口にない: 希望する対応を選んでください
+        """
+    )
+
+
+def test_no_more_dm_starts_consent_withdrawal_with_paper_dm_chosen(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        """
+        会員: DMもう要らない
+        窓口: DM・電話・メールなどの広告やご案内を止める手続きです
+        窓口: ・止める広告・ご案内：紙のDM・カタログ
+        窓口: 止める範囲を選んでください
+        """
+    )
+
+
+def test_disclosure_typed_in_kana_starts_disclosure(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        """
+        会員: かいじせいきゅうしたい
+        窓口: （開示）手続きです
+        窓口: どの情報の開示を希望しますか
+        """
+    )
+
+
+def test_acting_for_a_mother_shows_the_menu_then_fills_in_the_agent(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 母の代わりに申し込みたい
+        窓口: ご家族などの代わりのお申し出ですね
+        窓口: ご用件を選んでください
+        会員: 3
+        窓口: ・請求する方：任意代理人（ご本人から頼まれた方）
+        窓口: ・ご本人との関係：母の代わりに
+        窓口: 委任者署名捺印の委任状
+        窓口: どの情報の開示を希望しますか
+        会員: すべて
+        窓口: 代理人（あなた）のお名前を入力してください
+        """
+    )
+
+
+def test_a_guardian_is_not_asked_again_what_kind_of_agent(desk: Desk) -> None:
+    desk.member(org="seikatsuclub-kyosai").transcript(
+        """
+        会員: 後見人です。本人の情報の開示をお願いします
+        窓口: ・法定代理人の種類：成年後見人
+        窓口: 登記事項証明書
+        """
+    )
+
+
+def test_an_unsure_message_offers_candidates_and_a_person(desk: Desk) -> None:
+    reply = desk.member(org="coopdeli").transcript(
+        """
+        会員: 情報のことで
+        窓口: 次のどれにあたりますか
+        窓口: 担当者と話す
+        窓口: メニューから選ぶ
+        """
+    )
+    assert reply.count("\n  ") >= 3  # at least one candidate besides the two fixed choices
+
+
+def test_a_candidate_chosen_from_an_unsure_message_starts_that_flow(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    reply = member.says("情報のことで")
+    first_choice = reply.split("\n  1. ")[1].split("\n")[0]
+    assert "手続きです" in member.says("1") or first_choice
+
+
+def test_a_late_delivery_is_pointed_to_the_usual_desk_with_a_person_offered(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 注文した野菜がまだ届かない
+        窓口: この窓口では、個人情報についてのお申し出とご質問を受け付けています
+        窓口: お問い合わせ先
+        窓口: 担当者と話す
+        会員: 担当者と話す
+        窓口: 担当者におつなぎします
+        """
+    )
+
+
+def test_a_first_message_naming_the_org_needs_no_org_question(desk: Desk) -> None:
+    desk.member().transcript(
+        """
+        会員: コープデリのDMを止めたい
+        窓口: コープデリの個人情報の窓口です
+        窓口: ・止める広告・ご案内：紙のDM・カタログ
+        """
+    )
+
+
+def test_a_request_before_the_org_is_known_is_kept_until_the_org_is_chosen(desk: Desk) -> None:
+    desk.member().transcript(
+        """
+        会員: 勧誘の電話をやめてほしい
+        窓口: ご用件は、生協を選んだあとに続けて伺います
+        窓口: ご利用の生協を選んでください
+        会員: 生活クラブ共済連
+        窓口: ・止める広告・ご案内：電話でのご案内
+        """
+    )
+
+
+def test_saying_stop_at_a_name_step_asks_before_cancelling_and_keeps_answers(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 開示してほしい
+        会員: すべて
+        会員: ご本人
+        窓口: お名前（氏名）を入力してください
+        会員: やっぱりやめます
+        窓口: この手続きをやめますか
+        会員: いいえ、続けます
+        窓口: お名前（氏名）を入力してください
+        会員: 山田 花子
+        窓口: フリガナ
+        """
+    )
+
+
+def test_typing_another_request_at_a_choice_offers_to_switch_and_keeps_the_name(
+    desk: Desk,
+) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: ご本人
+        会員: 山田 花子
+        会員: やまだ はなこ
+        会員: なし
+        会員: 昭和50年1月2日
+        会員: 090-1234-5678
+        会員: わからない
+        窓口: 開示の方法を選んでください
+        会員: やっぱりDMを止めてほしい
+        窓口: 「同意の撤回・広告等の停止」のお手続きに切り替えますか
+        会員: 1
+        窓口: ・止める広告・ご案内：紙のDM・カタログ
+        窓口: 止める範囲を選んでください
+        会員: すべて
+        会員: ご本人
+        窓口: 入力内容をご確認ください
+        窓口: 氏名：山田 花子
+        """
+    )
+
+
+def test_declining_a_switch_returns_to_the_same_question(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 3
+        会員: すべて
+        窓口: どなたからのお申し出ですか
+        会員: 他の会社に私の情報を渡さないで
+        窓口: 切り替えますか
+        会員: いまの手続きを続ける
+        窓口: どなたからのお申し出ですか
+        """
+    )
+
+
+def test_a_case_number_alone_shows_the_status(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 9
+        会員: 苦情・ご意見
+        会員: 配達員の対応について
+        会員: 入力しない
+        """
+    )
+    number = only_case(desk).number
+    assert f"{number}" in member.says(number.replace("-", "－"))
+
+
+def test_withdrawing_a_request_from_the_chat_tells_its_staff(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 9
+        会員: 苦情・ご意見
+        会員: 配達員の対応について
+        会員: 入力しない
+        """
+    )
+    case = only_case(desk)
+    member.transcript(
+        f"""
+        会員: 申し込みを取り下げたい
+        窓口: 受付済みのお申し出を取り下げる場合は、その件を選んでください
+        会員: 1
+        窓口: 受付番号{case.number}の担当者にお伝えしました
+        """
+    )
+    events = desk.app.cases.detail(case.number).events
+    assert [e.data for e in events if e.kind == "member_message"] == [
+        {"text": "申し込みを取り下げたい"}
+    ]
+
+
+def test_cancelling_with_nothing_in_progress_says_so(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        """
+        会員: キャンセルしたいです
+        窓口: いま手続き中のものはありません
+        """
+    )
+
+
+def test_english_free_text_is_understood_too(desk: Desk) -> None:
+    desk.member(org="coopdeli", lang="en").transcript(
+        """
+        会員: Please stop sending me catalogues
+        窓口: Direct mail and catalogues on paper
+        """
+    )
