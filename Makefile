@@ -7,13 +7,21 @@ POT    := locales/messages.pot
 PO     := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: run test lint typecheck catalogs extract update-catalogs check-catalogs clean
+.PHONY: run test bench intents lint typecheck catalogs extract update-catalogs check-catalogs clean
 
 run: $(STAMP) $(MO)
 	$(BIN)/madoguchi chat $(if $(ORG),--org $(ORG)) $(if $(CHAT_LANG),--lang $(CHAT_LANG))
 
 test: $(STAMP) $(MO)
 	$(BIN)/pytest
+
+# Speed and accuracy figures into BENCHMARKS.md; FULL=1 for the long run.
+bench: $(STAMP) $(MO)
+	FULL=$(FULL) $(BIN)/python -m tests.bench.run
+
+# Retrain the intent model after editing flows/intents/lexicon.toml or tests/intents/train*.tsv.
+intents: $(STAMP)
+	$(BIN)/python -m flows.intents.training --cross-validate --report
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot flows storage tests

@@ -58,9 +58,14 @@ def _fold_word(word: str) -> str:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Folded words, longest first, each with the concepts it signals."""
+    """Folded words, each with the concepts it signals, bucketed by their first characters.
 
-    words: tuple[tuple[str, tuple[str, ...]], ...]
+    ``rank`` orders words longest first; a shorter word wholly inside a longer match is not
+    counted. Buckets mean a message is scanned once, checking only the few words that could
+    start at each position.
+    """
+
+    by_start: dict[str, tuple[tuple[str, int, tuple[str, ...]], ...]]
     concepts: tuple[str, ...]
 
 
@@ -76,8 +81,11 @@ def load_lexicon() -> Lexicon:
                 if concept not in by_word[folded]:
                     by_word[folded].append(concept)
     ordered = sorted(by_word.items(), key=lambda item: (-len(item[0]), item[0]))
+    buckets: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+    for rank, (word, concepts) in enumerate(ordered):
+        buckets.setdefault(word[:2], []).append((word, rank, tuple(concepts)))
     return Lexicon(
-        words=tuple((word, tuple(concepts)) for word, concepts in ordered),
+        by_start={key: tuple(words) for key, words in buckets.items()},
         concepts=tuple(raw["concepts"]),
     )
 
@@ -129,22 +137,26 @@ class Analysis:
 
 
 def _find(text: str) -> list[Match]:
-    """Lexicon words in folded text, longest first."""
+    """Lexicon words in folded text; a word wholly inside a longer match does not count."""
     padded = f" {text} "
+    by_start = load_lexicon().by_start
+    found: list[tuple[int, int, int, tuple[str, ...]]] = []  # rank, start, end, concepts
+    for i in range(len(padded)):
+        for key in {padded[i : i + 2], padded[i]}:
+            for word, rank, concepts in by_start.get(key, ()):
+                if padded.startswith(word, i):
+                    found.append((rank, i, i + len(word), concepts))
+    found.sort()
     taken = bytearray(len(padded))
     matches: list[Match] = []
-    for word, concepts in load_lexicon().words:
-        start = padded.find(word)
-        while start != -1:
-            # Only the word itself is claimed, not its edge spaces, so " see " and " who "
-            # can both match in "i see who". A word wholly inside a longer match is not counted
-            # (「かいじ」 in 「かいじょ」); a partial overlap is (「って何」, 「何に使」).
-            core_start = start + (len(word) - len(word.lstrip(" ")))
-            core_end = start + len(word.rstrip(" "))
-            if not all(taken[core_start:core_end]):
-                taken[core_start:core_end] = b"\x01" * (core_end - core_start)
-                matches.append(Match(core_start - 1, core_end - 1, concepts))
-            start = padded.find(word, start + 1)
+    for _rank, start, end, concepts in found:
+        # Only the word itself is claimed, not its edge spaces, so " see " and " who "
+        # can both match in "i see who". A partial overlap still counts (「って何」, 「何に使」).
+        core_start = start + (padded[start] == " ")
+        core_end = end - (padded[end - 1] == " ")
+        if not all(taken[core_start:core_end]):
+            taken[core_start:core_end] = b"\x01" * (core_end - core_start)
+            matches.append(Match(core_start - 1, core_end - 1, concepts))
     matches.sort(key=lambda m: m.start)
     return matches
 

@@ -1,0 +1,192 @@
+"""``make bench``: measure madoguchi on the real code paths and write BENCHMARKS.md.
+
+Each scenario returns named figures; every figure is the median of repeated runs. The report
+lists the machine and versions, and the last line printed is one JSON object with every figure,
+for tools. Speed targets live here, not in unit tests, where a busy CI machine would make them
+flaky.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT = ROOT / "BENCHMARKS.md"
+FULL = os.environ.get("FULL", "") not in ("", "0")
+REPEATS = 5
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    met: bool | None = None
+
+
+def _median(runs: list[float]) -> float:
+    return statistics.median(runs)
+
+
+def _utterances() -> list[str]:
+    from flows.intents.training import CORPUS_DIR, load_corpus
+
+    texts = [e.text for path in sorted(CORPUS_DIR.glob("*.tsv")) for e in load_corpus(path)]
+    return texts
+
+
+def bench_classify() -> list[Figure]:
+    """Intent detection: in-process rate and the ``madoguchi classify`` command end to end."""
+    from flows.intents import classify
+
+    texts = _utterances()
+    batch = texts * (100 if FULL else 20)
+    classify("warm up")  # loading the lexicon and model is start-up, not per message
+    rates = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        for text in batch:
+            classify(text)
+        rates.append(len(batch) / (time.perf_counter() - started))
+
+    lines = "\n".join(batch) + "\n"
+    command = [sys.executable, "-m", "bot", "classify"]
+    cli_rates, startups = [], []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        subprocess.run(command, input="", text=True, capture_output=True, check=True)
+        startup = time.perf_counter() - started
+        started = time.perf_counter()
+        done = subprocess.run(command, input=lines, text=True, capture_output=True, check=True)
+        elapsed = time.perf_counter() - started
+        assert done.stdout.count("\n") == len(batch)
+        startups.append(startup)
+        cli_rates.append(len(batch) / max(elapsed - startup, 1e-9))
+    rate, cli_rate = _median(rates), _median(cli_rates)
+    return [
+        Figure("classify_per_second", rate, "utterances/s", "≥ 5,000 on one core", rate >= 5000),
+        Figure(
+            "classify_cli_per_second",
+            cli_rate,
+            "utterances/s (after start-up, JSON out)",
+            "≥ 5,000 on one core",
+            cli_rate >= 5000,
+        ),
+        Figure("classify_cli_startup", _median(startups), "s"),
+        Figure("classify_batch", float(len(batch)), "utterances per run"),
+    ]
+
+
+def bench_intent_accuracy() -> list[Figure]:
+    """Accuracy is not speed, but the report is where the team looks for both."""
+    from flows.intents import REQUEST_LABELS
+    from flows.intents.training import (
+        CORPUS_DIR,
+        cross_validate,
+        evaluate,
+        load_corpus,
+        load_training,
+    )
+
+    heldout = list(
+        {
+            e.text: e for p in sorted(CORPUS_DIR.glob("heldout*.tsv")) for e in load_corpus(p)
+        }.values()
+    )
+    held = evaluate(heldout)
+    parts = [
+        Figure(f"intent_{p.stem}_top1", evaluate(load_corpus(p)).accuracy * 100, "%")
+        for p in sorted(CORPUS_DIR.glob("heldout*.tsv"))
+    ]
+    train = cross_validate(load_training())
+    worst = min(held.label_accuracy(label) for label in REQUEST_LABELS)
+    return [
+        *parts,
+        Figure("intent_heldout_all_top1", held.accuracy * 100, "%", "≥ 95%", held.accuracy >= 0.95),
+        Figure(
+            "intent_heldout_all_worst_request_type",
+            worst * 100,
+            "%",
+            "≥ 90%",
+            worst >= 0.90,
+        ),
+        Figure("intent_train_cv_top1", train.accuracy * 100, "% (5-fold cross-validation)"),
+    ]
+
+
+SCENARIOS: dict[str, Callable[[], list[Figure]]] = {
+    "Intent detection speed": bench_classify,
+    "Intent detection accuracy": bench_intent_accuracy,
+}
+
+
+def _machine() -> list[str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("sqlmodel", "SQLAlchemy", "python-telegram-bot", "babel", "jaconv")
+        if _installed(name)
+    )
+    return [
+        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, mode: {'full' if FULL else 'quick'}",
+        f"- Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}; {versions}",
+        f"- Each figure is the median of {REPEATS} runs.",
+    ]
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _format(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.3g}"
+
+
+def main() -> None:
+    sections, everything = [], {}
+    for title, scenario in SCENARIOS.items():
+        print(f"running: {title}", file=sys.stderr, flush=True)
+        figures = scenario()
+        rows = ["| figure | value | unit | target | met |", "|---|---|---|---|---|"]
+        for f in figures:
+            met = "" if f.met is None else ("yes" if f.met else "**no**")
+            rows.append(f"| {f.name} | {_format(f.value)} | {f.unit} | {f.target} | {met} |")
+            everything[f.name] = round(f.value, 3)
+        sections.append(f"## {title}\n\n" + "\n".join(rows))
+    REPORT.write_text(
+        "# Benchmarks\n\n"
+        "Written by `make bench` (quick) or `make bench FULL=1`; do not edit by hand.\n\n"
+        + "\n".join(_machine())
+        + "\n\n"
+        + "\n\n".join(sections)
+        + "\n"
+    )
+    print(json.dumps(everything, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
