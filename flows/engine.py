@@ -505,11 +505,12 @@ class _Turn:
         request: str | None = None
         if option is None and given.text:
             named = orgs_mentioned(given.text, list(self.engine.orgs.values()))
+            says_what = classify(given.text).intent != "unknown"
             if len(named) == 1:
-                # 「コープデリのDMを止めたい」 names the org and says what they want.
+                # 「コープデリのDMを止めたい」 names the org and may say what they want.
                 option = next(o for o in self._org_options() if o.id == named[0])
-                request = given.text
-            elif classify(given.text).intent != "unknown":
+                request = given.text if says_what else None
+            elif says_what:
                 # Keep what they asked for; it is answered as soon as we know the org.
                 self.conv.pending_text = given.text
                 self.say(

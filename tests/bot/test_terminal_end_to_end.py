@@ -148,3 +148,33 @@ def test_the_interactive_staff_shell_reads_commands_until_end_of_input(env: dict
     done = run(["staff"], env, "list\nclaim KY-2026-00001\nquit\n")
     assert done.returncode == 0
     assert "KY-2026-00001: 担当しました（状況：本人確認待ち）" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("first_message", "starts", "filled_in"),
+    [
+        ("退会したので私の情報消して", "消してもらう手続きです", "理由：もう使う必要がない"),
+        ("DMもう要らない", "広告やご案内を止める手続きです", "紙のDM・カタログ"),
+        ("かいじせいきゅうしたい", "（開示）手続きです", None),
+    ],
+)
+def test_typing_a_request_at_the_terminal_starts_its_flow_with_what_was_said(
+    env: dict[str, str], first_message: str, starts: str, filled_in: str | None
+) -> None:
+    out = chat(env, ["生活クラブ", first_message])
+    after = out.split(first_message, 1)[-1] if first_message in out else out
+    assert starts in after
+    if filled_in:
+        assert filled_in in after
+
+
+def test_acting_for_a_mother_at_the_terminal_fills_in_the_agent(env: dict[str, str]) -> None:
+    out = chat(env, ["2", "母の代わりに申し込みたい", "3"])
+    assert "任意代理人（ご本人から頼まれた方）" in out
+    assert "ご本人との関係：母の代わりに" in out
+
+
+def test_unclear_text_at_the_terminal_gets_candidates(env: dict[str, str]) -> None:
+    out = chat(env, ["2", "情報のことで"])
+    assert "次のどれにあたりますか" in out
+    assert "担当者と話す" in out

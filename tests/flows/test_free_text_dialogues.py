@@ -246,3 +246,14 @@ def test_english_free_text_is_understood_too(desk: Desk) -> None:
         窓口: Direct mail and catalogues on paper
         """
     )
+
+
+def test_typing_just_the_org_name_greets_without_a_misunderstanding(desk: Desk) -> None:
+    desk.member().transcript(
+        """
+        会員: 生活クラブです
+        窓口: 生活クラブ共済連の個人情報の窓口です
+        窓口: ご用件を選んでください
+        窓口にない: 読み取れませんでした
+        """
+    )
