@@ -554,6 +554,9 @@ class _Turn:
     def _understand(self, text: str) -> None:
         """Act on a free-text message: follow it when sure, offer choices when not."""
         reading = classify(text)
+        if self.conv.lang == "ja" and _looks_english(text):
+            # Said once, in English whatever the conversation's language, so it can be read.
+            self.say(Translator("en")(N_("英語で表示するには「English」と入力してください。")))
         if reading.deceased:
             # Not personal information under the Act, but never refused: a person takes it.
             self.say(self.t("亡くなった方の情報についてのご相談は、担当者がお受けします。"))
@@ -1134,6 +1137,41 @@ def _options_mentioned(text: str, options: Sequence[Option]) -> list[Option]:
         if any(w and w in typed for w in words):
             found.append(option)
     return found
+
+
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+_ENGLISH_HINTS = frozenset(
+    [
+        "i",
+        "my",
+        "me",
+        "you",
+        "your",
+        "please",
+        "want",
+        "to",
+        "the",
+        "a",
+        "my",
+        "data",
+        "information",
+        "stop",
+        "delete",
+        "send",
+        "can",
+        "do",
+        "is",
+        "what",
+        "how",
+        "who",
+    ]
+)
+
+
+def _looks_english(text: str) -> bool:
+    """A sentence in English (not romaji, not a lone word like 「DM」)."""
+    words = [w.lower() for w in _ENGLISH_WORD.findall(text)]
+    return len(words) >= 3 and text.isascii() and bool(_ENGLISH_HINTS & set(words))
 
 
 def _date_parser(parser: Any) -> Any:

@@ -257,3 +257,15 @@ def test_typing_just_the_org_name_greets_without_a_misunderstanding(desk: Desk) 
         窓口にない: 読み取れませんでした
         """
     )
+
+
+def test_english_typed_in_a_japanese_conversation_gets_a_hint_in_english(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        """
+        会員: Please delete my personal data
+        窓口: To see this in English, type “English”.
+        窓口: 消してもらう手続きです
+        会員: English
+        窓口: Which information, or which use of it, should we stop?
+        """
+    )
