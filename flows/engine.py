@@ -685,12 +685,7 @@ class _Turn:
             self._reask()
             return True
         switchable = reading.intent in _REQUEST_IDS or reading.intent == "human"
-        if (
-            step.kind in ("choice", "multi")
-            and reading.sure
-            and switchable
-            and reading.intent != self.conv.flow
-        ):
+        if reading.sure and switchable and reading.intent != self.conv.flow:
             self._offer_switch(text, reading.intent)
             return True
         return False

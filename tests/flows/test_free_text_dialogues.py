@@ -269,3 +269,16 @@ def test_english_typed_in_a_japanese_conversation_gets_a_hint_in_english(desk: D
         窓口: Which information, or which use of it, should we stop?
         """
     )
+
+
+def test_asking_for_a_person_at_the_name_step_is_not_taken_for_a_name(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: ご本人
+        窓口: お名前（氏名）を入力してください
+        会員: 担当者と話したい
+        窓口: 「担当者へのご相談」のお手続きに切り替えますか
+        """
+    )
