@@ -7,14 +7,15 @@ marking may repeat a message but can never lose one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from flows.status import CLOSED_STATUSES
 from storage.db import Database
-from storage.models import Conversation, OutboxMessage
+from storage.models import Case, CaseEvent, Conversation, OutboxMessage
 from storage.turns import Clock
 
 log = structlog.get_logger(__name__)
@@ -36,6 +37,20 @@ class Unreachable(Exception):
 
 class Sender(Protocol):
     def send(self, message: OutboxMessage) -> None: ...
+
+
+def note_unreachable(session: Session, conversation: Conversation, now: datetime) -> None:
+    """Staff must know their reply did not arrive: every open case of the member says so."""
+    open_cases = session.exec(
+        select(Case).where(
+            Case.conversation_id == conversation.id, col(Case.status).not_in(CLOSED_STATUSES)
+        )
+    ).all()
+    for case in open_cases:
+        assert case.id is not None
+        session.add(
+            CaseEvent(case_id=case.id, kind="member_unreachable", actor="system", created_at=now)
+        )
 
 
 def backoff(attempts: int) -> float:
@@ -77,18 +92,18 @@ class Dispatcher:
             except TemporaryFailure as failure:
                 blocked_chats.add(row.chat_id)
                 delay = failure.retry_after
-                self._record_attempt(row, error=str(failure), delay=delay or backoff(row.attempts))
+                self.record_attempt(row, error=str(failure), delay=delay or backoff(row.attempts))
                 continue
             except Unreachable as failure:
                 # Kept, not dropped: it waits until the member writes again (see TurnStore).
                 blocked_chats.add(row.chat_id)
-                self._record_attempt(row, error=str(failure), delay=UNREACHABLE_WAIT_SECONDS)
+                self.record_attempt(row, error=str(failure), delay=UNREACHABLE_WAIT_SECONDS)
                 continue
-            self._record_attempt(row)
+            self.record_attempt(row)
             sent += 1
         return sent
 
-    def _record_attempt(
+    def record_attempt(
         self, row: OutboxMessage, *, error: str | None = None, delay: float = 0.0
     ) -> None:
         """Mark a row sent, or schedule its retry; an unreachable member is flagged too."""
@@ -105,6 +120,8 @@ class Dispatcher:
                 if delay == UNREACHABLE_WAIT_SECONDS:
                     conversation = session.get(Conversation, row.conversation_id)
                     assert conversation is not None
-                    conversation.reachable = False
-                    session.add(conversation)
+                    if conversation.reachable:
+                        conversation.reachable = False
+                        session.add(conversation)
+                        note_unreachable(session, conversation, self.clock())
             session.add(stored)

@@ -222,6 +222,9 @@ class _Turn:
 
     def _dispatch(self) -> None:
         inbound = self.inbound
+        if inbound.attachment:
+            self._attachment(inbound.attachment)
+            return
         if inbound.command:
             self._command(inbound.command, inbound.argument)
             return
@@ -247,6 +250,20 @@ class _Turn:
             self._global("back" if inbound.choice == BACK else "cancel")
             return
         self._handle(_Input(choice=inbound.choice, text=text))
+
+    def _attachment(self, kind: str) -> None:
+        """Files are not taken in the chat: say how documents reach the desk, keep everything."""
+        self.result.inbound_display = self.t("（ファイルが送られました）")
+        if kind in ("photo", "document"):
+            self.say(
+                self.t(
+                    "このチャットでは、写真や書類のファイルはお受けしていません。"
+                    "委任状などの書類の送り方は、お申し出のあとに担当者からご案内します。"
+                )
+            )
+        else:
+            self.say(self.t("このチャットでは、文字でのご入力とボタンだけをお受けしています。"))
+        self._reask()
 
     def _choice_label(self, choice: str | None) -> str:
         """How a pressed button reads in the transcript."""

@@ -19,6 +19,7 @@ class Inbound:
     command: str | None = None  # start, help, status, cancel, lang
     argument: str | None = None  # e.g. /start coopdeli
     lang: str | None = None  # with /start: the language to use from now on
+    attachment: str | None = None  # "photo", "document" or "other" when a file was sent
 
 
 @dataclass(frozen=True)

@@ -118,13 +118,24 @@ def enqueue(
     return line
 
 
+MAX_MESSAGE_LENGTH = 4096  # Telegram's limit for one message; joined replies stay within it
+
+
 class TurnStore:
     """Runs member turns against the database."""
 
-    def __init__(self, db: Database, engine: Engine, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        engine: Engine,
+        clock: Clock,
+        *,
+        one_message_per_turn: frozenset[str] = frozenset(),
+    ) -> None:
         self.db = db
         self.engine = engine
         self.clock = clock
+        self.one_message_per_turn = one_message_per_turn
 
     def process(self, inbound: Inbound) -> TurnOutcome:
         """Apply one inbound event exactly once; a repeated idempotency key does nothing."""
@@ -169,6 +180,37 @@ class TurnStore:
                 session.add(row)
         return conversation
 
+    def _messages(
+        self, channel: str, result: TurnResult, number: str | None
+    ) -> list[tuple[str, list[list[str]], bool]]:
+        """The turn's replies as outgoing messages.
+
+        Channels in ``one_message_per_turn`` get the replies joined up to each set of buttons:
+        one notification per answer, and a rate limit of about a message a second per chat
+        is not spent on a greeting.
+        """
+        messages: list[tuple[str, list[list[str]], bool]] = []
+        merge = channel in self.one_message_per_turn
+        waiting: str | None = None  # text joined so far, not yet sent
+        for position, reply in enumerate(result.replies, 1):
+            text = render_reply(reply, number)
+            choices = [[c.id, c.label] for c in reply.choices]
+            if not merge:
+                messages.append((text, choices, reply.multiple))
+                continue
+            if waiting is not None:
+                joined = f"{waiting}\n\n{text}"
+                if len(joined) <= MAX_MESSAGE_LENGTH:
+                    text = joined
+                else:
+                    messages.append((waiting, [], False))
+            waiting = None
+            if choices or position == len(result.replies):
+                messages.append((text, choices, reply.multiple))
+            else:
+                waiting = text
+        return messages
+
     def _write(
         self, session: Session, conversation: Conversation, result: TurnResult, now: datetime
     ) -> str | None:
@@ -185,14 +227,9 @@ class TurnStore:
         case = self._create_case(session, conversation, result, now)
         number = case.number if case else None
         last_line: TranscriptLine | None = None
-        for reply in result.replies:
+        for text, choices, multiple in self._messages(conversation.channel, result, number):
             last_line = enqueue(
-                session,
-                conversation,
-                render_reply(reply, number),
-                now,
-                choices=[[c.id, c.label] for c in reply.choices],
-                multiple=reply.multiple,
+                session, conversation, text, now, choices=choices, multiple=multiple
             )
         for message in result.case_messages:
             target = session.exec(select(Case).where(Case.number == message.case_number)).first()
