@@ -49,7 +49,13 @@ class App:
     clock: Clock
 
     @classmethod
-    def build(cls, settings: Settings | None = None, clock: Clock = utc_now) -> App:
+    def build(
+        cls,
+        settings: Settings | None = None,
+        clock: Clock = utc_now,
+        *,
+        one_message_per_turn: frozenset[str] = frozenset(),
+    ) -> App:
         settings = settings or Settings()
         orgs = Deployment.load(settings.deployment_file).profiles()
         db = Database(settings.database_url)
@@ -58,7 +64,7 @@ class App:
             db=db,
             orgs=orgs,
             engine=engine,
-            turns=TurnStore(db, engine, clock),
+            turns=TurnStore(db, engine, clock, one_message_per_turn=one_message_per_turn),
             cases=CaseService(db, clock, {org.queue.id for org in orgs.values()}),
             clock=clock,
         )

@@ -70,6 +70,24 @@ def cases(
 
 
 @cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address for the HTTP app")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the HTTP app")] = 8080,
+) -> None:
+    """Run the member channel (Telegram) with its HTTP app (/healthz, /telegram/webhook)."""
+    import asyncio
+
+    from bot.server import ConfigurationError
+    from bot.server import serve as run_server
+
+    try:
+        asyncio.run(run_server(Settings(), host, port))
+    except ConfigurationError as problem:
+        typer.echo(f"madoguchi serve: {problem}", err=True)
+        raise typer.Exit(2) from problem
+
+
+@cli.command()
 def classify(
     evaluate: Annotated[
         list[Path] | None,

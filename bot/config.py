@@ -24,6 +24,14 @@ class Settings(BaseSettings):
         default=Path("madoguchi.toml"), validation_alias="MADOGUCHI_DEPLOYMENT"
     )
     log_level: str = Field(default="WARNING", validation_alias="MADOGUCHI_LOG_LEVEL")
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str | None = Field(
+        default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
+    )
 
 
 class DeadlineOverride(BaseModel):

@@ -1,0 +1,244 @@
+"""Members on Telegram, through python-telegram-bot's ``Bot`` (the raw Bot API client).
+
+We use ``Bot`` rather than PTB's ``Application``/``Updater`` because the guarantees are ours to
+keep: an update is confirmed to Telegram (the getUpdates offset moves past it) only after its
+turn is committed, and webhook answers are sent only after the commit, so Telegram redelivers
+whatever a crash interrupted; the stored ``update_id`` makes a redelivery a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+import structlog
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.app import App
+from bot.delivery import OutboxWorker
+from bot.dispatch import TemporaryFailure, Unreachable
+from flows.messages import Inbound
+from storage.models import OutboxMessage
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+LONG_POLL_SECONDS = 25
+MAX_TEXT = 4096
+
+COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "ja": [
+        ("start", "はじめから・窓口を選ぶ"),
+        ("help", "使い方"),
+        ("status", "受付済みのお申し出の状況"),
+        ("cancel", "入力中の手続きをやめる"),
+        ("lang", "English / 日本語"),
+    ],
+    "en": [
+        ("start", "Start, or choose the co-op"),
+        ("help", "How to use this chat"),
+        ("status", "Status of your requests"),
+        ("cancel", "Stop the request you are entering"),
+        ("lang", "日本語 / English"),
+    ],
+}
+
+
+def make_bot(token: str, api_base_url: str) -> Bot:
+    """A Bot pointed at ``api_base_url`` (Telegram, a self-hosted Bot API server, or a fake)."""
+    base = api_base_url.rstrip("/")
+    return Bot(
+        token,
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15),
+        get_updates_request=HTTPXRequest(read_timeout=LONG_POLL_SECONDS + 10),
+    )
+
+
+def to_inbound(update: Update) -> Inbound | None:
+    """A Telegram update as the engine's channel-neutral event; ``None`` if it is not for us."""
+    key = f"{CHANNEL}:{update.update_id}"
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        return Inbound(
+            channel=CHANNEL,
+            chat_id=str(query.message.chat.id),
+            idempotency_key=key,
+            choice=query.data,
+            lang=query.from_user.language_code,
+        )
+    message = update.message
+    if message is None or message.chat.type != "private":
+        return None
+    lang = message.from_user.language_code if message.from_user else None
+    base = {"channel": CHANNEL, "chat_id": str(message.chat.id), "idempotency_key": key}
+    if message.text is not None:
+        text = message.text
+        if text.startswith("/"):
+            head, _, rest = text[1:].partition(" ")
+            command = head.split("@", 1)[0].lower()
+            return Inbound(**base, command=command, argument=rest.strip() or None, lang=lang)
+        return Inbound(**base, text=text)
+    if message.photo:
+        return Inbound(**base, attachment="photo")
+    if message.document is not None:
+        return Inbound(**base, attachment="document")
+    return Inbound(**base, attachment="other")
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Sends one outbox row; maps Telegram's answers onto retry / unreachable / done."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, message: OutboxMessage) -> None:
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(label, callback_data=choice)]
+                    for choice, label in message.choices
+                ]
+            )
+            if message.choices
+            else None
+        )
+        try:
+            await self.bot.send_message(
+                chat_id=int(message.chat_id), text=message.text[:MAX_TEXT], reply_markup=markup
+            )
+        except RetryAfter as error:
+            raise TemporaryFailure("429", retry_after=_seconds(error.retry_after)) from error
+        except Forbidden as error:
+            raise Unreachable("forbidden") from error
+        except BadRequest as error:
+            # e.g. "chat not found": kept and retried later rather than dropped.
+            raise Unreachable("bad request") from error
+        except NetworkError as error:  # includes TimedOut and 5xx answers
+            raise TemporaryFailure(type(error).__name__) from error
+
+
+class TelegramChannel:
+    """Turns updates into committed turns, in order per chat and concurrently across chats."""
+
+    def __init__(self, app: App, bot: Bot, worker: OutboxWorker) -> None:
+        self.app = app
+        self.bot = bot
+        self.worker = worker
+        self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def register_commands(self) -> None:
+        """Menu commands in Japanese (the default) and English."""
+        for language, commands in COMMANDS.items():
+            await self.bot.set_my_commands(
+                [BotCommand(name, description) for name, description in commands],
+                scope=BotCommandScopeDefault(),
+                language_code=language,
+            )
+        await self.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["ja"]])
+
+    async def handle(self, update: Update) -> None:
+        """Process one update; returns only once its turn is committed (or was a duplicate)."""
+        inbound = to_inbound(update)
+        if inbound is None:
+            return
+        async with self._chat_locks[inbound.chat_id]:
+            await self._typing(inbound.chat_id)
+            outcome = await asyncio.to_thread(self.app.turns.process, inbound)
+        self.worker.wake()
+        if update.callback_query is not None:
+            await self._acknowledge(update, show_choice=not outcome.duplicate)
+
+    async def handle_batch(self, updates: Sequence[Update]) -> None:
+        """Chats in parallel, each chat's updates one after another in update_id order."""
+        by_chat: dict[str, list[Update]] = defaultdict(list)
+        for update in updates:
+            inbound = to_inbound(update)
+            by_chat[inbound.chat_id if inbound else ""].append(update)
+
+        async def one_chat(chat_updates: Iterable[Update]) -> None:
+            for update in chat_updates:
+                await self.handle(update)
+
+        await asyncio.gather(*(one_chat(chat_updates) for chat_updates in by_chat.values()))
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        """Long polling; the offset is only advanced past updates already committed."""
+        offset: int | None = None
+        failures = 0
+        while not stop.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=LONG_POLL_SECONDS, allowed_updates=ALLOWED_UPDATES
+                )
+            except RetryAfter as error:
+                await _sleep_or_stop(stop, _seconds(error.retry_after))
+                continue
+            except TelegramError:
+                failures += 1
+                log.warning("telegram.poll_failed", failures=failures)
+                await _sleep_or_stop(stop, min(30.0, 2.0**failures))
+                continue
+            failures = 0
+            if updates:
+                await self.handle_batch(updates)
+                offset = updates[-1].update_id + 1
+
+    async def _typing(self, chat_id: str) -> None:
+        # Only a courtesy; the answer itself goes through the outbox.
+        with contextlib.suppress(TelegramError):
+            await self.bot.send_chat_action(int(chat_id), ChatAction.TYPING)
+
+    async def _acknowledge(self, update: Update, *, show_choice: bool) -> None:
+        """Stop the button's spinner and show on the pressed message what was chosen."""
+        query = update.callback_query
+        assert query is not None
+        try:
+            await query.answer()
+            message = query.message
+            if not show_choice or not isinstance(message, Message):
+                return
+            label = _pressed_label(message.reply_markup, query.data)
+            if label and message.text:
+                await self.bot.edit_message_text(
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                    text=f"{message.text}\n\n▶ {label}"[:MAX_TEXT],
+                )
+        except TelegramError as error:
+            log.info("telegram.acknowledge_failed", error=type(error).__name__)
+
+
+def _pressed_label(markup: InlineKeyboardMarkup | None, data: str | None) -> str | None:
+    if markup is None:
+        return None
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,0 +1,187 @@
+"""Asynchronous outbox delivery for chat platforms with rate limits (Telegram).
+
+Order is kept within a chat (one task drains a chat's rows, oldest first) while chats are
+served concurrently, so one slow or rate-limited member never holds up the others. Sends are
+spaced at least ``per_chat_interval`` apart in a chat and at most ``global_per_second`` in all.
+A row is marked sent only after the platform accepted it: a crash in between may repeat a
+message but never loses one. Failures keep the row and schedule a retry (see ``Dispatcher``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol
+
+import structlog
+from sqlalchemy import or_
+from sqlmodel import col, func, select
+
+from bot.dispatch import (
+    UNREACHABLE_WAIT_SECONDS,
+    Dispatcher,
+    TemporaryFailure,
+    Unreachable,
+    backoff,
+)
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.turns import Clock
+
+log = structlog.get_logger(__name__)
+
+
+class AsyncSender(Protocol):
+    async def send(self, message: OutboxMessage) -> None: ...
+
+
+class RateLimiter:
+    """At most ``per_second`` sends overall, and ``per_chat_interval`` seconds between sends to
+    one chat. Waits are computed from the clock, not slept blindly in a loop."""
+
+    def __init__(
+        self,
+        per_second: float,
+        per_chat_interval: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_second = per_second
+        self.per_chat_interval = per_chat_interval
+        self.monotonic = monotonic
+        self._recent: deque[float] = deque()
+        self._last_in_chat: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, chat_id: str) -> None:
+        last = self._last_in_chat.get(chat_id)
+        if last is not None:
+            wait = last + self.per_chat_interval - self.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        async with self._lock:
+            while True:
+                now = self.monotonic()
+                while self._recent and now - self._recent[0] >= 1.0:
+                    self._recent.popleft()
+                if len(self._recent) < self.per_second:
+                    break
+                await asyncio.sleep(1.0 - (now - self._recent[0]))
+            self._recent.append(now)
+            self._last_in_chat[chat_id] = now
+
+
+class OutboxWorker:
+    """Drains one channel's outbox until stopped; ``wake()`` after a commit sends at once."""
+
+    def __init__(
+        self,
+        db: Database,
+        channel: str,
+        sender: AsyncSender,
+        clock: Clock,
+        *,
+        per_chat_interval: float = 1.0,
+        global_per_second: float = 30.0,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.channel = channel
+        self.sender = sender
+        self.clock = clock
+        self.limiter = RateLimiter(global_per_second, per_chat_interval)
+        self.poll_interval = poll_interval
+        self.books = Dispatcher(db, {}, clock)
+        self._wake = asyncio.Event()
+        self._draining: dict[str, asyncio.Task[None]] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            for chat_id in await asyncio.to_thread(self._due_chats):
+                if chat_id not in self._draining:
+                    self._draining[chat_id] = asyncio.create_task(self._drain_then_forget(chat_id))
+            waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(waiters, timeout=self.poll_interval, return_when="FIRST_COMPLETED")
+            for waiter in waiters:
+                waiter.cancel()
+        for task in list(self._draining.values()):
+            task.cancel()
+        await asyncio.gather(*self._draining.values(), return_exceptions=True)
+
+    async def drain_all(self) -> None:
+        """Send everything due now and wait for it (tests and shutdown)."""
+        while chats := await asyncio.to_thread(self._due_chats):
+            await asyncio.gather(*(self._drain(chat) for chat in chats))
+
+    def _due_chats(self) -> list[str]:
+        now = self.clock()
+        with self.db.transaction() as session:
+            due = or_(
+                col(OutboxMessage.next_attempt_at).is_(None),
+                col(OutboxMessage.next_attempt_at) <= now,
+            )
+            rows = session.exec(
+                select(OutboxMessage.chat_id, func.min(OutboxMessage.id))
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.channel == self.channel,
+                    due,
+                )
+                .group_by(col(OutboxMessage.chat_id))
+                .order_by(func.min(OutboxMessage.id))
+                .limit(1000)
+            ).all()
+        return [chat_id for chat_id, _first in rows]
+
+    def _next_row(self, chat_id: str) -> OutboxMessage | None:
+        """The chat's oldest pending row, if it is due; a later row never overtakes it."""
+        with self.db.transaction() as session:
+            row = session.exec(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.channel == self.channel,
+                    OutboxMessage.chat_id == chat_id,
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        if row.next_attempt_at is not None and row.next_attempt_at > self.clock():
+            return None
+        return row
+
+    async def _drain_then_forget(self, chat_id: str) -> None:
+        try:
+            await self._drain(chat_id)
+        finally:
+            self._draining.pop(chat_id, None)
+
+    async def _drain(self, chat_id: str) -> None:
+        while (row := await asyncio.to_thread(self._next_row, chat_id)) is not None:
+            await self.limiter.acquire(chat_id)
+            try:
+                await self.sender.send(row)
+            except TemporaryFailure as failure:
+                delay = failure.retry_after or backoff(row.attempts)
+                await self._record(row, error=str(failure), delay=delay)
+                return
+            except Unreachable as failure:
+                await self._record(row, error=str(failure), delay=UNREACHABLE_WAIT_SECONDS)
+                return
+            except Exception as failure:  # a bug in a sender must not drop the row
+                log.exception("outbox.sender_error", outbox=row.id)
+                await self._record(row, error=type(failure).__name__, delay=backoff(row.attempts))
+                return
+            await self._record(row)
+
+    async def _record(
+        self, row: OutboxMessage, *, error: str | None = None, delay: float = 0.0
+    ) -> None:
+        await asyncio.to_thread(self.books.record_attempt, row, error=error, delay=delay)
