@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import structlog
@@ -46,10 +46,12 @@ class RateLimiter:
         per_second: float,
         per_chat_interval: float,
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.per_second = per_second
         self.per_chat_interval = per_chat_interval
         self.monotonic = monotonic
+        self.sleep = sleep
         self._recent: deque[float] = deque()
         self._last_in_chat: dict[str, float] = {}
         self._lock = asyncio.Lock()
@@ -59,7 +61,7 @@ class RateLimiter:
         if last is not None:
             wait = last + self.per_chat_interval - self.monotonic()
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
         async with self._lock:
             while True:
                 now = self.monotonic()
@@ -67,7 +69,7 @@ class RateLimiter:
                     self._recent.popleft()
                 if len(self._recent) < self.per_second:
                     break
-                await asyncio.sleep(1.0 - (now - self._recent[0]))
+                await self.sleep(1.0 - (now - self._recent[0]))
             self._recent.append(now)
             self._last_in_chat[chat_id] = now
 
@@ -95,6 +97,7 @@ class OutboxWorker:
         self.books = Dispatcher(db, {}, clock)
         self._wake = asyncio.Event()
         self._draining: dict[str, asyncio.Task[None]] = {}
+        self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def wake(self) -> None:
         self._wake.set()
@@ -119,24 +122,27 @@ class OutboxWorker:
             await asyncio.gather(*(self._drain(chat) for chat in chats))
 
     def _due_chats(self) -> list[str]:
+        """Chats whose oldest pending row is due; a later row never makes a chat due."""
         now = self.clock()
         with self.db.transaction() as session:
-            due = or_(
-                col(OutboxMessage.next_attempt_at).is_(None),
-                col(OutboxMessage.next_attempt_at) <= now,
+            oldest = (
+                select(func.min(OutboxMessage.id))
+                .where(OutboxMessage.status == "pending", OutboxMessage.channel == self.channel)
+                .group_by(col(OutboxMessage.chat_id))
             )
             rows = session.exec(
-                select(OutboxMessage.chat_id, func.min(OutboxMessage.id))
+                select(OutboxMessage.chat_id)
                 .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.channel == self.channel,
-                    due,
+                    col(OutboxMessage.id).in_(oldest),
+                    or_(
+                        col(OutboxMessage.next_attempt_at).is_(None),
+                        col(OutboxMessage.next_attempt_at) <= now,
+                    ),
                 )
-                .group_by(col(OutboxMessage.chat_id))
-                .order_by(func.min(OutboxMessage.id))
+                .order_by(col(OutboxMessage.id))
                 .limit(1000)
             ).all()
-        return [chat_id for chat_id, _first in rows]
+        return list(rows)
 
     def _next_row(self, chat_id: str) -> OutboxMessage | None:
         """The chat's oldest pending row, if it is due; a later row never overtakes it."""
@@ -164,6 +170,12 @@ class OutboxWorker:
             self._draining.pop(chat_id, None)
 
     async def _drain(self, chat_id: str) -> None:
+        # One sender per chat at a time, whoever asked: that is what keeps a chat's order and
+        # stops a row from going out twice.
+        async with self._chat_locks[chat_id]:
+            await self._drain_locked(chat_id)
+
+    async def _drain_locked(self, chat_id: str) -> None:
         while (row := await asyncio.to_thread(self._next_row, chat_id)) is not None:
             await self.limiter.acquire(chat_id)
             try:

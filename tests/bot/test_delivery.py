@@ -1,0 +1,193 @@
+"""Asynchronous, rate-limited delivery: order per chat, concurrency across chats, no loss."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.app import App
+from bot.config import Settings
+from bot.delivery import OutboxWorker, RateLimiter
+from bot.dispatch import TemporaryFailure, Unreachable
+from flows.messages import Inbound
+from storage.models import CaseEvent, Conversation, OutboxMessage
+from tests.conftest import Clock
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build(tmp_path: Path, clock: Clock, channel: str = "telegram") -> App:
+    settings = Settings(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        MADOGUCHI_DEPLOYMENT=ROOT / "madoguchi.toml",
+    )
+    return App.build(settings, clock=clock, one_message_per_turn=frozenset({channel}))
+
+
+def say(app: App, chat_id: str, key: str, **event: str) -> None:
+    app.turns.process(Inbound("telegram", chat_id, key, **event))  # type: ignore[arg-type]
+
+
+class RecordingSender:
+    """Accepts messages, or fails / holds them for chats it is told about."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures: dict[str, Exception] = {}
+        self.held: dict[str, asyncio.Event] = {}
+
+    async def send(self, message: OutboxMessage) -> None:
+        if message.chat_id in self.held:
+            await self.held[message.chat_id].wait()
+        failure = self.failures.get(message.chat_id)
+        if failure is not None:
+            raise failure
+        self.sent.append((message.chat_id, message.text))
+
+
+def pending(app: App, chat_id: str) -> list[OutboxMessage]:
+    with app.db.transaction() as session:
+        return list(
+            session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending"
+                )
+            ).all()
+        )
+
+
+def fast_worker(app: App, sender: RecordingSender) -> OutboxWorker:
+    worker = OutboxWorker(app.db, "telegram", sender, app.clock, per_chat_interval=0.0)
+    return worker
+
+
+def test_one_turn_is_one_telegram_message_with_its_buttons(tmp_path: Path) -> None:
+    app = build(tmp_path, Clock())
+    say(app, "1", "u1", command="start", argument="coopdeli")
+    rows = pending(app, "1")
+    assert len(rows) == 1
+    assert "こんにちは" in rows[0].text and "ご用件を選んでください" in rows[0].text
+    assert len(rows[0].choices) == 10
+
+
+def test_a_slow_chat_does_not_hold_up_the_others(tmp_path: Path) -> None:
+    app = build(tmp_path, Clock())
+    for chat in ("slow", "quick"):
+        say(app, chat, f"start-{chat}", command="start", argument="coopdeli")
+    sender = RecordingSender()
+    sender.held["slow"] = asyncio.Event()
+
+    async def scenario() -> None:
+        worker = fast_worker(app, sender)
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        while ("quick", pending_text(app, "quick")) not in sender.sent and not sender.sent:
+            await asyncio.sleep(0)
+        assert [chat for chat, _ in sender.sent] == ["quick"]
+        sender.held["slow"].set()
+        await worker.drain_all()
+        stop.set()
+        await running
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+    assert sorted(chat for chat, _ in sender.sent) == ["quick", "slow"]
+
+
+def pending_text(app: App, chat_id: str) -> str:
+    rows = pending(app, chat_id)
+    return rows[0].text if rows else ""
+
+
+def test_messages_in_one_chat_keep_their_order_after_a_429(tmp_path: Path) -> None:
+    clock = Clock()
+    app = build(tmp_path, clock)
+    say(app, "1", "a", command="start", argument="coopdeli")
+    say(app, "1", "b", text="3")
+    sender = RecordingSender()
+    sender.failures["1"] = TemporaryFailure("429", retry_after=7)
+    worker = fast_worker(app, sender)
+    asyncio.run(worker.drain_all())
+    assert sender.sent == []
+    assert pending(app, "1")[0].next_attempt_at == clock.now + _seconds(7)
+
+    del sender.failures["1"]
+    asyncio.run(worker.drain_all())
+    assert sender.sent == []  # not before retry_after
+    clock.advance(seconds=8)
+    asyncio.run(worker.drain_all())
+    texts = [text for _, text in sender.sent]
+    assert len(texts) == 2
+    assert "こんにちは" in texts[0] and "開示" in texts[1]
+
+
+def test_network_errors_are_retried_with_backoff_and_nothing_is_lost(tmp_path: Path) -> None:
+    clock = Clock()
+    app = build(tmp_path, clock)
+    say(app, "1", "a", command="start", argument="coopdeli")
+    sender = RecordingSender()
+    sender.failures["1"] = TemporaryFailure("TimedOut")
+    worker = fast_worker(app, sender)
+    for _ in range(3):
+        asyncio.run(worker.drain_all())
+        clock.advance(minutes=10)
+    assert pending(app, "1")[0].attempts == 3
+    del sender.failures["1"]
+    asyncio.run(worker.drain_all())
+    assert len(sender.sent) == 1 and pending(app, "1") == []
+
+
+def test_a_member_who_blocked_the_bot_is_unreachable_and_their_case_says_so(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    app = build(tmp_path, clock)
+    say(app, "1", "start", command="start", argument="coopdeli")
+    for key, text in enumerate(["9", "苦情・ご意見", "配達員の対応について", "入力しない"]):
+        say(app, "1", f"k{key}", text=text)
+    [case] = app.cases.list()
+    asyncio.run(fast_worker(app, RecordingSender()).drain_all())
+
+    app.cases.reply(case.number, "sato", "お電話でご説明します。")
+    sender = RecordingSender()
+    sender.failures["1"] = Unreachable("forbidden")
+    asyncio.run(fast_worker(app, sender).drain_all())
+
+    with app.db.transaction() as session:
+        conversation = session.exec(select(Conversation)).one()
+        events = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
+    assert conversation.reachable is False
+    assert "member_unreachable" in [e.kind for e in events]
+    assert len(pending(app, "1")) == 1  # kept for when they come back
+
+
+def test_the_rate_limiter_spaces_a_chat_and_caps_the_total() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(
+        per_second=30, per_chat_interval=1.0, monotonic=lambda: now[0], sleep=sleep
+    )
+
+    async def scenario() -> list[float]:
+        stamps = []
+        for chat in range(45):  # 45 different chats in one burst
+            await limiter.acquire(str(chat))
+            stamps.append(now[0])
+        await limiter.acquire("0")  # the first chat again
+        stamps.append(now[0])
+        return stamps
+
+    stamps = asyncio.run(scenario())
+    assert max(sum(1 for s in stamps if start <= s < start + 1) for start in stamps) <= 30
+    assert stamps[-1] - stamps[0] >= 1.0
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
