@@ -120,9 +120,18 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         )
     )
     tasks.append(asyncio.create_task(server.serve()))
+    while not server.started and not tasks[-1].done():
+        await asyncio.sleep(0.02)  # uvicorn has no startup event to await
+    if tasks[-1].done():
+        raise ConfigurationError(f"Could not listen on {host}:{port}.")
     print(f"madoguchi: serving on http://{host}:{port}", flush=True)
     await stop.wait()
     server.should_exit = True
+    # A long poll in flight is abandoned: its updates were not confirmed, so Telegram sends
+    # them again and the stored update_ids keep them from counting twice.
+    for task in tasks:
+        if task is not tasks[0]:
+            task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await bot.shutdown()
     app.db.close()

@@ -1,0 +1,417 @@
+"""Members on Telegram, end to end: the real ``madoguchi serve`` process and python-telegram-bot
+talking HTTP to the fake Bot API in tests/fakes, in polling and in webhook mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.engine import Engine
+from flows.profiles import load_profiles
+from tests.fakes.telegram_api import FakeBotApi
+from tests.flows.answers import GOOD_ANSWERS, pending_step
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "s3cret-token_for-tests"
+MENU_NUMBER = {
+    "purpose_notice": "2",
+    "disclosure": "3",
+    "third_party_record": "4",
+    "correction": "5",
+    "suspension": "6",
+    "third_party_stop": "7",
+    "consent_withdrawal": "8",
+    "human": "9",
+}
+ENGINE = Engine(load_profiles())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    db_path: Path
+    env: dict[str, str]
+    port: int
+
+    def state(self, chat_id: int) -> dict[str, Any]:
+        with sqlite3.connect(self.db_path) as db:
+            row = db.execute(
+                "SELECT state FROM conversation WHERE channel='telegram' AND chat_id=?",
+                (str(chat_id),),
+            ).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db_path) as db:
+            return db.execute(sql).fetchall()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as api:
+        yield api
+
+
+@contextmanager
+def serving(fake: FakeBotApi, db_path: Path, *, webhook: bool = False) -> Iterator[Served]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
+        "MADOGUCHI_LOG_LEVEL": "WARNING",
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+    }
+    if webhook:
+        env["TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
+        env["TELEGRAM_WEBHOOK_SECRET"] = SECRET
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # printed once everything is wired
+    assert "serving" in first, first
+    if webhook:
+        fake.wait_for(lambda api: api.webhook is not None)
+    else:
+        fake.wait_for(lambda api: api.polls_waiting > 0)
+    served = Served(process, db_path, env, port)
+    try:
+        yield served
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+
+
+def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    """For facts only the server's database can tell (it is another process, so there is no
+    event to await): re-check every 50 ms until true."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def last_message(fake: FakeBotApi, chat_id: int) -> dict[str, Any]:
+    return fake.bot_messages(chat_id)[-1]
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    markup = message.get("reply_markup") or {}
+    return [
+        (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
+    ]
+
+
+class Member:
+    """One member's phone: types or presses, then waits for the bot's one answer."""
+
+    def __init__(self, fake: FakeBotApi, served: Served, chat_id: int) -> None:
+        self.fake, self.served, self.chat_id = fake, served, chat_id
+
+    def _await_answer(self, before: int) -> str:
+        messages = self.fake.wait_for_messages(self.chat_id, before + 1, timeout=20)
+        return str(messages[-1]["text"])
+
+    def says(self, text: str) -> str:
+        before = len(self.fake.sent_messages(self.chat_id))
+        self.fake.send_text(self.chat_id, text)
+        return self._await_answer(before)
+
+    def command(self, command: str, argument: str | None = None) -> str:
+        before = len(self.fake.sent_messages(self.chat_id))
+        self.fake.send_command(self.chat_id, command, argument)
+        return self._await_answer(before)
+
+    def presses(self, label_part: str) -> str:
+        before = len(self.fake.sent_messages(self.chat_id))
+        options = buttons(last_message(self.fake, self.chat_id))
+        if label_part.isdigit():
+            data = options[int(label_part) - 1][1]
+        else:
+            data = next(d for text, d in options if label_part in text)
+        self.fake.press(self.chat_id, data)
+        return self._await_answer(before)
+
+    def answer(self, text: str, *, with_buttons: bool) -> str:
+        options = buttons(last_message(self.fake, self.chat_id))
+        if with_buttons and (
+            (text.isdigit() and int(text) <= len(options))
+            or any(text in label for label, _ in options)
+        ):
+            return self.presses(text)
+        return self.says(text)
+
+    def completes(self, request_type: str, *, with_buttons: bool) -> str:
+        reply = self.answer(MENU_NUMBER[request_type], with_buttons=with_buttons)
+        for _ in range(40):
+            state = self.served.state(self.chat_id)
+            if state.get("mode") == "summary":
+                return self.answer("送信する", with_buttons=with_buttons)
+            if state.get("mode") != "flow":
+                return reply
+            step = pending_step(ENGINE, state)
+            assert step is not None
+            reply = self.answer(GOOD_ANSWERS[step], with_buttons=with_buttons)
+        raise AssertionError("the flow did not end")
+
+
+# ---------------------------------------------------------------- the member's side
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+def test_every_request_flow_ends_as_a_case_with_buttons_and_with_free_text(
+    fake: FakeBotApi, tmp_path: Path, webhook: bool
+) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3", webhook=webhook) as served:
+
+        def one_member(number: int, request_type: str, with_buttons: bool) -> None:
+            member = Member(fake, served, number * 10 + with_buttons)
+            assert "ご用件を選んでください" in member.command("start", "coopdeli")
+            reply = member.completes(request_type, with_buttons=with_buttons)
+            assert "お申し出を受け付けました" in reply, (request_type, with_buttons, reply)
+
+        # Members in parallel, as on a real day: each chat is paced at about a message a second.
+        jobs = [
+            (number, request_type, with_buttons)
+            for number, request_type in enumerate(MENU_NUMBER, start=1)
+            for with_buttons in (True, False)
+        ]
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            for done in [pool.submit(one_member, *job) for job in jobs]:
+                done.result()
+        cases = served.query("SELECT request_type, queue FROM 'case'")
+    assert sorted(t for t, _ in cases) == sorted(list(MENU_NUMBER) * 2)
+    assert {q for _, q in cases} == {"takuhai-center"}
+
+
+def test_a_pressed_button_is_shown_on_its_message_and_free_text_is_understood(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3") as served:
+        member = Member(fake, served, 1)
+        member.command("start", "coopdeli")
+        menu_message_id = last_message(fake, 1)["message_id"]
+        member.presses("開示")
+        fake.wait_for(lambda api: api.calls_to("editMessageText") != [])
+        edited = next(m for m in fake.bot_messages(1) if m["message_id"] == menu_message_id)
+        assert edited["text"].endswith("▶ 生協が持っている自分の情報を見たい（開示）")
+        assert "reply_markup" not in edited or not edited["reply_markup"]
+
+        other = Member(fake, served, 2)
+        other.command("start", "coopdeli")
+        reply = other.says("DMもう要らない")
+        assert "紙のDM・カタログ" in reply
+        assert fake.calls_to("answerCallbackQuery")
+        assert fake.calls_to("sendChatAction")
+
+
+def test_commands_are_registered_in_japanese_and_english(fake: FakeBotApi, tmp_path: Path) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3"):
+        languages = {call.params.get("language_code") for call in fake.calls_to("setMyCommands")}
+    assert {"ja", "en"} <= languages
+    names = [c["command"] for c in fake.calls_to("setMyCommands")[0].params["commands"]]
+    assert names == ["start", "help", "status", "cancel", "lang"]
+
+
+def test_start_deep_link_help_status_cancel_and_lang(fake: FakeBotApi, tmp_path: Path) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3") as served:
+        member = Member(fake, served, 5)
+        assert "生活クラブ共済連の個人情報の窓口です" in member.command(
+            "start", "seikatsuclub-kyosai"
+        )
+        assert "使い方" in member.command("help") or "番号" in last_message(fake, 5)["text"]
+        assert "受付済みのお申し出はありません" in member.command("status")
+        member.presses("開示")
+        assert "この手続きをやめますか" in member.command("cancel") or "やめ" in str(
+            last_message(fake, 5)
+        )
+        assert "English" in member.command("lang")
+
+
+def test_a_file_gets_a_clear_explanation_and_nothing_is_lost(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3") as served:
+        member = Member(fake, served, 6)
+        member.command("start", "coopdeli")
+        before = len(fake.sent_messages(6))
+        fake.send_photo(6, b"\x89PNG fake")
+        reply = member._await_answer(before)
+        assert "写真や書類のファイルはお受けしていません" in reply
+        assert "ご用件を選んでください" in reply
+
+
+def test_a_staff_reply_from_the_terminal_arrives_in_the_chat(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3") as served:
+        member = Member(fake, served, 7)
+        member.command("start", "coopdeli")
+        member.completes("disclosure", with_buttons=True)
+        [(number,)] = served.query("SELECT number FROM 'case'")
+        before = len(fake.sent_messages(7))
+        staff = subprocess.run(
+            [sys.executable, "-m", "bot", "staff", "reply", number, "書類を郵送しました。"],
+            env={**served.env, "MADOGUCHI_STAFF": "sato"},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert staff.returncode == 0, staff.stderr
+        messages = fake.wait_for_messages(7, before + 1, timeout=20)
+        assert "書類を郵送しました。" in messages[-1]["text"]
+
+
+# ---------------------------------------------------------------- webhook security
+
+
+@pytest.mark.parametrize("secret", [None, "wrong", SECRET[:-1]])
+def test_a_webhook_call_without_the_right_secret_gets_403_and_changes_nothing(
+    fake: FakeBotApi, tmp_path: Path, secret: str | None
+) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3", webhook=True) as served:
+        forged = {
+            "update_id": 999,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 66, "type": "private"},
+                "from": {"id": 66, "is_bot": False, "first_name": "x"},
+                "text": "/start coopdeli",
+            },
+        }
+        status = fake.post_raw_webhook(json.dumps(forged).encode(), secret=secret)
+        assert status == 403
+        assert served.query("SELECT count(*) FROM conversation") == [(0,)]
+
+
+# ---------------------------------------------------------------- delivery under failure
+
+
+def test_429_and_5xx_are_retried_and_the_chat_keeps_its_order(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3") as served:
+        member = Member(fake, served, 8)
+        member.command("start", "coopdeli")
+        fake.fail_next("sendMessage", status=429, retry_after=1, chat_id=8)
+        fake.fail_next("sendMessage", status=502, chat_id=8)
+        fake.send_text(8, "3")
+        fake.send_text(8, "すべて")
+        messages = fake.wait_for_messages(8, 3, timeout=30)
+    assert "どの情報の開示を希望しますか" in messages[1]["text"]
+    assert "どなたからのお申し出ですか" in messages[2]["text"]
+    refused = [c for c in fake.calls_to("sendMessage") if c.status != 200]
+    assert [c.status for c in refused] == [429, 502]
+
+
+def test_a_member_who_blocked_the_bot_is_marked_unreachable_on_their_case(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3") as served:
+        member = Member(fake, served, 9)
+        member.command("start", "coopdeli")
+        member.completes("human", with_buttons=True)
+        [(number,)] = served.query("SELECT number FROM 'case'")
+        fake.block(9)
+        subprocess.run(
+            [sys.executable, "-m", "bot", "staff", "reply", number, "お電話します。"],
+            env={**served.env, "MADOGUCHI_STAFF": "sato"},
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        fake.wait_for(
+            lambda api: any(c.status == 403 for c in api.calls_to("sendMessage")), timeout=20
+        )
+        eventually(lambda: served.query("SELECT reachable FROM conversation") == [(0,)])
+        events = served.query("SELECT kind FROM caseevent")
+    assert ("member_unreachable",) in events
+
+
+# ---------------------------------------------------------------- crash and redelivery
+
+
+def test_killing_the_server_mid_burst_loses_and_doubles_nothing(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "desk.sqlite3"
+    chats = range(100, 130)
+    script = ["9", "苦情・ご意見", "配達員の対応について", "入力しない"]
+    with serving(fake, db_path) as served:
+        with fake.atomically():
+            for chat in chats:
+                fake.send_command(chat, "start", "coopdeli")
+                for text in script:
+                    fake.send_text(chat, text)
+        total = len(chats) * (1 + len(script))
+        fake.wait_for(lambda api: len(api.sent_messages()) >= 20, timeout=30)
+        served.process.kill()  # no shutdown: whatever was in flight is cut off
+        served.process.wait(timeout=10)
+        processed_before_restart = served.query("SELECT count(*) FROM processedupdate")[0][0]
+    assert processed_before_restart < total  # the kill really interrupted the burst
+
+    with serving(fake, db_path) as served:
+        fake.wait_for(lambda api: not api.pending_update_ids(), timeout=60)
+        fake.wait_for(
+            lambda api: all(len(api.sent_messages(chat)) >= 1 + len(script) for chat in chats),
+            timeout=60,
+        )
+        eventually(
+            lambda: (
+                served.query("SELECT count(*) FROM outboxmessage WHERE status='pending'") == [(0,)]
+            ),
+            timeout=60,
+        )
+        processed = served.query("SELECT count(*) FROM processedupdate")[0][0]
+        cases = served.query("SELECT conversation_id, count(*) FROM 'case' GROUP BY 1")
+        member_lines = served.query("SELECT count(*) FROM transcriptline WHERE direction='member'")[
+            0
+        ][0]
+    assert processed == total  # nothing lost
+    assert len(cases) == len(chats) and all(n == 1 for _, n in cases)  # nothing doubled
+    assert member_lines == total  # every update had exactly one effect
+
+
+def test_a_redelivered_update_has_no_second_effect(fake: FakeBotApi, tmp_path: Path) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3") as served:
+        member = Member(fake, served, 11)
+        member.command("start", "coopdeli")
+        update_id = fake.send_text(11, "3")
+        fake.wait_for_messages(11, 2)
+        fake.redeliver(update_id)
+        fake.wait_for(lambda api: update_id not in api.pending_update_ids())
+        follow_up = member.says("すべて")
+        assert "どなたからのお申し出ですか" in follow_up
+        assert served.query("SELECT count(*) FROM transcriptline WHERE text='3'") == [(1,)]
