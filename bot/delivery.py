@@ -105,7 +105,12 @@ class OutboxWorker:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._wake.clear()
-            for chat_id in await asyncio.to_thread(self._due_chats):
+            try:
+                due = await asyncio.to_thread(self._due_chats)
+            except Exception:  # e.g. the database is briefly locked: try again next round
+                log.exception("outbox.scan_failed")
+                due = []
+            for chat_id in due:
                 if chat_id not in self._draining:
                     self._draining[chat_id] = asyncio.create_task(self._drain_then_forget(chat_id))
             waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]

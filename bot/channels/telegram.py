@@ -200,9 +200,17 @@ class TelegramChannel:
                 await _sleep_or_stop(stop, min(30.0, 2.0**failures))
                 continue
             failures = 0
-            if updates:
+            if not updates:
+                continue
+            try:
                 await self.handle_batch(updates)
-                offset = updates[-1].update_id + 1
+            except Exception:
+                # Not confirmed: the same updates come again, and those already committed are
+                # skipped by their stored update_id.
+                log.exception("telegram.batch_failed", first=updates[0].update_id)
+                await _sleep_or_stop(stop, 1.0)
+                continue
+            offset = updates[-1].update_id + 1
 
     async def _typing(self, chat_id: str) -> None:
         # Only a courtesy; the answer itself goes through the outbox.
