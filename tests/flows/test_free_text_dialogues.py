@@ -89,8 +89,9 @@ def test_an_unsure_message_offers_candidates_and_a_person(desk: Desk) -> None:
 def test_a_candidate_chosen_from_an_unsure_message_starts_that_flow(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
     reply = member.says("情報のことで")
-    first_choice = reply.split("\n  1. ")[1].split("\n")[0]
-    assert "手続きです" in member.says("1") or first_choice
+    candidates = [line.split(". ", 1)[1] for line in reply.splitlines() if line.startswith("  ")]
+    erase = candidates.index("自分の情報を使うのをやめてほしい・消してほしい（利用停止・消去）")
+    assert "消してもらう手続きです" in member.says(str(erase + 1))
 
 
 def test_a_late_delivery_is_pointed_to_the_usual_desk_with_a_person_offered(desk: Desk) -> None:
