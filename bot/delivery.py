@@ -4,7 +4,7 @@ Order is kept within a chat (one task drains a chat's rows, oldest first) while 
 served concurrently, so one slow or rate-limited member never holds up the others. Sends are
 spaced at least ``per_chat_interval`` apart in a chat and at most ``global_per_second`` in all.
 A row is marked sent only after the platform accepted it: a crash in between may repeat a
-message but never loses one. Failures keep the row and schedule a retry (see ``Dispatcher``).
+message but never loses one. Failures keep the row and schedule a retry (``record_attempt``).
 """
 
 from __future__ import annotations
@@ -19,13 +19,7 @@ import structlog
 from sqlalchemy import or_
 from sqlmodel import col, func, select
 
-from bot.dispatch import (
-    UNREACHABLE_WAIT_SECONDS,
-    Dispatcher,
-    TemporaryFailure,
-    Unreachable,
-    backoff,
-)
+from bot.dispatch import TemporaryFailure, Unreachable, backoff, record_attempt
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.turns import Clock
@@ -94,7 +88,6 @@ class OutboxWorker:
         self.clock = clock
         self.limiter = RateLimiter(global_per_second, per_chat_interval)
         self.poll_interval = poll_interval
-        self.books = Dispatcher(db, {}, clock)
         self._wake = asyncio.Event()
         self._draining: dict[str, asyncio.Task[None]] = {}
         self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -190,7 +183,7 @@ class OutboxWorker:
                 await self._record(row, error=str(failure), delay=delay)
                 return
             except Unreachable as failure:
-                await self._record(row, error=str(failure), delay=UNREACHABLE_WAIT_SECONDS)
+                await self._record(row, error=str(failure), unreachable=True)
                 return
             except Exception as failure:  # a bug in a sender must not drop the row
                 log.exception("outbox.sender_error", outbox=row.id)
@@ -199,6 +192,19 @@ class OutboxWorker:
             await self._record(row)
 
     async def _record(
-        self, row: OutboxMessage, *, error: str | None = None, delay: float = 0.0
+        self,
+        row: OutboxMessage,
+        *,
+        error: str | None = None,
+        delay: float = 0.0,
+        unreachable: bool = False,
     ) -> None:
-        await asyncio.to_thread(self.books.record_attempt, row, error=error, delay=delay)
+        await asyncio.to_thread(
+            record_attempt,
+            self.db,
+            self.clock,
+            row,
+            error=error,
+            delay=delay,
+            unreachable=unreachable,
+        )

@@ -53,6 +53,39 @@ def note_unreachable(session: Session, conversation: Conversation, now: datetime
         )
 
 
+def record_attempt(
+    db: Database,
+    clock: Clock,
+    row: OutboxMessage,
+    *,
+    error: str | None = None,
+    delay: float = 0.0,
+    unreachable: bool = False,
+) -> None:
+    """Mark a row sent, or schedule its retry; an unreachable member waits
+    ``UNREACHABLE_WAIT_SECONDS`` (or until they write again) and is flagged on their cases."""
+    if unreachable:
+        delay = UNREACHABLE_WAIT_SECONDS
+    with db.transaction() as session:
+        stored = session.get(OutboxMessage, row.id)
+        assert stored is not None
+        stored.attempts += 1
+        if error is None:
+            stored.status, stored.sent_at = "sent", clock()
+        else:
+            log.warning("outbox.retry", outbox=row.id, delay=delay)
+            stored.last_error = error[:200]
+            stored.next_attempt_at = clock() + timedelta(seconds=delay)
+        if unreachable:
+            conversation = session.get(Conversation, row.conversation_id)
+            assert conversation is not None
+            if conversation.reachable:
+                conversation.reachable = False
+                session.add(conversation)
+                note_unreachable(session, conversation, clock())
+        session.add(stored)
+
+
 def backoff(attempts: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 10)))
 
@@ -92,36 +125,19 @@ class Dispatcher:
             except TemporaryFailure as failure:
                 blocked_chats.add(row.chat_id)
                 delay = failure.retry_after
-                self.record_attempt(row, error=str(failure), delay=delay or backoff(row.attempts))
+                record_attempt(
+                    self.db,
+                    self.clock,
+                    row,
+                    error=str(failure),
+                    delay=delay or backoff(row.attempts),
+                )
                 continue
             except Unreachable as failure:
                 # Kept, not dropped: it waits until the member writes again (see TurnStore).
                 blocked_chats.add(row.chat_id)
-                self.record_attempt(row, error=str(failure), delay=UNREACHABLE_WAIT_SECONDS)
+                record_attempt(self.db, self.clock, row, error=str(failure), unreachable=True)
                 continue
-            self.record_attempt(row)
+            record_attempt(self.db, self.clock, row)
             sent += 1
         return sent
-
-    def record_attempt(
-        self, row: OutboxMessage, *, error: str | None = None, delay: float = 0.0
-    ) -> None:
-        """Mark a row sent, or schedule its retry; an unreachable member is flagged too."""
-        with self.db.transaction() as session:
-            stored = session.get(OutboxMessage, row.id)
-            assert stored is not None
-            stored.attempts += 1
-            if error is None:
-                stored.status, stored.sent_at = "sent", self.clock()
-            else:
-                log.warning("outbox.retry", outbox=row.id, delay=delay)
-                stored.last_error = error[:200]
-                stored.next_attempt_at = self.clock() + timedelta(seconds=delay)
-                if delay == UNREACHABLE_WAIT_SECONDS:
-                    conversation = session.get(Conversation, row.conversation_id)
-                    assert conversation is not None
-                    if conversation.reachable:
-                        conversation.reachable = False
-                        session.add(conversation)
-                        note_unreachable(session, conversation, self.clock())
-            session.add(stored)

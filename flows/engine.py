@@ -189,6 +189,7 @@ class _Turn:
         self.cases = cases
         self.t = Translator(conv.lang)
         self.result = TurnResult(state={})
+        self._readings: dict[str, Classification] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -204,6 +205,12 @@ class _Turn:
 
     def ctx(self) -> Context:
         return Context(org=self.org, answers=self.conv.answers, now=self.now, t=self.t)
+
+    def _read(self, text: str) -> Classification:
+        """The classifier's reading of ``text``, computed once per turn however often asked."""
+        if text not in self._readings:
+            self._readings[text] = classify(text)
+        return self._readings[text]
 
     def say(self, text: str, choices: Sequence[Option] = (), *, multiple: bool = False) -> None:
         self.result.replies.append(
@@ -522,7 +529,7 @@ class _Turn:
         request: str | None = None
         if option is None and given.text:
             named = orgs_mentioned(given.text, list(self.engine.orgs.values()))
-            says_what = classify(given.text).intent != "unknown"
+            says_what = self._read(given.text).intent != "unknown"
             if len(named) == 1:
                 # 「コープデリのDMを止めたい」 names the org and may say what they want.
                 option = next(o for o in self._org_options() if o.id == named[0])
@@ -550,10 +557,11 @@ class _Turn:
         self.say(self.t("{org}の個人情報の窓口です。", org=self.org.short_name.get(self.t.lang)))
         self._understand(request)
 
-    def _show_menu(self) -> None:
+    def _show_menu(self, *, pending: str | None = None) -> None:
+        """The menu; ``pending`` is the member's message the choice will be read with."""
         self.conv.mode = MENU
         self.conv.offered = None
-        self.conv.pending_text = None
+        self.conv.pending_text = pending
         self.say(self.t("ご用件を選んでください。"), self.engine.menu_options())
 
     def _menu_choice(self, given: _Input) -> None:
@@ -570,7 +578,7 @@ class _Turn:
 
     def _understand(self, text: str) -> None:
         """Act on a free-text message: follow it when sure, offer choices when not."""
-        reading = classify(text)
+        reading = self._read(text)
         if self.conv.lang == "ja" and _looks_english(text):
             # Said once, in English whatever the conversation's language, so it can be read.
             self.say(Translator("en")(N_("英語で表示するには「English」と入力してください。")))
@@ -586,8 +594,7 @@ class _Turn:
             # 「母の代わりに申し込みたい」: we know who, not what. The whole menu rather than
             # a guess, and their choice starts with the agent part filled in.
             self.say(self.t("ご家族などの代わりのお申し出ですね。どの手続きをご希望ですか。"))
-            self._show_menu()
-            self.conv.pending_text = text
+            self._show_menu(pending=text)
             return
         # 「担当者と話す」 is always offered, so "human" is not listed twice.
         candidates = [
@@ -686,7 +693,7 @@ class _Turn:
     def _interrupts(self, step: Step, text: str) -> bool:
         """Mid-flow: act on an unmistakable 'stop', 'how is my request', 'a person', or a
         different request typed where a choice was expected. Answers are never taken for one."""
-        reading = classify(text)
+        reading = self._read(text)
         if not reading.concepts:
             return False
         strong = reading.confidence >= _INTERRUPT_CONFIDENCE
@@ -762,7 +769,7 @@ class _Turn:
             target = FLOWS[option.id.removeprefix(SWITCH)]
             answers = carried_over(self.conv.answers, target)
             self._start_flow(
-                target.type_id, answers | prefill(target, classify(pending)), explain=True
+                target.type_id, answers | prefill(target, self._read(pending)), explain=True
             )
         elif option.id == FORWARD:
             self._start_flow("human", {"about": "other", "message": pending} if pending else {})
@@ -788,7 +795,7 @@ class _Turn:
                 self.conv.mode = INQUIRY
                 self._ask_inquiry_topic()
         elif text:
-            self._start_flow(option_id, prefill(FLOWS[option_id], classify(text)), explain=True)
+            self._start_flow(option_id, prefill(FLOWS[option_id], self._read(text)), explain=True)
         else:
             self._start_flow(option_id, {})
 
@@ -822,7 +829,7 @@ class _Turn:
         option = _resolve(given, self._inquiry_options(), self.t)
         pending, self.conv.pending_text = self.conv.pending_text, None
         if option is None and given.text:
-            reading = classify(given.text)
+            reading = self._read(given.text)
             # A question stays a question unless it is plainly another request.
             if reading.sure and reading.intent in _REQUEST_IDS - {"inquiry"}:
                 self._follow(reading)
@@ -1152,31 +1159,10 @@ def _options_mentioned(text: str, options: Sequence[Option]) -> list[Option]:
 
 
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+# Common English words of two letters or more (the pattern above skips "I" and "a").
 _ENGLISH_HINTS = frozenset(
-    [
-        "i",
-        "my",
-        "me",
-        "you",
-        "your",
-        "please",
-        "want",
-        "to",
-        "the",
-        "a",
-        "my",
-        "data",
-        "information",
-        "stop",
-        "delete",
-        "send",
-        "can",
-        "do",
-        "is",
-        "what",
-        "how",
-        "who",
-    ]
+    {"my", "me", "you", "your", "please", "want", "to", "the", "data", "information"}
+    | {"stop", "delete", "send", "can", "do", "is", "what", "how", "who"}
 )
 
 

@@ -171,10 +171,10 @@ class TelegramChannel:
 
     async def handle_batch(self, updates: Sequence[Update]) -> None:
         """Chats in parallel, each chat's updates one after another in update_id order."""
-        by_chat: dict[str, list[Update]] = defaultdict(list)
+        by_chat: dict[int | None, list[Update]] = defaultdict(list)
         for update in updates:
-            inbound = to_inbound(update)
-            by_chat[inbound.chat_id if inbound else ""].append(update)
+            chat = update.effective_chat
+            by_chat[chat.id if chat else None].append(update)
 
         async def one_chat(chat_updates: Iterable[Update]) -> None:
             for update in chat_updates:

@@ -16,17 +16,10 @@ from importlib import resources
 from typing import Any
 
 from flows.intents.features import Analysis, analyse
+from flows.profiles import REQUEST_TYPES
 
-REQUEST_LABELS: tuple[str, ...] = (
-    "inquiry",
-    "purpose_notice",
-    "disclosure",
-    "third_party_record",
-    "correction",
-    "suspension",
-    "third_party_stop",
-    "consent_withdrawal",
-)
+# The statutory request types are the profiles' list; the rest steer the conversation.
+REQUEST_LABELS: tuple[str, ...] = REQUEST_TYPES
 LABELS: tuple[str, ...] = (*REQUEST_LABELS, "human", "status", "cancel", "unknown")
 
 # Below this probability, or this close to the runner-up, the member is asked, not guessed for.

@@ -66,7 +66,6 @@ class Lexicon:
     """
 
     by_start: dict[str, tuple[tuple[str, int, tuple[str, ...]], ...]]
-    concepts: tuple[str, ...]
 
 
 @cache
@@ -84,10 +83,7 @@ def load_lexicon() -> Lexicon:
     buckets: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
     for rank, (word, concepts) in enumerate(ordered):
         buckets.setdefault(word[:2], []).append((word, rank, tuple(concepts)))
-    return Lexicon(
-        by_start={key: tuple(words) for key, words in buckets.items()},
-        concepts=tuple(raw["concepts"]),
-    )
+    return Lexicon(by_start={key: tuple(words) for key, words in buckets.items()})
 
 
 @dataclass(frozen=True)

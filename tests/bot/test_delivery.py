@@ -15,6 +15,7 @@ from bot.dispatch import TemporaryFailure, Unreachable
 from flows.messages import Inbound
 from storage.models import CaseEvent, Conversation, OutboxMessage
 from tests.conftest import Clock
+from tests.flows.answers import COMPLAINT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,6 +39,7 @@ class RecordingSender:
         self.sent: list[tuple[str, str]] = []
         self.failures: dict[str, Exception] = {}
         self.held: dict[str, asyncio.Event] = {}
+        self.delivered = asyncio.Event()  # set whenever a message got through
 
     async def send(self, message: OutboxMessage) -> None:
         if message.chat_id in self.held:
@@ -46,6 +48,7 @@ class RecordingSender:
         if failure is not None:
             raise failure
         self.sent.append((message.chat_id, message.text))
+        self.delivered.set()
 
 
 def pending(app: App, chat_id: str) -> list[OutboxMessage]:
@@ -77,28 +80,23 @@ def test_a_slow_chat_does_not_hold_up_the_others(tmp_path: Path) -> None:
     app = build(tmp_path, Clock())
     for chat in ("slow", "quick"):
         say(app, chat, f"start-{chat}", command="start", argument="coopdeli")
-    sender = RecordingSender()
-    sender.held["slow"] = asyncio.Event()
 
-    async def scenario() -> None:
+    async def scenario() -> list[tuple[str, str]]:
+        sender = RecordingSender()
+        sender.held["slow"] = asyncio.Event()
         worker = fast_worker(app, sender)
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop))
-        while ("quick", pending_text(app, "quick")) not in sender.sent and not sender.sent:
-            await asyncio.sleep(0)
+        await sender.delivered.wait()  # while "slow" is still stuck in its send
         assert [chat for chat, _ in sender.sent] == ["quick"]
         sender.held["slow"].set()
         await worker.drain_all()
         stop.set()
         await running
+        return sender.sent
 
-    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
-    assert sorted(chat for chat, _ in sender.sent) == ["quick", "slow"]
-
-
-def pending_text(app: App, chat_id: str) -> str:
-    rows = pending(app, chat_id)
-    return rows[0].text if rows else ""
+    sent = asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+    assert sorted(chat for chat, _ in sent) == ["quick", "slow"]  # each exactly once
 
 
 def test_messages_in_one_chat_keep_their_order_after_a_429(tmp_path: Path) -> None:
@@ -145,7 +143,7 @@ def test_a_member_who_blocked_the_bot_is_unreachable_and_their_case_says_so(
     clock = Clock()
     app = build(tmp_path, clock)
     say(app, "1", "start", command="start", argument="coopdeli")
-    for key, text in enumerate(["9", "苦情・ご意見", "配達員の対応について", "入力しない"]):
+    for key, text in enumerate(COMPLAINT):
         say(app, "1", f"k{key}", text=text)
     [case] = app.cases.list()
     asyncio.run(fast_worker(app, RecordingSender()).drain_all())
@@ -163,30 +161,50 @@ def test_a_member_who_blocked_the_bot_is_unreachable_and_their_case_says_so(
     assert len(pending(app, "1")) == 1  # kept for when they come back
 
 
-def test_the_rate_limiter_spaces_a_chat_and_caps_the_total() -> None:
-    now = [0.0]
-    slept: list[float] = []
+class VirtualTime:
+    """A monotonic clock that only moves when the limiter sleeps."""
 
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
+    def __init__(self) -> None:
+        self.now = 0.0
 
-    limiter = RateLimiter(
-        per_second=30, per_chat_interval=1.0, monotonic=lambda: now[0], sleep=sleep
-    )
+    def __call__(self) -> float:
+        return self.now
 
-    async def scenario() -> list[float]:
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_rate_limiter_caps_the_total_at_30_a_second() -> None:
+    time = VirtualTime()
+    limiter = RateLimiter(per_second=30, per_chat_interval=1.0, monotonic=time, sleep=time.sleep)
+
+    async def burst() -> list[float]:
         stamps = []
-        for chat in range(45):  # 45 different chats in one burst
+        for chat in range(95):  # 95 different chats at once
             await limiter.acquire(str(chat))
-            stamps.append(now[0])
-        await limiter.acquire("0")  # the first chat again
-        stamps.append(now[0])
+            stamps.append(time.now)
         return stamps
 
-    stamps = asyncio.run(scenario())
-    assert max(sum(1 for s in stamps if start <= s < start + 1) for start in stamps) <= 30
-    assert stamps[-1] - stamps[0] >= 1.0
+    stamps = asyncio.run(burst())
+    assert max(sum(1 for s in stamps if start <= s < start + 1) for start in stamps) == 30
+    assert stamps[-1] < 4.0  # and it does not wait more than it must
+
+
+def test_the_rate_limiter_spaces_one_chat_but_not_the_others() -> None:
+    time = VirtualTime()
+    limiter = RateLimiter(per_second=30, per_chat_interval=1.0, monotonic=time, sleep=time.sleep)
+
+    async def scenario() -> tuple[float, float]:
+        await limiter.acquire("alice")
+        before = time.now
+        await limiter.acquire("bob")
+        bob_waited = time.now - before
+        await limiter.acquire("alice")
+        return bob_waited, time.now
+
+    bob_waited, alice_again = asyncio.run(scenario())
+    assert bob_waited == 0.0
+    assert alice_again == 1.0
 
 
 def _seconds(value: float) -> timedelta:

@@ -24,20 +24,10 @@ import pytest
 from flows.engine import Engine
 from flows.profiles import load_profiles
 from tests.fakes.telegram_api import FakeBotApi
-from tests.flows.answers import GOOD_ANSWERS, pending_step
+from tests.flows.answers import COMPLAINT, GOOD_ANSWERS, MENU_NUMBER, pending_step
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret-token_for-tests"
-MENU_NUMBER = {
-    "purpose_notice": "2",
-    "disclosure": "3",
-    "third_party_record": "4",
-    "correction": "5",
-    "suspension": "6",
-    "third_party_stop": "7",
-    "consent_withdrawal": "8",
-    "human": "9",
-}
 ENGINE = Engine(load_profiles())
 
 
@@ -119,6 +109,19 @@ def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+def staff_reply(served: Served, number: str, text: str) -> None:
+    """What a staff member does in another terminal: ``madoguchi staff reply``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "staff", "reply", number, text],
+        env={**served.env, "MADOGUCHI_STAFF": "sato"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def last_message(fake: FakeBotApi, chat_id: int) -> dict[str, Any]:
@@ -281,15 +284,7 @@ def test_a_staff_reply_from_the_terminal_arrives_in_the_chat(
         member.completes("disclosure", with_buttons=True)
         [(number,)] = served.query("SELECT number FROM 'case'")
         before = len(fake.sent_messages(7))
-        staff = subprocess.run(
-            [sys.executable, "-m", "bot", "staff", "reply", number, "書類を郵送しました。"],
-            env={**served.env, "MADOGUCHI_STAFF": "sato"},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert staff.returncode == 0, staff.stderr
+        staff_reply(served, number, "書類を郵送しました。")
         messages = fake.wait_for_messages(7, before + 1, timeout=20)
         assert "書類を郵送しました。" in messages[-1]["text"]
 
@@ -346,14 +341,7 @@ def test_a_member_who_blocked_the_bot_is_marked_unreachable_on_their_case(
         member.completes("human", with_buttons=True)
         [(number,)] = served.query("SELECT number FROM 'case'")
         fake.block(9)
-        subprocess.run(
-            [sys.executable, "-m", "bot", "staff", "reply", number, "お電話します。"],
-            env={**served.env, "MADOGUCHI_STAFF": "sato"},
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        staff_reply(served, number, "お電話します。")
         fake.wait_for(
             lambda api: any(c.status == 403 for c in api.calls_to("sendMessage")), timeout=20
         )
@@ -370,7 +358,7 @@ def test_killing_the_server_mid_burst_loses_and_doubles_nothing(
 ) -> None:
     db_path = tmp_path / "desk.sqlite3"
     chats = range(100, 130)
-    script = ["9", "苦情・ご意見", "配達員の対応について", "入力しない"]
+    script = COMPLAINT
     with serving(fake, db_path) as served:
         with fake.atomically():
             for chat in chats:

@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.engine import Engine
 from flows.i18n import Translator
 from flows.registry import FLOWS
 from flows.steps import Context
+from storage.models import Case
+
+if TYPE_CHECKING:
+    from tests.conftest import Desk, Member
+
+# The main menu's numbers (1 is the general inquiry, 10 the status).
+MENU_NUMBER = {
+    "purpose_notice": "2",
+    "disclosure": "3",
+    "third_party_record": "4",
+    "correction": "5",
+    "suspension": "6",
+    "third_party_stop": "7",
+    "consent_withdrawal": "8",
+    "human": "9",
+}
+
+# The shortest way to a case: a complaint handed to a person, one message per line.
+COMPLAINT = ("9", "苦情・ご意見", "配達員の対応について", "入力しない")
 
 # Enough valid answers to reach every step of a flow; random text is thrown in between them.
 GOOD_ANSWERS = {
@@ -59,3 +78,15 @@ def pending_step(engine: Engine, state: dict[str, Any]) -> str | None:
         t=Translator("ja"),
     )
     return next((s.id for s in flow.steps if s.id not in state["answers"] and s.applies(ctx)), None)
+
+
+def only_case(desk: Desk) -> Case:
+    """The one case a test made."""
+    cases = desk.app.cases.list()
+    assert len(cases) == 1
+    return cases[0]
+
+
+def file_a_complaint(member: Member) -> str:
+    """Play ``COMPLAINT``; returns the receipt."""
+    return member.transcript("\n".join(f"会員: {line}" for line in COMPLAINT))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from storage.models import Case, ConsentRecord, Conversation
+from storage.models import ConsentRecord, Conversation
 from tests.conftest import Desk
-from tests.flows.answers import GOOD_ANSWERS, pending_step
+from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, file_a_complaint, only_case, pending_step
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 QUEUE = {"seikatsuclub-kyosai": "kyosai-bu", "coopdeli": "takuhai-center"}
@@ -33,12 +33,6 @@ BY_CHAT = """
     会員: チャット
     窓口: 入力内容をご確認ください
 """
-
-
-def only_case(desk: Desk) -> Case:
-    cases = desk.app.cases.list()
-    assert len(cases) == 1
-    return cases[0]
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -507,30 +501,12 @@ def test_english_conversation_uses_english_dates_and_words(desk: Desk) -> None:
 
 def test_status_lists_the_members_own_cases(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
-    member.transcript(
-        """
-        会員: 9
-        会員: 苦情・ご意見
-        会員: 配達員の対応について
-        会員: 入力しない
-        会員: 状況
-        窓口: 担当者へのご相談　状況：受付
-        """
-    )
+    file_a_complaint(member)
+    assert "担当者へのご相談　状況：受付" in member.says("状況")
     other = desk.member(chat_id="bob", org="coopdeli")
     assert "受付済みのお申し出はありません" in other.says("状況")
 
 
-MENU_NUMBER = {
-    "purpose_notice": "2",
-    "disclosure": "3",
-    "third_party_record": "4",
-    "correction": "5",
-    "suspension": "6",
-    "third_party_stop": "7",
-    "consent_withdrawal": "8",
-    "human": "9",
-}
 FEE_LINE = "実費相当分の手数料をいただく場合があります"
 
 

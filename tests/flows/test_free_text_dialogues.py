@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from storage.models import Case
 from tests.conftest import Desk
-
-
-def only_case(desk: Desk) -> Case:
-    cases = desk.app.cases.list()
-    assert len(cases) == 1
-    return cases[0]
+from tests.flows.answers import file_a_complaint, only_case
 
 
 def test_leaving_and_asking_to_erase_starts_erasure_with_the_ground_filled_in(desk: Desk) -> None:
@@ -194,28 +188,14 @@ def test_declining_a_switch_returns_to_the_same_question(desk: Desk) -> None:
 
 def test_a_case_number_alone_shows_the_status(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
-    member.transcript(
-        """
-        会員: 9
-        会員: 苦情・ご意見
-        会員: 配達員の対応について
-        会員: 入力しない
-        """
-    )
+    file_a_complaint(member)
     number = only_case(desk).number
     assert f"{number}" in member.says(number.replace("-", "－"))
 
 
 def test_withdrawing_a_request_from_the_chat_tells_its_staff(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
-    member.transcript(
-        """
-        会員: 9
-        会員: 苦情・ご意見
-        会員: 配達員の対応について
-        会員: 入力しない
-        """
-    )
+    file_a_complaint(member)
     case = only_case(desk)
     member.transcript(
         f"""
