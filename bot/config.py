@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from flows.profiles import OrgProfile, load_profiles
+from flows.profiles import AttachmentRule, OrgProfile, load_profiles
 
 
 class Settings(BaseSettings):
@@ -32,12 +32,23 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
     )
+    # Seconds before a Bot API call counts as failed (and the outbox retries it).
+    telegram_timeout: float = Field(default=15.0, gt=0, validation_alias="TELEGRAM_TIMEOUT")
 
 
 class DeadlineOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
     default_days: int | None = None
     per_type: dict[str, int] = {}
+
+
+class AttachmentOverride(BaseModel):
+    """A deployment's choice about files from members, e.g. ``[attachments.coopdeli]``."""
+
+    model_config = ConfigDict(extra="forbid")
+    allowed: bool | None = None
+    types: list[str] | None = None
+    max_mb: int | None = None
 
 
 class Deployment(BaseModel):
@@ -47,6 +58,7 @@ class Deployment(BaseModel):
 
     orgs: list[str] = Field(default_factory=lambda: ["seikatsuclub-kyosai", "coopdeli"])
     deadlines: dict[str, DeadlineOverride] = {}
+    attachments: dict[str, AttachmentOverride] = {}
 
     @classmethod
     def load(cls, path: Path) -> Deployment:
@@ -74,5 +86,11 @@ class Deployment(BaseModel):
                     }
                 )
                 profile = profile.model_copy(update={"deadlines": deadlines})
+            files = self.attachments.get(org_id)
+            if files:
+                rule = AttachmentRule.model_validate(
+                    {**profile.attachments.model_dump(), **files.model_dump(exclude_none=True)}
+                )
+                profile = profile.model_copy(update={"attachments": rule})
             served[org_id] = profile
         return served

@@ -89,7 +89,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET, so forged updates are refused."
         )
     app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
-    bot = make_bot(token, settings.telegram_api_base_url)
+    bot = make_bot(token, settings.telegram_api_base_url, timeout=settings.telegram_timeout)
     await bot.initialize()
     worker = OutboxWorker(app.db, CHANNEL, TelegramSender(bot), app.clock)
     channel = TelegramChannel(app, bot, worker)

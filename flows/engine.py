@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows import parsing
+from flows import attachments, parsing
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator, normalise_language
 from flows.intents import Classification, classify
 from flows.messages import (
+    AcceptedFile,
     CaseDraft,
     CaseMessage,
     CaseView,
     Choice,
     Inbound,
+    ReceivedFile,
     Reply,
     TurnResult,
 )
@@ -258,19 +260,100 @@ class _Turn:
             return
         self._handle(_Input(choice=inbound.choice, text=text))
 
-    def _attachment(self, kind: str) -> None:
-        """Files are not taken in the chat: say how documents reach the desk, keep everything."""
-        self.result.inbound_display = self.t("（ファイルが送られました）")
-        if kind in ("photo", "document"):
+    def _attachment(self, file: ReceivedFile) -> None:
+        """Take a file where the org allows it; otherwise say how documents reach the desk.
+
+        Either way the question the member was answering is asked again, with nothing lost.
+        """
+        name = attachments.safe_name(file.name)
+        if name:
+            label = name
+        elif file.kind == "photo":
+            label = self.t("写真")
+        else:
+            label = self.t("ファイル")
+        self.result.inbound_display = self.t("（ファイル: {name}）", name=label) + (
+            f"\n{file.caption}" if file.caption else ""
+        )
+        rule = self.org.attachments if self.conv.org else None
+        if rule is None or not rule.allowed:
+            if self.conv.org is None and any(
+                o.attachments.allowed for o in self.engine.orgs.values()
+            ):
+                self.say(self.t("ファイルは、窓口を選んでから送ってください。"))
+            elif file.kind in ("photo", "document"):
+                self.say(
+                    self.t(
+                        "このチャットでは、写真や書類のファイルはお受けしていません。"
+                        "委任状などの書類の送り方は、お申し出のあとに担当者からご案内します。"
+                    )
+                )
+            else:
+                self.say(self.t("このチャットでは、文字でのご入力とボタンだけをお受けしています。"))
+            self._reask()
+            return
+        if file.kind not in ("photo", "document"):
             self.say(
                 self.t(
-                    "このチャットでは、写真や書類のファイルはお受けしていません。"
-                    "委任状などの書類の送り方は、お申し出のあとに担当者からご案内します。"
+                    "このチャットでお受けできるのは、文字、ボタン、{types}のファイルです。",
+                    types=attachments.accepted_types(rule, self.t),
+                )
+            )
+            self._reask()
+            return
+        verdict = attachments.check(file, rule, self.t)
+        if verdict.mime is None or file.data is None:
+            self.say(verdict.error or "")
+            self._reask()
+            return
+        target = self._attachment_case()
+        self.result.files.append(
+            AcceptedFile(
+                kind=file.kind,
+                mime=verdict.mime,
+                name=name,
+                data=file.data,
+                caption=file.caption,
+                case_number=target,
+            )
+        )
+        size = attachments.size_label(len(file.data))
+        if target is not None:
+            self.say(
+                self.t(
+                    "「{name}」（{size}）を受け取り、受付番号 {number} のお申し出に添えました。"
+                    "担当者が確認します。",
+                    name=label,
+                    size=size,
+                    number=target,
+                )
+            )
+        elif self.conv.flow is not None:
+            self.say(
+                self.t(
+                    "「{name}」（{size}）を受け取りました。"
+                    "このお申し出と一緒に担当者へお渡しします。",
+                    name=label,
+                    size=size,
                 )
             )
         else:
-            self.say(self.t("このチャットでは、文字でのご入力とボタンだけをお受けしています。"))
+            self.say(
+                self.t(
+                    "「{name}」（{size}）を受け取りました。"
+                    "このあとのお申し出と一緒に担当者へお渡しします。",
+                    name=label,
+                    size=size,
+                )
+            )
         self._reask()
+
+    def _attachment_case(self) -> str | None:
+        """The open case a file belongs to, or ``None`` to hold it for the request in hand."""
+        if self.conv.flow is not None:
+            return None
+        open_cases = [c for c in self.cases if c.status not in CLOSED_STATUSES]
+        return open_cases[-1].number if open_cases else None
 
     def _choice_label(self, choice: str | None) -> str:
         """How a pressed button reads in the transcript."""

@@ -8,6 +8,22 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class ReceivedFile:
+    """A file a member sent, as the channel received it.
+
+    ``data`` is ``None`` when the channel did not download it: ``problem`` says why
+    (``too_large`` from the size the platform declared, ``download_failed``).
+    """
+
+    kind: str  # photo | document | other (stickers, voice, video, …)
+    name: str | None = None
+    size: int | None = None
+    data: bytes | None = None
+    caption: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One normalised member event, whatever channel it came from."""
 
@@ -19,7 +35,7 @@ class Inbound:
     command: str | None = None  # start, help, status, cancel, lang
     argument: str | None = None  # e.g. /start coopdeli
     lang: str | None = None  # with /start: the language to use from now on
-    attachment: str | None = None  # "photo", "document" or "other" when a file was sent
+    attachment: ReceivedFile | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,22 @@ class CaseMessage:
     text: str
 
 
+@dataclass(frozen=True)
+class AcceptedFile:
+    """A file that passed the org's checks, to be stored with a case.
+
+    ``case_number`` names the member's open case it belongs to; ``None`` holds it for the
+    request being entered (or the next one), which picks it up when it becomes a case.
+    """
+
+    kind: str
+    mime: str
+    name: str | None
+    data: bytes
+    caption: str | None = None
+    case_number: str | None = None
+
+
 @dataclass
 class TurnResult:
     """Everything a turn produced; storage writes it in one transaction."""
@@ -83,6 +115,7 @@ class TurnResult:
     new_case: CaseDraft | None = None
     consents: list[ConsentEntry] = field(default_factory=list)
     case_messages: list[CaseMessage] = field(default_factory=list)
+    files: list[AcceptedFile] = field(default_factory=list)
     inbound_display: str = ""  # what the member said, as the transcript shows it
 
 

@@ -156,6 +156,39 @@ class JointUse(_Model):
     note: LocalText
 
 
+ATTACHMENT_TYPES: dict[str, LocalText] = {
+    "image/jpeg": LocalText(ja="写真（JPEG）", en="photo (JPEG)"),
+    "image/png": LocalText(ja="画像（PNG）", en="image (PNG)"),
+    "application/pdf": LocalText(ja="PDF", en="PDF"),
+}
+"""File types a profile may accept, with how the member hears them named."""
+
+
+class AttachmentRule(_Model):
+    """Whether members may send files (a 委任状, evidence for a correction) and which ones.
+
+    Off by default: neither seed policy says how files reach the desk, so a deployment turns
+    this on only when the co-op has agreed to receive them here.
+    """
+
+    allowed: bool = False
+    types: tuple[str, ...] = ("image/jpeg", "image/png", "application/pdf")
+    max_mb: int = Field(default=10, ge=1, le=20)  # the Bot API downloads at most 20 MB
+
+    @field_validator("types")
+    @classmethod
+    def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Only types the bot can recognise from the bytes themselves."""
+        unknown = sorted(set(value) - set(ATTACHMENT_TYPES))
+        if unknown or not value:
+            raise ValueError(f"attachment types must be among {sorted(ATTACHMENT_TYPES)}")
+        return value
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_mb * 1024 * 1024
+
+
 class Deadlines(_Model):
     """Internal answer targets in days from arrival (the law only says 遅滞なく)."""
 
@@ -204,7 +237,7 @@ class OrgProfile(_Model):
     agents: AgentRule
     deadlines: Deadlines = Field(default_factory=Deadlines)
     disclosure_methods: list[DisclosureMethod] = Field(min_length=1)
-    attachments_allowed: bool = False
+    attachments: AttachmentRule = Field(default_factory=AttachmentRule)
 
     @model_validator(mode="after")
     def _lawful_fees(self) -> Self:

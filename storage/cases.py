@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from flows import cases as rules
 from flows.i18n import Translator
 from flows.status import CLOSED_STATUSES
 from storage.db import Database
-from storage.models import Case, CaseEvent, Conversation, TranscriptLine
+from storage.models import Attachment, Case, CaseEvent, Conversation, TranscriptLine
 from storage.turns import Clock, enqueue
 
 log = structlog.get_logger(__name__)
@@ -27,6 +27,7 @@ class CaseDetail:
     case: Case
     events: list[CaseEvent]
     transcript: list[TranscriptLine]
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:
@@ -87,7 +88,21 @@ class CaseService:
                 )
                 .order_by(col(TranscriptLine.id))
             ).all()
-            return CaseDetail(case, events, list(lines))
+            files = session.exec(
+                select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
+            ).all()
+            return CaseDetail(case, events, list(lines), list(files))
+
+    def attachment(self, number: str, index: int) -> Attachment:
+        """The case's ``index``-th file (1-based, in the order received), bytes included."""
+        with self.db.transaction() as session:
+            case = self._get(session, number)
+            files = session.exec(
+                select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
+            ).all()
+            if not 1 <= index <= len(files):
+                raise rules.CaseActionError(f"{case.number} has no file {index}.")
+            return files[index - 1]
 
     # ------------------------------------------------------------------ actions
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -97,6 +97,22 @@ class CaseEvent(SQLModel, table=True):
     kind: str
     actor: str
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc_column()
+
+
+class Attachment(SQLModel, table=True):
+    """A file a member sent: with its case, or held (``case_id`` empty) for the next one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    kind: str  # photo | document
+    mime: str  # detected from the bytes
+    name: str | None = None
+    caption: str | None = None
+    size: int
+    sha256: str  # hex digest, so staff can show the file they hold is the one received
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = _utc_column()
 
 

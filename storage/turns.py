@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,9 +11,10 @@ import structlog
 from sqlmodel import Session, col, select
 
 from flows.engine import Engine
-from flows.messages import CaseView, Inbound, Reply, TurnResult
+from flows.messages import AcceptedFile, CaseView, Inbound, Reply, TurnResult
 from storage.db import Database
 from storage.models import (
+    Attachment,
     Case,
     CaseCounter,
     CaseEvent,
@@ -224,6 +226,8 @@ class TurnStore:
                 created_at=now,
             )
             session.add(first_line)
+        for file in result.files:
+            self._store_file(session, conversation, file, now)
         case = self._create_case(session, conversation, result, now)
         number = case.number if case else None
         last_line: TranscriptLine | None = None
@@ -273,6 +277,33 @@ class TurnStore:
         session.add(conversation)
         return number
 
+    def _store_file(
+        self, session: Session, conversation: Conversation, file: AcceptedFile, now: datetime
+    ) -> None:
+        """Keep the file with its checksum, on the member's own case or held for the next."""
+        assert conversation.id is not None
+        case: Case | None = None
+        if file.case_number is not None:
+            case = session.exec(select(Case).where(Case.number == file.case_number)).first()
+            if case is not None and case.conversation_id != conversation.id:
+                case = None  # only the member's own cases
+        attachment = Attachment(
+            conversation_id=conversation.id,
+            case_id=case.id if case else None,
+            kind=file.kind,
+            mime=file.mime,
+            name=file.name,
+            caption=file.caption,
+            size=len(file.data),
+            sha256=hashlib.sha256(file.data).hexdigest(),
+            data=file.data,
+            created_at=now,
+        )
+        session.add(attachment)
+        session.flush()
+        if case is not None:
+            _attachment_event(session, case, attachment, now)
+
     def _create_case(
         self, session: Session, conversation: Conversation, result: TurnResult, now: datetime
     ) -> Case | None:
@@ -309,5 +340,34 @@ class TurnStore:
                 created_at=now,
             )
         )
+        held = session.exec(
+            select(Attachment).where(
+                Attachment.conversation_id == conversation.id,
+                col(Attachment.case_id).is_(None),
+            )
+        ).all()
+        for attachment in held:
+            attachment.case_id = case.id
+            session.add(attachment)
+            _attachment_event(session, case, attachment, now)
         log.info("case.created", case=case.number, queue=case.queue, type=case.request_type)
         return case
+
+
+def _attachment_event(session: Session, case: Case, attachment: Attachment, now: datetime) -> None:
+    """The case history notes each file (without its bytes), so surfaces can show or upload it."""
+    assert case.id is not None
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind="attachment",
+            actor="member",
+            created_at=now,
+            data={
+                "attachment_id": attachment.id,
+                "mime": attachment.mime,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+            },
+        )
+    )

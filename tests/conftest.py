@@ -14,7 +14,7 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from bot.dispatch import Dispatcher
-from flows.messages import Inbound
+from flows.messages import Inbound, ReceivedFile
 from storage.models import OutboxMessage
 
 # 2026-11-22 10:00 JST
@@ -53,7 +53,7 @@ class Member:
     chat_id: str
     received: list[OutboxMessage] = field(default_factory=list)
 
-    def _send(self, **kwargs: str | None) -> str:
+    def _send(self, **kwargs: str | ReceivedFile | None) -> str:
         self.desk.app.turns.process(
             Inbound(
                 channel="terminal",
@@ -83,6 +83,20 @@ class Member:
 
     def presses(self, choice: str) -> str:
         return self._send(choice=choice)
+
+    def sends_file(
+        self,
+        data: bytes | None,
+        *,
+        kind: str = "document",
+        name: str | None = None,
+        caption: str | None = None,
+        problem: str | None = None,
+    ) -> str:
+        """A file as a channel hands it over (already downloaded unless ``problem`` says)."""
+        size = len(data) if data is not None else None
+        file = ReceivedFile(kind, name, size, data, caption, problem)
+        return self._send(attachment=file)
 
     def transcript(self, script: str) -> str:
         """Play a dialogue written as 会員:/窓口: lines; each 窓口 line must appear in the reply."""

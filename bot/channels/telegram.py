@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 import structlog
@@ -31,7 +33,7 @@ from telegram.request import HTTPXRequest
 from bot.app import App
 from bot.delivery import OutboxWorker
 from bot.dispatch import TemporaryFailure, Unreachable
-from flows.messages import Inbound
+from flows.messages import Inbound, ReceivedFile
 from storage.models import OutboxMessage
 
 log = structlog.get_logger(__name__)
@@ -40,6 +42,7 @@ CHANNEL = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
 LONG_POLL_SECONDS = 25
 MAX_TEXT = 4096
+DOWNLOAD_ATTEMPTS = 3
 
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "ja": [
@@ -59,15 +62,24 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def make_bot(token: str, api_base_url: str) -> Bot:
-    """A Bot pointed at ``api_base_url`` (Telegram, a self-hosted Bot API server, or a fake)."""
+def make_bot(token: str, api_base_url: str, *, timeout: float = 15.0) -> Bot:
+    """A Bot pointed at ``api_base_url`` (Telegram, a self-hosted Bot API server, or a fake).
+
+    ``timeout`` bounds each call; a call that times out is retried by the outbox like a 5xx.
+    """
     base = api_base_url.rstrip("/")
     return Bot(
         token,
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
-        request=HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15),
-        get_updates_request=HTTPXRequest(read_timeout=LONG_POLL_SECONDS + 10),
+        request=HTTPXRequest(
+            connection_pool_size=64,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            media_write_timeout=timeout,
+        ),
+        get_updates_request=HTTPXRequest(read_timeout=LONG_POLL_SECONDS + timeout),
     )
 
 
@@ -87,19 +99,39 @@ def to_inbound(update: Update) -> Inbound | None:
     if message is None or message.chat.type != "private":
         return None
     lang = message.from_user.language_code if message.from_user else None
-    base = {"channel": CHANNEL, "chat_id": str(message.chat.id), "idempotency_key": key}
+    inbound = Inbound(channel=CHANNEL, chat_id=str(message.chat.id), idempotency_key=key)
     if message.text is not None:
         text = message.text
         if text.startswith("/"):
             head, _, rest = text[1:].partition(" ")
             command = head.split("@", 1)[0].lower()
-            return Inbound(**base, command=command, argument=rest.strip() or None, lang=lang)
-        return Inbound(**base, text=text)
+            return replace(inbound, command=command, argument=rest.strip() or None, lang=lang)
+        return replace(inbound, text=text)
     if message.photo:
-        return Inbound(**base, attachment="photo")
-    if message.document is not None:
-        return Inbound(**base, attachment="document")
-    return Inbound(**base, attachment="other")
+        largest = message.photo[-1]
+        file = ReceivedFile(kind="photo", size=largest.file_size, caption=message.caption)
+    elif message.document is not None:
+        document = message.document
+        file = ReceivedFile(
+            kind="document",
+            name=document.file_name,
+            size=document.file_size,
+            caption=message.caption,
+        )
+    else:
+        file = ReceivedFile(kind="other")
+    return replace(inbound, attachment=file)
+
+
+def _file_to_fetch(message: Message, limit: int) -> str | None:
+    """The ``file_id`` to download: a document, or the largest photo size within ``limit``."""
+    if message.photo:
+        fitting = [p for p in message.photo if p.file_size is None or p.file_size <= limit]
+        return fitting[-1].file_id if fitting else None
+    document = message.document
+    if document is None or (document.file_size is not None and document.file_size > limit):
+        return None
+    return document.file_id
 
 
 def _seconds(value: int | timedelta) -> float:
@@ -145,7 +177,14 @@ class TelegramChannel:
         self.app = app
         self.bot = bot
         self.worker = worker
-        self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # A lock lives only while some update of that chat holds or awaits it.
+        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self.file_limit = max(
+            (o.attachments.max_bytes for o in app.orgs.values() if o.attachments.allowed),
+            default=0,
+        )
 
     async def register_commands(self) -> None:
         """Menu commands in Japanese (the default) and English."""
@@ -162,8 +201,13 @@ class TelegramChannel:
         inbound = to_inbound(update)
         if inbound is None:
             return
-        async with self._chat_locks[inbound.chat_id]:
+        lock = self._chat_locks.get(inbound.chat_id)
+        if lock is None:
+            lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
+        async with lock:
             await self._typing(inbound.chat_id)
+            if inbound.attachment is not None and update.message is not None:
+                inbound = await self._fetch_file(inbound, update.message)
             outcome = await asyncio.to_thread(self.app.turns.process, inbound)
         self.worker.wake()
         if update.callback_query is not None:
@@ -211,6 +255,34 @@ class TelegramChannel:
                 await _sleep_or_stop(stop, 1.0)
                 continue
             offset = updates[-1].update_id + 1
+
+    async def _fetch_file(self, inbound: Inbound, message: Message) -> Inbound:
+        """Download the member's file when some served org accepts files; the engine decides.
+
+        Declared sizes over the limit are not downloaded at all. A download that keeps failing
+        is reported to the member (who can send it again) rather than holding up the chat.
+        """
+        file = inbound.attachment
+        if file is None or file.kind == "other" or not self.file_limit:
+            return inbound
+        file_id = _file_to_fetch(message, self.file_limit)
+        if file_id is None:
+            return replace(inbound, attachment=replace(file, problem="too_large"))
+        for attempt in range(DOWNLOAD_ATTEMPTS):
+            try:
+                remote = await self.bot.get_file(file_id)
+                data = bytes(await remote.download_as_bytearray())
+            except NetworkError as error:
+                log.info("telegram.download_retry", attempt=attempt, error=type(error).__name__)
+                await asyncio.sleep(0.5 * 2**attempt)
+                continue
+            except TelegramError as error:  # e.g. "file is too big"
+                log.info("telegram.download_failed", error=type(error).__name__)
+                break
+            if len(data) > self.file_limit:
+                return replace(inbound, attachment=replace(file, problem="too_large"))
+            return replace(inbound, attachment=replace(file, data=data, size=len(data)))
+        return replace(inbound, attachment=replace(file, problem="download_failed"))
 
     async def _typing(self, chat_id: str) -> None:
         # Only a courtesy; the answer itself goes through the outbox.

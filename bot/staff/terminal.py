@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import shlex
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bot.app import App
+from flows.attachments import size_label
 from flows.cases import IDENTITY_METHODS, CaseActionError
 from flows.i18n import JST, Translator
 from flows.registry import FLOWS
@@ -59,6 +62,14 @@ def render_detail(detail: CaseDetail) -> str:
         out.append(f"一時停止中（{_JA.datetime(case.paused_at)}から）")
     out.append("── 申出内容")
     out += [f"  {label}：{value}" for label, value in case.summary]
+    if detail.attachments:
+        out.append("── 添付ファイル（madoguchi staff file 番号 N --out 保存先）")
+        out += [
+            f"  {index}. {a.name or '（写真）'}  {a.mime}  {size_label(a.size)}  "
+            f"受信 {_JA.datetime(a.created_at)}  sha256 {a.sha256}"
+            + (f"\n     添え書き：{a.caption}" if a.caption else "")
+            for index, a in enumerate(detail.attachments, 1)
+        ]
     out.append("── 経過")
     out += [
         f"  {_JA.datetime(e.created_at)}  {e.kind}  {e.actor}  {e.data or ''}"
@@ -95,6 +106,24 @@ def list_cases(
 def show(number: str) -> None:
     """Show a case with its intake summary, history and transcript."""
     typer.echo(render_detail(_app().cases.detail(number)))
+
+
+@staff_app.command("file")
+def save_file(
+    number: str,
+    index: Annotated[int, typer.Argument(help="The file's number in `show`")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Where to save; default: current folder")] = None,
+) -> None:
+    """Save a file the member sent, after checking it still matches its sha256."""
+    attachment = _app().cases.attachment(number, index)
+    if hashlib.sha256(attachment.data).hexdigest() != attachment.sha256:
+        raise CaseActionError(f"File {index} of {number} does not match its checksum.")
+    extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+    target = out or Path(f"{number.upper()}-{index}{extension.get(attachment.mime, '')}")
+    if target.is_dir():
+        target = target / f"{number.upper()}-{index}{extension.get(attachment.mime, '')}"
+    target.write_bytes(attachment.data)
+    typer.echo(f"{target}（{attachment.mime}、{size_label(attachment.size)}）を保存しました。")
 
 
 @staff_app.command()

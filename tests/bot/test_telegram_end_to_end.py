@@ -3,6 +3,7 @@ talking HTTP to the fake Bot API in tests/fakes, in polling and in webhook mode.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -65,15 +66,23 @@ def fake() -> Iterator[FakeBotApi]:
 
 
 @contextmanager
-def serving(fake: FakeBotApi, db_path: Path, *, webhook: bool = False) -> Iterator[Served]:
+def serving(
+    fake: FakeBotApi,
+    db_path: Path,
+    *,
+    webhook: bool = False,
+    deployment: Path = ROOT / "madoguchi.toml",
+    **settings: str,
+) -> Iterator[Served]:
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db_path}",
-        "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
+        "MADOGUCHI_DEPLOYMENT": str(deployment),
         "MADOGUCHI_LOG_LEVEL": "WARNING",
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE_URL": fake.base_url,
+        **settings,
     }
     if webhook:
         env["TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
@@ -275,6 +284,63 @@ def test_a_file_gets_a_clear_explanation_and_nothing_is_lost(
         assert "ご用件を選んでください" in reply
 
 
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(200)
+
+
+def test_where_files_are_accepted_they_are_stored_with_the_request_and_a_checksum(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    deployment = tmp_path / "madoguchi.toml"
+    deployment.write_text(
+        'orgs = ["seikatsuclub-kyosai", "coopdeli"]\n'
+        "[attachments.coopdeli]\nallowed = true\nmax_mb = 1\n",
+        encoding="utf-8",
+    )
+    with serving(fake, tmp_path / "desk.sqlite3", deployment=deployment) as served:
+        member = Member(fake, served, 11)
+        member.command("start", "coopdeli")
+        member.says(COMPLAINT[0])
+
+        before = len(fake.sent_messages(11))
+        fake.fail_next("getFile", status=502)  # retried, the member notices nothing
+        fake.send_document(11, PDF, file_name="委任状.pdf", mime_type="application/pdf")
+        assert "「委任状.pdf」（1 KB）を受け取りました" in member._await_answer(before)
+
+        before = len(fake.sent_messages(11))
+        photo_update = fake.send_photo(11, JPEG, caption="本人確認書類です")
+        assert "「写真」（1 KB）を受け取りました" in member._await_answer(before)
+
+        before = len(fake.sent_messages(11))
+        fake.send_document(
+            11, PDF + bytes(1024 * 1024), file_name="big.pdf", mime_type="application/pdf"
+        )
+        assert "1MBまでのファイルを送ってください" in member._await_answer(before)
+
+        for line in COMPLAINT[1:]:
+            member.says(line)
+        stored = served.query(
+            "SELECT a.name, a.mime, a.size, a.sha256, a.caption, c.number "
+            "FROM attachment a JOIN 'case' c ON c.id = a.case_id ORDER BY a.id"
+        )
+    number = stored[0][5]
+    assert stored == [
+        ("委任状.pdf", "application/pdf", len(PDF), hashlib.sha256(PDF).hexdigest(), None, number),
+        (
+            None,
+            "image/jpeg",
+            len(JPEG),
+            hashlib.sha256(JPEG).hexdigest(),
+            "本人確認書類です",
+            number,
+        ),
+    ]
+    downloads = [c.params["file_id"] for c in fake.calls_to("getFile") if c.status == 200]
+    photo_sizes = fake.update(photo_update)["message"]["photo"]
+    assert photo_sizes[-1]["file_id"] in downloads  # the largest size, not the thumbnail
+    assert len(downloads) == 2  # the oversized one was never fetched
+
+
 def test_a_staff_reply_from_the_terminal_arrives_in_the_chat(
     fake: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -330,6 +396,25 @@ def test_429_and_5xx_are_retried_and_the_chat_keeps_its_order(
     assert "どなたからのお申し出ですか" in messages[2]["text"]
     refused = [c for c in fake.calls_to("sendMessage") if c.status != 200]
     assert [c.status for c in refused] == [429, 502]
+
+
+def test_a_send_that_times_out_is_sent_again(fake: FakeBotApi, tmp_path: Path) -> None:
+    with serving(fake, tmp_path / "desk.sqlite3", TELEGRAM_TIMEOUT="1") as served:
+        member = Member(fake, served, 12)
+        member.command("start", "coopdeli")
+        fake.fail_next("sendMessage", status=502, delay=4, chat_id=12)
+        assert "どの情報の開示を希望しますか" in member.says("3")
+
+    def asked(api: FakeBotApi) -> list[int]:
+        return [
+            c.status
+            for c in api.calls_to("sendMessage")
+            if "どの情報の開示を希望しますか" in str(c.params.get("text"))
+        ]
+
+    fake.wait_for(lambda api: len(asked(api)) == 2, timeout=10)
+    # Calls are listed as answered: the resend arrived while the first was still hanging.
+    assert asked(fake) == [200, 502]
 
 
 def test_a_member_who_blocked_the_bot_is_marked_unreachable_on_their_case(

@@ -955,6 +955,11 @@ class FakeBotApi:
             self._cond.notify_all()
             return update_id
 
+    def update(self, update_id: int) -> dict[str, Any]:
+        """A copy of an update as it was queued (e.g. to see the photo sizes offered)."""
+        with self._cond:
+            return copy.deepcopy(self._history[update_id])
+
     def redeliver(self, update_id: int) -> None:
         """Hand out an update again, as Telegram does when it never saw the confirmation.
 

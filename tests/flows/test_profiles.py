@@ -216,7 +216,7 @@ def test_deadlines_default_to_fourteen_days(kyosai: OrgProfile) -> None:
 def test_both_profiles_offer_all_answer_methods(profiles: dict[str, OrgProfile]) -> None:
     for profile in profiles.values():
         assert set(profile.disclosure_methods) == {"postal", "email", "in_person"}
-        assert profile.attachments_allowed is False
+        assert profile.attachments.allowed is False
 
 
 @pytest.mark.parametrize("org_id", [KYOSAI, COOPDELI])
