@@ -14,6 +14,7 @@ from bot.config import Deployment, Settings
 from bot.dispatch import Dispatcher, Sender
 from flows.engine import Engine
 from flows.profiles import OrgProfile
+from storage.audit import AuditLog
 from storage.cases import CaseService
 from storage.db import Database
 from storage.turns import Clock, TurnStore
@@ -46,6 +47,7 @@ class App:
     engine: Engine
     turns: TurnStore
     cases: CaseService
+    audit: AuditLog
     clock: Clock
 
     @classmethod
@@ -66,6 +68,7 @@ class App:
             engine=engine,
             turns=TurnStore(db, engine, clock, one_message_per_turn=one_message_per_turn),
             cases=CaseService(db, clock, {org.queue.id for org in orgs.values()}),
+            audit=AuditLog(db, clock),
             clock=clock,
         )
 

@@ -53,7 +53,13 @@ def check_identity_method(method: str) -> str:
 
 
 def reply_notice(t: Translator, number: str, text: str) -> str:
-    return t("【受付番号 {number}】担当者からのご連絡です。", number=number) + "\n" + text
+    return "\n".join(
+        [
+            t("【受付番号 {number}】担当者からのご連絡です。", number=number),
+            text,
+            t("お返事は、このチャットにそのまま入力してください。"),
+        ]
+    )
 
 
 def extension_notice(t: Translator, number: str, due: datetime, reason: str) -> str:

@@ -81,6 +81,8 @@ _GLOBAL_LOOKUP = {
 _REQUEST_IDS = frozenset(flow.type_id for flow in REQUEST_FLOWS)
 # Intents the member can be offered as a choice when we are unsure.
 _OFFERABLE = frozenset({*_REQUEST_IDS, "inquiry", "human", STATUS_ID})
+# While staff talk with a member, a message that clearly asks for these is not relayed.
+_NOT_FOR_STAFF = frozenset({*_REQUEST_IDS, "status", "cancel"})
 # Off-topic business (orders, deliveries, payments, claims) that another desk handles.
 _OFF_TOPIC_CONCEPTS = frozenset({"delivery", "money"})
 _SMALL_TALK_CONCEPTS = frozenset({"greeting"})
@@ -670,6 +672,10 @@ class _Turn:
             self.say(self.t("亡くなった方の情報についてのご相談は、担当者がお受けします。"))
             self._start_flow("human", {"about": "deceased", "message": text})
             return
+        relayed = [c for c in self.cases if c.relay_open and c.status not in CLOSED_STATUSES]
+        if relayed and not (reading.sure and reading.intent in _NOT_FOR_STAFF):
+            self._relay(relayed[-1].number, text)
+            return
         if reading.sure:
             self._follow(reading)
             return
@@ -689,6 +695,19 @@ class _Turn:
             self._off_topic(text)
         else:
             self._not_understood(text)
+
+    def _relay(self, number: str, text: str) -> None:
+        """Staff are talking with the member: pass their words on to the case, and say so."""
+        self.result.case_messages.append(CaseMessage(case_number=number, text=text))
+        self.say(
+            self.t(
+                "受付番号 {number} の担当者にお伝えしました。"
+                "担当者からのお返事も、このチャットに届きます。"
+                "新しいお申し出は「メニュー」と入力してください。",
+                number=number,
+            )
+        )
+        self.conv.mode = MENU
 
     def _follow(self, reading: Classification) -> None:
         intent, text = reading.intent, reading.text

@@ -129,3 +129,4 @@ class CaseView:
     received_at: datetime
     due_at: datetime
     last_staff_reply: str | None = None
+    relay_open: bool = False  # staff are in conversation with the member on this case

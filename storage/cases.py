@@ -14,7 +14,14 @@ from flows import cases as rules
 from flows.i18n import Translator
 from flows.status import CLOSED_STATUSES
 from storage.db import Database
-from storage.models import Attachment, Case, CaseEvent, Conversation, TranscriptLine
+from storage.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Conversation,
+    ProcessedUpdate,
+    TranscriptLine,
+)
 from storage.turns import Clock, enqueue
 
 log = structlog.get_logger(__name__)
@@ -106,9 +113,13 @@ class CaseService:
 
     # ------------------------------------------------------------------ actions
 
-    def claim(self, number: str, actor: str, *, take_over: bool = False) -> Case:
+    def claim(
+        self, number: str, actor: str, *, take_over: bool = False, key: str | None = None
+    ) -> Case:
         """Take a case; taking over someone else's needs an explicit ``take_over``."""
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._open_case(session, number)
             if case.assignee and case.assignee != actor and not take_over:
                 raise rules.CaseActionError(
@@ -121,8 +132,12 @@ class CaseService:
             self._event(session, case, "claimed", actor, {"previous": previous})
             return case
 
-    def verify_identity(self, number: str, actor: str, method: str) -> Case:
+    def verify_identity(
+        self, number: str, actor: str, method: str, *, key: str | None = None
+    ) -> Case:
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._open_case(session, number)
             case.identity_method = rules.check_identity_method(method)
             case.status = "in_progress"
@@ -130,28 +145,37 @@ class CaseService:
             self._event(session, case, "identity_verified", actor, {"method": method})
             return case
 
-    def reply(self, number: str, actor: str, text: str) -> Case:
+    def reply(self, number: str, actor: str, text: str, *, key: str | None = None) -> Case:
         """The only way staff words reach the member."""
         body = rules.require_text(text, "A reply")
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._get(session, number)
             t = Translator(case.lang)
             self._tell_member(session, case, rules.reply_notice(t, case.number, body), actor)
             case.last_staff_reply = body
-            self._event(session, case, "replied", actor, {})
+            case.relay_open = case.status not in CLOSED_STATUSES
+            self._event(session, case, "replied", actor, {"text": body})
             return case
 
-    def note(self, number: str, actor: str, text: str) -> Case:
+    def note(self, number: str, actor: str, text: str, *, key: str | None = None) -> Case:
         """An internal note: kept in the history, never sent to the member."""
         body = rules.require_text(text, "A note")
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._get(session, number)
             self._event(session, case, "note", actor, {"text": body})
             return case
 
-    def extend(self, number: str, actor: str, new_due: datetime, reason: str) -> Case:
+    def extend(
+        self, number: str, actor: str, new_due: datetime, reason: str, *, key: str | None = None
+    ) -> Case:
         why = rules.require_text(reason, "A reason")
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._open_case(session, number)
             if new_due <= case.due_at:
                 raise rules.CaseActionError("The new due date must be later than the current one.")
@@ -170,10 +194,12 @@ class CaseService:
             )
             return case
 
-    def pause(self, number: str, actor: str, waiting_for: str) -> Case:
+    def pause(self, number: str, actor: str, waiting_for: str, *, key: str | None = None) -> Case:
         """Stop the clock while waiting for the member (e.g. for a 委任状)."""
         why = rules.require_text(waiting_for, "What we wait for")
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._open_case(session, number)
             if case.paused_at is not None:
                 raise rules.CaseActionError("The case is already paused.")
@@ -183,9 +209,11 @@ class CaseService:
             self._event(session, case, "paused", actor, {"waiting_for": why})
             return case
 
-    def resume(self, number: str, actor: str) -> Case:
+    def resume(self, number: str, actor: str, *, key: str | None = None) -> Case:
         """Restart the clock; the due date moves by the time spent waiting."""
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._open_case(session, number)
             if case.paused_at is None:
                 raise rules.CaseActionError("The case is not paused.")
@@ -201,9 +229,13 @@ class CaseService:
             )
             return case
 
-    def transfer(self, number: str, actor: str, queue: str, note: str) -> Case:
+    def transfer(
+        self, number: str, actor: str, queue: str, note: str, *, key: str | None = None
+    ) -> Case:
         why = rules.require_text(note, "A note")
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._open_case(session, number)
             if queue not in self.queues:
                 raise rules.CaseActionError(
@@ -218,13 +250,24 @@ class CaseService:
             )
             return case
 
-    def close(self, number: str, actor: str, outcome: str, reason: str | None = None) -> Case:
+    def close(
+        self,
+        number: str,
+        actor: str,
+        outcome: str,
+        reason: str | None = None,
+        *,
+        key: str | None = None,
+    ) -> Case:
         """Close with 回答済/一部対応/対応不可; the member is told, with any required reason."""
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._open_case(session, number)
             why = rules.check_outcome(outcome, reason)
             case.status = case.outcome = outcome
             case.outcome_reason = why
+            case.relay_open = False
             case.closed_at = self.clock()
             t = Translator(case.lang)
             self._tell_member(
@@ -233,19 +276,35 @@ class CaseService:
             self._event(session, case, "closed", actor, {"outcome": outcome, "reason": why})
             return case
 
-    def withdraw(self, number: str, actor: str, note: str) -> Case:
+    def withdraw(self, number: str, actor: str, note: str, *, key: str | None = None) -> Case:
         """The member withdrew the request (e.g. said so on the phone): 取下げ, and confirm it."""
         why = rules.require_text(note, "A note")
         with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
             case = self._open_case(session, number)
             case.status = "withdrawn"
             case.closed_at = self.clock()
+            case.relay_open = False
             t = Translator(case.lang)
             self._tell_member(session, case, rules.withdrawal_notice(t, case.number), actor)
             self._event(session, case, "withdrawn", actor, {"note": why})
             return case
 
     # ------------------------------------------------------------------ helpers
+
+    def _seen(self, session: Session, key: str | None) -> bool:
+        """True if this action already happened (a Slack retry, a double click): no effect.
+
+        The key is stored in the action's own transaction, so the effect and the record of it
+        commit together or not at all.
+        """
+        if key is None:
+            return False
+        if session.get(ProcessedUpdate, key) is not None:
+            return True
+        session.add(ProcessedUpdate(key=key, created_at=self.clock()))
+        return False
 
     def _get(self, session: Session, number: str) -> Case:
         case = session.exec(select(Case).where(Case.number == number.strip().upper())).first()

@@ -11,17 +11,23 @@ from sqlalchemy import DDL, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from storage.models import CaseEvent
+from storage.models import AuditEntry, CaseEvent
 
-_APPEND_ONLY = (
-    "CREATE TRIGGER IF NOT EXISTS case_event_no_update BEFORE UPDATE ON caseevent "
-    "BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS case_event_no_delete BEFORE DELETE ON caseevent "
-    "BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END",
-)
-for _statement in _APPEND_ONLY:
-    trigger = DDL(_statement).execute_if(dialect="sqlite")  # type: ignore[no-untyped-call]
-    event.listen(CaseEvent.__table__, "after_create", trigger)  # type: ignore[attr-defined]
+
+def _append_only(table: Any, what: str) -> None:
+    """Refuse UPDATE and DELETE on ``table`` inside the database, whatever the code does."""
+    name = table.name
+    for verb in ("UPDATE", "DELETE"):
+        statement = (
+            f"CREATE TRIGGER IF NOT EXISTS {name}_no_{verb.lower()} BEFORE {verb} ON {name} "
+            f"BEGIN SELECT RAISE(ABORT, '{what} are append-only'); END"
+        )
+        trigger = DDL(statement).execute_if(dialect="sqlite")  # type: ignore[no-untyped-call]
+        event.listen(table, "after_create", trigger)
+
+
+_append_only(CaseEvent.__table__, "case events")  # type: ignore[attr-defined]
+_append_only(AuditEntry.__table__, "audit entries")  # type: ignore[attr-defined]
 
 
 def _prepare_sqlite(engine: Engine) -> None:

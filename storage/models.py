@@ -86,6 +86,8 @@ class Case(SQLModel, table=True):
     outcome: str | None = None
     outcome_reason: str | None = None
     last_staff_reply: str | None = None
+    # Staff are talking with the member: their free text goes to this case (see the engine).
+    relay_open: bool = False
     closed_at: datetime | None = _utc_column(nullable=True)
 
 
@@ -164,3 +166,21 @@ class CaseCounter(SQLModel, table=True):
     org_id: str = Field(primary_key=True)
     year: int = Field(primary_key=True)
     last: int = 0
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who looked at or did what, from where: append-only (triggers in ``storage.db``).
+
+    Refused attempts are entries too (``allowed`` false): an unauthorised look is on record.
+    """
+
+    __table_args__ = (Index("ix_audit_case", "case_number", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc_column()
+    actor: str = Field(index=True)  # e.g. slack:U123, cli:sato
+    surface: str  # slack | cli | terminal
+    action: str  # e.g. view_transcript, view_identity, claim, denied:transcript
+    case_number: str | None = None
+    allowed: bool = True
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -77,6 +77,7 @@ def member_cases(session: Session, conversation_id: int) -> list[CaseView]:
             received_at=c.received_at,
             due_at=c.due_at,
             last_staff_reply=c.last_staff_reply,
+            relay_open=c.relay_open,
         )
         for c in cases
     ]
@@ -327,6 +328,8 @@ class TurnStore:
             transcript_from=conversation.segment_start,
             received_at=draft.received_at,
             due_at=draft.due_at,
+            # Asking for a person is a hand-off: what the member writes next is for them.
+            relay_open=draft.request_type == "human",
         )
         session.add(case)
         session.flush()

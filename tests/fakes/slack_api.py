@@ -1,0 +1,1966 @@
+"""A fake Slack Web API server, and a sender of signed Slack requests, for end-to-end tests.
+
+Why a real HTTP server and not a mocked ``WebClient``: the staff side should reach Slack through
+the *real* slack_sdk / slack_bolt stack - its request encoding, its ``SlackApiError`` mapping, its
+retry handlers and Bolt's request verification.  Mocks skip exactly the layers where production
+bugs hide.  Point a client at it with ``WebClient(token, base_url=fake.api_url)``.
+
+Why only the standard library, in threads: the server must keep answering while the code under
+test blocks or runs its own asyncio loop.  ``ThreadingHTTPServer`` serves each connection in its
+own thread and one ``threading.Condition`` (over an ``RLock``) guards all state, so ``wait_for``
+wakes on recorded calls instead of sleeping.
+
+How slack_sdk 3.x talks to the Web API (what this fake has to understand):
+
+* ``WebClient`` (urllib) always POSTs to ``{base_url}{method}`` with ``Authorization: Bearer``.
+  Methods that take blocks or views (``chat.postMessage``, ``chat.update``,
+  ``chat.postEphemeral``, ``views.*``) send ``application/json``; the others (``auth.test``,
+  ``users.info``, ``files.*``, ``conversations.info`` ...) send
+  ``application/x-www-form-urlencoded``, with bools as "1"/"0" and structured values such as
+  ``files`` of ``files.completeUploadExternal`` JSON-encoded *inside* the form value.  A call
+  without arguments (``auth.test``) has an empty body labelled as JSON.
+* ``AsyncWebClient`` (aiohttp) sends the same JSON bodies, but the form-style methods travel as a
+  *query string* (``users.info`` & co. even as ``GET``) with an empty body.
+* ``files_upload_v2`` uploads the bytes to the ``upload_url`` as a raw POST body: urllib labels it
+  ``application/x-www-form-urlencoded`` (its default), aiohttp ``application/octet-stream``.  The
+  answer must be ``text/plain`` ("OK - <length>"), which aiohttp reads as text.
+* Errors: ``SlackApiError`` is raised for any non-200 status *or* ``"ok": false``; the retry
+  handlers look at the status (429 + ``Retry-After``, 5xx) only.
+
+Deliberate simplifications, all documented where they apply: by default any channel id is
+accepted and remembered on first use (``strict_channels=True`` demands :meth:`add_channel`);
+messages that members write through :class:`SlackSender` are not stored as channel history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, NamedTuple, TypedDict, cast
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from typing_extensions import Unpack
+
+__all__ = [
+    "Call",
+    "Ephemeral",
+    "FakeSlackApi",
+    "Message",
+    "MessageEdit",
+    "MultipartFile",
+    "OpenedView",
+    "Outgoing",
+    "SendOptions",
+    "SlackReply",
+    "SlackSender",
+    "UploadedFile",
+    "checkboxes",
+    "datepicker",
+    "plain_text",
+    "radio_buttons",
+    "static_select",
+]
+
+JSONDict = dict[str, Any]
+
+# Parameters slack_sdk (or a hand-written form post) may send as a JSON string.
+_JSON_FIELDS = frozenset(
+    {"blocks", "attachments", "view", "files", "metadata", "user_auth_blocks", "unfurls"}
+)
+_MAX_TEXT = 40_000
+_MAX_MESSAGE_BLOCKS = 50
+_MAX_VIEW_BLOCKS = 100
+_MAX_VIEW_TITLE = 24
+_MAX_PRIVATE_METADATA = 3000
+
+
+# ---------------------------------------------------------------------- records
+
+
+@dataclass
+class Call:
+    """One request as the fake answered it.
+
+    ``params`` are decoded to Python values whatever the wire format (``blocks`` and ``view`` are
+    lists/dicts even when sent as a JSON string in a form).  ``at`` is ``time.monotonic()`` when
+    the request arrived, to check back-off and per-channel pacing.  ``status`` is the HTTP status;
+    a Slack error at HTTP 200 shows in :attr:`error`.
+    """
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    status: int
+    response: JSONDict
+    path: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.response.get("ok") is True
+
+    @property
+    def error(self) -> str | None:
+        return None if self.ok else str(self.response.get("error", f"http_{self.status}"))
+
+
+@dataclass
+class MessageEdit:
+    """An earlier version of a message, kept so tests can see what a status card used to say."""
+
+    text: str
+    blocks: list[JSONDict]
+    at: float
+
+
+@dataclass
+class Message:
+    """A message the bot posted, as it stands now (``edits`` holds the older versions)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[JSONDict]
+    thread_ts: str | None
+    user: str
+    bot_id: str
+    posted_at: float
+    via: str = "chat.postMessage"
+    attachments: list[JSONDict] = field(default_factory=list)
+    metadata: JSONDict | None = None
+    files: list[str] = field(default_factory=list)
+    edits: list[MessageEdit] = field(default_factory=list)
+    deleted: bool = False
+    reply_broadcast: bool = False
+
+    def to_slack(self) -> JSONDict:
+        """The message object as Slack puts it into API answers and interaction payloads."""
+        body: JSONDict = {
+            "type": "message",
+            "user": self.user,
+            "bot_id": self.bot_id,
+            "text": self.text,
+            "ts": self.ts,
+            "blocks": copy.deepcopy(self.blocks),
+        }
+        if self.thread_ts is not None:
+            body["thread_ts"] = self.thread_ts
+        if self.attachments:
+            body["attachments"] = copy.deepcopy(self.attachments)
+        if self.metadata is not None:
+            body["metadata"] = copy.deepcopy(self.metadata)
+        if self.edits:
+            body["edited"] = {"user": self.user, "ts": self.ts}
+        return body
+
+
+@dataclass
+class Ephemeral:
+    """A message only ``user`` sees (``chat.postEphemeral`` or an ephemeral response_url post)."""
+
+    channel: str
+    user: str
+    ts: str
+    text: str
+    blocks: list[JSONDict]
+    thread_ts: str | None
+    via: str
+
+
+@dataclass
+class OpenedView:
+    """A modal the bot opened (``views.open``) or stacked (``views.push``)."""
+
+    method: str
+    view_id: str
+    user: str
+    trigger_id: str
+    view: JSONDict
+    at: float
+
+
+@dataclass
+class UploadedFile:
+    """A file uploaded through the v2 flow and completed with ``files.completeUploadExternal``.
+
+    ``length`` is what the bot declared in ``files.getUploadURLExternal``; ``data`` what it sent.
+    """
+
+    file_id: str
+    filename: str
+    title: str
+    length: int
+    data: bytes
+    channels: list[str]
+    thread_ts: str | None
+    initial_comment: str | None
+    alt_txt: str | None = None
+    snippet_type: str | None = None
+    message_ts: str | None = None
+
+    @property
+    def channel(self) -> str | None:
+        return self.channels[0] if self.channels else None
+
+
+@dataclass(frozen=True)
+class MultipartFile:
+    """A file part of a multipart request (only hand-built or legacy uploads send these)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+# ---------------------------------------------------------------------- internals
+
+
+@dataclass
+class _Failure:
+    method: str
+    remaining: int
+    status: int
+    retry_after: int
+    error: str
+    channel: str | None
+
+
+@dataclass
+class _Delay:
+    method: str
+    remaining: int
+    seconds: float
+    channel: str | None
+
+
+@dataclass
+class _Trigger:
+    user: str
+    issued_at: float
+    used: bool = False
+
+
+@dataclass
+class _ResponseTarget:
+    channel: str | None
+    user: str | None
+    message_ts: str | None
+    uses: int = 0
+
+
+@dataclass
+class _PendingUpload:
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    snippet_type: str | None
+    data: bytes | None = None
+
+
+class _SlackError(Exception):
+    """Control flow: a method handler decided to answer with a Slack error."""
+
+    def __init__(self, error: str, *, status: int = 200, messages: list[str] | None = None):
+        super().__init__(error)
+        self.error = error
+        self.status = status
+        self.messages = messages or []
+
+
+def _invalid(error: str, message: str) -> _SlackError:
+    return _SlackError(error, messages=[f"[ERROR] {message}"])
+
+
+def _decode_json_fields(params: dict[str, Any]) -> dict[str, Any]:
+    for key in _JSON_FIELDS:
+        value = params.get(key)
+        if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+            # Undecodable values stay strings: the handler answers invalid_blocks_format & co.
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(value)
+    return params
+
+
+def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """Split a multipart/form-data body into text fields and file parts; the stdlib has no
+    parser any more (``cgi`` is gone) and ``email`` would mangle raw UTF-8 filenames."""
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if found is None:
+        raise _SlackError("invalid_form_data")
+    # The CRLF before each delimiter belongs to it, so part contents come out byte-exact.
+    # (slack_sdk starts its bodies with that CRLF; standard clients do not.)
+    delimiter = b"\r\n--" + found.group(1).encode("latin-1")
+    fields: dict[str, str] = {}
+    files: dict[str, Any] = {}
+    for chunk in (b"\r\n" + body.removeprefix(b"\r\n")).split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, separator, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        headers: dict[str, str] = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        disposition = dict(
+            re.findall(r';\s*([\w*-]+)="([^"]*)"', headers.get("content-disposition", ""))
+        )
+        name = disposition.get("name", "")
+        if "filename" in disposition:
+            files[name] = MultipartFile(
+                filename=disposition["filename"],
+                content_type=headers.get("content-type", "application/octet-stream"),
+                data=content,
+            )
+        else:
+            fields[name] = content.decode("utf-8", "replace")
+    return fields, files
+
+
+def _parse_params(content_type: str, body: bytes, query: str) -> dict[str, Any]:
+    """Decode a Web API request: query string, JSON, multipart or urlencoded form."""
+    params: dict[str, Any] = {
+        key: values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()
+    }
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if body.strip():
+        if media_type == "application/json":
+            try:
+                decoded = json.loads(body)
+            except ValueError as exc:
+                raise _SlackError("invalid_json") from exc
+            if not isinstance(decoded, dict):
+                raise _SlackError("invalid_json")
+            params.update(decoded)
+        elif media_type == "multipart/form-data":
+            fields, files = _parse_multipart(body, content_type)
+            params.update(fields)
+            params.update(files)
+        else:
+            text = body.decode("utf-8", "replace")
+            for key, values in parse_qs(text, keep_blank_values=True).items():
+                params[key] = values[-1]
+    return _decode_json_fields(params)
+
+
+def _text_of(obj: Any) -> str:
+    return str(obj.get("text", "")) if isinstance(obj, dict) else ""
+
+
+def _check_element(element: Any, where: str) -> None:
+    if not isinstance(element, dict) or "type" not in element:
+        raise _invalid("invalid_blocks", f"missing required field: type [json-pointer:{where}]")
+    if len(str(element.get("action_id", ""))) > 255:
+        raise _invalid("invalid_blocks", f"must be less than 256 characters [{where}/action_id]")
+    if element["type"] == "button":
+        if not 1 <= len(_text_of(element.get("text"))) <= 75:
+            raise _invalid("invalid_blocks", f"must be 1-75 characters [{where}/text]")
+        if len(str(element.get("value", ""))) > 2000:
+            raise _invalid("invalid_blocks", f"must be less than 2001 characters [{where}/value]")
+
+
+def _check_blocks(raw: Any, limit: int) -> list[JSONDict]:
+    """The Block Kit limits Slack enforces and a Japanese-language bot runs into first
+    (section text 3000, header 150, button 75 characters; unique ``block_id``)."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raise _invalid("invalid_blocks_format", "blocks must be a JSON array")
+    if not isinstance(raw, list):
+        raise _invalid("invalid_blocks_format", "blocks must be an array")
+    if len(raw) > limit:
+        raise _invalid("invalid_blocks", f"no more than {limit} items allowed [json-pointer:/]")
+    seen: set[str] = set()
+    for index, block in enumerate(raw):
+        where = f"/blocks/{index}"
+        if not isinstance(block, dict) or "type" not in block:
+            raise _invalid("invalid_blocks", f"missing required field: type [{where}]")
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if str(block_id) in seen:
+                raise _invalid("invalid_blocks", f"duplicate block_id [{where}/block_id]")
+            if len(str(block_id)) > 255:
+                raise _invalid("invalid_blocks", f"must be less than 256 characters [{where}]")
+            seen.add(str(block_id))
+        kind = block["type"]
+        if kind == "section":
+            if len(_text_of(block.get("text"))) > 3000:
+                raise _invalid("invalid_blocks", f"must be less than 3001 characters [{where}]")
+            fields = block.get("fields") or []
+            if len(fields) > 10 or any(len(_text_of(f)) > 2000 for f in fields):
+                raise _invalid("invalid_blocks", f"fields: at most 10 of 2000 chars [{where}]")
+            if "accessory" in block:
+                _check_element(block["accessory"], f"{where}/accessory")
+        elif kind == "header" and len(_text_of(block.get("text"))) > 150:
+            raise _invalid("invalid_blocks", f"must be less than 151 characters [{where}/text]")
+        elif kind == "actions":
+            for number, element in enumerate(block.get("elements") or []):
+                _check_element(element, f"{where}/elements/{number}")
+        elif kind == "input":
+            _check_element(block.get("element"), f"{where}/element")
+    return copy.deepcopy(raw)
+
+
+def _find_element(blocks: list[JSONDict], action_id: str) -> tuple[str | None, JSONDict] | None:
+    """The interactive element with ``action_id`` and the ``block_id`` of its block."""
+    for block in blocks:
+        candidates: list[Any] = list(block.get("elements") or [])
+        candidates += [block.get("accessory"), block.get("element")]
+        for element in candidates:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return block.get("block_id"), element
+    return None
+
+
+def plain_text(value: str) -> JSONDict:
+    """State of a ``plain_text_input`` for :meth:`SlackSender.view_submission` values."""
+    return {"type": "plain_text_input", "value": value}
+
+
+def static_select(value: str, text: str | None = None) -> JSONDict:
+    """State of a ``static_select`` with one option chosen."""
+    option = {"text": {"type": "plain_text", "text": text or value}, "value": value}
+    return {"type": "static_select", "selected_option": option}
+
+
+def datepicker(date: str) -> JSONDict:
+    """State of a ``datepicker`` (``date`` as Slack sends it: "YYYY-MM-DD")."""
+    return {"type": "datepicker", "selected_date": date}
+
+
+def radio_buttons(value: str, text: str | None = None) -> JSONDict:
+    """State of ``radio_buttons`` with one option chosen."""
+    option = {"text": {"type": "plain_text", "text": text or value}, "value": value}
+    return {"type": "radio_buttons", "selected_option": option}
+
+
+def checkboxes(values: list[str]) -> JSONDict:
+    """State of ``checkboxes`` with these options ticked."""
+    options = [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
+    return {"type": "checkboxes", "selected_options": options}
+
+
+# ---------------------------------------------------------------------- HTTP plumbing
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeSlackApi
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that time out and hang up are part of the tests; stay quiet about them."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 60
+    # Headers and body go out in two writes; with Nagle on, delayed ACKs add ~40 ms per call.
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the per-request stderr log; tests read ``FakeSlackApi.calls`` instead."""
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        fake = cast(_Server, self.server).fake
+        try:
+            body = self._read_body()
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            status, extra, content_type, payload = fake._route(self.path, headers, body)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+
+
+_Answer = tuple[int, dict[str, str], str, bytes]
+_JSON_TYPE = "application/json; charset=utf-8"
+
+
+def _json_answer(status: int, body: JSONDict, headers: dict[str, str] | None = None) -> _Answer:
+    return status, headers or {}, _JSON_TYPE, json.dumps(body, ensure_ascii=False).encode()
+
+
+# ---------------------------------------------------------------------- the fake
+
+
+class FakeSlackApi:
+    """An in-process Slack Web API that the real ``WebClient``/``AsyncWebClient`` can talk to.
+
+    Everything the bot calls is recorded in :attr:`calls`; state helpers (:meth:`messages`,
+    :meth:`thread`, :meth:`views_opened` ...) show what a Slack user would see now, and
+    :meth:`wait_for` blocks (without sleeping) until the bot has done something.
+    """
+
+    def __init__(
+        self,
+        token: str = "xoxb-test",
+        *,
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        team_id: str = "T0001",
+        team: str = "madoguchi-test",
+        app_id: str = "A0001",
+        strict_channels: bool = False,
+        trigger_ttl: float | None = 3.0,
+    ) -> None:
+        """``strict_channels``: only channels from :meth:`add_channel` exist (otherwise any id
+        is accepted and remembered).  ``trigger_ttl``: seconds a trigger_id stays valid, as on
+        Slack (``None`` for no expiry, e.g. when stepping through in a debugger)."""
+        self.token = token
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.team_id = team_id
+        self.team = team
+        self.app_id = app_id
+        self.strict_channels = strict_channels
+        self.trigger_ttl = trigger_ttl
+        self.base_url = ""
+
+        self._cond = threading.Condition(threading.RLock())
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._calls: list[Call] = []
+        self._ids = itertools.count(1)
+        self._ts_micros = int(time.time()) * 1_000_000
+        self._channels: dict[str, JSONDict] = {}
+        self._users: dict[str, JSONDict] = {}
+        self._usergroups: dict[str, list[str]] = {}
+        self._messages: list[Message] = []
+        self._by_ts: dict[tuple[str, str], Message] = {}
+        self._ephemerals: list[Ephemeral] = []
+        self._views: dict[str, JSONDict] = {}
+        self._stacks: dict[str, list[str]] = {}
+        self._opened: list[OpenedView] = []
+        self._home: dict[str, JSONDict] = {}
+        self._triggers: dict[str, _Trigger] = {}
+        self._response_targets: dict[str, _ResponseTarget] = {}
+        self._uploads: dict[str, _PendingUpload] = {}
+        self._files: list[UploadedFile] = []
+        self._failures: list[_Failure] = []
+        self._delays: list[_Delay] = []
+        self._handlers: dict[str, Callable[[dict[str, Any]], JSONDict]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.postEphemeral": self._post_ephemeral,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.info": self._users_info,
+            "usergroups.users.list": self._usergroup_users,
+            "conversations.info": self._conversations_info,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
+        }
+        self.add_user(bot_user_id, "madoguchi", is_bot=True)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeSlackApi:
+        """Bind 127.0.0.1 on a free port and serve in daemon threads (tests may run in parallel,
+        and a hung client must never keep the test process alive)."""
+        if self._server is not None:
+            return self
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.fake = self
+        self._server = server
+        self._stopping = False
+        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; answers held by :meth:`delay_next` are released at once."""
+        server = self._server
+        if server is None:
+            return
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self) -> FakeSlackApi:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        """The ``base_url`` for ``WebClient``/``AsyncWebClient``/Bolt (ends with "/", since
+        slack_sdk joins it with ``urljoin``)."""
+        return f"{self.base_url}/api/"
+
+    def sender(
+        self,
+        url: str,
+        signing_secret: str,
+        *,
+        verification_token: str = "verification-token",
+        timeout: float = 10.0,
+    ) -> SlackSender:
+        """A :class:`SlackSender` that plays Slack towards the app listening on ``url``."""
+        return SlackSender(
+            self, url, signing_secret, verification_token=verification_token, timeout=timeout
+        )
+
+    # ------------------------------------------------------------------ workspace set-up
+
+    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> None:
+        """Make a channel exist (required with ``strict_channels``; gives it a name anyway)."""
+        with self._cond:
+            self._channels[channel_id] = {
+                "id": channel_id,
+                "name": name,
+                "is_channel": not channel_id.startswith("D"),
+                "is_im": channel_id.startswith("D"),
+                "is_private": is_private,
+                "is_member": True,
+                "is_archived": False,
+                "created": int(time.time()),
+            }
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        email: str | None = None,
+        is_bot: bool = False,
+        tz: str = "Asia/Tokyo",
+    ) -> None:
+        """Make a workspace user known to ``users.info`` and to the sender's payloads."""
+        profile: JSONDict = {
+            "real_name": real_name or name,
+            "display_name": display_name if display_name is not None else name,
+        }
+        if email is not None:
+            profile["email"] = email
+        with self._cond:
+            self._users[user_id] = {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name,
+                "real_name": real_name or name,
+                "deleted": False,
+                "is_bot": is_bot,
+                "is_admin": False,
+                "tz": tz,
+                "locale": "ja-JP",
+                "profile": profile,
+            }
+
+    def add_usergroup(self, usergroup_id: str, users: list[str]) -> None:
+        """Define a user group (e.g. the desk's staff) for ``usergroups.users.list``."""
+        with self._cond:
+            self._usergroups[usergroup_id] = list(users)
+
+    def new_trigger_id(self, user: str) -> str:
+        """Mint a trigger_id as an interaction would; ``views.open`` accepts it once."""
+        with self._cond:
+            number = next(self._ids)
+            trigger = f"{1_000_000_000 + number}.{self.team_id}.{number:032x}"
+            self._triggers[trigger] = _Trigger(user, time.monotonic())
+            return trigger
+
+    def response_url(
+        self,
+        *,
+        channel: str | None = None,
+        user: str | None = None,
+        message_ts: str | None = None,
+    ) -> str:
+        """A fresh response_url on the fake.  Posts to it are recorded as "response_url" calls
+        and act like Slack's: ``replace_original``/``delete_original`` change ``message_ts``,
+        ``response_type: in_channel`` posts to ``channel``, anything else is an ephemeral."""
+        with self._cond:
+            path = f"/response/{self.team_id}/{next(self._ids)}"
+            self._response_targets[path] = _ResponseTarget(channel, user, message_ts)
+            return f"{self.base_url}{path}"
+
+    # ------------------------------------------------------------------ faults
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        retry_after: int = 1,
+        error: str | None = None,
+        times: int = 1,
+        channel: str | None = None,
+    ) -> None:
+        """Make the next ``times`` matching calls fail, without effect on state.
+
+        ``status`` None means 429 (``Retry-After: retry_after``, error "ratelimited") unless an
+        ``error`` is given, which is then answered at HTTP 200 as ``{"ok": false, "error": ...}``
+        - the way Slack reports most failures.  Any other status (5xx) is answered as such.
+        ``method`` may also be "file_upload" (the upload URL) or "response_url".  ``channel``
+        restricts the fault to calls for that channel.
+        """
+        if status is None:
+            status = 429 if error is None else 200
+        if error is None:
+            error = "ratelimited" if status == 429 else "internal_error"
+        with self._cond:
+            self._failures.append(_Failure(method, times, status, retry_after, error, channel))
+
+    def delay_next(
+        self, method: str, seconds: float, *, times: int = 1, channel: str | None = None
+    ) -> None:
+        """Hold the answer of the next matching call(s) for ``seconds``, then carry the call out
+        normally - the "timed out, but Slack did post it" case behind duplicate messages."""
+        with self._cond:
+            self._delays.append(_Delay(method, times, seconds, channel))
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every request so far, in the order answered (a copy of the list)."""
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Recorded calls of one method (failed ones included; see ``Call.ok``)."""
+        with self._cond:
+            return [call for call in self._calls if call.method == method]
+
+    def messages(
+        self, channel: str | None = None, *, include_deleted: bool = False
+    ) -> list[Message]:
+        """Messages the bot posted (thread replies included), in posting order, as they are now."""
+        with self._cond:
+            return [
+                copy.deepcopy(message)
+                for message in self._messages
+                if (channel is None or message.channel == channel)
+                and (include_deleted or not message.deleted)
+            ]
+
+    def message(self, channel: str, ts: str) -> Message | None:
+        """One stored message as it is now, or ``None``."""
+        with self._cond:
+            found = self._by_ts.get((channel, ts))
+            return copy.deepcopy(found) if found is not None else None
+
+    def thread(self, channel: str, ts: str) -> list[Message]:
+        """The bot's replies in the thread under ``ts`` (the parent itself excluded)."""
+        with self._cond:
+            return [
+                copy.deepcopy(message)
+                for message in self._messages
+                if message.channel == channel
+                and message.thread_ts == ts
+                and message.ts != ts
+                and not message.deleted
+            ]
+
+    def ephemerals(self, user: str | None = None) -> list[Ephemeral]:
+        """Ephemeral messages, optionally only those shown to ``user``."""
+        with self._cond:
+            return [copy.deepcopy(e) for e in self._ephemerals if user is None or e.user == user]
+
+    def views_opened(self) -> list[OpenedView]:
+        """Modals opened or pushed, in order, each as Slack answered it at the time."""
+        with self._cond:
+            return copy.deepcopy(self._opened)
+
+    def view(self, view_id: str) -> JSONDict | None:
+        """A modal or home tab as it is now (after ``views.update``)."""
+        with self._cond:
+            found = self._views.get(view_id)
+            return copy.deepcopy(found) if found is not None else None
+
+    def open_modals(self, user: str) -> list[JSONDict]:
+        """The user's modal stack now, bottom first; submissions through :class:`SlackSender`
+        close, update, push or clear it according to the app's ``response_action``."""
+        with self._cond:
+            return [copy.deepcopy(self._views[v]) for v in self._stacks.get(user, [])]
+
+    def published_home(self, user: str) -> JSONDict | None:
+        """The App Home view last published for ``user``, or ``None``."""
+        with self._cond:
+            found = self._home.get(user)
+            return copy.deepcopy(found) if found is not None else None
+
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Files whose upload was completed, in order of completion."""
+        with self._cond:
+            return copy.deepcopy(self._files)
+
+    def post_times(self, channel: str) -> list[float]:
+        """``time.monotonic()`` of every successful ``chat.postMessage`` to ``channel``."""
+        with self._cond:
+            return [
+                call.at
+                for call in self._calls
+                if call.method == "chat.postMessage"
+                and call.ok
+                and call.response.get("channel") == channel
+            ]
+
+    def max_rate(self, channel: str, window: float = 1.0) -> int:
+        """Most successful posts to ``channel`` within any ``window`` seconds (Slack allows
+        about one per second per channel, with short bursts)."""
+        if window <= 0:
+            raise ValueError("window must be positive")
+        times = self.post_times(channel)
+        best, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= window:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def wait_for(self, predicate: Callable[[FakeSlackApi], bool], timeout: float = 10.0) -> None:
+        """Block until ``predicate(self)`` holds; re-checked on every recorded call, no polling.
+
+        Do not call this from the event loop that runs the bot; use :meth:`wait_for_async`.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"condition not met within {timeout:g}s\n{self.summary()}")
+                self._cond.wait(remaining)
+
+    def wait_for_call(
+        self,
+        method: str,
+        predicate: Callable[[Call], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> Call:
+        """The first recorded call of ``method`` (matching ``predicate``), waiting if need be."""
+        found: list[Call] = []
+
+        def seen(fake: FakeSlackApi) -> bool:
+            for call in fake._calls:
+                if call.method == method and (predicate is None or predicate(call)):
+                    found.append(call)
+                    return True
+            return False
+
+        self.wait_for(seen, timeout)
+        return found[0]
+
+    async def wait_for_async(
+        self, predicate: Callable[[FakeSlackApi], bool], timeout: float = 10.0
+    ) -> None:
+        """:meth:`wait_for` for coroutines running in the bot's own loop."""
+        await asyncio.to_thread(self.wait_for, predicate, timeout)
+
+    async def wait_for_call_async(
+        self,
+        method: str,
+        predicate: Callable[[Call], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> Call:
+        """:meth:`wait_for_call` for coroutines running in the bot's own loop."""
+        return await asyncio.to_thread(self.wait_for_call, method, predicate, timeout)
+
+    def summary(self, last: int = 25) -> str:
+        """A readable account of recent traffic, for failure messages."""
+        with self._cond:
+            lines = [f"last {min(last, len(self._calls))} of {len(self._calls)} calls:"]
+            for call in self._calls[-last:]:
+                shown = {
+                    key: (value if len(repr(value)) < 80 else repr(value)[:77] + "...")
+                    for key, value in call.params.items()
+                    if key != "token"
+                }
+                outcome = "" if call.ok else f" -> {call.error}"
+                lines.append(f"  {call.method} [{call.status}] {shown}{outcome}")
+            return "\n".join(lines)
+
+    # ------------------------------------------------------------------ routing
+
+    def _route(self, raw_path: str, headers: dict[str, str], body: bytes) -> _Answer:
+        parts = urlsplit(raw_path)
+        path = unquote(parts.path)
+        content_type = headers.get("content-type", "")
+        if path.startswith("/api/"):
+            return self._api(path.removeprefix("/api/"), path, headers, body, parts.query)
+        if path.startswith("/upload/"):
+            return self._upload(path, content_type, body)
+        if path.startswith("/response/"):
+            return self._respond(path, content_type, body)
+        return _json_answer(404, {"ok": False, "error": "not_found"})
+
+    def _record(
+        self, method: str, params: dict[str, Any], at: float, answer: _Answer, path: str
+    ) -> _Answer:
+        status, _headers, content_type, payload = answer
+        response: JSONDict
+        if content_type.startswith("application/json"):
+            response = json.loads(payload)
+        else:
+            response = {"ok": status == 200, "body": payload.decode("utf-8", "replace")}
+        with self._cond:
+            self._calls.append(Call(method, params, at, status, response, path))
+            self._cond.notify_all()
+        return answer
+
+    def _take_faults(self, method: str, params: dict[str, Any]) -> tuple[float, _Failure | None]:
+        channel = params.get("channel") or params.get("channel_id")
+        with self._cond:
+            delay = 0.0
+            for pending in self._delays:
+                if (
+                    pending.method == method
+                    and pending.remaining > 0
+                    and pending.channel in (None, channel)
+                ):
+                    pending.remaining -= 1
+                    delay = pending.seconds
+                    break
+            for failure in self._failures:
+                if (
+                    failure.method == method
+                    and failure.remaining > 0
+                    and failure.channel in (None, channel)
+                ):
+                    failure.remaining -= 1
+                    return delay, failure
+            return delay, None
+
+    def _pause(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            while not self._stopping and (remaining := deadline - time.monotonic()) > 0:
+                self._cond.wait(remaining)
+
+    @staticmethod
+    def _failure_answer(failure: _Failure, *, text: bool = False) -> _Answer:
+        headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
+        if text and failure.status != 200:
+            return failure.status, headers, "text/plain", failure.error.encode()
+        return _json_answer(failure.status, {"ok": False, "error": failure.error}, headers)
+
+    def _api(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, query: str
+    ) -> _Answer:
+        at = time.monotonic()
+        params: dict[str, Any] = {}
+        try:
+            params = _parse_params(headers.get("content-type", ""), body, query)
+            self._check_token(headers.get("authorization", ""), params)
+        except _SlackError as exc:
+            answer = _json_answer(exc.status, {"ok": False, "error": exc.error})
+            return self._record(method, params, at, answer, path)
+        delay, failure = self._take_faults(method, params)
+        if delay > 0:
+            self._pause(delay)
+        if failure is not None:
+            return self._record(method, params, at, self._failure_answer(failure), path)
+        handler = self._handlers.get(method)
+        if handler is None:
+            answer = _json_answer(200, {"ok": False, "error": "unknown_method"})
+            return self._record(method, params, at, answer, path)
+        try:
+            with self._cond:
+                result = handler(params)
+            answer = _json_answer(200, {"ok": True, **result})
+        except _SlackError as exc:
+            error: JSONDict = {"ok": False, "error": exc.error}
+            if exc.messages:
+                error["response_metadata"] = {"messages": exc.messages}
+            answer = _json_answer(exc.status, error)
+        return self._record(method, params, at, answer, path)
+
+    def _check_token(self, authorization: str, params: dict[str, Any]) -> None:
+        scheme, _, value = authorization.partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else ""
+        token = token or str(params.get("token") or "")
+        if not token:
+            raise _SlackError("not_authed")
+        if token != self.token:
+            raise _SlackError("invalid_auth")
+
+    # ------------------------------------------------------------------ state helpers
+
+    def _new_ts(self) -> str:
+        """Unique, increasing message timestamps in Slack's "seconds.micros" format."""
+        self._ts_micros += 100
+        return f"{self._ts_micros // 1_000_000}.{self._ts_micros % 1_000_000:06d}"
+
+    def _resolve_channel(self, raw: Any) -> str:
+        """Map what the bot passed as ``channel`` to a channel id, as Slack does (ids, names,
+        and user ids, which open a DM)."""
+        value = str(raw or "").strip()
+        if not value:
+            raise _SlackError("channel_not_found")
+        if value in self._channels:
+            return value
+        name = value.removeprefix("#")
+        for channel_id, info in self._channels.items():
+            if info["name"] == name:
+                return channel_id
+        if value.startswith("#"):
+            raise _SlackError("channel_not_found")
+        if value[0] in "UW" and (value in self._users or not self.strict_channels):
+            dm = f"D{value[1:]}"
+            if dm not in self._channels:
+                self.add_channel(dm, dm)
+            return dm
+        if self.strict_channels:
+            raise _SlackError("channel_not_found")
+        self.add_channel(value, value.lower())
+        return value
+
+    def _store_message(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[JSONDict],
+        thread_ts: str | None,
+        *,
+        via: str,
+        params: dict[str, Any] | None = None,
+    ) -> Message:
+        params = params or {}
+        attachments = params.get("attachments")
+        metadata = params.get("metadata")
+        message = Message(
+            channel=channel,
+            ts=self._new_ts(),
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            user=self.bot_user_id,
+            bot_id=self.bot_id,
+            posted_at=time.monotonic(),
+            via=via,
+            attachments=copy.deepcopy(attachments) if isinstance(attachments, list) else [],
+            metadata=copy.deepcopy(metadata) if isinstance(metadata, dict) else None,
+            reply_broadcast=str(params.get("reply_broadcast", "")).lower() in ("1", "true"),
+        )
+        self._messages.append(message)
+        self._by_ts[(channel, message.ts)] = message
+        return message
+
+    def _edit_message(
+        self, message: Message, text: str | None, blocks: list[JSONDict] | None
+    ) -> None:
+        message.edits.append(MessageEdit(message.text, message.blocks, time.monotonic()))
+        if text is not None:
+            message.text = text
+        if blocks is not None:
+            message.blocks = blocks
+
+    def _stored_message(self, channel: str, ts: Any) -> Message:
+        message = self._by_ts.get((channel, str(ts or "")))
+        if message is None or message.deleted:
+            raise _SlackError("message_not_found")
+        return message
+
+    @staticmethod
+    def _text_and_blocks(
+        params: dict[str, Any], *, required: bool
+    ) -> tuple[str | None, list[JSONDict] | None]:
+        """``text`` and checked ``blocks`` (``None`` when the call did not send them)."""
+        text = params.get("text")
+        if text is not None and not isinstance(text, str):
+            text = str(text)
+        blocks = _check_blocks(params.get("blocks"), _MAX_MESSAGE_BLOCKS)
+        if required and not text and not blocks and not params.get("attachments"):
+            raise _SlackError("no_text")
+        if text is not None and len(text) > _MAX_TEXT:
+            raise _SlackError("msg_too_long")
+        return text, blocks if params.get("blocks") is not None else None
+
+    def _user_payload(self, user: str) -> JSONDict:
+        info = self._users.get(user)
+        name = str(info["name"]) if info is not None else user.lower()
+        return {"id": user, "username": name, "name": name, "team_id": self.team_id}
+
+    # ------------------------------------------------------------------ Web API methods
+
+    def _auth_test(self, params: dict[str, Any]) -> JSONDict:
+        return {
+            "url": f"https://{self.team}.slack.com/",
+            "team": self.team,
+            "user": "madoguchi",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, params: dict[str, Any]) -> JSONDict:
+        channel = self._resolve_channel(params.get("channel"))
+        text, blocks = self._text_and_blocks(params, required=True)
+        thread_ts = str(params.get("thread_ts") or "") or None
+        message = self._store_message(
+            channel, text or "", blocks or [], thread_ts, via="chat.postMessage", params=params
+        )
+        return {"channel": channel, "ts": message.ts, "message": message.to_slack()}
+
+    def _chat_update(self, params: dict[str, Any]) -> JSONDict:
+        channel = self._resolve_channel(params.get("channel"))
+        message = self._stored_message(channel, params.get("ts"))
+        text, blocks = self._text_and_blocks(params, required=False)
+        if text is None and blocks is None and params.get("attachments") is None:
+            raise _SlackError("no_text")
+        # As on Slack: omitted text or blocks keep their old value; blocks=[] removes them.
+        self._edit_message(message, text, blocks)
+        return {
+            "channel": channel,
+            "ts": message.ts,
+            "text": message.text,
+            "message": message.to_slack(),
+        }
+
+    def _chat_delete(self, params: dict[str, Any]) -> JSONDict:
+        channel = self._resolve_channel(params.get("channel"))
+        message = self._stored_message(channel, params.get("ts"))
+        message.deleted = True
+        return {"channel": channel, "ts": message.ts}
+
+    def _post_ephemeral(self, params: dict[str, Any]) -> JSONDict:
+        channel = self._resolve_channel(params.get("channel"))
+        user = str(params.get("user") or "")
+        if not user:
+            raise _SlackError("user_not_found")
+        text, blocks = self._text_and_blocks(params, required=True)
+        ephemeral = Ephemeral(
+            channel=channel,
+            user=user,
+            ts=self._new_ts(),
+            text=text or "",
+            blocks=blocks or [],
+            thread_ts=str(params.get("thread_ts") or "") or None,
+            via="chat.postEphemeral",
+        )
+        self._ephemerals.append(ephemeral)
+        return {"message_ts": ephemeral.ts}
+
+    def _check_view(self, raw: Any, kinds: tuple[str, ...]) -> JSONDict:
+        if not isinstance(raw, dict):
+            raise _invalid("invalid_arguments", "missing required field: view")
+        kind = raw.get("type")
+        if kind not in kinds:
+            raise _invalid("invalid_arguments", f"view type must be one of {kinds} [/view/type]")
+        if kind == "modal":
+            for key in ("title", "submit", "close"):
+                if key == "title" and key not in raw:
+                    raise _invalid("invalid_arguments", "missing required field: title")
+                if len(_text_of(raw.get(key))) > _MAX_VIEW_TITLE:
+                    raise _invalid(
+                        "invalid_arguments",
+                        f"must be less than {_MAX_VIEW_TITLE + 1} characters [/view/{key}/text]",
+                    )
+            inputs = [b for b in raw.get("blocks") or [] if isinstance(b, dict)]
+            if "submit" not in raw and any(b.get("type") == "input" for b in inputs):
+                raise _invalid("invalid_arguments", "submit is required when using input blocks")
+        if len(str(raw.get("private_metadata", ""))) > _MAX_PRIVATE_METADATA:
+            raise _invalid(
+                "invalid_arguments",
+                "must be less than 3001 characters [json-pointer:/view/private_metadata]",
+            )
+        if len(str(raw.get("callback_id", ""))) > 255:
+            raise _invalid(
+                "invalid_arguments", "must be less than 256 characters [/view/callback_id]"
+            )
+        _check_blocks(raw.get("blocks", []), _MAX_VIEW_BLOCKS)
+        return raw
+
+    def _make_view(self, spec: JSONDict, view_id: str | None = None) -> JSONDict:
+        """The view object as Slack stores and returns it: the app's fields plus id, hash and
+        an empty state."""
+        view_id = view_id or f"V{next(self._ids):010d}"
+        view: JSONDict = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": spec.get("type"),
+            "blocks": copy.deepcopy(spec.get("blocks", [])),
+            "private_metadata": str(spec.get("private_metadata", "")),
+            "callback_id": str(spec.get("callback_id", "")),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._ids):08x}",
+            "clear_on_close": bool(spec.get("clear_on_close", False)),
+            "notify_on_close": bool(spec.get("notify_on_close", False)),
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": self.app_id,
+            "external_id": str(spec.get("external_id", "")),
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        for key in ("title", "submit", "close"):
+            if key in spec:
+                view[key] = copy.deepcopy(spec[key])
+        return view
+
+    def _take_trigger(self, raw: Any) -> tuple[str, str]:
+        trigger_id = str(raw or "")
+        trigger = self._triggers.get(trigger_id)
+        if trigger is None:
+            raise _SlackError("invalid_trigger_id")
+        if trigger.used:
+            raise _SlackError("exchanged_trigger_id")
+        if self.trigger_ttl is not None and time.monotonic() - trigger.issued_at > self.trigger_ttl:
+            raise _SlackError("expired_trigger_id")
+        trigger.used = True
+        return trigger_id, trigger.user
+
+    def _open_or_push(self, params: dict[str, Any], method: str) -> JSONDict:
+        spec = self._check_view(params.get("view"), ("modal",))
+        trigger_id, user = self._take_trigger(params.get("trigger_id"))
+        view = self._make_view(spec)
+        stack = self._stacks.setdefault(user, [])
+        if method == "views.open":
+            stack.clear()
+        elif stack:
+            view["root_view_id"] = self._views[stack[0]]["id"]
+            view["previous_view_id"] = stack[-1]
+        stack.append(view["id"])
+        self._views[view["id"]] = view
+        self._opened.append(
+            OpenedView(method, view["id"], user, trigger_id, copy.deepcopy(view), time.monotonic())
+        )
+        return {"view": copy.deepcopy(view)}
+
+    def _views_open(self, params: dict[str, Any]) -> JSONDict:
+        return self._open_or_push(params, "views.open")
+
+    def _views_push(self, params: dict[str, Any]) -> JSONDict:
+        return self._open_or_push(params, "views.push")
+
+    def _views_update(self, params: dict[str, Any]) -> JSONDict:
+        view_id = str(params.get("view_id") or "")
+        external_id = str(params.get("external_id") or "")
+        if not view_id and external_id:
+            view_id = next(
+                (k for k, v in self._views.items() if v.get("external_id") == external_id), ""
+            )
+        old = self._views.get(view_id)
+        if old is None:
+            raise _SlackError("not_found")
+        if params.get("hash") and params["hash"] != old["hash"]:
+            raise _SlackError("hash_conflict")
+        spec = self._check_view(params.get("view"), (str(old["type"]),))
+        view = self._make_view(spec, view_id)
+        view["root_view_id"] = old["root_view_id"]
+        view["previous_view_id"] = old["previous_view_id"]
+        self._views[view_id] = view
+        return {"view": copy.deepcopy(view)}
+
+    def _views_publish(self, params: dict[str, Any]) -> JSONDict:
+        user = str(params.get("user_id") or "")
+        if not user:
+            raise _SlackError("user_not_found")
+        spec = self._check_view(params.get("view"), ("home",))
+        previous = self._home.get(user)
+        if previous is not None and params.get("hash") and params["hash"] != previous["hash"]:
+            raise _SlackError("hash_conflict")
+        view = self._make_view(spec, previous["id"] if previous is not None else None)
+        self._home[user] = view
+        self._views[view["id"]] = view
+        return {"view": copy.deepcopy(view)}
+
+    def _users_info(self, params: dict[str, Any]) -> JSONDict:
+        user = self._users.get(str(params.get("user") or ""))
+        if user is None:
+            raise _SlackError("user_not_found")
+        return {"user": copy.deepcopy(user)}
+
+    def _usergroup_users(self, params: dict[str, Any]) -> JSONDict:
+        users = self._usergroups.get(str(params.get("usergroup") or ""))
+        if users is None:
+            raise _SlackError("no_such_subteam")
+        return {"users": list(users)}
+
+    def _conversations_info(self, params: dict[str, Any]) -> JSONDict:
+        channel = self._resolve_channel(params.get("channel"))
+        return {"channel": copy.deepcopy(self._channels[channel])}
+
+    def _get_upload_url(self, params: dict[str, Any]) -> JSONDict:
+        filename = str(params.get("filename") or "")
+        length = str(params.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            raise _invalid("invalid_arguments", "filename and a positive length are required")
+        file_id = f"F{next(self._ids):010d}"
+        self._uploads[file_id] = _PendingUpload(
+            file_id=file_id,
+            filename=filename,
+            length=int(length),
+            alt_txt=params.get("alt_txt"),
+            snippet_type=params.get("snippet_type"),
+        )
+        return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, params: dict[str, Any]) -> JSONDict:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            raise _invalid("invalid_arguments", "files must be a non-empty JSON array")
+        pending: list[tuple[_PendingUpload, str]] = []
+        for entry in files:
+            upload = self._uploads.get(str(entry.get("id") if isinstance(entry, dict) else ""))
+            if upload is None or upload.data is None:
+                raise _SlackError("file_not_found")
+            pending.append((upload, str(entry.get("title") or upload.filename)))
+        channels: list[str] = []
+        if params.get("channel_id"):
+            channels.append(self._resolve_channel(params["channel_id"]))
+        raw_channels = params.get("channels")
+        if isinstance(raw_channels, str) and raw_channels:
+            channels += [self._resolve_channel(c) for c in raw_channels.split(",")]
+        thread_ts = str(params.get("thread_ts") or "") or None
+        if thread_ts is not None and not channels:
+            raise _invalid("invalid_arguments", "thread_ts requires channel_id")
+        comment = params.get("initial_comment")
+        answered: list[JSONDict] = []
+        message_ts: dict[str, str] = {}
+        for channel in channels:
+            # Sharing files into a channel posts one message (with the comment) carrying them.
+            shared = self._store_message(
+                channel, str(comment or ""), [], thread_ts, via="files.completeUploadExternal"
+            )
+            shared.files = [upload.file_id for upload, _ in pending]
+            message_ts[channel] = shared.ts
+        for upload, title in pending:
+            assert upload.data is not None
+            self._uploads.pop(upload.file_id)
+            record = UploadedFile(
+                file_id=upload.file_id,
+                filename=upload.filename,
+                title=title,
+                length=upload.length,
+                data=upload.data,
+                channels=channels,
+                thread_ts=thread_ts,
+                initial_comment=None if comment is None else str(comment),
+                alt_txt=upload.alt_txt,
+                snippet_type=upload.snippet_type,
+                message_ts=message_ts.get(channels[0]) if channels else None,
+            )
+            self._files.append(record)
+            answered.append(
+                {
+                    "id": upload.file_id,
+                    "name": upload.filename,
+                    "title": title,
+                    "size": len(upload.data),
+                    "user": self.bot_user_id,
+                    "channels": list(channels),
+                }
+            )
+        return {"files": answered}
+
+    # ------------------------------------------------------------------ non-API endpoints
+
+    def _upload(self, path: str, content_type: str, body: bytes) -> _Answer:
+        """The upload_url: raw bytes (what slack_sdk sends) or a multipart file part."""
+        at = time.monotonic()
+        file_id = path.removeprefix("/upload/")
+        data = body
+        if content_type.lower().startswith("multipart/form-data"):
+            try:
+                _fields, parts = _parse_multipart(body, content_type)
+            except _SlackError:
+                parts = {}
+            data = next((p.data for p in parts.values() if isinstance(p, MultipartFile)), b"")
+        params: dict[str, Any] = {"file_id": file_id, "length": len(data)}
+        delay, failure = self._take_faults("file_upload", params)
+        if delay > 0:
+            self._pause(delay)
+        if failure is not None:
+            failed = self._failure_answer(failure, text=True)
+            return self._record("file_upload", params, at, failed, path)
+        with self._cond:
+            upload = self._uploads.get(file_id)
+            if upload is not None:
+                upload.data = data
+        answer: _Answer = (
+            (404, {}, "text/plain", b"file not found")
+            if upload is None
+            else (200, {}, "text/plain", f"OK - {len(data)}".encode())
+        )
+        return self._record("file_upload", params, at, answer, path)
+
+    def _respond(self, path: str, content_type: str, body: bytes) -> _Answer:
+        """A post to a response_url, applied like Slack applies it."""
+        at = time.monotonic()
+        params: dict[str, Any] = {}
+        try:
+            params = _parse_params(content_type or "application/json", body, "")
+            if "payload" in params and isinstance(params["payload"], str):
+                params = _decode_json_fields(json.loads(params["payload"]))
+        except (_SlackError, ValueError):
+            answer = _json_answer(400, {"ok": False, "error": "invalid_payload"})
+            return self._record("response_url", params, at, answer, path)
+        delay, failure = self._take_faults("response_url", params)
+        if delay > 0:
+            self._pause(delay)
+        if failure is not None:
+            return self._record("response_url", params, at, self._failure_answer(failure), path)
+        try:
+            with self._cond:
+                target = self._response_targets.get(path)
+                if target is None:
+                    raise _SlackError("no_service", status=404)
+                if target.uses >= 5:
+                    raise _SlackError("used_url", status=404)
+                target.uses += 1
+                self._apply_response(target, params)
+            answer = _json_answer(200, {"ok": True})
+        except _SlackError as exc:
+            answer = _json_answer(exc.status, {"ok": False, "error": exc.error})
+        return self._record("response_url", params, at, answer, path)
+
+    def _apply_response(self, target: _ResponseTarget, params: dict[str, Any]) -> None:
+        def truthy(key: str) -> bool:
+            # JSON bodies carry real bools; tolerate "true"/"1" from hand-built forms.
+            return str(params.get(key, "")).lower() in ("1", "true")
+
+        if truthy("delete_original"):
+            if target.channel is None or target.message_ts is None:
+                raise _SlackError("message_not_found", status=404)
+            self._stored_message(target.channel, target.message_ts).deleted = True
+            return
+        text, blocks = self._text_and_blocks(params, required=True)
+        if truthy("replace_original") and target.message_ts is not None:
+            assert target.channel is not None
+            message = self._stored_message(target.channel, target.message_ts)
+            # A replacement is a whole new message: what it omits is gone.
+            self._edit_message(message, text or "", blocks or [])
+            return
+        if target.channel is None:
+            raise _SlackError("channel_not_found", status=404)
+        thread_ts = str(params.get("thread_ts") or "") or None
+        if params.get("response_type") == "in_channel":
+            self._store_message(
+                target.channel,
+                text or "",
+                blocks or [],
+                thread_ts,
+                via="response_url",
+                params=params,
+            )
+            return
+        self._ephemerals.append(
+            Ephemeral(
+                channel=target.channel,
+                user=target.user or "",
+                ts=self._new_ts(),
+                text=text or "",
+                blocks=blocks or [],
+                thread_ts=thread_ts,
+                via="response_url",
+            )
+        )
+
+    def _after_submission(self, user: str, view_id: str, reply: SlackReply) -> None:
+        """Close, update, push or clear the user's modals as Slack does after a submission."""
+        if reply.status != 200:
+            return
+        try:
+            answer = json.loads(reply.body) if reply.body.strip() else {}
+        except ValueError:
+            answer = {}
+        action = answer.get("response_action") if isinstance(answer, dict) else None
+        with self._cond:
+            stack = self._stacks.setdefault(user, [])
+            if action == "errors":
+                return
+            if action == "clear":
+                stack.clear()
+            elif action in ("update", "push") and isinstance(answer.get("view"), dict):
+                replace = action == "update" and view_id in stack
+                view = self._make_view(answer["view"], view_id if replace else None)
+                if not replace:
+                    stack.append(view["id"])
+                self._views[view["id"]] = view
+            elif view_id in stack:
+                stack.remove(view_id)
+            self._cond.notify_all()
+
+
+# ---------------------------------------------------------------------- inbound side
+
+
+class SendOptions(TypedDict, total=False):
+    """How :class:`SlackSender` signs and labels one request.
+
+    ``secret``: sign with this instead of the app's secret (forgery).  ``signed=False``: no
+    signature headers at all.  ``timestamp``: the ``X-Slack-Request-Timestamp`` (and signed
+    base), e.g. ``int(time.time()) - 600`` for a replay.  ``retry_num``/``retry_reason``: the
+    ``X-Slack-Retry-*`` headers Slack adds when it redelivers an event.
+    """
+
+    secret: str
+    signed: bool
+    timestamp: int
+    retry_num: int
+    retry_reason: str
+
+
+class SlackReply(NamedTuple):
+    """What the app answered; ``status`` 0 means no HTTP answer (timeout, refused)."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body.strip() else None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A request body as Slack would send it; ``payload`` is its decoded content.  Keep it to
+    send the very same bytes again as a Slack retry."""
+
+    body: bytes
+    content_type: str
+    payload: JSONDict
+
+
+class SlackSender:
+    """Plays Slack towards our app: builds real payloads and POSTs them signed.
+
+    Payloads are filled from the fake's state where Slack would: a block action carries the
+    message as the fake stores it, a fresh ``trigger_id`` the fake will accept in ``views.open``
+    and a ``response_url`` on the fake; a view submission carries the view the app opened.
+    """
+
+    def __init__(
+        self,
+        fake: FakeSlackApi,
+        url: str,
+        signing_secret: str,
+        *,
+        verification_token: str = "verification-token",
+        timeout: float = 10.0,
+    ) -> None:
+        self.fake = fake
+        self.url = url
+        self.signing_secret = signing_secret
+        self.verification_token = verification_token
+        self.timeout = timeout
+        self.last: Outgoing | None = None
+
+    # ------------------------------------------------------------------ transport
+
+    def signature(self, timestamp: int, body: bytes, secret: str | None = None) -> str:
+        """``v0=`` + HMAC-SHA256 of ``v0:{timestamp}:{body}``, as Slack signs requests."""
+        key = (secret if secret is not None else self.signing_secret).encode()
+        base = b"v0:" + str(timestamp).encode() + b":" + body
+        return "v0=" + hmac.new(key, base, hashlib.sha256).hexdigest()
+
+    def headers_for(self, outgoing: Outgoing, **options: Unpack[SendOptions]) -> dict[str, str]:
+        """The headers Slack would send with ``outgoing`` (useful to call a handler directly)."""
+        timestamp = options.get("timestamp", int(time.time()))
+        headers = {
+            "Content-Type": outgoing.content_type,
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        }
+        if options.get("signed", True):
+            headers["X-Slack-Request-Timestamp"] = str(timestamp)
+            headers["X-Slack-Signature"] = self.signature(
+                timestamp, outgoing.body, options.get("secret")
+            )
+        if "retry_num" in options:
+            headers["X-Slack-Retry-Num"] = str(options["retry_num"])
+            headers["X-Slack-Retry-Reason"] = options.get("retry_reason", "http_timeout")
+        return headers
+
+    def send(self, outgoing: Outgoing, **options: Unpack[SendOptions]) -> SlackReply:
+        """POST ``outgoing`` to the app and return its answer."""
+        self.last = outgoing
+        request = urllib.request.Request(
+            self.url,
+            data=outgoing.body,
+            headers=self.headers_for(outgoing, **options),
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return SlackReply(response.status, response.read(), dict(response.headers))
+        except urllib.error.HTTPError as exc:
+            return SlackReply(exc.code, exc.read(), dict(exc.headers))
+        except (urllib.error.URLError, TimeoutError, ConnectionError):
+            return SlackReply(0, b"", {})
+
+    # ------------------------------------------------------------------ Events API
+
+    def build_event(self, event: JSONDict, event_id: str | None = None) -> Outgoing:
+        """An ``event_callback`` envelope around ``event`` (``event_ts`` filled in)."""
+        inner = copy.deepcopy(event)
+        with self.fake._cond:
+            if inner.get("type") == "message" and "ts" not in inner:
+                inner["ts"] = self.fake._new_ts()
+            inner.setdefault("event_ts", inner.get("ts") or self.fake._new_ts())
+            if inner.get("type") == "message":
+                inner.setdefault("team", self.fake.team_id)
+                inner.setdefault(
+                    "channel_type", "im" if str(inner.get("channel", ""))[:1] == "D" else "channel"
+                )
+                parent = self.fake._by_ts.get(
+                    (str(inner.get("channel")), str(inner.get("thread_ts")))
+                )
+                if parent is not None and inner.get("thread_ts") != inner.get("ts"):
+                    inner.setdefault("parent_user_id", parent.user)
+        payload: JSONDict = {
+            "token": self.verification_token,
+            "team_id": self.fake.team_id,
+            "context_team_id": self.fake.team_id,
+            "context_enterprise_id": None,
+            "api_app_id": self.fake.app_id,
+            "event": inner,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self.fake._ids):08d}TEST",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.fake.team_id,
+                    "user_id": self.fake.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        return self._json(payload)
+
+    def event(
+        self, event: JSONDict, event_id: str | None = None, **options: Unpack[SendOptions]
+    ) -> SlackReply:
+        """Deliver one event (``message``, ``app_home_opened`` ...) as an ``event_callback``."""
+        return self.send(self.build_event(event, event_id), **options)
+
+    def message(
+        self,
+        user: str,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        event_id: str | None = None,
+        **options: Unpack[SendOptions],
+    ) -> SlackReply:
+        """A member or staff writes ``text`` in ``channel`` (in the thread ``thread_ts``)."""
+        event: JSONDict = {"type": "message", "channel": channel, "user": user, "text": text}
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        return self.event(event, event_id, **options)
+
+    def app_home_opened(self, user: str, **options: Unpack[SendOptions]) -> SlackReply:
+        """The user opens the app's Home tab."""
+        event = {"type": "app_home_opened", "user": user, "channel": f"D{user[1:]}", "tab": "home"}
+        return self.event(event, **options)
+
+    def url_verification(self, challenge: str, **options: Unpack[SendOptions]) -> SlackReply:
+        """Slack's handshake when the Events URL is configured; the app must echo ``challenge``."""
+        payload = {
+            "token": self.verification_token,
+            "challenge": challenge,
+            "type": "url_verification",
+        }
+        return self.send(self._json(payload), **options)
+
+    # ------------------------------------------------------------------ interactivity
+
+    def build_block_action(
+        self,
+        user: str,
+        action_id: str,
+        value: str | None = None,
+        *,
+        channel: str,
+        message_ts: str,
+        block_id: str | None = None,
+        selected_option: JSONDict | None = None,
+        require_action: bool = True,
+    ) -> Outgoing:
+        """A ``block_actions`` payload for a click on ``action_id`` in a message.
+
+        The element is looked up in the stored message; clicking something the message does not
+        show fails the test unless ``require_action=False`` (stale or forged clicks).
+        """
+        fake = self.fake
+        with fake._cond:
+            stored = fake._by_ts.get((channel, message_ts))
+            message: JSONDict = (
+                stored.to_slack()
+                if stored is not None
+                else {"type": "message", "text": "", "ts": message_ts, "blocks": []}
+            )
+            blocks: list[JSONDict] = message["blocks"]
+            found = _find_element(blocks, action_id)
+            if found is None and require_action and stored is not None:
+                shown = [
+                    e.get("action_id")
+                    for b in blocks
+                    for e in [*(b.get("elements") or []), b.get("accessory")]
+                    if isinstance(e, dict)
+                ]
+                raise AssertionError(
+                    f"message {message_ts} in {channel} has no element {action_id!r}; "
+                    f"it shows {shown!r}"
+                )
+            element: JSONDict = found[1] if found is not None else {"type": "button"}
+            action: JSONDict = {
+                "action_id": action_id,
+                "block_id": block_id or (found[0] if found else None) or f"b{next(fake._ids)}",
+                "type": element.get("type", "button"),
+                "action_ts": f"{time.time():.6f}",
+            }
+            if "text" in element:
+                action["text"] = copy.deepcopy(element["text"])
+            if selected_option is not None:
+                action["selected_option"] = copy.deepcopy(selected_option)
+                if action["type"] == "button":
+                    action["type"] = "static_select"
+            else:
+                chosen = value if value is not None else element.get("value")
+                if chosen is not None:
+                    action["value"] = chosen
+            channel_info = fake._channels.get(channel, {"name": channel.lower()})
+            payload: JSONDict = {
+                "type": "block_actions",
+                "user": fake._user_payload(user),
+                "api_app_id": fake.app_id,
+                "token": self.verification_token,
+                "container": {
+                    "type": "message",
+                    "message_ts": message_ts,
+                    "channel_id": channel,
+                    "is_ephemeral": False,
+                },
+                "trigger_id": fake.new_trigger_id(user),
+                "team": {"id": fake.team_id, "domain": fake.team},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "channel": {"id": channel, "name": channel_info["name"]},
+                "message": message,
+                "state": {"values": {}},
+                "response_url": fake.response_url(
+                    channel=channel, user=user, message_ts=message_ts
+                ),
+                "actions": [action],
+            }
+        return self._form({"payload": json.dumps(payload, ensure_ascii=False)}, payload)
+
+    def block_action(
+        self,
+        user: str,
+        action_id: str,
+        value: str | None = None,
+        *,
+        channel: str,
+        message_ts: str,
+        block_id: str | None = None,
+        selected_option: JSONDict | None = None,
+        require_action: bool = True,
+        **options: Unpack[SendOptions],
+    ) -> SlackReply:
+        """``user`` clicks ``action_id`` (a button, or a select with ``selected_option``)."""
+        outgoing = self.build_block_action(
+            user,
+            action_id,
+            value,
+            channel=channel,
+            message_ts=message_ts,
+            block_id=block_id,
+            selected_option=selected_option,
+            require_action=require_action,
+        )
+        return self.send(outgoing, **options)
+
+    def _resolve_view(self, view: JSONDict | str) -> JSONDict:
+        fake = self.fake
+        if isinstance(view, str):
+            found = fake._views.get(view)
+            if found is None:
+                found = next(
+                    (v for v in reversed(fake._views.values()) if v.get("callback_id") == view),
+                    None,
+                )
+            if found is None:
+                raise AssertionError(f"the app opened no view with id or callback_id {view!r}")
+            return copy.deepcopy(found)
+        if view.get("id") in fake._views:
+            return copy.deepcopy(fake._views[view["id"]])
+        callback_id = view.get("callback_id")
+        for stored in reversed(fake._views.values()):
+            if callback_id and stored.get("callback_id") == callback_id:
+                return copy.deepcopy(stored)
+        return fake._make_view(view)
+
+    def build_view_submission(
+        self,
+        user: str,
+        view: JSONDict | str,
+        values: dict[str, dict[str, JSONDict]] | None = None,
+        *,
+        require_inputs: bool = True,
+    ) -> Outgoing:
+        """A ``view_submission`` of ``view`` (the dict the app opened, as in
+        ``views_opened()[i].view``, or its id or callback_id) with ``state.values`` set.
+
+        Values for blocks or action_ids the view does not contain fail the test unless
+        ``require_inputs=False``; build them with :func:`plain_text`, :func:`static_select` ...
+        """
+        fake = self.fake
+        values = values or {}
+        with fake._cond:
+            submitted = self._resolve_view(view)
+            if require_inputs:
+                blocks = {b.get("block_id"): b for b in submitted.get("blocks", [])}
+                for block_id, actions in values.items():
+                    block = blocks.get(block_id)
+                    element = (block or {}).get("element") or {}
+                    ids = [element.get("action_id")] + [
+                        e.get("action_id") for e in (block or {}).get("elements") or []
+                    ]
+                    for action_id in actions:
+                        if block is None or action_id not in ids:
+                            raise AssertionError(
+                                f"view {submitted.get('callback_id')!r} has no input "
+                                f"{block_id!r}/{action_id!r}; blocks: {sorted(map(str, blocks))}"
+                            )
+            submitted["state"] = {"values": copy.deepcopy(values)}
+            payload: JSONDict = {
+                "type": "view_submission",
+                "team": {"id": fake.team_id, "domain": fake.team},
+                "user": fake._user_payload(user),
+                "api_app_id": fake.app_id,
+                "token": self.verification_token,
+                "trigger_id": fake.new_trigger_id(user),
+                "view": submitted,
+                "response_urls": [],
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+        return self._form({"payload": json.dumps(payload, ensure_ascii=False)}, payload)
+
+    def view_submission(
+        self,
+        user: str,
+        view: JSONDict | str,
+        values: dict[str, dict[str, JSONDict]] | None = None,
+        *,
+        require_inputs: bool = True,
+        **options: Unpack[SendOptions],
+    ) -> SlackReply:
+        """``user`` submits the modal; the fake's modal stack follows the app's answer."""
+        outgoing = self.build_view_submission(user, view, values, require_inputs=require_inputs)
+        reply = self.send(outgoing, **options)
+        self.fake._after_submission(user, str(outgoing.payload["view"]["id"]), reply)
+        return reply
+
+    def build_slash_command(
+        self,
+        user: str,
+        command: str = "/madoguchi",
+        text: str = "",
+        *,
+        channel: str = "C0STAFF",
+    ) -> Outgoing:
+        """A slash command as Slack posts it: a flat urlencoded form."""
+        fake = self.fake
+        with fake._cond:
+            channel_info = fake._channels.get(channel, {"name": channel.lower()})
+            form = {
+                "token": self.verification_token,
+                "team_id": fake.team_id,
+                "team_domain": fake.team,
+                "channel_id": channel,
+                "channel_name": str(channel_info["name"]),
+                "user_id": user,
+                "user_name": str(fake._user_payload(user)["name"]),
+                "command": command,
+                "text": text,
+                "api_app_id": fake.app_id,
+                "is_enterprise_install": "false",
+                "response_url": fake.response_url(channel=channel, user=user),
+                "trigger_id": fake.new_trigger_id(user),
+            }
+        return self._form(form, dict(form))
+
+    def slash_command(
+        self,
+        user: str,
+        command: str = "/madoguchi",
+        text: str = "",
+        *,
+        channel: str = "C0STAFF",
+        **options: Unpack[SendOptions],
+    ) -> SlackReply:
+        """``user`` types ``{command} {text}`` in ``channel``."""
+        return self.send(self.build_slash_command(user, command, text, channel=channel), **options)
+
+    # ------------------------------------------------------------------ encoding
+
+    @staticmethod
+    def _json(payload: JSONDict) -> Outgoing:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        return Outgoing(body, "application/json", payload)
+
+    @staticmethod
+    def _form(form: dict[str, str], payload: JSONDict) -> Outgoing:
+        return Outgoing(urlencode(form).encode(), "application/x-www-form-urlencoded", payload)
