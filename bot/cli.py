@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,10 @@ import typer
 
 from bot.app import App, configure_logging
 from bot.config import Settings
+from bot.export import ExportFormat, render
 from bot.staff.terminal import interactive, run_staff_command
+from flows.cases import CaseActionError
+from storage.audit import Actor
 from storage.cases import case_to_dict
 
 cli = typer.Typer(
@@ -67,6 +71,35 @@ def cases(
     else:
         for row in rows:
             typer.echo(f"{row['number']}  {row['queue']}  {row['type']}  {row['status']}")
+
+
+@cli.command()
+def transcript(
+    number: Annotated[str, typer.Argument(help="Case number, e.g. KY-2026-00001")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="html to print, json, or csv for Excel")
+    ] = ExportFormat.html,
+    out: Annotated[Path | None, typer.Option(help="File to write; default: stdout")] = None,
+) -> None:
+    """Export one case's transcript and history for the archive; the export is audited."""
+    app = App.build()
+    try:
+        detail = app.cases.detail(number)
+    except CaseActionError as error:
+        typer.echo(f"madoguchi transcript: {error}", err=True)
+        raise typer.Exit(1) from error
+    case = detail.case
+    actor = Actor(f"cli:{os.environ.get('MADOGUCHI_STAFF') or getpass.getuser()}", "cli")
+    # On record before any of it leaves the database, even if writing then fails.
+    app.audit.record(
+        actor, "export_transcript", case_number=case.number, detail={"format": fmt.value}
+    )
+    data = render(detail, fmt, exported_by=actor.id, exported_at=app.clock())
+    if out is None:
+        typer.get_binary_stream("stdout").write(data)
+        return
+    out.write_bytes(data)
+    typer.echo(f"{case.number} を {out} に書き出しました（{fmt.value}）。", err=True)
 
 
 @cli.command()
