@@ -49,6 +49,7 @@ class App:
     cases: CaseService
     audit: AuditLog
     clock: Clock
+    deployment: Deployment
 
     @classmethod
     def build(
@@ -59,7 +60,8 @@ class App:
         one_message_per_turn: frozenset[str] = frozenset(),
     ) -> App:
         settings = settings or Settings()
-        orgs = Deployment.load(settings.deployment_file).profiles()
+        deployment = Deployment.load(settings.deployment_file)
+        orgs = deployment.profiles()
         db = Database(settings.database_url)
         engine = Engine(orgs)
         return cls(
@@ -70,6 +72,7 @@ class App:
             cases=CaseService(db, clock, {org.queue.id for org in orgs.values()}),
             audit=AuditLog(db, clock),
             clock=clock,
+            deployment=deployment,
         )
 
     def dispatcher(self, senders: Mapping[str, Sender]) -> Dispatcher:

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
     )
+    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # Seconds between checks for cases whose Slack card or thread is behind (other processes,
+    # such as `madoguchi staff`, change cases too).
+    slack_sync_interval: float = Field(default=1.0, gt=0, validation_alias="SLACK_SYNC_INTERVAL")
     # Seconds before a Bot API call counts as failed (and the outbox retries it).
     telegram_timeout: float = Field(default=15.0, gt=0, validation_alias="TELEGRAM_TIMEOUT")
 
@@ -51,6 +58,28 @@ class AttachmentOverride(BaseModel):
     max_mb: int | None = None
 
 
+class SlackQueue(BaseModel):
+    """One queue's Slack channel and who may act on its cases."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: str
+    staff: list[str] = []  # Slack user ids
+    staff_groups: list[str] = []  # user group ids (members looked up with usergroups.users.list)
+
+
+class SlackDeployment(BaseModel):
+    """``[slack]`` in the deployment file: channels, staff, supervisors and deadline nudges."""
+
+    model_config = ConfigDict(extra="forbid")
+    queues: dict[str, SlackQueue] = {}
+    supervisors_channel: str | None = None
+    supervisors: list[str] = []
+    supervisor_groups: list[str] = []
+    reminder_days: int = Field(default=2, ge=0)  # thread reminder this many days before due
+    digest_hour: int = Field(default=9, ge=0, le=23)  # the morning list, JST
+    morning_digest: bool = True
+
+
 class Deployment(BaseModel):
     """Which orgs one installation serves, in the order members see them."""
 
@@ -59,6 +88,7 @@ class Deployment(BaseModel):
     orgs: list[str] = Field(default_factory=lambda: ["seikatsuclub-kyosai", "coopdeli"])
     deadlines: dict[str, DeadlineOverride] = {}
     attachments: dict[str, AttachmentOverride] = {}
+    slack: SlackDeployment = Field(default_factory=SlackDeployment)
 
     @classmethod
     def load(cls, path: Path) -> Deployment:

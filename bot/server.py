@@ -13,9 +13,13 @@ import hmac
 import json
 import signal
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import structlog
 import uvicorn
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -32,19 +36,35 @@ from bot.channels.telegram import (
 )
 from bot.config import Settings
 from bot.delivery import OutboxWorker
+from bot.slack.access import Access
+from bot.slack.app import StaffDesk, build_bolt
+from bot.slack.deadlines import DeadlineWatch
+from bot.slack.sync import CardSync
 
 log = structlog.get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
+SLACK_PATH = "/slack/events"
 
 
 class ConfigurationError(Exception):
     """Settings that cannot work together; the message says what to set."""
 
 
-def http_app(telegram: TelegramChannel | None, webhook_secret: str | None) -> Starlette:
+def http_app(
+    telegram: TelegramChannel | None,
+    webhook_secret: str | None,
+    slack: AsyncSlackRequestHandler | None = None,
+) -> Starlette:
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"ok": True})
+
+    async def slack_events(request: Request) -> Response:
+        if slack is None:
+            return PlainTextResponse("not found", status_code=404)
+        # bolt checks the signature and its age (401 otherwise) before any listener runs.
+        response: Response = await slack.handle(request)
+        return response
 
     async def telegram_webhook(request: Request) -> Response:
         if telegram is None or not webhook_secret:
@@ -65,6 +85,7 @@ def http_app(telegram: TelegramChannel | None, webhook_secret: str | None) -> St
         routes=[
             Route("/healthz", healthz),
             Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
+            Route(SLACK_PATH, slack_events, methods=["POST"]),
         ]
     )
 
@@ -77,28 +98,48 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(settings: Settings, host: str, port: int) -> None:
-    token = settings.telegram_bot_token
-    if not token:
+@dataclass
+class _Telegram:
+    channel: TelegramChannel
+    worker: OutboxWorker
+
+
+@dataclass
+class _Slack:
+    desk: StaffDesk
+    sync: CardSync
+    deadlines: DeadlineWatch
+    handler: AsyncSlackRequestHandler
+    socket: AsyncSocketModeHandler | None
+
+
+def _check(settings: Settings) -> None:
+    if not settings.telegram_bot_token and not settings.slack_bot_token:
         raise ConfigurationError(
-            "No member channel is configured: set TELEGRAM_BOT_TOKEN (see README), "
-            "or use 'madoguchi chat' to try the desk in the terminal."
+            "Nothing to serve: set TELEGRAM_BOT_TOKEN for members and/or SLACK_BOT_TOKEN for "
+            "staff (see README), or use 'madoguchi chat' to try the desk in the terminal."
         )
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
         raise ConfigurationError(
             "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET, so forged updates are refused."
         )
-    app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
+    if (
+        settings.slack_bot_token
+        and not settings.slack_app_token
+        and not settings.slack_signing_secret
+    ):
+        raise ConfigurationError(
+            "Slack over HTTP needs SLACK_SIGNING_SECRET, so forged requests are refused "
+            "(or set SLACK_APP_TOKEN for Socket Mode)."
+        )
+
+
+async def _start_telegram(settings: Settings, app: App, token: str) -> _Telegram:
     bot = make_bot(token, settings.telegram_api_base_url, timeout=settings.telegram_timeout)
     await bot.initialize()
     worker = OutboxWorker(app.db, CHANNEL, TelegramSender(bot), app.clock)
     channel = TelegramChannel(app, bot, worker)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     await channel.register_commands()
-    tasks = [asyncio.create_task(worker.run(stop))]
     if settings.telegram_webhook_url:
         await bot.set_webhook(
             settings.telegram_webhook_url,
@@ -108,30 +149,90 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         log.info("telegram.webhook_mode")
     else:
         await bot.delete_webhook()
-        tasks.append(asyncio.create_task(channel.poll(stop)))
         log.info("telegram.polling_mode")
+    return _Telegram(channel, worker)
+
+
+def _start_slack(settings: Settings, app: App, token: str) -> _Slack:
+    config = app.deployment.slack
+    unknown = sorted(set(config.queues) - {org.queue.id for org in app.orgs.values()})
+    if unknown:
+        raise ConfigurationError(f"[slack.queues] names unknown queue(s): {', '.join(unknown)}")
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    sync = CardSync(
+        app.db, client, config, app.orgs, app.clock, interval=settings.slack_sync_interval
+    )
+    desk = StaffDesk(app, client, sync, Access(config, client))
+    bolt = build_bolt(desk, signing_secret=settings.slack_signing_secret)
+    socket = (
+        AsyncSocketModeHandler(bolt, settings.slack_app_token) if settings.slack_app_token else None
+    )
+    return _Slack(
+        desk, sync, DeadlineWatch(app, sync, config), AsyncSlackRequestHandler(bolt), socket
+    )
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    """Run every configured part until SIGINT/SIGTERM."""
+    _check(settings)
+    app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    telegram = (
+        await _start_telegram(settings, app, settings.telegram_bot_token)
+        if settings.telegram_bot_token
+        else None
+    )
+    slack = (
+        _start_slack(settings, app, settings.slack_bot_token) if settings.slack_bot_token else None
+    )
+    tasks: list[asyncio.Task[None]] = []
+    if telegram:
+        tasks.append(asyncio.create_task(telegram.worker.run(stop)))
+        if not settings.telegram_webhook_url:
+            tasks.append(asyncio.create_task(telegram.channel.poll(stop)))
+        if slack:
+            # Staff actions queue messages for members: send them without waiting for a poll.
+            slack.desk.after_change = telegram.worker.wake
+    if slack:
+        tasks.append(asyncio.create_task(slack.sync.run(stop)))
+        tasks.append(asyncio.create_task(slack.deadlines.run(stop)))
+        if telegram:
+            telegram.channel.after_commit = slack.sync.wake
+        if slack.socket:
+            await slack.socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack.socket_mode")
     server = _Server(
         uvicorn.Config(
-            http_app(channel, settings.telegram_webhook_secret),
+            http_app(
+                telegram.channel if telegram and settings.telegram_webhook_url else None,
+                settings.telegram_webhook_secret,
+                slack.handler if slack and not slack.socket else None,
+            ),
             host=host,
             port=port,
             log_level="warning",
             lifespan="off",
         )
     )
-    tasks.append(asyncio.create_task(server.serve()))
-    while not server.started and not tasks[-1].done():
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():
         await asyncio.sleep(0.02)  # uvicorn has no startup event to await
-    if tasks[-1].done():
+    if serving.done():
         raise ConfigurationError(f"Could not listen on {host}:{port}.")
     print(f"madoguchi: serving on http://{host}:{port}", flush=True)
     await stop.wait()
     server.should_exit = True
+    await serving
     # A long poll in flight is abandoned: its updates were not confirmed, so Telegram sends
     # them again and the stored update_ids keep them from counting twice.
     for task in tasks:
-        if task is not tasks[0]:
-            task.cancel()
+        task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    await bot.shutdown()
+    if slack and slack.socket:
+        await slack.socket.close_async()  # type: ignore[no-untyped-call]
+    if telegram:
+        await telegram.channel.bot.shutdown()
     app.db.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
+import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -73,6 +76,76 @@ class CaseService:
             if not include_closed:
                 query = query.where(col(Case.status).not_in(CLOSED_STATUSES))
             return list(session.exec(query).all())
+
+    def get(self, number: str) -> Case:
+        with self.db.transaction() as session:
+            return self._get(session, number)
+
+    def find(self, query: str, limit: int = 20) -> builtins.list[Case]:
+        """Cases by number, phone or name (as staff type them: any width, spaces, hyphens)."""
+        wanted = unicodedata.normalize("NFKC", query).strip()
+        digits = re.sub(r"\D", "", wanted)
+        name = re.sub(r"\s+", "", wanted).lower()
+        if not wanted:
+            return []
+        found: builtins.list[Case] = []
+        for case in self.list():
+            fields = case.fields
+            phones = {re.sub(r"\D", "", str(fields.get(k) or "")) for k in ("phone", "agent_phone")}
+            names = {
+                re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(fields.get(k) or ""))).lower()
+                for k in ("name", "kana", "agent_name", "former_name")
+            }
+            if (
+                case.number == wanted.upper()
+                or (len(digits) >= 6 and digits in phones)
+                or (len(name) >= 2 and any(name in n for n in names if n))
+            ):
+                found.append(case)
+        return found[-limit:]
+
+    def open_cases(self, queues: Collection[str] | None = None) -> builtins.list[Case]:
+        with self.db.transaction() as session:
+            query = (
+                select(Case)
+                .where(col(Case.status).not_in(CLOSED_STATUSES))
+                .order_by(col(Case.due_at))
+            )
+            if queues is not None:
+                query = query.where(col(Case.queue).in_(list(queues)))
+            return list(session.exec(query).all())
+
+    def mark_deadlines(self, reminder_days: int) -> builtins.list[str]:
+        """Add a ``reminder`` event to open cases due within ``reminder_days`` and an
+        ``escalated`` event to overdue ones: once per case and due date (an extension earns a
+        new reminder). Returns the case numbers that got an event."""
+        now = self.clock()
+        marked: builtins.list[str] = []
+        with self.db.transaction() as session:
+            cases = session.exec(
+                select(Case).where(
+                    col(Case.status).not_in(CLOSED_STATUSES),
+                    col(Case.paused_at).is_(None),
+                    col(Case.due_at) <= now + timedelta(days=reminder_days),
+                )
+            ).all()
+            for case in cases:
+                kind = "escalated" if case.due_at < now else "reminder"
+                if self._seen(session, f"{kind}:{case.id}:{case.due_at.isoformat()}"):
+                    continue
+                due = Translator("ja").date(case.due_at)
+                self._event(session, case, kind, "system", {"due": due})
+                marked.append(case.number)
+        return marked
+
+    def is_done(self, key: str) -> bool:
+        """Whether a once-only job (e.g. today's digest for a queue) already ran."""
+        with self.db.transaction() as session:
+            return session.get(ProcessedUpdate, key) is not None
+
+    def mark_done(self, key: str) -> None:
+        with self.db.transaction() as session:
+            self._seen(session, key)
 
     def detail(self, number: str) -> CaseDetail:
         with self.db.transaction() as session:
@@ -159,14 +232,26 @@ class CaseService:
             self._event(session, case, "replied", actor, {"text": body})
             return case
 
-    def note(self, number: str, actor: str, text: str, *, key: str | None = None) -> Case:
-        """An internal note: kept in the history, never sent to the member."""
+    def note(
+        self,
+        number: str,
+        actor: str,
+        text: str,
+        *,
+        key: str | None = None,
+        source: str | None = None,
+    ) -> Case:
+        """An internal note: kept in the history, never sent to the member.
+
+        ``source`` names where it was written (e.g. ``slack``), so it is not echoed back there.
+        """
         body = rules.require_text(text, "A note")
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._get(session, number)
-            self._event(session, case, "note", actor, {"text": body})
+            data = {"text": body, **({"source": source} if source else {})}
+            self._event(session, case, "note", actor, data)
             return case
 
     def extend(

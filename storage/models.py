@@ -184,3 +184,18 @@ class AuditEntry(SQLModel, table=True):
     case_number: str | None = None
     allowed: bool = True
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CaseCard(SQLModel, table=True):
+    """Where a case is shown to staff (a Slack message) and how far its thread is mirrored.
+
+    ``event_cursor`` is the last ``CaseEvent.id`` already posted to the thread; ``fingerprint``
+    identifies the card as last rendered, so an unchanged card is not sent again.
+    """
+
+    case_id: int = Field(foreign_key="case.id", primary_key=True)
+    channel: str
+    ref: str  # the message's ts
+    event_cursor: int = 0
+    fingerprint: str = ""
+    updated_at: datetime = _utc_column()

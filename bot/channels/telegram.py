@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -181,6 +181,7 @@ class TelegramChannel:
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self.after_commit: Callable[[], None] = lambda: None  # e.g. wake the Slack sync
         self.file_limit = max(
             (o.attachments.max_bytes for o in app.orgs.values() if o.attachments.allowed),
             default=0,
@@ -210,6 +211,8 @@ class TelegramChannel:
                 inbound = await self._fetch_file(inbound, update.message)
             outcome = await asyncio.to_thread(self.app.turns.process, inbound)
         self.worker.wake()
+        if not outcome.duplicate:
+            self.after_commit()
         if update.callback_query is not None:
             await self._acknowledge(update, show_choice=not outcome.duplicate)
 

@@ -1,0 +1,450 @@
+"""Staff and supervisors in Slack: a slack-bolt ``AsyncApp`` over the same case service.
+
+Every listener acknowledges first and works after (Slack wants an answer within 3 seconds);
+database work runs in a thread. Every action is checked against the deployment's staff lists
+and carries an idempotency key stored with its effect, so a Slack retry or a double click
+changes nothing the second time. Card and thread updates are left to :class:`CardSync`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time
+from typing import Any
+
+import structlog
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import App
+from bot.slack import blocks
+from bot.slack.access import Access
+from bot.slack.sync import CardSync
+from flows import cases as rules
+from flows.i18n import JST, Translator
+from flows.status import OUTCOMES_NEEDING_REASON
+from storage.audit import Actor
+from storage.models import Case
+
+log = structlog.get_logger(__name__)
+
+REFUSED = "この案件を操作する権限がありません。担当の窓口のスタッフか責任者にご依頼ください。"
+SUPERVISORS_ONLY = "この操作は責任者だけが行えます。"
+HELP = (
+    "`/madoguchi transcript 受付番号` やりとりと経過の全文（責任者）\n"
+    "`/madoguchi find 受付番号・氏名・電話番号` 案件を探す（責任者）\n"
+    "`/madoguchi overdue` 期限を過ぎた案件"
+)
+Ack = Callable[..., Awaitable[None]]
+Respond = Callable[..., Awaitable[Any]]
+
+
+def actor_of(user: str) -> Actor:
+    return Actor(f"slack:{user}", "slack")
+
+
+class StaffDesk:
+    """The listeners; kept as methods so tests and the server share one wiring."""
+
+    def __init__(self, app: App, client: AsyncWebClient, sync: CardSync, access: Access) -> None:
+        self.app = app
+        self.client = client
+        self.sync = sync
+        self.access = access
+        self.queue_names = {org.queue.id: org.queue.name.ja for org in app.orgs.values()}
+        self.after_change: Callable[[], None] = lambda: None  # e.g. wake the member outbox
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def _case(self, number: str) -> Case | None:
+        try:
+            case: Case = await self._run(self.app.cases.get, number)
+        except rules.CaseActionError:
+            return None
+        return case
+
+    async def _tell(self, channel: str | None, user: str, text: str) -> None:
+        """A note only the acting user sees; never fails the action it reports on."""
+        if not channel:
+            return
+        try:
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=text)
+        except SlackApiError as error:
+            log.info("slack.ephemeral_failed", error=str(error.response.get("error")))
+
+    async def _allowed(self, user: str, case: Case, action: str, channel: str | None) -> bool:
+        """Staff of the case's queue or a supervisor; a refusal is audited and explained."""
+        if await self.access.may_act(user, case.queue):
+            return True
+        await self._run(
+            self.app.audit.record,
+            actor_of(user),
+            f"denied:{action}",
+            case_number=case.number,
+            allowed=False,
+        )
+        await self._tell(channel, user, REFUSED)
+        return False
+
+    async def _act(self, fn: Callable[..., Case], *args: Any, **kwargs: Any) -> str | None:
+        """Apply a case action; returns the reason it was not possible, if it was not."""
+        try:
+            await self._run(fn, *args, **kwargs)
+        except rules.CaseActionError as error:
+            return _japanese_error(str(error))
+        self.sync.wake()
+        self.after_change()
+        return None
+
+    # ------------------------------------------------------------------ buttons on the card
+
+    async def on_button(self, ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        action = body["actions"][0]
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
+            "channel_id"
+        )
+        name = str(action["action_id"]).removeprefix("case_")
+        case = await self._case(str(action.get("value", "")))
+        if case is None:
+            await self._tell(channel, user, "この案件は見つかりませんでした。")
+            return
+        if not await self._allowed(user, case, name, channel):
+            return
+        if name == "claim":
+            await self._claim(case, user, channel, body)
+            return
+        orgs = self.app.orgs
+        views = {
+            "verify": lambda: blocks.verify_modal(case, channel or ""),
+            "reply": lambda: blocks.reply_modal(case, channel or ""),
+            "transfer": lambda: blocks.transfer_modal(case, channel or "", self.queue_names),
+            "extend": lambda: blocks.extend_modal(
+                case, channel or "", orgs[case.org_id].deadlines.extension_max_days
+            ),
+            "close": lambda: blocks.close_modal(case, channel or ""),
+        }
+        if name not in views:
+            return
+        await self.client.views_open(trigger_id=body["trigger_id"], view=views[name]())
+
+    async def _claim(
+        self, case: Case, user: str, channel: str | None, body: dict[str, Any]
+    ) -> None:
+        actor = actor_of(user).id
+        if case.assignee and case.assignee != actor:
+            # Someone else has it: ask before taking over.
+            await self.client.views_open(
+                trigger_id=body["trigger_id"], view=blocks.takeover_modal(case, channel or "")
+            )
+            return
+        key = f"slack:action:{body['actions'][0].get('action_ts', '')}:{user}"
+        problem = await self._act(self.app.cases.claim, case.number, actor, key=key)
+        if problem:
+            await self._tell(channel, user, problem)
+
+    # ------------------------------------------------------------------ modal submissions
+
+    async def on_submission(self, ack: Ack, body: dict[str, Any]) -> None:
+        view = body["view"]
+        callback = str(view["callback_id"])
+        meta = blocks.modal_meta(view)
+        user = body["user"]["id"]
+        values = _values(view)
+        number, channel = meta.get("number", ""), meta.get("channel")
+        case = await self._case(number)
+        if case is None:
+            await ack(
+                response_action="errors", errors=_first_block_error(view, "案件が見つかりません。")
+            )
+            return
+        if not await self.access.may_act(user, case.queue):
+            await ack()
+            await self._allowed(user, case, callback, channel)
+            return
+        key = f"slack:view:{view.get('id', '')}:{callback}"
+        actor = actor_of(user).id
+        cases = self.app.cases
+        if callback == "case_reply":
+            text = (values.get("reply") or "").strip()
+            if not text:
+                await ack(
+                    response_action="errors", errors={"reply": "返信の文面を入力してください。"}
+                )
+                return
+            if len(text) > rules.MAX_STAFF_TEXT:
+                await ack(
+                    response_action="errors",
+                    errors={"reply": f"{rules.MAX_STAFF_TEXT}文字以内にしてください。"},
+                )
+                return
+            member_sees = rules.reply_notice(Translator(case.lang), case.number, text)
+            await ack(
+                response_action="update",
+                view=blocks.reply_preview(case.number, channel or "", text, member_sees),
+            )
+            return
+        if callback == "case_close":
+            outcome = values.get("outcome") or ""
+            reason = (values.get("reason") or "").strip()
+            if outcome in OUTCOMES_NEEDING_REASON and not reason:
+                await ack(
+                    response_action="errors",
+                    errors={
+                        "reason": "一部対応・対応不可のときは、理由を入力してください"
+                        "（会員に伝わります）。"
+                    },
+                )
+                return
+            await ack()
+            problem = await self._act(cases.close, number, actor, outcome, reason or None, key=key)
+        elif callback == "case_extend":
+            due_text = values.get("due") or ""
+            reason = (values.get("reason") or "").strip()
+            new_due = _due_from(due_text)
+            if new_due is None or new_due <= case.due_at:
+                await ack(
+                    response_action="errors",
+                    errors={
+                        "due": f"現在の期限（{blocks.JA.date(case.due_at)}）より後の日付を"
+                        "選んでください。"
+                    },
+                )
+                return
+            if not reason:
+                await ack(response_action="errors", errors={"reason": "理由を入力してください。"})
+                return
+            await ack()
+            problem = await self._act(cases.extend, number, actor, new_due, reason, key=key)
+        else:
+            await ack()
+            if callback == "case_reply_confirm":
+                problem = await self._act(cases.reply, number, actor, meta.get("text", ""), key=key)
+            elif callback == "case_verify":
+                method = values.get("method") or ""
+                problem = await self._act(cases.verify_identity, number, actor, method, key=key)
+            elif callback == "case_transfer":
+                queue, note = values.get("queue") or "", values.get("note") or ""
+                problem = await self._act(cases.transfer, number, actor, queue, note, key=key)
+            elif callback == "case_takeover":
+                problem = await self._act(cases.claim, number, actor, take_over=True, key=key)
+            else:
+                return
+        if problem:
+            await self._tell(channel, user, f"{case.number}：{problem}")
+
+    # ------------------------------------------------------------------ events
+
+    async def on_message(self, body: dict[str, Any]) -> None:
+        """A reply in a card's thread is an internal note; it never reaches the member."""
+        event = body.get("event") or {}
+        if event.get("bot_id") or event.get("subtype") or not event.get("thread_ts"):
+            return
+        text = str(event.get("text") or "").strip()
+        user = str(event.get("user") or "")
+        if not text or not user:
+            return
+        number = await self._run(self._case_for_thread, event.get("channel"), event["thread_ts"])
+        if number is None:
+            return
+        case = await self._case(number)
+        if case is None or not await self._allowed(user, case, "note", None):
+            return
+        key = f"slack:event:{body.get('event_id') or event.get('ts')}"
+        await self._act(
+            self.app.cases.note, number, actor_of(user).id, text, key=key, source="slack"
+        )
+
+    def _case_for_thread(self, channel: str | None, thread_ts: str) -> str | None:
+        from sqlmodel import select
+
+        from storage.models import CaseCard
+
+        with self.app.db.transaction() as session:
+            card = session.exec(
+                select(CaseCard).where(CaseCard.channel == channel, CaseCard.ref == thread_ts)
+            ).first()
+            if card is None:
+                return None
+            case = session.get(Case, card.case_id)
+            return case.number if case else None
+
+    async def on_home(self, body: dict[str, Any]) -> None:
+        user = str((body.get("event") or {}).get("user") or "")
+        if not user:
+            return
+        queues = await self.access.queues_of(user)
+        now = self.app.clock()
+        open_cases: list[Case] = await self._run(self.app.cases.open_cases, queues)
+        actor = actor_of(user).id
+        mine = [c for c in open_cases if c.assignee == actor]
+        overdue = [c for c in open_cases if blocks.is_overdue(c, now)]
+        counts = {
+            q: (
+                sum(1 for c in open_cases if c.queue == q),
+                sum(1 for c in overdue if c.queue == q),
+            )
+            for q in queues
+        }
+        view = blocks.home_view(mine, counts, overdue, self.queue_names, now)
+        await self.client.views_publish(user_id=user, view=view)
+
+    # ------------------------------------------------------------------ /madoguchi
+
+    async def on_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        user = str(body.get("user_id") or "")
+        verb, _, rest = str(body.get("text") or "").strip().partition(" ")
+        verb, rest = verb.lower(), rest.strip()
+        supervisor = await self.access.is_supervisor(user)
+        if verb in ("transcript", "find") and not supervisor:
+            await self._run(
+                self.app.audit.record,
+                actor_of(user),
+                f"denied:{verb}",
+                case_number=rest.upper() if verb == "transcript" and rest else None,
+                allowed=False,
+            )
+            await respond(text=SUPERVISORS_ONLY, response_type="ephemeral")
+            return
+        if verb == "transcript":
+            await self._transcript(user, rest, respond)
+        elif verb == "find":
+            await self._find(user, rest, respond)
+        elif verb == "overdue":
+            queues = await self.access.queues_of(user)
+            now = self.app.clock()
+            late = [
+                c
+                for c in await self._run(self.app.cases.open_cases, queues)
+                if blocks.is_overdue(c, now)
+            ]
+            text = (
+                "\n".join(blocks.case_line(c, now) for c in late)
+                or "期限を過ぎた案件はありません。"
+            )
+            await respond(text=text, response_type="ephemeral")
+        else:
+            await respond(text=HELP, response_type="ephemeral")
+
+    async def _transcript(self, user: str, number: str, respond: Respond) -> None:
+        if not number:
+            await respond(text="受付番号を指定してください。", response_type="ephemeral")
+            return
+        try:
+            detail = await self._run(self.app.cases.detail, number)
+        except rules.CaseActionError:
+            await respond(text=f"{number} は見つかりませんでした。", response_type="ephemeral")
+            return
+        # On record before anything is shown.
+        await self._run(
+            self.app.audit.record, actor_of(user), "view_transcript", case_number=detail.case.number
+        )
+        case = detail.case
+        head = f"*{case.number} {blocks.type_label(case.request_type)}* の記録\n" + "\n".join(
+            f"{label}：{value}" for label, value in case.summary
+        )
+        events = "\n".join(
+            f"[{blocks.JA.datetime(e.created_at)}] {e.kind} {blocks.mention(e.actor)} "
+            f"{e.data or ''}"
+            for e in detail.events
+        )
+        lines = "\n".join(blocks.transcript_line(line) for line in detail.transcript)
+        text = f"{head}\n\n*経過*\n{events}\n\n*やりとり*\n{lines}"
+        pieces = blocks.chunk(text)
+        section = [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces]
+        for start in range(0, len(section), 45):
+            await respond(
+                text=f"{case.number} の記録",
+                blocks=section[start : start + 45],
+                response_type="ephemeral",
+            )
+
+    async def _find(self, user: str, query: str, respond: Respond) -> None:
+        found: list[Case] = await self._run(self.app.cases.find, query)
+        await self._run(
+            self.app.audit.record,
+            actor_of(user),
+            "find",
+            detail={"matched": [c.number for c in found]},
+        )
+        now = self.app.clock()
+        text = "\n".join(blocks.case_line(c, now) for c in found) or "見つかりませんでした。"
+        await respond(text=text, response_type="ephemeral")
+
+
+def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
+    """The bolt app: request signatures checked (401 otherwise), listeners registered."""
+    bolt = AsyncApp(
+        client=desk.client,
+        signing_secret=signing_secret or "socket-mode",
+        request_verification_enabled=signing_secret is not None,
+        process_before_response=False,
+    )
+    for action in blocks.ACTIONS:
+        bolt.action(f"case_{action}")(desk.on_button)
+    for callback in (
+        "case_reply",
+        "case_reply_confirm",
+        "case_verify",
+        "case_transfer",
+        "case_extend",
+        "case_close",
+        "case_takeover",
+    ):
+        bolt.view(callback)(desk.on_submission)
+    bolt.event("message")(desk.on_message)
+    bolt.event("app_home_opened")(desk.on_home)
+    bolt.command("/madoguchi")(desk.on_command)
+    return bolt
+
+
+def _values(view: dict[str, Any]) -> dict[str, str | None]:
+    """A submitted modal's inputs by block id, whatever element type each one is."""
+    out: dict[str, str | None] = {}
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        element: dict[str, Any] = actions.get("value") or next(iter(actions.values()), {})
+        if "selected_option" in element:
+            out[block_id] = (element.get("selected_option") or {}).get("value")
+        elif "selected_date" in element:
+            out[block_id] = element.get("selected_date")
+        else:
+            out[block_id] = element.get("value")
+    return out
+
+
+def _due_from(text: str) -> datetime | None:
+    """A picked date as a due moment: the end of that day in Japan."""
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time(23, 59), JST)
+
+
+def _first_block_error(view: dict[str, Any], message: str) -> dict[str, str]:
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input":
+            return {str(block["block_id"]): message}
+    return {}
+
+
+def _japanese_error(message: str) -> str:
+    """The case rules speak English to the terminal; staff in Slack read Japanese."""
+    if "closed" in message:
+        return "この案件は完了しているため、操作できません。"
+    if "already in" in message:
+        return "すでにその窓口の案件です。"
+    if "Unknown queue" in message:
+        return "転送先の窓口が見つかりません。"
+    if "later than" in message:
+        return "新しい期限は、現在の期限より後にしてください。"
+    if "required" in message:
+        return "必要な項目が入力されていません。"
+    return f"操作できませんでした（{message}）"

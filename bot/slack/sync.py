@@ -1,0 +1,348 @@
+"""Mirrors cases into Slack: one card per case in its queue's channel, the history in its thread.
+
+Everything staff see in Slack is derived from stored cases and their append-only events, so
+nothing has to be "sent" at the moment of a change: the worker notices cases whose card or
+thread is behind (``CaseCard.event_cursor``), posts what is missing in order, and records each
+step as it goes. A crash repeats at most the one post in flight; a 429 waits out Retry-After;
+any other failure is retried with backoff. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import col, func, select
+
+from bot.config import SlackDeployment
+from bot.delivery import RateLimiter
+from bot.slack import blocks
+from flows.profiles import OrgProfile
+from storage.db import Database
+from storage.models import Attachment, Case, CaseCard, CaseEvent, TranscriptLine
+from storage.turns import Clock
+
+log = structlog.get_logger(__name__)
+
+PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message a second per channel
+GLOBAL_PER_SECOND = 20.0
+MAX_BACKOFF = 300.0
+INTAKE_PENDING = -1  # a card posted whose thread intake is not yet complete
+
+
+@dataclass
+class _CaseState:
+    """Everything needed to bring one case's Slack presence up to date."""
+
+    case: Case
+    card: CaseCard | None
+    events: list[CaseEvent]
+    transcript: list[TranscriptLine] = field(default_factory=list)
+
+
+class CardSync:
+    """The worker; ``wake()`` after a change in this process, a timer catches the rest."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: AsyncWebClient,
+        config: SlackDeployment,
+        orgs: Mapping[str, OrgProfile],
+        clock: Clock,
+        *,
+        interval: float = 1.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.config = config
+        self.orgs = orgs
+        self.clock = clock
+        self.interval = interval
+        self.sleep = sleep
+        self.limiter = RateLimiter(GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, sleep=sleep)
+        self.queue_names = {org.queue.id: org.queue.name.ja for org in orgs.values()}
+        self._wake = asyncio.Event()
+        self._watermark = 0  # every event up to here is mirrored (or needs no mirroring)
+        self._failures: dict[int, tuple[int, float]] = {}  # case id → (count, retry at)
+        self._channel_locks: dict[str, asyncio.Lock] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.sync_once()
+            except Exception:
+                log.exception("slack.sync_failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+
+    async def sync_once(self) -> None:
+        """Bring every case with unmirrored events (or no card yet) up to date."""
+        pending, newest = await asyncio.to_thread(self._pending_cases)
+        now = time.monotonic()
+        due = [case_id for case_id in pending if self._failures.get(case_id, (0, 0.0))[1] <= now]
+        results = await asyncio.gather(*(self._sync_case(case_id) for case_id in due))
+        if all(results) and len(due) == len(pending):
+            self._watermark = max(self._watermark, newest)
+
+    # ------------------------------------------------------------------ reading
+
+    def _pending_cases(self) -> tuple[list[int], int]:
+        with self.db.transaction() as session:
+            rows = session.exec(
+                select(CaseEvent.case_id, func.max(CaseEvent.id))
+                .where(col(CaseEvent.id) > self._watermark)
+                .group_by(col(CaseEvent.case_id))
+            ).all()
+            if not rows:
+                return [], self._watermark
+            cursors = dict(
+                session.exec(
+                    select(CaseCard.case_id, CaseCard.event_cursor).where(
+                        col(CaseCard.case_id).in_([case_id for case_id, _ in rows])
+                    )
+                ).all()
+            )
+        pending = [case_id for case_id, last in rows if cursors.get(case_id, -1) < (last or 0)]
+        return sorted(pending), max(last or 0 for _, last in rows)
+
+    def _load(self, case_id: int) -> _CaseState:
+        with self.db.transaction() as session:
+            case = session.get(Case, case_id)
+            assert case is not None
+            card = session.get(CaseCard, case_id)
+            cursor = max(card.event_cursor, 0) if card else 0
+            events = list(
+                session.exec(
+                    select(CaseEvent)
+                    .where(CaseEvent.case_id == case_id, col(CaseEvent.id) > cursor)
+                    .order_by(col(CaseEvent.id))
+                ).all()
+            )
+            state = _CaseState(case, card, events)
+            if card is None or card.event_cursor < 0 or card.channel != self._channel_for(case):
+                state.transcript = list(
+                    session.exec(
+                        select(TranscriptLine)
+                        .where(TranscriptLine.conversation_id == case.conversation_id)
+                        .where(
+                            col(TranscriptLine.id).between(case.transcript_from, case.transcript_to)
+                            | (col(TranscriptLine.case_id) == case.id)
+                        )
+                        .order_by(col(TranscriptLine.id))
+                    ).all()
+                )
+            return state
+
+    def _attachment(self, attachment_id: int) -> Attachment | None:
+        with self.db.transaction() as session:
+            return session.get(Attachment, attachment_id)
+
+    def _channel_for(self, case: Case) -> str | None:
+        queue = self.config.queues.get(case.queue)
+        return queue.channel if queue else None
+
+    # ------------------------------------------------------------------ writing
+
+    def _save_card(self, card: CaseCard) -> None:
+        card.updated_at = self.clock()
+        with self.db.transaction() as session:
+            session.merge(card)
+
+    async def _sync_case(self, case_id: int) -> bool:
+        try:
+            await self._bring_up_to_date(case_id)
+        except (SlackApiError, OSError, TimeoutError) as error:
+            count = self._failures.get(case_id, (0, 0.0))[0] + 1
+            delay = min(MAX_BACKOFF, 2.0**count)
+            self._failures[case_id] = (count, time.monotonic() + delay)
+            log.warning(
+                "slack.case_sync_retry", case=case_id, error=_error_name(error), delay=delay
+            )
+            return False
+        self._failures.pop(case_id, None)
+        return True
+
+    async def _bring_up_to_date(self, case_id: int) -> None:
+        state = await asyncio.to_thread(self._load, case_id)
+        case, card = state.case, state.card
+        assert case.id is not None
+        channel = self._channel_for(case)
+        if channel is None:
+            return  # this queue is not worked in Slack
+        last_event = state.events[-1].id if state.events else (card.event_cursor if card else 0)
+        if card is not None and card.channel != channel:
+            for event in state.events:  # the history so far stays with the old thread
+                await self._mirror(card, event)
+            await self._call(
+                card.channel,
+                self.client.chat_update,
+                channel=card.channel,
+                ts=card.ref,
+                text=blocks.card_text(case),
+                blocks=blocks.moved_card(case, self.queue_names.get(case.queue, case.queue)),
+            )
+            card = None
+        if card is None:
+            card = await self._post_card(case, channel)
+        if card.event_cursor < 0:
+            # The intake is re-posted if a crash interrupted it: doubled rather than lost.
+            await self._post_intake(card, case, state)
+            card.event_cursor = last_event or 0
+            await asyncio.to_thread(self._save_card, card)
+        else:
+            for event in state.events:
+                await self._mirror(card, event)
+                assert event.id is not None
+                card.event_cursor = event.id
+                await asyncio.to_thread(self._save_card, card)
+        await self._refresh_card(case, card)
+
+    async def _post_card(self, case: Case, channel: str) -> CaseCard:
+        """A new card; recorded at once (cursor -1: intake pending) so it is never re-posted."""
+        rendered = self._render(case)
+        answer = await self._call(
+            channel,
+            self.client.chat_postMessage,
+            channel=channel,
+            text=blocks.card_text(case),
+            blocks=rendered,
+        )
+        assert case.id is not None
+        card = CaseCard(
+            case_id=case.id,
+            channel=channel,
+            ref=str(answer["ts"]),
+            fingerprint=blocks.card_fingerprint(rendered),
+            event_cursor=INTAKE_PENDING,
+            updated_at=self.clock(),
+        )
+        await asyncio.to_thread(self._save_card, card)
+        return card
+
+    async def _post_intake(self, card: CaseCard, case: Case, state: _CaseState) -> None:
+        """The thread's start: the whole intake with identity fields, the chat, any files."""
+        for text in blocks.intake_text(case, state.transcript):
+            await self._thread_post(card, text)
+        for event in state.events:
+            if event.kind == "attachment":
+                await self._upload(card, event)
+
+    async def _mirror(self, card: CaseCard, event: CaseEvent) -> None:
+        if event.kind == "attachment":
+            await self._upload(card, event)
+            return
+        text = blocks.event_text(event, self.queue_names)
+        if text:
+            for piece in blocks.chunk(text):
+                await self._thread_post(card, piece)
+        if event.kind == "escalated" and self.config.supervisors_channel:
+            channel = self.config.supervisors_channel
+            number = await asyncio.to_thread(self._number, event.case_id)
+            await self._call(
+                channel,
+                self.client.chat_postMessage,
+                channel=channel,
+                text=f":rotating_light: {number} の回答期限（{event.data.get('due', '')}）を"
+                "過ぎました。窓口のチャンネルのカードをご確認ください。",
+            )
+
+    def _number(self, case_id: int) -> str:
+        with self.db.transaction() as session:
+            case = session.get(Case, case_id)
+            return case.number if case else str(case_id)
+
+    async def _refresh_card(self, case: Case, card: CaseCard) -> None:
+        fresh = await asyncio.to_thread(self._reload, case.id or 0)
+        rendered = self._render(fresh)
+        fingerprint = blocks.card_fingerprint(rendered)
+        if fingerprint == card.fingerprint:
+            return
+        await self._call(
+            card.channel,
+            self.client.chat_update,
+            channel=card.channel,
+            ts=card.ref,
+            text=blocks.card_text(fresh),
+            blocks=rendered,
+        )
+        card.fingerprint = fingerprint
+        await asyncio.to_thread(self._save_card, card)
+
+    def _reload(self, case_id: int) -> Case:
+        with self.db.transaction() as session:
+            case = session.get(Case, case_id)
+            assert case is not None
+            return case
+
+    def _render(self, case: Case) -> list[blocks.Block]:
+        return blocks.case_card(case, self.orgs[case.org_id], self.clock(), self.queue_names)
+
+    async def _thread_post(self, card: CaseCard, text: str) -> None:
+        await self._call(
+            card.channel,
+            self.client.chat_postMessage,
+            channel=card.channel,
+            thread_ts=card.ref,
+            text=text,
+            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        )
+
+    async def _upload(self, card: CaseCard, event: CaseEvent) -> None:
+        attachment = await asyncio.to_thread(self._attachment, int(event.data["attachment_id"]))
+        if attachment is None:
+            return
+        extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+        name = attachment.name or f"photo-{attachment.id}{extension.get(attachment.mime, '')}"
+        comment = f":paperclip: 会員からのファイル（sha256 {attachment.sha256[:16]}…）"
+        if attachment.caption:
+            comment += f"\n添え書き：{attachment.caption}"
+        await self._call(
+            card.channel,
+            self.client.files_upload_v2,
+            channel=card.channel,
+            thread_ts=card.ref,
+            file=attachment.data,
+            filename=name,
+            title=name,
+            initial_comment=comment,
+        )
+
+    async def post(self, channel: str, **kwargs: Any) -> Any:
+        """A plain post (digests), under the same pacing and retry rules."""
+        return await self._call(channel, self.client.chat_postMessage, channel=channel, **kwargs)
+
+    async def _call(
+        self, pace: str, method: Callable[..., Awaitable[Any]], /, **kwargs: Any
+    ) -> Any:
+        """One Web API call, paced per channel (``pace``); a 429 waits Retry-After and retries."""
+        lock = self._channel_locks.setdefault(pace, asyncio.Lock())
+        async with lock:
+            while True:
+                await self.limiter.acquire(pace)
+                try:
+                    return await method(**kwargs)
+                except SlackApiError as error:
+                    if error.response.status_code != 429:
+                        raise
+                    wait = float(error.response.headers.get("Retry-After", "1") or 1)
+                    log.info("slack.rate_limited", wait=wait)
+                    await self.sleep(wait)
+
+
+def _error_name(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or error.response.status_code)
+    return type(error).__name__
