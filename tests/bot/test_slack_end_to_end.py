@@ -18,7 +18,6 @@ from tests.fakes.slack_api import (
     SlackSender,
     plain_text,
     radio_buttons,
-    static_select,
 )
 from tests.fakes.telegram_api import FakeBotApi
 
