@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message a second per channel
 GLOBAL_PER_SECOND = 20.0
 MAX_BACKOFF = 300.0
+_NOT_IN_INTAKE = frozenset({"attachment", "reminder", "escalated", "member_unreachable", "note"})
 INTAKE_PENDING = -1  # a card posted whose thread intake is not yet complete
 
 
@@ -237,8 +238,9 @@ class CardSync:
         for text in blocks.intake_text(case, state.transcript):
             await self._thread_post(card, text)
         for event in state.events:
-            if event.kind == "attachment":
-                await self._upload(card, event)
+            # The card and the transcript already show the rest of the history.
+            if event.kind in _NOT_IN_INTAKE:
+                await self._mirror(card, event)
 
     async def _mirror(self, card: CaseCard, event: CaseEvent) -> None:
         if event.kind == "attachment":

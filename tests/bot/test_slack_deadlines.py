@@ -1,0 +1,146 @@
+"""Deadlines and cards in-process, on a hand-moved clock: reminders, escalation, the morning
+digest, and what a card shows (and keeps out of the channel)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import SlackDeployment, SlackQueue
+from bot.slack import blocks
+from bot.slack.deadlines import DeadlineWatch
+from bot.slack.sync import CardSync
+from storage.models import Conversation
+from tests.conftest import Clock, Desk, build_desk
+from tests.fakes.slack_api import FakeSlackApi
+from tests.flows.answers import GOOD_ANSWERS, file_a_complaint, only_case, pending_step
+
+CONFIG = SlackDeployment(
+    queues={
+        "kyosai-bu": SlackQueue(channel="C0KYOSAI", staff=["UKYO"]),
+        "takuhai-center": SlackQueue(channel="C0TAKU", staff=["UTAKU"]),
+    },
+    supervisors_channel="C0SUPER",
+    supervisors=["USUPER"],
+    reminder_days=2,
+    digest_hour=9,
+)
+
+
+async def _no_wait(_seconds: float) -> None:
+    """Pacing is the rate limiter's business; these tests are about what is posted."""
+
+
+def run(desk: Desk, slack: FakeSlackApi, *, digest: bool = False) -> None:
+    """One pass of the deadline watch and the card sync against the fake Slack."""
+
+    async def scenario() -> None:
+        client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
+        sync = CardSync(desk.app.db, client, CONFIG, desk.app.orgs, desk.clock, sleep=_no_wait)
+        config = CONFIG.model_copy(update={"morning_digest": digest})
+        await DeadlineWatch(desk.app, sync, config).check()
+        await sync.sync_once()
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=20))
+
+
+@pytest.fixture
+def evening_desk(tmp_path: Path) -> Iterator[Desk]:
+    """A desk whose clock reads 2026-11-22 20:00 JST (after the digest hour)."""
+    desk = build_desk(tmp_path / "desk.sqlite3", Clock(datetime(2026, 11, 22, 11, 0, tzinfo=UTC)))
+    yield desk
+    desk.app.db.close()
+
+
+def thread_texts(slack: FakeSlackApi, channel: str) -> str:
+    [card] = [m for m in slack.messages(channel) if m.thread_ts in (None, m.ts)]
+    return "\n".join(m.text for m in slack.thread(channel, card.ts))
+
+
+def test_a_case_near_its_due_date_gets_one_reminder_in_its_thread(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    run(desk, slack)
+    assert "回答期限が近づいています" not in thread_texts(slack, "C0TAKU")
+    desk.clock.advance(days=13)  # due in 14 days: now one day left
+    run(desk, slack)
+    run(desk, slack)
+    assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 1
+
+
+def test_an_overdue_case_is_escalated_to_supervisors_once(desk: Desk, slack: FakeSlackApi) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    case = only_case(desk)
+    desk.clock.advance(days=15)
+    run(desk, slack)
+    run(desk, slack)
+    escalations = [m for m in slack.messages("C0SUPER") if case.number in m.text]
+    assert len(escalations) == 1
+    assert "回答期限" in escalations[0].text
+    card = next(m for m in slack.messages("C0TAKU") if m.ts == (m.thread_ts or m.ts))
+    assert "期限超過" in str(card.blocks)
+
+
+def test_an_extension_earns_a_new_reminder(desk: Desk, slack: FakeSlackApi) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    case = only_case(desk)
+    desk.clock.advance(days=13)
+    run(desk, slack)
+    desk.app.cases.extend(case.number, "sato", case.due_at + timedelta(days=7), "資料の確認のため")
+    desk.clock.advance(days=6)
+    run(desk, slack)
+    assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 2
+
+
+def test_the_morning_digest_lists_overdue_and_due_soon_cases_once_a_day(
+    evening_desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(evening_desk.member(org="coopdeli"))
+    case = only_case(evening_desk)
+    evening_desk.clock.advance(days=13)
+    run(evening_desk, slack, digest=True)
+    run(evening_desk, slack, digest=True)
+    digests = [m for m in slack.messages("C0TAKU") if "期限の確認" in m.text]
+    assert len(digests) == 1
+    assert case.number in digests[0].text
+    kyosai = [m for m in slack.messages("C0KYOSAI") if "期限の確認" in m.text]
+    assert len(kyosai) == 1 and "なし" in kyosai[0].text
+
+
+def test_the_card_keeps_identity_fields_out_of_the_channel(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    member.says("3")
+    # A whole disclosure request, typed.
+    for _ in range(30):
+        with desk.app.db.transaction() as session:
+            conversation = session.get(Conversation, 1)
+            assert conversation is not None
+            state = conversation.state
+        if state.get("mode") == "summary":
+            member.says("送信する")
+            break
+        step = pending_step(desk.app.engine, state)
+        assert step is not None
+        member.says(GOOD_ANSWERS[step])
+    case = only_case(desk)
+    card = str(blocks.case_card(case, desk.app.orgs["coopdeli"], desk.clock(), {}))
+    assert "開示の範囲" in card
+    for private in ("山田", "03-5285-1865", "160-0022", "新宿"):
+        assert private not in card
+    thread = "\n".join(blocks.intake_text(case, []))
+    assert "山田 花子" in thread and "03-5285-1865" in thread
+
+
+@given(st.text(max_size=9000))
+def test_long_text_is_split_for_slack_without_losing_a_character(text: str) -> None:
+    pieces = blocks.chunk(text, size=500)
+    assert all(len(piece) <= 500 for piece in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
