@@ -18,6 +18,7 @@ from flows.cases import IDENTITY_METHODS, CaseActionError
 from flows.i18n import JST, Translator
 from flows.registry import FLOWS
 from flows.status import status_label
+from storage.audit import Actor
 from storage.cases import CaseDetail
 from storage.models import Case
 
@@ -104,8 +105,12 @@ def list_cases(
 
 @staff_app.command()
 def show(number: str) -> None:
-    """Show a case with its intake summary, history and transcript."""
-    typer.echo(render_detail(_app().cases.detail(number)))
+    """Show a case with its intake summary, history and transcript (the look is audited)."""
+    detail = _app().cases.detail(number)
+    _app().audit.record(
+        Actor(f"cli:{_actor()}", "cli"), "view_case", case_number=detail.case.number
+    )
+    typer.echo(render_detail(detail))
 
 
 @staff_app.command("file")
@@ -116,6 +121,12 @@ def save_file(
 ) -> None:
     """Save a file the member sent, after checking it still matches its sha256."""
     attachment = _app().cases.attachment(number, index)
+    _app().audit.record(
+        Actor(f"cli:{_actor()}", "cli"),
+        "download_attachment",
+        case_number=number.upper(),
+        detail={"index": index, "sha256": attachment.sha256},
+    )
     if hashlib.sha256(attachment.data).hexdigest() != attachment.sha256:
         raise CaseActionError(f"File {index} of {number} does not match its checksum.")
     extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,10 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
     assert "KY-2026-00001" in listing and "開示" in listing
     shown = run(["staff", "show", "KY-2026-00001"], env).stdout
     assert "氏名：山田 花子" in shown and "会員: 送信する" in shown
+    database = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        looks = db.execute("SELECT action, case_number, surface FROM auditentry").fetchall()
+    assert looks == [("view_case", "KY-2026-00001", "cli")]  # identity fields were shown
 
     for args in (
         ["claim", "KY-2026-00001"],
