@@ -20,6 +20,7 @@ from storage.db import Database
 from storage.models import (
     Attachment,
     Case,
+    CaseCard,
     CaseEvent,
     Conversation,
     ProcessedUpdate,
@@ -137,6 +138,15 @@ class CaseService:
                 self._event(session, case, kind, "system", {"due": due})
                 marked.append(case.number)
         return marked
+
+    def number_for_card(self, channel: str, ref: str) -> str | None:
+        """The case whose staff card is message ``ref`` in ``channel`` (e.g. a Slack thread)."""
+        with self.db.transaction() as session:
+            card = session.exec(
+                select(CaseCard).where(CaseCard.channel == channel, CaseCard.ref == ref)
+            ).first()
+            case = session.get(Case, card.case_id) if card else None
+            return case.number if case else None
 
     def is_done(self, key: str) -> bool:
         """Whether a once-only job (e.g. today's digest for a queue) already ran."""

@@ -250,7 +250,9 @@ class StaffDesk:
         user = str(event.get("user") or "")
         if not text or not user:
             return
-        number = await self._run(self._case_for_thread, event.get("channel"), event["thread_ts"])
+        number = await self._run(
+            self.app.cases.number_for_card, str(event.get("channel")), str(event["thread_ts"])
+        )
         if number is None:
             return
         case = await self._case(number)
@@ -260,20 +262,6 @@ class StaffDesk:
         await self._act(
             self.app.cases.note, number, actor_of(user).id, text, key=key, source="slack"
         )
-
-    def _case_for_thread(self, channel: str | None, thread_ts: str) -> str | None:
-        from sqlmodel import select
-
-        from storage.models import CaseCard
-
-        with self.app.db.transaction() as session:
-            card = session.exec(
-                select(CaseCard).where(CaseCard.channel == channel, CaseCard.ref == thread_ts)
-            ).first()
-            if card is None:
-                return None
-            case = session.get(Case, card.case_id)
-            return case.number if case else None
 
     async def on_home(self, body: dict[str, Any]) -> None:
         user = str((body.get("event") or {}).get("user") or "")

@@ -23,6 +23,7 @@ from tests.fakes.telegram_api import FakeBotApi
 
 SIGNING_SECRET = "slack-signing-secret-for-tests"
 CHANNELS = {"seikatsuclub-kyosai": "C0KYOSAI", "coopdeli": "C0TAKU"}
+CHANNELS_OTHER = {"seikatsuclub-kyosai": "C0TAKU", "coopdeli": "C0KYOSAI"}
 STAFF = {"seikatsuclub-kyosai": "UKYO", "coopdeli": "UTAKU"}
 SUPERVISOR = "USUPER"
 OUTSIDER = "UOUT"
@@ -209,6 +210,3 @@ def test_the_full_loop_from_member_to_staff_and_back(
         assert "2019年以前の記録は保存期間を過ぎていました" in outcome
         closed = desk.card_shows(channel, card.ts, "一部対応")
         assert not any(b.get("type") == "actions" for b in closed.blocks)
-
-
-CHANNELS_OTHER = {"seikatsuclub-kyosai": "C0TAKU", "coopdeli": "C0KYOSAI"}
