@@ -30,6 +30,22 @@ How slack_sdk 3.x talks to the Web API (what this fake has to understand):
 Deliberate simplifications, all documented where they apply: by default any channel id is
 accepted and remembered on first use (``strict_channels=True`` demands :meth:`add_channel`);
 messages that members write through :class:`SlackSender` are not stored as channel history.
+
+Socket Mode (what slack_sdk's ``SocketModeClient`` and Bolt's ``AsyncSocketModeHandler`` expect):
+
+* ``apps.connections.open`` takes the *app-level* token (``xapp-``, :attr:`app_token`) as
+  ``Authorization: Bearer``; the bot token is refused with ``not_allowed_token_type``.  It answers
+  a ``ws://127.0.0.1:PORT/link/?ticket=...`` URL on a WebSocket server (aiohttp, in its own thread
+  and event loop) that starts with the first such call and stops with the fake.
+* On connect the server sends ``hello``; it answers the client's pings (``sdk-ping-pong:<t>``)
+  with a pong carrying the same data, which the SDK uses to detect a stale connection.
+* Envelopes (``events_api``, ``interactive``, ``slash_commands``) go to the newest connection
+  (:meth:`FakeSlackApi.socket_send`); the app acks with ``{"envelope_id", "payload"?}``
+  (:meth:`FakeSlackApi.wait_for_socket_ack`).  A view_submission's ack moves the modal stack just
+  like the HTTP answer does.  :class:`SocketSender` is a :class:`SlackSender` over the socket.
+* A ``disconnect`` message (:meth:`FakeSlackApi.socket_disconnect`) makes the SDK fetch a new URL
+  and reconnect.  Simplifications: tickets stay valid (Slack's are single-use), the server never
+  disconnects on its own and sends no pings of its own.
 """
 
 from __future__ import annotations
@@ -46,6 +62,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,6 +70,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, TypedDict, cast
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from aiohttp import WSCloseCode, WSMsgType, web
 from typing_extensions import Unpack
 
 __all__ = [
@@ -67,6 +85,10 @@ __all__ = [
     "SendOptions",
     "SlackReply",
     "SlackSender",
+    "SocketAck",
+    "SocketConnection",
+    "SocketEnvelope",
+    "SocketSender",
     "UploadedFile",
     "checkboxes",
     "datepicker",
@@ -223,6 +245,48 @@ class MultipartFile:
     filename: str
     content_type: str
     data: bytes
+
+
+@dataclass
+class SocketConnection:
+    """One Socket Mode WebSocket connection the app opened (``closed_at`` once it is gone).
+
+    ``pings`` counts the pings the client sent (each was answered with a pong).
+    """
+
+    connection_id: str
+    ticket: str
+    opened_at: float
+    closed_at: float | None = None
+    pings: int = 0
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass
+class SocketEnvelope:
+    """An envelope the fake pushed to the app over a Socket Mode connection."""
+
+    envelope_id: str
+    type: str
+    payload: JSONDict
+    accepts_response_payload: bool
+    connection_id: str
+    at: float
+
+
+@dataclass
+class SocketAck:
+    """What the app sent back for an envelope: ``message`` is the whole JSON object as received
+    (``{"envelope_id": ...}`` plus ``"payload"`` when the ack carried one)."""
+
+    envelope_id: str
+    payload: JSONDict | None
+    message: JSONDict
+    connection_id: str
+    at: float
 
 
 # ---------------------------------------------------------------------- internals
@@ -511,6 +575,154 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+class _SocketServer:
+    """The Socket Mode WebSocket endpoint: an aiohttp app on its own event loop and thread, so it
+    keeps serving while the test thread blocks or the app under test runs its own loop.
+
+    State lives in the fake (under its ``_cond``); this class only moves frames.  The loop thread
+    takes ``_cond`` briefly to record things, so never wait on this loop while holding it.
+    """
+
+    def __init__(self, fake: FakeSlackApi) -> None:
+        self.fake = fake
+        self.url = ""
+        self.loop = asyncio.new_event_loop()
+        self.sockets: dict[str, web.WebSocketResponse] = {}  # open ones, guarded by fake._cond
+        self._runner: web.AppRunner | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True, name="fake-slack-socket")
+
+    def start(self) -> None:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the Socket Mode server did not start")
+        if self._error is not None:
+            raise RuntimeError("the Socket Mode server did not start") from self._error
+
+    def stop(self) -> None:
+        """Close every connection (code 1001, as a server going away), then the server."""
+        if self._thread.is_alive():
+            future = asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop)
+            with contextlib.suppress(Exception):
+                future.result(timeout=10)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+
+    def send(self, connection_id: str, text: str, timeout: float) -> None:
+        """Send one text frame on a connection (from any thread but the server's own)."""
+        with self.fake._cond:
+            ws = self.sockets.get(connection_id)
+        if ws is None:
+            raise AssertionError(f"Socket Mode connection {connection_id} is closed")
+        future = asyncio.run_coroutine_threadsafe(ws.send_str(text), self.loop)
+        try:
+            future.result(timeout=timeout)
+        except (ConnectionError, RuntimeError) as exc:
+            raise AssertionError(f"could not send on connection {connection_id}: {exc}") from exc
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._serve())
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            self.loop.close()
+            return
+        self._ready.set()
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.close()
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_get("/link/", self._link)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        self.url = f"ws://{host}:{port}"
+
+    async def _shutdown(self) -> None:
+        with self.fake._cond:
+            sockets = list(self.sockets.values())
+        for ws in sockets:
+            with contextlib.suppress(Exception):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _link(self, request: web.Request) -> web.StreamResponse:
+        fake = self.fake
+        ticket = request.query.get("ticket", "")
+        with fake._cond:
+            known = ticket in fake._socket_tickets
+        if not known:
+            return web.json_response({"ok": False, "error": "invalid_ticket"}, status=401)
+        # autoping off: pings are answered (and counted) below, with their data echoed.
+        ws = web.WebSocketResponse(autoping=False, timeout=2.0)
+        await ws.prepare(request)
+        connection = SocketConnection(f"c{uuid.uuid4().hex[:12]}", ticket, time.monotonic())
+        with fake._cond:
+            count = len(self.sockets) + 1
+        hello = {
+            "type": "hello",
+            "num_connections": count,
+            "debug_info": {
+                "host": "applink-fake",
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
+            "connection_info": {"app_id": fake.app_id},
+        }
+        await ws.send_str(json.dumps(hello))
+        # Registered only after hello: no envelope can overtake it.
+        with fake._cond:
+            self.sockets[connection.connection_id] = ws
+            fake._socket_connections.append(connection)
+            fake._cond.notify_all()
+        try:
+            async for frame in ws:
+                if frame.type == WSMsgType.TEXT:
+                    fake._socket_received(connection.connection_id, str(frame.data))
+                elif frame.type == WSMsgType.PING:
+                    await ws.pong(frame.data)
+                    with fake._cond:
+                        connection.pings += 1
+                        fake._cond.notify_all()
+        finally:
+            with fake._cond:
+                self.sockets.pop(connection.connection_id, None)
+                connection.closed_at = time.monotonic()
+                fake._cond.notify_all()
+        return ws
+
+
+_ENVELOPE_TYPES = ("events_api", "interactive", "slash_commands")
+
+
+def _envelope_type(payload: JSONDict) -> str:
+    """The Socket Mode envelope type for a payload :class:`SlackSender` built for HTTP."""
+    kind = payload.get("type")
+    if kind == "event_callback":
+        return "events_api"
+    if kind == "url_verification":
+        raise ValueError("url_verification has no Socket Mode equivalent")
+    if kind is None and "command" in payload:
+        return "slash_commands"
+    return "interactive"
+
+
+def _accepts_response_payload(kind: str, payload: JSONDict) -> bool:
+    """As Slack sets it: answers are used for commands, view submissions and option loads."""
+    if kind == "slash_commands":
+        return True
+    return kind == "interactive" and payload.get("type") in ("view_submission", "block_suggestion")
+
+
 _Answer = tuple[int, dict[str, str], str, bytes]
 _JSON_TYPE = "application/json; charset=utf-8"
 
@@ -541,10 +753,12 @@ class FakeSlackApi:
         app_id: str = "A0001",
         strict_channels: bool = False,
         trigger_ttl: float | None = 3.0,
+        app_token: str = "xapp-test",
     ) -> None:
         """``strict_channels``: only channels from :meth:`add_channel` exist (otherwise any id
         is accepted and remembered).  ``trigger_ttl``: seconds a trigger_id stays valid, as on
-        Slack (``None`` for no expiry, e.g. when stepping through in a debugger)."""
+        Slack (``None`` for no expiry, e.g. when stepping through in a debugger).
+        ``app_token``: the app-level token ``apps.connections.open`` (Socket Mode) requires."""
         self.token = token
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -553,6 +767,7 @@ class FakeSlackApi:
         self.app_id = app_id
         self.strict_channels = strict_channels
         self.trigger_ttl = trigger_ttl
+        self.app_token = app_token
         self.base_url = ""
 
         self._cond = threading.Condition(threading.RLock())
@@ -578,6 +793,13 @@ class FakeSlackApi:
         self._files: list[UploadedFile] = []
         self._failures: list[_Failure] = []
         self._delays: list[_Delay] = []
+        self._socket: _SocketServer | None = None
+        self._socket_tickets: set[str] = set()
+        self._socket_connections: list[SocketConnection] = []
+        self._socket_envelopes: dict[str, SocketEnvelope] = {}
+        self._socket_submissions: dict[str, tuple[str, str]] = {}  # envelope -> (user, view id)
+        self._socket_acks: list[SocketAck] = []
+        self._socket_messages: list[str] = []
         self._handlers: dict[str, Callable[[dict[str, Any]], JSONDict]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -593,6 +815,7 @@ class FakeSlackApi:
             "conversations.info": self._conversations_info,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "apps.connections.open": self._apps_connections_open,
         }
         self.add_user(bot_user_id, "madoguchi", is_bot=True)
 
@@ -615,7 +838,8 @@ class FakeSlackApi:
         return self
 
     def stop(self) -> None:
-        """Stop serving; answers held by :meth:`delay_next` are released at once."""
+        """Stop serving; answers held by :meth:`delay_next` are released at once, Socket Mode
+        connections are closed."""
         server = self._server
         if server is None:
             return
@@ -627,6 +851,10 @@ class FakeSlackApi:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
+        with self._cond:
+            socket, self._socket = self._socket, None
+        if socket is not None:
+            socket.stop()
 
     def __enter__(self) -> FakeSlackApi:
         return self.start()
@@ -1001,7 +1229,10 @@ class FakeSlackApi:
         params: dict[str, Any] = {}
         try:
             params = _parse_params(headers.get("content-type", ""), body, query)
-            self._check_token(headers.get("authorization", ""), params)
+            if method == "apps.connections.open":
+                self._check_app_token(headers.get("authorization", ""), params)
+            else:
+                self._check_token(headers.get("authorization", ""), params)
         except _SlackError as exc:
             answer = _json_answer(exc.status, {"ok": False, "error": exc.error})
             return self._record(method, params, at, answer, path)
@@ -1032,6 +1263,18 @@ class FakeSlackApi:
         if not token:
             raise _SlackError("not_authed")
         if token != self.token:
+            raise _SlackError("invalid_auth")
+
+    def _check_app_token(self, authorization: str, params: dict[str, Any]) -> None:
+        """Socket Mode's ``apps.connections.open`` takes only the app-level token."""
+        scheme, _, value = authorization.partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else ""
+        token = token or str(params.get("token") or "")
+        if not token:
+            raise _SlackError("not_authed")
+        if token == self.token:
+            raise _SlackError("not_allowed_token_type")
+        if token != self.app_token:
             raise _SlackError("invalid_auth")
 
     # ------------------------------------------------------------------ state helpers
@@ -1404,6 +1647,180 @@ class FakeSlackApi:
                 }
             )
         return {"files": answered}
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> JSONDict:
+        if self._socket is None:
+            # Started on first use, so fakes that never see Socket Mode run no extra thread.
+            socket = _SocketServer(self)
+            socket.start()
+            self._socket = socket
+        ticket = uuid.uuid4().hex
+        self._socket_tickets.add(ticket)
+        return {"url": f"{self._socket.url}/link/?ticket={ticket}&app_id={self.app_id}"}
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    def socket_connections(self, *, open_only: bool = False) -> list[SocketConnection]:
+        """Socket Mode connections the app opened, oldest first."""
+        with self._cond:
+            return [copy.deepcopy(c) for c in self._socket_connections if c.open or not open_only]
+
+    def wait_for_socket(self, timeout: float = 10.0) -> SocketConnection:
+        """The newest open Socket Mode connection (``hello`` already sent), waiting for one."""
+        self.wait_for(lambda api: any(c.open for c in api._socket_connections), timeout)
+        return self.socket_connections(open_only=True)[-1]
+
+    async def wait_for_socket_async(self, timeout: float = 10.0) -> SocketConnection:
+        """:meth:`wait_for_socket` for coroutines running in the app's own loop."""
+        return await asyncio.to_thread(self.wait_for_socket, timeout)
+
+    def socket_send(
+        self,
+        kind: str,
+        payload: JSONDict,
+        *,
+        accepts_response_payload: bool | None = None,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        timeout: float = 10.0,
+    ) -> str:
+        """Push one envelope to the app over its newest connection and return its envelope_id.
+
+        ``kind``: "events_api", "interactive" or "slash_commands"; ``payload`` as the HTTP
+        request would carry it, e.g. ``SlackSender.build_block_action(...).payload``.
+        ``accepts_response_payload`` defaults to Slack's choice (True for commands, view
+        submissions and option loads).  Waits up to ``timeout`` for a connection.  When the ack
+        of a view_submission arrives, the modal stack follows its ``response_action``.
+        """
+        if kind not in _ENVELOPE_TYPES:
+            raise ValueError(f"kind must be one of {_ENVELOPE_TYPES}, not {kind!r}")
+        if accepts_response_payload is None:
+            accepts_response_payload = _accepts_response_payload(kind, payload)
+        envelope_id = str(uuid.uuid4())
+        envelope: JSONDict = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": copy.deepcopy(payload),
+            "accepts_response_payload": accepts_response_payload,
+            "retry_attempt": retry_attempt,
+            "retry_reason": retry_reason,
+        }
+        connection = self.wait_for_socket(timeout)
+        with self._cond:
+            socket = self._socket
+            assert socket is not None
+            # Recorded before sending: the ack cannot arrive first.
+            self._socket_envelopes[envelope_id] = SocketEnvelope(
+                envelope_id,
+                kind,
+                copy.deepcopy(payload),
+                accepts_response_payload,
+                connection.connection_id,
+                time.monotonic(),
+            )
+            if kind == "interactive" and payload.get("type") == "view_submission":
+                user = str((payload.get("user") or {}).get("id", ""))
+                view_id = str((payload.get("view") or {}).get("id", ""))
+                self._socket_submissions[envelope_id] = (user, view_id)
+            self._cond.notify_all()
+        socket.send(connection.connection_id, json.dumps(envelope, ensure_ascii=False), timeout)
+        return envelope_id
+
+    async def socket_send_async(
+        self,
+        kind: str,
+        payload: JSONDict,
+        *,
+        accepts_response_payload: bool | None = None,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        timeout: float = 10.0,
+    ) -> str:
+        """:meth:`socket_send` for coroutines running in the app's own loop."""
+        return await asyncio.to_thread(
+            lambda: self.socket_send(
+                kind,
+                payload,
+                accepts_response_payload=accepts_response_payload,
+                retry_attempt=retry_attempt,
+                retry_reason=retry_reason,
+                timeout=timeout,
+            )
+        )
+
+    def socket_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send Slack's ``disconnect`` message on every open connection; the SDK then fetches a
+        new URL with ``apps.connections.open`` and reconnects."""
+        message = json.dumps(
+            {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
+        )
+        with self._cond:
+            socket = self._socket
+            open_ids = list(socket.sockets) if socket is not None else []
+        for connection_id in open_ids:
+            assert socket is not None
+            socket.send(connection_id, message, timeout=5)
+
+    def socket_envelopes(self) -> list[SocketEnvelope]:
+        """Envelopes pushed so far, in order."""
+        with self._cond:
+            return copy.deepcopy(list(self._socket_envelopes.values()))
+
+    def socket_acks(self) -> list[SocketAck]:
+        """Acks the app sent, in arrival order (duplicates included)."""
+        with self._cond:
+            return copy.deepcopy(self._socket_acks)
+
+    def socket_messages(self) -> list[str]:
+        """Every text frame the app sent over Socket Mode, acks or not, as received."""
+        with self._cond:
+            return list(self._socket_messages)
+
+    def wait_for_socket_ack(self, envelope_id: str, timeout: float = 10.0) -> JSONDict:
+        """The app's ack of ``envelope_id`` (``{"envelope_id": ..., "payload": ...}``, payload
+        only if it sent one), waiting for it.  Slack itself gives up after 3 seconds."""
+        self.wait_for(
+            lambda api: any(a.envelope_id == envelope_id for a in api._socket_acks), timeout
+        )
+        with self._cond:
+            ack = next(a for a in self._socket_acks if a.envelope_id == envelope_id)
+            return copy.deepcopy(ack.message)
+
+    async def wait_for_socket_ack_async(self, envelope_id: str, timeout: float = 10.0) -> JSONDict:
+        """:meth:`wait_for_socket_ack` for coroutines running in the app's own loop."""
+        return await asyncio.to_thread(self.wait_for_socket_ack, envelope_id, timeout)
+
+    def socket_sender(
+        self, *, verification_token: str = "verification-token", timeout: float = 10.0
+    ) -> SocketSender:
+        """A :class:`SocketSender`: :class:`SlackSender`'s helpers, delivered over Socket Mode."""
+        return SocketSender(self, verification_token=verification_token, timeout=timeout)
+
+    def _socket_received(self, connection_id: str, text: str) -> None:
+        """A text frame from the app (called on the socket thread)."""
+        try:
+            message = json.loads(text)
+        except ValueError:
+            message = None
+        with self._cond:
+            self._socket_messages.append(text)
+            if isinstance(message, dict) and isinstance(message.get("envelope_id"), str):
+                payload = message.get("payload")
+                envelope_id = message["envelope_id"]
+                self._socket_acks.append(
+                    SocketAck(
+                        envelope_id,
+                        copy.deepcopy(payload) if isinstance(payload, dict) else None,
+                        message,
+                        connection_id,
+                        time.monotonic(),
+                    )
+                )
+                submission = self._socket_submissions.pop(envelope_id, None)
+                if submission is not None:
+                    body = json.dumps(payload).encode() if isinstance(payload, dict) else b""
+                    self._after_submission(*submission, SlackReply(200, body, {}))
+            self._cond.notify_all()
 
     # ------------------------------------------------------------------ non-API endpoints
 
@@ -1964,3 +2381,60 @@ class SlackSender:
     @staticmethod
     def _form(form: dict[str, str], payload: JSONDict) -> Outgoing:
         return Outgoing(urlencode(form).encode(), "application/x-www-form-urlencoded", payload)
+
+
+class SocketSender(SlackSender):
+    """:class:`SlackSender` over Socket Mode: the same builders and helpers (``block_action``,
+    ``view_submission``, ``slash_command``, ``message`` ...), but each payload travels as an
+    envelope on the app's WebSocket and the :class:`SlackReply` is made from its ack: status 200
+    with the ack's payload as JSON body, or status 0 if no ack came within ``timeout``.
+
+    ``SendOptions``: ``retry_num``/``retry_reason`` become the envelope's ``retry_attempt``/
+    ``retry_reason``; the signing options mean nothing here and are ignored.
+    """
+
+    def __init__(
+        self,
+        fake: FakeSlackApi,
+        *,
+        verification_token: str = "verification-token",
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(fake, "", "", verification_token=verification_token, timeout=timeout)
+        self.last_envelope_id: str | None = None
+
+    def send(self, outgoing: Outgoing, **options: Unpack[SendOptions]) -> SlackReply:
+        """Push ``outgoing.payload`` as an envelope and wait for the app's ack."""
+        self.last = outgoing
+        kind = _envelope_type(outgoing.payload)
+        retry = options.get("retry_num", 0)
+        envelope_id = self.fake.socket_send(
+            kind,
+            outgoing.payload,
+            retry_attempt=retry,
+            retry_reason=options.get("retry_reason", "http_timeout") if retry else "",
+            timeout=self.timeout,
+        )
+        self.last_envelope_id = envelope_id
+        try:
+            ack = self.fake.wait_for_socket_ack(envelope_id, self.timeout)
+        except AssertionError:
+            return SlackReply(0, b"", {})
+        payload = ack.get("payload")
+        if payload is None:
+            return SlackReply(200, b"", {})
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        return SlackReply(200, body, {"Content-Type": "application/json"})
+
+    def view_submission(
+        self,
+        user: str,
+        view: JSONDict | str,
+        values: dict[str, dict[str, JSONDict]] | None = None,
+        *,
+        require_inputs: bool = True,
+        **options: Unpack[SendOptions],
+    ) -> SlackReply:
+        """``user`` submits the modal; the fake moves the modal stack when the ack arrives."""
+        outgoing = self.build_view_submission(user, view, values, require_inputs=require_inputs)
+        return self.send(outgoing, **options)
