@@ -199,11 +199,16 @@ class CaseService:
     def claim(
         self, number: str, actor: str, *, take_over: bool = False, key: str | None = None
     ) -> Case:
-        """Take a case; taking over someone else's needs an explicit ``take_over``."""
+        """Take a case; taking over someone else's needs an explicit ``take_over``.
+
+        Claiming one's own case again (a double click) changes nothing.
+        """
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
+            if case.assignee == actor:
+                return case
             if case.assignee and case.assignee != actor and not take_over:
                 raise rules.CaseActionError(
                     f"{case.number} is already claimed by {case.assignee}; confirm to take it over."

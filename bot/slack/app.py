@@ -178,10 +178,10 @@ class StaffDesk:
                     response_action="errors", errors={"reply": "返信の文面を入力してください。"}
                 )
                 return
-            if len(text) > rules.MAX_STAFF_TEXT:
+            if len(text) > blocks.MAX_REPLY:
                 await ack(
                     response_action="errors",
-                    errors={"reply": f"{rules.MAX_STAFF_TEXT}文字以内にしてください。"},
+                    errors={"reply": f"{blocks.MAX_REPLY}文字以内にしてください。"},
                 )
                 return
             member_sees = rules.reply_notice(Translator(case.lang), case.number, text)
@@ -208,7 +208,7 @@ class StaffDesk:
             due_text = values.get("due") or ""
             reason = (values.get("reason") or "").strip()
             new_due = _due_from(due_text)
-            if new_due is None or new_due <= case.due_at:
+            if new_due is None or new_due.date() <= case.due_at.astimezone(JST).date():
                 await ack(
                     response_action="errors",
                     errors={

@@ -23,6 +23,9 @@ from storage.models import Case, CaseEvent, TranscriptLine
 JA = Translator("ja")
 Block = dict[str, Any]
 SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
+# A reply written in Slack travels from the form to its preview in the modal's private_metadata
+# (at most 3000 characters) and is shown whole in one section, so it is kept well below both.
+MAX_REPLY = 2000
 
 # Steps that identify the member: kept out of the channel-level card, shown in the thread.
 IDENTITY_STEPS = frozenset(
@@ -316,9 +319,17 @@ def _context(text: str) -> Block:
 
 
 def _text_input(
-    block_id: str, label: str, *, multiline: bool = True, optional: bool = False, initial: str = ""
+    block_id: str,
+    label: str,
+    *,
+    multiline: bool = True,
+    optional: bool = False,
+    initial: str = "",
+    limit: int | None = None,
 ) -> Block:
     element: Block = {"type": "plain_text_input", "action_id": "value", "multiline": multiline}
+    if limit:
+        element["max_length"] = limit
     if initial:
         element["initial_value"] = initial
     return {
@@ -345,7 +356,9 @@ def reply_modal(case: Case, channel: str, draft: str = "") -> Block:
             _context(
                 f"*{case.number}* の会員に、チャットで届きます。次の画面で確認してから送ります。"
             ),
-            _text_input("reply", "返信の文面", initial=draft),
+            _text_input(
+                "reply", f"返信の文面（{MAX_REPLY}文字まで）", initial=draft, limit=MAX_REPLY
+            ),
         ],
         "確認へ",
     )
@@ -359,7 +372,7 @@ def reply_preview(number: str, channel: str, text: str, member_sees: str) -> Blo
         {"number": number, "channel": channel, "text": text},
         [
             _context("会員には次のとおり届きます。よろしければ「送信」を押してください。"),
-            {"type": "section", "text": {"type": "plain_text", "text": _clip(member_sees, 2900)}},
+            {"type": "section", "text": {"type": "plain_text", "text": member_sees}},
         ],
         "送信",
     )

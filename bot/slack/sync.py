@@ -34,7 +34,9 @@ log = structlog.get_logger(__name__)
 PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message a second per channel
 GLOBAL_PER_SECOND = 20.0
 MAX_BACKOFF = 300.0
-_NOT_IN_INTAKE = frozenset({"attachment", "reminder", "escalated", "member_unreachable", "note"})
+# Events a new thread shows after the intake (the card and the transcript show the rest); a
+# transfer's note is for the queue that receives the case, so it starts the new thread too.
+_AFTER_INTAKE = frozenset({"reminder", "escalated", "member_unreachable", "note", "transferred"})
 INTAKE_PENDING = -1  # a card posted whose thread intake is not yet complete
 
 
@@ -46,6 +48,7 @@ class _CaseState:
     card: CaseCard | None
     events: list[CaseEvent]
     transcript: list[TranscriptLine] = field(default_factory=list)
+    files: list[CaseEvent] = field(default_factory=list)  # all attachment events, for intake
 
 
 class CardSync:
@@ -145,6 +148,13 @@ class CardSync:
                         .order_by(col(TranscriptLine.id))
                     ).all()
                 )
+                state.files = list(
+                    session.exec(
+                        select(CaseEvent)
+                        .where(CaseEvent.case_id == case_id, CaseEvent.kind == "attachment")
+                        .order_by(col(CaseEvent.id))
+                    ).all()
+                )
             return state
 
     def _attachment(self, attachment_id: int) -> Attachment | None:
@@ -237,9 +247,10 @@ class CardSync:
         """The thread's start: the whole intake with identity fields, the chat, any files."""
         for text in blocks.intake_text(case, state.transcript):
             await self._thread_post(card, text)
+        for event in state.files:  # every file of the case, also after a transfer
+            await self._upload(card, event)
         for event in state.events:
-            # The card and the transcript already show the rest of the history.
-            if event.kind in _NOT_IN_INTAKE:
+            if event.kind in _AFTER_INTAKE:
                 await self._mirror(card, event)
 
     async def _mirror(self, card: CaseCard, event: CaseEvent) -> None:

@@ -258,11 +258,6 @@ def test_submitting_the_reply_confirmation_twice_sends_one_reply(desk: Desk) -> 
     assert len(texts_to(desk.telegram, chat_id, reply_text)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/slack/app.py _claim / storage/cases.py claim: a second click of 担当する by the "
-    "assignee records another 'claimed' event (and thread post) instead of changing nothing",
-)
 def test_a_double_click_on_claim_records_one_claim(desk: Desk) -> None:
     _, number, card = new_case(desk, COOPDELI)
     channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
@@ -361,11 +356,6 @@ def test_a_transferred_case_gets_a_new_card_and_the_old_one_says_where_it_went(
     desk.card_shows(CHANNELS[KYOSAI], new.ts, f"<@{STAFF[KYOSAI]}>")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/slack/sync.py _bring_up_to_date: the 'transferred' event (with the note for "
-    "the new queue) is mirrored only into the old thread; the new thread starts after it",
-)
 def test_the_transfer_note_reaches_the_new_queue(
     desk: Desk, transferred: tuple[str, Message, str]
 ) -> None:
@@ -409,11 +399,6 @@ def test_an_extension_tells_the_member_why_and_an_earlier_date_is_refused(desk: 
     assert actor == f"slack:{staff}" and data["reason"] == reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/slack/app.py on_submission (case_extend): the picked date becomes 23:59 JST "
-    "and is compared with the due moment, so the current due date itself counts as 'later'",
-)
 def test_picking_the_current_due_date_is_not_an_extension(desk: Desk) -> None:
     _, number, card = new_case(desk, COOPDELI)
     channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
@@ -558,11 +543,6 @@ def test_a_members_file_is_uploaded_into_the_cases_thread(
     assert upload.filename == "委任状.pdf"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/slack/sync.py _bring_up_to_date/_post_intake: after a transfer the new thread "
-    "gets the intake but not the member's files (only attachment events after the old cursor)",
-)
 def test_a_members_file_follows_the_case_to_the_new_queue(
     pdf_case: tuple[Desk, str, Message],
 ) -> None:
