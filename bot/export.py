@@ -73,12 +73,12 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _type_title(case: Case) -> str:
+def type_title(case: Case) -> str:
     flow = FLOWS.get(case.request_type)
     return _JA(flow.title) if flow else case.request_type
 
 
-def _requester(case: Case) -> str:
+def requester_label(case: Case) -> str:
     """ご本人 / 法定代理人… as the member chose it; the code stays for unknown values."""
     label = next((o.label for o in REQUESTER_OPTIONS if o.id == case.requester), None)
     return _JA(label) if label else case.requester
@@ -259,14 +259,14 @@ def _facts(pairs: Iterable[tuple[str, str]]) -> str:
 def _header_facts(case: Case) -> list[tuple[str, str]]:
     facts = [
         ("受付番号", case.number),
-        ("種類", _type_title(case)),
+        ("種類", type_title(case)),
         ("組織", case.org_id),
         ("窓口", case.queue),
         ("受付日時", _JA.datetime(case.received_at)),
         ("回答期限", _JA.date(case.due_at)),
         ("状況", _JA(status_label(case.status))),
         ("担当", case.assignee or "-"),
-        ("申出者", _requester(case)),
+        ("申出者", requester_label(case)),
     ]
     if case.flags:
         facts.append(("注意", "、".join(case.flags)))

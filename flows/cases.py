@@ -20,27 +20,43 @@ MAX_STAFF_TEXT = 4096
 
 
 class CaseActionError(ValueError):
-    """A staff action that breaks a rule; the message says what to do instead."""
+    """A staff action that breaks a rule; the message says what to do instead.
+
+    ``ja`` is the same message for staff who work in Japanese (Slack); the terminal keeps
+    the English one.
+    """
+
+    def __init__(self, message: str, ja: str) -> None:
+        super().__init__(message)
+        self.ja = ja
 
 
 def require_open(status: str) -> None:
     if status in CLOSED_STATUSES:
-        raise CaseActionError("This case is closed; reopen is not supported.")
+        raise CaseActionError(
+            "This case is closed; reopen is not supported.",
+            "この案件は完了しているため、操作できません。",
+        )
 
 
 def require_text(value: str | None, what: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise CaseActionError(f"{what} is required.")
+        raise CaseActionError(f"{what} is required.", "必要な項目が入力されていません。")
     if len(text) > MAX_STAFF_TEXT:
-        raise CaseActionError(f"{what} is longer than {MAX_STAFF_TEXT} characters.")
+        raise CaseActionError(
+            f"{what} is longer than {MAX_STAFF_TEXT} characters.",
+            f"{MAX_STAFF_TEXT}文字以内にしてください。",
+        )
     return text
 
 
 def check_outcome(outcome: str, reason: str | None) -> str | None:
     """一部対応 and 対応不可 need a reason, which the member is told (APPI Art. 36)."""
     if outcome not in OUTCOMES:
-        raise CaseActionError(f"Outcome must be one of {', '.join(OUTCOMES)}.")
+        raise CaseActionError(
+            f"Outcome must be one of {', '.join(OUTCOMES)}.", "結果を選んでください。"
+        )
     if outcome in OUTCOMES_NEEDING_REASON:
         return require_text(reason, "A reason")
     return (reason or "").strip() or None
@@ -48,7 +64,9 @@ def check_outcome(outcome: str, reason: str | None) -> str | None:
 
 def check_identity_method(method: str) -> str:
     if method not in IDENTITY_METHODS:
-        raise CaseActionError(f"Method must be one of {', '.join(IDENTITY_METHODS)}.")
+        raise CaseActionError(
+            f"Method must be one of {', '.join(IDENTITY_METHODS)}.", "確認の方法を選んでください。"
+        )
     return method
 
 

@@ -191,7 +191,10 @@ class CaseService:
                 select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
             ).all()
             if not 1 <= index <= len(files):
-                raise rules.CaseActionError(f"{case.number} has no file {index}.")
+                raise rules.CaseActionError(
+                    f"{case.number} has no file {index}.",
+                    f"{case.number} にファイル {index} はありません。",
+                )
             return files[index - 1]
 
     # ------------------------------------------------------------------ actions
@@ -211,7 +214,9 @@ class CaseService:
                 return case
             if case.assignee and case.assignee != actor and not take_over:
                 raise rules.CaseActionError(
-                    f"{case.number} is already claimed by {case.assignee}; confirm to take it over."
+                    f"{case.number} is already claimed by {case.assignee}; "
+                    "confirm to take it over.",
+                    f"{case.number} はほかの方が担当しています。引き継ぐ場合は確認してください。",
                 )
             previous = case.assignee
             case.assignee = actor
@@ -278,7 +283,10 @@ class CaseService:
                 return self._get(session, number)
             case = self._open_case(session, number)
             if new_due <= case.due_at:
-                raise rules.CaseActionError("The new due date must be later than the current one.")
+                raise rules.CaseActionError(
+                    "The new due date must be later than the current one.",
+                    "新しい期限は、現在の期限より後にしてください。",
+                )
             old = case.due_at
             case.due_at = new_due
             t = Translator(case.lang)
@@ -302,7 +310,9 @@ class CaseService:
                 return self._get(session, number)
             case = self._open_case(session, number)
             if case.paused_at is not None:
-                raise rules.CaseActionError("The case is already paused.")
+                raise rules.CaseActionError(
+                    "The case is already paused.", "期限はすでに止めてあります。"
+                )
             case.paused_at = self.clock()
             t = Translator(case.lang)
             self._tell_member(session, case, rules.pause_notice(t, case.number, why), actor)
@@ -316,7 +326,7 @@ class CaseService:
                 return self._get(session, number)
             case = self._open_case(session, number)
             if case.paused_at is None:
-                raise rules.CaseActionError("The case is not paused.")
+                raise rules.CaseActionError("The case is not paused.", "期限は止めていません。")
             waited: timedelta = self.clock() - case.paused_at
             case.due_at = case.due_at + waited
             case.paused_at = None
@@ -339,10 +349,13 @@ class CaseService:
             case = self._open_case(session, number)
             if queue not in self.queues:
                 raise rules.CaseActionError(
-                    f"Unknown queue {queue!r}; queues: {', '.join(sorted(self.queues))}."
+                    f"Unknown queue {queue!r}; queues: {', '.join(sorted(self.queues))}.",
+                    "転送先の窓口が見つかりません。",
                 )
             if queue == case.queue:
-                raise rules.CaseActionError(f"{case.number} is already in {queue}.")
+                raise rules.CaseActionError(
+                    f"{case.number} is already in {queue}.", "すでにその窓口の案件です。"
+                )
             previous = case.queue
             case.queue, case.assignee = queue, None
             self._event(
@@ -409,7 +422,9 @@ class CaseService:
     def _get(self, session: Session, number: str) -> Case:
         case = session.exec(select(Case).where(Case.number == number.strip().upper())).first()
         if case is None:
-            raise rules.CaseActionError(f"No case numbered {number}.")
+            raise rules.CaseActionError(
+                f"No case numbered {number}.", f"{number} は見つかりませんでした。"
+            )
         return case
 
     def _open_case(self, session: Session, number: str) -> Case:

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
+from bot.export import event_details, event_label, type_title
 from bot.slack import blocks
 from bot.slack.access import Access
 from bot.slack.sync import CardSync
@@ -96,7 +97,7 @@ class StaffDesk:
         try:
             await self._run(fn, *args, **kwargs)
         except rules.CaseActionError as error:
-            return _japanese_error(str(error))
+            return error.ja
         self.sync.wake()
         self.after_change()
         return None
@@ -335,12 +336,12 @@ class StaffDesk:
             self.app.audit.record, actor_of(user), "view_transcript", case_number=detail.case.number
         )
         case = detail.case
-        head = f"*{case.number} {blocks.type_label(case.request_type)}* の記録\n" + "\n".join(
+        head = f"*{case.number} {type_title(case)}* の記録\n" + "\n".join(
             f"{label}：{value}" for label, value in case.summary
         )
         events = "\n".join(
-            f"[{blocks.JA.datetime(e.created_at)}] {e.kind} {blocks.mention(e.actor)} "
-            f"{e.data or ''}"
+            f"[{blocks.JA.datetime(e.created_at)}] {event_label(e)} {blocks.mention(e.actor)} "
+            f"{event_details(e)}"
             for e in detail.events
         )
         lines = "\n".join(blocks.transcript_line(line) for line in detail.transcript)
@@ -421,18 +422,3 @@ def _first_block_error(view: dict[str, Any], message: str) -> dict[str, str]:
         if block.get("type") == "input":
             return {str(block["block_id"]): message}
     return {}
-
-
-def _japanese_error(message: str) -> str:
-    """The case rules speak English to the terminal; staff in Slack read Japanese."""
-    if "closed" in message:
-        return "この案件は完了しているため、操作できません。"
-    if "already in" in message:
-        return "すでにその窓口の案件です。"
-    if "Unknown queue" in message:
-        return "転送先の窓口が見つかりません。"
-    if "later than" in message:
-        return "新しい期限は、現在の期限より後にしてください。"
-    if "required" in message:
-        return "必要な項目が入力されていません。"
-    return f"操作できませんでした（{message}）"

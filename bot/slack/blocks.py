@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.export import ACTORS, requester_label, speaker, type_title
 from flows.cases import IDENTITY_METHODS
 from flows.i18n import Translator
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
 from flows.status import CLOSED_STATUSES, OUTCOMES, OUTCOMES_NEEDING_REASON, status_label
-from flows.steps import REQUESTER_OPTIONS
+from flows.steps import COMMON_CONTACT_STEPS, method_steps
 from storage.models import Case, CaseEvent, TranscriptLine
 
 JA = Translator("ja")
@@ -27,25 +28,15 @@ SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
 # (at most 3000 characters) and is shown whole in one section, so it is kept well below both.
 MAX_REPLY = 2000
 
-# Steps that identify the member: kept out of the channel-level card, shown in the thread.
+# Steps that identify the member or say how to reach them: kept out of the channel-level card,
+# shown in the thread.
 IDENTITY_STEPS = frozenset(
-    {
-        "requester",
-        "legal_kind",
-        "agent_name",
-        "agent_phone",
-        "agent_relation",
-        "name",
-        "kana",
-        "former_name",
-        "birth_date",
-        "phone",
-        "member_number",
-        "method",
-        "email",
-        "postal_code",
-        "address",
-    }
+    step.id
+    for step in (
+        *COMMON_CONTACT_STEPS,
+        *method_steps(disclosure=True),
+        *method_steps(disclosure=False),
+    )
 )
 OUTCOME_LABELS = {"answered": "回答済", "partial": "一部対応", "refused": "対応不可"}
 ACTIONS = ("claim", "verify", "reply", "transfer", "extend", "close")
@@ -57,16 +48,7 @@ def mention(actor: str | None) -> str:
         return "未割当"
     if actor.startswith("slack:"):
         return f"<@{actor.removeprefix('slack:')}>"
-    return actor
-
-
-def type_label(request_type: str) -> str:
-    return JA(FLOWS[request_type].title)
-
-
-def requester_label(requester: str) -> str:
-    labels = {option.id: JA(option.label) for option in REQUESTER_OPTIONS}
-    return labels.get(requester, requester)
+    return ACTORS.get(actor, actor)
 
 
 def card_summary(case: Case, limit: int = 3) -> list[tuple[str, str]]:
@@ -97,7 +79,7 @@ def case_card(
         ("回答期限", due),
         ("状況", status),
         ("担当", mention(case.assignee)),
-        ("申出者", requester_label(case.requester)),
+        ("申出者", requester_label(case)),
         ("本人確認", JA(IDENTITY_METHODS[case.identity_method]) if case.identity_method else "未"),
     ]
     blocks: list[Block] = [
@@ -105,7 +87,7 @@ def case_card(
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": f"{case.number} {type_label(case.request_type)}",
+                "text": f"{case.number} {type_title(case)}",
             },
         },
         {
@@ -171,8 +153,7 @@ def moved_card(case: Case, to_queue: str) -> list[Block]:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f"*{case.number} {type_label(case.request_type)}*\n"
-                f"→ {to_queue} へ転送しました。",
+                "text": f"*{case.number} {type_title(case)}*\n→ {to_queue} へ転送しました。",
             },
         }
     ]
@@ -185,7 +166,7 @@ def card_fingerprint(blocks: Sequence[Block]) -> str:
 
 def card_text(case: Case) -> str:
     """The notification text that goes with a card (Slack shows it where blocks cannot)."""
-    return f"{case.number} {type_label(case.request_type)}（{JA(status_label(case.status))}）"
+    return f"{case.number} {type_title(case)}（{JA(status_label(case.status))}）"
 
 
 # ---------------------------------------------------------------- thread
@@ -194,7 +175,7 @@ def card_text(case: Case) -> str:
 def intake_text(case: Case, transcript: Iterable[TranscriptLine]) -> list[str]:
     """The thread's first posts: the whole intake summary (identity included), then the chat."""
     summary = "\n".join(f"{label}：{value}" for label, value in case.summary) or "（なし）"
-    head = f"*申出内容*（{requester_label(case.requester)}）\n{summary}"
+    head = f"*申出内容*（{requester_label(case)}）\n{summary}"
     posts = [head]
     lines = [transcript_line(line) for line in transcript]
     if lines:
@@ -203,8 +184,7 @@ def intake_text(case: Case, transcript: Iterable[TranscriptLine]) -> list[str]:
 
 
 def transcript_line(line: TranscriptLine) -> str:
-    who = {"member": "会員", "bot": "窓口", "staff": "担当"}.get(line.direction, line.direction)
-    return f"[{JA.datetime(line.created_at)}] {who}: {line.text}"
+    return f"[{JA.datetime(line.created_at)}] {speaker(line)}: {line.text}"
 
 
 def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
@@ -341,10 +321,23 @@ def _text_input(
     }
 
 
-def _options(pairs: Iterable[tuple[str, str]]) -> list[Block]:
-    return [
-        {"text": {"type": "plain_text", "text": label}, "value": value} for value, label in pairs
+def _choice_input(
+    block_id: str,
+    label: str,
+    choices: Iterable[tuple[str, str]],
+    *,
+    element: str = "radio_buttons",
+) -> Block:
+    """An input offering ``(value, label)`` choices; submissions read it by ``block_id``."""
+    options = [
+        {"text": {"type": "plain_text", "text": text}, "value": value} for value, text in choices
     ]
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": {"type": element, "action_id": "value", "options": options},
+    }
 
 
 def reply_modal(case: Case, channel: str, draft: str = "") -> Block:
@@ -383,18 +376,7 @@ def verify_modal(case: Case, channel: str) -> Block:
         "case_verify",
         "本人確認",
         {"number": case.number, "channel": channel},
-        [
-            {
-                "type": "input",
-                "block_id": "method",
-                "label": {"type": "plain_text", "text": "確認の方法"},
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": "value",
-                    "options": _options((k, JA(v)) for k, v in IDENTITY_METHODS.items()),
-                },
-            }
-        ],
+        [_choice_input("method", "確認の方法", ((k, JA(v)) for k, v in IDENTITY_METHODS.items()))],
         "記録する",
     )
 
@@ -406,16 +388,7 @@ def transfer_modal(case: Case, channel: str, queue_names: Mapping[str, str]) -> 
         "転送",
         {"number": case.number, "channel": channel},
         [
-            {
-                "type": "input",
-                "block_id": "queue",
-                "label": {"type": "plain_text", "text": "転送先"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": "value",
-                    "options": _options(others),
-                },
-            },
+            _choice_input("queue", "転送先", others, element="static_select"),
             _text_input("note", "転送先へのメモ"),
         ],
         "転送する",
@@ -451,16 +424,7 @@ def close_modal(case: Case, channel: str) -> Block:
         "完了",
         {"number": case.number, "channel": channel},
         [
-            {
-                "type": "input",
-                "block_id": "outcome",
-                "label": {"type": "plain_text", "text": "結果"},
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": "value",
-                    "options": _options((o, OUTCOME_LABELS[o]) for o in OUTCOMES),
-                },
-            },
+            _choice_input("outcome", "結果", ((o, OUTCOME_LABELS[o]) for o in OUTCOMES)),
             _text_input("reason", f"理由（{needing}は必須。会員に伝わります）", optional=True),
         ],
         "完了する",
@@ -492,7 +456,7 @@ def takeover_modal(case: Case, channel: str) -> Block:
 def case_line(case: Case, now: datetime) -> str:
     overdue = " :warning:期限超過" if is_overdue(case, now) else ""
     return (
-        f"*{case.number}* {type_label(case.request_type)}　{JA(status_label(case.status))}　"
+        f"*{case.number}* {type_title(case)}　{JA(status_label(case.status))}　"
         f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}"
     )
 

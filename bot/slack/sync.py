@@ -196,15 +196,9 @@ class CardSync:
         last_event = state.events[-1].id if state.events else (card.event_cursor if card else 0)
         if card is not None and card.channel != channel:
             for event in state.events:  # the history so far stays with the old thread
-                await self._mirror(card, event)
-            await self._call(
-                card.channel,
-                self.client.chat_update,
-                channel=card.channel,
-                ts=card.ref,
-                text=blocks.card_text(case),
-                blocks=blocks.moved_card(case, self.queue_names.get(case.queue, case.queue)),
-            )
+                await self._mirror(card, case, event)
+            moved = blocks.moved_card(case, self.queue_names.get(case.queue, case.queue))
+            await self._update_card(card, case, moved)
             card = None
         if card is None:
             card = await self._post_card(case, channel)
@@ -215,7 +209,7 @@ class CardSync:
             await asyncio.to_thread(self._save_card, card)
         else:
             for event in state.events:
-                await self._mirror(card, event)
+                await self._mirror(card, case, event)
                 assert event.id is not None
                 card.event_cursor = event.id
                 await asyncio.to_thread(self._save_card, card)
@@ -251,9 +245,9 @@ class CardSync:
             await self._upload(card, event)
         for event in state.events:
             if event.kind in _AFTER_INTAKE:
-                await self._mirror(card, event)
+                await self._mirror(card, case, event)
 
-    async def _mirror(self, card: CaseCard, event: CaseEvent) -> None:
+    async def _mirror(self, card: CaseCard, case: Case, event: CaseEvent) -> None:
         if event.kind == "attachment":
             await self._upload(card, event)
             return
@@ -263,42 +257,34 @@ class CardSync:
                 await self._thread_post(card, piece)
         if event.kind == "escalated" and self.config.supervisors_channel:
             channel = self.config.supervisors_channel
-            number = await asyncio.to_thread(self._number, event.case_id)
             await self._call(
                 channel,
                 self.client.chat_postMessage,
                 channel=channel,
-                text=f":rotating_light: {number} の回答期限（{event.data.get('due', '')}）を"
+                text=f":rotating_light: {case.number} の回答期限（{event.data.get('due', '')}）を"
                 "過ぎました。窓口のチャンネルのカードをご確認ください。",
             )
 
-    def _number(self, case_id: int) -> str:
-        with self.db.transaction() as session:
-            case = session.get(Case, case_id)
-            return case.number if case else str(case_id)
-
     async def _refresh_card(self, case: Case, card: CaseCard) -> None:
-        fresh = await asyncio.to_thread(self._reload, case.id or 0)
-        rendered = self._render(fresh)
+        """Re-render the card from the case as loaded; a later change has events of its own
+        and brings the card up to date on the next pass."""
+        rendered = self._render(case)
         fingerprint = blocks.card_fingerprint(rendered)
         if fingerprint == card.fingerprint:
             return
+        await self._update_card(card, case, rendered)
+        card.fingerprint = fingerprint
+        await asyncio.to_thread(self._save_card, card)
+
+    async def _update_card(self, card: CaseCard, case: Case, rendered: list[blocks.Block]) -> None:
         await self._call(
             card.channel,
             self.client.chat_update,
             channel=card.channel,
             ts=card.ref,
-            text=blocks.card_text(fresh),
+            text=blocks.card_text(case),
             blocks=rendered,
         )
-        card.fingerprint = fingerprint
-        await asyncio.to_thread(self._save_card, card)
-
-    def _reload(self, case_id: int) -> Case:
-        with self.db.transaction() as session:
-            case = session.get(Case, case_id)
-            assert case is not None
-            return case
 
     def _render(self, case: Case) -> list[blocks.Block]:
         return blocks.case_card(case, self.orgs[case.org_id], self.clock(), self.queue_names)

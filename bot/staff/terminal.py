@@ -128,7 +128,10 @@ def save_file(
         detail={"index": index, "sha256": attachment.sha256},
     )
     if hashlib.sha256(attachment.data).hexdigest() != attachment.sha256:
-        raise CaseActionError(f"File {index} of {number} does not match its checksum.")
+        raise CaseActionError(
+            f"File {index} of {number} does not match its checksum.",
+            f"{number} のファイル {index} がチェックサムと一致しません。",
+        )
     extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
     target = out or Path(f"{number.upper()}-{index}{extension.get(attachment.mime, '')}")
     if target.is_dir():
@@ -179,7 +182,7 @@ def extend(
     elif days:
         new_due = current + timedelta(days=days)
     else:
-        raise CaseActionError("Give --days or --until.")
+        raise CaseActionError("Give --days or --until.", "--days か --until を指定してください。")
     _done(
         app.cases.extend(number, _actor(), new_due, reason),
         f"期限を{_JA.date(new_due)}に延長しました",

@@ -127,21 +127,40 @@ def _block_text(blocks: list[dict[str, Any]]) -> str:
 
 
 @contextmanager
-def desk_running(fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path) -> Iterator[Desk]:
+def desk_running(
+    fake: FakeBotApi,
+    slack: FakeSlackApi,
+    tmp_path: Path,
+    *,
+    more_deployment: str = "",
+    socket_mode: bool = False,
+) -> Iterator[Desk]:
+    """A serve process for members and staff: Slack over signed HTTP, or in Socket Mode (an
+    app token, no signing secret). ``more_deployment`` is appended to ``DEPLOYMENT``."""
     deployment = tmp_path / "madoguchi.toml"
-    deployment.write_text(DEPLOYMENT, encoding="utf-8")
+    deployment.write_text(DEPLOYMENT + more_deployment, encoding="utf-8")
     slack.add_usergroup("STAKU", ["UTAKU"])
+    mode = (
+        {"SLACK_APP_TOKEN": slack.app_token}
+        if socket_mode
+        else {"SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    )
     with serving(
         fake,
         tmp_path / "desk.sqlite3",
         deployment=deployment,
         SLACK_BOT_TOKEN=slack.token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack.api_url,
         SLACK_SYNC_INTERVAL="0.2",
+        **mode,
     ) as served:
-        sender = slack.sender(f"http://127.0.0.1:{served.port}/slack/events", SIGNING_SECRET)
-        yield Desk(served, fake, slack, sender)
+        if socket_mode:
+            # "serving" is printed after connect_async(): the socket is up (hello sent) by now.
+            slack.wait_for_socket(timeout=5)
+            yield Desk(served, fake, slack, slack.socket_sender())
+        else:
+            url = f"http://127.0.0.1:{served.port}/slack/events"
+            yield Desk(served, fake, slack, slack.sender(url, SIGNING_SECRET))
 
 
 def file_request(desk: Desk, chat_id: int, org: str, request_type: str = "disclosure") -> str:

@@ -7,42 +7,19 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from tests.bot.served import Member, serving
+from tests.bot.served import Member
 from tests.bot.test_slack_end_to_end import (
     CHANNELS,
-    DEPLOYMENT,
     STAFF,
-    Desk,
+    desk_running,
     file_request,
 )
 from tests.fakes.slack_api import FakeSlackApi, plain_text
 from tests.fakes.telegram_api import FakeBotApi
 
 ORG = "coopdeli"
-
-
-@contextmanager
-def socket_desk_running(fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path) -> Iterator[Desk]:
-    """``desk_running`` of the HTTP tests, in Socket Mode: an app token, no signing secret."""
-    deployment = tmp_path / "madoguchi.toml"
-    deployment.write_text(DEPLOYMENT, encoding="utf-8")
-    slack.add_usergroup("STAKU", ["UTAKU"])
-    with serving(
-        fake,
-        tmp_path / "desk.sqlite3",
-        deployment=deployment,
-        SLACK_BOT_TOKEN=slack.token,
-        SLACK_APP_TOKEN=slack.app_token,
-        SLACK_API_URL=slack.api_url,
-        SLACK_SYNC_INTERVAL="0.2",
-    ) as served:
-        # "serving" is printed after connect_async(): the socket is up (hello sent) by now.
-        slack.wait_for_socket(timeout=5)
-        yield Desk(served, fake, slack, slack.socket_sender())
 
 
 def _http(port: int, path: str, *, post: bool = False) -> tuple[int, bytes]:
@@ -62,7 +39,7 @@ def _http(port: int, path: str, *, post: bool = False) -> tuple[int, bytes]:
 def test_staff_claim_and_reply_over_socket_mode(
     fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
 ) -> None:
-    with socket_desk_running(fake, slack, tmp_path) as desk:
+    with desk_running(fake, slack, tmp_path, socket_mode=True) as desk:
         [opened] = slack.calls_to("apps.connections.open")
         assert opened.ok  # with the app token: the fake refuses the bot token there
 

@@ -13,7 +13,6 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.bot.served import Member, eventually, serving
+from tests.bot.served import Member, eventually
 from tests.bot.test_slack_end_to_end import (
     CHANNELS,
-    DEPLOYMENT,
     OUTSIDER,
-    SIGNING_SECRET,
     STAFF,
     SUPERVISOR,
     Desk,
@@ -492,25 +489,7 @@ def test_a_429_delays_a_card_but_does_not_lose_it_and_posts_keep_to_one_a_second
 # ---------------------------------------------------------------------- members' files
 
 
-@contextmanager
-def desk_with_files(fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path) -> Iterator[Desk]:
-    """Like ``desk_running``, with coopdeli accepting files (up to 1 MB) from members."""
-    deployment = tmp_path / "madoguchi.toml"
-    deployment.write_text(
-        DEPLOYMENT + "\n[attachments.coopdeli]\nallowed = true\nmax_mb = 1\n", encoding="utf-8"
-    )
-    slack.add_usergroup("STAKU", ["UTAKU"])
-    with serving(
-        fake,
-        tmp_path / "desk.sqlite3",
-        deployment=deployment,
-        SLACK_BOT_TOKEN=slack.token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        SLACK_SYNC_INTERVAL="0.2",
-    ) as served:
-        sender = slack.sender(f"http://127.0.0.1:{served.port}/slack/events", SIGNING_SECRET)
-        yield Desk(served, fake, slack, sender)
+FILES_ON = "\n[attachments.coopdeli]\nallowed = true\nmax_mb = 1\n"
 
 
 @pytest.fixture(scope="module")
@@ -519,7 +498,9 @@ def pdf_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk, s
     with (
         FakeBotApi() as fake,
         FakeSlackApi() as slack,
-        desk_with_files(fake, slack, tmp_path_factory.mktemp("files")) as desk,
+        desk_running(
+            fake, slack, tmp_path_factory.mktemp("files"), more_deployment=FILES_ON
+        ) as desk,
     ):
         member = Member(fake, desk.served, 50)
         member.command("start", COOPDELI)

@@ -57,7 +57,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import re
 import threading
 import time
 import urllib.error
@@ -65,13 +64,14 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, NamedTuple, TypedDict, cast
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from typing_extensions import Unpack
+
+from tests.fakes.http import FilePart, QuietServer, RequestHandler, parse_multipart
 
 __all__ = [
     "Call",
@@ -238,13 +238,7 @@ class UploadedFile:
         return self.channels[0] if self.channels else None
 
 
-@dataclass(frozen=True)
-class MultipartFile:
-    """A file part of a multipart request (only hand-built or legacy uploads send these)."""
-
-    filename: str
-    content_type: str
-    data: bytes
+MultipartFile = FilePart  # a file part of a multipart request
 
 
 @dataclass
@@ -360,39 +354,11 @@ def _decode_json_fields(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, Any]]:
-    """Split a multipart/form-data body into text fields and file parts; the stdlib has no
-    parser any more (``cgi`` is gone) and ``email`` would mangle raw UTF-8 filenames."""
-    found = re.search(r'boundary="?([^";]+)"?', content_type)
-    if found is None:
-        raise _SlackError("invalid_form_data")
-    # The CRLF before each delimiter belongs to it, so part contents come out byte-exact.
-    # (slack_sdk starts its bodies with that CRLF; standard clients do not.)
-    delimiter = b"\r\n--" + found.group(1).encode("latin-1")
-    fields: dict[str, str] = {}
-    files: dict[str, Any] = {}
-    for chunk in (b"\r\n" + body.removeprefix(b"\r\n")).split(delimiter)[1:]:
-        if chunk.startswith(b"--"):
-            break
-        head, separator, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        if not separator:
-            continue
-        headers: dict[str, str] = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            key, _, value = line.partition(":")
-            headers[key.strip().lower()] = value.strip()
-        disposition = dict(
-            re.findall(r';\s*([\w*-]+)="([^"]*)"', headers.get("content-disposition", ""))
-        )
-        name = disposition.get("name", "")
-        if "filename" in disposition:
-            files[name] = MultipartFile(
-                filename=disposition["filename"],
-                content_type=headers.get("content-type", "application/octet-stream"),
-                data=content,
-            )
-        else:
-            fields[name] = content.decode("utf-8", "replace")
-    return fields, files
+    try:
+        fields, files = parse_multipart(body, content_type)
+    except ValueError as error:
+        raise _SlackError("invalid_form_data") from error
+    return fields, dict(files)
 
 
 def _parse_params(content_type: str, body: bytes, query: str) -> dict[str, Any]:
@@ -521,47 +487,17 @@ def checkboxes(values: list[str]) -> JSONDict:
 # ---------------------------------------------------------------------- HTTP plumbing
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(QuietServer):
     fake: FakeSlackApi
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that time out and hang up are part of the tests; stay quiet about them."""
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(RequestHandler):
     timeout = 60
-    # Headers and body go out in two writes; with Nagle on, delayed ACKs add ~40 ms per call.
-    disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the per-request stderr log; tests read ``FakeSlackApi.calls`` instead."""
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _serve(self) -> None:
+    def serve(self) -> None:
         fake = cast(_Server, self.server).fake
         try:
-            body = self._read_body()
+            body = self.read_body()
             headers = {key.lower(): value for key, value in self.headers.items()}
             status, extra, content_type, payload = fake._route(self.path, headers, body)
             self.send_response(status)

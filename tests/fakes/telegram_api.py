@@ -53,10 +53,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.http import FilePart, QuietServer, RequestHandler, parse_multipart
 
 __all__ = ["Call", "FakeBotApi", "UploadedFile", "WebhookConfig"]
 
@@ -128,13 +129,7 @@ _NOT_MODIFIED = (
 )
 
 
-@dataclass(frozen=True)
-class UploadedFile:
-    """A file part of a multipart request, kept so tests can check what the bot uploaded."""
-
-    filename: str
-    content_type: str
-    data: bytes
+UploadedFile = FilePart  # a file part of a multipart request
 
 
 @dataclass
@@ -265,39 +260,11 @@ def _form_param_unescape(value: str) -> str:
 
 
 def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, Any]]:
-    """Split a multipart/form-data body into text fields and file parts (stdlib has no parser
-    since ``cgi`` is deprecated, and ``email`` mangles raw UTF-8 filenames)."""
-    match = re.search(r'boundary="?([^";]+)"?', content_type)
-    if not match:
-        raise _ApiError(400, "Bad Request: multipart boundary is missing")
-    delimiter = b"\r\n--" + match.group(1).encode("latin-1")
-    fields: dict[str, str] = {}
-    files: dict[str, Any] = {}
-    for part in (b"\r\n" + body).split(delimiter)[1:]:
-        if part.startswith(b"--"):
-            break
-        head, sep, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        if not sep:
-            continue
-        headers: dict[str, str] = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            key, _, value = line.partition(":")
-            headers[key.strip().lower()] = value.strip()
-        disposition = headers.get("content-disposition", "")
-        params = {
-            key.lower(): _form_param_unescape(value)
-            for key, value in re.findall(r';\s*([\w*-]+)="((?:[^"\\]|\\.)*)"', disposition)
-        }
-        name = params.get("name", "")
-        if "filename" in params:
-            files[name] = UploadedFile(
-                filename=params["filename"],
-                content_type=headers.get("content-type", "application/octet-stream"),
-                data=content,
-            )
-        else:
-            fields[name] = content.decode("utf-8", "replace")
-    return fields, files
+    try:
+        fields, files = parse_multipart(body, content_type, _form_param_unescape)
+    except ValueError as error:
+        raise _ApiError(400, "Bad Request: multipart boundary is missing") from error
+    return fields, dict(files)
 
 
 def _parse_params(content_type: str, body: bytes, query: str) -> dict[str, Any]:
@@ -591,47 +558,17 @@ def _update_type(update: JSONDict) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(QuietServer):
     fake: FakeBotApi
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that time out and hang up are part of the tests; stay quiet about them."""
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(RequestHandler):
     timeout = 120
-    # Headers and body go out in two writes; with Nagle on, delayed ACKs add ~40 ms per call.
-    disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the per-request stderr log; tests read ``FakeBotApi.calls`` instead."""
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _serve(self) -> None:
+    def serve(self) -> None:
         fake = cast(_Server, self.server).fake
         try:
-            body = self._read_body()
+            body = self.read_body()
             status, content_type, payload = fake._route(
                 self.command, self.path, self.headers.get("Content-Type", ""), body
             )
