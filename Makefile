@@ -7,13 +7,19 @@ POT    := locales/messages.pot
 PO     := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: run test bench intents lint typecheck catalogs extract update-catalogs check-catalogs clean
+PG_SERVER := tests/postgres/server.sh
+
+.PHONY: run test test-pg bench intents lint typecheck catalogs extract update-catalogs check-catalogs clean
 
 run: $(STAMP) $(MO)
 	$(BIN)/madoguchi chat $(if $(ORG),--org $(ORG)) $(if $(CHAT_LANG),--lang $(CHAT_LANG))
 
 test: $(STAMP) $(MO)
 	$(BIN)/pytest
+
+# The suite with its PostgreSQL half too: starts a local server (installing it if missing).
+test-pg: $(STAMP) $(MO)
+	eval "$$(bash $(PG_SERVER) start)" && $(BIN)/pytest
 
 # Speed and accuracy figures into BENCHMARKS.md; FULL=1 for the long run.
 bench: $(STAMP) $(MO)

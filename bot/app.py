@@ -14,9 +14,11 @@ from bot.config import Deployment, Settings
 from bot.dispatch import Dispatcher, Sender
 from flows.engine import Engine
 from flows.profiles import OrgProfile
+from storage import crypto
 from storage.audit import AuditLog
 from storage.cases import CaseService
 from storage.db import Database
+from storage.retention import Purger
 from storage.turns import Clock, TurnStore
 
 
@@ -24,9 +26,42 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def open_keyring(settings: Settings, db: Database) -> crypto.Keyring | None:
+    """The keyring of MADOGUCHI_DATA_KEYS, installed for every encrypted column.
+
+    Column types cannot see their engine, so the keyring is process-wide; with encryption off
+    none is installed, so a second App in the same process never inherits another's keys.
+    """
+    crypto.install(None)
+    secret = settings.data_keys.get_secret_value() if settings.data_keys else None
+    keys = crypto.parse_master_keys(secret)
+    keyring = crypto.Keyring(keys, db) if keys else None
+    crypto.install(keyring)
+    return keyring
+
+
+# Libraries that log request bodies (message text, names) at DEBUG or INFO: they never log
+# below WARNING, whatever level madoguchi's own events are set to.
+CHATTY_LIBRARIES = (
+    "telegram",
+    "httpx",
+    "httpcore",
+    "slack_sdk",
+    "slack_bolt",
+    "aiohttp",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "asyncio",
+)
+
+
 def configure_logging(level: str) -> None:
     """Structured logs on stderr; events carry ids, never names, phones or message text."""
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
+    quiet = max(logging.WARNING, logging.getLevelName(level.upper()))
+    for library in CHATTY_LIBRARIES:
+        logging.getLogger(library).setLevel(quiet)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
@@ -50,6 +85,7 @@ class App:
     audit: AuditLog
     clock: Clock
     deployment: Deployment
+    keyring: crypto.Keyring | None = None  # None: personal data is stored in clear
 
     @classmethod
     def build(
@@ -62,7 +98,9 @@ class App:
         settings = settings or Settings()
         deployment = Deployment.load(settings.deployment_file)
         orgs = deployment.profiles()
+        deployment.retention_periods()  # a wrong [retention] stops start-up, not the 3 a.m. run
         db = Database(settings.database_url)
+        keyring = open_keyring(settings, db)
         engine = Engine(orgs)
         return cls(
             db=db,
@@ -73,7 +111,12 @@ class App:
             audit=AuditLog(db, clock),
             clock=clock,
             deployment=deployment,
+            keyring=keyring,
         )
+
+    def purger(self) -> Purger:
+        """Retention for every known org: cases of an org no longer served expire too."""
+        return Purger(self.db, self.deployment.retention_periods(), self.audit)
 
     def dispatcher(self, senders: Mapping[str, Sender]) -> Dispatcher:
         return Dispatcher(self.db, senders, self.clock)

@@ -12,16 +12,28 @@ from typing import Annotated
 import typer
 
 from bot.app import App, configure_logging
+from bot.audit_cli import audit, terminal_actor
 from bot.config import Settings
+from bot.db_cli import db_cli
 from bot.export import ExportFormat, render
+from bot.keys_cli import keys_cli
+from bot.member_export import member_data
+from bot.purge_cli import purge
 from bot.staff.terminal import interactive, run_staff_command
 from flows.cases import CaseActionError
 from storage.audit import Actor
 from storage.cases import case_to_dict
+from storage.schema import SchemaOutOfDate
+from storage.sealed import EncryptionError
 
 cli = typer.Typer(
     help="madoguchi — the personal-data request desk for co-op members.", no_args_is_help=True
 )
+cli.add_typer(db_cli, name="db")
+cli.add_typer(keys_cli, name="keys")
+cli.command()(audit)
+cli.command("member-data")(member_data)
+cli.command()(purge)
 
 
 @cli.callback()
@@ -66,7 +78,8 @@ def cases(
     """Print all cases."""
     app = App.build()
     rows = [case_to_dict(case) for case in app.cases.list()]
-    if as_json:
+    if as_json:  # carries every case's identity fields: on record first
+        app.audit.record(terminal_actor(), "list_cases", detail={"count": len(rows)})
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for row in rows:
@@ -144,4 +157,8 @@ def classify(
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except (SchemaOutOfDate, EncryptionError) as problem:  # e.g. MADOGUCHI_DATA_KEYS wrong
+        typer.echo(f"madoguchi: {problem}", err=True)
+        raise SystemExit(2) from problem

@@ -6,10 +6,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from flows.profiles import AttachmentRule, OrgProfile, load_profiles
+from flows.profiles import AttachmentRule, OrgProfile, Retention, load_profiles
 
 
 class Settings(BaseSettings):
@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         default=Path("madoguchi.toml"), validation_alias="MADOGUCHI_DEPLOYMENT"
     )
     log_level: str = Field(default="WARNING", validation_alias="MADOGUCHI_LOG_LEVEL")
+    # Master keys for personal data at rest, `k02:BASE64,k01:BASE64` (the first encrypts, the
+    # others only decrypt); unset = stored in clear. `madoguchi keys new` makes one.
+    data_keys: SecretStr | None = Field(default=None, validation_alias="MADOGUCHI_DATA_KEYS")
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: str | None = Field(
@@ -41,6 +44,11 @@ class Settings(BaseSettings):
     slack_sync_interval: float = Field(default=1.0, gt=0, validation_alias="SLACK_SYNC_INTERVAL")
     # Seconds before a Bot API call counts as failed (and the outbox retries it).
     telegram_timeout: float = Field(default=15.0, gt=0, validation_alias="TELEGRAM_TIMEOUT")
+    # Messages per second this process may send to Telegram (its limit is about 30/s per bot):
+    # with several `madoguchi serve` processes on one bot, give each its share, e.g. 15 for 2.
+    telegram_send_rate: float = Field(default=30.0, gt=0, validation_alias="TELEGRAM_SEND_RATE")
+    # The hour (JST) of the daily retention purge in `madoguchi serve` (see `madoguchi purge`).
+    purge_hour: int = Field(default=3, ge=0, le=23, validation_alias="PURGE_HOUR")
 
 
 class DeadlineOverride(BaseModel):
@@ -56,6 +64,17 @@ class AttachmentOverride(BaseModel):
     allowed: bool | None = None
     types: list[str] | None = None
     max_mb: int | None = None
+
+
+class RetentionOverride(BaseModel):
+    """A deployment's retention periods for one org, e.g. ``[retention.coopdeli]``: what the
+    co-op agreed with the operator, when it differs from the profile's defaults."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)  # "30" or 30.5 is a typo, not 30
+    transcripts_days: int | None = None
+    attachments_days: int | None = None
+    register_days: int | None = None
+    idle_chat_days: int | None = None
 
 
 class SlackQueue(BaseModel):
@@ -88,6 +107,7 @@ class Deployment(BaseModel):
     orgs: list[str] = Field(default_factory=lambda: ["seikatsuclub-kyosai", "coopdeli"])
     deadlines: dict[str, DeadlineOverride] = {}
     attachments: dict[str, AttachmentOverride] = {}
+    retention: dict[str, RetentionOverride] = {}
     slack: SlackDeployment = Field(default_factory=SlackDeployment)
 
     @classmethod
@@ -122,5 +142,27 @@ class Deployment(BaseModel):
                     {**profile.attachments.model_dump(), **files.model_dump(exclude_none=True)}
                 )
                 profile = profile.model_copy(update={"attachments": rule})
+            retention = self.retention_for(profile)
+            if retention != profile.retention:
+                profile = profile.model_copy(update={"retention": retention})
             served[org_id] = profile
         return served
+
+    def retention_for(self, profile: OrgProfile) -> Retention:
+        """The profile's retention periods with this deployment's ``[retention.<org>]`` applied,
+        validated together (a longer transcript than register period is refused)."""
+        override = self.retention.get(profile.id)
+        if override is None:
+            return profile.retention
+        return Retention.model_validate(
+            {**profile.retention.model_dump(), **override.model_dump(exclude_none=True)}
+        )
+
+    def retention_periods(self) -> dict[str, Retention]:
+        """Periods for every known org, served or not: cases of an org this installation no
+        longer serves still have to be purged on time."""
+        available = load_profiles()
+        unknown = sorted(set(self.retention) - set(available))
+        if unknown:
+            raise ValueError(f"Unknown org id(s) in [retention]: {', '.join(unknown)}")
+        return {org_id: self.retention_for(profile) for org_id, profile in available.items()}

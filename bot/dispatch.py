@@ -42,9 +42,9 @@ class Sender(Protocol):
 def note_unreachable(session: Session, conversation: Conversation, now: datetime) -> None:
     """Staff must know their reply did not arrive: every open case of the member says so."""
     open_cases = session.exec(
-        select(Case).where(
-            Case.conversation_id == conversation.id, col(Case.status).not_in(CLOSED_STATUSES)
-        )
+        select(Case)
+        .where(Case.conversation_id == conversation.id, col(Case.status).not_in(CLOSED_STATUSES))
+        .with_for_update()
     ).all()
     for case in open_cases:
         assert case.id is not None
@@ -76,6 +76,7 @@ def record_attempt(
             log.warning("outbox.retry", outbox=row.id, delay=delay)
             stored.last_error = error[:200]
             stored.next_attempt_at = clock() + timedelta(seconds=delay)
+            stored.claimed_until = None  # any worker may retry it when it is due
         if unreachable:
             conversation = session.get(Conversation, row.conversation_id)
             assert conversation is not None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 from flows.attachments import size_label
 from flows.i18n import JST, Translator
@@ -109,7 +109,24 @@ def event_details(event: CaseEvent) -> str:
     return "、".join(parts)
 
 
-def attachment_dict(attachment: Attachment) -> dict[str, Any]:
+class FileMeta(Protocol):
+    """What exports read of a file: an ``Attachment`` row, or metadata loaded without bytes."""
+
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def mime(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def caption(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def attachment_dict(attachment: FileMeta) -> dict[str, Any]:
     """What an export may say about a file: never its bytes."""
     return {
         "name": attachment.name,
@@ -124,10 +141,9 @@ def attachment_dict(attachment: Attachment) -> dict[str, Any]:
 # ---------------------------------------------------------------------- JSON
 
 
-def render_json(detail: CaseDetail) -> str:
-    """The whole record as one JSON document, keys in a fixed order for diffable archives."""
-    case = detail.case
-    head = case_to_dict(case) | {
+def case_json(case: Case) -> dict[str, Any]:
+    """A case's head as exports give it: every field, times in JST."""
+    return case_to_dict(case) | {
         "received_at": _iso(case.received_at),
         "due_at": _iso(case.due_at),
         "summary": [list(pair) for pair in case.summary],
@@ -135,16 +151,32 @@ def render_json(detail: CaseDetail) -> str:
         "outcome_reason": case.outcome_reason,
         "closed_at": _iso(case.closed_at),
     }
+
+
+def event_json(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "at": _iso(event.created_at),
+        "kind": event.kind,
+        "actor": event.actor,
+        "data": event.data,
+    }
+
+
+def line_json(line: TranscriptLine) -> dict[str, Any]:
+    return {
+        "at": _iso(line.created_at),
+        "direction": line.direction,
+        "author": line.author,
+        "text": line.text,
+    }
+
+
+def render_json(detail: CaseDetail) -> str:
+    """The whole record as one JSON document, keys in a fixed order for diffable archives."""
     document = {
-        "case": head,
-        "events": [
-            {"at": _iso(e.created_at), "kind": e.kind, "actor": e.actor, "data": e.data}
-            for e in detail.events
-        ],
-        "transcript": [
-            {"at": _iso(t.created_at), "direction": t.direction, "author": t.author, "text": t.text}
-            for t in detail.transcript
-        ],
+        "case": case_json(detail.case),
+        "events": [event_json(e) for e in detail.events],
+        "transcript": [line_json(t) for t in detail.transcript],
         "attachments": [attachment_dict(a) for a in detail.attachments],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

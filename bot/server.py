@@ -36,6 +36,8 @@ from bot.channels.telegram import (
 )
 from bot.config import Settings
 from bot.delivery import OutboxWorker
+from bot.leader import Job, while_leader
+from bot.purge_job import DailyPurge
 from bot.slack.access import Access
 from bot.slack.app import StaffDesk, build_bolt
 from bot.slack.deadlines import DeadlineWatch
@@ -137,7 +139,13 @@ def _check(settings: Settings) -> None:
 async def _start_telegram(settings: Settings, app: App, token: str) -> _Telegram:
     bot = make_bot(token, settings.telegram_api_base_url, timeout=settings.telegram_timeout)
     await bot.initialize()
-    worker = OutboxWorker(app.db, CHANNEL, TelegramSender(bot), app.clock)
+    worker = OutboxWorker(
+        app.db,
+        CHANNEL,
+        TelegramSender(bot),
+        app.clock,
+        global_per_second=settings.telegram_send_rate,
+    )
     channel = TelegramChannel(app, bot, worker)
     await channel.register_commands()
     if settings.telegram_webhook_url:
@@ -172,10 +180,16 @@ def _start_slack(settings: Settings, app: App, token: str) -> _Slack:
     )
 
 
+def _leader(app: App, name: str, job: Job, stop: asyncio.Event) -> asyncio.Task[None]:
+    return asyncio.create_task(while_leader(app.db, name, app.clock, job, stop))
+
+
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run every configured part until SIGINT/SIGTERM."""
     _check(settings)
     app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
+    if app.keyring is None:
+        log.warning("encryption.off")  # personal data is stored in clear: MADOGUCHI_DATA_KEYS
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -188,17 +202,21 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     slack = (
         _start_slack(settings, app, settings.slack_bot_token) if settings.slack_bot_token else None
     )
-    tasks: list[asyncio.Task[None]] = []
+    # Retention: once a day, by one process of however many are serving.
+    purge = DailyPurge(app.purger(), app.clock, settings.purge_hour)
+    tasks: list[asyncio.Task[None]] = [_leader(app, "purge", purge.run, stop)]
     if telegram:
         tasks.append(asyncio.create_task(telegram.worker.run(stop)))
         if not settings.telegram_webhook_url:
+            # No lease: Telegram itself lets one client at a time poll a bot (409 to others).
             tasks.append(asyncio.create_task(telegram.channel.poll(stop)))
         if slack:
             # Staff actions queue messages for members: send them without waiting for a poll.
             slack.desk.after_change = telegram.worker.wake
     if slack:
-        tasks.append(asyncio.create_task(slack.sync.run(stop)))
-        tasks.append(asyncio.create_task(slack.deadlines.run(stop)))
+        # One process posts cards and reminders, or they would be posted twice.
+        tasks.append(_leader(app, "slack.cards", slack.sync.run, stop))
+        tasks.append(_leader(app, "slack.deadlines", slack.deadlines.run, stop))
         if telegram:
             telegram.channel.after_commit = slack.sync.wake
         if slack.socket:

@@ -189,6 +189,31 @@ class AttachmentRule(_Model):
         return self.max_mb * 1024 * 1024
 
 
+class Retention(_Model):
+    """How long the desk keeps what it holds, in days after a case closes.
+
+    Both policies promise that personal data no longer used is disposed of promptly but name
+    no period, so the periods are org data: ``storage.retention`` purges by them. The request
+    register (the case, its dates and outcome) is the proof a request was answered, so it is
+    kept longest; transcripts and files cannot outlive it.
+    """
+
+    transcripts_days: int = Field(default=365, ge=1, strict=True)
+    attachments_days: int = Field(default=90, ge=1, strict=True)
+    register_days: int = Field(default=1825, ge=1, strict=True)
+    # Chat never part of a case, and a half-entered request, once the chat is idle this long.
+    idle_chat_days: int = Field(default=90, ge=1, strict=True)
+
+    @model_validator(mode="after")
+    def _register_outlives_the_rest(self) -> Self:
+        """Removing the case at the register stage removes its transcript and files too, so
+        a longer transcript or file period would be a promise the desk could not keep."""
+        for name in ("transcripts_days", "attachments_days"):
+            if getattr(self, name) > self.register_days:
+                raise ValueError(f"retention.{name} must not exceed retention.register_days")
+        return self
+
+
 class Deadlines(_Model):
     """Internal answer targets in days from arrival (the law only says 遅滞なく)."""
 
@@ -238,6 +263,7 @@ class OrgProfile(_Model):
     deadlines: Deadlines = Field(default_factory=Deadlines)
     disclosure_methods: list[DisclosureMethod] = Field(min_length=1)
     attachments: AttachmentRule = Field(default_factory=AttachmentRule)
+    retention: Retention = Field(default_factory=Retention)
 
     @model_validator(mode="after")
     def _lawful_fees(self) -> Self:

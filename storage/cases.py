@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import builtins
-import re
+import functools
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import structlog
 from sqlmodel import Session, col, or_, select
@@ -16,6 +16,8 @@ from sqlmodel import Session, col, or_, select
 from flows import cases as rules
 from flows.i18n import Translator
 from flows.status import CLOSED_STATUSES
+from storage import lookup
+from storage.audit import AuditLog, staff_actor
 from storage.db import Database
 from storage.models import (
     Attachment,
@@ -29,6 +31,23 @@ from storage.models import (
 from storage.turns import Clock, enqueue
 
 log = structlog.get_logger(__name__)
+Action = TypeVar("Action", bound=Callable[..., Any])
+
+
+def _retried(action: Action) -> Action:
+    """Run a staff action again if the database aborted it for a clash with another process."""
+
+    @functools.wraps(action)
+    def run(self: CaseService, *args: Any, **kwargs: Any) -> Any:
+        return self.db.retrying(lambda: action(self, *args, **kwargs))
+
+    return cast(Action, run)
+
+
+NOT_STAFF = frozenset({"member", "system"})  # event actors whose events are not staff actions
+# Event data that may go into the audit log: codes, dates, queues, staff ids. Never the texts
+# (replies, notes, reasons), which can hold personal data.
+AUDITED_DATA = frozenset({"previous", "method", "from", "to", "outcome", "waited_seconds"})
 
 
 @dataclass(frozen=True)
@@ -62,10 +81,17 @@ def case_to_dict(case: Case) -> dict[str, Any]:
 class CaseService:
     """What staff can do to a case, whatever surface they use (terminal now, Slack later)."""
 
-    def __init__(self, db: Database, clock: Clock, queues: Collection[str]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        queues: Collection[str],
+        audit: AuditLog | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.queues = frozenset(queues)
+        self.audit = audit or AuditLog(db, clock)
 
     # ------------------------------------------------------------------ reading
 
@@ -83,27 +109,24 @@ class CaseService:
             return self._get(session, number)
 
     def find(self, query: str, limit: int = 20) -> builtins.list[Case]:
-        """Cases by number, phone or name (as staff type them: any width, spaces, hyphens)."""
+        """Cases by number, phone, member number or name, the newest ``limit`` in order.
+
+        Typed as staff type them (any width, spaces, hyphens, kana). Phones, names and member
+        numbers are encrypted, so they are matched through keyed hashes (``storage.lookup``):
+        a name matches whole, or as one of its space-separated parts, never as a substring.
+        """
         wanted = unicodedata.normalize("NFKC", query).strip()
-        digits = re.sub(r"\D", "", wanted)
-        name = re.sub(r"\s+", "", wanted).lower()
         if not wanted:
             return []
-        found: builtins.list[Case] = []
-        for case in self.list():
-            fields = case.fields
-            phones = {re.sub(r"\D", "", str(fields.get(k) or "")) for k in ("phone", "agent_phone")}
-            names = {
-                re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(fields.get(k) or ""))).lower()
-                for k in ("name", "kana", "agent_name", "former_name")
-            }
-            if (
-                case.number == wanted.upper()
-                or (len(digits) >= 6 and digits in phones)
-                or (len(name) >= 2 and any(name in n for n in names if n))
-            ):
-                found.append(case)
-        return found[-limit:]
+        matched = lookup.matches(lookup.query_digests(wanted))
+        with self.db.transaction() as session:
+            newest = session.exec(
+                select(Case)
+                .where(or_(Case.number == wanted.upper(), matched))
+                .order_by(col(Case.id).desc())
+                .limit(limit)
+            ).all()
+            return builtins.list(reversed(newest))
 
     def open_cases(self, queues: Collection[str] | None = None) -> builtins.list[Case]:
         with self.db.transaction() as session:
@@ -116,6 +139,7 @@ class CaseService:
                 query = query.where(col(Case.queue).in_(list(queues)))
             return list(session.exec(query).all())
 
+    @_retried
     def mark_deadlines(self, reminder_days: int) -> builtins.list[str]:
         """Add a ``reminder`` event to open cases due within ``reminder_days`` and an
         ``escalated`` event to overdue ones: once per case and due date (an extension earns a
@@ -153,6 +177,7 @@ class CaseService:
         with self.db.transaction() as session:
             return session.get(ProcessedUpdate, key) is not None
 
+    @_retried
     def mark_done(self, key: str) -> None:
         with self.db.transaction() as session:
             self._seen(session, key)
@@ -199,6 +224,7 @@ class CaseService:
 
     # ------------------------------------------------------------------ actions
 
+    @_retried
     def claim(
         self, number: str, actor: str, *, take_over: bool = False, key: str | None = None
     ) -> Case:
@@ -225,6 +251,7 @@ class CaseService:
             self._event(session, case, "claimed", actor, {"previous": previous})
             return case
 
+    @_retried
     def verify_identity(
         self, number: str, actor: str, method: str, *, key: str | None = None
     ) -> Case:
@@ -238,6 +265,7 @@ class CaseService:
             self._event(session, case, "identity_verified", actor, {"method": method})
             return case
 
+    @_retried
     def reply(self, number: str, actor: str, text: str, *, key: str | None = None) -> Case:
         """The only way staff words reach the member."""
         body = rules.require_text(text, "A reply")
@@ -252,6 +280,7 @@ class CaseService:
             self._event(session, case, "replied", actor, {"text": body})
             return case
 
+    @_retried
     def note(
         self,
         number: str,
@@ -274,6 +303,7 @@ class CaseService:
             self._event(session, case, "note", actor, data)
             return case
 
+    @_retried
     def extend(
         self, number: str, actor: str, new_due: datetime, reason: str, *, key: str | None = None
     ) -> Case:
@@ -302,6 +332,7 @@ class CaseService:
             )
             return case
 
+    @_retried
     def pause(self, number: str, actor: str, waiting_for: str, *, key: str | None = None) -> Case:
         """Stop the clock while waiting for the member (e.g. for a 委任状)."""
         why = rules.require_text(waiting_for, "What we wait for")
@@ -319,6 +350,7 @@ class CaseService:
             self._event(session, case, "paused", actor, {"waiting_for": why})
             return case
 
+    @_retried
     def resume(self, number: str, actor: str, *, key: str | None = None) -> Case:
         """Restart the clock; the due date moves by the time spent waiting."""
         with self.db.transaction() as session:
@@ -339,6 +371,7 @@ class CaseService:
             )
             return case
 
+    @_retried
     def transfer(
         self, number: str, actor: str, queue: str, note: str, *, key: str | None = None
     ) -> Case:
@@ -363,6 +396,7 @@ class CaseService:
             )
             return case
 
+    @_retried
     def close(
         self,
         number: str,
@@ -389,6 +423,7 @@ class CaseService:
             self._event(session, case, "closed", actor, {"outcome": outcome, "reason": why})
             return case
 
+    @_retried
     def withdraw(self, number: str, actor: str, note: str, *, key: str | None = None) -> Case:
         """The member withdrew the request (e.g. said so on the phone): 取下げ, and confirm it."""
         why = rules.require_text(note, "A note")
@@ -417,10 +452,16 @@ class CaseService:
         if session.get(ProcessedUpdate, key) is not None:
             return True
         session.add(ProcessedUpdate(key=key, created_at=self.clock()))
+        # Written now, so the same action racing in another process waits on the key's unique
+        # index and then fails; ``retrying`` runs it again and it finds the key.
+        session.flush()
         return False
 
     def _get(self, session: Session, number: str) -> Case:
-        case = session.exec(select(Case).where(Case.number == number.strip().upper())).first()
+        """The case, locked for this transaction: two staff acting at once take turns."""
+        case = session.exec(
+            select(Case).where(Case.number == number.strip().upper()).with_for_update()
+        ).first()
         if case is None:
             raise rules.CaseActionError(
                 f"No case numbered {number}.", f"{number} は見つかりませんでした。"
@@ -440,6 +481,15 @@ class CaseService:
         session.add(
             CaseEvent(case_id=case.id, kind=kind, actor=actor, data=data, created_at=self.clock())
         )
+        if actor not in NOT_STAFF:
+            # In the action's transaction: the action and its audit entry commit together.
+            self.audit.record(
+                staff_actor(actor),
+                kind,
+                case_number=case.number,
+                detail={k: v for k, v in data.items() if k in AUDITED_DATA},
+                session=session,
+            )
         log.info("case.event", case=case.number, kind=kind)
 
     def _tell_member(self, session: Session, case: Case, text: str, actor: str) -> None:

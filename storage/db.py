@@ -1,33 +1,40 @@
-"""Database set-up: SQLite in WAL mode by default, anything SQLAlchemy speaks otherwise."""
+"""Database set-up: SQLite in WAL mode by default, PostgreSQL for several processes.
+
+Writers never rely on timing. On SQLite every transaction takes the write lock up front; on
+PostgreSQL the code that reads and then writes a row locks it (``FOR UPDATE``), unique
+constraints catch what two processes insert at once, and ``retrying`` runs a unit of work
+again when the server aborts it for a deadlock or a conflicting insert.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DDL, event
+import structlog
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, create_engine
 
-from storage.models import AuditEntry, CaseEvent
+from storage.schema import ensure_schema
 
-
-def _append_only(table: Any, what: str) -> None:
-    """Refuse UPDATE and DELETE on ``table`` inside the database, whatever the code does."""
-    name = table.name
-    for verb in ("UPDATE", "DELETE"):
-        statement = (
-            f"CREATE TRIGGER IF NOT EXISTS {name}_no_{verb.lower()} BEFORE {verb} ON {name} "
-            f"BEGIN SELECT RAISE(ABORT, '{what} are append-only'); END"
-        )
-        trigger = DDL(statement).execute_if(dialect="sqlite")  # type: ignore[no-untyped-call]
-        event.listen(table, "after_create", trigger)
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+# PostgreSQL aborts one of two clashing transactions with these; running it again is correct.
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}  # serialization, deadlock, unique clash
 
 
-_append_only(CaseEvent.__table__, "case events")  # type: ignore[attr-defined]
-_append_only(AuditEntry.__table__, "audit entries")  # type: ignore[attr-defined]
+def is_transient(error: DBAPIError) -> bool:
+    """A clash with another process that running the unit of work again resolves."""
+    state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if state in _RETRYABLE_SQLSTATES:
+        return True
+    # SQLite: another connection held the lock past busy_timeout, or a unique clash.
+    message = str(error.orig)
+    return "database is locked" in message or "UNIQUE constraint failed" in message
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -41,6 +48,8 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Rows rewritten (key rotation) or removed (retention) leave no old bytes behind.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -49,26 +58,57 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def make_engine(url: str) -> Engine:
+    """An engine with madoguchi's connection settings; the schema is left as it is."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
+        _prepare_sqlite(engine)
+        return engine
+    # hide_parameters: an error message must not carry the values it failed to write.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=60,
+        hide_parameters=True,
+    )
+
+
 class Database:
     """Owns the SQLAlchemy engine; ``transaction()`` is one unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, upgrade: bool | None = None) -> None:
         self.url = url
-        if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, connect_args={"check_same_thread": False})
-            _prepare_sqlite(self.engine)
-        else:
-            self.engine = create_engine(url, pool_pre_ping=True)
-        SQLModel.metadata.create_all(self.engine)
+        self.engine = make_engine(url)
+        ensure_schema(self.engine, upgrade=upgrade)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit on success, roll back on any error: nothing is ever half-written."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def retrying(self, work: Callable[[], T], *, attempts: int = 8) -> T:
+        """Run ``work`` (which opens its own transaction) again after a transient clash.
+
+        ``work`` must be safe to repeat: a failed attempt was rolled back as a whole.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except DBAPIError as error:
+                if attempt == attempts or not is_transient(error):
+                    raise
+                log.info("db.retry", attempt=attempt, code=type(error.orig).__name__)
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -9,6 +9,8 @@ from sqlalchemy import JSON, Column, DateTime, Dialect, Index, LargeBinary, Uniq
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage.sealed import EncryptedBytes, EncryptedJSON, EncryptedText
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC and always returns aware datetimes (SQLite would hand back naive ones)."""
@@ -41,7 +43,10 @@ class Conversation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str
     chat_id: str
-    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(EncryptedJSON("conversation.state"), nullable=False),
+    )
     reachable: bool = True
     segment_start: int = 0  # first transcript line not yet part of a case
     created_at: datetime = _utc_column()
@@ -56,7 +61,7 @@ class TranscriptLine(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     direction: str  # member | bot | staff
     author: str | None = None
-    text: str
+    text: str = Field(sa_column=Column(EncryptedText("transcriptline.text"), nullable=False))
     created_at: datetime = _utc_column()
 
 
@@ -70,8 +75,12 @@ class Case(SQLModel, table=True):
     request_type: str
     status: str = "received"
     requester: str
-    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    summary: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fields: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(EncryptedJSON("case.fields"), nullable=False)
+    )
+    summary: list[list[str]] = Field(
+        default_factory=list, sa_column=Column(EncryptedJSON("case.summary"), nullable=False)
+    )
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     lang: str = "ja"
     channel: str
@@ -84,22 +93,59 @@ class Case(SQLModel, table=True):
     assignee: str | None = None
     identity_method: str | None = None
     outcome: str | None = None
-    outcome_reason: str | None = None
-    last_staff_reply: str | None = None
+    outcome_reason: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("case.outcome_reason"), nullable=True)
+    )
+    last_staff_reply: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("case.last_staff_reply"), nullable=True)
+    )
     # Staff are talking with the member: their free text goes to this case (see the engine).
     relay_open: bool = False
     closed_at: datetime | None = _utc_column(nullable=True)
 
 
 class CaseEvent(SQLModel, table=True):
-    """Append-only history of a case (enforced by triggers in ``storage.db``)."""
+    """Append-only history of a case (enforced by triggers in ``storage.schema``)."""
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     kind: str
     actor: str
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(EncryptedJSON("caseevent.data"), nullable=False)
+    )
     created_at: datetime = _utc_column()
+
+
+class CaseLookup(SQLModel, table=True):
+    """Keyed hashes of a case's phones, names and member number (``storage.lookup``).
+
+    Staff find a case by what the member told them while the database holds those only
+    encrypted; a case has several rows per kind (氏名, フリガナ, 旧姓, the agent's…).
+    """
+
+    __table_args__ = (Index("ix_caselookup_digest", "kind", "digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str  # phone | name | member_number
+    digest: str
+
+
+class DataKey(SQLModel, table=True):
+    """A data key, stored only wrapped (AES-GCM) by a master key from MADOGUCHI_DATA_KEYS.
+
+    Rows are encrypted with data keys, so rotating a master key re-wraps these few rows and
+    never rewrites append-only case events or consent records. ``index`` keys the lookup
+    hashes and never changes; the newest ``data`` key not retired encrypts new writes.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)  # chosen by storage.crypto
+    purpose: str  # data | index
+    wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    kek_id: str  # the master key's id in MADOGUCHI_DATA_KEYS
+    created_at: datetime = _utc_column()
+    retired: bool = False  # still decrypts, never encrypts
 
 
 class Attachment(SQLModel, table=True):
@@ -110,11 +156,15 @@ class Attachment(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     kind: str  # photo | document
     mime: str  # detected from the bytes
-    name: str | None = None
-    caption: str | None = None
+    name: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("attachment.name"), nullable=True)
+    )
+    caption: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("attachment.caption"), nullable=True)
+    )
     size: int
     sha256: str  # hex digest, so staff can show the file they hold is the one received
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    data: bytes = Field(sa_column=Column(EncryptedBytes("attachment.data"), nullable=False))
     created_at: datetime = _utc_column()
 
 
@@ -125,8 +175,13 @@ class ConsentRecord(SQLModel, table=True):
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     case_id: int | None = Field(default=None, foreign_key="case.id")
     org_id: str
-    member_ref: str
-    member_number: str | None = None
+    member_ref: str = Field(
+        sa_column=Column(EncryptedText("consentrecord.member_ref"), nullable=False)
+    )
+    member_number: str | None = Field(
+        default=None,
+        sa_column=Column(EncryptedText("consentrecord.member_number"), nullable=True),
+    )
     channel: str
     scope: str
     source: str
@@ -142,15 +197,33 @@ class OutboxMessage(SQLModel, table=True):
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     channel: str
     chat_id: str
-    text: str
-    choices: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    text: str = Field(sa_column=Column(EncryptedText("outboxmessage.text"), nullable=False))
+    choices: list[list[str]] = Field(
+        default_factory=list,
+        sa_column=Column(EncryptedJSON("outboxmessage.choices"), nullable=False),
+    )
     multiple: bool = False
     status: str = "pending"  # pending | sent
+    # A worker claims the row before sending it, so two processes never send it both; a
+    # claim not finished by ``claimed_until`` (the worker died) may be taken by another.
+    claimed_by: str | None = None
+    claimed_until: datetime | None = _utc_column(nullable=True)
     attempts: int = 0
     next_attempt_at: datetime | None = _utc_column(nullable=True)
     last_error: str | None = None
     created_at: datetime = _utc_column()
     sent_at: datetime | None = _utc_column(nullable=True)
+
+
+class Lease(SQLModel, table=True):
+    """A job only one process may run at a time (Slack card sync, deadlines, polling).
+
+    The holder renews it well before ``expires_at``; if it dies, another takes it over.
+    """
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = _utc_column()
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -169,14 +242,22 @@ class CaseCounter(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Who looked at or did what, from where: append-only (triggers in ``storage.db``).
+    """Who looked at or did what, from where: append-only (triggers in ``storage.schema``).
 
     Refused attempts are entries too (``allowed`` false): an unauthorised look is on record.
+    Entries form a hash chain (``seq``, ``prev_hash``, ``entry_hash``; see ``storage.audit``),
+    so an edit made behind the triggers' back, with file access, is still detectable.
     """
 
-    __table_args__ = (Index("ix_audit_case", "case_number", "id"),)
+    __table_args__ = (
+        Index("ix_audit_case", "case_number", "id"),
+        UniqueConstraint("seq", name="uq_auditentry_seq"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    seq: int  # 1, 2, 3… without gaps: the chain's order
+    prev_hash: str  # the previous entry's entry_hash; 64 zeros for the first
+    entry_hash: str  # sha256 hex over prev_hash and this entry's canonical JSON
     at: datetime = _utc_column()
     actor: str = Field(index=True)  # e.g. slack:U123, cli:sato
     surface: str  # slack | cli | terminal
@@ -184,6 +265,18 @@ class AuditEntry(SQLModel, table=True):
     case_number: str | None = None
     allowed: bool = True
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The audit chain's last link (one row, ``id`` 1), locked by every append.
+
+    Appends read it ``FOR UPDATE`` so concurrent writers (several PostgreSQL processes) queue
+    up and never fork the chain; it also shows when entries were cut off the end of the log.
+    """
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str
 
 
 class CaseCard(SQLModel, table=True):
@@ -199,3 +292,24 @@ class CaseCard(SQLModel, table=True):
     event_cursor: int = 0
     fingerprint: str = ""
     updated_at: datetime = _utc_column()
+
+
+class PurgeRecord(SQLModel, table=True):
+    """What retention removed, when and by which rule: append-only (triggers in
+    ``storage.schema``), and never purged itself.
+
+    No foreign key to the case: the register stage deletes the case and this row must outlive
+    it. Its presence for a case (id *and* number) is what lets the append-only triggers allow
+    that case's events to be redacted or deleted. No personal data: ids, case numbers, stage
+    names, counts per table and the rule applied.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc_column()
+    actor: str  # scheduler, cli:sato
+    org_id: str | None = None  # None: not one org's (processed-update keys)
+    case_id: int | None = Field(default=None, index=True)
+    case_number: str | None = None
+    stage: str  # transcripts | attachments | register | idle_chat | keys
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str  # e.g. "closed 2025-11-01 + 365 days (transcripts_days)"

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from flows.engine import Engine
 from flows.messages import AcceptedFile, CaseView, Inbound, Reply, TurnResult
 from storage.db import Database
+from storage.lookup import index_case
 from storage.models import (
     Attachment,
     Case,
@@ -141,29 +142,40 @@ class TurnStore:
         self.one_message_per_turn = one_message_per_turn
 
     def process(self, inbound: Inbound) -> TurnOutcome:
-        """Apply one inbound event exactly once; a repeated idempotency key does nothing."""
+        """Apply one inbound event exactly once; a repeated idempotency key does nothing.
+
+        Turns of one conversation take turns on its row lock, whichever process they landed
+        on; the key is checked under that lock and stored by a unique index, so a redelivery
+        racing the first delivery in another process has no effect either.
+        """
+        return self.db.retrying(lambda: self._process(inbound))
+
+    def _process(self, inbound: Inbound) -> TurnOutcome:
         with self.db.transaction() as session:
-            if session.get(ProcessedUpdate, inbound.idempotency_key) is not None:
-                log.info("turn.duplicate", channel=inbound.channel)
-                return TurnOutcome(duplicate=True)
             now = self.clock()
             conversation = self._conversation(session, inbound, now)
             assert conversation.id is not None
+            if session.get(ProcessedUpdate, inbound.idempotency_key) is not None:
+                log.info("turn.duplicate", channel=inbound.channel)
+                return TurnOutcome(duplicate=True)
+            session.add(ProcessedUpdate(key=inbound.idempotency_key, created_at=now))
+            session.flush()
             result = self.engine.turn(
                 conversation.state, inbound, now, member_cases(session, conversation.id)
             )
             number = self._write(session, conversation, result, now)
-            session.add(ProcessedUpdate(key=inbound.idempotency_key, created_at=now))
             log.info("turn.done", conversation=conversation.id, case=number)
             return TurnOutcome(False, conversation.id, number)
 
     def _conversation(self, session: Session, inbound: Inbound, now: datetime) -> Conversation:
-        conversation = session.exec(
-            select(Conversation).where(
-                Conversation.channel == inbound.channel, Conversation.chat_id == inbound.chat_id
-            )
-        ).first()
+        """The member's conversation, created if new, locked for the rest of the turn."""
+        found = select(Conversation).where(
+            Conversation.channel == inbound.channel, Conversation.chat_id == inbound.chat_id
+        )
+        conversation = session.exec(found.with_for_update()).first()
         if conversation is None:
+            # Two processes may both get here for a new member; the unique (channel, chat_id)
+            # lets one insert win and the other's turn is retried and finds the row.
             conversation = Conversation(
                 channel=inbound.channel, chat_id=inbound.chat_id, created_at=now, updated_at=now
             )
@@ -237,7 +249,11 @@ class TurnStore:
                 session, conversation, text, now, choices=choices, multiple=multiple
             )
         for message in result.case_messages:
-            target = session.exec(select(Case).where(Case.number == message.case_number)).first()
+            # Locked like a staff action would: one case's events are written one at a time,
+            # so they commit in id order and the Slack mirror's cursor never skips one.
+            target = session.exec(
+                select(Case).where(Case.number == message.case_number).with_for_update()
+            ).first()
             if target is None or target.conversation_id != conversation.id:
                 continue  # only the member's own cases
             assert target.id is not None
@@ -285,7 +301,9 @@ class TurnStore:
         assert conversation.id is not None
         case: Case | None = None
         if file.case_number is not None:
-            case = session.exec(select(Case).where(Case.number == file.case_number)).first()
+            case = session.exec(
+                select(Case).where(Case.number == file.case_number).with_for_update()
+            ).first()
             if case is not None and case.conversation_id != conversation.id:
                 case = None  # only the member's own cases
         attachment = Attachment(
@@ -334,6 +352,7 @@ class TurnStore:
         session.add(case)
         session.flush()
         assert case.id is not None
+        index_case(session, case)  # keyed hashes, so staff can find it by phone or name
         session.add(
             CaseEvent(
                 case_id=case.id,

@@ -1,10 +1,12 @@
-"""Shared fixtures: a whole desk on a real SQLite file, and members who talk to it."""
+"""Shared fixtures: a whole desk on a real database (SQLite, and PostgreSQL when a server is
+given), and members who talk to it."""
 
 from __future__ import annotations
 
 import itertools
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from bot.config import Settings
 from bot.dispatch import Dispatcher
 from flows.messages import Inbound, ReceivedFile
 from storage.models import OutboxMessage
+from tests import databases
 
 # 2026-11-22 10:00 JST
 START = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
@@ -124,7 +127,13 @@ class Desk:
     clock: Clock
     inbox: Inbox
     dispatcher: Dispatcher
-    db_path: Path
+    db_url: str
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file (only for tests that are about the file itself)."""
+        assert self.db_url.startswith("sqlite:///"), "this test needs SQLite"
+        return Path(self.db_url.removeprefix("sqlite:///"))
 
     def member(
         self, chat_id: str = "alice", org: str | None = None, lang: str | None = None
@@ -134,14 +143,23 @@ class Desk:
         return member
 
 
-def build_desk(db_path: Path, clock: Clock, deployment: Path | None = None) -> Desk:
-    settings = Settings(
-        DATABASE_URL=f"sqlite:///{db_path}",
+def database_url_for(database: Path | str) -> str:
+    """A SQLite file's URL, or the URL given."""
+    return database if isinstance(database, str) else f"sqlite:///{database}"
+
+
+def build_desk(
+    database: Path | str, clock: Clock, deployment: Path | None = None, **settings: str
+) -> Desk:
+    url = database_url_for(database)
+    app_settings = Settings(
+        DATABASE_URL=url,
         MADOGUCHI_DEPLOYMENT=deployment or Path(__file__).parent.parent / "madoguchi.toml",
+        **settings,
     )
-    app = App.build(settings, clock=clock)
+    app = App.build(app_settings, clock=clock)
     inbox = Inbox()
-    return Desk(app, clock, inbox, app.dispatcher({"terminal": inbox}), db_path)
+    return Desk(app, clock, inbox, app.dispatcher({"terminal": inbox}), url)
 
 
 @pytest.fixture
@@ -149,8 +167,52 @@ def clock() -> Clock:
     return Clock()
 
 
+DATABASES = ["sqlite", "postgresql"]
+
+
+@contextmanager
+def database_for(kind: str, directory: Path) -> Iterator[str]:
+    """An empty database at the newest schema, as a URL: a SQLite file in ``directory``, or a
+    PostgreSQL database (the test is skipped, with how to run it, if there is no server)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'desk.sqlite3'}"
+        return
+    problem = databases.postgres_problem()
+    if problem:
+        pytest.skip(problem)
+    url = databases.new_postgres_database()
+    try:
+        yield url
+    finally:
+        databases.drop_postgres_database(url)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The test's own empty database: a SQLite file, then the same test on PostgreSQL."""
+    with database_for(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-def desk(tmp_path: Path, clock: Clock) -> Iterator[Desk]:
-    desk = build_desk(tmp_path / "desk.sqlite3", clock)
+def sqlite_url(tmp_path: Path) -> str:
+    """For tests about the SQLite file itself (triggers, bytes on disk)."""
+    return f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    problem = databases.postgres_problem()
+    if problem:
+        terminalreporter.write_line(problem, yellow=True)
+
+
+def pytest_sessionfinish() -> None:
+    if not databases.postgres_problem():
+        databases.drop_template()
+
+
+@pytest.fixture
+def desk(database_url: str, clock: Clock) -> Iterator[Desk]:
+    desk = build_desk(database_url, clock)
     yield desk
     desk.app.db.close()

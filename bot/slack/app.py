@@ -9,6 +9,7 @@ changes nothing the second time. Card and thread updates are left to :class:`Car
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 from typing import Any
@@ -19,7 +20,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
-from bot.export import event_details, event_label, type_title
+from bot.export import ExportFormat, event_details, event_label, type_title
+from bot.member_export import render as render_member_data
 from bot.slack import blocks
 from bot.slack.access import Access
 from bot.slack.sync import CardSync
@@ -27,6 +29,8 @@ from flows import cases as rules
 from flows.i18n import JST, Translator
 from flows.status import OUTCOMES_NEEDING_REASON
 from storage.audit import Actor
+from storage.member_data import MemberData
+from storage.member_data import collect as collect_member_data
 from storage.models import Case
 
 log = structlog.get_logger(__name__)
@@ -121,6 +125,9 @@ class StaffDesk:
         if name == "claim":
             await self._claim(case, user, channel, body)
             return
+        if name == blocks.MEMBER_DATA:
+            await self._member_data(case, user, channel, body)
+            return
         orgs = self.app.orgs
         views = {
             "verify": lambda: blocks.verify_modal(case, channel or ""),
@@ -149,6 +156,43 @@ class StaffDesk:
         problem = await self._act(self.app.cases.claim, case.number, actor, key=key)
         if problem:
             await self._tell(channel, user, problem)
+
+    async def _member_data(
+        self, case: Case, user: str, channel: str | None, body: dict[str, Any]
+    ) -> None:
+        """Everything held about the member, as an HTML file in the case's thread (audited)."""
+        key = f"slack:action:{body['actions'][0].get('action_ts', '')}:{user}"
+        if await self._run(self.app.cases.is_done, key):
+            return  # Slack sent the same click again
+        assert case.id is not None
+        card = await self._run(self.sync.card_of, case.id)
+        if card is None:
+            await self._tell(channel, user, "この案件のスレッドが見つかりませんでした。")
+            return
+        data: MemberData = await self._run(collect_member_data, self.app.db, case.number)
+        actor = actor_of(user)
+        # On record before anything is uploaded.
+        await self._run(
+            self.app.audit.record,
+            actor,
+            "view_member_data",
+            case_number=case.number,
+            detail={"format": "html", **data.counts()},
+        )
+        document = render_member_data(
+            data, ExportFormat.html, exported_by=actor.id, exported_at=self.app.clock()
+        )
+        comment = (
+            f":file_folder: {case.number} のご本人について madoguchi が保有する情報です"
+            f"（<@{user}> が出力）。"
+        )
+        try:
+            await self.sync.upload(card, document, f"{case.number}-member-data.html", comment)
+        except SlackApiError as error:
+            log.warning("slack.member_data_upload_failed", error=str(error.response.get("error")))
+            await self._tell(channel, user, "ファイルを送れませんでした。もう一度お試しください。")
+            return
+        await self._run(self.app.cases.mark_done, key)
 
     # ------------------------------------------------------------------ modal submissions
 
@@ -375,8 +419,11 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
         signing_secret=signing_secret or "socket-mode",
         request_verification_enabled=signing_secret is not None,
         process_before_response=False,
+        # Under "slack_bolt", which never logs below WARNING (see configure_logging): at DEBUG
+        # bolt logs whole request and response bodies, and those hold what members wrote.
+        logger=logging.getLogger("slack_bolt.madoguchi"),
     )
-    for action in blocks.ACTIONS:
+    for action in (*blocks.ACTIONS, blocks.MEMBER_DATA):
         bolt.action(f"case_{action}")(desk.on_button)
     for callback in (
         "case_reply",

@@ -19,6 +19,7 @@ from flows.profiles import OrgProfile
 from flows.registry import FLOWS
 from flows.status import CLOSED_STATUSES, OUTCOMES, OUTCOMES_NEEDING_REASON, status_label
 from flows.steps import COMMON_CONTACT_STEPS, method_steps
+from storage.member_data import DISCLOSURE_TYPES
 from storage.models import Case, CaseEvent, TranscriptLine
 
 JA = Translator("ja")
@@ -40,6 +41,8 @@ IDENTITY_STEPS = frozenset(
 )
 OUTCOME_LABELS = {"answered": "回答済", "partial": "一部対応", "refused": "対応不可"}
 ACTIONS = ("claim", "verify", "reply", "transfer", "extend", "close")
+# On disclosure cards only: everything madoguchi holds about the member, as a file in the thread.
+MEMBER_DATA = "member_data"
 
 
 def mention(actor: str | None) -> str:
@@ -143,6 +146,15 @@ def _buttons(case: Case) -> list[Block]:
         if action == "claim" and not case.assignee:
             button["style"] = "primary"
         buttons.append(button)
+    if case.request_type in DISCLOSURE_TYPES:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": f"case_{MEMBER_DATA}",
+                "text": {"type": "plain_text", "text": "保有データを出力"},
+                "value": case.number,
+            }
+        )
     return buttons
 
 

@@ -51,6 +51,10 @@ class _CaseState:
     files: list[CaseEvent] = field(default_factory=list)  # all attachment events, for intake
 
 
+# How many of the newest case events may still be committing when the card sync looks.
+_IN_FLIGHT_EVENTS = 200
+
+
 class CardSync:
     """The worker; ``wake()`` after a change in this process, a timer catches the rest."""
 
@@ -120,7 +124,13 @@ class CardSync:
                 ).all()
             )
         pending = [case_id for case_id, last in rows if cursors.get(case_id, -1) < (last or 0)]
-        return sorted(pending), max(last or 0 for _, last in rows)
+        newest = max(last or 0 for _, last in rows)
+        if self.db.dialect != "sqlite":
+            # Several processes write events and ids may commit out of order: an event with
+            # a lower id can still be in flight. Rescan the last few; the cursors skip what
+            # is already mirrored.
+            newest = max(self._watermark, newest - _IN_FLIGHT_EVENTS)
+        return sorted(pending), newest
 
     def _load(self, case_id: int) -> _CaseState:
         with self.db.transaction() as session:
@@ -316,6 +326,24 @@ class CardSync:
             file=attachment.data,
             filename=name,
             title=name,
+            initial_comment=comment,
+        )
+
+    def card_of(self, case_id: int) -> CaseCard | None:
+        """Where the case's card (and so its thread) is, if it has been posted."""
+        with self.db.transaction() as session:
+            return session.get(CaseCard, case_id)
+
+    async def upload(self, card: CaseCard, data: bytes, filename: str, comment: str) -> None:
+        """A file into the case's thread (e.g. an export staff asked for), paced like posts."""
+        await self._call(
+            card.channel,
+            self.client.files_upload_v2,
+            channel=card.channel,
+            thread_ts=card.ref,
+            file=data,
+            filename=filename,
+            title=filename,
             initial_comment=comment,
         )
 

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App
+from bot.member_export import holdings_text
 from flows.attachments import size_label
 from flows.cases import IDENTITY_METHODS, CaseActionError
 from flows.i18n import JST, Translator
@@ -20,6 +21,7 @@ from flows.registry import FLOWS
 from flows.status import status_label
 from storage.audit import Actor
 from storage.cases import CaseDetail
+from storage.member_data import DISCLOSURE_TYPES, collect
 from storage.models import Case
 
 staff_app = typer.Typer(
@@ -111,6 +113,9 @@ def show(number: str) -> None:
         Actor(f"cli:{_actor()}", "cli"), "view_case", case_number=detail.case.number
     )
     typer.echo(render_detail(detail))
+    if detail.case.request_type in DISCLOSURE_TYPES:
+        # Counts only; the data itself is exported (and audited) by `madoguchi member-data`.
+        typer.echo(holdings_text(collect(_app().db, detail.case.number)))
 
 
 @staff_app.command("file")

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,8 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from flows.engine import Engine
 from flows.profiles import load_profiles
+from tests.conftest import database_url_for
 from tests.fakes.telegram_api import FakeBotApi
 from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, pending_step
 
@@ -37,36 +39,46 @@ def free_port() -> int:
 @dataclass
 class Served:
     process: subprocess.Popen[str]
-    db_path: Path
+    db_url: str
     env: dict[str, str]
     port: int
 
     def state(self, chat_id: int) -> dict[str, Any]:
-        with sqlite3.connect(self.db_path) as db:
-            row = db.execute(
-                "SELECT state FROM conversation WHERE channel='telegram' AND chat_id=?",
-                (str(chat_id),),
-            ).fetchone()
-        return json.loads(row[0]) if row else {}
+        rows = self.query(
+            f"SELECT state FROM conversation WHERE channel='telegram' AND chat_id='{int(chat_id)}'"
+        )
+        if not rows:
+            return {}
+        state = rows[0][0]
+        return state if isinstance(state, dict) else dict(json.loads(state))
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db_path) as db:
-            return db.execute(sql).fetchall()
+        """Read the server's database directly (SQL that SQLite and PostgreSQL both take)."""
+        engine = sa.create_engine(self.db_url, poolclass=sa.NullPool)
+        try:
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    sql = sql.replace("%", "%%")  # psycopg reads % as a placeholder
+                return [tuple(row) for row in connection.exec_driver_sql(sql).fetchall()]
+        finally:
+            engine.dispose()
 
 
 @contextmanager
 def serving(
     fake: FakeBotApi,
-    db_path: Path,
+    database: Path | str,
     *,
     webhook: bool = False,
     deployment: Path = ROOT / "madoguchi.toml",
+    log_file: Path | None = None,
     **settings: str,
 ) -> Iterator[Served]:
+    """A serve process against the fake; its logs (stderr) go to ``log_file`` if given."""
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": database_url_for(database),
         "MADOGUCHI_DEPLOYMENT": str(deployment),
         "MADOGUCHI_LOG_LEVEL": "WARNING",
         "TELEGRAM_BOT_TOKEN": fake.token,
@@ -74,13 +86,15 @@ def serving(
         **settings,
     }
     if webhook:
-        env["TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
+        # A given URL (a load balancer in front of several processes) is kept.
+        env.setdefault("TELEGRAM_WEBHOOK_URL", f"http://127.0.0.1:{port}/telegram/webhook")
         env["TELEGRAM_WEBHOOK_SECRET"] = SECRET
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
+        stderr=log_file.open("a", encoding="utf-8") if log_file else None,
         text=True,
     )
     assert process.stdout is not None
@@ -90,7 +104,7 @@ def serving(
         fake.wait_for(lambda api: api.webhook is not None)
     else:
         fake.wait_for(lambda api: api.polls_waiting > 0)
-    served = Served(process, db_path, env, port)
+    served = Served(process, database_url_for(database), env, port)
     try:
         yield served
     finally:

@@ -20,9 +20,9 @@ from tests.flows.answers import COMPLAINT
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def build(tmp_path: Path, clock: Clock, channel: str = "telegram") -> App:
+def build(database_url: str, clock: Clock, channel: str = "telegram") -> App:
     settings = Settings(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        DATABASE_URL=database_url,
         MADOGUCHI_DEPLOYMENT=ROOT / "madoguchi.toml",
     )
     return App.build(settings, clock=clock, one_message_per_turn=frozenset({channel}))
@@ -67,8 +67,10 @@ def fast_worker(app: App, sender: RecordingSender) -> OutboxWorker:
     return worker
 
 
-def test_one_turn_is_one_telegram_message_with_its_buttons(tmp_path: Path) -> None:
-    app = build(tmp_path, Clock())
+def test_one_turn_is_one_telegram_message_with_its_buttons(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = build(database_url, Clock())
     say(app, "1", "u1", command="start", argument="coopdeli")
     rows = pending(app, "1")
     assert len(rows) == 1
@@ -76,8 +78,8 @@ def test_one_turn_is_one_telegram_message_with_its_buttons(tmp_path: Path) -> No
     assert len(rows[0].choices) == 10
 
 
-def test_a_slow_chat_does_not_hold_up_the_others(tmp_path: Path) -> None:
-    app = build(tmp_path, Clock())
+def test_a_slow_chat_does_not_hold_up_the_others(database_url: str, tmp_path: Path) -> None:
+    app = build(database_url, Clock())
     for chat in ("slow", "quick"):
         say(app, chat, f"start-{chat}", command="start", argument="coopdeli")
 
@@ -99,9 +101,11 @@ def test_a_slow_chat_does_not_hold_up_the_others(tmp_path: Path) -> None:
     assert sorted(chat for chat, _ in sent) == ["quick", "slow"]  # each exactly once
 
 
-def test_messages_in_one_chat_keep_their_order_after_a_429(tmp_path: Path) -> None:
+def test_messages_in_one_chat_keep_their_order_after_a_429(
+    database_url: str, tmp_path: Path
+) -> None:
     clock = Clock()
-    app = build(tmp_path, clock)
+    app = build(database_url, clock)
     say(app, "1", "a", command="start", argument="coopdeli")
     say(app, "1", "b", text="3")
     sender = RecordingSender()
@@ -121,9 +125,11 @@ def test_messages_in_one_chat_keep_their_order_after_a_429(tmp_path: Path) -> No
     assert "こんにちは" in texts[0] and "開示" in texts[1]
 
 
-def test_network_errors_are_retried_with_backoff_and_nothing_is_lost(tmp_path: Path) -> None:
+def test_network_errors_are_retried_with_backoff_and_nothing_is_lost(
+    database_url: str, tmp_path: Path
+) -> None:
     clock = Clock()
-    app = build(tmp_path, clock)
+    app = build(database_url, clock)
     say(app, "1", "a", command="start", argument="coopdeli")
     sender = RecordingSender()
     sender.failures["1"] = TemporaryFailure("TimedOut")
@@ -138,10 +144,11 @@ def test_network_errors_are_retried_with_backoff_and_nothing_is_lost(tmp_path: P
 
 
 def test_a_member_who_blocked_the_bot_is_unreachable_and_their_case_says_so(
+    database_url: str,
     tmp_path: Path,
 ) -> None:
     clock = Clock()
-    app = build(tmp_path, clock)
+    app = build(database_url, clock)
     say(app, "1", "start", command="start", argument="coopdeli")
     for key, text in enumerate(COMPLAINT):
         say(app, "1", f"k{key}", text=text)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 from bot.cli import cli
 from bot.export import render_csv, render_html, render_json
 from storage.cases import CaseDetail
-from storage.models import Case
+from storage.models import AuditEntry, Case
 from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import COMPLAINT, only_case
 
@@ -49,6 +49,12 @@ def case(desk: Desk) -> Case:
 
 def detail(desk: Desk, case: Case) -> CaseDetail:
     return desk.app.cases.detail(case.number)
+
+
+def exports(desk: Desk, case: Case | None = None) -> list[AuditEntry]:
+    """The audit entries of exports (the fixture's claim and reply are entries too)."""
+    entries = desk.app.audit.entries(case_number=case.number if case else None)
+    return [e for e in entries if e.action == "export_transcript"]
 
 
 # ---------------------------------------------------------------------- JSON
@@ -179,7 +185,7 @@ def test_html_of_a_closed_case_gives_the_outcome_and_its_reason_escaped(
 def run(desk: Desk) -> Iterator[Invoke]:
     """Runs ``madoguchi`` in-process against the desk's SQLite file, as staff member sato."""
     env = {
-        "DATABASE_URL": f"sqlite:///{desk.db_path}",
+        "DATABASE_URL": desk.db_url,
         "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
         "MADOGUCHI_STAFF": "sato",
         "MADOGUCHI_LOG_LEVEL": "WARNING",
@@ -204,7 +210,7 @@ def test_the_command_writes_html_to_out_and_the_export_is_audited_first(
     assert result.stderr.count("\n") == 1 and str(target) in result.stderr
     html = target.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "出力者 cli:sato" in html
-    [entry] = desk.app.audit.entries(case_number=case.number)
+    [entry] = exports(desk, case)
     assert (entry.action, entry.actor, entry.surface) == ("export_transcript", "cli:sato", "cli")
     assert entry.detail == {"format": "html"}
 
@@ -219,7 +225,7 @@ def test_the_command_writes_csv_with_a_bom_so_excel_reads_japanese(
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf\xe6\x97\xa5\xe6\x99\x82")  # BOM, then 日時
     assert data.decode("utf-8-sig") == render_csv(detail(desk, case))
-    assert desk.app.audit.entries(case_number=case.number)[0].detail == {"format": "csv"}
+    assert exports(desk, case)[0].detail == {"format": "csv"}
 
 
 def test_the_command_prints_json_to_stdout_without_out(desk: Desk, case: Case, run: Invoke) -> None:
@@ -237,11 +243,11 @@ def test_an_unknown_case_number_exits_1_with_a_message_and_exports_nothing(
 
     assert result.exit_code == 1
     assert "CD-2026-09999" in result.stderr and result.stdout == ""
-    assert desk.app.audit.entries() == []
+    assert exports(desk) == []
 
 
 def test_an_unknown_format_is_refused(desk: Desk, case: Case, run: Invoke) -> None:
     result = run("transcript", case.number, "--format", "pdf")
 
     assert result.exit_code == 2
-    assert desk.app.audit.entries() == []
+    assert exports(desk) == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -52,9 +51,9 @@ def run(desk: Desk, slack: FakeSlackApi, *, digest: bool = False) -> None:
 
 
 @pytest.fixture
-def evening_desk(tmp_path: Path) -> Iterator[Desk]:
+def evening_desk(database_url: str) -> Iterator[Desk]:
     """A desk whose clock reads 2026-11-22 20:00 JST (after the digest hour)."""
-    desk = build_desk(tmp_path / "desk.sqlite3", Clock(datetime(2026, 11, 22, 11, 0, tzinfo=UTC)))
+    desk = build_desk(database_url, Clock(datetime(2026, 11, 22, 11, 0, tzinfo=UTC)))
     yield desk
     desk.app.db.close()
 

@@ -132,8 +132,10 @@ def desk_running(
     slack: FakeSlackApi,
     tmp_path: Path,
     *,
+    database: str | None = None,
     more_deployment: str = "",
     socket_mode: bool = False,
+    **settings: str | Path,
 ) -> Iterator[Desk]:
     """A serve process for members and staff: Slack over signed HTTP, or in Socket Mode (an
     app token, no signing secret). ``more_deployment`` is appended to ``DEPLOYMENT``."""
@@ -147,12 +149,13 @@ def desk_running(
     )
     with serving(
         fake,
-        tmp_path / "desk.sqlite3",
+        database or tmp_path / "desk.sqlite3",
         deployment=deployment,
         SLACK_BOT_TOKEN=slack.token,
         SLACK_API_URL=slack.api_url,
         SLACK_SYNC_INTERVAL="0.2",
         **mode,
+        **settings,  # type: ignore[arg-type]
     ) as served:
         if socket_mode:
             # "serving" is printed after connect_async(): the socket is up (hello sent) by now.
@@ -168,7 +171,7 @@ def file_request(desk: Desk, chat_id: int, org: str, request_type: str = "disclo
     member.command("start", org)
     member.completes(request_type, with_buttons=True)
     [(number,)] = desk.served.query(
-        f"SELECT c.number FROM 'case' c JOIN conversation v ON v.id = c.conversation_id "
+        f'SELECT c.number FROM "case" c JOIN conversation v ON v.id = c.conversation_id '
         f"WHERE v.chat_id = '{chat_id}'"
     )
     return str(number)
@@ -176,9 +179,9 @@ def file_request(desk: Desk, chat_id: int, org: str, request_type: str = "disclo
 
 @pytest.mark.parametrize("org", list(CHANNELS))
 def test_the_full_loop_from_member_to_staff_and_back(
-    fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path, org: str
+    database_url: str, fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path, org: str
 ) -> None:
-    with desk_running(fake, slack, tmp_path) as desk:
+    with desk_running(fake, slack, tmp_path, database=database_url) as desk:
         member = Member(fake, desk.served, 100)
         number = file_request(desk, 100, org)
         channel, staff = CHANNELS[org], STAFF[org]

@@ -37,9 +37,9 @@ def _http(port: int, path: str, *, post: bool = False) -> tuple[int, bytes]:
 
 
 def test_staff_claim_and_reply_over_socket_mode(
-    fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
+    database_url: str, fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
 ) -> None:
-    with desk_running(fake, slack, tmp_path, socket_mode=True) as desk:
+    with desk_running(fake, slack, tmp_path, database=database_url, socket_mode=True) as desk:
         [opened] = slack.calls_to("apps.connections.open")
         assert opened.ok  # with the app token: the fake refuses the bot token there
 

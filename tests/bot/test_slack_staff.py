@@ -31,6 +31,7 @@ from tests.bot.test_slack_end_to_end import (
     desk_running,
     file_request,
 )
+from tests.conftest import DATABASES, database_for
 from tests.fakes.slack_api import (
     Ephemeral,
     FakeSlackApi,
@@ -55,15 +56,24 @@ ARRIVAL_JITTER = 0.05
 # ---------------------------------------------------------------------- fixtures and helpers
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    """One serve process for the tests that need nothing special of it."""
+@pytest.fixture(scope="module", params=DATABASES)
+def desk(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
+    """One serve process for the tests that need nothing special of it, per database."""
+    directory = tmp_path_factory.mktemp("desk")
     with (
+        database_for(request.param, directory) as database,
         FakeBotApi() as fake,
         FakeSlackApi() as slack,
-        desk_running(fake, slack, tmp_path_factory.mktemp("desk")) as running,
+        desk_running(fake, slack, directory, database=database) as running,
     ):
         yield running
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read with plain SQL: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def new_case(desk: Desk, org: str, request_type: str = "human") -> tuple[int, str, Message]:
@@ -79,10 +89,10 @@ def new_case(desk: Desk, org: str, request_type: str = "human") -> tuple[int, st
 def events(desk: Desk, number: str, kind: str | None = None) -> list[tuple[str, str, Any]]:
     """The case's events as (kind, actor, data), oldest first."""
     rows = desk.served.query(
-        "SELECT e.kind, e.actor, e.data FROM caseevent e JOIN 'case' c ON c.id = e.case_id "
+        'SELECT e.kind, e.actor, e.data FROM caseevent e JOIN "case" c ON c.id = e.case_id '
         f"WHERE c.number = '{number}' ORDER BY e.id"
     )
-    found = [(k, a, json.loads(d)) for k, a, d in rows]
+    found = [(k, a, _json(d)) for k, a, d in rows]
     return [e for e in found if kind is None or e[0] == kind]
 
 
@@ -92,11 +102,11 @@ def audit(desk: Desk, actor: str) -> list[tuple[str, str | None, int, Any]]:
         "SELECT action, case_number, allowed, detail FROM auditentry "
         f"WHERE actor = '{actor}' ORDER BY id"
     )
-    return [(a, n, int(ok), json.loads(d)) for a, n, ok, d in rows]
+    return [(a, n, int(ok), _json(d)) for a, n, ok, d in rows]
 
 
 def column(desk: Desk, number: str, name: str) -> Any:
-    [(value,)] = desk.served.query(f"SELECT {name} FROM 'case' WHERE number = '{number}'")
+    [(value,)] = desk.served.query(f"SELECT {name} FROM \"case\" WHERE number = '{number}'")
     return value
 
 
@@ -104,7 +114,7 @@ def mirrored(desk: Desk, number: str) -> bool:
     """Every event of the case is already reflected in its Slack thread (or needs no post)."""
     [(cursor, last)] = desk.served.query(
         "SELECT k.event_cursor, (SELECT MAX(e.id) FROM caseevent e WHERE e.case_id = c.id) "
-        f"FROM 'case' c JOIN casecard k ON k.case_id = c.id WHERE c.number = '{number}'"
+        f"FROM \"case\" c JOIN casecard k ON k.case_id = c.id WHERE c.number = '{number}'"
     )
     return bool(cursor >= last)
 
@@ -320,6 +330,36 @@ def test_a_supervisor_finds_a_case_by_phone_in_any_width_and_the_search_is_audit
     assert all(r[2] == 1 for r in finds())
 
 
+def test_the_members_data_of_a_disclosure_goes_into_its_thread_for_its_staff_only(
+    desk: Desk,
+) -> None:
+    _, number, card = new_case(desk, COOPDELI, "disclosure")
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    assert "保有データを出力" in _block_text(card.blocks)
+
+    shown = len(desk.slack.ephemerals(OUTSIDER))
+    desk.click(OUTSIDER, "case_member_data", channel, card.ts)
+    assert "権限がありません" in new_ephemeral(desk.slack, OUTSIDER, shown).text
+    eventually(
+        lambda: ("denied:member_data", number, 0) in [r[:3] for r in audit(desk, "slack:UOUT")]
+    )
+
+    desk.click(staff, "case_member_data", channel, card.ts)
+    name = f"{number}-member-data.html"
+    desk.slack.wait_for(lambda api: any(f.filename == name for f in api.uploaded_files()))
+    [upload] = [f for f in desk.slack.uploaded_files() if f.filename == name]
+    assert (upload.channel, upload.thread_ts) == (channel, card.ts)
+    html = upload.data.decode("utf-8")
+    assert "madoguchi が保有するお客様の情報" in html and "山田 花子" in html
+    assert f"出力者 slack:{staff}" in html
+    [(_, case_number, allowed, detail)] = [
+        r for r in audit(desk, f"slack:{staff}") if r[0] == "view_member_data"
+    ]
+    # (Every member in this file has the same name and phone, so other chats' cases count.)
+    assert (case_number, allowed, detail["format"]) == (number, 1, "html")
+    assert detail["cases"] >= 1 and number in html
+
+
 # ---------------------------------------------------------------------- moving cases on
 
 
@@ -463,11 +503,14 @@ def test_app_home_lists_the_cases_a_staff_member_has_claimed(desk: Desk) -> None
 
 
 def test_a_429_delays_a_card_but_does_not_lose_it_and_posts_keep_to_one_a_second(
-    fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
+    database_url: str, fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
 ) -> None:
     channel = CHANNELS[COOPDELI]
     slack.fail_next("chat.postMessage", retry_after=1, channel=channel)
-    with desk_running(fake, slack, tmp_path) as desk, ThreadPoolExecutor(2) as pool:
+    with (
+        desk_running(fake, slack, tmp_path, database=database_url) as desk,
+        ThreadPoolExecutor(2) as pool,
+    ):
         # Two members at once, so both cases' posts queue up for the one channel.
         numbers = list(pool.map(lambda chat: file_request(desk, chat, COOPDELI, "human"), (1, 2)))
         cards = [desk.card(channel, n) for n in numbers]
@@ -492,15 +535,17 @@ def test_a_429_delays_a_card_but_does_not_lose_it_and_posts_keep_to_one_a_second
 FILES_ON = "\n[attachments.coopdeli]\nallowed = true\nmax_mb = 1\n"
 
 
-@pytest.fixture(scope="module")
-def pdf_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk, str, Message]]:
+@pytest.fixture(scope="module", params=DATABASES)
+def pdf_case(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Desk, str, Message]]:
     """A coopdeli request with a 委任状 PDF sent while it was being entered."""
+    directory = tmp_path_factory.mktemp("files")
     with (
+        database_for(request.param, directory) as database,
         FakeBotApi() as fake,
         FakeSlackApi() as slack,
-        desk_running(
-            fake, slack, tmp_path_factory.mktemp("files"), more_deployment=FILES_ON
-        ) as desk,
+        desk_running(fake, slack, directory, database=database, more_deployment=FILES_ON) as desk,
     ):
         member = Member(fake, desk.served, 50)
         member.command("start", COOPDELI)
@@ -510,7 +555,7 @@ def pdf_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk, s
         assert "受け取りました" in member._await_answer(before)
         for line in COMPLAINT[1:]:
             member.says(line)
-        [(number,)] = desk.served.query("SELECT number FROM 'case'")
+        [(number,)] = desk.served.query('SELECT number FROM "case"')
         yield desk, str(number), desk.card(CHANNELS[COOPDELI], str(number))
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 MADOGUCHI = [sys.executable, "-m", "bot"]
@@ -31,10 +31,10 @@ DISCLOSURE = [
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def env(database_url: str) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        "DATABASE_URL": database_url,
         "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
         "MADOGUCHI_STAFF": "sato",
         "MADOGUCHI_LOG_LEVEL": "WARNING",
@@ -97,10 +97,17 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
     assert "KY-2026-00001" in listing and "開示" in listing
     shown = run(["staff", "show", "KY-2026-00001"], env).stdout
     assert "氏名：山田 花子" in shown and "会員: 送信する" in shown
-    database = env["DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(database) as db:
-        looks = db.execute("SELECT action, case_number, surface FROM auditentry").fetchall()
-    assert looks == [("view_case", "KY-2026-00001", "cli")]  # identity fields were shown
+    engine = sa.create_engine(env["DATABASE_URL"], poolclass=sa.NullPool)
+    with engine.connect() as db:
+        looks = [
+            tuple(row)
+            for row in db.exec_driver_sql("SELECT action, case_number, surface FROM auditentry")
+        ]
+    engine.dispose()
+    assert looks == [  # identity fields were shown, by the JSON listing and by show
+        ("list_cases", None, "cli"),
+        ("view_case", "KY-2026-00001", "cli"),
+    ]
 
     for args in (
         ["claim", "KY-2026-00001"],

@@ -554,6 +554,18 @@ def _check_reply_markup(markup: Any) -> JSONDict | None:
     return copy.deepcopy(markup)
 
 
+def _chat_of(update: JSONDict) -> object:
+    """The chat an update belongs to (its sender for updates without a chat)."""
+    for kind in ("message", "edited_message"):
+        if kind in update:
+            return update[kind]["chat"]["id"]
+    if "callback_query" in update:
+        query = update["callback_query"]
+        message = query.get("message")
+        return message["chat"]["id"] if message else query["from"]["id"]
+    return ("update", update["update_id"])
+
+
 def _update_type(update: JSONDict) -> str:
     return next((key for key in update if key != "update_id"), "")
 
@@ -599,6 +611,7 @@ class FakeBotApi:
         bot_first_name: str = "窓口テスト",
         webhook_timeout: float = 10.0,
         webhook_retry_delay: float = 0.05,
+        webhook_connections: int = 1,
     ) -> None:
         self.token = token
         prefix = token.split(":", 1)[0]
@@ -607,6 +620,10 @@ class FakeBotApi:
         self.bot_first_name = bot_first_name
         self.webhook_timeout = webhook_timeout
         self.webhook_retry_delay = webhook_retry_delay
+        # Like setWebhook's max_connections: this many deliveries at once, never two of one
+        # chat (a chat's updates still arrive in order).
+        self.webhook_connections = webhook_connections
+        self._in_flight: set[int] = set()
         self.base_url = ""
 
         self.calls: list[Call] = []
@@ -673,8 +690,11 @@ class FakeBotApi:
         serve = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
-        deliver = threading.Thread(target=self._webhook_loop, daemon=True)
-        self._threads = [serve, deliver]
+        deliverers = [
+            threading.Thread(target=self._webhook_loop, daemon=True)
+            for _ in range(self.webhook_connections)
+        ]
+        self._threads = [serve, *deliverers]
         for thread in self._threads:
             thread.start()
         return self
@@ -1072,22 +1092,35 @@ class FakeBotApi:
         finally:
             connection.close()
 
+    def _next_for_webhook(self) -> JSONDict | None:
+        """The oldest pending update not in flight whose chat has nothing in flight."""
+        assert self.webhook is not None
+        busy = {_chat_of(u) for u in self._pending if u["update_id"] in self._in_flight}
+        for update in self._deliverable(self.webhook.allowed_updates):
+            if update["update_id"] not in self._in_flight and _chat_of(update) not in busy:
+                return update
+        return None
+
     def _webhook_loop(self) -> None:
-        """Deliver pending updates one at a time in update_id order; retry until a 2xx."""
+        """Deliver pending updates in update_id order (one per chat at a time, up to
+        ``webhook_connections`` at once); retry each until a 2xx."""
         while True:
             with self._cond:
                 while not self._stopping and (
-                    self.webhook is None or not self._deliverable(self.webhook.allowed_updates)
+                    self.webhook is None or self._next_for_webhook() is None
                 ):
                     self._cond.wait()
                 if self._stopping or self.webhook is None:
                     return
-                update = self._deliverable(self.webhook.allowed_updates)[0]
+                update = self._next_for_webhook()
+                assert update is not None
+                self._in_flight.add(update["update_id"])
                 config = self.webhook
             body = json.dumps(update, ensure_ascii=False).encode("utf-8")
             status, detail = self._post(config.url, body, config.secret_token)
             with self._cond:
                 update_id = update["update_id"]
+                self._in_flight.discard(update_id)
                 self.webhook_deliveries.append((update_id, status))
                 if 200 <= status < 300:
                     self._pending = [u for u in self._pending if u["update_id"] != update_id]

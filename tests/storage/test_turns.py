@@ -37,7 +37,7 @@ def test_a_restarted_desk_resumes_the_member_exactly_where_they_were(
         member.says(line)
     desk.app.db.close()  # the process goes away
 
-    restarted = build_desk(desk.db_path, clock)
+    restarted = build_desk(desk.db_url, clock)
     again = restarted.member("alice")  # the member comes back and says /start
     resumed = "\n".join(m.text for m in again.received)
     assert "前回の続きから再開します" in resumed
@@ -95,9 +95,13 @@ def test_case_events_are_append_only(desk: Desk) -> None:
         assert [e.kind for e in session.exec(select(CaseEvent)).all()] == ["created"]
 
 
-def test_the_database_runs_in_wal_mode(desk: Desk) -> None:
+def test_the_sqlite_database_runs_in_wal_mode_with_full_sync(sqlite_url: str, clock: Clock) -> None:
+    desk = build_desk(sqlite_url, clock)
     with desk.app.db.transaction() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert session.execute(text("PRAGMA secure_delete")).scalar() == 1
+    desk.app.db.close()
 
 
 def test_the_case_transcript_holds_the_whole_intake(desk: Desk) -> None:
