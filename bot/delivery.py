@@ -6,6 +6,10 @@ spaced at least ``per_chat_interval`` apart in a chat and at most ``global_per_s
 A row is marked sent only after the platform accepted it: a crash in between may repeat a
 message but never loses one. Failures keep the row and schedule a retry (``record_attempt``).
 
+When the overall limit makes sends queue (a batch of staff notices), the answer to a member's
+own message goes first: the chat holding it is scanned first and its send takes the next free
+slot. That only decides which chat goes next; within a chat the order never changes.
+
 Several processes may run a worker on one database. A worker claims a chat's oldest pending
 row (``FOR UPDATE SKIP LOCKED`` and a lease in the row) before sending it, so no row is sent
 by two workers and no later row of the chat overtakes it; a worker that dies mid-send loses
@@ -16,9 +20,13 @@ platform's limit, and the per-chat gap is kept across processes from the stored 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -29,7 +37,7 @@ from sqlmodel import col, func, select
 from bot.dispatch import TemporaryFailure, Unreachable, backoff, record_attempt
 from storage.db import Database
 from storage.leases import holder_is_gone, process_identity
-from storage.models import OutboxMessage
+from storage.models import PRIORITY_NOTICE, OutboxMessage
 from storage.turns import Clock
 
 log = structlog.get_logger(__name__)
@@ -41,7 +49,13 @@ class AsyncSender(Protocol):
 
 class RateLimiter:
     """At most ``per_second`` sends overall, and ``per_chat_interval`` seconds between sends to
-    one chat. Waits are computed from the clock, not slept blindly in a loop."""
+    one chat. Waits are computed from the clock, not slept blindly in a loop.
+
+    A send made in ``slot`` counts from the moment it may start until a second after it
+    finished: the platform counts it whenever the request reaches it, which may be anywhere in
+    between (a busy event loop delays a request after its slot was granted). Waiting sends take
+    free slots in arrival order, except that ``urgent`` ones go first.
+    """
 
     def __init__(
         self,
@@ -54,13 +68,47 @@ class RateLimiter:
         self.per_chat_interval = per_chat_interval
         self.monotonic = monotonic
         self.sleep = sleep
-        self._recent: deque[float] = deque()
+        self._recent: deque[float] = deque()  # when recent sends started, or finished
+        self._in_flight = 0  # sends inside ``slot`` now: they count until they finish
         self._last_in_chat: dict[str, float] = {}
-        self._lock = asyncio.Lock()
+        self._waiting: list[tuple[int, int]] = []  # heap of (0 if urgent else 1, arrival)
+        self._arrivals = itertools.count()
+        self._wakers: dict[tuple[int, int], asyncio.Future[None]] = {}
 
-    async def acquire(self, chat_id: str, elsewhere_ago: float | None = None) -> None:
-        """Wait for a free slot; ``elsewhere_ago`` is how long ago another process last sent
-        to this chat, if it did."""
+    @property
+    def waiting(self) -> int:
+        """Sends waiting for a slot right now."""
+        return len(self._waiting)
+
+    async def acquire(
+        self, chat_id: str, elsewhere_ago: float | None = None, *, urgent: bool = False
+    ) -> None:
+        """Wait for a free slot and count the send from now; ``elsewhere_ago`` is how long ago
+        another process last sent to this chat, if it did."""
+        await self._chat_gap(chat_id, elsewhere_ago)
+        now = await self._take(urgent)
+        self._recent.append(now)
+        self._last_in_chat[chat_id] = now
+
+    @asynccontextmanager
+    async def slot(
+        self, chat_id: str, elsewhere_ago: float | None = None, *, urgent: bool = False
+    ) -> AsyncIterator[None]:
+        """Like ``acquire`` for a send made inside the block, counted until one second after
+        the block ends, so the limits hold where the platform measures them."""
+        await self._chat_gap(chat_id, elsewhere_ago)
+        self._last_in_chat[chat_id] = await self._take(urgent)
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            finished = self.monotonic()
+            self._recent.append(finished)
+            self._last_in_chat[chat_id] = finished
+            self._wake_first()
+
+    async def _chat_gap(self, chat_id: str, elsewhere_ago: float | None) -> None:
         last = self._last_in_chat.get(chat_id)
         if last is not None:
             wait = last + self.per_chat_interval - self.monotonic()
@@ -68,16 +116,51 @@ class RateLimiter:
                 await self.sleep(wait)
         if elsewhere_ago is not None and 0 <= elsewhere_ago < self.per_chat_interval:
             await self.sleep(self.per_chat_interval - elsewhere_ago)
-        async with self._lock:
+
+    async def _take(self, urgent: bool) -> float:
+        """Wait until this send is the first in line and the last second has room; returns
+        when the slot was taken."""
+        ticket = (0 if urgent else 1, next(self._arrivals))
+        heapq.heappush(self._waiting, ticket)
+        try:
             while True:
                 now = self.monotonic()
                 while self._recent and now - self._recent[0] >= 1.0:
                     self._recent.popleft()
-                if len(self._recent) < self.per_second:
-                    break
-                await self.sleep(1.0 - (now - self._recent[0]))
-            self._recent.append(now)
-            self._last_in_chat[chat_id] = now
+                if self._waiting[0] != ticket:
+                    await self._woken(ticket)  # by the sends before it in line
+                elif len(self._recent) + self._in_flight < self.per_second:
+                    return now
+                elif self._recent:
+                    await self.sleep(1.0 - (now - self._recent[0]))
+                else:
+                    await self._woken(ticket)  # every slot is a send still in flight
+        finally:
+            self._waiting.remove(ticket)
+            heapq.heapify(self._waiting)
+            self._wake_first()
+
+    async def _woken(self, ticket: tuple[int, int]) -> None:
+        waker = asyncio.get_running_loop().create_future()
+        self._wakers[ticket] = waker
+        try:
+            await waker
+        finally:
+            self._wakers.pop(ticket, None)
+
+    def _wake_first(self) -> None:
+        """Only the first in line can go next; waking the others would be wasted work."""
+        if self._waiting:
+            waker = self._wakers.pop(self._waiting[0], None)
+            if waker is not None and not waker.done():
+                waker.set_result(None)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    row: OutboxMessage
+    elsewhere_ago: float | None  # seconds since another process sent to the chat, if it did
+    urgent: bool  # the chat holds an answer its member is waiting for
 
 
 class OutboxWorker:
@@ -136,18 +219,25 @@ class OutboxWorker:
             await asyncio.gather(*(self._drain(chat) for chat in chats))
 
     def _due_chats(self) -> list[str]:
-        """Chats whose oldest pending row is due; a later row never makes a chat due."""
+        """Chats whose oldest pending row is due; a later row never makes a chat due. Chats
+        holding an answer a member waits for come first, so a long backlog of notices (beyond
+        the 1,000 scanned) never hides them."""
         now = self.clock()
         with self.db.transaction() as session:
-            oldest = (
-                select(func.min(OutboxMessage.id))
+            heads = (
+                select(
+                    col(OutboxMessage.chat_id).label("chat_id"),
+                    func.min(OutboxMessage.id).label("head"),
+                    func.max(OutboxMessage.priority).label("priority"),
+                )
                 .where(OutboxMessage.status == "pending", OutboxMessage.channel == self.channel)
                 .group_by(col(OutboxMessage.chat_id))
+                .subquery()
             )
             rows = session.exec(
-                select(OutboxMessage.chat_id)
+                select(heads.c.chat_id)
+                .join(OutboxMessage, col(OutboxMessage.id) == heads.c.head)
                 .where(
-                    col(OutboxMessage.id).in_(oldest),
                     or_(
                         col(OutboxMessage.next_attempt_at).is_(None),
                         col(OutboxMessage.next_attempt_at) <= now,
@@ -158,10 +248,10 @@ class OutboxWorker:
                         col(OutboxMessage.claimed_by) == self.worker_id,
                     ),
                 )
-                .order_by(col(OutboxMessage.id))
+                .order_by(heads.c.priority.desc(), heads.c.head)
                 .limit(1000)
             ).all()
-        return list(rows)
+        return [str(chat) for chat in rows]
 
     def _release_dead_claims(self) -> None:
         """Claims left by a process on this machine that died (a restart after a crash): its
@@ -189,21 +279,21 @@ class OutboxWorker:
                     )
                     log.info("outbox.claims_released")
 
-    def _claim_next(self, chat_id: str) -> tuple[OutboxMessage, float | None] | None:
+    def _claim_next(self, chat_id: str) -> _Claim | None:
         """Claim the chat's oldest pending row if it is due and no other worker holds it.
 
-        Returns the row and, if another process sent the chat's previous message, how many
-        seconds ago. A later row never overtakes the oldest: if that one is busy, nothing is.
+        A later row never overtakes the oldest: if that one is busy, nothing is. The row is
+        urgent if any pending row of the chat is an answer: it stands before that answer.
         """
         now = self.clock()
         with self.db.transaction() as session:
-            head = session.exec(
-                select(func.min(OutboxMessage.id)).where(
+            head, priority = session.exec(
+                select(func.min(OutboxMessage.id), func.max(OutboxMessage.priority)).where(
                     OutboxMessage.status == "pending",
                     OutboxMessage.channel == self.channel,
                     OutboxMessage.chat_id == chat_id,
                 )
-            ).first()
+            ).one()
             if head is None:
                 return None
             row = session.exec(
@@ -233,7 +323,8 @@ class OutboxWorker:
                 .order_by(col(OutboxMessage.id).desc())
                 .limit(1)
             ).first()
-        return row, _seconds_since(previous, self.worker_id, now)
+        urgent = (priority or PRIORITY_NOTICE) > PRIORITY_NOTICE
+        return _Claim(row, _seconds_since(previous, self.worker_id, now), urgent)
 
     async def _drain_then_forget(self, chat_id: str) -> None:
         try:
@@ -248,14 +339,17 @@ class OutboxWorker:
             await self._drain_locked(chat_id)
 
     async def _drain_locked(self, chat_id: str) -> None:
-        while (claimed := await asyncio.to_thread(self._claim_next, chat_id)) is not None:
-            row, elsewhere_ago = claimed
-            await self.limiter.acquire(chat_id, elsewhere_ago)
+        while (claim := await asyncio.to_thread(self._claim_next, chat_id)) is not None:
+            row = claim.row
             try:
-                await self.sender.send(row)
+                async with self.limiter.slot(chat_id, claim.elsewhere_ago, urgent=claim.urgent):
+                    await self.sender.send(row)
             except TemporaryFailure as failure:
                 delay = failure.retry_after or backoff(row.attempts)
                 await self._record(row, error=str(failure), delay=delay)
+                # Look again when it is due rather than at the next scan: after a 429 the
+                # member's answer goes out as soon as Telegram allows, not up to a poll later.
+                asyncio.get_running_loop().call_later(delay, self.wake)
                 return
             except Unreachable as failure:
                 await self._record(row, error=str(failure), unreachable=True)

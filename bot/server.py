@@ -12,6 +12,7 @@ import contextlib
 import hmac
 import json
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -69,6 +70,7 @@ def http_app(
         return response
 
     async def telegram_webhook(request: Request) -> Response:
+        received = time.perf_counter()  # for turn.timed: arrival to commit, as members feel it
         if telegram is None or not webhook_secret:
             return PlainTextResponse("not found", status_code=404)
         given = request.headers.get(SECRET_HEADER, "")
@@ -80,7 +82,7 @@ def http_app(
         except (ValueError, TypeError, KeyError):
             return PlainTextResponse("bad request", status_code=400)
         # Answered only after the commit: a crash before it makes Telegram redeliver.
-        await telegram.handle(update)
+        await telegram.handle(update, received=received)
         return PlainTextResponse("ok")
 
     return Starlette(

@@ -188,6 +188,13 @@ class ConsentRecord(SQLModel, table=True):
     created_at: datetime = _utc_column()
 
 
+# How an outgoing message waits for the platform's overall rate limit (a chat's own messages
+# always keep their order): a member waiting for the answer to what they just wrote comes
+# before staff notices, so a batch of notices never makes the chat itself feel stuck.
+PRIORITY_NOTICE = 0
+PRIORITY_ANSWER = 1
+
+
 class OutboxMessage(SQLModel, table=True):
     """An outgoing message, stored with the turn and sent by the dispatcher."""
 
@@ -203,6 +210,7 @@ class OutboxMessage(SQLModel, table=True):
         sa_column=Column(EncryptedJSON("outboxmessage.choices"), nullable=False),
     )
     multiple: bool = False
+    priority: int = Field(default=PRIORITY_NOTICE, sa_column_kwargs={"server_default": "0"})
     status: str = "pending"  # pending | sent
     # A worker claims the row before sending it, so two processes never send it both; a
     # claim not finished by ``claimed_until`` (the worker died) may be taken by another.

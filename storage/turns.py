@@ -15,6 +15,8 @@ from flows.messages import AcceptedFile, CaseView, Inbound, Reply, TurnResult
 from storage.db import Database
 from storage.lookup import index_case
 from storage.models import (
+    PRIORITY_ANSWER,
+    PRIORITY_NOTICE,
     Attachment,
     Case,
     CaseCounter,
@@ -95,8 +97,10 @@ def enqueue(
     case_id: int | None = None,
     direction: str = "bot",
     author: str | None = None,
+    priority: int = PRIORITY_NOTICE,
 ) -> TranscriptLine:
-    """Queue one message for the member and keep it in the transcript."""
+    """Queue one message for the member and keep it in the transcript; ``priority`` says
+    whether the member is waiting for it (``PRIORITY_ANSWER``) or not (a notice)."""
     assert conversation.id is not None
     choices = choices or []
     session.add(
@@ -107,6 +111,7 @@ def enqueue(
             text=text,
             choices=choices,
             multiple=multiple,
+            priority=priority,
             created_at=now,
         )
     )
@@ -246,7 +251,13 @@ class TurnStore:
         last_line: TranscriptLine | None = None
         for text, choices, multiple in self._messages(conversation.channel, result, number):
             last_line = enqueue(
-                session, conversation, text, now, choices=choices, multiple=multiple
+                session,
+                conversation,
+                text,
+                now,
+                choices=choices,
+                multiple=multiple,
+                priority=PRIORITY_ANSWER,  # the member just wrote and waits for this
             )
         for message in result.case_messages:
             # Locked like a staff action would: one case's events are written one at a time,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -197,8 +198,13 @@ class TelegramChannel:
             )
         await self.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["ja"]])
 
-    async def handle(self, update: Update) -> None:
-        """Process one update; returns only once its turn is committed (or was a duplicate)."""
+    async def handle(self, update: Update, *, received: float | None = None) -> None:
+        """Process one update; returns only once its turn is committed (or was a duplicate).
+
+        With ``received`` (``time.perf_counter()`` when the request arrived) the time to the
+        commit is logged as ``turn.timed``: ids and milliseconds only, for ``make bench`` and
+        for operators watching latency under load.
+        """
         inbound = to_inbound(update)
         if inbound is None:
             return
@@ -210,6 +216,13 @@ class TelegramChannel:
             if inbound.attachment is not None and update.message is not None:
                 inbound = await self._fetch_file(inbound, update.message)
             outcome = await asyncio.to_thread(self.app.turns.process, inbound)
+        if received is not None:
+            log.info(
+                "turn.timed",
+                update=update.update_id,
+                conversation=outcome.conversation_id,
+                ms=round((time.perf_counter() - received) * 1000, 2),
+            )
         self.worker.wake()
         if not outcome.duplicate:
             self.after_commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,13 @@ from bot.config import Settings
 from bot.delivery import OutboxWorker, RateLimiter
 from bot.dispatch import TemporaryFailure, Unreachable
 from flows.messages import Inbound
-from storage.models import CaseEvent, Conversation, OutboxMessage
+from storage.models import (
+    PRIORITY_ANSWER,
+    PRIORITY_NOTICE,
+    CaseEvent,
+    Conversation,
+    OutboxMessage,
+)
 from tests.conftest import Clock
 from tests.flows.answers import COMPLAINT
 
@@ -181,6 +188,14 @@ class VirtualTime:
         self.now += seconds
 
 
+class SteppedTime(VirtualTime):
+    """Virtual time in which a sleeper also lets the other tasks run, as a real sleep does."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
 def test_the_rate_limiter_caps_the_total_at_30_a_second() -> None:
     time = VirtualTime()
     limiter = RateLimiter(per_second=30, per_chat_interval=1.0, monotonic=time, sleep=time.sleep)
@@ -212,6 +227,94 @@ def test_the_rate_limiter_spaces_one_chat_but_not_the_others() -> None:
     bob_waited, alice_again = asyncio.run(scenario())
     assert bob_waited == 0.0
     assert alice_again == 1.0
+
+
+def test_an_urgent_send_takes_the_next_slot_before_sends_waiting_longer() -> None:
+    time = SteppedTime()
+    limiter = RateLimiter(per_second=1, per_chat_interval=0.0, monotonic=time, sleep=time.sleep)
+    order: list[tuple[str, float]] = []
+
+    async def send(chat: str, urgent: bool = False) -> None:
+        await limiter.acquire(chat, urgent=urgent)
+        order.append((chat, time.now))
+
+    async def scenario() -> None:
+        await send("first")  # the window is now full for a second
+        await asyncio.gather(send("notice-1"), send("notice-2"), send("answer", urgent=True))
+
+    asyncio.run(scenario())
+    assert order == [("first", 0.0), ("answer", 1.0), ("notice-1", 2.0), ("notice-2", 3.0)]
+
+
+def test_a_send_counts_against_the_limit_until_it_has_finished() -> None:
+    """A slow request may reach the platform at any moment before it returns: the next slot
+    is a second after it finished, not a second after it began."""
+    time = SteppedTime()
+    limiter = RateLimiter(per_second=1, per_chat_interval=1.0, monotonic=time, sleep=time.sleep)
+    started: dict[str, float] = {}
+
+    async def slow(chat: str) -> None:
+        async with limiter.slot(chat):
+            started[chat] = time.now
+            await time.sleep(5.0)  # the request hangs for 5 s
+
+    async def scenario() -> None:
+        await asyncio.gather(slow("a"), slow("b"))
+        await slow("a")
+
+    asyncio.run(scenario())
+    assert started == {"a": 12.0, "b": 6.0}  # b: 1 s after a's first send ended; a: after b
+
+
+class FirstSendHeld:
+    """Holds the first send in flight until the other chats wait for a slot, so the order in
+    which they then go is the limiter's, not the threads'."""
+
+    def __init__(self, worker: Callable[[], OutboxWorker], others: int) -> None:
+        self.worker, self.others = worker, others
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, message: OutboxMessage) -> None:
+        if not self.sent:
+            while self.worker().limiter.waiting < self.others:
+                await asyncio.sleep(0.01)
+        self.sent.append((message.chat_id, message.text))
+
+
+def test_a_chat_with_an_answer_waiting_goes_before_a_backlog_of_notices(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = build(database_url, Clock())
+    chats = ["n1", "n2", "n3", "n4", "member"]
+    for chat in chats:
+        say(app, chat, f"start-{chat}", command="start", argument="coopdeli")
+        for key, text in enumerate(COMPLAINT):
+            say(app, chat, f"{chat}-{key}", text=text)
+    asyncio.run(fast_worker(app, RecordingSender()).drain_all())
+    numbers = {case.conversation_id: case.number for case in app.cases.list()}
+    for number in numbers.values():  # a batch of notices, the member's last
+        app.cases.reply(number, "sato", "ご案内です。")
+    say(app, "member", "later", text="ありがとうございます")  # and now they write
+    assert [(row.chat_id, row.priority) for row in pending(app, "member")] == [
+        ("member", PRIORITY_NOTICE),
+        ("member", PRIORITY_ANSWER),
+    ]
+
+    time = SteppedTime()
+    worker = OutboxWorker(
+        app.db, "telegram", FirstSendHeld(lambda: worker, others=4), app.clock, per_chat_interval=0
+    )
+    worker.limiter = RateLimiter(1, 0.0, monotonic=time, sleep=time.sleep)
+    asyncio.run(worker.drain_all())
+    sent = worker.sender.sent  # type: ignore[attr-defined]
+
+    order = [chat for chat, _ in sent]
+    assert sorted(order) == sorted([*chats, "member"])  # everything, once
+    # The member's chat went next (the first send was already under way), its own messages
+    # in their order: the notice written before their message, then the answer to it.
+    assert order.index("member") <= 1
+    member = [text for chat, text in sent if chat == "member"]
+    assert "ご案内です。" in member[0] and "ご案内です。" not in member[1]
 
 
 def _seconds(value: float) -> timedelta:

@@ -46,6 +46,7 @@ import copy
 import http.client
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -651,6 +652,7 @@ class FakeBotApi:
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
         self._faults: list[_Fault] = []
+        self._throttles: dict[str, tuple[float, int, random.Random]] = {}
         self._last_webhook_error: tuple[int, str] | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
@@ -965,6 +967,20 @@ class FakeBotApi:
         with self._cond:
             self._faults.append(_Fault(method, times, status, retry_after, delay, chat_id))
 
+    def throttle(self, method: str, share: float, *, retry_after: int = 1, seed: int = 0) -> None:
+        """Answer a random ``share`` of ``method`` calls with 429 and ``retry_after``, as Telegram
+        does under load (benchmarks of delivery under limits); ``share=0`` turns it off.
+
+        Seeded, so a run can be repeated; the explicit faults of :meth:`fail_next` come first.
+        """
+        if not 0 <= share <= 1:
+            raise ValueError("share must be between 0 and 1")
+        with self._cond:
+            if share:
+                self._throttles[method] = (share, retry_after, random.Random(seed))
+            else:
+                self._throttles.pop(method, None)
+
     # ------------------------------------------------------------------ what the bot did
 
     def calls_to(self, method: str) -> list[Call]:
@@ -1208,6 +1224,11 @@ class FakeBotApi:
                     continue
                 fault.remaining -= 1
                 return fault
+            throttle = self._throttles.get(method)
+            if throttle is not None:
+                share, retry_after, rng = throttle
+                if rng.random() < share:
+                    return _Fault(method, 0, 429, retry_after, 0.0, None)
             return None
 
     def _pause(self, seconds: float) -> None:

@@ -518,6 +518,29 @@ def test_faults_can_target_one_chat(fake: FakeBotApi) -> None:
     run_with_bot(fake, scenario)
 
 
+def test_throttle_refuses_a_share_of_calls_with_retry_after_until_turned_off(
+    fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    fake.send_command(CHAT, "start")
+    fake.throttle("sendMessage", 1.0, retry_after=3)
+
+    async def scenario(bot: telegram.Bot) -> None:
+        with pytest.raises(RetryAfter):
+            await bot.send_message(CHAT, "混雑中")
+        await bot.send_chat_action(CHAT, "typing")  # other methods are not throttled
+        fake.throttle("sendMessage", 0)
+        await bot.send_message(CHAT, "再送")
+
+    run_with_bot(fake, scenario)
+    assert [c.status for c in fake.calls_to("sendMessage")] == [429, 200]
+    assert fake.calls_to("sendMessage")[0].description == "Too Many Requests: retry after 3"
+
+    fake.throttle("getMe", 0.25, seed=1)
+    statuses = [raw_call(fake, "getMe", b"", "application/json")[0] for _ in range(200)]
+    assert 25 < statuses.count(429) < 75  # about a quarter
+
+
 def test_blocked_chat_raises_forbidden(fake: FakeBotApi) -> None:
     fake.send_command(CHAT, "start")
     fake.block(CHAT)

@@ -1,0 +1,483 @@
+"""Burst: many members file a disclosure request at once through the webhook, on SQLite.
+
+A real ``madoguchi serve`` (webhook mode, WAL, ``synchronous=FULL``: every turn durable) gets
+its updates from the fake Bot API, which delivers them like Telegram: over ``CONNECTIONS``
+connections at once, never two of one chat at a time, each chat in order. ``AT_ONCE`` members
+are mid-request at any moment (a new one starts when one has finished); each writes the next
+line as soon as Telegram has handed over the previous one. With as many members as the server
+answers updates a second, a chat's next line comes about a second after the previous one, so
+the answers keep up with Telegram's one message a second per chat and sending them is part of
+the measured work (``burst_answers_in_window`` shows how far that held). The overall outgoing
+rate limit is set out of the way (``SEND_RATE``): pacing under limits is the delivery
+scenario's subject.
+
+Measured where it happens: latency from the request's arrival to the turn's commit is logged
+by the server itself (``turn.timed``); the server's CPU time and peak RSS come from /proc;
+throughput is updates answered 2xx per second of the burst. The same burst runs on databases
+that already hold 1k, 10k and 100k members' conversations (``tests.bench.history``), to see
+whether a turn costs more as the database grows. The fake and this driver run in the bench
+process, beside the server on the same cores; their CPU is reported too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.bench.history import prefill
+from tests.bench.run import FULL, Figure
+from tests.bot.served import Served, serving
+from tests.fakes.telegram_api import FakeBotApi
+from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER
+
+JSONDict = dict[str, Any]
+
+# A disclosure request with typed answers, /start to receipt (checked: each member's ends in
+# a case, or the run fails).
+DISCLOSURE_STEPS = (
+    "scope",
+    "requester",
+    "name",
+    "kana",
+    "former_name",
+    "birth_date",
+    "phone",
+    "member_number",
+    "method",
+    "postal_code",
+    "address",
+)
+SCRIPT: tuple[tuple[str | None, str], ...] = (
+    ("start", "coopdeli"),
+    (None, MENU_NUMBER["disclosure"]),
+    *((None, GOOD_ANSWERS[step]) for step in DISCLOSURE_STEPS),
+    (None, "送信する"),
+)
+
+CONNECTIONS = 40  # Telegram's default max_connections for a webhook
+AT_ONCE = 100  # members mid-request at any moment
+WARM_UP = 2  # members played first, not counted: connections, caches, the first case number
+SEND_RATE = "10000"  # messages/s: outgoing pacing is the delivery scenario's subject
+# Stored conversations before a run; the headline (and the baseline's size) is the middle one.
+SIZES = (1_000, 10_000, 100_000)
+HEADLINE = 10_000
+# Quick mode fits the whole scenario in about a minute: one run per size, 70 members each
+# (980 updates). FULL: five runs per size, then the headline burst of 20,000 members.
+MEMBERS = 500 if FULL else 70
+REPEATS = 5 if FULL else 1
+BURST_MEMBERS = 20_000 if FULL else 0  # 0: the headline is the series' run(s) at HEADLINE
+# The baseline's members (up to AT_ONCE at a time); the durable one is slow, so fewer.
+BASELINE_MEMBERS = 500 if FULL else 30
+BASELINE_DURABLE_MEMBERS = 100 if FULL else 4
+
+
+@dataclass(frozen=True)
+class Run:
+    """One burst against one server process."""
+
+    updates: int
+    seconds: float
+    latencies_ms: list[float]
+    server_cpu_ms: float  # per update, user + system
+    driver_cpu_share: float  # fake + this driver, as a share of one core
+    peak_rss_mb: float
+    answers_in_window: float  # share of the burst's answers sent before its last commit
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+
+# Telegram never reuses an update_id, and the server remembers every one it processed: ids stay
+# unique across all runs of a ``make bench`` (each run has a new fake).
+_update_ids = itertools.count(700_000_001)
+
+
+def update_for(chat: int, line: int, update_id: int) -> JSONDict:
+    """Line ``line`` of ``SCRIPT`` from ``chat`` as Telegram would send it (private chat, with
+    the bot_command entity on commands)."""
+    command, text = SCRIPT[line]
+    user = {"id": chat, "is_bot": False, "first_name": f"会員{chat}", "language_code": "ja"}
+    message: JSONDict = {
+        "message_id": line + 1,
+        "from": user,
+        "chat": {"id": chat, "type": "private", "first_name": user["first_name"]},
+        "date": int(time.time()),
+    }
+    if command is not None:
+        name = f"/{command}"
+        message["text"] = f"{name} {text}" if text else name
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(name)}]
+    else:
+        message["text"] = text
+    return {"update_id": update_id, "message": message}
+
+
+class Members:
+    """Members who each send their lines one after another, ``at_once`` of them at a time.
+
+    A member writes a line as soon as Telegram has delivered the previous one (answered it 2xx,
+    so it is committed). Reads the fake's record of webhook deliveries; non-2xx answers are
+    retried by the fake itself.
+    """
+
+    def __init__(
+        self,
+        fake: FakeBotApi,
+        chats: range,
+        at_once: int,
+        alive: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.fake = fake
+        self.alive = alive  # the server: a dead one fails the run at once, not at the timeout
+        self.waiting = list(reversed(chats))
+        self.at_once = at_once
+        self.in_flight: dict[int, tuple[int, int]] = {}  # update_id -> (chat, line)
+        self.update_ids: list[int] = []
+
+    def run(self, timeout: float) -> float:
+        """Play every member's script; returns the seconds from the first line to the last
+        line's 2xx."""
+        fake = self.fake
+        seen = len(fake.webhook_deliveries)
+        started = time.monotonic()
+        with fake.atomically():
+            while self.waiting and len(self.in_flight) < self.at_once:
+                self._write(self.waiting.pop(), 0)
+        while self.in_flight:
+            remaining = started + timeout - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self.in_flight)} members still busy\n{fake.summary(5)}")
+            if not self.alive():
+                raise RuntimeError(f"the server stopped\n{fake.summary(5)}")
+            # Re-checked on every call the server makes, not polled.
+            with contextlib.suppress(AssertionError):  # nothing for 5 s: is it still alive?
+                fake.wait_for(
+                    lambda api, known=seen: len(api.webhook_deliveries) > known,
+                    timeout=min(remaining, 5.0),
+                )
+            with fake.atomically():
+                delivered = fake.webhook_deliveries[seen:]
+                seen += len(delivered)
+                for update_id, status in delivered:
+                    if 200 <= status < 300 and update_id in self.in_flight:
+                        self._next(*self.in_flight.pop(update_id))
+        return time.monotonic() - started
+
+    def _next(self, chat: int, line: int) -> None:
+        if line + 1 < len(SCRIPT):
+            self._write(chat, line + 1)
+        elif self.waiting:
+            self._write(self.waiting.pop(), 0)
+
+    def _write(self, chat: int, line: int) -> None:
+        update_id = self.fake.queue_update(update_for(chat, line, next(_update_ids)))
+        self.in_flight[update_id] = (chat, line)
+        self.update_ids.append(update_id)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc status")
+
+
+def _timed_turns(log: Path, update_ids: set[int]) -> list[float]:
+    """The server's own arrival-to-commit times for the given updates (``turn.timed``)."""
+    latencies = []
+    with log.open(encoding="utf-8") as lines:
+        for line in lines:
+            if '"turn.timed"' not in line:
+                continue
+            event = json.loads(line)
+            if event.get("update") in update_ids:
+                latencies.append(float(event["ms"]))
+    return latencies
+
+
+def one_run(database: Path, members: int, first_chat: int, directory: Path) -> Run:
+    """A fresh server on ``database``; ``WARM_UP`` members, then ``members`` timed ones."""
+    log = directory / f"serve-{first_chat}.log"
+    warm_up = range(first_chat, first_chat + WARM_UP)
+    chats = range(warm_up.stop, warm_up.stop + members)
+    with (
+        FakeBotApi(webhook_connections=CONNECTIONS) as fake,
+        serving(
+            fake,
+            database,
+            webhook=True,
+            log_file=log,
+            MADOGUCHI_LOG_LEVEL="INFO",  # for turn.timed
+            TELEGRAM_SEND_RATE=SEND_RATE,
+        ) as served,
+    ):
+        pid = served.process.pid
+
+        def alive() -> bool:
+            return served.process.poll() is None
+
+        Members(fake, warm_up, WARM_UP, alive).run(timeout=60)
+        cpu, own = _cpu_seconds(pid), _own_cpu_seconds()
+        timed = Members(fake, chats, AT_ONCE, alive)
+        seconds = timed.run(timeout=120 + members * len(SCRIPT) / 10)
+        server_cpu, driver_cpu = _cpu_seconds(pid) - cpu, _own_cpu_seconds() - own
+        answered = _answered(served, chats)
+        peak = _peak_rss_mb(pid)
+    _check_cases(database, range(first_chat, chats.stop))
+    updates = len(timed.update_ids)
+    latencies = _timed_turns(log, set(timed.update_ids))
+    if len(latencies) != updates:
+        raise RuntimeError(f"{updates} updates but {len(latencies)} turn.timed lines in {log}")
+    _settle(database)
+    return Run(
+        updates=updates,
+        seconds=seconds,
+        latencies_ms=latencies,
+        server_cpu_ms=server_cpu * 1000 / updates,
+        driver_cpu_share=driver_cpu / seconds,
+        peak_rss_mb=peak,
+        answers_in_window=answered,
+    )
+
+
+def _in(chats: range) -> str:
+    """SQL for "a conversation of these chats" (chat ids are stored as text)."""
+    return f"CAST(chat_id AS INTEGER) BETWEEN {chats.start} AND {chats.stop - 1}"
+
+
+def _answered(served: Served, chats: range) -> float:
+    """The share of the members' answers already sent (the rest wait for the chat's pace)."""
+    rows = served.query(
+        f"SELECT status, count(*) FROM outboxmessage WHERE channel = 'telegram' AND {_in(chats)} "
+        "GROUP BY status"
+    )
+    counts = {str(status): int(count) for status, count in rows}
+    return counts.get("sent", 0) / max(1, sum(counts.values()))
+
+
+def _check_cases(database: Path, chats: range) -> None:
+    """Every member's request ended as a case: the script still fits the flow."""
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        (cases,) = db.execute(
+            "SELECT count(*) FROM \"case\" WHERE request_type = 'disclosure' AND conversation_id "
+            f"IN (SELECT id FROM conversation WHERE channel = 'telegram' AND {_in(chats)})"
+        ).fetchone()
+    if cases != len(chats):
+        raise RuntimeError(f"{cases} cases for {len(chats)} members: the script is stale")
+
+
+def _settle(database: Path) -> None:
+    """Count what the stopped server still had to send as sent, so the next run on this file
+    starts with an empty outbox (its chats are unknown to the next fake)."""
+    with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as db:
+        db.execute("UPDATE outboxmessage SET status = 'sent' WHERE status = 'pending'")
+
+
+@contextmanager
+def stored(sizes: tuple[int, ...]) -> Iterator[dict[int, Path]]:
+    """One database per size, filled once and reused by every run on it."""
+    directory = Path(tempfile.mkdtemp(prefix="madoguchi-burst-"))
+    try:
+        files = {}
+        for size in sizes:
+            files[size] = directory / f"stored-{size}.sqlite3"
+            prefill(files[size], size, SCRIPT)
+        yield files
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest rank: the smallest value at or above ``share`` of them."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))
+    return ordered[int(rank) - 1]
+
+
+@dataclass(frozen=True)
+class Results:
+    by_size: dict[int, list[Run]]  # the per-size series
+    headline: list[Run]  # the series' runs at HEADLINE, or FULL's big burst
+
+
+_results: list[Results] = []
+
+
+def results() -> Results:
+    """Every run, made once per ``make bench`` (the baseline compares against them)."""
+    if _results:
+        return _results[0]
+    by_size: dict[int, list[Run]] = {size: [] for size in SIZES}
+    first_chat = 100_000
+    with stored(SIZES) as files:
+        for repeat in range(REPEATS):
+            for size in SIZES:
+                print(f"  burst: {size:,} stored, run {repeat + 1}", file=sys.stderr, flush=True)
+                by_size[size].append(one_run(files[size], MEMBERS, first_chat, files[size].parent))
+                first_chat += MEMBERS + WARM_UP
+        headline = by_size[HEADLINE]
+        if BURST_MEMBERS:
+            print(f"  burst: {BURST_MEMBERS:,} members", file=sys.stderr, flush=True)
+            headline = [one_run(files[HEADLINE], BURST_MEMBERS, first_chat, files[HEADLINE].parent)]
+    _results.append(Results(by_size, headline))
+    return _results[0]
+
+
+def headline_rate() -> float:
+    """Updates/s of the headline burst (median of its runs)."""
+    return statistics.median(run.rate for run in results().headline)
+
+
+def headline_cpu() -> float:
+    """Server CPU ms per update in the headline burst (median of its runs)."""
+    return statistics.median(run.server_cpu_ms for run in results().headline)
+
+
+def bench_burst() -> list[Figure]:
+    """Throughput, latency, memory and per-turn cost as the database grows."""
+    found = results()
+    main = found.headline
+    rate = headline_rate()
+    p50, p95, p99 = (
+        statistics.median(percentile(run.latencies_ms, share) for run in main)
+        for share in (0.50, 0.95, 0.99)
+    )
+    cost_here = statistics.median(run.server_cpu_ms for run in main)
+    cost = {
+        size: statistics.median(run.server_cpu_ms for run in runs)
+        for size, runs in found.by_size.items()
+    }
+    rates = {
+        size: statistics.median(run.rate for run in runs) for size, runs in found.by_size.items()
+    }
+    growth = {size: cost[size] / cost[SIZES[0]] for size in SIZES[1:]}
+    members = BURST_MEMBERS or MEMBERS
+    scale = (
+        f"{_runs(len(main))} of {members:,} members ({AT_ONCE} at a time, Telegram delivering "
+        f"over {CONNECTIONS} connections) on {HEADLINE:,} stored conversations; the per-size "
+        f"series is {_runs(REPEATS)} of {MEMBERS} members per size. "
+        + (
+            ""
+            if FULL
+            else "Quick mode is scaled down from 2,000 members to fit about a minute; "
+            "FULL=1 runs 20,000. "
+        )
+        + f"TELEGRAM_SEND_RATE={SEND_RATE}, so only Telegram's one message a second per chat "
+        "paces the answers."
+    )
+    slow = (
+        f"one process spends {cost_here:.1f} ms of CPU per update (so at most about "
+        f"{1000 / cost_here:,.0f}/s on its core): each update is a webhook request, two Bot API "
+        "calls through python-telegram-bot (the typing action and the answer) and three "
+        "fsynced SQLite transactions (the turn; claiming the answer; marking it sent)"
+    )
+    figures = [
+        Figure(
+            "burst_updates_per_second",
+            rate,
+            f"updates/s ({members:,} members × {len(SCRIPT)} updates, {HEADLINE:,} stored)",
+            "≥ 1,000 from one process",
+            rate >= 1000,
+            scale + ("" if rate >= 1000 else f" Target missed: {slow}."),
+        ),
+        Figure("burst_turn_p50", p50, "ms, arrival to commit"),
+        Figure("burst_turn_p95", p95, "ms, arrival to commit"),
+        Figure(
+            "burst_turn_p99",
+            p99,
+            "ms, arrival to commit",
+            "< 50 ms",
+            p99 < 50,
+            ""
+            if p99 < 50
+            else (
+                f"missed: Telegram keeps {CONNECTIONS} requests open at once and the process "
+                f"finishes about {rate:.0f} a second, so a request waits its turn (about "
+                f"{CONNECTIONS / rate * 1000:,.0f} ms on average by Little's law) behind the "
+                "others for the event loop, the worker threads and SQLite's single writer."
+            ),
+        ),
+        Figure(
+            "burst_peak_rss",
+            statistics.median(run.peak_rss_mb for run in main),
+            "MB (server, VmHWM)",
+        ),
+        Figure("burst_cpu", cost_here, "server CPU ms per update"),
+        Figure(
+            "burst_answers_in_window",
+            statistics.median(run.answers_in_window for run in main) * 100,
+            "% of answers sent by the last commit",
+            note="members write their next line once the previous one is committed; below "
+            "100%, answers still waiting for their chat's one-a-second slot were sent after the "
+            "window, so part of the sending work is not in the figures above.",
+        ),
+        Figure(
+            "burst_driver_cpu",
+            statistics.median(run.driver_cpu_share for run in main) * 100,
+            "% of a core (fake Bot API + driver, beside the server)",
+        ),
+        *(
+            Figure(f"burst_cost_{_label(size)}", cost[size], "server CPU ms per update")
+            for size in SIZES
+        ),
+        *(
+            Figure(f"burst_updates_per_second_{_label(size)}", rates[size], "updates/s")
+            for size in SIZES
+        ),
+        *(
+            Figure(
+                f"burst_cost_growth_{_label(size)}",
+                growth[size],
+                f"× the {_label(SIZES[0])} cost",
+                "≤ 1.25 (flat)",
+                growth[size] <= 1.25,
+                ""
+                if growth[size] <= 1.25
+                else (
+                    f"missed in this run ({cost[size]:.1f} against {cost[SIZES[0]]:.1f} ms). "
+                    + (
+                        "Quick mode has one run per size, and identical runs differed by up "
+                        "to 20% in CPU per update on this shared machine: FULL=1 (five runs "
+                        "per size) tells growth from noise."
+                        if REPEATS == 1
+                        else "The medians of several runs grew: look for a query that scans."
+                    )
+                ),
+            )
+            for size in SIZES[1:]
+        ),
+    ]
+    return figures
+
+
+def _runs(count: int) -> str:
+    return "one run" if count == 1 else f"{count} runs (median)"
+
+
+def _label(size: int) -> str:
+    return f"{size // 1000}k"
