@@ -462,8 +462,8 @@ def bench_burst() -> list[Figure]:
                     f"missed in this run ({cost[size]:.1f} against {cost[SIZES[0]]:.1f} ms). "
                     + (
                         "Quick mode has one run per size, and identical runs differed by up "
-                        "to 20% in CPU per update on this shared machine: FULL=1 (five runs "
-                        "per size) tells growth from noise."
+                        "to a third in CPU per update on this shared machine: FULL=1 (five "
+                        "runs per size) tells growth from noise."
                         if REPEATS == 1
                         else "The medians of several runs grew: look for a query that scans."
                     )
