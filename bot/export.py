@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -398,10 +398,20 @@ def render(
     detail: CaseDetail, fmt: ExportFormat, *, exported_by: str, exported_at: datetime
 ) -> bytes:
     """The document as bytes to write as-is, in the format's encoding (BOM for CSV)."""
-    if fmt is ExportFormat.json:
-        text = render_json(detail)
-    elif fmt is ExportFormat.csv:
-        text = render_csv(detail)
-    else:
-        text = render_html(detail, exported_by=exported_by, exported_at=exported_at)
+    return encoded(
+        fmt,
+        lambda: render_json(detail),
+        lambda: render_csv(detail),
+        lambda: render_html(detail, exported_by=exported_by, exported_at=exported_at),
+    )
+
+
+def encoded(
+    fmt: ExportFormat,
+    as_json: Callable[[], str],
+    as_csv: Callable[[], str],
+    as_html: Callable[[], str],
+) -> bytes:
+    """One export in the chosen format, encoded as that format needs (a BOM for CSV)."""
+    text = {ExportFormat.json: as_json, ExportFormat.csv: as_csv}.get(fmt, as_html)()
     return text.encode(fmt.encoding)

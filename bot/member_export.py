@@ -32,6 +32,7 @@ from bot.export import (
     actor_label,
     attachment_dict,
     case_json,
+    encoded,
     event_details,
     event_json,
     event_label,
@@ -379,13 +380,12 @@ def render(
     data: MemberData, fmt: ExportFormat, *, exported_by: str, exported_at: datetime
 ) -> bytes:
     """The document as bytes in the format's encoding (a BOM for CSV)."""
-    if fmt is ExportFormat.json:
-        text = render_json(data)
-    elif fmt is ExportFormat.csv:
-        text = render_csv(data)
-    else:
-        text = render_html(data, exported_by=exported_by, exported_at=exported_at)
-    return text.encode(fmt.encoding)
+    return encoded(
+        fmt,
+        lambda: render_json(data),
+        lambda: render_csv(data),
+        lambda: render_html(data, exported_by=exported_by, exported_at=exported_at),
+    )
 
 
 def holdings_text(data: MemberData) -> str:
