@@ -11,7 +11,8 @@ own message goes first: the chat holding it is scanned first and its send takes 
 slot. That only decides which chat goes next; within a chat the order never changes.
 
 Several processes may run a worker on one database. A worker claims a chat's oldest pending
-row (``FOR UPDATE SKIP LOCKED`` and a lease in the row) before sending it, so no row is sent
+row (``FOR UPDATE SKIP LOCKED`` and a lease in the row) before sending it, many chats' rows in
+one transaction, so no row is sent
 by two workers and no later row of the chat overtakes it; a worker that dies mid-send loses
 its claim when the lease ends. Each process takes ``global_per_second`` as its share of the
 platform's limit, and the per-chat gap is kept across processes from the stored send times.
@@ -23,7 +24,7 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -161,10 +162,60 @@ class _Claim:
     row: OutboxMessage
     elsewhere_ago: float | None  # seconds since another process sent to the chat, if it did
     urgent: bool  # the chat holds an answer its member is waiting for
+    more: bool  # the chat has further rows behind this one
+
+
+class _SentMarks:
+    """Marks sent rows in batches: one transaction for every send that finished meanwhile.
+
+    A chat's sender waits for its own mark before the chat's next row can be claimed, so a
+    row still pending in the database is never taken for unsent by this process.
+    """
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def mark(self, row_id: int) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((row_id, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        await done
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await asyncio.to_thread(self._write, [row_id for row_id, _ in batch])
+            except Exception as error:  # the rows stay claimed by us and go out again
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    def _write(self, row_ids: list[int]) -> None:
+        now = self.clock()
+        with self.db.transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(row_ids))
+                .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
+            )
 
 
 class OutboxWorker:
-    """Drains one channel's outbox until stopped; ``wake()`` after a commit sends at once."""
+    """Drains one channel's outbox until stopped; ``wake()`` after a commit sends at once.
+
+    Each round claims the oldest row of every due chat in one transaction, and sent rows are
+    marked in batches (``_SentMarks``): the database work per message stays small when many
+    members are answered at once.
+    """
 
     def __init__(
         self,
@@ -181,14 +232,17 @@ class OutboxWorker:
         self.db = db
         self.worker_id = process_identity()
         self.claim_for = timedelta(seconds=claim_seconds)
+        # Claimed and not yet sent at any moment: no more than can be sent in half the claim's
+        # time, so no claim lapses while its row waits for a slot.
+        self.max_claimed = max(1, min(1000, int(global_per_second * claim_seconds / 2)))
         self.channel = channel
         self.sender = sender
         self.clock = clock
         self.limiter = RateLimiter(global_per_second, per_chat_interval)
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
-        self._draining: dict[str, asyncio.Task[None]] = {}
-        self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._marks = _SentMarks(db, clock)
+        self._sending: dict[str, asyncio.Task[None]] = {}  # chat -> the send of its claimed row
 
     def wake(self) -> None:
         self._wake.set()
@@ -197,61 +251,127 @@ class OutboxWorker:
         await asyncio.to_thread(self._release_dead_claims)
         while not stop.is_set():
             self._wake.clear()
-            try:
-                due = await asyncio.to_thread(self._due_chats)
-            except Exception:  # e.g. the database is briefly locked: try again next round
-                log.exception("outbox.scan_failed")
-                due = []
-            for chat_id in due:
-                if chat_id not in self._draining:
-                    self._draining[chat_id] = asyncio.create_task(self._drain_then_forget(chat_id))
+            await self._start_round()
             waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(waiters, timeout=self.poll_interval, return_when="FIRST_COMPLETED")
             for waiter in waiters:
                 waiter.cancel()
-        for task in list(self._draining.values()):
+        for task in list(self._sending.values()):
             task.cancel()
-        await asyncio.gather(*self._draining.values(), return_exceptions=True)
+        await asyncio.gather(*self._sending.values(), return_exceptions=True)
 
     async def drain_all(self) -> None:
         """Send everything due now and wait for it (tests and shutdown)."""
-        while chats := await asyncio.to_thread(self._due_chats):
-            await asyncio.gather(*(self._drain(chat) for chat in chats))
+        while await self._start_round() or self._sending:
+            await asyncio.gather(*self._sending.values(), return_exceptions=True)
 
-    def _due_chats(self) -> list[str]:
-        """Chats whose oldest pending row is due; a later row never makes a chat due. Chats
-        holding an answer a member waits for come first, so a long backlog of notices (beyond
-        the 1,000 scanned) never hides them."""
+    async def _start_round(self) -> int:
+        """Claim what is due and start sending it; returns how many rows were claimed."""
+        try:
+            claims = await asyncio.to_thread(self._claim_due, frozenset(self._sending))
+        except Exception:  # e.g. the database is briefly locked: try again next round
+            log.exception("outbox.scan_failed")
+            return 0
+        for claim in claims:
+            chat_id = claim.row.chat_id
+            self._sending[chat_id] = asyncio.create_task(self._send_then_forget(claim))
+        return len(claims)
+
+    def _claim_due(self, busy: frozenset[str]) -> list[_Claim]:
+        """Claim the oldest pending row of each due chat not being sent here already.
+
+        A later row never overtakes the oldest: if that one is not due, or another worker
+        holds it, the chat waits. Chats holding an answer a member waits for come first, so a
+        long backlog of notices never hides them. A row is urgent if any pending row of its
+        chat is an answer: it stands before that answer.
+        """
+        capacity = self.max_claimed - len(busy)
+        if capacity <= 0:
+            return []
         now = self.clock()
+        due = (
+            or_(
+                col(OutboxMessage.next_attempt_at).is_(None),
+                col(OutboxMessage.next_attempt_at) <= now,
+            ),
+            or_(
+                col(OutboxMessage.claimed_until).is_(None),
+                col(OutboxMessage.claimed_until) <= now,
+                col(OutboxMessage.claimed_by) == self.worker_id,
+            ),
+        )
         with self.db.transaction() as session:
             heads = (
                 select(
                     col(OutboxMessage.chat_id).label("chat_id"),
                     func.min(OutboxMessage.id).label("head"),
                     func.max(OutboxMessage.priority).label("priority"),
+                    func.count().label("rows"),
                 )
                 .where(OutboxMessage.status == "pending", OutboxMessage.channel == self.channel)
                 .group_by(col(OutboxMessage.chat_id))
                 .subquery()
             )
-            rows = session.exec(
-                select(heads.c.chat_id)
+            found = session.exec(
+                select(heads.c.chat_id, heads.c.head, heads.c.priority, heads.c.rows)
                 .join(OutboxMessage, col(OutboxMessage.id) == heads.c.head)
-                .where(
-                    or_(
-                        col(OutboxMessage.next_attempt_at).is_(None),
-                        col(OutboxMessage.next_attempt_at) <= now,
-                    ),
-                    or_(
-                        col(OutboxMessage.claimed_until).is_(None),
-                        col(OutboxMessage.claimed_until) <= now,
-                        col(OutboxMessage.claimed_by) == self.worker_id,
-                    ),
-                )
+                .where(*due)
                 .order_by(heads.c.priority.desc(), heads.c.head)
-                .limit(1000)
+                .limit(capacity + len(busy))  # the busy chats' heads are ours: they pass too
             ).all()
-        return [str(chat) for chat in rows]
+            wanted = {
+                head: (priority or PRIORITY_NOTICE, count > 1)
+                for chat_id, head, priority, count in found
+                if chat_id not in busy
+            }
+            if not wanted:
+                return []
+            order = {head: position for position, head in enumerate(wanted)}
+            rows = session.exec(
+                select(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id).in_(list(order)[:capacity]),
+                    OutboxMessage.status == "pending",
+                    *due,
+                )
+                .with_for_update(skip_locked=True)  # another worker is claiming it right now
+            ).all()
+            rows = sorted(rows, key=lambda row: order[row.id])
+            if not rows:
+                return []
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_([row.id for row in rows]))
+                .values(claimed_by=self.worker_id, claimed_until=now + self.claim_for)
+            )
+            elsewhere = dict(
+                session.exec(
+                    select(col(OutboxMessage.chat_id), func.max(OutboxMessage.sent_at))
+                    .where(
+                        OutboxMessage.status == "sent",
+                        OutboxMessage.channel == self.channel,
+                        col(OutboxMessage.chat_id).in_([row.chat_id for row in rows]),
+                        or_(
+                            col(OutboxMessage.claimed_by).is_(None),
+                            col(OutboxMessage.claimed_by) != self.worker_id,
+                        ),
+                    )
+                    .group_by(col(OutboxMessage.chat_id))
+                ).all()
+            )
+        claims = []
+        for row in rows:
+            assert row.id is not None
+            priority, more = wanted[row.id]
+            claims.append(
+                _Claim(
+                    row,
+                    _seconds_since(elsewhere.get(row.chat_id), now),
+                    urgent=priority > PRIORITY_NOTICE,
+                    more=more,
+                )
+            )
+        return claims
 
     def _release_dead_claims(self) -> None:
         """Claims left by a process on this machine that died (a restart after a crash): its
@@ -279,86 +399,41 @@ class OutboxWorker:
                     )
                     log.info("outbox.claims_released")
 
-    def _claim_next(self, chat_id: str) -> _Claim | None:
-        """Claim the chat's oldest pending row if it is due and no other worker holds it.
-
-        A later row never overtakes the oldest: if that one is busy, nothing is. The row is
-        urgent if any pending row of the chat is an answer: it stands before that answer.
-        """
-        now = self.clock()
-        with self.db.transaction() as session:
-            head, priority = session.exec(
-                select(func.min(OutboxMessage.id), func.max(OutboxMessage.priority)).where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.channel == self.channel,
-                    OutboxMessage.chat_id == chat_id,
-                )
-            ).one()
-            if head is None:
-                return None
-            row = session.exec(
-                select(OutboxMessage)
-                .where(OutboxMessage.id == head)
-                .with_for_update(skip_locked=True)  # another worker is claiming it right now
-            ).first()
-            if row is None or row.status != "pending":
-                return None
-            if row.next_attempt_at is not None and row.next_attempt_at > now:
-                return None
-            if (
-                row.claimed_until is not None
-                and row.claimed_until > now
-                and row.claimed_by != self.worker_id
-            ):
-                return None
-            row.claimed_by, row.claimed_until = self.worker_id, now + self.claim_for
-            session.add(row)
-            previous = session.exec(
-                select(OutboxMessage.sent_at, OutboxMessage.claimed_by)
-                .where(
-                    OutboxMessage.status == "sent",
-                    OutboxMessage.channel == self.channel,
-                    OutboxMessage.chat_id == chat_id,
-                )
-                .order_by(col(OutboxMessage.id).desc())
-                .limit(1)
-            ).first()
-        urgent = (priority or PRIORITY_NOTICE) > PRIORITY_NOTICE
-        return _Claim(row, _seconds_since(previous, self.worker_id, now), urgent)
-
-    async def _drain_then_forget(self, chat_id: str) -> None:
+    async def _send_then_forget(self, claim: _Claim) -> None:
         try:
-            await self._drain(chat_id)
+            if await self._send(claim) and claim.more:
+                self.wake()  # the chat's next row can be claimed now
         finally:
-            self._draining.pop(chat_id, None)
+            self._sending.pop(claim.row.chat_id, None)
 
-    async def _drain(self, chat_id: str) -> None:
-        # One sender per chat at a time, whoever asked: that is what keeps a chat's order and
-        # stops a row from going out twice.
-        async with self._chat_locks[chat_id]:
-            await self._drain_locked(chat_id)
-
-    async def _drain_locked(self, chat_id: str) -> None:
-        while (claim := await asyncio.to_thread(self._claim_next, chat_id)) is not None:
-            row = claim.row
-            try:
-                async with self.limiter.slot(chat_id, claim.elsewhere_ago, urgent=claim.urgent):
-                    await self.sender.send(row)
-            except TemporaryFailure as failure:
-                delay = failure.retry_after or backoff(row.attempts)
-                await self._record(row, error=str(failure), delay=delay)
-                # Look again when it is due rather than at the next scan: after a 429 the
-                # member's answer goes out as soon as Telegram allows, not up to a poll later.
-                asyncio.get_running_loop().call_later(delay, self.wake)
-                return
-            except Unreachable as failure:
-                await self._record(row, error=str(failure), unreachable=True)
-                return
-            except Exception as failure:  # a bug in a sender must not drop the row
-                log.exception("outbox.sender_error", outbox=row.id)
-                await self._record(row, error=type(failure).__name__, delay=backoff(row.attempts))
-                return
-            await self._record(row)
+    async def _send(self, claim: _Claim) -> bool:
+        """Send one claimed row and record the outcome; True if it was sent."""
+        row = claim.row
+        chat_id = row.chat_id
+        try:
+            async with self.limiter.slot(chat_id, claim.elsewhere_ago, urgent=claim.urgent):
+                await self.sender.send(row)
+        except TemporaryFailure as failure:
+            delay = failure.retry_after or backoff(row.attempts)
+            await self._record(row, error=str(failure), delay=delay)
+            # Look again when it is due rather than at the next scan: after a 429 the
+            # member's answer goes out as soon as Telegram allows, not up to a poll later.
+            asyncio.get_running_loop().call_later(delay, self.wake)
+            return False
+        except Unreachable as failure:
+            await self._record(row, error=str(failure), unreachable=True)
+            return False
+        except Exception as failure:  # a bug in a sender must not drop the row
+            log.exception("outbox.sender_error", outbox=row.id)
+            await self._record(row, error=type(failure).__name__, delay=backoff(row.attempts))
+            return False
+        assert row.id is not None
+        try:
+            await self._marks.mark(row.id)
+        except Exception:  # still claimed by us: it goes out again (twice, never lost)
+            log.exception("outbox.mark_failed", outbox=row.id)
+            return False
+        return True
 
     async def _record(
         self,
@@ -379,13 +454,10 @@ class OutboxWorker:
         )
 
 
-def _seconds_since(
-    previous: tuple[datetime | None, str | None] | None, worker_id: str, now: datetime
-) -> float | None:
-    """Seconds since another worker sent the chat's last message (None if this one did)."""
-    if previous is None:
+def _seconds_since(sent_at: datetime | None, now: datetime) -> float | None:
+    """Seconds since another worker last sent to the chat (None if none did)."""
+    if sent_at is None:
         return None
-    sent_at, sent_by = previous
-    if sent_at is None or sent_by == worker_id:
-        return None
+    if sent_at.tzinfo is None and now.tzinfo is not None:
+        sent_at = sent_at.replace(tzinfo=now.tzinfo)
     return (now - sent_at).total_seconds()

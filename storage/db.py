@@ -8,6 +8,8 @@ again when the server aborts it for a deadlock or a conflicting insert.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,6 +87,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         ensure_schema(self.engine, upgrade=upgrade)
+        # SQLite has one writer at a time, and a thread that finds the file locked sleeps in
+        # growing steps (up to 100 ms) before it looks again. Threads of this process queue
+        # here instead and go the moment the writer before them commits.
+        self._writer: threading.RLock | contextlib.nullcontext[None] = (
+            threading.RLock() if self.dialect == "sqlite" else contextlib.nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -93,7 +101,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit on success, roll back on any error: nothing is ever half-written."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with (
+            self._writer,
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     def retrying(self, work: Callable[[], T], *, attempts: int = 8) -> T:

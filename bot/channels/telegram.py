@@ -29,9 +29,9 @@ from telegram import (
 )
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.app import App
+from bot.channels.telegram_http import AiohttpRequest
 from bot.delivery import OutboxWorker
 from bot.dispatch import TemporaryFailure, Unreachable
 from flows.messages import Inbound, ReceivedFile
@@ -44,6 +44,11 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 LONG_POLL_SECONDS = 25
 MAX_TEXT = 4096
 DOWNLOAD_ATTEMPTS = 3
+# "typing…" is shown only when a turn takes longer than this; a quicker answer needs no hint,
+# and under load the extra call per update would cost as much as sending the answer.
+TYPING_AFTER_SECONDS = 1.0
+# Connections to the Bot API at once: Telegram takes 30 messages a second from a bot.
+CONNECTION_POOL_SIZE = 16
 
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "ja": [
@@ -73,14 +78,9 @@ def make_bot(token: str, api_base_url: str, *, timeout: float = 15.0) -> Bot:
         token,
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
-        request=HTTPXRequest(
-            connection_pool_size=64,
-            connect_timeout=timeout,
-            read_timeout=timeout,
-            write_timeout=timeout,
-            media_write_timeout=timeout,
-        ),
-        get_updates_request=HTTPXRequest(read_timeout=LONG_POLL_SECONDS + timeout),
+        request=AiohttpRequest(connections=CONNECTION_POOL_SIZE, timeout=timeout),
+        # PTB adds the long poll's own seconds to the read timeout of getUpdates.
+        get_updates_request=AiohttpRequest(connections=1, timeout=timeout),
     )
 
 
@@ -183,6 +183,8 @@ class TelegramChannel:
             weakref.WeakValueDictionary()
         )
         self.after_commit: Callable[[], None] = lambda: None  # e.g. wake the Slack sync
+        self.typing_after = TYPING_AFTER_SECONDS
+        self._courtesies: set[asyncio.Task[None]] = set()  # typing hints in flight
         self.file_limit = max(
             (o.attachments.max_bytes for o in app.orgs.values() if o.attachments.allowed),
             default=0,
@@ -212,10 +214,15 @@ class TelegramChannel:
         if lock is None:
             lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
         async with lock:
-            await self._typing(inbound.chat_id)
-            if inbound.attachment is not None and update.message is not None:
-                inbound = await self._fetch_file(inbound, update.message)
-            outcome = await asyncio.to_thread(self.app.turns.process, inbound)
+            typing = asyncio.get_running_loop().call_later(
+                self.typing_after, self._start_typing, inbound.chat_id
+            )
+            try:
+                if inbound.attachment is not None and update.message is not None:
+                    inbound = await self._fetch_file(inbound, update.message)
+                outcome = await asyncio.to_thread(self.app.turns.process, inbound)
+            finally:
+                typing.cancel()
         if received is not None:
             log.info(
                 "turn.timed",
@@ -299,6 +306,11 @@ class TelegramChannel:
                 return replace(inbound, attachment=replace(file, problem="too_large"))
             return replace(inbound, attachment=replace(file, data=data, size=len(data)))
         return replace(inbound, attachment=replace(file, problem="download_failed"))
+
+    def _start_typing(self, chat_id: str) -> None:
+        task = asyncio.create_task(self._typing(chat_id))
+        self._courtesies.add(task)
+        task.add_done_callback(self._courtesies.discard)
 
     async def _typing(self, chat_id: str) -> None:
         # Only a courtesy; the answer itself goes through the outbox.

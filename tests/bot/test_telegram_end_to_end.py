@@ -69,7 +69,6 @@ def test_a_pressed_button_is_shown_on_its_message_and_free_text_is_understood(
         reply = other.says("DMもう要らない")
         assert "紙のDM・カタログ" in reply
         assert fake.calls_to("answerCallbackQuery")
-        assert fake.calls_to("sendChatAction")
 
 
 def test_commands_are_registered_in_japanese_and_english(
