@@ -21,9 +21,10 @@ test: $(STAMP) $(MO)
 test-pg: $(STAMP) $(MO)
 	eval "$$(bash $(PG_SERVER) start)" && $(BIN)/pytest
 
-# Speed and accuracy figures into BENCHMARKS.md; FULL=1 for the long run.
+# Speed and accuracy figures into BENCHMARKS.md; FULL=1 for the long run. The scale-out
+# scenario gets its own durable PostgreSQL (installed if missing); without one it is skipped.
 bench: $(STAMP) $(MO)
-	FULL=$(FULL) $(BIN)/python -m tests.bench.run
+	eval "$$(bash $(PG_SERVER) bench || true)" && FULL=$(FULL) $(BIN)/python -m tests.bench.run
 
 # Retrain the intent model after editing flows/intents/lexicon.toml or tests/intents/train*.tsv.
 intents: $(STAMP)

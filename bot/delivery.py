@@ -21,6 +21,8 @@ platform's limit, and the per-chat gap is kept across processes from the stored 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import heapq
 import itertools
 import time
@@ -189,7 +191,7 @@ class _SentMarks:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                await asyncio.to_thread(self._write, [row_id for row_id, _ in batch])
+                await self.db.run(self._write, [row_id for row_id, _ in batch])
             except Exception as error:  # the rows stay claimed by us and go out again
                 for _, done in batch:
                     if not done.done():
@@ -228,6 +230,8 @@ class OutboxWorker:
         global_per_second: float = 30.0,
         poll_interval: float = 1.0,
         claim_seconds: float = 60.0,
+        round_gap: float = 0.05,
+        sends_at_once: int = 16,
     ) -> None:
         self.db = db
         self.worker_id = process_identity()
@@ -240,6 +244,12 @@ class OutboxWorker:
         self.clock = clock
         self.limiter = RateLimiter(global_per_second, per_chat_interval)
         self.poll_interval = poll_interval
+        # Commits that wake the worker within ``round_gap`` share one round: under load a
+        # claim per commit would queue on the database before the members' own turns.
+        self.round_gap = round_gap
+        # Sends being prepared or on the wire; the rest wait without using the event loop, so
+        # a round of hundreds of answers does not hold up the members' incoming messages.
+        self._sends = asyncio.Semaphore(sends_at_once)
         self._wake = asyncio.Event()
         self._marks = _SentMarks(db, clock)
         self._sending: dict[str, asyncio.Task[None]] = {}  # chat -> the send of its claimed row
@@ -248,14 +258,20 @@ class OutboxWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        await asyncio.to_thread(self._release_dead_claims)
+        await self.db.run(self._release_dead_claims)
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
             self._wake.clear()
+            began = loop.time()
             await self._start_round()
             waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(waiters, timeout=self.poll_interval, return_when="FIRST_COMPLETED")
             for waiter in waiters:
                 waiter.cancel()
+            rest = began + self.round_gap - loop.time()
+            if rest > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=rest)
         for task in list(self._sending.values()):
             task.cancel()
         await asyncio.gather(*self._sending.values(), return_exceptions=True)
@@ -268,7 +284,7 @@ class OutboxWorker:
     async def _start_round(self) -> int:
         """Claim what is due and start sending it; returns how many rows were claimed."""
         try:
-            claims = await asyncio.to_thread(self._claim_due, frozenset(self._sending))
+            claims = await self.db.run(self._claim_due, frozenset(self._sending))
         except Exception:  # e.g. the database is briefly locked: try again next round
             log.exception("outbox.scan_failed")
             return 0
@@ -411,7 +427,10 @@ class OutboxWorker:
         row = claim.row
         chat_id = row.chat_id
         try:
-            async with self.limiter.slot(chat_id, claim.elsewhere_ago, urgent=claim.urgent):
+            async with (
+                self.limiter.slot(chat_id, claim.elsewhere_ago, urgent=claim.urgent),
+                self._sends,
+            ):
                 await self.sender.send(row)
         except TemporaryFailure as failure:
             delay = failure.retry_after or backoff(row.attempts)
@@ -443,14 +462,16 @@ class OutboxWorker:
         delay: float = 0.0,
         unreachable: bool = False,
     ) -> None:
-        await asyncio.to_thread(
-            record_attempt,
-            self.db,
-            self.clock,
-            row,
-            error=error,
-            delay=delay,
-            unreachable=unreachable,
+        await self.db.run(
+            functools.partial(
+                record_attempt,
+                self.db,
+                self.clock,
+                row,
+                error=error,
+                delay=delay,
+                unreachable=unreachable,
+            )
         )
 
 

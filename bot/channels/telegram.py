@@ -220,7 +220,7 @@ class TelegramChannel:
             try:
                 if inbound.attachment is not None and update.message is not None:
                     inbound = await self._fetch_file(inbound, update.message)
-                outcome = await asyncio.to_thread(self.app.turns.process, inbound)
+                outcome = await self.app.db.run(self.app.turns.process, inbound)
             finally:
                 typing.cancel()
         if received is not None:

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "BENCHMARKS.md"
 FULL = os.environ.get("FULL", "") not in ("", "0")
-REPEATS = 5
+REPEATS = 5 if FULL else 3
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def bench_classify() -> list[Figure]:
     from flows.intents import classify
 
     texts = _utterances()
-    batch = texts * (100 if FULL else 20)
+    batch = texts * (100 if FULL else 8)
     classify("warm up")  # loading the lexicon and model is start-up, not per message
     rates = []
     for _ in range(REPEATS):
@@ -191,9 +191,15 @@ def _format(value: float | None) -> str:
 
 def main() -> None:
     sections, everything = [], {}
+    began = time.monotonic()
+    timings = []
     for title, scenario in SCENARIOS.items():
         print(f"running: {title}", file=sys.stderr, flush=True)
+        started = time.monotonic()
         figures = scenario()
+        took = time.monotonic() - started
+        timings.append(f"{title} {took:.0f} s")
+        print(f"  took {took:.0f} s", file=sys.stderr, flush=True)
         rows = ["| figure | value | unit | target | met |", "|---|---|---|---|---|"]
         for f in figures:
             met = "" if f.met is None else ("yes" if f.met else "**no**")
@@ -205,6 +211,7 @@ def main() -> None:
         "# Benchmarks\n\n"
         "Written by `make bench` (quick) or `make bench FULL=1`; do not edit by hand.\n\n"
         + "\n".join(_machine())
+        + f"\n- Took {time.monotonic() - began:.0f} s: {'; '.join(timings)}."
         + "\n\n"
         + "\n\n".join(sections)
         + "\n"

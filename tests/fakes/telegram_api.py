@@ -41,6 +41,7 @@ Deliberate differences from Telegram, all to make local tests possible:
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import copy
 import http.client
@@ -567,6 +568,16 @@ def _chat_of(update: JSONDict) -> object:
     return ("update", update["update_id"])
 
 
+def _update_id(update: JSONDict) -> int:
+    return int(update["update_id"])
+
+
+def _wanted(update: JSONDict, allowed: list[str] | None) -> bool:
+    """Whether a client that gave ``allowed_updates`` receives this update."""
+    kind = _update_type(update)
+    return kind in allowed if allowed else kind not in _OPT_IN_UPDATES
+
+
 def _update_type(update: JSONDict) -> str:
     return next((key for key in update if key != "update_id"), "")
 
@@ -624,7 +635,7 @@ class FakeBotApi:
         # Like setWebhook's max_connections: this many deliveries at once, never two of one
         # chat (a chat's updates still arrive in order).
         self.webhook_connections = webhook_connections
-        self._in_flight: set[int] = set()
+        self._in_flight: dict[int, object] = {}  # update_id -> its chat, being delivered
         self.base_url = ""
 
         self.calls: list[Call] = []
@@ -1031,6 +1042,18 @@ class FakeBotApi:
                     raise AssertionError(f"condition not met within {timeout:g}s\n{self.summary()}")
                 self._cond.wait(remaining)
 
+    def holds_within(self, predicate: Callable[[FakeBotApi], bool], timeout: float) -> bool:
+        """Whether ``predicate(self)`` holds within ``timeout`` seconds: :meth:`wait_for` for
+        drivers that pace themselves and expect the time to run out (no failure report)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
     def wait_for_messages(
         self, chat_id: int, count: int, timeout: float = 10.0
     ) -> list[dict[str, Any]]:
@@ -1109,13 +1132,27 @@ class FakeBotApi:
             connection.close()
 
     def _next_for_webhook(self) -> JSONDict | None:
-        """The oldest pending update not in flight whose chat has nothing in flight."""
+        """The oldest pending update not in flight whose chat has nothing in flight.
+
+        Stops at the first one found (a burst keeps thousands pending); updates the webhook
+        did not ask for are dropped on the way, as Telegram never stores them.
+        """
         assert self.webhook is not None
-        busy = {_chat_of(u) for u in self._pending if u["update_id"] in self._in_flight}
-        for update in self._deliverable(self.webhook.allowed_updates):
-            if update["update_id"] not in self._in_flight and _chat_of(update) not in busy:
-                return update
-        return None
+        allowed = self.webhook.allowed_updates
+        busy = set(self._in_flight.values())
+        unwanted: list[JSONDict] = []
+        found: JSONDict | None = None
+        for update in self._pending:
+            if update["update_id"] in self._in_flight or _chat_of(update) in busy:
+                continue
+            if not _wanted(update, allowed):
+                unwanted.append(update)
+                continue
+            found = update
+            break
+        for update in unwanted:
+            self._pending.remove(update)
+        return found
 
     def _webhook_loop(self) -> None:
         """Deliver pending updates in update_id order (one per chat at a time, up to
@@ -1130,16 +1167,16 @@ class FakeBotApi:
                     return
                 update = self._next_for_webhook()
                 assert update is not None
-                self._in_flight.add(update["update_id"])
+                self._in_flight[update["update_id"]] = _chat_of(update)
                 config = self.webhook
             body = json.dumps(update, ensure_ascii=False).encode("utf-8")
             status, detail = self._post(config.url, body, config.secret_token)
             with self._cond:
                 update_id = update["update_id"]
-                self._in_flight.discard(update_id)
+                self._in_flight.pop(update_id, None)
                 self.webhook_deliveries.append((update_id, status))
                 if 200 <= status < 300:
-                    self._pending = [u for u in self._pending if u["update_id"] != update_id]
+                    self._remove_pending(update_id)
                     self._forced.discard(update_id)
                     self._cond.notify_all()
                     continue
@@ -1305,18 +1342,18 @@ class FakeBotApi:
         return stored
 
     def _insert_pending(self, update: JSONDict) -> None:
-        self._pending.append(update)
-        self._pending.sort(key=lambda u: int(u["update_id"]))
+        """Kept in update_id order (bisect: a burst queues thousands)."""
+        bisect.insort(self._pending, update, key=_update_id)
+
+    def _remove_pending(self, update_id: int) -> None:
+        at = bisect.bisect_left(self._pending, update_id, key=_update_id)
+        if at < len(self._pending) and _update_id(self._pending[at]) == update_id:
+            del self._pending[at]
 
     def _deliverable(self, allowed: list[str] | None) -> list[JSONDict]:
         """Pending updates the client asked for; others are dropped as Telegram never stores
         them."""
-        kept: list[JSONDict] = []
-        for update in self._pending:
-            kind = _update_type(update)
-            wanted = kind in allowed if allowed else kind not in _OPT_IN_UPDATES
-            if wanted:
-                kept.append(update)
+        kept = [update for update in self._pending if _wanted(update, allowed)]
         if len(kept) != len(self._pending):
             self._pending = kept[:]
         return kept

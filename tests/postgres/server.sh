@@ -3,7 +3,9 @@
 #
 #   eval "$(bash tests/postgres/server.sh start)"   # installs it from Debian if missing, starts it,
 #                                                   # and exports MADOGUCHI_TEST_POSTGRES
-#   bash tests/postgres/server.sh stop
+#   eval "$(bash tests/postgres/server.sh bench)"   # a second server for `make bench`, durable
+#                                                   # (fsync on), exports MADOGUCHI_BENCH_POSTGRES
+#   bash tests/postgres/server.sh stop              # (stop-bench for the second one)
 #
 # The server runs as the 'postgres' user when started by root (PostgreSQL refuses to run as root)
 # and trusts local connections: it holds nothing but test data and is gone with its directory.
@@ -11,6 +13,15 @@ set -euo pipefail
 
 DIR="${MADOGUCHI_PG_DIR:-/tmp/madoguchi-test-pg}"
 PORT="${MADOGUCHI_PG_PORT:-55432}"
+# Test data only: durability is off to keep the suite quick. The bench's server keeps it on.
+SETTINGS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+VARIABLE=MADOGUCHI_TEST_POSTGRES
+if [[ "${1:-start}" == bench || "${1:-start}" == stop-bench ]]; then
+    DIR="${MADOGUCHI_BENCH_PG_DIR:-/tmp/madoguchi-bench-pg}"
+    PORT="${MADOGUCHI_BENCH_PG_PORT:-55433}"
+    SETTINGS=""
+    VARIABLE=MADOGUCHI_BENCH_POSTGRES
+fi
 URL="postgresql+psycopg://postgres@127.0.0.1:${PORT}/postgres"
 
 find_bin() {
@@ -58,12 +69,10 @@ start() {
             as_owner "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 \
                 --locale=C.UTF-8 >/dev/null
         fi
-        # Test data only: durability settings are off to keep the suite quick.
         as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start -o \
-            "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=200" >/dev/null
+            "-h 127.0.0.1 -p $PORT -k $DIR $SETTINGS -c max_connections=200" >/dev/null
     fi
-    echo "export MADOGUCHI_TEST_POSTGRES='$URL'"
+    echo "export $VARIABLE='$URL'"
 }
 
 stop() {
@@ -75,10 +84,10 @@ stop() {
 }
 
 case "${1:-start}" in
-start) start ;;
-stop) stop ;;
+start | bench) start ;;
+stop | stop-bench) stop ;;
 *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|bench|stop-bench" >&2
     exit 2
     ;;
 esac
