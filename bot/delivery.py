@@ -1,6 +1,6 @@
 """Asynchronous outbox delivery for chat platforms with rate limits (Telegram).
 
-Order is kept within a chat (one task drains a chat's rows, oldest first) while chats are
+Order is kept within a chat (only its oldest unsent row is ever being sent) while chats are
 served concurrently, so one slow or rate-limited member never holds up the others. Sends are
 spaced at least ``per_chat_interval`` apart in a chat and at most ``global_per_second`` in all.
 A row is marked sent only after the platform accepted it: a crash in between may repeat a
@@ -12,10 +12,10 @@ slot. That only decides which chat goes next; within a chat the order never chan
 
 Several processes may run a worker on one database. A worker claims a chat's oldest pending
 row (``FOR UPDATE SKIP LOCKED`` and a lease in the row) before sending it, many chats' rows in
-one transaction, so no row is sent
-by two workers and no later row of the chat overtakes it; a worker that dies mid-send loses
-its claim when the lease ends. Each process takes ``global_per_second`` as its share of the
-platform's limit, and the per-chat gap is kept across processes from the stored send times.
+one transaction, so no row is sent by two workers and no later row of the chat overtakes it;
+a worker that dies mid-send loses its claim when the lease ends. Each process takes
+``global_per_second`` as its share of the platform's limit, and the per-chat gap is kept
+across processes from the stored send times.
 """
 
 from __future__ import annotations
@@ -164,7 +164,6 @@ class _Claim:
     row: OutboxMessage
     elsewhere_ago: float | None  # seconds since another process sent to the chat, if it did
     urgent: bool  # the chat holds an answer its member is waiting for
-    more: bool  # the chat has further rows behind this one
 
 
 class _SentMarks:
@@ -322,22 +321,21 @@ class OutboxWorker:
                     col(OutboxMessage.chat_id).label("chat_id"),
                     func.min(OutboxMessage.id).label("head"),
                     func.max(OutboxMessage.priority).label("priority"),
-                    func.count().label("rows"),
                 )
                 .where(OutboxMessage.status == "pending", OutboxMessage.channel == self.channel)
                 .group_by(col(OutboxMessage.chat_id))
                 .subquery()
             )
             found = session.exec(
-                select(heads.c.chat_id, heads.c.head, heads.c.priority, heads.c.rows)
+                select(heads.c.chat_id, heads.c.head, heads.c.priority)
                 .join(OutboxMessage, col(OutboxMessage.id) == heads.c.head)
                 .where(*due)
                 .order_by(heads.c.priority.desc(), heads.c.head)
                 .limit(capacity + len(busy))  # the busy chats' heads are ours: they pass too
             ).all()
             wanted = {
-                head: (priority or PRIORITY_NOTICE, count > 1)
-                for chat_id, head, priority, count in found
+                head: priority or PRIORITY_NOTICE
+                for chat_id, head, priority in found
                 if chat_id not in busy
             }
             if not wanted:
@@ -378,13 +376,11 @@ class OutboxWorker:
         claims = []
         for row in rows:
             assert row.id is not None
-            priority, more = wanted[row.id]
             claims.append(
                 _Claim(
                     row,
                     _seconds_since(elsewhere.get(row.chat_id), now),
-                    urgent=priority > PRIORITY_NOTICE,
-                    more=more,
+                    urgent=wanted[row.id] > PRIORITY_NOTICE,
                 )
             )
         return claims
@@ -417,8 +413,10 @@ class OutboxWorker:
 
     async def _send_then_forget(self, claim: _Claim) -> None:
         try:
-            if await self._send(claim) and claim.more:
-                self.wake()  # the chat's next row can be claimed now
+            if await self._send(claim):
+                # The chat's next row, written meanwhile or waiting behind this one, can be
+                # claimed now; the round gap keeps these wake-ups from costing a scan each.
+                self.wake()
         finally:
             self._sending.pop(claim.row.chat_id, None)
 

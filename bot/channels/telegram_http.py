@@ -64,9 +64,11 @@ class AiohttpRequest(BaseRequest):
         if request_data is not None:
             files = request_data.multipart_data
             if files:
-                form = aiohttp.FormData(request_data.json_parameters)
+                # Names as browsers and httpx write them (raw UTF-8, WHATWG escapes), not
+                # aiohttp's default percent-encoding, which would reach members as %E9%96….
+                form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
                 for name, (filename, content, mime) in files.items():
-                    form.add_field(name, content, filename=filename, content_type=mime)
+                    form.add_field(name, content, filename=_html5(filename), content_type=mime)
                 data = form
             else:
                 data = request_data.json_parameters
@@ -82,3 +84,8 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from error
         except (aiohttp.ClientError, OSError) as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+def _html5(filename: str) -> str:
+    """A multipart file name escaped the WHATWG way: ``"`` and line breaks as %XX."""
+    return filename.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
