@@ -112,13 +112,14 @@ class RateLimiter:
             self._wake_first()
 
     async def _chat_gap(self, chat_id: str, elsewhere_ago: float | None) -> None:
-        last = self._last_in_chat.get(chat_id)
-        if last is not None:
-            wait = last + self.per_chat_interval - self.monotonic()
-            if wait > 0:
-                await self.sleep(wait)
         if elsewhere_ago is not None and 0 <= elsewhere_ago < self.per_chat_interval:
             await self.sleep(self.per_chat_interval - elsewhere_ago)
+        # Checked again after each sleep: an event loop may fire a timer a little early
+        # (uvloop rounds to milliseconds), and a gap a hair under a second is a violation.
+        while (last := self._last_in_chat.get(chat_id)) is not None and (
+            wait := last + self.per_chat_interval - self.monotonic()
+        ) > 0:
+            await self.sleep(wait)
 
     async def _take(self, urgent: bool) -> float:
         """Wait until this send is the first in line and the last second has room; returns
@@ -252,8 +253,13 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._marks = _SentMarks(db, clock)
         self._sending: dict[str, asyncio.Task[None]] = {}  # chat -> the send of its claimed row
+        self._recheck: set[str] = set()  # chats given new rows while one was being sent
 
-    def wake(self) -> None:
+    def wake(self, chat_id: str | None = None) -> None:
+        """New rows were committed (for ``chat_id``, if given): look for them now. A chat
+        whose earlier row is being sent is looked at again as soon as that send is done."""
+        if chat_id is not None and chat_id in self._sending:
+            self._recheck.add(chat_id)
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -413,12 +419,19 @@ class OutboxWorker:
 
     async def _send_then_forget(self, claim: _Claim) -> None:
         try:
-            if await self._send(claim):
-                # The chat's next row, written meanwhile or waiting behind this one, can be
-                # claimed now; the round gap keeps these wake-ups from costing a scan each.
-                self.wake()
+            sent = await self._send(claim)
         finally:
             self._sending.pop(claim.row.chat_id, None)
+        # Look again at once if the chat was given a row meanwhile (a member's answer must
+        # not wait for the next poll). Otherwise the claimed rows are topped up once a tenth
+        # of them has gone, not after every send: with thousands of notices queued, a scan
+        # costs more than a member's turn, and both run on the database thread.
+        recheck = claim.row.chat_id in self._recheck
+        self._recheck.discard(claim.row.chat_id)
+        if recheck or (
+            sent and self.max_claimed - len(self._sending) >= max(1, self.max_claimed // 10)
+        ):
+            self.wake()
 
     async def _send(self, claim: _Claim) -> bool:
         """Send one claimed row and record the outcome; True if it was sent."""

@@ -230,7 +230,7 @@ class TelegramChannel:
                 conversation=outcome.conversation_id,
                 ms=round((time.perf_counter() - received) * 1000, 2),
             )
-        self.worker.wake()
+        self.worker.wake(inbound.chat_id)
         if not outcome.duplicate:
             self.after_commit()
         if update.callback_query is not None:
