@@ -156,16 +156,15 @@ def bench_scale_out() -> list[Figure]:
     chats = max(run.chats_wrong for run in runs)
     violations = unprocessed + doubled + cases + chats
     scaled = (
-        ""
-        if FULL
-        else f"quick mode: {MEMBERS} members instead of 300, one run instead of 3; a burst of "
-        "a few seconds, so this figure swings with the machine's load"
-    )
-    scaled += (
-        "; four processes share this machine's two cores with PostgreSQL, the fake and the "
+        "Four processes share this machine's two cores with PostgreSQL, the fake and the "
         "driver, so more processes add no CPU here: they show that turns and sends stay "
-        "exactly once and in order when spread over processes"
+        "exactly once and in order when spread over processes."
     )
+    if not FULL:
+        scaled += (
+            f" Quick mode: {MEMBERS} members instead of 300, one run instead of 3; a burst of "
+            "a few seconds, so this figure swings with the machine's load."
+        )
     return [
         Figure(
             "scale_out_updates_per_second",
