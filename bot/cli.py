@@ -127,7 +127,7 @@ def serve(
     from bot.server import serve as run_server
 
     try:
-        # libuv's loop: about a third less CPU per update than asyncio's in a burst.
+        # libuv's event loop (uvicorn's recommendation for speed); BENCHMARKS.md has figures.
         uvloop.run(run_server(Settings(), host, port))
     except ConfigurationError as problem:
         typer.echo(f"madoguchi serve: {problem}", err=True)

@@ -105,10 +105,9 @@ class Database:
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """Run blocking database work from the event loop, off its thread.
 
-        On SQLite every call runs on one thread, in the order made: writers take turns
-        anyway, and handing the write lock from thread to thread costs each handover a wait
-        for the GIL (up to 5 ms, more than a whole turn), which made turns queue for 100 ms
-        at a tenth of the load one process can take.
+        On SQLite every call runs on one thread, in the order made: SQLite takes one writer
+        at a time anyway, so more threads add no work done, only handovers of its lock, each
+        a wait for Python's GIL (up to 5 ms when another thread is busy, more than a turn).
         """
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(work, *args))
