@@ -490,6 +490,4 @@ def _seconds_since(sent_at: datetime | None, now: datetime) -> float | None:
     """Seconds since another worker last sent to the chat (None if none did)."""
     if sent_at is None:
         return None
-    if sent_at.tzinfo is None and now.tzinfo is not None:
-        sent_at = sent_at.replace(tzinfo=now.tzinfo)
     return (now - sent_at).total_seconds()

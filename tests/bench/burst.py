@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.bench.common import percentile
 from tests.bench.history import prefill
 from tests.bench.run import FULL, Figure
 from tests.bot.served import Served, serving
@@ -345,13 +346,6 @@ def stored(sizes: tuple[int, ...]) -> Iterator[dict[int, Path]]:
         yield files
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest rank: the smallest value at or above ``share`` of them."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * share // 1))
-    return ordered[int(rank) - 1]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.telegram import make_bot
@@ -36,12 +36,18 @@ def with_bot(
 def test_a_message_with_buttons_arrives_as_ptb_would_send_it(fake: FakeBotApi) -> None:
     fake.send_command(CHAT, "start")
 
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("開示", callback_data="disclosure")]])
+
     async def scenario(bot: Bot) -> None:
-        sent = await bot.send_message(CHAT, "ご用件を選んでください。")
+        sent = await bot.send_message(CHAT, "ご用件を選んでください。", reply_markup=buttons)
         assert sent.text == "ご用件を選んでください。"
 
     with_bot(fake, scenario)
-    assert [m["text"] for m in fake.sent_messages(CHAT)] == ["ご用件を選んでください。"]
+    [message] = fake.sent_messages(CHAT)
+    assert message["text"] == "ご用件を選んでください。"
+    assert message["reply_markup"] == {
+        "inline_keyboard": [[{"text": "開示", "callback_data": "disclosure"}]]
+    }
 
 
 def test_an_upload_arrives_with_its_name_and_bytes(fake: FakeBotApi) -> None:
