@@ -58,6 +58,11 @@ class RateLimiter:
     finished: the platform counts it whenever the request reaches it, which may be anywhere in
     between (a busy event loop delays a request after its slot was granted). Waiting sends take
     free slots in arrival order, except that ``urgent`` ones go first.
+
+    Starts are also paced ``1 / per_second`` apart. Without that a backlog goes out in bursts
+    of ``per_second`` sends, which all free their slots a second later, at once. A member's
+    answer that arrives between two bursts would wait for the next one, half a second on
+    average; with even pacing the next slot is never more than about one interval away.
     """
 
     def __init__(
@@ -72,6 +77,8 @@ class RateLimiter:
         self.monotonic = monotonic
         self.sleep = sleep
         self._recent: deque[float] = deque()  # when recent sends started, or finished
+        self._interval = 1.0 / per_second
+        self._next_start = float("-inf")  # pacing: no send starts before this
         self._in_flight = 0  # sends inside ``slot`` now: they count until they finish
         self._last_in_chat: dict[str, float] = {}
         self._waiting: list[tuple[int, int]] = []  # heap of (0 if urgent else 1, arrival)
@@ -133,7 +140,10 @@ class RateLimiter:
                     self._recent.popleft()
                 if self._waiting[0] != ticket:
                     await self._woken(ticket)  # by the sends before it in line
+                elif now < self._next_start:
+                    await self.sleep(self._next_start - now)
                 elif len(self._recent) + self._in_flight < self.per_second:
+                    self._next_start = now + self._interval
                     return now
                 elif self._recent:
                     await self.sleep(1.0 - (now - self._recent[0]))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from bot.app import App
@@ -185,14 +188,19 @@ class VirtualTime:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
-        self.now += seconds
+        self._advance(seconds)
+
+    def _advance(self, seconds: float) -> None:
+        # At least to the next float, as a real clock always moves on: ``now + (t - now)`` may
+        # land one step short of ``t``, and a sleep of what is left would then change nothing.
+        self.now = max(self.now + seconds, math.nextafter(self.now, math.inf))
 
 
 class SteppedTime(VirtualTime):
     """Virtual time in which a sleeper also lets the other tasks run, as a real sleep does."""
 
     async def sleep(self, seconds: float) -> None:
-        self.now += seconds
+        self._advance(seconds)
         await asyncio.sleep(0)
 
 
@@ -225,8 +233,26 @@ def test_the_rate_limiter_spaces_one_chat_but_not_the_others() -> None:
         return bob_waited, time.now
 
     bob_waited, alice_again = asyncio.run(scenario())
-    assert bob_waited == 0.0
+    assert bob_waited == pytest.approx(1 / 30)  # only the overall pacing, not alice's second
     assert alice_again == 1.0
+
+
+def test_a_backlog_goes_out_evenly_so_an_answer_never_waits_for_a_burst_to_pass() -> None:
+    time = VirtualTime()
+    limiter = RateLimiter(per_second=30, per_chat_interval=1.0, monotonic=time, sleep=time.sleep)
+
+    async def scenario() -> tuple[list[float], float]:
+        stamps = []
+        for chat in range(90):  # three seconds of notices
+            await limiter.acquire(str(chat))
+            stamps.append(time.now)
+        written = time.now
+        await limiter.acquire("member", urgent=True)
+        return stamps, time.now - written
+
+    stamps, answer_waited = asyncio.run(scenario())
+    assert min(b - a for a, b in itertools.pairwise(stamps)) == pytest.approx(1 / 30)
+    assert answer_waited == pytest.approx(1 / 30)  # one interval, not the rest of a second
 
 
 def test_an_urgent_send_takes_the_next_slot_before_sends_waiting_longer() -> None:
