@@ -345,3 +345,76 @@ def test_a_chat_with_an_answer_waiting_goes_before_a_backlog_of_notices(
 
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
+
+
+class HeldSends:
+    """Every send waits until its chat is released; ``started`` tells which chats are in one."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.released: dict[str, asyncio.Event] = {}
+        self.started: dict[str, asyncio.Event] = {}
+        self.changed = asyncio.Event()  # set after each message got through
+
+    def release(self, chat_id: str) -> None:
+        self.released.setdefault(chat_id, asyncio.Event()).set()
+
+    async def send(self, message: OutboxMessage) -> None:
+        self.started.setdefault(message.chat_id, asyncio.Event()).set()
+        await self.released.setdefault(message.chat_id, asyncio.Event()).wait()
+        self.sent.append((message.chat_id, message.text))
+        self.changed.set()
+
+
+def test_an_answer_written_during_its_chats_send_goes_right_after_it_even_with_the_rest_busy(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The worker tops up its claimed rows only when a tenth of them is free, but a chat given
+    a row while its previous one was on the wire is looked at again as soon as that send ends,
+    not at the next poll (a minute here)."""
+    app = build(database_url, Clock())
+    others = [f"n{number}" for number in range(19)]
+    for chat in [*others, "member"]:
+        say(app, chat, f"start-{chat}", command="start", argument="coopdeli")
+
+    async def scenario() -> list[str]:
+        sender = HeldSends()
+        worker = OutboxWorker(
+            app.db,
+            "telegram",
+            sender,
+            app.clock,
+            per_chat_interval=0.0,
+            global_per_second=400,
+            claim_seconds=0.1,  # at most 20 rows claimed at once: two free is a tenth
+            poll_interval=60,
+            sends_at_once=32,
+        )
+        rounds = asyncio.Event()
+        start_round = worker._start_round
+
+        async def counted_round() -> int:
+            claimed = await start_round()
+            rounds.set()
+            return claimed
+
+        worker._start_round = counted_round  # type: ignore[method-assign]
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        await sender.started.setdefault("member", asyncio.Event()).wait()
+        say(app, "member", "member-menu", text="3")  # the member answers meanwhile
+        rounds.clear()
+        worker.wake("member")
+        await rounds.wait()  # that round found the chat busy and left its new row
+        sender.release("member")  # the other 19 chats stay on the wire
+        while [chat for chat, _ in sender.sent].count("member") < 2:
+            sender.changed.clear()
+            await sender.changed.wait()
+        for chat in others:
+            sender.release(chat)
+        stop.set()
+        await running
+        return [chat for chat, _ in sender.sent]
+
+    sent = asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+    assert sent[:2] == ["member", "member"]
