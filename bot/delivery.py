@@ -2,7 +2,8 @@
 
 Order is kept within a chat (only its oldest unsent row is ever being sent) while chats are
 served concurrently, so one slow or rate-limited member never holds up the others. Sends are
-spaced at least ``per_chat_interval`` apart in a chat and at most ``global_per_second`` in all.
+spaced at least ``per_chat_interval`` apart in a chat, and at most ``global_per_second`` go in
+all, paced evenly rather than in bursts.
 A row is marked sent only after the platform accepted it: a crash in between may repeat a
 message but never loses one. Failures keep the row and schedule a retry (``record_attempt``).
 
