@@ -107,7 +107,12 @@ class App:
             orgs=orgs,
             engine=engine,
             turns=TurnStore(db, engine, clock, one_message_per_turn=one_message_per_turn),
-            cases=CaseService(db, clock, {org.queue.id for org in orgs.values()}),
+            cases=CaseService(
+                db,
+                clock,
+                {org.queue.id for org in orgs.values()},
+                extension_days={i: o.deadlines.extension_max_days for i, o in orgs.items()},
+            ),
             audit=AuditLog(db, clock),
             clock=clock,
             deployment=deployment,

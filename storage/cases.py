@@ -5,16 +5,16 @@ from __future__ import annotations
 import builtins
 import functools
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import structlog
 from sqlmodel import Session, col, or_, select
 
 from flows import cases as rules
-from flows.i18n import Translator
+from flows.i18n import JST, Translator
 from flows.status import CLOSED_STATUSES
 from storage import lookup
 from storage.audit import AuditLog, staff_actor
@@ -87,11 +87,16 @@ class CaseService:
         clock: Clock,
         queues: Collection[str],
         audit: AuditLog | None = None,
+        *,
+        extension_days: Mapping[str, int] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.queues = frozenset(queues)
         self.audit = audit or AuditLog(db, clock)
+        # Per org: how many days extensions may add to a case's due date in all (the co-ops
+        # publish "2 weeks, extendable by up to 2 more"). An org not listed has no cap.
+        self.extension_days = dict(extension_days or {})
 
     # ------------------------------------------------------------------ reading
 
@@ -317,6 +322,7 @@ class CaseService:
                     "The new due date must be later than the current one.",
                     "新しい期限は、現在の期限より後にしてください。",
                 )
+            self._check_extension_cap(session, case, new_due)
             old = case.due_at
             case.due_at = new_due
             t = Translator(case.lang)
@@ -331,6 +337,40 @@ class CaseService:
                 {"from": old.isoformat(), "to": new_due.isoformat(), "reason": why},
             )
             return case
+
+    def latest_due_date(self, number: str) -> date | None:
+        """The latest due date (JST) extensions may still reach, or None if uncapped."""
+        with self.db.transaction() as session:
+            return self._latest_due_date(session, self._get(session, number))
+
+    def _latest_due_date(self, session: Session, case: Case) -> date | None:
+        """Extensions may move the due date by ``extension_days`` in all, counted in calendar
+        days (JST) from the due date without them; a pause moves both."""
+        limit = self.extension_days.get(case.org_id)
+        if limit is None:
+            return None
+        earlier = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "extended")
+        ).all()
+        added = sum(
+            (
+                datetime.fromisoformat(e.data["to"]) - datetime.fromisoformat(e.data["from"])
+                for e in earlier
+            ),
+            timedelta(),
+        )
+        return (case.due_at - added + timedelta(days=limit)).astimezone(JST).date()
+
+    def _check_extension_cap(self, session: Session, case: Case, new_due: datetime) -> None:
+        latest = self._latest_due_date(session, case)
+        if latest is not None and new_due.astimezone(JST).date() > latest:
+            limit = self.extension_days[case.org_id]
+            raise rules.CaseActionError(
+                f"Extensions may add at most {limit} days in all: the latest due date is "
+                f"{Translator('en').date(latest)}.",
+                f"延長できるのは合わせて{limit}日までです。期限は"
+                f"{Translator('ja').date(latest)}までにしてください。",
+            )
 
     @_retried
     def pause(self, number: str, actor: str, waiting_for: str, *, key: str | None = None) -> Case:

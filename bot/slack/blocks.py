@@ -415,7 +415,7 @@ def extend_modal(case: Case, channel: str, max_days: int) -> Block:
         [
             _context(
                 f"現在の期限：{JA.date(case.due_at)}。新しい期限と理由は会員に伝わります"
-                f"（延長の目安は{max_days}日以内）。"
+                f"（延長できるのは合わせて{max_days}日まで）。"
             ),
             {
                 "type": "input",

@@ -436,6 +436,27 @@ def test_an_extension_tells_the_member_why_and_an_earlier_date_is_refused(desk: 
     assert actor == f"slack:{staff}" and data["reason"] == reason
 
 
+def test_an_extension_past_the_two_weeks_the_policy_allows_is_refused_in_the_form(
+    desk: Desk,
+) -> None:
+    _, number, card = new_case(desk, COOPDELI)
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    due = due_date(desk, number)
+
+    desk.click(staff, "case_extend", channel, card.ts)
+    beyond = desk.submit(
+        staff,
+        "case_extend",
+        {
+            "due": {"value": datepicker((due + timedelta(days=15)).isoformat())},
+            "reason": {"value": plain_text("取り寄せに時間がかかるため")},
+        },
+    )
+    assert beyond.json()["response_action"] == "errors"
+    assert "合わせて14日まで" in beyond.json()["errors"]["due"]
+    assert not events(desk, number, "extended")
+
+
 def test_picking_the_current_due_date_is_not_an_extension(desk: Desk) -> None:
     _, number, card = new_case(desk, COOPDELI)
     channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]

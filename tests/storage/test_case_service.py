@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.cases import CaseActionError
+from flows.i18n import JST
 from tests.conftest import Clock, Desk, build_desk
 
 HANDOFF = ["9", "その他", "相談です", "入力しない"]
@@ -44,6 +45,33 @@ def test_an_extension_needs_a_later_date_and_a_reason(desk: Desk) -> None:
         number, "sato", due + timedelta(days=7), "確認に時間がかかるため"
     )
     assert extended.due_at == due + timedelta(days=7)
+
+
+def test_extensions_add_at_most_two_weeks_in_all_as_the_policy_promises(desk: Desk) -> None:
+    number = new_case(desk)
+    due = desk.app.cases.detail(number).case.due_at
+    assert (
+        desk.app.cases.latest_due_date(number) == (due + timedelta(days=14)).astimezone(JST).date()
+    )
+    desk.app.cases.extend(number, "sato", due + timedelta(days=10), "書庫からの取り寄せのため")
+    with pytest.raises(CaseActionError, match="14 days in all") as refused:
+        desk.app.cases.extend(number, "sato", due + timedelta(days=15), "まだ届かないため")
+    assert "合わせて14日まで" in refused.value.ja
+    # A due date set at the end of the last day (as Slack's date picker and --until do) is in.
+    last_day = (due + timedelta(days=14)).astimezone(JST).replace(hour=23, minute=59)
+    assert desk.app.cases.extend(number, "sato", last_day, "まだ届かないため").due_at == last_day
+
+
+def test_a_pause_moves_the_latest_extension_with_the_due_date(desk: Desk) -> None:
+    number = new_case(desk)
+    due = desk.app.cases.detail(number).case.due_at
+    desk.app.cases.pause(number, "sato", "委任状")
+    desk.clock.advance(days=5)
+    desk.app.cases.resume(number, "sato")
+    extended = desk.app.cases.extend(number, "sato", due + timedelta(days=19), "確認のため")
+    assert extended.due_at == due + timedelta(days=19)  # 5 days waiting, then 14 extended
+    with pytest.raises(CaseActionError):
+        desk.app.cases.extend(number, "sato", due + timedelta(days=20), "確認のため")
 
 
 def test_taking_over_someone_elses_case_needs_confirmation(desk: Desk) -> None:
