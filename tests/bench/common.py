@@ -250,17 +250,6 @@ def _first_arrivals(texts: Iterable[str]) -> list[str]:
 # ---------------------------------------------------------------- figures
 
 
-def most_in_window(stamps: Iterable[float], seconds: float = 1.0) -> int:
-    """The most events in any half-open window of ``seconds`` (a sliding window)."""
-    ordered = sorted(stamps)
-    most, start = 0, 0
-    for end, stamp in enumerate(ordered):
-        while stamp - ordered[start] >= seconds:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 def percentile(values: Sequence[float], share: float) -> float:
     """Nearest-rank percentile: the smallest value at or above ``share`` of them."""
     if not values:

@@ -23,7 +23,6 @@ from tests.bench.common import (
     REQUEST,
     Crowd,
     compare,
-    most_in_window,
     percentile,
     received_messages,
     scalar,
@@ -33,6 +32,7 @@ from tests.bench.common import (
     wait_until,
 )
 from tests.bench.run import FULL, ROOT, Figure
+from tests.fakes.rates import most_in_window
 from tests.fakes.telegram_api import FakeBotApi
 
 NOTICES = 10_000 if FULL else 450  # quick: about 15 s of sending at 30/s

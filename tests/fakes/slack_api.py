@@ -72,6 +72,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from typing_extensions import Unpack
 
 from tests.fakes.http import FilePart, QuietServer, RequestHandler, parse_multipart
+from tests.fakes.rates import most_in_window
 
 __all__ = [
     "Call",
@@ -1023,15 +1024,7 @@ class FakeSlackApi:
     def max_rate(self, channel: str, window: float = 1.0) -> int:
         """Most successful posts to ``channel`` within any ``window`` seconds (Slack allows
         about one per second per channel, with short bursts)."""
-        if window <= 0:
-            raise ValueError("window must be positive")
-        times = self.post_times(channel)
-        best, start = 0, 0
-        for end, at in enumerate(times):
-            while at - times[start] >= window:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
+        return most_in_window(self.post_times(channel), window)
 
     def wait_for(self, predicate: Callable[[FakeSlackApi], bool], timeout: float = 10.0) -> None:
         """Block until ``predicate(self)`` holds; re-checked on every recorded call, no polling.
