@@ -403,6 +403,15 @@ def test_the_transfer_note_reaches_the_new_queue(
     assert note in desk.thread_text(CHANNELS[KYOSAI], new.ts)
 
 
+def submit_extension(desk: Desk, staff: str, day: date, reason: str) -> Any:
+    """The 期限延長 form, sent with a date picked and a reason typed."""
+    return desk.submit(
+        staff,
+        "case_extend",
+        {"due": {"value": datepicker(day.isoformat())}, "reason": {"value": plain_text(reason)}},
+    )
+
+
 def test_an_extension_tells_the_member_why_and_an_earlier_date_is_refused(desk: Desk) -> None:
     chat_id, number, card = new_case(desk, COOPDELI)
     channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
@@ -410,25 +419,14 @@ def test_an_extension_tells_the_member_why_and_an_earlier_date_is_refused(desk: 
     reason = "保存書庫からの取り寄せに時間がかかるため"
 
     desk.click(staff, "case_extend", channel, card.ts)
-    earlier = desk.submit(
-        staff,
-        "case_extend",
-        {
-            "due": {"value": datepicker((due - timedelta(days=3)).isoformat())},
-            "reason": {"value": plain_text(reason)},
-        },
-    )
+    earlier = submit_extension(desk, staff, due - timedelta(days=3), reason)
     assert earlier.json()["response_action"] == "errors"
     assert "due" in earlier.json()["errors"]
     assert not events(desk, number, "extended")
 
     before = len(desk.telegram.sent_messages(chat_id))
     later = due + timedelta(days=14)
-    desk.submit(
-        staff,
-        "case_extend",
-        {"due": {"value": datepicker(later.isoformat())}, "reason": {"value": plain_text(reason)}},
-    )
+    submit_extension(desk, staff, later, reason)
     told = Member(desk.telegram, desk.served, chat_id)._await_answer(before)
     assert reason in told and number in told
     eventually(lambda: due_date(desk, number) == later)
@@ -444,14 +442,7 @@ def test_an_extension_past_the_two_weeks_the_policy_allows_is_refused_in_the_for
     due = due_date(desk, number)
 
     desk.click(staff, "case_extend", channel, card.ts)
-    beyond = desk.submit(
-        staff,
-        "case_extend",
-        {
-            "due": {"value": datepicker((due + timedelta(days=15)).isoformat())},
-            "reason": {"value": plain_text("取り寄せに時間がかかるため")},
-        },
-    )
+    beyond = submit_extension(desk, staff, due + timedelta(days=15), "取り寄せに時間がかかるため")
     assert beyond.json()["response_action"] == "errors"
     assert "合わせて14日まで" in beyond.json()["errors"]["due"]
     assert not events(desk, number, "extended")
@@ -463,11 +454,7 @@ def test_picking_the_current_due_date_is_not_an_extension(desk: Desk) -> None:
     due = due_date(desk, number)
 
     desk.click(staff, "case_extend", channel, card.ts)
-    same = desk.submit(
-        staff,
-        "case_extend",
-        {"due": {"value": datepicker(due.isoformat())}, "reason": {"value": plain_text("確認中")}},
-    )
+    same = submit_extension(desk, staff, due, "確認中")
     assert (same.json() or {}).get("response_action") == "errors"
 
 
