@@ -338,10 +338,11 @@ class CaseService:
             )
             return case
 
-    def latest_due_date(self, number: str) -> date | None:
-        """The latest due date (JST) extensions may still reach, or None if uncapped."""
+    def check_extension(self, number: str, new_due: datetime) -> None:
+        """Raise the refusal ``extend`` would give for going past the cap (a form checks this
+        before it closes, so staff see the reason beside the date they picked)."""
         with self.db.transaction() as session:
-            return self._latest_due_date(session, self._get(session, number))
+            self._check_extension_cap(session, self._get(session, number), new_due)
 
     def _latest_due_date(self, session: Session, case: Case) -> date | None:
         """Extensions may move the due date by ``extension_days`` in all, counted in calendar

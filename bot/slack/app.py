@@ -262,17 +262,10 @@ class StaffDesk:
                     },
                 )
                 return
-            latest = await self._run(cases.latest_due_date, number)
-            if latest is not None and new_due.date() > latest:
-                days = self.app.orgs[case.org_id].deadlines.extension_max_days
-                await ack(
-                    response_action="errors",
-                    errors={
-                        "due": f"延長できるのは合わせて{days}日までです。"
-                        f"{blocks.JA.date(latest)}までの日付を"
-                        "選んでください。"
-                    },
-                )
+            try:
+                await self._run(cases.check_extension, number, new_due)
+            except rules.CaseActionError as refused:
+                await ack(response_action="errors", errors={"due": refused.ja})
                 return
             if not reason:
                 await ack(response_action="errors", errors={"reason": "理由を入力してください。"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -50,8 +51,10 @@ class RecordingSender:
         self.failures: dict[str, Exception] = {}
         self.held: dict[str, asyncio.Event] = {}
         self.delivered = asyncio.Event()  # set whenever a message got through
+        self.started: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
     async def send(self, message: OutboxMessage) -> None:
+        self.started[message.chat_id].set()
         if message.chat_id in self.held:
             await self.held[message.chat_id].wait()
         failure = self.failures.get(message.chat_id)
@@ -347,25 +350,6 @@ def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
 
 
-class HeldSends:
-    """Every send waits until its chat is released; ``started`` tells which chats are in one."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.released: dict[str, asyncio.Event] = {}
-        self.started: dict[str, asyncio.Event] = {}
-        self.changed = asyncio.Event()  # set after each message got through
-
-    def release(self, chat_id: str) -> None:
-        self.released.setdefault(chat_id, asyncio.Event()).set()
-
-    async def send(self, message: OutboxMessage) -> None:
-        self.started.setdefault(message.chat_id, asyncio.Event()).set()
-        await self.released.setdefault(message.chat_id, asyncio.Event()).wait()
-        self.sent.append((message.chat_id, message.text))
-        self.changed.set()
-
-
 def test_an_answer_written_during_its_chats_send_goes_right_after_it_even_with_the_rest_busy(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -378,7 +362,8 @@ def test_an_answer_written_during_its_chats_send_goes_right_after_it_even_with_t
         say(app, chat, f"start-{chat}", command="start", argument="coopdeli")
 
     async def scenario() -> list[str]:
-        sender = HeldSends()
+        sender = RecordingSender()
+        sender.held = {chat: asyncio.Event() for chat in [*others, "member"]}
         worker = OutboxWorker(
             app.db,
             "telegram",
@@ -401,17 +386,17 @@ def test_an_answer_written_during_its_chats_send_goes_right_after_it_even_with_t
         worker._start_round = counted_round  # type: ignore[method-assign]
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop))
-        await sender.started.setdefault("member", asyncio.Event()).wait()
+        await sender.started["member"].wait()
         say(app, "member", "member-menu", text="3")  # the member answers meanwhile
         rounds.clear()
         worker.wake("member")
         await rounds.wait()  # that round found the chat busy and left its new row
-        sender.release("member")  # the other 19 chats stay on the wire
+        sender.held["member"].set()  # the other 19 chats stay on the wire
         while [chat for chat, _ in sender.sent].count("member") < 2:
-            sender.changed.clear()
-            await sender.changed.wait()
+            sender.delivered.clear()
+            await sender.delivered.wait()
         for chat in others:
-            sender.release(chat)
+            sender.held[chat].set()
         stop.set()
         await running
         return [chat for chat, _ in sender.sent]

@@ -50,15 +50,15 @@ def test_an_extension_needs_a_later_date_and_a_reason(desk: Desk) -> None:
 def test_extensions_add_at_most_two_weeks_in_all_as_the_policy_promises(desk: Desk) -> None:
     number = new_case(desk)
     due = desk.app.cases.detail(number).case.due_at
-    assert (
-        desk.app.cases.latest_due_date(number) == (due + timedelta(days=14)).astimezone(JST).date()
-    )
+    # A due date set at the end of the last day (as Slack's date picker and --until do) is in.
+    last_day = (due + timedelta(days=14)).astimezone(JST).replace(hour=23, minute=59)
+    desk.app.cases.check_extension(number, last_day)  # the latest due date allowed
+    with pytest.raises(CaseActionError, match="14 days in all"):
+        desk.app.cases.check_extension(number, last_day + timedelta(days=1))
     desk.app.cases.extend(number, "sato", due + timedelta(days=10), "書庫からの取り寄せのため")
     with pytest.raises(CaseActionError, match="14 days in all") as refused:
         desk.app.cases.extend(number, "sato", due + timedelta(days=15), "まだ届かないため")
     assert "合わせて14日まで" in refused.value.ja
-    # A due date set at the end of the last day (as Slack's date picker and --until do) is in.
-    last_day = (due + timedelta(days=14)).astimezone(JST).replace(hour=23, minute=59)
     assert desk.app.cases.extend(number, "sato", last_day, "まだ届かないため").due_at == last_day
 
 
