@@ -6,13 +6,17 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from flows.i18n import Translator
+
 ROOT = Path(__file__).resolve().parents[2]
 MADOGUCHI = [sys.executable, "-m", "bot"]
+JA = Translator("ja")
 DISCLOSURE = [
     "1",  # 生活クラブ共済連
     "3",  # 開示
@@ -141,7 +145,9 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
         "【受付番号 KY-2026-00001】担当者からのご連絡です。\n開示する情報をメールでお送りしました。"
         in back
     )
-    assert "回答の目安を2026年12月20日(日)に延ばします。理由：資料の確認に時間がかかるため" in back
+    # Two weeks after the due date the case was given (the processes run on the real clock).
+    extended_to = JA.date(datetime.fromisoformat(cases[0]["due_at"]) + timedelta(days=14))
+    assert f"回答の目安を{extended_to}に延ばします。理由：資料の確認に時間がかかるため" in back
     assert "一部について対応しました。\n理由：一部の記録は保存期間を過ぎていました" in back
     assert "KY-2026-00001　開示　状況：一部対応" in back
 
