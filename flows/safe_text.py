@@ -1,0 +1,108 @@
+"""Text as every channel must hand it in, and as every platform can take it out.
+
+Two jobs, both pure and channel-neutral:
+
+- ``clean_inbound`` runs once, at the edge, on every field a member or staff member sends
+  (message text, captions, button data, file names, form inputs). Lone UTF-16 surrogates cannot
+  be encoded or stored, NUL is refused by PostgreSQL, and control or bidi-override characters
+  can disguise text on a staff screen; none of them carries meaning a person typed.
+- ``split_text`` cuts a long text into parts that each fit a platform's limit, at paragraph,
+  line or sentence boundaries where it can, so nothing is ever truncated.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+# Explicit direction controls: embeddings, overrides and isolates (U+202A–202E, U+2066–2069).
+# They can make 「exe.pdf」 read as 「fdp.exe」 on a staff screen. LRM/RLM (U+200E/200F) only
+# nudge neutral characters and are kept.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+REPLACEMENT = "\ufffd"
+_KEPT_CONTROLS = frozenset("\n\t")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+
+
+def _is_removed(ch: str) -> bool:
+    if ch in _KEPT_CONTROLS:
+        return False
+    if ch in BIDI_CONTROLS:
+        return True
+    return unicodedata.category(ch) == "Cc"  # C0 and C1 controls, NUL and ESC among them
+
+
+def clean_inbound(raw: str) -> str:
+    """Return ``raw`` with what no person means removed, keeping everything they wrote.
+
+    Lone surrogates become U+FFFD (a visible mark that something was garbled, rather than a
+    silent gap); line breaks of every kind become ``\\n``; NUL, other control characters and
+    bidi overrides go. Emoji, ZWJ sequences, variation selectors and every script stay.
+    """
+    if raw.isascii() and raw.isprintable():
+        return raw  # the common case, with nothing to do
+    text = _NEWLINES.sub("\n", raw)
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return "".join(ch for ch in text if not _is_removed(ch))
+
+
+def clean_optional(raw: str | None) -> str | None:
+    """``clean_inbound`` for fields a platform may leave out."""
+    return None if raw is None else clean_inbound(raw)
+
+
+# Where a part may end, best first: a blank line, a line break, the end of a sentence.
+_BOUNDARIES = (
+    re.compile(r"\n\s*\n"),
+    re.compile(r"\n"),
+    re.compile(r"[。！？!?]+[」』）)]*|\.(?=\s)"),
+    re.compile(r"[、，,]\s*|\s+"),
+)
+
+
+def _cut_point(text: str, limit: int, measure: Callable[[str], int]) -> int:
+    """The largest index ``i`` with ``measure(text[:i]) <= limit``, moved back to a boundary."""
+    low, high = 1, len(text)
+    while low < high:  # binary search: measure need not be len (LINE counts UTF-16 units)
+        middle = (low + high + 1) // 2
+        if measure(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    hard = low
+    floor = hard // 2  # a boundary is only worth it if the part keeps at least half its room
+    for boundary in _BOUNDARIES:
+        ends = [m.end() for m in boundary.finditer(text, 0, hard) if floor <= m.end() <= hard]
+        if ends:
+            return ends[-1]
+    # No boundary: cut hard, but not between a character and its combining marks.
+    while 1 < hard < len(text) and unicodedata.combining(text[hard]):
+        hard -= 1
+    return hard
+
+
+def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:
+    """Split ``text`` into parts of at most ``limit`` (as ``measure`` counts), in order.
+
+    Joining the parts gives the text back apart from whitespace at the cuts, which is dropped
+    so no part starts or ends blank. A text within the limit comes back as one part.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    parts: list[str] = []
+    rest = text
+    while measure(rest) > limit:
+        cut = _cut_point(rest, limit, measure)
+        part = rest[:cut].rstrip()
+        if part:
+            parts.append(part)
+        rest = rest[cut:].lstrip()
+    if rest or not parts:
+        parts.append(rest)
+    return parts
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, as LINE and JavaScript count it."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
