@@ -34,6 +34,7 @@ TABLE_LABELS = {
     "attachment": "ファイル",
     "caselookup": "検索用ハッシュ",
     "casecard": "Slackカード",
+    "slackscrub": "Slackから消す投稿・ファイル",
     "consentrecord": "同意の記録",
     "processedupdate": "キー",
     "conversation": "会話",

@@ -321,3 +321,46 @@ class PurgeRecord(SQLModel, table=True):
     stage: str  # transcripts | attachments | register | idle_chat | keys
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str  # e.g. "closed 2025-11-01 + 365 days (transcripts_days)"
+
+
+class SlackPost(SQLModel, table=True):
+    """Something madoguchi posted in Slack for a case, recorded as it is posted: a card, a
+    message (in the case's thread or the supervisors' channel) or an uploaded file.
+
+    Retention must find every copy of a case in Slack after the case (and its card row) is
+    gone: the purge moves these rows into :class:`SlackScrub` in its own transaction. No
+    foreign key, so a post recorded while its case is being purged never blocks either.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(index=True)
+    channel: str
+    kind: str  # card | message | file
+    ref: str  # a message's ts, or a file's id
+    thread_ts: str | None = None  # the card's ts for posts in its thread
+    attachment_id: int | None = None  # a member's file: it goes with the attachments stage
+    created_at: datetime = _utc_column()
+
+
+class SlackScrub(SQLModel, table=True):
+    """The to-do list of what retention removes from Slack, written in the purge transaction
+    so a crash between the purge and the Slack calls forgets nothing (``bot.slack.scrub``).
+
+    ``kind``: ``message`` (``chat.delete``), ``file`` (``files.delete``), ``thread`` (list the
+    thread and delete the bot's own replies not recorded) or ``card`` (rewrite as a stub).
+    No personal data: channel ids, timestamps, file ids and the case number of the stub.
+    """
+
+    __table_args__ = (Index("ix_slackscrub_due", "done_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str
+    stage: str  # the retention stage that asked for it
+    kind: str
+    channel: str
+    ref: str
+    attempts: int = 0
+    next_attempt_at: datetime | None = _utc_column(nullable=True)
+    last_error: str | None = None
+    created_at: datetime = _utc_column()
+    done_at: datetime | None = _utc_column(nullable=True)

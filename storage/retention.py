@@ -8,7 +8,13 @@ after a case closes. A case that is not closed is never touched, however old.
   transcript, files, lookup hashes, Slack card, consent records, deadline marks.
 - **transcripts** (``transcripts_days``): the chat lines of the case, the free text in its
   events (member messages, replies, notes, reasons), its summary, last reply and outcome reason,
-  and sent outgoing messages of its conversation older than the cutoff. The register row stays.
+  every answer in its fields that is not a coded choice (names, contact details, the member's
+  own words: ``flows.register``) with the lookup hashes made from them, and sent outgoing
+  messages of its conversation older than the cutoff. The register row stays.
+
+Every case stage also puts the Slack copies of what it removes on a to-do list in the same
+transaction (``storage.slack_posts``): the member's files at the attachments stage, the case's
+threads, files and cards at the transcripts or register stage. ``bot.slack.scrub`` works it.
 - **attachments** (``attachments_days``): the case's files.
 - **idle_chat** (``idle_chat_days``): in a conversation with no open case, silent that long,
   chat lines never part of any case, files held for a request never made, sent messages, and
@@ -37,8 +43,9 @@ from sqlmodel import Session, col, select
 
 from flows.i18n import JST
 from flows.profiles import Retention
+from flows.register import register_fields
 from flows.status import CLOSED_STATUSES
-from storage import crypto
+from storage import crypto, slack_posts
 from storage.audit import Actor, AuditLog
 from storage.cases import AUDITED_DATA
 from storage.db import Database
@@ -413,13 +420,18 @@ class Purger:
             "transcriptline": self._count(session, TranscriptLine, case_lines(case)),
             "caseevent": self._count(session, CaseEvent, self._text_events(case)),
             "outboxmessage": self._sent_count(session, case, now, dry),
-            "case": 1,  # summary, last staff reply and outcome reason cleared
+            "caselookup": self._count(session, CaseLookup, col(CaseLookup.case_id) == case.id),
+            "slackscrub": len(slack_posts.scrub_items(session, case, TRANSCRIPTS)),
+            "case": 1,  # free-text fields, summary, last staff reply, outcome reason cleared
         }
 
     def _attachment_counts(
         self, session: Session, case: Case, now: datetime, dry: _DryRun | None
     ) -> dict[str, int]:
-        return {"attachment": self._count(session, Attachment, col(Attachment.case_id) == case.id)}
+        return {
+            "attachment": self._count(session, Attachment, col(Attachment.case_id) == case.id),
+            "slackscrub": len(slack_posts.scrub_items(session, case, ATTACHMENTS)),
+        }
 
     def _register_counts(
         self, session: Session, case: Case, now: datetime, dry: _DryRun | None
@@ -435,6 +447,7 @@ class Purger:
                 session, ConsentRecord, col(ConsentRecord.case_id) == case.id
             ),
             "processedupdate": self._count(session, ProcessedUpdate, self._case_keys(case)),
+            "slackscrub": len(slack_posts.scrub_items(session, case, REGISTER)),
             "case": 1,
         }
 
@@ -457,6 +470,11 @@ class Purger:
         for event in session.exec(select(CaseEvent).where(self._text_events(case))).all():
             event.data = redacted(event.data, TRANSCRIPTS)
             session.add(event)
+        # The register keeps the member's choices (codes); names, contact details and their
+        # own words go, and so do the lookup hashes made from them.
+        case.fields = register_fields(case.request_type, case.fields)
+        self._delete(session, CaseLookup, col(CaseLookup.case_id) == case.id)
+        slack_posts.queue_scrub(session, case, TRANSCRIPTS, now)
         case.summary = []
         case.last_staff_reply = None
         case.outcome_reason = None
@@ -465,9 +483,11 @@ class Purger:
 
     def _remove_attachments(self, session: Session, case: Case, now: datetime) -> None:
         self._delete(session, Attachment, col(Attachment.case_id) == case.id)
+        slack_posts.queue_scrub(session, case, ATTACHMENTS, now)
 
     def _remove_case(self, session: Session, case: Case, now: datetime) -> None:
         """Everything tied to the case, then the case (its events first: they refer to it)."""
+        slack_posts.queue_scrub(session, case, REGISTER, now)  # before its card row goes
         self._delete(session, CaseEvent, col(CaseEvent.case_id) == case.id)
         self._delete(session, TranscriptLine, case_lines(case))
         self._delete(session, OutboxMessage, self._sent_before(case, now))

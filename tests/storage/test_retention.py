@@ -36,6 +36,7 @@ from storage.models import (
 from storage.retention import TEXT_FREE_EVENTS, PurgePlan, Purger, redacted
 from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import COMPLAINT
+from tests.storage.test_member_data import file_request
 
 SATO = Actor("cli:sato", "cli")
 PDF = b"%PDF-1.4\n% MADOGUCHI-SECRET-SCAN\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -187,11 +188,9 @@ def test_transcripts_go_and_the_register_stays(desk: Desk) -> None:
     case = case_row(desk, number)
     assert case is not None
     assert (case.status, case.outcome, case.closed_at) == ("partial", "partial", before.closed_at)
-    assert (case.received_at, case.due_at, case.fields) == (
-        before.received_at,
-        before.due_at,
-        before.fields,
-    )
+    assert (case.received_at, case.due_at) == (before.received_at, before.due_at)
+    assert before.fields["message"] == "配達員の対応について"
+    assert case.fields == {"about": "complaint"}  # the choice stays, the member's words go
     assert (case.summary, case.last_staff_reply, case.outcome_reason) == ([], None, None)
     assert desk.app.cases.detail(number).transcript == []
     assert rows(desk, OutboxMessage, OutboxMessage.status == "sent") == []
@@ -209,6 +208,31 @@ def test_transcripts_go_and_the_register_stays(desk: Desk) -> None:
     assert events["claimed"] == {"previous": None}
     assert events["created"] == {"queue": "takuhai-center", "type": "human"}
     assert not [word for word in TEXTS if word in readable_text(desk)]
+
+
+def test_the_transcripts_stage_keeps_only_coded_choices_in_the_case_fields(desk: Desk) -> None:
+    member = desk.member("hanako", org="coopdeli")
+    answers = {"item": "会員証の写真", "method": "郵送", "reason": "引っ越しの手続きの途中で"}
+    file_request(member, "correction", answers)
+    number = desk.app.cases.list()[-1].number
+    desk.app.cases.close(number, "sato", "answered")
+    before = case_row(desk, number)
+    assert before is not None and before.id is not None
+    personal = ["山田", "ヤマダ", "1975", "5285", "新宿", "160-0022", "会員証の写真", "引っ越し"]
+    assert all(word in json.dumps(before.fields, ensure_ascii=False) for word in personal)
+    assert rows(desk, CaseLookup, CaseLookup.case_id == before.id)
+    desk.clock.advance(days=366)
+
+    plan = purge(desk)
+
+    assert stages(plan)["transcripts"] == [number]
+    case = case_row(desk, number)
+    assert case is not None
+    # What the register needs: who asked (本人), what they asked for, how to answer them.
+    assert case.fields == {"requester": "self", "change_kind": "correct", "method": "postal"}
+    assert (case.request_type, case.requester, case.outcome) == ("correction", "self", "answered")
+    assert rows(desk, CaseLookup, CaseLookup.case_id == before.id) == []
+    assert not [word for word in personal if word in readable_text(desk)]
 
 
 def test_the_register_stage_removes_the_case_and_everything_tied_to_it(desk: Desk) -> None:
