@@ -42,6 +42,7 @@ from bot.purge_job import DailyPurge
 from bot.slack.access import Access
 from bot.slack.app import StaffDesk, build_bolt
 from bot.slack.deadlines import DeadlineWatch
+from bot.slack.scrub import SlackScrubber
 from bot.slack.sync import CardSync
 
 log = structlog.get_logger(__name__)
@@ -186,6 +187,15 @@ def _leader(app: App, name: str, job: Job, stop: asyncio.Event) -> asyncio.Task[
     return asyncio.create_task(while_leader(app.db, name, app.clock, job, stop))
 
 
+def _together(*jobs: Job) -> Job:
+    """Several jobs under one lease: they start and stop together."""
+
+    async def run(stop: asyncio.Event) -> None:
+        await asyncio.gather(*(job(stop) for job in jobs))
+
+    return run
+
+
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run every configured part until SIGINT/SIGTERM."""
     _check(settings)
@@ -217,7 +227,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             slack.desk.after_change = telegram.worker.wake
     if slack:
         # One process posts cards and reminders, or they would be posted twice.
-        tasks.append(_leader(app, "slack.cards", slack.sync.run, stop))
+        # Retention's Slack to-do list is worked by the same process that posts the cards.
+        scrub = SlackScrubber(app.db, slack.sync.client, app.clock)
+        tasks.append(_leader(app, "slack.cards", _together(slack.sync.run, scrub.run), stop))
         tasks.append(_leader(app, "slack.deadlines", slack.deadlines.run, stop))
         if telegram:
             telegram.channel.after_commit = slack.sync.wake

@@ -25,6 +25,7 @@ from bot.config import SlackDeployment
 from bot.delivery import RateLimiter
 from bot.slack import blocks
 from flows.profiles import OrgProfile
+from storage import slack_posts
 from storage.db import Database
 from storage.models import Attachment, Case, CaseCard, CaseEvent, TranscriptLine
 from storage.turns import Clock
@@ -205,6 +206,9 @@ class CardSync:
             return  # this queue is not worked in Slack
         last_event = state.events[-1].id if state.events else (card.event_cursor if card else 0)
         if card is not None and card.channel != channel:
+            # Recorded again here for cards posted before posts were recorded: once moved,
+            # the card row forgets it, and retention must still find its thread.
+            await self._remember(case.id, card.channel, slack_posts.CARD, card.ref)
             for event in state.events:  # the history so far stays with the old thread
                 await self._mirror(card, case, event)
             moved = blocks.moved_card(case, self.queue_names.get(case.queue, case.queue))
@@ -236,6 +240,7 @@ class CardSync:
             blocks=rendered,
         )
         assert case.id is not None
+        await self._remember(case.id, channel, slack_posts.CARD, str(answer["ts"]))
         card = CaseCard(
             case_id=case.id,
             channel=channel,
@@ -267,13 +272,14 @@ class CardSync:
                 await self._thread_post(card, piece)
         if event.kind == "escalated" and self.config.supervisors_channel:
             channel = self.config.supervisors_channel
-            await self._call(
+            answer = await self._call(
                 channel,
                 self.client.chat_postMessage,
                 channel=channel,
                 text=f":rotating_light: {case.number} の回答期限（{event.data.get('due', '')}）を"
                 "過ぎました。窓口のチャンネルのカードをご確認ください。",
             )
+            await self._remember(card.case_id, channel, slack_posts.MESSAGE, str(answer["ts"]))
 
     async def _refresh_card(self, case: Case, card: CaseCard) -> None:
         """Re-render the card from the case as loaded; a later change has events of its own
@@ -300,13 +306,16 @@ class CardSync:
         return blocks.case_card(case, self.orgs[case.org_id], self.clock(), self.queue_names)
 
     async def _thread_post(self, card: CaseCard, text: str) -> None:
-        await self._call(
+        answer = await self._call(
             card.channel,
             self.client.chat_postMessage,
             channel=card.channel,
             thread_ts=card.ref,
             text=text,
             blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        )
+        await self._remember(
+            card.case_id, card.channel, slack_posts.MESSAGE, str(answer["ts"]), thread_ts=card.ref
         )
 
     async def _upload(self, card: CaseCard, event: CaseEvent) -> None:
@@ -318,7 +327,7 @@ class CardSync:
         comment = f":paperclip: 会員からのファイル（sha256 {attachment.sha256[:16]}…）"
         if attachment.caption:
             comment += f"\n添え書き：{attachment.caption}"
-        await self._call(
+        answer = await self._call(
             card.channel,
             self.client.files_upload_v2,
             channel=card.channel,
@@ -328,6 +337,7 @@ class CardSync:
             title=name,
             initial_comment=comment,
         )
+        await self._remember_files(card, answer, attachment_id=attachment.id)
 
     def card_of(self, case_id: int) -> CaseCard | None:
         """Where the case's card (and so its thread) is, if it has been posted."""
@@ -336,7 +346,7 @@ class CardSync:
 
     async def upload(self, card: CaseCard, data: bytes, filename: str, comment: str) -> None:
         """A file into the case's thread (e.g. an export staff asked for), paced like posts."""
-        await self._call(
+        answer = await self._call(
             card.channel,
             self.client.files_upload_v2,
             channel=card.channel,
@@ -346,6 +356,40 @@ class CardSync:
             title=filename,
             initial_comment=comment,
         )
+        await self._remember_files(card, answer)
+
+    async def _remember(
+        self, case_id: int, channel: str, kind: str, ref: str, *, thread_ts: str | None = None
+    ) -> None:
+        """Where a post of this case is, so retention can remove it (``storage.slack_posts``)."""
+        await asyncio.to_thread(
+            slack_posts.record_post,
+            self.db,
+            case_id,
+            channel,
+            kind,
+            ref,
+            self.clock(),
+            thread_ts=thread_ts,
+        )
+
+    async def _remember_files(
+        self, card: CaseCard, answer: Any, *, attachment_id: int | None = None
+    ) -> None:
+        """The files of an upload; a member's file (``attachment_id``) goes from Slack with
+        the attachments stage, anything else with the transcript."""
+        for uploaded in answer.get("files") or []:
+            await asyncio.to_thread(
+                slack_posts.record_post,
+                self.db,
+                card.case_id,
+                card.channel,
+                slack_posts.FILE,
+                str(uploaded["id"]),
+                self.clock(),
+                thread_ts=card.ref,
+                attachment_id=attachment_id,
+            )
 
     async def post(self, channel: str, **kwargs: Any) -> Any:
         """A plain post (digests), under the same pacing and retry rules."""

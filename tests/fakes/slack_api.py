@@ -755,6 +755,7 @@ class FakeSlackApi:
             "apps.connections.open": self._apps_connections_open,
         }
         self.add_user(bot_user_id, "madoguchi", is_bot=True)
+        self._init_retention()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1343,6 +1344,8 @@ class FakeSlackApi:
     def _chat_delete(self, params: dict[str, Any]) -> JSONDict:
         channel = self._resolve_channel(params.get("channel"))
         message = self._stored_message(channel, params.get("ts"))
+        if message.user != self.bot_user_id:  # see "retention" below
+            raise _SlackError("cant_delete_message")
         message.deleted = True
         return {"channel": channel, "ts": message.ts}
 
@@ -1878,6 +1881,86 @@ class FakeSlackApi:
             elif view_id in stack:
                 stack.remove(view_id)
             self._cond.notify_all()
+
+    # ------------------------------------------------------------------ retention
+    # What removing a case from Slack needs: staff messages in a thread, files.delete and
+    # conversations.replies. As on Slack, a bot token deletes only the bot's own messages
+    # (``cant_delete_message``) and files (``cant_delete_file``); deleting a file takes it out
+    # of the messages that shared it but leaves those messages (and their comment) in place,
+    # the stricter reading, so the bot must delete them too.
+
+    def _init_retention(self) -> None:
+        self._deleted_files: list[str] = []
+        self._handlers["files.delete"] = self._files_delete
+        self._handlers["conversations.replies"] = self._conversations_replies
+
+    def post_as_user(
+        self, user: str, channel: str, text: str, *, thread_ts: str | None = None
+    ) -> str:
+        """A message a person (e.g. staff replying in a case thread) wrote; returns its ts.
+        :meth:`messages` and :meth:`thread` list it among the bot's (``Message.user`` says
+        who wrote it)."""
+        with self._cond:
+            message = self._store_message(
+                self._resolve_channel(channel), text, [], thread_ts, via="user"
+            )
+            message.user, message.bot_id = user, ""
+            return message.ts
+
+    def deleted_files(self) -> list[str]:
+        """Ids of the files deleted with ``files.delete``, in order."""
+        with self._cond:
+            return list(self._deleted_files)
+
+    def files_left(self) -> list[UploadedFile]:
+        """Uploaded files not deleted."""
+        with self._cond:
+            return [copy.deepcopy(f) for f in self._files if f.file_id not in self._deleted_files]
+
+    def _files_delete(self, params: dict[str, Any]) -> JSONDict:
+        file_id = str(params.get("file") or "")
+        found = next((f for f in self._files if f.file_id == file_id), None)
+        if found is None:
+            raise _SlackError("file_not_found")
+        if file_id in self._deleted_files:
+            raise _SlackError("file_deleted")
+        self._deleted_files.append(file_id)
+        for message in self._messages:
+            if file_id in message.files:
+                message.files = [f for f in message.files if f != file_id]
+        return {}
+
+    def _reply_json(self, message: Message) -> JSONDict:
+        body = message.to_slack()
+        if not message.bot_id:
+            body.pop("bot_id", None)
+        if message.files:
+            body["files"] = [{"id": f, "user": message.user} for f in message.files]
+        return body
+
+    def _conversations_replies(self, params: dict[str, Any]) -> JSONDict:
+        """The parent and its replies, oldest first, paged by ``limit`` and ``cursor``."""
+        channel = self._resolve_channel(params.get("channel"))
+        ts = str(params.get("ts") or "")
+        parent = self._by_ts.get((channel, ts))
+        if parent is None or parent.deleted:
+            raise _SlackError("thread_not_found")
+        thread = [parent] + [
+            m
+            for m in self._messages
+            if m.channel == channel and m.thread_ts == ts and m.ts != ts and not m.deleted
+        ]
+        limit = int(params.get("limit") or 1000)
+        if not 1 <= limit <= 1000:
+            raise _invalid("invalid_limit", "limit must be 1-1000")
+        start = int(str(params.get("cursor") or "0").removeprefix("next:") or 0)
+        page = thread[start : start + limit]
+        more = start + limit < len(thread)
+        return {
+            "messages": [self._reply_json(m) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"next:{start + limit}" if more else ""},
+        }
 
 
 # ---------------------------------------------------------------------- inbound side
