@@ -254,3 +254,26 @@ def test_the_fake_lets_a_bot_delete_only_its_own_messages(slack: FakeSlackApi) -
         assert "bot_id" not in first["messages"][1]
 
     asyncio.run(asyncio.wait_for(scenario(), timeout=20))
+
+
+def test_a_transferred_case_loses_both_threads_and_both_cards(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    number = worked_case(desk, close=False)
+    asyncio.run(asyncio.wait_for(card_sync(desk, slack).sync_once(), timeout=20))
+    first = card_of(desk, number).ref
+    desk.app.cases.transfer(number, "sato", "kyosai-bu", f"共済の件です：{MEMBER_ANSWER}")
+    desk.app.cases.close(number, "sato", "answered")
+    asyncio.run(asyncio.wait_for(card_sync(desk, slack).sync_once(), timeout=20))
+    second = card_of(desk, number)
+    assert second.channel == "C0KYOSAI" and slack.thread("C0KYOSAI", second.ref)
+    assert MEMBER_ANSWER in visible(slack)
+    desk.clock.advance(days=366)
+
+    purge(desk)
+    scrub(desk, slack)
+
+    assert [m.ts for m in slack.messages() if m.user == slack.bot_user_id] == [first, second.ref]
+    assert {m.text for m in slack.messages()} == {stub_text(number)}
+    assert slack.files_left() == []
+    assert not [word for word in MEMBERS if word in visible(slack)]
