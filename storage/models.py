@@ -359,6 +359,7 @@ class SlackScrub(SQLModel, table=True):
     kind: str
     channel: str
     ref: str
+    thread_ts: str | None = None  # a file's thread: the message that shared it goes too
     attempts: int = 0
     next_attempt_at: datetime | None = _utc_column(nullable=True)
     last_error: str | None = None

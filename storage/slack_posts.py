@@ -39,6 +39,7 @@ class ScrubItem:
     kind: str
     channel: str
     ref: str
+    thread_ts: str | None = None
 
 
 def record_post(
@@ -79,7 +80,11 @@ def scrub_items(session: Session, case: Case, stage: str) -> list[ScrubItem]:
     already on the to-do list."""
     assert case.id is not None
     posts = _posts(session, case.id, stage)
-    items = [ScrubItem(p.kind, p.channel, p.ref) for p in posts if p.kind in (MESSAGE, FILE)]
+    items = [
+        ScrubItem(p.kind, p.channel, p.ref, p.thread_ts if p.kind == FILE else None)
+        for p in posts
+        if p.kind in (MESSAGE, FILE)
+    ]
     if stage != ATTACHMENTS_STAGE:
         cards = [(p.channel, p.ref) for p in posts if p.kind == CARD]
         card = session.get(CaseCard, case.id)
@@ -110,6 +115,7 @@ def queue_scrub(session: Session, case: Case, stage: str, now: datetime) -> int:
                 kind=item.kind,
                 channel=item.channel,
                 ref=item.ref,
+                thread_ts=item.thread_ts,
                 created_at=now,
             )
         )

@@ -8,7 +8,9 @@ Something already gone (``message_not_found``, ``file_not_found``…) counts as 
 repeated pass deletes nothing twice.
 
 - ``message``: ``chat.delete`` of a recorded post (thread message, escalation);
-- ``file``: ``files.delete`` of a recorded upload (a member's file, a member-data export);
+- ``file``: ``files.delete`` of a recorded upload (a member's file, a member-data export),
+  after ``chat.delete`` of the bot's message that shared it in the thread (it carries the
+  upload's comment, e.g. the member's caption);
 - ``thread``: ``conversations.replies``, then every reply of the bot's own still there (posted
   before posts were recorded, or lost to a crash right after posting) is deleted with its
   files. Staff's own replies stay: a bot token cannot delete them (see README, Retention);
@@ -134,6 +136,12 @@ class SlackScrubber:
             delete = self.client.chat_delete
             await self._call(item.channel, delete, channel=item.channel, ts=item.ref)
         elif item.kind == slack_posts.FILE:
+            if item.thread_ts:
+                try:
+                    await self._clear_thread(item.channel, item.thread_ts, sharing=item.ref)
+                except SlackApiError as error:
+                    if _error_name(error) not in GONE:  # no thread left: still the file
+                        raise
             await self._call(item.channel, self.client.files_delete, file=item.ref)
         elif item.kind == slack_posts.THREAD:
             await self._clear_thread(item.channel, item.ref)
@@ -150,8 +158,9 @@ class SlackScrubber:
         else:
             raise ValueError(f"unknown scrub item kind {item.kind!r}")
 
-    async def _clear_thread(self, channel: str, ts: str) -> None:
-        """Delete every reply of the bot's own in the thread, with the files it shared."""
+    async def _clear_thread(self, channel: str, ts: str, *, sharing: str | None = None) -> None:
+        """Delete every reply of the bot's own in the thread, with the files it shared; with
+        ``sharing``, only the replies that shared that file (the file itself is the caller's)."""
         user_id, bot_id = await self._identity()
         replies: list[dict[str, Any]] = []
         cursor: str | None = None
@@ -171,8 +180,15 @@ class SlackScrubber:
         for message in replies:
             if message.get("user") != user_id and message.get("bot_id") != bot_id:
                 continue  # staff's own reply: not the bot's to delete
-            for shared in message.get("files") or []:
-                await self._unless_gone(channel, self.client.files_delete, file=shared["id"])
+            files = [shared["id"] for shared in message.get("files") or []]
+            if sharing is not None:
+                if sharing in files:
+                    await self._unless_gone(
+                        channel, self.client.chat_delete, channel=channel, ts=message["ts"]
+                    )
+                continue
+            for file_id in files:
+                await self._unless_gone(channel, self.client.files_delete, file=file_id)
             await self._unless_gone(
                 channel, self.client.chat_delete, channel=channel, ts=message["ts"]
             )

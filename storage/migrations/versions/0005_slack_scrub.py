@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("channel", sa.String(), nullable=False),
         sa.Column("ref", sa.String(), nullable=False),
+        sa.Column("thread_ts", sa.String(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(), nullable=True),
