@@ -1885,9 +1885,9 @@ class FakeSlackApi:
     # ------------------------------------------------------------------ retention
     # What removing a case from Slack needs: staff messages in a thread, files.delete and
     # conversations.replies. As on Slack, a bot token deletes only the bot's own messages
-    # (``cant_delete_message``) and files (``cant_delete_file``); deleting a file takes it out
-    # of the messages that shared it but leaves those messages (and their comment) in place,
-    # the stricter reading, so the bot must delete them too.
+    # (``cant_delete_message``; every file here is the bot's). Deleting a file takes it out of
+    # the messages that shared it but leaves those messages (and their comment) in place, the
+    # stricter reading, so the bot must delete them too.
 
     def _init_retention(self) -> None:
         self._deleted_files: list[str] = []
