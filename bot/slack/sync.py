@@ -359,7 +359,14 @@ class CardSync:
         await self._remember_files(card, answer)
 
     async def _remember(
-        self, case_id: int, channel: str, kind: str, ref: str, *, thread_ts: str | None = None
+        self,
+        case_id: int,
+        channel: str,
+        kind: str,
+        ref: str,
+        *,
+        thread_ts: str | None = None,
+        attachment_id: int | None = None,
     ) -> None:
         """Where a post of this case is, so retention can remove it (``storage.slack_posts``)."""
         await asyncio.to_thread(
@@ -371,6 +378,7 @@ class CardSync:
             ref,
             self.clock(),
             thread_ts=thread_ts,
+            attachment_id=attachment_id,
         )
 
     async def _remember_files(
@@ -379,14 +387,11 @@ class CardSync:
         """The files of an upload; a member's file (``attachment_id``) goes from Slack with
         the attachments stage, anything else with the transcript."""
         for uploaded in answer.get("files") or []:
-            await asyncio.to_thread(
-                slack_posts.record_post,
-                self.db,
+            await self._remember(
                 card.case_id,
                 card.channel,
                 slack_posts.FILE,
                 str(uploaded["id"]),
-                self.clock(),
                 thread_ts=card.ref,
                 attachment_id=attachment_id,
             )
