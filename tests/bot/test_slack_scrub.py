@@ -194,7 +194,7 @@ def test_slack_failures_are_retried_later_and_a_429_is_waited_out(
 
     scrub(desk, slack)
 
-    assert slack_posts.pending(desk.app.db) == 3  # two messages and the thread wait
+    assert slack_posts.pending(desk.app.db) == 3  # 2 messages, a file (its thread: 503)
     assert scrub(desk, slack) == 0  # not before their retry time
     desk.clock.advance(minutes=5)
     assert scrub(desk, slack) == 3
