@@ -40,7 +40,10 @@ TABLE_LABELS = {
     "conversation": "会話",
 }
 # At the transcripts stage the case and its events stay; only their text goes.
-TRANSCRIPT_LABELS = {"case": "案件の要約・返信・理由", "caseevent": "履歴の本文"}
+TRANSCRIPT_LABELS = {
+    "case": "案件の氏名・連絡先・自由記述・要約・返信・理由",
+    "caseevent": "履歴の本文",
+}
 HISTORY_COLUMNS = ("日時（日本時間）", "実行者", "段階", "組織", "受付番号", "件数", "理由")
 
 

@@ -67,7 +67,7 @@ def test_a_dry_run_shows_each_org_and_stage_and_changes_nothing(
     kyosai = out.index("生活クラブ共済連（seikatsuclub-kyosai）")
     assert f"会話記録・返信・メモ：1件 {recent}" in out[coopdeli:kyosai]
     assert f"受付記録（案件そのもの）：1件 {old}" in out[kyosai:]
-    assert "案件の要約・返信・理由 1" in out[coopdeli:kyosai]
+    assert "案件の氏名・連絡先・自由記述・要約・返信・理由 1" in out[coopdeli:kyosai]
     assert everything(desk) == before
     assert purge_entries(desk) == []
 
