@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.escaping import for_slack
 from bot.export import ACTORS, requester_label, speaker, type_title
 from flows.cases import IDENTITY_METHODS
 from flows.i18n import Translator
@@ -349,6 +350,29 @@ def _choice_input(
         "block_id": block_id,
         "label": {"type": "plain_text", "text": label},
         "element": {"type": element, "action_id": "value", "options": options},
+    }
+
+
+def loading_modal(number: str) -> Block:
+    """What a button opens at once, while the case and the user's groups are looked up: a
+    trigger_id lives only 3 seconds, so the modal cannot wait for them."""
+    return {
+        "type": "modal",
+        "callback_id": "case_loading",
+        "title": {"type": "plain_text", "text": "madoguchi"},
+        "close": {"type": "plain_text", "text": "閉じる"},
+        "blocks": [_context(f"{for_slack(number)} を読み込んでいます…")],
+    }
+
+
+def notice_modal(text: str) -> Block:
+    """A modal that only says something (a refusal, a case that is gone), with nothing to submit."""
+    return {
+        "type": "modal",
+        "callback_id": "case_notice",
+        "title": {"type": "plain_text", "text": "madoguchi"},
+        "close": {"type": "plain_text", "text": "閉じる"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
 
 

@@ -218,6 +218,22 @@ def test_someone_not_staff_of_the_queue_cannot_claim_and_the_refusal_is_audited(
     assert [a for _, a, _ in events(desk, number, "claimed")] == [f"slack:{STAFF[COOPDELI]}"]
 
 
+def test_someone_not_staff_who_opens_a_form_sees_the_refusal_in_the_modal(desk: Desk) -> None:
+    _, number, card = new_case(desk, COOPDELI)
+    channel = CHANNELS[COOPDELI]
+
+    desk.click(OUTSIDER, "case_reply", channel, card.ts)
+
+    def refusal(api: FakeSlackApi) -> bool:
+        stack = api.open_modals(OUTSIDER)
+        return bool(stack) and "権限がありません" in _block_text(stack[-1]["blocks"])
+
+    desk.slack.wait_for(refusal)
+    [top] = desk.slack.open_modals(OUTSIDER)
+    assert top["callback_id"] == "case_notice" and "submit" not in top
+    eventually(lambda: ("denied:reply", number, 0) in [r[:3] for r in audit(desk, "slack:UOUT")])
+
+
 # ---------------------------------------------------------------------- retries and doubles
 
 
@@ -464,13 +480,9 @@ def test_a_supervisor_takes_over_a_claimed_case_only_after_confirming(desk: Desk
     desk.click(staff, "case_claim", channel, card.ts)
     desk.card_shows(channel, card.ts, f"<@{staff}>")
 
-    opened = len(desk.slack.views_opened())
     desk.click(SUPERVISOR, "case_claim", channel, card.ts)
     desk.slack.wait_for(
-        lambda api: any(
-            v.user == SUPERVISOR and v.view["callback_id"] == "case_takeover"
-            for v in api.views_opened()[opened:]
-        )
+        lambda api: [v["callback_id"] for v in api.open_modals(SUPERVISOR)] == ["case_takeover"]
     )
     assert column(desk, number, "assignee") == f"slack:{staff}"
     assert len(events(desk, number, "claimed")) == 1
@@ -535,6 +547,30 @@ def test_a_429_delays_a_card_but_does_not_lose_it_and_posts_keep_to_one_a_second
         )
     assert len(slack.post_times(channel)) >= 6
     assert slack.max_rate(channel, 1.0 - ARRIVAL_JITTER) <= 1  # one post a second
+
+
+# ---------------------------------------------------------------------- modals open first
+
+
+def test_a_slow_group_lookup_still_gets_the_staff_member_the_form(
+    database_url: str, fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
+) -> None:
+    """A trigger_id lives 3 seconds: the modal opens before the groups are looked up, and the
+    lookup (4 s on the fake's trigger clock) fills it in afterwards."""
+    with desk_running(fake, slack, tmp_path, database=database_url) as desk:
+        number = file_request(desk, 1, COOPDELI, "human")
+        channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]  # staff through group STAKU
+        card = desk.card(channel, number)
+        slack.slow_next("usergroups.users.list", 4.0)
+
+        desk.click(staff, "case_reply", channel, card.ts)
+
+        desk.submit(staff, "case_reply", {"reply": {"value": plain_text("確認いたします。")}})
+        [opened] = slack.views_opened()
+        assert opened.user == staff and opened.view["callback_id"] == "case_loading"
+        assert not [c for c in slack.calls_to("views.open") if c.error]
+        [update] = [c for c in slack.calls_to("views.update") if c.ok]
+        assert update.params["hash"] == opened.view["hash"]
 
 
 # ---------------------------------------------------------------------- members' files
