@@ -44,6 +44,13 @@ HELP = (
 )
 # Card buttons that open a form (a modal); the others act at once.
 FORMS = frozenset({"verify", "reply", "transfer", "extend", "close"})
+# The confirmation step of each kind of draft: its callback and its submit button.
+PREVIEWS = {
+    "reply": ("case_reply_confirm", "送信"),
+    "close": ("case_close_confirm", "完了する"),
+    "extend": ("case_extend_confirm", "延長する"),
+}
+CONFIRMATIONS = frozenset(callback for callback, _ in PREVIEWS.values())
 Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
 
@@ -283,10 +290,7 @@ class StaffDesk:
                 )
                 return
             member_sees = rules.reply_notice(Translator(case.lang), case.number, text)
-            await ack(
-                response_action="update",
-                view=blocks.reply_preview(case.number, channel or "", text, member_sees),
-            )
+            await self._preview(ack, case, actor, "reply", text, member_sees, channel, "reply")
             return
         if callback == "case_close":
             outcome = values.get("outcome") or ""
@@ -300,8 +304,16 @@ class StaffDesk:
                     },
                 )
                 return
+            if reason:  # it reaches the member: shown first, like a reply
+                member_sees = rules.outcome_notice(
+                    Translator(case.lang), case.number, outcome, reason
+                )
+                await self._preview(
+                    ack, case, actor, "close", reason, member_sees, channel, "reason", outcome
+                )
+                return
             await ack()
-            problem = await self._act(cases.close, number, actor, outcome, reason or None, key=key)
+            problem = await self._act(cases.close, number, actor, outcome, None, key=key)
         elif callback == "case_extend":
             due_text = values.get("due") or ""
             reason = (values.get("reason") or "").strip()
@@ -323,12 +335,19 @@ class StaffDesk:
             if not reason:
                 await ack(response_action="errors", errors={"reason": "理由を入力してください。"})
                 return
-            await ack()
-            problem = await self._act(cases.extend, number, actor, new_due, reason, key=key)
+            member_sees = rules.extension_notice(
+                Translator(case.lang), case.number, new_due, reason
+            )
+            await self._preview(
+                ack, case, actor, "extend", reason, member_sees, channel, "reason", new_due
+            )
+            return
         else:
             await ack()
-            if callback == "case_reply_confirm":
-                problem = await self._act(cases.reply, number, actor, meta.get("text", ""), key=key)
+            if callback in CONFIRMATIONS:
+                # The stored draft is what goes out; nothing sent back by the client is read.
+                draft = meta.get("draft", "")
+                problem = await self._act(cases.send_draft, draft, number, actor)
             elif callback == "case_verify":
                 method = values.get("method") or ""
                 problem = await self._act(cases.verify_identity, number, actor, method, key=key)
@@ -341,6 +360,36 @@ class StaffDesk:
                 return
         if problem:
             await self._tell(channel, user, f"{case.number}：{problem}")
+
+    async def _preview(
+        self,
+        ack: Ack,
+        case: Case,
+        actor: str,
+        kind: str,
+        text: str,
+        member_sees: str,
+        channel: str | None,
+        field: str,
+        choice: str | datetime | None = None,
+    ) -> None:
+        """Store what staff wrote as a draft and turn the form into its confirmation step,
+        which shows what the member will read; a refusal is shown beside ``field``."""
+        options: dict[str, Any] = {}
+        if kind == "close":
+            options["outcome"] = choice
+        elif kind == "extend":
+            options["new_due"] = choice
+        try:
+            draft = await self._run(self.app.cases.draft, case.number, actor, kind, text, **options)
+        except rules.CaseActionError as refused:
+            await ack(response_action="errors", errors={field: refused.ja})
+            return
+        callback, submit = PREVIEWS[kind]
+        view = blocks.draft_preview(
+            callback, case.number, channel or "", draft, member_sees, submit
+        )
+        await ack(response_action="update", view=view)
 
     # ------------------------------------------------------------------ events
 
@@ -485,7 +534,7 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
         bolt.action(f"case_{action}")(desk.on_button)
     for callback in (
         "case_reply",
-        "case_reply_confirm",
+        *CONFIRMATIONS,
         "case_verify",
         "case_transfer",
         "case_extend",
