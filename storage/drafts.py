@@ -30,7 +30,7 @@ def save(
     now: datetime,
 ) -> str:
     """Store a draft and return its id; expired drafts of anyone are removed on the way."""
-    session.exec(delete(StaffDraft).where(col(StaffDraft.expires_at) <= now))
+    purge_expired(session, now)
     draft_id = secrets.token_urlsafe(16)
     session.add(
         StaffDraft(
@@ -57,3 +57,8 @@ def take(session: Session, draft_id: str, now: datetime) -> StaffDraft | None:
         return None
     session.delete(draft)
     return draft if draft.expires_at > now else None
+
+
+def purge_expired(session: Session, now: datetime) -> None:
+    """Remove every draft past its lifetime: they hold what staff wrote about a member."""
+    session.exec(delete(StaffDraft).where(col(StaffDraft.expires_at) <= now))

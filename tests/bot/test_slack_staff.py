@@ -240,6 +240,18 @@ def test_someone_not_staff_who_opens_a_form_sees_the_refusal_in_the_modal(desk: 
     assert top["callback_id"] == "case_notice" and "submit" not in top
     eventually(lambda: ("denied:reply", number, 0) in [r[:3] for r in audit(desk, "slack:UOUT")])
 
+    # A button of a case that is not there (e.g. a card left over): the modal says so.
+    staff = STAFF[COOPDELI]
+    gone = desk.sender.block_action(
+        staff, "case_close", "CD-2001-99999", channel=channel, message_ts=card.ts
+    )
+    assert gone.status == 200
+    desk.slack.wait_for(
+        lambda api: any(
+            "見つかりませんでした" in _block_text(v["blocks"]) for v in api.open_modals(staff)
+        )
+    )
+
 
 # ---------------------------------------------------------------------- retries and doubles
 

@@ -9,6 +9,7 @@ import pytest
 
 from flows.cases import CaseActionError
 from flows.i18n import JST
+from storage.models import StaffDraft
 from tests.conftest import Clock, Desk, build_desk
 
 HANDOFF = ["9", "その他", "相談です", "入力しない"]
@@ -171,6 +172,8 @@ def test_a_draft_expires_and_close_and_extension_drafts_carry_their_choice(desk:
         cases.draft(number, "sato", "extend", "取り寄せのため", new_due=due), number, "sato"
     )
     assert cases.detail(number).case.due_at == due
+    with desk.app.db.transaction() as session:  # a new draft swept the stale one away
+        assert session.get(StaffDraft, stale) is None
     closing = cases.draft(number, "sato", "close", "記録がありません", outcome="refused")
     cases.send_draft(closing, number, "sato")
     closed = cases.detail(number).case
