@@ -16,7 +16,7 @@ from sqlmodel import Session, col, or_, select
 from flows import cases as rules
 from flows.i18n import JST, Translator
 from flows.status import CLOSED_STATUSES
-from storage import lookup
+from storage import drafts, lookup
 from storage.audit import AuditLog, staff_actor
 from storage.db import Database
 from storage.models import (
@@ -278,12 +278,15 @@ class CaseService:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._get(session, number)
-            t = Translator(case.lang)
-            self._tell_member(session, case, rules.reply_notice(t, case.number, body), actor)
-            case.last_staff_reply = body
-            case.relay_open = case.status not in CLOSED_STATUSES
-            self._event(session, case, "replied", actor, {"text": body})
+            self._reply(session, case, actor, body)
             return case
+
+    def _reply(self, session: Session, case: Case, actor: str, body: str) -> None:
+        t = Translator(case.lang)
+        self._tell_member(session, case, rules.reply_notice(t, case.number, body), actor)
+        case.last_staff_reply = body
+        case.relay_open = case.status not in CLOSED_STATUSES
+        self._event(session, case, "replied", actor, {"text": body})
 
     @_retried
     def note(
@@ -317,26 +320,31 @@ class CaseService:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            if new_due <= case.due_at:
-                raise rules.CaseActionError(
-                    "The new due date must be later than the current one.",
-                    "新しい期限は、現在の期限より後にしてください。",
-                )
-            self._check_extension_cap(session, case, new_due)
-            old = case.due_at
-            case.due_at = new_due
-            t = Translator(case.lang)
-            self._tell_member(
-                session, case, rules.extension_notice(t, case.number, new_due, why), actor
-            )
-            self._event(
-                session,
-                case,
-                "extended",
-                actor,
-                {"from": old.isoformat(), "to": new_due.isoformat(), "reason": why},
-            )
+            self._extend(session, case, actor, new_due, why)
             return case
+
+    def _extend(
+        self, session: Session, case: Case, actor: str, new_due: datetime, why: str
+    ) -> None:
+        if new_due <= case.due_at:
+            raise rules.CaseActionError(
+                "The new due date must be later than the current one.",
+                "新しい期限は、現在の期限より後にしてください。",
+            )
+        self._check_extension_cap(session, case, new_due)
+        old = case.due_at
+        case.due_at = new_due
+        t = Translator(case.lang)
+        self._tell_member(
+            session, case, rules.extension_notice(t, case.number, new_due, why), actor
+        )
+        self._event(
+            session,
+            case,
+            "extended",
+            actor,
+            {"from": old.isoformat(), "to": new_due.isoformat(), "reason": why},
+        )
 
     def check_extension(self, number: str, new_due: datetime) -> None:
         """Raise the refusal ``extend`` would give for going past the cap (a form checks this
@@ -452,16 +460,97 @@ class CaseService:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            why = rules.check_outcome(outcome, reason)
-            case.status = case.outcome = outcome
-            case.outcome_reason = why
-            case.relay_open = False
-            case.closed_at = self.clock()
-            t = Translator(case.lang)
-            self._tell_member(
-                session, case, rules.outcome_notice(t, case.number, outcome, why), actor
+            self._close(session, case, actor, outcome, reason)
+            return case
+
+    def _close(
+        self, session: Session, case: Case, actor: str, outcome: str, reason: str | None
+    ) -> None:
+        why = rules.check_outcome(outcome, reason)
+        case.status = case.outcome = outcome
+        case.outcome_reason = why
+        case.relay_open = False
+        case.closed_at = self.clock()
+        t = Translator(case.lang)
+        self._tell_member(session, case, rules.outcome_notice(t, case.number, outcome, why), actor)
+        self._event(session, case, "closed", actor, {"outcome": outcome, "reason": why})
+
+    # ------------------------------------------------------------------ drafts
+
+    @_retried
+    def draft(
+        self,
+        number: str,
+        actor: str,
+        kind: str,
+        text: str,
+        *,
+        outcome: str | None = None,
+        new_due: datetime | None = None,
+    ) -> str:
+        """Hold what staff wrote for the member until they confirm it; returns the draft's id.
+
+        ``kind`` is ``reply``, ``close`` (with ``outcome``) or ``extend`` (with ``new_due``).
+        The confirmation (:meth:`send_draft`) sends exactly this text, so a preview can show
+        it and no client has to carry it.
+        """
+        body = rules.require_text(text, "A reply" if kind == "reply" else "A reason")
+        detail: dict[str, Any]
+        if kind == "reply":
+            detail = {}
+        elif kind == "close" and outcome is not None:
+            rules.check_outcome(outcome, body)
+            detail = {"outcome": outcome}
+        elif kind == "extend" and new_due is not None:
+            detail = {"due": new_due.isoformat()}
+        else:
+            raise ValueError(f"not a draft: {kind!r} (outcome {outcome!r}, due {new_due!r})")
+        with self.db.transaction() as session:
+            case = self._get(session, number)
+            if kind != "reply":
+                rules.require_open(case.status)
+            assert case.id is not None
+            return drafts.save(
+                session,
+                case_id=case.id,
+                actor=actor,
+                kind=kind,
+                text=body,
+                detail=detail,
+                now=self.clock(),
             )
-            self._event(session, case, "closed", actor, {"outcome": outcome, "reason": why})
+
+    @_retried
+    def send_draft(self, draft_id: str, number: str, actor: str) -> Case:
+        """Carry out a confirmed draft: the reply, close or extension with the stored text.
+
+        Only its author may, only on its own case, and only once: a second confirmation (a
+        double click, a retry) finds the draft's key and changes nothing.
+        """
+        with self.db.transaction() as session:
+            if self._seen(session, f"draft:{draft_id}"):
+                return self._get(session, number)
+            case = self._get(session, number)
+            draft = drafts.take(session, draft_id, self.clock())
+            if draft is None:
+                raise rules.CaseActionError(
+                    "This draft has expired or was already used; please write it again.",
+                    "この下書きは有効期限が切れたか、使用済みです。もう一度入力してください。",
+                )
+            if draft.actor != actor or draft.case_id != case.id:
+                raise rules.CaseActionError(
+                    "This draft belongs to someone else or another case.",
+                    "この下書きは、ほかの方か別の案件のものです。",
+                )
+            if draft.kind == "reply":
+                self._reply(session, case, actor, draft.text)
+            else:
+                rules.require_open(case.status)
+                if draft.kind == "close":
+                    self._close(session, case, actor, str(draft.detail["outcome"]), draft.text)
+                else:
+                    due = datetime.fromisoformat(str(draft.detail["due"]))
+                    self._extend(session, case, actor, due, draft.text)
             return case
 
     @_retried

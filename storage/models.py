@@ -365,3 +365,24 @@ class SlackScrub(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _utc_column()
     done_at: datetime | None = _utc_column(nullable=True)
+
+
+class StaffDraft(SQLModel, table=True):
+    """Text staff wrote for a member (a reply, a closing or extension reason), held between
+    the form and its confirmation so the confirmation sends what the server stored, never
+    what a client sends back. Short-lived: used once, and expired ones are removed whenever
+    a new one is written.
+
+    No foreign key to the case: a draft must never stand in the way of retention deleting it.
+    """
+
+    id: str = Field(primary_key=True)  # random and unguessable, carried by the preview modal
+    case_id: int = Field(index=True)
+    actor: str  # who wrote it; only they may confirm it
+    kind: str  # reply | close | extend
+    text: str = Field(sa_column=Column(EncryptedText("staffdraft.text"), nullable=False))
+    # What the action needs besides the text: the outcome of a close, the new due date of an
+    # extension. Codes and dates only.
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc_column()
+    expires_at: datetime = _utc_column()

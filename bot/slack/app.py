@@ -42,6 +42,15 @@ HELP = (
     "`/madoguchi find 受付番号・氏名・電話番号` 案件を探す（責任者）\n"
     "`/madoguchi overdue` 期限を過ぎた案件"
 )
+# Card buttons that open a form (a modal); the others act at once.
+FORMS = frozenset({"verify", "reply", "transfer", "extend", "close"})
+# The confirmation step of each kind of draft: its callback and its submit button.
+PREVIEWS = {
+    "reply": ("case_reply_confirm", "送信"),
+    "close": ("case_close_confirm", "完了する"),
+    "extend": ("case_extend_confirm", "延長する"),
+}
+CONFIRMATIONS = frozenset(callback for callback, _ in PREVIEWS.values())
 Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
 
@@ -86,6 +95,11 @@ class StaffDesk:
         """Staff of the case's queue or a supervisor; a refusal is audited and explained."""
         if await self.access.may_act(user, case.queue):
             return True
+        await self._deny(user, case, action)
+        await self._tell(channel, user, REFUSED)
+        return False
+
+    async def _deny(self, user: str, case: Case, action: str) -> None:
         await self._run(
             self.app.audit.record,
             actor_of(user),
@@ -93,8 +107,28 @@ class StaffDesk:
             case_number=case.number,
             allowed=False,
         )
-        await self._tell(channel, user, REFUSED)
-        return False
+
+    async def _open(
+        self, body: dict[str, Any], view: blocks.Block, user: str, channel: str | None
+    ) -> tuple[str, str] | None:
+        """``views.open`` with the interaction's trigger_id, before any lookup (it lives 3
+        seconds); the opened view's id and hash, to fill it in with :meth:`_fill`."""
+        try:
+            answer = await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as error:
+            log.warning("slack.views_open_failed", error=str(error.response.get("error")))
+            await self._tell(channel, user, "画面を開けませんでした。もう一度お試しください。")
+            return None
+        opened = answer.get("view") or {}
+        return str(opened.get("id", "")), str(opened.get("hash", ""))
+
+    async def _fill(self, opened: tuple[str, str], view: blocks.Block) -> None:
+        """Replace the loading modal with what the lookups decided."""
+        view_id, view_hash = opened
+        try:
+            await self.client.views_update(view_id=view_id, hash=view_hash, view=view)
+        except SlackApiError as error:
+            log.warning("slack.views_update_failed", error=str(error.response.get("error")))
 
     async def _act(self, fn: Callable[..., Case], *args: Any, **kwargs: Any) -> str | None:
         """Apply a case action; returns the reason it was not possible, if it was not."""
@@ -116,41 +150,67 @@ class StaffDesk:
             "channel_id"
         )
         name = str(action["action_id"]).removeprefix("case_")
-        case = await self._case(str(action.get("value", "")))
+        number = str(action.get("value", ""))
+        if name in FORMS:
+            await self._form(name, number, user, channel, body)
+            return
+        case = await self._case(number)
         if case is None:
             await self._tell(channel, user, "この案件は見つかりませんでした。")
-            return
-        if not await self._allowed(user, case, name, channel):
             return
         if name == "claim":
             await self._claim(case, user, channel, body)
             return
-        if name == blocks.MEMBER_DATA:
+        if name == blocks.MEMBER_DATA and await self._allowed(user, case, name, channel):
             await self._member_data(case, user, channel, body)
+
+    async def _form(
+        self, name: str, number: str, user: str, channel: str | None, body: dict[str, Any]
+    ) -> None:
+        """A card button's form: opened at once as a loading modal, filled in after the case
+        and the user's groups are looked up (or with the reason it cannot be used)."""
+        opened = await self._open(body, blocks.loading_modal(number), user, channel)
+        if opened is None:
             return
-        orgs = self.app.orgs
-        views = {
-            "verify": lambda: blocks.verify_modal(case, channel or ""),
-            "reply": lambda: blocks.reply_modal(case, channel or ""),
-            "transfer": lambda: blocks.transfer_modal(case, channel or "", self.queue_names),
-            "extend": lambda: blocks.extend_modal(
-                case, channel or "", orgs[case.org_id].deadlines.extension_max_days
-            ),
-            "close": lambda: blocks.close_modal(case, channel or ""),
-        }
-        if name not in views:
+        case = await self._case(number)
+        if case is None:
+            await self._fill(opened, blocks.notice_modal("この案件は見つかりませんでした。"))
             return
-        await self.client.views_open(trigger_id=body["trigger_id"], view=views[name]())
+        if not await self.access.may_act(user, case.queue):
+            await self._deny(user, case, name)
+            await self._fill(opened, blocks.notice_modal(REFUSED))
+            return
+        where = channel or ""
+        if name == "verify":
+            form = blocks.verify_modal(case, where)
+        elif name == "reply":
+            form = blocks.reply_modal(case, where)
+        elif name == "transfer":
+            form = blocks.transfer_modal(case, where, self.queue_names)
+        elif name == "extend":
+            max_days = self.app.orgs[case.org_id].deadlines.extension_max_days
+            form = blocks.extend_modal(case, where, max_days)
+        else:
+            form = blocks.close_modal(case, where)
+        await self._fill(opened, form)
 
     async def _claim(
         self, case: Case, user: str, channel: str | None, body: dict[str, Any]
     ) -> None:
         actor = actor_of(user).id
         if case.assignee and case.assignee != actor:
-            # Someone else has it: ask before taking over.
-            await self.client.views_open(
-                trigger_id=body["trigger_id"], view=blocks.takeover_modal(case, channel or "")
-            )
+            # Someone else has it: ask before taking over. The modal opens before the
+            # (possibly slow) group lookup, while the trigger_id is fresh.
+            opened = await self._open(body, blocks.loading_modal(case.number), user, channel)
+            if opened is None:
+                return
+            if not await self.access.may_act(user, case.queue):
+                await self._deny(user, case, "claim")
+                await self._fill(opened, blocks.notice_modal(REFUSED))
+                return
+            await self._fill(opened, blocks.takeover_modal(case, channel or ""))
+            return
+        if not await self._allowed(user, case, "claim", channel):
             return
         key = f"slack:action:{body['actions'][0].get('action_ts', '')}:{user}"
         problem = await self._act(self.app.cases.claim, case.number, actor, key=key)
@@ -230,10 +290,7 @@ class StaffDesk:
                 )
                 return
             member_sees = rules.reply_notice(Translator(case.lang), case.number, text)
-            await ack(
-                response_action="update",
-                view=blocks.reply_preview(case.number, channel or "", text, member_sees),
-            )
+            await self._preview(ack, case, actor, "reply", text, member_sees, channel, "reply")
             return
         if callback == "case_close":
             outcome = values.get("outcome") or ""
@@ -247,8 +304,16 @@ class StaffDesk:
                     },
                 )
                 return
+            if reason:  # it reaches the member: shown first, like a reply
+                member_sees = rules.outcome_notice(
+                    Translator(case.lang), case.number, outcome, reason
+                )
+                await self._preview(
+                    ack, case, actor, "close", reason, member_sees, channel, "reason", outcome
+                )
+                return
             await ack()
-            problem = await self._act(cases.close, number, actor, outcome, reason or None, key=key)
+            problem = await self._act(cases.close, number, actor, outcome, None, key=key)
         elif callback == "case_extend":
             due_text = values.get("due") or ""
             reason = (values.get("reason") or "").strip()
@@ -270,12 +335,19 @@ class StaffDesk:
             if not reason:
                 await ack(response_action="errors", errors={"reason": "理由を入力してください。"})
                 return
-            await ack()
-            problem = await self._act(cases.extend, number, actor, new_due, reason, key=key)
+            member_sees = rules.extension_notice(
+                Translator(case.lang), case.number, new_due, reason
+            )
+            await self._preview(
+                ack, case, actor, "extend", reason, member_sees, channel, "reason", new_due
+            )
+            return
         else:
             await ack()
-            if callback == "case_reply_confirm":
-                problem = await self._act(cases.reply, number, actor, meta.get("text", ""), key=key)
+            if callback in CONFIRMATIONS:
+                # The stored draft is what goes out; nothing sent back by the client is read.
+                draft = meta.get("draft", "")
+                problem = await self._act(cases.send_draft, draft, number, actor)
             elif callback == "case_verify":
                 method = values.get("method") or ""
                 problem = await self._act(cases.verify_identity, number, actor, method, key=key)
@@ -288,6 +360,36 @@ class StaffDesk:
                 return
         if problem:
             await self._tell(channel, user, f"{case.number}：{problem}")
+
+    async def _preview(
+        self,
+        ack: Ack,
+        case: Case,
+        actor: str,
+        kind: str,
+        text: str,
+        member_sees: str,
+        channel: str | None,
+        field: str,
+        choice: str | datetime | None = None,
+    ) -> None:
+        """Store what staff wrote as a draft and turn the form into its confirmation step,
+        which shows what the member will read; a refusal is shown beside ``field``."""
+        options: dict[str, Any] = {}
+        if kind == "close":
+            options["outcome"] = choice
+        elif kind == "extend":
+            options["new_due"] = choice
+        try:
+            draft = await self._run(self.app.cases.draft, case.number, actor, kind, text, **options)
+        except rules.CaseActionError as refused:
+            await ack(response_action="errors", errors={field: refused.ja})
+            return
+        callback, submit = PREVIEWS[kind]
+        view = blocks.draft_preview(
+            callback, case.number, channel or "", draft, member_sees, submit
+        )
+        await ack(response_action="update", view=view)
 
     # ------------------------------------------------------------------ events
 
@@ -432,7 +534,7 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
         bolt.action(f"case_{action}")(desk.on_button)
     for callback in (
         "case_reply",
-        "case_reply_confirm",
+        *CONFIRMATIONS,
         "case_verify",
         "case_transfer",
         "case_extend",

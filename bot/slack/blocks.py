@@ -12,11 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.escaping import for_slack
 from bot.export import ACTORS, requester_label, speaker, type_title
 from flows.cases import IDENTITY_METHODS
 from flows.i18n import Translator
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
+from flows.safe_text import split_text
 from flows.status import CLOSED_STATUSES, OUTCOMES, OUTCOMES_NEEDING_REASON, status_label
 from flows.steps import COMMON_CONTACT_STEPS, method_steps
 from storage.member_data import DISCLOSURE_TYPES
@@ -25,8 +27,9 @@ from storage.models import Case, CaseEvent, TranscriptLine
 JA = Translator("ja")
 Block = dict[str, Any]
 SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
-# A reply written in Slack travels from the form to its preview in the modal's private_metadata
-# (at most 3000 characters) and is shown whole in one section, so it is kept well below both.
+PREVIEW_SECTION = 3000  # a preview section, counted as sent (escaped)
+# The longest reply staff may write in Slack. Drafts are stored on the server, so the modal's
+# private_metadata (3000 characters) no longer bounds it; the member's chat still must.
 MAX_REPLY = 2000
 
 # Steps that identify the member or say how to reach them: kept out of the channel-level card,
@@ -352,6 +355,29 @@ def _choice_input(
     }
 
 
+def loading_modal(number: str) -> Block:
+    """What a button opens at once, while the case and the user's groups are looked up: a
+    trigger_id lives only 3 seconds, so the modal cannot wait for them."""
+    return {
+        "type": "modal",
+        "callback_id": "case_loading",
+        "title": {"type": "plain_text", "text": "madoguchi"},
+        "close": {"type": "plain_text", "text": "閉じる"},
+        "blocks": [_context(f"{for_slack(number)} を読み込んでいます…")],
+    }
+
+
+def notice_modal(text: str) -> Block:
+    """A modal that only says something (a refusal, a case that is gone), with nothing to submit."""
+    return {
+        "type": "modal",
+        "callback_id": "case_notice",
+        "title": {"type": "plain_text", "text": "madoguchi"},
+        "close": {"type": "plain_text", "text": "閉じる"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
 def reply_modal(case: Case, channel: str, draft: str = "") -> Block:
     return _modal(
         "case_reply",
@@ -369,18 +395,33 @@ def reply_modal(case: Case, channel: str, draft: str = "") -> Block:
     )
 
 
-def reply_preview(number: str, channel: str, text: str, member_sees: str) -> Block:
-    """The second step: exactly what the member will read, before anything is sent."""
+def draft_preview(
+    callback_id: str, number: str, channel: str, draft_id: str, member_sees: str, submit: str
+) -> Block:
+    """The confirmation step: exactly what the member will read, before anything is sent.
+
+    Only the draft's id travels in the modal; the text stays on the server, and the
+    confirmation sends what is stored there. The message is shown whole: split into sections
+    of at most 3,000 characters as escaped, never cut.
+    """
+    sections: list[Block] = [
+        {"type": "section", "text": {"type": "plain_text", "text": for_slack(part)}}
+        for part in split_text(member_sees, PREVIEW_SECTION, measure=_escaped_length)
+    ]
     return _modal(
-        "case_reply_confirm",
+        callback_id,
         "送信前の確認",
-        {"number": number, "channel": channel, "text": text},
+        {"number": number, "channel": channel, "draft": draft_id},
         [
-            _context("会員には次のとおり届きます。よろしければ「送信」を押してください。"),
-            {"type": "section", "text": {"type": "plain_text", "text": member_sees}},
+            _context(f"会員には次のとおり届きます。よろしければ「{submit}」を押してください。"),
+            *sections,
         ],
-        "送信",
+        submit,
     )
+
+
+def _escaped_length(text: str) -> int:
+    return len(for_slack(text))
 
 
 def verify_modal(case: Case, channel: str) -> Block:

@@ -23,7 +23,7 @@ from sqlmodel import col, func, select
 
 from bot.config import SlackDeployment
 from bot.delivery import RateLimiter
-from bot.slack import blocks
+from bot.slack import blocks, files
 from flows.profiles import OrgProfile
 from storage import slack_posts
 from storage.db import Database
@@ -168,9 +168,21 @@ class CardSync:
                 )
             return state
 
-    def _attachment(self, attachment_id: int) -> Attachment | None:
+    def _attachment(self, attachment_id: int) -> tuple[Attachment, int] | None:
+        """The file and its place among its case's files (1-based, as received)."""
         with self.db.transaction() as session:
-            return session.get(Attachment, attachment_id)
+            attachment = session.get(Attachment, attachment_id)
+            if attachment is None:
+                return None
+            earlier = session.exec(
+                select(func.count())
+                .select_from(Attachment)
+                .where(
+                    Attachment.case_id == attachment.case_id,
+                    col(Attachment.id) <= attachment_id,
+                )
+            ).one()
+            return attachment, int(earlier)
 
     def _channel_for(self, case: Case) -> str | None:
         queue = self.config.queues.get(case.queue)
@@ -257,14 +269,14 @@ class CardSync:
         for text in blocks.intake_text(case, state.transcript):
             await self._thread_post(card, text)
         for event in state.files:  # every file of the case, also after a transfer
-            await self._upload(card, event)
+            await self._upload(card, case, event)
         for event in state.events:
             if event.kind in _AFTER_INTAKE:
                 await self._mirror(card, case, event)
 
     async def _mirror(self, card: CaseCard, case: Case, event: CaseEvent) -> None:
         if event.kind == "attachment":
-            await self._upload(card, event)
+            await self._upload(card, case, event)
             return
         text = blocks.event_text(event, self.queue_names)
         if text:
@@ -318,13 +330,14 @@ class CardSync:
             card.case_id, card.channel, slack_posts.MESSAGE, str(answer["ts"]), thread_ts=card.ref
         )
 
-    async def _upload(self, card: CaseCard, event: CaseEvent) -> None:
-        attachment = await asyncio.to_thread(self._attachment, int(event.data["attachment_id"]))
-        if attachment is None:
+    async def _upload(self, card: CaseCard, case: Case, event: CaseEvent) -> None:
+        found = await asyncio.to_thread(self._attachment, int(event.data["attachment_id"]))
+        if found is None:
             return
-        extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
-        name = attachment.name or f"photo-{attachment.id}{extension.get(attachment.mime, '')}"
+        attachment, index = found
+        name = files.upload_name(case.number, index, attachment.mime)
         comment = f":paperclip: 会員からのファイル（sha256 {attachment.sha256[:16]}…）"
+        comment += files.original_name_line(attachment.name)
         if attachment.caption:
             comment += f"\n添え書き：{attachment.caption}"
         answer = await self._call(

@@ -108,6 +108,7 @@ def test_a_whole_request_at_debug_level_logs_no_name_phone_or_text(
                 "reason": {"value": plain_text(CLOSE_REASON)},
             },
         )
+        desk.submit(staff, "case_close_confirm", {})
         assert CLOSE_REASON in member._await_answer(before)
 
         env = {

@@ -219,7 +219,7 @@ def test_the_full_loop_from_member_to_staff_and_back(
         missing = desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("partial")}})
         assert missing.json()["response_action"] == "errors"  # a reason is required
         before = len(fake.sent_messages(100))
-        desk.submit(
+        preview = desk.submit(
             staff,
             "case_close",
             {
@@ -227,6 +227,10 @@ def test_the_full_loop_from_member_to_staff_and_back(
                 "reason": {"value": plain_text("2019年以前の記録は保存期間を過ぎていました")},
             },
         )
+        # The reason reaches the member, so it is shown first, like a reply.
+        assert preview.json()["view"]["callback_id"] == "case_close_confirm"
+        assert "2019年以前の記録" in _block_text(preview.json()["view"]["blocks"])
+        desk.submit(staff, "case_close_confirm", {})
         outcome = member._await_answer(before)
         assert "一部について対応しました" in outcome
         assert "2019年以前の記録は保存期間を過ぎていました" in outcome

@@ -8,18 +8,23 @@ database knows are polled with ``eventually``; everything Slack or Telegram sees
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.slack.blocks import MAX_REPLY
+from flows.safe_text import BIDI_CONTROLS
 from tests.bot.served import Member, eventually
 from tests.bot.test_slack_end_to_end import (
     CHANNELS,
@@ -36,7 +41,9 @@ from tests.fakes.slack_api import (
     Ephemeral,
     FakeSlackApi,
     Message,
+    Outgoing,
     SlackReply,
+    UploadedFile,
     datepicker,
     plain_text,
     static_select,
@@ -218,6 +225,34 @@ def test_someone_not_staff_of_the_queue_cannot_claim_and_the_refusal_is_audited(
     assert [a for _, a, _ in events(desk, number, "claimed")] == [f"slack:{STAFF[COOPDELI]}"]
 
 
+def test_someone_not_staff_who_opens_a_form_sees_the_refusal_in_the_modal(desk: Desk) -> None:
+    _, number, card = new_case(desk, COOPDELI)
+    channel = CHANNELS[COOPDELI]
+
+    desk.click(OUTSIDER, "case_reply", channel, card.ts)
+
+    def refusal(api: FakeSlackApi) -> bool:
+        stack = api.open_modals(OUTSIDER)
+        return bool(stack) and "権限がありません" in _block_text(stack[-1]["blocks"])
+
+    desk.slack.wait_for(refusal)
+    [top] = desk.slack.open_modals(OUTSIDER)
+    assert top["callback_id"] == "case_notice" and "submit" not in top
+    eventually(lambda: ("denied:reply", number, 0) in [r[:3] for r in audit(desk, "slack:UOUT")])
+
+    # A button of a case that is not there (e.g. a card left over): the modal says so.
+    staff = STAFF[COOPDELI]
+    gone = desk.sender.block_action(
+        staff, "case_close", "CD-2001-99999", channel=channel, message_ts=card.ts
+    )
+    assert gone.status == 200
+    desk.slack.wait_for(
+        lambda api: any(
+            "見つかりませんでした" in _block_text(v["blocks"]) for v in api.open_modals(staff)
+        )
+    )
+
+
 # ---------------------------------------------------------------------- retries and doubles
 
 
@@ -263,6 +298,62 @@ def test_submitting_the_reply_confirmation_twice_sends_one_reply(desk: Desk) -> 
     unsent = f"SELECT id FROM outboxmessage WHERE chat_id = '{chat_id}' AND status != 'sent'"
     eventually(lambda: not desk.served.query(unsent))
     assert len(texts_to(desk.telegram, chat_id, reply_text)) == 1
+
+
+def test_the_longest_reply_full_of_characters_slack_escapes_is_previewed_and_sent_whole(
+    desk: Desk,
+) -> None:
+    chat_id, number, card = new_case(desk, COOPDELI)
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    line = '「控え」&<写し>を"郵送"します\\。\n'  # &<> grow when escaped; " and \ in JSON
+    reply_text = ("ご依頼の件です。" + line * MAX_REPLY)[: MAX_REPLY - 1] + "。"
+    assert len(reply_text) == MAX_REPLY
+
+    desk.click(staff, "case_reply", channel, card.ts)
+    preview = desk.submit(staff, "case_reply", {"reply": {"value": plain_text(reply_text)}})
+    view = preview.json()["view"]
+    assert reply_text not in view["private_metadata"] and len(view["private_metadata"]) < 200
+    sections = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    assert len(sections) > 1 and all(len(text) <= 3000 for text in sections)
+    assert "&lt;写し&gt;" in sections[0]  # shown as characters, not markup
+    shown = html.unescape("".join(sections))
+    assert re.sub(r"\s", "", reply_text) in re.sub(r"\s", "", shown)  # split, never cut
+
+    desk.submit(staff, "case_reply_confirm", {})
+    desk.telegram.wait_for(lambda api: bool(texts_to(api, chat_id, reply_text)), timeout=20)
+    [(_, _, data)] = events(desk, number, "replied")
+    assert data["text"] == reply_text
+    desk.wait_thread(channel, card.ts, "会員へ返信しました")
+
+
+def test_the_confirmation_sends_the_stored_text_whatever_the_client_sends_back(
+    desk: Desk,
+) -> None:
+    chat_id, number, card = new_case(desk, COOPDELI)
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    reply_text = "確認のうえ、書類をお送りします。"
+    desk.click(staff, "case_reply", channel, card.ts)
+    desk.submit(staff, "case_reply", {"reply": {"value": plain_text(reply_text)}})
+    [confirmation] = desk.slack.open_modals(staff)
+    assert confirmation["callback_id"] == "case_reply_confirm"
+
+    # Someone else submits this staff member's confirmation: refused, nothing sent.
+    shown = len(desk.slack.ephemerals(SUPERVISOR))
+    assert desk.sender.view_submission(SUPERVISOR, confirmation, {}).status == 200
+    assert "ほかの方" in new_ephemeral(desk.slack, SUPERVISOR, shown).text
+
+    # The staff member's own confirmation, with text slipped into its metadata.
+    outgoing = desk.sender.build_view_submission(staff, confirmation, {})
+    meta = json.loads(outgoing.payload["view"]["private_metadata"])
+    meta["text"] = "改ざんされた文面"
+    outgoing.payload["view"]["private_metadata"] = json.dumps(meta, ensure_ascii=False)
+    form = {"payload": json.dumps(outgoing.payload, ensure_ascii=False)}
+    forged = Outgoing(urlencode(form).encode(), outgoing.content_type, outgoing.payload)
+    assert desk.sender.send(forged).status == 200
+
+    desk.telegram.wait_for(lambda api: bool(texts_to(api, chat_id, reply_text)), timeout=20)
+    assert not texts_to(desk.telegram, chat_id, "改ざん")
+    assert [d["text"] for _, _, d in events(desk, number, "replied")] == [reply_text]
 
 
 def test_a_double_click_on_claim_records_one_claim(desk: Desk) -> None:
@@ -426,7 +517,11 @@ def test_an_extension_tells_the_member_why_and_an_earlier_date_is_refused(desk: 
 
     before = len(desk.telegram.sent_messages(chat_id))
     later = due + timedelta(days=14)
-    submit_extension(desk, staff, later, reason)
+    preview = submit_extension(desk, staff, later, reason)
+    assert preview.json()["view"]["callback_id"] == "case_extend_confirm"
+    assert reason in _block_text(preview.json()["view"]["blocks"])
+    assert not events(desk, number, "extended")  # nothing reaches the member before 延長する
+    desk.submit(staff, "case_extend_confirm", {})
     told = Member(desk.telegram, desk.served, chat_id)._await_answer(before)
     assert reason in told and number in told
     eventually(lambda: due_date(desk, number) == later)
@@ -464,13 +559,9 @@ def test_a_supervisor_takes_over_a_claimed_case_only_after_confirming(desk: Desk
     desk.click(staff, "case_claim", channel, card.ts)
     desk.card_shows(channel, card.ts, f"<@{staff}>")
 
-    opened = len(desk.slack.views_opened())
     desk.click(SUPERVISOR, "case_claim", channel, card.ts)
     desk.slack.wait_for(
-        lambda api: any(
-            v.user == SUPERVISOR and v.view["callback_id"] == "case_takeover"
-            for v in api.views_opened()[opened:]
-        )
+        lambda api: [v["callback_id"] for v in api.open_modals(SUPERVISOR)] == ["case_takeover"]
     )
     assert column(desk, number, "assignee") == f"slack:{staff}"
     assert len(events(desk, number, "claimed")) == 1
@@ -537,10 +628,39 @@ def test_a_429_delays_a_card_but_does_not_lose_it_and_posts_keep_to_one_a_second
     assert slack.max_rate(channel, 1.0 - ARRIVAL_JITTER) <= 1  # one post a second
 
 
+# ---------------------------------------------------------------------- modals open first
+
+
+def test_a_slow_group_lookup_still_gets_the_staff_member_the_form(
+    database_url: str, fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
+) -> None:
+    """A trigger_id lives 3 seconds: the modal opens before the groups are looked up, and the
+    lookup (4 s on the fake's trigger clock) fills it in afterwards."""
+    with desk_running(fake, slack, tmp_path, database=database_url) as desk:
+        number = file_request(desk, 1, COOPDELI, "human")
+        channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]  # staff through group STAKU
+        card = desk.card(channel, number)
+        slack.slow_next("usergroups.users.list", 4.0)
+
+        desk.click(staff, "case_reply", channel, card.ts)
+
+        desk.submit(staff, "case_reply", {"reply": {"value": plain_text("確認いたします。")}})
+        [opened] = slack.views_opened()
+        assert opened.user == staff and opened.view["callback_id"] == "case_loading"
+        assert not [c for c in slack.calls_to("views.open") if c.error]
+        [update] = [c for c in slack.calls_to("views.update") if c.ok]
+        assert update.params["hash"] == opened.view["hash"]
+
+
 # ---------------------------------------------------------------------- members' files
 
 
 FILES_ON = "\n[attachments.coopdeli]\nallowed = true\nmax_mb = 1\n"
+# PDFs all three: one named as a web page, one whose name a right-to-left override turns
+# around on screen (「写し\u202efdp.exe」 reads 「写しexe.pdf」).
+DISGUISED = PDF.replace(b"%PDF-1.4", b"%PDF-1.5")
+REVERSED = PDF.replace(b"%PDF-1.4", b"%PDF-1.6")
+FILES = [(PDF, "委任状.pdf"), (DISGUISED, "委任状.html"), (REVERSED, "写し\u202efdp.exe")]
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -558,9 +678,10 @@ def pdf_case(
         member = Member(fake, desk.served, 50)
         member.command("start", COOPDELI)
         member.says(COMPLAINT[0])
-        before = len(fake.sent_messages(50))
-        fake.send_document(50, PDF, file_name="委任状.pdf", mime_type="application/pdf")
-        assert "受け取りました" in member._await_answer(before)
+        for data, name in FILES:
+            before = len(fake.sent_messages(50))
+            fake.send_document(50, data, file_name=name, mime_type="application/pdf")
+            assert "受け取りました" in member._await_answer(before)
         for line in COMPLAINT[1:]:
             member.says(line)
         [(number,)] = desk.served.query('SELECT number FROM "case"')
@@ -574,7 +695,26 @@ def test_a_members_file_is_uploaded_into_the_cases_thread(
     desk.slack.wait_for(lambda api: any(f.data == PDF for f in api.uploaded_files()), timeout=20)
     [upload] = [f for f in desk.slack.uploaded_files() if f.data == PDF]
     assert (upload.channel, upload.thread_ts) == (CHANNELS[COOPDELI], card.ts)
-    assert upload.filename == "委任状.pdf"
+    assert upload.filename == f"{_number}-file-1.pdf"
+    assert "元のファイル名：委任状.pdf" in (upload.initial_comment or "")
+
+
+def test_members_files_reach_staff_under_safe_names_with_their_own_names_as_text(
+    pdf_case: tuple[Desk, str, Message],
+) -> None:
+    desk, number, card = pdf_case
+
+    def uploads(api: FakeSlackApi) -> dict[bytes, UploadedFile]:
+        return {f.data: f for f in api.uploaded_files() if f.thread_ts == card.ts}
+
+    desk.slack.wait_for(lambda api: len(uploads(api)) == len(FILES), timeout=20)
+    shown = uploads(desk.slack)
+    for place, (data, _) in enumerate(FILES, start=1):
+        upload = shown[data]
+        assert upload.filename == upload.title == f"{number}-file-{place}.pdf"
+        assert not BIDI_CONTROLS & set(upload.initial_comment or "")
+    assert "元のファイル名：委任状.html" in (shown[DISGUISED].initial_comment or "")
+    assert "元のファイル名：写しfdp.exe" in (shown[REVERSED].initial_comment or "")
 
 
 def test_a_members_file_follows_the_case_to_the_new_queue(

@@ -725,6 +725,8 @@ class FakeSlackApi:
         self._opened: list[OpenedView] = []
         self._home: dict[str, JSONDict] = {}
         self._triggers: dict[str, _Trigger] = {}
+        self._trigger_skew = 0.0  # virtual seconds added to the trigger clock (age_trigger_ids)
+        self._slow_calls: list[_Delay] = []  # calls that age trigger ids as if they were slow
         self._response_targets: dict[str, _ResponseTarget] = {}
         self._uploads: dict[str, _PendingUpload] = {}
         self._files: list[UploadedFile] = []
@@ -877,13 +879,59 @@ class FakeSlackApi:
         with self._cond:
             self._usergroups[usergroup_id] = list(users)
 
+    # ------------------------------------------------------------------ trigger ids
+    #
+    # A trigger_id is good for one views.open/push, within ``trigger_ttl`` seconds of the
+    # interaction, as on Slack. Its age is read from a clock the tests can move on without
+    # waiting: ``age_trigger_ids`` moves it at once, ``slow_next`` moves it while the fake
+    # answers a given method (a "slow" user group lookup that costs no real time).
+
     def new_trigger_id(self, user: str) -> str:
         """Mint a trigger_id as an interaction would; ``views.open`` accepts it once."""
         with self._cond:
             number = next(self._ids)
             trigger = f"{1_000_000_000 + number}.{self.team_id}.{number:032x}"
-            self._triggers[trigger] = _Trigger(user, time.monotonic())
+            self._triggers[trigger] = _Trigger(user, self._trigger_clock())
             return trigger
+
+    def age_trigger_ids(self, seconds: float) -> None:
+        """Every trigger_id handed out so far becomes ``seconds`` older."""
+        with self._cond:
+            self._trigger_skew += seconds
+
+    def slow_next(
+        self, method: str, seconds: float, *, times: int = 1, channel: str | None = None
+    ) -> None:
+        """The next ``times`` calls of ``method`` take ``seconds`` on the trigger clock: the
+        trigger ids age by that much before the answer goes out, though no real time passes."""
+        with self._cond:
+            self._slow_calls.append(_Delay(method, times, seconds, channel))
+
+    def _trigger_clock(self) -> float:
+        return time.monotonic() + self._trigger_skew
+
+    def _age_for_call(self, method: str, params: dict[str, Any]) -> None:
+        channel = params.get("channel") or params.get("channel_id")
+        with self._cond:
+            for slow in self._slow_calls:
+                if slow.method == method and slow.remaining > 0 and slow.channel in (None, channel):
+                    slow.remaining -= 1
+                    self._trigger_skew += slow.seconds
+                    return
+
+    def _take_trigger(self, raw: Any) -> tuple[str, str]:
+        """The trigger's user; Slack's errors for an unknown, reused or expired one."""
+        trigger_id = str(raw or "")
+        trigger = self._triggers.get(trigger_id)
+        if trigger is None:
+            raise _SlackError("invalid_trigger_id")
+        if trigger.used:
+            raise _SlackError("exchanged_trigger_id")
+        age = self._trigger_clock() - trigger.issued_at
+        if self.trigger_ttl is not None and age > self.trigger_ttl:
+            raise _SlackError("expired_trigger_id")
+        trigger.used = True
+        return trigger_id, trigger.user
 
     def response_url(
         self,
@@ -1169,6 +1217,7 @@ class FakeSlackApi:
         delay, failure = self._take_faults(method, params)
         if delay > 0:
             self._pause(delay)
+        self._age_for_call(method, params)
         if failure is not None:
             return self._record(method, params, at, self._failure_answer(failure), path)
         handler = self._handlers.get(method)
@@ -1423,18 +1472,6 @@ class FakeSlackApi:
             if key in spec:
                 view[key] = copy.deepcopy(spec[key])
         return view
-
-    def _take_trigger(self, raw: Any) -> tuple[str, str]:
-        trigger_id = str(raw or "")
-        trigger = self._triggers.get(trigger_id)
-        if trigger is None:
-            raise _SlackError("invalid_trigger_id")
-        if trigger.used:
-            raise _SlackError("exchanged_trigger_id")
-        if self.trigger_ttl is not None and time.monotonic() - trigger.issued_at > self.trigger_ttl:
-            raise _SlackError("expired_trigger_id")
-        trigger.used = True
-        return trigger_id, trigger.user
 
     def _open_or_push(self, params: dict[str, Any], method: str) -> JSONDict:
         spec = self._check_view(params.get("view"), ("modal",))

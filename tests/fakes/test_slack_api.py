@@ -166,6 +166,26 @@ def test_views_open_needs_a_fresh_trigger_id(fake: FakeSlackApi, client: WebClie
     assert error.response["error"] == "invalid_arguments"
 
 
+def test_a_trigger_id_expires_after_three_seconds_of_the_fakes_clock(
+    fake: FakeSlackApi, client: WebClient
+) -> None:
+    fresh = fake.new_trigger_id("U0STAFF")
+    fake.age_trigger_ids(2.5)
+    client.views_open(trigger_id=fresh, view=MODAL)  # 2.5 s old: still good
+
+    stale = fake.new_trigger_id("U0STAFF")
+    fake.age_trigger_ids(3.5)
+    expired = api_error(lambda: client.views_open(trigger_id=stale, view=MODAL))
+    assert expired.response["error"] == "expired_trigger_id"
+
+    slow = fake.new_trigger_id("U0STAFF")
+    fake.add_usergroup("S0STAFF", ["U0STAFF"])
+    fake.slow_next("usergroups.users.list", 4.0)
+    client.usergroups_users_list(usergroup="S0STAFF")  # answered at once, "took" 4 s
+    late = api_error(lambda: client.views_open(trigger_id=slow, view=MODAL))
+    assert late.response["error"] == "expired_trigger_id"
+
+
 def test_files_upload_v2_keeps_the_bytes(fake: FakeSlackApi, client: WebClient) -> None:
     parent = client.chat_postMessage(channel=CHANNEL, text="案件")["ts"]
     data = "開示データ\n".encode() + bytes(range(256))

@@ -9,6 +9,7 @@ import pytest
 
 from flows.cases import CaseActionError
 from flows.i18n import JST
+from storage.models import StaffDraft
 from tests.conftest import Clock, Desk, build_desk
 
 HANDOFF = ["9", "その他", "相談です", "入力しない"]
@@ -137,3 +138,45 @@ def test_deadlines_can_be_set_per_org_and_type_in_the_deployment_file(
         member.says(line)
     [case] = desk.app.cases.list()
     assert case.due_at - case.received_at == timedelta(days=3)
+
+
+def test_a_draft_is_sent_once_by_its_author_with_the_text_stored(desk: Desk) -> None:
+    number = new_case(desk)
+    cases = desk.app.cases
+    draft = cases.draft(number, "slack:U1", "reply", "書類を郵送します。")
+
+    with pytest.raises(CaseActionError, match="someone else"):
+        cases.send_draft(draft, number, "slack:U2")
+    other = new_case(desk, chat_id="bob")
+    with pytest.raises(CaseActionError, match="another case"):
+        cases.send_draft(draft, other, "slack:U1")
+
+    cases.send_draft(draft, number, "slack:U1")
+    cases.send_draft(draft, number, "slack:U1")  # a double click: nothing more
+    replies = [e for e in cases.detail(number).events if e.kind == "replied"]
+    assert [e.data["text"] for e in replies] == ["書類を郵送します。"]
+    said = [m.text for m in desk.member("alice").received if "書類を郵送します。" in m.text]
+    assert len(said) == 1
+
+
+def test_a_draft_expires_and_close_and_extension_drafts_carry_their_choice(desk: Desk) -> None:
+    number = new_case(desk)
+    cases = desk.app.cases
+    stale = cases.draft(number, "sato", "reply", "古い下書き")
+    desk.clock.advance(hours=2)
+    with pytest.raises(CaseActionError, match="expired"):
+        cases.send_draft(stale, number, "sato")
+
+    due = cases.detail(number).case.due_at + timedelta(days=7)
+    cases.send_draft(
+        cases.draft(number, "sato", "extend", "取り寄せのため", new_due=due), number, "sato"
+    )
+    assert cases.detail(number).case.due_at == due
+    with desk.app.db.transaction() as session:  # a new draft swept the stale one away
+        assert session.get(StaffDraft, stale) is None
+    closing = cases.draft(number, "sato", "close", "記録がありません", outcome="refused")
+    cases.send_draft(closing, number, "sato")
+    closed = cases.detail(number).case
+    assert (closed.status, closed.outcome_reason) == ("refused", "記録がありません")
+    said = "\n".join(m.text for m in desk.member("alice").received)
+    assert "取り寄せのため" in said and "記録がありません" in said and "古い下書き" not in said
