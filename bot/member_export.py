@@ -150,7 +150,11 @@ def render_json(data: MemberData) -> str:
     """One document: the request it answers, then conversations, cases, consents, files."""
     numbers, lines = _case_numbers(data), _line_numbers(data)
     document = {
-        "request": {"number": data.case.number, "type": data.case.request_type},
+        "request": {
+            "number": data.case.number,
+            "type": data.case.request_type,
+            "identity_method": data.case.identity_method,
+        },
         "counts": data.counts(),
         "conversations": [
             {
@@ -158,6 +162,7 @@ def render_json(data: MemberData) -> str:
                 "chat_id": record.conversation.chat_id,
                 "started_at": _iso(record.conversation.created_at),
                 "matched_by": record.matched_by,
+                "linked_case": record.linked_via,
                 "transcript": [
                     line_json(line) | {"case_number": lines.get(line.id or 0)}
                     for line in record.transcript

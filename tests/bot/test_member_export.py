@@ -115,10 +115,17 @@ def test_json_holds_everything_listed_without_file_bytes(scene: Scene) -> None:
     data = data_of(scene)
     document = json.loads(render_json(data))
 
-    assert document["request"] == {"number": scene.disclosure, "type": "disclosure"}
+    assert document["request"] == {
+        "number": scene.disclosure,
+        "type": "disclosure",
+        "identity_method": "phone_callback",
+    }
     assert document["counts"] == data.counts()
     assert [c["chat_id"] for c in document["conversations"]] == ["hanako", "hanako-phone"]
-    assert [c["matched_by"] for c in document["conversations"]] == ["this_case", "linked_by_staff"]
+    assert [(c["matched_by"], c["linked_case"]) for c in document["conversations"]] == [
+        ("this_case", None),
+        ("linked_by_staff", scene.elsewhere),
+    ]
     lines = [line for c in document["conversations"] for line in c["transcript"]]
     assert len(lines) == data.transcript_lines
     assert any(SCRIPT in line["text"] for line in lines if line["direction"] == "staff")
