@@ -22,8 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
-from bot.slack import blocks
+from bot.slack import blocks, member_links
 from bot.slack.access import Access
+from bot.slack.member_links import MemberLinks
 from bot.slack.sync import CardSync
 from flows import cases as rules
 from flows.i18n import JST, Translator
@@ -437,6 +438,9 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
     )
     for action in (*blocks.ACTIONS, blocks.MEMBER_DATA):
         bolt.action(f"case_{action}")(desk.on_button)
+    links = MemberLinks(desk)  # 本人の会話を結び付け: its own button and form
+    bolt.action(f"case_{member_links.LINK}")(links.on_button)
+    bolt.view(f"case_{member_links.LINK}")(links.on_submission)
     for callback in (
         "case_reply",
         "case_reply_confirm",

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.export import ACTORS, requester_label, speaker, type_title
+from bot.slack import member_links
 from flows.cases import IDENTITY_METHODS
 from flows.i18n import Translator
 from flows.profiles import OrgProfile
@@ -155,6 +156,7 @@ def _buttons(case: Case) -> list[Block]:
                 "value": case.number,
             }
         )
+        buttons.append(member_links.link_button(case))
     return buttons
 
 
