@@ -471,6 +471,8 @@ def member_data(
         typer.get_binary_stream("stdout").write(document)
         return
     out.write_bytes(document)
+    scope = "" if data.verified else "本人確認の前のため、このご依頼の会話の分だけです。"
     typer.echo(
-        f"{data.case.number} の保有データを {out} に書き出しました（{fmt.value}）。", err=True
+        f"{data.case.number} の保有データを {out} に書き出しました（{fmt.value}）。{scope}",
+        err=True,
     )
