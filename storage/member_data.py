@@ -56,7 +56,7 @@ LINKED, UNLINKED = "member_linked", "member_unlinked"
 
 @dataclass(frozen=True)
 class MemberKeys:
-    """What identifies the member across conversations, normalised for comparison."""
+    """What a request says identifies the member (typed, so unproven), normalised to compare."""
 
     member_number: str | None
     phone: str | None
