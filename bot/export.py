@@ -43,6 +43,8 @@ EVENT_LABELS: dict[str, str] = {
     "transferred": "転送",
     "closed": "完了",
     "withdrawn": "取下げ",
+    "member_linked": "ご本人の会話として結び付け",
+    "member_unlinked": "会話の結び付けを解除",
 }
 CSV_HEADER = ("日時", "種別", "発言者・実行者", "内容")
 

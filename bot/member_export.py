@@ -42,7 +42,7 @@ from bot.export import (
     type_title,
 )
 from flows.attachments import size_label
-from flows.cases import CaseActionError
+from flows.cases import IDENTITY_METHODS, CaseActionError
 from flows.i18n import Translator
 from flows.registry import FLOWS
 from flows.status import status_label
@@ -50,12 +50,13 @@ from flows.steps import SKIPPED
 from storage.member_data import (
     BY_MEMBER_NUMBER,
     BY_PHONE_AND_NAME,
+    LINKED_BY_STAFF,
     THIS_CASE,
     ConversationRecord,
     FileInfo,
     InProgress,
     MemberData,
-    collect,
+    PossibleMatch,
 )
 from storage.models import ConsentRecord
 
@@ -63,8 +64,12 @@ _JA = Translator("ja")
 TITLE = "madoguchi が保有するお客様の情報"
 MATCHED = {
     THIS_CASE: "このご依頼をいただいた会話",
-    BY_MEMBER_NUMBER: "組合員番号が同じご依頼のある会話",
-    BY_PHONE_AND_NAME: "電話番号とお名前が同じご依頼のある会話",
+    LINKED_BY_STAFF: "本人確認の後、担当者がご本人のものと確かめた会話",
+}
+# Why another case is offered to staff as a possible match (never merged on its own).
+RESEMBLES = {
+    BY_MEMBER_NUMBER: "組合員番号が同じ",
+    BY_PHONE_AND_NAME: "電話番号とお名前が同じ",
 }
 SOURCES = {"member_request": "ご本人からのお申し出"}
 CSV_HEADER = ("日時", "種別", "受付番号", "発言者・実行者", "内容")
@@ -145,7 +150,11 @@ def render_json(data: MemberData) -> str:
     """One document: the request it answers, then conversations, cases, consents, files."""
     numbers, lines = _case_numbers(data), _line_numbers(data)
     document = {
-        "request": {"number": data.case.number, "type": data.case.request_type},
+        "request": {
+            "number": data.case.number,
+            "type": data.case.request_type,
+            "identity_method": data.case.identity_method,
+        },
         "counts": data.counts(),
         "conversations": [
             {
@@ -153,6 +162,7 @@ def render_json(data: MemberData) -> str:
                 "chat_id": record.conversation.chat_id,
                 "started_at": _iso(record.conversation.created_at),
                 "matched_by": record.matched_by,
+                "linked_case": record.linked_via,
                 "transcript": [
                     line_json(line) | {"case_number": lines.get(line.id or 0)}
                     for line in record.transcript
@@ -279,7 +289,10 @@ def _conversation(index: int, record: ConversationRecord) -> str:
         f"会話 {index}（{conversation.channel}、{_JA.datetime(conversation.created_at)}から・"
         f"{MATCHED.get(record.matched_by, record.matched_by)}）"
     )
-    parts = [f"<h3>{_e(heading)}</h3>", _transcript(record.transcript)]
+    parts = [f"<h3>{_e(heading)}</h3>"]
+    if record.linked_via:
+        parts.append(f"<p>{_e(record.linked_via)} のご依頼の会話です。</p>")
+    parts.append(_transcript(record.transcript))
     if record.in_progress is not None:
         parts.append("<p>送信前の入力途中の内容</p>")
         parts.append(_facts(in_progress_pairs(record.in_progress)))
@@ -339,6 +352,7 @@ def render_html(data: MemberData, *, exported_by: str, exported_at: datetime) ->
         ("ご依頼の受付番号", case.number),
         ("ご依頼の種類", type_title(case)),
         ("組織", case.org_id),
+        *subject_facts(data),
         (
             "含まれるもの",
             f"会話 {counts['conversations']}件（{counts['lines']}通）、"
@@ -376,6 +390,28 @@ def render_html(data: MemberData, *, exported_by: str, exported_at: datetime) ->
     )
 
 
+def subject_facts(data: MemberData) -> list[tuple[str, str]]:
+    """Whom the document is about and how far it reaches: the principal named in the request
+    (not an agent who asked for them), whether their identity was checked, and so which
+    conversations it covers."""
+    case = data.case
+    name = str(case.fields.get("name") or case.fields.get("kana") or "（お名前の記載なし）")
+    linked = sum(1 for r in data.conversations if r.matched_by == LINKED_BY_STAFF)
+    if not data.verified:
+        scope = "本人確認の前のため、このご依頼をいただいた会話の分だけです"
+    elif linked:
+        scope = f"このご依頼をいただいた会話と、担当者がご本人のものと確かめた会話 {linked}件"
+    else:
+        scope = "このご依頼をいただいた会話"
+    method = case.identity_method
+    return [
+        ("対象の方", name),
+        ("お申し出", requester_label(case)),
+        ("本人確認", _JA(IDENTITY_METHODS.get(method, method)) if method else "未確認"),
+        ("対象の範囲", scope),
+    ]
+
+
 def render(
     data: MemberData, fmt: ExportFormat, *, exported_by: str, exported_at: datetime
 ) -> bytes:
@@ -388,15 +424,24 @@ def render(
     )
 
 
-def holdings_text(data: MemberData) -> str:
-    """The short block ``madoguchi staff show`` prints for a disclosure request."""
+def holdings_text(data: MemberData, matches: Sequence[PossibleMatch] = ()) -> str:
+    """The short block ``madoguchi staff show`` prints for a disclosure request: counts, then
+    the cases to check before linking (numbers only: their data is not this member's yet)."""
     counts = data.counts()
-    return (
-        "── madoguchi が保有するこの方の情報\n"
+    number = data.case.number
+    lines = [
+        "── madoguchi が保有するこの方の情報",
         f"  会話 {counts['conversations']}件、ご依頼 {counts['cases']}件、"
-        f"同意の記録 {counts['consents']}件、ファイル {counts['files']}件\n"
-        f"  出力：madoguchi member-data {data.case.number} --format html --out 保存先"
-    )
+        f"同意の記録 {counts['consents']}件、ファイル {counts['files']}件",
+    ]
+    if not data.verified:
+        lines.append("  本人確認の前のため、このご依頼の会話だけが対象です。")
+    if matches:
+        lines.append("  ご本人の可能性がある案件（確かめてから結び付けてください）：")
+        lines += [f"    {m.number}（{RESEMBLES.get(m.why, m.why)}）" for m in matches]
+        lines.append(f"  結び付け：madoguchi staff link {number} --with 受付番号（本人確認の後）")
+    lines.append(f"  出力：madoguchi member-data {number} --format html --out 保存先")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------- the command
@@ -414,24 +459,20 @@ def member_data(
 ) -> None:
     """Export everything madoguchi holds about the member of a case (for 開示); audited."""
     app = App.build()
+    actor = terminal_actor(as_name)
     try:
-        data = collect(app.db, number)
+        # On record with the read, before any of it leaves the database.
+        data = app.cases.export_member_data(number, actor.id, fmt.value).data
     except CaseActionError as error:
         typer.echo(f"madoguchi member-data: {error}", err=True)
         raise typer.Exit(1) from error
-    actor = terminal_actor(as_name)
-    # On record before any of it leaves the database, even if writing then fails.
-    app.audit.record(
-        actor,
-        "view_member_data",
-        case_number=data.case.number,
-        detail={"format": fmt.value, **data.counts()},
-    )
     document = render(data, fmt, exported_by=actor.id, exported_at=app.clock())
     if out is None:
         typer.get_binary_stream("stdout").write(document)
         return
     out.write_bytes(document)
+    scope = "" if data.verified else "本人確認の前のため、このご依頼の会話の分だけです。"
     typer.echo(
-        f"{data.case.number} の保有データを {out} に書き出しました（{fmt.value}）。", err=True
+        f"{data.case.number} の保有データを {out} に書き出しました（{fmt.value}）。{scope}",
+        err=True,
     )

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, or_, select
 from flows import cases as rules
 from flows.i18n import JST, Translator
 from flows.status import CLOSED_STATUSES
-from storage import drafts, lookup
+from storage import drafts, lookup, member_data
 from storage.audit import AuditLog, staff_actor
 from storage.db import Database
 from storage.models import (
@@ -45,9 +45,14 @@ def _retried(action: Action) -> Action:
 
 
 NOT_STAFF = frozenset({"member", "system"})  # event actors whose events are not staff actions
-# Event data that may go into the audit log: codes, dates, queues, staff ids. Never the texts
-# (replies, notes, reasons), which can hold personal data.
-AUDITED_DATA = frozenset({"previous", "method", "from", "to", "outcome", "waited_seconds"})
+# Event data that may go into the audit log: codes, dates, queues, staff ids, case numbers and
+# row ids. Never the texts (replies, notes, reasons), which can hold personal data.
+AUDITED_DATA = frozenset(
+    {"previous", "method", "from", "to", "outcome", "waited_seconds", "linked_case", "conversation"}
+)
+# A member-data delivery reserved but never confirmed (the process died while uploading) may be
+# tried again after this long; a confirmed one never is, for the same data.
+EXPORT_STALE_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,15 @@ class CaseDetail:
     events: list[CaseEvent]
     transcript: list[TranscriptLine]
     attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MemberDataExport:
+    """The member's data for one export, and whether this request is the one to deliver it."""
+
+    data: member_data.MemberData
+    fresh: bool  # False: the same data already went, or is going, to that destination
+    key: str | None = None  # holds the delivery; hand it to ``export_delivered``/``export_failed``
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:
@@ -568,6 +582,128 @@ class CaseService:
             self._tell_member(session, case, rules.withdrawal_notice(t, case.number), actor)
             self._event(session, case, "withdrawn", actor, {"note": why})
             return case
+
+    # ------------------------------------------------------------------ the member's data
+
+    @_retried
+    def link_member(self, number: str, actor: str, other: str, *, key: str | None = None) -> Case:
+        """Record that case ``other``'s conversation is the requester's own, so the disclosure
+        of ``number`` includes it. Only after the requester's identity is verified on
+        ``number``: staff compare the two and vouch for it, never typed details alone.
+        """
+        with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
+            case = self._get(session, number)
+            if case.identity_method is None:
+                raise rules.CaseActionError(
+                    f"Verify the requester's identity on {case.number} before linking.",
+                    f"{case.number} の本人確認をしてから、ほかの案件を結び付けてください。",
+                )
+            linked = self._other_case(session, case, other)
+            if linked.conversation_id in member_data.linked_conversations(session, case):
+                return case  # linked already (a double click): nothing changes
+            data = {"linked_case": linked.number, "conversation": linked.conversation_id}
+            self._event(session, case, member_data.LINKED, actor, data)
+            return case
+
+    @_retried
+    def unlink_member(self, number: str, actor: str, other: str, *, key: str | None = None) -> Case:
+        """Undo ``link_member`` (a mistaken link): later exports leave that conversation out."""
+        with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
+            case = self._get(session, number)
+            linked = self._other_case(session, case, other)
+            if linked.conversation_id not in member_data.linked_conversations(session, case):
+                raise rules.CaseActionError(
+                    f"{linked.number} is not linked to {case.number}.",
+                    f"{linked.number} は {case.number} に結び付けられていません。",
+                )
+            data = {"linked_case": linked.number, "conversation": linked.conversation_id}
+            self._event(session, case, member_data.UNLINKED, actor, data)
+            return case
+
+    def possible_matches(self, number: str) -> builtins.list[member_data.PossibleMatch]:
+        """Other cases whose typed details resemble this one's, for staff to check and link."""
+        with self.db.transaction() as session:
+            return member_data.possible_matches(session, self._get(session, number))
+
+    @_retried
+    def export_member_data(
+        self, number: str, actor: str, fmt: str, *, destination: str | None = None
+    ) -> MemberDataExport:
+        """The member's data for a disclosure; the look is audited in the same transaction.
+
+        With a ``destination`` the data is delivered there (``slack``: uploaded to the case's
+        thread) once per version of it: a double click, a retry or eight clicks at once find
+        the key the first one wrote, get ``fresh=False`` and no audit entry, and must deliver
+        nothing. The one that is fresh confirms with ``export_delivered``, or gives the key
+        back with ``export_failed`` so the next click can try again.
+        """
+        with self.db.transaction() as session:
+            case = self._get(session, number)  # locked: exports of one case take turns
+            data = member_data.gather(session, case)
+            key = None
+            if destination is not None:
+                key = f"member_data:{destination}:{case.id}:{data.fingerprint()[:32]}"
+                if not self._reserve(session, key):
+                    return MemberDataExport(data, fresh=False, key=key)
+            self.audit.record(
+                staff_actor(actor),
+                "view_member_data",
+                case_number=case.number,
+                detail={"format": fmt, **data.counts()},
+                session=session,
+            )
+            return MemberDataExport(data, fresh=True, key=key)
+
+    @_retried
+    def export_delivered(self, key: str) -> None:
+        with self.db.transaction() as session:
+            self._seen(session, f"{key}:sent")
+
+    @_retried
+    def export_failed(self, key: str) -> None:
+        with self.db.transaction() as session:
+            reserved = session.get(ProcessedUpdate, key)
+            if reserved is not None:
+                session.delete(reserved)
+
+    def _reserve(self, session: Session, key: str) -> bool:
+        """Take ``key`` for one delivery: free, or reserved by a delivery that never finished."""
+        now = self.clock()
+        reserved = session.get(ProcessedUpdate, key)
+        if reserved is None:
+            session.add(ProcessedUpdate(key=key, created_at=now))
+            session.flush()  # a racing process waits on the key's unique index, then retries
+            return True
+        if session.get(ProcessedUpdate, f"{key}:sent") is not None:
+            return False
+        if reserved.created_at > now - EXPORT_STALE_AFTER:
+            return False  # being delivered right now
+        reserved.created_at = now
+        session.add(reserved)
+        return True
+
+    def _other_case(self, session: Session, case: Case, number: str) -> Case:
+        """The case staff named to link: another conversation's, of the same co-op."""
+        other = session.exec(select(Case).where(Case.number == number.strip().upper())).first()
+        if other is None:
+            raise rules.CaseActionError(
+                f"No case numbered {number}.", f"{number} は見つかりませんでした。"
+            )
+        if other.org_id != case.org_id:
+            raise rules.CaseActionError(
+                "Only a case of the same co-op can be linked.",
+                "結び付けられるのは、同じ組合の案件だけです。",
+            )
+        if other.conversation_id == case.conversation_id:
+            raise rules.CaseActionError(
+                f"{other.number} comes from the same conversation; it is already included.",
+                f"{other.number} はこのご依頼と同じ会話の案件です。すでに含まれています。",
+            )
+        return other
 
     # ------------------------------------------------------------------ helpers
 

@@ -1,11 +1,12 @@
 """Everything madoguchi itself holds about the member behind a case, for a disclosure (開示).
 
-The member is found in two ways, kept apart so the second can move to a keyed-hash lookup
-without touching the rest: the case's own conversation (the chat they wrote from), and other
-conversations of the same co-op whose cases carry the same member number, or the same phone
-together with the same name. A shared household phone alone is not enough: a disclosure must
-never hand one person another's requests. Each conversation says why it was included, so staff
-can check before anything leaves the desk.
+A disclosure that hands out someone else's data is itself a breach, so what counts as the
+member's is decided by staff, never by what anyone typed: the export holds the conversation
+the request came from and, once the requester's identity has been verified on the case, the
+conversations staff linked to it (``member_linked`` events, written by ``CaseService.link_member``
+after that check). A member number, phone or name typed into a request can be claimed by
+anyone, so other cases that share them are only offered to staff as possible matches to
+check (their numbers, never their data).
 
 File bytes are never loaded here: a disclosure lists what was received (name, type, size,
 sha256, date); staff fetch a file itself with ``madoguchi staff file``.
@@ -13,10 +14,12 @@ sha256, date); staff fetch a file itself with ``madoguchi staff file``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
@@ -42,13 +45,18 @@ DISCLOSURE_TYPES = frozenset({"disclosure", "third_party_record"})
 _ENTERING = frozenset({"flow", "summary", "edit_pick", "confirm_cancel"})
 
 THIS_CASE = "this_case"  # the conversation the request came from
+LINKED_BY_STAFF = "linked_by_staff"  # staff confirmed it is the same person, after the ID check
+# Why another case may be the same person's: offered to staff to check, never merged on its own.
 BY_MEMBER_NUMBER = "member_number"
 BY_PHONE_AND_NAME = "phone_and_name"
+# Case-event kinds (``CaseService.link_member`` / ``unlink_member``); data names the other
+# case and its conversation. The latest of the two for a conversation decides.
+LINKED, UNLINKED = "member_linked", "member_unlinked"
 
 
 @dataclass(frozen=True)
 class MemberKeys:
-    """What identifies the member across conversations, normalised for comparison."""
+    """What a request says identifies the member (typed, so unproven), normalised to compare."""
 
     member_number: str | None
     phone: str | None
@@ -67,7 +75,7 @@ class MemberKeys:
         )
 
     def match(self, other: MemberKeys) -> str | None:
-        """Why ``other`` is the same member, or ``None``."""
+        """Why ``other`` might be the same member (for staff to check), or ``None``."""
         if self.member_number and self.member_number == other.member_number:
             return BY_MEMBER_NUMBER
         if self.phone and self.phone == other.phone and self.names & other.names:
@@ -109,9 +117,10 @@ class ConversationRecord:
     """One chat of the member, with every line in and out."""
 
     conversation: Conversation
-    matched_by: str  # THIS_CASE, BY_MEMBER_NUMBER or BY_PHONE_AND_NAME
+    matched_by: str  # THIS_CASE or LINKED_BY_STAFF
     transcript: list[TranscriptLine]
     in_progress: InProgress | None
+    linked_via: str | None = None  # the case staff named when they linked it
 
 
 @dataclass(frozen=True)
@@ -144,28 +153,100 @@ class MemberData:
             "lines": self.transcript_lines,
         }
 
+    @property
+    def verified(self) -> bool:
+        """Whether staff have checked the requester's identity on this request."""
+        return self.case.identity_method is not None
 
-def matching_conversations(session: Session, case: Case) -> dict[int, str]:
-    """The member's conversations, each with why it counts as theirs.
+    def fingerprint(self) -> str:
+        """A digest of everything an export of this data shows: equal digests, equal exports.
+
+        Lets a surface upload one file per version of the data however often it is asked.
+        """
+        content = {
+            "case": self.case.number,
+            "conversations": [
+                [
+                    r.conversation.model_dump(),
+                    r.matched_by,
+                    r.linked_via,
+                    [line.model_dump() for line in r.transcript],
+                    asdict(r.in_progress) if r.in_progress else None,
+                ]
+                for r in self.conversations
+            ],
+            "cases": [
+                [r.case.model_dump(), [e.model_dump() for e in r.events]] for r in self.cases
+            ],
+            "consents": [c.model_dump() for c in self.consents],
+            "files": [asdict(f) for f in self.files],
+        }
+        text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PossibleMatch:
+    """Another case whose typed details resemble this one's: for staff to check, not to merge."""
+
+    number: str
+    why: str  # BY_MEMBER_NUMBER or BY_PHONE_AND_NAME
+
+
+def linked_conversations(session: Session, case: Case) -> dict[int, str]:
+    """Conversations staff linked to the requester of ``case``, each with the case they named.
+
+    Nothing before the requester's identity is verified: a link is only as good as the check
+    that the person asking is the person whose data it is.
+    """
+    if case.identity_method is None:
+        return {}
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, col(CaseEvent.kind).in_([LINKED, UNLINKED]))
+        .order_by(col(CaseEvent.id))
+    ).all()
+    linked: dict[int, str] = {}
+    for event in events:
+        conversation = int(event.data["conversation"])
+        if event.kind == LINKED:
+            linked[conversation] = str(event.data["linked_case"])
+        else:
+            linked.pop(conversation, None)
+    linked.pop(case.conversation_id, None)
+    return linked
+
+
+def possible_matches(session: Session, case: Case) -> list[PossibleMatch]:
+    """Cases of the same co-op whose member number, or phone and name, equal this one's, from
+    conversations not (yet) part of the member's data. Anyone can type these details, so staff
+    check them (after the identity check) before linking; nothing of theirs is read here.
 
     Today this compares the identity fields of every other case of the same org; once cases
     carry keyed hashes of phone, name and member number, only this function changes.
     """
-    found = {case.conversation_id: THIS_CASE}
     keys = MemberKeys.of(case.fields)
     if keys.member_number is None and keys.phone is None:
-        return found
+        return []
+    included = {case.conversation_id, *linked_conversations(session, case)}
     others = session.exec(
-        select(Case).where(
-            Case.org_id == case.org_id, col(Case.conversation_id) != case.conversation_id
-        )
+        select(Case)
+        .where(Case.org_id == case.org_id, col(Case.conversation_id).not_in(list(included)))
+        .order_by(col(Case.id))
     ).all()
+    found = []
     for other in others:
-        if other.conversation_id in found:
-            continue
         why = keys.match(MemberKeys.of(other.fields))
         if why:
-            found[other.conversation_id] = why
+            found.append(PossibleMatch(other.number, why))
+    return found
+
+
+def member_conversations(session: Session, case: Case) -> dict[int, tuple[str, str | None]]:
+    """The conversations a disclosure covers: (why, the case a link named) for each."""
+    found: dict[int, tuple[str, str | None]] = {case.conversation_id: (THIS_CASE, None)}
+    for conversation, number in linked_conversations(session, case).items():
+        found[conversation] = (LINKED_BY_STAFF, number)
     return found
 
 
@@ -177,48 +258,54 @@ def collect(db: Database, number: str) -> MemberData:
             raise rules.CaseActionError(
                 f"No case numbered {number}.", f"{number} は見つかりませんでした。"
             )
-        matched = matching_conversations(session, case)
-        ids = list(matched)
-        conversations = session.exec(
-            select(Conversation).where(col(Conversation.id).in_(ids)).order_by(col(Conversation.id))
-        ).all()
-        lines = session.exec(
-            select(TranscriptLine)
-            .where(col(TranscriptLine.conversation_id).in_(ids))
-            .order_by(col(TranscriptLine.id))
-        ).all()
-        cases = session.exec(
-            select(Case).where(col(Case.conversation_id).in_(ids)).order_by(col(Case.id))
-        ).all()
-        numbers = {c.id: c.number for c in cases}
-        events = session.exec(
-            select(CaseEvent)
-            .where(col(CaseEvent.case_id).in_(list(numbers)))
-            .order_by(col(CaseEvent.id))
-        ).all()
-        consents = session.exec(
-            select(ConsentRecord)
-            .where(col(ConsentRecord.conversation_id).in_(ids))
-            .order_by(col(ConsentRecord.id))
-        ).all()
-        files = _files(session, ids, numbers)
-        by_conversation = _group(lines, lambda line: line.conversation_id)
-        by_case = _group(events, lambda event: event.case_id)
-        return MemberData(
-            case=case,
-            conversations=[
-                ConversationRecord(
-                    conversation=conversation,
-                    matched_by=matched[conversation.id or 0],
-                    transcript=by_conversation.get(conversation.id or 0, []),
-                    in_progress=_in_progress(conversation.state),
-                )
-                for conversation in conversations
-            ],
-            cases=[CaseRecord(c, by_case.get(c.id or 0, [])) for c in cases],
-            consents=list(consents),
-            files=files,
-        )
+        return gather(session, case)
+
+
+def gather(session: Session, case: Case) -> MemberData:
+    """``collect`` inside the caller's transaction (e.g. with the export's idempotency key)."""
+    matched = member_conversations(session, case)
+    ids = list(matched)
+    conversations = session.exec(
+        select(Conversation).where(col(Conversation.id).in_(ids)).order_by(col(Conversation.id))
+    ).all()
+    lines = session.exec(
+        select(TranscriptLine)
+        .where(col(TranscriptLine.conversation_id).in_(ids))
+        .order_by(col(TranscriptLine.id))
+    ).all()
+    cases = session.exec(
+        select(Case).where(col(Case.conversation_id).in_(ids)).order_by(col(Case.id))
+    ).all()
+    numbers = {c.id: c.number for c in cases}
+    events = session.exec(
+        select(CaseEvent)
+        .where(col(CaseEvent.case_id).in_(list(numbers)))
+        .order_by(col(CaseEvent.id))
+    ).all()
+    consents = session.exec(
+        select(ConsentRecord)
+        .where(col(ConsentRecord.conversation_id).in_(ids))
+        .order_by(col(ConsentRecord.id))
+    ).all()
+    files = _files(session, ids, numbers)
+    by_conversation = _group(lines, lambda line: line.conversation_id)
+    by_case = _group(events, lambda event: event.case_id)
+    return MemberData(
+        case=case,
+        conversations=[
+            ConversationRecord(
+                conversation=conversation,
+                matched_by=matched[conversation.id or 0][0],
+                transcript=by_conversation.get(conversation.id or 0, []),
+                in_progress=_in_progress(conversation.state),
+                linked_via=matched[conversation.id or 0][1],
+            )
+            for conversation in conversations
+        ],
+        cases=[CaseRecord(c, by_case.get(c.id or 0, [])) for c in cases],
+        consents=list(consents),
+        files=files,
+    )
 
 
 def _files(session: Session, ids: list[int], numbers: Mapping[int | None, str]) -> list[FileInfo]:

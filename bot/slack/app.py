@@ -22,21 +22,25 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
-from bot.slack import blocks
+from bot.slack import blocks, member_links
 from bot.slack.access import Access
+from bot.slack.member_links import MemberLinks
 from bot.slack.sync import CardSync
 from flows import cases as rules
 from flows.i18n import JST, Translator
 from flows.status import OUTCOMES_NEEDING_REASON
 from storage.audit import Actor
-from storage.member_data import MemberData
-from storage.member_data import collect as collect_member_data
+from storage.cases import MemberDataExport
 from storage.models import Case
 
 log = structlog.get_logger(__name__)
 
 REFUSED = "この案件を操作する権限がありません。担当の窓口のスタッフか責任者にご依頼ください。"
 SUPERVISORS_ONLY = "この操作は責任者だけが行えます。"
+MEMBER_DATA_ALREADY = (
+    "同じ内容の保有データは、すでにこのスレッドに出力しています（または出力中です）。"
+    "内容が変わると（返信・メモ・結び付けなど）、もう一度出力できます。"
+)
 HELP = (
     "`/madoguchi transcript 受付番号` やりとりと経過の全文（責任者）\n"
     "`/madoguchi find 受付番号・氏名・電話番号` 案件を探す（責任者）\n"
@@ -220,39 +224,43 @@ class StaffDesk:
     async def _member_data(
         self, case: Case, user: str, channel: str | None, body: dict[str, Any]
     ) -> None:
-        """Everything held about the member, as an HTML file in the case's thread (audited)."""
-        key = f"slack:action:{body['actions'][0].get('action_ts', '')}:{user}"
-        if await self._run(self.app.cases.is_done, key):
-            return  # Slack sent the same click again
+        """Everything held about the member, as an HTML file in the case's thread (audited).
+
+        One upload per version of the data, however often the button is clicked or Slack
+        resends the click: the case service hands out the delivery once (see
+        ``CaseService.export_member_data``). New data (a reply, a note, a link) exports anew.
+        """
         assert case.id is not None
         card = await self._run(self.sync.card_of, case.id)
         if card is None:
             await self._tell(channel, user, "この案件のスレッドが見つかりませんでした。")
             return
-        data: MemberData = await self._run(collect_member_data, self.app.db, case.number)
         actor = actor_of(user)
-        # On record before anything is uploaded.
-        await self._run(
-            self.app.audit.record,
-            actor,
-            "view_member_data",
-            case_number=case.number,
-            detail={"format": "html", **data.counts()},
+        export: MemberDataExport = await self._run(
+            self.app.cases.export_member_data, case.number, actor.id, "html", destination="slack"
         )
+        if not export.fresh or export.key is None:
+            await self._tell(channel, user, MEMBER_DATA_ALREADY)
+            return
+        data = export.data
         document = render_member_data(
             data, ExportFormat.html, exported_by=actor.id, exported_at=self.app.clock()
         )
+        scope = "" if data.verified else "本人確認の前のため、このご依頼の会話の分だけです。"
         comment = (
             f":file_folder: {case.number} のご本人について madoguchi が保有する情報です"
-            f"（<@{user}> が出力）。"
+            f"（<@{user}> が出力）。{scope}"
         )
         try:
             await self.sync.upload(card, document, f"{case.number}-member-data.html", comment)
-        except SlackApiError as error:
+        except Exception as error:
+            await self._run(self.app.cases.export_failed, export.key)  # the next click retries
+            if not isinstance(error, SlackApiError):
+                raise
             log.warning("slack.member_data_upload_failed", error=str(error.response.get("error")))
             await self._tell(channel, user, "ファイルを送れませんでした。もう一度お試しください。")
             return
-        await self._run(self.app.cases.mark_done, key)
+        await self._run(self.app.cases.export_delivered, export.key)
 
     # ------------------------------------------------------------------ modal submissions
 
@@ -532,6 +540,9 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
     )
     for action in (*blocks.ACTIONS, blocks.MEMBER_DATA):
         bolt.action(f"case_{action}")(desk.on_button)
+    links = MemberLinks(desk)  # 本人の会話を結び付け: its own button and form
+    bolt.action(f"case_{member_links.LINK}")(links.on_button)
+    bolt.view(f"case_{member_links.LINK}")(links.on_submission)
     for callback in (
         "case_reply",
         *CONFIRMATIONS,

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.escaping import for_slack
 from bot.export import ACTORS, requester_label, speaker, type_title
+from bot.slack import member_links
 from flows.cases import IDENTITY_METHODS
 from flows.i18n import Translator
 from flows.profiles import OrgProfile
@@ -158,6 +159,7 @@ def _buttons(case: Case) -> list[Block]:
                 "value": case.number,
             }
         )
+        buttons.append(member_links.link_button(case))
     return buttons
 
 

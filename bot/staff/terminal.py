@@ -115,7 +115,8 @@ def show(number: str) -> None:
     typer.echo(render_detail(detail))
     if detail.case.request_type in DISCLOSURE_TYPES:
         # Counts only; the data itself is exported (and audited) by `madoguchi member-data`.
-        typer.echo(holdings_text(collect(_app().db, detail.case.number)))
+        number = detail.case.number
+        typer.echo(holdings_text(collect(_app().db, number), _app().cases.possible_matches(number)))
 
 
 @staff_app.command("file")
@@ -234,11 +235,36 @@ def withdraw(
     _done(_app().cases.withdraw(number, _actor(), note), "取下げにしました")
 
 
+@staff_app.command()
+def link(
+    number: str,
+    other: Annotated[str, typer.Option("--with", help="The case whose conversation is theirs")],
+) -> None:
+    """After the identity check: the conversation of case --with is the requester's own, so
+    their disclosure (member-data) includes it."""
+    _done(
+        _app().cases.link_member(number, _actor(), other), f"{other.upper()} の会話を結び付けました"
+    )
+
+
+@staff_app.command()
+def unlink(
+    number: str,
+    other: Annotated[str, typer.Option("--with", help="The case linked by mistake")],
+) -> None:
+    """Undo a link: later member-data exports leave that conversation out."""
+    _done(
+        _app().cases.unlink_member(number, _actor(), other),
+        f"{other.upper()} の会話の結び付けを外しました",
+    )
+
+
 def interactive() -> None:
     """A small shell over the same commands, for working several cases in a row."""
     typer.echo(
         "madoguchi staff — commands: list, show N, claim N, verify N --method M, "
-        "reply N TEXT, extend N --days D --reason R, close N --outcome O [--reason R], quit"
+        "reply N TEXT, extend N --days D --reason R, close N --outcome O [--reason R], "
+        "link N --with M, quit"
     )
     while True:
         typer.echo("staff> ", nl=False)

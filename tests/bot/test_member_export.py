@@ -22,7 +22,15 @@ from bot.slack import blocks
 from bot.staff import terminal
 from storage.member_data import MemberData, collect
 from tests.conftest import Clock
-from tests.storage.test_member_data import PDF, Scene, scene_on
+from tests.storage.test_member_data import (
+    IMPOSTOR,
+    KYOSAI,
+    PDF,
+    Scene,
+    file_request,
+    scene_on,
+    verified_and_linked,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = "<script>alert(1)</script>"
@@ -33,6 +41,8 @@ Invoke = Callable[..., Result]
 @pytest.fixture
 def scene(tmp_path: Path, database_url: str, clock: Clock) -> Iterator[Scene]:
     with scene_on(database_url, clock, tmp_path) as built:
+        # Her identity checked, staff vouch that her request from another chat is hers too.
+        verified_and_linked(built)
         # Staff words may hold markup: an export must show it, never run it.
         built.desk.app.cases.note(built.disclosure, "sato", f"確認 {SCRIPT}")
         built.desk.app.cases.reply(built.disclosure, "sato", f"お待ちください\n{SCRIPT}")
@@ -61,19 +71,61 @@ def test_html_has_every_section_in_japanese_escaped_and_prints_on_a4(scene: Scen
     assert "紙のDM・カタログ" in html and "共済・保険など提携商品のご案内だけ" in html
     assert "ご本人からのお申し出" in html
     assert "委任状.pdf" in html and hashlib.sha256(PDF).hexdigest() in html and "%PDF" not in html
-    assert "組合員番号が同じご依頼のある会話" in html
+    assert "本人確認の後、担当者がご本人のものと確かめた会話" in html
+    assert f"{scene.elsewhere} のご依頼の会話です。" in html
     assert "送信前の入力途中の内容" in html and "入力中のご依頼" in html
     assert "会話 2件" in html and "ご依頼 3件、同意の記録 2件、お送りいただいたファイル 1件" in html
     assert "出力日時 2026年12月1日(火) 09:30 / 出力者 cli:sato" in html
+    header = html.split("</header>")[0]
+    for label, value in (
+        ("対象の方", "山田 花子"),
+        ("お申し出", "本人"),
+        ("本人確認", "登録電話へ折返し"),
+        ("対象の範囲", "担当者がご本人のものと確かめた会話 1件"),
+    ):
+        assert f'<th class="label" scope="row">{label}</th><td class="text">' in header
+        assert value in header.split(f">{label}</th>")[1].split("</tr>")[0]
+
+
+def test_an_export_is_addressed_to_the_person_it_is_about_and_says_how_far_it_reaches(
+    scene: Scene,
+) -> None:
+    """Someone who typed Hanako's member number, identity checked as themselves: the document
+    names them, covers their one chat, and holds nothing of Hanako's."""
+    impostor = scene.desk.member("impostor", org=KYOSAI)
+    file_request(impostor, "disclosure", IMPOSTOR)
+    number = scene.desk.app.cases.list()[-1].number
+    unverified = render_html(
+        collect(scene.desk.app.db, number), exported_by="cli:sato", exported_at=EXPORTED_AT
+    )
+    scene.desk.app.cases.verify_identity(number, "sato", "document")
+    html = render_html(
+        collect(scene.desk.app.db, number), exported_by="cli:sato", exported_at=EXPORTED_AT
+    )
+
+    assert "本人確認の前のため、このご依頼をいただいた会話の分だけです" in unverified
+    assert "未確認" in unverified
+    header = html.split("</header>")[0]
+    assert "鈴木 次郎" in header and "書面" in header and "会話 1件" in header
+    for hers in ("山田 花子", "090-1234-5678", scene.disclosure, scene.withdrawal, "委任状.pdf"):
+        assert hers not in html and hers not in unverified
 
 
 def test_json_holds_everything_listed_without_file_bytes(scene: Scene) -> None:
     data = data_of(scene)
     document = json.loads(render_json(data))
 
-    assert document["request"] == {"number": scene.disclosure, "type": "disclosure"}
+    assert document["request"] == {
+        "number": scene.disclosure,
+        "type": "disclosure",
+        "identity_method": "phone_callback",
+    }
     assert document["counts"] == data.counts()
     assert [c["chat_id"] for c in document["conversations"]] == ["hanako", "hanako-phone"]
+    assert [(c["matched_by"], c["linked_case"]) for c in document["conversations"]] == [
+        ("this_case", None),
+        ("linked_by_staff", scene.elsewhere),
+    ]
     lines = [line for c in document["conversations"] for line in c["transcript"]]
     assert len(lines) == data.transcript_lines
     assert any(SCRIPT in line["text"] for line in lines if line["direction"] == "staff")
@@ -94,6 +146,8 @@ def test_json_holds_everything_listed_without_file_bytes(scene: Scene) -> None:
         "created",
         "claimed",
         "replied",
+        "identity_verified",
+        "member_linked",
         "note",
         "replied",
     ]
@@ -193,6 +247,38 @@ def test_staff_show_of_a_disclosure_says_what_is_held_and_how_to_export_it(
     # Counts are not a look at the data: the show itself is the audited view.
     actions = [e.action for e in scene.desk.app.audit.entries() if e.actor == "cli:sato"]
     assert "view_member_data" not in actions and actions.count("view_case") == 2
+
+
+def test_staff_show_offers_possible_matches_by_number_and_link_needs_the_identity_check(
+    tmp_path: Path, database_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with scene_on(database_url, clock, tmp_path) as scene:
+        monkeypatch.setitem(terminal._state, "app", scene.desk.app)
+        monkeypatch.setenv("MADOGUCHI_STAFF", "sato")
+
+        def staff(*args: str) -> Result:
+            return CliRunner().invoke(terminal.staff_app, list(args))
+
+        shown = staff("show", scene.disclosure)
+        assert "会話 1件、ご依頼 2件" in shown.stdout
+        assert "本人確認の前のため、このご依頼の会話だけが対象です。" in shown.stdout
+        assert f"    {scene.elsewhere}（組合員番号が同じ）" in shown.stdout
+        assert f"madoguchi staff link {scene.disclosure} --with 受付番号" in shown.stdout
+        assert "03-9999-0000" not in shown.stdout  # the match's own details are not shown
+
+        early = staff("link", scene.disclosure, "--with", scene.elsewhere)
+        assert early.exit_code != 0 and "Verify the requester" in str(early.exception)
+        assert staff("verify", scene.disclosure, "--method", "phone_callback").exit_code == 0
+        linked = staff("link", scene.disclosure, "--with", scene.elsewhere.lower())
+        assert linked.exit_code == 0, linked.output
+        assert f"{scene.elsewhere} の会話を結び付けました" in linked.stdout
+
+        after = staff("show", scene.disclosure)
+        assert "会話 2件、ご依頼 3件" in after.stdout and "ご本人の可能性" not in after.stdout
+        assert staff("unlink", scene.disclosure, "--with", scene.elsewhere).exit_code == 0
+        assert "会話 1件、ご依頼 2件" in staff("show", scene.disclosure).stdout
+        actions = [e.action for e in scene.desk.app.audit.entries() if e.actor == "cli:sato"]
+        assert actions.count("member_linked") == 1 and actions.count("member_unlinked") == 1
 
 
 # ---------------------------------------------------------------------- the Slack card

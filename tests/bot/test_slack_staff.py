@@ -46,6 +46,7 @@ from tests.fakes.slack_api import (
     UploadedFile,
     datepicker,
     plain_text,
+    radio_buttons,
     static_select,
 )
 from tests.fakes.telegram_api import FakeBotApi
@@ -446,9 +447,88 @@ def test_the_members_data_of_a_disclosure_goes_into_its_thread_for_its_staff_onl
     [(_, case_number, allowed, detail)] = [
         r for r in audit(desk, f"slack:{staff}") if r[0] == "view_member_data"
     ]
-    # (Every member in this file has the same name and phone, so other chats' cases count.)
+    # Every member in this file has the same name and phone, but before staff check the
+    # requester's identity and link another chat, only this chat's data goes out.
     assert (case_number, allowed, detail["format"]) == (number, 1, "html")
-    assert detail["cases"] >= 1 and number in html
+    assert (detail["conversations"], detail["cases"]) == (1, 1) and number in html
+    assert "本人確認の前のため" in upload.initial_comment
+
+
+def test_eight_clicks_and_a_retry_upload_the_members_data_once_until_it_changes(
+    desk: Desk,
+) -> None:
+    _, number, card = new_case(desk, COOPDELI, "disclosure")
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    name = f"{number}-member-data.html"
+
+    def uploads() -> int:
+        return sum(1 for f in desk.slack.uploaded_files() if f.filename == name)
+
+    def told_already() -> int:
+        return sum(1 for e in desk.slack.ephemerals(staff) if "すでにこのスレッドに" in e.text)
+
+    def on_record() -> int:
+        return sum(
+            1 for r in audit(desk, f"slack:{staff}") if r[:2] == ("view_member_data", number)
+        )
+
+    told = told_already()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: desk.click(staff, "case_member_data", channel, card.ts), range(8)))
+    assert resend(desk).status == 200  # Slack delivers the last click once more
+    desk.slack.wait_for(lambda _api: told_already() == told + 8 and uploads() == 1)
+    note_barrier(desk, number, card, staff, "書類を確認しました")  # new data from here on
+
+    assert uploads() == 1 and on_record() == 1
+    desk.click(staff, "case_member_data", channel, card.ts)
+    desk.slack.wait_for(lambda _api: uploads() == 2)
+    eventually(lambda: on_record() == 2)
+
+
+def test_staff_link_another_chat_of_the_member_in_slack_only_after_the_identity_check(
+    desk: Desk,
+) -> None:
+    _, number, card = new_case(desk, COOPDELI, "disclosure")
+    _, other, _ = new_case(desk, COOPDELI, "disclosure")  # same name and phone, another chat
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+
+    def form_shows(text: str) -> Callable[[FakeSlackApi], bool]:
+        def check(api: FakeSlackApi) -> bool:
+            stack = api.open_modals(staff)
+            return bool(stack) and text in _block_text(stack[-1]["blocks"])
+
+        return check
+
+    desk.click(staff, "case_member_link", channel, card.ts)
+    desk.slack.wait_for(form_shows("まだ本人確認をしていません"))
+    assert "submit" not in desk.slack.open_modals(staff)[-1]
+
+    desk.click(staff, "case_verify", channel, card.ts)
+    desk.submit(staff, "case_verify", {"method": {"value": radio_buttons("phone_callback")}})
+    eventually(lambda: bool(events(desk, number, "identity_verified")))
+    desk.click(staff, "case_member_link", channel, card.ts)
+    desk.slack.wait_for(form_shows(f"{other}（電話番号とお名前が同じ）"))
+
+    own = desk.submit(
+        staff, "case_member_link", {"other": {"value": plain_text(number)}, "action": {}}
+    )
+    assert own.json()["response_action"] == "errors" and "同じ会話" in own.json()["errors"]["other"]
+    desk.submit(
+        staff,
+        "case_member_link",
+        {"other": {"value": plain_text(other.lower())}, "action": {"value": radio_buttons("link")}},
+    )
+    eventually(lambda: bool(events(desk, number, "member_linked")))
+    [(_, actor, data)] = events(desk, number, "member_linked")
+    assert (actor, data["linked_case"]) == (f"slack:{staff}", other)
+    assert ("member_linked", number, 1) in [r[:3] for r in audit(desk, f"slack:{staff}")]
+
+    desk.click(staff, "case_member_data", channel, card.ts)
+    name = f"{number}-member-data.html"
+    desk.slack.wait_for(lambda api: any(f.filename == name for f in api.uploaded_files()))
+    [upload] = [f for f in desk.slack.uploaded_files() if f.filename == name]
+    html = upload.data.decode("utf-8")
+    assert other in html and "担当者がご本人のものと確かめた会話 1件" in html
 
 
 # ---------------------------------------------------------------------- moving cases on
