@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 
 # Explicit direction controls: embeddings, overrides and isolates (U+202A–202E, U+2066–2069).
 # They can make 「exe.pdf」 read as 「fdp.exe」 on a staff screen. LRM/RLM (U+200E/200F) only
@@ -106,3 +107,22 @@ def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) ->
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, as LINE and JavaScript count it."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+@dataclass(frozen=True)
+class TextLimit:
+    """How much text one message of a channel may carry, counted as that platform counts.
+
+    Owned by the channel (Telegram: 4,096 UTF-16 units; LINE: 5,000) and handed to the code
+    that queues messages, so ``storage`` and ``flows`` never hard-code a platform's number.
+    """
+
+    size: int
+    measure: Callable[[str], int] = len
+
+    def fits(self, text: str) -> bool:
+        return self.measure(text) <= self.size
+
+    def split(self, text: str) -> list[str]:
+        """``text`` as the messages to send, in order; one message if it fits."""
+        return split_text(text, self.size, measure=self.measure)
