@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from bot import channels
 from bot.config import Deployment, Settings
 from bot.dispatch import Dispatcher, Sender
 from flows.engine import Engine
@@ -97,8 +98,9 @@ class App:
         one_message_per_turn: frozenset[str] = frozenset(),
         text_limits: Mapping[str, TextLimit] | None = None,
     ) -> App:
-        """The shared services; ``text_limits`` are the member channels' own message limits
-        (``bot.channels.telegram.TEXT_LIMIT``), so longer text is queued in parts."""
+        """The shared services. ``text_limits`` (by default every member channel's own, from
+        ``bot.channels.text_limits``) say how much text one message may carry per channel;
+        longer text is queued in parts."""
         settings = settings or Settings()
         deployment = Deployment.load(settings.deployment_file)
         orgs = deployment.profiles()
@@ -106,6 +108,8 @@ class App:
         db = Database(settings.database_url)
         keyring = open_keyring(settings, db)
         engine = Engine(orgs)
+        if text_limits is None:
+            text_limits = channels.text_limits()
         return cls(
             db=db,
             orgs=orgs,

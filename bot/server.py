@@ -31,7 +31,6 @@ from bot.app import App
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
     CHANNEL,
-    TEXT_LIMIT,
     TelegramChannel,
     TelegramSender,
     make_bot,
@@ -190,9 +189,7 @@ def _leader(app: App, name: str, job: Job, stop: asyncio.Event) -> asyncio.Task[
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run every configured part until SIGINT/SIGTERM."""
     _check(settings)
-    app = App.build(
-        settings, one_message_per_turn=frozenset({CHANNEL}), text_limits={CHANNEL: TEXT_LIMIT}
-    )
+    app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
     if app.keyring is None:
         log.warning("encryption.off")  # personal data is stored in clear: MADOGUCHI_DATA_KEYS
     stop = asyncio.Event()

@@ -146,9 +146,9 @@ def _seconds(value: int | timedelta) -> float:
 class TelegramSender:
     """Sends one outbox row; maps Telegram's answers onto retry / unreachable / done.
 
-    Rows are queued already split to ``TEXT_LIMIT`` (``App.build(text_limits=...)``), one row
+    Rows are queued already split to ``TEXT_LIMIT`` (``bot.channels.text_limits``), one row
     per part, so a part that went out is never sent again. A row that is still too long (queued
-    before rows were split, or by an app built without the limit) is sent here in parts, in
+    before rows were split, or by an app built with other limits) is sent here in parts, in
     order, rather than cut; if a later part of it fails, the row is retried whole and its
     earlier parts come again: doubled, never lost.
     """
