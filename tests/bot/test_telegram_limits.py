@@ -18,9 +18,10 @@ from flows.messages import Inbound
 from flows.safe_text import utf16_length
 from storage.models import Conversation
 from storage.turns import TurnOutcome, enqueue
+from tests.bot.served import ENGINE, Member, eventually, serving, staff_reply
 from tests.bot.test_telegram_channel import polling
 from tests.fakes.telegram_api import FakeBotApi
-from tests.flows.answers import COMPLAINT
+from tests.flows.answers import COMPLAINT, GOOD_ANSWERS, pending_step
 
 ROOT = Path(__file__).resolve().parents[2]
 # A staff reply as long as staff may write (4,096 characters), in sentences; with its header
@@ -195,3 +196,74 @@ def test_a_button_pressed_on_a_full_message_takes_the_keyboard_away_and_keeps_th
     assert message["text"] == full
     assert not message.get("reply_markup")
     assert refused == []
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def confirmation_parts(fake: FakeBotApi, chat_id: int) -> list[dict[str, Any]]:
+    """The confirmation screen as it arrived: from its first line to the part with buttons."""
+    messages = fake.bot_messages(chat_id)
+    first = max(i for i, m in enumerate(messages) if m["text"].startswith("入力内容をご確認"))
+    return messages[first:]
+
+
+def test_a_members_3900_character_answer_and_the_whole_confirmation_arrive_in_ordered_parts(
+    database_url: str, fake: FakeBotApi, tmp_path: Path
+) -> None:
+    detail = "".join(f"{n}年の共済の請求の記録です。" for n in range(1000, 1400))[:3899] + "。"
+    with serving(fake, database_url) as served:
+        member = Member(fake, served, 21)
+        member.command("start", "coopdeli")
+        member.presses("開示")
+        member.presses("一部")
+        member.says(detail)
+        while (state := served.state(21)).get("mode") == "flow":
+            step = pending_step(ENGINE, state)
+            assert step is not None
+            member.answer(GOOD_ANSWERS[step], with_buttons=True)
+        fake.wait_for(lambda api: bool(api.bot_messages(21)[-1].get("reply_markup")), timeout=20)
+        parts = confirmation_parts(fake, 21)
+        accepted = member.presses("送信する")
+        [(fields,)] = served.query('SELECT fields FROM "case"')
+    screen = "\n".join(part["text"] for part in parts)
+    assert len(parts) == 2
+    assert all(utf16_length(part["text"]) <= 4096 for part in parts)
+    assert [bool(part.get("reply_markup")) for part in parts] == [False, True]
+    assert detail in "".join(part["text"] for part in parts)
+    for answer in ("03-5285-1865", "東京都新宿区新宿6-24-20", "山田 花子"):
+        assert answer in screen
+    assert parts[-1]["text"].endswith("「修正する」を選んでください。")
+    assert "お申し出を受け付けました" in accepted
+    assert detail in str(fields)
+
+
+def test_killing_the_server_between_the_parts_of_a_reply_neither_loses_nor_doubles_a_part(
+    database_url: str, fake: FakeBotApi, tmp_path: Path
+) -> None:
+    with serving(fake, database_url) as served:
+        member = Member(fake, served, 22)
+        member.command("start", "coopdeli")
+        member.completes("human", with_buttons=True)
+        [(number,)] = served.query('SELECT number FROM "case"')
+        before = len(fake.sent_messages(22))
+        fake.fail_next("sendMessage", status=200, chat_id=22)  # the first part goes through
+        # The second hangs on the wire, then fails: the kill comes while it hangs.
+        fake.fail_next("sendMessage", status=502, delay=30, chat_id=22)
+        staff_reply(served, number, LONG_REPLY)  # another process, as staff at a terminal
+        fake.wait_for(lambda api: api.faults_left("sendMessage") == 0, timeout=30)
+        served.process.kill()
+        served.process.wait(timeout=10)
+        assert len(fake.sent_messages(22)) == before + 1  # the kill came between the parts
+
+    with serving(fake, database_url) as served:
+        fake.wait_for_messages(22, before + 2, timeout=30)
+        eventually(
+            lambda: (
+                served.query("SELECT count(*) FROM outboxmessage WHERE status='pending'") == [(0,)]
+            )
+        )
+    parts = texts(fake, 22)[before:]
+    assert len(parts) == 2  # the sent part was not sent again
+    assert parts[0].startswith(f"【受付番号 {number}】")
+    assert LONG_REPLY in "".join(parts)

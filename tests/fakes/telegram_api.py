@@ -1001,6 +1001,12 @@ class FakeBotApi:
         with self._cond:
             self._faults.append(_Fault(method, times, status, retry_after, delay, chat_id))
 
+    def faults_left(self, method: str | None = None) -> int:
+        """Calls still to be failed by :meth:`fail_next` (of ``method``, if given): 0 once every
+        injected fault has met its call."""
+        with self._cond:
+            return sum(f.remaining for f in self._faults if method is None or f.method == method)
+
     def throttle(self, method: str, share: float, *, retry_after: int = 1, seed: int = 0) -> None:
         """Answer a random ``share`` of ``method`` calls with 429 and ``retry_after``, as Telegram
         does under load (benchmarks of delivery under limits); ``share=0`` turns it off.
@@ -1283,6 +1289,7 @@ class FakeBotApi:
                 if fault.chat_id is not None and _as_int(params.get("chat_id")) != fault.chat_id:
                     continue
                 fault.remaining -= 1
+                self._cond.notify_all()  # ``faults_left`` waiters: the call is on the wire
                 return fault
             throttle = self._throttles.get(method)
             if throttle is not None:
