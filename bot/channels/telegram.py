@@ -47,6 +47,8 @@ LONG_POLL_SECONDS = 25
 # One message's text: 4,096 characters after entity parsing, which Telegram counts in UTF-16
 # units (an emoji outside the BMP is two). Longer text is refused, so it is queued in parts.
 TEXT_LIMIT = TextLimit(4096, utf16_length)
+# A button's callback_data: 1-64 bytes of UTF-8. The engine's choice ids are sent as they are.
+CALLBACK_DATA_BYTES = 64
 DOWNLOAD_ATTEMPTS = 3
 # "typing…" is shown only when a turn takes longer than this; a quicker answer needs no hint,
 # and under load the extra call per update would cost as much as sending the answer.
