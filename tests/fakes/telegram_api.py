@@ -36,6 +36,14 @@ Deliberate differences from Telegram, all to make local tests possible:
 * Webhook URLs may be plain ``http://127.0.0.1:<port>`` (Telegram wants HTTPS on 443/80/88/8443).
 * :meth:`FakeBotApi.redeliver` can hand out an update again although its offset was confirmed,
   to test that the bot processes duplicate deliveries idempotently.
+* Callback queries expire after ``query_lifetime`` seconds (Telegram publishes no number) on
+  the fake's own clock, which :meth:`FakeBotApi.advance` moves on and ``press(age=...)`` can
+  start in the past, so tests of late answers never wait.
+
+Refused as Telegram refuses them: text over 4,096 UTF-16 units after entity parsing ("message
+is too long", on sends and edits), empty text, captions over 1,024 units, ``callback_data``
+outside 1-64 bytes of UTF-8 (BUTTON_DATA_INVALID), an answer to a query already answered or
+too old, and an edit that changes nothing.
 """
 
 from __future__ import annotations
