@@ -77,17 +77,36 @@ def _cut_point(text: str, limit: int, measure: Callable[[str], int]) -> int:
         ends = [m.end() for m in boundary.finditer(text, 0, hard) if floor <= m.end() <= hard]
         if ends:
             return ends[-1]
-    # No boundary: cut hard, but not between a character and its combining marks.
-    while 1 < hard < len(text) and unicodedata.combining(text[hard]):
-        hard -= 1
-    return hard
+    # No boundary: cut hard, but not inside what shows as one character.
+    cut = hard
+    while 1 < cut < len(text) and _continues(text, cut):
+        cut -= 1
+    return cut if cut > 1 else hard  # one cluster longer than the limit: cut it after all
+
+
+_ZWJ = "\u200d"
+
+
+def _continues(text: str, index: int) -> bool:
+    """Whether ``text[index]`` belongs to the character before it: a combining mark (the
+    dakuten of a decomposed が), a variation selector, an emoji skin tone, or either side of
+    a zero-width joiner (the parts of 👨‍👩‍👧)."""
+    char = text[index]
+    return (
+        unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or "\ufe00" <= char <= "\ufe0f"
+        or "\U0001f3fb" <= char <= "\U0001f3ff"
+        or char == _ZWJ
+        or text[index - 1] == _ZWJ
+    )
 
 
 def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:
     """Split ``text`` into parts of at most ``limit`` (as ``measure`` counts), in order.
 
-    Joining the parts gives the text back apart from whitespace at the cuts, which is dropped
-    so no part starts or ends blank. A text within the limit comes back as one part.
+    Joining the parts gives the text back apart from whitespace at the cuts and at either end,
+    which is dropped so no part starts or ends blank. A text within the limit comes back as
+    one part, as it is.
     """
     if limit < 1:
         raise ValueError("limit must be positive")
@@ -95,10 +114,12 @@ def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) ->
     rest = text
     while measure(rest) > limit:
         cut = _cut_point(rest, limit, measure)
-        part = rest[:cut].rstrip()
+        part = rest[:cut].strip()
         if part:
             parts.append(part)
         rest = rest[cut:].lstrip()
+    if parts:
+        rest = rest.rstrip()
     if rest or not parts:
         parts.append(rest)
     return parts

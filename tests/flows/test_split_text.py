@@ -81,3 +81,13 @@ def test_telegram_counts_utf16_units_so_emoji_take_two() -> None:
     assert [utf16_length(part) for part in parts] == [4096, 6000 - 4096]
     assert "".join(parts) == text
     assert limit.fits("😀" * 2048) and not limit.fits("😀" * 2049)
+
+
+def test_a_hard_cut_never_splits_an_emoji_sequence_or_a_decomposed_kana() -> None:
+    family = "👨\u200d👩\u200d👧"  # one picture, five code points
+    for unit in (family, "か\u3099", "👍🏽", "❤\ufe0f"):
+        text = unit * 60
+        for limit in range(8, 40):
+            parts = split_text(text, limit, measure=utf16_length)
+            assert "".join(parts) == text
+            assert all(part == unit * (len(part) // len(unit)) for part in parts), (unit, limit)
