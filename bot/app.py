@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 
 import structlog
 
+from bot import channels
 from bot.config import Deployment, Settings
 from bot.dispatch import Dispatcher, Sender
 from flows.engine import Engine
 from flows.profiles import OrgProfile
+from flows.safe_text import TextLimit
 from storage import crypto
 from storage.audit import AuditLog
 from storage.cases import CaseService
@@ -94,7 +96,11 @@ class App:
         clock: Clock = utc_now,
         *,
         one_message_per_turn: frozenset[str] = frozenset(),
+        text_limits: Mapping[str, TextLimit] | None = None,
     ) -> App:
+        """The shared services. ``text_limits`` (by default every member channel's own, from
+        ``bot.channels.text_limits``) say how much text one message may carry per channel;
+        longer text is queued in parts."""
         settings = settings or Settings()
         deployment = Deployment.load(settings.deployment_file)
         orgs = deployment.profiles()
@@ -102,16 +108,25 @@ class App:
         db = Database(settings.database_url)
         keyring = open_keyring(settings, db)
         engine = Engine(orgs)
+        if text_limits is None:
+            text_limits = channels.text_limits()
         return cls(
             db=db,
             orgs=orgs,
             engine=engine,
-            turns=TurnStore(db, engine, clock, one_message_per_turn=one_message_per_turn),
+            turns=TurnStore(
+                db,
+                engine,
+                clock,
+                one_message_per_turn=one_message_per_turn,
+                text_limits=text_limits,
+            ),
             cases=CaseService(
                 db,
                 clock,
                 {org.queue.id for org in orgs.values()},
                 extension_days={i: o.deadlines.extension_max_days for i, o in orgs.items()},
+                text_limits=text_limits,
             ),
             audit=AuditLog(db, clock),
             clock=clock,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 
 # Explicit direction controls: embeddings, overrides and isolates (U+202A–202E, U+2066–2069).
 # They can make 「exe.pdf」 read as 「fdp.exe」 on a staff screen. LRM/RLM (U+200E/200F) only
@@ -76,17 +77,36 @@ def _cut_point(text: str, limit: int, measure: Callable[[str], int]) -> int:
         ends = [m.end() for m in boundary.finditer(text, 0, hard) if floor <= m.end() <= hard]
         if ends:
             return ends[-1]
-    # No boundary: cut hard, but not between a character and its combining marks.
-    while 1 < hard < len(text) and unicodedata.combining(text[hard]):
-        hard -= 1
-    return hard
+    # No boundary: cut hard, but not inside what shows as one character.
+    cut = hard
+    while 1 < cut < len(text) and _continues(text, cut):
+        cut -= 1
+    return cut if cut > 1 else hard  # one cluster longer than the limit: cut it after all
+
+
+_ZWJ = "\u200d"
+
+
+def _continues(text: str, index: int) -> bool:
+    """Whether ``text[index]`` belongs to the character before it: a combining mark (the
+    dakuten of a decomposed が), a variation selector, an emoji skin tone, or either side of
+    a zero-width joiner (the parts of 👨‍👩‍👧)."""
+    char = text[index]
+    return (
+        unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or "\ufe00" <= char <= "\ufe0f"
+        or "\U0001f3fb" <= char <= "\U0001f3ff"
+        or char == _ZWJ
+        or text[index - 1] == _ZWJ
+    )
 
 
 def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:
     """Split ``text`` into parts of at most ``limit`` (as ``measure`` counts), in order.
 
-    Joining the parts gives the text back apart from whitespace at the cuts, which is dropped
-    so no part starts or ends blank. A text within the limit comes back as one part.
+    Joining the parts gives the text back apart from whitespace at the cuts and at either end,
+    which is dropped so no part starts or ends blank. A text within the limit comes back as
+    one part, as it is.
     """
     if limit < 1:
         raise ValueError("limit must be positive")
@@ -94,10 +114,12 @@ def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) ->
     rest = text
     while measure(rest) > limit:
         cut = _cut_point(rest, limit, measure)
-        part = rest[:cut].rstrip()
+        part = rest[:cut].strip()
         if part:
             parts.append(part)
         rest = rest[cut:].lstrip()
+    if parts:
+        rest = rest.rstrip()
     if rest or not parts:
         parts.append(rest)
     return parts
@@ -106,3 +128,22 @@ def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) ->
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, as LINE and JavaScript count it."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+@dataclass(frozen=True)
+class TextLimit:
+    """How much text one message of a channel may carry, counted as that platform counts.
+
+    Owned by the channel (Telegram: 4,096 UTF-16 units; LINE: 5,000) and handed to the code
+    that queues messages, so ``storage`` and ``flows`` never hard-code a platform's number.
+    """
+
+    size: int
+    measure: Callable[[str], int] = len
+
+    def fits(self, text: str) -> bool:
+        return self.measure(text) <= self.size
+
+    def split(self, text: str) -> list[str]:
+        """``text`` as the messages to send, in order; one message if it fits."""
+        return split_text(text, self.size, measure=self.measure)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, or_, select
 
 from flows import cases as rules
 from flows.i18n import JST, Translator
+from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
 from storage import drafts, lookup, member_data
 from storage.audit import AuditLog, staff_actor
@@ -103,6 +104,7 @@ class CaseService:
         audit: AuditLog | None = None,
         *,
         extension_days: Mapping[str, int] | None = None,
+        text_limits: Mapping[str, TextLimit] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -111,6 +113,8 @@ class CaseService:
         # Per org: how many days extensions may add to a case's due date in all (the co-ops
         # publish "2 weeks, extendable by up to 2 more"). An org not listed has no cap.
         self.extension_days = dict(extension_days or {})
+        # Per channel, what one message may carry: a long reply reaches the member in parts.
+        self.text_limits = dict(text_limits or {})
 
     # ------------------------------------------------------------------ reading
 
@@ -769,4 +773,5 @@ class CaseService:
             case_id=case.id,
             direction="staff",
             author=actor,
+            limit=self.text_limits.get(conversation.channel),
         )

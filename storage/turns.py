@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import overload
@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from flows.engine import Engine
 from flows.messages import AcceptedFile, CaseView, Inbound, Reply, TurnResult
+from flows.safe_text import TextLimit
 from storage.db import Database
 from storage.lookup import index_case
 from storage.models import (
@@ -123,23 +124,34 @@ def enqueue(
     direction: str = "bot",
     author: str | None = None,
     priority: int = PRIORITY_NOTICE,
+    limit: TextLimit | None = None,
 ) -> TranscriptLine:
     """Queue one message for the member and keep it in the transcript; ``priority`` says
-    whether the member is waiting for it (``PRIORITY_ANSWER``) or not (a notice)."""
+    whether the member is waiting for it (``PRIORITY_ANSWER``) or not (a notice).
+
+    A text longer than the channel's ``limit`` is queued as several rows, one per part, in
+    order, with the buttons on the last. Each part is marked sent on its own, so a part that
+    went out is never sent again when a later one fails, and the outbox worker's one-row-at-a-
+    time order per chat keeps the parts in order through crashes and retries. The transcript
+    keeps the message whole, as one line.
+    """
     assert conversation.id is not None
     choices = choices or []
-    session.add(
-        OutboxMessage(
-            conversation_id=conversation.id,
-            channel=conversation.channel,
-            chat_id=conversation.chat_id,
-            text=text,
-            choices=choices,
-            multiple=multiple,
-            priority=priority,
-            created_at=now,
+    parts = limit.split(text) if limit is not None else [text]
+    for position, part in enumerate(parts, 1):
+        last = position == len(parts)
+        session.add(
+            OutboxMessage(
+                conversation_id=conversation.id,
+                channel=conversation.channel,
+                chat_id=conversation.chat_id,
+                text=part,
+                choices=choices if last else [],
+                multiple=multiple and last,
+                priority=priority,
+                created_at=now,
+            )
         )
-    )
     line = TranscriptLine(
         conversation_id=conversation.id,
         case_id=case_id,
@@ -152,9 +164,6 @@ def enqueue(
     return line
 
 
-MAX_MESSAGE_LENGTH = 4096  # Telegram's limit for one message; joined replies stay within it
-
-
 class TurnStore:
     """Runs member turns against the database."""
 
@@ -165,11 +174,14 @@ class TurnStore:
         clock: Clock,
         *,
         one_message_per_turn: frozenset[str] = frozenset(),
+        text_limits: Mapping[str, TextLimit] | None = None,
     ) -> None:
         self.db = db
         self.engine = engine
         self.clock = clock
         self.one_message_per_turn = one_message_per_turn
+        # Per channel, what one message may carry: longer text is queued in parts.
+        self.text_limits = dict(text_limits or {})
 
     def process(self, inbound: Inbound) -> TurnOutcome:
         """Apply one inbound event exactly once; a repeated idempotency key does nothing.
@@ -233,10 +245,12 @@ class TurnStore:
 
         Channels in ``one_message_per_turn`` get the replies joined up to each set of buttons:
         one notification per answer, and a rate limit of about a message a second per chat
-        is not spent on a greeting.
+        is not spent on a greeting. Replies are joined only while the join fits the channel's
+        limit; a single reply longer than that is split later, when it is queued.
         """
         messages: list[tuple[str, list[list[str]], bool]] = []
         merge = channel in self.one_message_per_turn
+        limit = self.text_limits.get(channel)
         waiting: str | None = None  # text joined so far, not yet sent
         for position, reply in enumerate(result.replies, 1):
             text = render_reply(reply, number)
@@ -246,7 +260,7 @@ class TurnStore:
                 continue
             if waiting is not None:
                 joined = f"{waiting}\n\n{text}"
-                if len(joined) <= MAX_MESSAGE_LENGTH:
+                if limit is None or limit.fits(joined):
                     text = joined
                 else:
                     messages.append((waiting, [], False))
@@ -284,6 +298,7 @@ class TurnStore:
                 choices=choices,
                 multiple=multiple,
                 priority=PRIORITY_ANSWER,  # the member just wrote and waits for this
+                limit=self.text_limits.get(conversation.channel),
             )
         for message in result.case_messages:
             # Locked like a staff action would: one case's events are written one at a time,

@@ -13,9 +13,10 @@ import contextlib
 import time
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from telegram import (
@@ -35,6 +36,7 @@ from bot.channels.telegram_http import AiohttpRequest
 from bot.delivery import OutboxWorker
 from bot.dispatch import TemporaryFailure, Unreachable
 from flows.messages import Inbound, ReceivedFile
+from flows.safe_text import TextLimit, utf16_length
 from storage.models import OutboxMessage
 
 log = structlog.get_logger(__name__)
@@ -42,7 +44,11 @@ log = structlog.get_logger(__name__)
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
 LONG_POLL_SECONDS = 25
-MAX_TEXT = 4096
+# One message's text: 4,096 characters after entity parsing, which Telegram counts in UTF-16
+# units (an emoji outside the BMP is two). Longer text is refused, so it is queued in parts.
+TEXT_LIMIT = TextLimit(4096, utf16_length)
+# A button's callback_data: 1-64 bytes of UTF-8. The engine's choice ids are sent as they are.
+CALLBACK_DATA_BYTES = 64
 DOWNLOAD_ATTEMPTS = 3
 # "typing…" is shown only when a turn takes longer than this; a quicker answer needs no hint,
 # and under load the extra call per update would cost as much as sending the answer.
@@ -140,26 +146,34 @@ def _seconds(value: int | timedelta) -> float:
 
 
 class TelegramSender:
-    """Sends one outbox row; maps Telegram's answers onto retry / unreachable / done."""
+    """Sends one outbox row; maps Telegram's answers onto retry / unreachable / done.
+
+    Rows are queued already split to ``TEXT_LIMIT`` (``bot.channels.text_limits``), one row
+    per part, so a part that went out is never sent again. A row that is still too long (queued
+    before rows were split, or by an app built with other limits) is sent here in parts, in
+    order, rather than cut; if a later part of it fails, the row is retried whole and its
+    earlier parts come again: doubled, never lost.
+    """
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     async def send(self, message: OutboxMessage) -> None:
+        parts = TEXT_LIMIT.split(message.text)
+        for position, part in enumerate(parts, 1):
+            last = position == len(parts)
+            await self._send_part(message.chat_id, part, message.choices if last else [])
+
+    async def _send_part(self, chat_id: str, text: str, choices: list[list[str]]) -> None:
         markup = (
             InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(label, callback_data=choice)]
-                    for choice, label in message.choices
-                ]
+                [[InlineKeyboardButton(label, callback_data=choice)] for choice, label in choices]
             )
-            if message.choices
+            if choices
             else None
         )
         try:
-            await self.bot.send_message(
-                chat_id=int(message.chat_id), text=message.text[:MAX_TEXT], reply_markup=markup
-            )
+            await self.bot.send_message(chat_id=int(chat_id), text=text, reply_markup=markup)
         except RetryAfter as error:
             raise TemporaryFailure("429", retry_after=_seconds(error.retry_after)) from error
         except Forbidden as error:
@@ -210,6 +224,9 @@ class TelegramChannel:
         inbound = to_inbound(update)
         if inbound is None:
             return
+        # Answered at once, not after the turn: Telegram refuses a late answer ("query is too
+        # old"), and the spinner stops even while the chat's earlier messages are handled.
+        answering = self._answer(update)
         lock = self._chat_locks.get(inbound.chat_id)
         if lock is None:
             lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
@@ -233,8 +250,10 @@ class TelegramChannel:
         self.worker.wake(inbound.chat_id)
         if not outcome.duplicate:
             self.after_commit()
-        if update.callback_query is not None:
-            await self._acknowledge(update, show_choice=not outcome.duplicate)
+        if answering is not None:
+            await answering
+            if not outcome.duplicate:
+                await self._show_choice(update)
 
     async def handle_batch(self, updates: Sequence[Update]) -> None:
         """Chats in parallel, each chat's updates one after another in update_id order."""
@@ -307,31 +326,56 @@ class TelegramChannel:
             return replace(inbound, attachment=replace(file, data=data, size=len(data)))
         return replace(inbound, attachment=replace(file, problem="download_failed"))
 
-    def _start_typing(self, chat_id: str) -> None:
-        task = asyncio.create_task(self._typing(chat_id))
+    def _courtesy(self, call: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run a call that only helps the member (a hint, a spinner) beside the turn."""
+        task = asyncio.create_task(call)
         self._courtesies.add(task)
         task.add_done_callback(self._courtesies.discard)
+        return task
+
+    def _start_typing(self, chat_id: str) -> None:
+        self._courtesy(self._typing(chat_id))
 
     async def _typing(self, chat_id: str) -> None:
         # Only a courtesy; the answer itself goes through the outbox.
         with contextlib.suppress(TelegramError):
             await self.bot.send_chat_action(int(chat_id), ChatAction.TYPING)
 
-    async def _acknowledge(self, update: Update, *, show_choice: bool) -> None:
-        """Stop the button's spinner and show on the pressed message what was chosen."""
+    def _answer(self, update: Update) -> asyncio.Task[None] | None:
+        """Stop the pressed button's spinner, beside the turn; a refusal never breaks it."""
         query = update.callback_query
-        assert query is not None
+        if query is None:
+            return None
+
+        async def answer() -> None:
+            try:
+                await query.answer()
+            except TelegramError as error:  # e.g. "query is too old" after a long wait
+                log.info("telegram.answer_failed", error=type(error).__name__)
+
+        return self._courtesy(answer())
+
+    async def _show_choice(self, update: Update) -> None:
+        """Show on the pressed message what was chosen, and take its buttons away.
+
+        The message stays whole: if the choice does not fit after its text, only the buttons go.
+        """
+        query = update.callback_query
+        message = query.message if query is not None else None
+        if query is None or not isinstance(message, Message):
+            return
+        label = _pressed_label(message.reply_markup, query.data)
+        if not label or not message.text:
+            return
+        shown = f"{message.text}\n\n▶ {label}"
         try:
-            await query.answer()
-            message = query.message
-            if not show_choice or not isinstance(message, Message):
-                return
-            label = _pressed_label(message.reply_markup, query.data)
-            if label and message.text:
+            if TEXT_LIMIT.fits(shown):
                 await self.bot.edit_message_text(
-                    chat_id=message.chat.id,
-                    message_id=message.message_id,
-                    text=f"{message.text}\n\n▶ {label}"[:MAX_TEXT],
+                    chat_id=message.chat.id, message_id=message.message_id, text=shown
+                )
+            else:
+                await self.bot.edit_message_reply_markup(
+                    chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
                 )
         except TelegramError as error:
             log.info("telegram.acknowledge_failed", error=type(error).__name__)

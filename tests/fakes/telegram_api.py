@@ -36,6 +36,14 @@ Deliberate differences from Telegram, all to make local tests possible:
 * Webhook URLs may be plain ``http://127.0.0.1:<port>`` (Telegram wants HTTPS on 443/80/88/8443).
 * :meth:`FakeBotApi.redeliver` can hand out an update again although its offset was confirmed,
   to test that the bot processes duplicate deliveries idempotently.
+* Callback queries expire after ``query_lifetime`` seconds (Telegram publishes no number) on
+  the fake's own clock, which :meth:`FakeBotApi.advance` moves on and ``press(age=...)`` can
+  start in the past, so tests of late answers never wait.
+
+Refused as Telegram refuses them: text over 4,096 UTF-16 units after entity parsing ("message
+is too long", on sends and edits), empty text, captions over 1,024 units, ``callback_data``
+outside 1-64 bytes of UTF-8 (BUTTON_DATA_INVALID), an answer to a query already answered or
+too old, and an edit that changes nothing.
 """
 
 from __future__ import annotations
@@ -120,11 +128,18 @@ _CHAT_ACTIONS = frozenset(
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _BOT_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _MAX_DOWNLOAD = 20 * 1024 * 1024
+# Text and caption limits, counted after entity parsing in UTF-16 code units, as Telegram does.
+_MAX_TEXT = 4096
+_MAX_CAPTION = 1024
+# Telegram does not publish how long a callback query can be answered; it is some seconds
+# (about 15 is commonly observed). Tests move the fake's clock rather than wait.
+_QUERY_LIFETIME = 15.0
 _FIRST_UPDATE_ID = 500_000_001
 
 _BLOCKED = "Forbidden: bot was blocked by the user"
 _CHAT_NOT_FOUND = "Bad Request: chat not found"
 _QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+_TOO_LONG = "Bad Request: message is too long"
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -229,8 +244,8 @@ def _fault_description(status: int, retry_after: int | None) -> str:
 
 
 def _utf16_len(text: str) -> int:
-    """Telegram measures entity offsets and lengths in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    """Telegram measures text, entity offsets and lengths in UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _as_int(value: Any) -> int | None:
@@ -624,6 +639,7 @@ class FakeBotApi:
         webhook_timeout: float = 10.0,
         webhook_retry_delay: float = 0.05,
         webhook_connections: int = 1,
+        query_lifetime: float = _QUERY_LIFETIME,
     ) -> None:
         self.token = token
         prefix = token.split(":", 1)[0]
@@ -659,7 +675,10 @@ class FakeBotApi:
         self._poll_generation = 0
         self._members: dict[int, _Member] = {}
         self._blocked: set[int] = set()
-        self._callback_queries: dict[str, bool] = {}
+        # Callback query id -> when it was pressed on the fake's clock; None once answered.
+        self._callback_queries: dict[str, float | None] = {}
+        self.query_lifetime = query_lifetime
+        self._clock_offset = 0.0  # moved on by ``advance``: nobody waits for real
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
         self._faults: list[_Fault] = []
@@ -785,8 +804,10 @@ class FakeBotApi:
         *,
         message_id: int | None = None,
         require_button: bool = True,
+        age: float = 0.0,
     ) -> int:
-        """A member presses an inline button.
+        """A member presses an inline button (``age`` seconds ago: the update waited, e.g.
+        while the bot was down, and its query may be too old to answer already).
 
         The callback query carries the message as it is now (text, keyboard, edits), like
         Telegram.  ``message_id`` defaults to the bot's latest message in the chat.  Pressing data
@@ -812,7 +833,7 @@ class FakeBotApi:
                     f"its buttons: {buttons!r}"
                 )
             query_id = str(4_000_000_000_000_000 + next(self._ids))
-            self._callback_queries[query_id] = False
+            self._callback_queries[query_id] = self.now() - age
             query = {
                 "id": query_id,
                 "from": copy.deepcopy(member.user),
@@ -944,6 +965,16 @@ class FakeBotApi:
             self._forced.add(update_id)
             self._cond.notify_all()
 
+    def now(self) -> float:
+        """The fake's clock: ``time.monotonic()`` plus whatever ``advance`` added."""
+        with self._cond:
+            return time.monotonic() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass for what ages on Telegram (callback queries), without waiting."""
+        with self._cond:
+            self._clock_offset += seconds
+
     def block(self, chat_id: int) -> None:
         """The member blocks the bot: from now on every call for that chat answers 403."""
         with self._cond:
@@ -977,6 +1008,12 @@ class FakeBotApi:
             retry_after = 1
         with self._cond:
             self._faults.append(_Fault(method, times, status, retry_after, delay, chat_id))
+
+    def faults_left(self, method: str | None = None) -> int:
+        """Calls still to be failed by :meth:`fail_next` (of ``method``, if given): 0 once every
+        injected fault has met its call."""
+        with self._cond:
+            return sum(f.remaining for f in self._faults if method is None or f.method == method)
 
     def throttle(self, method: str, share: float, *, retry_after: int = 1, seed: int = 0) -> None:
         """Answer a random ``share`` of ``method`` calls with 429 and ``retry_after``, as Telegram
@@ -1260,6 +1297,7 @@ class FakeBotApi:
                 if fault.chat_id is not None and _as_int(params.get("chat_id")) != fault.chat_id:
                     continue
                 fault.remaining -= 1
+                self._cond.notify_all()  # ``faults_left`` waiters: the call is on the wire
                 return fault
             throttle = self._throttles.get(method)
             if throttle is not None:
@@ -1539,8 +1577,8 @@ class FakeBotApi:
         text = _render(str(raw), params.get("parse_mode"))
         if not text.strip():
             raise _ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            raise _ApiError(400, "Bad Request: message is too long")
+        if _utf16_len(text) > _MAX_TEXT:
+            raise _ApiError(400, _TOO_LONG)
         markup = _check_reply_markup(params.get("reply_markup"))
         message = self._new_bot_message(member, params)
         message["text"] = text
@@ -1559,9 +1597,10 @@ class FakeBotApi:
             if field_name == "text" and (raw is None or str(raw).strip() == ""):
                 raise _ApiError(400, "Bad Request: message text is empty")
             new_text = _render(str(raw or ""), params.get("parse_mode"))
-            limit = 4096 if field_name == "text" else 1024
-            if len(new_text) > limit:
-                raise _ApiError(400, f"Bad Request: message {field_name} is too long")
+            if field_name == "text" and _utf16_len(new_text) > _MAX_TEXT:
+                raise _ApiError(400, _TOO_LONG)
+            if field_name == "caption" and _utf16_len(new_text) > _MAX_CAPTION:
+                raise _ApiError(400, "Bad Request: message caption is too long")
         if found is None:
             return True
         _member, message = found
@@ -1601,11 +1640,12 @@ class FakeBotApi:
 
     def _answer_callback_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id") or "")
-        if self._callback_queries.get(query_id, True):
+        pressed = self._callback_queries.get(query_id)
+        if pressed is None or self.now() - pressed > self.query_lifetime:
             raise _ApiError(400, _QUERY_INVALID)
         if len(str(params.get("text") or "")) > 200:
             raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        self._callback_queries[query_id] = True
+        self._callback_queries[query_id] = None
         return True
 
     def _send_chat_action(self, params: dict[str, Any]) -> bool:
@@ -1685,7 +1725,7 @@ class FakeBotApi:
     def _caption(self, params: dict[str, Any], message: JSONDict) -> None:
         if params.get("caption"):
             caption = _render(str(params["caption"]), params.get("parse_mode"))
-            if len(caption) > 1024:
+            if _utf16_len(caption) > _MAX_CAPTION:
                 raise _ApiError(400, "Bad Request: message caption is too long")
             message["caption"] = caption
 

@@ -645,3 +645,73 @@ def test_unreachable_webhook_is_retried_and_recorded_as_status_0(fake: FakeBotAp
         assert [u.update_id for u in await bot.get_updates()] == [update_id]
 
     run_with_bot(fake, back_to_polling)
+
+
+# ---------------------------------------------------------------- as strict as Telegram
+
+
+def test_text_longer_than_4096_utf16_units_is_refused_when_sent_or_edited(
+    fake: FakeBotApi,
+) -> None:
+    fake.send_command(CHAT, "start")
+
+    async def scenario(bot: telegram.Bot) -> None:
+        await bot.send_message(CHAT, "あ" * 4096)  # 4,096 units: the most one message holds
+        with pytest.raises(BadRequest, match=r"(?i)^message is too long$"):
+            await bot.send_message(CHAT, "あ" * 4097)
+        # An emoji outside the BMP is two units: 2,049 of them are 4,098 units.
+        await bot.send_message(CHAT, "😀" * 2048)
+        with pytest.raises(BadRequest, match=r"(?i)^message is too long$"):
+            await bot.send_message(CHAT, "😀" * 2049)
+        # Counted after entity parsing: the tags of HTML do not count.
+        await bot.send_message(CHAT, "<b>" + "あ" * 4096 + "</b>", parse_mode="HTML")
+        sent = await bot.send_message(CHAT, "短い")
+        with pytest.raises(BadRequest, match=r"(?i)^message is too long$"):
+            await sent.edit_text("い" * 4097)
+        with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+            await bot.send_message(CHAT, "")
+
+    run_with_bot(fake, scenario)
+    refused = [c.description for c in fake.calls_to("sendMessage") if c.status == 400]
+    assert refused[:2] == ["Bad Request: message is too long"] * 2
+
+
+def test_callback_data_over_64_bytes_of_utf8_is_refused(fake: FakeBotApi) -> None:
+    fake.send_command(CHAT, "start")
+
+    async def scenario(bot: telegram.Bot) -> None:
+        await bot.send_message(CHAT, "x", reply_markup=keyboard(("a", "a" * 64)))
+        await bot.send_message(CHAT, "x", reply_markup=keyboard(("あ", "あ" * 21 + "a")))
+        with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
+            await bot.send_message(CHAT, "x", reply_markup=keyboard(("a", "a" * 65)))
+        with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):  # 22 × 3 bytes
+            await bot.send_message(CHAT, "x", reply_markup=keyboard(("あ", "あ" * 22)))
+        sent = await bot.send_message(CHAT, "x")
+        with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
+            await sent.edit_text("y", reply_markup=keyboard(("a", "a" * 65)))
+
+    run_with_bot(fake, scenario)
+
+
+def test_a_callback_query_answered_after_its_lifetime_is_refused_as_too_old(
+    fake: FakeBotApi,
+) -> None:
+    fake.send_command(CHAT, "start")
+
+    async def scenario(bot: telegram.Bot) -> None:
+        await bot.send_message(CHAT, "はい？", reply_markup=keyboard(("はい", "yes")))
+        fake.press(CHAT, "yes")
+        fake.press(CHAT, "yes")
+        fake.press(CHAT, "yes", age=fake.query_lifetime + 1)  # waited while the bot was down
+        answered_in_time, answered_late, delivered_late = [
+            u.callback_query for u in (await bot.get_updates())[-3:]
+        ]
+        assert answered_in_time and answered_late and delivered_late
+        assert await answered_in_time.answer()
+        fake.advance(fake.query_lifetime + 1)  # no real waiting
+        with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+            await answered_late.answer()
+        with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+            await delivered_late.answer()
+
+    run_with_bot(fake, scenario)
