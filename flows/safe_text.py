@@ -76,10 +76,25 @@ def _cut_point(text: str, limit: int, measure: Callable[[str], int]) -> int:
         ends = [m.end() for m in boundary.finditer(text, 0, hard) if floor <= m.end() <= hard]
         if ends:
             return ends[-1]
-    # No boundary: cut hard, but not between a character and its combining marks.
-    while 1 < hard < len(text) and unicodedata.combining(text[hard]):
+    # No boundary: cut hard, but not inside a character as people see it (a letter and its
+    # marks, an emoji and its skin tone, variation selector or ZWJ sequence).
+    while 1 < hard < len(text) and _continues(text, hard):
         hard -= 1
     return hard
+
+
+_ZWJ = "\u200d"
+
+
+def _continues(text: str, index: int) -> bool:
+    """Whether ``text[index]`` belongs to the character drawn before it."""
+    ch = text[index]
+    if text[index - 1] == _ZWJ or ch == _ZWJ:
+        return True
+    if unicodedata.category(ch) in ("Mn", "Mc", "Me"):  # combining marks, variation selectors
+        return True
+    point = ord(ch)
+    return 0x1F3FB <= point <= 0x1F3FF or 0xE0020 <= point <= 0xE007F  # skin tones, tags
 
 
 def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:
@@ -94,12 +109,14 @@ def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) ->
     rest = text
     while measure(rest) > limit:
         cut = _cut_point(rest, limit, measure)
-        part = rest[:cut].rstrip()
+        part = rest[:cut].strip()
         if part:
             parts.append(part)
         rest = rest[cut:].lstrip()
-    if rest or not parts:
-        parts.append(rest)
+    if not parts:
+        return [rest]  # within the limit from the start: as it is
+    if rest.rstrip():
+        parts.append(rest.rstrip())
     return parts
 
 
