@@ -46,12 +46,12 @@ def _files_allowed(tmp_path: Path) -> Path:
     return deployment
 
 
-def _with_failing_turn(tmp_path: Path) -> dict[str, str]:
-    """Settings for ``serving`` that load a hook making the turn of ``BOOM`` raise."""
+def _failing_turn(tmp_path: Path) -> str:
+    """A ``PYTHONPATH`` for ``serving`` that loads a hook making the turn of ``BOOM`` raise."""
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(FAILING_TURN, encoding="utf-8")
-    return {"PYTHONPATH": f"{hook}:{ROOT}"}
+    return f"{hook}:{ROOT}"
 
 
 def _unsafe(text: str) -> list[str]:
@@ -119,7 +119,9 @@ def test_a_turn_that_fails_is_given_up_and_the_150_members_behind_it_are_answere
     database_url: str, fake: FakeBotApi, tmp_path: Path
 ) -> None:
     log_file = tmp_path / "serve.log"
-    with serving(fake, database_url, log_file=log_file, **_with_failing_turn(tmp_path)) as served:
+    with serving(
+        fake, database_url, log_file=log_file, PYTHONPATH=_failing_turn(tmp_path)
+    ) as served:
         member = Member(fake, served, 1)
         member.command("start", "coopdeli")
         others = range(1000, 1150)
@@ -149,7 +151,7 @@ def test_a_turn_that_fails_is_given_up_and_the_150_members_behind_it_are_answere
 def test_in_webhook_mode_a_turn_that_fails_is_answered_200_and_not_sent_again(
     database_url: str, fake: FakeBotApi, tmp_path: Path
 ) -> None:
-    with serving(fake, database_url, webhook=True, **_with_failing_turn(tmp_path)) as served:
+    with serving(fake, database_url, webhook=True, PYTHONPATH=_failing_turn(tmp_path)) as served:
         member = Member(fake, served, 2)
         member.command("start", "coopdeli")
         before = len(fake.sent_messages(2))
