@@ -17,10 +17,13 @@ from bot.channels.terminal import TerminalChat
 from bot.config import Settings
 from flows.messages import Inbound
 from flows.safe_text import BIDI_CONTROLS
+from tests.bot.conftest import madoguchi_command
 from tests.bot.served import Member, eventually
 from tests.bot.test_slack_end_to_end import CHANNELS, STAFF, desk_running, file_request
+from tests.conftest import Desk
 from tests.fakes.slack_api import FakeSlackApi, plain_text, radio_buttons
 from tests.fakes.telegram_api import FakeBotApi
+from tests.flows.answers import COMPLAINT
 
 ROOT = Path(__file__).resolve().parents[2]
 COOPDELI = "coopdeli"
@@ -108,3 +111,15 @@ def test_a_terminal_member_whose_turn_fails_is_asked_to_send_it_again_and_carrie
     assert out.getvalue().rstrip().endswith(APOLOGY)
     chat.send(text="3")
     assert "どの情報の開示を希望しますか" in out.getvalue().split(APOLOGY)[-1]
+
+
+def test_a_staff_note_from_the_terminal_is_stored_without_escape_sequences(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    for line in COMPLAINT:
+        member.says(line)
+    [case] = desk.app.cases.list()
+    with madoguchi_command(desk.db_url, "staff") as invoke:
+        done = invoke("note", case.number, "折返し済み\x1b[2J\x1b]0;x\x07\u202eメモ")
+    assert done.exit_code == 0, done.output
+    [note] = [e for e in desk.app.cases.detail(case.number).events if e.kind == "note"]
+    assert note.data["text"] == "折返し済み[2J]0;xメモ"
