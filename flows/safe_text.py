@@ -101,7 +101,10 @@ def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) ->
     """Split ``text`` into parts of at most ``limit`` (as ``measure`` counts), in order.
 
     Joining the parts gives the text back apart from whitespace at the cuts, which is dropped
-    so no part starts or ends blank. A text within the limit comes back as one part.
+    so no part starts or ends blank. A text within the limit comes back as one part, as it is.
+    A hard cut keeps a character as drawn together (a letter and its marks, an emoji sequence)
+    unless that alone is wider than ``limit``; a single code point wider than ``limit`` (an
+    emoji at a UTF-16 limit of 1) still becomes a part of its own.
     """
     if limit < 1:
         raise ValueError("limit must be positive")
