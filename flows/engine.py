@@ -91,6 +91,9 @@ _INTERRUPT_CONFIDENCE = 0.8
 # A choice that also takes the member's own words (「どの情報を」) is left alone unless the text
 # is unmistakably a different request.
 _SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
+TURN_FAILED = N_(
+    "申し訳ありません。うまく受け付けられませんでした。お手数ですが、もう一度お送りください。"
+)
 _NUMBER_LIST = re.compile(r"^[0-9]+(?:[\s,、，・/と]+[0-9]+)*$")
 
 
@@ -158,6 +161,13 @@ class Engine:
         turn = _Turn(self, Conversation.from_state(state), inbound, now, cases)
         turn.run()
         return turn.result
+
+    def failed_turn_reply(self, state: Mapping[str, Any] | None) -> Reply:
+        """What a member is told when their message could not be processed at all (its turn
+        raised and was given up on): nothing of theirs was kept, so they are asked to send it
+        again, in the conversation's language. Their place in the dialogue is unchanged."""
+        t = Translator(Conversation.from_state(state).lang)
+        return Reply(t(TURN_FAILED))
 
     def menu_options(self) -> tuple[Option, ...]:
         options = [Option("inquiry", inquiry.FLOW.menu_label, inquiry.FLOW.aliases)]

@@ -96,6 +96,7 @@ def _continues(text: str, index: int) -> bool:
         unicodedata.category(char) in ("Mn", "Mc", "Me")
         or "\ufe00" <= char <= "\ufe0f"
         or "\U0001f3fb" <= char <= "\U0001f3ff"
+        or "\U000e0020" <= char <= "\U000e007f"  # the tags of flag sequences
         or char == _ZWJ
         or text[index - 1] == _ZWJ
     )

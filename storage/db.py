@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 from storage.schema import ensure_schema
@@ -40,6 +40,16 @@ def is_transient(error: DBAPIError) -> bool:
     # SQLite: another connection held the lock past busy_timeout, or a unique clash.
     message = str(error.orig)
     return "database is locked" in message or "UNIQUE constraint failed" in message
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """A failure of the database or the machine rather than of the work itself (a lost
+    connection, a lock held too long, a full disk): the same work may well succeed later."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or is_transient(error)
+    return isinstance(error, OSError)
 
 
 def _prepare_sqlite(engine: Engine) -> None:

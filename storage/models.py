@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -235,10 +244,15 @@ class Lease(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """Idempotency keys of handled inbound events: a redelivery finds its key and stops."""
+    """Idempotency keys of handled inbound events: a redelivery finds its key and stops.
+
+    ``failed`` marks an event whose turn raised and was given up on (the member was asked to
+    send it again), so a platform's redeliveries of it are not tried forever.
+    """
 
     key: str = Field(primary_key=True)
     created_at: datetime = _utc_column()
+    failed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class CaseCounter(SQLModel, table=True):

@@ -210,6 +210,30 @@ class TurnStore:
             log.info("turn.done", conversation=conversation.id, case=number)
             return TurnOutcome(False, conversation.id, number)
 
+    def record_failure(self, inbound: Inbound) -> TurnOutcome:
+        """Give up on an event whose turn raised, in a transaction of its own.
+
+        Its key is stored marked ``failed``, so a redelivery is a duplicate instead of the same
+        failure again (a webhook answered 500 forever, a polling offset that never moves), and
+        the member is asked to send their message again. Nothing of the event is stored: it
+        may be what broke the turn. The dialogue state is left as it was.
+        """
+        return self.db.retrying(lambda: self._record_failure(inbound))
+
+    def _record_failure(self, inbound: Inbound) -> TurnOutcome:
+        with self.db.transaction() as session:
+            now = self.clock()
+            conversation = self._conversation(session, inbound, now)
+            if session.get(ProcessedUpdate, inbound.idempotency_key) is not None:
+                return TurnOutcome(duplicate=True)  # it was committed after all
+            session.add(ProcessedUpdate(key=inbound.idempotency_key, created_at=now, failed=True))
+            apology = self.engine.failed_turn_reply(conversation.state)
+            enqueue(session, conversation, apology.text, now, priority=PRIORITY_ANSWER)
+            conversation.updated_at = now
+            session.add(conversation)
+            log.warning("turn.failed_recorded", conversation=conversation.id)
+            return TurnOutcome(False, conversation.id)
+
     def _conversation(self, session: Session, inbound: Inbound, now: datetime) -> Conversation:
         """The member's conversation, created if new, locked for the rest of the turn."""
         found = select(Conversation).where(

@@ -35,9 +35,11 @@ from bot.app import App
 from bot.channels.telegram_http import AiohttpRequest
 from bot.delivery import OutboxWorker
 from bot.dispatch import TemporaryFailure, Unreachable
+from bot.turn_failures import TurnFailures
 from flows.messages import Inbound, ReceivedFile
-from flows.safe_text import TextLimit, utf16_length
+from flows.safe_text import TextLimit, clean_inbound, clean_optional, utf16_length
 from storage.models import OutboxMessage
+from storage.turns import TurnOutcome
 
 log = structlog.get_logger(__name__)
 
@@ -91,7 +93,11 @@ def make_bot(token: str, api_base_url: str, *, timeout: float = 15.0) -> Bot:
 
 
 def to_inbound(update: Update) -> Inbound | None:
-    """A Telegram update as the engine's channel-neutral event; ``None`` if it is not for us."""
+    """A Telegram update as the engine's channel-neutral event; ``None`` if it is not for us.
+
+    Every field the member's client controls (text, button data, caption, file name, language)
+    is cleaned here, once: what reaches the engine and storage is valid, printable Unicode.
+    """
     key = f"{CHANNEL}:{update.update_id}"
     query = update.callback_query
     if query is not None and query.message is not None:
@@ -99,31 +105,32 @@ def to_inbound(update: Update) -> Inbound | None:
             channel=CHANNEL,
             chat_id=str(query.message.chat.id),
             idempotency_key=key,
-            choice=query.data,
-            lang=query.from_user.language_code,
+            choice=clean_optional(query.data),
+            lang=clean_optional(query.from_user.language_code),
         )
     message = update.message
     if message is None or message.chat.type != "private":
         return None
-    lang = message.from_user.language_code if message.from_user else None
+    lang = clean_optional(message.from_user.language_code) if message.from_user else None
     inbound = Inbound(channel=CHANNEL, chat_id=str(message.chat.id), idempotency_key=key)
     if message.text is not None:
-        text = message.text
+        text = clean_inbound(message.text)
         if text.startswith("/"):
             head, _, rest = text[1:].partition(" ")
             command = head.split("@", 1)[0].lower()
             return replace(inbound, command=command, argument=rest.strip() or None, lang=lang)
         return replace(inbound, text=text)
+    caption = clean_optional(message.caption)
     if message.photo:
         largest = message.photo[-1]
-        file = ReceivedFile(kind="photo", size=largest.file_size, caption=message.caption)
+        file = ReceivedFile(kind="photo", size=largest.file_size, caption=caption)
     elif message.document is not None:
         document = message.document
         file = ReceivedFile(
             kind="document",
-            name=document.file_name,
+            name=clean_optional(document.file_name),
             size=document.file_size,
-            caption=message.caption,
+            caption=caption,
         )
     else:
         file = ReceivedFile(kind="other")
@@ -199,6 +206,7 @@ class TelegramChannel:
         self.after_commit: Callable[[], None] = lambda: None  # e.g. wake the Slack sync
         self.typing_after = TYPING_AFTER_SECONDS
         self._courtesies: set[asyncio.Task[None]] = set()  # typing hints in flight
+        self.failures = TurnFailures()
         self.file_limit = max(
             (o.attachments.max_bytes for o in app.orgs.values() if o.attachments.allowed),
             default=0,
@@ -235,9 +243,7 @@ class TelegramChannel:
                 self.typing_after, self._start_typing, inbound.chat_id
             )
             try:
-                if inbound.attachment is not None and update.message is not None:
-                    inbound = await self._fetch_file(inbound, update.message)
-                outcome = await self.app.db.run(self.app.turns.process, inbound)
+                outcome = await self._turn(update, inbound)
             finally:
                 typing.cancel()
         if received is not None:
@@ -254,6 +260,28 @@ class TelegramChannel:
             await answering
             if not outcome.duplicate:
                 await self._show_choice(update)
+
+    async def _turn(self, update: Update, inbound: Inbound) -> TurnOutcome:
+        """The update's turn, committed; or, if it raised and is given up on (see
+        ``bot.turn_failures``), recorded as failed with the member asked to send it again.
+
+        Either way the update can be confirmed and the updates behind it go on. An update left
+        to be delivered again re-raises; so does a failure that cannot even be recorded.
+        """
+        key = inbound.idempotency_key
+        try:
+            if inbound.attachment is not None and update.message is not None:
+                inbound = await self._fetch_file(inbound, update.message)
+            outcome = await self.app.db.run(self.app.turns.process, inbound)
+        except Exception as error:
+            if not self.failures.give_up(key, error):
+                raise
+            # Ids and the exception's type only: its message may quote what the member sent.
+            log.error("telegram.turn_failed", update=update.update_id, error=type(error).__name__)
+            failed: TurnOutcome = await self.app.db.run(self.app.turns.record_failure, inbound)
+            return failed
+        self.failures.succeeded(key)
+        return outcome
 
     async def handle_batch(self, updates: Sequence[Update]) -> None:
         """Chats in parallel, each chat's updates one after another in update_id order."""

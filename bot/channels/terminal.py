@@ -10,11 +10,15 @@ import threading
 import uuid
 from typing import TextIO
 
+import structlog
+
 from bot.app import App
 from bot.dispatch import Dispatcher
 from flows.messages import Inbound
+from flows.safe_text import clean_optional
 from storage.models import OutboxMessage
 
+log = structlog.get_logger(__name__)
 CHANNEL = "terminal"
 PROMPT = "> "
 
@@ -53,16 +57,21 @@ class TerminalChat:
         argument: str | None = None,
         lang: str | None = None,
     ) -> None:
-        inbound = Inbound(
+        inbound = Inbound(  # cleaned like every channel's input: pasted escapes go here
             channel=CHANNEL,
             chat_id=self.user,
             idempotency_key=f"{CHANNEL}:{uuid.uuid4()}",
-            text=text,
+            text=clean_optional(text),
             command=command,
-            argument=argument,
-            lang=lang,
+            argument=clean_optional(argument),
+            lang=clean_optional(lang),
         )
-        self.app.turns.process(inbound)
+        try:
+            self.app.turns.process(inbound)
+        except Exception as error:
+            # No platform sends it again: the member is asked to, and the chat goes on.
+            log.error("terminal.turn_failed", error=type(error).__name__)
+            self.app.turns.record_failure(inbound)
         self.flush()
 
     def flush(self) -> int:

@@ -28,6 +28,7 @@ from bot.slack.member_links import MemberLinks
 from bot.slack.sync import CardSync
 from flows import cases as rules
 from flows.i18n import JST, Translator
+from flows.safe_text import clean_inbound
 from flows.status import OUTCOMES_NEEDING_REASON
 from storage.audit import Actor
 from storage.cases import MemberDataExport
@@ -406,7 +407,7 @@ class StaffDesk:
         event = body.get("event") or {}
         if event.get("bot_id") or event.get("subtype") or not event.get("thread_ts"):
             return
-        text = str(event.get("text") or "").strip()
+        text = clean_inbound(str(event.get("text") or "")).strip()
         user = str(event.get("user") or "")
         if not text or not user:
             return
@@ -448,7 +449,7 @@ class StaffDesk:
     async def on_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         await ack()
         user = str(body.get("user_id") or "")
-        verb, _, rest = str(body.get("text") or "").strip().partition(" ")
+        verb, _, rest = clean_inbound(str(body.get("text") or "")).strip().partition(" ")
         verb, rest = verb.lower(), rest.strip()
         supervisor = await self.access.is_supervisor(user)
         if verb in ("transcript", "find") and not supervisor:
@@ -560,16 +561,18 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
 
 
 def _values(view: dict[str, Any]) -> dict[str, str | None]:
-    """A submitted modal's inputs by block id, whatever element type each one is."""
+    """A submitted modal's inputs by block id, whatever element type each one is; cleaned,
+    since what staff type (or paste) is stored and shown to members and other staff."""
     out: dict[str, str | None] = {}
     for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
         element: dict[str, Any] = actions.get("value") or next(iter(actions.values()), {})
         if "selected_option" in element:
-            out[block_id] = (element.get("selected_option") or {}).get("value")
+            value = (element.get("selected_option") or {}).get("value")
         elif "selected_date" in element:
-            out[block_id] = element.get("selected_date")
+            value = element.get("selected_date")
         else:
-            out[block_id] = element.get("value")
+            value = element.get("value")
+        out[block_id] = None if value is None else clean_inbound(str(value))
     return out
 
 

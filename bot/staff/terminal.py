@@ -18,6 +18,7 @@ from flows.attachments import size_label
 from flows.cases import IDENTITY_METHODS, CaseActionError
 from flows.i18n import JST, Translator
 from flows.registry import FLOWS
+from flows.safe_text import clean_inbound
 from flows.status import status_label
 from storage.audit import Actor
 from storage.cases import CaseDetail
@@ -281,9 +282,13 @@ def interactive() -> None:
 
 
 def run_staff_command(args: list[str]) -> int:
-    """Run one staff command; rule violations print a message instead of a traceback."""
+    """Run one staff command; rule violations print a message instead of a traceback.
+
+    Arguments are cleaned like every other input: a pasted escape sequence or bidi override
+    never reaches a member or another staff screen.
+    """
     try:
-        staff_app(args, standalone_mode=False)
+        staff_app([clean_inbound(arg) for arg in args], standalone_mode=False)
     except CaseActionError as error:
         typer.echo(f"できません: {error}", err=True)
         return 1

@@ -243,6 +243,15 @@ def _fault_description(status: int, retry_after: int | None) -> str:
         return f"Error {status}"
 
 
+def _json_bytes(payload: Any) -> bytes:
+    """JSON as Telegram writes it: UTF-8, but what UTF-8 cannot hold (a lone surrogate some
+    client sent) as a ``\\ud800`` escape, which is valid JSON and decodes to that surrogate."""
+    try:
+        return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload).encode("ascii")
+
+
 def _utf16_len(text: str) -> int:
     """Telegram measures text, entity offsets and lengths in UTF-16 code units."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
@@ -1206,7 +1215,7 @@ class FakeBotApi:
                 assert update is not None
                 self._in_flight[update["update_id"]] = _chat_of(update)
                 config = self.webhook
-            body = json.dumps(update, ensure_ascii=False).encode("utf-8")
+            body = _json_bytes(update)
             status, detail = self._post(config.url, body, config.secret_token)
             with self._cond:
                 update_id = update["update_id"]
@@ -1253,7 +1262,7 @@ class FakeBotApi:
 
     @staticmethod
     def _json(status: int, payload: JSONDict) -> tuple[int, str, bytes]:
-        return status, "application/json", json.dumps(payload, ensure_ascii=False).encode()
+        return status, "application/json", _json_bytes(payload)
 
     def _api(self, name: str, content_type: str, body: bytes, query: str) -> tuple[int, JSONDict]:
         at = time.monotonic()

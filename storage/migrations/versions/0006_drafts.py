@@ -3,7 +3,7 @@ Slack form and its confirmation, so the confirmation sends what the server holds
 text carried in (and sent back from) the modal's ``private_metadata``.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Created: 2026-12-06
 """
 
