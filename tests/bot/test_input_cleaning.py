@@ -82,6 +82,7 @@ def test_staff_notes_and_close_reasons_from_slack_are_stored_and_sent_clean(
                 },
             },
         )
+        desk.submit(staff, "case_close_confirm", {})  # the reason is previewed first
         told = member._await_answer(before)
     assert "保存期間を]8;;https://evil.example過ぎていました" in told
     assert _unsafe(told) == []
