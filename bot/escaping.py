@@ -30,15 +30,27 @@ def for_csv(value: str) -> str:
     return value
 
 
+def _unsafe_on_terminal(ch: str) -> bool:
+    return ch not in "\n\t" and (ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs"))
+
+
 def for_terminal(text: str) -> str:
     """Show control and bidi characters as visible escapes (``\\x1b``) so output cannot move the
-    cursor, recolour, retitle or reorder a staff member's terminal. Line breaks and tabs stay."""
-    out: list[str] = []
-    for ch in text:
-        if ch in "\n\t":
-            out.append(ch)
-        elif ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs"):
-            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    cursor, recolour, retitle or reorder a staff member's terminal. Line breaks and tabs stay.
+    A lone surrogate (which no terminal encoding can write) shows as ``\\ud800``."""
+    if text.isascii() and text.isprintable():
+        return text  # the common case, with nothing to do
+    return "".join(
+        ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if _unsafe_on_terminal(ch)
+        else ch
+        for ch in text
+    )
+
+
+def for_terminal_json(text: str) -> str:
+    """``for_terminal`` for a JSON document: the characters become ``\\u009b``-style escapes,
+    so the output stays valid JSON with the same values. (``json.dumps`` already escapes C0
+    controls; with ``ensure_ascii=False`` it leaves C1 controls, bidi overrides and lone
+    surrogates raw.)"""
+    return "".join(f"\\u{ord(ch):04x}" if _unsafe_on_terminal(ch) else ch for ch in text)
