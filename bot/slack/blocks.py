@@ -30,6 +30,7 @@ Block = dict[str, Any]
 # Slack allows 3000 characters in a section's text. Measured on the escaped text in UTF-16
 # units (as Slack's clients count an emoji), with a margin, so no part is ever refused.
 SECTION_LIMIT = 2900
+OPTION_TEXT = 75  # an option's label, e.g. a queue to transfer to
 MESSAGE_BLOCKS = 50  # Slack's limit per message; modals and App Home take 100
 # A post's fallback ``text`` repeats its sections (notifications, search, old clients); Slack
 # takes 40,000 characters there, so a post carries at most four full sections.
@@ -87,13 +88,13 @@ def case_card(
         status += "（一時停止中）"
     due = JA.date(case.due_at) + ("  :warning: *期限超過*" if is_overdue(case, now) else "")
     fields = [
-        ("組織", for_slack(org.short_name.ja)),
-        ("窓口", for_slack(queue_names.get(case.queue, case.queue))),
+        ("組織", _label(org.short_name.ja)),
+        ("窓口", _label(queue_names.get(case.queue, case.queue))),
         ("受付", JA.datetime(case.received_at)),
         ("回答期限", due),
         ("状況", status),
         ("担当", mention(case.assignee)),
-        ("申出者", for_slack(requester_label(case))),
+        ("申出者", _label(requester_label(case))),
         ("本人確認", JA(IDENTITY_METHODS[case.identity_method]) if case.identity_method else "未"),
     ]
     blocks: list[Block] = [
@@ -120,16 +121,10 @@ def case_card(
     else:
         blocks.append({"type": "actions", "block_id": "case_actions", "elements": _buttons(case)})
     blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "スレッドに申出内容とやりとりがあります。"
-                    "スレッドへの書き込みは内部メモで、会員には届きません。",
-                }
-            ],
-        }
+        _context(
+            "スレッドに申出内容とやりとりがあります。"
+            "スレッドへの書き込みは内部メモで、会員には届きません。"
+        )
     )
     return blocks
 
@@ -169,14 +164,9 @@ def _buttons(case: Case) -> list[Block]:
 def moved_card(case: Case, to_queue: str) -> list[Block]:
     """What is left in the old channel after a transfer: where the case went."""
     return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*{case.number} {for_slack(type_title(case))}*\n"
-                f"→ {for_slack(to_queue)} へ転送しました。",
-            },
-        }
+        section(
+            f"*{case.number} {for_slack(type_title(case))}*\n→ {_label(to_queue)} へ転送しました。"
+        )
     ]
 
 
@@ -334,6 +324,20 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
     return None  # created (the card itself), attachment (uploaded as a file)
 
 
+def _label(text: str) -> str:
+    """A configured or coded label in a card field (2000 characters at most, escaped)."""
+    return for_slack(_clip(text, 300))
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` escaped, shortened (with …) until the escaped form fits ``limit``."""
+    escaped = for_slack(text)
+    while len(escaped) > limit:
+        text = text[: max(0, min(len(text) - 1, limit - 1))]
+        escaped = for_slack(text) + "…"
+    return escaped
+
+
 def _quote(text: str) -> str:
     return text.replace("\n", "\n>")
 
@@ -404,7 +408,7 @@ def _choice_input(
 ) -> Block:
     """An input offering ``(value, label)`` choices; submissions read it by ``block_id``."""
     options = [
-        {"text": {"type": "plain_text", "text": for_slack(text)}, "value": value}
+        {"text": {"type": "plain_text", "text": _fit(text, OPTION_TEXT)}, "value": value}
         for value, text in choices
     ]
     return {
@@ -515,14 +519,10 @@ def takeover_modal(case: Case, channel: str) -> Block:
         "担当の引き継ぎ",
         {"number": case.number, "channel": channel},
         [
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"{case.number} は {mention(case.assignee)} が担当しています。"
-                    "引き継いで担当になりますか。",
-                },
-            }
+            section(
+                f"{case.number} は {mention(case.assignee)} が担当しています。"
+                "引き継いで担当になりますか。"
+            )
         ],
         "引き継ぐ",
     )

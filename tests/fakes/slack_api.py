@@ -98,8 +98,11 @@ __all__ = [
     "UploadedFile",
     "checkboxes",
     "datepicker",
+    "live_markup_in",
+    "live_markup_in_payload",
     "plain_text",
     "radio_buttons",
+    "slack_would_refuse",
     "static_select",
 ]
 
@@ -561,6 +564,33 @@ def live_markup_in(text: str, allowed_users: frozenset[str], *, parsed: bool) ->
     if parsed:
         found += [match.group(0) for match in _BARE_BROADCAST.finditer(text)]
     return found
+
+
+def slack_would_refuse(
+    *, blocks: list[JSONDict] | None = None, view: JSONDict | None = None
+) -> str | None:
+    """Why Slack would refuse a message's ``blocks`` or a ``view`` (the fake's own checks),
+    or ``None``: for tests that build many payloads in-process instead of over HTTP."""
+    try:
+        if blocks is not None:
+            _check_blocks(blocks, _MAX_MESSAGE_BLOCKS)
+        if view is not None:
+            # _check_view reads no state of the fake; it is a method only for its neighbours.
+            FakeSlackApi._check_view(cast(FakeSlackApi, None), view, ("modal", "home"))
+    except _SlackError as exc:
+        return f"{exc.error}: {'; '.join(exc.messages)}"
+    return None
+
+
+def live_markup_in_payload(payload: Any, allowed_users: Iterable[str] = ()) -> list[str]:
+    """Live markup in every text object under ``payload`` (blocks or a view), as
+    :meth:`FakeSlackApi.forbid_live_markup` finds it."""
+    allowed = frozenset(allowed_users)
+    return [
+        f"{where}: {markup}"
+        for where, text, parsed in _text_objects(payload, "")
+        for markup in live_markup_in(text, allowed, parsed=parsed)
+    ]
 
 
 def _find_element(blocks: list[JSONDict], action_id: str) -> tuple[str | None, JSONDict] | None:
