@@ -148,10 +148,10 @@ def test_json_for_a_terminal_stays_json_with_the_same_values() -> None:
     assert json.loads(shown) == value
 
 
-def test_staff_show_prints_a_members_escape_sequences_as_text(desk: Desk) -> None:
+def test_staff_show_prints_escape_sequences_in_stored_text_as_text(desk: Desk) -> None:
     complain(desk, "ok")
     number = only_case(desk).number
-    desk.app.cases.note(number, "sato", "\x1b]0;pwned\x07\x1b[2J 画面を消す")
+    desk.app.cases.reply(number, "sato", "\x1b]0;pwned\x07\x1b[2J 画面を消す")
     with madoguchi_command(desk.db_url, "staff") as invoke:
         shown = invoke("show", number)
     assert shown.exit_code == 0, shown.output
