@@ -78,10 +78,26 @@ def _cut_point(text: str, limit: int, measure: Callable[[str], int]) -> int:
         ends = [m.end() for m in boundary.finditer(text, 0, hard) if floor <= m.end() <= hard]
         if ends:
             return ends[-1]
-    # No boundary: cut hard, but not between a character and its combining marks.
-    while 1 < hard < len(text) and unicodedata.combining(text[hard]):
+    # No boundary: cut hard, but not inside a character as people see it (a base and its
+    # combining marks, variation selector or skin tone, or an emoji joined with ZWJ).
+    while 1 < hard < len(text) and _continues(text[hard - 1], text[hard]):
         hard -= 1
     return hard
+
+
+_ZWJ = "\u200d"
+
+
+def _continues(before: str, ch: str) -> bool:
+    """Whether ``ch`` belongs to the same visible character as the one before it."""
+    return (
+        before == _ZWJ
+        or ch == _ZWJ
+        or bool(unicodedata.combining(ch))
+        or "\ufe00" <= ch <= "\ufe0f"
+        or "\U0001f3fb" <= ch <= "\U0001f3ff"
+        or "\U000e0100" <= ch <= "\U000e01ef"
+    )
 
 
 def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:
