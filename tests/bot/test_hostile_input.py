@@ -52,7 +52,7 @@ from storage.models import (
     PurgeRecord,
     TranscriptLine,
 )
-from tests.conftest import Clock, Desk, build_desk
+from tests.conftest import DATABASES, Clock, Desk, build_desk, database_for
 from tests.fakes.slack_api import live_markup_in_payload, slack_would_refuse
 from tests.flows.answers import COMPLAINT
 
@@ -351,12 +351,15 @@ def test_the_engine_takes_any_cleaned_answer_without_crashing(text: str) -> None
         state = result.state
 
 
-@pytest.fixture(scope="module")
-def stored_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    """One SQLite desk for the database-backed examples (each files its own case)."""
-    desk = build_desk(tmp_path_factory.mktemp("hostile") / "desk.sqlite3", Clock())
-    yield desk
-    desk.app.db.close()
+@pytest.fixture(scope="module", params=DATABASES)
+def stored_desk(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
+    """One desk per database for the database-backed examples (each files its own case)."""
+    with database_for(request.param, tmp_path_factory.mktemp("hostile")) as url:
+        desk = build_desk(url, Clock())
+        yield desk
+        desk.app.db.close()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
