@@ -91,7 +91,7 @@ def render_detail(detail: CaseDetail) -> str:
 
 
 def _done(case: Case, what: str) -> None:
-    typer.echo(f"{case.number}: {what}（状況：{_JA(status_label(case.status))}）")
+    typer.echo(for_terminal(f"{case.number}: {what}（状況：{_JA(status_label(case.status))}）"))
 
 
 @staff_app.command("list")
