@@ -399,14 +399,18 @@ class StaffDesk:
         )
         lines = "\n".join(blocks.transcript_line(line) for line in detail.transcript)
         text = f"{head}\n\n*経過*\n{events}\n\n*やりとり*\n{lines}"
-        sections = [blocks.section(piece) for piece in blocks.chunk(text)]
-        parts = blocks.batches(sections)
-        if len(parts) > RESPONSE_URL_USES:
+        posts = blocks.posts(text)
+        if len(posts) > RESPONSE_URL_USES:
             # A response_url takes five messages; the whole record is one export away.
-            parts = parts[:RESPONSE_URL_USES]
-            parts[-1] = [*parts[-1][:-1], blocks.section(TRANSCRIPT_TOO_LONG)]
-        for part in parts:
-            await respond(text=f"{case.number} の記録", blocks=part, response_type="ephemeral")
+            posts = posts[:RESPONSE_URL_USES]
+            last = posts[-1].blocks
+            posts[-1] = blocks.Post(
+                posts[-1].text, [*last[:-1], blocks.section(TRANSCRIPT_TOO_LONG)]
+            )
+        for post in posts:
+            await respond(
+                text=f"{case.number} の記録", blocks=post.blocks, response_type="ephemeral"
+            )
 
     async def _find(self, user: str, query: str, respond: Respond) -> None:
         found: list[Case] = await self._run(self.app.cases.find, query)

@@ -32,9 +32,9 @@ Block = dict[str, Any]
 SECTION_LIMIT = 2900
 OPTION_TEXT = 75  # an option's label, e.g. a queue to transfer to
 MESSAGE_BLOCKS = 50  # Slack's limit per message; modals and App Home take 100
-# A post's fallback ``text`` repeats its sections (notifications, search, old clients); Slack
-# takes 40,000 characters there, so a post carries at most four full sections.
-POST_TEXT = 4 * SECTION_LIMIT
+# Slack refuses a message whose blocks hold about 12,000 characters in all
+# (``msg_blocks_too_long``), so a post carries at most two full sections.
+POST_TEXT = 8000
 # A reply written in Slack travels from the form to its preview in the modal's private_metadata
 # (at most 3000 characters) and is shown whole in one section, so it is kept well below both.
 MAX_REPLY = 2000
@@ -229,14 +229,10 @@ def chunk(text: str, size: int = SECTION_LIMIT) -> list[str]:
     return split_mrkdwn(text, size)
 
 
-def batches(items: Sequence[Block], size: int = MESSAGE_BLOCKS) -> list[list[Block]]:
-    """Blocks in consecutive groups of at most ``size``, for as many messages as they need."""
-    return [list(items[start : start + size]) for start in range(0, len(items), size)] or [[]]
-
-
 def posts(text: str) -> list[Post]:
-    """Composed mrkdwn as thread posts in order: sections of at most ``SECTION_LIMIT``, each
-    post within Slack's 50 blocks and with its whole text as the fallback."""
+    """Composed mrkdwn as posts in order: sections of at most ``SECTION_LIMIT``, each post
+    within Slack's 50 blocks and ``POST_TEXT``. The fallback ``text`` (notifications) is the
+    post's first section: Slack now refuses a ``text`` much over 4,000 characters."""
     result: list[Post] = []
     current: list[str] = []
     for piece in split_mrkdwn(text) if text.strip() else []:
@@ -252,7 +248,8 @@ def posts(text: str) -> list[Post]:
 
 
 def _post(pieces: list[str]) -> Post:
-    return Post("\n".join(pieces), [section(piece) for piece in pieces])
+    fallback = pieces[0] + ("…" if len(pieces) > 1 else "")
+    return Post(fallback, [section(piece) for piece in pieces])
 
 
 def intake_text(case: Case, transcript: Iterable[TranscriptLine]) -> list[str]:

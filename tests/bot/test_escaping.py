@@ -69,7 +69,7 @@ def test_a_text_of_many_sections_becomes_several_posts_in_order_within_slacks_li
     posts = blocks.posts("\n".join(lines))
     assert len(posts) > 1
     for post in posts:
-        assert len(post.blocks) <= blocks.MESSAGE_BLOCKS and len(post.text) <= 40_000
+        assert len(post.blocks) <= blocks.MESSAGE_BLOCKS and len(post.text) <= 4000
         assert slack_would_refuse(blocks=post.blocks) is None
     shown = "\n".join(b["text"]["text"] for post in posts for b in post.blocks)
     assert re.findall(r"\d{6}", shown) == [f"{n:06d}" for n in range(3000)]

@@ -466,6 +466,7 @@ _MAX_OPTION_TEXT = 75
 _MAX_OPTION_VALUE = 150
 _MAX_OPTIONS = 100
 _MAX_INPUT_LENGTH = 3000
+_MAX_MESSAGE_BLOCK_TEXT = 12_000
 # A raw <…> pair is a Slack control sequence (mention, broadcast, channel, link); escaped text
 # has none. Bare @channel/@here/@everyone are parsed only in mrkdwn that is not verbatim.
 _CONTROL_SEQUENCE = re.compile(r"<([^<>]*)>")
@@ -516,6 +517,14 @@ def _check_limits_sdk_leaves_out(node: Any, where: str, error: str) -> None:
     for key, value in node.items():
         if key != "text" or not isinstance(value, str):
             _check_limits_sdk_leaves_out(value, f"{where}/{key}", error)
+
+
+def _check_message_total(blocks: list[JSONDict]) -> None:
+    """A message's blocks may hold about 12,000 characters of text in all; Slack refuses more
+    as ``msg_blocks_too_long`` (undocumented for sections; seen from 11,000-13,000)."""
+    total = sum(len(text) for _where, text, _parsed in _text_objects(blocks, ""))
+    if total > _MAX_MESSAGE_BLOCK_TEXT:
+        raise _SlackError("msg_blocks_too_long")
 
 
 def _sdk_check_view(raw: JSONDict) -> None:
@@ -573,7 +582,7 @@ def slack_would_refuse(
     or ``None``: for tests that build many payloads in-process instead of over HTTP."""
     try:
         if blocks is not None:
-            _check_blocks(blocks, _MAX_MESSAGE_BLOCKS)
+            _check_message_total(_check_blocks(blocks, _MAX_MESSAGE_BLOCKS))
         if view is not None:
             # _check_view reads no state of the fake; it is a method only for its neighbours.
             FakeSlackApi._check_view(cast(FakeSlackApi, None), view, ("modal", "home"))
@@ -1515,6 +1524,7 @@ class FakeSlackApi:
         if text is not None and not isinstance(text, str):
             text = str(text)
         blocks = _check_blocks(params.get("blocks"), _MAX_MESSAGE_BLOCKS)
+        _check_message_total(blocks)
         if required and not text and not blocks and not params.get("attachments"):
             raise _SlackError("no_text")
         if text is not None and len(text) > _MAX_TEXT:

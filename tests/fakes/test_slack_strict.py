@@ -63,6 +63,16 @@ def test_a_message_slack_would_refuse_is_invalid_blocks_and_not_posted(
     assert slack_would_refuse(blocks=blocks) is not None
 
 
+def test_a_message_whose_blocks_hold_over_12000_characters_is_msg_blocks_too_long(
+    fake: FakeSlackApi, client: WebClient
+) -> None:
+    blocks = [section("あ" * 2900) for _ in range(5)]
+    post = lambda: client.chat_postMessage(channel=CHANNEL, text="t", blocks=blocks)  # noqa: E731
+    assert error_of(post) == "msg_blocks_too_long"
+    client.chat_postMessage(channel=CHANNEL, text="t", blocks=blocks[:4])
+    assert len(fake.messages(CHANNEL)) == 1
+
+
 def test_a_view_slack_would_refuse_is_invalid_arguments(
     fake: FakeSlackApi, client: WebClient
 ) -> None:
