@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.app import App
+from bot.escaping import for_terminal, for_terminal_json
 from flows.i18n import JST
 from flows.parsing import parse_date
 from storage.audit import Actor
@@ -130,9 +131,9 @@ def audit(
     entries = app.audit.entries(case_number=case, actor=actor, since=start)
     if as_json:
         for entry in entries:
-            typer.echo(json.dumps(entry_json(entry), ensure_ascii=False))
+            typer.echo(for_terminal_json(json.dumps(entry_json(entry), ensure_ascii=False)))
     elif entries:
-        typer.echo(table(entries))
+        typer.echo(for_terminal(table(entries)))
     else:
         typer.echo("該当する記録はありません。")
     filters = {

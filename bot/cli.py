@@ -15,6 +15,7 @@ from bot.app import App, configure_logging
 from bot.audit_cli import audit, terminal_actor
 from bot.config import Settings
 from bot.db_cli import db_cli
+from bot.escaping import for_terminal, for_terminal_json
 from bot.export import ExportFormat, render
 from bot.keys_cli import keys_cli
 from bot.member_export import member_data
@@ -80,10 +81,12 @@ def cases(
     rows = [case_to_dict(case) for case in app.cases.list()]
     if as_json:  # carries every case's identity fields: on record first
         app.audit.record(terminal_actor(), "list_cases", detail={"count": len(rows)})
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(for_terminal_json(json.dumps(rows, ensure_ascii=False, indent=2)))
     else:
         for row in rows:
-            typer.echo(f"{row['number']}  {row['queue']}  {row['type']}  {row['status']}")
+            typer.echo(
+                for_terminal(f"{row['number']}  {row['queue']}  {row['type']}  {row['status']}")
+            )
 
 
 @cli.command()

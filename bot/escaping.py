@@ -7,7 +7,7 @@ the screen. HTML goes through ``html.escape`` where pages are built.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from flows.safe_text import BIDI_CONTROLS
 
@@ -30,15 +30,25 @@ def for_csv(value: str) -> str:
     return value
 
 
+# What a terminal must not receive raw: C0 and C1 controls (Unicode category Cc) but line
+# breaks and tabs, lone surrogates (Cs), and the bidi controls. A class, so the scan runs in C.
+_TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(BIDI_CONTROLS)) + "]"
+)
+
+
 def for_terminal(text: str) -> str:
     """Show control and bidi characters as visible escapes (``\\x1b``) so output cannot move the
-    cursor, recolour, retitle or reorder a staff member's terminal. Line breaks and tabs stay."""
-    out: list[str] = []
-    for ch in text:
-        if ch in "\n\t":
-            out.append(ch)
-        elif ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs"):
-            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    cursor, recolour, retitle or reorder a staff member's terminal. Line breaks and tabs stay.
+    A lone surrogate (which no terminal encoding can write) shows as ``\\ud800``."""
+    return _TERMINAL_UNSAFE.sub(
+        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text
+    )
+
+
+def for_terminal_json(text: str) -> str:
+    """``for_terminal`` for a JSON document: the characters become ``\\u009b``-style escapes,
+    so the output stays valid JSON with the same values. (``json.dumps`` already escapes C0
+    controls; with ``ensure_ascii=False`` it leaves C1 controls, bidi overrides and lone
+    surrogates raw.)"""
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from html import escape
 from typing import Any, Protocol
 
+from bot.escaping import for_csv
 from flows.attachments import size_label
 from flows.i18n import JST, Translator
 from flows.registry import FLOWS
@@ -221,10 +222,16 @@ def render_csv(detail: CaseDetail) -> str:
     The CLI writes this with ``utf-8-sig`` (a UTF-8 BOM): without it, Excel on Japanese
     Windows guesses Shift_JIS and the Japanese text turns to mojibake.
     """
+    return csv_text(CSV_HEADER, (row.cells for row in _rows(detail)))
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A CSV document for Excel, every cell neutralised (``for_csv``): a member's
+    ``=HYPERLINK(…)`` stays text instead of running as a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerows(row.cells for row in _rows(detail))
+    writer.writerow([for_csv(cell) for cell in header])
+    writer.writerows([for_csv(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 

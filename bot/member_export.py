@@ -7,8 +7,6 @@ File bytes never appear, only what was received and its sha256.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -32,6 +30,7 @@ from bot.export import (
     actor_label,
     attachment_dict,
     case_json,
+    csv_text,
     encoded,
     event_details,
     event_json,
@@ -244,11 +243,8 @@ def render_csv(data: MemberData) -> str:
         text = f"{file.name or '（写真）'} {file.mime} {size_label(file.size)} sha256 {file.sha256}"
         number = file.case_number or ""
         rows.append((file.created_at, 3, (_stamp(file.created_at), "ファイル", number, "", text)))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerows(cells for _at, _order, cells in sorted(rows, key=lambda r: (r[0], r[1])))
-    return buffer.getvalue()
+    ordered = sorted(rows, key=lambda r: (r[0], r[1]))
+    return csv_text(CSV_HEADER, (cells for _at, _order, cells in ordered))
 
 
 # ---------------------------------------------------------------------- HTML

@@ -14,6 +14,7 @@ import typer
 
 from bot.app import App
 from bot.audit_cli import aligned, parse_since, terminal_actor
+from bot.escaping import for_terminal
 from flows.i18n import JST
 from flows.profiles import OrgProfile, load_profiles
 from storage.models import PurgeRecord
@@ -134,11 +135,11 @@ def purge(
     purger = app.purger()
     if history:
         records = purger.history(start)
-        typer.echo(history_table(records) if records else "削除の記録はありません。")
+        typer.echo(for_terminal(history_table(records)) if records else "削除の記録はありません。")
         return
     if org is not None and org not in purger.periods:
         typer.echo(f"madoguchi purge: unknown org {org!r}", err=True)
         raise typer.Exit(2)
     now = app.clock()
     plan = purger.plan(now, org) if dry_run else purger.purge(now, terminal_actor(), org)
-    typer.echo(render_plan(plan, load_profiles()))
+    typer.echo(for_terminal(render_plan(plan, load_profiles())))

@@ -64,7 +64,9 @@ _BOUNDARIES = (
 
 def _cut_point(text: str, limit: int, measure: Callable[[str], int]) -> int:
     """The largest index ``i`` with ``measure(text[:i]) <= limit``, moved back to a boundary."""
-    low, high = 1, len(text)
+    # Every measure counts each character at least once (len, UTF-16 units, bytes), so the
+    # cut lies within the first ``limit`` characters: probes stay short however long the text.
+    low, high = 1, min(len(text), limit)
     while low < high:  # binary search: measure need not be len (LINE counts UTF-16 units)
         middle = (low + high + 1) // 2
         if measure(text[:middle]) <= limit:
@@ -104,6 +106,7 @@ def _continues(text: str, index: int) -> bool:
 
 def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:
     """Split ``text`` into parts of at most ``limit`` (as ``measure`` counts), in order.
+    ``measure`` must count every character at least once, as len, UTF-16 units and bytes do.
 
     Joining the parts gives the text back apart from whitespace at the cuts and at either end,
     which is dropped so no part starts or ends blank. A text within the limit comes back as

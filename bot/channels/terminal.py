@@ -14,6 +14,7 @@ import structlog
 
 from bot.app import App
 from bot.dispatch import Dispatcher
+from bot.escaping import for_terminal
 from flows.messages import Inbound
 from flows.safe_text import clean_optional
 from storage.models import OutboxMessage
@@ -33,8 +34,8 @@ class TerminalSender:
     def send(self, message: OutboxMessage) -> None:
         lines = [message.text]
         lines += [f"  {i}. {label}" for i, (_id, label) in enumerate(message.choices, 1)]
-        with self.lock:
-            self.out.write("\n".join(lines) + "\n\n")
+        with self.lock:  # the desk's answers repeat what the member typed: shown, never run
+            self.out.write(for_terminal("\n".join(lines)) + "\n\n")
             self.out.flush()
 
 

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
+from bot.escaping import for_slack
 from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
 from bot.slack import blocks, member_links
@@ -56,6 +57,13 @@ PREVIEWS = {
     "extend": ("case_extend_confirm", "延長する"),
 }
 CONFIRMATIONS = frozenset(callback for callback, _ in PREVIEWS.values())
+
+
+RESPONSE_URL_USES = 5  # Slack takes at most five messages through one response_url
+TRANSCRIPT_TOO_LONG = (
+    "記録が長いため、ここまでを表示しました。"
+    "全文は `madoguchi transcript 受付番号` で書き出してください。"
+)
 Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
 
@@ -91,8 +99,8 @@ class StaffDesk:
         """A note only the acting user sees; never fails the action it reports on."""
         if not channel:
             return
-        try:
-            await self.client.chat_postEphemeral(channel=channel, user=user, text=text)
+        try:  # may name what someone typed (a case number), so escaped like any text
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=for_slack(text))
         except SlackApiError as error:
             log.info("slack.ephemeral_failed", error=str(error.response.get("error")))
 
@@ -474,11 +482,8 @@ class StaffDesk:
                 for c in await self._run(self.app.cases.open_cases, queues)
                 if blocks.is_overdue(c, now)
             ]
-            text = (
-                "\n".join(blocks.case_line(c, now) for c in late)
-                or "期限を過ぎた案件はありません。"
-            )
-            await respond(text=text, response_type="ephemeral")
+            lines = [blocks.case_line(c, now) for c in late] or ["期限を過ぎた案件はありません。"]
+            await _respond_posts(respond, "\n".join(lines))
         else:
             await respond(text=HELP, response_type="ephemeral")
 
@@ -489,30 +494,35 @@ class StaffDesk:
         try:
             detail = await self._run(self.app.cases.detail, number)
         except rules.CaseActionError:
-            await respond(text=f"{number} は見つかりませんでした。", response_type="ephemeral")
+            missing = f"{for_slack(number)} は見つかりませんでした。"
+            await respond(text=missing, response_type="ephemeral")
             return
         # On record before anything is shown.
         await self._run(
             self.app.audit.record, actor_of(user), "view_transcript", case_number=detail.case.number
         )
         case = detail.case
-        head = f"*{case.number} {type_title(case)}* の記録\n" + "\n".join(
-            f"{label}：{value}" for label, value in case.summary
+        head = f"*{case.number} {for_slack(type_title(case))}* の記録\n" + "\n".join(
+            f"{for_slack(label)}：{for_slack(value)}" for label, value in case.summary
         )
         events = "\n".join(
             f"[{blocks.JA.datetime(e.created_at)}] {event_label(e)} {blocks.mention(e.actor)} "
-            f"{event_details(e)}"
+            f"{for_slack(event_details(e))}"
             for e in detail.events
         )
         lines = "\n".join(blocks.transcript_line(line) for line in detail.transcript)
         text = f"{head}\n\n*経過*\n{events}\n\n*やりとり*\n{lines}"
-        pieces = blocks.chunk(text)
-        section = [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces]
-        for start in range(0, len(section), 45):
+        posts = blocks.posts(text)
+        if len(posts) > RESPONSE_URL_USES:
+            # A response_url takes five messages; the whole record is one export away.
+            posts = posts[:RESPONSE_URL_USES]
+            last = posts[-1].blocks
+            posts[-1] = blocks.Post(
+                posts[-1].text, [*last[:-1], blocks.section(TRANSCRIPT_TOO_LONG)]
+            )
+        for post in posts:
             await respond(
-                text=f"{case.number} の記録",
-                blocks=section[start : start + 45],
-                response_type="ephemeral",
+                text=f"{case.number} の記録", blocks=post.blocks, response_type="ephemeral"
             )
 
     async def _find(self, user: str, query: str, respond: Respond) -> None:
@@ -524,8 +534,8 @@ class StaffDesk:
             detail={"matched": [c.number for c in found]},
         )
         now = self.app.clock()
-        text = "\n".join(blocks.case_line(c, now) for c in found) or "見つかりませんでした。"
-        await respond(text=text, response_type="ephemeral")
+        lines = [blocks.case_line(c, now) for c in found] or ["見つかりませんでした。"]
+        await _respond_posts(respond, "\n".join(lines))
 
 
 def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
@@ -558,6 +568,13 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
     bolt.event("app_home_opened")(desk.on_home)
     bolt.command("/madoguchi")(desk.on_command)
     return bolt
+
+
+async def _respond_posts(respond: Respond, text: str) -> None:
+    """Composed mrkdwn as ephemeral answers, split into sections and messages as it needs
+    (at most the five a response_url takes)."""
+    for post in blocks.posts(text)[:RESPONSE_URL_USES]:
+        await respond(text=post.text, blocks=post.blocks, response_type="ephemeral")
 
 
 def _values(view: dict[str, Any]) -> dict[str, str | None]:

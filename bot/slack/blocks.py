@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.escaping import for_slack
 from bot.export import ACTORS, requester_label, speaker, type_title
@@ -19,7 +20,7 @@ from flows.cases import IDENTITY_METHODS
 from flows.i18n import Translator
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
-from flows.safe_text import split_text
+from flows.safe_text import split_text, utf16_length
 from flows.status import CLOSED_STATUSES, OUTCOMES, OUTCOMES_NEEDING_REASON, status_label
 from flows.steps import COMMON_CONTACT_STEPS, method_steps
 from storage.member_data import DISCLOSURE_TYPES
@@ -27,8 +28,14 @@ from storage.models import Case, CaseEvent, TranscriptLine
 
 JA = Translator("ja")
 Block = dict[str, Any]
-SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
-PREVIEW_SECTION = 3000  # a preview section, counted as sent (escaped)
+# Slack allows 3000 characters in a section's text. Measured on the escaped text in UTF-16
+# units (as Slack's clients count an emoji), with a margin, so no part is ever refused.
+SECTION_LIMIT = 2900
+OPTION_TEXT = 75  # an option's label, e.g. a queue to transfer to
+MESSAGE_BLOCKS = 50  # Slack's limit per message; modals and App Home take 100
+# Slack refuses a message whose blocks hold about 12,000 characters in all
+# (``msg_blocks_too_long``), so a post carries at most two full sections.
+POST_TEXT = 8000
 # The longest reply staff may write in Slack. Drafts are stored on the server, so the modal's
 # private_metadata (3000 characters) no longer bounds it; the member's chat still must.
 MAX_REPLY = 2000
@@ -54,17 +61,19 @@ def mention(actor: str | None) -> str:
     if not actor:
         return "未割当"
     if actor.startswith("slack:"):
-        return f"<@{actor.removeprefix('slack:')}>"
-    return ACTORS.get(actor, actor)
+        return f"<@{for_slack(actor.removeprefix('slack:'))}>"
+    return for_slack(ACTORS.get(actor, actor))
 
 
 def card_summary(case: Case, limit: int = 3) -> list[tuple[str, str]]:
-    """The request in a few lines without identity fields, fit for the channel."""
+    """The request in a few lines without identity fields, fit for the channel, as mrkdwn.
+
+    Only a preview: each answer is shortened here because the thread has it whole."""
     identity_labels = {
         JA(step.label) for step in FLOWS[case.request_type].steps if step.id in IDENTITY_STEPS
     }
     lines = [(label, value) for label, value in case.summary if label not in identity_labels]
-    return [(label, _clip(value, 120)) for label, value in lines[:limit]]
+    return [(for_slack(label), for_slack(_clip(value, 120))) for label, value in lines[:limit]]
 
 
 def is_overdue(case: Case, now: datetime) -> bool:
@@ -80,13 +89,13 @@ def case_card(
         status += "（一時停止中）"
     due = JA.date(case.due_at) + ("  :warning: *期限超過*" if is_overdue(case, now) else "")
     fields = [
-        ("組織", org.short_name.ja),
-        ("窓口", queue_names.get(case.queue, case.queue)),
+        ("組織", _label(org.short_name.ja)),
+        ("窓口", _label(queue_names.get(case.queue, case.queue))),
         ("受付", JA.datetime(case.received_at)),
         ("回答期限", due),
         ("状況", status),
         ("担当", mention(case.assignee)),
-        ("申出者", requester_label(case)),
+        ("申出者", _label(requester_label(case))),
         ("本人確認", JA(IDENTITY_METHODS[case.identity_method]) if case.identity_method else "未"),
     ]
     blocks: list[Block] = [
@@ -94,38 +103,29 @@ def case_card(
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": f"{case.number} {type_title(case)}",
+                "text": for_slack(f"{case.number} {type_title(case)}"),
             },
         },
-        {
-            "type": "section",
-            "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields],
-        },
+        {"type": "section", "fields": [mrkdwn(f"*{k}*\n{v}") for k, v in fields]},
     ]
     summary = card_summary(case)
     if summary or case.flags:
         text = "\n".join(f"• {label}：{value}" for label, value in summary)
         if "deceased" in case.flags:
             text = ":information_source: 亡くなった方についてのご相談\n" + text
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text or " "}})
+        blocks.append(section(text or " "))
     if case.status in CLOSED_STATUSES:
         closing = f"*{status}*"
-        if case.outcome_reason:
-            closing += f"　理由：{_clip(case.outcome_reason, 500)}"
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": closing}]})
+        if case.outcome_reason:  # a preview: the thread has the reason whole
+            closing += f"　理由：{for_slack(_clip(case.outcome_reason, 500))}"
+        blocks.append(_context(closing))
     else:
         blocks.append({"type": "actions", "block_id": "case_actions", "elements": _buttons(case)})
     blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "スレッドに申出内容とやりとりがあります。"
-                    "スレッドへの書き込みは内部メモで、会員には届きません。",
-                }
-            ],
-        }
+        _context(
+            "スレッドに申出内容とやりとりがあります。"
+            "スレッドへの書き込みは内部メモで、会員には届きません。"
+        )
     )
     return blocks
 
@@ -166,13 +166,9 @@ def _buttons(case: Case) -> list[Block]:
 def moved_card(case: Case, to_queue: str) -> list[Block]:
     """What is left in the old channel after a transfer: where the case went."""
     return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*{case.number} {type_title(case)}*\n→ {to_queue} へ転送しました。",
-            },
-        }
+        section(
+            f"*{case.number} {for_slack(type_title(case))}*\n→ {_label(to_queue)} へ転送しました。"
+        )
     ]
 
 
@@ -186,31 +182,111 @@ def card_text(case: Case) -> str:
     return f"{case.number} {type_title(case)}（{JA(status_label(case.status))}）"
 
 
-# ---------------------------------------------------------------- thread
+# ---------------------------------------------------------------- text that lands in Slack
+#
+# Every text below is mrkdwn that madoguchi composes: its own labels and markup, with every
+# value it did not write itself (answers, names, notes, reasons, file names) passed through
+# ``for_slack`` once, where the value is put in. A long text is split into several sections
+# (and posts), never cut.
+
+
+class Post(NamedTuple):
+    """One message: its blocks and the fallback ``text`` Slack shows in notifications."""
+
+    text: str
+    blocks: list[Block]
+
+
+def mrkdwn(text: str) -> Block:
+    """A mrkdwn text object for composed, already-escaped text. ``verbatim`` stops Slack from
+    adding links or mentions of its own to what members wrote (bare URLs, channel names)."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+_OPEN_ENTITY = re.compile(r"&[a-z]{0,4}$")
+_OPEN_TAG = re.compile(r"<[^<>]{0,40}$")  # our own <@U…> mentions; members' are escaped
+_ROOM = 48  # what moving an unfinished entity or mention to the next part may add
+
+
+def split_mrkdwn(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Composed mrkdwn in parts of at most ``limit`` UTF-16 units, in order, cut at paragraph,
+    line or sentence ends; a hard cut never splits an ``&amp;`` entity or a ``<@U…>`` mention."""
+    parts = split_text(text, limit - _ROOM, measure=utf16_length)
+    for index in range(len(parts) - 1):
+        open_at = _OPEN_ENTITY.search(parts[index]) or _OPEN_TAG.search(parts[index])
+        if open_at:
+            parts[index], parts[index + 1] = (
+                parts[index][: open_at.start()],
+                open_at.group() + parts[index + 1],
+            )
+    return [part for part in parts if part] or [""]
+
+
+def chunk(text: str, size: int = SECTION_LIMIT) -> list[str]:
+    """Composed mrkdwn in Slack-sized pieces, never losing a character (see ``split_mrkdwn``)."""
+    return split_mrkdwn(text, size)
+
+
+def posts(text: str) -> list[Post]:
+    """Composed mrkdwn as posts in order: sections of at most ``SECTION_LIMIT``, each post
+    within Slack's 50 blocks and ``POST_TEXT``. The fallback ``text`` (notifications) is the
+    post's first section: Slack now refuses a ``text`` much over 4,000 characters."""
+    result: list[Post] = []
+    current: list[str] = []
+    for piece in split_mrkdwn(text) if text.strip() else []:
+        if current and (
+            len(current) == MESSAGE_BLOCKS or sum(map(len, current)) + len(piece) > POST_TEXT
+        ):
+            result.append(_post(current))
+            current = []
+        current.append(piece)
+    if current:
+        result.append(_post(current))
+    return result
+
+
+def _post(pieces: list[str]) -> Post:
+    fallback = pieces[0] + ("…" if len(pieces) > 1 else "")
+    return Post(fallback, [section(piece) for piece in pieces])
 
 
 def intake_text(case: Case, transcript: Iterable[TranscriptLine]) -> list[str]:
-    """The thread's first posts: the whole intake summary (identity included), then the chat."""
-    summary = "\n".join(f"{label}：{value}" for label, value in case.summary) or "（なし）"
-    head = f"*申出内容*（{requester_label(case)}）\n{summary}"
-    posts = [head]
+    """The thread's first posts: the whole intake summary (identity included), then the chat.
+
+    Each may be longer than a section; ``posts`` splits it."""
+    summary = (
+        "\n".join(f"{for_slack(label)}：{for_slack(value)}" for label, value in case.summary)
+        or "（なし）"
+    )
+    texts = [f"*申出内容*（{for_slack(requester_label(case))}）\n{summary}"]
     lines = [transcript_line(line) for line in transcript]
     if lines:
-        posts += chunk("*これまでのやりとり*\n" + "\n".join(lines))
-    return posts
+        texts.append("*これまでのやりとり*\n" + "\n".join(lines))
+    return texts
 
 
 def transcript_line(line: TranscriptLine) -> str:
-    return f"[{JA.datetime(line.created_at)}] {speaker(line)}: {line.text}"
+    return f"[{JA.datetime(line.created_at)}] {for_slack(speaker(line))}: {for_slack(line.text)}"
 
 
 def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
-    """One case event as a line in the thread; ``None`` for events shown another way."""
+    """One case event as mrkdwn for the thread; ``None`` for events shown another way."""
     data = event.data
+
+    def value(key: str, default: str = "") -> str:
+        return for_slack(str(data.get(key, default) or default))
+
+    def queue(key: str) -> str:
+        return for_slack(str(queue_names.get(data.get(key, ""), data.get(key))))
+
     who = mention(event.actor) if event.actor not in ("member", "system") else ""
     kind = event.kind
     if kind == "member_message":
-        return f":speech_balloon: *会員から*\n{data.get('text', '（取り下げの申し出）')}"
+        return f":speech_balloon: *会員から*\n{value('text', '（取り下げの申し出）')}"
     if kind == "claimed":
         previous = data.get("previous")
         taken = f"（{mention(previous)} から引き継ぎ）" if previous else ""
@@ -220,61 +296,45 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
             f"{who} が本人確認をしました（{JA(IDENTITY_METHODS.get(data.get('method', ''), ''))}）"
         )
     if kind == "replied":
-        return f":outbox_tray: {who} が会員へ返信しました\n>{_quote(data.get('text', ''))}"
+        return f":outbox_tray: {who} が会員へ返信しました\n>{_quote(value('text'))}"
     if kind == "extended":
         to = datetime.fromisoformat(data["to"])
-        return f"{who} が期限を {JA.date(to)} に延長しました。理由：{data.get('reason', '')}"
+        return f"{who} が期限を {JA.date(to)} に延長しました。理由：{value('reason')}"
     if kind == "transferred":
-        return (
-            f"{who} が {queue_names.get(data.get('from', ''), data.get('from'))} から "
-            f"{queue_names.get(data.get('to', ''), data.get('to'))} へ転送しました。"
-            f"メモ：{data.get('note', '')}"
-        )
+        return f"{who} が {queue('from')} から {queue('to')} へ転送しました。メモ：{value('note')}"
     if kind == "closed":
-        outcome = OUTCOME_LABELS.get(data.get("outcome", ""), data.get("outcome"))
-        reason = f" 理由：{data['reason']}" if data.get("reason") else ""
+        outcome = OUTCOME_LABELS.get(data.get("outcome", ""), value("outcome"))
+        reason = f" 理由：{value('reason')}" if data.get("reason") else ""
         return f":white_check_mark: {who} が「{outcome}」で完了しました。{reason}"
     if kind == "withdrawn":
-        return f"{who} が取下げとして完了しました。メモ：{data.get('note', '')}"
+        return f"{who} が取下げとして完了しました。メモ：{value('note')}"
     if kind == "paused":
-        return f"{who} が期限を止めました（{data.get('waiting_for', '')}待ち）"
+        return f"{who} が期限を止めました（{value('waiting_for')}待ち）"
     if kind == "resumed":
         return f"{who} が期限の停止を解除しました"
     if kind == "note":
-        return (
-            None
-            if data.get("source") == "slack"
-            else f":memo: {who} のメモ：{data.get('text', '')}"
-        )
+        return None if data.get("source") == "slack" else f":memo: {who} のメモ：{value('text')}"
     if kind == "member_unreachable":
         return ":no_entry: 会員がボットをブロックしたため、メッセージが届きません。"
     if kind == "reminder":
-        return f":alarm_clock: 回答期限が近づいています（{data.get('due', '')}）。"
+        return f":alarm_clock: 回答期限が近づいています（{value('due')}）。"
     if kind == "escalated":
         return ":rotating_light: 回答期限を過ぎました。責任者に知らせました。"
     return None  # created (the card itself), attachment (uploaded as a file)
 
 
-def chunk(text: str, size: int = SECTION_LIMIT) -> list[str]:
-    """Split long text on line breaks into Slack-sized pieces, never losing a character."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > size:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:size])
-            line = line[size:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > size:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
+def _label(text: str) -> str:
+    """A configured or coded label in a card field (2000 characters at most, escaped)."""
+    return for_slack(_clip(text, 300))
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` escaped, shortened (with …) until the escaped form fits ``limit``."""
+    escaped = for_slack(text)
+    while len(escaped) > limit:
+        text = text[: max(0, min(len(text) - 1, limit - 1))]
+        escaped = for_slack(text) + "…"
+    return escaped
 
 
 def _quote(text: str) -> str:
@@ -312,7 +372,7 @@ def _modal(
 
 
 def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [mrkdwn(text)]}
 
 
 def _text_input(
@@ -347,7 +407,8 @@ def _choice_input(
 ) -> Block:
     """An input offering ``(value, label)`` choices; submissions read it by ``block_id``."""
     options = [
-        {"text": {"type": "plain_text", "text": text}, "value": value} for value, text in choices
+        {"text": {"type": "plain_text", "text": _fit(text, OPTION_TEXT)}, "value": value}
+        for value, text in choices
     ]
     return {
         "type": "input",
@@ -406,24 +467,19 @@ def draft_preview(
     confirmation sends what is stored there. The message is shown whole: split into sections
     of at most 3,000 characters as escaped, never cut.
     """
-    sections: list[Block] = [
-        {"type": "section", "text": {"type": "plain_text", "text": for_slack(part)}}
-        for part in split_text(member_sees, PREVIEW_SECTION, measure=_escaped_length)
-    ]
     return _modal(
         callback_id,
         "送信前の確認",
         {"number": number, "channel": channel, "draft": draft_id},
         [
             _context(f"会員には次のとおり届きます。よろしければ「{submit}」を押してください。"),
-            *sections,
+            *(
+                {"type": "section", "text": {"type": "plain_text", "text": piece}}
+                for piece in split_mrkdwn(for_slack(member_sees))
+            ),
         ],
         submit,
     )
-
-
-def _escaped_length(text: str) -> int:
-    return len(for_slack(text))
 
 
 def verify_modal(case: Case, channel: str) -> Block:
@@ -492,14 +548,10 @@ def takeover_modal(case: Case, channel: str) -> Block:
         "担当の引き継ぎ",
         {"number": case.number, "channel": channel},
         [
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"{case.number} は {mention(case.assignee)} が担当しています。"
-                    "引き継いで担当になりますか。",
-                },
-            }
+            section(
+                f"{case.number} は {mention(case.assignee)} が担当しています。"
+                "引き継いで担当になりますか。"
+            )
         ],
         "引き継ぐ",
     )
@@ -511,9 +563,13 @@ def takeover_modal(case: Case, channel: str) -> Block:
 def case_line(case: Case, now: datetime) -> str:
     overdue = " :warning:期限超過" if is_overdue(case, now) else ""
     return (
-        f"*{case.number}* {type_title(case)}　{JA(status_label(case.status))}　"
+        f"*{case.number}* {for_slack(type_title(case))}　{JA(status_label(case.status))}　"
         f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}"
     )
+
+
+# App Home takes 100 blocks: each list shows this many cases and says how many more there are.
+HOME_CASES = 150
 
 
 def home_view(
@@ -526,30 +582,27 @@ def home_view(
     """App Home: my cases, open/overdue counts per queue, and the overdue cases I may see."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "madoguchi 窓口"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*担当している案件*"}},
+        section("*担当している案件*"),
     ]
     blocks += _case_sections(mine, now, "担当している未完了の案件はありません。")
     blocks.append({"type": "divider"})
     count_lines = [
-        f"{queue_names.get(q, q)}：未完了 {open_count} 件（うち期限超過 {late} 件）"
+        f"{for_slack(queue_names.get(q, q))}：未完了 {open_count} 件（うち期限超過 {late} 件）"
         for q, (open_count, late) in counts.items()
     ]
-    blocks.append(
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": "*窓口ごとの件数*\n" + "\n".join(count_lines)},
-        }
-    )
+    blocks += [section(piece) for piece in chunk("*窓口ごとの件数*\n" + "\n".join(count_lines))]
     blocks.append({"type": "divider"})
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*期限超過の案件*"}})
+    blocks.append(section("*期限超過の案件*"))
     blocks += _case_sections(overdue, now, "期限を過ぎた案件はありません。")
-    return {"type": "home", "blocks": blocks[:100]}
+    return {"type": "home", "blocks": blocks}
 
 
 def _case_sections(cases: Sequence[Case], now: datetime, empty: str) -> list[Block]:
     if not cases:
         return [_context(empty)]
-    text = "\n".join(case_line(c, now) for c in cases)
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in chunk(text)
-    ][:20]
+    text = "\n".join(case_line(c, now) for c in cases[:HOME_CASES])
+    shown = [section(piece) for piece in chunk(text)]
+    if len(cases) > HOME_CASES:
+        more = len(cases) - HOME_CASES
+        shown.append(_context(f"ほか {more} 件あります。"))
+    return shown

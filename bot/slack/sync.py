@@ -23,6 +23,7 @@ from sqlmodel import col, func, select
 
 from bot.config import SlackDeployment
 from bot.delivery import RateLimiter
+from bot.escaping import for_slack
 from bot.slack import blocks, files
 from flows.profiles import OrgProfile
 from storage import slack_posts
@@ -280,15 +281,15 @@ class CardSync:
             return
         text = blocks.event_text(event, self.queue_names)
         if text:
-            for piece in blocks.chunk(text):
-                await self._thread_post(card, piece)
+            await self._thread_post(card, text)
         if event.kind == "escalated" and self.config.supervisors_channel:
             channel = self.config.supervisors_channel
             answer = await self._call(
                 channel,
                 self.client.chat_postMessage,
                 channel=channel,
-                text=f":rotating_light: {case.number} の回答期限（{event.data.get('due', '')}）を"
+                text=f":rotating_light: {case.number} の回答期限"
+                f"（{for_slack(str(event.data.get('due', '')))}）を"
                 "過ぎました。窓口のチャンネルのカードをご確認ください。",
             )
             await self._remember(card.case_id, channel, slack_posts.MESSAGE, str(answer["ts"]))
@@ -318,17 +319,24 @@ class CardSync:
         return blocks.case_card(case, self.orgs[case.org_id], self.clock(), self.queue_names)
 
     async def _thread_post(self, card: CaseCard, text: str) -> None:
-        answer = await self._call(
-            card.channel,
-            self.client.chat_postMessage,
-            channel=card.channel,
-            thread_ts=card.ref,
-            text=text,
-            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-        )
-        await self._remember(
-            card.case_id, card.channel, slack_posts.MESSAGE, str(answer["ts"]), thread_ts=card.ref
-        )
+        """Composed mrkdwn into the thread, in as many sections and posts as it needs; each
+        post is recorded for retention as soon as Slack has it."""
+        for post in blocks.posts(text):
+            answer = await self._call(
+                card.channel,
+                self.client.chat_postMessage,
+                channel=card.channel,
+                thread_ts=card.ref,
+                text=post.text,
+                blocks=post.blocks,
+            )
+            await self._remember(
+                card.case_id,
+                card.channel,
+                slack_posts.MESSAGE,
+                str(answer["ts"]),
+                thread_ts=card.ref,
+            )
 
     async def _upload(self, card: CaseCard, case: Case, event: CaseEvent) -> None:
         found = await asyncio.to_thread(self._attachment, int(event.data["attachment_id"]))
@@ -339,7 +347,7 @@ class CardSync:
         comment = f":paperclip: 会員からのファイル（sha256 {attachment.sha256[:16]}…）"
         comment += files.original_name_line(attachment.name)
         if attachment.caption:
-            comment += f"\n添え書き：{attachment.caption}"
+            comment += f"\n添え書き：{for_slack(attachment.caption)}"
         answer = await self._call(
             card.channel,
             self.client.files_upload_v2,

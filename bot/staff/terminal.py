@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App
+from bot.escaping import for_terminal
 from bot.member_export import holdings_text
 from flows.attachments import size_label
 from flows.cases import IDENTITY_METHODS, CaseActionError
@@ -57,7 +58,8 @@ def _line(case: Case) -> str:
 
 
 def render_detail(detail: CaseDetail) -> str:
-    """A case as staff read it: header, intake summary, history, transcript."""
+    """A case as staff read it: header, intake summary, history, transcript; control
+    characters in anything stored show as escapes (``for_terminal``)."""
     case = detail.case
     out = [_line(case), f"組織: {case.org_id}  申出者: {case.requester}  言語: {case.lang}"]
     if case.flags:
@@ -86,11 +88,11 @@ def render_detail(detail: CaseDetail) -> str:
         out.append(
             f"  {_JA.datetime(line.created_at)} {who}: " + line.text.replace("\n", "\n      ")
         )
-    return "\n".join(out)
+    return for_terminal("\n".join(out))
 
 
 def _done(case: Case, what: str) -> None:
-    typer.echo(f"{case.number}: {what}（状況：{_JA(status_label(case.status))}）")
+    typer.echo(for_terminal(f"{case.number}: {what}（状況：{_JA(status_label(case.status))}）"))
 
 
 @staff_app.command("list")
@@ -103,7 +105,7 @@ def list_cases(
     if not cases:
         typer.echo("案件はありません。")
     for case in cases:
-        typer.echo(_line(case))
+        typer.echo(for_terminal(_line(case)))
 
 
 @staff_app.command()
@@ -290,12 +292,12 @@ def run_staff_command(args: list[str]) -> int:
     try:
         staff_app([clean_inbound(arg) for arg in args], standalone_mode=False)
     except CaseActionError as error:
-        typer.echo(f"できません: {error}", err=True)
+        typer.echo(for_terminal(f"できません: {error}"), err=True)
         return 1
     except (typer.BadParameter, typer.Abort, SystemExit) as error:
-        typer.echo(str(error), err=True)
+        typer.echo(for_terminal(str(error)), err=True)
         return 2
     except Exception as error:  # click usage errors
-        typer.echo(f"{type(error).__name__}: {error}", err=True)
+        typer.echo(for_terminal(f"{type(error).__name__}: {error}"), err=True)
         return 2
     return 0

@@ -57,18 +57,22 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, NamedTuple, TypedDict, cast
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block as SdkBlock
+from slack_sdk.models.views import View as SdkView
 from typing_extensions import Unpack
 
 from tests.fakes.http import FilePart, QuietServer, RequestHandler, parse_multipart
@@ -78,6 +82,7 @@ __all__ = [
     "Call",
     "Ephemeral",
     "FakeSlackApi",
+    "LiveMarkup",
     "Message",
     "MessageEdit",
     "MultipartFile",
@@ -93,8 +98,11 @@ __all__ = [
     "UploadedFile",
     "checkboxes",
     "datepicker",
+    "live_markup_in",
+    "live_markup_in_payload",
     "plain_text",
     "radio_buttons",
+    "slack_would_refuse",
     "static_select",
 ]
 
@@ -443,7 +451,155 @@ def _check_blocks(raw: Any, limit: int) -> list[JSONDict]:
                 _check_element(element, f"{where}/elements/{number}")
         elif kind == "input":
             _check_element(block.get("element"), f"{where}/element")
+    _sdk_check_blocks(raw, "invalid_blocks")
     return copy.deepcopy(raw)
+
+
+# ---------------------------------------------------------------------- as strict as Slack
+#
+# Every ``blocks`` and ``view`` payload goes through slack_sdk's own Block Kit models (their
+# ``to_dict()`` runs every validator, nested ones too), plus the few limits Slack enforces that
+# the models leave out. And, where a test asks, member text must not arrive as live markup.
+
+_MAX_TEXT_OBJECT = 3000
+_MAX_OPTION_TEXT = 75
+_MAX_OPTION_VALUE = 150
+_MAX_OPTIONS = 100
+_MAX_INPUT_LENGTH = 3000
+_MAX_MESSAGE_BLOCK_TEXT = 12_000
+# A raw <…> pair is a Slack control sequence (mention, broadcast, channel, link); escaped text
+# has none. Bare @channel/@here/@everyone are parsed only in mrkdwn that is not verbatim.
+_CONTROL_SEQUENCE = re.compile(r"<([^<>]*)>")
+_BARE_BROADCAST = re.compile(r"(?<![\w&;])@(channel|here|everyone)\b")
+
+
+def _sdk_check_blocks(raw: list[Any], error: str) -> None:
+    """Parse and validate each block with slack_sdk's models, as Slack's schema would."""
+    for index, block in enumerate(raw):
+        where = f"/blocks/{index}"
+        try:
+            parsed = SdkBlock.parse(block)
+            if parsed is None:
+                raise _invalid(error, f"unsupported block type [json-pointer:{where}/type]")
+            parsed.to_dict()
+        except SlackObjectFormationError as exc:
+            raise _invalid(error, f"{exc} [json-pointer:{where}]") from exc
+        _check_limits_sdk_leaves_out(block, where, error)
+
+
+def _check_limits_sdk_leaves_out(node: Any, where: str, error: str) -> None:
+    """Text objects 1-3000 characters; option text 75, value 150, at most 100 options;
+    ``plain_text_input`` ``max_length`` at most 3000."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_limits_sdk_leaves_out(item, f"{where}/{index}", error)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind in ("mrkdwn", "plain_text"):
+        if not 1 <= len(str(node.get("text", ""))) <= _MAX_TEXT_OBJECT:
+            raise _invalid(error, f"must be 1-{_MAX_TEXT_OBJECT} characters [{where}/text]")
+        return
+    if kind == "plain_text_input" and int(node.get("max_length") or 0) > _MAX_INPUT_LENGTH:
+        raise _invalid(error, f"must be at most {_MAX_INPUT_LENGTH} [{where}/max_length]")
+    options = node.get("options")
+    if isinstance(options, list):
+        if len(options) > _MAX_OPTIONS:
+            raise _invalid(error, f"no more than {_MAX_OPTIONS} items allowed [{where}/options]")
+        for index, option in enumerate(options):
+            if not isinstance(option, dict):
+                continue
+            if len(_text_of(option.get("text"))) > _MAX_OPTION_TEXT:
+                raise _invalid(error, f"must be at most 75 characters [{where}/options/{index}]")
+            if len(str(option.get("value", ""))) > _MAX_OPTION_VALUE:
+                raise _invalid(error, f"must be at most 150 characters [{where}/options/{index}]")
+    for key, value in node.items():
+        if key != "text" or not isinstance(value, str):
+            _check_limits_sdk_leaves_out(value, f"{where}/{key}", error)
+
+
+def _check_message_total(blocks: list[JSONDict]) -> None:
+    """A message's blocks may hold about 12,000 characters of text in all; Slack refuses more
+    as ``msg_blocks_too_long`` (undocumented for sections; seen from 11,000-13,000)."""
+    total = sum(len(text) for _where, text, _parsed in _text_objects(blocks, ""))
+    if total > _MAX_MESSAGE_BLOCK_TEXT:
+        raise _SlackError("msg_blocks_too_long")
+
+
+def _sdk_check_view(raw: JSONDict) -> None:
+    try:
+        SdkView(**raw).to_dict()
+    except (SlackObjectFormationError, TypeError) as exc:
+        raise _invalid("invalid_arguments", f"{exc} [json-pointer:/view]") from exc
+
+
+@dataclass
+class LiveMarkup:
+    """Markup that would be live on Slack, found in a payload while the check was on."""
+
+    method: str
+    where: str
+    found: str
+
+
+def _text_objects(node: Any, where: str) -> list[tuple[str, str, bool]]:
+    """Every (where, text, parsed) text object under ``node``; ``parsed``: Slack would turn
+    bare @channel words into broadcasts (mrkdwn that is not verbatim)."""
+    found: list[tuple[str, str, bool]] = []
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            found += _text_objects(item, f"{where}/{index}")
+    elif isinstance(node, dict):
+        kind = node.get("type")
+        if kind in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+            parsed = kind == "mrkdwn" and node.get("verbatim") is not True
+            found.append((f"{where}/text", node["text"], parsed))
+        else:
+            for key, value in node.items():
+                found += _text_objects(value, f"{where}/{key}")
+    return found
+
+
+def live_markup_in(text: str, allowed_users: frozenset[str], *, parsed: bool) -> list[str]:
+    """The control sequences in ``text`` Slack would render live, except mentions of
+    ``allowed_users`` (the staff madoguchi names on purpose)."""
+    found = []
+    for match in _CONTROL_SEQUENCE.finditer(text):
+        inner = match.group(1)
+        if inner.startswith("@") and inner[1:].partition("|")[0] in allowed_users:
+            continue
+        found.append(match.group(0))
+    if parsed:
+        found += [match.group(0) for match in _BARE_BROADCAST.finditer(text)]
+    return found
+
+
+def slack_would_refuse(
+    *, blocks: list[JSONDict] | None = None, view: JSONDict | None = None
+) -> str | None:
+    """Why Slack would refuse a message's ``blocks`` or a ``view`` (the fake's own checks),
+    or ``None``: for tests that build many payloads in-process instead of over HTTP."""
+    try:
+        if blocks is not None:
+            _check_message_total(_check_blocks(blocks, _MAX_MESSAGE_BLOCKS))
+        if view is not None:
+            # _check_view reads no state of the fake; it is a method only for its neighbours.
+            FakeSlackApi._check_view(cast(FakeSlackApi, None), view, ("modal", "home"))
+    except _SlackError as exc:
+        return f"{exc.error}: {'; '.join(exc.messages)}"
+    return None
+
+
+def live_markup_in_payload(payload: Any, allowed_users: Iterable[str] = ()) -> list[str]:
+    """Live markup in every text object under ``payload`` (blocks or a view), as
+    :meth:`FakeSlackApi.forbid_live_markup` finds it."""
+    allowed = frozenset(allowed_users)
+    return [
+        f"{where}: {markup}"
+        for where, text, parsed in _text_objects(payload, "")
+        for markup in live_markup_in(text, allowed, parsed=parsed)
+    ]
 
 
 def _find_element(blocks: list[JSONDict], action_id: str) -> tuple[str | None, JSONDict] | None:
@@ -739,6 +895,9 @@ class FakeSlackApi:
         self._socket_submissions: dict[str, tuple[str, str]] = {}  # envelope -> (user, view id)
         self._socket_acks: list[SocketAck] = []
         self._socket_messages: list[str] = []
+        self._markup_check: tuple[frozenset[str], bool] | None = None  # allowed users, refuse
+        self._live_markup: list[LiveMarkup] = []
+        self._refused_views: list[str] = []
         self._handlers: dict[str, Callable[[dict[str, Any]], JSONDict]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -828,8 +987,11 @@ class FakeSlackApi:
 
     # ------------------------------------------------------------------ workspace set-up
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> None:
-        """Make a channel exist (required with ``strict_channels``; gives it a name anyway)."""
+    def add_channel(
+        self, channel_id: str, name: str, *, is_private: bool = False, is_member: bool = True
+    ) -> None:
+        """Make a channel exist (required with ``strict_channels``; gives it a name anyway).
+        ``is_member=False``: the bot was not invited, so posting there is ``not_in_channel``."""
         with self._cond:
             self._channels[channel_id] = {
                 "id": channel_id,
@@ -837,7 +999,7 @@ class FakeSlackApi:
                 "is_channel": not channel_id.startswith("D"),
                 "is_im": channel_id.startswith("D"),
                 "is_private": is_private,
-                "is_member": True,
+                "is_member": is_member,
                 "is_archived": False,
                 "created": int(time.time()),
             }
@@ -949,6 +1111,75 @@ class FakeSlackApi:
             return f"{self.base_url}{path}"
 
     # ------------------------------------------------------------------ faults
+
+    # ------------------------------------------------------------------ strictness (markup)
+
+    def forbid_live_markup(
+        self, allowed_users: Iterable[str] = (), *, refuse: bool = False
+    ) -> None:
+        """From now on, look in every text a call sends (``text``, blocks, views, file
+        comments, response_url posts) for markup Slack would render live: any raw ``<…>``
+        sequence except mentions of ``allowed_users`` (staff madoguchi names on purpose), and
+        bare @channel/@here/@everyone in mrkdwn that is not verbatim. Each find is kept in
+        :attr:`live_markup`; ``refuse=True`` also answers the call ``live_markup``."""
+        with self._cond:
+            self._markup_check = (frozenset(allowed_users), refuse)
+
+    @property
+    def live_markup(self) -> list[LiveMarkup]:
+        with self._cond:
+            return list(self._live_markup)
+
+    def remove_bot_from(self, channel_id: str) -> None:
+        """The bot leaves (or was never invited to) a channel: posts there are refused."""
+        with self._cond:
+            if channel_id not in self._channels:
+                self.add_channel(channel_id, channel_id.lower())
+            self._channels[channel_id]["is_member"] = False
+
+    @property
+    def refused_views(self) -> list[str]:
+        """Why each view a submission answered with (``response_action``) was refused."""
+        with self._cond:
+            return list(self._refused_views)
+
+    def _submission_view_ok(self, view: JSONDict) -> bool:
+        """A view in a submission's answer is checked like one sent to ``views.update``."""
+        try:
+            self._check_view(view, ("modal",))
+            self._check_markup("view_submission.response", {"view": view})
+        except _SlackError as exc:
+            self._refused_views.append(f"{exc.error}: {'; '.join(exc.messages)}")
+            return False
+        return True
+
+    def _require_membership(self, channel: str) -> None:
+        info = self._channels.get(channel)
+        if info is not None and not info.get("is_member", True) and not info.get("is_im"):
+            raise _SlackError("not_in_channel")
+
+    def _check_markup(self, method: str, params: dict[str, Any]) -> None:
+        if self._markup_check is None:
+            return
+        allowed, refuse = self._markup_check
+        parse_names = str(params.get("link_names", "")).lower() in ("1", "true") or (
+            params.get("parse") == "full"
+        )
+        texts: list[tuple[str, str, bool]] = [
+            (f"/{key}", params[key], parse_names)
+            for key in ("text", "initial_comment")
+            if isinstance(params.get(key), str)
+        ]
+        texts += _text_objects(params.get("blocks"), "/blocks")
+        texts += _text_objects(params.get("view"), "/view")
+        found = [
+            LiveMarkup(method, where, markup)
+            for where, text, parsed in texts
+            for markup in live_markup_in(text, allowed, parsed=parsed)
+        ]
+        self._live_markup += found
+        if found and refuse:
+            raise _invalid("live_markup", f"live markup {found[0].found!r} at {found[0].where}")
 
     def fail_next(
         self,
@@ -1226,6 +1457,7 @@ class FakeSlackApi:
             return self._record(method, params, at, answer, path)
         try:
             with self._cond:
+                self._check_markup(method, params)
                 result = handler(params)
             answer = _json_answer(200, {"ok": True, **result})
         except _SlackError as exc:
@@ -1342,6 +1574,7 @@ class FakeSlackApi:
         if text is not None and not isinstance(text, str):
             text = str(text)
         blocks = _check_blocks(params.get("blocks"), _MAX_MESSAGE_BLOCKS)
+        _check_message_total(blocks)
         if required and not text and not blocks and not params.get("attachments"):
             raise _SlackError("no_text")
         if text is not None and len(text) > _MAX_TEXT:
@@ -1368,6 +1601,7 @@ class FakeSlackApi:
 
     def _post_message(self, params: dict[str, Any]) -> JSONDict:
         channel = self._resolve_channel(params.get("channel"))
+        self._require_membership(channel)
         text, blocks = self._text_and_blocks(params, required=True)
         thread_ts = str(params.get("thread_ts") or "") or None
         message = self._store_message(
@@ -1443,7 +1677,11 @@ class FakeSlackApi:
             raise _invalid(
                 "invalid_arguments", "must be less than 256 characters [/view/callback_id]"
             )
-        _check_blocks(raw.get("blocks", []), _MAX_VIEW_BLOCKS)
+        try:
+            _check_blocks(raw.get("blocks", []), _MAX_VIEW_BLOCKS)
+        except _SlackError as exc:  # views.* name every schema problem invalid_arguments
+            raise _SlackError("invalid_arguments", messages=exc.messages) from exc
+        _sdk_check_view(raw)
         return raw
 
     def _make_view(self, spec: JSONDict, view_id: str | None = None) -> JSONDict:
@@ -1578,6 +1816,8 @@ class FakeSlackApi:
         thread_ts = str(params.get("thread_ts") or "") or None
         if thread_ts is not None and not channels:
             raise _invalid("invalid_arguments", "thread_ts requires channel_id")
+        for channel in channels:
+            self._require_membership(channel)
         comment = params.get("initial_comment")
         answered: list[JSONDict] = []
         message_ts: dict[str, str] = {}
@@ -1845,6 +2085,7 @@ class FakeSlackApi:
                     raise _SlackError("no_service", status=404)
                 if target.uses >= 5:
                     raise _SlackError("used_url", status=404)
+                self._check_markup("response_url", params)
                 target.uses += 1
                 self._apply_response(target, params)
             answer = _json_answer(200, {"ok": True})
@@ -1910,6 +2151,8 @@ class FakeSlackApi:
             if action == "clear":
                 stack.clear()
             elif action in ("update", "push") and isinstance(answer.get("view"), dict):
+                if not self._submission_view_ok(answer["view"]):
+                    return  # Slack keeps the modal and shows the user an error
                 replace = action == "update" and view_id in stack
                 view = self._make_view(answer["view"], view_id if replace else None)
                 if not replace:
