@@ -314,6 +314,10 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
         return f"{who} が期限の停止を解除しました"
     if kind == "note":
         return None if data.get("source") == "slack" else f":memo: {who} のメモ：{value('text')}"
+    if kind == "member_linked":
+        return f"{who} が {value('linked_case')} の会話をご本人のものとして結び付けました"
+    if kind == "member_unlinked":
+        return f"{who} が {value('linked_case')} の会話を結び付けから外しました"
     if kind == "member_unreachable":
         return ":no_entry: 会員がボットをブロックしたため、メッセージが届きません。"
     if kind == "reminder":

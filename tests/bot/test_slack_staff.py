@@ -522,6 +522,7 @@ def test_staff_link_another_chat_of_the_member_in_slack_only_after_the_identity_
     [(_, actor, data)] = events(desk, number, "member_linked")
     assert (actor, data["linked_case"]) == (f"slack:{staff}", other)
     assert ("member_linked", number, 1) in [r[:3] for r in audit(desk, f"slack:{staff}")]
+    desk.wait_thread(channel, card.ts, f"{other} の会話をご本人のものとして結び付けました")
 
     desk.click(staff, "case_member_data", channel, card.ts)
     name = f"{number}-member-data.html"
