@@ -266,7 +266,9 @@ def test_app_home_modals_and_lists_stay_text(text: str) -> None:
     case = a_case(text)
     home = blocks.home_view([case] * 3, {"kyosai-bu": (3, 1), text: (1, 0)}, [case], {}, NOW)
     assert_slack_safe(view=home)
-    preview = blocks.reply_preview(case.number, "C1", "返信", text or "x")
+    preview = blocks.draft_preview(
+        "case_reply_confirm", case.number, "C1", "draft-1", text or "x", "送信"
+    )
     assert_slack_safe(view=preview)
     for modal in (
         blocks.transfer_modal(case, "C1", {"kyosai-bu": "共済", "other": text[:60] or "x"}),
