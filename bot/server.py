@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import structlog
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -37,17 +36,22 @@ from bot.channels.telegram import (
 )
 from bot.config import Settings
 from bot.delivery import OutboxWorker
+from bot.http_limits import MB, BodyRefused, read_body
 from bot.leader import Job, while_leader
 from bot.purge_job import DailyPurge
 from bot.slack.access import Access
 from bot.slack.app import StaffDesk, build_bolt
 from bot.slack.deadlines import DeadlineWatch
 from bot.slack.sync import CardSync
+from bot.slack_http import SlackEndpoint
 
 log = structlog.get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 SLACK_PATH = "/slack/events"
+# A Telegram update is one message or button press (text at most 4,096 characters, with its
+# entities and the message it replies to): a few kilobytes, so 1 MB leaves a wide margin.
+TELEGRAM_BODY_LIMIT = 1 * MB
 
 
 class ConfigurationError(Exception):
@@ -57,7 +61,7 @@ class ConfigurationError(Exception):
 def http_app(
     telegram: TelegramChannel | None,
     webhook_secret: str | None,
-    slack: AsyncSlackRequestHandler | None = None,
+    slack: SlackEndpoint | None = None,
 ) -> Starlette:
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -65,9 +69,8 @@ def http_app(
     async def slack_events(request: Request) -> Response:
         if slack is None:
             return PlainTextResponse("not found", status_code=404)
-        # bolt checks the signature and its age (401 otherwise) before any listener runs.
-        response: Response = await slack.handle(request)
-        return response
+        # Bounded read and signature on the raw bytes before bolt parses anything (401 otherwise).
+        return await slack(request)
 
     async def telegram_webhook(request: Request) -> Response:
         received = time.perf_counter()  # for turn.timed: arrival to commit, as members feel it
@@ -78,8 +81,14 @@ def http_app(
             log.warning("telegram.webhook_refused")
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            update = Update.de_json(json.loads(await request.body()), telegram.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(await read_body(request, TELEGRAM_BODY_LIMIT))
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
+            update = Update.de_json(data, telegram.bot)
+        except BodyRefused as refused:
+            return refused.response()
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            log.warning("telegram.webhook_malformed", error=type(error).__name__)
             return PlainTextResponse("bad request", status_code=400)
         # Answered only after the commit: a crash before it makes Telegram redeliver.
         await telegram.handle(update, received=received)
@@ -113,7 +122,7 @@ class _Slack:
     desk: StaffDesk
     sync: CardSync
     deadlines: DeadlineWatch
-    handler: AsyncSlackRequestHandler
+    endpoint: SlackEndpoint | None  # None in Socket Mode
     socket: AsyncSocketModeHandler | None
 
 
@@ -177,9 +186,12 @@ def _start_slack(settings: Settings, app: App, token: str) -> _Slack:
     socket = (
         AsyncSocketModeHandler(bolt, settings.slack_app_token) if settings.slack_app_token else None
     )
-    return _Slack(
-        desk, sync, DeadlineWatch(app, sync, config), AsyncSlackRequestHandler(bolt), socket
+    endpoint = (
+        SlackEndpoint(bolt, settings.slack_signing_secret)
+        if settings.slack_signing_secret and not socket
+        else None
     )
+    return _Slack(desk, sync, DeadlineWatch(app, sync, config), endpoint, socket)
 
 
 def _leader(app: App, name: str, job: Job, stop: asyncio.Event) -> asyncio.Task[None]:
@@ -229,7 +241,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             http_app(
                 telegram.channel if telegram and settings.telegram_webhook_url else None,
                 settings.telegram_webhook_secret,
-                slack.handler if slack and not slack.socket else None,
+                slack.endpoint if slack else None,
             ),
             host=host,
             port=port,
