@@ -23,6 +23,7 @@ from bot.staff.terminal import interactive, run_staff_command
 from flows.cases import CaseActionError
 from storage.audit import Actor
 from storage.cases import case_to_dict
+from storage.private_files import restrict_umask, write_private
 from storage.schema import SchemaOutOfDate
 from storage.sealed import EncryptionError
 
@@ -111,7 +112,7 @@ def transcript(
     if out is None:
         typer.get_binary_stream("stdout").write(data)
         return
-    out.write_bytes(data)
+    write_private(out, data)
     typer.echo(f"{case.number} を {out} に書き出しました（{fmt.value}）。", err=True)
 
 
@@ -158,6 +159,7 @@ def classify(
 
 
 def main() -> None:
+    restrict_umask()  # the database, its WAL and anything else written: the owner's only
     try:
         cli()
     except (SchemaOutOfDate, EncryptionError) as problem:  # e.g. MADOGUCHI_DATA_KEYS wrong

@@ -58,6 +58,7 @@ from storage.member_data import (
     collect,
 )
 from storage.models import ConsentRecord
+from storage.private_files import write_private
 
 _JA = Translator("ja")
 TITLE = "madoguchi が保有するお客様の情報"
@@ -431,7 +432,7 @@ def member_data(
     if out is None:
         typer.get_binary_stream("stdout").write(document)
         return
-    out.write_bytes(document)
+    write_private(out, document)
     typer.echo(
         f"{data.case.number} の保有データを {out} に書き出しました（{fmt.value}）。", err=True
     )

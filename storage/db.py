@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+from storage.private_files import create_private, readable_by_others
 from storage.schema import ensure_schema
 
 log = structlog.get_logger(__name__)
@@ -68,7 +69,11 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            file = Path(path)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            create_private(file)  # SQLite gives its -wal and -shm files the same mode
+            if readable_by_others(file):
+                log.warning("sqlite.readable_by_others", hint="chmod 600 the database file")
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         _prepare_sqlite(engine)
         return engine
