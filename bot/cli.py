@@ -124,15 +124,16 @@ def serve(
     """Run the member channel (Telegram) with its HTTP app (/healthz, /telegram/webhook)."""
     import uvloop
 
-    from bot.server import ConfigurationError
+    from bot.preflight import ConfigurationError
     from bot.server import serve as run_server
 
     try:
         # libuv's event loop (uvicorn's recommendation for speed); BENCHMARKS.md has figures.
         uvloop.run(run_server(Settings(), host, port))
-    except ConfigurationError as problem:
-        typer.echo(f"madoguchi serve: {problem}", err=True)
-        raise typer.Exit(2) from problem
+    except ConfigurationError as error:
+        for problem in error.problems:
+            typer.echo(f"madoguchi serve: {problem}", err=True)
+        raise typer.Exit(2) from error
 
 
 @cli.command()

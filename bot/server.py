@@ -24,7 +24,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import TelegramError
 
 from bot.app import App
 from bot.channels.telegram import (
@@ -38,6 +39,13 @@ from bot.config import Settings
 from bot.delivery import OutboxWorker
 from bot.http_limits import MB, BodyRefused, read_body
 from bot.leader import Job, while_leader
+from bot.preflight import (
+    ConfigurationError,
+    deployment_problems,
+    settings_problems,
+    telegram_problems,
+    telegram_refusal,
+)
 from bot.purge_job import DailyPurge
 from bot.slack.access import Access
 from bot.slack.app import StaffDesk, build_bolt
@@ -52,10 +60,6 @@ SLACK_PATH = "/slack/events"
 # A Telegram update is one message or button press (text at most 4,096 characters, with its
 # entities and the message it replies to): a few kilobytes, so 1 MB leaves a wide margin.
 TELEGRAM_BODY_LIMIT = 1 * MB
-
-
-class ConfigurationError(Exception):
-    """Settings that cannot work together; the message says what to set."""
 
 
 def http_app(
@@ -126,30 +130,36 @@ class _Slack:
     socket: AsyncSocketModeHandler | None
 
 
-def _check(settings: Settings) -> None:
-    if not settings.telegram_bot_token and not settings.slack_bot_token:
-        raise ConfigurationError(
-            "Nothing to serve: set TELEGRAM_BOT_TOKEN for members and/or SLACK_BOT_TOKEN for "
-            "staff (see README), or use 'madoguchi chat' to try the desk in the terminal."
+async def _check(settings: Settings) -> Bot | None:
+    """Every configuration problem at once (:class:`ConfigurationError`, one line each);
+    the Telegram bot, already introduced to the Bot API, if members are served."""
+    problems = settings_problems(settings)
+    problems += deployment_problems(settings)
+    bot = None
+    if settings.telegram_bot_token:
+        bot = make_bot(
+            settings.telegram_bot_token,
+            settings.telegram_api_base_url,
+            timeout=settings.telegram_timeout,
         )
-    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
-        raise ConfigurationError(
-            "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET, so forged updates are refused."
-        )
-    if (
-        settings.slack_bot_token
-        and not settings.slack_app_token
-        and not settings.slack_signing_secret
-    ):
-        raise ConfigurationError(
-            "Slack over HTTP needs SLACK_SIGNING_SECRET, so forged requests are refused "
-            "(or set SLACK_APP_TOKEN for Socket Mode)."
-        )
+        problems += await telegram_problems(bot, settings)
+    if problems:
+        if bot is not None:
+            await bot.shutdown()
+        raise ConfigurationError(problems)
+    return bot
 
 
-async def _start_telegram(settings: Settings, app: App, token: str) -> _Telegram:
-    bot = make_bot(token, settings.telegram_api_base_url, timeout=settings.telegram_timeout)
-    await bot.initialize()
+async def _start_telegram(settings: Settings, app: App, bot: Bot) -> _Telegram:
+    try:
+        return await _telegram_parts(settings, app, bot)
+    except TelegramError as error:
+        await bot.shutdown()
+        what = "TELEGRAM_WEBHOOK_URL" if settings.telegram_webhook_url else "the bot's set-up"
+        raise telegram_refusal(what, error, bot.token) from error
+
+
+async def _telegram_parts(settings: Settings, app: App, bot: Bot) -> _Telegram:
     worker = OutboxWorker(
         app.db,
         CHANNEL,
@@ -174,9 +184,6 @@ async def _start_telegram(settings: Settings, app: App, token: str) -> _Telegram
 
 def _start_slack(settings: Settings, app: App, token: str) -> _Slack:
     config = app.deployment.slack
-    unknown = sorted(set(config.queues) - {org.queue.id for org in app.orgs.values()})
-    if unknown:
-        raise ConfigurationError(f"[slack.queues] names unknown queue(s): {', '.join(unknown)}")
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
     sync = CardSync(
         app.db, client, config, app.orgs, app.clock, interval=settings.slack_sync_interval
@@ -200,7 +207,7 @@ def _leader(app: App, name: str, job: Job, stop: asyncio.Event) -> asyncio.Task[
 
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run every configured part until SIGINT/SIGTERM."""
-    _check(settings)
+    bot = await _check(settings)
     app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
     if app.keyring is None:
         log.warning("encryption.off")  # personal data is stored in clear: MADOGUCHI_DATA_KEYS
@@ -208,11 +215,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    telegram = (
-        await _start_telegram(settings, app, settings.telegram_bot_token)
-        if settings.telegram_bot_token
-        else None
-    )
+    telegram = await _start_telegram(settings, app, bot) if bot else None
     slack = (
         _start_slack(settings, app, settings.slack_bot_token) if settings.slack_bot_token else None
     )
