@@ -13,7 +13,10 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
+import aiohttp
 from pydantic import ValidationError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
@@ -127,6 +130,27 @@ async def telegram_problems(bot: Bot, settings: Settings) -> list[str]:
         ]
     except TelegramError as error:
         return [f"The Bot API at {base} refused getMe: {_without(str(error), bot.token)}"]
+    return []
+
+
+async def slack_token_problems(settings: Settings) -> list[str]:
+    """Ask Slack whose token this is (``auth.test``): a rejected or revoked token is found
+    here, not at the first card."""
+    url = settings.slack_api_url
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=url, timeout=30)
+    try:
+        await client.auth_test()
+    except SlackApiError as error:
+        reason = error.response.get("error", "error")
+        return [
+            f"SLACK_BOT_TOKEN was rejected by Slack (auth.test: {reason}): check the app's "
+            "Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
+        ]
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        return [
+            f"The Slack API at {url} could not be reached ({type(error).__name__}): "
+            "check SLACK_API_URL and the network."
+        ]
     return []
 
 

@@ -43,6 +43,7 @@ from bot.preflight import (
     ConfigurationError,
     deployment_problems,
     settings_problems,
+    slack_token_problems,
     telegram_problems,
     telegram_refusal,
 )
@@ -143,6 +144,8 @@ async def _check(settings: Settings) -> Bot | None:
             timeout=settings.telegram_timeout,
         )
         problems += await telegram_problems(bot, settings)
+    if settings.slack_bot_token:
+        problems += await slack_token_problems(settings)
     if problems:
         if bot is not None:
             await bot.shutdown()

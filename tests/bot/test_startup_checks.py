@@ -38,7 +38,9 @@ def serve_once(tmp_path: Path, **settings: str) -> tuple[int, list[str], str]:
         text=True,
         timeout=60,
     )
-    lines = [line.removeprefix(PREFIX) for line in done.stderr.splitlines()]
+    lines = [
+        line.removeprefix(PREFIX) for line in done.stderr.splitlines() if line.startswith(PREFIX)
+    ]
     return done.returncode, lines, done.stderr
 
 
@@ -155,14 +157,17 @@ def test_a_slack_queue_without_a_channel_stops_the_start(
     assert lines == [f"{deployment}: [slack.queues.takuhai-center] channel is empty."]
 
 
-def test_a_deployment_file_with_mistakes_is_reported_not_a_traceback(tmp_path: Path) -> None:
+def test_a_deployment_file_with_mistakes_is_reported_not_a_traceback(
+    slack: FakeSlackApi, tmp_path: Path
+) -> None:
     deployment = tmp_path / "madoguchi.toml"
     deployment.write_text('orgs = ["no-such-coop"]\n[slack]\nreminder_days = -1\n', "utf-8")
     status, lines, stderr = serve_once(
         tmp_path,
         MADOGUCHI_DEPLOYMENT=str(deployment),
-        SLACK_BOT_TOKEN="xoxb-1",
-        SLACK_APP_TOKEN="xapp-1",
+        SLACK_BOT_TOKEN=slack.token,
+        SLACK_API_URL=slack.api_url,
+        SLACK_APP_TOKEN=slack.app_token,
     )
     assert (status, "Traceback" in stderr) == (2, False)
     assert lines == [
@@ -184,3 +189,46 @@ def test_a_one_org_card_has_no_transfer_button_as_there_is_nowhere_to_transfer_t
 
         assert "case_transfer" not in buttons({case.queue: "この窓口"})
         assert "case_transfer" in buttons({case.queue: "この窓口", "elsewhere": "別の窓口"})
+
+
+def test_a_slack_token_slack_rejects_stops_the_start_with_one_line(
+    slack: FakeSlackApi, tmp_path: Path
+) -> None:
+    status, lines, stderr = serve_once(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-revoked",
+        SLACK_API_URL=slack.api_url,
+        SLACK_SIGNING_SECRET="slack-secret",
+        MADOGUCHI_DEPLOYMENT=str(_slack_deployment(tmp_path)),
+    )
+    assert (status, "Traceback" in stderr) == (2, False)
+    assert lines == [
+        "SLACK_BOT_TOKEN was rejected by Slack (auth.test: invalid_auth): check the app's "
+        "Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
+    ]
+    assert "xoxb-revoked" not in stderr
+
+
+def test_a_webhook_address_telegram_refuses_stops_the_start_with_one_line(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    status, lines, stderr = serve_once(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_WEBHOOK_URL="ftp://desk.example.jp/telegram/webhook",
+        TELEGRAM_WEBHOOK_SECRET="fine_secret-1",
+    )
+    assert (status, "Traceback" in stderr) == (2, False)
+    [line] = lines
+    assert line.startswith("Telegram refused TELEGRAM_WEBHOOK_URL: ")
+    assert "https url must be provided" in line.lower()
+
+
+def _slack_deployment(tmp_path: Path) -> Path:
+    deployment = tmp_path / "slack.toml"
+    deployment.write_text(
+        'orgs = ["coopdeli"]\n[slack.queues.takuhai-center]\nchannel = "C0TAKU"\n',
+        encoding="utf-8",
+    )
+    return deployment
