@@ -39,7 +39,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, at most ``limit`` bytes; :class:`BodyRefused` (413 or 400) otherwise."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise _refused(request, 400, "bad_content_length", limit)
         if int(declared) > limit:
             raise _refused(request, 413, "declared_too_large", limit)

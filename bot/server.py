@@ -92,7 +92,8 @@ def http_app(
             update = Update.de_json(data, telegram.bot)
         except BodyRefused as refused:
             return refused.response()
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
+        except Exception as error:  # json or PTB on a malformed update: any error (even deep
+            # nesting's RecursionError) means the body, not the desk, is broken
             log.warning("telegram.webhook_malformed", error=type(error).__name__)
             return PlainTextResponse("bad request", status_code=400)
         # Answered only after the commit: a crash before it makes Telegram redeliver.

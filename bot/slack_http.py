@@ -40,7 +40,7 @@ def signature_problem(
     ``v0:{timestamp}:{body}`` with the signing secret, the timestamp within five minutes."""
     if not timestamp or not signature:
         return "unsigned"
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > MAX_AGE:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > MAX_AGE:
         return "stale"
     base = b"v0:" + timestamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()

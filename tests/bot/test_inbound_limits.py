@@ -214,6 +214,8 @@ def test_an_unsigned_forged_or_stale_slack_request_gets_401_without_a_traceback(
         (b"\xff\xfe\x00garbage", "application/json", None),
         (b"payload=%5B%5D", "application/x-www-form-urlencoded", None),
         (b"{}", "application/json", "12abc"),
+        (b"{}", "application/json", "\u00b2"),  # a digit to str.isdigit, not to int()
+        (b"[" * 100_000, "application/json", None),
     ],
 )
 def test_a_malformed_slack_body_gets_a_clear_answer_not_a_traceback(
@@ -252,7 +254,17 @@ def test_a_slack_body_over_the_limit_is_refused_with_413_from_its_length_alone(
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[]", b"null", b'"text"', b"\xff\xfe", b'{"update_id": "x", "message": 5}'],
+    [
+        b"{not json",
+        b"[]",
+        b"null",
+        b'"text"',
+        b"\xff\xfe",
+        b'{"update_id": "x", "message": 5}',
+        b"[" * 100_000,
+        b'{"update_id": 1, "message": {"message_id": 1, "date": 1e300, "chat": {"id": 1, '
+        b'"type": "private"}}}',
+    ],
 )
 def test_a_malformed_telegram_update_gets_400_without_a_traceback(
     fake: FakeBotApi, tmp_path: Path, body: bytes
