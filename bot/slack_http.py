@@ -110,6 +110,9 @@ def shape_problem(body: object) -> str | None:
     for key in _OBJECTS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             return key
+    for key in ("event", "view"):  # read as body.get(key, {}).get(…): null fails too
+        if key in body and not isinstance(body[key], dict):
+            return key
     for key in _LISTS_OF_OBJECTS:
         items = body.get(key)
         if items is not None and not (
