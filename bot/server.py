@@ -212,7 +212,12 @@ def _leader(app: App, name: str, job: Job, stop: asyncio.Event) -> asyncio.Task[
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run every configured part until SIGINT/SIGTERM."""
     bot = await _check(settings)
-    app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
+    try:
+        app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
+    except BaseException:
+        if bot is not None:
+            await bot.shutdown()  # its HTTP session, or it is reported unclosed on exit
+        raise
     if app.keyring is None:
         log.warning("encryption.off")  # personal data is stored in clear: MADOGUCHI_DATA_KEYS
     stop = asyncio.Event()

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
@@ -67,8 +67,8 @@ def _prepare_sqlite(engine: Engine) -> None:
 def make_engine(url: str) -> Engine:
     """An engine with madoguchi's connection settings; the schema is left as it is."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
             file = Path(path)
             file.parent.mkdir(parents=True, exist_ok=True)
             create_private(file)  # SQLite gives its -wal and -shm files the same mode
