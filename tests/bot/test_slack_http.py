@@ -159,3 +159,25 @@ def test_no_signed_payload_shape_makes_bolt_fail_with_a_500(slack: FakeSlackApi)
         logger.removeHandler(errors)
         loop.run_until_complete(client.aclose())
         loop.close()
+
+
+def test_slacks_certificate_check_is_answered_and_anything_else_unsigned_is_401(
+    slack: FakeSlackApi,
+) -> None:
+    endpoint = SlackEndpoint(bolt_app(slack, logging.getLogger("slack_bolt.ssl_test")), SECRET)
+
+    async def events(request: Request) -> Response:
+        return await endpoint(request)
+
+    app = Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
+
+    async def post(body: bytes) -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            answer = await client.post("/slack/events", content=body, headers=headers)
+            return answer.status_code
+
+    assert asyncio.run(post(b"ssl_check=1&token=legacy")) == 200
+    assert asyncio.run(post(b"ssl_check=0&token=legacy")) == 401
+    assert asyncio.run(post(b"command=%2Fmadoguchi&ssl_check=1&text=" + b"x" * 2000)) == 401
