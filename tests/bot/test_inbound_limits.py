@@ -144,7 +144,8 @@ def _timed_turns(fake: FakeBotApi, served: Served, chats: range) -> list[float]:
 def test_big_unsigned_slack_posts_are_refused_at_once_while_members_keep_chatting(
     fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
 ) -> None:
-    with desk_running(fake, slack, tmp_path) as desk:
+    log = tmp_path / "serve.log"
+    with desk_running(fake, slack, tmp_path, log_file=log) as desk:
         served = desk.served
         _timed_turns(fake, served, range(500, 502))  # warm up
         baseline = statistics.median(_timed_turns(fake, served, range(510, 515)))
@@ -163,6 +164,9 @@ def test_big_unsigned_slack_posts_are_refused_at_once_while_members_keep_chattin
         assert {u.status for u in attack.uploads if u.chunked} <= {413, None}
         assert max(during) < max(20 * baseline, 2.0), (baseline, during)
         assert peak - rss_before < 50 * MB, (rss_before, peak)
+    logged = log.read_text(encoding="utf-8")
+    assert "Traceback" not in logged
+    assert logged.count('"http.body_refused"') >= len(attack.uploads)  # one line each
 
 
 # ---------------------------------------------------------------- signatures and bad bodies
