@@ -24,6 +24,7 @@ from bot.staff.terminal import interactive, run_staff_command
 from flows.cases import CaseActionError
 from storage.audit import Actor
 from storage.cases import case_to_dict
+from storage.private_files import restrict_umask, write_private
 from storage.schema import SchemaOutOfDate
 from storage.sealed import EncryptionError
 
@@ -114,7 +115,7 @@ def transcript(
     if out is None:
         typer.get_binary_stream("stdout").write(data)
         return
-    out.write_bytes(data)
+    write_private(out, data)
     typer.echo(f"{case.number} を {out} に書き出しました（{fmt.value}）。", err=True)
 
 
@@ -126,15 +127,16 @@ def serve(
     """Run the member channel (Telegram) with its HTTP app (/healthz, /telegram/webhook)."""
     import uvloop
 
-    from bot.server import ConfigurationError
+    from bot.preflight import ConfigurationError
     from bot.server import serve as run_server
 
     try:
         # libuv's event loop (uvicorn's recommendation for speed); BENCHMARKS.md has figures.
         uvloop.run(run_server(Settings(), host, port))
-    except ConfigurationError as problem:
-        typer.echo(f"madoguchi serve: {problem}", err=True)
-        raise typer.Exit(2) from problem
+    except ConfigurationError as error:
+        for problem in error.problems:
+            typer.echo(f"madoguchi serve: {problem}", err=True)
+        raise typer.Exit(2) from error
 
 
 @cli.command()
@@ -161,6 +163,7 @@ def classify(
 
 
 def main() -> None:
+    restrict_umask()  # the database, its WAL and anything else written: the owner's only
     try:
         cli()
     except (SchemaOutOfDate, EncryptionError) as problem:  # e.g. MADOGUCHI_DATA_KEYS wrong

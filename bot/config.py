@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.profiles import AttachmentRule, OrgProfile, Retention, load_profiles
@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     telegram_send_rate: float = Field(default=30.0, gt=0, validation_alias="TELEGRAM_SEND_RATE")
     # The hour (JST) of the daily retention purge in `madoguchi serve` (see `madoguchi purge`).
     purge_hour: int = Field(default=3, ge=0, le=23, validation_alias="PURGE_HOUR")
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _bot_api_root(cls, value: str) -> str:
+        """The Bot API server's root, also when given in python-telegram-bot's own form
+        (``http://127.0.0.1:8081/bot``): madoguchi adds ``/bot<token>`` itself."""
+        return value.strip().rstrip("/").removesuffix("/bot")
 
 
 class DeadlineOverride(BaseModel):

@@ -58,6 +58,7 @@ from storage.member_data import (
     PossibleMatch,
 )
 from storage.models import ConsentRecord
+from storage.private_files import write_private
 
 _JA = Translator("ja")
 TITLE = "madoguchi が保有するお客様の情報"
@@ -466,7 +467,7 @@ def member_data(
     if out is None:
         typer.get_binary_stream("stdout").write(document)
         return
-    out.write_bytes(document)
+    write_private(out, document)
     scope = "" if data.verified else "本人確認の前のため、このご依頼の会話の分だけです。"
     typer.echo(
         f"{data.case.number} の保有データを {out} に書き出しました（{fmt.value}）。{scope}",

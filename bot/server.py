@@ -19,13 +19,13 @@ from dataclasses import dataclass
 import structlog
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import TelegramError
 
 from bot.app import App
 from bot.channels.telegram import (
@@ -37,28 +37,37 @@ from bot.channels.telegram import (
 )
 from bot.config import Settings
 from bot.delivery import OutboxWorker
+from bot.http_limits import MB, BodyRefused, read_body
 from bot.leader import Job, while_leader
+from bot.preflight import (
+    ConfigurationError,
+    deployment_problems,
+    settings_problems,
+    slack_token_problems,
+    telegram_problems,
+    telegram_refusal,
+)
 from bot.purge_job import DailyPurge
 from bot.slack.access import Access
 from bot.slack.app import StaffDesk, build_bolt
 from bot.slack.deadlines import DeadlineWatch
 from bot.slack.scrub import SlackScrubber
 from bot.slack.sync import CardSync
+from bot.slack_http import SlackEndpoint
 
 log = structlog.get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 SLACK_PATH = "/slack/events"
-
-
-class ConfigurationError(Exception):
-    """Settings that cannot work together; the message says what to set."""
+# A Telegram update is one message or button press (text at most 4,096 characters, with its
+# entities and the message it replies to): a few kilobytes, so 1 MB leaves a wide margin.
+TELEGRAM_BODY_LIMIT = 1 * MB
 
 
 def http_app(
     telegram: TelegramChannel | None,
     webhook_secret: str | None,
-    slack: AsyncSlackRequestHandler | None = None,
+    slack: SlackEndpoint | None = None,
 ) -> Starlette:
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -66,9 +75,8 @@ def http_app(
     async def slack_events(request: Request) -> Response:
         if slack is None:
             return PlainTextResponse("not found", status_code=404)
-        # bolt checks the signature and its age (401 otherwise) before any listener runs.
-        response: Response = await slack.handle(request)
-        return response
+        # Bounded read and signature on the raw bytes before bolt parses anything (401 otherwise).
+        return await slack(request)
 
     async def telegram_webhook(request: Request) -> Response:
         received = time.perf_counter()  # for turn.timed: arrival to commit, as members feel it
@@ -79,8 +87,15 @@ def http_app(
             log.warning("telegram.webhook_refused")
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            update = Update.de_json(json.loads(await request.body()), telegram.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(await read_body(request, TELEGRAM_BODY_LIMIT))
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
+            update = Update.de_json(data, telegram.bot)
+        except BodyRefused as refused:
+            return refused.response()
+        except Exception as error:  # json or PTB on a malformed update: any error (even deep
+            # nesting's RecursionError) means the body, not the desk, is broken
+            log.warning("telegram.webhook_malformed", error=type(error).__name__)
             return PlainTextResponse("bad request", status_code=400)
         # Answered only after the commit: a crash before it makes Telegram redeliver.
         await telegram.handle(update, received=received)
@@ -114,34 +129,42 @@ class _Slack:
     desk: StaffDesk
     sync: CardSync
     deadlines: DeadlineWatch
-    handler: AsyncSlackRequestHandler
+    endpoint: SlackEndpoint | None  # None in Socket Mode
     socket: AsyncSocketModeHandler | None
 
 
-def _check(settings: Settings) -> None:
-    if not settings.telegram_bot_token and not settings.slack_bot_token:
-        raise ConfigurationError(
-            "Nothing to serve: set TELEGRAM_BOT_TOKEN for members and/or SLACK_BOT_TOKEN for "
-            "staff (see README), or use 'madoguchi chat' to try the desk in the terminal."
+async def _check(settings: Settings) -> Bot | None:
+    """Every configuration problem at once (:class:`ConfigurationError`, one line each);
+    the Telegram bot, already introduced to the Bot API, if members are served."""
+    problems = settings_problems(settings)
+    problems += deployment_problems(settings)
+    bot = None
+    if settings.telegram_bot_token:
+        bot = make_bot(
+            settings.telegram_bot_token,
+            settings.telegram_api_base_url,
+            timeout=settings.telegram_timeout,
         )
-    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
-        raise ConfigurationError(
-            "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET, so forged updates are refused."
-        )
-    if (
-        settings.slack_bot_token
-        and not settings.slack_app_token
-        and not settings.slack_signing_secret
-    ):
-        raise ConfigurationError(
-            "Slack over HTTP needs SLACK_SIGNING_SECRET, so forged requests are refused "
-            "(or set SLACK_APP_TOKEN for Socket Mode)."
-        )
+        problems += await telegram_problems(bot, settings)
+    if settings.slack_bot_token:
+        problems += await slack_token_problems(settings)
+    if problems:
+        if bot is not None:
+            await bot.shutdown()
+        raise ConfigurationError(problems)
+    return bot
 
 
-async def _start_telegram(settings: Settings, app: App, token: str) -> _Telegram:
-    bot = make_bot(token, settings.telegram_api_base_url, timeout=settings.telegram_timeout)
-    await bot.initialize()
+async def _start_telegram(settings: Settings, app: App, bot: Bot) -> _Telegram:
+    try:
+        return await _telegram_parts(settings, app, bot)
+    except TelegramError as error:
+        await bot.shutdown()
+        what = "TELEGRAM_WEBHOOK_URL" if settings.telegram_webhook_url else "the bot's set-up"
+        raise telegram_refusal(what, error, bot.token) from error
+
+
+async def _telegram_parts(settings: Settings, app: App, bot: Bot) -> _Telegram:
     worker = OutboxWorker(
         app.db,
         CHANNEL,
@@ -166,9 +189,6 @@ async def _start_telegram(settings: Settings, app: App, token: str) -> _Telegram
 
 def _start_slack(settings: Settings, app: App, token: str) -> _Slack:
     config = app.deployment.slack
-    unknown = sorted(set(config.queues) - {org.queue.id for org in app.orgs.values()})
-    if unknown:
-        raise ConfigurationError(f"[slack.queues] names unknown queue(s): {', '.join(unknown)}")
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
     sync = CardSync(
         app.db, client, config, app.orgs, app.clock, interval=settings.slack_sync_interval
@@ -178,9 +198,12 @@ def _start_slack(settings: Settings, app: App, token: str) -> _Slack:
     socket = (
         AsyncSocketModeHandler(bolt, settings.slack_app_token) if settings.slack_app_token else None
     )
-    return _Slack(
-        desk, sync, DeadlineWatch(app, sync, config), AsyncSlackRequestHandler(bolt), socket
+    endpoint = (
+        SlackEndpoint(bolt, settings.slack_signing_secret)
+        if settings.slack_signing_secret and not socket
+        else None
     )
+    return _Slack(desk, sync, DeadlineWatch(app, sync, config), endpoint, socket)
 
 
 def _leader(app: App, name: str, job: Job, stop: asyncio.Event) -> asyncio.Task[None]:
@@ -198,19 +221,20 @@ def _together(*jobs: Job) -> Job:
 
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run every configured part until SIGINT/SIGTERM."""
-    _check(settings)
-    app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
+    bot = await _check(settings)
+    try:
+        app = App.build(settings, one_message_per_turn=frozenset({CHANNEL}))
+    except BaseException:
+        if bot is not None:
+            await bot.shutdown()  # its HTTP session, or it is reported unclosed on exit
+        raise
     if app.keyring is None:
         log.warning("encryption.off")  # personal data is stored in clear: MADOGUCHI_DATA_KEYS
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    telegram = (
-        await _start_telegram(settings, app, settings.telegram_bot_token)
-        if settings.telegram_bot_token
-        else None
-    )
+    telegram = await _start_telegram(settings, app, bot) if bot else None
     slack = (
         _start_slack(settings, app, settings.slack_bot_token) if settings.slack_bot_token else None
     )
@@ -241,7 +265,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             http_app(
                 telegram.channel if telegram and settings.telegram_webhook_url else None,
                 settings.telegram_webhook_secret,
-                slack.handler if slack and not slack.socket else None,
+                slack.endpoint if slack else None,
             ),
             host=host,
             port=port,

@@ -20,10 +20,11 @@ from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
+from storage.private_files import create_private, readable_by_others
 from storage.schema import ensure_schema
 
 log = structlog.get_logger(__name__)
@@ -76,9 +77,13 @@ def _prepare_sqlite(engine: Engine) -> None:
 def make_engine(url: str) -> Engine:
     """An engine with madoguchi's connection settings; the schema is left as it is."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            file = Path(path)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            create_private(file)  # SQLite gives its -wal and -shm files the same mode
+            if readable_by_others(file):
+                log.warning("sqlite.readable_by_others", hint="chmod 600 the database file")
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         _prepare_sqlite(engine)
         return engine

@@ -120,7 +120,10 @@ def case_card(
             closing += f"　理由：{for_slack(_clip(case.outcome_reason, 500))}"
         blocks.append(_context(closing))
     else:
-        blocks.append({"type": "actions", "block_id": "case_actions", "elements": _buttons(case)})
+        # 転送 only where there is another queue to send the case to (one-org deployments).
+        others = set(queue_names) - {case.queue}
+        buttons = [b for b in _buttons(case) if others or b["action_id"] != "case_transfer"]
+        blocks.append({"type": "actions", "block_id": "case_actions", "elements": buttons})
     blocks.append(
         _context(
             "スレッドに申出内容とやりとりがあります。"

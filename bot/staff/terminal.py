@@ -25,6 +25,7 @@ from storage.audit import Actor
 from storage.cases import CaseDetail
 from storage.member_data import DISCLOSURE_TYPES, collect
 from storage.models import Case
+from storage.private_files import write_private
 
 staff_app = typer.Typer(
     help="Work cases as staff: list, show, claim, verify, reply, extend, close."
@@ -145,7 +146,7 @@ def save_file(
     target = out or Path(f"{number.upper()}-{index}{extension.get(attachment.mime, '')}")
     if target.is_dir():
         target = target / f"{number.upper()}-{index}{extension.get(attachment.mime, '')}"
-    target.write_bytes(attachment.data)
+    write_private(target, attachment.data)
     typer.echo(f"{target}（{attachment.mime}、{size_label(attachment.size)}）を保存しました。")
 
 

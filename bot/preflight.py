@@ -1,0 +1,166 @@
+"""``madoguchi serve``'s start-up check: every configuration problem found at once, one line each.
+
+A setting that cannot work should stop the start with a sentence that says what to change, not
+end a running desk later with a traceback (a webhook secret Telegram refuses, a token it
+rejects, a queue whose cards would go nowhere). Everything that can be checked is checked
+before anything starts, and all problems are reported together, so one run finds them all.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
+
+import aiohttp
+from pydantic import ValidationError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.config import Deployment, Settings
+from flows.profiles import OrgProfile
+
+# What Telegram accepts as a webhook's secret_token (setWebhook refuses anything else).
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class ConfigurationError(Exception):
+    """Settings that cannot work; each problem is one line that says what to set."""
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def settings_problems(settings: Settings) -> list[str]:
+    """What is wrong with the environment's settings on their own."""
+    problems: list[str] = []
+    if not settings.telegram_bot_token and not settings.slack_bot_token:
+        problems.append(
+            "Nothing to serve: set TELEGRAM_BOT_TOKEN for members and/or SLACK_BOT_TOKEN for "
+            "staff (see README), or use 'madoguchi chat' to try the desk in the terminal."
+        )
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
+        problems.append(
+            "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET, so forged updates are refused."
+        )
+    secret = settings.telegram_webhook_secret
+    if secret and not WEBHOOK_SECRET.fullmatch(secret):
+        problems.append(
+            "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters, each A-Z, a-z, 0-9, _ or - "
+            f"(Telegram refuses any other); it has {len(secret)} characters."
+        )
+    if urlsplit(settings.telegram_api_base_url).scheme not in ("http", "https"):
+        problems.append(
+            "TELEGRAM_API_BASE_URL must be an http(s) address, e.g. https://api.telegram.org."
+        )
+    if (
+        settings.slack_bot_token
+        and not settings.slack_app_token
+        and not settings.slack_signing_secret
+    ):
+        problems.append(
+            "Slack over HTTP needs SLACK_SIGNING_SECRET, so forged requests are refused "
+            "(or set SLACK_APP_TOKEN for Socket Mode)."
+        )
+    return problems
+
+
+def deployment_problems(settings: Settings) -> list[str]:
+    """What is wrong with the deployment file (``MADOGUCHI_DEPLOYMENT``)."""
+    where = str(settings.deployment_file)
+    try:
+        deployment = Deployment.load(settings.deployment_file)
+        orgs = deployment.profiles()
+        deployment.retention_periods()
+    except ValidationError as error:
+        return [
+            f"{where}: {'.'.join(str(part) for part in issue['loc']) or '(top)'}: {issue['msg']}"
+            for issue in error.errors()
+        ]
+    except (ValueError, tomllib.TOMLDecodeError, OSError) as error:
+        return [f"{where}: {error}"]
+    problems = slack_problems(deployment, orgs) if settings.slack_bot_token else []
+    return [f"{where}: {problem}" for problem in problems]
+
+
+def slack_problems(deployment: Deployment, orgs: Mapping[str, OrgProfile]) -> list[str]:
+    """Every served queue needs a Slack channel for its cards, and only served queues exist.
+
+    A deployment with one queue is fine: the card then has no 転送 button (there is nowhere to
+    transfer to), rather than a button whose form has no choices.
+    """
+    config = deployment.slack.queues
+    served = {org.queue.id: org_id for org_id, org in orgs.items()}
+    problems = [
+        f"[slack.queues.{queue}] names a queue no served org has "
+        f"(served: {', '.join(sorted(served)) or 'none'})."
+        for queue in sorted(set(config) - set(served))
+    ]
+    for queue, org_id in served.items():
+        if queue not in config:
+            problems.append(
+                f"queue {queue} ({org_id}) has no Slack channel: add [slack.queues.{queue}] "
+                f'with channel = "C…", or its cases never reach staff.'
+            )
+        elif not config[queue].channel.strip():
+            problems.append(f"[slack.queues.{queue}] channel is empty.")
+    return problems
+
+
+async def telegram_problems(bot: Bot, settings: Settings) -> list[str]:
+    """Ask the Bot API who the bot is (``getMe``): a rejected token or an unreachable server
+    is found here, before anything else is started."""
+    base = settings.telegram_api_base_url
+    try:
+        await bot.initialize()
+    except InvalidToken:
+        return [
+            f"TELEGRAM_BOT_TOKEN was rejected by the Bot API at {base} (getMe: 401/404): "
+            "check the token from @BotFather, and that TELEGRAM_API_BASE_URL is the Bot API "
+            "server's address."
+        ]
+    except NetworkError as error:  # TimedOut too
+        return [
+            f"The Bot API at {base} could not be reached ({_without(str(error), bot.token)}): "
+            "check TELEGRAM_API_BASE_URL and the network."
+        ]
+    except TelegramError as error:
+        return [f"The Bot API at {base} refused getMe: {_without(str(error), bot.token)}"]
+    return []
+
+
+async def slack_token_problems(settings: Settings) -> list[str]:
+    """Ask Slack whose token this is (``auth.test``): a rejected or revoked token is found
+    here, not at the first card."""
+    url = settings.slack_api_url
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=url, timeout=30)
+    try:
+        await client.auth_test()
+    except SlackApiError as error:
+        reason = error.response.get("error", "error")
+        return [
+            f"SLACK_BOT_TOKEN was rejected by Slack (auth.test: {reason}): check the app's "
+            "Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
+        ]
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        return [
+            f"The Slack API at {url} could not be reached ({type(error).__name__}): "
+            "check SLACK_API_URL and the network."
+        ]
+    return []
+
+
+def telegram_refusal(what: str, error: TelegramError, token: str) -> ConfigurationError:
+    """A Bot API call at start-up (``setWebhook`` …) that Telegram refused, as one line."""
+    if isinstance(error, InvalidToken):
+        return ConfigurationError(f"TELEGRAM_BOT_TOKEN was rejected by the Bot API ({what}).")
+    return ConfigurationError(f"Telegram refused {what}: {_without(str(error), token)}")
+
+
+def _without(message: str, token: str) -> str:
+    """An error message with the bot token masked (PTB puts it in some of its messages)."""
+    return message.replace(token, "<TELEGRAM_BOT_TOKEN>") if token else message
