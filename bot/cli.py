@@ -20,7 +20,7 @@ from bot.export import ExportFormat, render
 from bot.keys_cli import keys_cli
 from bot.member_export import member_data
 from bot.purge_cli import purge
-from bot.staff.terminal import interactive, run_staff_command
+from bot.staff.terminal import forget_app, interactive, run_staff_command
 from flows.cases import CaseActionError
 from storage.audit import Actor
 from storage.cases import case_to_dict
@@ -68,6 +68,7 @@ def chat(
 @cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def staff(ctx: typer.Context) -> None:
     """Work cases as staff. With no arguments, opens an interactive shell; try 'staff --help'."""
+    forget_app()
     if ctx.args:
         raise typer.Exit(run_staff_command(list(ctx.args)))
     interactive()

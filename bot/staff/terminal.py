@@ -34,6 +34,12 @@ _JA = Translator("ja")
 _state: dict[str, App] = {}
 
 
+def forget_app() -> None:
+    """Drop the desk built for an earlier ``madoguchi staff`` call in this process: each call
+    reads its settings afresh (an interactive shell keeps one desk for all its commands)."""
+    _state.clear()
+
+
 def _app() -> App:
     if "app" not in _state:
         _state["app"] = App.build()
