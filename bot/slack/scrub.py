@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import RateLimiter
+from bot.slack.sync import error_name, paced_call
 from storage import slack_posts
 from storage.db import Database
 from storage.models import SlackScrub
@@ -110,7 +111,7 @@ class SlackScrubber:
         try:
             await self._do(item)
         except SlackApiError as error:
-            name = _error_name(error)
+            name = error_name(error)
             if name in NOT_THE_BOTS:
                 note = name
                 log.warning("slack.scrub_not_ours", case=item.case_number, error=name)
@@ -140,7 +141,7 @@ class SlackScrubber:
                 try:
                     await self._clear_thread(item.channel, item.thread_ts, sharing=item.ref)
                 except SlackApiError as error:
-                    if _error_name(error) not in GONE:  # no thread left: still the file
+                    if error_name(error) not in GONE:  # no thread left: still the file
                         raise
             await self._call(item.channel, self.client.files_delete, file=item.ref)
         elif item.kind == slack_posts.THREAD:
@@ -205,24 +206,10 @@ class SlackScrubber:
         try:
             await self._call(pace, method, **kwargs)
         except SlackApiError as error:
-            if _error_name(error) not in GONE:
+            if error_name(error) not in GONE:
                 raise
 
     async def _call(
         self, pace: str, method: Callable[..., Awaitable[Any]], /, **kwargs: Any
     ) -> Any:
-        """One Web API call, paced; a 429 waits ``Retry-After`` and tries again."""
-        while True:
-            await self.limiter.acquire(pace)
-            try:
-                return await method(**kwargs)
-            except SlackApiError as error:
-                if error.response.status_code != 429:
-                    raise
-                wait = float(error.response.headers.get("Retry-After", "1") or 1)
-                log.info("slack.rate_limited", wait=wait)
-                await self.sleep(wait)
-
-
-def _error_name(error: SlackApiError) -> str:
-    return str(error.response.get("error") or error.response.status_code)
+        return await paced_call(self.limiter, self.sleep, pace, method, **kwargs)

@@ -203,9 +203,7 @@ class CardSync:
             count = self._failures.get(case_id, (0, 0.0))[0] + 1
             delay = min(MAX_BACKOFF, 2.0**count)
             self._failures[case_id] = (count, time.monotonic() + delay)
-            log.warning(
-                "slack.case_sync_retry", case=case_id, error=_error_name(error), delay=delay
-            )
+            log.warning("slack.case_sync_retry", case=case_id, error=error_name(error), delay=delay)
             return False
         self._failures.pop(case_id, None)
         return True
@@ -427,19 +425,32 @@ class CardSync:
         """One Web API call, paced per channel (``pace``); a 429 waits Retry-After and retries."""
         lock = self._channel_locks.setdefault(pace, asyncio.Lock())
         async with lock:
-            while True:
-                await self.limiter.acquire(pace)
-                try:
-                    return await method(**kwargs)
-                except SlackApiError as error:
-                    if error.response.status_code != 429:
-                        raise
-                    wait = float(error.response.headers.get("Retry-After", "1") or 1)
-                    log.info("slack.rate_limited", wait=wait)
-                    await self.sleep(wait)
+            return await paced_call(self.limiter, self.sleep, pace, method, **kwargs)
 
 
-def _error_name(error: Exception) -> str:
+async def paced_call(
+    limiter: RateLimiter,
+    sleep: Callable[[float], Awaitable[None]],
+    pace: str,
+    method: Callable[..., Awaitable[Any]],
+    /,
+    **kwargs: Any,
+) -> Any:
+    """One Web API call under ``limiter``'s pace for ``pace``; a 429 waits its Retry-After and
+    tries again, as Slack asks. Shared by the card sync and the retention scrub."""
+    while True:
+        await limiter.acquire(pace)
+        try:
+            return await method(**kwargs)
+        except SlackApiError as error:
+            if error.response.status_code != 429:
+                raise
+            wait = float(error.response.headers.get("Retry-After", "1") or 1)
+            log.info("slack.rate_limited", wait=wait)
+            await sleep(wait)
+
+
+def error_name(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         return str(error.response.get("error") or error.response.status_code)
     return type(error).__name__
