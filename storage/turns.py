@@ -366,6 +366,12 @@ class TurnStore:
                 )
             )
             added_to = target.id
+            if (
+                message.text
+                and case is None
+                and (first_line is None or first_line.text != message.text)
+            ):
+                _tie_earlier_words(session, conversation.id, message.text, target.id)
         if added_to is not None:
             # The turn's lines are that case's: the member's message (a file's caption, words
             # passed on) and the desk's acknowledgement go with the case, at its purge too, and
@@ -501,3 +507,38 @@ def _attachment_event(session: Session, case: Case, attachment: Attachment, now:
             },
         )
     )
+
+
+# How far back the words a member passes on with a button may have been written: the offer
+# that asked where they should go came in the turn just before.
+_EARLIER_WORDS_LOOKBACK = 10
+
+
+def _tie_earlier_words(session: Session, conversation_id: int, text: str, case_id: int) -> None:
+    """Words typed in an earlier turn and passed on to a case now (「申し込みを取り下げたい」,
+    then the case's button): their line, and the desk's question about them since, are that
+    case's. The line is the member's latest untied one with exactly these words; the text is
+    encrypted, so it is compared here rather than in SQL."""
+    recent = session.exec(
+        select(TranscriptLine)
+        .where(
+            TranscriptLine.conversation_id == conversation_id,
+            col(TranscriptLine.case_id).is_(None),
+            TranscriptLine.direction == "member",
+        )
+        .order_by(col(TranscriptLine.id).desc())
+        .limit(_EARLIER_WORDS_LOOKBACK)
+    ).all()
+    words = next((line for line in recent if line.text == text), None)
+    if words is None:
+        return
+    since = session.exec(
+        select(TranscriptLine).where(
+            TranscriptLine.conversation_id == conversation_id,
+            col(TranscriptLine.case_id).is_(None),
+            col(TranscriptLine.id) >= words.id,
+        )
+    ).all()
+    for line in since:
+        line.case_id = case_id
+        session.add(line)

@@ -630,3 +630,27 @@ def test_the_members_other_open_case_keeps_its_file_lines_and_relayed_words(desk
     assert desk.app.cases.detail(second).transcript == before
     assert [a.caption for a in rows(desk, Attachment)] == [SECOND_CAPTION]
     assert case_row(desk, first) is not None  # the register stays
+
+
+def test_words_passed_on_to_a_case_with_a_button_go_with_that_case(desk: Desk) -> None:
+    withdrawal = "申し込みを取り下げたい"
+    dan = desk.member("dan", org="coopdeli")
+    for line in COMPLAINT:
+        dan.says(line)
+    first = desk.app.cases.list()[-1].number
+    assert "その件を選んでください" in dan.says(withdrawal)
+    assert first in dan.says("1")
+    desk.app.cases.close(first, "sato", "answered", REASON)
+    dan.read()
+    for line in COMPLAINT:
+        dan.says(line)
+    second = desk.app.cases.list()[-1].number
+    second_lines = desk.app.cases.detail(second).transcript
+    assert withdrawal in [line.text for line in desk.app.cases.detail(first).transcript]
+    desk.clock.advance(days=400)
+
+    plan = purge(desk)
+
+    assert stages(plan)["transcripts"] == [first]
+    assert withdrawal not in line_texts(desk)
+    assert desk.app.cases.detail(second).transcript == second_lines
