@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from pydantic import ValidationError
-from sqlalchemy import text
+from sqlalchemy import NullPool, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, col, select
 
@@ -34,6 +35,7 @@ from storage.models import (
     TranscriptLine,
 )
 from storage.retention import TEXT_FREE_EVENTS, PurgePlan, Purger, redacted
+from storage.schema import alembic_config
 from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import COMPLAINT
 from tests.storage.test_member_data import file_request
@@ -654,3 +656,43 @@ def test_words_passed_on_to_a_case_with_a_button_go_with_that_case(desk: Desk) -
     assert stages(plan)["transcripts"] == [first]
     assert withdrawal not in line_texts(desk)
     assert desk.app.cases.detail(second).transcript == second_lines
+
+
+def test_lines_an_older_version_left_untied_are_tied_to_their_case_by_the_upgrade(
+    desk: Desk,
+) -> None:
+    alice = desk.member("alice", org="coopdeli")
+    for position, line in enumerate(COMPLAINT):
+        desk.clock.advance(seconds=1)  # each turn its own moment, as on a real clock
+        alice.says(line)
+        if position == 0:  # a file held for the request, attached when it is filed
+            desk.clock.advance(seconds=1)
+            alice.sends_file(PDF, name="住民票.pdf")
+    first = desk.app.cases.list()[-1].number
+    desk.clock.advance(seconds=1)
+    alice.sends_file(PDF, name="委任状.pdf", caption=CAPTION)
+    desk.clock.advance(seconds=1)
+    desk.app.cases.reply(first, "sato", "ご連絡ありがとうございます")
+    alice.read()
+    desk.clock.advance(seconds=1)
+    alice.says(SECOND_WORDS)
+    desk.clock.advance(seconds=1)
+    desk.app.cases.close(first, "sato", "partial", REASON)
+    alice.start()
+    for line in COMPLAINT[1:]:
+        desk.clock.advance(seconds=1)
+        alice.says(line)
+    tied = {line.id: line.case_id for line in rows(desk, TranscriptLine)}
+    assert sum(1 for case_id in tied.values() if case_id) > 1  # the staff reply and more
+    db_url = desk.db_url
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as connection:  # as the older version wrote them
+        connection.exec_driver_sql(
+            "UPDATE transcriptline SET case_id = NULL WHERE direction IN ('member', 'bot')"
+        )
+    engine.dispose()
+    command.stamp(alembic_config(url=db_url), "0007")
+
+    command.upgrade(alembic_config(url=db_url), "head")
+
+    assert {line.id: line.case_id for line in rows(desk, TranscriptLine)} == tied
