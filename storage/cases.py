@@ -29,7 +29,7 @@ from storage.models import (
     ProcessedUpdate,
     TranscriptLine,
 )
-from storage.turns import Clock, enqueue
+from storage.turns import Clock, case_lines, enqueue
 
 log = structlog.get_logger(__name__)
 Action = TypeVar("Action", bound=Callable[..., Any])
@@ -216,15 +216,7 @@ class CaseService:
                 ).all()
             )
             lines = session.exec(
-                select(TranscriptLine)
-                .where(TranscriptLine.conversation_id == case.conversation_id)
-                .where(
-                    or_(
-                        col(TranscriptLine.id).between(case.transcript_from, case.transcript_to),
-                        TranscriptLine.case_id == case.id,
-                    )
-                )
-                .order_by(col(TranscriptLine.id))
+                select(TranscriptLine).where(case_lines(case)).order_by(col(TranscriptLine.id))
             ).all()
             files = session.exec(
                 select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))

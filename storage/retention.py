@@ -63,6 +63,7 @@ from storage.models import (
     PurgeRecord,
     TranscriptLine,
 )
+from storage.turns import case_lines
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -165,21 +166,6 @@ def _jst_day(moment: datetime) -> str:
 def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def case_lines(case: Case) -> ColumnElement[bool]:
-    """A case's transcript: the intake segment (lines ``transcript_from``–``transcript_to`` of
-    its conversation, written before the case existed) and the lines written to the case."""
-    return and_(
-        col(TranscriptLine.conversation_id) == case.conversation_id,
-        or_(
-            col(TranscriptLine.case_id) == case.id,
-            and_(
-                col(TranscriptLine.case_id).is_(None),
-                col(TranscriptLine.id).between(case.transcript_from, case.transcript_to),
-            ),
-        ),
-    )
 
 
 def redacted(data: Mapping[str, Any], stage: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import overload
 
 import structlog
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from flows.engine import Engine
@@ -69,6 +70,23 @@ def next_case_number(session: Session, org_id: str, prefix: str, now: datetime) 
     counter.last += 1
     session.add(counter)
     return f"{prefix}-{now.year}-{counter.last:05d}"
+
+
+def case_lines(case: Case) -> ColumnElement[bool]:
+    """A case's transcript: the intake segment (lines ``transcript_from``–``transcript_to`` of
+    its conversation, written before the case existed and tied to no case) and the lines
+    written to the case. A line tied to another case (a file or a message the member added
+    to an earlier case, staff's reply there) is that case's even inside this one's segment."""
+    return and_(
+        col(TranscriptLine.conversation_id) == case.conversation_id,
+        or_(
+            col(TranscriptLine.case_id) == case.id,
+            and_(
+                col(TranscriptLine.case_id).is_(None),
+                col(TranscriptLine.id).between(case.transcript_from, case.transcript_to),
+            ),
+        ),
+    )
 
 
 class CasesOnDemand(Sequence[CaseView]):
@@ -308,10 +326,13 @@ class TurnStore:
                 created_at=now,
             )
             session.add(first_line)
+        # The member's existing case this turn added to (a file, words passed on), if any.
+        added_to: int | None = None
         for file in result.files:
-            self._store_file(session, conversation, file, now)
+            added_to = self._store_file(session, conversation, file, now) or added_to
         case = self._create_case(session, conversation, result, now)
         number = case.number if case else None
+        reply_lines: list[TranscriptLine] = []
         last_line: TranscriptLine | None = None
         for text, choices, multiple in self._messages(conversation.channel, result, number):
             last_line = enqueue(
@@ -324,6 +345,7 @@ class TurnStore:
                 priority=PRIORITY_ANSWER,  # the member just wrote and waits for this
                 limit=self.text_limits.get(conversation.channel),
             )
+            reply_lines.append(last_line)
         for message in result.case_messages:
             # Locked like a staff action would: one case's events are written one at a time,
             # so they commit in id order and the Slack mirror's cursor never skips one.
@@ -343,8 +365,21 @@ class TurnStore:
                     data={"text": message.text} if message.text else {},
                 )
             )
-            if first_line is not None:
-                first_line.case_id = target.id
+            added_to = target.id
+            if (
+                message.text
+                and case is None
+                and (first_line is None or first_line.text != message.text)
+            ):
+                _tie_earlier_words(session, conversation.id, message.text, target.id)
+        if added_to is not None:
+            # The turn's lines are that case's: the member's message (a file's caption, words
+            # passed on) and the desk's acknowledgement go with the case, at its purge too, and
+            # never stay behind in the chat while another case keeps it open. A turn that
+            # files a new case keeps its lines in that case's segment instead.
+            for line in [first_line] + ([] if case is not None else reply_lines):
+                if line is not None:
+                    line.case_id = added_to
         if case is not None:
             session.flush()  # the transcript lines' ids bound the case's part of the transcript
             assert case.id is not None
@@ -372,8 +407,9 @@ class TurnStore:
 
     def _store_file(
         self, session: Session, conversation: Conversation, file: AcceptedFile, now: datetime
-    ) -> None:
-        """Keep the file with its checksum, on the member's own case or held for the next."""
+    ) -> int | None:
+        """Keep the file with its checksum, on the member's own case or held for the next;
+        the id of the case it went to, if any."""
         assert conversation.id is not None
         case: Case | None = None
         if file.case_number is not None:
@@ -396,8 +432,10 @@ class TurnStore:
         )
         session.add(attachment)
         session.flush()
-        if case is not None:
-            _attachment_event(session, case, attachment, now)
+        if case is None:
+            return None
+        _attachment_event(session, case, attachment, now)
+        return case.id
 
     def _create_case(
         self, session: Session, conversation: Conversation, result: TurnResult, now: datetime
@@ -469,3 +507,38 @@ def _attachment_event(session: Session, case: Case, attachment: Attachment, now:
             },
         )
     )
+
+
+# How far back the words a member passes on with a button may have been written: the offer
+# that asked where they should go came in the turn just before.
+_EARLIER_WORDS_LOOKBACK = 10
+
+
+def _tie_earlier_words(session: Session, conversation_id: int, text: str, case_id: int) -> None:
+    """Words typed in an earlier turn and passed on to a case now (「申し込みを取り下げたい」,
+    then the case's button): their line, and the desk's question about them since, are that
+    case's. The line is the member's latest untied one with exactly these words; the text is
+    encrypted, so it is compared here rather than in SQL."""
+    recent = session.exec(
+        select(TranscriptLine)
+        .where(
+            TranscriptLine.conversation_id == conversation_id,
+            col(TranscriptLine.case_id).is_(None),
+            TranscriptLine.direction == "member",
+        )
+        .order_by(col(TranscriptLine.id).desc())
+        .limit(_EARLIER_WORDS_LOOKBACK)
+    ).all()
+    words = next((line for line in recent if line.text == text), None)
+    if words is None:
+        return
+    since = session.exec(
+        select(TranscriptLine).where(
+            TranscriptLine.conversation_id == conversation_id,
+            col(TranscriptLine.case_id).is_(None),
+            col(TranscriptLine.id) >= words.id,
+        )
+    ).all()
+    for line in since:
+        line.case_id = case_id
+        session.add(line)

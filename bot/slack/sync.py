@@ -29,7 +29,7 @@ from flows.profiles import OrgProfile
 from storage import slack_posts
 from storage.db import Database
 from storage.models import Attachment, Case, CaseCard, CaseEvent, TranscriptLine
-from storage.turns import Clock
+from storage.turns import Clock, case_lines
 
 log = structlog.get_logger(__name__)
 
@@ -152,11 +152,7 @@ class CardSync:
                 state.transcript = list(
                     session.exec(
                         select(TranscriptLine)
-                        .where(TranscriptLine.conversation_id == case.conversation_id)
-                        .where(
-                            col(TranscriptLine.id).between(case.transcript_from, case.transcript_to)
-                            | (col(TranscriptLine.case_id) == case.id)
-                        )
+                        .where(case_lines(case))
                         .order_by(col(TranscriptLine.id))
                     ).all()
                 )

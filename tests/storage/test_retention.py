@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from pydantic import ValidationError
-from sqlalchemy import text
+from sqlalchemy import NullPool, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, col, select
 
@@ -34,6 +35,7 @@ from storage.models import (
     TranscriptLine,
 )
 from storage.retention import TEXT_FREE_EVENTS, PurgePlan, Purger, redacted
+from storage.schema import alembic_config
 from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import COMPLAINT
 from tests.storage.test_member_data import file_request
@@ -563,3 +565,134 @@ def test_any_other_event_kind_is_redacted_keeping_only_codes() -> None:
         "outcome": "answered",
         "purged": "x",
     }
+
+
+# ---------------------------------------------------------------------- lines added to a case
+
+CAPTION = "母の委任状です 山田ハナ 090-9999-0000"
+SECOND_CAPTION = "二件目の書類です 山田タロウ 090-1111-2222"
+SECOND_WORDS = "二度目の配達員は青い帽子の方でした"
+
+
+def case_after_case(desk: Desk) -> tuple[str, str]:
+    """Alice's first case gets a captioned file while open and is closed; then she opens a
+    second case, sends it a captioned file, and staff's reply is answered (relayed)."""
+    alice = Member(desk, "alice")
+    first = worked_case(desk, close=False)
+    alice.sends_file(PDF, name="委任状.pdf", caption=CAPTION)
+    desk.app.cases.close(first, "sato", "partial", REASON)
+    alice.read()
+    for line in COMPLAINT:
+        alice.says(line)
+    second = desk.app.cases.list()[-1].number
+    assert second != first
+    alice.sends_file(PDF, name="委任状2.pdf", caption=SECOND_CAPTION)
+    desk.app.cases.claim(second, "sato")
+    desk.app.cases.reply(second, "sato", "ご連絡ありがとうございます")
+    alice.read()
+    alice.says(SECOND_WORDS)
+    alice.read()
+    return first, second
+
+
+def line_texts(desk: Desk) -> list[str]:
+    return [line.text for line in rows(desk, TranscriptLine)]
+
+
+def test_a_file_sent_to_an_open_case_leaves_no_caption_or_acknowledgement_after_its_purge(
+    desk: Desk,
+) -> None:
+    first, _second = case_after_case(desk)
+    assert any(CAPTION in text for text in line_texts(desk))
+    desk.clock.advance(days=400)
+
+    plan = purge(desk)
+
+    assert stages(plan)["transcripts"] == [first]
+    assert not [text for text in line_texts(desk) if CAPTION in text]
+    # Nor the desk's word that the file (or a relayed message) reached that case.
+    assert not [text for text in line_texts(desk) if first in text]
+    assert CAPTION not in readable_text(desk)
+
+
+def test_the_members_other_open_case_keeps_its_file_lines_and_relayed_words(desk: Desk) -> None:
+    first, second = case_after_case(desk)
+    second_case = case_row(desk, second)
+    assert second_case is not None and second_case.id is not None
+    kept = rows(desk, TranscriptLine, TranscriptLine.case_id == second_case.id)
+    assert any(SECOND_CAPTION in line.text for line in kept)
+    assert any(SECOND_WORDS in line.text for line in kept)
+    assert any(second in line.text and line.direction == "bot" for line in kept)
+    before = desk.app.cases.detail(second).transcript
+    desk.clock.advance(days=400)
+
+    purge(desk)
+
+    assert rows(desk, TranscriptLine, TranscriptLine.case_id == second_case.id) == kept
+    assert desk.app.cases.detail(second).transcript == before
+    assert [a.caption for a in rows(desk, Attachment)] == [SECOND_CAPTION]
+    assert case_row(desk, first) is not None  # the register stays
+
+
+def test_words_passed_on_to_a_case_with_a_button_go_with_that_case(desk: Desk) -> None:
+    withdrawal = "申し込みを取り下げたい"
+    dan = desk.member("dan", org="coopdeli")
+    for line in COMPLAINT:
+        dan.says(line)
+    first = desk.app.cases.list()[-1].number
+    assert "その件を選んでください" in dan.says(withdrawal)
+    assert first in dan.says("1")
+    desk.app.cases.close(first, "sato", "answered", REASON)
+    dan.read()
+    for line in COMPLAINT:
+        dan.says(line)
+    second = desk.app.cases.list()[-1].number
+    second_lines = desk.app.cases.detail(second).transcript
+    assert withdrawal in [line.text for line in desk.app.cases.detail(first).transcript]
+    desk.clock.advance(days=400)
+
+    plan = purge(desk)
+
+    assert stages(plan)["transcripts"] == [first]
+    assert withdrawal not in line_texts(desk)
+    assert desk.app.cases.detail(second).transcript == second_lines
+
+
+def test_lines_an_older_version_left_untied_are_tied_to_their_case_by_the_upgrade(
+    desk: Desk,
+) -> None:
+    alice = desk.member("alice", org="coopdeli")
+    for position, line in enumerate(COMPLAINT):
+        desk.clock.advance(seconds=1)  # each turn its own moment, as on a real clock
+        alice.says(line)
+        if position == 0:  # a file held for the request, attached when it is filed
+            desk.clock.advance(seconds=1)
+            alice.sends_file(PDF, name="住民票.pdf")
+    first = desk.app.cases.list()[-1].number
+    desk.clock.advance(seconds=1)
+    alice.sends_file(PDF, name="委任状.pdf", caption=CAPTION)
+    desk.clock.advance(seconds=1)
+    desk.app.cases.reply(first, "sato", "ご連絡ありがとうございます")
+    alice.read()
+    desk.clock.advance(seconds=1)
+    alice.says(SECOND_WORDS)
+    desk.clock.advance(seconds=1)
+    desk.app.cases.close(first, "sato", "partial", REASON)
+    alice.start()
+    for line in COMPLAINT[1:]:
+        desk.clock.advance(seconds=1)
+        alice.says(line)
+    tied = {line.id: line.case_id for line in rows(desk, TranscriptLine)}
+    assert sum(1 for case_id in tied.values() if case_id) > 1  # the staff reply and more
+    db_url = desk.db_url
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as connection:  # as the older version wrote them
+        connection.exec_driver_sql(
+            "UPDATE transcriptline SET case_id = NULL WHERE direction IN ('member', 'bot')"
+        )
+    engine.dispose()
+    command.stamp(alembic_config(url=db_url), "0007")
+
+    command.upgrade(alembic_config(url=db_url), "head")
+
+    assert {line.id: line.case_id for line in rows(desk, TranscriptLine)} == tied
