@@ -10,10 +10,12 @@ import json
 import logging
 import re
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -23,9 +25,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.app import App
+from bot.config import Settings
+from bot.slack.access import Access
+from bot.slack.app import StaffDesk, build_bolt
+from bot.slack.sync import CardSync
 from bot.slack_http import SlackEndpoint
 from tests.fakes.slack_api import FakeSlackApi
 
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "signing-secret-for-the-endpoint"
 KINDS = [
     "event_callback",
@@ -181,3 +189,24 @@ def test_slacks_certificate_check_is_answered_and_anything_else_unsigned_is_401(
     assert asyncio.run(post(b"ssl_check=1&token=legacy")) == 200
     assert asyncio.run(post(b"ssl_check=0&token=legacy")) == 401
     assert asyncio.run(post(b"command=%2Fmadoguchi&ssl_check=1&text=" + b"x" * 2000)) == 401
+
+
+def test_building_the_bolt_app_logs_no_warning_about_the_token_in_the_environment(
+    slack: FakeSlackApi,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+    settings = Settings(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        MADOGUCHI_DEPLOYMENT=ROOT / "madoguchi.toml",
+    )
+    app = App.build(settings)
+    client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
+    config = app.deployment.slack
+    sync = CardSync(app.db, client, config, app.orgs, app.clock)
+    desk = StaffDesk(app, client, sync, Access(config, client))
+    with caplog.at_level(logging.DEBUG):
+        build_bolt(desk, signing_secret=SECRET)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
