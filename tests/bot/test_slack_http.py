@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -210,3 +211,45 @@ def test_building_the_bolt_app_logs_no_warning_about_the_token_in_the_environmen
     with caplog.at_level(logging.DEBUG):
         build_bolt(desk, signing_secret=SECRET)
     assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Slack-Signature": "v0=" + "0" * 64},
+        {"X-Slack-Request-Timestamp": "NOW"},
+        {"X-Slack-Request-Timestamp": "STALE", "X-Slack-Signature": "v0=" + "0" * 64},
+        {"X-Slack-Request-Timestamp": "NOW", "X-Slack-Signature": "v1=not-hex"},
+    ],
+    ids=["none", "no-timestamp", "no-signature", "stale", "malformed-signature"],
+)
+def test_a_request_whose_headers_show_it_is_not_slacks_is_refused_before_its_body_is_read(
+    slack: FakeSlackApi, headers: dict[str, str]
+) -> None:
+    endpoint = SlackEndpoint(bolt_app(slack, logging.getLogger("slack_bolt.early_test")), SECRET)
+
+    async def events(request: Request) -> Response:
+        return await endpoint(request)
+
+    app = Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
+    now = int(time.time())
+    stamps = {"NOW": str(now), "STALE": str(now - 6 * 60)}
+    sent = {key: stamps.get(value, value) for key, value in headers.items()}
+    piece = b"x" * 65536
+    pulled = 0
+
+    async def body() -> AsyncIterator[bytes]:  # chunked: no Content-Length to refuse it by
+        nonlocal pulled
+        for _ in range(64):  # 4 MB, over the 3 MB limit
+            pulled += len(piece)
+            yield piece
+
+    async def post() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
+            answer = await client.post("/slack/events", content=body(), headers=sent)
+            return answer.status_code
+
+    assert asyncio.run(post()) == 401
+    assert pulled <= len(piece)  # at most what a certificate check may take (1 KB) was read
