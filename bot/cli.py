@@ -7,13 +7,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from bot.app import App, configure_logging
 from bot.audit_cli import audit, terminal_actor
-from bot.config import Settings
+from bot.config import ConfigurationError, load_settings
 from bot.db_cli import db_cli
 from bot.escaping import for_terminal, for_terminal_json
 from bot.export import ExportFormat, render
@@ -39,8 +39,19 @@ cli.command()(purge)
 
 
 @cli.callback()
-def _setup() -> None:
-    configure_logging(Settings().log_level)
+def _setup(ctx: typer.Context) -> None:
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        _refuse(f"madoguchi {ctx.invoked_subcommand}", error)
+    configure_logging(settings.log_level)
+
+
+def _refuse(who: str, error: ConfigurationError) -> NoReturn:
+    """One line per problem, exit status 2, no traceback."""
+    for problem in error.problems:
+        typer.echo(f"{who}: {problem}", err=True)
+    raise typer.Exit(2) from None
 
 
 @cli.command()
@@ -128,16 +139,13 @@ def serve(
     """Run the member channel (Telegram) with its HTTP app (/healthz, /telegram/webhook)."""
     import uvloop
 
-    from bot.preflight import ConfigurationError
     from bot.server import serve as run_server
 
     try:
         # libuv's event loop (uvicorn's recommendation for speed); BENCHMARKS.md has figures.
-        uvloop.run(run_server(Settings(), host, port))
+        uvloop.run(run_server(load_settings(), host, port))
     except ConfigurationError as error:
-        for problem in error.problems:
-            typer.echo(f"madoguchi serve: {problem}", err=True)
-        raise typer.Exit(2) from error
+        _refuse("madoguchi serve", error)
 
 
 @cli.command()
@@ -170,3 +178,7 @@ def main() -> None:
     except (SchemaOutOfDate, EncryptionError) as problem:  # e.g. MADOGUCHI_DATA_KEYS wrong
         typer.echo(f"madoguchi: {problem}", err=True)
         raise SystemExit(2) from problem
+    except ConfigurationError as error:  # e.g. DATABASE_URL or MADOGUCHI_DEPLOYMENT wrong
+        for line in error.problems:
+            typer.echo(f"madoguchi: {line}", err=True)
+        raise SystemExit(2) from None

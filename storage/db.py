@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from storage.private_files import create_private, readable_by_others
@@ -96,6 +96,30 @@ def make_engine(url: str) -> Engine:
         pool_timeout=60,
         hide_parameters=True,
     )
+
+
+class DatabaseUnavailable(Exception):
+    """``DATABASE_URL`` names no database madoguchi can open; the message is one line and
+    never carries the password."""
+
+
+def open_database(url: str) -> Database:
+    """:class:`Database` for ``url``, or :class:`DatabaseUnavailable` saying why not."""
+    use = "use sqlite:///path or postgresql+psycopg://…"
+    try:
+        parsed = make_url(url)
+    except SQLAlchemyError:
+        raise DatabaseUnavailable(f"is not a database URL; {use}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable(f"{parsed.drivername} is not supported; {use}")
+    try:
+        return Database(url)
+    except (SQLAlchemyError, OSError, ImportError) as error:
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        if parsed.password:
+            detail = detail.replace(str(parsed.password), "***")
+        shown = parsed.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"{shown} could not be opened ({detail})") from None
 
 
 class Database:
