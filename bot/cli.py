@@ -15,6 +15,7 @@ from bot.app import App, configure_logging
 from bot.audit_cli import audit, terminal_actor
 from bot.config import ConfigurationError, load_settings
 from bot.db_cli import db_cli
+from bot.documents import write_document
 from bot.escaping import for_terminal, for_terminal_json
 from bot.export import ExportFormat, render
 from bot.keys_cli import keys_cli
@@ -24,7 +25,7 @@ from bot.staff.terminal import forget_app, interactive, run_staff_command
 from flows.cases import CaseActionError
 from storage.audit import Actor
 from storage.cases import case_to_dict
-from storage.private_files import restrict_umask, write_private
+from storage.private_files import restrict_umask
 from storage.schema import SchemaOutOfDate
 from storage.sealed import EncryptionError
 
@@ -108,7 +109,7 @@ def transcript(
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="html to print, json, or csv for Excel")
     ] = ExportFormat.html,
-    out: Annotated[Path | None, typer.Option(help="File to write; default: stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="File to write; - or none: stdout")] = None,
 ) -> None:
     """Export one case's transcript and history for the archive; the export is audited."""
     app = App.build()
@@ -124,10 +125,8 @@ def transcript(
         actor, "export_transcript", case_number=case.number, detail={"format": fmt.value}
     )
     data = render(detail, fmt, exported_by=actor.id, exported_at=app.clock())
-    if out is None:
-        typer.get_binary_stream("stdout").write(data)
+    if not write_document("transcript", out, data):
         return
-    write_private(out, data)
     typer.echo(f"{case.number} を {out} に書き出しました（{fmt.value}）。", err=True)
 
 
