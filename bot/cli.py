@@ -25,6 +25,7 @@ from bot.staff.terminal import forget_app, interactive, run_staff_command
 from flows.cases import CaseActionError
 from storage.audit import Actor
 from storage.cases import case_to_dict
+from storage.db import DatabaseUnavailable
 from storage.private_files import restrict_umask
 from storage.schema import SchemaOutOfDate
 from storage.sealed import EncryptionError
@@ -180,4 +181,7 @@ def main() -> None:
     except ConfigurationError as error:  # e.g. DATABASE_URL or MADOGUCHI_DEPLOYMENT wrong
         for line in error.problems:
             typer.echo(f"madoguchi: {line}", err=True)
+        raise SystemExit(2) from None
+    except DatabaseUnavailable as error:  # the db and keys commands, which need no App
+        typer.echo(f"madoguchi: DATABASE_URL: {error}", err=True)
         raise SystemExit(2) from None

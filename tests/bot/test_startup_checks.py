@@ -292,18 +292,18 @@ def test_two_invalid_settings_are_two_lines(tmp_path: Path) -> None:
     [
         ("mysql://desk:s3cret@127.0.0.1/desk", "mysql is not supported"),
         ("postgresql+psycopg://desk:s3cret@127.0.0.1:{port}/desk", "could not be opened"),
-        ("sqlite:///{tmp}", "could not be opened"),  # a directory
+        ("sqlite:////tmp", "/tmp is a directory"),  # and readable by others: no warning either
         ("sqlite:////proc/nope/db.sqlite3", "could not be opened"),  # no such directory
         ("not a url", "is not a database URL"),
     ],
     ids=["mysql", "unreachable-postgres", "directory", "missing-directory", "not-a-url"],
 )
-@pytest.mark.parametrize("command", ["cases", "chat"])
+@pytest.mark.parametrize("command", ["cases", "chat", "db upgrade", "db current", "keys status"])
 def test_a_database_url_that_cannot_work_is_one_line_without_its_password(
     tmp_path: Path, url: str, says: str, command: str
 ) -> None:
     url = url.format(port=free_port(), tmp=tmp_path)
-    status, lines = command_once(tmp_path, [command], DATABASE_URL=url)
+    status, lines = command_once(tmp_path, command.split(), DATABASE_URL=url)
     assert status == 2
     [line] = lines
     assert line.startswith("madoguchi: DATABASE_URL: ") and says in line, line
