@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 import structlog
 
 from bot import channels
-from bot.config import Deployment, Settings
+from bot.config import (
+    ConfigurationError,
+    Deployment,
+    Settings,
+    load_deployment,
+    load_settings,
+)
 from bot.dispatch import Dispatcher, Sender
 from flows.engine import Engine
 from flows.profiles import OrgProfile
@@ -19,7 +25,7 @@ from flows.safe_text import TextLimit
 from storage import crypto
 from storage.audit import AuditLog
 from storage.cases import CaseService
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable, open_database
 from storage.retention import Purger
 from storage.turns import Clock, TurnStore
 
@@ -101,11 +107,13 @@ class App:
         """The shared services. ``text_limits`` (by default every member channel's own, from
         ``bot.channels.text_limits``) say how much text one message may carry per channel;
         longer text is queued in parts."""
-        settings = settings or Settings()
-        deployment = Deployment.load(settings.deployment_file)
-        orgs = deployment.profiles()
-        deployment.retention_periods()  # a wrong [retention] stops start-up, not the 3 a.m. run
-        db = Database(settings.database_url)
+        settings = settings or load_settings()
+        # A wrong [retention] stops start-up, not the 3 a.m. run.
+        deployment, orgs = load_deployment(settings)
+        try:
+            db = open_database(settings.database_url)
+        except DatabaseUnavailable as error:
+            raise ConfigurationError(f"DATABASE_URL: {error}") from None
         keyring = open_keyring(settings, db)
         engine = Engine(orgs)
         if text_limits is None:

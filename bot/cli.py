@@ -7,14 +7,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from bot.app import App, configure_logging
 from bot.audit_cli import audit, terminal_actor
-from bot.config import Settings
+from bot.config import ConfigurationError, load_settings
 from bot.db_cli import db_cli
+from bot.documents import write_document
 from bot.escaping import for_terminal, for_terminal_json
 from bot.export import ExportFormat, render
 from bot.keys_cli import keys_cli
@@ -24,7 +25,8 @@ from bot.staff.terminal import forget_app, interactive, run_staff_command
 from flows.cases import CaseActionError
 from storage.audit import Actor
 from storage.cases import case_to_dict
-from storage.private_files import restrict_umask, write_private
+from storage.db import DatabaseUnavailable
+from storage.private_files import restrict_umask
 from storage.schema import SchemaOutOfDate
 from storage.sealed import EncryptionError
 
@@ -39,8 +41,19 @@ cli.command()(purge)
 
 
 @cli.callback()
-def _setup() -> None:
-    configure_logging(Settings().log_level)
+def _setup(ctx: typer.Context) -> None:
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        _refuse(f"madoguchi {ctx.invoked_subcommand}", error)
+    configure_logging(settings.log_level)
+
+
+def _refuse(who: str, error: ConfigurationError) -> NoReturn:
+    """One line per problem, exit status 2, no traceback."""
+    for problem in error.problems:
+        typer.echo(f"{who}: {problem}", err=True)
+    raise typer.Exit(2) from None
 
 
 @cli.command()
@@ -97,7 +110,7 @@ def transcript(
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="html to print, json, or csv for Excel")
     ] = ExportFormat.html,
-    out: Annotated[Path | None, typer.Option(help="File to write; default: stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="File to write; - or none: stdout")] = None,
 ) -> None:
     """Export one case's transcript and history for the archive; the export is audited."""
     app = App.build()
@@ -113,10 +126,8 @@ def transcript(
         actor, "export_transcript", case_number=case.number, detail={"format": fmt.value}
     )
     data = render(detail, fmt, exported_by=actor.id, exported_at=app.clock())
-    if out is None:
-        typer.get_binary_stream("stdout").write(data)
+    if not write_document("transcript", out, data):
         return
-    write_private(out, data)
     typer.echo(f"{case.number} を {out} に書き出しました（{fmt.value}）。", err=True)
 
 
@@ -128,16 +139,13 @@ def serve(
     """Run the member channel (Telegram) with its HTTP app (/healthz, /telegram/webhook)."""
     import uvloop
 
-    from bot.preflight import ConfigurationError
     from bot.server import serve as run_server
 
     try:
         # libuv's event loop (uvicorn's recommendation for speed); BENCHMARKS.md has figures.
-        uvloop.run(run_server(Settings(), host, port))
+        uvloop.run(run_server(load_settings(), host, port))
     except ConfigurationError as error:
-        for problem in error.problems:
-            typer.echo(f"madoguchi serve: {problem}", err=True)
-        raise typer.Exit(2) from error
+        _refuse("madoguchi serve", error)
 
 
 @cli.command()
@@ -170,3 +178,10 @@ def main() -> None:
     except (SchemaOutOfDate, EncryptionError) as problem:  # e.g. MADOGUCHI_DATA_KEYS wrong
         typer.echo(f"madoguchi: {problem}", err=True)
         raise SystemExit(2) from problem
+    except ConfigurationError as error:  # e.g. DATABASE_URL or MADOGUCHI_DEPLOYMENT wrong
+        for line in error.problems:
+            typer.echo(f"madoguchi: {line}", err=True)
+        raise SystemExit(2) from None
+    except DatabaseUnavailable as error:  # the db and keys commands, which need no App
+        typer.echo(f"madoguchi: DATABASE_URL: {error}", err=True)
+        raise SystemExit(2) from None

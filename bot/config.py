@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.profiles import AttachmentRule, OrgProfile, Retention, load_profiles
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigurationError(Exception):
+    """Settings that cannot work; each problem is one line that says what to set."""
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class Settings(BaseSettings):
@@ -50,12 +61,57 @@ class Settings(BaseSettings):
     # The hour (JST) of the daily retention purge in `madoguchi serve` (see `madoguchi purge`).
     purge_hour: int = Field(default=3, ge=0, le=23, validation_alias="PURGE_HOUR")
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
     @field_validator("telegram_api_base_url")
     @classmethod
     def _bot_api_root(cls, value: str) -> str:
         """The Bot API server's root, also when given in python-telegram-bot's own form
         (``http://127.0.0.1:8081/bot``): madoguchi adds ``/bot<token>`` itself."""
         return value.strip().rstrip("/").removesuffix("/bot")
+
+
+def load_settings() -> Settings:
+    """The settings, or :class:`ConfigurationError` with one line per wrong variable (its
+    value is not repeated: it may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigurationError(
+            [
+                f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+                for issue in error.errors()
+            ]
+        ) from None
+
+
+def load_deployment(settings: Settings) -> tuple[Deployment, dict[str, OrgProfile]]:
+    """The deployment file and its served org profiles, or :class:`ConfigurationError` with
+    one line per mistake. A ``MADOGUCHI_DEPLOYMENT`` that names no file is a mistake; only
+    the default file may be absent (the built-in defaults apply)."""
+    path = settings.deployment_file
+    where = str(path)
+    if "deployment_file" in settings.model_fields_set and not path.is_file():
+        raise ConfigurationError(f"MADOGUCHI_DEPLOYMENT: {where} is not a file.")
+    try:
+        deployment = Deployment.load(path)
+        orgs = deployment.profiles()
+        deployment.retention_periods()
+    except ValidationError as error:
+        raise ConfigurationError(
+            [
+                f"{where}: {'.'.join(str(p) for p in issue['loc']) or '(top)'}: {issue['msg']}"
+                for issue in error.errors()
+            ]
+        ) from None
+    except (ValueError, tomllib.TOMLDecodeError, OSError) as error:
+        raise ConfigurationError(f"{where}: {error}") from None
+    return deployment, orgs
 
 
 class DeadlineOverride(BaseModel):

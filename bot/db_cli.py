@@ -6,7 +6,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from storage.db import make_engine
+from storage.db import probe_engine
 from storage.schema import current_revision, head_revision, upgrade_to_head
 
 db_cli = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
@@ -21,7 +21,7 @@ def _where(url: str) -> str:
 def upgrade() -> None:
     """Apply every pending migration (run once before starting new processes)."""
     url = Settings().database_url
-    engine = make_engine(url)
+    engine = probe_engine(url)
     try:
         before, after = upgrade_to_head(engine)
     finally:
@@ -36,7 +36,7 @@ def upgrade() -> None:
 def current() -> None:
     """Print the database's revision and the newest one this madoguchi knows."""
     url = Settings().database_url
-    engine = make_engine(url)
+    engine = probe_engine(url)
     try:
         with engine.connect() as connection:
             revision = current_revision(connection)

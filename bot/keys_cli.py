@@ -16,7 +16,7 @@ from bot.audit_cli import terminal_actor
 from bot.config import Settings
 from storage import crypto, lookup
 from storage.audit import AuditLog
-from storage.db import Database
+from storage.db import Database, open_database
 
 keys_cli = typer.Typer(
     help="Encryption of personal data at rest (MADOGUCHI_DATA_KEYS): new, rotate, status.",
@@ -39,7 +39,7 @@ def _opened(
 ) -> Iterator[tuple[Database, crypto.Keyring | None]]:
     """The database with its keyring installed for the command, as before afterwards."""
     previous = crypto.active()
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     try:
         keyring = crypto.Keyring(keys, db) if keys else None
         crypto.install(keyring)
@@ -123,7 +123,7 @@ def status() -> None:
     """Which master key wraps which data key, and how many rows are still in clear."""
     settings = Settings()
     keys = _master_keys(settings, "status")
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     try:
         stored = crypto.data_key_rows(db)
         clear = crypto.plaintext_counts(db)

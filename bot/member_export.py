@@ -17,6 +17,7 @@ import typer
 
 from bot.app import App
 from bot.audit_cli import terminal_actor
+from bot.documents import write_document
 from bot.export import (
     _CSS,
     ExportFormat,
@@ -58,7 +59,6 @@ from storage.member_data import (
     PossibleMatch,
 )
 from storage.models import ConsentRecord
-from storage.private_files import write_private
 
 _JA = Translator("ja")
 TITLE = "madoguchi が保有するお客様の情報"
@@ -449,7 +449,7 @@ def member_data(
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="html to print, json, or csv for Excel")
     ] = ExportFormat.html,
-    out: Annotated[Path | None, typer.Option(help="File to write; default: stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="File to write; - or none: stdout")] = None,
     as_name: Annotated[
         str | None, typer.Option("--as", help="Staff name recorded (default: MADOGUCHI_STAFF)")
     ] = None,
@@ -464,10 +464,8 @@ def member_data(
         typer.echo(f"madoguchi member-data: {error}", err=True)
         raise typer.Exit(1) from error
     document = render(data, fmt, exported_by=actor.id, exported_at=app.clock())
-    if out is None:
-        typer.get_binary_stream("stdout").write(document)
+    if not write_document("member-data", out, document):
         return
-    write_private(out, document)
     scope = "" if data.verified else "本人確認の前のため、このご依頼の会話の分だけです。"
     typer.echo(
         f"{data.case.number} の保有データを {out} に書き出しました（{fmt.value}）。{scope}",

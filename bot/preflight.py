@@ -9,30 +9,21 @@ before anything starts, and all problems are reported together, so one run finds
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import aiohttp
-from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.config import Deployment, Settings
+from bot.config import ConfigurationError as ConfigurationError
+from bot.config import Deployment, Settings, load_deployment
 from flows.profiles import OrgProfile
 
 # What Telegram accepts as a webhook's secret_token (setWebhook refuses anything else).
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
-class ConfigurationError(Exception):
-    """Settings that cannot work; each problem is one line that says what to set."""
-
-    def __init__(self, problems: str | Sequence[str]) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 def settings_problems(settings: Settings) -> list[str]:
@@ -53,7 +44,7 @@ def settings_problems(settings: Settings) -> list[str]:
             "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters, each A-Z, a-z, 0-9, _ or - "
             f"(Telegram refuses any other); it has {len(secret)} characters."
         )
-    if urlsplit(settings.telegram_api_base_url).scheme not in ("http", "https"):
+    if not has_http_scheme(settings.telegram_api_base_url):
         problems.append(
             "TELEGRAM_API_BASE_URL must be an http(s) address, e.g. https://api.telegram.org."
         )
@@ -69,20 +60,17 @@ def settings_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def has_http_scheme(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
 def deployment_problems(settings: Settings) -> list[str]:
     """What is wrong with the deployment file (``MADOGUCHI_DEPLOYMENT``)."""
     where = str(settings.deployment_file)
     try:
-        deployment = Deployment.load(settings.deployment_file)
-        orgs = deployment.profiles()
-        deployment.retention_periods()
-    except ValidationError as error:
-        return [
-            f"{where}: {'.'.join(str(part) for part in issue['loc']) or '(top)'}: {issue['msg']}"
-            for issue in error.errors()
-        ]
-    except (ValueError, tomllib.TOMLDecodeError, OSError) as error:
-        return [f"{where}: {error}"]
+        deployment, orgs = load_deployment(settings)
+    except ConfigurationError as error:
+        return error.problems
     problems = slack_problems(deployment, orgs) if settings.slack_bot_token else []
     return [f"{where}: {problem}" for problem in problems]
 

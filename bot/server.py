@@ -42,6 +42,7 @@ from bot.leader import Job, while_leader
 from bot.preflight import (
     ConfigurationError,
     deployment_problems,
+    has_http_scheme,
     settings_problems,
     slack_token_problems,
     telegram_problems,
@@ -139,7 +140,8 @@ async def _check(settings: Settings) -> Bot | None:
     problems = settings_problems(settings)
     problems += deployment_problems(settings)
     bot = None
-    if settings.telegram_bot_token:
+    # getMe is only asked of an http(s) address: any other is already one problem above.
+    if settings.telegram_bot_token and has_http_scheme(settings.telegram_api_base_url):
         bot = make_bot(
             settings.telegram_bot_token,
             settings.telegram_api_base_url,

@@ -3,13 +3,15 @@
 bolt's own Starlette adapter reads the whole body and parses it before its middleware checks
 the signature, and its parsing of a malformed body ends in a 500 with a traceback. Here nothing
 is parsed until the ``v0`` signature and its timestamp have been checked on the bytes as they
-arrived: an unsigned, forged or stale request costs a bounded read and one HMAC, and gets 401.
+arrived: an unsigned or stale request is refused from its headers (401) after reading at most 1 KB
+(Slack's unsigned certificate check), and a forged one costs a bounded read and one HMAC.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qs
@@ -33,15 +35,30 @@ MAX_AGE = 5 * 60  # seconds either side of now, as Slack documents (replays are 
 _SSL_CHECK_LIMIT = 1024
 
 
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+
+def header_problem(timestamp: str | None, signature: str | None, now: float) -> str | None:
+    """Why the headers alone show the request is not Slack's (``None`` if they may be): both
+    present, the timestamp within five minutes, the signature shaped as ``v0=`` and 64 hex
+    digits. Checked before a byte of the body is read."""
+    if not timestamp or not signature:
+        return "unsigned"
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > MAX_AGE:
+        return "stale"
+    if _SIGNATURE.fullmatch(signature) is None:
+        return "malformed_signature"
+    return None
+
+
 def signature_problem(
     secret: str, body: bytes, timestamp: str | None, signature: str | None, now: float
 ) -> str | None:
     """Why the request is not Slack's (``None`` if it is): ``v0=`` HMAC-SHA256 of
     ``v0:{timestamp}:{body}`` with the signing secret, the timestamp within five minutes."""
-    if not timestamp or not signature:
-        return "unsigned"
-    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > MAX_AGE:
-        return "stale"
+    problem = header_problem(timestamp, signature, now)
+    if problem is not None or timestamp is None or signature is None:
+        return problem or "unsigned"
     base = b"v0:" + timestamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
@@ -66,23 +83,19 @@ class SlackEndpoint:
         self.clock = clock
 
     async def __call__(self, request: Request) -> Response:
+        headers = request.headers
+        timestamp = headers.get("x-slack-request-timestamp")
+        signature = headers.get("x-slack-signature")
+        problem = header_problem(timestamp, signature, self.clock())
+        if problem is not None:
+            return await self._refuse_unsigned(request, problem)
         try:
             body = await read_body(request, self.limit)
         except BodyRefused as refused:
             return refused.response()
-        headers = request.headers
-        problem = signature_problem(
-            self.signing_secret,
-            body,
-            headers.get("x-slack-request-timestamp"),
-            headers.get("x-slack-signature"),
-            self.clock(),
-        )
+        problem = signature_problem(self.signing_secret, body, timestamp, signature, self.clock())
         if problem is not None:
-            if _is_ssl_check(body):
-                return Response(status_code=200)
-            log.warning("slack.request_refused", reason=problem)
-            return PlainTextResponse("unauthorized", status_code=401)
+            return _unauthorized(problem)
         try:
             bolt_request = AsyncBoltRequest(
                 body=body.decode("utf-8"),
@@ -96,6 +109,20 @@ class SlackEndpoint:
             log.warning("slack.request_malformed", problem=problem)
             return PlainTextResponse("bad request", status_code=400)
         return to_starlette_response(await self.bolt.async_dispatch(bolt_request))
+
+    async def _refuse_unsigned(self, request: Request, problem: str) -> Response:
+        """401 for a request whose headers already show it is not Slack's; only Slack's tiny
+        unsigned certificate check is read (at most 1 KB) and answered 200."""
+        declared = request.headers.get("content-length")
+        if declared is not None and not (declared.isdigit() and int(declared) <= _SSL_CHECK_LIMIT):
+            return _unauthorized(problem)
+        try:
+            body = await read_body(request, _SSL_CHECK_LIMIT)
+        except BodyRefused:
+            return _unauthorized(problem)
+        if _is_ssl_check(body):
+            return Response(status_code=200)
+        return _unauthorized(problem)
 
 
 _OBJECTS = ("event", "view", "message", "container", "channel", "user", "team", "enterprise")
@@ -136,8 +163,11 @@ def shape_problem(body: object) -> str | None:
     return None
 
 
+def _unauthorized(problem: str) -> Response:
+    log.warning("slack.request_refused", reason=problem)
+    return PlainTextResponse("unauthorized", status_code=401, headers={"Connection": "close"})
+
+
 def _is_ssl_check(body: bytes) -> bool:
     """Slack's certificate check (``ssl_check=1``), answered 200 with nothing done."""
-    if len(body) > _SSL_CHECK_LIMIT:
-        return False
     return parse_qs(body.decode("latin-1")).get("ssl_check") == ["1"]

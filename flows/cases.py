@@ -22,8 +22,8 @@ MAX_STAFF_TEXT = 4096
 class CaseActionError(ValueError):
     """A staff action that breaks a rule; the message says what to do instead.
 
-    ``ja`` is the same message for staff who work in Japanese (Slack); the terminal keeps
-    the English one.
+    ``ja`` is the same message for staff, who work in Japanese (Slack and the staff
+    terminal); the English one is for logs and the English-worded commands.
     """
 
     def __init__(self, message: str, ja: str) -> None:

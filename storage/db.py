@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from storage.private_files import create_private, readable_by_others
@@ -80,6 +80,8 @@ def make_engine(url: str) -> Engine:
         path = make_url(url).database
         if path and path != ":memory:" and not path.startswith("file:"):
             file = Path(path)
+            if file.is_dir():  # before the mode check below, which would warn about it
+                raise IsADirectoryError(f"{file} is a directory, not a database file")
             file.parent.mkdir(parents=True, exist_ok=True)
             create_private(file)  # SQLite gives its -wal and -shm files the same mode
             if readable_by_others(file):
@@ -96,6 +98,50 @@ def make_engine(url: str) -> Engine:
         pool_timeout=60,
         hide_parameters=True,
     )
+
+
+class DatabaseUnavailable(Exception):
+    """``DATABASE_URL`` names no database madoguchi can open; the message is one line and
+    never carries the password."""
+
+
+def open_database(url: str) -> Database:
+    """:class:`Database` for ``url``, or :class:`DatabaseUnavailable` saying why not."""
+    with reaching(url):
+        return Database(url)
+
+
+def probe_engine(url: str) -> Engine:
+    """An engine (see :func:`make_engine`) that has connected once, or
+    :class:`DatabaseUnavailable` saying why it cannot."""
+    with reaching(url):
+        engine = make_engine(url)
+        try:
+            engine.connect().close()
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+
+@contextmanager
+def reaching(url: str) -> Iterator[None]:
+    """Failures to reach the database ``url`` names, as :class:`DatabaseUnavailable`."""
+    use = "use sqlite:///path or postgresql+psycopg://…"
+    try:
+        parsed = make_url(url)
+    except SQLAlchemyError:
+        raise DatabaseUnavailable(f"is not a database URL; {use}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable(f"{parsed.drivername} is not supported; {use}")
+    try:
+        yield
+    except (SQLAlchemyError, OSError, ImportError) as error:
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        if parsed.password:
+            detail = detail.replace(str(parsed.password), "***")
+        shown = parsed.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"{shown} could not be opened ({detail})") from None
 
 
 class Database:

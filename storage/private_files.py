@@ -31,8 +31,10 @@ def create_private(path: Path) -> None:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (created or replaced) readable by its owner only."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+    """Write ``data`` to ``path`` (created or replaced) readable by its owner only; a symbolic
+    link at ``path`` is refused (``OSError`` ELOOP), not followed."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    descriptor = os.open(path, flags, PRIVATE)
     with os.fdopen(descriptor, "wb") as handle:
         # O_CREAT's mode applies only to a new file: tighten a file that was already there.
         # Not a device or pipe (e.g. /dev/stdout), whose mode is not ours to change.

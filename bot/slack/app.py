@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -538,17 +539,37 @@ class StaffDesk:
         await _respond_posts(respond, "\n".join(lines))
 
 
+class _DropMessage(logging.Filter):
+    """Drops the log records whose message is exactly ``message``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
 def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
     """The bolt app: request signatures checked (401 otherwise), listeners registered."""
-    bolt = AsyncApp(
-        client=desk.client,
-        signing_secret=signing_secret or "socket-mode",
-        request_verification_enabled=signing_secret is not None,
-        process_before_response=False,
-        # Under "slack_bolt", which never logs below WARNING (see configure_logging): at DEBUG
-        # bolt logs whole request and response bodies, and those hold what members wrote.
-        logger=logging.getLogger("slack_bolt.madoguchi"),
-    )
+    # Under "slack_bolt", which never logs below WARNING (see configure_logging): at DEBUG
+    # bolt logs whole request and response bodies, and those hold what members wrote.
+    logger = logging.getLogger("slack_bolt.madoguchi")
+    # Only the client is given, but AsyncApp also reads SLACK_BOT_TOKEN from the environment
+    # (the very variable madoguchi is configured with) and then warns at every start that this
+    # token goes unused: a plain-text line among the JSON logs that says nothing useful.
+    unused_token = _DropMessage(warning_client_prioritized_and_token_skipped())
+    logger.addFilter(unused_token)
+    try:
+        bolt = AsyncApp(
+            client=desk.client,
+            signing_secret=signing_secret or "socket-mode",
+            request_verification_enabled=signing_secret is not None,
+            process_before_response=False,
+            logger=logger,
+        )
+    finally:
+        logger.removeFilter(unused_token)
     for action in (*blocks.ACTIONS, blocks.MEMBER_DATA):
         bolt.action(f"case_{action}")(desk.on_button)
     links = MemberLinks(desk)  # 本人の会話を結び付け: its own button and form

@@ -299,7 +299,7 @@ def run_staff_command(args: list[str]) -> int:
     try:
         staff_app([clean_inbound(arg) for arg in args], standalone_mode=False)
     except CaseActionError as error:
-        typer.echo(for_terminal(f"できません: {error}"), err=True)
+        typer.echo(for_terminal(f"できません: {error.ja}"), err=True)  # 日本語で一続きに
         return 1
     except (typer.BadParameter, typer.Abort, SystemExit) as error:
         typer.echo(for_terminal(str(error)), err=True)

@@ -121,3 +121,54 @@ def test_an_export_over_an_existing_readable_file_makes_it_the_owners_only(
     assert result.exit_code == 0, result.output
     assert mode(target) == 0o600
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("command", ["transcript", "member-data"])
+def test_an_export_never_writes_through_a_symbolic_link(
+    scene: Scene, run: Invoke, tmp_path: Path, command: str
+) -> None:
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_text("not the export's", encoding="utf-8")
+    planted = tmp_path / "export.html"
+    planted.symlink_to(elsewhere)
+    result = run(command, scene.disclosure, "--out", str(planted))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"madoguchi {command}: cannot write {planted}: it is a symbolic link; give the real path\n"
+    )
+    assert elsewhere.read_text(encoding="utf-8") == "not the export's"
+
+
+def test_a_saved_file_never_goes_through_a_symbolic_link(
+    scene: Scene, run: Invoke, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(b"untouched")
+    planted = tmp_path / "file.pdf"
+    planted.symlink_to(elsewhere)
+    result = run("staff", "file", scene.withdrawal, "1", "--out", str(planted))
+    assert result.exit_code != 0
+    assert elsewhere.read_bytes() == b"untouched"
+
+
+@pytest.mark.parametrize("command", ["transcript", "member-data"])
+def test_an_export_to_a_missing_folder_is_one_line(
+    scene: Scene, run: Invoke, tmp_path: Path, command: str
+) -> None:
+    target = tmp_path / "no-such-folder" / "x.html"
+    result = run(command, scene.disclosure, "--out", str(target))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"madoguchi {command}: cannot write {target}: No such file or directory\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["transcript", "member-data"])
+def test_an_export_to_dash_goes_to_standard_output(
+    scene: Scene, run: Invoke, tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(command, scene.disclosure, "--format", "json", "--out", "-")
+    assert result.exit_code == 0, result.output
+    assert scene.disclosure in result.stdout
+    assert not (tmp_path / "-").exists()

@@ -10,10 +10,13 @@ import json
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -23,9 +26,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.app import App
+from bot.config import Settings
+from bot.slack.access import Access
+from bot.slack.app import StaffDesk, build_bolt
+from bot.slack.sync import CardSync
 from bot.slack_http import SlackEndpoint
 from tests.fakes.slack_api import FakeSlackApi
 
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "signing-secret-for-the-endpoint"
 KINDS = [
     "event_callback",
@@ -181,3 +190,66 @@ def test_slacks_certificate_check_is_answered_and_anything_else_unsigned_is_401(
     assert asyncio.run(post(b"ssl_check=1&token=legacy")) == 200
     assert asyncio.run(post(b"ssl_check=0&token=legacy")) == 401
     assert asyncio.run(post(b"command=%2Fmadoguchi&ssl_check=1&text=" + b"x" * 2000)) == 401
+
+
+def test_building_the_bolt_app_logs_no_warning_about_the_token_in_the_environment(
+    slack: FakeSlackApi,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+    settings = Settings(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        MADOGUCHI_DEPLOYMENT=ROOT / "madoguchi.toml",
+    )
+    app = App.build(settings)
+    client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
+    config = app.deployment.slack
+    sync = CardSync(app.db, client, config, app.orgs, app.clock)
+    desk = StaffDesk(app, client, sync, Access(config, client))
+    with caplog.at_level(logging.DEBUG):
+        build_bolt(desk, signing_secret=SECRET)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Slack-Signature": "v0=" + "0" * 64},
+        {"X-Slack-Request-Timestamp": "NOW"},
+        {"X-Slack-Request-Timestamp": "STALE", "X-Slack-Signature": "v0=" + "0" * 64},
+        {"X-Slack-Request-Timestamp": "NOW", "X-Slack-Signature": "v1=not-hex"},
+    ],
+    ids=["none", "no-timestamp", "no-signature", "stale", "malformed-signature"],
+)
+def test_a_request_whose_headers_show_it_is_not_slacks_is_refused_before_its_body_is_read(
+    slack: FakeSlackApi, headers: dict[str, str]
+) -> None:
+    endpoint = SlackEndpoint(bolt_app(slack, logging.getLogger("slack_bolt.early_test")), SECRET)
+
+    async def events(request: Request) -> Response:
+        return await endpoint(request)
+
+    app = Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
+    now = int(time.time())
+    stamps = {"NOW": str(now), "STALE": str(now - 6 * 60)}
+    sent = {key: stamps.get(value, value) for key, value in headers.items()}
+    piece = b"x" * 65536
+    pulled = 0
+
+    async def body() -> AsyncIterator[bytes]:  # chunked: no Content-Length to refuse it by
+        nonlocal pulled
+        for _ in range(64):  # 4 MB, over the 3 MB limit
+            pulled += len(piece)
+            yield piece
+
+    async def post() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
+            answer = await client.post("/slack/events", content=body(), headers=sent)
+            return answer.status_code
+
+    assert asyncio.run(post()) == 401
+    assert pulled <= len(piece)  # at most what a certificate check may take (1 KB) was read

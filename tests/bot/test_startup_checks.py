@@ -232,3 +232,112 @@ def _slack_deployment(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return deployment
+
+
+# ---------------------------------------------------------------- every command, not only serve
+
+
+def command_once(tmp_path: Path, args: list[str], **settings: str) -> tuple[int, list[str]]:
+    """Run ``madoguchi ARGS``: its exit status and the lines of its stderr."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
+        "MADOGUCHI_LOG_LEVEL": "WARNING",
+        **settings,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.returncode, done.stderr.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TELEGRAM_TIMEOUT", "abc"),
+        ("TELEGRAM_SEND_RATE", "0"),
+        ("MADOGUCHI_LOG_LEVEL", "NOPE"),
+        ("PURGE_HOUR", "25"),
+    ],
+)
+@pytest.mark.parametrize("command", ["cases", "serve"])
+def test_an_invalid_setting_stops_any_command_with_one_line_naming_its_variable(
+    tmp_path: Path, variable: str, value: str, command: str
+) -> None:
+    status, lines = command_once(tmp_path, [command], **{variable: value})
+    assert status == 2
+    [line] = lines
+    assert line.startswith(f"madoguchi {command}: {variable}: "), line
+
+
+def test_two_invalid_settings_are_two_lines(tmp_path: Path) -> None:
+    status, lines = command_once(
+        tmp_path, ["cases"], TELEGRAM_TIMEOUT="abc", TELEGRAM_SEND_RATE="0"
+    )
+    assert status == 2
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "TELEGRAM_TIMEOUT",
+        "TELEGRAM_SEND_RATE",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://desk:s3cret@127.0.0.1/desk", "mysql is not supported"),
+        ("postgresql+psycopg://desk:s3cret@127.0.0.1:{port}/desk", "could not be opened"),
+        ("sqlite:////tmp", "/tmp is a directory"),  # and readable by others: no warning either
+        ("sqlite:////proc/nope/db.sqlite3", "could not be opened"),  # no such directory
+        ("not a url", "is not a database URL"),
+    ],
+    ids=["mysql", "unreachable-postgres", "directory", "missing-directory", "not-a-url"],
+)
+@pytest.mark.parametrize("command", ["cases", "chat", "db upgrade", "db current", "keys status"])
+def test_a_database_url_that_cannot_work_is_one_line_without_its_password(
+    tmp_path: Path, url: str, says: str, command: str
+) -> None:
+    url = url.format(port=free_port(), tmp=tmp_path)
+    status, lines = command_once(tmp_path, command.split(), DATABASE_URL=url)
+    assert status == 2
+    [line] = lines
+    assert line.startswith("madoguchi: DATABASE_URL: ") and says in line, line
+    assert "s3cret" not in line
+
+
+def test_a_deployment_file_that_is_named_but_missing_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.toml"
+    for command in ("cases", "serve"):
+        status, lines = command_once(tmp_path, [command], MADOGUCHI_DEPLOYMENT=str(missing))
+        assert status == 2
+        who = "madoguchi serve" if command == "serve" else "madoguchi"
+        assert f"{who}: MADOGUCHI_DEPLOYMENT: {missing} is not a file." in lines, lines
+        assert command == "serve" or len(lines) == 1, lines
+
+
+def test_the_default_deployment_file_may_be_absent(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "MADOGUCHI_DEPLOYMENT"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "cases"],
+        env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}"},
+        cwd=tmp_path,  # no madoguchi.toml here: the built-in defaults apply
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_bot_api_address_that_is_not_http_is_one_problem_on_one_line(tmp_path: Path) -> None:
+    status, lines, stderr = serve_once(
+        tmp_path, TELEGRAM_BOT_TOKEN="123456:TEST-TOKEN", TELEGRAM_API_BASE_URL="ftp://x"
+    )
+    assert (status, "Traceback" in stderr) == (2, False)
+    assert lines == [
+        "TELEGRAM_API_BASE_URL must be an http(s) address, e.g. https://api.telegram.org."
+    ]

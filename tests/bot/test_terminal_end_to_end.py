@@ -123,9 +123,11 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
         assert done.returncode == 0, done.stderr
 
     beyond = run(["staff", "extend", "KY-2026-00001", "--days", "1", "--reason", "再確認"], env)
-    assert beyond.returncode != 0 and "at most 14 days in all" in beyond.stderr
+    assert beyond.returncode != 0 and "延長できるのは合わせて14日までです" in beyond.stderr
     refused = run(["staff", "close", "KY-2026-00001", "--outcome", "partial"], env)
-    assert refused.returncode != 0 and "reason" in refused.stderr
+    assert (
+        refused.returncode != 0 and "できません: 必要な項目が入力されていません。" in refused.stderr
+    )
     closed = run(
         [
             "staff",

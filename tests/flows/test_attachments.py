@@ -176,7 +176,8 @@ def test_staff_see_the_files_and_save_one_that_matches_its_checksum(
     assert run_staff_command(["file", case.number, "1", "--out", str(target)]) == 0
     assert target.read_bytes() == PDF
     assert run_staff_command(["file", case.number, "2"]) == 1
-    assert "has no file 2" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert f"できません: {case.number} にファイル 2 はありません。" in said, said
 
 
 def test_a_deployment_cannot_accept_types_the_bot_cannot_recognise() -> None:
