@@ -31,18 +31,19 @@ Invoke = Callable[..., Result]
 
 
 @contextmanager
-def madoguchi_command(db_url: str, command: str) -> Iterator[Invoke]:
-    """Run ``madoguchi <command> …`` in-process against a database, as the supervisor "chief"."""
+def madoguchi_command(db_url: str, *command: str, staff: str = "chief") -> Iterator[Invoke]:
+    """Run ``madoguchi <command> …`` in-process against a database, as staff member ``staff``
+    (the supervisor "chief" unless told)."""
     env = {
         "DATABASE_URL": db_url,
         "MADOGUCHI_DEPLOYMENT": str(Path(__file__).resolve().parents[2] / "madoguchi.toml"),
-        "MADOGUCHI_STAFF": "chief",
+        "MADOGUCHI_STAFF": staff,
         "MADOGUCHI_LOG_LEVEL": "WARNING",
     }
     logging_before = structlog.get_config()  # the command configures logging for itself
 
     def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, [command, *args], env=env)
+        return CliRunner().invoke(cli, [*command, *args], env=env)
 
     try:
         yield invoke

@@ -7,20 +7,19 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import structlog
 from typer.testing import CliRunner, Result
 
-from bot.cli import cli
 from bot.export import ExportFormat
 from bot.member_export import render, render_csv, render_html, render_json
 from bot.slack import blocks
 from bot.staff import terminal
 from storage.member_data import MemberData, collect
+from tests.bot.conftest import Invoke, madoguchi_command
 from tests.conftest import Clock
 from tests.storage.test_member_data import (
     IMPOSTOR,
@@ -35,7 +34,6 @@ from tests.storage.test_member_data import (
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = "<script>alert(1)</script>"
 EXPORTED_AT = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # 2026-12-01 09:30 JST
-Invoke = Callable[..., Result]
 
 
 @pytest.fixture
@@ -186,19 +184,8 @@ def test_csv_has_a_bom_and_one_row_per_item_in_time_order(scene: Scene) -> None:
 
 @pytest.fixture
 def run(scene: Scene) -> Iterator[Invoke]:
-    env = {
-        "DATABASE_URL": scene.desk.db_url,
-        "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
-        "MADOGUCHI_STAFF": "sato",
-        "MADOGUCHI_LOG_LEVEL": "WARNING",
-    }
-    logging_before = structlog.get_config()
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, list(args), env=env)
-
-    yield invoke
-    structlog.configure(**logging_before)
+    with madoguchi_command(scene.desk.db_url, staff="sato") as invoke:
+        yield invoke
 
 
 def test_the_command_writes_the_export_and_puts_the_look_on_record(

@@ -7,21 +7,18 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import structlog
-from typer.testing import CliRunner, Result
 
-from bot.cli import cli
 from storage.db import Database
+from tests.bot.conftest import Invoke, madoguchi_command
 from tests.conftest import Clock
 from tests.storage.test_member_data import Scene, scene_on
 
 ROOT = Path(__file__).resolve().parents[2]
-Invoke = Callable[..., Result]
 
 
 def mode(path: Path) -> int:
@@ -77,19 +74,8 @@ def scene(tmp_path: Path, sqlite_url: str, clock: Clock) -> Iterator[Scene]:
 
 @pytest.fixture
 def run(scene: Scene) -> Iterator[Invoke]:
-    env = {
-        "DATABASE_URL": scene.desk.db_url,
-        "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
-        "MADOGUCHI_STAFF": "sato",
-        "MADOGUCHI_LOG_LEVEL": "WARNING",
-    }
-    logging_before = structlog.get_config()
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, list(args), env=env)
-
-    yield invoke
-    structlog.configure(**logging_before)
+    with madoguchi_command(scene.desk.db_url, staff="sato") as invoke:
+        yield invoke
 
 
 @pytest.mark.parametrize("fmt", ["html", "json", "csv"])
