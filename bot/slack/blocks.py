@@ -499,8 +499,15 @@ def verify_modal(case: Case, channel: str) -> Block:
     )
 
 
+NO_OTHER_QUEUE = "転送先の窓口がありません。この配置では、この窓口だけが案件を受け持っています。"
+
+
 def transfer_modal(case: Case, channel: str, queue_names: Mapping[str, str]) -> Block:
+    """The transfer form; a notice instead when no other queue is served (a card posted before
+    the deployment dropped to one queue still carries the button)."""
     others = [(q, name) for q, name in queue_names.items() if q != case.queue]
+    if not others:
+        return notice_modal(NO_OTHER_QUEUE)
     return _modal(
         "case_transfer",
         "転送",
