@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import Desk
 from tests.flows.answers import file_a_complaint, only_case
@@ -414,3 +418,28 @@ def test_a_name_typed_with_desu_is_stored_without_it(desk: Desk, org: str) -> No
         窓口にない: 山田花子です
         """
     )
+
+
+_CHATS = itertools.count()
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    x=st.text(
+        alphabet=st.sampled_from("山田花子代理人家族あいうえおやまだ"), min_size=1, max_size=8
+    ),
+    template=st.sampled_from(
+        ["{x}ですか？", "{x}でもいいですか", "{x}でしょうか", "わかりません", "分からない", "不明"]
+    ),
+)
+def test_no_question_typed_at_the_name_step_is_ever_stored_as_the_name(
+    desk: Desk, x: str, template: str
+) -> None:
+    member = desk.member(chat_id=f"asker-{next(_CHATS)}", org="coopdeli")
+    for answer in ("3", "すべて", "ご本人"):
+        member.says(answer)
+    reply = member.says(template.format(x=x))
+    assert "フリガナ" not in reply, reply
+    assert "お名前（氏名）を入力してください" in reply or "担当者にお伝えしますか" in reply, reply
