@@ -378,7 +378,7 @@ def test_a_question_at_the_name_step_is_offered_to_a_person_and_never_stored(
 
 @pytest.mark.parametrize("org", ORGS)
 @pytest.mark.parametrize(
-    "typed", ["わかりません", "分からない", "不明", "名前を言いたくないです。教えてください"]
+    "typed", ["わかりません", "分からない", "不明", "名前は教えたくありません"]
 )
 def test_not_knowing_or_a_sentence_is_never_stored_as_a_name(
     desk: Desk, org: str, typed: str
