@@ -196,6 +196,13 @@ _SENTENCE = re.compile(
     r"[。.!！]*$"
 )
 _TRAILING_STOPS = "。.!！ "
+# Members on the English interface type sentences too; no registered name or
+# address contains these words on their own.
+_ENGLISH_UNKNOWN = re.compile(r"(?:i )?(?:don'?t|do not) know|not sure|unknown|no idea", re.I)
+_ENGLISH_SENTENCE = re.compile(
+    r"\b(?:i|want|please|help|talk|speak|know|what|why|how|don'?t|can'?t|could|would|should)\b",
+    re.I,
+)
 
 
 def not_an_answer(text: str) -> str | None:
@@ -207,9 +214,10 @@ def not_an_answer(text: str) -> str | None:
     folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", text)))
     if _QUESTION.search(folded):
         return ERR_QUESTION
-    if folded.rstrip(_TRAILING_STOPS).replace(" ", "") in _UNKNOWN_WORDS:
+    bare = folded.rstrip(_TRAILING_STOPS)
+    if bare.replace(" ", "") in _UNKNOWN_WORDS or _ENGLISH_UNKNOWN.fullmatch(bare):
         return ERR_UNKNOWN
-    if _SENTENCE.search(folded):
+    if _SENTENCE.search(folded) or _ENGLISH_SENTENCE.search(folded):
         return ERR_SENTENCE
     return None
 

@@ -443,3 +443,14 @@ def test_no_question_typed_at_the_name_step_is_ever_stored_as_the_name(
     reply = member.says(template.format(x=x))
     assert "フリガナ" not in reply, reply
     assert "お名前（氏名）を入力してください" in reply or "担当者にお伝えしますか" in reply, reply
+
+
+def test_asking_for_a_person_in_english_at_the_name_step_is_not_taken_for_a_name(
+    desk: Desk,
+) -> None:
+    member = desk.member(org="coopdeli", lang="en")
+    for answer in ("3", "all", "myself"):
+        member.says(answer)
+    reply = member.says("I want to talk to a person")
+    assert "switch to “Talking to a staff member”" in reply
+    assert "furigana" not in reply.lower()
