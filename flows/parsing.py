@@ -288,7 +288,10 @@ def parse_kana(raw: str) -> Parsed[str]:
         return cleaned
     if problem := not_an_answer(cleaned.value):
         return _fail(problem)
-    text = str(jaconv.h2z(cleaned.value, kana=True, ascii=False, digit=False))
+    reading = cleaned.value
+    while (frame := _NAME_FRAME.fullmatch(reading)) and frame["name"].strip():
+        reading = frame["name"].strip()
+    text = str(jaconv.h2z(reading, kana=True, ascii=False, digit=False))
     # h2z leaves marks it has no precomposed pair for (ﾜﾞ), and some IMEs type
     # a spacing ゛ after the kana: make them combining and let NFC compose them.
     # Composing after hira2kata, not before, because some voiced kana exist only

@@ -405,9 +405,8 @@ def test_a_name_typed_with_desu_is_stored_without_it(desk: Desk, org: str) -> No
         会員: ご本人
         会員: 山田花子です
         窓口: フリガナ
-        会員: ヤマダハナコと申します
-        窓口: フリガナ
-        会員: やまだ はなこ
+        会員: やまだはなこと申します
+        窓口: 旧姓
         会員: なし
         会員: 昭和50年1月2日
         会員: 03-5285-1865
@@ -415,7 +414,9 @@ def test_a_name_typed_with_desu_is_stored_without_it(desk: Desk, org: str) -> No
         会員: メール
         会員: hanako@example.jp
         窓口: 氏名：山田花子
+        窓口: フリガナ：ヤマダハナコ
         窓口にない: 山田花子です
+        窓口にない: 申します
         """
     )
 

@@ -169,6 +169,13 @@ def test_questions_not_knowing_and_sentences_are_not_names(raw: str, error: str)
 
 
 @pytest.mark.parametrize(
+    "raw", ["やまだ はなこです", "ヤマダ ハナコです。", "やまだ はなこといいます"]
+)
+def test_a_reading_keeps_the_reading_without_a_polite_ending(raw: str) -> None:
+    assert parse_kana(raw).value == "ヤマダ ハナコ"
+
+
+@pytest.mark.parametrize(
     "raw", ["わかりません", "ワカリマセン", "ﾜｶﾘﾏｾﾝ", "読み方はカタカナですか"]
 )
 def test_not_knowing_or_asking_is_not_a_reading(raw: str) -> None:
