@@ -562,12 +562,11 @@ def parse_member_number(raw: str) -> Parsed[str]:
     cleaned = clean_text(raw)
     if cleaned.value is None:
         return cleaned
-    if problem := not_an_answer(cleaned.value):
-        return _fail(problem)
     text = unicodedata.normalize("NFKC", cleaned.value).upper().translate(_HYPHEN_TABLE)
     text = re.sub(r"-+", "-", "".join(text.split())).strip("-")
     if not _MEMBER_NUMBER.fullmatch(text) or not any(ch in "0123456789" for ch in text):
-        return _fail(ERR_MEMBER_NUMBER)
+        # Only explains a refusal: a number with an "I" in it is still a number.
+        return _fail(not_an_answer(cleaned.value) or ERR_MEMBER_NUMBER)
     if not 4 <= len(text.replace("-", "")) <= 20:
         return _fail(ERR_MEMBER_NUMBER_LENGTH)
     return Parsed(value=text)

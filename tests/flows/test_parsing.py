@@ -201,6 +201,7 @@ def test_an_address_with_request_words_in_it_is_still_an_address(raw: str) -> No
 
 def test_not_knowing_the_member_number_is_explained_as_such() -> None:
     assert parse_member_number("わかりません").error == parsing.ERR_UNKNOWN
+    assert parse_member_number("12-I-34").value == "12-I-34"
 
 
 def test_name_longer_than_60_characters_is_refused() -> None:
