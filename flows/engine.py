@@ -802,9 +802,10 @@ class _Turn:
             [*(f"case:{n}" for n in open_cases), MENU_CHOICE],
         )
 
-    def _interrupts(self, step: Step, text: str) -> bool:
+    def _interrupts(self, step: Step, text: str, *, taken: bool = False) -> bool:
         """Mid-flow: act on an unmistakable 'stop', 'how is my request', 'a person', or a
-        different request typed where a choice was expected. Answers are never taken for one."""
+        different request typed where a choice was expected. Answers are never taken for one:
+        once the step's parser has ``taken`` the text, only a plain 'stop' interrupts."""
         reading = self._read(text)
         if not reading.concepts:
             return False
@@ -812,7 +813,7 @@ class _Turn:
         if reading.intent == "cancel" and strong:
             self._cancel()
             return True
-        if step.kind == "text":
+        if step.kind == "text" or taken:
             return False
         if step.free_text and reading.confidence < _SWITCH_FROM_FREE_TEXT_CONFIDENCE:
             return False
@@ -876,7 +877,7 @@ class _Turn:
         if option.id == CONTINUE:
             self.conv.mode, self.conv.resume_mode = FLOW, None
             self.say(self.t("続けます。"))
-            self._reask()
+            self._retry_as_answer(pending)
         elif option.id.startswith(SWITCH):
             target = FLOWS[option.id.removeprefix(SWITCH)]
             answers = carried_over(self.conv.answers, target)
@@ -884,7 +885,10 @@ class _Turn:
                 target.type_id, answers | prefill(target, self._read(pending)), explain=True
             )
         elif option.id == FORWARD:
-            self._start_flow("human", {"about": "other", "message": pending} if pending else {})
+            # From mid-flow (a question typed at a step), what was entered goes along.
+            kept = carried_over(self.conv.answers, FLOWS["human"]) if self.conv.flow else {}
+            about = {"about": "other", "message": pending} if pending else {}
+            self._start_flow("human", kept | about)
         elif option.id.startswith("case:"):
             number = option.id.removeprefix("case:")
             self.result.case_messages.append(CaseMessage(case_number=number, text=pending))
@@ -895,6 +899,21 @@ class _Turn:
             self._show_menu()
         else:
             self._start_option(option.id, pending)
+
+    def _retry_as_answer(self, pending: str) -> None:
+        """After 「続ける」, what the member typed is tried as the answer, so it never vanishes:
+        stored if the step's parser takes it, otherwise its problem is explained."""
+        step = self._next_step()
+        if not pending or step is None or step.kind in ("choice", "multi"):
+            self._reask()
+            return
+        parsed = self._parse(step, _Input(choice=None, text=pending))
+        if parsed.ok:
+            self._take(step, parsed)
+        elif parsed.error == parsing.ERR_QUESTION:
+            self._reask()  # already explained when the question was typed
+        else:
+            self._explain_and_reask(parsed)
 
     def _start_option(self, option_id: str, text: str | None = None) -> None:
         if option_id == STATUS_ID:
@@ -1029,16 +1048,29 @@ class _Turn:
             self._advance()
             return
         typed_not_chosen = given.text is not None and given.choice is None
+        parsed = self._parse(step, given)
+        # A value the step's own parser accepts is the answer (「電話は03-…です」, an
+        # address with 訂正 in it); only refused text may start something else.
+        takes_value = step.kind not in ("choice", "multi")
         if (
             typed_not_chosen
             and _resolve(given, self._step_options(step), self.t) is None
-            and self._interrupts(step, given.text or "")
+            and self._interrupts(step, given.text or "", taken=takes_value and parsed.ok)
         ):
             return
-        parsed = self._parse(step, given)
+        if parsed.error == parsing.ERR_QUESTION and takes_value and given.text:
+            self.say(self.t(parsed.error))
+            self.conv.resume_mode = FLOW
+            self._offer(
+                given.text, self.t("このご質問を担当者にお伝えしますか。"), [FORWARD, CONTINUE]
+            )
+            return
         if not parsed.ok:
             self._explain_and_reask(parsed)
             return
+        self._take(step, parsed)
+
+    def _take(self, step: Step, parsed: Parsed[Any]) -> None:
         conv = self.conv
         conv.answers[step.id] = parsed.value
         if step.id not in conv.history:

@@ -105,6 +105,13 @@ ERR_ADDRESS_TOO_SHORT = N_(
 )
 ERR_ADDRESS_TOO_LONG = N_("住所が長すぎます。200文字以内で入力してください。")
 
+ERR_QUESTION = N_("ご質問のようです。この欄には、お尋ねしている内容だけを入力してください。")
+ERR_UNKNOWN = N_(
+    "お分かりになる範囲で入力してください。"
+    "お分かりにならない場合は「担当者と話したい」と入力してください。担当者がご案内します。"
+)
+ERR_SENTENCE = N_("文章のようです。この欄には、お尋ねしている内容だけを入力してください。")
+
 # A length-specific message reads better than a generic one, but every msgid
 # must be a literal for extraction, so known limits get their own wording.
 _TOO_LONG_BY_LIMIT: dict[int, str] = {MAX_TEXT_LENGTH: ERR_TOO_LONG}
@@ -167,7 +174,61 @@ def normalise_for_matching(raw: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# --- Questions and sentences typed where a value is asked -------------------------
+
+# A question is a question whatever the field: 「代理人でもいいですか」 typed at the
+# name step must be answered by a person, never stored as the member's 氏名.
+# A bare trailing か is not enough (ゆか, さやか are names), so only polite
+# question endings and question marks count.
+_QUESTION = re.compile(
+    r"(?:[?？]|(?:です|ます|でしょう|ません|ないの|いいの|のです|んです)か[。.!！]*$)"
+)
+_UNKNOWN_WORDS = frozenset(
+    {
+        "わかりません", "分かりません", "判りません", "わからない", "分からない", "判らない",
+        "わかんない", "不明", "知らない", "しらない", "知りません", "しりません", "忘れた",
+        "忘れました", "わすれた", "わすれました",
+    }
+)  # fmt: skip
+# Sentence endings no name, reading or address ends with.
+_SENTENCE = re.compile(
+    r"(?:ください|下さい|ません|ました|ましょう|たいです|したい|たい|ほしい|欲しい)"
+    r"[。.!！]*$"
+)
+_TRAILING_STOPS = "。.!！ "
+# Members on the English interface type sentences too; no registered name or
+# address contains these words on their own.
+_ENGLISH_UNKNOWN = re.compile(r"(?:i )?(?:don'?t|do not) know|not sure|unknown|no idea", re.I)
+_ENGLISH_SENTENCE = re.compile(
+    r"\b(?:i|want|please|help|talk|speak|know|what|why|how|don'?t|can'?t|could|would|should)\b",
+    re.I,
+)
+
+
+def not_an_answer(text: str) -> str | None:
+    """Why ``text`` cannot be a typed value (a question, 「わからない」, a sentence), or None.
+
+    ``text`` is already cleaned; kana are folded so 「ワカリマセン」 typed at the
+    フリガナ step is recognised too.
+    """
+    folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", text)))
+    if _QUESTION.search(folded):
+        return ERR_QUESTION
+    bare = folded.rstrip(_TRAILING_STOPS)
+    if bare.replace(" ", "") in _UNKNOWN_WORDS or _ENGLISH_UNKNOWN.fullmatch(bare):
+        return ERR_UNKNOWN
+    if _SENTENCE.search(folded) or _ENGLISH_SENTENCE.search(folded):
+        return ERR_SENTENCE
+    return None
+
+
 # --- Names --------------------------------------------------------------------
+
+# 「山田花子です」「山田花子と申します」: the name is kept, the polite frame dropped.
+_NAME_FRAME = re.compile(
+    r"(?:わたしは|私は|わたくしは)?\s*(?P<name>.+?)\s*"
+    r"(?:です|と申します|といいます|と言います)[。.!！]*"
+)
 
 # Punctuation that legitimately appears in registered names (ジョン・スミス,
 # O'Brien, Jean-Luc, ジャン＝リュック).
@@ -184,6 +245,12 @@ def parse_name(raw: str) -> Parsed[str]:
     if cleaned.value is None:
         return cleaned
     name = cleaned.value
+    if _QUESTION.search(name):
+        return _fail(ERR_QUESTION)
+    while (frame := _NAME_FRAME.fullmatch(name)) and frame["name"].strip():
+        name = frame["name"].strip()
+    if problem := not_an_answer(name):
+        return _fail(problem)
     if len(name) > MAX_NAME_LENGTH:
         return _fail(ERR_NAME_TOO_LONG)
     has_letter = False
@@ -219,7 +286,12 @@ def parse_kana(raw: str) -> Parsed[str]:
     cleaned = clean_text(raw)
     if cleaned.value is None:
         return cleaned
-    text = str(jaconv.h2z(cleaned.value, kana=True, ascii=False, digit=False))
+    if problem := not_an_answer(cleaned.value):
+        return _fail(problem)
+    reading = cleaned.value
+    while (frame := _NAME_FRAME.fullmatch(reading)) and frame["name"].strip():
+        reading = frame["name"].strip()
+    text = str(jaconv.h2z(reading, kana=True, ascii=False, digit=False))
     # h2z leaves marks it has no precomposed pair for (ﾜﾞ), and some IMEs type
     # a spacing ゛ after the kana: make them combining and let NFC compose them.
     # Composing after hira2kata, not before, because some voiced kana exist only
@@ -440,6 +512,13 @@ def parse_birth_date(raw: str, *, today: date) -> Parsed[date]:
 # --- Numbers and addresses ---------------------------------------------------
 
 _PHONE_CHARACTERS = re.compile(r"\+?[\d\s().-]+", re.ASCII)
+# 「電話は03-5285-1865です」: a number in a short polite frame is still the answer.
+# Only this frame is dropped; anything else around the digits (内線12, tel:) is not
+# guessed at.
+_PHONE_FRAME = re.compile(
+    r"(?:(?:(?:自宅|携帯|けいたい|連絡先)(?:の)?)?(?:電話|でんわ)?(?:番号)?(?:は|:)\s*)?"
+    r"(?P<number>.+?)\s*(?:です|になります|でお願いします|でおねがいします)?[。.]?"
+)
 
 
 def parse_phone(raw: str) -> Parsed[str]:
@@ -453,6 +532,9 @@ def parse_phone(raw: str) -> Parsed[str]:
     if cleaned.value is None:
         return cleaned
     text = unicodedata.normalize("NFKC", cleaned.value).translate(_HYPHEN_TABLE)
+    frame = _PHONE_FRAME.fullmatch(text)
+    if frame is not None:
+        text = frame["number"]
     if not _PHONE_CHARACTERS.fullmatch(text):
         return _fail(ERR_PHONE)
     try:
@@ -483,7 +565,8 @@ def parse_member_number(raw: str) -> Parsed[str]:
     text = unicodedata.normalize("NFKC", cleaned.value).upper().translate(_HYPHEN_TABLE)
     text = re.sub(r"-+", "-", "".join(text.split())).strip("-")
     if not _MEMBER_NUMBER.fullmatch(text) or not any(ch in "0123456789" for ch in text):
-        return _fail(ERR_MEMBER_NUMBER)
+        # Only explains a refusal: a number with an "I" in it is still a number.
+        return _fail(not_an_answer(cleaned.value) or ERR_MEMBER_NUMBER)
     if not 4 <= len(text.replace("-", "")) <= 20:
         return _fail(ERR_MEMBER_NUMBER_LENGTH)
     return Parsed(value=text)
@@ -526,6 +609,8 @@ def parse_address(raw: str) -> Parsed[str]:
     cleaned = clean_text(raw)
     if cleaned.value is None:
         return cleaned
+    if problem := not_an_answer(cleaned.value):
+        return _fail(problem)
     if len(cleaned.value) < MIN_ADDRESS_LENGTH:
         return _fail(ERR_ADDRESS_TOO_SHORT)
     if len(cleaned.value) > MAX_ADDRESS_LENGTH:

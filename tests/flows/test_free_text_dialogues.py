@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.conftest import Desk
 from tests.flows.answers import file_a_complaint, only_case
 
@@ -263,3 +269,189 @@ def test_asking_for_a_person_at_the_name_step_is_not_taken_for_a_name(desk: Desk
         窓口: 「担当者へのご相談」のお手続きに切り替えますか
         """
     )
+
+
+# --- Answers are answers, questions are questions (issue 16, point 2) -----------------
+
+ORGS = ["seikatsuclub-kyosai", "coopdeli"]
+UP_TO_THE_PHONE = """
+    会員: 3
+    会員: すべて
+    会員: ご本人
+    会員: 山田 花子
+    会員: やまだ はなこ
+    会員: なし
+    会員: 昭和50年1月2日
+    窓口: 電話番号
+"""
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_phone_number_in_a_sentence_is_taken_as_the_phone_number(desk: Desk, org: str) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        {UP_TO_THE_PHONE}
+        会員: 電話は03-5285-1865です
+        窓口にない: 切り替えますか
+        窓口: 組合員番号
+        会員: わからない
+        会員: メール
+        会員: hanako@example.jp
+        窓口: 入力内容をご確認ください
+        窓口: 電話番号：03-5285-1865
+        """
+    )
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "東京都新宿区新宿6-24-20（住所変更はしていません）",
+        "東京都新宿区新宿6-24-20 停止線前",
+        "東京都新宿区新宿6-24-20 訂正印の店",
+    ],
+)
+@pytest.mark.parametrize("org", ORGS)
+def test_an_address_with_request_words_in_it_is_taken_as_the_address(
+    desk: Desk, org: str, address: str
+) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        {UP_TO_THE_PHONE}
+        会員: 03-5285-1865
+        会員: わからない
+        会員: 郵送
+        窓口: 郵便番号
+        会員: 160-0022
+        窓口: 送り先のご住所
+        会員: {address}
+        窓口にない: 切り替えますか
+        窓口: 入力内容をご確認ください
+        窓口: 住所：{address}
+        """
+    )
+
+
+def test_continuing_after_a_switch_offer_does_not_lose_what_was_typed(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        f"""
+        {UP_TO_THE_PHONE}
+        会員: 担当者と話したい
+        窓口: 「担当者へのご相談」のお手続きに切り替えますか
+        会員: いまの手続きを続ける
+        窓口: 続けます
+        窓口: 電話番号を読み取れませんでした
+        窓口: 電話番号
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_question_at_the_name_step_is_offered_to_a_person_and_never_stored(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    member.transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: ご本人
+        窓口: お名前（氏名）を入力してください
+        会員: 代理人でもいいですか
+        窓口: ご質問のようです
+        窓口: このご質問を担当者にお伝えしますか
+        窓口: 担当者と話す
+        窓口にない: フリガナ
+        会員: いまの手続きを続ける
+        窓口: お名前（氏名）を入力してください
+        会員: 代理人でもいいですか
+        会員: 担当者と話す
+        窓口: 担当者におつなぎします
+        会員: 山田 花子
+        """
+    )
+    case = only_case(desk)
+    assert case.request_type == "human"
+    assert case.fields["message"] == "代理人でもいいですか"
+    assert case.fields["name"] == "山田 花子"
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize(
+    "typed", ["わかりません", "分からない", "不明", "名前は教えたくありません"]
+)
+def test_not_knowing_or_a_sentence_is_never_stored_as_a_name(
+    desk: Desk, org: str, typed: str
+) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        会員: 3
+        会員: すべて
+        会員: ご本人
+        窓口: お名前（氏名）を入力してください
+        会員: {typed}
+        窓口: お名前（氏名）を入力してください
+        窓口にない: フリガナ
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_name_typed_with_desu_is_stored_without_it(desk: Desk, org: str) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: ご本人
+        会員: 山田花子です
+        窓口: フリガナ
+        会員: やまだはなこと申します
+        窓口: 旧姓
+        会員: なし
+        会員: 昭和50年1月2日
+        会員: 03-5285-1865
+        会員: わからない
+        会員: メール
+        会員: hanako@example.jp
+        窓口: 氏名：山田花子
+        窓口: フリガナ：ヤマダハナコ
+        窓口にない: 山田花子です
+        窓口にない: 申します
+        """
+    )
+
+
+_CHATS = itertools.count()
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    x=st.text(
+        alphabet=st.sampled_from("山田花子代理人家族あいうえおやまだ"), min_size=1, max_size=8
+    ),
+    template=st.sampled_from(
+        ["{x}ですか？", "{x}でもいいですか", "{x}でしょうか", "わかりません", "分からない", "不明"]
+    ),
+)
+def test_no_question_typed_at_the_name_step_is_ever_stored_as_the_name(
+    desk: Desk, x: str, template: str
+) -> None:
+    member = desk.member(chat_id=f"asker-{next(_CHATS)}", org="coopdeli")
+    for answer in ("3", "すべて", "ご本人"):
+        member.says(answer)
+    reply = member.says(template.format(x=x))
+    assert "フリガナ" not in reply, reply
+    assert "お名前（氏名）を入力してください" in reply or "担当者にお伝えしますか" in reply, reply
+
+
+def test_asking_for_a_person_in_english_at_the_name_step_is_not_taken_for_a_name(
+    desk: Desk,
+) -> None:
+    member = desk.member(org="coopdeli", lang="en")
+    for answer in ("3", "all", "myself"):
+        member.says(answer)
+    reply = member.says("I want to talk to a person")
+    assert "switch to “Talking to a staff member”" in reply
+    assert "furigana" not in reply.lower()

@@ -136,6 +136,74 @@ def test_name_with_digits_symbols_or_emoji_asks_for_the_registered_name(raw: str
     )
 
 
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("山田花子です", "山田花子"),
+        ("山田 花子と申します。", "山田 花子"),
+        ("私は山田花子です", "山田花子"),
+        ("やまだはなこといいます", "やまだはなこ"),
+        ("さやか", "さやか"),
+        ("ゆか", "ゆか"),
+    ],
+)
+def test_a_name_keeps_the_name_without_a_polite_ending(raw: str, name: str) -> None:
+    assert parse_name(raw).value == name
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("代理人でもいいですか", parsing.ERR_QUESTION),
+        ("本人じゃないとだめですか", parsing.ERR_QUESTION),
+        ("どう書けばいいでしょうか", parsing.ERR_QUESTION),
+        ("わかりません", parsing.ERR_UNKNOWN),
+        ("分からない", parsing.ERR_UNKNOWN),
+        ("不明", parsing.ERR_UNKNOWN),
+        ("担当者と話したい", parsing.ERR_SENTENCE),
+        ("名前は教えたくありません", parsing.ERR_SENTENCE),
+    ],
+)
+def test_questions_not_knowing_and_sentences_are_not_names(raw: str, error: str) -> None:
+    assert parse_name(raw).error == error
+
+
+@pytest.mark.parametrize(
+    "raw", ["やまだ はなこです", "ヤマダ ハナコです。", "やまだ はなこといいます"]
+)
+def test_a_reading_keeps_the_reading_without_a_polite_ending(raw: str) -> None:
+    assert parse_kana(raw).value == "ヤマダ ハナコ"
+
+
+@pytest.mark.parametrize(
+    "raw", ["わかりません", "ワカリマセン", "ﾜｶﾘﾏｾﾝ", "読み方はカタカナですか"]
+)
+def test_not_knowing_or_asking_is_not_a_reading(raw: str) -> None:
+    assert not parse_kana(raw).ok
+
+
+@pytest.mark.parametrize("raw", ["わかりません", "住所を書く必要がありますか", "住所を訂正したい"])
+def test_not_knowing_asking_or_a_request_is_not_an_address(raw: str) -> None:
+    assert not parse_address(raw).ok
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "東京都新宿区新宿6-24-20（住所変更はしていません）",
+        "東京都新宿区新宿6-24-20 停止線前",
+        "東京都新宿区新宿6-24-20 訂正印の店",
+    ],
+)
+def test_an_address_with_request_words_in_it_is_still_an_address(raw: str) -> None:
+    assert parse_address(raw).value == raw
+
+
+def test_not_knowing_the_member_number_is_explained_as_such() -> None:
+    assert parse_member_number("わかりません").error == parsing.ERR_UNKNOWN
+    assert parse_member_number("12-I-34").value == "12-I-34"
+
+
 def test_name_longer_than_60_characters_is_refused() -> None:
     assert parse_name("あ" * 60).ok
     assert parse_name("あ" * 61).error == "お名前が長すぎます。60文字以内で入力してください。"
@@ -452,6 +520,20 @@ def test_malformed_phone_numbers_ask_for_the_area_code_with_an_example(raw: str)
         "電話番号を読み取れませんでした。"
         "市外局番から、例えば 03-1234-5678 のように入力してください。"
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "電話は03-5285-1865です",
+        "電話番号は03-5285-1865です。",
+        "自宅の電話は０３－５２８５－１８６５です",
+        "03-5285-1865です",
+        "03-5285-1865でお願いします",
+    ],
+)
+def test_a_phone_number_in_a_short_polite_sentence_is_read(raw: str) -> None:
+    assert parse_phone(raw).value == "03-5285-1865"
 
 
 # --- member number ------------------------------------------------------------

@@ -650,3 +650,34 @@ def test_matching_form_is_stable_and_has_no_whitespace(raw: str) -> None:
     folded = normalise_for_matching(raw)
     assert normalise_for_matching(folded) == folded
     assert not any(ch.isspace() for ch in folded)
+
+
+# --- questions are never names (issue 16) ------------------------------------------
+
+NAME_LETTERS = st.text(
+    alphabet=st.sampled_from(
+        "山田花子太郎佐藤鈴木あいうえおかきくけこやまだはなこヤマダハナコ代理人家族"
+    ),
+    min_size=1,
+    max_size=12,
+)
+QUESTION_TEMPLATES = [
+    "{x}ですか？",
+    "{x}ですか",
+    "{x}でもいいですか",
+    "{x}でしょうか",
+    "{x}はどうすればいいですか",
+    "{x}ではだめですか?",
+    "{x}を書かないといけませんか",
+    "わかりません",
+    "分からない",
+    "不明",
+]
+
+
+@FAST
+@given(x=NAME_LETTERS, template=st.sampled_from(QUESTION_TEMPLATES))
+def test_no_question_or_not_knowing_is_ever_read_as_a_name(x: str, template: str) -> None:
+    typed = template.format(x=x)
+    assert parse_name(typed).value is None, typed
+    assert parse_kana(typed).value is None, typed
