@@ -62,6 +62,34 @@ def check_outcome(outcome: str, reason: str | None) -> str | None:
     return (reason or "").strip() or None
 
 
+IDENTITY_BOUND_REQUESTS: frozenset[str] = frozenset(
+    {"disclosure", "third_party_record", "correction", "suspension", "third_party_stop"}
+)
+"""Requests about a person's own data: both co-ops act on them only once the requester is
+confirmed, so they cannot be answered (in full or in part) without a recorded check."""
+OUTCOMES_NEEDING_IDENTITY: frozenset[str] = frozenset({"answered", "partial"})
+
+
+def require_identity_for_outcome(
+    request_type: str, outcome: str, identity_method: str | None
+) -> None:
+    """回答済/一部対応 on a personal-data request need a recorded identity check first.
+
+    対応不可 stays possible without one: "identity could not be confirmed" is itself a reason.
+    """
+    if (
+        request_type in IDENTITY_BOUND_REQUESTS
+        and outcome in OUTCOMES_NEEDING_IDENTITY
+        and identity_method is None
+    ):
+        raise CaseActionError(
+            "No identity check is recorded; verify the requester before closing as "
+            "answered or partial.",
+            "本人確認の記録がないため、「回答済」「一部対応」では完了できません。"
+            "先に本人確認を記録してください。",
+        )
+
+
 def check_identity_method(method: str) -> str:
     if method not in IDENTITY_METHODS:
         raise CaseActionError(

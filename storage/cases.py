@@ -473,10 +473,18 @@ class CaseService:
             self._close(session, case, actor, outcome, reason)
             return case
 
+    def check_close(self, number: str, outcome: str) -> None:
+        """Raise the refusal ``close`` would give for a missing identity check (a form checks
+        this before it closes, so staff see the reason beside the outcome they picked)."""
+        with self.db.transaction() as session:
+            case = self._open_case(session, number)
+            rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
+
     def _close(
         self, session: Session, case: Case, actor: str, outcome: str, reason: str | None
     ) -> None:
         why = rules.check_outcome(outcome, reason)
+        rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
         case.status = case.outcome = outcome
         case.outcome_reason = why
         case.relay_open = False
@@ -519,6 +527,8 @@ class CaseService:
             case = self._get(session, number)
             if kind != "reply":
                 rules.require_open(case.status)
+            if kind == "close" and outcome is not None:
+                rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
             assert case.id is not None
             return drafts.save(
                 session,

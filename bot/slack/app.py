@@ -313,6 +313,11 @@ class StaffDesk:
         if callback == "case_close":
             outcome = values.get("outcome") or ""
             reason = (values.get("reason") or "").strip()
+            try:
+                await self._run(cases.check_close, number, outcome)
+            except rules.CaseActionError as refused:
+                await ack(response_action="errors", errors={"outcome": refused.ja})
+                return
             if outcome in OUTCOMES_NEEDING_REASON and not reason:
                 await ack(
                     response_action="errors",

@@ -20,7 +20,7 @@ from flows.cases import IDENTITY_METHODS, CaseActionError
 from flows.i18n import JST, Translator
 from flows.registry import FLOWS
 from flows.safe_text import clean_inbound
-from flows.status import status_label
+from flows.status import OUTCOMES, STATUS_LABELS, status_label
 from storage.audit import Actor
 from storage.cases import CaseDetail
 from storage.member_data import DISCLOSURE_TYPES, collect
@@ -233,8 +233,13 @@ def close(
         str | None, typer.Option(help="Required for partial and refused; sent to the member")
     ] = None,
 ) -> None:
-    """Close a case with an outcome; the member is told."""
-    _done(_app().cases.close(number, _actor(), outcome, reason), "完了にしました")
+    """Close a case with an outcome (the code or its Japanese name); the member is told."""
+    code = _OUTCOME_BY_LABEL.get(outcome.strip(), outcome.strip())
+    _done(_app().cases.close(number, _actor(), code, reason), "完了にしました")
+
+
+_OUTCOME_BY_LABEL: dict[str, str] = {STATUS_LABELS[code]: code for code in OUTCOMES}
+"""Staff work in Japanese: 回答済, 一部対応 and 対応不可 name the same outcomes as the codes."""
 
 
 @staff_app.command()

@@ -532,6 +532,38 @@ def test_staff_link_another_chat_of_the_member_in_slack_only_after_the_identity_
     assert other in html and "担当者がご本人のものと確かめた会話 1件" in html
 
 
+def test_a_disclosure_without_an_identity_check_cannot_be_answered_from_the_close_form(
+    desk: Desk,
+) -> None:
+    chat_id, number, card = new_case(desk, COOPDELI, "disclosure")
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    before = len(desk.telegram.sent_messages(chat_id))
+
+    desk.click(staff, "case_close", channel, card.ts)
+    answered = desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}})
+    assert answered.json()["response_action"] == "errors"
+    assert "本人確認の記録がないため" in answered.json()["errors"]["outcome"]
+    partial = desk.submit(
+        staff,
+        "case_close",
+        {
+            "outcome": {"value": radio_buttons("partial")},
+            "reason": {"value": plain_text("一部の記録のみお送りします")},
+        },
+    )
+    assert partial.json()["response_action"] == "errors"  # refused before any preview
+    assert "本人確認の記録がないため" in partial.json()["errors"]["outcome"]
+    assert not events(desk, number, "closed")
+    assert len(desk.telegram.sent_messages(chat_id)) == before  # the member heard nothing
+
+    desk.click(staff, "case_verify", channel, card.ts)
+    desk.submit(staff, "case_verify", {"method": {"value": radio_buttons("phone_callback")}})
+    eventually(lambda: bool(events(desk, number, "identity_verified")))
+    desk.click(staff, "case_close", channel, card.ts)
+    desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}})
+    eventually(lambda: column(desk, number, "status") == "answered")
+
+
 # ---------------------------------------------------------------------- moving cases on
 
 

@@ -158,6 +158,23 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
         assert kind in history
 
 
+def test_staff_cannot_answer_a_disclosure_at_the_terminal_before_the_identity_check(
+    env: dict[str, str],
+) -> None:
+    assert "受付番号：KY-2026-00001" in chat(env, DISCLOSURE)
+    refused = run(["staff", "close", "KY-2026-00001", "--outcome", "回答済"], env)
+    assert refused.returncode == 1
+    assert (
+        "できません: 本人確認の記録がないため、「回答済」「一部対応」では完了できません。"
+        "先に本人確認を記録してください。" in refused.stderr
+    )
+    verified = run(["staff", "verify", "KY-2026-00001", "--method", "document"], env)
+    assert verified.returncode == 0, verified.stderr
+    closed = run(["staff", "close", "KY-2026-00001", "--outcome", "回答済"], env)
+    assert closed.returncode == 0, closed.stderr
+    assert "状況：回答済" in closed.stdout
+
+
 def test_staff_get_a_clear_message_for_an_unknown_case(env: dict[str, str]) -> None:
     done = run(["staff", "claim", "KY-2026-99999"], env)
     assert done.returncode == 1

@@ -270,6 +270,7 @@ def test_a_whole_request_and_its_handling_leave_nothing_personal_in_the_log(desk
         member.says(line)
     [case] = desk.app.cases.list()
     desk.app.cases.claim(case.number, "sato")
+    desk.app.cases.verify_identity(case.number, "sato", "phone_callback")
     desk.app.cases.reply(case.number, "sato", "山田様、開示の書類をお送りしました")
     desk.app.cases.close(case.number, "sato", "partial", "一部は hanako@example.jp 宛に")
 

@@ -217,6 +217,7 @@ def test_the_transcripts_stage_keeps_only_coded_choices_in_the_case_fields(desk:
     answers = {"item": "会員証の写真", "method": "郵送", "reason": "引っ越しの手続きの途中で"}
     file_request(member, "correction", answers)
     number = desk.app.cases.list()[-1].number
+    desk.app.cases.verify_identity(number, "sato", "phone_callback")
     desk.app.cases.close(number, "sato", "answered")
     before = case_row(desk, number)
     assert before is not None and before.id is not None
