@@ -28,13 +28,14 @@ from flows.messages import (
     Reply,
     TurnResult,
 )
+from flows.org_names import OrgMention, read_org_names
 from flows.parsing import Parsed, normalise_for_matching
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS, REQUEST_FLOWS
 from flows.requests import inquiry
 from flows.status import CLOSED_STATUSES, status_label
 from flows.steps import SKIPPED, Context, Option, Step
-from flows.understanding import carried_over, orgs_mentioned, prefill
+from flows.understanding import carried_over, prefill
 
 # Conversation modes
 PICK_ORG = "pick_org"
@@ -623,18 +624,23 @@ class _Turn:
         option = _resolve(given, self._org_options(), self.t)
         request: str | None = None
         if option is None and given.text:
-            named = orgs_mentioned(given.text, list(self.engine.orgs.values()))
+            mention = read_org_names(given.text, list(self.engine.orgs.values()))
+            named = mention.named
             says_what = self._read(given.text).intent != "unknown"
             if len(named) == 1:
                 # 「コープデリのDMを止めたい」 names the org and may say what they want.
                 option = next(o for o in self._org_options() if o.id == named[0])
                 request = given.text if says_what else None
-            elif says_what:
-                # Keep what they asked for; it is answered as soon as we know the org.
-                self.conv.pending_text = given.text
-                self.say(
-                    self.t("ありがとうございます。ご用件は、生協を選んだあとに続けて伺います。")
-                )
+            elif says_what or mention.unclear:
+                # A shared word (「共済」) or another body's name never picks an org: ask.
+                if mention.unclear:
+                    self.say(self._unclear_org_text(mention))
+                if says_what:
+                    # Keep what they asked for; it is answered as soon as we know the org.
+                    self.conv.pending_text = given.text
+                    self.say(
+                        self.t("ありがとうございます。ご用件は、生協を選んだあとに続けて伺います。")
+                    )
                 self._ask_org()
                 return
         if option is None:
@@ -651,6 +657,20 @@ class _Turn:
             return
         self.say(self.t("{org}の個人情報の窓口です。", org=self.org.short_name.get(self.t.lang)))
         self._understand(request)
+
+    def _unclear_org_text(self, mention: OrgMention) -> str:
+        """Why the member is asked which org: what the other body is, or that the word is
+        shared; never a guess."""
+        lines = [body.note.get(self.t.lang) for body in mention.other_bodies]
+        if not lines:
+            lines.append(
+                self.t(
+                    "「{word}」というお名前は、いくつかの団体で使われています。",
+                    word=mention.shared[0],
+                )
+            )
+        lines.append(self.t("どちらの団体についてのお申し出か、次から選んでください。"))
+        return "\n".join(lines)
 
     def _show_menu(self, *, pending: str | None = None) -> None:
         """The menu; ``pending`` is the member's message the choice will be read with."""
@@ -767,20 +787,23 @@ class _Turn:
         )
 
     def _off_topic(self, text: str) -> None:
-        org = self.org
-        self.say(
-            "\n".join(
-                [
-                    self.t(
-                        "この窓口では、個人情報についてのお申し出とご質問を受け付けています。"
-                        "ご注文・お届け・お支払い・共済金などのご用件は、"
-                        "{org}のふだんの窓口におたずねください。",
-                        org=org.short_name.get(self.t.lang),
-                    ),
-                    inquiry.contact_text(org, self.t),
-                ]
-            )
-        )
+        """Business that is not about personal data goes where the org's profile says (a
+        late delivery to the member's own co-op, never to a federation that delivers nothing),
+        with a number only where the profile gives one for it."""
+        org, lang = self.org, self.t.lang
+        concepts = self._read(text).concepts
+        rules = [
+            org.other_business[topic]
+            for topic in ("delivery", "money")
+            if topic in concepts and topic in org.other_business
+        ]
+        lines = [self.t("この窓口では、個人情報についてのお申し出とご質問を受け付けています。")]
+        lines += list(dict.fromkeys(rule.where.get(lang) for rule in rules))
+        if not rules:
+            lines.append(self.t("個人情報のこと以外のご用件は、ご利用の生協におたずねください。"))
+        if any(rule.with_contact for rule in rules):
+            lines.append(inquiry.contact_text(org, self.t))
+        self.say("\n".join(lines))
         self._offer(
             text,
             self.t("個人情報のことでしたら、担当者にお伝えすることもできます。"),
@@ -1240,8 +1263,8 @@ class _Turn:
             t("お申し出を受け付けました。"),
             t("受付番号：{number}", number="{case_number}"),
             t(
-                "担当（{queue}）が内容を確認し、ご登録の電話番号へのお電話などで"
-                "ご本人確認をしてから手続きを進めます。",
+                "担当（{queue}）が内容を確認し、ご本人確認をしてから手続きを進めます。"
+                "確認の方法は、担当者からご案内します。",
                 queue=org.queue.name.get(t.lang),
             ),
             t("回答の目安：{due}までにご連絡します。", due=t.date(due)),

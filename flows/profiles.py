@@ -40,6 +40,8 @@ FEE_ELIGIBLE_TYPES: frozenset[str] = frozenset(
 """The only request types for which APPI Art. 38 lets a business charge a fee."""
 
 DisclosureMethod = Literal["email", "postal", "in_person"]
+ReplyMethod = Literal["chat", "postal", "email"]
+OtherBusinessTopic = Literal["delivery", "money"]
 
 # A sum of money in either language: "1,000円", "１０００ 円", "千円", "500 yen", "¥300".
 _MONEY_RE = re.compile(r"[\d〇一二三四五六七八九十百千万]\s*円|\d\s*(?:yen|JPY)\b|[¥￥]\s*\d", re.I)
@@ -87,10 +89,15 @@ class LocalText(_Model):
 
 
 class Phone(_Model):
-    """A phone number with what it is for, as the policy labels it."""
+    """A phone number with what it is for, as the policy labels it.
+
+    Hours belong to one number: the seeds give hours for one line only, and hours shown
+    beside another number would be a promise nobody made.
+    """
 
     number: str
     label: LocalText
+    hours: LocalText | None = None
 
 
 class Contact(_Model):
@@ -100,7 +107,6 @@ class Contact(_Model):
     postal_code: str | None = Field(default=None, pattern=r"^\d{3}-\d{4}$")
     address: LocalText | None = None
     phones: list[Phone] = Field(default_factory=list)
-    hours: LocalText | None = None
     in_person: list[LocalText] = Field(default_factory=list)
 
 
@@ -112,9 +118,13 @@ class Queue(_Model):
 
 
 class FeeRule(_Model):
-    """Whether a fee may be charged, and what the bot may say about it (never a sum)."""
+    """Whether a fee may be charged, and what the bot may say about it (never a sum).
 
-    kind: Literal["none", "actual_cost_may_apply"]
+    ``not_published`` is a policy that says nothing about fees: the desk must not call the
+    request free, only say that the point is not published and staff will explain.
+    """
+
+    kind: Literal["not_published", "actual_cost_may_apply"]
     applies_to: list[str] = Field(default_factory=list)
     note: LocalText
 
@@ -128,23 +138,56 @@ class FeeRule(_Model):
 
     @model_validator(mode="after")
     def _kind_matches_types(self) -> Self:
-        """A "none" rule listing types, or a fee rule listing none, is a contradiction."""
-        if self.kind == "none" and self.applies_to:
-            raise ValueError("fees.kind 'none' must not list applies_to")
-        if self.kind != "none" and not self.applies_to:
+        """A silent policy listing types, or a fee rule listing none, is a contradiction."""
+        if self.kind == "not_published" and self.applies_to:
+            raise ValueError("fees.kind 'not_published' must not list applies_to")
+        if self.kind != "not_published" and not self.applies_to:
             raise ValueError(f"fees.kind {self.kind!r} needs at least one applies_to type")
         return self
 
     def applies(self, request_type: str) -> bool:
         """Whether a fee may be charged for this request type."""
-        return self.kind != "none" and _check_request_type(request_type) in self.applies_to
+        return self.kind != "not_published" and _check_request_type(request_type) in self.applies_to
 
 
 class AgentRule(_Model):
-    """What the policy says about requests made through an agent (代理人)."""
+    """What the policy says about requests made through an agent (代理人).
+
+    The documents an agent needs are the co-op's rule, so they are told in the policy's own
+    words where it has any, and as "not published; staff will explain" where it is silent:
+    typical documents under the law are never presented as the co-op's rule.
+    """
 
     mentioned_in_policy: bool
-    power_of_attorney: LocalText
+    # The document the policy itself names, in its words; None where the policy names none.
+    power_of_attorney: LocalText | None = None
+    note: LocalText
+    appointed_documents: LocalText  # told to an appointed agent (任意代理人)
+    legal_documents: LocalText  # told to a legal representative (親権者・成年後見人)
+
+    @model_validator(mode="after")
+    def _named_only_if_mentioned(self) -> Self:
+        """A document cannot be the policy's rule if the policy does not mention agents."""
+        if self.power_of_attorney is not None and not self.mentioned_in_policy:
+            raise ValueError("agents.power_of_attorney needs agents.mentioned_in_policy = true")
+        return self
+
+
+class OtherBusiness(_Model):
+    """Where a member is sent with business that is not about personal data (a late
+    delivery, a payment): only to a body the seed names, never with an invented number."""
+
+    where: LocalText
+    # Show the org's published contact too: only where that contact handles such business.
+    with_contact: bool = False
+
+
+class OtherBody(_Model):
+    """A body whose name contains one of this org's names but is another organisation
+    (生活クラブ生協 beside 生活クラブ共済連, コープ共済連 beside コープデリ): its name never picks
+    this org, and the member is told what it is before being asked which org they mean."""
+
+    names: list[str] = Field(min_length=1)
     note: LocalText
 
 
@@ -242,9 +285,13 @@ class OrgProfile(_Model):
     id: str = Field(pattern=_SLUG_RE)
     name: LocalText
     short_name: LocalText
-    # Other names members use for the org (「生活クラブ」「コープみらい」), so a first message
-    # that names it needs no separate question.
+    # Other names members use for the org, so a first message that names it needs no
+    # separate question. Only names no other body shares: a shared word goes in shared_names.
     aliases: list[str] = Field(default_factory=list)
+    # Words that may mean this org but also another body (「共済」「生活クラブ」「コープ」):
+    # with several orgs served, they never pick an org; the member is asked.
+    shared_names: list[str] = Field(default_factory=list)
+    other_bodies: list[OtherBody] = Field(default_factory=list)
     case_prefix: str = Field(pattern=r"^[A-Z]{2,4}$")
     policy_date: date
     representative_info: LocalText
@@ -262,6 +309,10 @@ class OrgProfile(_Model):
     agents: AgentRule
     deadlines: Deadlines = Field(default_factory=Deadlines)
     disclosure_methods: list[DisclosureMethod] = Field(min_length=1)
+    # How the answer to any other request may reach the member; only what the org offers.
+    reply_methods: list[ReplyMethod] = Field(min_length=1)
+    # Where business that is not about personal data goes, per topic the desk recognises.
+    other_business: dict[OtherBusinessTopic, OtherBusiness] = Field(default_factory=dict)
     attachments: AttachmentRule = Field(default_factory=AttachmentRule)
     retention: Retention = Field(default_factory=Retention)
 
@@ -280,6 +331,13 @@ class OrgProfile(_Model):
         for lang in ("ja", "en"):
             if _MONEY_RE.search(self.fees.note.get(lang)):
                 raise ValueError(f"fees.note ({lang}) must not state an amount of money")
+        return self
+
+    @model_validator(mode="after")
+    def _counter_only_where_there_is_one(self) -> Self:
+        """A pick-up at a counter can be offered only where the profile has a counter."""
+        if "in_person" in self.disclosure_methods and not self.contact.in_person:
+            raise ValueError("disclosure_methods 'in_person' needs contact.in_person places")
         return self
 
 

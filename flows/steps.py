@@ -129,31 +129,17 @@ LEGAL_KIND_OPTIONS = (
 
 
 def _agent_documents(ctx: Context) -> list[str]:
-    t = ctx.t
+    """The documents an agent needs are the org's rule: told from the profile, in the
+    policy's words or as not published, never as the typical documents under the law."""
+    t, agents = ctx.t, ctx.org.agents
     requester = ctx.answers.get("requester")
     if requester == "appointed_agent":
         return [
-            t(
-                "任意代理人の方は、{poa}と、代理人ご自身の本人確認書類が必要です。"
-                "代理人はご本人の同意があるときだけ手続きできます。"
-                "書類の送り方は担当者からご案内します。",
-                poa=ctx.org.agents.power_of_attorney.get(t.lang),
-            )
+            agents.appointed_documents.get(t.lang),
+            t("任意代理人の方は、ご本人の同意があるときだけお手続きができます。"),
         ]
-    if ctx.answers.get("legal_kind") == "parent":
-        return [
-            t(
-                "親権者の方は、親子関係がわかる戸籍謄本または住民票と、"
-                "代理人ご自身の本人確認書類が必要です。書類の送り方は担当者からご案内します。"
-            )
-        ]
-    if ctx.answers.get("legal_kind") == "guardian":
-        return [
-            t(
-                "成年後見人の方は、登記事項証明書と、代理人ご自身の本人確認書類が必要です。"
-                "書類の送り方は担当者からご案内します。"
-            )
-        ]
+    if requester == "legal_agent" and ctx.answers.get("legal_kind") in ("parent", "guardian"):
+        return [agents.legal_documents.get(t.lang)]
     return []
 
 
@@ -262,15 +248,31 @@ DISCLOSURE_METHOD_OPTIONS: dict[str, Option] = {
     "in_person": Option("in_person", N_("窓口で受け取る"), ("窓口", "店舗", "来所", "in person")),
 }
 
-REPLY_VIA_OPTIONS = (
-    Option("chat", N_("このチャットで受け取る"), ("チャット", "ここ", "chat")),
-    Option("postal", N_("郵送で受け取る"), ("郵送", "書面", "post")),
-    Option("email", N_("メールで受け取る"), ("メール", "email", "e-mail")),
-)
+REPLY_VIA_OPTION: dict[str, Option] = {
+    "chat": Option("chat", N_("このチャットで受け取る"), ("チャット", "ここ", "chat")),
+    "postal": Option("postal", N_("郵送で受け取る"), ("郵送", "書面", "post")),
+    "email": Option("email", N_("メールで受け取る"), ("メール", "email", "e-mail")),
+}
 
 
 def _disclosure_methods(ctx: Context) -> tuple[Option, ...]:
-    return tuple(DISCLOSURE_METHOD_OPTIONS[m] for m in ctx.org.disclosure_methods)
+    """Only the methods the org's profile offers (no counter where it has none)."""
+    options = []
+    for method in ctx.org.disclosure_methods:
+        option = DISCLOSURE_METHOD_OPTIONS[method]
+        if method == "in_person":
+            # Named after the org's own counters, as its profile lists them.
+            separator = ", " if ctx.t.lang == "en" else "・"
+            places = separator.join(p.get(ctx.t.lang) for p in ctx.org.contact.in_person)
+            option = Option(
+                method, ctx.t("窓口（{places}）で受け取る", places=places), option.aliases
+            )
+        options.append(option)
+    return tuple(options)
+
+
+def _reply_methods(ctx: Context) -> tuple[Option, ...]:
+    return tuple(REPLY_VIA_OPTION[m] for m in ctx.org.reply_methods)
 
 
 def method_steps(*, disclosure: bool) -> tuple[Step, ...]:
@@ -289,7 +291,7 @@ def method_steps(*, disclosure: bool) -> tuple[Step, ...]:
             N_("回答の受け取り方"),
             N_("結果のお知らせをどのように受け取りたいですか。"),
             kind="choice",
-            options=REPLY_VIA_OPTIONS,
+            options=_reply_methods,
         )
     return (
         method,

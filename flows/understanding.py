@@ -13,6 +13,7 @@ from typing import Any
 from flows.flow import RequestFlow
 from flows.intents import Classification
 from flows.intents.features import fold
+from flows.org_names import read_org_names
 from flows.profiles import OrgProfile
 
 # Answers that mean the same in every flow, so switching flows need not ask them again.
@@ -70,11 +71,5 @@ def carried_over(answers: Mapping[str, Any], flow: RequestFlow) -> dict[str, Any
 
 
 def orgs_mentioned(text: str, orgs: Sequence[OrgProfile]) -> list[str]:
-    """Ids of the orgs whose names appear in the text."""
-    folded = fold(text)
-    found = []
-    for org in orgs:
-        names = [org.short_name.ja, org.short_name.en, org.name.ja, org.name.en, *org.aliases]
-        if any(fold(name) and fold(name) in folded for name in names):
-            found.append(org.id)
-    return found
+    """Ids of the orgs whose own names appear in the text (shared words never count)."""
+    return list(read_org_names(text, orgs).named)

@@ -71,9 +71,11 @@ def contact_text(org: OrgProfile, t: Translator) -> str:
     lines = [t("お問い合わせ先：{desk}", desk=contact.desk.get(lang))]
     if contact.postal_code and contact.address:
         lines.append(f"〒{contact.postal_code} {contact.address.get(lang)}")
-    lines += [f"{phone.label.get(lang)}: {phone.number}" for phone in contact.phones]
-    if contact.hours:
-        lines.append(t("受付時間：{hours}", hours=contact.hours.get(lang)))
+    for phone in contact.phones:
+        line = f"{phone.label.get(lang)}: {phone.number}"
+        if phone.hours:  # hours only beside the number the policy gives them for
+            line += t("（受付時間：{hours}）", hours=phone.hours.get(lang))
+        lines.append(line)
     if contact.in_person:
         lines.append(t("窓口：{places}", places="、".join(p.get(lang) for p in contact.in_person)))
     return "\n".join(lines)
@@ -95,44 +97,38 @@ def _how_to_request(org: OrgProfile, t: Translator) -> str:
                 "メニューから選ぶと、必要なことを順番に伺います。"
             ),
             t("受け付けた後、担当者がご本人確認をしてから対応します。"),
-            t("回答はふつう2週間以内にお送りします。延びるときは理由をお知らせします。"),
+            t(
+                "この窓口では、受付から{days}日以内を目安にご連絡します。"
+                "延びるときは理由をお知らせします。",
+                days=org.deadlines.default_days,
+            ),
             contact_text(org, t),
         ]
     )
 
 
 def fee_text(org: OrgProfile, t: Translator) -> str:
-    """Fees as the org publishes them: never a sum, and none where none is published."""
-    if org.fees.kind == "none":
-        return t(
-            "{org}は手数料を定めていません。お申し出に手数料はかかりません。",
-            org=org.short_name.get(t.lang),
-        )
+    """Fees as the org's policy words them (the profile's note): never a sum, and where the
+    policy is silent, never "free" either: not published, staff will explain. That the other
+    requests are free is the law's rule (APPI Art. 38), so it is said for every org."""
     return "\n".join(
         [
-            t(
-                "利用目的の通知と開示（第三者提供記録の開示を含む）には、"
-                "実費相当分の手数料をいただく場合があります。金額は担当者からご案内します。"
-            ),
+            org.fees.note.get(t.lang),
             t("訂正・利用停止・消去・第三者提供の停止・広告の停止に、手数料はかかりません。"),
         ]
     )
 
 
 def _agents(org: OrgProfile, t: Translator) -> str:
-    lang = t.lang
+    """Who may ask is the law's rule; which documents they need is the org's, told only in
+    its policy's words, or as not published where the policy is silent."""
     return "\n".join(
         [
             t(
                 "ご本人のほか、法定代理人（未成年の方の親権者、成年後見人）や、"
                 "ご本人から頼まれた任意代理人もお申し出ができます。"
             ),
-            org.agents.note.get(lang),
-            t(
-                "任意代理人の方は{poa}が必要です。親権者の方は戸籍謄本または住民票、"
-                "成年後見人の方は登記事項証明書と、それぞれ代理人ご自身の本人確認書類が必要です。",
-                poa=org.agents.power_of_attorney.get(lang),
-            ),
+            org.agents.note.get(t.lang),
         ]
     )
 

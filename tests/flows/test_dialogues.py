@@ -121,7 +121,8 @@ def test_third_party_record_explains_what_records_exist(desk: Desk, org: str) ->
         窓口: 提供先がわかれば
         会員: わからない
         {IDENTITY}
-        会員: 窓口
+        会員: メール
+        会員: hanako@example.jp
         会員: 送信する
         窓口: お申し出を受け付けました
         """
@@ -266,7 +267,7 @@ def test_appointed_agent_for_coopdeli_is_told_a_signed_and_sealed_letter_is_need
     )
 
 
-def test_guardian_is_told_about_the_registry_certificate(desk: Desk) -> None:
+def test_a_guardian_at_kyosai_is_told_its_policy_names_no_documents(desk: Desk) -> None:
     desk.member(org="seikatsuclub-kyosai").transcript(
         """
         会員: 3
@@ -274,7 +275,9 @@ def test_guardian_is_told_about_the_registry_certificate(desk: Desk) -> None:
         会員: 法定代理人
         窓口: 法定代理人の種類を選んでください
         会員: 成年後見人
-        窓口: 登記事項証明書
+        窓口: 代理人のお申し出に必要な書類の記載はありません
+        窓口: 必要な書類と送り方は、担当者からご案内します
+        窓口にない: 登記事項証明書
         """
     )
 
@@ -319,12 +322,13 @@ def test_inquiry_answers_contact_and_hours_from_the_profile(desk: Desk) -> None:
         会員: 1
         窓口: 知りたいことを選んでください
         会員: 問い合わせ先と受付時間
-        窓口: 03-5285-1865
-        窓口: 平日9:00〜17:00
+        窓口: 個人情報の取扱いに関する問合せ相談: 03-5285-1865
+        窓口: お問い合わせ: 03-5285-1874（受付時間：平日9:00〜17:00）
         窓口: 〒160-0022
         窓口: ほかに知りたいことはありますか
         会員: 手数料
-        窓口: 手数料はかかりません
+        窓口: 手数料についての記載はありません
+        窓口にない: お申し出に手数料はかかりません
         """
     )
     assert desk.app.cases.list() == []  # answered from the profile: no case needed
@@ -393,7 +397,8 @@ def test_bad_input_is_explained_and_nothing_entered_is_lost(desk: Desk) -> None:
         窓口: 電話番号を読み取れませんでした
         会員: 03-5285-1865
         会員: わからない
-        会員: 窓口
+        会員: メール
+        会員: hanako@example.jp
         窓口: 氏名：山田 花子
         窓口: フリガナ：ヤマダ ハナコ
         """

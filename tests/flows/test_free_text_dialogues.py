@@ -69,7 +69,7 @@ def test_a_guardian_is_not_asked_again_what_kind_of_agent(desk: Desk) -> None:
         """
         会員: 後見人です。本人の情報の開示をお願いします
         窓口: ・法定代理人の種類：成年後見人
-        窓口: 登記事項証明書
+        窓口: 必要な書類と送り方は、担当者からご案内します
         """
     )
 
@@ -100,7 +100,7 @@ def test_a_late_delivery_is_pointed_to_the_usual_desk_with_a_person_offered(desk
         """
         会員: 注文した野菜がまだ届かない
         窓口: この窓口では、個人情報についてのお申し出とご質問を受け付けています
-        窓口: お問い合わせ先
+        窓口: 宅配センターや店舗など、ふだんご利用の生協の事業所におたずねください
         窓口: 担当者と話す
         会員: 担当者と話す
         窓口: 担当者におつなぎします
@@ -238,7 +238,7 @@ def test_english_free_text_is_understood_too(desk: Desk) -> None:
 def test_typing_just_the_org_name_greets_without_a_misunderstanding(desk: Desk) -> None:
     desk.member().transcript(
         """
-        会員: 生活クラブです
+        会員: 生活クラブ共済連です
         窓口: 生活クラブ共済連の個人情報の窓口です
         窓口: ご用件を選んでください
         窓口にない: 読み取れませんでした

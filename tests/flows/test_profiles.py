@@ -93,15 +93,19 @@ def test_kyosai_requests_go_to_the_kyosai_department(kyosai: OrgProfile) -> None
     assert kyosai.contact.in_person == []
 
 
-def test_kyosai_contact_has_both_phones_hours_and_address(kyosai: OrgProfile) -> None:
+def test_kyosai_contact_has_both_phones_and_hours_only_on_the_footer_number(
+    kyosai: OrgProfile,
+) -> None:
     numbers = [phone.number for phone in kyosai.contact.phones]
     assert numbers == ["03-5285-1865", "03-5285-1874"]
-    assert kyosai.contact.phones[0].label.ja == "個人情報の取扱いに関する問合せ相談"
-    assert kyosai.contact.hours is not None
-    assert kyosai.contact.hours.ja == "平日9:00〜17:00"
+    personal_data, general = kyosai.contact.phones
+    assert personal_data.label.ja == "個人情報の取扱いに関する問合せ相談"
+    assert personal_data.hours is None  # the policy gives no hours for this number
+    assert general.hours is not None
+    assert general.hours.ja == "平日9:00〜17:00"
     assert kyosai.contact.postal_code == "160-0022"
     assert kyosai.contact.address is not None
-    assert kyosai.contact.address.ja == "東京都新宿区新宿6-24-20 B1F"
+    assert kyosai.contact.address.ja == "東京都新宿区新宿6-24-20"
 
 
 def test_kyosai_points_to_the_website_for_address_and_representative(kyosai: OrgProfile) -> None:
@@ -120,7 +124,6 @@ def test_coopdeli_contact_invents_no_address_phone_or_hours(coopdeli: OrgProfile
     assert coopdeli.contact.postal_code is None
     assert coopdeli.contact.address is None
     assert coopdeli.contact.phones == []
-    assert coopdeli.contact.hours is None
 
 
 def test_rights_are_those_each_policy_promises(kyosai: OrgProfile, coopdeli: OrgProfile) -> None:
@@ -135,8 +138,8 @@ def test_coopdeli_reasonable_scope_is_not_presented_as_a_limit(coopdeli: OrgProf
     assert "does not narrow" in note.en
 
 
-def test_kyosai_fee_is_none_and_applies_to_nothing(kyosai: OrgProfile) -> None:
-    assert kyosai.fees.kind == "none"
+def test_kyosai_fee_is_not_published_and_applies_to_nothing(kyosai: OrgProfile) -> None:
+    assert kyosai.fees.kind == "not_published"
     assert kyosai.fees.applies_to == []
     assert not any(kyosai.fees.applies(t) for t in REQUEST_TYPES)
 
@@ -158,10 +161,11 @@ def test_no_profile_file_names_a_sum_of_money(org_id: str) -> None:
 
 def test_agent_rules(kyosai: OrgProfile, coopdeli: OrgProfile) -> None:
     assert coopdeli.agents.mentioned_in_policy is True
+    assert coopdeli.agents.power_of_attorney is not None
     assert coopdeli.agents.power_of_attorney.ja == "委任者署名捺印の委任状"
     assert "署名捺印" in coopdeli.agents.note.ja
     assert kyosai.agents.mentioned_in_policy is False
-    assert kyosai.agents.power_of_attorney.ja == "委任状"
+    assert kyosai.agents.power_of_attorney is None
 
 
 def test_coopdeli_joint_use_partners_are_exactly_the_five(coopdeli: OrgProfile) -> None:
@@ -213,9 +217,11 @@ def test_deadlines_default_to_fourteen_days(kyosai: OrgProfile) -> None:
         kyosai.deadlines.days_for("disclosre")
 
 
-def test_both_profiles_offer_all_answer_methods(profiles: dict[str, OrgProfile]) -> None:
-    for profile in profiles.values():
-        assert set(profile.disclosure_methods) == {"postal", "email", "in_person"}
+def test_answer_methods_are_the_profiles_own(kyosai: OrgProfile, coopdeli: OrgProfile) -> None:
+    assert kyosai.disclosure_methods == ["postal", "email"]  # no counter in its profile
+    assert coopdeli.disclosure_methods == ["postal", "email", "in_person"]
+    for profile in (kyosai, coopdeli):
+        assert profile.reply_methods == ["chat", "postal", "email"]
         assert profile.attachments.allowed is False
 
 
