@@ -78,6 +78,8 @@ def contact_text(org: OrgProfile, t: Translator) -> str:
         lines.append(line)
     if contact.in_person:
         lines.append(t("窓口：{places}", places="、".join(p.get(lang) for p in contact.in_person)))
+    if not any(phone.hours for phone in contact.phones):
+        lines.append(t("受付時間は、プライバシーポリシーに記載されていません。"))
     return "\n".join(lines)
 
 
