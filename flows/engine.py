@@ -626,7 +626,9 @@ class _Turn:
         if option is None and given.text:
             mention = read_org_names(given.text, list(self.engine.orgs.values()))
             named = mention.named
-            says_what = self._read(given.text).intent != "unknown"
+            reading = self._read(given.text)
+            # Other business (a late delivery) is kept too: where it goes depends on the org.
+            says_what = reading.intent != "unknown" or bool(_OFF_TOPIC_CONCEPTS & reading.concepts)
             if len(named) == 1:
                 # 「コープデリのDMを止めたい」 names the org and may say what they want.
                 option = next(o for o in self._org_options() if o.id == named[0])

@@ -267,6 +267,21 @@ def test_a_kyosai_claim_question_goes_to_the_federations_enquiry_number(desk: De
     )
 
 
+def test_a_late_delivery_said_before_the_org_is_known_goes_where_the_chosen_org_says(
+    desk: Desk,
+) -> None:
+    desk.member().transcript(
+        """
+        会員: 生活クラブの配達が遅れています
+        窓口: 「生活クラブ」というお名前は、いくつかの団体で使われています
+        窓口: ご用件は、生協を選んだあとに続けて伺います
+        会員: 生活クラブ共済連
+        窓口: ご注文やお届けなどのご用件は、ご加入の生協におたずねください
+        窓口にない: 03-5285
+        """
+    )
+
+
 def test_a_late_delivery_at_coopdeli_goes_to_its_delivery_centres_and_stores(
     desk: Desk,
 ) -> None:
