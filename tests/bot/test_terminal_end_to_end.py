@@ -200,7 +200,7 @@ def test_the_interactive_staff_shell_reads_commands_until_end_of_input(env: dict
 def test_typing_a_request_at_the_terminal_starts_its_flow_with_what_was_said(
     env: dict[str, str], first_message: str, starts: str, filled_in: str | None
 ) -> None:
-    out = chat(env, ["生活クラブ", first_message])
+    out = chat(env, ["生活クラブ共済連", first_message])
     after = out.split(first_message, 1)[-1] if first_message in out else out
     assert starts in after
     if filled_in:
