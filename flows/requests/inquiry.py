@@ -77,7 +77,9 @@ def contact_text(org: OrgProfile, t: Translator) -> str:
             line += t("（受付時間：{hours}）", hours=phone.hours.get(lang))
         lines.append(line)
     if contact.in_person:
-        lines.append(t("窓口：{places}", places="、".join(p.get(lang) for p in contact.in_person)))
+        separator = ", " if lang == "en" else "、"
+        places = separator.join(p.get(lang) for p in contact.in_person)
+        lines.append(t("窓口：{places}", places=places))
     if not any(phone.hours for phone in contact.phones):
         lines.append(t("受付時間は、プライバシーポリシーに記載されていません。"))
     return "\n".join(lines)

@@ -369,3 +369,26 @@ def test_each_org_is_still_picked_by_its_own_name_with_both_served(desk: Desk) -
         窓口: コープデリの個人情報の窓口です
         """
     )
+
+
+def test_an_english_reader_gets_the_same_facts_without_japanese_punctuation(
+    desk: Desk,
+) -> None:
+    kyosai = desk.member(chat_id="a", org=KYOSAI, lang="en").transcript(
+        """
+        会員: 1
+        会員: contact
+        窓口: General enquiries: 03-5285-1874 (opening hours: Weekdays, 9:00 to 17:00)
+        窓口: Questions and advice about the handling of personal information: 03-5285-1865
+        """
+    )
+    coopdeli = desk.member(chat_id="b", org=COOPDELI, lang="en").transcript(
+        """
+        会員: 1
+        会員: contact
+        窓口: In person: Home delivery centre, Store
+        窓口: The privacy policy does not give opening hours.
+        """
+    )
+    for answer in (kyosai, coopdeli):
+        assert not set("、。：「」（）") & set(answer.split("\n  1.")[0]), answer
