@@ -634,15 +634,17 @@ class _Turn:
                 option = next(o for o in self._org_options() if o.id == named[0])
                 request = given.text if says_what else None
             elif says_what or mention.unclear:
-                # A shared word (「共済」) or another body's name never picks an org: ask.
-                if mention.unclear:
-                    self.say(self._unclear_org_text(mention))
+                lines = []
                 if says_what:
                     # Keep what they asked for; it is answered as soon as we know the org.
                     self.conv.pending_text = given.text
-                    self.say(
+                    lines.append(
                         self.t("ありがとうございます。ご用件は、生協を選んだあとに続けて伺います。")
                     )
+                if mention.unclear:
+                    # A shared word (「共済」) or another body's name never picks an org: ask.
+                    lines += self._unclear_org_lines(mention)
+                self.say("\n".join(lines))
                 self._ask_org()
                 return
         if option is None:
@@ -660,7 +662,7 @@ class _Turn:
         self.say(self.t("{org}の個人情報の窓口です。", org=self.org.short_name.get(self.t.lang)))
         self._understand(request)
 
-    def _unclear_org_text(self, mention: OrgMention) -> str:
+    def _unclear_org_lines(self, mention: OrgMention) -> list[str]:
         """Why the member is asked which org: what the other body is, or that the word is
         shared; never a guess."""
         lines = [body.note.get(self.t.lang) for body in mention.other_bodies]
@@ -671,8 +673,7 @@ class _Turn:
                     word=mention.shared[0],
                 )
             )
-        lines.append(self.t("どちらの団体についてのお申し出か、次から選んでください。"))
-        return "\n".join(lines)
+        return lines
 
     def _show_menu(self, *, pending: str | None = None) -> None:
         """The menu; ``pending`` is the member's message the choice will be read with."""
