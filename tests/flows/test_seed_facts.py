@@ -7,16 +7,24 @@ the policy does not publish must not appear in what the desk tells members.
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from flows.i18n import Translator
 from flows.org_names import read_org_names
-from flows.profiles import FEE_ELIGIBLE_TYPES, LocalText, OrgProfile, load_profiles
+from flows.profiles import (
+    FEE_ELIGIBLE_TYPES,
+    LocalText,
+    OrgProfile,
+    load_profiles,
+    profiles_dir,
+)
 from flows.requests import inquiry
 from flows.steps import REQUESTER_STEPS, Context
 
@@ -193,3 +201,22 @@ def test_no_alias_is_part_of_another_bodys_name_or_a_shared_word(
         for alias in profile.aliases:
             for word in shared + bodies:
                 assert alias not in word, f"{alias!r} would pick {profile.id} for {word!r}"
+
+
+def _raw(org_id: str) -> dict[str, Any]:
+    with (profiles_dir() / f"{org_id}.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def test_a_profile_offering_a_counter_it_does_not_have_is_refused() -> None:
+    data = _raw("seikatsuclub-kyosai")
+    data["disclosure_methods"] = ["postal", "email", "in_person"]
+    with pytest.raises(ValidationError, match="in_person"):
+        OrgProfile.model_validate(data)
+
+
+def test_a_profile_naming_an_agent_document_its_policy_does_not_mention_is_refused() -> None:
+    data = _raw("seikatsuclub-kyosai")
+    data["agents"]["power_of_attorney"] = {"ja": "委任状", "en": "Letter of authorisation"}
+    with pytest.raises(ValidationError, match="mentioned_in_policy"):
+        OrgProfile.model_validate(data)
