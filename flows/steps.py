@@ -128,7 +128,7 @@ LEGAL_KIND_OPTIONS = (
 )
 
 
-def _agent_documents(ctx: Context) -> list[str]:
+def agent_documents(ctx: Context) -> list[str]:
     t = ctx.t
     requester = ctx.answers.get("requester")
     if requester == "appointed_agent":
@@ -164,7 +164,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         N_("どなたからのお申し出ですか。"),
         kind="choice",
         options=REQUESTER_OPTIONS,
-        after=_agent_documents,
+        after=agent_documents,
     ),
     Step(
         "legal_kind",
@@ -173,7 +173,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         kind="choice",
         options=LEGAL_KIND_OPTIONS,
         when=answered("requester", "legal_agent"),
-        after=_agent_documents,
+        after=agent_documents,
     ),
     Step(
         "agent_name",
