@@ -1234,7 +1234,10 @@ class _Turn:
 
     def _summary_choice(self, given: _Input) -> None:
         option = _resolve(given, _SUMMARY_OPTIONS, self.t)
-        if option is None:
+        named = self._item_named(given.text) if option is None and given.text else None
+        if named is not None:
+            self._edit(named.id)  # 「生年月日を直したい」: straight to that item
+        elif option is None:
             self.say(self.t("「送信する」「修正する」「やめる」から選んでください。"))
             self._show_summary()
         elif option.id == SUBMIT:
@@ -1263,10 +1266,27 @@ class _Turn:
         if option.id == BACK:
             self._show_summary()
             return
+        self._edit(option.id)
+
+    def _edit(self, step_id: str) -> None:
         conv = self.conv
-        conv.editing = option.id
-        conv.previous = conv.answers.pop(option.id)
+        conv.editing = step_id
+        conv.previous = conv.answers.pop(step_id)
         self._advance()
+
+    def _item_named(self, text: str) -> Step | None:
+        """The summary item a sentence names (the longest label in it), if exactly one."""
+        typed = normalise_for_matching(text)
+        named = [
+            (len(label), step)
+            for step in self._summary_steps()
+            if (label := normalise_for_matching(self.t(step.label))) and label in typed
+        ]
+        if not named:
+            return None
+        longest = max(length for length, _ in named)
+        found = [step for length, step in named if length == longest]
+        return found[0] if len(found) == 1 else None
 
     def _confirm_cancel_choice(self, given: _Input) -> None:
         option = _resolve(given, _CONFIRM_CANCEL_OPTIONS, self.t)

@@ -266,3 +266,29 @@ def test_an_agent_chosen_by_editing_the_summary_reads_the_document_notice_before
     assert reply.count(letter) == 1
     member.says("送信する")
     assert only_case(desk).requester == "appointed_agent"
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_naming_the_item_to_fix_on_the_summary_goes_straight_to_it(desk: Desk, org: str) -> None:
+    member = desk.member(org=org)
+    member.transcript(
+        f"""
+        {TO_THE_NAME_STEP}
+        会員: 山田 花子
+        {REST_OF_IDENTITY}
+        {BY_EMAIL}
+        窓口: 入力内容をご確認ください。
+        会員: 生年月日を直したいです
+        窓口: 生年月日を入力してください。
+        窓口: いまの内容：1975年1月2日(木)
+        会員: 1
+        窓口: ・生年月日：1975年1月2日(木)
+        会員: 電話番号をまちがえました
+        窓口: ご登録の電話番号を入力してください。
+        会員: 03-5285-1865
+        窓口: ・電話番号：03-5285-1865
+        会員: 送信する
+        """
+    )
+    case = only_case(desk)
+    assert (case.fields["birth_date"], case.fields["phone"]) == ("1975-01-02", "03-5285-1865")
