@@ -1060,8 +1060,9 @@ class _Turn:
             for step in given
         ]
         for step in given:
-            if step.after:
-                lines += step.after(ctx)
+            # What the step would have said before and after asking is not skipped with it.
+            for hook in (step.info, step.after):
+                lines += [line for line in (hook(ctx) if hook else []) if line not in lines]
         self.say("\n".join(lines))
 
     def _next_step(self) -> Step | None:

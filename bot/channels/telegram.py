@@ -174,7 +174,11 @@ class TelegramSender:
     async def _send_part(self, chat_id: str, text: str, choices: list[list[str]]) -> None:
         markup = (
             InlineKeyboardMarkup(
-                [[InlineKeyboardButton(label, callback_data=choice)] for choice, label in choices]
+                # Numbered as in the terminal: a member may type the number (「1,3」) instead.
+                [
+                    [InlineKeyboardButton(f"{number}. {label}", callback_data=choice)]
+                    for number, (choice, label) in enumerate(choices, 1)
+                ]
             )
             if choices
             else None
