@@ -474,6 +474,8 @@ class _Turn:
             self.say(self._status_text())
             self._reask()
         elif action == "menu":
+            if conv.mode in (CONFIRM_RESTART, CONFIRM_ORG_SWITCH):
+                conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
             if conv.mode in (FLOW, SUMMARY, EDIT_PICK) and conv.answers:
                 self._confirm_cancel()
             else:
@@ -482,8 +484,13 @@ class _Turn:
         elif action == "cancel":
             self._cancel()
         elif action == "restart":
-            if conv.flow and conv.answers and conv.mode in _ENTERING:
+            if conv.mode == CONFIRM_RESTART:  # 「やり直し」 again: that is a yes
+                conv.mode, conv.resume_mode = conv.resume_mode or FLOW, None
+                self._restart()
+            elif conv.flow and conv.answers:
                 # Like 「キャンセル」: every answer would go, so the member says so first.
+                if conv.mode in _CONFIRMING:
+                    conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
                 conv.resume_mode = conv.mode
                 conv.mode = CONFIRM_RESTART
                 self._reask()
@@ -1059,10 +1066,12 @@ class _Turn:
             f"・{self.t(step.label)}：{step.display(self.conv.answers[step.id], ctx)}"
             for step in given
         ]
+        notices = notice_lines(self.flow.notices, ctx)
         for step in given:
-            # What the step would have said before and after asking is not skipped with it.
-            for hook in (step.info, step.after):
-                lines += [line for line in (hook(ctx) if hook else []) if line not in lines]
+            # A notice the skipped step would have said before asking is not skipped with it.
+            before = [line for line in (step.info(ctx) if step.info else []) if line in notices]
+            after = step.after(ctx) if step.after else []
+            lines += [line for line in before + after if line not in lines]
         self.say("\n".join(lines))
 
     def _next_step(self) -> Step | None:
