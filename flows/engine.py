@@ -1219,12 +1219,17 @@ class _Turn:
             self.t("お申し出：{title}", title=self.t(self.flow.title)),
         ]
         # Bullets, not numbers: the numbers belong to the choices below (送信する・修正する).
-        lines += [f"・{label}：{value}" for label, value in self._summary_lines(self.t)]
+        ja = self.t.lang == "ja"
+        item, note = ("・", "※") if ja else ("- ", "- ")
+        lines += [
+            f"{item}{label}{'：' if ja else ': '}{value}"
+            for label, value in self._summary_lines(self.t)
+        ]
         notices = notice_lines(self.flow.notices, self.ctx())
         if notices:
             self._drop_said_this_turn(notices)
             lines.append(self.t("送信の前に、次の点をご確認ください。"))
-            lines += [f"※{line}" for line in notices]
+            lines += [f"{note}{line}" for line in notices]
         lines.append(
             self.t(
                 "よろしければ「送信する」を選んでください。直したいところがあれば「修正する」を選んでください。"
