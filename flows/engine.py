@@ -418,7 +418,10 @@ class _Turn:
             conv.lang = normalise_language(self.inbound.lang)
             self.t = Translator(conv.lang)
         if argument in self.engine.orgs and argument != conv.org:
-            if conv.org and conv.mode in _ENTERING and conv.answers:
+            if conv.org and conv.flow and conv.answers:
+                if conv.mode not in _ENTERING:  # another question pending (やめますか…)
+                    conv.mode = conv.resume_mode if conv.resume_mode in _ENTERING else FLOW
+                    conv.offered, conv.pending_text = None, None
                 self._confirm_org_switch(argument)
                 return
             conv.leave_flow()

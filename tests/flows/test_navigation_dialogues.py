@@ -292,3 +292,23 @@ def test_naming_the_item_to_fix_on_the_summary_goes_straight_to_it(desk: Desk, o
     )
     case = only_case(desk)
     assert (case.fields["birth_date"], case.fields["phone"]) == ("1975-01-02", "03-5285-1865")
+
+
+def test_start_with_another_org_while_asked_whether_to_stop_still_asks_first(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        f"""
+        {TO_THE_NAME_STEP}
+        会員: 山田 花子
+        会員: キャンセル
+        窓口: この手続きをやめますか
+        """
+    )
+    assert "切り替えますか" in member.start("seikatsuclub-kyosai")
+    member.transcript(
+        """
+        会員: いいえ
+        窓口: 続けます。
+        窓口: フリガナ
+        """
+    )
