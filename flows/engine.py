@@ -1253,6 +1253,11 @@ class _Turn:
     def _summary_choice(self, given: _Input) -> None:
         option = _resolve(given, _SUMMARY_OPTIONS, self.t)
         named = self._item_named(given.text) if option is None and given.text else None
+        if option is None and named is None and given.text:
+            # 「修正したいです」 asks to edit; sending is never read from a sentence.
+            mentioned = _options_mentioned(given.text, _SUMMARY_OPTIONS)
+            if [o.id for o in mentioned] == [EDIT]:
+                option = mentioned[0]
         if named is not None:
             self._edit(named.id)  # 「生年月日を直したい」: straight to that item
         elif option is None:
