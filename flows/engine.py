@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from flows.messages import (
     Reply,
     TurnResult,
 )
+from flows.notices import notice_lines
 from flows.org_names import OrgMention, read_org_names
 from flows.parsing import Parsed, normalise_for_matching
 from flows.profiles import OrgProfile
@@ -44,6 +45,8 @@ FLOW = "flow"
 SUMMARY = "summary"
 EDIT_PICK = "edit_pick"
 CONFIRM_CANCEL = "confirm_cancel"
+CONFIRM_RESTART = "confirm_restart"
+CONFIRM_ORG_SWITCH = "confirm_org_switch"
 INQUIRY = "inquiry"
 UNCLEAR = "unclear"
 
@@ -95,6 +98,7 @@ _SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
 TURN_FAILED = N_(
     "申し訳ありません。うまく受け付けられませんでした。お手数ですが、もう一度お送りください。"
 )
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _NUMBER_LIST = re.compile(r"^[0-9]+(?:[\s,、，・/と]+[0-9]+)*$")
 
 
@@ -114,6 +118,9 @@ class Conversation:
     pending_text: str | None = None
     offered: list[str] | None = None  # option ids shown with the last unclear-input question
     started: bool = False
+    lang_chosen: bool = False  # the member picked the language; the device's no longer counts
+    japanese_offered: bool = False  # the hint to go back to Japanese was given while in English
+    org_switch: str | None = None  # the org a /start asked for, while confirming the switch
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
@@ -133,6 +140,7 @@ class Conversation:
         self.previous = None
         self.resume_mode = None
         self.offered = None
+        self.org_switch = None
 
 
 @dataclass(frozen=True)
@@ -268,10 +276,26 @@ class _Turn:
             if action:
                 self._global(action)
                 return
-        if inbound.choice in (BACK, CANCEL) and self.conv.mode not in (CONFIRM_CANCEL,):
+        if inbound.choice in (BACK, CANCEL) and self.conv.mode not in _CONFIRMING:
             self._global("back" if inbound.choice == BACK else "cancel")
             return
+        if text is not None:
+            self._offer_japanese(text)
         self._handle(_Input(choice=inbound.choice, text=text))
+
+    def _offer_japanese(self, text: str) -> None:
+        """A member who chose English and writes Japanese sentences is told once, in Japanese,
+        how to switch back (the twin of the English hint). Not where Japanese is the value
+        asked for: a name, its kana, an address."""
+        conv = self.conv
+        if conv.lang == "ja" or conv.japanese_offered or not _HIRAGANA.search(text):
+            return
+        if conv.mode == FLOW and conv.flow:
+            step = self._next_step()
+            if step is not None and step.kind in ("name", "kana", "address"):
+                return
+        conv.japanese_offered = True
+        self.say(Translator("ja")(N_("日本語で表示するには「日本語」と入力してください。")))
 
     def _attachment(self, file: ReceivedFile) -> None:
         """Take a file where the org allows it; otherwise say how documents reach the desk.
@@ -390,15 +414,22 @@ class _Turn:
 
     def _start(self, argument: str | None) -> None:
         conv = self.conv
-        if self.inbound.lang:
+        if self.inbound.lang and not conv.lang_chosen:
+            # The device's language until the member picks one; their pick then stays.
             conv.lang = normalise_language(self.inbound.lang)
             self.t = Translator(conv.lang)
         if argument in self.engine.orgs and argument != conv.org:
+            if conv.org and conv.flow and conv.answers:
+                if conv.mode not in _ENTERING:  # another question pending (やめますか…)
+                    conv.mode = conv.resume_mode if conv.resume_mode in _ENTERING else FLOW
+                    conv.offered, conv.pending_text = None, None
+                self._confirm_org_switch(argument)
+                return
             conv.leave_flow()
             conv.org = argument
         if conv.org is None and len(self.engine.orgs) == 1:
             conv.org = next(iter(self.engine.orgs))
-        if conv.started and conv.org and conv.mode in (FLOW, SUMMARY, EDIT_PICK, CONFIRM_CANCEL):
+        if conv.started and conv.org and conv.mode in (*_ENTERING, *_CONFIRMING):
             self.say(self.t("前回の続きから再開します。"))
             self._reask()
             return
@@ -431,6 +462,7 @@ class _Turn:
             new = {"lang_en": "en", "lang_ja": "ja"}.get(action)
             conv.lang = new or ("en" if conv.lang == "ja" else "ja")
             conv.lang = normalise_language(conv.lang)
+            conv.lang_chosen, conv.japanese_offered = True, False
             self.t = Translator(conv.lang)
             self.say(self.t("日本語で表示します。"))
             self._reask()
@@ -446,6 +478,8 @@ class _Turn:
             self.say(self._status_text())
             self._reask()
         elif action == "menu":
+            if conv.mode in (CONFIRM_RESTART, CONFIRM_ORG_SWITCH):
+                conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
             if conv.mode in (FLOW, SUMMARY, EDIT_PICK) and conv.answers:
                 self._confirm_cancel()
             else:
@@ -454,11 +488,18 @@ class _Turn:
         elif action == "cancel":
             self._cancel()
         elif action == "restart":
-            if conv.flow:
-                conv.answers, conv.history, conv.editing = {}, [], None
-                conv.mode = FLOW
-                self.say(self.t("最初から入力し直します。"))
-                self._advance()
+            if conv.mode == CONFIRM_RESTART:  # 「やり直し」 again: that is a yes
+                conv.mode, conv.resume_mode = conv.resume_mode or FLOW, None
+                self._restart()
+            elif conv.flow and conv.answers:
+                # Like 「キャンセル」: every answer would go, so the member says so first.
+                if conv.mode in _CONFIRMING:
+                    conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
+                conv.resume_mode = conv.mode
+                conv.mode = CONFIRM_RESTART
+                self._reask()
+            elif conv.flow:
+                self._restart()
             else:
                 conv.leave_flow()
                 self._show_menu()
@@ -495,8 +536,18 @@ class _Turn:
                 )
         return "\n".join(lines)
 
+    def _restart(self) -> None:
+        conv = self.conv
+        conv.answers, conv.history, conv.editing, conv.previous = {}, [], None, None
+        conv.resume_mode = None
+        conv.mode = FLOW
+        self.say(self.t("最初から入力し直します。"))
+        self._advance()
+
     def _cancel(self) -> None:
         conv = self.conv
+        if conv.mode in (CONFIRM_RESTART, CONFIRM_ORG_SWITCH):
+            conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
         if conv.mode == CONFIRM_CANCEL:
             self._really_cancel()
         elif conv.mode in (FLOW, SUMMARY, EDIT_PICK) and conv.answers:
@@ -520,8 +571,8 @@ class _Turn:
 
     def _back(self) -> None:
         conv = self.conv
-        if conv.mode == CONFIRM_CANCEL:
-            conv.mode = conv.resume_mode or MENU
+        if conv.mode in _CONFIRMING:
+            conv.mode, conv.org_switch = conv.resume_mode or MENU, None
             self._reask()
         elif conv.editing:
             conv.answers[conv.editing] = conv.previous
@@ -553,6 +604,8 @@ class _Turn:
             self._edit_pick(given)
         elif mode == CONFIRM_CANCEL:
             self._confirm_cancel_choice(given)
+        elif mode in (CONFIRM_RESTART, CONFIRM_ORG_SWITCH):
+            self._confirm_choice(given)
         elif mode == INQUIRY:
             self._inquiry_choice(given)
         elif mode == UNCLEAR:
@@ -575,6 +628,10 @@ class _Turn:
             return self._edit_options()
         if mode == CONFIRM_CANCEL:
             return _CONFIRM_CANCEL_OPTIONS
+        if mode == CONFIRM_RESTART:
+            return _CONFIRM_RESTART_OPTIONS
+        if mode == CONFIRM_ORG_SWITCH:
+            return _CONFIRM_ORG_SWITCH_OPTIONS
         if mode == INQUIRY:
             return self._inquiry_options()
         if mode == UNCLEAR:
@@ -598,6 +655,13 @@ class _Turn:
                 self.t("入力中の内容は、まだ送信していません。この手続きをやめますか。"),
                 _CONFIRM_CANCEL_OPTIONS,
             )
+        elif mode == CONFIRM_RESTART:
+            self.say(
+                self.t("入力した内容をすべて消して、最初から入力し直しますか。"),
+                _CONFIRM_RESTART_OPTIONS,
+            )
+        elif mode == CONFIRM_ORG_SWITCH:
+            self._ask_org_switch()
         elif mode == INQUIRY:
             self._ask_inquiry_topic()
         elif mode == UNCLEAR:
@@ -1031,9 +1095,12 @@ class _Turn:
             f"・{self.t(step.label)}：{step.display(self.conv.answers[step.id], ctx)}"
             for step in given
         ]
+        notices = notice_lines(self.flow.notices, ctx)
         for step in given:
-            if step.after:
-                lines += step.after(ctx)
+            # A notice the skipped step would have said before asking is not skipped with it.
+            before = [line for line in (step.info(ctx) if step.info else []) if line in notices]
+            after = step.after(ctx) if step.after else []
+            lines += [line for line in before + after if line not in lines]
         self.say("\n".join(lines))
 
     def _next_step(self) -> Step | None:
@@ -1074,6 +1141,13 @@ class _Turn:
             self._advance()
             return
         typed_not_chosen = given.text is not None and given.choice is None
+        if typed_not_chosen:
+            # 「2」 where 「2. やめる」 is shown means やめる: no step's own value is a lone
+            # number that small (phones and member numbers are longer), see _resolve.
+            typed = _resolve(given, self._step_options(step), self.t)
+            if typed is not None and typed.id in (BACK, CANCEL):
+                self._global("back" if typed.id == BACK else "cancel")
+                return
         parsed = self._parse(step, given)
         # A value the step's own parser accepts is the answer (「電話は03-…です」, an
         # address with 訂正 in it); only refused text may start something else.
@@ -1173,10 +1247,18 @@ class _Turn:
             self.t("入力内容をご確認ください。"),
             self.t("お申し出：{title}", title=self.t(self.flow.title)),
         ]
+        # Bullets, not numbers: the numbers belong to the choices below (送信する・修正する).
+        ja = self.t.lang == "ja"
+        item, note = ("・", "※") if ja else ("- ", "- ")
         lines += [
-            f"{i}. {label}：{value}"
-            for i, (label, value) in enumerate(self._summary_lines(self.t), 1)
+            f"{item}{label}{'：' if ja else ': '}{value}"
+            for label, value in self._summary_lines(self.t)
         ]
+        notices = notice_lines(self.flow.notices, self.ctx())
+        if notices:
+            self._drop_said_this_turn(notices)
+            lines.append(self.t("送信の前に、次の点をご確認ください。"))
+            lines += [f"{note}{line}" for line in notices]
         lines.append(
             self.t(
                 "よろしければ「送信する」を選んでください。直したいところがあれば「修正する」を選んでください。"
@@ -1184,9 +1266,27 @@ class _Turn:
         )
         self.say("\n".join(lines), _SUMMARY_OPTIONS)
 
+    def _drop_said_this_turn(self, notices: Sequence[str]) -> None:
+        """A notice a step said in this same turn, right before the summary, is said once:
+        on the summary, which always lists it."""
+        kept = []
+        for reply in self.result.replies:
+            lines = [line for line in reply.text.split("\n") if line not in notices]
+            if lines or reply.choices:
+                kept.append(replace(reply, text="\n".join(lines)))
+        self.result.replies[:] = kept
+
     def _summary_choice(self, given: _Input) -> None:
         option = _resolve(given, _SUMMARY_OPTIONS, self.t)
-        if option is None:
+        named = self._item_named(given.text) if option is None and given.text else None
+        if option is None and named is None and given.text:
+            # 「修正したいです」 asks to edit; sending is never read from a sentence.
+            mentioned = _options_mentioned(given.text, _SUMMARY_OPTIONS)
+            if [o.id for o in mentioned] == [EDIT]:
+                option = mentioned[0]
+        if named is not None:
+            self._edit(named.id)  # 「生年月日を直したい」: straight to that item
+        elif option is None:
             self.say(self.t("「送信する」「修正する」「やめる」から選んでください。"))
             self._show_summary()
         elif option.id == SUBMIT:
@@ -1215,10 +1315,27 @@ class _Turn:
         if option.id == BACK:
             self._show_summary()
             return
+        self._edit(option.id)
+
+    def _edit(self, step_id: str) -> None:
         conv = self.conv
-        conv.editing = option.id
-        conv.previous = conv.answers.pop(option.id)
+        conv.editing = step_id
+        conv.previous = conv.answers.pop(step_id)
         self._advance()
+
+    def _item_named(self, text: str) -> Step | None:
+        """The summary item a sentence names (the longest label in it), if exactly one."""
+        typed = normalise_for_matching(text)
+        named = [
+            (len(label), step)
+            for step in self._summary_steps()
+            if (label := normalise_for_matching(self.t(step.label))) and label in typed
+        ]
+        if not named:
+            return None
+        longest = max(length for length, _ in named)
+        found = [step for length, step in named if length == longest]
+        return found[0] if len(found) == 1 else None
 
     def _confirm_cancel_choice(self, given: _Input) -> None:
         option = _resolve(given, _CONFIRM_CANCEL_OPTIONS, self.t)
@@ -1230,6 +1347,56 @@ class _Turn:
             self._reask()
         else:
             self._reask()
+
+    def _confirm_org_switch(self, org_id: str) -> None:
+        """/start with another org mid-request: the answers would go, so ask first."""
+        conv = self.conv
+        conv.org_switch = org_id
+        conv.resume_mode = conv.mode
+        conv.mode = CONFIRM_ORG_SWITCH
+        self._ask_org_switch()
+
+    def _ask_org_switch(self) -> None:
+        target = self.engine.orgs.get(self.conv.org_switch or "")
+        if target is None:  # a stored state from before the profile was removed
+            self.conv.mode, self.conv.org_switch = self.conv.resume_mode or FLOW, None
+            self._reask()
+            return
+        self.say(
+            self.t(
+                "いま入力中の「{title}」（{org}）は、まだ送信していません。"
+                "{target}に切り替えると、入力した内容は消えます。切り替えますか。",
+                title=self.t(self.flow.title),
+                org=self.org.short_name.get(self.t.lang),
+                target=target.short_name.get(self.t.lang),
+            ),
+            _CONFIRM_ORG_SWITCH_OPTIONS,
+        )
+
+    def _confirm_choice(self, given: _Input) -> None:
+        """The answer to 「最初から入力し直しますか」 or 「切り替えますか」."""
+        conv = self.conv
+        options = (
+            _CONFIRM_RESTART_OPTIONS
+            if conv.mode == CONFIRM_RESTART
+            else (_CONFIRM_ORG_SWITCH_OPTIONS)
+        )
+        option = _resolve(given, options, self.t)
+        if option is None:
+            self._reask()
+            return
+        restarting, target = conv.mode == CONFIRM_RESTART, conv.org_switch
+        conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
+        conv.resume_mode = None
+        if option.id == NO:
+            self.say(self.t("続けます。"))
+            self._reask()
+        elif restarting:
+            self._restart()
+        elif target in self.engine.orgs:
+            conv.leave_flow()
+            conv.org = target
+            self._greet()
 
     # ------------------------------------------------------------------ submitting
 
@@ -1293,6 +1460,17 @@ _SUMMARY_OPTIONS = (
     Option(SUBMIT, N_("送信する"), ("送信", "はい", "ok", "send", "submit", "yes")),
     Option(EDIT, N_("修正する"), ("修正", "直す", "訂正", "edit", "change")),
     Option(CANCEL, N_("やめる"), ("中止", "cancel")),
+)
+_CONFIRMING = frozenset({CONFIRM_CANCEL, CONFIRM_RESTART, CONFIRM_ORG_SWITCH})
+# Modes in which ``answers`` hold a request being entered.
+_ENTERING = frozenset({FLOW, SUMMARY, EDIT_PICK})
+_CONFIRM_RESTART_OPTIONS = (
+    Option(YES, N_("はい、最初から入力し直します"), ("はい", "yes", "やり直す", "やり直し")),
+    Option(NO, N_("いいえ、続けます"), ("いいえ", "no", "続ける", "続けます")),
+)
+_CONFIRM_ORG_SWITCH_OPTIONS = (
+    Option(YES, N_("はい、切り替えます"), ("はい", "yes", "切り替える")),
+    Option(NO, N_("いいえ、続けます"), ("いいえ", "no", "続ける", "続けます")),
 )
 _CONFIRM_CANCEL_OPTIONS = (
     Option(YES, N_("はい、やめます"), ("はい", "yes", "やめる")),

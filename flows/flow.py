@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows.messages import ConsentEntry
+from flows.notices import Notice
 from flows.steps import Context, Step
 
 
@@ -22,3 +23,5 @@ class RequestFlow:
     confirm: bool = True  # show the summary before sending
     consents: Callable[[Context], list[ConsentEntry]] | None = None
     closing: Callable[[Context], list[str]] | None = None  # extra lines in the receipt
+    # Shown on the confirmation screen whatever path filled the answers (flows/notices.py).
+    notices: tuple[Notice, ...] = ()

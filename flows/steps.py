@@ -128,7 +128,7 @@ LEGAL_KIND_OPTIONS = (
 )
 
 
-def _agent_documents(ctx: Context) -> list[str]:
+def agent_documents(ctx: Context) -> list[str]:
     """The documents an agent needs are the org's rule: told from the profile, in the
     policy's words or as not published, never as the typical documents under the law."""
     t, agents = ctx.t, ctx.org.agents
@@ -150,7 +150,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         N_("どなたからのお申し出ですか。"),
         kind="choice",
         options=REQUESTER_OPTIONS,
-        after=_agent_documents,
+        after=agent_documents,
     ),
     Step(
         "legal_kind",
@@ -159,7 +159,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         kind="choice",
         options=LEGAL_KIND_OPTIONS,
         when=answered("requester", "legal_agent"),
-        after=_agent_documents,
+        after=agent_documents,
     ),
     Step(
         "agent_name",

@@ -42,7 +42,9 @@ R = TypeVar("R")
 # Both kinds of 開示: the member's own data, and the records of what was given to third parties.
 DISCLOSURE_TYPES = frozenset({"disclosure", "third_party_record"})
 # Engine modes in which ``answers`` hold a request being entered (see ``flows.engine``).
-_ENTERING = frozenset({"flow", "summary", "edit_pick", "confirm_cancel"})
+_ENTERING = frozenset(
+    {"flow", "summary", "edit_pick", "confirm_cancel", "confirm_restart", "confirm_org_switch"}
+)
 
 THIS_CASE = "this_case"  # the conversation the request came from
 LINKED_BY_STAFF = "linked_by_staff"  # staff confirmed it is the same person, after the ID check

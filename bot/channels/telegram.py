@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import weakref
 from collections import defaultdict
@@ -174,7 +175,11 @@ class TelegramSender:
     async def _send_part(self, chat_id: str, text: str, choices: list[list[str]]) -> None:
         markup = (
             InlineKeyboardMarkup(
-                [[InlineKeyboardButton(label, callback_data=choice)] for choice, label in choices]
+                # Numbered as in the terminal: a member may type the number (「1,3」) instead.
+                [
+                    [InlineKeyboardButton(f"{number}. {label}", callback_data=choice)]
+                    for number, (choice, label) in enumerate(choices, 1)
+                ]
             )
             if choices
             else None
@@ -415,8 +420,11 @@ def _pressed_label(markup: InlineKeyboardMarkup | None, data: str | None) -> str
     for row in markup.inline_keyboard:
         for button in row:
             if button.callback_data == data:
-                return button.text
+                return _BUTTON_NUMBER.sub("", button.text, count=1)  # the label as chosen
     return None
+
+
+_BUTTON_NUMBER = re.compile(r"^[0-9]+\. ")
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

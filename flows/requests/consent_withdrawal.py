@@ -3,6 +3,7 @@
 from flows.flow import RequestFlow
 from flows.i18n import N_
 from flows.messages import ConsentEntry
+from flows.notices import Notice, request_notices
 from flows.steps import IDENTITY_STEPS, REQUESTER_STEPS, Context, Option, Step
 
 CHANNELS = (
@@ -96,4 +97,7 @@ FLOW = RequestFlow(
     closing=lambda ctx: [
         ctx.t("ご希望は、この時点で記録しました。担当者が各部署での停止の手続きを進めます。")
     ],
+    notices=request_notices(
+        "consent_withdrawal", Notice("statutory_notices_continue", _statutory_notices_continue)
+    ),
 )

@@ -2,6 +2,7 @@
 
 from flows.flow import RequestFlow
 from flows.i18n import N_
+from flows.notices import Notice, request_notices
 from flows.steps import (
     COMMON_CONTACT_STEPS,
     Context,
@@ -105,4 +106,5 @@ FLOW = RequestFlow(
         *COMMON_CONTACT_STEPS,
         *method_steps(disclosure=False),
     ),
+    notices=request_notices("correction", Notice("facts_only", _facts_only)),
 )

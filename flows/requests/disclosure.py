@@ -2,6 +2,7 @@
 
 from flows.flow import RequestFlow
 from flows.i18n import N_
+from flows.notices import request_notices
 from flows.steps import COMMON_CONTACT_STEPS, Option, Step, answered, method_steps
 
 FLOW = RequestFlow(
@@ -35,4 +36,5 @@ FLOW = RequestFlow(
         *COMMON_CONTACT_STEPS,
         *method_steps(disclosure=True),
     ),
+    notices=request_notices("disclosure"),
 )

@@ -2,6 +2,7 @@
 
 from flows.flow import RequestFlow
 from flows.i18n import N_
+from flows.notices import request_notices
 from flows.steps import COMMON_CONTACT_STEPS, Option, Step, method_steps
 
 FLOW = RequestFlow(
@@ -25,4 +26,5 @@ FLOW = RequestFlow(
         *COMMON_CONTACT_STEPS,
         *method_steps(disclosure=False),
     ),
+    notices=request_notices("purpose_notice"),
 )

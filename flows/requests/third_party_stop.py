@@ -6,6 +6,7 @@ recorded and handed to staff: the bot explains, it never refuses.
 
 from flows.flow import RequestFlow
 from flows.i18n import N_
+from flows.notices import Notice, request_notices
 from flows.parsing import normalise_for_matching
 from flows.steps import COMMON_CONTACT_STEPS, Context, Option, Step, method_steps
 
@@ -58,4 +59,5 @@ FLOW = RequestFlow(
         *COMMON_CONTACT_STEPS,
         *method_steps(disclosure=False),
     ),
+    notices=request_notices("third_party_stop", Notice("joint_use_partner", _joint_use_note)),
 )

@@ -428,6 +428,8 @@ def test_back_restart_and_cancel_work_at_every_step(desk: Desk) -> None:
         会員: ご本人
         会員: 山田 花子
         会員: やり直し
+        窓口: 入力した内容をすべて消して、最初から入力し直しますか
+        会員: はい
         窓口: 最初から入力し直します
         窓口: どの情報の開示を希望しますか
         会員: すべて
