@@ -115,6 +115,19 @@ def visible(slack: FakeSlackApi) -> str:
     return "\n".join(parts)
 
 
+def assert_only_the_stub_and_staffs_note_are_left(
+    slack: FakeSlackApi, card_ts: str, number: str
+) -> None:
+    """What a fully scrubbed case leaves: no post or file of the bot's, the card rewritten as
+    a stub, and staff's own reply (only its author, or a workspace retention policy, removes
+    it)."""
+    assert bots_posts(slack, card_ts) == []
+    assert slack.files_left() == []
+    card = slack.message(CHANNEL, card_ts)
+    assert card is not None and card.text == stub_text(number)
+    assert [m.text for m in slack.thread(CHANNEL, card_ts)] == [STAFF_NOTE]
+
+
 def test_a_purged_case_leaves_nothing_of_the_members_in_slack_that_the_bot_could_delete(
     desk: Desk, slack: FakeSlackApi
 ) -> None:
@@ -126,12 +139,7 @@ def test_a_purged_case_leaves_nothing_of_the_members_in_slack_that_the_bot_could
     purge(desk)
     scrub(desk, slack)
 
-    assert bots_posts(slack, card_ts) == []
-    assert slack.files_left() == []
-    card = slack.message(CHANNEL, card_ts)
-    assert card is not None and card.text == stub_text(number)
-    # Staff's own reply stays: only its author (or a workspace retention policy) removes it.
-    assert [m.text for m in slack.thread(CHANNEL, card_ts)] == [STAFF_NOTE]
+    assert_only_the_stub_and_staffs_note_are_left(slack, card_ts, number)
     assert not [word for word in MEMBERS if word in visible(slack)]
     assert PDF not in visible(slack).encode()
 
@@ -231,11 +239,7 @@ def test_a_card_posted_before_posts_were_recorded_is_found_from_its_thread(
     purge(desk)
     scrub(desk, slack)
 
-    assert bots_posts(slack, card_ts) == []
-    assert slack.files_left() == []
-    card = slack.message(CHANNEL, card_ts)
-    assert card is not None and card.text == stub_text(number)
-    assert [m.text for m in slack.thread(CHANNEL, card_ts)] == [STAFF_NOTE]
+    assert_only_the_stub_and_staffs_note_are_left(slack, card_ts, number)
 
 
 def test_the_fake_lets_a_bot_delete_only_its_own_messages(slack: FakeSlackApi) -> None:
