@@ -32,23 +32,22 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.app import App
+from bot.channels import limits
 from bot.channels.telegram_http import AiohttpRequest
 from bot.delivery import OutboxWorker
 from bot.dispatch import TemporaryFailure, Unreachable
 from bot.turn_failures import TurnFailures
 from flows.messages import Inbound, ReceivedFile
-from flows.safe_text import TextLimit, clean_inbound, clean_optional, utf16_length
+from flows.safe_text import clean_inbound, clean_optional
 from storage.models import OutboxMessage
 from storage.turns import TurnOutcome
 
 log = structlog.get_logger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = limits.TELEGRAM
 ALLOWED_UPDATES = ["message", "callback_query"]
 LONG_POLL_SECONDS = 25
-# One message's text: 4,096 characters after entity parsing, which Telegram counts in UTF-16
-# units (an emoji outside the BMP is two). Longer text is refused, so it is queued in parts.
-TEXT_LIMIT = TextLimit(4096, utf16_length)
+TEXT_LIMIT = limits.TELEGRAM_TEXT_LIMIT  # 4,096 UTF-16 units; longer text is queued in parts
 # A button's callback_data: 1-64 bytes of UTF-8. The engine's choice ids are sent as they are.
 CALLBACK_DATA_BYTES = 64
 DOWNLOAD_ATTEMPTS = 3
@@ -155,7 +154,7 @@ def _seconds(value: int | timedelta) -> float:
 class TelegramSender:
     """Sends one outbox row; maps Telegram's answers onto retry / unreachable / done.
 
-    Rows are queued already split to ``TEXT_LIMIT`` (``bot.channels.text_limits``), one row
+    Rows are queued already split to ``TEXT_LIMIT`` (``bot.channels.limits``), one row
     per part, so a part that went out is never sent again. A row that is still too long (queued
     before rows were split, or by an app built with other limits) is sent here in parts, in
     order, rather than cut; if a later part of it fails, the row is retried whole and its
