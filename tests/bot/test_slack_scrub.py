@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 
 from bot.config import SlackDeployment, SlackQueue
 from bot.slack.scrub import SlackScrubber, stub_text
@@ -226,6 +226,33 @@ def test_a_second_run_deletes_nothing_twice(desk: Desk, slack: FakeSlackApi) -> 
     assert max(Counter(c.params["ts"] for c in deleted).values()) == 1
     files = slack.calls_to("files.delete")
     assert all(c.ok for c in files) and len(files) == 2
+
+
+def scrub_rows(desk: Desk) -> list[tuple[str, bool]]:
+    """The to-do list as (kind, done) pairs."""
+    with desk.app.db.transaction() as session:
+        rows = session.exec(select(SlackScrub).order_by(col(SlackScrub.id))).all()
+        return [(row.kind, row.done_at is not None) for row in rows]
+
+
+def test_finished_scrub_items_are_removed_once_nothing_could_queue_them_again(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    _number, card_ts = a_case_in_slack(desk, slack)
+    desk.clock.advance(days=366)  # the transcripts stage
+    purge(desk)
+    scrub(desk, slack)
+    # Only the card and its thread are remembered: the case's card row would queue them again.
+    assert scrub_rows(desk) == [("thread", True), ("card", True)]
+    rewrites = len(slack.calls_to("chat.update"))
+
+    desk.clock.advance(days=1460)  # the register stage: the case and its card row go
+    purge(desk)
+    scrub(desk, slack)
+
+    assert scrub_rows(desk) == []
+    assert len(slack.calls_to("chat.update")) == rewrites  # the card was not rewritten again
+    assert bots_posts(slack, card_ts) == []
 
 
 def test_a_card_posted_before_posts_were_recorded_is_found_from_its_thread(
