@@ -45,7 +45,8 @@ from storage.turns import TurnOutcome
 log = structlog.get_logger(__name__)
 
 CHANNEL = limits.TELEGRAM
-ALLOWED_UPDATES = ["message", "callback_query"]
+# edited_message: a member who corrects a sent message is answered, not ignored.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 LONG_POLL_SECONDS = 25
 TEXT_LIMIT = limits.TELEGRAM_TEXT_LIMIT  # 4,096 UTF-16 units; longer text is queued in parts
 # A button's callback_data: 1-64 bytes of UTF-8. The engine's choice ids are sent as they are.
@@ -107,11 +108,16 @@ def to_inbound(update: Update) -> Inbound | None:
             choice=clean_optional(query.data),
             lang=clean_optional(query.from_user.language_code),
         )
-    message = update.message
+    message = update.message or update.edited_message
     if message is None or message.chat.type != "private":
         return None
     lang = clean_optional(message.from_user.language_code) if message.from_user else None
     inbound = Inbound(channel=CHANNEL, chat_id=str(message.chat.id), idempotency_key=key)
+    if update.edited_message is not None:
+        # Its own update_id keys it: an edit is a new event, however often the same message
+        # is edited. A command or caption edited is words like any other.
+        edited = message.text if message.text is not None else message.caption
+        return replace(inbound, text=clean_inbound(edited or ""), edited=True)
     if message.text is not None:
         text = clean_inbound(message.text)
         if text.startswith("/"):
