@@ -99,6 +99,10 @@ TURN_FAILED = N_(
     "申し訳ありません。うまく受け付けられませんでした。お手数ですが、もう一度お送りください。"
 )
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
+EDITED_MESSAGE = N_(
+    "送信したあとで編集されたメッセージは、お手続きに使うことができません。"
+    "お手数ですが、直した内容を新しいメッセージとして、もう一度お送りください。"
+)
 _NUMBER_LIST = re.compile(r"^[0-9]+(?:[\s,、，・/と]+[0-9]+)*$")
 
 
@@ -252,6 +256,9 @@ class _Turn:
 
     def _dispatch(self) -> None:
         inbound = self.inbound
+        if inbound.edited:
+            self._edited(inbound.text or "")
+            return
         if inbound.attachment:
             self._attachment(inbound.attachment)
             return
@@ -296,6 +303,16 @@ class _Turn:
                 return
         conv.japanese_offered = True
         self.say(Translator("ja")(N_("日本語で表示するには「日本語」と入力してください。")))
+
+    def _edited(self, text: str) -> None:
+        """A message the member changed after sending. Mid-request an edit of an earlier
+        answer would be taken as the answer to the question asked now, so it is never used:
+        its words are kept in the transcript, the member is asked to send them again, and
+        the question they are at is asked again."""
+        self.result.inbound_display = self.t("（送信後に編集されたメッセージ）") + (
+            f"\n{text}" if text else ""
+        )
+        self._explain_and_reask(Parsed(error=EDITED_MESSAGE))
 
     def _attachment(self, file: ReceivedFile) -> None:
         """Take a file where the org allows it; otherwise say how documents reach the desk.

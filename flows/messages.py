@@ -36,6 +36,9 @@ class Inbound:
     argument: str | None = None  # e.g. /start coopdeli
     lang: str | None = None  # with /start: the language to use from now on
     attachment: ReceivedFile | None = None
+    # The member changed a message already sent (Telegram's edited_message): ``text`` is the
+    # new wording. It cannot say which earlier answer it changes, so it is never taken as one.
+    edited: bool = False
 
 
 @dataclass(frozen=True)

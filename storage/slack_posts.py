@@ -4,7 +4,8 @@ The card sync records every card, thread message and file it posts (:func:`recor
 A purge stage moves the posts it covers into the to-do list (:func:`queue_scrub`) in the
 transaction that removes the data from the database; ``bot.slack.scrub`` then works the list
 (:func:`due`, :func:`finish`, :func:`retry_later`). So a crash between the two never forgets
-a copy, and an item done is never done again.
+a copy, and an item done is never done again; what is done is removed from the list once
+nothing can queue it again (:func:`forget_done`).
 
 What each stage takes from Slack, as it takes the original from the database:
 
@@ -20,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import exists
+from sqlmodel import Session, col, delete, select
 
 from storage.db import Database
 from storage.models import Case, CaseCard, SlackPost, SlackScrub
@@ -143,13 +145,30 @@ def due(db: Database, now: datetime, limit: int = 100) -> list[SlackScrub]:
 
 
 def finish(db: Database, item_id: int, now: datetime, note: str | None = None) -> None:
-    """The item is done (or there is nothing left that the bot could do: ``note`` says why)."""
+    """The item is done (or there is nothing left that the bot could do: ``note`` says why,
+    and the scrubber logs it); :func:`forget_done` removes it once nothing needs it."""
     with db.transaction() as session:
         item = session.get(SlackScrub, item_id)
         if item is not None and item.done_at is None:
             item.done_at = now
             item.last_error = note
             session.add(item)
+
+
+def forget_done(db: Database) -> None:
+    """Remove the done items nothing needs: a done row only stops :func:`scrub_items` from
+    queueing the same thing twice. A message or file is never queued again (its post row
+    went when it was queued); a card and its thread (found from the case's card row) are
+    remembered while the case exists, so its register stage does not redo them."""
+    with db.transaction() as session:
+        session.exec(
+            delete(SlackScrub)
+            .where(col(SlackScrub.done_at).is_not(None))
+            .where(
+                col(SlackScrub.kind).in_((MESSAGE, FILE))
+                | ~exists().where(col(Case.number) == col(SlackScrub.case_number))
+            )
+        )
 
 
 def retry_later(db: Database, item_id: int, at: datetime, error: str) -> int:

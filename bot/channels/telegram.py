@@ -33,23 +33,23 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.app import App
+from bot.channels import limits
 from bot.channels.telegram_http import AiohttpRequest
 from bot.delivery import OutboxWorker
 from bot.dispatch import TemporaryFailure, Unreachable
 from bot.turn_failures import TurnFailures
 from flows.messages import Inbound, ReceivedFile
-from flows.safe_text import TextLimit, clean_inbound, clean_optional, utf16_length
+from flows.safe_text import clean_inbound, clean_optional
 from storage.models import OutboxMessage
 from storage.turns import TurnOutcome
 
 log = structlog.get_logger(__name__)
 
-CHANNEL = "telegram"
-ALLOWED_UPDATES = ["message", "callback_query"]
+CHANNEL = limits.TELEGRAM
+# edited_message: a member who corrects a sent message is answered, not ignored.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 LONG_POLL_SECONDS = 25
-# One message's text: 4,096 characters after entity parsing, which Telegram counts in UTF-16
-# units (an emoji outside the BMP is two). Longer text is refused, so it is queued in parts.
-TEXT_LIMIT = TextLimit(4096, utf16_length)
+TEXT_LIMIT = limits.TELEGRAM_TEXT_LIMIT  # 4,096 UTF-16 units; longer text is queued in parts
 # A button's callback_data: 1-64 bytes of UTF-8. The engine's choice ids are sent as they are.
 CALLBACK_DATA_BYTES = 64
 DOWNLOAD_ATTEMPTS = 3
@@ -109,11 +109,16 @@ def to_inbound(update: Update) -> Inbound | None:
             choice=clean_optional(query.data),
             lang=clean_optional(query.from_user.language_code),
         )
-    message = update.message
+    message = update.message or update.edited_message
     if message is None or message.chat.type != "private":
         return None
     lang = clean_optional(message.from_user.language_code) if message.from_user else None
     inbound = Inbound(channel=CHANNEL, chat_id=str(message.chat.id), idempotency_key=key)
+    if update.edited_message is not None:
+        # Its own update_id keys it: an edit is a new event, however often the same message
+        # is edited. A command or caption edited is words like any other.
+        edited = message.text if message.text is not None else message.caption
+        return replace(inbound, text=clean_inbound(edited or ""), edited=True)
     if message.text is not None:
         text = clean_inbound(message.text)
         if text.startswith("/"):
@@ -156,7 +161,7 @@ def _seconds(value: int | timedelta) -> float:
 class TelegramSender:
     """Sends one outbox row; maps Telegram's answers onto retry / unreachable / done.
 
-    Rows are queued already split to ``TEXT_LIMIT`` (``bot.channels.text_limits``), one row
+    Rows are queued already split to ``TEXT_LIMIT`` (``bot.channels.limits``), one row
     per part, so a part that went out is never sent again. A row that is still too long (queued
     before rows were split, or by an app built with other limits) is sent here in parts, in
     order, rather than cut; if a later part of it fails, the row is retried whole and its

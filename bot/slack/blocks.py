@@ -32,6 +32,7 @@ Block = dict[str, Any]
 # units (as Slack's clients count an emoji), with a margin, so no part is ever refused.
 SECTION_LIMIT = 2900
 OPTION_TEXT = 75  # an option's label, e.g. a queue to transfer to
+HEADER_TEXT = 150  # a header block's plain_text
 MESSAGE_BLOCKS = 50  # Slack's limit per message; modals and App Home take 100
 # Slack refuses a message whose blocks hold about 12,000 characters in all
 # (``msg_blocks_too_long``), so a post carries at most two full sections.
@@ -102,8 +103,8 @@ def case_card(
         {
             "type": "header",
             "text": {
-                "type": "plain_text",
-                "text": for_slack(f"{case.number} {type_title(case)}"),
+                "type": "plain_text",  # shown as it is: no escaping (see ``plain``)
+                "text": plain(f"{case.number} {type_title(case)}", HEADER_TEXT),
             },
         },
         {"type": "section", "fields": [mrkdwn(f"*{k}*\n{v}") for k, v in fields]},
@@ -335,13 +336,10 @@ def _label(text: str) -> str:
     return for_slack(_clip(text, 300))
 
 
-def _fit(text: str, limit: int) -> str:
-    """``text`` escaped, shortened (with …) until the escaped form fits ``limit``."""
-    escaped = for_slack(text)
-    while len(escaped) > limit:
-        text = text[: max(0, min(len(text) - 1, limit - 1))]
-        escaped = for_slack(text) + "…"
-    return escaped
+def plain(text: str, limit: int) -> str:
+    """``text`` for a plain_text object, shortened (with …) to ``limit``. Not escaped: Slack
+    reads neither markup nor entities in plain_text, so ``&amp;`` would show as it is."""
+    return _clip(text, limit)
 
 
 def _quote(text: str) -> str:
@@ -414,7 +412,7 @@ def _choice_input(
 ) -> Block:
     """An input offering ``(value, label)`` choices; submissions read it by ``block_id``."""
     options = [
-        {"text": {"type": "plain_text", "text": _fit(text, OPTION_TEXT)}, "value": value}
+        {"text": {"type": "plain_text", "text": plain(text, OPTION_TEXT)}, "value": value}
         for value, text in choices
     ]
     return {
@@ -471,8 +469,8 @@ def draft_preview(
     """The confirmation step: exactly what the member will read, before anything is sent.
 
     Only the draft's id travels in the modal; the text stays on the server, and the
-    confirmation sends what is stored there. The message is shown whole: split into sections
-    of at most 3,000 characters as escaped, never cut.
+    confirmation sends what is stored there. The message is shown whole, as plain_text (as it
+    is, unescaped: the member reads it as it is), split into sections Slack takes, never cut.
     """
     return _modal(
         callback_id,
@@ -482,7 +480,7 @@ def draft_preview(
             _context(f"会員には次のとおり届きます。よろしければ「{submit}」を押してください。"),
             *(
                 {"type": "section", "text": {"type": "plain_text", "text": piece}}
-                for piece in split_mrkdwn(for_slack(member_sees))
+                for piece in split_text(member_sees, SECTION_LIMIT, measure=utf16_length)
             ),
         ],
         submit,

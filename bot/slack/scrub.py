@@ -93,7 +93,8 @@ class SlackScrubber:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
 
     async def scrub_once(self) -> int:
-        """Work every item that is due; returns how many were finished."""
+        """Work every item that is due, then forget what is done and needed no more (the
+        list would otherwise grow with every case forever); returns how many were finished."""
         finished = 0
         while items := await asyncio.to_thread(slack_posts.due, self.db, self.clock()):
             progress = 0
@@ -103,6 +104,7 @@ class SlackScrubber:
             finished += progress
             if progress < len(items):
                 break  # the rest wait for their retry time
+        await asyncio.to_thread(slack_posts.forget_done, self.db)
         return finished
 
     async def _work(self, item: SlackScrub) -> bool:

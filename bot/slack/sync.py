@@ -342,25 +342,24 @@ class CardSync:
         comment += files.original_name_line(attachment.name)
         if attachment.caption:
             comment += f"\n添え書き：{for_slack(attachment.caption)}"
-        answer = await self._call(
-            card.channel,
-            self.client.files_upload_v2,
-            channel=card.channel,
-            thread_ts=card.ref,
-            file=attachment.data,
-            filename=name,
-            title=name,
-            initial_comment=comment,
-        )
-        await self._remember_files(card, answer, attachment_id=attachment.id)
+        await self.upload(card, attachment.data, name, comment, attachment_id=attachment.id)
 
     def card_of(self, case_id: int) -> CaseCard | None:
         """Where the case's card (and so its thread) is, if it has been posted."""
         with self.db.transaction() as session:
             return session.get(CaseCard, case_id)
 
-    async def upload(self, card: CaseCard, data: bytes, filename: str, comment: str) -> None:
-        """A file into the case's thread (e.g. an export staff asked for), paced like posts."""
+    async def upload(
+        self,
+        card: CaseCard,
+        data: bytes,
+        filename: str,
+        comment: str,
+        *,
+        attachment_id: int | None = None,
+    ) -> None:
+        """A file into the case's thread (a member's attachment, or an export staff asked for),
+        paced like posts; ``attachment_id`` ties the post to the stored file for retention."""
         answer = await self._call(
             card.channel,
             self.client.files_upload_v2,
@@ -371,7 +370,7 @@ class CardSync:
             title=filename,
             initial_comment=comment,
         )
-        await self._remember_files(card, answer)
+        await self._remember_files(card, answer, attachment_id=attachment_id)
 
     async def _remember(
         self,

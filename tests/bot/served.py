@@ -123,15 +123,24 @@ def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def staff_reply(served: Served, number: str, text: str) -> None:
-    """What a staff member does in another terminal: ``madoguchi staff reply``."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "staff", "reply", number, text],
-        env={**served.env, "MADOGUCHI_STAFF": "sato"},
-        cwd=ROOT,
+def run_madoguchi(
+    args: list[str], env: dict[str, str], cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """``madoguchi ARGS`` as another process, as staff or an operator would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
+    )
+
+
+def staff_reply(served: Served, number: str, text: str) -> None:
+    """What a staff member does in another terminal: ``madoguchi staff reply``."""
+    done = run_madoguchi(
+        ["staff", "reply", number, text], {**served.env, "MADOGUCHI_STAFF": "sato"}
     )
     assert done.returncode == 0, done.stderr
 
@@ -198,3 +207,15 @@ class Member:
             assert step is not None
             reply = self.answer(GOOD_ANSWERS[step], with_buttons=with_buttons)
         raise AssertionError("the flow did not end")
+
+
+def member_with_a_case(
+    fake: FakeBotApi, served: Served, chat_id: int, request_type: str
+) -> tuple[Member, str]:
+    """A コープデリ member who has sent ``request_type`` with the buttons, and its case number:
+    where tests of what staff send back start."""
+    member = Member(fake, served, chat_id)
+    member.command("start", "coopdeli")
+    member.completes(request_type, with_buttons=True)
+    [(number,)] = served.query('SELECT number FROM "case"')
+    return member, str(number)

@@ -18,7 +18,11 @@ from bot.slack import blocks
 from storage.audit import Actor
 from tests.bot.conftest import madoguchi_command
 from tests.conftest import Desk
-from tests.fakes.slack_api import live_markup_in_payload, slack_would_refuse
+from tests.fakes.slack_api import (
+    entities_shown_literally,
+    live_markup_in_payload,
+    slack_would_refuse,
+)
 from tests.flows.answers import COMPLAINT, only_case
 
 
@@ -48,6 +52,22 @@ def test_the_intake_shows_a_members_markup_as_text_escaped_exactly_once(desk: De
             assert slack_would_refuse(blocks=post.blocks) is None
     card = blocks.case_card(case, desk.app.orgs["coopdeli"], desk.clock(), {})
     assert live_markup_in_payload(card) == []
+
+
+def test_text_in_slacks_plain_text_is_shown_as_written_not_as_entities(desk: Desk) -> None:
+    """Slack decodes ``&amp;`` only in mrkdwn: escaped into plain_text, staff would read the
+    entity. So the preview of a reply and a queue's name in a form are put in as written."""
+    reply = "A&B <様> の件、書類を郵送しました。"
+    complain(desk, "配達の件です")
+    case = only_case(desk)
+    preview = blocks.draft_preview("case_reply_confirm", case.number, "C1", "d1", reply, "送信")
+    transfer = blocks.transfer_modal(case, "C1", {case.queue: "組合員", "other": "生協&共済"})
+    card = blocks.case_card(case, desk.app.orgs["coopdeli"], desk.clock(), {})
+    for payload in (preview, transfer, card):
+        assert entities_shown_literally(payload) == []
+        assert live_markup_in_payload(payload) == []
+    assert reply in json.dumps(preview, ensure_ascii=False)
+    assert "生協&共済" in json.dumps(transfer, ensure_ascii=False)
 
 
 def test_a_3900_character_answer_reaches_the_thread_whole_in_sections_slack_accepts(

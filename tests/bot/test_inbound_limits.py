@@ -174,6 +174,52 @@ def test_big_unsigned_slack_posts_are_refused_at_once_while_members_keep_chattin
 
 
 # ---------------------------------------------------------------- signatures and bad bodies
+# One serve process per module answers every bad request of a kind (a serve takes seconds to
+# start): each test reads only the log lines its own requests wrote, the desk must still
+# answer the real thing after each, and the whole log is checked once more at the end.
+
+
+@dataclass
+class SharedLog:
+    """A shared serve process's log, read from where the current test began."""
+
+    path: Path
+    start: int = 0
+
+    def begin(self) -> None:
+        self.start = self.path.stat().st_size if self.path.exists() else 0
+
+    def since_begin(self) -> str:
+        return self.path.read_bytes()[self.start :].decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def slack_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk, SharedLog]]:
+    """A desk with Slack over signed HTTP, shared by the tests of bad Slack requests."""
+    tmp_path = tmp_path_factory.mktemp("slack-desk")
+    log = SharedLog(tmp_path / "serve.log")
+    with (
+        FakeBotApi() as fake,
+        FakeSlackApi() as slack,
+        desk_running(fake, slack, tmp_path, log_file=log.path) as desk,
+    ):
+        yield desk, log
+    assert "Traceback" not in log.path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def telegram_webhook(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[FakeBotApi, Served, SharedLog]]:
+    """A serve process taking Telegram's webhook, shared by the tests of bad updates."""
+    tmp_path = tmp_path_factory.mktemp("telegram-webhook")
+    log = SharedLog(tmp_path / "serve.log")
+    with (
+        FakeBotApi() as fake,
+        serving(fake, tmp_path / "db.sqlite3", webhook=True, log_file=log.path) as served,
+    ):
+        yield fake, served, log
+    assert "Traceback" not in log.path.read_text(encoding="utf-8")
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -200,18 +246,18 @@ def _event(desk: Desk) -> Outgoing:
     ids=["unsigned", "forged", "stale", "from-the-future"],
 )
 def test_an_unsigned_forged_or_stale_slack_request_gets_401_without_a_traceback(
-    fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path, how: dict[str, object]
+    slack_desk: tuple[Desk, SharedLog], how: dict[str, object]
 ) -> None:
-    log = tmp_path / "serve.log"
-    with desk_running(fake, slack, tmp_path, log_file=log) as desk:
-        options = dict(how)
-        age = options.pop("age", None)  # seconds before now, taken when the request is sent
-        if isinstance(age, int):
-            options["timestamp"] = int(time.time()) - age
-        reply = desk.sender.send(_event(desk), **options)  # type: ignore[arg-type]
-        assert reply.status == 401
-        assert desk.sender.send(_event(desk)).status == 200  # the real thing still works
-    logged = log.read_text(encoding="utf-8")
+    desk, log = slack_desk
+    log.begin()
+    options = dict(how)
+    age = options.pop("age", None)  # seconds before now, taken when the request is sent
+    if isinstance(age, int):
+        options["timestamp"] = int(time.time()) - age
+    reply = desk.sender.send(_event(desk), **options)  # type: ignore[arg-type]
+    assert reply.status == 401
+    assert desk.sender.send(_event(desk)).status == 200  # the real thing still works
+    logged = log.since_begin()
     assert "Traceback" not in logged
     assert "slack.request_refused" in logged
 
@@ -232,25 +278,23 @@ def test_an_unsigned_forged_or_stale_slack_request_gets_401_without_a_traceback(
     ],
 )
 def test_a_malformed_slack_body_gets_a_clear_answer_not_a_traceback(
-    fake: FakeBotApi,
-    slack: FakeSlackApi,
-    tmp_path: Path,
+    slack_desk: tuple[Desk, SharedLog],
     body: bytes,
     content_type: str,
     timestamp: str | None,
 ) -> None:
-    log = tmp_path / "serve.log"
-    with desk_running(fake, slack, tmp_path, log_file=log) as desk:
-        now = str(int(time.time()))
-        headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": timestamp or now,
-            "X-Slack-Signature": desk.sender.signature(int(now), body),
-        }
-        status = _post(desk.sender.url, body, headers)
-        assert status in (400, 401, 404), status
-        assert desk.sender.send(_event(desk)).status == 200
-    assert "Traceback" not in log.read_text(encoding="utf-8")
+    desk, log = slack_desk
+    log.begin()
+    now = str(int(time.time()))
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp or now,
+        "X-Slack-Signature": desk.sender.signature(int(now), body),
+    }
+    status = _post(desk.sender.url, body, headers)
+    assert status in (400, 401, 404), status
+    assert desk.sender.send(_event(desk)).status == 200
+    assert "Traceback" not in log.since_begin()
 
 
 def test_a_slack_body_over_the_limit_is_refused_with_413_from_its_length_alone(
@@ -283,15 +327,16 @@ def test_a_slack_body_over_the_limit_is_refused_with_413_from_its_length_alone(
     ],
 )
 def test_a_malformed_telegram_update_gets_400_without_a_traceback(
-    fake: FakeBotApi, tmp_path: Path, body: bytes
+    telegram_webhook: tuple[FakeBotApi, Served, SharedLog], body: bytes
 ) -> None:
-    log = tmp_path / "serve.log"
-    with serving(fake, tmp_path / "db.sqlite3", webhook=True, log_file=log) as served:
-        assert fake.webhook is not None
-        status = fake.post_raw_webhook(body, secret=fake.webhook.secret_token)
-        assert status == 400
-        assert served.query("SELECT count(*) FROM conversation") == [(0,)]
-    assert "Traceback" not in log.read_text(encoding="utf-8")
+    fake, served, log = telegram_webhook
+    log.begin()
+    assert fake.webhook is not None
+    status = fake.post_raw_webhook(body, secret=fake.webhook.secret_token)
+    assert status == 400
+    assert served.query("SELECT count(*) FROM conversation") == [(0,)]
+    assert served.process.poll() is None  # still serving
+    assert "Traceback" not in log.since_begin()
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.bot.served import ROOT, Member
+from tests.bot.served import Member, run_madoguchi
 from tests.bot.test_slack_end_to_end import (
     CHANNELS,
     STAFF,
@@ -58,14 +56,7 @@ def _leaks(text: str) -> list[str]:
 
 def _command(args: list[str], env: dict[str, str]) -> str:
     """Run a staff/supervisor command; returns its log output (stderr)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_madoguchi(args, env)
     assert done.returncode == 0, done.stderr
     return done.stderr
 

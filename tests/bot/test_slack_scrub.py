@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 
 from bot.config import SlackDeployment, SlackQueue
 from bot.slack.scrub import SlackScrubber, stub_text
@@ -115,6 +115,19 @@ def visible(slack: FakeSlackApi) -> str:
     return "\n".join(parts)
 
 
+def assert_only_the_stub_and_staffs_note_are_left(
+    slack: FakeSlackApi, card_ts: str, number: str
+) -> None:
+    """What a fully scrubbed case leaves: no post or file of the bot's, the card rewritten as
+    a stub, and staff's own reply (only its author, or a workspace retention policy, removes
+    it)."""
+    assert bots_posts(slack, card_ts) == []
+    assert slack.files_left() == []
+    card = slack.message(CHANNEL, card_ts)
+    assert card is not None and card.text == stub_text(number)
+    assert [m.text for m in slack.thread(CHANNEL, card_ts)] == [STAFF_NOTE]
+
+
 def test_a_purged_case_leaves_nothing_of_the_members_in_slack_that_the_bot_could_delete(
     desk: Desk, slack: FakeSlackApi
 ) -> None:
@@ -126,12 +139,7 @@ def test_a_purged_case_leaves_nothing_of_the_members_in_slack_that_the_bot_could
     purge(desk)
     scrub(desk, slack)
 
-    assert bots_posts(slack, card_ts) == []
-    assert slack.files_left() == []
-    card = slack.message(CHANNEL, card_ts)
-    assert card is not None and card.text == stub_text(number)
-    # Staff's own reply stays: only its author (or a workspace retention policy) removes it.
-    assert [m.text for m in slack.thread(CHANNEL, card_ts)] == [STAFF_NOTE]
+    assert_only_the_stub_and_staffs_note_are_left(slack, card_ts, number)
     assert not [word for word in MEMBERS if word in visible(slack)]
     assert PDF not in visible(slack).encode()
 
@@ -220,6 +228,33 @@ def test_a_second_run_deletes_nothing_twice(desk: Desk, slack: FakeSlackApi) -> 
     assert all(c.ok for c in files) and len(files) == 2
 
 
+def scrub_rows(desk: Desk) -> list[tuple[str, bool]]:
+    """The to-do list as (kind, done) pairs."""
+    with desk.app.db.transaction() as session:
+        rows = session.exec(select(SlackScrub).order_by(col(SlackScrub.id))).all()
+        return [(row.kind, row.done_at is not None) for row in rows]
+
+
+def test_finished_scrub_items_are_removed_once_nothing_could_queue_them_again(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    _number, card_ts = a_case_in_slack(desk, slack)
+    desk.clock.advance(days=366)  # the transcripts stage
+    purge(desk)
+    scrub(desk, slack)
+    # Only the card and its thread are remembered: the case's card row would queue them again.
+    assert scrub_rows(desk) == [("thread", True), ("card", True)]
+    rewrites = len(slack.calls_to("chat.update"))
+
+    desk.clock.advance(days=1460)  # the register stage: the case and its card row go
+    purge(desk)
+    scrub(desk, slack)
+
+    assert scrub_rows(desk) == []
+    assert len(slack.calls_to("chat.update")) == rewrites  # the card was not rewritten again
+    assert bots_posts(slack, card_ts) == []
+
+
 def test_a_card_posted_before_posts_were_recorded_is_found_from_its_thread(
     desk: Desk, slack: FakeSlackApi
 ) -> None:
@@ -231,11 +266,7 @@ def test_a_card_posted_before_posts_were_recorded_is_found_from_its_thread(
     purge(desk)
     scrub(desk, slack)
 
-    assert bots_posts(slack, card_ts) == []
-    assert slack.files_left() == []
-    card = slack.message(CHANNEL, card_ts)
-    assert card is not None and card.text == stub_text(number)
-    assert [m.text for m in slack.thread(CHANNEL, card_ts)] == [STAFF_NOTE]
+    assert_only_the_stub_and_staffs_note_are_left(slack, card_ts, number)
 
 
 def test_the_fake_lets_a_bot_delete_only_its_own_messages(slack: FakeSlackApi) -> None:

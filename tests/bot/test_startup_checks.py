@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.slack import blocks
-from tests.bot.served import ROOT, Member, free_port, serving
+from tests.bot.served import ROOT, Member, free_port, run_madoguchi, serving
 from tests.conftest import Clock
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeBotApi
@@ -246,14 +246,7 @@ def command_once(tmp_path: Path, args: list[str], **settings: str) -> tuple[int,
         "MADOGUCHI_LOG_LEVEL": "WARNING",
         **settings,
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_madoguchi(args, env, cwd=tmp_path)
     return done.returncode, done.stderr.splitlines()
 
 

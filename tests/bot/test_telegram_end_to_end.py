@@ -16,6 +16,7 @@ from tests.bot.served import (
     Member,
     eventually,
     last_message,
+    member_with_a_case,
     serving,
     staff_reply,
 )
@@ -173,10 +174,7 @@ def test_a_staff_reply_from_the_terminal_arrives_in_the_chat(
     database_url: str, fake: FakeBotApi, tmp_path: Path
 ) -> None:
     with serving(fake, database_url) as served:
-        member = Member(fake, served, 7)
-        member.command("start", "coopdeli")
-        member.completes("disclosure", with_buttons=True)
-        [(number,)] = served.query('SELECT number FROM "case"')
+        _, number = member_with_a_case(fake, served, 7, "disclosure")
         before = len(fake.sent_messages(7))
         staff_reply(served, number, "書類を郵送しました。")
         messages = fake.wait_for_messages(7, before + 1, timeout=20)
@@ -251,10 +249,7 @@ def test_a_member_who_blocked_the_bot_is_marked_unreachable_on_their_case(
     database_url: str, fake: FakeBotApi, tmp_path: Path
 ) -> None:
     with serving(fake, database_url) as served:
-        member = Member(fake, served, 9)
-        member.command("start", "coopdeli")
-        member.completes("human", with_buttons=True)
-        [(number,)] = served.query('SELECT number FROM "case"')
+        _, number = member_with_a_case(fake, served, 9, "human")
         fake.block(9)
         staff_reply(served, number, "お電話します。")
         fake.wait_for(

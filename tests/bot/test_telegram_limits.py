@@ -18,7 +18,14 @@ from flows.messages import Inbound
 from flows.safe_text import utf16_length
 from storage.models import Conversation
 from storage.turns import TurnOutcome, enqueue
-from tests.bot.served import ENGINE, Member, eventually, serving, staff_reply
+from tests.bot.served import (
+    ENGINE,
+    Member,
+    eventually,
+    member_with_a_case,
+    serving,
+    staff_reply,
+)
 from tests.bot.test_telegram_channel import polling
 from tests.fakes.telegram_api import FakeBotApi
 from tests.flows.answers import COMPLAINT, GOOD_ANSWERS, pending_step
@@ -242,10 +249,7 @@ def test_killing_the_server_between_the_parts_of_a_reply_neither_loses_nor_doubl
     database_url: str, fake: FakeBotApi, tmp_path: Path
 ) -> None:
     with serving(fake, database_url) as served:
-        member = Member(fake, served, 22)
-        member.command("start", "coopdeli")
-        member.completes("human", with_buttons=True)
-        [(number,)] = served.query('SELECT number FROM "case"')
+        _, number = member_with_a_case(fake, served, 22, "human")
         before = len(fake.sent_messages(22))
         fake.fail_next("sendMessage", status=200, chat_id=22)  # the first part goes through
         # The second hangs on the wire, then fails: the kill comes while it hangs.

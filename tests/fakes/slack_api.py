@@ -543,22 +543,42 @@ class LiveMarkup:
     found: str
 
 
-def _text_objects(node: Any, where: str) -> list[tuple[str, str, bool]]:
-    """Every (where, text, parsed) text object under ``node``; ``parsed``: Slack would turn
-    bare @channel words into broadcasts (mrkdwn that is not verbatim)."""
+def _text_objects(
+    node: Any, where: str, kinds: tuple[str, ...] = ("mrkdwn", "plain_text")
+) -> list[tuple[str, str, bool]]:
+    """Every (where, text, parsed) text object of ``kinds`` under ``node``; ``parsed``: Slack
+    would turn bare @channel words into broadcasts (mrkdwn that is not verbatim)."""
     found: list[tuple[str, str, bool]] = []
     if isinstance(node, list):
         for index, item in enumerate(node):
-            found += _text_objects(item, f"{where}/{index}")
+            found += _text_objects(item, f"{where}/{index}", kinds)
     elif isinstance(node, dict):
         kind = node.get("type")
         if kind in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
             parsed = kind == "mrkdwn" and node.get("verbatim") is not True
-            found.append((f"{where}/text", node["text"], parsed))
+            if kind in kinds:
+                found.append((f"{where}/text", node["text"], parsed))
         else:
             for key, value in node.items():
-                found += _text_objects(value, f"{where}/{key}")
+                found += _text_objects(value, f"{where}/{key}", kinds)
     return found
+
+
+# Slack reads control sequences (mentions, broadcasts, links) and entities only in mrkdwn: a
+# plain_text object is shown as it is, so ``<!channel>`` there is text and ``&amp;`` shows
+# as the five characters.
+_MARKUP = ("mrkdwn",)
+_ENTITY = re.compile(r"&(?:amp|lt|gt);")
+
+
+def entities_shown_literally(payload: Any) -> list[str]:
+    """``&amp;``, ``&lt;``, ``&gt;`` in plain_text objects under ``payload``: Slack decodes
+    them only in mrkdwn, so there the reader sees the entity itself."""
+    return [
+        f"{where}: {match.group(0)}"
+        for where, text, _parsed in _text_objects(payload, "", ("plain_text",))
+        for match in _ENTITY.finditer(text)
+    ]
 
 
 def live_markup_in(text: str, allowed_users: frozenset[str], *, parsed: bool) -> list[str]:
@@ -597,7 +617,7 @@ def live_markup_in_payload(payload: Any, allowed_users: Iterable[str] = ()) -> l
     allowed = frozenset(allowed_users)
     return [
         f"{where}: {markup}"
-        for where, text, parsed in _text_objects(payload, "")
+        for where, text, parsed in _text_objects(payload, "", _MARKUP)
         for markup in live_markup_in(text, allowed, parsed=parsed)
     ]
 
@@ -1170,8 +1190,8 @@ class FakeSlackApi:
             for key in ("text", "initial_comment")
             if isinstance(params.get(key), str)
         ]
-        texts += _text_objects(params.get("blocks"), "/blocks")
-        texts += _text_objects(params.get("view"), "/view")
+        texts += _text_objects(params.get("blocks"), "/blocks", _MARKUP)
+        texts += _text_objects(params.get("view"), "/view", _MARKUP)
         found = [
             LiveMarkup(method, where, markup)
             for where, text, parsed in texts

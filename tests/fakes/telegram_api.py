@@ -806,6 +806,20 @@ class FakeBotApi:
             message = self._member_message(chat_id, language_code, text=text, entities=[entity])
             return self.queue_update({"message": message})
 
+    def edit_text(self, chat_id: int, text: str, *, message_id: int | None = None) -> int:
+        """A member edits a text message they sent (by default their latest): Telegram sends
+        the whole message again, with the new text and ``edit_date``, as ``edited_message``
+        under a new update_id, and only to a bot whose allowed_updates take it."""
+        with self._cond:
+            member = self._members.get(chat_id)
+            sent = [m for m in member.messages.values() if "text" in m] if member else []
+            if member is None or not sent:
+                raise AssertionError(f"the member has sent no text in chat {chat_id}")
+            original = sent[-1] if message_id is None else member.messages[message_id]
+            original.update(text=text, edit_date=int(time.time()))
+            original.pop("entities", None)
+            return self.queue_update({"edited_message": copy.deepcopy(original)})
+
     def press(
         self,
         chat_id: int,
