@@ -146,6 +146,9 @@ class AgentRule(_Model):
     mentioned_in_policy: bool
     power_of_attorney: LocalText
     note: LocalText
+    # The documents a legal representative (親権者, 成年後見人) needs, where the policy names
+    # them; neither seed does, so the desk says staff will explain.
+    legal_documents: LocalText | None = None
 
 
 class JointUse(_Model):
@@ -264,6 +267,9 @@ class OrgProfile(_Model):
     disclosure_methods: list[DisclosureMethod] = Field(min_length=1)
     attachments: AttachmentRule = Field(default_factory=AttachmentRule)
     retention: Retention = Field(default_factory=Retention)
+    # What the policy says about a deceased person's data; neither seed says anything, so the
+    # desk says it is not published and that staff will explain.
+    deceased_note: LocalText | None = None
 
     @model_validator(mode="after")
     def _lawful_fees(self) -> Self:

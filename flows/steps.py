@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from flows import relations
+from flows.bereavement import DECEASED, about_deceased, opening
 from flows.i18n import N_, Translator
 from flows.profiles import OrgProfile
 
@@ -71,6 +73,9 @@ class Step:
     when: Condition | None = None
     info: TextHook | None = None  # shown just before the prompt
     after: TextHook | None = None  # shown once the answer is accepted
+    # A choice's reading of the member's own words into an option id (「母の代わりです」 → 子),
+    # tried when no option matches; ``None`` leaves the words as they are.
+    reader: Callable[[str], str | None] | None = None
 
     def applies(self, ctx: Context) -> bool:
         return self.when is None or self.when(ctx)
@@ -116,7 +121,7 @@ REQUESTER_OPTIONS = (
         ("任意代理人", "代理人", "代理", "頼まれた", "appointed", "agent"),
     ),
     Option(
-        "deceased",
+        DECEASED,
         N_("亡くなったご家族について"),
         ("亡くなった", "故人", "死亡", "deceased"),
     ),
@@ -128,9 +133,28 @@ LEGAL_KIND_OPTIONS = (
 )
 
 
+RELATION_OPTIONS = tuple(Option(code, label) for code, label in relations.LABELS.items())
+"""The asker's 続柄 seen from the person the request is about (子 for a child acting for a
+parent); typed words are read by ``relations.read_relation``."""
+
+
+def _legal_documents(ctx: Context, not_published: str) -> str:
+    """What a legal representative needs: the profile's rule, or "not published" and what is
+    typical, said as typical (no seed names these documents)."""
+    t, org = ctx.t, ctx.org
+    rule = org.agents.legal_documents
+    if rule is not None:
+        return t("法定代理人の方は、{documents}が必要です。", documents=rule.get(t.lang))
+    return t(not_published, org=org.short_name.get(t.lang))
+
+
 def _agent_documents(ctx: Context) -> list[str]:
+    """Once the requester is chosen: condolence for a family member, documents for an agent
+    by mandate (a legal representative hears theirs once the kind is chosen)."""
     t = ctx.t
     requester = ctx.answers.get("requester")
+    if requester == DECEASED:
+        return opening(ctx.org, t)
     if requester == "appointed_agent":
         return [
             t(
@@ -140,21 +164,108 @@ def _agent_documents(ctx: Context) -> list[str]:
                 poa=ctx.org.agents.power_of_attorney.get(t.lang),
             )
         ]
+    return []
+
+
+def _legal_agent_documents(ctx: Context) -> list[str]:
     if ctx.answers.get("legal_kind") == "parent":
         return [
-            t(
-                "親権者の方は、親子関係がわかる戸籍謄本または住民票と、"
-                "代理人ご自身の本人確認書類が必要です。書類の送り方は担当者からご案内します。"
+            _legal_documents(
+                ctx,
+                N_(
+                    "親権者の方に必要な書類は、{org}のプライバシーポリシーに記載がないため、"
+                    "担当者からご案内します。一般的には、親子関係がわかる戸籍謄本または住民票と、"
+                    "代理人ご自身の本人確認書類です。"
+                ),
             )
         ]
     if ctx.answers.get("legal_kind") == "guardian":
         return [
-            t(
-                "成年後見人の方は、登記事項証明書と、代理人ご自身の本人確認書類が必要です。"
-                "書類の送り方は担当者からご案内します。"
+            _legal_documents(
+                ctx,
+                N_(
+                    "成年後見人の方に必要な書類は、{org}のプライバシーポリシーに記載がないため、"
+                    "担当者からご案内します。一般的には、登記事項証明書と、"
+                    "代理人ご自身の本人確認書類です。"
+                ),
             )
         ]
     return []
+
+
+def _relation_asked(ctx: Context) -> bool:
+    """A parent of a minor is the child's 親; anyone else acting for a person is asked."""
+    return requester_is_agent(ctx) and ctx.answers.get("legal_kind") != "parent"
+
+
+def _deceased(ctx: Context) -> bool:
+    return about_deceased(ctx.answers)
+
+
+def _living(ctx: Context) -> bool:
+    return not about_deceased(ctx.answers)
+
+
+ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
+    Step(
+        "asker_name",
+        N_("お申し出の方のお名前"),
+        N_("お申し出になる方（ご自身）のお名前を入力してください。"),
+        kind="name",
+        when=_deceased,
+        info=lambda ctx: [ctx.t("はじめに、ご自身について伺います。")],
+    ),
+    Step(
+        "asker_relation",
+        N_("亡くなった方との続柄"),
+        N_("ご自身は、亡くなった方からみてどなたにあたりますか。（例：妻、長男）"),
+        kind="choice",
+        options=RELATION_OPTIONS,
+        free_text=True,
+        reader=relations.read_relation,
+        when=_deceased,
+    ),
+    Step(
+        "asker_phone",
+        N_("お申し出の方の電話番号"),
+        N_("担当者からご連絡する、ご自身の電話番号を入力してください。（例：090-1234-5678）"),
+        kind="phone",
+        when=_deceased,
+    ),
+    Step(
+        "deceased_name",
+        N_("亡くなった方のお名前"),
+        N_("亡くなった方のお名前（氏名）を入力してください。"),
+        kind="name",
+        when=_deceased,
+        info=lambda ctx: [ctx.t("ここからは、亡くなった方について伺います。")],
+    ),
+    Step(
+        "deceased_birth_date",
+        N_("亡くなった方の生年月日"),
+        N_(
+            "亡くなった方の生年月日を入力してください。（例：昭和20年1月2日）"
+            "わからなければ「わからない」を選んでください。"
+        ),
+        kind="birth_date",
+        optional=True,
+        skip_label=N_("わからない"),
+        when=_deceased,
+    ),
+    Step(
+        "deceased_member_number",
+        N_("亡くなった方の組合員番号・共済契約番号"),
+        N_(
+            "亡くなった方の組合員番号または共済契約番号がわかれば入力してください。"
+            "わからなければ「わからない」を選んでください。"
+        ),
+        kind="member_number",
+        optional=True,
+        when=_deceased,
+    ),
+)
+"""Who asks about a person who has died (name, 続柄, phone), apart from that person (name,
+birth date, member number if known): the asker is never recorded as the person."""
 
 
 REQUESTER_STEPS: tuple[Step, ...] = (
@@ -173,7 +284,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         kind="choice",
         options=LEGAL_KIND_OPTIONS,
         when=answered("requester", "legal_agent"),
-        after=_agent_documents,
+        after=_legal_agent_documents,
     ),
     Step(
         "agent_name",
@@ -191,10 +302,15 @@ REQUESTER_STEPS: tuple[Step, ...] = (
     ),
     Step(
         "agent_relation",
-        N_("ご本人との関係"),
-        N_("ご本人とのご関係を入力してください。（例：長男、母）"),
-        when=requester_is_agent,
+        N_("ご本人との続柄"),
+        N_("代理人の方は、ご本人からみてどなたにあたりますか。（例：長男、妻）"),
+        kind="choice",
+        options=RELATION_OPTIONS,
+        free_text=True,
+        reader=relations.read_relation,
+        when=_relation_asked,
     ),
+    *ASKER_AND_DECEASED_STEPS,
 )
 
 # ---------------------------------------------------------------- identity
@@ -212,12 +328,20 @@ def _whose(ctx: Context) -> list[str]:
 
 
 IDENTITY_STEPS: tuple[Step, ...] = (
-    Step("name", N_("氏名"), N_("お名前（氏名）を入力してください。"), kind="name", info=_whose),
+    Step(
+        "name",
+        N_("氏名"),
+        N_("お名前（氏名）を入力してください。"),
+        kind="name",
+        info=_whose,
+        when=_living,
+    ),
     Step(
         "kana",
         N_("フリガナ"),
         N_("お名前のフリガナを入力してください。（例：ヤマダ タロウ）"),
         kind="kana",
+        when=_living,
     ),
     Step(
         "former_name",
@@ -228,18 +352,21 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         kind="name",
         optional=True,
         skip_label=N_("なし"),
+        when=_living,
     ),
     Step(
         "birth_date",
         N_("生年月日"),
         N_("生年月日を入力してください。（例：1975年1月2日、昭和50年1月2日）"),
         kind="birth_date",
+        when=_living,
     ),
     Step(
         "phone",
         N_("電話番号"),
         N_("ご登録の電話番号を入力してください。（例：03-1234-5678）"),
         kind="phone",
+        when=_living,
     ),
     Step(
         "member_number",
@@ -249,6 +376,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         ),
         kind="member_number",
         optional=True,
+        when=_living,
     ),
 )
 
