@@ -147,6 +147,7 @@ def attachment_dict(attachment: FileMeta) -> dict[str, Any]:
 def case_json(case: Case) -> dict[str, Any]:
     """A case's head as exports give it: every field, times in JST."""
     return case_to_dict(case) | {
+        "requester_label": requester_label(case),
         "received_at": _iso(case.received_at),
         "due_at": _iso(case.due_at),
         "summary": [list(pair) for pair in case.summary],
