@@ -50,6 +50,22 @@ _WORDS_FOR: dict[str, str] = {
 _WORDS: dict[str, str] = {
     word: code for code, words in _WORDS_FOR.items() for word in words.split()
 }
+# The same in English: "wife" describes the writer, "my mother" names the other person.
+_ENGLISH_FOR: dict[str, str] = {
+    SPOUSE: "spouse wife husband",
+    CHILD: "child son daughter",
+    PARENT: "parent mother father mom mum dad",
+    SIBLING: "sibling brother sister",
+    GRANDCHILD: "grandchild grandson granddaughter",
+    OTHER_RELATIVE: "relative aunt uncle nephew niece cousin grandmother grandfather",
+    NOT_RELATIVE: "friend lawyer carer caregiver",
+}
+_ENGLISH: dict[str, str] = {
+    word: code for code, words in _ENGLISH_FOR.items() for word in words.split()
+}
+_ENGLISH_WORD = re.compile(
+    r"(\bmy\s+)?\b(" + "|".join(sorted(_ENGLISH, key=len, reverse=True)) + r")s?\b"
+)
 # The writer's 続柄 when the word names the OTHER person (「母の代わりに」 → the writer is 子).
 _SEEN_FROM_THE_OTHER_SIDE: dict[str, str] = {
     SPOUSE: SPOUSE,
@@ -114,7 +130,17 @@ def read_relation(text: str) -> str | None:
         if word in _GRANDPARENTS:
             return GRANDCHILD
         return _SEEN_FROM_THE_OTHER_SIDE[_WORDS[word]]
-    return None
+    english = _ENGLISH_WORD.search(normal.lower())
+    if english is None:
+        return None
+    if "in-law" in normal.lower():
+        return OTHER_RELATIVE
+    code = _ENGLISH[english.group(2)]
+    if not english.group(1):
+        return code
+    if english.group(2) in ("grandmother", "grandfather"):
+        return GRANDCHILD
+    return _SEEN_FROM_THE_OTHER_SIDE[code]
 
 
 def acts_for_minor(text: str) -> bool:
