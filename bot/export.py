@@ -18,11 +18,11 @@ from html import escape
 from typing import Any, Protocol
 
 from bot.escaping import for_csv
+from flows.asker import describe_requester
 from flows.attachments import size_label
 from flows.i18n import JST, Translator
 from flows.registry import FLOWS
 from flows.status import status_label
-from flows.steps import REQUESTER_OPTIONS
 from storage.cases import CaseDetail, case_to_dict
 from storage.models import Attachment, Case, CaseEvent, TranscriptLine
 
@@ -82,9 +82,9 @@ def type_title(case: Case) -> str:
 
 
 def requester_label(case: Case) -> str:
-    """ご本人 / 法定代理人… as the member chose it; the code stays for unknown values."""
-    label = next((o.label for o in REQUESTER_OPTIONS if o.id == case.requester), None)
-    return _JA(label) if label else case.requester
+    """ご本人 / 法定代理人… / 亡くなった方のご家族など, with the agent's or asker's 続柄; the
+    code stays for unknown values."""
+    return describe_requester(case.requester, case.fields, _JA)
 
 
 def speaker(line: TranscriptLine) -> str:
@@ -147,6 +147,7 @@ def attachment_dict(attachment: FileMeta) -> dict[str, Any]:
 def case_json(case: Case) -> dict[str, Any]:
     """A case's head as exports give it: every field, times in JST."""
     return case_to_dict(case) | {
+        "requester_label": requester_label(case),
         "received_at": _iso(case.received_at),
         "due_at": _iso(case.due_at),
         "summary": [list(pair) for pair in case.summary],

@@ -392,7 +392,13 @@ def subject_facts(data: MemberData) -> list[tuple[str, str]]:
     (not an agent who asked for them), whether their identity was checked, and so which
     conversations it covers."""
     case = data.case
-    name = str(case.fields.get("name") or case.fields.get("kana") or "（お名前の記載なし）")
+    fields = case.fields
+    name = str(
+        fields.get("name")
+        or fields.get("kana")
+        or fields.get("deceased_name")  # a request about a person who has died is about them
+        or "（お名前の記載なし）"
+    )
     linked = sum(1 for r in data.conversations if r.matched_by == LINKED_BY_STAFF)
     if not data.verified:
         scope = "本人確認の前のため、このご依頼をいただいた会話の分だけです"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows import attachments, parsing
+from flows import asker, attachments, bereavement, parsing
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator, normalise_language
 from flows.intents import Classification, classify
@@ -783,8 +783,8 @@ class _Turn:
             self.say(Translator("en")(N_("英語で表示するには「English」と入力してください。")))
         if reading.deceased:
             # Not personal information under the Act, but never refused: a person takes it.
-            self.say(self.t("亡くなった方の情報についてのご相談は、担当者がお受けします。"))
-            self._start_flow("human", {"about": "deceased", "message": text})
+            self.say("\n".join(bereavement.opening(self.org, self.t)))
+            self._start_flow("human", {"about": bereavement.DECEASED, "message": text})
             return
         relayed = [c for c in self.cases if c.relay_open and c.status not in CLOSED_STATUSES]
         if relayed and not (reading.sure and reading.intent in _NOT_FOR_STAFF):
@@ -1139,7 +1139,7 @@ class _Turn:
         step = self._next_step()
         if step is None:
             self.conv.editing = None
-            if self.flow.confirm:
+            if self.flow.confirms(self.ctx()):
                 self._show_summary()
             else:
                 self._submit()
@@ -1207,6 +1207,9 @@ class _Turn:
         if step.kind == "choice":
             if option is not None:
                 return Parsed(value=option.id)
+            read = step.reader(given.text) if step.reader and given.text else None
+            if read is not None:
+                return Parsed(value=read)
             if step.free_text and given.text:
                 return parsing.parse_free_text(given.text)
             return Parsed(error=N_("選択肢の番号か言葉で答えてください。"))
@@ -1424,13 +1427,13 @@ class _Turn:
         received = self.now
         due = received + timedelta(days=org.deadlines.days_for(flow.type_id))
         flags = []
-        if fields.get("about") == "deceased" or fields.get("requester") == "deceased":
+        if bereavement.about_deceased(fields):
             flags.append("deceased")
         self.result.new_case = CaseDraft(
             org_id=org.id,
             queue=org.queue.id,
             request_type=flow.type_id,
-            requester=str(fields.get("requester", "self" if "name" in fields else "unknown")),
+            requester=asker.requester_type(fields),
             fields=fields,
             summary=self._summary_lines(Translator("ja")),
             received_at=received,
@@ -1449,11 +1452,7 @@ class _Turn:
         lines = [
             t("お申し出を受け付けました。"),
             t("受付番号：{number}", number="{case_number}"),
-            t(
-                "担当（{queue}）が内容を確認し、ご本人確認をしてから手続きを進めます。"
-                "確認の方法は、担当者からご案内します。",
-                queue=org.queue.name.get(t.lang),
-            ),
+            asker.contact_line(ctx, org.queue.name.get(t.lang)),
             t("回答の目安：{due}までにご連絡します。", due=t.date(due)),
         ]
         if org.fees.applies(flow.type_id):

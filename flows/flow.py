@@ -20,8 +20,13 @@ class RequestFlow:
     intro: str
     steps: tuple[Step, ...]
     aliases: tuple[str, ...] = ()  # words that pick this flow from the menu
-    confirm: bool = True  # show the summary before sending
+    # Show the summary before sending: always, never, or when the answers say so.
+    confirm: bool | Callable[[Context], bool] = True
     consents: Callable[[Context], list[ConsentEntry]] | None = None
     closing: Callable[[Context], list[str]] | None = None  # extra lines in the receipt
     # Shown on the confirmation screen whatever path filled the answers (flows/notices.py).
     notices: tuple[Notice, ...] = ()
+
+    def confirms(self, ctx: Context) -> bool:
+        """Whether the member sees the summary before this request is sent."""
+        return self.confirm(ctx) if callable(self.confirm) else self.confirm

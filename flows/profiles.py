@@ -189,6 +189,9 @@ class OtherBody(_Model):
 
     names: list[str] = Field(min_length=1)
     note: LocalText
+    # The documents a legal representative (親権者, 成年後見人) needs, where the policy names
+    # them; neither seed does, so the desk says staff will explain.
+    legal_documents: LocalText | None = None
 
 
 class JointUse(_Model):
@@ -315,6 +318,9 @@ class OrgProfile(_Model):
     other_business: dict[OtherBusinessTopic, OtherBusiness] = Field(default_factory=dict)
     attachments: AttachmentRule = Field(default_factory=AttachmentRule)
     retention: Retention = Field(default_factory=Retention)
+    # What the policy says about a deceased person's data; neither seed says anything, so the
+    # desk says it is not published and that staff will explain.
+    deceased_note: LocalText | None = None
 
     @model_validator(mode="after")
     def _lawful_fees(self) -> Self:

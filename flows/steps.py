@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from flows import relations
+from flows.bereavement import DECEASED, about_deceased, opening
 from flows.i18n import N_, Translator
 from flows.profiles import OrgProfile
 
@@ -71,6 +73,9 @@ class Step:
     when: Condition | None = None
     info: TextHook | None = None  # shown just before the prompt
     after: TextHook | None = None  # shown once the answer is accepted
+    # A choice's reading of the member's own words into an option id (「母の代わりです」 → 子),
+    # tried when no option matches; ``None`` leaves the words as they are.
+    reader: Callable[[str], str | None] | None = None
 
     def applies(self, ctx: Context) -> bool:
         return self.when is None or self.when(ctx)
@@ -116,7 +121,7 @@ REQUESTER_OPTIONS = (
         ("任意代理人", "代理人", "代理", "頼まれた", "appointed", "agent"),
     ),
     Option(
-        "deceased",
+        DECEASED,
         N_("亡くなったご家族について"),
         ("亡くなった", "故人", "死亡", "deceased"),
     ),
@@ -128,11 +133,19 @@ LEGAL_KIND_OPTIONS = (
 )
 
 
+RELATION_OPTIONS = tuple(Option(code, label) for code, label in relations.LABELS.items())
+"""The asker's 続柄 seen from the person the request is about (子 for a child acting for a
+parent); typed words are read by ``relations.read_relation``."""
+
+
 def agent_documents(ctx: Context) -> list[str]:
-    """The documents an agent needs are the org's rule: told from the profile, in the
-    policy's words or as not published, never as the typical documents under the law."""
+    """Once the requester is chosen: condolence for a family member; for an agent, the
+    documents as the org's rule: told from the profile, in the policy's words or as not
+    published, never as the typical documents under the law."""
     t, agents = ctx.t, ctx.org.agents
     requester = ctx.answers.get("requester")
+    if requester == DECEASED:
+        return opening(ctx.org, t)
     if requester == "appointed_agent":
         return [
             agents.appointed_documents.get(t.lang),
@@ -141,6 +154,81 @@ def agent_documents(ctx: Context) -> list[str]:
     if requester == "legal_agent" and ctx.answers.get("legal_kind") in ("parent", "guardian"):
         return [agents.legal_documents.get(t.lang)]
     return []
+
+
+def _relation_asked(ctx: Context) -> bool:
+    """A parent of a minor is the child's 親; anyone else acting for a person is asked."""
+    return requester_is_agent(ctx) and ctx.answers.get("legal_kind") != "parent"
+
+
+def _deceased(ctx: Context) -> bool:
+    return about_deceased(ctx.answers)
+
+
+def _living(ctx: Context) -> bool:
+    return not about_deceased(ctx.answers)
+
+
+ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
+    Step(
+        "asker_name",
+        N_("お申し出の方のお名前"),
+        N_("お申し出になる方（ご自身）のお名前を入力してください。"),
+        kind="name",
+        when=_deceased,
+        info=lambda ctx: [ctx.t("はじめに、ご自身について伺います。")],
+    ),
+    Step(
+        "asker_relation",
+        N_("亡くなった方との続柄"),
+        N_("ご自身は、亡くなった方からみてどなたにあたりますか。（例：妻、長男）"),
+        kind="choice",
+        options=RELATION_OPTIONS,
+        free_text=True,
+        reader=relations.read_relation,
+        when=_deceased,
+    ),
+    Step(
+        "asker_phone",
+        N_("お申し出の方の電話番号"),
+        N_("担当者からご連絡する、ご自身の電話番号を入力してください。（例：090-1234-5678）"),
+        kind="phone",
+        when=_deceased,
+    ),
+    Step(
+        "deceased_name",
+        N_("亡くなった方のお名前"),
+        N_("亡くなった方のお名前（氏名）を入力してください。"),
+        kind="name",
+        when=_deceased,
+        info=lambda ctx: [ctx.t("ここからは、亡くなった方について伺います。")],
+    ),
+    Step(
+        "deceased_birth_date",
+        N_("亡くなった方の生年月日"),
+        N_(
+            "亡くなった方の生年月日を入力してください。（例：昭和20年1月2日）"
+            "わからなければ「わからない」を選んでください。"
+        ),
+        kind="birth_date",
+        optional=True,
+        skip_label=N_("わからない"),
+        when=_deceased,
+    ),
+    Step(
+        "deceased_member_number",
+        N_("亡くなった方の組合員番号・共済契約番号"),
+        N_(
+            "亡くなった方の組合員番号または共済契約番号がわかれば入力してください。"
+            "わからなければ「わからない」を選んでください。"
+        ),
+        kind="member_number",
+        optional=True,
+        when=_deceased,
+    ),
+)
+"""Who asks about a person who has died (name, 続柄, phone), apart from that person (name,
+birth date, member number if known): the asker is never recorded as the person."""
 
 
 REQUESTER_STEPS: tuple[Step, ...] = (
@@ -177,10 +265,15 @@ REQUESTER_STEPS: tuple[Step, ...] = (
     ),
     Step(
         "agent_relation",
-        N_("ご本人との関係"),
-        N_("ご本人とのご関係を入力してください。（例：長男、母）"),
-        when=requester_is_agent,
+        N_("ご本人との続柄"),
+        N_("代理人の方は、ご本人からみてどなたにあたりますか。（例：長男、妻）"),
+        kind="choice",
+        options=RELATION_OPTIONS,
+        free_text=True,
+        reader=relations.read_relation,
+        when=_relation_asked,
     ),
+    *ASKER_AND_DECEASED_STEPS,
 )
 
 # ---------------------------------------------------------------- identity
@@ -198,12 +291,20 @@ def _whose(ctx: Context) -> list[str]:
 
 
 IDENTITY_STEPS: tuple[Step, ...] = (
-    Step("name", N_("氏名"), N_("お名前（氏名）を入力してください。"), kind="name", info=_whose),
+    Step(
+        "name",
+        N_("氏名"),
+        N_("お名前（氏名）を入力してください。"),
+        kind="name",
+        info=_whose,
+        when=_living,
+    ),
     Step(
         "kana",
         N_("フリガナ"),
         N_("お名前のフリガナを入力してください。（例：ヤマダ タロウ）"),
         kind="kana",
+        when=_living,
     ),
     Step(
         "former_name",
@@ -214,18 +315,21 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         kind="name",
         optional=True,
         skip_label=N_("なし"),
+        when=_living,
     ),
     Step(
         "birth_date",
         N_("生年月日"),
         N_("生年月日を入力してください。（例：1975年1月2日、昭和50年1月2日）"),
         kind="birth_date",
+        when=_living,
     ),
     Step(
         "phone",
         N_("電話番号"),
         N_("ご登録の電話番号を入力してください。（例：03-1234-5678）"),
         kind="phone",
+        when=_living,
     ),
     Step(
         "member_number",
@@ -235,6 +339,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         ),
         kind="member_number",
         optional=True,
+        when=_living,
     ),
 )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flows import relations
+from flows.bereavement import DECEASED
 from flows.flow import RequestFlow
 from flows.intents import Classification
 from flows.intents.features import fold
@@ -23,6 +25,12 @@ CARRIED_OVER = (
     "agent_name",
     "agent_phone",
     "agent_relation",
+    "asker_name",
+    "asker_relation",
+    "asker_phone",
+    "deceased_name",
+    "deceased_birth_date",
+    "deceased_member_number",
     "name",
     "kana",
     "former_name",
@@ -36,14 +44,18 @@ def prefill(flow: RequestFlow, reading: Classification) -> dict[str, Any]:
     """Answers to ``flow``'s steps that the member's message already gives."""
     step_ids = {step.id for step in flow.steps}
     answers: dict[str, Any] = {}
-    if reading.agent and "requester" in step_ids:
+    if reading.deceased and "requester" in step_ids:
+        answers["requester"] = DECEASED
+    elif reading.agent and "requester" in step_ids:
         if reading.agent_kind in ("guardian", "parent"):
             answers["requester"] = "legal_agent"
             answers["legal_kind"] = reading.agent_kind
         else:
             answers["requester"] = "appointed_agent"
-        if reading.agent_phrase:
-            answers["agent_relation"] = reading.agent_phrase
+        # The asker's 続柄 to the person they act for: 「母の代わりに」 makes them 子, not 母.
+        relation = relations.read_relation(reading.agent_phrase or reading.text)
+        if relation and reading.agent_kind != "parent":
+            answers["agent_relation"] = relation
     concepts = reading.concepts
     if flow.type_id == "consent_withdrawal" and reading.channels:
         answers["channels"] = list(reading.channels)
@@ -55,6 +67,9 @@ def prefill(flow: RequestFlow, reading: Classification) -> dict[str, Any]:
         erase, stop = "erase" in concepts, "stop" in concepts
         if erase or stop:
             answers["action"] = "both" if erase and stop else "erase" if erase else "stop"
+    elif flow.type_id == "human" and reading.deceased:
+        answers["about"] = DECEASED
+        answers["message"] = reading.text
     elif flow.type_id == "human" and "complaint" in concepts:
         answers["about"] = "complaint"
         answers["message"] = reading.text

@@ -28,9 +28,9 @@ MEMBER_NUMBER = "member_number"
 
 # Which case fields feed which kind of lookup (field ids from flows/steps.py).
 LOOKUP_FIELDS: Mapping[str, tuple[str, ...]] = {
-    PHONE: ("phone", "agent_phone"),
-    NAME: ("name", "kana", "agent_name", "former_name"),
-    MEMBER_NUMBER: ("member_number",),
+    PHONE: ("phone", "agent_phone", "asker_phone"),
+    NAME: ("name", "kana", "agent_name", "former_name", "asker_name", "deceased_name"),
+    MEMBER_NUMBER: ("member_number", "deceased_member_number"),
 }
 MIN_PHONE_DIGITS = 6  # fewer digits is not a phone number staff would search by
 

@@ -14,6 +14,7 @@ import typer
 
 from bot.app import App
 from bot.escaping import for_terminal
+from bot.export import requester_label
 from bot.member_export import holdings_text
 from flows.attachments import size_label
 from flows.cases import IDENTITY_METHODS, CaseActionError
@@ -68,7 +69,7 @@ def render_detail(detail: CaseDetail) -> str:
     """A case as staff read it: header, intake summary, history, transcript; control
     characters in anything stored show as escapes (``for_terminal``)."""
     case = detail.case
-    out = [_line(case), f"組織: {case.org_id}  申出者: {case.requester}  言語: {case.lang}"]
+    out = [_line(case), f"組織: {case.org_id}  申出者: {requester_label(case)}  言語: {case.lang}"]
     if case.flags:
         out.append(f"注意: {', '.join(case.flags)}")
     if case.paused_at:

@@ -17,6 +17,7 @@ from typing import Any
 
 from flows.intents.features import Analysis, analyse
 from flows.profiles import REQUEST_TYPES
+from flows.relations import acts_for_minor
 
 # The statutory request types are the profiles' list; the rest steer the conversation.
 REQUEST_LABELS: tuple[str, ...] = REQUEST_TYPES
@@ -165,6 +166,9 @@ def _agent_kind(analysis: Analysis) -> str | None:
     folded = analysis.folded
     if "deceased" in concepts:
         return "appointed"
+    if acts_for_minor(folded):
+        # 「15歳の娘の代わりに」: a parent acts for a minor child by law (親権者), not by mandate.
+        return "parent"
     for match in analysis.matches:
         # 「担当の人に代わって」 asks for someone else to take over, not to act for someone.
         if "agent_for" in match.concepts and not folded[: match.start].endswith(_HAND_OVER):

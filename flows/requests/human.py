@@ -1,12 +1,23 @@
 """Talk to a person: anything the bot cannot place becomes a case, never a refusal.
 
 This covers unclear requests, requests about a deceased relative (not personal information
-under the Act, but staff still handle them) and complaints.
+under the Act, but staff still handle them: the asker is recorded apart from the person who
+died, and sees what they entered before sending) and complaints.
 """
 
+from flows.bereavement import DECEASED, about_deceased, opening
 from flows.flow import RequestFlow
 from flows.i18n import N_
-from flows.steps import Option, Step
+from flows.steps import ASKER_AND_DECEASED_STEPS, Context, Option, Step
+
+
+def _condolence(ctx: Context) -> list[str]:
+    return opening(ctx.org, ctx.t) if ctx.answers.get("about") == DECEASED else []
+
+
+def _deceased(ctx: Context) -> bool:
+    return about_deceased(ctx.answers)
+
 
 FLOW = RequestFlow(
     type_id="human",
@@ -25,7 +36,7 @@ FLOW = RequestFlow(
         "person",
         "staff",
     ),
-    confirm=False,
+    confirm=_deceased,
     steps=(
         Step(
             "about",
@@ -34,13 +45,15 @@ FLOW = RequestFlow(
             kind="choice",
             options=(
                 Option("own_data", N_("自分の情報のこと"), ("自分",)),
-                Option("deceased", N_("亡くなったご家族の情報のこと"), ("亡くな", "故人", "死亡")),
+                Option(DECEASED, N_("亡くなったご家族の情報のこと"), ("亡くな", "故人", "死亡")),
                 Option("complaint", N_("苦情・ご意見"), ("苦情", "意見", "不満")),
                 Option("other", N_("その他"), ("ほか", "other")),
             ),
             free_text=True,
+            after=_condolence,
         ),
         Step("message", N_("ご用件"), N_("ご用件を短く入力してください。")),
+        *ASKER_AND_DECEASED_STEPS,
         Step(
             "name",
             N_("お名前"),
@@ -48,6 +61,7 @@ FLOW = RequestFlow(
             kind="name",
             optional=True,
             skip_label=N_("入力しない"),
+            when=lambda ctx: not about_deceased(ctx.answers),
         ),
     ),
 )

@@ -210,7 +210,7 @@ def test_typing_a_request_at_the_terminal_starts_its_flow_with_what_was_said(
 def test_acting_for_a_mother_at_the_terminal_fills_in_the_agent(env: dict[str, str]) -> None:
     out = chat(env, ["2", "母の代わりに申し込みたい", "3"])
     assert "任意代理人（ご本人から頼まれた方）" in out
-    assert "ご本人との関係：母の代わりに" in out
+    assert "ご本人との続柄：子（息子・娘）" in out
 
 
 def test_unclear_text_at_the_terminal_gets_candidates(env: dict[str, str]) -> None:

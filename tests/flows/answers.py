@@ -65,6 +65,12 @@ GOOD_ANSWERS = {
     "agent_name": "山田 一郎",
     "agent_phone": "090-1234-5678",
     "agent_relation": "長男",
+    "asker_name": "山田 花子",
+    "asker_relation": "妻",
+    "asker_phone": "090-1234-5678",
+    "deceased_name": "山田 太郎",
+    "deceased_birth_date": "昭和20年1月2日",
+    "deceased_member_number": "わからない",
 }
 
 
