@@ -71,6 +71,7 @@ class Step:
     when: Condition | None = None
     info: TextHook | None = None  # shown just before the prompt
     after: TextHook | None = None  # shown once the answer is accepted
+    takes_questions: bool = False  # the answer is itself a question for staff (ご質問)
 
     def applies(self, ctx: Context) -> bool:
         return self.when is None or self.when(ctx)

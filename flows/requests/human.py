@@ -40,7 +40,7 @@ FLOW = RequestFlow(
             ),
             free_text=True,
         ),
-        Step("message", N_("ご用件"), N_("ご用件を短く入力してください。")),
+        Step("message", N_("ご用件"), N_("ご用件を短く入力してください。"), takes_questions=True),
         Step(
             "name",
             N_("お名前"),
