@@ -52,9 +52,10 @@ class Asked:
 def read_at_step(text: str, *, takes_sentences: bool, takes_questions: bool) -> Asked | None:
     """Whether ``text`` typed at a step asks something instead of answering it, and what.
 
-    ``takes_sentences``: the step takes the member's own words (訂正内容, ご用件), where a
-    sentence describing the request is the answer. ``takes_questions``: the step's answer is
-    itself a question for staff (the inquiry's ご質問), where only a plea for help is not.
+    ``takes_sentences``: the step takes the member's own words (訂正内容, 理由), where a
+    sentence describing the request is the answer and a question is asked about first.
+    ``takes_questions``: the step's answer is itself a question for staff (the inquiry's
+    ご質問, the ご用件 for a person), where only a plea for help is not.
     """
     normal = unicodedata.normalize("NFKC", text).strip()
     folded = str(jaconv.kata2hira(normal))
@@ -75,8 +76,6 @@ def read_at_step(text: str, *, takes_sentences: bool, takes_questions: bool) -> 
     topic = published.question_about(normal)
     if topic is not None:
         return Asked("topic", topic)
-    if takes_sentences:
-        return None
     if problem == parsing.ERR_QUESTION:
         return Asked("question")
     return None

@@ -56,6 +56,7 @@ NO = "_no"
 FORWARD = "_forward"
 MENU_CHOICE = "_menu"
 CONTINUE = "_continue"
+TAKE_AS_ANSWER = "_as_answer"
 SWITCH = "switch:"
 
 STATUS_ID = "status"
@@ -863,6 +864,8 @@ class _Turn:
             return Option(MENU_CHOICE, N_("メニューから選ぶ"), ("メニュー", "いいえ"))
         if option_id == CONTINUE:
             return Option(CONTINUE, N_("いまの手続きを続ける"), ("続ける", "いいえ", "no"))
+        if option_id == TAKE_AS_ANSWER:
+            return Option(TAKE_AS_ANSWER, N_("この内容で入力する"), ("入力する",))
         if option_id.startswith(SWITCH):
             title = self.t(FLOWS[option_id.removeprefix(SWITCH)].title)
             return Option(option_id, self.t("「{title}」に切り替える", title=title), ("はい",))
@@ -894,6 +897,13 @@ class _Turn:
             self.conv.mode, self.conv.resume_mode = FLOW, None
             self.say(self.t("続けます。"))
             self._retry_as_answer(pending)
+        elif option.id == TAKE_AS_ANSWER:
+            self.conv.mode, self.conv.resume_mode = FLOW, None
+            step = self._next_step()
+            if step is not None and pending:
+                self._take(step, parsing.parse_free_text(pending))
+            else:
+                self._reask()
         elif option.id.startswith(SWITCH):
             target = FLOWS[option.id.removeprefix(SWITCH)]
             answers = carried_over(self.conv.answers, target)
@@ -1093,8 +1103,13 @@ class _Turn:
         if asked is not None and given.text:
             self.say(self.t(parsing.ERR_QUESTION))
             self.conv.resume_mode = FLOW
+            # Where the member's own words are the answer, a request put as a question
+            # (「住所を直してもらえますか」) is stored only when they say so.
+            own_words = [TAKE_AS_ANSWER] if step.kind == "text" or step.free_text else []
             self._offer(
-                given.text, self.t("このご質問を担当者にお伝えしますか。"), [FORWARD, CONTINUE]
+                given.text,
+                self.t("このご質問を担当者にお伝えしますか。"),
+                [FORWARD, *own_words, CONTINUE],
             )
             return
         if not parsed.ok:

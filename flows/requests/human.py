@@ -39,6 +39,7 @@ FLOW = RequestFlow(
                 Option("other", N_("その他"), ("ほか", "other")),
             ),
             free_text=True,
+            takes_questions=True,
         ),
         Step("message", N_("ご用件"), N_("ご用件を短く入力してください。"), takes_questions=True),
         Step(
