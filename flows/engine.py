@@ -1151,23 +1151,32 @@ class _Turn:
 
     def _step_help(self, step: Step) -> str:
         """How to answer ``step`` when the member asks or does not know."""
-        if step.optional:
-            return self.t(
-                "お分かりにならなければ「{skip}」を選んでください。そのまま先に進めます。",
-                skip=self.t(step.skip_label),
-            )
+        lines = []
         if step.kind == "text" or step.free_text:
-            return self.t(
-                "「{label}」について、ご自身の言葉で短く入力してください。"
-                "うまく書けないときは「担当者と話したい」と入力してください。担当者がご案内します。",
-                label=self.t(step.label),
+            lines.append(
+                self.t(
+                    "「{label}」について、ご自身の言葉で短く入力してください。"
+                    "うまく書けないときは「担当者と話したい」と入力してください。担当者がご案内します。",
+                    label=self.t(step.label),
+                )
             )
-        if step.kind in ("choice", "multi"):
-            return self.t(
-                "近いものを番号で選んでください。お分かりにならなければ"
-                "「担当者と話したい」と入力してください。担当者がご案内します。"
+        elif step.kind in ("choice", "multi"):
+            lines.append(
+                self.t(
+                    "近いものを番号で選んでください。お分かりにならなければ"
+                    "「担当者と話したい」と入力してください。担当者がご案内します。"
+                )
             )
-        return self.t(parsing.ERR_UNKNOWN)
+        elif not step.optional:
+            lines.append(self.t(parsing.ERR_UNKNOWN))
+        if step.optional:
+            lines.append(
+                self.t(
+                    "お分かりにならなければ「{skip}」を選んでください。そのまま先に進めます。",
+                    skip=self.t(step.skip_label),
+                )
+            )
+        return "\n".join(lines)
 
     def _take(self, step: Step, parsed: Parsed[Any]) -> None:
         conv = self.conv
