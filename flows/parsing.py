@@ -212,11 +212,14 @@ _UNKNOWN_WORDS = frozenset(
     }
 )  # fmt: skip
 # Sentence endings no name, reading or address ends with.
+# Matched on the text as typed, with a word before the ending: a katakana reading such as
+# タイ or ヤマダ タイ is not 「〜たい」.
 _SENTENCE = re.compile(
-    r"(?:ください|下さい|ません|ました|ましょう|たいです|したい|たい|ほしい|欲しい)"
+    r"(?<=\S)(?:ください|下さい|ません|ました|ましょう|たいです|したい|たい|ほしい|欲しい)"
     r"[。.!！]*$"
 )
 _TRAILING_STOPS = "。.!！ "
+_KANA_ONLY = re.compile(r"[\u3041-\u309f\u30a0-\u30ff ]+")
 # Members on the English interface type sentences too; no registered name or
 # address contains these words on their own.
 _ENGLISH_UNKNOWN = re.compile(r"(?:i )?(?:don'?t|do not) know|not sure|unknown|no idea", re.I)
@@ -242,9 +245,14 @@ def not_an_answer(text: str) -> str | None:
         return ERR_UNKNOWN
     if _UNKNOWN_IN.search(folded):
         return ERR_UNKNOWN
-    if _QUESTION.search(folded) or (_QUESTION_WORD.search(normal) and _QUESTION_END.search(folded)):
+    if _QUESTION.search(folded):
         return ERR_QUESTION
-    if _SENTENCE.search(folded) or _ENGLISH_SENTENCE.search(folded):
+    if _KANA_ONLY.fullmatch(folded):
+        # Any string of kana may be a reading (タイ, イツカ): only the plain signs above count.
+        return None
+    if _QUESTION_WORD.search(normal) and _QUESTION_END.search(folded):
+        return ERR_QUESTION
+    if _SENTENCE.search(normal) or _ENGLISH_SENTENCE.search(folded):
         return ERR_SENTENCE
     return None
 
