@@ -165,9 +165,19 @@ def topic_in(text: str) -> Topic | None:
     return next((topic for topic in TOPICS if any(w in typed for w in topic.words)), None)
 
 
+# Asking the co-op to act, however politely (「第三者提供を止めてほしいのですが」,
+# 「消してもらえますか」): a request, for the request flows, not a question about the policy.
+_ACTING = re.compile(
+    r"(?:止め|とめ|やめ|消し|削除し|停止し|撤回し|直し|訂正し|見せ|開示し|請求し|送っ)"
+    r"(?:て|たい)"
+)
+
+
 def question_about(text: str) -> Topic | None:
     """The published topic ``text`` asks about: 「誰に渡しているの」, not 「開示してほしい」."""
-    return topic_in(text) if is_question(text) else None
+    if not is_question(text) or _ACTING.search(unicodedata.normalize("NFKC", text)):
+        return None
+    return topic_in(text)
 
 
 def topic(topic_id: str) -> Topic:

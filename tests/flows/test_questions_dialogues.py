@@ -274,3 +274,16 @@ def test_at_a_free_text_step_a_plea_for_help_is_helped_and_a_description_is_take
         窓口: 正しいことがわかる資料
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_request_put_politely_as_a_question_still_starts_the_request(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 第三者提供を止めてほしいのですが
+        窓口: どこへの提供を止めたいですか
+        窓口にない: 次の場合を除いて
+        """
+    )
