@@ -118,6 +118,8 @@ TOPICS: tuple[Topic, ...] = (
             "何時",
             "営業時間",
             "窓口はどこ",
+            "どこに連絡",
+            "どこに問い合わせ",
             "phone number",
             "opening hours",
         ),
@@ -131,6 +133,11 @@ TOPICS: tuple[Topic, ...] = (
             "申し出の方法",
             "手続きの方法",
             "どうやって申",
+            "どこに申",
+            "どこへ申",
+            "どこで申",
+            "手続きの仕方",
+            "申請方法",
             "やり方",
             "how do i",
             "how to",
@@ -138,7 +145,6 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic("security", _words("安全", "セキュリティ", "漏れ", "漏えい", "守って", "security")),
 )
-_BY_ID = {topic.id: topic for topic in TOPICS}
 
 # 「利用目的を教えて」「何に使うのか知りたい」: asking, even without a question mark.
 _ASKING = re.compile(
@@ -178,10 +184,6 @@ def question_about(text: str) -> Topic | None:
     if not is_question(text) or _ACTING.search(unicodedata.normalize("NFKC", text)):
         return None
     return topic_in(text)
-
-
-def topic(topic_id: str) -> Topic:
-    return _BY_ID[topic_id]
 
 
 def _bullets(lines: list[str]) -> str:
