@@ -287,3 +287,25 @@ def test_a_request_put_politely_as_a_question_still_starts_the_request(
         窓口にない: 次の場合を除いて
         """
     )
+
+
+def test_kyosai_asked_about_joint_use_says_its_policy_names_no_partner(desk: Desk) -> None:
+    desk.member(org="seikatsuclub-kyosai").transcript(
+        """
+        会員: 共同利用って何ですか
+        窓口: 生活クラブグループの組織による共同利用です
+        窓口: 共同利用する組織の名称は、プライバシーポリシーには記載されていません
+        窓口: ほかにご不明な点があれば、担当者がお答えします
+        """
+    )
+    assert desk.app.cases.list() == []
+
+
+def test_coopdeli_asked_where_to_apply_names_its_offices_and_no_phone(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        """
+        会員: どこに申し込めばいいですか
+        窓口: 宅配センターや店舗など生協の事業所
+        窓口にない: 03-
+        """
+    )
