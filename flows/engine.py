@@ -1268,7 +1268,12 @@ class _Turn:
 
     def _summary_choice(self, given: _Input) -> None:
         option = _resolve(given, _SUMMARY_OPTIONS, self.t)
-        if option is None:
+        topic = published.question_about(given.text) if option is None and given.text else None
+        if topic is not None:
+            # 「手数料はかかりますか」 before sending: answered, and nothing is sent.
+            self.say(published.answer(topic.id, self.org, self.t))
+            self._show_summary()
+        elif option is None:
             self.say(self.t("「送信する」「修正する」「やめる」から選んでください。"))
             self._show_summary()
         elif option.id == SUBMIT:

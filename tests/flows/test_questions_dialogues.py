@@ -309,3 +309,27 @@ def test_coopdeli_asked_where_to_apply_names_its_offices_and_no_phone(desk: Desk
         窓口にない: 03-
         """
     )
+
+
+def test_asking_about_the_fee_on_the_confirmation_screen_answers_and_sends_nothing(
+    desk: Desk,
+) -> None:
+    desk.member(org="coopdeli").transcript(
+        f"""
+        {TO_THE_NAME}
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 昭和50年1月2日
+        会員: 03-5285-1865
+        会員: わからない
+        会員: メール
+        会員: hanako@example.jp
+        窓口: 入力内容をご確認ください
+        会員: 手数料はかかりますか？
+        窓口: 実費相当分の手数料をいただく場合があります
+        窓口: 入力内容をご確認ください
+        窓口にない: お申し出を受け付けました
+        """
+    )
+    assert desk.app.cases.list() == []
