@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows import asker, attachments, bereavement, parsing
+from flows import asker, asking, attachments, bereavement, parsing, published
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator, normalise_language
 from flows.intents import Classification, classify
@@ -60,6 +60,7 @@ NO = "_no"
 FORWARD = "_forward"
 MENU_CHOICE = "_menu"
 CONTINUE = "_continue"
+TAKE_AS_ANSWER = "_as_answer"
 SWITCH = "switch:"
 
 STATUS_ID = "status"
@@ -790,6 +791,11 @@ class _Turn:
         if relayed and not (reading.sure and reading.intent in _NOT_FOR_STAFF):
             self._relay(relayed[-1].number, text)
             return
+        topic = published.question_about(text)
+        if topic is not None:
+            # 「何のために使っているの？」 is answered from the profile, not made a formal request.
+            self._answer_published(topic, text)
+            return
         if reading.sure:
             self._follow(reading)
             return
@@ -809,6 +815,17 @@ class _Turn:
             self._off_topic(text)
         else:
             self._not_understood(text)
+
+    def _answer_published(self, topic: published.Topic, text: str) -> None:
+        """Answer a question about what the co-op publishes, then offer the formal request
+        (where there is one) and a person, for those whom the published answer does not help."""
+        self.say(published.answer(topic.id, self.org, self.t))
+        if topic.formal:
+            prompt = self.t(published.FORMAL_OFFER, title=self.t(FLOWS[topic.formal].title))
+            offered = [topic.formal, FORWARD, MENU_CHOICE]
+        else:
+            prompt, offered = self.t(published.MORE_HELP), [FORWARD, MENU_CHOICE]
+        self._offer(text, prompt, offered)
 
     def _relay(self, number: str, text: str) -> None:
         """Staff are talking with the member: pass their words on to the case, and say so."""
@@ -954,6 +971,8 @@ class _Turn:
             return Option(MENU_CHOICE, N_("メニューから選ぶ"), ("メニュー", "いいえ"))
         if option_id == CONTINUE:
             return Option(CONTINUE, N_("いまの手続きを続ける"), ("続ける", "いいえ", "no"))
+        if option_id == TAKE_AS_ANSWER:
+            return Option(TAKE_AS_ANSWER, N_("この内容で入力する"), ("入力する",))
         if option_id.startswith(SWITCH):
             title = self.t(FLOWS[option_id.removeprefix(SWITCH)].title)
             return Option(option_id, self.t("「{title}」に切り替える", title=title), ("はい",))
@@ -985,6 +1004,13 @@ class _Turn:
             self.conv.mode, self.conv.resume_mode = FLOW, None
             self.say(self.t("続けます。"))
             self._retry_as_answer(pending)
+        elif option.id == TAKE_AS_ANSWER:
+            self.conv.mode, self.conv.resume_mode = FLOW, None
+            step = self._next_step()
+            if step is not None and pending:
+                self._take(step, parsing.parse_free_text(pending))
+            else:
+                self._reask()
         elif option.id.startswith(SWITCH):
             target = FLOWS[option.id.removeprefix(SWITCH)]
             answers = carried_over(self.conv.answers, target)
@@ -1014,11 +1040,12 @@ class _Turn:
         if not pending or step is None or step.kind in ("choice", "multi"):
             self._reask()
             return
+        if self._asked_at(step, pending) is not None:
+            self._reask()  # a question is never the answer; it was answered when typed
+            return
         parsed = self._parse(step, _Input(choice=None, text=pending))
         if parsed.ok:
             self._take(step, parsed)
-        elif parsed.error == parsing.ERR_QUESTION:
-            self._reask()  # already explained when the question was typed
         else:
             self._explain_and_reask(parsed)
 
@@ -1052,9 +1079,10 @@ class _Turn:
     def _inquiry_question(self, text: str) -> None:
         """A general question: answer it from the profile if we can tell which, else ask."""
         self.conv.mode = INQUIRY
-        topics = _options_mentioned(text, inquiry.TOPICS)
-        if len(topics) == 1:
-            self.say(inquiry.answer(topics[0].id, self.org, self.t))
+        topic = published.topic_in(text)
+        topics = _options_mentioned(text, inquiry.TOPICS) if topic is None else []
+        if topic is not None or len(topics) == 1:
+            self.say(published.answer(topic.id if topic else topics[0].id, self.org, self.t))
             self.say(self.t("ほかに知りたいことはありますか。"), self._inquiry_options())
             return
         self.conv.pending_text = text
@@ -1068,6 +1096,10 @@ class _Turn:
         pending, self.conv.pending_text = self.conv.pending_text, None
         if option is None and given.text:
             reading = self._read(given.text)
+            topic = published.question_about(given.text)
+            if topic is not None:
+                self._answer_published(topic, given.text)
+                return
             # A question stays a question unless it is plainly another request.
             if reading.sure and reading.intent in _REQUEST_IDS - {"inquiry"}:
                 self._follow(reading)
@@ -1083,7 +1115,7 @@ class _Turn:
         elif option.id == inquiry.ASK_A_PERSON.id:
             self._start_flow("inquiry", {"question": pending} if pending else {})
         else:
-            self.say(inquiry.answer(option.id, self.org, self.t))
+            self.say(published.answer(option.id, self.org, self.t))
             self.say(self.t("ほかに知りたいことはありますか。"), self._inquiry_options())
 
     # ------------------------------------------------------------------ request flows
@@ -1165,27 +1197,103 @@ class _Turn:
             if typed is not None and typed.id in (BACK, CANCEL):
                 self._global("back" if typed.id == BACK else "cancel")
                 return
+        unresolved = typed_not_chosen and _resolve(given, self._step_options(step), self.t) is None
+        # A question or a plea for help is never the answer, at any step (issue 16, point 2).
+        asked = self._asked_at(step, given.text) if unresolved and given.text else None
+        if asked is not None and asked.kind != "question":
+            self._answer_at_step(step, asked, given.text or "")
+            return
         parsed = self._parse(step, given)
         # A value the step's own parser accepts is the answer (「電話は03-…です」, an
         # address with 訂正 in it); only refused text may start something else.
         takes_value = step.kind not in ("choice", "multi")
+        # A question never cancels (「今日中に終わりますか」 is not 「終わりにする」).
+        asks_to_stop = asked is not None and self._read(given.text or "").intent == "cancel"
         if (
-            typed_not_chosen
-            and _resolve(given, self._step_options(step), self.t) is None
-            and self._interrupts(step, given.text or "", taken=takes_value and parsed.ok)
+            unresolved
+            and not asks_to_stop
+            and self._interrupts(
+                step, given.text or "", taken=takes_value and parsed.ok and asked is None
+            )
         ):
             return
-        if parsed.error == parsing.ERR_QUESTION and takes_value and given.text:
-            self.say(self.t(parsed.error))
+        if asked is not None and given.text:
+            self.say(self.t(parsing.ERR_QUESTION))
             self.conv.resume_mode = FLOW
+            # Where the member's own words are the answer, a request put as a question
+            # (「住所を直してもらえますか」) is stored only when they say so.
+            own_words = [TAKE_AS_ANSWER] if step.kind == "text" or step.free_text else []
             self._offer(
-                given.text, self.t("このご質問を担当者にお伝えしますか。"), [FORWARD, CONTINUE]
+                given.text,
+                self.t("このご質問を担当者にお伝えしますか。"),
+                [FORWARD, *own_words, CONTINUE],
             )
             return
         if not parsed.ok:
             self._explain_and_reask(parsed)
             return
         self._take(step, parsed)
+
+    def _asked_at(self, step: Step, text: str) -> asking.Asked | None:
+        """What ``text`` asks instead of answering ``step``, if it asks anything."""
+        return asking.read_at_step(
+            text,
+            takes_sentences=step.kind == "text" or step.free_text,
+            takes_questions=step.takes_questions,
+        )
+
+    def _answer_at_step(self, step: Step, asked: asking.Asked, text: str) -> None:
+        """Answer what was asked at ``step`` (nothing is stored), then ask the step again."""
+        if asked.kind == "person":
+            if self.conv.flow in ("human", "inquiry"):
+                self.say(self.t("このお申し出は、入力が終わりしだい担当者にお渡しします。"))
+                self._reask()
+            else:
+                self._offer_switch(text, "human")
+            return
+        if asked.topic is not None:
+            self.say(published.answer(asked.topic.id, self.org, self.t))
+            formal = asked.topic.formal
+            if formal and formal != self.conv.flow:
+                self.say(
+                    self.t(
+                        "正式な「{title}」のお申し出は、この手続きのあとで"
+                        "「メニュー」と入力してお選びいただけます。",
+                        title=self.t(FLOWS[formal].title),
+                    )
+                )
+        else:
+            self.say(self._step_help(step))
+        self._reask()
+
+    def _step_help(self, step: Step) -> str:
+        """How to answer ``step`` when the member asks or does not know."""
+        lines = []
+        if step.kind == "text" or step.free_text:
+            lines.append(
+                self.t(
+                    "「{label}」について、ご自身の言葉で短く入力してください。"
+                    "うまく書けないときは「担当者と話したい」と入力してください。担当者がご案内します。",
+                    label=self.t(step.label),
+                )
+            )
+        elif step.kind in ("choice", "multi"):
+            lines.append(
+                self.t(
+                    "近いものを番号で選んでください。お分かりにならなければ"
+                    "「担当者と話したい」と入力してください。担当者がご案内します。"
+                )
+            )
+        elif not step.optional:
+            lines.append(self.t(parsing.ERR_UNKNOWN))
+        if step.optional:
+            lines.append(
+                self.t(
+                    "お分かりにならなければ「{skip}」を選んでください。そのまま先に進めます。",
+                    skip=self.t(step.skip_label),
+                )
+            )
+        return "\n".join(lines)
 
     def _take(self, step: Step, parsed: Parsed[Any]) -> None:
         conv = self.conv
@@ -1299,13 +1407,22 @@ class _Turn:
     def _summary_choice(self, given: _Input) -> None:
         option = _resolve(given, _SUMMARY_OPTIONS, self.t)
         named = self._item_named(given.text) if option is None and given.text else None
-        if option is None and named is None and given.text:
+        topic = (
+            published.question_about(given.text)
+            if option is None and named is None and given.text
+            else None
+        )
+        if option is None and named is None and topic is None and given.text:
             # 「修正したいです」 asks to edit; sending is never read from a sentence.
             mentioned = _options_mentioned(given.text, _SUMMARY_OPTIONS)
             if [o.id for o in mentioned] == [EDIT]:
                 option = mentioned[0]
         if named is not None:
             self._edit(named.id)  # 「生年月日を直したい」: straight to that item
+        elif topic is not None:
+            # 「手数料はかかりますか」 before sending: answered, and nothing is sent.
+            self.say(published.answer(topic.id, self.org, self.t))
+            self._show_summary()
         elif option is None:
             self.say(self.t("「送信する」「修正する」「やめる」から選んでください。"))
             self._show_summary()

@@ -111,6 +111,10 @@ ERR_UNKNOWN = N_(
     "お分かりにならない場合は「担当者と話したい」と入力してください。担当者がご案内します。"
 )
 ERR_SENTENCE = N_("文章のようです。この欄には、お尋ねしている内容だけを入力してください。")
+ERR_PERSON = N_(
+    "担当者へのご相談をご希望でしたら「担当者と話したい」と入力してください。"
+    "この欄には、お尋ねしている内容だけを入力してください。"
+)
 
 # A length-specific message reads better than a generic one, but every msgid
 # must be a literal for extraction, so known limits get their own wording.
@@ -181,8 +185,25 @@ def normalise_for_matching(raw: str) -> str:
 # A bare trailing か is not enough (ゆか, さやか are names), so only polite
 # question endings and question marks count.
 _QUESTION = re.compile(
-    r"(?:[?？]|(?:です|ます|でしょう|ません|ないの|いいの|のです|んです)か[。.!！]*$)"
+    r"(?:[?？]|(?:です|ます|でしょう|ません|ないの|いいの|のです|んです)か[。.!！]*$"
+    r"|(?:のですが|んですが|のですけど|んですけど)[。.!！…]*$)"
 )
+# A question word with a question ending (「どこに書いてあるの」「何を書けばいいかな」).
+# Neither alone is enough: いつ is in いつ子, and many names end in の or か.
+_QUESTION_WORD = re.compile(r"何|なに|なん|どこ|どう|どちら|どれ|どんな|誰|だれ|いつ|いくら|なぜ")
+_QUESTION_END = re.compile(r"(?:か|の|かな|かしら|っけ|のでしょう)[。.!！…]*$")
+# 「会員番号がわからないのですが」: not knowing, said in a sentence.
+# 「知らない」 is left out: 「知らないところに渡ってほしくない」 is a reason, not a shrug.
+_UNKNOWN_IN = re.compile(
+    r"(?:わから|分から|判ら|わかん)(?:ない|ません|なかった|なくて)|忘れ(?:ました|た|て)"
+)
+# Asking for a person in one word: 「担当者」 is never a 氏名 or an address.
+PERSON_WORDS = frozenset(
+    {
+        "担当者", "担当", "担当の方", "担当者さん", "係の人", "係の方", "人", "人間",
+        "職員", "職員さん", "person", "staff",
+    }
+)  # fmt: skip
 _UNKNOWN_WORDS = frozenset(
     {
         "わかりません", "分かりません", "判りません", "わからない", "分からない", "判らない",
@@ -191,11 +212,14 @@ _UNKNOWN_WORDS = frozenset(
     }
 )  # fmt: skip
 # Sentence endings no name, reading or address ends with.
+# Matched on the text as typed, with a word before the ending: a katakana reading such as
+# タイ or ヤマダ タイ is not 「〜たい」.
 _SENTENCE = re.compile(
-    r"(?:ください|下さい|ません|ました|ましょう|たいです|したい|たい|ほしい|欲しい)"
+    r"(?<=\S)(?:ください|下さい|ません|ました|ましょう|たいです|したい|たい|ほしい|欲しい)"
     r"[。.!！]*$"
 )
 _TRAILING_STOPS = "。.!！ "
+_KANA_ONLY = re.compile(r"[\u3041-\u309f\u30a0-\u30ff ]+")
 # Members on the English interface type sentences too; no registered name or
 # address contains these words on their own.
 _ENGLISH_UNKNOWN = re.compile(r"(?:i )?(?:don'?t|do not) know|not sure|unknown|no idea", re.I)
@@ -211,15 +235,35 @@ def not_an_answer(text: str) -> str | None:
     ``text`` is already cleaned; kana are folded so 「ワカリマセン」 typed at the
     フリガナ step is recognised too.
     """
-    folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", text)))
-    if _QUESTION.search(folded):
-        return ERR_QUESTION
+    normal = unicodedata.normalize("NFKC", text)
+    if normal.rstrip(_TRAILING_STOPS).replace(" ", "").lower() in PERSON_WORDS:
+        return ERR_PERSON
+    folded = str(jaconv.kata2hira(normal))
     bare = folded.rstrip(_TRAILING_STOPS)
+    # Not knowing comes first: 「会員番号がわからないのですが」 needs help, not a person.
     if bare.replace(" ", "") in _UNKNOWN_WORDS or _ENGLISH_UNKNOWN.fullmatch(bare):
         return ERR_UNKNOWN
-    if _SENTENCE.search(folded) or _ENGLISH_SENTENCE.search(folded):
+    if _UNKNOWN_IN.search(folded):
+        return ERR_UNKNOWN
+    if _QUESTION.search(folded):
+        return ERR_QUESTION
+    if _KANA_ONLY.fullmatch(folded):
+        # Any string of kana may be a reading (タイ, イツカ): only the plain signs above count.
+        return None
+    if _QUESTION_WORD.search(normal) and _QUESTION_END.search(folded):
+        return ERR_QUESTION
+    if _SENTENCE.search(normal) or _ENGLISH_SENTENCE.search(folded):
         return ERR_SENTENCE
     return None
+
+
+def _refusal(text: str, default: str) -> str:
+    """Why a format parser refused ``text``: a question, 「わかりません」 or a sentence typed in
+    words says so; anything else (「?」, 「abc@」) gets the format's own example."""
+    worded = any("\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" for ch in text)
+    if worded or _ENGLISH_UNKNOWN.fullmatch(text.rstrip(_TRAILING_STOPS)):
+        return not_an_answer(text) or default
+    return default
 
 
 # --- Names --------------------------------------------------------------------
@@ -401,6 +445,12 @@ _WESTERN_DATE = re.compile(
     rf"(?P<year>\d{{4}}){_YEAR_SEP}(?P<month>\d{{1,2}}){_MONTH_SEP}(?P<day>\d{{1,2}}){_DAY_END}",
     re.ASCII,
 )
+# 「昭和15年3月3日生まれです」「生年月日は1975年1月2日です」: the date in a short polite
+# frame is still the answer; only this frame is dropped, nothing else around the date.
+_DATE_FRAME = re.compile(
+    r"(?:(?:私の|わたしの)?(?:生年月日|誕生日|たんじょうび|生まれ)は\s*)?(?P<date>.+?)\s*"
+    r"(?:生まれ|うまれ)?\s*(?:です|でございます|になります)?[。.!！]*"
+)
 _COMPACT_DATE = re.compile(r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})", re.ASCII)
 _PARTIAL_DATE = re.compile(
     rf"(?:{_ERA_RE}(?:\d{{1,3}}|元)|\d{{4}})\s*(?:年|[./-])?\s*(?:\d{{1,2}}\s*(?:月|[./-])?\s*)?",
@@ -460,6 +510,8 @@ def _read_date(raw: str) -> Parsed[date]:
         return Parsed(error=cleaned.error)
     text = unicodedata.normalize("NFKC", cleaned.value).lower().translate(_HYPHEN_TABLE)
     text = _KANJI_NUMBER.sub(_kanji_to_arabic, text)
+    if (frame := _DATE_FRAME.fullmatch(text)) and frame["date"]:
+        text = frame["date"]
 
     era: _Era | None = None
     era_end: date | None = None
@@ -474,7 +526,7 @@ def _read_date(raw: str) -> Parsed[date]:
     elif _PARTIAL_DATE.fullmatch(text) or _ENGLISH_PARTIAL_DATE.fullmatch(text):
         return _fail(ERR_DATE_NEEDS_DAY)
     else:
-        return _fail(ERR_DATE_FORMAT)
+        return _fail(_refusal(cleaned.value, ERR_DATE_FORMAT))
     try:
         result = date(*fields)
     except ValueError:
@@ -536,7 +588,8 @@ def parse_phone(raw: str) -> Parsed[str]:
     if frame is not None:
         text = frame["number"]
     if not _PHONE_CHARACTERS.fullmatch(text):
-        return _fail(ERR_PHONE)
+        # Only explains a refusal, like the member-number parser.
+        return _fail(_refusal(cleaned.value, ERR_PHONE))
     try:
         number = phonenumbers.parse(text, "JP")
     except phonenumbers.NumberParseException:
@@ -583,7 +636,7 @@ def parse_postal_code(raw: str) -> Parsed[str]:
     text = unicodedata.normalize("NFKC", cleaned.value).translate(_HYPHEN_TABLE)
     match = _POSTAL_CODE.fullmatch("".join(text.split()))
     if not match:
-        return _fail(ERR_POSTAL_CODE)
+        return _fail(_refusal(cleaned.value, ERR_POSTAL_CODE))
     return Parsed(value=f"{match[1]}-{match[2]}")
 
 
@@ -600,7 +653,7 @@ def parse_email(raw: str) -> Parsed[str]:
     try:
         result = validate_email(text, check_deliverability=False)
     except (EmailNotValidError, ValueError):
-        return _fail(ERR_EMAIL)
+        return _fail(_refusal(cleaned.value, ERR_EMAIL))
     return Parsed(value=str(result.normalized))
 
 

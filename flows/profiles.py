@@ -298,6 +298,8 @@ class OrgProfile(_Model):
     case_prefix: str = Field(pattern=r"^[A-Z]{2,4}$")
     policy_date: date
     representative_info: LocalText
+    # Who issued the policy, as it is signed (生活クラブ共済連: its 理事会); None if unsigned.
+    policy_issuer: LocalText | None = None
     queue: Queue
     contact: Contact
     rights: list[LocalText] = Field(min_length=1)

@@ -76,6 +76,7 @@ class Step:
     # A choice's reading of the member's own words into an option id (「母の代わりです」 → 子),
     # tried when no option matches; ``None`` leaves the words as they are.
     reader: Callable[[str], str | None] | None = None
+    takes_questions: bool = False  # the answer is itself a question for staff (ご質問)
 
     def applies(self, ctx: Context) -> bool:
         return self.when is None or self.when(ctx)

@@ -51,8 +51,9 @@ FLOW = RequestFlow(
             ),
             free_text=True,
             after=_condolence,
+            takes_questions=True,
         ),
-        Step("message", N_("ご用件"), N_("ご用件を短く入力してください。")),
+        Step("message", N_("ご用件"), N_("ご用件を短く入力してください。"), takes_questions=True),
         *ASKER_AND_DECEASED_STEPS,
         Step(
             "name",

@@ -27,8 +27,15 @@ TOPICS = (
     Option("fees", N_("手数料"), ("手数料", "料金", "費用", "fee")),
     Option("agents", N_("代理人によるお申し出"), ("代理", "agent")),
     Option("rights", N_("どんなことをお願いできるか"), ("権利", "rights")),
+    Option("data_kinds", N_("どんな個人情報を取得しているか"), ("種類", "kinds")),
+    Option("representative", N_("代表者"), ("代表者", "代表", "representative")),
 )
-ASK_A_PERSON = Option("ask_person", N_("ほかの質問を担当者にする"), ("担当者", "ほか", "other"))
+# 「その他」 is what members type for "something else": it picks this, never becomes the question.
+ASK_A_PERSON = Option(
+    "ask_person",
+    N_("ほかの質問を担当者にする"),
+    ("担当者", "ほか", "その他", "そのほか", "other"),
+)
 
 
 def _bullets(lines: list[str]) -> str:
@@ -178,7 +185,7 @@ FLOW = RequestFlow(
     aliases=("質問", "問い合わせ", "問合せ", "知りたい", "教えて", "question", "inquiry"),
     confirm=False,
     steps=(
-        Step("question", N_("ご質問"), N_("ご質問を入力してください。")),
+        Step("question", N_("ご質問"), N_("ご質問を入力してください。"), takes_questions=True),
         Step(
             "name",
             N_("お名前"),

@@ -340,7 +340,7 @@ def test_continuing_after_a_switch_offer_does_not_lose_what_was_typed(desk: Desk
         窓口: 「担当者へのご相談」のお手続きに切り替えますか
         会員: いまの手続きを続ける
         窓口: 続けます
-        窓口: 電話番号を読み取れませんでした
+        窓口: 文章のようです
         窓口: 電話番号
         """
     )
@@ -357,14 +357,14 @@ def test_a_question_at_the_name_step_is_offered_to_a_person_and_never_stored(
         会員: すべて
         会員: ご本人
         窓口: お名前（氏名）を入力してください
-        会員: 代理人でもいいですか
+        会員: 今日中に終わりますか
         窓口: ご質問のようです
         窓口: このご質問を担当者にお伝えしますか
         窓口: 担当者と話す
         窓口にない: フリガナ
         会員: いまの手続きを続ける
         窓口: お名前（氏名）を入力してください
-        会員: 代理人でもいいですか
+        会員: 今日中に終わりますか
         会員: 担当者と話す
         窓口: 担当者におつなぎします
         会員: 山田 花子
@@ -372,7 +372,7 @@ def test_a_question_at_the_name_step_is_offered_to_a_person_and_never_stored(
     )
     case = only_case(desk)
     assert case.request_type == "human"
-    assert case.fields["message"] == "代理人でもいいですか"
+    assert case.fields["message"] == "今日中に終わりますか"
     assert case.fields["name"] == "山田 花子"
 
 

@@ -681,3 +681,88 @@ def test_no_question_or_not_knowing_is_ever_read_as_a_name(x: str, template: str
     typed = template.format(x=x)
     assert parse_name(typed).value is None, typed
     assert parse_kana(typed).value is None, typed
+
+
+# --- a date said in a sentence, and questions at every value step (issue 16, point 2) ---
+
+BIRTH_FRAMES = [
+    "{d}生まれです",
+    "{d}生まれです。",
+    "{d}です",
+    "{d}です。",
+    "{d} 生まれ です",
+    "生年月日は{d}です",
+    "誕生日は{d}生まれです",
+    "私の生年月日は{d}です。",
+]
+
+
+@FAST
+@given(d=dates_since_1900, frame=st.sampled_from(BIRTH_FRAMES), data=st.data())
+def test_a_birth_date_in_a_polite_sentence_reads_back_in_any_spelling(
+    d: date, frame: str, data: st.DataObject
+) -> None:
+    spelling = data.draw(st.sampled_from(seireki_spellings(d) + wareki_spellings(d)))
+    typed = frame.format(d=spelling)
+    assert parse_birth_date(typed, today=TODAY).value == d, typed
+    assert parse_date(typed, today=TODAY).value == d, typed
+
+
+def test_showa_15_said_as_a_sentence_is_a_birth_date() -> None:
+    for typed in ("昭和15年3月3日生まれです", "昭和15年3月3日です", "生年月日は昭和15年3月3日です"):
+        assert parse_birth_date(typed, today=TODAY).value == date(1940, 3, 3), typed
+
+
+def _today_parser(parser: Callable[..., Parsed[Any]]) -> Callable[[str], Parsed[Any]]:
+    return partial(parser, today=TODAY)
+
+
+VALUE_PARSERS: dict[str, Callable[[str], Parsed[Any]]] = {
+    "name": parse_name,
+    "kana": parse_kana,
+    "address": parse_address,
+    "phone": parse_phone,
+    "postal_code": parse_postal_code,
+    "email": parse_email,
+    "member_number": parse_member_number,
+    "birth_date": _today_parser(parse_birth_date),
+    "date": _today_parser(parse_date),
+}
+# What members type where a value is asked: questions about the field or the desk, and not
+# knowing, around words they might use.
+ASKING_TEMPLATES = [
+    "{x}でもいいですか",
+    "{x}はどこに書いてありますか",
+    "{x}がわからないのですが",
+    "{x}を忘れました",
+    "{x}は何ですか？",
+    "{x}って何を書けばいいの",
+    "{x}はいつまでですか",
+    "わかりません",
+    "ワカリマセン",
+    "分かりません。",
+    "担当者",
+]
+FIELD_WORDS = st.text(
+    alphabet=st.sampled_from("会員番号組合員生年月日住所電話代理人家族山田花子あいうえお"),
+    min_size=1,
+    max_size=10,
+)
+
+
+@pytest.mark.parametrize("field", VALUE_PARSERS)
+@FAST
+@given(x=FIELD_WORDS, template=st.sampled_from(ASKING_TEMPLATES), width=st.booleans())
+def test_no_question_or_not_knowing_is_ever_read_as_a_value_and_the_refusal_says_why(
+    field: str, x: str, template: str, width: bool
+) -> None:
+    typed = template.format(x=x)
+    typed = zenkaku(typed) if width else typed
+    result = VALUE_PARSERS[field](typed)
+    assert result.value is None, (field, typed)
+    assert result.error in (
+        parsing.ERR_QUESTION,
+        parsing.ERR_UNKNOWN,
+        parsing.ERR_PERSON,
+        parsing.ERR_SENTENCE,
+    ), (field, typed, result.error)

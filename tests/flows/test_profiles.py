@@ -310,3 +310,24 @@ def test_file_name_must_match_profile_id(tmp_path: Path) -> None:
     )
     with pytest.raises(ProfileError, match=re.escape(str(other))):
         load_profiles(tmp_path)
+
+
+# Seed 000 §4 and its signature, as the policy prints them.
+KYOSAI_SEED_DATA_KINDS = (
+    "住所、氏名、生年月日、性別、電話番号、その他共済契約および団体保険契約の締結や共済金の"
+    "お支払いに必要な情報、生活クラブ共済連ホームページなどに登録されたメールアドレスなど"
+)
+
+
+def test_kyosai_data_kinds_are_its_policys_own_words_and_add_nothing(kyosai: OrgProfile) -> None:
+    kinds = [k.ja for k in kyosai.data_kinds]
+    assert "、".join(kinds) + "など" == KYOSAI_SEED_DATA_KINDS
+    assert not any("健康" in k.ja or "health" in k.en for k in kyosai.data_kinds)
+
+
+def test_kyosai_names_the_board_that_issued_its_policy_and_coopdeli_nobody(
+    kyosai: OrgProfile, coopdeli: OrgProfile
+) -> None:
+    assert kyosai.policy_issuer is not None
+    assert kyosai.policy_issuer.ja == "生活クラブ共済事業連合生活協同組合連合会理事会"
+    assert coopdeli.policy_issuer is None

@@ -1,0 +1,81 @@
+"""What a message typed at a step is when it is not the answer (issue 16, point 2).
+
+A question is never an answer: at every step that waits for a value, 「代理人でもいいですか」,
+「会員番号がわからないのですが」, 「どこに書いてありますか」 or a bare 「担当者」 is answered
+(from the profile, with help for the step, or by a person) and the step is asked again. The
+engine asks this one function at every step, so there is one rule for names, dates, numbers,
+free text and choices alike; the value parsers refuse the same messages as a second line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+import jaconv
+
+from flows import parsing, published
+from flows.published import Topic
+
+AskKind = Literal["person", "help", "topic", "question"]
+
+# Asking how to fill in the step: 「何を書けばいいですか」「どこに書いてありますか」.
+_HELP = re.compile(
+    r"(?:何|なに|なん)(?:を|て)(?:書|か|入力|いれ|入れ|答え|こたえ)"
+    r"|どう(?:やって)?(?:書|か|入力|答え|こたえ)|書き方|かきかた|入力の仕方|入力のしかた"
+    r"|どこに(?:書|か|載|の|あ)|どこで(?:わか|分か|調べ|しらべ)|どこを見"
+    r"|どういう意味|何のことですか|なんのことですか"
+    r"|what should i (?:write|enter|type)|where (?:do|can) i find|what does .* mean",
+    re.I,
+)
+# 「会員番号がわからないのですが」: a message that ends in not knowing.
+_ENDS_NOT_KNOWING = re.compile(
+    r"(?:(?:わから|分から|判ら|わかん|知ら|しら)(?:ない|なかった)|(?:わかり|分かり|判り|知り|しり)ません"
+    r"|(?:忘れ|わすれ)(?:ました|た|てしまいました))"
+    r"(?:のですが|んですが|んだけど|のですけど|です)?[。.…!！?？]*$"
+)
+# Free-text steps take the member's own sentences; only a short message there can be a
+# plea for help rather than a description of the request.
+_SHORT = 25
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A message that asks something instead of answering the step."""
+
+    kind: AskKind
+    topic: Topic | None = None
+
+
+def read_at_step(text: str, *, takes_sentences: bool, takes_questions: bool) -> Asked | None:
+    """Whether ``text`` typed at a step asks something instead of answering it, and what.
+
+    ``takes_sentences``: the step takes the member's own words (訂正内容, 理由), where a
+    sentence describing the request is the answer and a question is asked about first.
+    ``takes_questions``: the step's answer is itself a question for staff (the inquiry's
+    ご質問, the ご用件 for a person), where only a plea for help is not.
+    """
+    normal = unicodedata.normalize("NFKC", text).strip()
+    folded = str(jaconv.kata2hira(normal))
+    problem = parsing.not_an_answer(normal)
+    if problem == parsing.ERR_PERSON:
+        return Asked("person")
+    if takes_sentences:
+        # A sentence may mention not knowing and still describe the request.
+        pleads = len(normal) <= _SHORT and bool(
+            _HELP.search(folded) or _ENDS_NOT_KNOWING.search(folded)
+        )
+    else:
+        pleads = problem == parsing.ERR_UNKNOWN or bool(_HELP.search(folded))
+    if pleads:
+        return Asked("help")
+    if takes_questions:
+        return None
+    topic = published.question_about(normal)
+    if topic is not None:
+        return Asked("topic", topic)
+    if problem == parsing.ERR_QUESTION:
+        return Asked("question")
+    return None
