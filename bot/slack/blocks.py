@@ -309,6 +309,12 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
         outcome = OUTCOME_LABELS.get(data.get("outcome", ""), value("outcome"))
         reason = f" 理由：{value('reason')}" if data.get("reason") else ""
         return f":white_check_mark: {who} が「{outcome}」で完了しました。{reason}"
+    if kind == "withdrawn" and event.actor == "member":
+        words = f"\n>{_quote(value('text'))}" if data.get("text") else ""
+        return (
+            ":leftwards_arrow_with_hook: *会員がチャットでお申し出を取り下げました*"
+            f"（取下げで完了）{words}"
+        )
     if kind == "withdrawn":
         return f"{who} が取下げとして完了しました。メモ：{value('note')}"
     if kind == "paused":
