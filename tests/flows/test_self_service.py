@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from flows.engine import CALL_ME_NOTE
 from storage.audit import Actor
 from storage.models import OutboxMessage, TranscriptLine
 from tests.conftest import Desk, Member
@@ -336,7 +335,9 @@ def test_the_call_me_note_stands_in_when_the_member_typed_nothing(desk: Desk) ->
     member.says("10")  # 受付済みのお申し出の状況を見たい
     member.says("2")
     messages = [e.data for e in desk.app.cases.detail(number).events if e.kind == "member_message"]
-    assert messages == [{"text": CALL_ME_NOTE}]
+    assert messages == [
+        {"text": "（回答の目安を過ぎているため、会員が担当者からの連絡を希望しています）"}
+    ]
 
 
 # ---------------------------------------------------------------------- earlier answers
