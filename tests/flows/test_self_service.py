@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from storage.audit import Actor
 from storage.models import OutboxMessage, TranscriptLine
@@ -238,20 +238,18 @@ def test_staff_words_shown_with_the_status_go_at_the_cases_purge(desk: Desk) -> 
     desk.app.cases.reply(number, "sato", secret)
     member.read()
     assert secret in member.says("状況")
+    member.says("メニュー")
+    file_a_complaint(member)  # a second request keeps the chat open past the first's purge
     desk.app.cases.close(number, "sato", "answered")
     member.read()
-    member.says("受付状況")
     desk.clock.advance(days=400)
 
     purge(desk)
 
     with desk.app.db.transaction() as session:
         texts = [line.text for line in session.exec(select(TranscriptLine)).all()]
-        outbox = session.exec(
-            select(OutboxMessage).where(col(OutboxMessage.text).contains("山田太郎"))
-        ).all()
+    assert texts  # the open request's lines stay
     assert not [text for text in texts if "山田太郎" in text]
-    assert not outbox
 
 
 # ---------------------------------------------------------------------- notices
