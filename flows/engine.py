@@ -926,7 +926,8 @@ class _Turn:
             return Option(option_id, label)
         if option_id.startswith(WITHDRAW):
             case = self._case(option_id.removeprefix(WITHDRAW))
-            if case is not None and len(self.conv.offered or []) > 2:
+            several = sum(o.startswith(WITHDRAW) for o in self.conv.offered or []) > 1
+            if case is not None and several:
                 # Picking one of several: the case is named on its button.
                 label = self.t("{case}を取り下げる", case=case_view.heading(case, self.t))
                 return Option(option_id, label)
@@ -1639,12 +1640,12 @@ _CONFIRM_WITHDRAW_OPTIONS = (
     Option(NO, N_("いいえ、取り下げません"), ("いいえ", "no", "取り下げない")),
 )
 _REUSE_OPTIONS = (
-    Option(YES, N_("はい"), ("使う", "使います", "yes", "ok")),
+    Option(YES, N_("はい"), ("使う", "使います", "お願いします", "同じで", "それで", "yes", "ok")),
     Option(EDIT, N_("修正する"), ("修正", "直す", "訂正", "edit")),
     Option(NO, N_("使わない"), ("いいえ", "使いません", "no")),
 )
 _RESUME_OPTIONS = (
-    Option(CONTINUE, N_("続ける"), ("続けます", "はい", "continue")),
+    Option(CONTINUE, N_("続ける"), ("続けます", "続きから", "はい", "continue")),
     Option(RESTART, N_("やり直す"), ("やり直します", "最初から", "restart")),
 )
 _FORM_MODES = (FLOW, SUMMARY, EDIT_PICK)
