@@ -289,7 +289,7 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
     who = mention(event.actor) if event.actor not in ("member", "system") else ""
     kind = event.kind
     if kind == "member_message":
-        return f":speech_balloon: *会員から*\n{value('text', '（取り下げの申し出）')}"
+        return f":speech_balloon: *会員から*\n{value('text', '（本文なし）')}"
     if kind == "claimed":
         previous = data.get("previous")
         taken = f"（{mention(previous)} から引き継ぎ）" if previous else ""
