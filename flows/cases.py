@@ -150,3 +150,18 @@ def outcome_notice(t: Translator, number: str, outcome: str, reason: str | None)
 
 def withdrawal_notice(t: Translator, number: str) -> str:
     return t("【受付番号 {number}】お申し出の取り下げを承りました。", number=number)
+
+
+def claimed_notice(t: Translator, number: str) -> str:
+    """Sent when the case first gets its person, so the member knows someone has it."""
+    return t(
+        "【受付番号 {number}】担当者が決まりました。ご本人確認のうえ、手続きを進めます。",
+        number=number,
+    )
+
+
+def identity_verified_notice(t: Translator, number: str) -> str:
+    return t(
+        "【受付番号 {number}】ご本人確認ができました。引き続き、担当者が手続きを進めます。",
+        number=number,
+    )

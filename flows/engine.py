@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows import asker, asking, attachments, bereavement, parsing, published
+from flows import asker, asking, attachments, bereavement, case_view, parsing, published, reuse
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator, normalise_language
 from flows.intents import Classification, classify
@@ -27,6 +27,7 @@ from flows.messages import (
     ReceivedFile,
     Reply,
     TurnResult,
+    Withdrawal,
 )
 from flows.notices import notice_lines
 from flows.org_names import OrgMention, read_org_names
@@ -49,6 +50,10 @@ CONFIRM_RESTART = "confirm_restart"
 CONFIRM_ORG_SWITCH = "confirm_org_switch"
 INQUIRY = "inquiry"
 UNCLEAR = "unclear"
+CONFIRM_WITHDRAW = "confirm_withdraw"
+REUSE = "reuse"  # offered the identity answers of the member's earlier request
+REUSE_FIX = "reuse_fix"  # picking which of those answers to change
+RESUME = "resume"  # back at a half-filled form: continue or start again
 
 BACK = "_back"
 CANCEL = "_cancel"
@@ -62,6 +67,10 @@ MENU_CHOICE = "_menu"
 CONTINUE = "_continue"
 TAKE_AS_ANSWER = "_as_answer"
 SWITCH = "switch:"
+RESTART = "_restart"
+VIEW = "view:"
+WITHDRAW = "withdraw:"
+CALL_ME = "call:"
 
 STATUS_ID = "status"
 
@@ -105,6 +114,13 @@ EDITED_MESSAGE = N_(
     "お手数ですが、直した内容を新しいメッセージとして、もう一度お送りください。"
 )
 _NUMBER_LIST = re.compile(r"^[0-9]+(?:[\s,、，・/と]+[0-9]+)*$")
+# A member who comes back to a half-filled form after this long is told which request it is
+# and what is already entered, and asked whether to go on or start again.
+RESUME_AFTER = timedelta(hours=12)
+# What staff read on the case when a member with an overdue case asks to be contacted.
+CALL_ME_NOTE = "（回答の目安を過ぎているため、会員が担当者からの連絡を希望しています）"
+# Cases listed to pick from in the status list; older ones are found by their number.
+_CASES_SHOWN = 5
 
 
 @dataclass
@@ -126,6 +142,10 @@ class Conversation:
     lang_chosen: bool = False  # the member picked the language; the device's no longer counts
     japanese_offered: bool = False  # the hint to go back to Japanese was given while in English
     org_switch: str | None = None  # the org a /start asked for, while confirming the switch
+    withdrawing: str | None = None  # the case number the member is asked to confirm withdrawing
+    reuse_offered: list[str] = field(default_factory=list)  # groups offered in this request
+    reuse: dict[str, Any] | None = None  # the offer on the table: case number and answers
+    last_turn_at: str | None = None  # ISO time of the member's last turn
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
@@ -146,6 +166,9 @@ class Conversation:
         self.resume_mode = None
         self.offered = None
         self.org_switch = None
+        self.withdrawing = None
+        self.reuse_offered = []
+        self.reuse = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +274,7 @@ class _Turn:
 
     def run(self) -> None:
         self._dispatch()
+        self.conv.last_turn_at = self.now.isoformat()
         self.result.state = self.conv.to_state()
 
     # ------------------------------------------------------------------ entry
@@ -281,7 +305,11 @@ class _Turn:
         self.result.inbound_display = text or self._choice_label(inbound.choice)
         if text is not None:
             action = _GLOBAL_LOOKUP.get(normalise_for_matching(text))
-            if action:
+            # 「やり直す」 answering 「続ける／やり直す」 is that choice, not the global word.
+            offered = self.conv.mode == RESUME and _resolve(
+                _Input(choice=None, text=text), _RESUME_OPTIONS, self.t
+            )
+            if action and not offered:
                 self._global(action)
                 return
         if inbound.choice in (BACK, CANCEL) and self.conv.mode not in _CONFIRMING:
@@ -289,6 +317,9 @@ class _Turn:
             return
         if text is not None:
             self._offer_japanese(text)
+        if self._away_from_form():
+            self._offer_resume(text)
+            return
         self._handle(_Input(choice=inbound.choice, text=text))
 
     def _offer_japanese(self, text: str) -> None:
@@ -447,7 +478,10 @@ class _Turn:
             conv.org = argument
         if conv.org is None and len(self.engine.orgs) == 1:
             conv.org = next(iter(self.engine.orgs))
-        if conv.started and conv.org and conv.mode in (*_ENTERING, *_CONFIRMING):
+        if conv.started and conv.org and conv.mode in _ENTERING and conv.answers:
+            self._offer_resume(None)
+            return
+        if conv.started and conv.org and conv.mode in (*_ENTERING, *_CONFIRMING, RESUME):
             self.say(self.t("前回の続きから再開します。"))
             self._reask()
             return
@@ -476,6 +510,7 @@ class _Turn:
         if conv.mode == UNCLEAR and conv.resume_mode == FLOW:
             # Offered a switch mid-flow: 「戻る」「キャンセル」 act on the flow they were in.
             conv.mode, conv.resume_mode, conv.offered, conv.pending_text = FLOW, None, None, None
+        self._leave_self_service_question()
         if action.startswith("lang"):
             new = {"lang_en": "en", "lang_ja": "ja"}.get(action)
             conv.lang = new or ("en" if conv.lang == "ja" else "ja")
@@ -492,6 +527,8 @@ class _Turn:
         if action == "help":
             self.say(self._help_text())
             self._reask()
+        elif action == "status" and conv.mode in (MENU, UNCLEAR, INQUIRY):
+            self._show_status(None)
         elif action == "status":
             self.say(self._status_text())
             self._reask()
@@ -548,10 +585,10 @@ class _Turn:
                     due=self.t.date(case.due_at),
                 )
             )
-            if case.last_staff_reply:
-                lines.append(
-                    self.t("　担当者からの最新のご連絡：{text}", text=case.last_staff_reply)
-                )
+        # Staff's words are not repeated here: a line of this list is tied to no case and
+        # would outlive the case's purge. They are in each case's own view.
+        if any(case_view.is_overdue(case, self.now) for case in self.cases):
+            lines.append(self.t(case_view.OVERDUE_APOLOGY))
         return "\n".join(lines)
 
     def _restart(self) -> None:
@@ -595,7 +632,9 @@ class _Turn:
         elif conv.editing:
             conv.answers[conv.editing] = conv.previous
             conv.editing, conv.previous = None, None
-            self._show_summary()
+            # The summary, or the next question if the edit came before the form was complete
+            # (an answer reused from the member's earlier request).
+            self._advance()
         elif conv.mode == EDIT_PICK:
             self._show_summary()
         elif conv.mode in (FLOW, SUMMARY) and conv.history:
@@ -628,6 +667,14 @@ class _Turn:
             self._inquiry_choice(given)
         elif mode == UNCLEAR:
             self._unclear_choice(given)
+        elif mode == CONFIRM_WITHDRAW:
+            self._confirm_withdraw_choice(given)
+        elif mode == REUSE:
+            self._reuse_choice(given)
+        elif mode == REUSE_FIX:
+            self._reuse_fix_choice(given)
+        elif mode == RESUME:
+            self._resume_choice(given)
         else:
             self._menu_choice(given)
 
@@ -654,6 +701,14 @@ class _Turn:
             return self._inquiry_options()
         if mode == UNCLEAR:
             return self._unclear_options()
+        if mode == CONFIRM_WITHDRAW:
+            return _CONFIRM_WITHDRAW_OPTIONS
+        if mode == REUSE:
+            return _REUSE_OPTIONS
+        if mode == REUSE_FIX:
+            return self._reuse_fix_options()
+        if mode == RESUME:
+            return _RESUME_OPTIONS
         return ()
 
     def _reask(self) -> None:
@@ -684,6 +739,14 @@ class _Turn:
             self._ask_inquiry_topic()
         elif mode == UNCLEAR:
             self._ask_unclear()
+        elif mode == CONFIRM_WITHDRAW:
+            self._ask_withdraw(self.conv.withdrawing)
+        elif mode == REUSE:
+            self._show_reuse_offer()
+        elif mode == REUSE_FIX:
+            self._ask_reuse_fix()
+        elif mode == RESUME:
+            self._show_resume_offer()
         else:
             self._show_menu()
 
@@ -849,8 +912,7 @@ class _Turn:
         elif intent == "human":
             self._start_flow("human", prefill(FLOWS["human"], reading), explain=True)
         elif intent == "status":
-            self.say(self._status_text())
-            self._show_menu()
+            self._show_status(text, reading.case_number)
         elif intent == "cancel":
             self._cancel_from_menu(text)
         elif _OFF_TOPIC_CONCEPTS & reading.concepts:
@@ -912,18 +974,27 @@ class _Turn:
         )
 
     def _cancel_from_menu(self, text: str) -> None:
-        open_cases = [c.number for c in self.cases if c.status not in CLOSED_STATUSES][:3]
+        """「申請を取り下げたい」: which case, then a confirmation, then 取下げ."""
+        open_cases = [c for c in self.cases if case_view.is_open(c)]
         if not open_cases:
-            self.say(self.t("いま手続き中のものはありません。"))
+            if self.cases:
+                self.say(
+                    self.t(
+                        "受付済みのお申し出は、すべて手続きが終わっています。"
+                        "終わったお申し出は取り下げできません。"
+                    )
+                )
+            else:
+                self.say(self.t("いま手続き中のものはありません。"))
             self._show_menu()
+            return
+        if len(open_cases) == 1:
+            self._ask_withdraw(open_cases[0].number, text)
             return
         self._offer(
             text,
-            self.t(
-                "受付済みのお申し出を取り下げる場合は、その件を選んでください。"
-                "担当者にお伝えします。"
-            ),
-            [*(f"case:{n}" for n in open_cases), MENU_CHOICE],
+            self.t("取り下げるお申し出を選んでください。"),
+            [*(WITHDRAW + c.number for c in reversed(open_cases[-_CASES_SHOWN:])), MENU_CHOICE],
         )
 
     def _interrupts(self, step: Step, text: str, *, taken: bool = False) -> bool:
@@ -979,6 +1050,20 @@ class _Turn:
         if option_id.startswith("case:"):
             number = option_id.removeprefix("case:")
             return Option(option_id, self.t("受付番号{number}の件として伝える", number=number))
+        if option_id.startswith(VIEW):
+            case = self._case(option_id.removeprefix(VIEW))
+            label = case_view.heading(case, self.t) if case else option_id
+            return Option(option_id, label)
+        if option_id.startswith(WITHDRAW):
+            case = self._case(option_id.removeprefix(WITHDRAW))
+            several = sum(o.startswith(WITHDRAW) for o in self.conv.offered or []) > 1
+            if case is not None and several:
+                # Picking one of several: the case is named on its button.
+                label = self.t("{case}を取り下げる", case=case_view.heading(case, self.t))
+                return Option(option_id, label)
+            return Option(option_id, N_("このお申し出を取り下げる"), ("取り下げる", "取下げ"))
+        if option_id.startswith(CALL_ME):
+            return Option(option_id, N_("担当者からの連絡を希望する"), ("連絡", "担当者"))
         return next(o for o in self.engine.menu_options() if o.id == option_id)
 
     def _unclear_options(self) -> tuple[Option, ...]:
@@ -1030,6 +1115,23 @@ class _Turn:
         elif option.id == MENU_CHOICE:
             self.conv.leave_flow()
             self._show_menu()
+        elif option.id.startswith(VIEW):
+            self._show_case_number(option.id.removeprefix(VIEW), pending)
+        elif option.id.startswith(WITHDRAW):
+            self._ask_withdraw(option.id.removeprefix(WITHDRAW), pending)
+        elif option.id.startswith(CALL_ME):
+            number = option.id.removeprefix(CALL_ME)
+            self.result.case_messages.append(
+                CaseMessage(case_number=number, text=pending or CALL_ME_NOTE)
+            )
+            self.say(
+                self.t(
+                    "受付番号{number}の担当者に、ご連絡するよう伝えました。"
+                    "お待たせして申し訳ございません。",
+                    number=number,
+                )
+            )
+            self._show_menu()
         else:
             self._start_option(option.id, pending)
 
@@ -1051,8 +1153,7 @@ class _Turn:
 
     def _start_option(self, option_id: str, text: str | None = None) -> None:
         if option_id == STATUS_ID:
-            self.say(self._status_text())
-            self._show_menu()
+            self._show_status(text)
         elif option_id == "inquiry":
             if text:
                 self._inquiry_question(text)
@@ -1175,6 +1276,8 @@ class _Turn:
                 self._show_summary()
             else:
                 self._submit()
+            return
+        if self._offer_reuse(step):
             return
         self.conv.mode = FLOW
         ctx = self.ctx()
@@ -1535,6 +1638,274 @@ class _Turn:
             conv.org = target
             self._greet()
 
+    # ------------------------------------------------------------------ member self-service
+
+    def _leave_self_service_question(self) -> None:
+        """A global word (「戻る」「キャンセル」「状況」) typed at a self-service question acts on
+        what the member was doing before it: the form they were filling, or the menu."""
+        conv = self.conv
+        if conv.mode == CONFIRM_WITHDRAW:
+            conv.mode, conv.withdrawing = MENU, None
+            self.say(self.t("取り下げはしていません。"))
+        elif conv.mode in (REUSE, REUSE_FIX):
+            if conv.mode == REUSE and conv.reuse_offered:
+                conv.reuse_offered.pop()  # not answered: offered again when the step is
+            conv.mode, conv.reuse = FLOW, None
+        elif conv.mode == RESUME:
+            conv.mode, conv.resume_mode, conv.pending_text = conv.resume_mode or FLOW, None, None
+
+    def _case(self, number: str | None) -> CaseView | None:
+        """The member's own case with this number, if they have one."""
+        return next((c for c in self.cases if c.number == number), None)
+
+    def _show_status(self, text: str | None, number: str | None = None) -> None:
+        """「状況」: one case is shown whole; several are listed to pick one from."""
+        named = self._case(number.upper()) if number else None
+        if named is not None:
+            self._show_case(named, text)
+            return
+        if not self.cases:
+            self.say(self.t("受付済みのお申し出はありません。"))
+            self._show_menu()
+            return
+        if len(self.cases) == 1:
+            self._show_case(self.cases[0], text)
+            return
+        self.say(self._status_text())
+        newest = list(reversed(self.cases[-_CASES_SHOWN:]))
+        self._offer(
+            text,
+            self.t("くわしくご覧になるお申し出を選んでください。"),
+            [*(VIEW + c.number for c in newest), MENU_CHOICE],
+        )
+
+    def _show_case_number(self, number: str, text: str | None) -> None:
+        case = self._case(number)
+        if case is None:
+            self._show_menu()
+            return
+        self._show_case(case, text)
+
+    def _show_case(self, case: CaseView, text: str | None) -> None:
+        """The case as its member may see it, tied to the case; what they can do with it."""
+        self.result.replies.append(
+            Reply(
+                text=case_view.detail_text(case, self.org, self.t, self.now),
+                case_number=case.number,
+            )
+        )
+        options: list[str] = []
+        if case_view.is_open(case):
+            options.append(WITHDRAW + case.number)
+        if case_view.is_overdue(case, self.now):
+            options.append(CALL_ME + case.number)
+        self._offer(text, self.t("次から選んでください。"), [*options, MENU_CHOICE])
+
+    def _ask_withdraw(self, number: str | None, text: str | None = None) -> None:
+        """Show which case would be withdrawn and ask to confirm; a closed one cannot be."""
+        case = self._case(number)
+        if case is None:
+            self.conv.mode, self.conv.withdrawing = MENU, None
+            self._show_menu()
+            return
+        if not case_view.is_open(case):
+            self.say(
+                self.t(
+                    "{case}は、すでに手続きが終わっているため、取り下げできません。",
+                    case=case_view.heading(case, self.t),
+                )
+            )
+            self._show_menu()
+            return
+        self.conv.mode = CONFIRM_WITHDRAW
+        self.conv.withdrawing = case.number
+        if text is not None:
+            self.conv.pending_text = text
+        self.result.replies.append(
+            Reply(
+                text="\n".join(
+                    [
+                        case_view.heading(case, self.t),
+                        self.t(
+                            "このお申し出を取り下げますか。"
+                            "取り下げると、この件の手続きはここで終わります。"
+                        ),
+                    ]
+                ),
+                choices=tuple(Choice(o.id, self.t(o.label)) for o in _CONFIRM_WITHDRAW_OPTIONS),
+                case_number=case.number,
+            )
+        )
+
+    def _confirm_withdraw_choice(self, given: _Input) -> None:
+        option = _resolve(given, _CONFIRM_WITHDRAW_OPTIONS, self.t)
+        conv = self.conv
+        number = conv.withdrawing
+        if option is None or number is None:
+            self.say(self.t("「はい」か「いいえ」でお答えください。"))
+            self._reask()
+            return
+        words, conv.pending_text, conv.withdrawing = conv.pending_text, None, None
+        if option.id == NO:
+            self.say(self.t("取り下げはしていません。お申し出の手続きは、このまま続きます。"))
+            self._show_menu()
+            return
+        self.result.withdrawals.append(Withdrawal(case_number=number, text=words))
+        self.result.replies.append(
+            Reply(
+                text=self.t(
+                    "受付番号 {number} のお申し出を取り下げました。担当者にもお伝えしました。",
+                    number=number,
+                ),
+                case_number=number,
+            )
+        )
+        self._show_menu()
+
+    def _offer_reuse(self, step: Step) -> bool:
+        """At the first identity step (or the postal address) of a second request, offer the
+        answers given in the chat's earlier one; ``True`` if the offer is now on the table."""
+        conv = self.conv
+        if step.id not in reuse.GROUPS or step.id in conv.reuse_offered or conv.editing:
+            return False
+        ctx = self.ctx()
+        group = set(reuse.GROUPS[step.id])
+        wanted = [
+            s.id
+            for s in self.flow.steps
+            if s.id in group and s.id not in conv.answers and s.applies(ctx)
+        ]
+        offer = reuse.offer_for(step.id, wanted, conv.answers, self.cases, self.org.id)
+        conv.reuse_offered.append(step.id)
+        if offer is None:
+            return False
+        conv.reuse = {"case": offer.case_number, "answers": offer.answers}
+        conv.mode = REUSE
+        self._show_reuse_offer()
+        return True
+
+    def _reuse_lines(self) -> list[str]:
+        offered = (self.conv.reuse or {}).get("answers", {})
+        ctx = Context(org=self.org, answers=offered, now=self.now, t=self.t)
+        return [
+            f"・{self.t(step.label)}：{step.display(offered[step.id], ctx)}"
+            for step in self.flow.steps
+            if step.id in offered
+        ]
+
+    def _show_reuse_offer(self) -> None:
+        number = (self.conv.reuse or {}).get("case", "")
+        lines = [
+            self.t(
+                "前回のお申し出（受付番号 {number}）で、次のように入力されています。"
+                "今回も同じ内容を使いますか。",
+                number=number,
+            ),
+            *self._reuse_lines(),
+        ]
+        self.say("\n".join(lines), _REUSE_OPTIONS)
+
+    def _reuse_choice(self, given: _Input) -> None:
+        option = _resolve(given, _REUSE_OPTIONS, self.t)
+        conv = self.conv
+        if option is None:
+            self.say(self.t("「はい」「修正する」「使わない」から選んでください。"))
+            self._show_reuse_offer()
+            return
+        offered = dict((conv.reuse or {}).get("answers", {}))
+        conv.reuse = None
+        conv.mode = FLOW
+        if option.id == NO:
+            self.say(self.t("前回の内容は使わずに、あらためて伺います。"))
+            self._advance()
+            return
+        for key, value in offered.items():
+            conv.answers[key] = value
+            if key not in conv.history:
+                conv.history.append(key)
+        if option.id == YES:
+            self.say(self.t("前回の内容を使います。最後の確認画面でも直せます。"))
+            self._advance()
+            return
+        conv.reuse = {"fix": list(offered)}
+        conv.mode = REUSE_FIX
+        self._ask_reuse_fix()
+
+    def _reuse_fix_options(self) -> tuple[Option, ...]:
+        fixable = set((self.conv.reuse or {}).get("fix", []))
+        return (
+            *(Option(s.id, s.label) for s in self.flow.steps if s.id in fixable),
+            Option(CONTINUE, N_("直さずに進む"), ("進む", "このまま", "continue")),
+        )
+
+    def _ask_reuse_fix(self) -> None:
+        self.say(
+            self.t("直したい項目を選んでください。ほかの項目は、最後の確認画面でも直せます。"),
+            self._reuse_fix_options(),
+        )
+
+    def _reuse_fix_choice(self, given: _Input) -> None:
+        option = _resolve(given, self._reuse_fix_options(), self.t)
+        conv = self.conv
+        if option is None:
+            self.say(self.t("直したい項目を番号で選んでください。"))
+            self._ask_reuse_fix()
+            return
+        conv.reuse, conv.mode = None, FLOW
+        if option.id != CONTINUE:
+            conv.editing = option.id
+            conv.previous = conv.answers.pop(option.id, None)
+        self._advance()
+
+    def _away_from_form(self) -> bool:
+        """The member comes back to a half-filled form after a long while."""
+        conv = self.conv
+        if conv.mode not in _ENTERING or not conv.answers or not conv.last_turn_at:
+            return False
+        return self.now - datetime.fromisoformat(conv.last_turn_at) >= RESUME_AFTER
+
+    def _offer_resume(self, text: str | None) -> None:
+        conv = self.conv
+        conv.resume_mode = conv.mode
+        conv.pending_text = text
+        conv.mode = RESUME
+        self._show_resume_offer()
+
+    def _show_resume_offer(self) -> None:
+        lines = [
+            self.t(
+                "入力の途中のお申し出があります：{title}",
+                title=self.t(self.flow.title),
+            ),
+            self.t("入力済みの内容："),
+        ]
+        lines += [f"・{label}：{value}" for label, value in self._summary_lines(self.t)]
+        lines.append(self.t("続きから入力しますか。最初からやり直すこともできます。"))
+        self.say("\n".join(lines), _RESUME_OPTIONS)
+
+    def _resume_choice(self, given: _Input) -> None:
+        option = _resolve(given, _RESUME_OPTIONS, self.t)
+        conv = self.conv
+        if option is None:
+            self.say(self.t("「続ける」か「やり直す」を選んでください。"))
+            self._show_resume_offer()
+            return
+        pending, conv.pending_text = conv.pending_text, None
+        mode, conv.resume_mode = conv.resume_mode or FLOW, None
+        if option.id == RESTART:
+            conv.answers, conv.history, conv.editing, conv.previous = {}, [], None, None
+            conv.reuse_offered, conv.reuse = [], None
+            conv.mode = FLOW
+            self.say(self.t("最初から入力し直します。"))
+            self._advance()
+            return
+        conv.mode = mode
+        self.say(self.t("続きから入力します。"))
+        if pending and mode == FLOW:
+            self._retry_as_answer(pending)
+        else:
+            self._reask()
+
     # ------------------------------------------------------------------ submitting
 
     def _submit(self) -> None:
@@ -1604,6 +1975,19 @@ _CONFIRM_RESTART_OPTIONS = (
 _CONFIRM_ORG_SWITCH_OPTIONS = (
     Option(YES, N_("はい、切り替えます"), ("はい", "yes", "切り替える")),
     Option(NO, N_("いいえ、続けます"), ("いいえ", "no", "続ける", "続けます")),
+)
+_CONFIRM_WITHDRAW_OPTIONS = (
+    Option(YES, N_("はい、取り下げます"), ("はい", "yes", "取り下げる", "取り下げます")),
+    Option(NO, N_("いいえ、取り下げません"), ("いいえ", "no", "取り下げない")),
+)
+_REUSE_OPTIONS = (
+    Option(YES, N_("はい"), ("使う", "使います", "お願いします", "同じで", "それで", "yes", "ok")),
+    Option(EDIT, N_("修正する"), ("修正", "直す", "訂正", "edit")),
+    Option(NO, N_("使わない"), ("いいえ", "使いません", "no")),
+)
+_RESUME_OPTIONS = (
+    Option(CONTINUE, N_("続ける"), ("続けます", "続きから", "はい", "continue")),
+    Option(RESTART, N_("やり直す"), ("やり直します", "最初から", "restart")),
 )
 _CONFIRM_CANCEL_OPTIONS = (
     Option(YES, N_("はい、やめます"), ("はい", "yes", "やめる")),

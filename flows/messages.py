@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,6 +58,9 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     multiple: bool = False
     has_case_number: bool = False
+    # The member's existing case this text shows (its answers, staff's words): its transcript
+    # line is tied to that case, so it goes at the case's purge and never outlives it.
+    case_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,15 @@ class CaseMessage:
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    """The member confirmed withdrawing their own open case (取下げ); ``text`` is the words
+    they asked with, if they typed them, kept with the case for staff."""
+
+    case_number: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class AcceptedFile:
     """A file that passed the org's checks, to be stored with a case.
 
@@ -119,6 +132,7 @@ class TurnResult:
     consents: list[ConsentEntry] = field(default_factory=list)
     case_messages: list[CaseMessage] = field(default_factory=list)
     files: list[AcceptedFile] = field(default_factory=list)
+    withdrawals: list[Withdrawal] = field(default_factory=list)
     inbound_display: str = ""  # what the member said, as the transcript shows it
 
 
@@ -133,3 +147,27 @@ class CaseView:
     due_at: datetime
     last_staff_reply: str | None = None
     relay_open: bool = False  # staff are in conversation with the member on this case
+    org_id: str = ""
+    # The answers as submitted (what retention has left of them), for the member's own view
+    # and to offer their identity answers again in their next request.
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    staff_messages: tuple[StaffMessage, ...] = ()  # every message staff sent about this case
+    extensions: tuple[Extension, ...] = ()
+    paused: bool = False  # the deadline is stopped while the desk waits for something
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StaffMessage:
+    """A message staff sent the member about a case, as it was sent."""
+
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Extension:
+    """The due date moved to ``to``, with the reason the member was given."""
+
+    to: datetime
+    reason: str

@@ -17,7 +17,7 @@ from flows import cases as rules
 from flows.i18n import JST, Translator
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
-from storage import drafts, lookup, member_data
+from storage import case_changes, drafts, lookup, member_data
 from storage.audit import AuditLog, staff_actor
 from storage.db import Database
 from storage.models import (
@@ -263,6 +263,10 @@ class CaseService:
             case.assignee = actor
             if case.status == "received":
                 case.status = "awaiting_identity"
+            if previous is None:
+                # A take-over changes nothing for the member; the first claim is news.
+                t = Translator(case.lang)
+                self._tell_member(session, case, rules.claimed_notice(t, case.number), actor)
             self._event(session, case, "claimed", actor, {"previous": previous})
             return case
 
@@ -274,8 +278,14 @@ class CaseService:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
+            first_check = case.identity_method is None
             case.identity_method = rules.check_identity_method(method)
             case.status = "in_progress"
+            if first_check:
+                t = Translator(case.lang)
+                self._tell_member(
+                    session, case, rules.identity_verified_notice(t, case.number), actor
+                )
             case.assignee = case.assignee or actor
             self._event(session, case, "identity_verified", actor, {"method": method})
             return case
@@ -581,9 +591,7 @@ class CaseService:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            case.status = "withdrawn"
-            case.closed_at = self.clock()
-            case.relay_open = False
+            case_changes.mark_withdrawn(case, self.clock())
             t = Translator(case.lang)
             self._tell_member(session, case, rules.withdrawal_notice(t, case.number), actor)
             self._event(session, case, "withdrawn", actor, {"note": why})

@@ -14,8 +14,18 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from flows.engine import Engine
-from flows.messages import AcceptedFile, CaseView, Inbound, Reply, TurnResult
+from flows.messages import (
+    AcceptedFile,
+    CaseView,
+    Extension,
+    Inbound,
+    Reply,
+    StaffMessage,
+    TurnResult,
+    Withdrawal,
+)
 from flows.safe_text import TextLimit
+from storage import case_changes
 from storage.db import Database
 from storage.lookup import index_case
 from storage.models import (
@@ -113,9 +123,37 @@ class CasesOnDemand(Sequence[CaseView]):
 
 
 def member_cases(session: Session, conversation_id: int) -> list[CaseView]:
+    """The member's own cases as they may see them, with what retention has left of each:
+    the answers, staff's messages to them (the case's staff lines) and its extensions."""
     cases = session.exec(
         select(Case).where(Case.conversation_id == conversation_id).order_by(col(Case.id))
     ).all()
+    ids = [c.id for c in cases]
+    staff: dict[int, list[StaffMessage]] = {}
+    extensions: dict[int, list[Extension]] = {}
+    if ids:
+        for line in session.exec(
+            select(TranscriptLine)
+            .where(
+                col(TranscriptLine.case_id).in_(ids),
+                TranscriptLine.direction == "staff",
+            )
+            .order_by(col(TranscriptLine.id))
+        ).all():
+            assert line.case_id is not None
+            staff.setdefault(line.case_id, []).append(StaffMessage(line.created_at, line.text))
+        for event in session.exec(
+            select(CaseEvent)
+            .where(col(CaseEvent.case_id).in_(ids), CaseEvent.kind == "extended")
+            .order_by(col(CaseEvent.id))
+        ).all():
+            if "to" in event.data:
+                extensions.setdefault(event.case_id, []).append(
+                    Extension(
+                        datetime.fromisoformat(str(event.data["to"])),
+                        str(event.data.get("reason") or ""),
+                    )
+                )
     return [
         CaseView(
             number=c.number,
@@ -125,6 +163,12 @@ def member_cases(session: Session, conversation_id: int) -> list[CaseView]:
             due_at=c.due_at,
             last_staff_reply=c.last_staff_reply,
             relay_open=c.relay_open,
+            org_id=c.org_id,
+            fields=c.fields,
+            staff_messages=tuple(staff.get(c.id or 0, ())),
+            extensions=tuple(extensions.get(c.id or 0, ())),
+            paused=c.paused_at is not None,
+            closed_at=c.closed_at,
         )
         for c in cases
     ]
@@ -282,35 +326,37 @@ class TurnStore:
 
     def _messages(
         self, channel: str, result: TurnResult, number: str | None
-    ) -> list[tuple[str, list[list[str]], bool]]:
-        """The turn's replies as outgoing messages.
+    ) -> list[tuple[str, list[list[str]], bool, str | None]]:
+        """The turn's replies as outgoing messages, each with the existing case it shows, if any.
 
         Channels in ``one_message_per_turn`` get the replies joined up to each set of buttons:
         one notification per answer, and a rate limit of about a message a second per chat
         is not spent on a greeting. Replies are joined only while the join fits the channel's
-        limit; a single reply longer than that is split later, when it is queued.
+        limit; a single reply longer than that is split later, when it is queued. A joined
+        message that shows a case is that case's.
         """
-        messages: list[tuple[str, list[list[str]], bool]] = []
+        messages: list[tuple[str, list[list[str]], bool, str | None]] = []
         merge = channel in self.one_message_per_turn
         limit = self.text_limits.get(channel)
-        waiting: str | None = None  # text joined so far, not yet sent
+        waiting: tuple[str, str | None] | None = None  # text joined so far, not yet sent
         for position, reply in enumerate(result.replies, 1):
             text = render_reply(reply, number)
+            shows = reply.case_number
             choices = [[c.id, c.label] for c in reply.choices]
             if not merge:
-                messages.append((text, choices, reply.multiple))
+                messages.append((text, choices, reply.multiple, shows))
                 continue
             if waiting is not None:
-                joined = f"{waiting}\n\n{text}"
+                joined = f"{waiting[0]}\n\n{text}"
                 if limit is None or limit.fits(joined):
-                    text = joined
+                    text, shows = joined, shows or waiting[1]
                 else:
-                    messages.append((waiting, [], False))
+                    messages.append((waiting[0], [], False, waiting[1]))
             waiting = None
             if choices or position == len(result.replies):
-                messages.append((text, choices, reply.multiple))
+                messages.append((text, choices, reply.multiple, shows))
             else:
-                waiting = text
+                waiting = (text, shows)
         return messages
 
     def _write(
@@ -334,7 +380,7 @@ class TurnStore:
         number = case.number if case else None
         reply_lines: list[TranscriptLine] = []
         last_line: TranscriptLine | None = None
-        for text, choices, multiple in self._messages(conversation.channel, result, number):
+        for text, choices, multiple, shows in self._messages(conversation.channel, result, number):
             last_line = enqueue(
                 session,
                 conversation,
@@ -344,8 +390,11 @@ class TurnStore:
                 multiple=multiple,
                 priority=PRIORITY_ANSWER,  # the member just wrote and waits for this
                 limit=self.text_limits.get(conversation.channel),
+                case_id=_own_case_id(session, conversation.id, shows),
             )
             reply_lines.append(last_line)
+        for withdrawal in result.withdrawals:
+            added_to = _withdraw(session, conversation.id, withdrawal, now) or added_to
         for message in result.case_messages:
             # Locked like a staff action would: one case's events are written one at a time,
             # so they commit in id order and the Slack mirror's cursor never skips one.
@@ -378,7 +427,7 @@ class TurnStore:
             # never stay behind in the chat while another case keeps it open. A turn that
             # files a new case keeps its lines in that case's segment instead.
             for line in [first_line] + ([] if case is not None else reply_lines):
-                if line is not None:
+                if line is not None and line.case_id is None:
                     line.case_id = added_to
         if case is not None:
             session.flush()  # the transcript lines' ids bound the case's part of the transcript
@@ -488,6 +537,35 @@ class TurnStore:
             _attachment_event(session, case, attachment, now)
         log.info("case.created", case=case.number, queue=case.queue, type=case.request_type)
         return case
+
+
+def _own_case_id(session: Session, conversation_id: int, number: str | None) -> int | None:
+    """The id of the member's own case ``number``; ``None`` for no number or another's case."""
+    if number is None:
+        return None
+    case = session.exec(
+        select(Case).where(Case.number == number, Case.conversation_id == conversation_id)
+    ).first()
+    return case.id if case else None
+
+
+def _withdraw(
+    session: Session, conversation_id: int, withdrawal: Withdrawal, now: datetime
+) -> int | None:
+    """The member withdrew their own open case from the chat: 取下げ, by the case rules staff
+    work by (``storage.case_changes``); the Slack card and thread follow from the event.
+    Returns the case's id, or ``None`` if it is not theirs or closed in the meantime."""
+    case = session.exec(
+        select(Case).where(Case.number == withdrawal.case_number).with_for_update()
+    ).first()
+    if case is None or case.conversation_id != conversation_id:
+        return None
+    if not case_changes.withdraw_by_member(session, case, now, withdrawal.text):
+        return None
+    assert case.id is not None
+    if withdrawal.text:
+        _tie_earlier_words(session, conversation_id, withdrawal.text, case.id)
+    return case.id
 
 
 def _attachment_event(session: Session, case: Case, attachment: Attachment, now: datetime) -> None:

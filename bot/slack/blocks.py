@@ -290,7 +290,7 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
     who = mention(event.actor) if event.actor not in ("member", "system") else ""
     kind = event.kind
     if kind == "member_message":
-        return f":speech_balloon: *会員から*\n{value('text', '（取り下げの申し出）')}"
+        return f":speech_balloon: *会員から*\n{value('text', '（本文なし）')}"
     if kind == "claimed":
         previous = data.get("previous")
         taken = f"（{mention(previous)} から引き継ぎ）" if previous else ""
@@ -310,6 +310,12 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
         outcome = OUTCOME_LABELS.get(data.get("outcome", ""), value("outcome"))
         reason = f" 理由：{value('reason')}" if data.get("reason") else ""
         return f":white_check_mark: {who} が「{outcome}」で完了しました。{reason}"
+    if kind == "withdrawn" and event.actor == "member":
+        words = f"\n>{_quote(value('text'))}" if data.get("text") else ""
+        return (
+            ":leftwards_arrow_with_hook: *会員がチャットでお申し出を取り下げました*"
+            f"（取下げで完了）{words}"
+        )
     if kind == "withdrawn":
         return f"{who} が取下げとして完了しました。メモ：{value('note')}"
     if kind == "paused":

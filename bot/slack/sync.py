@@ -37,8 +37,11 @@ PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message a second per channe
 GLOBAL_PER_SECOND = 20.0
 MAX_BACKOFF = 300.0
 # Events a new thread shows after the intake (the card and the transcript show the rest); a
-# transfer's note is for the queue that receives the case, so it starts the new thread too.
-_AFTER_INTAKE = frozenset({"reminder", "escalated", "member_unreachable", "note", "transferred"})
+# transfer's note is for the queue that receives the case, so it starts the new thread too, and
+# a withdrawal the member made before the card was posted is said in the thread.
+_AFTER_INTAKE = frozenset(
+    {"reminder", "escalated", "member_unreachable", "note", "transferred", "withdrawn"}
+)
 INTAKE_PENDING = -1  # a card posted whose thread intake is not yet complete
 
 

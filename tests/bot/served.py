@@ -201,6 +201,9 @@ class Member:
             state = self.served.state(self.chat_id)
             if state.get("mode") == "summary":
                 return self.answer("送信する", with_buttons=with_buttons)
+            if state.get("mode") == "reuse":  # an earlier request's answers: typed anew
+                reply = self.answer("使わない", with_buttons=with_buttons)
+                continue
             if state.get("mode") != "flow":
                 return reply
             step = pending_step(ENGINE, state)

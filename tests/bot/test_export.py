@@ -78,7 +78,10 @@ def test_json_round_trips_with_the_case_its_events_in_order_and_both_sides_of_th
     member_words = [t["text"] for t in document["transcript"] if t["direction"] == "member"]
     assert MESSAGE in member_words
     staff = [t for t in document["transcript"] if t["direction"] == "staff"]
-    assert len(staff) == 1 and REPLY in staff[0]["text"] and staff[0]["author"] == "sato"
+    # The member was told of the claim, then got the reply.
+    assert [REPLY in line["text"] for line in staff] == [False, True]
+    assert "担当者が決まりました" in staff[0]["text"]
+    assert all(line["author"] == "sato" for line in staff)
     assert "配達員の対応について" in render_json(detail(desk, case))  # not \\u-escaped
 
 
@@ -136,7 +139,7 @@ def test_csv_parses_back_in_time_order_with_multi_line_messages_in_one_cell_in_j
     events = [row for row in rows if row[1] == "経過"]
     assert [row[2] for row in events] == ["会員", "sato", "sato"]
     assert events[0][3].startswith("受付") and events[1][3].startswith("担当決定")
-    [staff] = [row for row in rows if row[2] == "担当（sato）"]
+    [_claimed, staff] = [row for row in rows if row[2] == "担当（sato）"]
     assert REPLY in staff[3] and "\n" in REPLY  # one cell, line break kept
 
 

@@ -79,9 +79,12 @@ def test_a_whole_request_at_debug_level_logs_no_name_phone_or_text(
         card = desk.card(channel, number)
         desk.wait_thread(channel, card.ts, GOOD_ANSWERS["name"])  # identity reached Slack
 
+        told = len(fake.sent_messages(300))
         desk.click(staff, "case_claim", channel, card.ts)
         desk.click(staff, "case_verify", channel, card.ts)
         desk.submit(staff, "case_verify", {"method": {"value": radio_buttons("phone_callback")}})
+        # The member is told of both (claim, then identity) before staff's reply comes.
+        assert "ご本人確認ができました" in member._await_answer(told + 1)
         desk.click(staff, "case_reply", channel, card.ts)
         desk.submit(staff, "case_reply", {"reply": {"value": plain_text(STAFF_REPLY)}})
         before = len(fake.sent_messages(300))

@@ -151,7 +151,9 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
     extended_to = JA.date(datetime.fromisoformat(cases[0]["due_at"]) + timedelta(days=14))
     assert f"回答の目安を{extended_to}に延ばします。理由：資料の確認に時間がかかるため" in back
     assert "一部について対応しました。\n理由：一部の記録は保存期間を過ぎていました" in back
-    assert "KY-2026-00001　開示　状況：一部対応" in back
+    assert "担当者が決まりました" in back and "ご本人確認ができました" in back
+    assert "受付番号 KY-2026-00001（開示、" in back  # 「状況」: the one case, in full
+    assert "お申し出の一部について対応しました。" in back
 
     history = run(["staff", "show", "KY-2026-00001"], env).stdout
     for kind in ("created", "claimed", "identity_verified", "replied", "extended", "closed"):

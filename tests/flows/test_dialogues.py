@@ -515,7 +515,7 @@ def test_english_conversation_uses_english_dates_and_words(desk: Desk) -> None:
 def test_status_lists_the_members_own_cases(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
-    assert "担当者へのご相談　状況：受付" in member.says("状況")
+    assert "受付番号 CD-2026-00001（担当者へのご相談" in member.says("状況")
     other = desk.member(chat_id="bob", org="coopdeli")
     assert "受付済みのお申し出はありません" in other.says("状況")
 

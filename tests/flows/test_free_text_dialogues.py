@@ -199,21 +199,25 @@ def test_a_case_number_alone_shows_the_status(desk: Desk) -> None:
     assert f"{number}" in member.says(number.replace("-", "－"))
 
 
-def test_withdrawing_a_request_from_the_chat_tells_its_staff(desk: Desk) -> None:
+def test_withdrawing_a_request_from_the_chat_is_confirmed_and_recorded_as_withdrawn(
+    desk: Desk,
+) -> None:
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
     member.transcript(
         f"""
         会員: 申し込みを取り下げたい
-        窓口: 受付済みのお申し出を取り下げる場合は、その件を選んでください
+        窓口: 受付番号 {case.number}（担当者へのご相談、2026年11月22日(日)受付）
+        窓口: このお申し出を取り下げますか
         会員: 1
-        窓口: 受付番号{case.number}の担当者にお伝えしました
+        窓口: 受付番号 {case.number} のお申し出を取り下げました。担当者にもお伝えしました。
         """
     )
-    events = desk.app.cases.detail(case.number).events
-    assert [e.data for e in events if e.kind == "member_message"] == [
-        {"text": "申し込みを取り下げたい"}
+    detail = desk.app.cases.detail(case.number)
+    assert detail.case.status == "withdrawn"
+    assert [(e.actor, e.data) for e in detail.events if e.kind == "withdrawn"] == [
+        ("member", {"source": "chat", "text": "申し込みを取り下げたい"})
     ]
 
 

@@ -72,6 +72,9 @@ def file_request(
             if send:
                 member.says("送信する")
             return
+        if state["mode"] == "reuse":  # answers of an earlier request offered: typed anew
+            member.says("使わない")
+            continue
         step = pending_step(desk.app.engine, state)  # type: ignore[arg-type]
         assert step is not None
         member.says(given[step])

@@ -40,7 +40,9 @@ def test_a_restarted_desk_resumes_the_member_exactly_where_they_were(
     restarted = build_desk(desk.db_url, clock)
     again = restarted.member("alice")  # the member comes back and says /start
     resumed = "\n".join(m.text for m in again.received)
-    assert "前回の続きから再開します" in resumed
+    assert "入力の途中のお申し出があります：開示" in resumed
+    assert "・氏名：山田 花子" in resumed
+    again.says("続ける")
     assert again.received[-1].text == "ご登録の電話番号を入力してください。（例：03-1234-5678）"
     for line in REST_OF_DISCLOSURE:
         reply = again.says(line)
