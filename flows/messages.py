@@ -88,6 +88,7 @@ class CaseMessage:
 
     case_number: str
     text: str
+    complaint: bool = False  # flagged to supervisors as well (delay, a refusal, staff)
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,4 @@ class CaseView:
     due_at: datetime
     last_staff_reply: str | None = None
     relay_open: bool = False  # staff are in conversation with the member on this case
+    closed_at: datetime | None = None  # a follow-up reaches a closed case for a while after

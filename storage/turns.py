@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from flows.engine import Engine
 from flows.messages import AcceptedFile, CaseView, Inbound, Reply, TurnResult
 from flows.safe_text import TextLimit
+from flows.status import CLOSED_STATUSES
 from storage.db import Database
 from storage.lookup import index_case
 from storage.models import (
@@ -125,6 +126,7 @@ def member_cases(session: Session, conversation_id: int) -> list[CaseView]:
             due_at=c.due_at,
             last_staff_reply=c.last_staff_reply,
             relay_open=c.relay_open,
+            closed_at=c.closed_at,
         )
         for c in cases
     ]
@@ -365,6 +367,7 @@ class TurnStore:
                     data={"text": message.text} if message.text else {},
                 )
             )
+            _note_follow_up(session, target, message.complaint, now)
             added_to = target.id
             if (
                 message.text
@@ -488,6 +491,20 @@ class TurnStore:
             _attachment_event(session, case, attachment, now)
         log.info("case.created", case=case.number, queue=case.queue, type=case.request_type)
         return case
+
+
+def _note_follow_up(session: Session, case: Case, complaint: bool, now: datetime) -> None:
+    """Staff see the member's words as unread until they act on the case; words about a closed
+    case mark it 会員から連絡あり; a complaint gets an event of its own, which the Slack mirror
+    flags to supervisors (the event holds no text: the words are in the message event)."""
+    assert case.id is not None
+    case.unread_messages += 1
+    if case.status in CLOSED_STATUSES:
+        case.member_contact_at = now
+    if complaint:
+        session.add(CaseEvent(case_id=case.id, kind="complaint", actor="member", created_at=now))
+        log.info("case.complaint", case=case.number)
+    session.add(case)
 
 
 def _attachment_event(session: Session, case: Case, attachment: Attachment, now: datetime) -> None:

@@ -54,6 +54,7 @@ OUTCOME_LABELS = {"answered": "回答済", "partial": "一部対応", "refused":
 ACTIONS = ("claim", "verify", "reply", "transfer", "extend", "close")
 # On disclosure cards only: everything madoguchi holds about the member, as a file in the thread.
 MEMBER_DATA = "member_data"
+REOPEN = "reopen"  # the one button on a closed case's card
 
 
 def mention(actor: str | None) -> str:
@@ -114,11 +115,15 @@ def case_card(
         if "deceased" in case.flags:
             text = ":information_source: 亡くなった方についてのご相談\n" + text
         blocks.append(section(text or " "))
+    attention = follow_up_text(case)
+    if attention:
+        blocks.append(section(attention))
     if case.status in CLOSED_STATUSES:
         closing = f"*{status}*"
         if case.outcome_reason:  # a preview: the thread has the reason whole
             closing += f"　理由：{for_slack(_clip(case.outcome_reason, 500))}"
         blocks.append(_context(closing))
+        blocks.append({"type": "actions", "block_id": "case_actions", "elements": [_reopen(case)]})
     else:
         # 転送 only where there is another queue to send the case to (one-org deployments).
         others = set(queue_names) - {case.queue}
@@ -131,6 +136,27 @@ def case_card(
         )
     )
     return blocks
+
+
+def follow_up_text(case: Case) -> str:
+    """What the member wrote that staff have not acted on: 会員から連絡あり on a closed case,
+    and the count of unread messages (the thread has them)."""
+    parts = []
+    if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
+        when = JA.datetime(case.member_contact_at)
+        parts.append(f":speech_balloon: *会員から連絡あり*（{when}）")
+    if case.unread_messages:
+        parts.append(f":envelope: *未読 {case.unread_messages}件*（スレッドをご覧ください）")
+    return "\n".join(parts)
+
+
+def _reopen(case: Case) -> Block:
+    return {
+        "type": "button",
+        "action_id": f"case_{REOPEN}",
+        "text": {"type": "plain_text", "text": "再開する"},
+        "value": case.number,
+    }
 
 
 def _buttons(case: Case) -> list[Block]:
@@ -309,6 +335,14 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
         outcome = OUTCOME_LABELS.get(data.get("outcome", ""), value("outcome"))
         reason = f" 理由：{value('reason')}" if data.get("reason") else ""
         return f":white_check_mark: {who} が「{outcome}」で完了しました。{reason}"
+    if kind == "reopened":
+        previous = OUTCOME_LABELS.get(data.get("previous", ""), "取下げ")
+        return (
+            f":arrows_counterclockwise: {who} が案件を再開しました（{previous} → 対応中）。"
+            f"理由：{value('reason')}"
+        )
+    if kind == "complaint":
+        return ":exclamation: 会員からのご不満のご連絡です。責任者に知らせました。"
     if kind == "withdrawn":
         return f"{who} が取下げとして完了しました。メモ：{value('note')}"
     if kind == "paused":
@@ -553,6 +587,23 @@ def close_modal(case: Case, channel: str) -> Block:
             _text_input("reason", f"理由（{needing}は必須。会員に伝わります）", optional=True),
         ],
         "完了する",
+    )
+
+
+def reopen_modal(case: Case, channel: str) -> Block:
+    return _modal(
+        "case_reopen",
+        "案件の再開",
+        {"number": case.number, "channel": channel},
+        [
+            _context(
+                f"*{case.number}* を対応中に戻します。回答期限は元の"
+                f"{JA.date(case.due_at)}のままです（過ぎていれば期限超過と表示されます）。"
+                "会員には再開したことだけが伝わります。"
+            ),
+            _text_input("reason", "再開の理由（記録に残ります。会員には伝わりません）"),
+        ],
+        "再開する",
     )
 
 

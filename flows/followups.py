@@ -1,0 +1,103 @@
+"""Where a member's follow-up goes: the case it is about, so every follow-up reaches a person.
+
+While a member has an open case, what they write is for the staff working it (unless it plainly
+starts a new request). A message about a closed case still reaches it for a while after the
+close (the org's ``retention.followup_days``); after that the case is left closed and the
+member is offered a new request or a person. Pure functions: the engine decides what to say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flows.i18n import Translator
+from flows.intents import Classification
+from flows.messages import CaseView
+from flows.registry import FLOWS
+from flows.status import CLOSED_STATUSES, status_label
+
+# 「いつ電話がきますか」「まだですか」「どうなっていますか」: asking about timing.
+_TIMING = re.compile(
+    r"いつ|まだ|どうなって|どうなりました|遅い|おそい|遅すぎ|遅れ|待って|連絡が(?:ない|ありません|来ない|こない)"
+    r"|when|still|how long|any news",
+    re.IGNORECASE,
+)
+# Dissatisfaction the classifier's ``complaint`` concept does not catch in these forms.
+_COMPLAINT = re.compile(
+    r"納得(?:でき|いか|いき)|遅すぎ|おそすぎ|ひどい|酷い|不誠実|失礼|いい加減|いいかげん"
+    r"|苦情|クレーム|責任者|上司|unacceptable|ridiculous",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The case a member's message is about; ``closed`` if it was closed (within the period)."""
+
+    case: CaseView
+    closed: bool
+    others: tuple[str, ...] = ()  # the member's other open cases, named so nothing is guessed
+
+
+def target(
+    cases: Sequence[CaseView], now: datetime, followup_days: int, mentioned: str | None = None
+) -> FollowUp | None:
+    """The case a follow-up goes to: the one named in it, else the newest open case, else the
+    newest case closed within ``followup_days``; ``None`` when there is none."""
+    open_cases = [c for c in cases if c.status not in CLOSED_STATUSES]
+    named = next((c for c in cases if mentioned and c.number == mentioned.upper()), None)
+    reachable = named is not None and (
+        named.status not in CLOSED_STATUSES or _recent(named, now, followup_days)
+    )
+    if named is not None and reachable:
+        others = tuple(c.number for c in open_cases if c.number != named.number)
+        return FollowUp(named, named.status in CLOSED_STATUSES, others)
+    if open_cases:
+        newest = max(open_cases, key=lambda c: c.received_at)
+        others = tuple(c.number for c in open_cases if c.number != newest.number)
+        return FollowUp(newest, False, others)
+    recent = [c for c in cases if _recent(c, now, followup_days)]
+    if recent:
+        return FollowUp(max(recent, key=_closed_at), True)
+    return None
+
+
+def expired_case(cases: Sequence[CaseView]) -> CaseView | None:
+    """The member's most recently closed case, for telling them it is closed (called when no
+    case is open or recently closed)."""
+    closed = [c for c in cases if c.status in CLOSED_STATUSES]
+    return max(closed, key=_closed_at) if closed else None
+
+
+def asks_about_timing(reading: Classification) -> bool:
+    return reading.intent == "status" or bool(_TIMING.search(reading.text))
+
+
+def is_complaint(reading: Classification) -> bool:
+    return "complaint" in reading.concepts or bool(_COMPLAINT.search(reading.text))
+
+
+def case_status(case: CaseView, t: Translator) -> str:
+    """One case's status as the member reads it (the line of the status list)."""
+    return t(
+        "{number}　{type}　状況：{status}　回答期限の目安：{due}",
+        number=case.number,
+        type=t(FLOWS[case.request_type].title),
+        status=t(status_label(case.status)),
+        due=t.date(case.due_at),
+    )
+
+
+def _closed_at(case: CaseView) -> datetime:
+    return case.closed_at or case.received_at
+
+
+def _recent(case: CaseView, now: datetime, followup_days: int) -> bool:
+    return (
+        case.status in CLOSED_STATUSES
+        and case.closed_at is not None
+        and now - case.closed_at <= timedelta(days=followup_days)
+    )
