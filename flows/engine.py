@@ -728,7 +728,8 @@ class _Turn:
         if found is None:
             return self._closed_long_ago(reading)
         number, complaint = found.case.number, followups.is_complaint(reading)
-        self.result.case_messages.append(CaseMessage(number, reading.text, complaint=complaint))
+        if complaint or found.closed:
+            self.result.case_messages.append(CaseMessage(number, reading.text, complaint))
         if complaint:
             self.say(
                 self.t(

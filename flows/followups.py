@@ -56,12 +56,12 @@ def target(
         others = tuple(c.number for c in open_cases if c.number != named.number)
         return FollowUp(named, named.status in CLOSED_STATUSES, others)
     if open_cases:
-        newest = max(open_cases, key=lambda c: c.received_at)
+        newest = open_cases[-1]  # the member's cases come in the order they were filed
         others = tuple(c.number for c in open_cases if c.number != newest.number)
         return FollowUp(newest, False, others)
     recent = [c for c in cases if _recent(c, now, followup_days)]
     if recent:
-        return FollowUp(max(recent, key=_closed_at), True)
+        return FollowUp(max(reversed(recent), key=_closed_at), True)
     return None
 
 
@@ -69,7 +69,7 @@ def expired_case(cases: Sequence[CaseView]) -> CaseView | None:
     """The member's most recently closed case, for telling them it is closed (called when no
     case is open or recently closed)."""
     closed = [c for c in cases if c.status in CLOSED_STATUSES]
-    return max(closed, key=_closed_at) if closed else None
+    return max(reversed(closed), key=_closed_at) if closed else None
 
 
 def asks_about_timing(reading: Classification) -> bool:
