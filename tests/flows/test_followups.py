@@ -19,9 +19,11 @@ def file_request(desk: Desk, member: Member, request_type: str) -> Case:
     member.says(MENU_NUMBER[request_type])
     for _ in range(40):
         with desk.app.db.transaction() as session:
-            state = session.exec(
-                select(Conversation).where(Conversation.chat_id == member.chat_id)
-            ).one().state
+            state = (
+                session.exec(select(Conversation).where(Conversation.chat_id == member.chat_id))
+                .one()
+                .state
+            )
         if state["mode"] == "summary":
             member.says("送信する")
             break
