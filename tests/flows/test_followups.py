@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
 
 from storage.models import Case, CaseEvent, Conversation
-from tests.conftest import Desk, Member
+from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, file_a_complaint, pending_step
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
@@ -232,3 +234,25 @@ def test_reading_claiming_or_replying_marks_the_members_words_read(desk: Desk) -
     member.says("よろしくお願いします")
     desk.app.cases.mark_read(case.number)
     assert desk.app.cases.get(case.number).unread_messages == 0
+
+
+def test_a_deployment_sets_how_long_a_closed_case_still_takes_follow_ups(
+    tmp_path: Path, clock: Clock
+) -> None:
+    deployment = tmp_path / "madoguchi.toml"
+    deployment.write_text(
+        'orgs = ["coopdeli"]\n[retention.coopdeli]\nfollowup_days = 7\n', encoding="utf-8"
+    )
+    desk = build_desk(tmp_path / "desk.sqlite3", clock, deployment)
+    try:
+        member = desk.member(org="coopdeli")
+        file_a_complaint(member)
+        (case,) = desk.app.cases.list()
+        desk.app.cases.close(case.number, "sato", "answered")
+        desk.clock.advance(days=6)
+        assert "このご連絡は担当者にお伝えしました" in member.says("もう一つ質問があります")
+        desk.clock.advance(days=2)
+        assert "完了しています。新しいお申し出として承るか" in member.says("もう一つ質問があります")
+        assert member_messages(desk, case.number) == ["もう一つ質問があります"]
+    finally:
+        desk.app.db.close()
