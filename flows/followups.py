@@ -21,7 +21,7 @@ from flows.status import CLOSED_STATUSES, status_label
 
 # 「いつ電話がきますか」「まだですか」「どうなっていますか」: asking about timing.
 _TIMING = re.compile(
-    r"いつ|まだ|どうなって|どうなりました|遅い|おそい|遅すぎ|遅れ|待って|連絡が(?:ない|ありません|来ない|こない)"
+    r"いつ(?!も)|まだ|状況|進捗|どうなって|どうなりました|遅い|おそい|遅すぎ|遅れ|待って|連絡が(?:ない|ありません|来ない|こない)"
     r"|when|still|how long|any news",
     re.IGNORECASE,
 )
@@ -73,7 +73,8 @@ def expired_case(cases: Sequence[CaseView]) -> CaseView | None:
 
 
 def asks_about_timing(reading: Classification) -> bool:
-    return reading.intent == "status" or bool(_TIMING.search(reading.text))
+    # The words, not the intent: the classifier reads 「いつも…」 and 「納得できません」 as status.
+    return bool(_TIMING.search(reading.text))
 
 
 def is_complaint(reading: Classification) -> bool:

@@ -627,9 +627,10 @@ def takeover_modal(case: Case, channel: str) -> Block:
 
 def case_line(case: Case, now: datetime) -> str:
     overdue = " :warning:期限超過" if is_overdue(case, now) else ""
+    unread = f"　:envelope:未読 {case.unread_messages}件" if case.unread_messages else ""
     return (
         f"*{case.number}* {for_slack(type_title(case))}　{JA(status_label(case.status))}　"
-        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}"
+        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}{unread}"
     )
 
 

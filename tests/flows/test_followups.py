@@ -62,12 +62,16 @@ def test_a_member_with_an_open_request_reaches_its_staff_before_any_reply(
         会員: 先日お願いした件、母の分も一緒に見ていただけますか
         窓口: 受付番号 {case.number} の担当者にお伝えしました。
         窓口: 担当者からのお返事も、このチャットに届きます。
+        会員: いつもお世話になっております
+        窓口: 受付番号 {case.number} の担当者にお伝えしました。
+        窓口にない: いまの状況です。
         """
     )
     assert member_messages(desk, case.number) == [
-        "先日お願いした件、母の分も一緒に見ていただけますか"
+        "先日お願いした件、母の分も一緒に見ていただけますか",
+        "いつもお世話になっております",
     ]
-    assert desk.app.cases.get(case.number).unread_messages == 1
+    assert desk.app.cases.get(case.number).unread_messages == 2
 
 
 @pytest.mark.parametrize("org", ORGS)
