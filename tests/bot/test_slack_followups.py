@@ -46,6 +46,9 @@ def test_staff_reopen_a_closed_case_from_its_card_with_a_reason(desk: Desk, org:
     due = column(desk, number, "due_at")
     close_from_the_card(desk, org, card.ts)
     eventually(lambda: column(desk, number, "status") == "answered")
+    desk.telegram.wait_for(  # the outcome reached the member before they write back
+        lambda api: any("対応が終わりました" in str(m["text"]) for m in api.sent_messages(chat_id))
+    )
 
     assert "このご連絡は担当者にお伝えしました" in member.says("まだ聞きたいことがあります")
     shown = desk.card_shows(channel, card.ts, "会員から連絡あり")
