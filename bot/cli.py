@@ -78,7 +78,13 @@ def chat(
     )
 
 
-@cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@cli.command(
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "help_option_names": [],  # `staff --help` lists the staff commands in Japanese
+    }
+)
 def staff(ctx: typer.Context) -> None:
     """Work cases as staff. With no arguments, opens an interactive shell; try 'staff --help'."""
     forget_app()

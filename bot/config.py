@@ -138,6 +138,7 @@ class RetentionOverride(BaseModel):
     attachments_days: int | None = None
     register_days: int | None = None
     idle_chat_days: int | None = None
+    followup_days: int | None = None
 
 
 class SlackQueue(BaseModel):

@@ -34,8 +34,15 @@ class CaseActionError(ValueError):
 def require_open(status: str) -> None:
     if status in CLOSED_STATUSES:
         raise CaseActionError(
-            "This case is closed; reopen is not supported.",
-            "この案件は完了しているため、操作できません。",
+            "This case is closed; reopen it first.",
+            "この案件は完了しているため、操作できません。再開してから操作してください。",
+        )
+
+
+def require_closed(status: str) -> None:
+    if status not in CLOSED_STATUSES:
+        raise CaseActionError(
+            "Only a closed case can be reopened.", "再開できるのは、完了した案件だけです。"
         )
 
 
@@ -146,6 +153,15 @@ def outcome_notice(t: Translator, number: str, outcome: str, reason: str | None)
         lines.append(t("理由：{reason}", reason=reason))
     lines.append(t("ご不明な点は、このチャットでお知らせください。"))
     return "\n".join(lines)
+
+
+def reopen_notice(t: Translator, number: str) -> str:
+    """The reason stays with staff (it may name others); the member learns the case is open."""
+    return t(
+        "【受付番号 {number}】お申し出について、担当者が対応を再開しました。"
+        "お返事は、このチャットにそのまま入力してください。",
+        number=number,
+    )
 
 
 def withdrawal_notice(t: Translator, number: str) -> str:

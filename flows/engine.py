@@ -13,7 +13,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows import asker, asking, attachments, bereavement, case_view, parsing, published, reuse
+from flows import (
+    asker,
+    asking,
+    attachments,
+    bereavement,
+    case_view,
+    followups,
+    parsing,
+    published,
+    reuse,
+)
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator, normalise_language
 from flows.intents import Classification, classify
@@ -95,8 +105,8 @@ _GLOBAL_LOOKUP = {
 _REQUEST_IDS = frozenset(flow.type_id for flow in REQUEST_FLOWS)
 # Intents the member can be offered as a choice when we are unsure.
 _OFFERABLE = frozenset({*_REQUEST_IDS, "inquiry", "human", STATUS_ID})
-# While staff talk with a member, a message that clearly asks for these is not relayed.
-_NOT_FOR_STAFF = frozenset({*_REQUEST_IDS, "status", "cancel"})
+# While a member has a case, a message that plainly starts one of these is not relayed to it.
+_NEW_REQUEST = frozenset({*_REQUEST_IDS, "cancel"})
 # Off-topic business (orders, deliveries, payments, claims) that another desk handles.
 _OFF_TOPIC_CONCEPTS = frozenset({"delivery", "money"})
 _SMALL_TALK_CONCEPTS = frozenset({"greeting"})
@@ -850,9 +860,7 @@ class _Turn:
             self.say("\n".join(bereavement.opening(self.org, self.t)))
             self._start_flow("human", {"about": bereavement.DECEASED, "message": text})
             return
-        relayed = [c for c in self.cases if c.relay_open and c.status not in CLOSED_STATUSES]
-        if relayed and not (reading.sure and reading.intent in _NOT_FOR_STAFF):
-            self._relay(relayed[-1].number, text)
+        if self._follow_up(reading):
             return
         topic = published.question_about(text)
         if topic is not None:
@@ -902,6 +910,76 @@ class _Turn:
             )
         )
         self.conv.mode = MENU
+
+    def _follow_up(self, reading: Classification) -> bool:
+        """While the member has a case, their words are for its staff (``flows.followups``):
+        relayed with the case named, a timing question answered with its status, a complaint
+        flagged to supervisors too. True if the message was handled here."""
+        if reading.sure and reading.intent in _NEW_REQUEST:
+            return False
+        days = self.org.retention.followup_days
+        found = followups.target(self.cases, self.now, days, reading.case_number)
+        if found is None:
+            return self._closed_long_ago(reading)
+        number, complaint = found.case.number, followups.is_complaint(reading)
+        if complaint or found.closed:
+            self.result.case_messages.append(CaseMessage(number, reading.text, complaint))
+        if complaint:
+            self.say(
+                self.t(
+                    "ご不便とご心配をおかけして申し訳ありません。"
+                    "受付番号 {number} の担当者と責任者にお伝えしました。"
+                    "担当者からのお返事は、このチャットに届きます。",
+                    number=number,
+                )
+            )
+        elif found.closed:
+            self.say(
+                self.t(
+                    "受付番号 {number} のお申し出は完了していますが、"
+                    "このご連絡は担当者にお伝えしました。"
+                    "担当者からのお返事は、このチャットに届きます。",
+                    number=number,
+                )
+            )
+        else:
+            self._relay(number, reading.text)
+        if found.others:
+            self.say(
+                self.t(
+                    "ほかにも受付中のお申し出があります（{numbers}）。"
+                    "別の件についてでしたら、その受付番号を添えてお送りください。",
+                    numbers="、".join(found.others),
+                )
+            )
+        if followups.asks_about_timing(reading):
+            # Their words already reached staff: the case view follows, and its offers
+            # (取下げ, 担当者からの連絡) act on the case without relaying the words twice.
+            self.say(self.t("いまの状況です。"))
+            self._show_case(found.case, None)
+            return True
+        self.conv.mode = MENU
+        return True
+
+    def _closed_long_ago(self, reading: Classification) -> bool:
+        """A message that reads as being about the member's case, closed longer ago than the
+        follow-up period: they are told so and offered a new request or a person."""
+        case = followups.expired_case(self.cases)
+        if case is None or case.closed_at is None or _SMALL_TALK_CONCEPTS & reading.concepts:
+            return False
+        if reading.sure and reading.intent not in ("unknown", "status", "human"):
+            return False
+        self._offer(
+            reading.text,
+            self.t(
+                "受付番号 {number} のお申し出は、{date}に完了しています。"
+                "新しいお申し出として承るか、このままの内容で担当者にお伝えすることができます。",
+                number=case.number,
+                date=self.t.date(case.closed_at),
+            ),
+            [FORWARD, MENU_CHOICE],
+        )
+        return True
 
     def _follow(self, reading: Classification) -> None:
         intent, text = reading.intent, reading.text

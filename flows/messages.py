@@ -95,6 +95,7 @@ class CaseMessage:
 
     case_number: str
     text: str
+    complaint: bool = False  # flagged to supervisors as well (delay, a refusal, staff)
 
 
 @dataclass(frozen=True)

@@ -249,12 +249,15 @@ class Retention(_Model):
     register_days: int = Field(default=1825, ge=1, strict=True)
     # Chat never part of a case, and a half-entered request, once the chat is idle this long.
     idle_chat_days: int = Field(default=90, ge=1, strict=True)
+    # A member's message about a closed case reaches it (marked 会員から連絡あり) this long
+    # after the close; later they are told it is closed and offered a new request.
+    followup_days: int = Field(default=90, ge=0, strict=True)
 
     @model_validator(mode="after")
     def _register_outlives_the_rest(self) -> Self:
         """Removing the case at the register stage removes its transcript and files too, so
         a longer transcript or file period would be a promise the desk could not keep."""
-        for name in ("transcripts_days", "attachments_days"):
+        for name in ("transcripts_days", "attachments_days", "followup_days"):
             if getattr(self, name) > self.register_days:
                 raise ValueError(f"retention.{name} must not exceed retention.register_days")
         return self

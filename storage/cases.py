@@ -51,6 +51,9 @@ NOT_STAFF = frozenset({"member", "system"})  # event actors whose events are not
 AUDITED_DATA = frozenset(
     {"previous", "method", "from", "to", "outcome", "waited_seconds", "linked_case", "conversation"}
 )
+# Staff actions that do not mean the member's messages were read: a transfer hands the case
+# to a queue that has not seen them yet.
+_NOT_READING = frozenset({"transferred"})
 # A member-data delivery reserved but never confirmed (the process died while uploading) may be
 # tried again after this long; a confirmed one never is, for the same data.
 EXPORT_STALE_AFTER = timedelta(minutes=10)
@@ -306,6 +309,7 @@ class CaseService:
         self._tell_member(session, case, rules.reply_notice(t, case.number, body), actor)
         case.last_staff_reply = body
         case.relay_open = case.status not in CLOSED_STATUSES
+        case.member_contact_at = None  # the member's words about the closed case are answered
         self._event(session, case, "replied", actor, {"text": body})
 
     @_retried
@@ -584,6 +588,38 @@ class CaseService:
             return case
 
     @_retried
+    def reopen(self, number: str, actor: str, reason: str, *, key: str | None = None) -> Case:
+        """Back to 対応中 with a reason (a member's follow-up, a mistaken close). The due date
+        stays the original one: the statutory clock runs from the member's request, so a
+        reopened case past it shows as overdue rather than getting a fresh period."""
+        why = rules.require_text(reason, "A reason")
+        with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
+            case = self._get(session, number)
+            rules.require_closed(case.status)
+            previous = case.status
+            case.status = "in_progress"
+            case.outcome = case.outcome_reason = None
+            case.closed_at = case.member_contact_at = None
+            case.relay_open = True
+            case.assignee = case.assignee or actor
+            t = Translator(case.lang)
+            self._tell_member(session, case, rules.reopen_notice(t, case.number), actor)
+            self._event(session, case, "reopened", actor, {"previous": previous, "reason": why})
+            return case
+
+    @_retried
+    def mark_read(self, number: str) -> Case:
+        """Staff read the case's history (``staff show``): the member's messages are read."""
+        with self.db.transaction() as session:
+            case = self._get(session, number)
+            if case.unread_messages:
+                case.unread_messages = 0
+                session.add(case)
+            return case
+
+    @_retried
     def withdraw(self, number: str, actor: str, note: str, *, key: str | None = None) -> Case:
         """The member withdrew the request (e.g. said so on the phone): 取下げ, and confirm it."""
         why = rules.require_text(note, "A note")
@@ -757,6 +793,8 @@ class CaseService:
         self, session: Session, case: Case, kind: str, actor: str, data: dict[str, Any]
     ) -> None:
         assert case.id is not None
+        if actor not in NOT_STAFF and kind not in _NOT_READING:
+            case.unread_messages = 0  # staff acting on the case have read what the member wrote
         session.add(case)
         session.add(
             CaseEvent(case_id=case.id, kind=kind, actor=actor, data=data, created_at=self.clock())

@@ -111,6 +111,11 @@ class Case(SQLModel, table=True):
     # Staff are talking with the member: their free text goes to this case (see the engine).
     relay_open: bool = False
     closed_at: datetime | None = _utc_column(nullable=True)
+    # The member's messages since staff last acted on the case (any staff action reads them).
+    unread_messages: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The member wrote about the case after it closed (会員から連絡あり), until staff reply
+    # or reopen it.
+    member_contact_at: datetime | None = _utc_column(nullable=True)
 
 
 class CaseEvent(SQLModel, table=True):

@@ -25,6 +25,7 @@ from flows.messages import (
     Withdrawal,
 )
 from flows.safe_text import TextLimit
+from flows.status import CLOSED_STATUSES
 from storage import case_changes
 from storage.db import Database
 from storage.lookup import index_case
@@ -414,6 +415,7 @@ class TurnStore:
                     data={"text": message.text} if message.text else {},
                 )
             )
+            _note_follow_up(session, target, message.complaint, now)
             added_to = target.id
             if (
                 message.text
@@ -566,6 +568,20 @@ def _withdraw(
     if withdrawal.text:
         _tie_earlier_words(session, conversation_id, withdrawal.text, case.id)
     return case.id
+
+
+def _note_follow_up(session: Session, case: Case, complaint: bool, now: datetime) -> None:
+    """Staff see the member's words as unread until they act on the case; words about a closed
+    case mark it 会員から連絡あり; a complaint gets an event of its own, which the Slack mirror
+    flags to supervisors (the event holds no text: the words are in the message event)."""
+    assert case.id is not None
+    case.unread_messages += 1
+    if case.status in CLOSED_STATUSES:
+        case.member_contact_at = now
+    if complaint:
+        session.add(CaseEvent(case_id=case.id, kind="complaint", actor="member", created_at=now))
+        log.info("case.complaint", case=case.number)
+    session.add(case)
 
 
 def _attachment_event(session: Session, case: Case, attachment: Attachment, now: datetime) -> None:

@@ -50,7 +50,7 @@ HELP = (
     "`/madoguchi overdue` 期限を過ぎた案件"
 )
 # Card buttons that open a form (a modal); the others act at once.
-FORMS = frozenset({"verify", "reply", "transfer", "extend", "close"})
+FORMS = frozenset({"verify", "reply", "transfer", "extend", "close", blocks.REOPEN})
 # The confirmation step of each kind of draft: its callback and its submit button.
 PREVIEWS = {
     "reply": ("case_reply_confirm", "送信"),
@@ -204,6 +204,8 @@ class StaffDesk:
         elif name == "extend":
             max_days = self.app.orgs[case.org_id].deadlines.extension_max_days
             form = blocks.extend_modal(case, where, max_days)
+        elif name == blocks.REOPEN:
+            form = blocks.reopen_modal(case, where)
         else:
             form = blocks.close_modal(case, where)
         await self._fill(opened, form)
@@ -379,6 +381,9 @@ class StaffDesk:
                 problem = await self._act(cases.transfer, number, actor, queue, note, key=key)
             elif callback == "case_takeover":
                 problem = await self._act(cases.claim, number, actor, take_over=True, key=key)
+            elif callback == "case_reopen":
+                reason = values.get("reason") or ""
+                problem = await self._act(cases.reopen, number, actor, reason, key=key)
             else:
                 return
         if problem:
@@ -575,7 +580,7 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
         )
     finally:
         logger.removeFilter(unused_token)
-    for action in (*blocks.ACTIONS, blocks.MEMBER_DATA):
+    for action in (*blocks.ACTIONS, blocks.MEMBER_DATA, blocks.REOPEN):
         bolt.action(f"case_{action}")(desk.on_button)
     links = MemberLinks(desk)  # 本人の会話を結び付け: its own button and form
     bolt.action(f"case_{member_links.LINK}")(links.on_button)
@@ -588,6 +593,7 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
         "case_extend",
         "case_close",
         "case_takeover",
+        "case_reopen",
     ):
         bolt.view(callback)(desk.on_submission)
     bolt.event("message")(desk.on_message)

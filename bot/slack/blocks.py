@@ -55,6 +55,7 @@ OUTCOME_LABELS = {"answered": "回答済", "partial": "一部対応", "refused":
 ACTIONS = ("claim", "verify", "reply", "transfer", "extend", "close")
 # On disclosure cards only: everything madoguchi holds about the member, as a file in the thread.
 MEMBER_DATA = "member_data"
+REOPEN = "reopen"  # the one button on a closed case's card
 
 
 def mention(actor: str | None) -> str:
@@ -115,11 +116,15 @@ def case_card(
         if "deceased" in case.flags:
             text = ":information_source: 亡くなった方についてのご相談\n" + text
         blocks.append(section(text or " "))
+    attention = follow_up_text(case)
+    if attention:
+        blocks.append(section(attention))
     if case.status in CLOSED_STATUSES:
         closing = f"*{status}*"
         if case.outcome_reason:  # a preview: the thread has the reason whole
             closing += f"　理由：{for_slack(_clip(case.outcome_reason, 500))}"
         blocks.append(_context(closing))
+        blocks.append({"type": "actions", "block_id": "case_actions", "elements": [_reopen(case)]})
     else:
         # 転送 only where there is another queue to send the case to (one-org deployments).
         others = set(queue_names) - {case.queue}
@@ -132,6 +137,27 @@ def case_card(
         )
     )
     return blocks
+
+
+def follow_up_text(case: Case) -> str:
+    """What the member wrote that staff have not acted on: 会員から連絡あり on a closed case,
+    and the count of unread messages (the thread has them)."""
+    parts = []
+    if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
+        when = JA.datetime(case.member_contact_at)
+        parts.append(f":speech_balloon: *会員から連絡あり*（{when}）")
+    if case.unread_messages:
+        parts.append(f":envelope: *未読 {case.unread_messages}件*（スレッドをご覧ください）")
+    return "\n".join(parts)
+
+
+def _reopen(case: Case) -> Block:
+    return {
+        "type": "button",
+        "action_id": f"case_{REOPEN}",
+        "text": {"type": "plain_text", "text": "再開する"},
+        "value": case.number,
+    }
 
 
 def _buttons(case: Case) -> list[Block]:
@@ -316,6 +342,14 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
             ":leftwards_arrow_with_hook: *会員がチャットでお申し出を取り下げました*"
             f"（取下げで完了）{words}"
         )
+    if kind == "reopened":
+        previous = OUTCOME_LABELS.get(data.get("previous", ""), "取下げ")
+        return (
+            f":arrows_counterclockwise: {who} が案件を再開しました（{previous} → 対応中）。"
+            f"理由：{value('reason')}"
+        )
+    if kind == "complaint":
+        return ":exclamation: 会員からのご不満のご連絡です。責任者に知らせました。"
     if kind == "withdrawn":
         return f"{who} が取下げとして完了しました。メモ：{value('note')}"
     if kind == "paused":
@@ -560,6 +594,23 @@ def close_modal(case: Case, channel: str) -> Block:
     )
 
 
+def reopen_modal(case: Case, channel: str) -> Block:
+    return _modal(
+        "case_reopen",
+        "案件の再開",
+        {"number": case.number, "channel": channel},
+        [
+            _context(
+                f"*{case.number}* を対応中に戻します。回答期限は元の"
+                f"{JA.date(case.due_at)}のままです（過ぎていれば期限超過と表示されます）。"
+                "会員には再開したことだけが伝わります。"
+            ),
+            _text_input("reason", "再開の理由（記録に残ります。会員には伝わりません）"),
+        ],
+        "再開する",
+    )
+
+
 def takeover_modal(case: Case, channel: str) -> Block:
     return _modal(
         "case_takeover",
@@ -580,9 +631,10 @@ def takeover_modal(case: Case, channel: str) -> Block:
 
 def case_line(case: Case, now: datetime) -> str:
     overdue = " :warning:期限超過" if is_overdue(case, now) else ""
+    unread = f"　:envelope:未読 {case.unread_messages}件" if case.unread_messages else ""
     return (
         f"*{case.number}* {for_slack(type_title(case))}　{JA(status_label(case.status))}　"
-        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}"
+        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}{unread}"
     )
 
 

@@ -40,7 +40,7 @@ MAX_BACKOFF = 300.0
 # transfer's note is for the queue that receives the case, so it starts the new thread too, and
 # a withdrawal the member made before the card was posted is said in the thread.
 _AFTER_INTAKE = frozenset(
-    {"reminder", "escalated", "member_unreachable", "note", "transferred", "withdrawn"}
+    {"reminder", "escalated", "member_unreachable", "note", "transferred", "withdrawn", "complaint"}
 )
 INTAKE_PENDING = -1  # a card posted whose thread intake is not yet complete
 
@@ -279,17 +279,28 @@ class CardSync:
         text = blocks.event_text(event, self.queue_names)
         if text:
             await self._thread_post(card, text)
-        if event.kind == "escalated" and self.config.supervisors_channel:
-            channel = self.config.supervisors_channel
-            answer = await self._call(
-                channel,
-                self.client.chat_postMessage,
-                channel=channel,
-                text=f":rotating_light: {case.number} の回答期限"
+        if event.kind == "escalated":
+            await self._tell_supervisors(
+                card,
+                f":rotating_light: {case.number} の回答期限"
                 f"（{for_slack(str(event.data.get('due', '')))}）を"
                 "過ぎました。窓口のチャンネルのカードをご確認ください。",
             )
-            await self._remember(card.case_id, channel, slack_posts.MESSAGE, str(answer["ts"]))
+        if event.kind == "complaint":
+            # The case number only: the member's words stay in the case's thread.
+            await self._tell_supervisors(
+                card,
+                f":exclamation: {case.number} に会員からご不満のご連絡がありました"
+                "（対応の遅れ・お断り・担当者の対応など）。窓口のチャンネルのカードをご確認ください。",
+            )
+
+    async def _tell_supervisors(self, card: CaseCard, text: str) -> None:
+        """A post in the supervisors' channel, if one is configured; recorded for retention."""
+        channel = self.config.supervisors_channel
+        if not channel:
+            return
+        answer = await self._call(channel, self.client.chat_postMessage, channel=channel, text=text)
+        await self._remember(card.case_id, channel, slack_posts.MESSAGE, str(answer["ts"]))
 
     async def _refresh_card(self, case: Case, card: CaseCard) -> None:
         """Re-render the card from the case as loaded; a later change has events of its own

@@ -18,10 +18,10 @@ from bot.export import requester_label
 from bot.member_export import holdings_text
 from flows.attachments import size_label
 from flows.cases import IDENTITY_METHODS, CaseActionError
-from flows.i18n import JST, Translator
+from flows.i18n import JST, N_, Translator, normalise_language
 from flows.registry import FLOWS
 from flows.safe_text import clean_inbound
-from flows.status import OUTCOMES, STATUS_LABELS, status_label
+from flows.status import CLOSED_STATUSES, OUTCOMES, STATUS_LABELS, status_label
 from storage.audit import Actor
 from storage.cases import CaseDetail
 from storage.member_data import DISCLOSURE_TYPES, collect
@@ -29,9 +29,49 @@ from storage.models import Case
 from storage.private_files import write_private
 
 staff_app = typer.Typer(
-    help="Work cases as staff: list, show, claim, verify, reply, extend, close."
+    help="Work cases as staff: list, show, claim, verify, reply, extend, close.",
+    add_help_option=False,  # `--help` and `help` print the command list in the staff language
 )
 _JA = Translator("ja")
+
+
+def _t() -> Translator:
+    """The staff language: Japanese unless MADOGUCHI_STAFF_LANG says en."""
+    return Translator(normalise_language(os.environ.get("MADOGUCHI_STAFF_LANG") or "ja"))
+
+
+# The command list `help` prints, one line each (the commands themselves stay English words).
+HELP_LINES: tuple[tuple[str, str], ...] = (
+    ("list [--queue 窓口] [--open]", N_("案件の一覧（期限超過・未読・会員から連絡ありに印）")),
+    ("show 受付番号", N_("案件の内容・経過・やりとりを表示（会員のメッセージは既読になります）")),
+    ("claim 受付番号 [--take-over]", N_("担当する（ほかの方の案件は --take-over で引き継ぐ）")),
+    ("verify 受付番号 --method 方法", N_("本人確認を記録する")),
+    ("reply 受付番号 文面", N_("会員へ返信する")),
+    ("note 受付番号 文面", N_("内部メモを残す（会員には届きません）")),
+    (
+        "extend 受付番号 --days 日数 --reason 理由",
+        N_("回答期限を延長する（理由は会員に伝わります）"),
+    ),
+    ("pause 受付番号 --waiting-for 待つもの", N_("期限を一時停止する")),
+    ("resume 受付番号", N_("期限の一時停止を解除する")),
+    ("transfer 受付番号 窓口 --note メモ", N_("ほかの窓口へ転送する")),
+    ("close 受付番号 --outcome 回答済|一部対応|対応不可 [--reason 理由]", N_("完了にする")),
+    ("withdraw 受付番号 --note メモ", N_("取下げにする")),
+    ("reopen 受付番号 理由", N_("完了した案件を対応中に戻す（回答期限は元のまま）")),
+    ("link 受付番号 --with 受付番号", N_("本人確認の後、別の案件の会話を結び付ける")),
+    ("unlink 受付番号 --with 受付番号", N_("結び付けを外す")),
+    ("file 受付番号 [N] [--out 保存先]", N_("会員から届いたファイルを保存する")),
+    ("help", N_("このコマンド一覧を表示する")),
+)
+
+
+def help_text() -> str:
+    t = _t()
+    lines = [t("madoguchi staff のコマンド（引数なしで起動すると対話式になります）：")]
+    lines += [f"  {command}\n      {t(what)}" for command, what in HELP_LINES]
+    return "\n".join(lines)
+
+
 _state: dict[str, App] = {}
 
 
@@ -51,7 +91,7 @@ def _actor() -> str:
     return os.environ.get("MADOGUCHI_STAFF") or getpass.getuser()
 
 
-def _line(case: Case) -> str:
+def _line(case: Case, now: datetime | None = None) -> str:
     return "  ".join(
         [
             case.number,
@@ -61,15 +101,33 @@ def _line(case: Case) -> str:
             f"受付 {_JA.datetime(case.received_at)}",
             f"期限 {_JA.date(case.due_at)}",
             f"担当 {case.assignee or '-'}",
+            *_marks(case, now),
         ]
     )
+
+
+def _marks(case: Case, now: datetime | None) -> list[str]:
+    """What needs staff first: overdue, the member's unread messages, 会員から連絡あり."""
+    t = _t()
+    marks = []
+    overdue = case.status not in CLOSED_STATUSES and case.paused_at is None
+    if now is not None and overdue and case.due_at < now:
+        marks.append(t("【期限超過】"))
+    if case.unread_messages:
+        marks.append(t("【未読 {count}件】", count=case.unread_messages))
+    if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
+        marks.append(t("【会員から連絡あり】"))
+    return marks
 
 
 def render_detail(detail: CaseDetail) -> str:
     """A case as staff read it: header, intake summary, history, transcript; control
     characters in anything stored show as escapes (``for_terminal``)."""
     case = detail.case
-    out = [_line(case), f"組織: {case.org_id}  申出者: {requester_label(case)}  言語: {case.lang}"]
+    out = [
+        _line(case, datetime.now(JST)),
+        f"組織: {case.org_id}  申出者: {requester_label(case)}  言語: {case.lang}",
+    ]
     if case.flags:
         out.append(f"注意: {', '.join(case.flags)}")
     if case.paused_at:
@@ -100,7 +158,13 @@ def render_detail(detail: CaseDetail) -> str:
 
 
 def _done(case: Case, what: str) -> None:
-    typer.echo(for_terminal(f"{case.number}: {what}（状況：{_JA(status_label(case.status))}）"))
+    t = _t()
+    status = t(status_label(case.status))
+    typer.echo(
+        for_terminal(
+            t("{number}: {what}（状況：{status}）", number=case.number, what=what, status=status)
+        )
+    )
 
 
 @staff_app.command("list")
@@ -109,11 +173,19 @@ def list_cases(
     open_only: Annotated[bool, typer.Option("--open", help="Hide closed cases")] = False,
 ) -> None:
     """List cases, oldest first."""
-    cases = _app().cases.list(queue, include_closed=not open_only)
+    app = _app()
+    cases = app.cases.list(queue, include_closed=not open_only)
     if not cases:
-        typer.echo("案件はありません。")
+        typer.echo(_t()("案件はありません。"))
+    now = app.clock()
     for case in cases:
-        typer.echo(for_terminal(_line(case)))
+        typer.echo(for_terminal(_line(case, now)))
+
+
+@staff_app.command("help")
+def show_help() -> None:
+    """List the commands in the staff language."""
+    typer.echo(help_text())
 
 
 @staff_app.command()
@@ -123,6 +195,7 @@ def show(number: str) -> None:
     _app().audit.record(
         Actor(f"cli:{_actor()}", "cli"), "view_case", case_number=detail.case.number
     )
+    _app().cases.mark_read(detail.case.number)  # the member's messages are read now
     typer.echo(render_detail(detail))
     if detail.case.request_type in DISCLOSURE_TYPES:
         # Counts only; the data itself is exported (and audited) by `madoguchi member-data`.
@@ -160,7 +233,7 @@ def save_file(
 @staff_app.command()
 def claim(number: str, take_over: Annotated[bool, typer.Option("--take-over")] = False) -> None:
     """Take a case (use --take-over to take one claimed by someone else)."""
-    _done(_app().cases.claim(number, _actor(), take_over=take_over), "担当しました")
+    _done(_app().cases.claim(number, _actor(), take_over=take_over), _t()("担当しました"))
 
 
 @staff_app.command()
@@ -169,19 +242,19 @@ def verify(
     method: Annotated[str, typer.Option(help=f"One of: {', '.join(IDENTITY_METHODS)}")],
 ) -> None:
     """Record that the requester's identity was confirmed, and how."""
-    _done(_app().cases.verify_identity(number, _actor(), method), "本人確認済みにしました")
+    _done(_app().cases.verify_identity(number, _actor(), method), _t()("本人確認済みにしました"))
 
 
 @staff_app.command()
 def reply(number: str, text: str) -> None:
     """Send a message to the member (the only way staff text reaches them)."""
-    _done(_app().cases.reply(number, _actor(), text), "会員に返信しました")
+    _done(_app().cases.reply(number, _actor(), text), _t()("会員に返信しました"))
 
 
 @staff_app.command()
 def note(number: str, text: str) -> None:
     """Add an internal note (never sent to the member)."""
-    _done(_app().cases.note(number, _actor(), text), "メモを残しました")
+    _done(_app().cases.note(number, _actor(), text), _t()("メモを残しました"))
 
 
 @staff_app.command()
@@ -202,26 +275,29 @@ def extend(
         raise CaseActionError("Give --days or --until.", "--days か --until を指定してください。")
     _done(
         app.cases.extend(number, _actor(), new_due, reason),
-        f"期限を{_JA.date(new_due)}に延長しました",
+        _t()("期限を{date}に延長しました", date=_t().date(new_due)),
     )
 
 
 @staff_app.command()
 def pause(number: str, waiting_for: Annotated[str, typer.Option(help="e.g. 委任状")]) -> None:
     """Pause the clock while waiting for the member."""
-    _done(_app().cases.pause(number, _actor(), waiting_for), "一時停止しました")
+    _done(_app().cases.pause(number, _actor(), waiting_for), _t()("一時停止しました"))
 
 
 @staff_app.command()
 def resume(number: str) -> None:
     """Restart the clock; the due date moves by the time paused."""
-    _done(_app().cases.resume(number, _actor()), "再開しました")
+    _done(_app().cases.resume(number, _actor()), _t()("期限の一時停止を解除しました"))
 
 
 @staff_app.command()
 def transfer(number: str, queue: str, note: Annotated[str, typer.Option()]) -> None:
     """Move a case to another queue with a note."""
-    _done(_app().cases.transfer(number, _actor(), queue, note), f"{queue}へ転送しました")
+    _done(
+        _app().cases.transfer(number, _actor(), queue, note),
+        _t()("{queue}へ転送しました", queue=queue),
+    )
 
 
 @staff_app.command()
@@ -236,7 +312,7 @@ def close(
 ) -> None:
     """Close a case with an outcome (the code or its Japanese name); the member is told."""
     code = _OUTCOME_BY_LABEL.get(outcome.strip(), outcome.strip())
-    _done(_app().cases.close(number, _actor(), code, reason), "完了にしました")
+    _done(_app().cases.close(number, _actor(), code, reason), _t()("完了にしました"))
 
 
 _OUTCOME_BY_LABEL: dict[str, str] = {STATUS_LABELS[code]: code for code in OUTCOMES}
@@ -248,7 +324,16 @@ def withdraw(
     number: str, note: Annotated[str, typer.Option(help="How the member withdrew")]
 ) -> None:
     """Record that the member withdrew the request (取下げ); the member is told."""
-    _done(_app().cases.withdraw(number, _actor(), note), "取下げにしました")
+    _done(_app().cases.withdraw(number, _actor(), note), _t()("取下げにしました"))
+
+
+@staff_app.command()
+def reopen(
+    number: str,
+    reason: Annotated[str, typer.Argument(help="Why it is reopened (kept in the history)")],
+) -> None:
+    """Put a closed case back to 対応中; its due date stays the original one."""
+    _done(_app().cases.reopen(number, _actor(), reason), _t()("対応中に戻しました"))
 
 
 @staff_app.command()
@@ -259,7 +344,8 @@ def link(
     """After the identity check: the conversation of case --with is the requester's own, so
     their disclosure (member-data) includes it."""
     _done(
-        _app().cases.link_member(number, _actor(), other), f"{other.upper()} の会話を結び付けました"
+        _app().cases.link_member(number, _actor(), other),
+        _t()("{other} の会話を結び付けました", other=other.upper()),
     )
 
 
@@ -271,17 +357,14 @@ def unlink(
     """Undo a link: later member-data exports leave that conversation out."""
     _done(
         _app().cases.unlink_member(number, _actor(), other),
-        f"{other.upper()} の会話の結び付けを外しました",
+        _t()("{other} の会話の結び付けを外しました", other=other.upper()),
     )
 
 
 def interactive() -> None:
     """A small shell over the same commands, for working several cases in a row."""
-    typer.echo(
-        "madoguchi staff — commands: list, show N, claim N, verify N --method M, "
-        "reply N TEXT, extend N --days D --reason R, close N --outcome O [--reason R], "
-        "link N --with M, quit"
-    )
+    typer.echo(help_text())
+    typer.echo(_t()("終了するには quit と入力してください。"))
     while True:
         typer.echo("staff> ", nl=False)
         try:
@@ -302,10 +385,15 @@ def run_staff_command(args: list[str]) -> int:
     Arguments are cleaned like every other input: a pasted escape sequence or bidi override
     never reaches a member or another staff screen.
     """
+    if not args or args[0] in ("help", "--help", "-h", "ヘルプ"):
+        typer.echo(help_text())
+        return 0
     try:
         staff_app([clean_inbound(arg) for arg in args], standalone_mode=False)
     except CaseActionError as error:
-        typer.echo(for_terminal(f"できません: {error.ja}"), err=True)  # 日本語で一続きに
+        t = _t()
+        why = error.ja if t.lang == "ja" else str(error)
+        typer.echo(for_terminal(t("できません: {why}", why=why)), err=True)
         return 1
     except (typer.BadParameter, typer.Abort, SystemExit) as error:
         typer.echo(for_terminal(str(error)), err=True)

@@ -235,4 +235,10 @@ def test_the_full_loop_from_member_to_staff_and_back(
         assert "一部について対応しました" in outcome
         assert "2019年以前の記録は保存期間を過ぎていました" in outcome
         closed = desk.card_shows(channel, card.ts, "一部対応")
-        assert not any(b.get("type") == "actions" for b in closed.blocks)
+        buttons = [
+            e["action_id"]
+            for b in closed.blocks
+            if b.get("type") == "actions"
+            for e in b["elements"]
+        ]
+        assert buttons == ["case_reopen"]  # a closed case can only be reopened

@@ -50,13 +50,16 @@ def test_a_clear_new_request_is_not_relayed(desk: Desk) -> None:
     assert member_messages(desk) == []
 
 
-def test_after_the_case_is_closed_words_are_no_longer_relayed(desk: Desk) -> None:
+def test_once_the_follow_up_period_after_the_close_is_over_words_are_no_longer_relayed(
+    desk: Desk,
+) -> None:
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
     desk.app.cases.reply(case.number, "sato", "確認しました。")
     desk.app.cases.close(case.number, "sato", "answered")
     member.read()
+    desk.clock.advance(days=91)  # the profile's retention.followup_days is 90
     reply = member.says("ありがとうございました、よろしくお願いします")
     assert "担当者にお伝えしました" not in reply
     assert member_messages(desk) == []

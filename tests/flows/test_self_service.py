@@ -313,7 +313,11 @@ def test_a_member_asking_about_an_overdue_case_gets_an_apology_and_a_person(
         """
     )
     messages = [e.data for e in desk.app.cases.detail(number).events if e.kind == "member_message"]
-    assert messages == [{"text": "まだですか"}]
+    # Their words reached the case as they asked, and the wish to be contacted as a note.
+    assert messages == [
+        {"text": "まだですか"},
+        {"text": "（回答の目安を過ぎているため、会員が担当者からの連絡を希望しています）"},
+    ]
 
 
 def test_a_case_on_time_gets_no_apology(desk: Desk) -> None:

@@ -692,6 +692,8 @@ def test_lines_an_older_version_left_untied_are_tied_to_their_case_by_the_upgrad
     engine.dispose()
     command.stamp(alembic_config(url=db_url), "0007")
 
-    command.upgrade(alembic_config(url=db_url), "head")
+    # Up to the data migration under test: the schema is already the newest one, so later
+    # migrations that add columns have nothing to do here.
+    command.upgrade(alembic_config(url=db_url), "0008")
 
     assert {line.id: line.case_id for line in rows(desk, TranscriptLine)} == tied

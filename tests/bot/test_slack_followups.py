@@ -1,0 +1,97 @@
+"""Follow-ups in Slack: staff see the member's unread words and 会員から連絡あり on the card,
+reopen a closed case from its card, and supervisors hear of complaints without their text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.bot.served import Member, eventually
+from tests.bot.test_slack_end_to_end import CHANNELS, STAFF, Desk, _block_text, desk_running
+from tests.bot.test_slack_staff import audit, column, events, new_case
+from tests.conftest import DATABASES, database_for
+from tests.fakes.slack_api import FakeSlackApi, plain_text, radio_buttons
+from tests.fakes.telegram_api import FakeBotApi
+
+KYOSAI, COOPDELI = "seikatsuclub-kyosai", "coopdeli"
+SUPERVISORS = "C0SUPER"
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def desk(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
+    directory = tmp_path_factory.mktemp("desk")
+    with (
+        database_for(request.param, directory) as database,
+        FakeBotApi() as fake,
+        FakeSlackApi() as slack,
+        desk_running(fake, slack, directory, database=database) as running,
+    ):
+        yield running
+
+
+def close_from_the_card(desk: Desk, org: str, ts: str) -> None:
+    staff, channel = STAFF[org], CHANNELS[org]
+    desk.click(staff, "case_close", channel, ts)
+    desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}})
+
+
+@pytest.mark.parametrize("org", [KYOSAI, COOPDELI])
+def test_staff_reopen_a_closed_case_from_its_card_with_a_reason(desk: Desk, org: str) -> None:
+    chat_id, number, card = new_case(desk, org)
+    member = Member(desk.telegram, desk.served, chat_id)
+    staff, channel = STAFF[org], CHANNELS[org]
+    due = column(desk, number, "due_at")
+    close_from_the_card(desk, org, card.ts)
+    eventually(lambda: column(desk, number, "status") == "answered")
+    desk.telegram.wait_for(  # the outcome reached the member before they write back
+        lambda api: any("対応が終わりました" in str(m["text"]) for m in api.sent_messages(chat_id))
+    )
+
+    assert "このご連絡は担当者にお伝えしました" in member.says("まだ聞きたいことがあります")
+    shown = desk.card_shows(channel, card.ts, "会員から連絡あり")
+    assert "再開する" in _block_text(shown.blocks)
+    assert "未読 1件" in _block_text(shown.blocks)
+
+    desk.click(staff, "case_reopen", channel, card.ts)
+    desk.submit(staff, "case_reopen", {"reason": {"value": plain_text("会員から追加のご質問")}})
+    eventually(lambda: column(desk, number, "status") == "in_progress")
+    assert column(desk, number, "due_at") == due  # the original request's clock
+    desk.wait_thread(channel, card.ts, "案件を再開しました")
+    reopened = desk.card_shows(channel, card.ts, "対応中")
+    assert "会員から連絡あり" not in _block_text(reopened.blocks)
+    assert "未読" not in _block_text(reopened.blocks)
+    assert [d["reason"] for _, _, d in events(desk, number, "reopened")] == ["会員から追加のご質問"]
+    assert ("reopened", number) in [(a, n) for a, n, _, _ in audit(desk, f"slack:{staff}")]
+    desk.telegram.wait_for(
+        lambda api: any("対応を再開しました" in str(m["text"]) for m in api.sent_messages(chat_id))
+    )
+
+
+@pytest.mark.parametrize("org", [KYOSAI, COOPDELI])
+def test_a_complaint_reaches_the_case_thread_and_supervisors_hear_of_it_without_its_words(
+    desk: Desk, org: str
+) -> None:
+    chat_id, number, card = new_case(desk, org, "disclosure")
+    member = Member(desk.telegram, desk.served, chat_id)
+    words = "対応が遅すぎます。責任者を出してください"
+    answer = member.says(words)
+    assert "責任者にお伝えしました" in answer
+
+    channel = CHANNELS[org]
+    desk.wait_thread(channel, card.ts, words)
+    desk.wait_thread(channel, card.ts, "責任者に知らせました")
+    desk.card_shows(channel, card.ts, "未読 1件")
+    desk.slack.wait_for(
+        lambda api: any(number in m.text and "ご不満" in m.text for m in api.messages(SUPERVISORS))
+    )
+    to_supervisors = [m.text for m in desk.slack.messages(SUPERVISORS) if number in m.text]
+    assert not any("遅すぎ" in text or "責任者を出して" in text for text in to_supervisors)
+    assert [kind for kind, _, _ in events(desk, number)][-2:] == ["member_message", "complaint"]
+
+    desk.click(STAFF[org], "case_claim", channel, card.ts)  # acting on the case reads it
+    eventually(lambda: column(desk, number, "unread_messages") == 0)
+    claimed = desk.card_shows(channel, card.ts, f"<@{STAFF[org]}>")
+    assert "未読" not in _block_text(claimed.blocks)

@@ -1,0 +1,93 @@
+"""The terminal staff tool speaks Japanese, lists what needs staff first, and reopens cases."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.bot.test_terminal_end_to_end import DISCLOSURE, ROOT, chat, run
+
+NUMBER = "KY-2026-00001"
+
+
+@pytest.fixture
+def env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
+        "MADOGUCHI_STAFF": "sato",
+        "MADOGUCHI_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.mark.parametrize("ask", [["help"], ["--help"]])
+def test_staff_help_lists_the_commands_in_japanese_by_default(
+    env: dict[str, str], ask: list[str]
+) -> None:
+    done = run(["staff", *ask], env)
+    assert done.returncode == 0, done.stderr
+    assert "madoguchi staff のコマンド" in done.stdout
+    assert "reopen 受付番号 理由" in done.stdout
+    assert "完了した案件を対応中に戻す（回答期限は元のまま）" in done.stdout
+    assert "close 受付番号 --outcome 回答済|一部対応|対応不可" in done.stdout
+
+
+def test_staff_help_is_complete_in_english_when_asked(env: dict[str, str]) -> None:
+    done = run(["staff", "help"], {**env, "MADOGUCHI_STAFF_LANG": "en"})
+    assert "madoguchi staff commands" in done.stdout
+    assert "Reopen a closed case (the due date stays the original one)" in done.stdout
+    claimed = run(["staff", "claim", NUMBER], {**env, "MADOGUCHI_STAFF_LANG": "en"})
+    assert "Not possible" in claimed.stderr
+
+
+def test_staff_list_marks_unread_member_messages_until_the_case_is_read(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "電話は夕方にお願いします"])
+    listing = run(["staff", "list"], env).stdout
+    assert NUMBER in listing and "【未読 1件】" in listing
+    shown = run(["staff", "show", NUMBER], env).stdout
+    assert "電話は夕方にお願いします" in shown
+    assert "【未読" not in run(["staff", "list"], env).stdout
+
+
+def test_staff_list_marks_overdue_cases(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    assert "【期限超過】" not in run(["staff", "list"], env).stdout
+    engine = sa.create_engine(env["DATABASE_URL"], poolclass=sa.NullPool)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text('UPDATE "case" SET due_at = :due'),
+            {"due": datetime.now(UTC) - timedelta(days=1)},
+        )
+    engine.dispose()
+    assert "【期限超過】" in run(["staff", "list"], env).stdout
+
+
+def test_staff_reopen_a_closed_case_at_the_terminal_and_the_member_is_told(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    not_yet = run(["staff", "reopen", NUMBER, "再確認"], env)
+    assert not_yet.returncode == 1
+    assert "再開できるのは、完了した案件だけです" in not_yet.stderr
+    run(
+        ["staff", "close", NUMBER, "--outcome", "対応不可", "--reason", "ご本人確認ができません"],
+        env,
+    )
+    back = chat(env, ["なぜですか"])
+    assert f"受付番号 {NUMBER} のお申し出は完了していますが" in back
+    assert "【会員から連絡あり】" in run(["staff", "list"], env).stdout
+
+    done = run(["staff", "reopen", NUMBER, "会員から理由のお問い合わせ"], env)
+    assert done.returncode == 0, done.stderr
+    assert f"{NUMBER}: 対応中に戻しました（状況：対応中）" in done.stdout
+    listing = run(["staff", "list"], env).stdout
+    assert "[対応中]" in listing and "【会員から連絡あり】" not in listing
+    assert "担当者が対応を再開しました" in chat(env, [])
+    history = run(["staff", "show", NUMBER], env).stdout
+    assert "reopened" in history
