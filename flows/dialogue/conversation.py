@@ -1,0 +1,58 @@
+"""The member's place in the dialogue, stored as JSON between turns."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.dialogue.names import MENU
+
+
+@dataclass
+class Conversation:
+    """The member's place in the dialogue, stored as JSON between turns."""
+
+    org: str | None = None
+    lang: str = "ja"
+    mode: str = MENU
+    flow: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    editing: str | None = None
+    previous: Any = None
+    resume_mode: str | None = None
+    pending_text: str | None = None
+    offered: list[str] | None = None  # option ids shown with the last unclear-input question
+    started: bool = False
+    lang_chosen: bool = False  # the member picked the language; the device's no longer counts
+    japanese_offered: bool = False  # the hint to go back to Japanese was given while in English
+    org_switch: str | None = None  # the org a /start asked for, while confirming the switch
+    withdrawing: str | None = None  # the case number the member is asked to confirm withdrawing
+    reuse_offered: list[str] = field(default_factory=list)  # groups offered in this request
+    reuse: dict[str, Any] | None = None  # the offer on the table: case number and answers
+    last_turn_at: str | None = None  # ISO time of the member's last turn
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
+        known = cls.__dataclass_fields__
+        # A deep copy: the stored state is never mutated, so a failed turn leaves it intact.
+        return cls(**{k: copy.deepcopy(v) for k, v in (state or {}).items() if k in known})
+
+    def to_state(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def leave_flow(self) -> None:
+        self.mode = MENU
+        self.flow = None
+        self.answers = {}
+        self.history = []
+        self.editing = None
+        self.previous = None
+        self.resume_mode = None
+        self.offered = None
+        self.org_switch = None
+        self.withdrawing = None
+        self.reuse_offered = []
+        self.reuse = None

@@ -1,0 +1,276 @@
+"""A sentence typed at the menu: followed when sure, offered as choices when not.
+
+Follow-ups to the member's own case, questions about what is published, off-topic business
+and bereavement are recognised here once, whichever mode the member typed them in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flows import (
+    bereavement,
+    case_view,
+    followups,
+    published,
+)
+from flows.dialogue import case_status
+from flows.dialogue.names import (
+    CASES_SHOWN,
+    FORWARD,
+    MENU,
+    MENU_CHOICE,
+    WITHDRAW,
+)
+from flows.dialogue.words import (
+    NEW_REQUEST,
+    OFF_TOPIC_CONCEPTS,
+    OFFERABLE,
+    REQUEST_IDS,
+    SMALL_TALK_CONCEPTS,
+    looks_english,
+)
+from flows.i18n import N_, Translator
+from flows.intents import Classification
+from flows.messages import (
+    CaseMessage,
+)
+from flows.modes import (
+    menu,
+    request,
+    topics,
+    unclear,
+    withdraw,
+)
+from flows.registry import FLOWS
+from flows.requests import inquiry
+from flows.status import CLOSED_STATUSES
+from flows.understanding import prefill
+
+if TYPE_CHECKING:
+    from flows.turn import Turn
+
+
+def understand(turn: Turn, text: str) -> None:
+    """Act on a free-text message: follow it when sure, offer choices when not."""
+    reading = turn.read(text)
+    if turn.conv.lang == "ja" and looks_english(text):
+        # Said once, in English whatever the conversation's language, so it can be read.
+        turn.say(Translator("en")(N_("英語で表示するには「English」と入力してください。")))
+    if reading.deceased:
+        # Not personal information under the Act, but never refused: a person takes it.
+        turn.say("\n".join(bereavement.opening(turn.org, turn.t)))
+        request.start_flow(turn, "human", {"about": bereavement.DECEASED, "message": text})
+        return
+    if follow_up(turn, reading):
+        return
+    topic = published.question_about(text)
+    if topic is not None:
+        # 「何のために使っているの？」 is answered from the profile, not made a formal request.
+        answer_published(turn, topic, text)
+        return
+    if reading.sure:
+        follow(turn, reading)
+        return
+    if reading.agent:
+        # 「母の代わりに申し込みたい」: we know who, not what. The whole menu rather than
+        # a guess, and their choice starts with the agent part filled in.
+        turn.say(turn.t("ご家族などの代わりのお申し出ですね。どの手続きをご希望ですか。"))
+        menu.show_menu(turn, pending=text)
+        return
+    # 「担当者と話す」 is always offered, so "human" is not listed twice.
+    candidates = [
+        label for label in reading.candidates() if label in OFFERABLE and label != "human"
+    ]
+    if candidates:
+        unclear.offer_candidates(turn, text, candidates)
+    elif reading.intent == "unknown" and OFF_TOPIC_CONCEPTS & reading.concepts:
+        off_topic(turn, text)
+    else:
+        not_understood(turn, text)
+
+
+def answer_published(turn: Turn, topic: published.Topic, text: str) -> None:
+    """Answer a question about what the co-op publishes, then offer the formal request
+    (where there is one) and a person, for those whom the published answer does not help."""
+    turn.say(published.answer(topic.id, turn.org, turn.t))
+    if topic.formal:
+        prompt = turn.t(published.FORMAL_OFFER, title=turn.t(FLOWS[topic.formal].title))
+        offered = [topic.formal, FORWARD, MENU_CHOICE]
+    else:
+        prompt, offered = turn.t(published.MORE_HELP), [FORWARD, MENU_CHOICE]
+    unclear.offer(turn, text, prompt, offered)
+
+
+def relay(turn: Turn, number: str, text: str) -> None:
+    """Staff are talking with the member: pass their words on to the case, and say so."""
+    turn.result.case_messages.append(CaseMessage(case_number=number, text=text))
+    turn.say(
+        turn.t(
+            "受付番号 {number} の担当者にお伝えしました。"
+            "担当者からのお返事も、このチャットに届きます。"
+            "新しいお申し出は「メニュー」と入力してください。",
+            number=number,
+        )
+    )
+    turn.conv.mode = MENU
+
+
+def follow_up(turn: Turn, reading: Classification) -> bool:
+    """While the member has a case, their words are for its staff (``flows.followups``):
+    relayed with the case named, a timing question answered with its status, a complaint
+    flagged to supervisors too. True if the message was handled here."""
+    if reading.sure and reading.intent in NEW_REQUEST:
+        return False
+    days = turn.org.retention.followup_days
+    found = followups.target(turn.cases, turn.now, days, reading.case_number)
+    if found is None:
+        return closed_long_ago(turn, reading)
+    number, complaint = found.case.number, followups.is_complaint(reading)
+    if complaint or found.closed:
+        turn.result.case_messages.append(CaseMessage(number, reading.text, complaint))
+    if complaint:
+        turn.say(
+            turn.t(
+                "ご不便とご心配をおかけして申し訳ありません。"
+                "受付番号 {number} の担当者と責任者にお伝えしました。"
+                "担当者からのお返事は、このチャットに届きます。",
+                number=number,
+            )
+        )
+    elif found.closed:
+        turn.say(
+            turn.t(
+                "受付番号 {number} のお申し出は完了していますが、"
+                "このご連絡は担当者にお伝えしました。"
+                "担当者からのお返事は、このチャットに届きます。",
+                number=number,
+            )
+        )
+    else:
+        relay(turn, number, reading.text)
+    if found.others:
+        turn.say(
+            turn.t(
+                "ほかにも受付中のお申し出があります（{numbers}）。"
+                "別の件についてでしたら、その受付番号を添えてお送りください。",
+                numbers="、".join(found.others),
+            )
+        )
+    if followups.asks_about_timing(reading):
+        # Their words already reached staff: the case view follows, and its offers
+        # (取下げ, 担当者からの連絡) act on the case without relaying the words twice.
+        turn.say(turn.t("いまの状況です。"))
+        case_status.show_case(turn, found.case, None)
+        return True
+    turn.conv.mode = MENU
+    return True
+
+
+def closed_long_ago(turn: Turn, reading: Classification) -> bool:
+    """A message that reads as being about the member's case, closed longer ago than the
+    follow-up period: they are told so and offered a new request or a person."""
+    case = followups.expired_case(turn.cases)
+    if case is None or case.closed_at is None or SMALL_TALK_CONCEPTS & reading.concepts:
+        return False
+    if reading.sure and reading.intent not in ("unknown", "status", "human"):
+        return False
+    unclear.offer(
+        turn,
+        reading.text,
+        turn.t(
+            "受付番号 {number} のお申し出は、{date}に完了しています。"
+            "新しいお申し出として承るか、このままの内容で担当者にお伝えすることができます。",
+            number=case.number,
+            date=turn.t.date(case.closed_at),
+        ),
+        [FORWARD, MENU_CHOICE],
+    )
+    return True
+
+
+def follow(turn: Turn, reading: Classification) -> None:
+    intent, text = reading.intent, reading.text
+    if intent in REQUEST_IDS:
+        request.start_flow(turn, intent, prefill(FLOWS[intent], reading), explain=True)
+    elif intent == "inquiry":
+        topics.inquiry_question(turn, text)
+    elif intent == "human":
+        request.start_flow(turn, "human", prefill(FLOWS["human"], reading), explain=True)
+    elif intent == "status":
+        case_status.show_status(turn, text, reading.case_number)
+    elif intent == "cancel":
+        cancel_from_menu(turn, text)
+    elif OFF_TOPIC_CONCEPTS & reading.concepts:
+        off_topic(turn, text)
+    elif SMALL_TALK_CONCEPTS & reading.concepts:
+        turn.say(turn.t("ご用件を選ぶか、そのまま文章で入力してください。"))
+        menu.show_menu(turn)
+    else:
+        not_understood(turn, text)
+
+
+def not_understood(turn: Turn, text: str | None) -> None:
+    open_cases = [c.number for c in turn.cases if c.status not in CLOSED_STATUSES][:3]
+    turn.say(turn.t("すみません、ご用件をうまく読み取れませんでした。"))
+    unclear.offer(
+        turn,
+        text,
+        turn.t(
+            "メニューから選ぶか、このままの内容で担当者にお伝えすることもできます。"
+            "どちらにしますか。"
+        ),
+        [FORWARD, *(f"case:{n}" for n in open_cases), MENU_CHOICE],
+    )
+
+
+def off_topic(turn: Turn, text: str) -> None:
+    """Business that is not about personal data goes where the org's profile says (a
+    late delivery to the member's own co-op, never to a federation that delivers nothing),
+    with a number only where the profile gives one for it."""
+    org, lang = turn.org, turn.t.lang
+    concepts = turn.read(text).concepts
+    rules = [
+        org.other_business[topic]
+        for topic in ("delivery", "money")
+        if topic in concepts and topic in org.other_business
+    ]
+    lines = [turn.t("この窓口では、個人情報についてのお申し出とご質問を受け付けています。")]
+    lines += list(dict.fromkeys(rule.where.get(lang) for rule in rules))
+    if not rules:
+        lines.append(turn.t("個人情報のこと以外のご用件は、ご利用の生協におたずねください。"))
+    if any(rule.with_contact for rule in rules):
+        lines.append(inquiry.contact_text(org, turn.t))
+    turn.say("\n".join(lines))
+    unclear.offer(
+        turn,
+        text,
+        turn.t("個人情報のことでしたら、担当者にお伝えすることもできます。"),
+        [FORWARD, MENU_CHOICE],
+    )
+
+
+def cancel_from_menu(turn: Turn, text: str) -> None:
+    """「申請を取り下げたい」: which case, then a confirmation, then 取下げ."""
+    open_cases = [c for c in turn.cases if case_view.is_open(c)]
+    if not open_cases:
+        if turn.cases:
+            turn.say(
+                turn.t(
+                    "受付済みのお申し出は、すべて手続きが終わっています。"
+                    "終わったお申し出は取り下げできません。"
+                )
+            )
+        else:
+            turn.say(turn.t("いま手続き中のものはありません。"))
+        menu.show_menu(turn)
+        return
+    if len(open_cases) == 1:
+        withdraw.ask_withdraw(turn, open_cases[0].number, text)
+        return
+    unclear.offer(
+        turn,
+        text,
+        turn.t("取り下げるお申し出を選んでください。"),
+        [*(WITHDRAW + c.number for c in reversed(open_cases[-CASES_SHOWN:])), MENU_CHOICE],
+    )

@@ -1,0 +1,48 @@
+"""The names a conversation's state is made of: its modes and the ids of the choices it offers.
+
+They live apart from the engine so that every mode and plumbing module can import them without
+importing the engine (which imports them all).
+"""
+
+from __future__ import annotations
+
+PICK_ORG = "pick_org"
+MENU = "menu"
+FLOW = "flow"
+SUMMARY = "summary"
+EDIT_PICK = "edit_pick"
+CONFIRM_CANCEL = "confirm_cancel"
+CONFIRM_RESTART = "confirm_restart"
+CONFIRM_ORG_SWITCH = "confirm_org_switch"
+INQUIRY = "inquiry"
+UNCLEAR = "unclear"
+CONFIRM_WITHDRAW = "confirm_withdraw"
+REUSE = "reuse"  # offered the identity answers of the member's earlier request
+REUSE_FIX = "reuse_fix"  # picking which of those answers to change
+RESUME = "resume"  # back at a half-filled form: continue or start again
+
+BACK = "_back"
+CANCEL = "_cancel"
+SUBMIT = "_submit"
+EDIT = "_edit"
+SKIP = "_skip"
+YES = "_yes"
+NO = "_no"
+FORWARD = "_forward"
+MENU_CHOICE = "_menu"
+CONTINUE = "_continue"
+TAKE_AS_ANSWER = "_as_answer"
+SWITCH = "switch:"
+RESTART = "_restart"
+VIEW = "view:"
+WITHDRAW = "withdraw:"
+CALL_ME = "call:"
+
+STATUS_ID = "status"
+
+# Modes that confirm something the member asked for (they go back to ``resume_mode``).
+CONFIRMING = frozenset({CONFIRM_CANCEL, CONFIRM_RESTART, CONFIRM_ORG_SWITCH})
+# Modes in which ``answers`` hold a request being entered.
+ENTERING = frozenset({FLOW, SUMMARY, EDIT_PICK})
+# Cases listed to pick from in the status list; older ones are found by their number.
+CASES_SHOWN = 5

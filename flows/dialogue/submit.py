@@ -1,0 +1,76 @@
+"""Sending a completed request: the case draft for storage and the member's receipt.
+
+The receipt promises contact to the asker and says the due date and any fee the profile gives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from flows import (
+    asker,
+    bereavement,
+)
+from flows.flow import RequestFlow
+from flows.i18n import Translator
+from flows.messages import (
+    CaseDraft,
+    Reply,
+)
+from flows.modes import (
+    menu,
+    summary,
+)
+from flows.steps import Context
+
+if TYPE_CHECKING:
+    from flows.turn import Turn
+
+
+def submit(turn: Turn) -> None:
+    flow, org, conv = turn.flow, turn.org, turn.conv
+    ctx = turn.ctx()
+    fields = {step.id: conv.answers[step.id] for step in summary.summary_steps(turn)}
+    received = turn.now
+    due = received + timedelta(days=org.deadlines.days_for(flow.type_id))
+    flags = []
+    if bereavement.about_deceased(fields):
+        flags.append("deceased")
+    turn.result.new_case = CaseDraft(
+        org_id=org.id,
+        queue=org.queue.id,
+        request_type=flow.type_id,
+        requester=asker.requester_type(fields),
+        fields=fields,
+        summary=summary.summary_lines(turn, Translator("ja")),
+        received_at=received,
+        due_at=due,
+        lang=conv.lang,
+        flags=tuple(flags),
+    )
+    if flow.consents:
+        turn.result.consents.extend(flow.consents(ctx))
+    receipt(turn, flow, ctx, due)
+    conv.leave_flow()
+    menu.show_menu(turn)
+
+
+def receipt(turn: Turn, flow: RequestFlow, ctx: Context, due: datetime) -> None:
+    t, org = turn.t, turn.org
+    lines = [
+        t("お申し出を受け付けました。"),
+        t("受付番号：{number}", number="{case_number}"),
+        asker.contact_line(ctx, org.queue.name.get(t.lang)),
+        t("回答の目安：{due}までにご連絡します。", due=t.date(due)),
+    ]
+    if org.fees.applies(flow.type_id):
+        lines.append(
+            t(
+                "この手続きには、実費相当分の手数料をいただく場合があります。金額は担当者からご案内します。"
+            )
+        )
+    if flow.closing:
+        lines += flow.closing(ctx)
+    lines.append(t("状況は「状況」と入力するといつでも確認できます。"))
+    turn.result.replies.append(Reply(text="\n".join(lines), has_case_number=True))

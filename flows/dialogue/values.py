@@ -1,0 +1,107 @@
+"""A step's value from the member's reply: a choice, several choices, or a parsed value.
+
+The parsers are chosen by the step's kind, so a flow declares its steps and never parses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from flows import (
+    parsing,
+)
+from flows.dialogue.choosing import (
+    MULTI_ERROR,
+    NUMBER_LIST,
+    Given,
+    options_mentioned,
+    resolve,
+)
+from flows.dialogue.names import (
+    SKIP,
+)
+from flows.i18n import N_
+from flows.modes import (
+    request,
+)
+from flows.parsing import Parsed
+from flows.steps import SKIPPED, Option, Step
+
+if TYPE_CHECKING:
+    from flows.turn import Turn
+
+
+def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
+    options = request.step_options(turn, step)
+    option = resolve(given, options, turn.t)
+    if option is not None and option.id == SKIP:
+        return Parsed(value=SKIPPED)
+    if step.kind == "choice":
+        if option is not None:
+            return Parsed(value=option.id)
+        read = step.reader(given.text) if step.reader and given.text else None
+        if read is not None:
+            return Parsed(value=read)
+        if step.free_text and given.text:
+            return parsing.parse_free_text(given.text)
+        return Parsed(error=N_("選択肢の番号か言葉で答えてください。"))
+    if step.kind == "multi":
+        return parse_multi(turn, given, options)
+    if given.text is None:
+        return Parsed(error=N_("文字で入力してください。"))
+    parsed: Parsed[Any] = PARSERS[step.kind](given.text, turn.now.date())
+    return parsed
+
+
+def parse_multi(turn: Turn, given: Given, options: Sequence[Option]) -> Parsed[Any]:
+    real = [o for o in options if not o.id.startswith("_")]
+    if given.choice:
+        single = resolve(given, real, turn.t)
+        return Parsed(value=[single.id]) if single else Parsed(error=MULTI_ERROR)
+    text = parsing.normalise_for_matching(given.text or "")
+    if NUMBER_LIST.match(text):
+        picked: list[str] = []
+        for number in re.findall(r"[0-9]+", text):
+            index = int(number) - 1
+            if not 0 <= index < len(real):
+                return Parsed(error=MULTI_ERROR)
+            if real[index].id not in picked:
+                picked.append(real[index].id)
+        return Parsed(value=picked)
+    parts = [p for p in re.split(r"[,、，・/と\s]+", given.text or "") if p]
+    picked = []
+    for part in parts:
+        option = resolve(Given(choice=None, text=part), real, turn.t)
+        if option is None:
+            found = options_mentioned(part, real)
+            option = found[0] if len(found) == 1 else None
+        if option is None:
+            return Parsed(error=MULTI_ERROR)
+        if option.id not in picked:
+            picked.append(option.id)
+    return Parsed(value=picked) if picked else Parsed(error=MULTI_ERROR)
+
+
+def date_parser(parser: Any) -> Any:
+    def parse(text: str, today: date) -> Parsed[Any]:
+        result: Parsed[date] = parser(text, today=today)
+        return Parsed(value=result.value.isoformat()) if result.ok and result.value else result
+
+    return parse
+
+
+PARSERS: dict[str, Any] = {
+    "text": lambda text, today: parsing.parse_free_text(text),
+    "name": lambda text, today: parsing.parse_name(text),
+    "kana": lambda text, today: parsing.parse_kana(text),
+    "phone": lambda text, today: parsing.parse_phone(text),
+    "member_number": lambda text, today: parsing.parse_member_number(text),
+    "postal_code": lambda text, today: parsing.parse_postal_code(text),
+    "email": lambda text, today: parsing.parse_email(text),
+    "address": lambda text, today: parsing.parse_address(text),
+    "birth_date": date_parser(parsing.parse_birth_date),
+    "date": date_parser(parsing.parse_date),
+}

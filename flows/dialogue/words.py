@@ -1,0 +1,54 @@
+"""What the member's words mean wherever they are typed: global words, intents we act on,
+and the thresholds that keep an answer from being taken for an interruption."""
+
+from __future__ import annotations
+
+import re
+
+from flows.dialogue.names import STATUS_ID
+from flows.parsing import normalise_for_matching
+from flows.registry import REQUEST_FLOWS
+
+# Words that act at every step; matched on the whole normalised message only, so that
+# 「広告をやめる」 still answers a question rather than cancelling.
+GLOBAL_WORDS: dict[str, tuple[str, ...]] = {
+    "back": ("戻る", "もどる", "戻", "前に戻る", "back", "戻って"),
+    "restart": ("やり直し", "やりなおし", "やり直す", "最初から", "restart", "startover"),
+    "cancel": ("キャンセル", "やめる", "中止", "取り消し", "cancel", "quit"),
+    "menu": ("メニュー", "menu", "/menu"),
+    "help": ("ヘルプ", "使い方", "help", "/help", "?", "？"),
+    "status": ("受付状況", "状況確認", "状況", "status", "/status"),
+    "lang": ("言語", "language", "/lang"),
+    "lang_en": ("english", "英語", "/lang en"),
+    "lang_ja": ("日本語", "japanese", "nihongo", "/lang ja"),
+}
+GLOBAL_LOOKUP = {
+    normalise_for_matching(word): action for action, words in GLOBAL_WORDS.items() for word in words
+}
+REQUEST_IDS = frozenset(flow.type_id for flow in REQUEST_FLOWS)
+# Intents the member can be offered as a choice when we are unsure.
+OFFERABLE = frozenset({*REQUEST_IDS, "inquiry", "human", STATUS_ID})
+# While a member has a case, a message that plainly starts one of these is not relayed to it.
+NEW_REQUEST = frozenset({*REQUEST_IDS, "cancel"})
+# Off-topic business (orders, deliveries, payments, claims) that another desk handles.
+OFF_TOPIC_CONCEPTS = frozenset({"delivery", "money"})
+SMALL_TALK_CONCEPTS = frozenset({"greeting"})
+# An interruption mid-flow must be unmistakable: a name or an answer is never taken for one.
+INTERRUPT_CONFIDENCE = 0.8
+# A choice that also takes the member's own words (「どの情報を」) is left alone unless the text
+# is unmistakably a different request.
+SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
+HIRAGANA = re.compile(r"[\u3041-\u309f]")
+
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+# Common English words of two letters or more (the pattern above skips "I" and "a").
+ENGLISH_HINTS = frozenset(
+    {"my", "me", "you", "your", "please", "want", "to", "the", "data", "information"}
+    | {"stop", "delete", "send", "can", "do", "is", "what", "how", "who"}
+)
+
+
+def looks_english(text: str) -> bool:
+    """A sentence in English (not romaji, not a lone word like 「DM」)."""
+    words = [w.lower() for w in ENGLISH_WORD.findall(text)]
+    return len(words) >= 3 and text.isascii() and bool(ENGLISH_HINTS & set(words))

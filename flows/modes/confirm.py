@@ -1,0 +1,137 @@
+"""The confirmations before answers are lost: cancel, restart and switching org.
+
+Each returns to the mode it interrupted (``resume_mode``) when the member says no.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flows.dialogue import navigation
+from flows.dialogue.choosing import (
+    CONFIRM_CANCEL_OPTIONS,
+    CONFIRM_ORG_SWITCH_OPTIONS,
+    CONFIRM_RESTART_OPTIONS,
+    Given,
+    resolve,
+)
+from flows.dialogue.names import (
+    CONFIRM_ORG_SWITCH,
+    CONFIRM_RESTART,
+    FLOW,
+    NO,
+    YES,
+)
+from flows.modes.base import Mode
+from flows.steps import Option
+
+if TYPE_CHECKING:
+    from flows.turn import Turn
+
+
+def confirm_cancel_choice(turn: Turn, given: Given) -> None:
+    option = resolve(given, CONFIRM_CANCEL_OPTIONS, turn.t)
+    if option is not None and option.id == YES:
+        navigation.really_cancel(turn)
+    elif option is not None:
+        turn.conv.mode = turn.conv.resume_mode or FLOW
+        turn.say(turn.t("続けます。"))
+        turn.reask()
+    else:
+        turn.reask()
+
+
+def confirm_org_switch(turn: Turn, org_id: str) -> None:
+    """/start with another org mid-request: the answers would go, so ask first."""
+    conv = turn.conv
+    conv.org_switch = org_id
+    conv.resume_mode = conv.mode
+    conv.mode = CONFIRM_ORG_SWITCH
+    ask_org_switch(turn)
+
+
+def ask_org_switch(turn: Turn) -> None:
+    target = turn.engine.orgs.get(turn.conv.org_switch or "")
+    if target is None:  # a stored state from before the profile was removed
+        turn.conv.mode, turn.conv.org_switch = turn.conv.resume_mode or FLOW, None
+        turn.reask()
+        return
+    turn.say(
+        turn.t(
+            "いま入力中の「{title}」（{org}）は、まだ送信していません。"
+            "{target}に切り替えると、入力した内容は消えます。切り替えますか。",
+            title=turn.t(turn.flow.title),
+            org=turn.org.short_name.get(turn.t.lang),
+            target=target.short_name.get(turn.t.lang),
+        ),
+        CONFIRM_ORG_SWITCH_OPTIONS,
+    )
+
+
+def confirm_choice(turn: Turn, given: Given) -> None:
+    """The answer to 「最初から入力し直しますか」 or 「切り替えますか」."""
+    conv = turn.conv
+    options = (
+        CONFIRM_RESTART_OPTIONS if conv.mode == CONFIRM_RESTART else (CONFIRM_ORG_SWITCH_OPTIONS)
+    )
+    option = resolve(given, options, turn.t)
+    if option is None:
+        turn.reask()
+        return
+    restarting, target = conv.mode == CONFIRM_RESTART, conv.org_switch
+    conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
+    conv.resume_mode = None
+    if option.id == NO:
+        turn.say(turn.t("続けます。"))
+        turn.reask()
+    elif restarting:
+        navigation.restart(turn)
+    elif target in turn.engine.orgs:
+        conv.leave_flow()
+        conv.org = target
+        navigation.greet(turn)
+
+
+class ConfirmCancel(Mode):
+    """「やめますか」: nothing entered is dropped without the member saying so."""
+
+    def options(self, turn: Turn) -> tuple[Option, ...]:
+        return CONFIRM_CANCEL_OPTIONS
+
+    def ask(self, turn: Turn) -> None:
+        turn.say(
+            turn.t("入力中の内容は、まだ送信していません。この手続きをやめますか。"),
+            CONFIRM_CANCEL_OPTIONS,
+        )
+
+    def take(self, turn: Turn, given: Given) -> None:
+        confirm_cancel_choice(turn, given)
+
+
+class ConfirmRestart(Mode):
+    """「最初から入力し直しますか」: 「やり直し」 confirms like 「キャンセル」."""
+
+    def options(self, turn: Turn) -> tuple[Option, ...]:
+        return CONFIRM_RESTART_OPTIONS
+
+    def ask(self, turn: Turn) -> None:
+        turn.say(
+            turn.t("入力した内容をすべて消して、最初から入力し直しますか。"),
+            CONFIRM_RESTART_OPTIONS,
+        )
+
+    def take(self, turn: Turn, given: Given) -> None:
+        confirm_choice(turn, given)
+
+
+class ConfirmOrgSwitch(Mode):
+    """「切り替えますか」: /start with another org mid-request."""
+
+    def options(self, turn: Turn) -> tuple[Option, ...]:
+        return CONFIRM_ORG_SWITCH_OPTIONS
+
+    def ask(self, turn: Turn) -> None:
+        ask_org_switch(turn)
+
+    def take(self, turn: Turn, given: Given) -> None:
+        confirm_choice(turn, given)

@@ -1,0 +1,68 @@
+"""Picking an item of the summary to change; its old value is kept until the new one is given."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flows.dialogue.choosing import (
+    Given,
+    resolve,
+)
+from flows.dialogue.names import (
+    BACK,
+    EDIT_PICK,
+)
+from flows.i18n import N_
+from flows.modes import (
+    request,
+    summary,
+)
+from flows.modes.base import Mode
+from flows.steps import Option
+
+if TYPE_CHECKING:
+    from flows.turn import Turn
+
+
+def edit_options(turn: Turn) -> tuple[Option, ...]:
+    return (
+        *(Option(step.id, step.label) for step in summary.summary_steps(turn)),
+        Option(BACK, N_("確認画面に戻る"), ("戻る", "back")),
+    )
+
+
+def ask_edit(turn: Turn) -> None:
+    turn.conv.mode = EDIT_PICK
+    turn.say(turn.t("修正する項目を選んでください。"), edit_options(turn))
+
+
+def edit_pick(turn: Turn, given: Given) -> None:
+    option = resolve(given, edit_options(turn), turn.t)
+    if option is None:
+        turn.say(turn.t("修正する項目を番号で選んでください。"))
+        ask_edit(turn)
+        return
+    if option.id == BACK:
+        summary.show_summary(turn)
+        return
+    edit(turn, option.id)
+
+
+def edit(turn: Turn, step_id: str) -> None:
+    conv = turn.conv
+    conv.editing = step_id
+    conv.previous = conv.answers.pop(step_id)
+    request.advance(turn)
+
+
+class EditPick(Mode):
+    """Which item of the summary to change."""
+
+    def options(self, turn: Turn) -> tuple[Option, ...]:
+        return edit_options(turn)
+
+    def ask(self, turn: Turn) -> None:
+        ask_edit(turn)
+
+    def take(self, turn: Turn, given: Given) -> None:
+        edit_pick(turn, given)

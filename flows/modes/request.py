@@ -1,0 +1,220 @@
+"""The request-form mode: ask each step in turn, take its value, or notice an interruption.
+
+A value the step's parser accepts is the answer; only refused text may start something else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flows import (
+    parsing,
+)
+from flows.dialogue import navigation, step_questions, submit, values
+from flows.dialogue.choosing import (
+    BACK_OPTION,
+    CANCEL_OPTION,
+    Given,
+    resolve,
+)
+from flows.dialogue.names import (
+    BACK,
+    CANCEL,
+    CONTINUE,
+    FLOW,
+    FORWARD,
+    SKIP,
+    TAKE_AS_ANSWER,
+)
+from flows.dialogue.words import (
+    INTERRUPT_CONFIDENCE,
+    REQUEST_IDS,
+    SWITCH_FROM_FREE_TEXT_CONFIDENCE,
+)
+from flows.modes import (
+    reuse_offer,
+    summary,
+    unclear,
+)
+from flows.modes.base import Mode
+from flows.notices import notice_lines
+from flows.parsing import Parsed
+from flows.steps import SKIPPED, Option, Step
+
+if TYPE_CHECKING:
+    from flows.turn import Turn
+
+
+def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> bool:
+    """Mid-flow: act on an unmistakable 'stop', 'how is my request', 'a person', or a
+    different request typed where a choice was expected. Answers are never taken for one:
+    once the step's parser has ``taken`` the text, only a plain 'stop' interrupts."""
+    reading = turn.read(text)
+    if not reading.concepts:
+        return False
+    strong = reading.confidence >= INTERRUPT_CONFIDENCE
+    if reading.intent == "cancel" and strong:
+        navigation.cancel(turn)
+        return True
+    if step.kind == "text" or taken:
+        return False
+    if step.free_text and reading.confidence < SWITCH_FROM_FREE_TEXT_CONFIDENCE:
+        return False
+    if reading.intent == "status" and strong:
+        turn.say(navigation.status_text(turn))
+        turn.reask()
+        return True
+    switchable = reading.intent in REQUEST_IDS or reading.intent == "human"
+    if reading.sure and switchable and reading.intent != turn.conv.flow:
+        unclear.offer_switch(turn, text, reading.intent)
+        return True
+    return False
+
+
+def start_flow(turn: Turn, flow_id: str, prefill: dict[str, Any], *, explain: bool = False) -> None:
+    conv = turn.conv
+    conv.leave_flow()
+    conv.flow = flow_id
+    conv.mode = FLOW
+    conv.answers = dict(prefill)
+    turn.say(
+        turn.t(turn.flow.intro)
+        + "\n"
+        + turn.t("途中で「戻る」「やり直し」「キャンセル」と入力できます。")
+    )
+    if explain and conv.answers:
+        explain_prefill(turn)
+    advance(turn)
+
+
+def explain_prefill(turn: Turn) -> None:
+    """Say what we took from the member's message, so nothing is assumed silently."""
+    ctx = turn.ctx()
+    given = [step for step in turn.flow.steps if step.id in turn.conv.answers]
+    lines = [turn.t("いただいたメッセージから、次のように入力しました。確認画面で直せます。")]
+    lines += [
+        f"・{turn.t(step.label)}：{step.display(turn.conv.answers[step.id], ctx)}" for step in given
+    ]
+    notices = notice_lines(turn.flow.notices, ctx)
+    for step in given:
+        # A notice the skipped step would have said before asking is not skipped with it.
+        before = [line for line in (step.info(ctx) if step.info else []) if line in notices]
+        after = step.after(ctx) if step.after else []
+        lines += [line for line in before + after if line not in lines]
+    turn.say("\n".join(lines))
+
+
+def next_step(turn: Turn) -> Step | None:
+    ctx = turn.ctx()
+    for step in turn.flow.steps:
+        if step.id not in turn.conv.answers and step.applies(ctx):
+            return step
+    return None
+
+
+def step_options(turn: Turn, step: Step) -> tuple[Option, ...]:
+    options = list(step.option_list(turn.ctx()))
+    if step.optional:
+        options.append(Option(SKIP, step.skip_label, ("わからない", "なし", "skip", "none")))
+    options += [BACK_OPTION, CANCEL_OPTION]
+    return tuple(options)
+
+
+def advance(turn: Turn) -> None:
+    """Ask the next unanswered question, or show the summary when all are answered."""
+    step = next_step(turn)
+    if step is None:
+        turn.conv.editing = None
+        if turn.flow.confirms(turn.ctx()):
+            summary.show_summary(turn)
+        else:
+            submit.submit(turn)
+        return
+    if reuse_offer.offer_reuse(turn, step):
+        return
+    turn.conv.mode = FLOW
+    ctx = turn.ctx()
+    lines = step.info(ctx) if step.info else []
+    lines.append(turn.t(step.prompt))
+    if turn.conv.editing == step.id and turn.conv.previous not in (None, SKIPPED):
+        lines.append(turn.t("いまの内容：{value}", value=step.display(turn.conv.previous, ctx)))
+    turn.say("\n".join(lines), step_options(turn, step), multiple=step.kind == "multi")
+
+
+def answer(turn: Turn, given: Given) -> None:
+    step = next_step(turn)
+    if step is None:
+        advance(turn)
+        return
+    typed_not_chosen = given.text is not None and given.choice is None
+    if typed_not_chosen:
+        # 「2」 where 「2. やめる」 is shown means やめる: no step's own value is a lone
+        # number that small (phones and member numbers are longer), see resolve.
+        typed = resolve(given, step_options(turn, step), turn.t)
+        if typed is not None and typed.id in (BACK, CANCEL):
+            navigation.act(turn, "back" if typed.id == BACK else "cancel")
+            return
+    unresolved = typed_not_chosen and resolve(given, step_options(turn, step), turn.t) is None
+    # A question or a plea for help is never the answer, at any step (issue 16, point 2).
+    asked = step_questions.asked_at(turn, step, given.text) if unresolved and given.text else None
+    if asked is not None and asked.kind != "question":
+        step_questions.answer_at_step(turn, step, asked, given.text or "")
+        return
+    parsed = values.parse(turn, step, given)
+    # A value the step's own parser accepts is the answer (「電話は03-…です」, an
+    # address with 訂正 in it); only refused text may start something else.
+    takes_value = step.kind not in ("choice", "multi")
+    # A question never cancels (「今日中に終わりますか」 is not 「終わりにする」).
+    asks_to_stop = asked is not None and turn.read(given.text or "").intent == "cancel"
+    if (
+        unresolved
+        and not asks_to_stop
+        and interrupts(
+            turn, step, given.text or "", taken=takes_value and parsed.ok and asked is None
+        )
+    ):
+        return
+    if asked is not None and given.text:
+        turn.say(turn.t(parsing.ERR_QUESTION))
+        turn.conv.resume_mode = FLOW
+        # Where the member's own words are the answer, a request put as a question
+        # (「住所を直してもらえますか」) is stored only when they say so.
+        own_words = [TAKE_AS_ANSWER] if step.kind == "text" or step.free_text else []
+        unclear.offer(
+            turn,
+            given.text,
+            turn.t("このご質問を担当者にお伝えしますか。"),
+            [FORWARD, *own_words, CONTINUE],
+        )
+        return
+    if not parsed.ok:
+        turn.explain_and_reask(parsed)
+        return
+    take_value(turn, step, parsed)
+
+
+def take_value(turn: Turn, step: Step, parsed: Parsed[Any]) -> None:
+    conv = turn.conv
+    conv.answers[step.id] = parsed.value
+    if step.id not in conv.history:
+        conv.history.append(step.id)
+    if conv.editing == step.id:
+        conv.editing, conv.previous = None, None
+    if step.after:
+        for line in step.after(turn.ctx()):
+            turn.say(line)
+    advance(turn)
+
+
+class Request(Mode):
+    """A step of a request form: its question, its choices, and 戻る・やめる under them."""
+
+    def options(self, turn: Turn) -> tuple[Option, ...]:
+        step = next_step(turn)
+        return step_options(turn, step) if step else ()
+
+    def ask(self, turn: Turn) -> None:
+        advance(turn)
+
+    def take(self, turn: Turn, given: Given) -> None:
+        answer(turn, given)

@@ -1,0 +1,142 @@
+"""The confirmation screen: every answer, every notice the request needs, then send or edit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from flows import (
+    published,
+)
+from flows.dialogue import navigation, submit
+from flows.dialogue.choosing import (
+    SUMMARY_OPTIONS,
+    Given,
+    options_mentioned,
+    resolve,
+)
+from flows.dialogue.names import (
+    EDIT,
+    SUBMIT,
+    SUMMARY,
+)
+from flows.i18n import Translator
+from flows.modes import (
+    edit_pick,
+)
+from flows.modes.base import Mode
+from flows.notices import notice_lines
+from flows.parsing import normalise_for_matching
+from flows.steps import Context, Option, Step
+
+if TYPE_CHECKING:
+    from flows.turn import Turn
+
+
+def summary_steps(turn: Turn) -> list[Step]:
+    ctx = turn.ctx()
+    return [s for s in turn.flow.steps if s.id in turn.conv.answers and s.applies(ctx)]
+
+
+def summary_lines(turn: Turn, t: Translator) -> list[tuple[str, str]]:
+    ctx = Context(org=turn.org, answers=turn.conv.answers, now=turn.now, t=t)
+    return [
+        (t(step.label), step.display(turn.conv.answers[step.id], ctx))
+        for step in summary_steps(turn)
+    ]
+
+
+def show_summary(turn: Turn) -> None:
+    turn.conv.mode = SUMMARY
+    lines = [
+        turn.t("入力内容をご確認ください。"),
+        turn.t("お申し出：{title}", title=turn.t(turn.flow.title)),
+    ]
+    # Bullets, not numbers: the numbers belong to the choices below (送信する・修正する).
+    ja = turn.t.lang == "ja"
+    item, note = ("・", "※") if ja else ("- ", "- ")
+    lines += [
+        f"{item}{label}{'：' if ja else ': '}{value}"
+        for label, value in summary_lines(turn, turn.t)
+    ]
+    notices = notice_lines(turn.flow.notices, turn.ctx())
+    if notices:
+        drop_said_this_turn(turn, notices)
+        lines.append(turn.t("送信の前に、次の点をご確認ください。"))
+        lines += [f"{note}{line}" for line in notices]
+    lines.append(
+        turn.t(
+            "よろしければ「送信する」を選んでください。直したいところがあれば「修正する」を選んでください。"
+        )
+    )
+    turn.say("\n".join(lines), SUMMARY_OPTIONS)
+
+
+def drop_said_this_turn(turn: Turn, notices: Sequence[str]) -> None:
+    """A notice a step said in this same turn, right before the summary, is said once:
+    on the summary, which always lists it."""
+    kept = []
+    for reply in turn.result.replies:
+        lines = [line for line in reply.text.split("\n") if line not in notices]
+        if lines or reply.choices:
+            kept.append(replace(reply, text="\n".join(lines)))
+    turn.result.replies[:] = kept
+
+
+def summary_choice(turn: Turn, given: Given) -> None:
+    option = resolve(given, SUMMARY_OPTIONS, turn.t)
+    named = item_named(turn, given.text) if option is None and given.text else None
+    topic = (
+        published.question_about(given.text)
+        if option is None and named is None and given.text
+        else None
+    )
+    if option is None and named is None and topic is None and given.text:
+        # 「修正したいです」 asks to edit; sending is never read from a sentence.
+        mentioned = options_mentioned(given.text, SUMMARY_OPTIONS)
+        if [o.id for o in mentioned] == [EDIT]:
+            option = mentioned[0]
+    if named is not None:
+        edit_pick.edit(turn, named.id)  # 「生年月日を直したい」: straight to that item
+    elif topic is not None:
+        # 「手数料はかかりますか」 before sending: answered, and nothing is sent.
+        turn.say(published.answer(topic.id, turn.org, turn.t))
+        show_summary(turn)
+    elif option is None:
+        turn.say(turn.t("「送信する」「修正する」「やめる」から選んでください。"))
+        show_summary(turn)
+    elif option.id == SUBMIT:
+        submit.submit(turn)
+    elif option.id == EDIT:
+        edit_pick.ask_edit(turn)
+    else:
+        navigation.cancel(turn)
+
+
+def item_named(turn: Turn, text: str) -> Step | None:
+    """The summary item a sentence names (the longest label in it), if exactly one."""
+    typed = normalise_for_matching(text)
+    named = [
+        (len(label), step)
+        for step in summary_steps(turn)
+        if (label := normalise_for_matching(turn.t(step.label))) and label in typed
+    ]
+    if not named:
+        return None
+    longest = max(length for length, _ in named)
+    found = [step for length, step in named if length == longest]
+    return found[0] if len(found) == 1 else None
+
+
+class Summary(Mode):
+    """The confirmation screen: send, edit or stop; the items are bullets, not numbers."""
+
+    def options(self, turn: Turn) -> tuple[Option, ...]:
+        return SUMMARY_OPTIONS
+
+    def ask(self, turn: Turn) -> None:
+        show_summary(turn)
+
+    def take(self, turn: Turn, given: Given) -> None:
+        summary_choice(turn, given)
