@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from flows import parsing
 from flows.dialogue import files, navigation
-from flows.dialogue.choosing import RESUME_OPTIONS, Given, resolve
+from flows.dialogue.choosing import Given
 from flows.dialogue.conversation import Conversation
-from flows.dialogue.names import BACK, CANCEL, CONFIRMING, FLOW, MENU, PICK_ORG, RESUME
+from flows.dialogue.names import BACK, CANCEL, CONFIRMING, MENU, PICK_ORG
 from flows.dialogue.words import GLOBAL_LOOKUP, HIRAGANA
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator
 from flows.intents import Classification, classify
 from flows.messages import CaseView, Choice, Inbound, Reply, TurnResult
-from flows.modes import MODES, request, resume
+from flows.modes import MODES, resume
 from flows.modes.base import Mode
 from flows.parsing import Parsed, normalise_for_matching
 from flows.profiles import OrgProfile
@@ -92,16 +92,20 @@ class Turn:
         """The handler of the mode the member is at; without an org that is picking one."""
         return MODES[PICK_ORG] if self.conv.org is None else MODES.get(self.conv.mode)
 
+    def current(self) -> Mode:
+        """The mode's handler; a stored mode no longer known is treated as the menu."""
+        return self.mode() or MODES[MENU]
+
     def options(self) -> tuple[Option, ...]:
         mode = self.mode()
         return mode.options(self) if mode else ()
 
     def reask(self) -> None:
         """Ask again whatever the member is expected to answer now."""
-        (self.mode() or MODES[MENU]).ask(self)
+        self.current().ask(self)
 
     def handle(self, given: Given) -> None:
-        (self.mode() or MODES[MENU]).take(self, given)
+        self.current().take(self, given)
 
     def leave(self) -> None:
         """Before a global word acts: put back what the question at hand set aside."""
@@ -147,9 +151,7 @@ class Turn:
         if text is not None:
             action = GLOBAL_LOOKUP.get(normalise_for_matching(text))
             # 「やり直す」 answering 「続ける／やり直す」 is that choice, not the global word.
-            offered = self.conv.mode == RESUME and resolve(
-                Given(choice=None, text=text), RESUME_OPTIONS, self.t
-            )
+            offered = self.current().answers_word(self, text)
             if action and not offered:
                 navigation.act(self, action)
                 return
@@ -170,10 +172,8 @@ class Turn:
         conv = self.conv
         if conv.lang == "ja" or conv.japanese_offered or not HIRAGANA.search(text):
             return
-        if conv.mode == FLOW and conv.flow:
-            step = request.next_step(self)
-            if step is not None and step.kind in ("name", "kana", "address"):
-                return
+        if self.current().takes_japanese(self):
+            return
         conv.japanese_offered = True
         self.say(Translator("ja")(N_("日本語で表示するには「日本語」と入力してください。")))
 

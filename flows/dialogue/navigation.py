@@ -13,18 +13,12 @@ from flows import (
 from flows.dialogue import case_status
 from flows.dialogue.names import (
     CONFIRM_CANCEL,
-    CONFIRM_ORG_SWITCH,
     CONFIRM_RESTART,
     CONFIRMING,
-    EDIT_PICK,
     ENTERING,
     FLOW,
-    INQUIRY,
-    MENU,
     PICK_ORG,
     RESUME,
-    SUMMARY,
-    UNCLEAR,
 )
 from flows.i18n import Translator, normalise_language
 from flows.modes import (
@@ -33,7 +27,6 @@ from flows.modes import (
     org_pick,
     request,
     resume,
-    summary,
 )
 from flows.registry import FLOWS
 from flows.status import status_label
@@ -88,9 +81,6 @@ def greet(turn: Turn) -> None:
 
 def act(turn: Turn, action: str) -> None:
     conv = turn.conv
-    if conv.mode == UNCLEAR and conv.resume_mode == FLOW:
-        # Offered a switch mid-flow: 「戻る」「キャンセル」 act on the flow they were in.
-        conv.mode, conv.resume_mode, conv.offered, conv.pending_text = FLOW, None, None, None
     turn.leave()
     if action.startswith("lang"):
         new = {"lang_en": "en", "lang_ja": "ja"}.get(action)
@@ -105,42 +95,23 @@ def act(turn: Turn, action: str) -> None:
         conv.mode = PICK_ORG
         org_pick.ask_org(turn)
         return
+    mode = turn.current()
     if action == "help":
         turn.say(help_text(turn))
         turn.reask()
-    elif action == "status" and conv.mode in (MENU, UNCLEAR, INQUIRY):
+    elif action == "status" and mode.lists_cases and turn.mode() is not None:
         case_status.show_status(turn, None)
     elif action == "status":
         turn.say(status_text(turn))
         turn.reask()
     elif action == "menu":
-        if conv.mode in (CONFIRM_RESTART, CONFIRM_ORG_SWITCH):
-            conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
-        if conv.mode in (FLOW, SUMMARY, EDIT_PICK) and conv.answers:
-            confirm_cancel(turn)
-        else:
-            conv.leave_flow()
-            menu.show_menu(turn)
+        mode.to_menu(turn)
     elif action == "cancel":
-        cancel(turn)
+        mode.cancel(turn)
     elif action == "restart":
-        if conv.mode == CONFIRM_RESTART:  # 「やり直し」 again: that is a yes
-            conv.mode, conv.resume_mode = conv.resume_mode or FLOW, None
-            restart(turn)
-        elif conv.flow and conv.answers:
-            # Like 「キャンセル」: every answer would go, so the member says so first.
-            if conv.mode in CONFIRMING:
-                conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
-            conv.resume_mode = conv.mode
-            conv.mode = CONFIRM_RESTART
-            turn.reask()
-        elif conv.flow:
-            restart(turn)
-        else:
-            conv.leave_flow()
-            menu.show_menu(turn)
+        mode.restart(turn)
     elif action == "back":
-        back(turn)
+        mode.back(turn)
 
 
 def help_text(turn: Turn) -> str:
@@ -185,19 +156,35 @@ def restart(turn: Turn) -> None:
 
 
 def cancel(turn: Turn) -> None:
+    """「やめる」 wherever the member is: the mode at hand says what that means."""
+    turn.current().cancel(turn)
+
+
+def stop(turn: Turn, *, said: bool) -> None:
+    """Leave what the member was doing for the menu; ``said``: tell them it stopped."""
+    if said:
+        turn.say(turn.t("手続きをやめました。"))
+    turn.conv.leave_flow()
+    turn.conv.pending_text = None
+    menu.show_menu(turn)
+
+
+def leave_for_menu(turn: Turn) -> None:
+    turn.conv.leave_flow()
+    menu.show_menu(turn)
+
+
+def ask_restart(turn: Turn) -> None:
+    """「やり直し」: asked first when answers would go, at once when there are none."""
     conv = turn.conv
-    if conv.mode in (CONFIRM_RESTART, CONFIRM_ORG_SWITCH):
-        conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
-    if conv.mode == CONFIRM_CANCEL:
-        really_cancel(turn)
-    elif conv.mode in (FLOW, SUMMARY, EDIT_PICK) and conv.answers:
-        confirm_cancel(turn)
+    if conv.flow and conv.answers:
+        conv.resume_mode = conv.mode
+        conv.mode = CONFIRM_RESTART
+        turn.reask()
+    elif conv.flow:
+        restart(turn)
     else:
-        if conv.mode in (FLOW, SUMMARY, EDIT_PICK, INQUIRY, UNCLEAR):
-            turn.say(turn.t("手続きをやめました。"))
-        conv.leave_flow()
-        conv.pending_text = None
-        menu.show_menu(turn)
+        leave_for_menu(turn)
 
 
 def confirm_cancel(turn: Turn) -> None:
@@ -212,25 +199,34 @@ def really_cancel(turn: Turn) -> None:
     menu.show_menu(turn)
 
 
-def back(turn: Turn) -> None:
+def undo_edit(turn: Turn) -> bool:
+    """「戻る」 while changing an answer keeps the old one; True if there was such an edit."""
     conv = turn.conv
-    if conv.mode in CONFIRMING:
-        conv.mode, conv.org_switch = conv.resume_mode or MENU, None
-        turn.reask()
-    elif conv.editing:
-        conv.answers[conv.editing] = conv.previous
-        conv.editing, conv.previous = None, None
-        # The summary, or the next question if the edit came before the form was complete
-        # (an answer reused from the member's earlier request).
-        request.advance(turn)
-    elif conv.mode == EDIT_PICK:
-        summary.show_summary(turn)
-    elif conv.mode in (FLOW, SUMMARY) and conv.history:
-        last = conv.history.pop()
-        conv.previous = conv.answers.pop(last, None)
-        conv.mode = FLOW
-        turn.say(turn.t("ひとつ前の質問に戻ります。"))
-        request.advance(turn)
-    else:
-        conv.leave_flow()
-        menu.show_menu(turn)
+    if not conv.editing:
+        return False
+    conv.answers[conv.editing] = conv.previous
+    conv.editing, conv.previous = None, None
+    # The summary, or the next question if the edit came before the form was complete
+    # (an answer reused from the member's earlier request).
+    request.advance(turn)
+    return True
+
+
+def undo_edit_or_leave(turn: Turn) -> None:
+    if not undo_edit(turn):
+        leave_for_menu(turn)
+
+
+def step_back(turn: Turn) -> None:
+    """「戻る」 in a request: the previous question, its answer kept to show while asked."""
+    conv = turn.conv
+    if undo_edit(turn):
+        return
+    if not conv.history:
+        leave_for_menu(turn)
+        return
+    last = conv.history.pop()
+    conv.previous = conv.answers.pop(last, None)
+    conv.mode = FLOW
+    turn.say(turn.t("ひとつ前の質問に戻ります。"))
+    request.advance(turn)

@@ -19,6 +19,7 @@ from flows.dialogue.names import (
     CONFIRM_ORG_SWITCH,
     CONFIRM_RESTART,
     FLOW,
+    MENU,
     NO,
     YES,
 )
@@ -92,7 +93,20 @@ def confirm_choice(turn: Turn, given: Given) -> None:
         navigation.greet(turn)
 
 
-class ConfirmCancel(Mode):
+class _Confirmation(Mode):
+    """A yes/no before answers are lost; 「戻る」 goes back to the question it interrupted."""
+
+    def back(self, turn: Turn) -> None:
+        turn.conv.mode, turn.conv.org_switch = turn.conv.resume_mode or MENU, None
+        turn.reask()
+
+    def step_aside(self, turn: Turn) -> Mode:
+        """Back to the mode this confirmation interrupted, whose handler then acts."""
+        turn.conv.mode, turn.conv.org_switch = turn.conv.resume_mode or FLOW, None
+        return turn.current()
+
+
+class ConfirmCancel(_Confirmation):
     """「やめますか」: nothing entered is dropped without the member saying so."""
 
     def options(self, turn: Turn) -> tuple[Option, ...]:
@@ -107,8 +121,17 @@ class ConfirmCancel(Mode):
     def take(self, turn: Turn, given: Given) -> None:
         confirm_cancel_choice(turn, given)
 
+    def cancel(self, turn: Turn) -> None:
+        navigation.really_cancel(turn)  # 「やめる」 again: that is a yes
 
-class ConfirmRestart(Mode):
+    def restart(self, turn: Turn) -> None:
+        if turn.conv.flow and turn.conv.answers:
+            self.step_aside(turn).restart(turn)
+        else:
+            super().restart(turn)
+
+
+class ConfirmRestart(_Confirmation):
     """「最初から入力し直しますか」: 「やり直し」 confirms like 「キャンセル」."""
 
     def options(self, turn: Turn) -> tuple[Option, ...]:
@@ -123,8 +146,19 @@ class ConfirmRestart(Mode):
     def take(self, turn: Turn, given: Given) -> None:
         confirm_choice(turn, given)
 
+    def cancel(self, turn: Turn) -> None:
+        self.step_aside(turn).cancel(turn)
 
-class ConfirmOrgSwitch(Mode):
+    def to_menu(self, turn: Turn) -> None:
+        self.step_aside(turn).to_menu(turn)
+
+    def restart(self, turn: Turn) -> None:
+        conv = turn.conv  # 「やり直し」 again: that is a yes
+        conv.mode, conv.resume_mode = conv.resume_mode or FLOW, None
+        navigation.restart(turn)
+
+
+class ConfirmOrgSwitch(_Confirmation):
     """「切り替えますか」: /start with another org mid-request."""
 
     def options(self, turn: Turn) -> tuple[Option, ...]:
@@ -135,3 +169,15 @@ class ConfirmOrgSwitch(Mode):
 
     def take(self, turn: Turn, given: Given) -> None:
         confirm_choice(turn, given)
+
+    def cancel(self, turn: Turn) -> None:
+        self.step_aside(turn).cancel(turn)
+
+    def to_menu(self, turn: Turn) -> None:
+        self.step_aside(turn).to_menu(turn)
+
+    def restart(self, turn: Turn) -> None:
+        if turn.conv.flow and turn.conv.answers:
+            self.step_aside(turn).restart(turn)
+        else:
+            super().restart(turn)

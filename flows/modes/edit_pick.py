@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flows.dialogue import navigation
 from flows.dialogue.choosing import (
     Given,
     resolve,
@@ -66,3 +67,19 @@ class EditPick(Mode):
 
     def take(self, turn: Turn, given: Given) -> None:
         edit_pick(turn, given)
+
+    def back(self, turn: Turn) -> None:
+        if not navigation.undo_edit(turn):
+            summary.show_summary(turn)
+
+    def cancel(self, turn: Turn) -> None:
+        if turn.conv.answers:
+            navigation.confirm_cancel(turn)
+        else:
+            navigation.stop(turn, said=True)
+
+    def to_menu(self, turn: Turn) -> None:
+        if turn.conv.answers:
+            navigation.confirm_cancel(turn)
+        else:
+            navigation.leave_for_menu(turn)

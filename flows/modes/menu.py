@@ -66,6 +66,8 @@ def start_option(turn: Turn, option_id: str, text: str | None = None) -> None:
 class Menu(Mode):
     """The menu of requests and questions; typed sentences are understood from here."""
 
+    lists_cases = True
+
     def options(self, turn: Turn) -> tuple[Option, ...]:
         return turn.engine.menu_options()
 

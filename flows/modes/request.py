@@ -218,3 +218,22 @@ class Request(Mode):
 
     def take(self, turn: Turn, given: Given) -> None:
         answer(turn, given)
+
+    def takes_japanese(self, turn: Turn) -> bool:
+        step = next_step(turn) if turn.conv.flow else None
+        return step is not None and step.kind in ("name", "kana", "address")
+
+    def back(self, turn: Turn) -> None:
+        navigation.step_back(turn)
+
+    def cancel(self, turn: Turn) -> None:
+        if turn.conv.answers:
+            navigation.confirm_cancel(turn)
+        else:
+            navigation.stop(turn, said=True)
+
+    def to_menu(self, turn: Turn) -> None:
+        if turn.conv.answers:
+            navigation.confirm_cancel(turn)
+        else:
+            navigation.leave_for_menu(turn)

@@ -97,6 +97,9 @@ class Resume(Mode):
     def take(self, turn: Turn, given: Given) -> None:
         resume_choice(turn, given)
 
+    def answers_word(self, turn: Turn, text: str) -> bool:
+        return resolve(Given(choice=None, text=text), RESUME_OPTIONS, turn.t) is not None
+
     def leave(self, turn: Turn) -> None:
         conv = turn.conv
         conv.mode, conv.resume_mode, conv.pending_text = conv.resume_mode or FLOW, None, None

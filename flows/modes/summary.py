@@ -140,3 +140,18 @@ class Summary(Mode):
 
     def take(self, turn: Turn, given: Given) -> None:
         summary_choice(turn, given)
+
+    def back(self, turn: Turn) -> None:
+        navigation.step_back(turn)
+
+    def cancel(self, turn: Turn) -> None:
+        if turn.conv.answers:
+            navigation.confirm_cancel(turn)
+        else:
+            navigation.stop(turn, said=True)
+
+    def to_menu(self, turn: Turn) -> None:
+        if turn.conv.answers:
+            navigation.confirm_cancel(turn)
+        else:
+            navigation.leave_for_menu(turn)

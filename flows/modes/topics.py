@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from flows import (
     published,
 )
-from flows.dialogue import free_text
+from flows.dialogue import free_text, navigation
 from flows.dialogue.choosing import (
     Given,
     options_mentioned,
@@ -92,6 +92,8 @@ def inquiry_choice(turn: Turn, given: Given) -> None:
 class Inquiry(Mode):
     """A general question: the published topics, or a person."""
 
+    lists_cases = True
+
     def options(self, turn: Turn) -> tuple[Option, ...]:
         return inquiry_options(turn)
 
@@ -100,3 +102,6 @@ class Inquiry(Mode):
 
     def take(self, turn: Turn, given: Given) -> None:
         inquiry_choice(turn, given)
+
+    def cancel(self, turn: Turn) -> None:
+        navigation.stop(turn, said=True)

@@ -12,7 +12,7 @@ from flows import (
     case_view,
     parsing,
 )
-from flows.dialogue import case_status, step_questions, values
+from flows.dialogue import case_status, navigation, step_questions, values
 from flows.dialogue.choosing import (
     Given,
     resolve,
@@ -205,6 +205,8 @@ def retry_as_answer(turn: Turn, pending: str) -> None:
 class Unclear(Mode):
     """A few options offered when we are unsure what the member meant; their words are kept."""
 
+    lists_cases = True
+
     def options(self, turn: Turn) -> tuple[Option, ...]:
         return unclear_options(turn)
 
@@ -213,3 +215,12 @@ class Unclear(Mode):
 
     def take(self, turn: Turn, given: Given) -> None:
         unclear_choice(turn, given)
+
+    def cancel(self, turn: Turn) -> None:
+        navigation.stop(turn, said=True)
+
+    def leave(self, turn: Turn) -> None:
+        conv = turn.conv
+        if conv.resume_mode == FLOW:
+            # Offered a switch mid-flow: 「戻る」「キャンセル」 act on the flow they were in.
+            conv.mode, conv.resume_mode, conv.offered, conv.pending_text = FLOW, None, None, None
