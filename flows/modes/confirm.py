@@ -17,7 +17,6 @@ from flows.dialogue.choosing import (
 )
 from flows.dialogue.names import (
     CONFIRM_ORG_SWITCH,
-    CONFIRM_RESTART,
     FLOW,
     MENU,
     NO,
@@ -69,28 +68,21 @@ def ask_org_switch(turn: Turn) -> None:
     )
 
 
-def confirm_choice(turn: Turn, given: Given) -> None:
-    """The answer to 「最初から入力し直しますか」 or 「切り替えますか」."""
+def answered_yes(turn: Turn, given: Given, options: tuple[Option, ...]) -> bool:
+    """The answer to 「最初から入力し直しますか」 or 「切り替えますか」: either answer ends the
+    confirmation (「いいえ」 goes on where the member was); True only for 「はい」."""
     conv = turn.conv
-    options = (
-        CONFIRM_RESTART_OPTIONS if conv.mode == CONFIRM_RESTART else (CONFIRM_ORG_SWITCH_OPTIONS)
-    )
     option = resolve(given, options, turn.t)
     if option is None:
         turn.reask()
-        return
-    restarting, target = conv.mode == CONFIRM_RESTART, conv.org_switch
+        return False
     conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
     conv.resume_mode = None
     if option.id == NO:
         turn.say(turn.t("続けます。"))
         turn.reask()
-    elif restarting:
-        navigation.restart(turn)
-    elif target in turn.engine.orgs:
-        conv.leave_flow()
-        conv.org = target
-        navigation.greet(turn)
+        return False
+    return True
 
 
 class _Confirmation(Mode):
@@ -144,7 +136,8 @@ class ConfirmRestart(_Confirmation):
         )
 
     def take(self, turn: Turn, given: Given) -> None:
-        confirm_choice(turn, given)
+        if answered_yes(turn, given, CONFIRM_RESTART_OPTIONS):
+            navigation.restart(turn)
 
     def cancel(self, turn: Turn) -> None:
         self.step_aside(turn).cancel(turn)
@@ -168,7 +161,11 @@ class ConfirmOrgSwitch(_Confirmation):
         ask_org_switch(turn)
 
     def take(self, turn: Turn, given: Given) -> None:
-        confirm_choice(turn, given)
+        target = turn.conv.org_switch
+        if answered_yes(turn, given, CONFIRM_ORG_SWITCH_OPTIONS) and target in turn.engine.orgs:
+            turn.conv.leave_flow()
+            turn.conv.org = target
+            navigation.greet(turn)
 
     def cancel(self, turn: Turn) -> None:
         self.step_aside(turn).cancel(turn)
