@@ -57,6 +57,7 @@ def show_status(turn: Turn, text: str | None, number: str | None = None) -> None
 
 
 def show_case_number(turn: Turn, number: str, text: str | None) -> None:
+    """A case picked from the status list; one no longer there leads back to the menu."""
     case = own_case(turn, number)
     if case is None:
         menu.show_menu(turn)

@@ -190,6 +190,7 @@ def closed_long_ago(turn: Turn, reading: Classification) -> bool:
 
 
 def follow(turn: Turn, reading: Classification) -> None:
+    """Act on a sure reading: start the request, answer, show the status, or withdraw."""
     intent, text = reading.intent, reading.text
     if intent in REQUEST_IDS:
         request.start_flow(turn, intent, prefill(FLOWS[intent], reading), explain=True)
@@ -211,6 +212,7 @@ def follow(turn: Turn, reading: Classification) -> None:
 
 
 def not_understood(turn: Turn, text: str | None) -> None:
+    """Say so plainly and offer a person, the member's open cases, or the menu."""
     open_cases = [c.number for c in turn.cases if c.status not in CLOSED_STATUSES][:3]
     turn.say(turn.t("すみません、ご用件をうまく読み取れませんでした。"))
     unclear.offer(

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 
 def start(turn: Turn, argument: str | None) -> None:
+    """/start: the org named in the link, the device's language, and a half-filled form kept."""
     conv = turn.conv
     if turn.inbound.lang and not conv.lang_chosen:
         # The device's language until the member picks one; their pick then stays.
@@ -68,6 +69,7 @@ def start(turn: Turn, argument: str | None) -> None:
 
 
 def greet(turn: Turn) -> None:
+    """Who the desk is and what it takes, then the menu."""
     turn.say(
         turn.t(
             "こんにちは。{org}の個人情報の窓口です。"
@@ -80,6 +82,7 @@ def greet(turn: Turn) -> None:
 
 
 def act(turn: Turn, action: str) -> None:
+    """A word that acts at every step; the mode at hand says what it means there."""
     conv = turn.conv
     turn.leave()
     if action.startswith("lang"):
@@ -115,6 +118,7 @@ def act(turn: Turn, action: str) -> None:
 
 
 def help_text(turn: Turn) -> str:
+    """How to answer and which words act at every step."""
     return turn.t(
         "番号か、選択肢の言葉を入力してください。ご自分の言葉で入力してもかまいません。\n"
         "「戻る」：ひとつ前の質問に戻ります。\n"
@@ -126,6 +130,7 @@ def help_text(turn: Turn) -> str:
 
 
 def status_text(turn: Turn) -> str:
+    """The member's cases in one list, with an apology where one is overdue."""
     if not turn.cases:
         return turn.t("受付済みのお申し出はありません。")
     lines = [turn.t("受付済みのお申し出：")]
@@ -170,6 +175,7 @@ def stop(turn: Turn, *, said: bool) -> None:
 
 
 def leave_for_menu(turn: Turn) -> None:
+    """Drop what was being entered (nothing was sent) and show the menu."""
     turn.conv.leave_flow()
     menu.show_menu(turn)
 
@@ -188,12 +194,14 @@ def ask_restart(turn: Turn) -> None:
 
 
 def confirm_cancel(turn: Turn) -> None:
+    """Answers would be lost: ask before stopping, and come back here on 「いいえ」."""
     turn.conv.resume_mode = turn.conv.mode
     turn.conv.mode = CONFIRM_CANCEL
     turn.reask()
 
 
 def really_cancel(turn: Turn) -> None:
+    """Stop after the member confirmed; nothing entered was sent."""
     turn.conv.leave_flow()
     turn.say(turn.t("手続きをやめました。入力された内容は送信していません。"))
     menu.show_menu(turn)
@@ -213,6 +221,7 @@ def undo_edit(turn: Turn) -> bool:
 
 
 def undo_edit_or_leave(turn: Turn) -> None:
+    """「戻る」 outside a form: undo a half-done edit, or go to the menu."""
     if not undo_edit(turn):
         leave_for_menu(turn)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 
 def submit(turn: Turn) -> None:
+    """Hand the completed request to storage as a case draft, then the receipt and the menu."""
     flow, org, conv = turn.flow, turn.org, turn.conv
     ctx = turn.ctx()
     fields = {step.id: conv.answers[step.id] for step in summary.summary_steps(turn)}
@@ -57,6 +58,7 @@ def submit(turn: Turn) -> None:
 
 
 def receipt(turn: Turn, flow: RequestFlow, ctx: Context, due: datetime) -> None:
+    """What the member keeps: the number, who will contact them, the due date, any fee."""
     t, org = turn.t, turn.org
     lines = [
         t("お申し出を受け付けました。"),

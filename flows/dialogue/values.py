@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 
 def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
+    """The step's value from a button, a number, a choice's words, or the step's parser."""
     options = request.step_options(turn, step)
     option = resolve(given, options, turn.t)
     if option is not None and option.id == SKIP:
@@ -57,6 +58,7 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
 
 
 def parse_multi(turn: Turn, given: Given, options: Sequence[Option]) -> Parsed[Any]:
+    """Several choices, by numbers (「1,3」) or their words; all or nothing."""
     real = [o for o in options if not o.id.startswith("_")]
     if given.choice:
         single = resolve(given, real, turn.t)
@@ -86,7 +88,10 @@ def parse_multi(turn: Turn, given: Given, options: Sequence[Option]) -> Parsed[A
 
 
 def date_parser(parser: Any) -> Any:
+    """A date parser whose value is stored as ISO text, as the state is JSON."""
+
     def parse(text: str, today: date) -> Parsed[Any]:
+        """The step's value from a button, a number, a choice's words, or the step's parser."""
         result: Parsed[date] = parser(text, today=today)
         return Parsed(value=result.value.isoformat()) if result.ok and result.value else result
 

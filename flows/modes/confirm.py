@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 
 def confirm_cancel_choice(turn: Turn, given: Given) -> None:
+    """The answer to 「やめますか」: 「はい」 stops, 「いいえ」 goes on where the member was."""
     option = resolve(given, CONFIRM_CANCEL_OPTIONS, turn.t)
     if option is not None and option.id == YES:
         navigation.really_cancel(turn)
@@ -51,6 +52,7 @@ def confirm_org_switch(turn: Turn, org_id: str) -> None:
 
 
 def ask_org_switch(turn: Turn) -> None:
+    """Ask before another org's /start drops the request being entered."""
     target = turn.engine.orgs.get(turn.conv.org_switch or "")
     if target is None:  # a stored state from before the profile was removed
         turn.conv.mode, turn.conv.org_switch = turn.conv.resume_mode or FLOW, None

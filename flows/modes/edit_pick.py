@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 
 def edit_options(turn: Turn) -> tuple[Option, ...]:
+    """The summary's items, then 「確認画面に戻る」."""
     return (
         *(Option(step.id, step.label) for step in summary.summary_steps(turn)),
         Option(BACK, N_("確認画面に戻る"), ("戻る", "back")),
@@ -33,11 +34,13 @@ def edit_options(turn: Turn) -> tuple[Option, ...]:
 
 
 def ask_edit(turn: Turn) -> None:
+    """Ask which item to change."""
     turn.conv.mode = EDIT_PICK
     turn.say(turn.t("修正する項目を選んでください。"), edit_options(turn))
 
 
 def edit_pick(turn: Turn, given: Given) -> None:
+    """Take the item to change; an unclear reply asks again."""
     option = resolve(given, edit_options(turn), turn.t)
     if option is None:
         turn.say(turn.t("修正する項目を番号で選んでください。"))
@@ -50,6 +53,7 @@ def edit_pick(turn: Turn, given: Given) -> None:
 
 
 def edit(turn: Turn, step_id: str) -> None:
+    """Ask the item's question again, keeping its old value to show and to restore on 「戻る」."""
     conv = turn.conv
     conv.editing = step_id
     conv.previous = conv.answers.pop(step_id)

@@ -36,6 +36,7 @@ def show_menu(turn: Turn, *, pending: str | None = None) -> None:
 
 
 def menu_choice(turn: Turn, given: Given) -> None:
+    """A menu item by button, number or words; a sentence is understood instead."""
     option = resolve(given, turn.engine.menu_options(), turn.t)
     pending, turn.conv.pending_text = turn.conv.pending_text, None
     if option is not None:
@@ -47,6 +48,7 @@ def menu_choice(turn: Turn, given: Given) -> None:
 
 
 def start_option(turn: Turn, option_id: str, text: str | None = None) -> None:
+    """Start what the member chose, with their words (if any) read into it."""
     if option_id == STATUS_ID:
         case_status.show_status(turn, text)
     elif option_id == "inquiry":

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 
 def org_options(turn: Turn) -> tuple[Option, ...]:
+    """Every org of the deployment, by its short name."""
     return tuple(
         Option(org.id, org.short_name.ja, (org.short_name.en, org.name.ja, org.id))
         for org in turn.engine.orgs.values()
@@ -35,10 +36,12 @@ def org_options(turn: Turn) -> tuple[Option, ...]:
 
 
 def ask_org(turn: Turn) -> None:
+    """Ask which co-op the member means."""
     turn.say(turn.t("ご利用の生協を選んでください。"), org_options(turn))
 
 
 def pick_org(turn: Turn, given: Given) -> None:
+    """Take the org by button, number or its name in a sentence; what else they said is kept."""
     option = resolve(given, org_options(turn), turn.t)
     request: str | None = None
     if option is None and given.text:

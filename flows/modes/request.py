@@ -72,6 +72,7 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
 
 
 def start_flow(turn: Turn, flow_id: str, prefill: dict[str, Any], *, explain: bool = False) -> None:
+    """Begin a request with what is already known, saying what was taken from their words."""
     conv = turn.conv
     conv.leave_flow()
     conv.flow = flow_id
@@ -105,6 +106,7 @@ def explain_prefill(turn: Turn) -> None:
 
 
 def next_step(turn: Turn) -> Step | None:
+    """The first unanswered step that applies to the answers so far."""
     ctx = turn.ctx()
     for step in turn.flow.steps:
         if step.id not in turn.conv.answers and step.applies(ctx):
@@ -113,6 +115,7 @@ def next_step(turn: Turn) -> Step | None:
 
 
 def step_options(turn: Turn, step: Step) -> tuple[Option, ...]:
+    """The step's choices, then 「わからない」 where optional, then 戻る・やめる."""
     options = list(step.option_list(turn.ctx()))
     if step.optional:
         options.append(Option(SKIP, step.skip_label, ("わからない", "なし", "skip", "none")))
@@ -142,6 +145,7 @@ def advance(turn: Turn) -> None:
 
 
 def answer(turn: Turn, given: Given) -> None:
+    """Take the reply at a step: a number for 戻る・やめる, a question, an interruption, a value."""
     step = next_step(turn)
     if step is None:
         advance(turn)
@@ -194,6 +198,7 @@ def answer(turn: Turn, given: Given) -> None:
 
 
 def take_value(turn: Turn, step: Step, parsed: Parsed[Any]) -> None:
+    """Store the step's value, say what the step says after it, and go on."""
     conv = turn.conv
     conv.answers[step.id] = parsed.value
     if step.id not in conv.history:

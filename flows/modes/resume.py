@@ -41,6 +41,7 @@ def away_from_form(turn: Turn) -> bool:
 
 
 def offer_resume(turn: Turn, text: str | None) -> None:
+    """Set the form aside (with what was just typed) and ask whether to go on."""
     conv = turn.conv
     conv.resume_mode = conv.mode
     conv.pending_text = text
@@ -49,6 +50,7 @@ def offer_resume(turn: Turn, text: str | None) -> None:
 
 
 def show_resume_offer(turn: Turn) -> None:
+    """Which request, what is entered, and 続ける／やり直す."""
     lines = [
         turn.t(
             "入力の途中のお申し出があります：{title}",
@@ -62,6 +64,7 @@ def show_resume_offer(turn: Turn) -> None:
 
 
 def resume_choice(turn: Turn, given: Given) -> None:
+    """Go on (trying what was typed as the answer) or start the same request again."""
     option = resolve(given, RESUME_OPTIONS, turn.t)
     conv = turn.conv
     if option is None:

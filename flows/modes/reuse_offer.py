@@ -58,6 +58,7 @@ def offer_reuse(turn: Turn, step: Step) -> bool:
 
 
 def reuse_lines(turn: Turn) -> list[str]:
+    """The earlier answers on offer, one per line."""
     offered = (turn.conv.reuse or {}).get("answers", {})
     ctx = Context(org=turn.org, answers=offered, now=turn.now, t=turn.t)
     return [
@@ -68,6 +69,7 @@ def reuse_lines(turn: Turn) -> list[str]:
 
 
 def show_reuse_offer(turn: Turn) -> None:
+    """Show the earlier answers and ask whether to use them."""
     number = (turn.conv.reuse or {}).get("case", "")
     lines = [
         turn.t(
@@ -81,6 +83,7 @@ def show_reuse_offer(turn: Turn) -> None:
 
 
 def reuse_choice(turn: Turn, given: Given) -> None:
+    """Use them, change some, or answer afresh."""
     option = resolve(given, REUSE_OPTIONS, turn.t)
     conv = turn.conv
     if option is None:
@@ -108,6 +111,7 @@ def reuse_choice(turn: Turn, given: Given) -> None:
 
 
 def reuse_fix_options(turn: Turn) -> tuple[Option, ...]:
+    """The reused answers that can be changed now, then 「直さずに進む」."""
     fixable = set((turn.conv.reuse or {}).get("fix", []))
     return (
         *(Option(s.id, s.label) for s in turn.flow.steps if s.id in fixable),
@@ -116,6 +120,7 @@ def reuse_fix_options(turn: Turn) -> tuple[Option, ...]:
 
 
 def ask_reuse_fix(turn: Turn) -> None:
+    """Ask which reused answer to change."""
     turn.say(
         turn.t("直したい項目を選んでください。ほかの項目は、最後の確認画面でも直せます。"),
         reuse_fix_options(turn),
@@ -123,6 +128,7 @@ def ask_reuse_fix(turn: Turn) -> None:
 
 
 def reuse_fix_choice(turn: Turn, given: Given) -> None:
+    """Ask the picked item again, or go on unchanged."""
     option = resolve(given, reuse_fix_options(turn), turn.t)
     conv = turn.conv
     if option is None:

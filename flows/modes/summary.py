@@ -35,11 +35,13 @@ if TYPE_CHECKING:
 
 
 def summary_steps(turn: Turn) -> list[Step]:
+    """The answered steps that still apply, in the form's order."""
     ctx = turn.ctx()
     return [s for s in turn.flow.steps if s.id in turn.conv.answers and s.applies(ctx)]
 
 
 def summary_lines(turn: Turn, t: Translator) -> list[tuple[str, str]]:
+    """Label and value of each answer, in ``t``'s language (Japanese for staff)."""
     ctx = Context(org=turn.org, answers=turn.conv.answers, now=turn.now, t=t)
     return [
         (t(step.label), step.display(turn.conv.answers[step.id], ctx))
@@ -48,6 +50,7 @@ def summary_lines(turn: Turn, t: Translator) -> list[tuple[str, str]]:
 
 
 def show_summary(turn: Turn) -> None:
+    """Every answer and every notice the request needs, then 送信する・修正する・やめる."""
     turn.conv.mode = SUMMARY
     lines = [
         turn.t("入力内容をご確認ください。"),
@@ -85,6 +88,7 @@ def drop_said_this_turn(turn: Turn, notices: Sequence[str]) -> None:
 
 
 def summary_choice(turn: Turn, given: Given) -> None:
+    """Send only on the button or its words; a named item goes straight to its edit."""
     option = resolve(given, SUMMARY_OPTIONS, turn.t)
     named = item_named(turn, given.text) if option is None and given.text else None
     topic = (

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 
 def inquiry_options(turn: Turn) -> tuple[Option, ...]:
+    """The published topics, a person, and the menu."""
     return (
         *inquiry.TOPICS,
         inquiry.ASK_A_PERSON,
@@ -42,6 +43,7 @@ def inquiry_options(turn: Turn) -> tuple[Option, ...]:
 
 
 def ask_inquiry_topic(turn: Turn) -> None:
+    """Ask what the member would like to know."""
     turn.say(turn.t("知りたいことを選んでください。"), inquiry_options(turn))
 
 
@@ -62,6 +64,7 @@ def inquiry_question(turn: Turn, text: str) -> None:
 
 
 def inquiry_choice(turn: Turn, given: Given) -> None:
+    """Answer a topic from the profile; anything else goes to a person with their words."""
     option = resolve(given, inquiry_options(turn), turn.t)
     pending, turn.conv.pending_text = turn.conv.pending_text, None
     if option is None and given.text:

@@ -60,6 +60,7 @@ def offer(turn: Turn, text: str | None, prompt: str, option_ids: Sequence[str]) 
 
 
 def offer_candidates(turn: Turn, text: str, candidates: Sequence[str]) -> None:
+    """The requests the member may have meant, a person, and the menu."""
     offer(
         turn,
         text,
@@ -69,6 +70,7 @@ def offer_candidates(turn: Turn, text: str, candidates: Sequence[str]) -> None:
 
 
 def offer_switch(turn: Turn, text: str, target: str) -> None:
+    """Mid-request, another request was asked for: switch (keeping the answers) or go on."""
     turn.conv.resume_mode = FLOW
     offer(
         turn,
@@ -82,6 +84,7 @@ def offer_switch(turn: Turn, text: str, target: str) -> None:
 
 
 def option_for(turn: Turn, option_id: str) -> Option:
+    """The button for an offered option id (a request, a case, a person, the menu)."""
     if option_id == FORWARD:
         return Option(FORWARD, N_("担当者と話す"), ("担当者", "伝える", "はい"))
     if option_id == MENU_CHOICE:
@@ -114,15 +117,18 @@ def option_for(turn: Turn, option_id: str) -> Option:
 
 
 def unclear_options(turn: Turn) -> tuple[Option, ...]:
+    """The options on offer now (a person and the menu when none were kept)."""
     offered = turn.conv.offered or [FORWARD, MENU_CHOICE]
     return tuple(option_for(turn, option_id) for option_id in offered)
 
 
 def ask_unclear(turn: Turn) -> None:
+    """Ask again which of the offered options the member means."""
     turn.say(turn.t("次から選んでください。"), unclear_options(turn))
 
 
 def unclear_choice(turn: Turn, given: Given) -> None:
+    """Act on the picked option with the member's kept words."""
     option = resolve(given, unclear_options(turn), turn.t)
     pending = turn.conv.pending_text or ""
     if option is None:

@@ -71,6 +71,7 @@ def ask_withdraw(turn: Turn, number: str | None, text: str | None = None) -> Non
 
 
 def confirm_withdraw_choice(turn: Turn, given: Given) -> None:
+    """「はい」 records a 取下げ for staff; 「いいえ」 leaves the case as it is."""
     option = resolve(given, CONFIRM_WITHDRAW_OPTIONS, turn.t)
     conv = turn.conv
     number = conv.withdrawing
