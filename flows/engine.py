@@ -590,11 +590,11 @@ class _Turn:
             "「English」：英語に切り替えます。"
         )
 
-    def _status_text(self) -> str:
+    def _status_text(self, cases: Sequence[CaseView] | None = None) -> str:
         if not self.cases:
             return self.t("受付済みのお申し出はありません。")
         lines = [self.t("受付済みのお申し出：")]
-        for case in self.cases:
+        for case in self.cases if cases is None else cases:
             lines.append(
                 self.t(
                     "{number}　{type}　状況：{status}　回答期限の目安：{due}",
@@ -629,6 +629,8 @@ class _Turn:
         else:
             if conv.mode in (FLOW, SUMMARY, EDIT_PICK, INQUIRY, UNCLEAR):
                 self.say(self.t("手続きをやめました。"))
+            elif conv.mode == MENU:
+                self.say(self.t("いま手続き中のものはありません。"))
             conv.leave_flow()
             conv.pending_text = None
             self._show_menu()
@@ -925,6 +927,8 @@ class _Turn:
         relayed with the case named, a timing question answered with its status, a complaint
         flagged to supervisors too. True if the message was handled here."""
         if reading.sure and reading.intent in _NEW_REQUEST:
+            return False
+        if _bare_reply(reading.text):  # 「はい」「キャンセル」 answer the desk, not staff
             return False
         days = self.org.retention.followup_days
         found = followups.target(self.cases, self.now, days, reading.case_number)
@@ -1388,6 +1392,8 @@ class _Turn:
                 self._global("back" if typed.id == BACK else "cancel")
                 return
         unresolved = typed_not_chosen and _resolve(given, self._step_options(step), self.t) is None
+        if unresolved and given.text and self._agent_at_requester(step, given.text):
+            return
         # A question or a plea for help is never the answer, at any step (issue 16, point 2).
         asked = self._asked_at(step, given.text) if unresolved and given.text else None
         if asked is not None and asked.kind != "question":
@@ -1423,6 +1429,30 @@ class _Turn:
             self._explain_and_reask(parsed)
             return
         self._take(step, parsed)
+
+    def _agent_at_requester(self, step: Step, text: str) -> bool:
+        """「母の代わりです」 at 「どなたからのお申し出ですか」 is read as in a first message
+        (``understanding.prefill``): an agent, with the 続柄 filled in when the words give it."""
+        if step.id != "requester":
+            return False
+        reading = self._read(text)
+        if not (reading.agent or reading.deceased):
+            return False
+        read = prefill(self.flow, reading)
+        if "requester" not in read:
+            return False
+        ctx = self.ctx()
+        chosen = step.display(read["requester"], ctx)
+        lines = [self.t("「{choice}」として伺います。", choice=chosen)]
+        for later in self.flow.steps:
+            if later.id in ("legal_kind", "agent_relation") and later.id in read:
+                self.conv.answers.setdefault(later.id, read[later.id])
+                if later.id == "agent_relation":
+                    relation = later.display(read[later.id], ctx)
+                    lines.append(self.t("ご本人との続柄：{relation}", relation=relation))
+        self.say("\n".join(lines))
+        self._take(step, Parsed(value=read["requester"]))
+        return True
 
     def _asked_at(self, step: Step, text: str) -> asking.Asked | None:
         """What ``text`` asks instead of answering ``step``, if it asks anything."""
@@ -1760,7 +1790,8 @@ class _Turn:
         if len(self.cases) == 1:
             self._show_case(self.cases[0], text)
             return
-        self.say(self._status_text())
+        # Listed in the order of the numbered choices below: newest first.
+        self.say(self._status_text(list(reversed(self.cases))))
         newest = list(reversed(self.cases[-_CASES_SHOWN:]))
         self._offer(
             text,
@@ -2085,6 +2116,11 @@ _PAUSABLE = frozenset(
     {*_ENTERING, REUSE, REUSE_FIX, CONFIRM_CANCEL, CONFIRM_RESTART, CONFIRM_ORG_SWITCH}
 )
 # The pending question named in the resume prompt, by mode (a step is named by its label).
+# A yes or no on its own: an answer to the desk's question, never a message for staff.
+_BARE_WORDS = frozenset(
+    normalise_for_matching(word)
+    for word in ("はい", "いいえ", "ええ", "うん", "いや", "いえ", "yes", "no", "ok", "オーケー")
+)
 # What selects 「わからない・なし」 at an optional step, as members say it.
 _SKIP_WORDS = (
     *("わからない", "分からない", "わかりません", "分かりません", "わからないです"),
@@ -2142,6 +2178,13 @@ def _resolve(given: _Input, options: Sequence[Option], t: Translator) -> Option 
         if typed in {normalise_for_matching(n) for n in names}:
             return option
     return None
+
+
+def _bare_reply(text: str) -> bool:
+    """A lone yes/no or global word (「はい」「キャンセル」): meant for the desk's own question,
+    never words for a case's staff."""
+    word = normalise_for_matching(text).rstrip("。.!！?？、,〜ー")
+    return word in _BARE_WORDS or word in _GLOBAL_LOOKUP
 
 
 def _options_mentioned(text: str, options: Sequence[Option]) -> list[Option]:

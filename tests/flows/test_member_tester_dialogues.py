@@ -1,13 +1,17 @@
-"""Coming back to a half-filled form, as transcripts (会員/窓口): a question pending inside the
-form (a question for staff, earlier answers, やめますか) is kept and asked again; /start soon
-after just goes on; words typed at 「続きから入力しますか」 are not refused; やり直す is
-confirmed; 「わかりません」 selects 「わからない・なし」."""
+"""What member testers (80-year-olds on ``madoguchi chat``) ran into, as transcripts (会員/窓口):
+a half-filled form keeps the question pending inside it (a question for staff, earlier answers,
+やめますか) and asks it again; /start soon after just goes on; words typed at
+「続きから入力しますか」 are not refused and やり直す is confirmed;
+「わかりません」 selects 「わからない・なし」;
+「母の代わりです」 at the requester step; the status list in the order of its choices; a bare
+「はい」「キャンセル」 at the menu is never relayed to a closed case."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import Desk, Member
+from tests.flows.answers import file_a_complaint
 from tests.flows.test_self_service import file_a_disclosure
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
@@ -196,5 +200,80 @@ def test_a_member_who_does_not_know_at_an_optional_step_skips_it(desk: Desk, wor
         窓口: わからない・なし
         会員: {words}
         窓口: 開示の方法を選んでください
+        """
+    )
+
+
+@pytest.mark.parametrize("words", ["母の代わりです", "母の代わりに書いています"])
+def test_a_child_who_writes_for_their_mother_at_the_requester_step_is_her_agent(
+    desk: Desk, words: str
+) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        f"""
+        会員: 3
+        会員: すべて
+        窓口: どなたからのお申し出ですか
+        会員: {words}
+        窓口: 「任意代理人（ご本人から頼まれた方）」として伺います。
+        窓口: ご本人との続柄：子（息子・娘）
+        窓口: 代理人（あなた）のお名前を入力してください
+        窓口にない: 選択肢の番号か言葉で答えてください
+        窓口にない: ご本人からみてどなたにあたりますか
+        """
+    )
+
+
+BARE = ["はい", "いいえ", "はい。", "うん", "キャンセル", "やめる", "戻る"]
+
+
+@pytest.mark.parametrize("words", BARE)
+def test_a_bare_yes_or_command_at_the_menu_is_not_relayed_to_a_closed_case(
+    desk: Desk, words: str
+) -> None:
+    member = desk.member(org="coopdeli")
+    file_a_complaint(member)
+    (case,) = desk.app.cases.list()
+    desk.app.cases.close(case.number, "sato", "refused", "記録が見つかりませんでした。")
+    member.read()
+    member.transcript(
+        f"""
+        会員: {words}
+        窓口にない: 担当者にお伝えしました
+        """
+    )
+    assert desk.app.cases.get(case.number).unread_messages == 0
+
+
+def test_cancel_at_the_menu_says_nothing_is_in_progress(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    file_a_complaint(member)
+    (case,) = desk.app.cases.list()
+    desk.app.cases.close(case.number, "sato", "refused", "記録が見つかりませんでした。")
+    member.read()
+    member.transcript(
+        """
+        会員: キャンセル
+        窓口: いま手続き中のものはありません。
+        窓口: ご用件を選んでください。
+        """
+    )
+
+
+def test_the_status_list_shows_the_cases_in_the_order_of_the_choices(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    file_a_complaint(member)
+    file_a_disclosure(member)
+    first, second = (case.number for case in desk.app.cases.list())
+    member.read()
+    reply = member.says("状況")
+    listed = [line.split("　")[0] for line in reply.splitlines() if "　状況：" in line]
+    chosen = [line for line in reply.splitlines() if line.strip().startswith(("1.", "2."))]
+    assert listed == [second, first]
+    assert second in chosen[0] and first in chosen[1]
+    member.transcript(
+        f"""
+        会員: 1
+        窓口: 受付番号 {second}（開示
         """
     )
