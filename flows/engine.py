@@ -1354,7 +1354,9 @@ class _Turn:
     def _step_options(self, step: Step) -> tuple[Option, ...]:
         options = list(step.option_list(self.ctx()))
         if step.optional:
-            options.append(Option(SKIP, step.skip_label, _SKIP_WORDS))
+            # 「わかりません」 picks 「わからない」 where shown; 「なし」 alone is no guess.
+            words = _DONT_KNOW + _SKIP_WORDS if "わからない" in step.skip_label else _SKIP_WORDS
+            options.append(Option(SKIP, step.skip_label, words))
         options += [_BACK_OPTION, _CANCEL_OPTION]
         return tuple(options)
 
@@ -1436,8 +1438,8 @@ class _Turn:
         if step.id != "requester":
             return False
         reading = self._read(text)
-        if not (reading.agent or reading.deceased):
-            return False
+        if not (reading.agent or reading.deceased) or self._asked_at(step, text) is not None:
+            return False  # 「代理人でもいいですか」 is a question, not the answer
         read = prefill(self.flow, reading)
         if "requester" not in read:
             return False
@@ -2121,11 +2123,10 @@ _BARE_WORDS = frozenset(
     normalise_for_matching(word)
     for word in ("はい", "いいえ", "ええ", "うん", "いや", "いえ", "yes", "no", "ok", "オーケー")
 )
-# What selects 「わからない・なし」 at an optional step, as members say it.
-_SKIP_WORDS = (
-    *("わからない", "分からない", "わかりません", "分かりません", "わからないです"),
-    *("分からないです", "知らない", "知りません", "なし", "ありません", "skip", "none"),
-)
+# What selects an optional step's 「わからない・なし」 (or 「なし」) option.
+_SKIP_WORDS = ("わからない", "なし", "skip", "none")
+# 「わからない」 as members type it, where that option is shown.
+_DONT_KNOW = ("分からない", "わかりません", "分かりません", "わからないです", "分からないです")
 _PAUSED_QUESTIONS = {
     SUMMARY: N_("入力内容の確認"),
     EDIT_PICK: N_("直す項目の選択"),
