@@ -156,6 +156,9 @@ class Conversation:
     reuse_offered: list[str] = field(default_factory=list)  # groups offered in this request
     reuse: dict[str, Any] | None = None  # the offer on the table: case number and answers
     last_turn_at: str | None = None  # ISO time of the member's last turn
+    # While the resume prompt is shown: the pending question (mode, resume_mode) and the
+    # text the member came back with.
+    paused: list[str | None] | None = None
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
@@ -179,6 +182,7 @@ class Conversation:
         self.withdrawing = None
         self.reuse_offered = []
         self.reuse = None
+        self.paused = None
 
 
 @dataclass(frozen=True)
@@ -488,8 +492,13 @@ class _Turn:
             conv.org = argument
         if conv.org is None and len(self.engine.orgs) == 1:
             conv.org = next(iter(self.engine.orgs))
-        if conv.started and conv.org and conv.mode in _ENTERING and conv.answers:
-            self._offer_resume(None)
+        if conv.started and conv.org and self._half_filled():
+            # Each terminal chat sends /start: only a long absence needs 続ける／やり直す.
+            if self._away_from_form():
+                self._offer_resume(None)
+                return
+            self.say(self.t("前回の続きから再開します。"))
+            self._reask()
             return
         if conv.started and conv.org and conv.mode in (*_ENTERING, *_CONFIRMING, RESUME):
             self.say(self.t("前回の続きから再開します。"))
@@ -581,11 +590,11 @@ class _Turn:
             "「English」：英語に切り替えます。"
         )
 
-    def _status_text(self) -> str:
+    def _status_text(self, cases: Sequence[CaseView] | None = None) -> str:
         if not self.cases:
             return self.t("受付済みのお申し出はありません。")
         lines = [self.t("受付済みのお申し出：")]
-        for case in self.cases:
+        for case in self.cases if cases is None else cases:
             lines.append(
                 self.t(
                     "{number}　{type}　状況：{status}　回答期限の目安：{due}",
@@ -604,7 +613,7 @@ class _Turn:
     def _restart(self) -> None:
         conv = self.conv
         conv.answers, conv.history, conv.editing, conv.previous = {}, [], None, None
-        conv.resume_mode = None
+        conv.resume_mode, conv.paused = None, None
         conv.mode = FLOW
         self.say(self.t("最初から入力し直します。"))
         self._advance()
@@ -620,6 +629,8 @@ class _Turn:
         else:
             if conv.mode in (FLOW, SUMMARY, EDIT_PICK, INQUIRY, UNCLEAR):
                 self.say(self.t("手続きをやめました。"))
+            elif conv.mode == MENU:
+                self.say(self.t("いま手続き中のものはありません。"))
             conv.leave_flow()
             conv.pending_text = None
             self._show_menu()
@@ -916,6 +927,8 @@ class _Turn:
         relayed with the case named, a timing question answered with its status, a complaint
         flagged to supervisors too. True if the message was handled here."""
         if reading.sure and reading.intent in _NEW_REQUEST:
+            return False
+        if _bare_reply(reading.text):  # 「はい」「キャンセル」 answer the desk, not staff
             return False
         days = self.org.retention.followup_days
         found = followups.target(self.cases, self.now, days, reading.case_number)
@@ -1341,7 +1354,9 @@ class _Turn:
     def _step_options(self, step: Step) -> tuple[Option, ...]:
         options = list(step.option_list(self.ctx()))
         if step.optional:
-            options.append(Option(SKIP, step.skip_label, ("わからない", "なし", "skip", "none")))
+            # 「わかりません」 picks 「わからない」 where shown; 「なし」 alone is no guess.
+            words = _DONT_KNOW + _SKIP_WORDS if "わからない" in step.skip_label else _SKIP_WORDS
+            options.append(Option(SKIP, step.skip_label, words))
         options += [_BACK_OPTION, _CANCEL_OPTION]
         return tuple(options)
 
@@ -1379,6 +1394,8 @@ class _Turn:
                 self._global("back" if typed.id == BACK else "cancel")
                 return
         unresolved = typed_not_chosen and _resolve(given, self._step_options(step), self.t) is None
+        if unresolved and given.text and self._agent_at_requester(step, given.text):
+            return
         # A question or a plea for help is never the answer, at any step (issue 16, point 2).
         asked = self._asked_at(step, given.text) if unresolved and given.text else None
         if asked is not None and asked.kind != "question":
@@ -1414,6 +1431,30 @@ class _Turn:
             self._explain_and_reask(parsed)
             return
         self._take(step, parsed)
+
+    def _agent_at_requester(self, step: Step, text: str) -> bool:
+        """「母の代わりです」 at 「どなたからのお申し出ですか」 is read as in a first message
+        (``understanding.prefill``): an agent, with the 続柄 filled in when the words give it."""
+        if step.id != "requester":
+            return False
+        reading = self._read(text)
+        if not (reading.agent or reading.deceased) or self._asked_at(step, text) is not None:
+            return False  # 「代理人でもいいですか」 is a question, not the answer
+        read = prefill(self.flow, reading)
+        if "requester" not in read:
+            return False
+        ctx = self.ctx()
+        chosen = step.display(read["requester"], ctx)
+        lines = [self.t("「{choice}」として伺います。", choice=chosen)]
+        for later in self.flow.steps:
+            if later.id in ("legal_kind", "agent_relation") and later.id in read:
+                self.conv.answers.setdefault(later.id, read[later.id])
+                if later.id == "agent_relation":
+                    relation = later.display(read[later.id], ctx)
+                    lines.append(self.t("ご本人との続柄：{relation}", relation=relation))
+        self.say("\n".join(lines))
+        self._take(step, Parsed(value=read["requester"]))
+        return True
 
     def _asked_at(self, step: Step, text: str) -> asking.Asked | None:
         """What ``text`` asks instead of answering ``step``, if it asks anything."""
@@ -1706,7 +1747,9 @@ class _Turn:
         restarting, target = conv.mode == CONFIRM_RESTART, conv.org_switch
         conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
         conv.resume_mode = None
-        if option.id == NO:
+        if option.id == NO and conv.mode == RESUME:  # 「やり直す」 at the resume prompt, then no
+            self._resume_choice(_Input(choice=CONTINUE, text=None))
+        elif option.id == NO:
             self.say(self.t("続けます。"))
             self._reask()
         elif restarting:
@@ -1749,7 +1792,8 @@ class _Turn:
         if len(self.cases) == 1:
             self._show_case(self.cases[0], text)
             return
-        self.say(self._status_text())
+        # Listed in the order of the numbered choices below: newest first.
+        self.say(self._status_text(list(reversed(self.cases))))
         newest = list(reversed(self.cases[-_CASES_SHOWN:]))
         self._offer(
             text,
@@ -1935,19 +1979,40 @@ class _Turn:
             conv.previous = conv.answers.pop(option.id, None)
         self._advance()
 
+    def _half_filled(self) -> bool:
+        """Answers are entered and a question of the form is pending: a step, the summary,
+        or a choice asked inside it (a question for staff, reuse, a confirmation)."""
+        conv = self.conv
+        if not conv.flow or not conv.answers:
+            return False
+        if conv.mode == UNCLEAR:
+            return conv.resume_mode == FLOW
+        return conv.mode in _PAUSABLE
+
     def _away_from_form(self) -> bool:
         """The member comes back to a half-filled form after a long while."""
         conv = self.conv
-        if conv.mode not in _ENTERING or not conv.answers or not conv.last_turn_at:
+        if not self._half_filled() or not conv.last_turn_at:
             return False
         return self.now - datetime.fromisoformat(conv.last_turn_at) >= RESUME_AFTER
 
     def _offer_resume(self, text: str | None) -> None:
         conv = self.conv
-        conv.resume_mode = conv.mode
-        conv.pending_text = text
+        if conv.paused is None:  # not already asked (やり直しますか from the resume prompt)
+            conv.paused = [conv.mode, conv.resume_mode, None]
+        conv.paused[2] = text
+        conv.resume_mode = None
         conv.mode = RESUME
         self._show_resume_offer()
+
+    def _paused_question(self) -> str:
+        """Which question comes next once the member goes on."""
+        mode = self.conv.paused[0] if self.conv.paused else FLOW
+        if mode == FLOW:
+            step = self._next_step()
+            if step is not None:
+                return self.t(step.label)
+        return self.t(_PAUSED_QUESTIONS.get(mode or FLOW, N_("入力内容の確認")))
 
     def _show_resume_offer(self) -> None:
         lines = [
@@ -1958,29 +2023,31 @@ class _Turn:
             self.t("入力済みの内容："),
         ]
         lines += [f"・{label}：{value}" for label, value in self._summary_lines(self.t)]
+        lines.append(self.t("次は「{question}」です。", question=self._paused_question()))
         lines.append(self.t("続きから入力しますか。最初からやり直すこともできます。"))
         self.say("\n".join(lines), _RESUME_OPTIONS)
 
     def _resume_choice(self, given: _Input) -> None:
         option = _resolve(given, _RESUME_OPTIONS, self.t)
         conv = self.conv
-        if option is None:
-            self.say(self.t("「続ける」か「やり直す」を選んでください。"))
-            self._show_resume_offer()
+        if option is not None and option.id == RESTART:
+            # Every answer would go: confirmed like 「やり直し」; いいえ comes back here.
+            conv.resume_mode, conv.mode = RESUME, CONFIRM_RESTART
+            self._reask()
             return
-        pending, conv.pending_text = conv.pending_text, None
-        mode, conv.resume_mode = conv.resume_mode or FLOW, None
-        if option.id == RESTART:
-            conv.answers, conv.history, conv.editing, conv.previous = {}, [], None, None
-            conv.reuse_offered, conv.reuse = [], None
-            conv.mode = FLOW
-            self.say(self.t("最初から入力し直します。"))
-            self._advance()
-            return
-        conv.mode = mode
+        paused, conv.paused = conv.paused or [FLOW, None, None], None
+        conv.mode, conv.resume_mode, pending = paused[0] or FLOW, paused[1], paused[2]
         self.say(self.t("続きから入力します。"))
-        if pending and mode == FLOW:
+        if option is None and given.text:
+            # Neither word: an answer or a question for the pending question (or step).
+            self._handle(_Input(choice=None, text=given.text))
+        elif pending and conv.mode == FLOW:
             self._retry_as_answer(pending)
+        elif conv.mode == UNCLEAR and FORWARD in (conv.offered or []) and conv.pending_text:
+            # The question they asked a day ago, and the same offer in its own words.
+            self.say(self.t("ご質問：{question}", question=conv.pending_text))
+            prompt = self.t("このご質問を担当者にお伝えしますか。")
+            self._offer(conv.pending_text, prompt, conv.offered or [])
         else:
             self._reask()
 
@@ -2046,6 +2113,30 @@ _SUMMARY_OPTIONS = (
 _CONFIRMING = frozenset({CONFIRM_CANCEL, CONFIRM_RESTART, CONFIRM_ORG_SWITCH})
 # Modes in which ``answers`` hold a request being entered.
 _ENTERING = frozenset({FLOW, SUMMARY, EDIT_PICK})
+# Modes that keep a half-filled form and its pending question when the member leaves.
+_PAUSABLE = frozenset(
+    {*_ENTERING, REUSE, REUSE_FIX, CONFIRM_CANCEL, CONFIRM_RESTART, CONFIRM_ORG_SWITCH}
+)
+# The pending question named in the resume prompt, by mode (a step is named by its label).
+# A yes or no on its own: an answer to the desk's question, never a message for staff.
+_BARE_WORDS = frozenset(
+    normalise_for_matching(word)
+    for word in ("はい", "いいえ", "ええ", "うん", "いや", "いえ", "yes", "no", "ok", "オーケー")
+)
+# What selects an optional step's 「わからない・なし」 (or 「なし」) option.
+_SKIP_WORDS = ("わからない", "なし", "skip", "none")
+# 「わからない」 as members type it, where that option is shown.
+_DONT_KNOW = ("分からない", "わかりません", "分かりません", "わからないです", "分からないです")
+_PAUSED_QUESTIONS = {
+    SUMMARY: N_("入力内容の確認"),
+    EDIT_PICK: N_("直す項目の選択"),
+    UNCLEAR: N_("ご質問を担当者にお伝えするかどうか"),
+    REUSE: N_("前回と同じ内容を使うかどうか"),
+    REUSE_FIX: N_("変更する項目の選択"),
+    CONFIRM_CANCEL: N_("この手続きをやめるかどうか"),
+    CONFIRM_RESTART: N_("最初から入力し直すかどうか"),
+    CONFIRM_ORG_SWITCH: N_("窓口を切り替えるかどうか"),
+}
 _CONFIRM_RESTART_OPTIONS = (
     Option(YES, N_("はい、最初から入力し直します"), ("はい", "yes", "やり直す", "やり直し")),
     Option(NO, N_("いいえ、続けます"), ("いいえ", "no", "続ける", "続けます")),
@@ -2088,6 +2179,13 @@ def _resolve(given: _Input, options: Sequence[Option], t: Translator) -> Option 
         if typed in {normalise_for_matching(n) for n in names}:
             return option
     return None
+
+
+def _bare_reply(text: str) -> bool:
+    """A lone yes/no or global word (「はい」「キャンセル」): meant for the desk's own question,
+    never words for a case's staff."""
+    word = normalise_for_matching(text).rstrip("。.!！?？、,〜ー")
+    return word in _BARE_WORDS or word in _GLOBAL_LOOKUP
 
 
 def _options_mentioned(text: str, options: Sequence[Option]) -> list[Option]:

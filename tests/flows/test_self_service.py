@@ -492,6 +492,8 @@ def test_a_member_back_after_days_is_told_which_request_and_what_is_entered(
         会員: なし
         窓口: ・フリガナ：ヤマダ ハナコ
         会員: やり直す
+        窓口: 入力した内容をすべて消して、最初から入力し直しますか
+        会員: はい
         窓口: 最初から入力し直します
         窓口: どの情報の開示を希望しますか
         """
@@ -517,7 +519,9 @@ def test_a_member_back_within_the_day_just_goes_on(desk: Desk) -> None:
     )
 
 
-def test_a_member_who_says_start_again_sees_their_half_filled_form(desk: Desk) -> None:
+def test_a_member_who_says_start_again_the_next_day_sees_their_half_filled_form(
+    desk: Desk,
+) -> None:
     member = desk.member(org="coopdeli")
     member.transcript(
         """
@@ -527,6 +531,7 @@ def test_a_member_who_says_start_again_sees_their_half_filled_form(desk: Desk) -
         会員: 山田 花子
         """
     )
+    desk.clock.advance(days=1)
     resumed = member.start()
     assert "入力の途中のお申し出があります：開示" in resumed
     assert "・氏名：山田 花子" in resumed
