@@ -206,7 +206,8 @@ def parse_own_words(raw: str) -> Parsed[str]:
 
 def only_digits_and_punctuation(text: str) -> bool:
     """Whether ``text`` has no word in it: only digits, punctuation and spaces."""
-    return all(unicodedata.category(ch)[0] in "NPZ" for ch in text)
+    normal = unicodedata.normalize("NFKC", text).translate(_HYPHEN_TABLE)
+    return all(unicodedata.category(ch)[0] in "NPZ" for ch in normal)
 
 
 def says_unknown(text: str) -> bool:
@@ -381,6 +382,8 @@ def parse_name(raw: str) -> Parsed[str]:
     if cleaned.value is None:
         return cleaned
     name = cleaned.value
+    if says_unknown(name):
+        return _fail(ERR_UNKNOWN)
     if _QUESTION.search(name):
         return _fail(ERR_QUESTION)
     while (frame := _NAME_FRAME.fullmatch(name)) and frame["name"].strip():
@@ -767,7 +770,8 @@ def _looks_like_address(text: str) -> bool:
     """Whether ``text`` may be an address: a sentence about the address with no place word
     and no number (「登録してある住所でおねがいします」) is not."""
     normal = _KANJI_NUMBER.sub(_kanji_to_arabic, unicodedata.normalize("NFKC", text))
-    return bool(_ADDRESS_MARK.search(normal)) or not _ADDRESS_SENTENCE.search(normal)
+    folded = str(jaconv.kata2hira(normal))
+    return bool(_ADDRESS_MARK.search(normal)) or not _ADDRESS_SENTENCE.search(folded)
 
 
 def parse_address(raw: str) -> Parsed[str]:
