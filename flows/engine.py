@@ -1540,8 +1540,14 @@ class _Turn:
             read = step.reader(given.text) if step.reader and given.text else None
             if read is not None:
                 return Parsed(value=read)
+            # 「紙でおくってほしいです」: an option's alias in a sentence, if only one is named.
+            mentioned = _options_mentioned(
+                given.text or "", [o for o in options if o.id[:1] != "_"]
+            )
+            if len(mentioned) == 1:
+                return Parsed(value=mentioned[0].id)
             if step.free_text and given.text:
-                return parsing.parse_free_text(given.text)
+                return parsing.parse_own_words(given.text)
             return Parsed(error=N_("選択肢の番号か言葉で答えてください。"))
         if step.kind == "multi":
             return self._parse_multi(given, options)

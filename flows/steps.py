@@ -91,7 +91,9 @@ class Step:
         options = {option.id: option for option in self.option_list(ctx)}
         if isinstance(value, list):
             return "、".join(ctx.t(options[v].label) if v in options else str(v) for v in value)
-        if self.kind in ("birth_date", "date"):
+        if self.kind == "birth_date":
+            return ctx.t.birth_date(date.fromisoformat(str(value)))
+        if self.kind == "date":
             return ctx.t.date(date.fromisoformat(str(value)))
         if isinstance(value, str) and value in options:
             return ctx.t(options[value].label)
@@ -348,16 +350,32 @@ IDENTITY_STEPS: tuple[Step, ...] = (
 
 DISCLOSURE_METHOD_OPTIONS: dict[str, Option] = {
     "email": Option(
-        "email", N_("電子データでメールで受け取る"), ("メール", "電子", "email", "e-mail")
+        "email",
+        N_("電子データでメールで受け取る"),
+        ("メール", "めーる", "電子", "データ", "email", "e-mail"),
     ),
-    "postal": Option("postal", N_("書面で郵送で受け取る"), ("郵送", "書面", "紙", "post", "mail")),
-    "in_person": Option("in_person", N_("窓口で受け取る"), ("窓口", "店舗", "来所", "in person")),
+    "postal": Option(
+        "postal",
+        N_("書面で郵送で受け取る"),
+        ("郵送", "郵便", "書面", "紙", "手紙", "てがみ", "ゆうそう", "ゆうびん", "post", "mail"),
+    ),
+    "in_person": Option(
+        "in_person",
+        N_("窓口で受け取る"),
+        ("窓口", "店舗", "来所", "取りに", "とりに", "受け取りに", "in person"),
+    ),
 }
 
 REPLY_VIA_OPTION: dict[str, Option] = {
     "chat": Option("chat", N_("このチャットで受け取る"), ("チャット", "ここ", "chat")),
-    "postal": Option("postal", N_("郵送で受け取る"), ("郵送", "書面", "post")),
-    "email": Option("email", N_("メールで受け取る"), ("メール", "email", "e-mail")),
+    "postal": Option(
+        "postal",
+        N_("郵送で受け取る"),
+        ("郵送", "郵便", "書面", "紙", "手紙", "てがみ", "ゆうそう", "ゆうびん", "post"),
+    ),
+    "email": Option(
+        "email", N_("メールで受け取る"), ("メール", "めーる", "電子", "email", "e-mail")
+    ),
 }
 
 
@@ -418,7 +436,7 @@ def method_steps(*, disclosure: bool) -> tuple[Step, ...]:
         Step(
             "address",
             N_("住所"),
-            N_("送り先のご住所を入力してください。ご登録のご住所にお送りします。"),
+            N_("送り先のご住所を入力してください。"),
             kind="address",
             when=answered("method", "postal"),
         ),

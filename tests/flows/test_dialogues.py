@@ -51,7 +51,7 @@ def test_disclosure_by_email_becomes_a_case_in_the_orgs_queue(desk: Desk, org: s
         窓口: メールアドレス
         会員: ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ
         窓口: 入力内容をご確認ください
-        窓口: 生年月日：1975年1月2日(木)
+        窓口: 生年月日：昭和50年1月2日（1975年）
         窓口: 電話番号：090-1234-5678
         窓口: メールアドレス：hanako@example.jp
         会員: 送信する
@@ -506,7 +506,7 @@ def test_english_conversation_uses_english_dates_and_words(desk: Desk) -> None:
         "hanako@example.jp",
     ]:
         reply = member.says(answer)
-    assert "2 Jan 1975" in reply
+    assert "2 January 1975" in reply
     receipt = member.says("send")
     assert "6 Dec 2026" in receipt
     assert only_case(desk).lang == "en"
@@ -573,4 +573,4 @@ def test_dates_show_the_same_day_whatever_the_machines_timezone(
         monkeypatch.delenv("TZ")
         time.tzset()
     assert "脱退・利用終了の日：2024年3月31日(日)" in summary
-    assert "生年月日：1975年1月2日(木)" in summary
+    assert "生年月日：昭和50年1月2日（1975年）" in summary
