@@ -33,12 +33,14 @@ _COMPLAINT = re.compile(
 
 # 「なぜですか」「できませんでしたというお返事でした」「先週お願いしましたが」: about an earlier
 # request and what came of it, so for the case it is about, never a new request.
-_REFERS_BACK = re.compile(
-    r"なぜ|何故|なんで|どうして|理由|わけを|出来ませんでした|できませんでした|できないと"
-    r"|出来ないと|返事|返信|回答が|回答を|回答は|断られ|ことわられ"
+_EARLIER_ANSWER = (
+    r"出来ませんでした|できませんでした|できないと|出来ないと|返事|返信|回答が|回答を|回答は"
+    r"|断られ|ことわられ"
     r"|(?:お願い|おねがい|頼み|たのみ|申し込み|申込み|申し出|請求し)ました(?:が|けど|けれど)"
-    r"|\bwhy\b|refused|your answer|your reply",
-    re.IGNORECASE,
+    r"|refused|your answer|your reply"
+)
+_REFERS_BACK = re.compile(
+    r"なぜ|何故|なんで|どうして|理由|わけを|\bwhy\b|" + _EARLIER_ANSWER, re.IGNORECASE
 )
 
 
@@ -136,8 +138,11 @@ def is_complaint(reading: Classification) -> bool:
 
 
 # 「私の件」「受付番号」「担当の方」: about the member's own case, not the co-op's policy.
+# A bare 「なぜ」 does not count: 「なぜ私の情報を使うのですか」 asks about the policy.
 _CASE_WORDS = re.compile(
-    r"私の件|わたしの件|この件|その件|あの件|先日の件|受付番号|担当|申請|お申し出|申し出た"
+    r"私の件|わたしの件|この件|その件|あの件|先日の件|受付番号|担当の|担当者|私の申|わたしの申"
+    r"|申請した|申し出た|お願いした件|" + _EARLIER_ANSWER,
+    re.IGNORECASE,
 )
 
 
@@ -148,7 +153,6 @@ def about_a_case(reading: Classification) -> bool:
         asks_about_timing(reading)
         or is_complaint(reading)
         or reading.case_number is not None
-        or refers_back(reading)
         or bool(_CASE_WORDS.search(reading.text))
     )
 

@@ -300,3 +300,22 @@ def test_a_closed_case_in_the_list_shows_its_outcome_and_close_date_never_a_due_
     (late_line,) = [line for line in reply.splitlines() if line.startswith(late.number)]
     assert "回答期限の目安" in late_line
     assert "お待たせしており申し訳ございません" in reply.split(late_line, 1)[1]
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_asking_why_the_co_op_uses_their_data_while_a_case_is_open_is_answered(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    case = file_request(desk, member, "disclosure")
+    member.read()
+    member.transcript(
+        """
+        会員: 申請方法を教えてください
+        窓口にない: 担当者にお伝えしました
+        会員: なぜ私の情報を使っているのですか。
+        窓口: の利用目的は次のとおりです。
+        窓口にない: 担当者にお伝えしました
+        """
+    )
+    assert member_messages(desk, case.number) == []
