@@ -23,6 +23,7 @@ from flows import (
     parsing,
     published,
     reuse,
+    understanding,
 )
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator, normalise_language
@@ -45,7 +46,7 @@ from flows.parsing import Parsed, normalise_for_matching
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS, REQUEST_FLOWS
 from flows.requests import inquiry
-from flows.status import CLOSED_STATUSES, status_label
+from flows.status import CLOSED_STATUSES
 from flows.steps import SKIPPED, Context, Option, Step
 from flows.understanding import carried_over, prefill
 
@@ -594,20 +595,14 @@ class _Turn:
         if not self.cases:
             return self.t("受付済みのお申し出はありません。")
         lines = [self.t("受付済みのお申し出：")]
-        for case in self.cases if cases is None else cases:
-            lines.append(
-                self.t(
-                    "{number}　{type}　状況：{status}　回答期限の目安：{due}",
-                    number=case.number,
-                    type=self.t(FLOWS[case.request_type].title),
-                    status=self.t(status_label(case.status)),
-                    due=self.t.date(case.due_at),
-                )
-            )
+        # A closed case shows its outcome and close date, an open one its due date; a late
+        # case's apology sits on its own line (flows.case_view.list_line).
+        lines += [
+            case_view.list_line(case, self.t, self.now)
+            for case in (self.cases if cases is None else cases)
+        ]
         # Staff's words are not repeated here: a line of this list is tied to no case and
         # would outlive the case's purge. They are in each case's own view.
-        if any(case_view.is_overdue(case, self.now) for case in self.cases):
-            lines.append(self.t(case_view.OVERDUE_APOLOGY))
         return "\n".join(lines)
 
     def _restart(self) -> None:
@@ -804,6 +799,9 @@ class _Turn:
                 if says_what:
                     # Keep what they asked for; it is answered as soon as we know the org.
                     self.conv.pending_text = given.text
+                    if understanding.about_deceased(reading):
+                        # Condolence before anything else; it is not said again after.
+                        lines.append(self.t(bereavement.CONDOLENCE))
                     lines.append(
                         self.t("ありがとうございます。ご用件は、生協を選んだあとに続けて伺います。")
                     )
@@ -820,13 +818,15 @@ class _Turn:
         self.conv.org = option.id
         self.conv.mode = MENU
         self.conv.started = True
-        request = self.conv.pending_text or request
+        kept = self.conv.pending_text  # said before the org was chosen, answered now
+        request = kept or request
         self.conv.pending_text = None
         if request is None:
             self._greet()
             return
         self.say(self.t("{org}の個人情報の窓口です。", org=self.org.short_name.get(self.t.lang)))
-        self._understand(request)
+        condoled = kept is not None and understanding.about_deceased(self._read(kept))
+        self._understand(request, condoled=condoled)
 
     def _unclear_org_lines(self, mention: OrgMention) -> list[str]:
         """Why the member is asked which org: what the other body is, or that the word is
@@ -860,20 +860,26 @@ class _Turn:
 
     # ------------------------------------------------------------------ free text
 
-    def _understand(self, text: str) -> None:
-        """Act on a free-text message: follow it when sure, offer choices when not."""
+    def _understand(self, text: str, *, condoled: bool = False) -> None:
+        """Act on a free-text message: follow it when sure, offer choices when not.
+        ``condoled``: condolence was already offered for this message (before the org)."""
         reading = self._read(text)
         if self.conv.lang == "ja" and _looks_english(text):
             # Said once, in English whatever the conversation's language, so it can be read.
             self.say(Translator("en")(N_("英語で表示するには「English」と入力してください。")))
-        if reading.deceased:
+        if understanding.about_deceased(reading):
             # Not personal information under the Act, but never refused: a person takes it.
-            self.say("\n".join(bereavement.opening(self.org, self.t)))
+            opening = bereavement.opening(self.org, self.t)
+            self.say("\n".join(opening[1:] if condoled else opening))
             self._start_flow("human", {"about": bereavement.DECEASED, "message": text})
+            return
+        topic = published.question_about(text)
+        if topic is not None and not followups.about_a_case(reading):
+            # 「代表者はどなたですか」 is answered even while a case is open: staff need not.
+            self._answer_published(topic, text)
             return
         if self._follow_up(reading):
             return
-        topic = published.question_about(text)
         if topic is not None:
             # 「何のために使っているの？」 is answered from the profile, not made a formal request.
             self._answer_published(topic, text)
@@ -926,12 +932,27 @@ class _Turn:
         """While the member has a case, their words are for its staff (``flows.followups``):
         relayed with the case named, a timing question answered with its status, a complaint
         flagged to supervisors too. True if the message was handled here."""
-        if reading.sure and reading.intent in _NEW_REQUEST:
-            return False
         if _bare_reply(reading.text):  # 「はい」「キャンセル」 answer the desk, not staff
             return False
         days = self.org.retention.followup_days
-        found = followups.target(self.cases, self.now, days, reading.case_number)
+        back = followups.refers_back(reading)
+        named = reading.intent if reading.intent in _REQUEST_IDS else None
+        # 「開示をお願いしましたが、できませんでしたというお返事でした」 is about that case.
+        about_earlier = (
+            back
+            and named is not None
+            and followups.has_case_of_type(self.cases, self.now, days, named)
+        )
+        if reading.sure and reading.intent in _NEW_REQUEST and not about_earlier:
+            return False
+        found: followups.FollowUp | tuple[CaseView, ...] | None
+        if back and not reading.case_number:
+            found = followups.referred_to(self.cases, self.now, days, named)
+        else:
+            found = followups.target(self.cases, self.now, days, reading.case_number)
+        if isinstance(found, tuple):
+            self._ask_which_case(reading.text, found)
+            return True
         if found is None:
             return self._closed_long_ago(reading)
         number, complaint = found.case.number, followups.is_complaint(reading)
@@ -973,6 +994,14 @@ class _Turn:
             return True
         self.conv.mode = MENU
         return True
+
+    def _ask_which_case(self, text: str, cases: Sequence[CaseView]) -> None:
+        """Several cases fit a follow-up equally: the member says which, never a guess."""
+        lines = [self.t("どのお申し出についてのご連絡ですか。")]
+        lines += [f"・{case_view.heading(case, self.t)}" for case in cases]
+        self._offer(
+            text, "\n".join(lines), [*(f"case:{c.number}" for c in cases), FORWARD, MENU_CHOICE]
+        )
 
     def _closed_long_ago(self, reading: Classification) -> bool:
         """A message that reads as being about the member's case, closed longer ago than the

@@ -52,14 +52,16 @@ def _purposes(org: OrgProfile, t: Translator) -> str:
 
 def _third_party(org: OrgProfile, t: Translator) -> str:
     lang = t.lang
-    return "\n".join(
-        [
-            t("次の場合を除いて、あなたの情報を第三者に渡すことはありません。"),
-            _bullets([e.get(lang) for e in org.third_party_exceptions]),
+    lines = [
+        t("次の場合を除いて、あなたの情報を第三者に渡すことはありません。"),
+        _bullets([e.get(lang) for e in org.third_party_exceptions]),
+    ]
+    if org.not_third_party:  # as the seed has it: a separate list only where it has one
+        lines += [
             t("次の場合は、法律上の第三者提供にはあたりません。"),
             _bullets([e.get(lang) for e in org.not_third_party]),
         ]
-    )
+    return "\n".join(lines)
 
 
 def _joint_use(org: OrgProfile, t: Translator) -> str:

@@ -217,7 +217,7 @@ def test_a_member_with_several_requests_picks_one_to_see(desk: Desk, org: str) -
     member.transcript(
         f"""
         会員: 状況
-        窓口: {first}　担当者へのご相談　状況：回答済
+        窓口: {first}　担当者へのご相談　対応が終わりました。　完了日：2026年11月22日(日)
         窓口: {second}　開示　状況：受付
         窓口: くわしくご覧になるお申し出を選んでください
         会員: 2
