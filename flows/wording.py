@@ -17,20 +17,24 @@ ANYTHING_ELSE = N_("ほかにご用件はありますか。")
 GOODBYE = N_(
     "ご利用ありがとうございました。ご用件があれば、いつでもこのチャットに入力してください。"
 )
+MORE = "_more"
+"""The choice id of 「メニューを見る」 under 「ほかにご用件はありますか。」."""
 DONE = "_done"
 """The choice id of 「終わる」 under 「ほかにご用件はありますか。」."""
+ANYTHING_ELSE_OPTIONS = (
+    Option(MORE, N_("メニューを見る"), ("メニュー", "見る", "ある", "あります", "はい")),
+    Option(
+        DONE,
+        N_("終わる"),
+        ("終わり", "おわり", "ない", "ありません", "いいえ", "大丈夫", "結構", "no", "done"),
+    ),
+)
+"""Their own ids, not the engine's 「メニューから選ぶ」: here 「いいえ」 means 終わる."""
 
 
-def anything_else_options(menu_id: str) -> tuple[Option, Option]:
-    """「メニューを見る」 (the engine's menu choice ``menu_id``) and 「終わる」."""
-    return (
-        Option(menu_id, N_("メニューを見る"), ("メニュー", "見る", "はい", "ある", "あります")),
-        Option(
-            DONE,
-            N_("終わる"),
-            ("終わり", "おわり", "ない", "ありません", "いいえ", "大丈夫", "no", "done"),
-        ),
-    )
+def anything_else_option(option_id: str) -> Option | None:
+    """The option for ``option_id`` if it is one of the two under 「ほかにご用件は」."""
+    return next((o for o in ANYTHING_ELSE_OPTIONS if o.id == option_id), None)
 
 
 def item_line(t: Translator, label: str, value: str) -> str:
