@@ -137,7 +137,7 @@ def _agents(org: OrgProfile, t: Translator) -> str:
     return "\n".join(
         [
             t(
-                "ご本人のほか、法定代理人（未成年の方の親権者、成年後見人）や、"
+                "ご本人のほか、法定代理人（未成年のお子さまの親や、成年後見人など、法律で決まった代理人）や、"
                 "ご本人から頼まれた任意代理人もお申し出ができます。"
             ),
             org.agents.note.get(t.lang),
