@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flows.cases import LATE_APOLOGY
 from flows.i18n import N_, Translator
 from flows.messages import CaseView
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
 from flows.status import CLOSED_STATUSES, status_label
 from flows.steps import Context
+from flows.wording import item_line
 
 # The status as a sentence an older member understands, not a staff label.
 PLAIN_STATUS: dict[str, str] = {
@@ -105,6 +107,8 @@ def status_text(case: CaseView, t: Translator, now: datetime) -> str:
                 reason=extension.reason,
             )
         )
+    if case.extensions and is_open(case) and not is_overdue(case, now):
+        lines.append(t(LATE_APOLOGY))
     if is_open(case):
         lines.append(t("回答の目安：{due}", due=t.date(case.due_at)))
     elif case.closed_at is not None:
@@ -118,7 +122,7 @@ def detail_text(case: CaseView, org: OrgProfile, t: Translator, now: datetime) -
     """The whole case for its member: status and dates, their answers as in the receipt,
     and every message staff sent them, oldest first."""
     lines = [status_text(case, t, now), "", t("お申し出の内容：")]
-    lines += [f"・{label}：{value}" for label, value in submitted(case, org, t, now)]
+    lines += [item_line(t, label, value) for label, value in submitted(case, org, t, now)]
     if len(lines) == 3:
         lines.append(t("（保存期間が過ぎたため、内容は表示できません）"))
     lines += ["", t("担当者からのご連絡：")]

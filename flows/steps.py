@@ -90,7 +90,10 @@ class Step:
             return ctx.t("（未入力）")
         options = {option.id: option for option in self.option_list(ctx)}
         if isinstance(value, list):
-            return "、".join(ctx.t(options[v].label) if v in options else str(v) for v in value)
+            separator = ", " if ctx.t.lang == "en" else "、"
+            return separator.join(
+                ctx.t(options[v].label) if v in options else str(v) for v in value
+            )
         if self.kind == "birth_date":
             return ctx.t.birth_date(date.fromisoformat(str(value)))
         if self.kind == "date":
@@ -115,7 +118,7 @@ REQUESTER_OPTIONS = (
     Option("self", N_("ご本人"), ("本人", "自分", "私", "myself", "self")),
     Option(
         "legal_agent",
-        N_("法定代理人（親権者・成年後見人）"),
+        N_("法定代理人（お子さまの親・後見人など）"),
         ("法定代理人", "親権者", "後見人", "legal"),
     ),
     Option(
@@ -255,14 +258,14 @@ REQUESTER_STEPS: tuple[Step, ...] = (
     Step(
         "agent_name",
         N_("代理人のお名前"),
-        N_("代理人（あなた）のお名前を入力してください。"),
+        N_("代理人の方（ご自身）のお名前を入力してください。"),
         kind="name",
         when=requester_is_agent,
     ),
     Step(
         "agent_phone",
         N_("代理人の電話番号"),
-        N_("代理人（あなた）の電話番号を入力してください。"),
+        N_("代理人の方（ご自身）の電話番号を入力してください。"),
         kind="phone",
         when=requester_is_agent,
     ),

@@ -33,7 +33,10 @@ FLOW = RequestFlow(
     type_id="correction",
     title=N_("訂正・追加・削除"),
     menu_label=N_("自分の情報がまちがっているので直してほしい（訂正・追加・削除）"),
-    intro=N_("生協が持っているあなたの情報の誤りを直す（訂正・追加・削除）手続きです。"),
+    intro=N_(
+        "生協が持っている組合員さまの情報の誤りを直すこと（訂正・追加・削除）を、"
+        "ご請求いただく手続きです。"
+    ),
     aliases=(
         "訂正",
         "ていせい",
@@ -50,7 +53,7 @@ FLOW = RequestFlow(
         Step(
             "change_kind",
             N_("お申し出の内容"),
-            N_("どのようにしてほしいですか。"),
+            N_("ご希望の内容を選んでください。"),
             kind="choice",
             options=(
                 Option("correct", N_("まちがいを直す（訂正）"), ("訂正", "直す", "correct")),

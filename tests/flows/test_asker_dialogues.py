@@ -136,7 +136,7 @@ def test_a_son_acting_for_his_mother_is_recorded_as_her_child_not_as_her(
         窓口: ・ご本人との続柄：子（息子・娘）
         窓口にない: 母の代わりに
         会員: すべて
-        窓口: 代理人（あなた）のお名前を入力してください
+        窓口: 代理人の方（ご自身）のお名前を入力してください
         会員: 山田 一郎
         会員: 090-1111-2222
         窓口: ご本人（代理される方）について入力してください
@@ -194,7 +194,7 @@ def test_a_parent_for_a_minor_is_a_legal_representative_told_what_the_policy_lea
     member.transcript(
         f"""
         会員: {message}
-        窓口: ・請求する方：法定代理人（親権者・成年後見人）
+        窓口: ・請求する方：法定代理人（お子さまの親・後見人など）
         窓口: ・法定代理人の種類：親権者（未成年のお子さまの親）
         窓口: {SHORT_NAME[org]}のプライバシーポリシー
         窓口: 担当者からご案内します

@@ -115,7 +115,7 @@ def test_third_party_record_explains_what_records_exist(desk: Desk, org: str) ->
     member.transcript(
         f"""
         会員: 4
-        窓口: ふつう3年間保存されています
+        窓口: 原則として3年間保存されています
         窓口: 共同利用先との共有は第三者提供にあたらない
         会員: 2024年4月から今まで
         窓口: 提供先がわかれば
@@ -174,7 +174,7 @@ def test_erasure_after_leaving_records_the_ground_and_the_date(desk: Desk, org: 
         f"""
         会員: 6
         会員: すべて
-        窓口: どうしてほしいですか
+        窓口: ご希望の対応を選んでください
         会員: 消去
         窓口: 理由にいちばん近いもの
         会員: 4
@@ -201,7 +201,8 @@ def test_stopping_provision_to_a_joint_use_partner_is_explained_and_still_record
         会員: 7
         窓口: どこへの提供を止めたいですか
         会員: 日本生協連
-        窓口: 共同利用先で、法律上の「第三者」にはあたりません
+        窓口: 共同利用先（生協のグループで情報を一緒に使う団体）で
+        窓口: 法律上の「第三者」にはあたりません
         窓口: ご希望として記録し、担当者にお伝えします
         会員: すべて
         窓口: 止めたい理由
@@ -256,9 +257,9 @@ def test_appointed_agent_for_coopdeli_is_told_a_signed_and_sealed_letter_is_need
         窓口: どなたからのお申し出ですか
         会員: 任意代理人
         窓口: 委任者署名捺印の委任状
-        窓口: 代理人（あなた）のお名前
+        窓口: 代理人の方（ご自身）のお名前
         会員: 山田 一郎
-        窓口: 代理人（あなた）の電話番号
+        窓口: 代理人の方（ご自身）の電話番号
         会員: 03-1234-5678
         窓口: ご本人からみてどなたにあたりますか
         会員: 長男

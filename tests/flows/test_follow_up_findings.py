@@ -205,7 +205,7 @@ def test_the_third_party_answer_lists_each_case_once_as_the_seed_does(desk: Desk
         assert reply.count(case.ja) == 1, case.ja
     contractor = [line for line in reply.splitlines() if "委託" in line and "国の機関" not in line]
     assert len(contractor) == 1
-    separate_list = "次の場合は、法律上の第三者提供にはあたりません。" in reply
+    separate_list = "法律上の第三者提供（ほかの会社などに情報を渡すこと）にはあたりません" in reply
     assert separate_list == (org == "coopdeli")  # only coopdeli's policy has that list
 
 

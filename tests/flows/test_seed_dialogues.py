@@ -309,7 +309,7 @@ def test_kyosai_alone_is_asked_of_a_member_who_says_only_kyosai_with_both_served
         窓口にない: 生活クラブ共済連の個人情報の窓口です
         会員: コープデリ
         窓口: コープデリの個人情報の窓口です
-        窓口: （開示）手続きです
+        窓口: 開示（内容をお知らせすること）をご請求いただく手続きです
         """
     )
 

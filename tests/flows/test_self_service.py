@@ -354,6 +354,7 @@ def test_a_second_request_offers_the_earlier_identity_answers_and_uses_them_once
     first = only_case(desk).number
     member.transcript(
         f"""
+        会員: メニュー
         会員: 2
         会員: 共済の契約情報
         会員: ご本人
@@ -388,6 +389,7 @@ def test_a_member_may_refuse_or_change_the_earlier_answers(desk: Desk, org: str)
     file_a_disclosure(member)
     member.transcript(
         """
+        会員: メニュー
         会員: 2
         会員: 共済の契約情報
         会員: ご本人
@@ -422,6 +424,7 @@ def test_an_agent_is_not_offered_the_members_own_answers(desk: Desk) -> None:
     file_a_disclosure(member)
     member.transcript(
         """
+        会員: メニュー
         会員: 2
         会員: 利用目的
         会員: 任意代理人
