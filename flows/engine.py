@@ -24,6 +24,7 @@ from flows import (
     published,
     reuse,
     understanding,
+    wording,
 )
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator, normalise_language
@@ -516,7 +517,8 @@ class _Turn:
         self.say(
             self.t(
                 "こんにちは。{org}の個人情報の窓口です。"
-                "ご自身の情報の開示・訂正・利用停止などのお申し出や、ご質問を受け付けます。"
+                "ご自身の情報の開示（内容をお知らせすること）、訂正、"
+                "利用停止（使うのをやめること）などのご請求や、ご質問を受け付けます。"
                 "24時間いつでもご利用いただけます。",
                 org=self.org.short_name.get(self.t.lang),
             )
@@ -622,10 +624,15 @@ class _Turn:
         elif conv.mode in (FLOW, SUMMARY, EDIT_PICK) and conv.answers:
             self._confirm_cancel()
         else:
-            if conv.mode in (FLOW, SUMMARY, EDIT_PICK, INQUIRY, UNCLEAR):
-                self.say(self.t("手続きをやめました。"))
-            elif conv.mode == MENU:
+            # 「ほかにご用件はありますか」 after a receipt is a question, not a procedure.
+            asked_anything_else = conv.mode == UNCLEAR and conv.offered == [
+                wording.MORE,
+                wording.DONE,
+            ]
+            if conv.mode == MENU or asked_anything_else:
                 self.say(self.t("いま手続き中のものはありません。"))
+            elif conv.mode in (FLOW, SUMMARY, EDIT_PICK, INQUIRY, UNCLEAR):
+                self.say(self.t("手続きをやめました。"))
             conv.leave_flow()
             conv.pending_text = None
             self._show_menu()
@@ -841,6 +848,14 @@ class _Turn:
             )
         return lines
 
+    def _anything_else(self) -> None:
+        """After a receipt or a message passed on: one short question, not the whole menu."""
+        self.conv.leave_flow()
+        self.conv.mode, self.conv.resume_mode = UNCLEAR, None
+        self.conv.pending_text = None
+        self.conv.offered = [wording.MORE, wording.DONE]
+        self.say(self.t(wording.ANYTHING_ELSE), wording.ANYTHING_ELSE_OPTIONS)
+
     def _show_menu(self, *, pending: str | None = None) -> None:
         """The menu; ``pending`` is the member's message the choice will be read with."""
         self.conv.mode = MENU
@@ -961,7 +976,7 @@ class _Turn:
         if complaint:
             self.say(
                 self.t(
-                    "ご不便とご心配をおかけして申し訳ありません。"
+                    "ご不便とご心配をおかけして申し訳ございません。"
                     "受付番号 {number} の担当者と責任者にお伝えしました。"
                     "担当者からのお返事は、このチャットに届きます。",
                     number=number,
@@ -1059,7 +1074,7 @@ class _Turn:
 
     def _not_understood(self, text: str | None) -> None:
         open_cases = [c.number for c in self.cases if c.status not in CLOSED_STATUSES][:3]
-        self.say(self.t("すみません、ご用件をうまく読み取れませんでした。"))
+        self.say(self.t("申し訳ございません。ご用件をうまく読み取れませんでした。"))
         self._offer(
             text,
             self.t(
@@ -1156,6 +1171,9 @@ class _Turn:
     # ------------------------------------------------------------------ unclear input
 
     def _option(self, option_id: str) -> Option:
+        closing = wording.anything_else_option(option_id)
+        if closing is not None:
+            return closing
         if option_id == FORWARD:
             return Option(FORWARD, N_("担当者と話す"), ("担当者", "伝える", "はい"))
         if option_id == MENU_CHOICE:
@@ -1231,10 +1249,13 @@ class _Turn:
             number = option.id.removeprefix("case:")
             self.result.case_messages.append(CaseMessage(case_number=number, text=pending))
             self.say(self.t("受付番号{number}の担当者にお伝えしました。", number=number))
-            self._show_menu()
-        elif option.id == MENU_CHOICE:
+            self._anything_else()
+        elif option.id in (MENU_CHOICE, wording.MORE):
             self.conv.leave_flow()
             self._show_menu()
+        elif option.id == wording.DONE:
+            self.conv.mode = MENU
+            self.say(self.t(wording.GOODBYE))
         elif option.id.startswith(VIEW):
             self._show_case_number(option.id.removeprefix(VIEW), pending)
         elif option.id.startswith(WITHDRAW):
@@ -1251,7 +1272,7 @@ class _Turn:
                     number=number,
                 )
             )
-            self._show_menu()
+            self._anything_else()
         else:
             self._start_option(option.id, pending)
 
@@ -1362,7 +1383,9 @@ class _Turn:
         given = [step for step in self.flow.steps if step.id in self.conv.answers]
         lines = [self.t("いただいたメッセージから、次のように入力しました。確認画面で直せます。")]
         lines += [
-            f"・{self.t(step.label)}：{step.display(self.conv.answers[step.id], ctx)}"
+            wording.item_line(
+                self.t, self.t(step.label), step.display(self.conv.answers[step.id], ctx)
+            )
             for step in given
         ]
         notices = notice_lines(self.flow.notices, ctx)
@@ -1905,7 +1928,7 @@ class _Turn:
         words, conv.pending_text, conv.withdrawing = conv.pending_text, None, None
         if option.id == NO:
             self.say(self.t("取り下げはしていません。お申し出の手続きは、このまま続きます。"))
-            self._show_menu()
+            self._anything_else()
             return
         self.result.withdrawals.append(Withdrawal(case_number=number, text=words))
         self.result.replies.append(
@@ -1917,7 +1940,7 @@ class _Turn:
                 case_number=number,
             )
         )
-        self._show_menu()
+        self._anything_else()
 
     def _offer_reuse(self, step: Step) -> bool:
         """At the first identity step (or the postal address) of a second request, offer the
@@ -1945,7 +1968,7 @@ class _Turn:
         offered = (self.conv.reuse or {}).get("answers", {})
         ctx = Context(org=self.org, answers=offered, now=self.now, t=self.t)
         return [
-            f"・{self.t(step.label)}：{step.display(offered[step.id], ctx)}"
+            wording.item_line(self.t, self.t(step.label), step.display(offered[step.id], ctx))
             for step in self.flow.steps
             if step.id in offered
         ]
@@ -2057,7 +2080,9 @@ class _Turn:
             ),
             self.t("入力済みの内容："),
         ]
-        lines += [f"・{label}：{value}" for label, value in self._summary_lines(self.t)]
+        lines += [
+            wording.item_line(self.t, label, value) for label, value in self._summary_lines(self.t)
+        ]
         lines.append(self.t("次は「{question}」です。", question=self._paused_question()))
         lines.append(self.t("続きから入力しますか。最初からやり直すこともできます。"))
         self.say("\n".join(lines), _RESUME_OPTIONS)
@@ -2112,8 +2137,7 @@ class _Turn:
         if flow.consents:
             self.result.consents.extend(flow.consents(ctx))
         self._receipt(flow, ctx, due)
-        conv.leave_flow()
-        self._show_menu()
+        self._anything_else()
 
     def _receipt(self, flow: RequestFlow, ctx: Context, due: datetime) -> None:
         t, org = self.t, self.org

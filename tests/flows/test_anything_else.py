@@ -7,16 +7,12 @@ module per mode); these tests pass once it is applied.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import Desk
 from tests.flows.answers import file_a_complaint, only_case
 
-PENDING = pytest.mark.xfail(reason="engine change pending in ENGINE_CHANGES.md", strict=True)
 MENU_PROMPT = "ご用件を選んでください。"
 
 
-@PENDING
 def test_after_a_receipt_the_member_is_asked_if_there_is_anything_else(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
     receipt = file_a_complaint(member)
@@ -25,7 +21,6 @@ def test_after_a_receipt_the_member_is_asked_if_there_is_anything_else(desk: Des
     assert MENU_PROMPT not in receipt
 
 
-@PENDING
 def test_a_member_who_has_nothing_else_is_thanked_and_not_shown_the_menu(desk: Desk) -> None:
     member = desk.member(org="seikatsuclub-kyosai")
     file_a_complaint(member)
@@ -40,7 +35,6 @@ def test_a_member_who_has_nothing_else_is_thanked_and_not_shown_the_menu(desk: D
     )
 
 
-@PENDING
 def test_a_member_who_wants_more_gets_the_menu_by_its_number(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
@@ -53,7 +47,6 @@ def test_a_member_who_wants_more_gets_the_menu_by_its_number(desk: Desk) -> None
     )
 
 
-@PENDING
 def test_after_withdrawing_a_request_the_member_is_asked_if_there_is_anything_else(
     desk: Desk,
 ) -> None:

@@ -158,10 +158,6 @@ def test_an_english_member_looking_at_their_case_reads_without_japanese_punctuat
     assert not walk.marked(), "\n---\n".join(walk.marked())
 
 
-PENDING = pytest.mark.xfail(reason="engine change pending in ENGINE_CHANGES.md", strict=True)
-
-
-@PENDING
 @pytest.mark.parametrize("org", ORGS)
 def test_identity_answers_offered_again_in_english_read_without_japanese_punctuation(
     org: str,
@@ -173,7 +169,6 @@ def test_identity_answers_offered_again_in_english_read_without_japanese_punctua
     assert not walk.marked(), "\n---\n".join(walk.marked())
 
 
-@PENDING
 @pytest.mark.parametrize("org", ORGS)
 def test_coming_back_to_a_half_filled_english_form_reads_without_japanese_punctuation(
     org: str,

@@ -70,6 +70,7 @@ def test_a_member_who_left_at_the_earlier_answers_offer_finds_it_offered_again(
     file_a_disclosure(member)
     member.transcript(
         """
+        会員: メニュー
         会員: 2
         会員: 共済の契約情報
         会員: ご本人
