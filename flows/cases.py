@@ -100,7 +100,9 @@ def require_identity_for_outcome(
 def check_identity_method(method: str) -> str:
     if method not in IDENTITY_METHODS:
         raise CaseActionError(
-            f"Method must be one of {', '.join(IDENTITY_METHODS)}.", "確認の方法を選んでください。"
+            f"Method must be one of {', '.join(IDENTITY_METHODS)}.",
+            "確認の方法は次のどれかで指定してください："
+            + "、".join(f"{key}（{label}）" for key, label in IDENTITY_METHODS.items()),
         )
     return method
 
@@ -112,9 +114,14 @@ def reply_notice(t: Translator, number: str, text: str, *, late: bool = False) -
             t("【受付番号 {number}】担当者からのご連絡です。", number=number),
             *_apology(t, late),
             text,
-            t("お返事は、このチャットにそのまま入力してください。"),
+            # Staff often end with this themselves; the member reads it once.
+            *([] if _ASK_TO_REPLY in text else [t(REPLY_HERE)]),
         ]
     )
+
+
+REPLY_HERE = N_("お返事は、このチャットにそのまま入力してください。")
+_ASK_TO_REPLY = "このチャットにそのまま入力"
 
 
 LATE_APOLOGY = N_("お待たせして申し訳ございません。")

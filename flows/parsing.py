@@ -113,6 +113,7 @@ ERR_UNKNOWN = N_(
 ERR_SENTENCE = N_("文章のようです。この欄には、お尋ねしている内容だけを入力してください。")
 ERR_NAME_ROLE = N_("「本人」「代理人」などではなく、お名前（例：山田 花子）を入力してください。")
 ERR_NAME_DATE = N_("日付のようです。お名前（例：山田 花子）を入力してください。")
+ERR_NAME_YES_NO = N_("「はい」「いいえ」ではなく、お名前（例：山田 花子）を入力してください。")
 ERR_ADDRESS_SENTENCE = N_(
     "送り先のご住所そのものが必要です。都道府県から番地まで、"
     "例えば 東京都新宿区大久保1-2-3 のように入力してください。"
@@ -360,6 +361,19 @@ _DATE_IN_NAME = re.compile(
 )
 
 
+# A yes or no typed where a name is asked (「いいえ」 answering a question the member thought
+# was asked): never a name.
+_YES_NO = re.compile(
+    r"(?:はい|いいえ|いえ|うん|ううん|ええ|いや|yes|no|ok)[。.!！]*", re.IGNORECASE
+)
+
+
+def is_yes_or_no(text: str) -> bool:
+    """Whether ``text`` is a bare yes or no, in any width or kana."""
+    folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", text))).replace(" ", "")
+    return bool(_YES_NO.fullmatch(folded))
+
+
 def is_role_word(text: str) -> bool:
     """Whether ``text`` names a role (本人, 代理人, 母) rather than a person."""
     folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", text))).replace(" ", "")
@@ -394,6 +408,8 @@ def parse_name(raw: str) -> Parsed[str]:
         return _fail(ERR_NAME_ROLE)
     if reads_as_date(name):
         return _fail(ERR_NAME_DATE)
+    if is_yes_or_no(name):
+        return _fail(ERR_NAME_YES_NO)
     if len(name) > MAX_NAME_LENGTH:
         return _fail(ERR_NAME_TOO_LONG)
     has_letter = False

@@ -354,12 +354,12 @@ IDENTITY_STEPS: tuple[Step, ...] = (
 DISCLOSURE_METHOD_OPTIONS: dict[str, Option] = {
     "email": Option(
         "email",
-        N_("電子データでメールで受け取る"),
+        N_("電子データをメールで受け取る"),
         ("メール", "めーる", "電子", "データ", "email", "e-mail"),
     ),
     "postal": Option(
         "postal",
-        N_("書面で郵送で受け取る"),
+        N_("書面を郵送で受け取る"),
         ("郵送", "郵便", "書面", "紙", "手紙", "てがみ", "ゆうそう", "ゆうびん", "post", "mail"),
     ),
     "in_person": Option(

@@ -8,7 +8,7 @@ from flows.flow import RequestFlow
 from flows.i18n import N_, Translator
 from flows.profiles import OrgProfile
 from flows.steps import Option, Step
-from flows.wording import bullets, joined
+from flows.wording import bullets, joined, labelled
 
 TOPICS = (
     Option(
@@ -82,7 +82,7 @@ def contact_text(org: OrgProfile, t: Translator) -> str:
     if contact.postal_code and contact.address:
         lines.append(f"〒{contact.postal_code} {contact.address.get(lang)}")
     for phone in contact.phones:
-        line = f"{phone.label.get(lang)}: {phone.number}"
+        line = labelled(t, phone.label.get(lang), phone.number)
         if phone.hours:  # hours only beside the number the policy gives them for
             line += t("（受付時間：{hours}）", hours=phone.hours.get(lang))
         lines.append(line)
