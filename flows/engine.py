@@ -2038,14 +2038,8 @@ class _Turn:
         self._advance()
 
     def _half_filled(self) -> bool:
-        """Answers are entered and a question of the form is pending: a step, the summary,
-        or a choice asked inside it (a question for staff, reuse, a confirmation)."""
-        conv = self.conv
-        if not conv.flow or not conv.answers:
-            return False
-        if conv.mode == UNCLEAR:
-            return conv.resume_mode == FLOW
-        return conv.mode in _PAUSABLE
+        """A form is held and the member is not already being asked whether to resume it."""
+        return self.conv.mode != RESUME and holds_a_form(self.conv)
 
     def _away_from_form(self) -> bool:
         """The member comes back to a half-filled form after a long while."""
@@ -2160,6 +2154,18 @@ class _Turn:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def holds_a_form(conv: Conversation) -> bool:
+    """Answers are entered and a question of the form is pending: a step, the summary, a
+    choice asked inside it (a question for staff, reuse, a confirmation) or the resume
+    question. The one rule for "a request being entered", here and in the member's data."""
+    if not conv.flow or not conv.answers:
+        return False
+    if conv.mode == UNCLEAR:
+        return conv.resume_mode == FLOW
+    return conv.mode in _PAUSABLE or conv.mode == RESUME
+
 
 _MULTI_ERROR = N_("番号を「1,3」のように区切って入力するか、選択肢の言葉で答えてください。")
 _BACK_OPTION = Option(BACK, N_("戻る"), ("back",))
