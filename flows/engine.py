@@ -2183,11 +2183,6 @@ _PAUSABLE = frozenset(
     {*_ENTERING, REUSE, REUSE_FIX, CONFIRM_CANCEL, CONFIRM_RESTART, CONFIRM_ORG_SWITCH}
 )
 # The pending question named in the resume prompt, by mode (a step is named by its label).
-# A yes or no on its own: an answer to the desk's question, never a message for staff.
-_BARE_WORDS = frozenset(
-    normalise_for_matching(word)
-    for word in ("はい", "いいえ", "ええ", "うん", "いや", "いえ", "yes", "no", "ok", "オーケー")
-)
 # What selects an optional step's 「わからない・なし」 (or 「なし」) option.
 _SKIP_WORDS = ("わからない", "なし", "skip", "none")
 # 「わからない」 as members type it, where that option is shown.
@@ -2250,7 +2245,7 @@ def _bare_reply(text: str) -> bool:
     """A lone yes/no or global word (「はい」「キャンセル」): meant for the desk's own question,
     never words for a case's staff."""
     word = normalise_for_matching(text).rstrip("。.!！?？、,〜ー")
-    return word in _BARE_WORDS or word in _GLOBAL_LOOKUP
+    return parsing.is_yes_or_no(word) or word in _GLOBAL_LOOKUP
 
 
 def _options_mentioned(text: str, options: Sequence[Option]) -> list[Option]:

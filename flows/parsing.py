@@ -364,7 +364,7 @@ _DATE_IN_NAME = re.compile(
 # A yes or no typed where a name is asked (「いいえ」 answering a question the member thought
 # was asked): never a name.
 _YES_NO = re.compile(
-    r"(?:はい|いいえ|いえ|うん|ううん|ええ|いや|yes|no|ok)[。.!！]*", re.IGNORECASE
+    r"(?:はい|いいえ|いえ|うん|ううん|ええ|いや|おーけー|yes|no|ok)[。.!！]*", re.IGNORECASE
 )
 
 
