@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flows.cases import LATE_APOLOGY
 from flows.i18n import N_, Translator
 from flows.messages import CaseView
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
-from flows.status import CLOSED_STATUSES
+from flows.status import CLOSED_STATUSES, status_label
 from flows.steps import Context
+from flows.wording import item_line
 
 # The status as a sentence an older member understands, not a staff label.
 PLAIN_STATUS: dict[str, str] = {
@@ -27,6 +29,8 @@ PLAIN_STATUS: dict[str, str] = {
     "refused": N_("お申し出のとおりの対応はできませんでした。"),
     "withdrawn": N_("お申し出は取り下げられました。"),
 }
+# A case staff took up (or reopened) before anyone checked who the member is.
+IN_PROGRESS_UNVERIFIED = N_("担当者が手続きを進めています。")
 PAUSED = N_("書類などが届くのをお待ちしています。その間、回答の期限は止まっています。")
 OVERDUE_APOLOGY = N_(
     "お待たせしており申し訳ございません。回答の目安の日を過ぎています。"
@@ -41,6 +45,36 @@ def is_open(case: CaseView) -> bool:
 def is_overdue(case: CaseView, now: datetime) -> bool:
     """Past its due date, still open and not paused: the member is owed an apology."""
     return is_open(case) and not case.paused and case.due_at < now
+
+
+def plain_status(case: CaseView) -> str:
+    """The status sentence (a msgid), never claiming an identity check that did not happen."""
+    if case.status == "in_progress" and not case.identity_verified:
+        return IN_PROGRESS_UNVERIFIED
+    return PLAIN_STATUS.get(case.status, case.status)
+
+
+def list_line(case: CaseView, t: Translator, now: datetime) -> str:
+    """One line of the member's list of cases: an open case with its due date (and an
+    apology on that very line when it is late), a closed one with its outcome and close date."""
+    if not is_open(case):
+        return t(
+            "{number}　{type}　{outcome}　完了日：{date}",
+            number=case.number,
+            type=title(case, t),
+            outcome=t(plain_status(case)),
+            date=t.date(case.closed_at or case.received_at),
+        )
+    line = t(
+        "{number}　{type}　状況：{status}　回答期限の目安：{due}",
+        number=case.number,
+        type=title(case, t),
+        status=t(status_label(case.status)),
+        due=t.date(case.due_at),
+    )
+    if is_overdue(case, now):
+        line += "\n" + t(OVERDUE_APOLOGY)
+    return line
 
 
 def title(case: CaseView, t: Translator) -> str:
@@ -61,11 +95,11 @@ def heading(case: CaseView, t: Translator) -> str:
 def status_text(case: CaseView, t: Translator, now: datetime) -> str:
     """One case's status: which case, where it stands, its dates, and an apology when it is
     late. The one function every part of the desk uses to tell a member how a case stands."""
-    lines = [heading(case, t), t(PLAIN_STATUS.get(case.status, case.status))]
+    lines = [heading(case, t), t(plain_status(case))]
     if case.paused and is_open(case):
         lines.append(t(PAUSED))
     lines.append(t("受付日：{date}", date=t.date(case.received_at)))
-    for extension in case.extensions:
+    for extension in case.extensions if is_open(case) else ():  # a closed case has no due date
         lines.append(
             t(
                 "回答の目安を{due}に延ばしました。理由：{reason}",
@@ -73,6 +107,8 @@ def status_text(case: CaseView, t: Translator, now: datetime) -> str:
                 reason=extension.reason,
             )
         )
+    if case.extensions and is_open(case) and not is_overdue(case, now):
+        lines.append(t(LATE_APOLOGY))
     if is_open(case):
         lines.append(t("回答の目安：{due}", due=t.date(case.due_at)))
     elif case.closed_at is not None:
@@ -86,7 +122,7 @@ def detail_text(case: CaseView, org: OrgProfile, t: Translator, now: datetime) -
     """The whole case for its member: status and dates, their answers as in the receipt,
     and every message staff sent them, oldest first."""
     lines = [status_text(case, t, now), "", t("お申し出の内容：")]
-    lines += [f"・{label}：{value}" for label, value in submitted(case, org, t, now)]
+    lines += [item_line(t, label, value) for label, value in submitted(case, org, t, now)]
     if len(lines) == 3:
         lines.append(t("（保存期間が過ぎたため、内容は表示できません）"))
     lines += ["", t("担当者からのご連絡：")]

@@ -100,27 +100,55 @@ def require_identity_for_outcome(
 def check_identity_method(method: str) -> str:
     if method not in IDENTITY_METHODS:
         raise CaseActionError(
-            f"Method must be one of {', '.join(IDENTITY_METHODS)}.", "確認の方法を選んでください。"
+            f"Method must be one of {', '.join(IDENTITY_METHODS)}.",
+            "確認の方法は次のどれかで指定してください："
+            + "、".join(f"{key}（{label}）" for key, label in IDENTITY_METHODS.items()),
         )
     return method
 
 
-def reply_notice(t: Translator, number: str, text: str) -> str:
+def reply_notice(t: Translator, number: str, text: str, *, late: bool = False) -> str:
+    """Staff's words; ``late`` (the case is overdue) adds the apology before them."""
     return "\n".join(
         [
             t("【受付番号 {number}】担当者からのご連絡です。", number=number),
+            *_apology(t, late),
             text,
-            t("お返事は、このチャットにそのまま入力してください。"),
+            # Staff often end with this themselves; the member reads it once.
+            *([] if _ASK_TO_REPLY in text else [t(REPLY_HERE)]),
         ]
     )
 
 
+REPLY_HERE = N_("お返事は、このチャットにそのまま入力してください。")
+_ASK_TO_REPLY = "このチャットにそのまま入力"
+
+
+LATE_APOLOGY = N_("お待たせして申し訳ございません。")
+"""Said to the member whenever the desk is late: a case past its due date, or one extended."""
+
+
+def is_late(status: str, paused: bool, due_at: datetime, now: datetime) -> bool:
+    """Open, not paused and past its due date: what staff send now comes late."""
+    return status not in CLOSED_STATUSES and not paused and due_at < now
+
+
+def _apology(t: Translator, late: bool) -> list[str]:
+    return [t(LATE_APOLOGY)] if late else []
+
+
 def extension_notice(t: Translator, number: str, due: datetime, reason: str) -> str:
-    return t(
-        "【受付番号 {number}】回答の目安を{due}に延ばします。理由：{reason}",
-        number=number,
-        due=t.date(due),
-        reason=reason,
+    """An extension keeps the member waiting longer than promised: it always apologises."""
+    return "\n".join(
+        [
+            t(
+                "【受付番号 {number}】回答の目安を{due}に延ばします。",
+                number=number,
+                due=t.date(due),
+            ),
+            t(LATE_APOLOGY),
+            t("理由：{reason}", reason=reason),
+        ]
     )
 
 
@@ -140,7 +168,10 @@ def resume_notice(t: Translator, number: str, due: datetime) -> str:
     )
 
 
-def outcome_notice(t: Translator, number: str, outcome: str, reason: str | None) -> str:
+def outcome_notice(
+    t: Translator, number: str, outcome: str, reason: str | None, *, late: bool = False
+) -> str:
+    """The outcome; ``late`` (closed after its due date) adds the apology."""
     head = {
         "answered": N_("【受付番号 {number}】お申し出への対応が終わりました。"),
         "partial": N_("【受付番号 {number}】お申し出の一部について対応しました。"),
@@ -148,7 +179,7 @@ def outcome_notice(t: Translator, number: str, outcome: str, reason: str | None)
             "【受付番号 {number}】申し訳ありませんが、お申し出のとおりの対応はできませんでした。"
         ),
     }[outcome]
-    lines = [t(head, number=number)]
+    lines = [t(head, number=number), *_apology(t, late)]
     if reason:
         lines.append(t("理由：{reason}", reason=reason))
     lines.append(t("ご不明な点は、このチャットでお知らせください。"))

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from flows.dialogue.conversation import Conversation
+from flows.dialogue.choosing import options_mentioned as _options_mentioned
+from flows.dialogue.conversation import Conversation, holds_a_form
 from flows.dialogue.names import (
     BACK,
     CALL_ME,
@@ -102,6 +103,8 @@ __all__ = [
     "_GLOBAL_WORDS",
     "Conversation",
     "Engine",
+    "_options_mentioned",
+    "holds_a_form",
 ]
 
 TURN_FAILED = N_(

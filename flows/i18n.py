@@ -18,8 +18,18 @@ from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 
 LANGUAGES: tuple[str, ...] = ("ja", "en")
+# 元号 and their first days, newest first: a birth date is read back in the era the
+# member knows it by.
+ERAS: tuple[tuple[str, date], ...] = (
+    ("令和", date(2019, 5, 1)),
+    ("平成", date(1989, 1, 8)),
+    ("昭和", date(1926, 12, 25)),
+    ("大正", date(1912, 7, 30)),
+    ("明治", date(1868, 1, 1)),
+)
 DEFAULT_LANGUAGE = "ja"
 JST = ZoneInfo("Asia/Tokyo")
+Day = date  # ``date`` inside Translator is its method
 
 
 def N_(message: str) -> str:
@@ -72,6 +82,21 @@ class Translator:
         if self.lang == "ja":
             return format_date(value, "y年M月d日(E)", locale="ja")
         return format_date(value, "EEE, d MMM y", locale="en")
+
+    def birth_date(self, value: Day) -> str:
+        """A birth date as members say it: 昭和19年3月5日（1944年） / 5 March 1944.
+
+        Older members know their birthday in 和暦, so it comes first with the 西暦 year
+        beside it; a weekday means nothing for a birthday and is left out.
+        """
+        if self.lang != "ja":
+            return format_date(value, "d MMMM y", locale="en")
+        for era, start in ERAS:
+            if value >= start:
+                year = value.year - start.year + 1
+                era_year = "元" if year == 1 else str(year)
+                return f"{era}{era_year}年{value.month}月{value.day}日（{value.year}年）"
+        return f"{value.year}年{value.month}月{value.day}日"
 
     def datetime(self, value: datetime) -> str:
         """Date and JST time, e.g. for transcripts and case events."""

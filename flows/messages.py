@@ -156,6 +156,8 @@ class CaseView:
     extensions: tuple[Extension, ...] = ()
     paused: bool = False  # the deadline is stopped while the desk waits for something
     closed_at: datetime | None = None
+    # Staff checked who the member is: only then may the desk say 「ご本人確認が済み」.
+    identity_verified: bool = False
 
 
 @dataclass(frozen=True)

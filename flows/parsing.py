@@ -111,6 +111,17 @@ ERR_UNKNOWN = N_(
     "お分かりにならない場合は「担当者と話したい」と入力してください。担当者がご案内します。"
 )
 ERR_SENTENCE = N_("文章のようです。この欄には、お尋ねしている内容だけを入力してください。")
+ERR_NAME_ROLE = N_("「本人」「代理人」などではなく、お名前（例：山田 花子）を入力してください。")
+ERR_NAME_DATE = N_("日付のようです。お名前（例：山田 花子）を入力してください。")
+ERR_NAME_YES_NO = N_("「はい」「いいえ」ではなく、お名前（例：山田 花子）を入力してください。")
+ERR_ADDRESS_SENTENCE = N_(
+    "送り先のご住所そのものが必要です。都道府県から番地まで、"
+    "例えば 東京都新宿区大久保1-2-3 のように入力してください。"
+)
+ERR_NUMBER_ONLY = N_("数字だけでは内容がわかりません。言葉で入力してください。")
+ERR_NUMBER_NOT_SHOWN = N_(
+    "数字だけでは内容がわかりません。表示された番号から選ぶか、言葉で入力してください。"
+)
 ERR_PERSON = N_(
     "担当者へのご相談をご希望でしたら「担当者と話したい」と入力してください。"
     "この欄には、お尋ねしている内容だけを入力してください。"
@@ -158,8 +169,53 @@ def clean_text(raw: str, *, max_length: int = MAX_TEXT_LENGTH) -> Parsed[str]:
 
 
 def parse_free_text(raw: str) -> Parsed[str]:
-    """Accept any non-empty answer, emoji included: it is the member's own words."""
-    return clean_text(raw)
+    """Accept any non-empty answer, emoji included: it is the member's own words.
+
+    Two things are never words: a bare 「わかりません」 (the member needs help, not a
+    stored shrug) and a lone short number such as 「8」 or 「１０」, which is a choice
+    number the member misread (longer digit runs stay: a corrected phone number is an
+    answer).
+    """
+    cleaned = clean_text(raw)
+    if cleaned.value is None:
+        return cleaned
+    if says_unknown(cleaned.value):
+        return _fail(ERR_UNKNOWN)
+    digits = [ch for ch in unicodedata.normalize("NFKC", cleaned.value) if ch.isdigit()]
+    if only_digits_and_punctuation(cleaned.value) and len(digits) < _MIN_DIGITS_AS_WORDS:
+        return _fail(ERR_NUMBER_ONLY)
+    return cleaned
+
+
+# A lone number shorter than this is a choice number, not words (see parse_free_text).
+_MIN_DIGITS_AS_WORDS = 4
+
+
+def parse_own_words(raw: str) -> Parsed[str]:
+    """The member's own words at a choice step (提供先, 対象の情報): digits alone never are.
+
+    A number there selects a shown choice before parsing; one that selects nothing
+    (「8」「１０」 with one choice shown) was a slip, never a 提供先.
+    """
+    parsed = parse_free_text(raw)
+    if parsed.value is not None and only_digits_and_punctuation(parsed.value):
+        return _fail(ERR_NUMBER_NOT_SHOWN)
+    if parsed.error == ERR_NUMBER_ONLY:
+        return _fail(ERR_NUMBER_NOT_SHOWN)
+    return parsed
+
+
+def only_digits_and_punctuation(text: str) -> bool:
+    """Whether ``text`` has no word in it: only digits, punctuation and spaces."""
+    normal = unicodedata.normalize("NFKC", text).translate(_HYPHEN_TABLE)
+    return all(unicodedata.category(ch)[0] in "NPZ" for ch in normal)
+
+
+def says_unknown(text: str) -> bool:
+    """「わかりません」「わからないです」「不明です」 said alone, in any kana or width."""
+    folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", text))).rstrip(_TRAILING_STOPS)
+    folded = _POLITE_END.sub("", folded).replace(" ", "")
+    return folded in _UNKNOWN_WORDS or bool(_ENGLISH_UNKNOWN.fullmatch(folded))
 
 
 def normalise_for_matching(raw: str) -> str:
@@ -219,6 +275,7 @@ _SENTENCE = re.compile(
     r"[。.!！]*$"
 )
 _TRAILING_STOPS = "。.!！ "
+_POLITE_END = re.compile(r"(?:です|でございます|ですね|ですが)$")
 _KANA_ONLY = re.compile(r"[\u3041-\u309f\u30a0-\u30ff ]+")
 # Members on the English interface type sentences too; no registered name or
 # address contains these words on their own.
@@ -279,6 +336,56 @@ _NAME_FRAME = re.compile(
 _NAME_PUNCTUATION = frozenset("・･'’-‐.．=＝")
 
 
+# Who the member is, typed where their name is asked (「本人です」「母です」): a role, never
+# a 氏名.  Folded to hiragana before matching, so ホンニン and ほんにん count too.
+_ROLE = (
+    r"(?:本人|ほんにん|自分|じぶん|私|わたし|わたくし|代理人|代理|だいりにん|だいり"
+    r"|法定代理人|任意代理人|後見人|成年後見人|保佐人|補助人|親権者|家族|かぞく|親族|身内"
+    r"|母|はは|母親|父|ちち|父親|かあ|とう|親|おや|両親|妻|つま|夫|おっと|主人|しゅじん|家内|嫁|配偶者"
+    r"|息子|むすこ|娘|むすめ|子|こども|子供|子ども|長男|長女|次男|次女|三男|三女"
+    r"|兄|あに|姉|あね|弟|おとうと|妹|いもうと|孫|まご|祖母|祖父|叔母|伯母|叔父|伯父|甥|姪"
+    r"|担当者|担当|係|係の人|職員|組合員|会員|申請者|申出人|申し出人|契約者|被保険者)"
+)
+_ROLE_NAME = re.compile(
+    rf"(?:ご|御|お)?{_ROLE}(?:さま|様|さん)?(?:の(?:ご|御|お)?{_ROLE}(?:さま|様|さん)?)*"
+    r"(?:です|でございます|になります|がわり|代わり)?[。.!！]*"
+)
+# A date typed where a name is asked (「昭和十九年三月五日」): an era with a year, a year with
+# a month, or a whole 「三月五日」.  Kanji numerals alone are not (一二三 is a given name, 千年 a
+# surname).
+_DATE_IN_NAME = re.compile(
+    r"(?:明治|大正|昭和|平成|令和)\s*(?:\d|元)|\d\s*年\s*\d{1,2}\s*月"
+    r"|^\d{1,2}\s*月\s*\d{1,2}\s*日?$"
+    r"|^\d{1,4}\s*[./-]\s*\d{1,2}(?:\s*[./-]\s*\d{1,4})?$",
+    re.ASCII,
+)
+
+
+# A yes or no typed where a name is asked (「いいえ」 answering a question the member thought
+# was asked): never a name.
+_YES_NO = re.compile(
+    r"(?:はい|いいえ|いえ|うん|ううん|ええ|いや|おーけー|yes|no|ok)[。.!！]*", re.IGNORECASE
+)
+
+
+def is_yes_or_no(text: str) -> bool:
+    """Whether ``text`` is a bare yes or no, in any width or kana."""
+    folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", text))).replace(" ", "")
+    return bool(_YES_NO.fullmatch(folded))
+
+
+def is_role_word(text: str) -> bool:
+    """Whether ``text`` names a role (本人, 代理人, 母) rather than a person."""
+    folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", text))).replace(" ", "")
+    return bool(_ROLE_NAME.fullmatch(folded))
+
+
+def reads_as_date(text: str) -> bool:
+    """Whether ``text`` is a date in 和暦 or 西暦, in kanji or arabic numerals."""
+    normal = unicodedata.normalize("NFKC", text).translate(_HYPHEN_TABLE)
+    return bool(_DATE_IN_NAME.search(_KANJI_NUMBER.sub(_kanji_to_arabic, normal)))
+
+
 def parse_name(raw: str) -> Parsed[str]:
     """Read a 氏名 as registered: letters only, width kept exactly as typed.
 
@@ -289,12 +396,20 @@ def parse_name(raw: str) -> Parsed[str]:
     if cleaned.value is None:
         return cleaned
     name = cleaned.value
+    if says_unknown(name):
+        return _fail(ERR_UNKNOWN)
     if _QUESTION.search(name):
         return _fail(ERR_QUESTION)
     while (frame := _NAME_FRAME.fullmatch(name)) and frame["name"].strip():
         name = frame["name"].strip()
     if problem := not_an_answer(name):
         return _fail(problem)
+    if is_role_word(name) or is_role_word(cleaned.value):
+        return _fail(ERR_NAME_ROLE)
+    if reads_as_date(name):
+        return _fail(ERR_NAME_DATE)
+    if is_yes_or_no(name):
+        return _fail(ERR_NAME_YES_NO)
     if len(name) > MAX_NAME_LENGTH:
         return _fail(ERR_NAME_TOO_LONG)
     has_letter = False
@@ -657,13 +772,33 @@ def parse_email(raw: str) -> Parsed[str]:
     return Parsed(value=str(result.normalized))
 
 
+# What every address has somewhere: a 都道府県・市区町村 (or 郡・丁目・番地) word or a number.
+_ADDRESS_MARK = re.compile(r"[都道府県市区町村郡丁番号字\d]")
+# How a sentence about the address ends (「登録してある住所でおねがいします」), or what it
+# points at instead of giving the address (「いつもの住所」「前と同じ」).
+_ADDRESS_SENTENCE = re.compile(
+    r"(?:です|ます|ません|ください|下さい|でいい|でよい|で結構|にして)[。.!！]*$"
+    r"|登録|とうろく|いつも|同じ|おなじ|前と|まえと|そのまま|自宅|じたく"
+)
+
+
+def _looks_like_address(text: str) -> bool:
+    """Whether ``text`` may be an address: a sentence about the address with no place word
+    and no number (「登録してある住所でおねがいします」) is not."""
+    normal = _KANJI_NUMBER.sub(_kanji_to_arabic, unicodedata.normalize("NFKC", text))
+    folded = str(jaconv.kata2hira(normal))
+    return bool(_ADDRESS_MARK.search(normal)) or not _ADDRESS_SENTENCE.search(folded)
+
+
 def parse_address(raw: str) -> Parsed[str]:
-    """Read a postal address as typed; only its length is checked, since formats vary too much."""
+    """Read a postal address as typed; formats vary too much for more than a plausibility check."""
     cleaned = clean_text(raw)
     if cleaned.value is None:
         return cleaned
     if problem := not_an_answer(cleaned.value):
         return _fail(problem)
+    if not _looks_like_address(cleaned.value):
+        return _fail(ERR_ADDRESS_SENTENCE)
     if len(cleaned.value) < MIN_ADDRESS_LENGTH:
         return _fail(ERR_ADDRESS_TOO_SHORT)
     if len(cleaned.value) > MAX_ADDRESS_LENGTH:

@@ -17,6 +17,7 @@ from flows import parsing
 from flows.i18n import N_, Translator
 from flows.profiles import OrgProfile
 from flows.requests import inquiry
+from flows.wording import bullets
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,21 @@ TOPICS: tuple[Topic, ...] = (
             "なんのため",
             "何に使",
             "なにに使",
+            "何につか",
+            "なににつか",
             "何で使",
+            "何でつか",
+            "どう使",
+            "どうつか",
+            "どのように使",
+            "どのようにつか",
+            "どんなことに使",
+            "どんなことにつか",
+            "つかっている",
+            "つかってる",
+            "つかわれ",
+            "使用して",
+            "使用され",
             "利用目的",
             "目的",
             "使い道",
@@ -186,10 +201,6 @@ def question_about(text: str) -> Topic | None:
     return topic_in(text)
 
 
-def _bullets(lines: list[str]) -> str:
-    return "\n".join(f"・{line}" for line in lines)
-
-
 def _data_kinds(org: OrgProfile, t: Translator) -> str:
     lang = t.lang
     if not org.data_kinds:
@@ -204,7 +215,7 @@ def _data_kinds(org: OrgProfile, t: Translator) -> str:
             org=org.short_name.get(lang),
         )
         + "\n"
-        + _bullets([kind.get(lang) for kind in org.data_kinds])
+        + bullets(t, [kind.get(lang) for kind in org.data_kinds])
     )
 
 

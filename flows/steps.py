@@ -90,8 +90,13 @@ class Step:
             return ctx.t("（未入力）")
         options = {option.id: option for option in self.option_list(ctx)}
         if isinstance(value, list):
-            return "、".join(ctx.t(options[v].label) if v in options else str(v) for v in value)
-        if self.kind in ("birth_date", "date"):
+            separator = ", " if ctx.t.lang == "en" else "、"
+            return separator.join(
+                ctx.t(options[v].label) if v in options else str(v) for v in value
+            )
+        if self.kind == "birth_date":
+            return ctx.t.birth_date(date.fromisoformat(str(value)))
+        if self.kind == "date":
             return ctx.t.date(date.fromisoformat(str(value)))
         if isinstance(value, str) and value in options:
             return ctx.t(options[value].label)
@@ -113,7 +118,7 @@ REQUESTER_OPTIONS = (
     Option("self", N_("ご本人"), ("本人", "自分", "私", "myself", "self")),
     Option(
         "legal_agent",
-        N_("法定代理人（親権者・成年後見人）"),
+        N_("法定代理人（お子さまの親・後見人など）"),
         ("法定代理人", "親権者", "後見人", "legal"),
     ),
     Option(
@@ -253,14 +258,14 @@ REQUESTER_STEPS: tuple[Step, ...] = (
     Step(
         "agent_name",
         N_("代理人のお名前"),
-        N_("代理人（あなた）のお名前を入力してください。"),
+        N_("代理人の方（ご自身）のお名前を入力してください。"),
         kind="name",
         when=requester_is_agent,
     ),
     Step(
         "agent_phone",
         N_("代理人の電話番号"),
-        N_("代理人（あなた）の電話番号を入力してください。"),
+        N_("代理人の方（ご自身）の電話番号を入力してください。"),
         kind="phone",
         when=requester_is_agent,
     ),
@@ -348,16 +353,32 @@ IDENTITY_STEPS: tuple[Step, ...] = (
 
 DISCLOSURE_METHOD_OPTIONS: dict[str, Option] = {
     "email": Option(
-        "email", N_("電子データでメールで受け取る"), ("メール", "電子", "email", "e-mail")
+        "email",
+        N_("電子データをメールで受け取る"),
+        ("メール", "めーる", "電子", "データ", "email", "e-mail"),
     ),
-    "postal": Option("postal", N_("書面で郵送で受け取る"), ("郵送", "書面", "紙", "post", "mail")),
-    "in_person": Option("in_person", N_("窓口で受け取る"), ("窓口", "店舗", "来所", "in person")),
+    "postal": Option(
+        "postal",
+        N_("書面を郵送で受け取る"),
+        ("郵送", "郵便", "書面", "紙", "手紙", "てがみ", "ゆうそう", "ゆうびん", "post", "mail"),
+    ),
+    "in_person": Option(
+        "in_person",
+        N_("窓口で受け取る"),
+        ("窓口", "店舗", "来所", "取りに", "とりに", "受け取りに", "in person"),
+    ),
 }
 
 REPLY_VIA_OPTION: dict[str, Option] = {
     "chat": Option("chat", N_("このチャットで受け取る"), ("チャット", "ここ", "chat")),
-    "postal": Option("postal", N_("郵送で受け取る"), ("郵送", "書面", "post")),
-    "email": Option("email", N_("メールで受け取る"), ("メール", "email", "e-mail")),
+    "postal": Option(
+        "postal",
+        N_("郵送で受け取る"),
+        ("郵送", "郵便", "書面", "紙", "手紙", "てがみ", "ゆうそう", "ゆうびん", "post"),
+    ),
+    "email": Option(
+        "email", N_("メールで受け取る"), ("メール", "めーる", "電子", "email", "e-mail")
+    ),
 }
 
 
@@ -418,7 +439,7 @@ def method_steps(*, disclosure: bool) -> tuple[Step, ...]:
         Step(
             "address",
             N_("住所"),
-            N_("送り先のご住所を入力してください。ご登録のご住所にお送りします。"),
+            N_("送り先のご住所を入力してください。"),
             kind="address",
             when=answered("method", "postal"),
         ),

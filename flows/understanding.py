@@ -7,6 +7,7 @@ again; the summary shows it and the member can change it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -74,6 +75,23 @@ def prefill(flow: RequestFlow, reading: Classification) -> dict[str, Any]:
         answers["about"] = "complaint"
         answers["message"] = reading.text
     return {key: value for key, value in answers.items() if key in step_ids}
+
+
+# 「主人が入っていました」「夫が亡くなりました」: a family member who was a member or has died.
+_FAMILY = re.compile(
+    r"主人|夫|旦那|妻|家内|嫁|母|父|親|息子|娘|家族|兄|姉|弟|妹|祖母|祖父|husband|wife|mother|father"
+)
+_WAS_MEMBER_OR_DIED = re.compile(
+    r"(?:入って|はいって|加入して)(?:い)?ました|亡くな|なくなりました|他界|死亡|逝去"
+    r"|passed away|died"
+)
+
+
+def about_deceased(reading: Classification) -> bool:
+    """Whether the message is about a family member who has died: the classifier's reading, or
+    a family member who 入っていました (was a member) or 亡くなりました. Never a correction."""
+    text = reading.text
+    return reading.deceased or bool(_FAMILY.search(text) and _WAS_MEMBER_OR_DIED.search(text))
 
 
 _LEAK_WORDS = tuple(fold(w) for w in ("漏えい", "漏洩", "流出", "漏れ", "もれ", "leak"))

@@ -306,7 +306,8 @@ class CaseService:
 
     def _reply(self, session: Session, case: Case, actor: str, body: str) -> None:
         t = Translator(case.lang)
-        self._tell_member(session, case, rules.reply_notice(t, case.number, body), actor)
+        late = self._late(case)
+        self._tell_member(session, case, rules.reply_notice(t, case.number, body, late=late), actor)
         case.last_staff_reply = body
         case.relay_open = case.status not in CLOSED_STATUSES
         case.member_contact_at = None  # the member's words about the closed case are answered
@@ -499,12 +500,14 @@ class CaseService:
     ) -> None:
         why = rules.check_outcome(outcome, reason)
         rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
+        late = self._late(case)
         case.status = case.outcome = outcome
         case.outcome_reason = why
         case.relay_open = False
         case.closed_at = self.clock()
         t = Translator(case.lang)
-        self._tell_member(session, case, rules.outcome_notice(t, case.number, outcome, why), actor)
+        notice = rules.outcome_notice(t, case.number, outcome, why, late=late)
+        self._tell_member(session, case, notice, actor)
         self._event(session, case, "closed", actor, {"outcome": outcome, "reason": why})
 
     # ------------------------------------------------------------------ drafts
@@ -809,6 +812,10 @@ class CaseService:
                 session=session,
             )
         log.info("case.event", case=case.number, kind=kind)
+
+    def _late(self, case: Case) -> bool:
+        """Past its due date and not paused: the member's next message from staff apologises."""
+        return rules.is_late(case.status, case.paused_at is not None, case.due_at, self.clock())
 
     def _tell_member(self, session: Session, case: Case, text: str, actor: str) -> None:
         conversation = session.get(Conversation, case.conversation_id)

@@ -27,6 +27,8 @@ from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, select
 
 from flows import cases as rules
+from flows.engine import Conversation as DialogueState
+from flows.engine import holds_a_form
 from flows.parsing import normalise_for_matching
 from storage.db import Database
 from storage.models import (
@@ -41,10 +43,6 @@ from storage.models import (
 R = TypeVar("R")
 # Both kinds of 開示: the member's own data, and the records of what was given to third parties.
 DISCLOSURE_TYPES = frozenset({"disclosure", "third_party_record"})
-# Engine modes in which ``answers`` hold a request being entered (see ``flows.engine``).
-_ENTERING = frozenset(
-    {"flow", "summary", "edit_pick", "confirm_cancel", "confirm_restart", "confirm_org_switch"}
-)
 
 THIS_CASE = "this_case"  # the conversation the request came from
 LINKED_BY_STAFF = "linked_by_staff"  # staff confirmed it is the same person, after the ID check
@@ -336,10 +334,10 @@ def _files(session: Session, ids: list[int], numbers: Mapping[int | None, str]) 
 
 
 def _in_progress(state: Mapping[str, Any]) -> InProgress | None:
-    answers = state.get("answers") or {}
-    if state.get("mode") not in _ENTERING or not state.get("flow") or not answers:
+    conv = DialogueState.from_state(state)
+    if not holds_a_form(conv):
         return None
-    return InProgress(state.get("org"), state.get("flow"), dict(answers))
+    return InProgress(conv.org, conv.flow, dict(conv.answers))
 
 
 def _group(rows: Iterable[R], key: Callable[[R], int | None]) -> dict[int, list[R]]:

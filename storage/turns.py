@@ -170,6 +170,7 @@ def member_cases(session: Session, conversation_id: int) -> list[CaseView]:
             extensions=tuple(extensions.get(c.id or 0, ())),
             paused=c.paused_at is not None,
             closed_at=c.closed_at,
+            identity_verified=c.identity_method is not None,
         )
         for c in cases
     ]

@@ -309,7 +309,8 @@ class StaffDesk:
                     errors={"reply": f"{blocks.MAX_REPLY}文字以内にしてください。"},
                 )
                 return
-            member_sees = rules.reply_notice(Translator(case.lang), case.number, text)
+            late = blocks.is_overdue(case, self.app.clock())
+            member_sees = rules.reply_notice(Translator(case.lang), case.number, text, late=late)
             await self._preview(ack, case, actor, "reply", text, member_sees, channel, "reply")
             return
         if callback == "case_close":
@@ -331,7 +332,11 @@ class StaffDesk:
                 return
             if reason:  # it reaches the member: shown first, like a reply
                 member_sees = rules.outcome_notice(
-                    Translator(case.lang), case.number, outcome, reason
+                    Translator(case.lang),
+                    case.number,
+                    outcome,
+                    reason,
+                    late=blocks.is_overdue(case, self.app.clock()),
                 )
                 await self._preview(
                     ack, case, actor, "close", reason, member_sees, channel, "reason", outcome

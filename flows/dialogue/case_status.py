@@ -46,7 +46,8 @@ def show_status(turn: Turn, text: str | None, number: str | None = None) -> None
     if len(turn.cases) == 1:
         show_case(turn, turn.cases[0], text)
         return
-    turn.say(navigation.status_text(turn))
+    # Listed in the order of the numbered choices below: newest first.
+    turn.say(navigation.status_text(turn, list(reversed(turn.cases))))
     newest = list(reversed(turn.cases[-CASES_SHOWN:]))
     unclear.offer(
         turn,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.dialogue.names import MENU
+from flows.dialogue.names import FLOW, MENU, PAUSABLE, RESUME, UNCLEAR
 
 
 @dataclass
@@ -33,6 +33,9 @@ class Conversation:
     reuse_offered: list[str] = field(default_factory=list)  # groups offered in this request
     reuse: dict[str, Any] | None = None  # the offer on the table: case number and answers
     last_turn_at: str | None = None  # ISO time of the member's last turn
+    # While the resume prompt is shown: the pending question (mode, resume_mode) and the
+    # text the member came back with.
+    paused: list[str | None] | None = None
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
@@ -56,3 +59,15 @@ class Conversation:
         self.withdrawing = None
         self.reuse_offered = []
         self.reuse = None
+        self.paused = None
+
+
+def holds_a_form(conv: Conversation) -> bool:
+    """Answers are entered and a question of the form is pending: a step, the summary, a
+    choice asked inside it (a question for staff, reuse, a confirmation) or the resume
+    question. The one rule for "a request being entered", here and in the member's data."""
+    if not conv.flow or not conv.answers:
+        return False
+    if conv.mode == UNCLEAR:
+        return conv.resume_mode == FLOW
+    return conv.mode in PAUSABLE or conv.mode == RESUME

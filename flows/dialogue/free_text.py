@@ -13,17 +13,16 @@ from flows import (
     case_view,
     followups,
     published,
+    understanding,
 )
-from flows.dialogue import case_status
+from flows.dialogue import case_status, relaying
 from flows.dialogue.names import (
     CASES_SHOWN,
     FORWARD,
-    MENU,
     MENU_CHOICE,
     WITHDRAW,
 )
 from flows.dialogue.words import (
-    NEW_REQUEST,
     OFF_TOPIC_CONCEPTS,
     OFFERABLE,
     REQUEST_IDS,
@@ -32,9 +31,6 @@ from flows.dialogue.words import (
 )
 from flows.i18n import N_, Translator
 from flows.intents import Classification
-from flows.messages import (
-    CaseMessage,
-)
 from flows.modes import (
     menu,
     request,
@@ -51,20 +47,26 @@ if TYPE_CHECKING:
     from flows.turn import Turn
 
 
-def understand(turn: Turn, text: str) -> None:
-    """Act on a free-text message: follow it when sure, offer choices when not."""
+def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
+    """Act on a free-text message: follow it when sure, offer choices when not.
+    ``condoled``: condolence was already offered for this message (before the org)."""
     reading = turn.read(text)
     if turn.conv.lang == "ja" and looks_english(text):
         # Said once, in English whatever the conversation's language, so it can be read.
         turn.say(Translator("en")(N_("英語で表示するには「English」と入力してください。")))
-    if reading.deceased:
+    if understanding.about_deceased(reading):
         # Not personal information under the Act, but never refused: a person takes it.
-        turn.say("\n".join(bereavement.opening(turn.org, turn.t)))
+        opening = bereavement.opening(turn.org, turn.t)
+        turn.say("\n".join(opening[1:] if condoled else opening))
         request.start_flow(turn, "human", {"about": bereavement.DECEASED, "message": text})
         return
-    if follow_up(turn, reading):
-        return
     topic = published.question_about(text)
+    if topic is not None and not followups.about_a_case(reading):
+        # 「代表者はどなたですか」 is answered even while a case is open: staff need not.
+        answer_published(turn, topic, text)
+        return
+    if relaying.follow_up(turn, reading):
+        return
     if topic is not None:
         # 「何のために使っているの？」 is answered from the profile, not made a formal request.
         answer_published(turn, topic, text)
@@ -102,93 +104,6 @@ def answer_published(turn: Turn, topic: published.Topic, text: str) -> None:
     unclear.offer(turn, text, prompt, offered)
 
 
-def relay(turn: Turn, number: str, text: str) -> None:
-    """Staff are talking with the member: pass their words on to the case, and say so."""
-    turn.result.case_messages.append(CaseMessage(case_number=number, text=text))
-    turn.say(
-        turn.t(
-            "受付番号 {number} の担当者にお伝えしました。"
-            "担当者からのお返事も、このチャットに届きます。"
-            "新しいお申し出は「メニュー」と入力してください。",
-            number=number,
-        )
-    )
-    turn.conv.mode = MENU
-
-
-def follow_up(turn: Turn, reading: Classification) -> bool:
-    """While the member has a case, their words are for its staff (``flows.followups``):
-    relayed with the case named, a timing question answered with its status, a complaint
-    flagged to supervisors too. True if the message was handled here."""
-    if reading.sure and reading.intent in NEW_REQUEST:
-        return False
-    days = turn.org.retention.followup_days
-    found = followups.target(turn.cases, turn.now, days, reading.case_number)
-    if found is None:
-        return closed_long_ago(turn, reading)
-    number, complaint = found.case.number, followups.is_complaint(reading)
-    if complaint or found.closed:
-        turn.result.case_messages.append(CaseMessage(number, reading.text, complaint))
-    if complaint:
-        turn.say(
-            turn.t(
-                "ご不便とご心配をおかけして申し訳ありません。"
-                "受付番号 {number} の担当者と責任者にお伝えしました。"
-                "担当者からのお返事は、このチャットに届きます。",
-                number=number,
-            )
-        )
-    elif found.closed:
-        turn.say(
-            turn.t(
-                "受付番号 {number} のお申し出は完了していますが、"
-                "このご連絡は担当者にお伝えしました。"
-                "担当者からのお返事は、このチャットに届きます。",
-                number=number,
-            )
-        )
-    else:
-        relay(turn, number, reading.text)
-    if found.others:
-        turn.say(
-            turn.t(
-                "ほかにも受付中のお申し出があります（{numbers}）。"
-                "別の件についてでしたら、その受付番号を添えてお送りください。",
-                numbers="、".join(found.others),
-            )
-        )
-    if followups.asks_about_timing(reading):
-        # Their words already reached staff: the case view follows, and its offers
-        # (取下げ, 担当者からの連絡) act on the case without relaying the words twice.
-        turn.say(turn.t("いまの状況です。"))
-        case_status.show_case(turn, found.case, None)
-        return True
-    turn.conv.mode = MENU
-    return True
-
-
-def closed_long_ago(turn: Turn, reading: Classification) -> bool:
-    """A message that reads as being about the member's case, closed longer ago than the
-    follow-up period: they are told so and offered a new request or a person."""
-    case = followups.expired_case(turn.cases)
-    if case is None or case.closed_at is None or SMALL_TALK_CONCEPTS & reading.concepts:
-        return False
-    if reading.sure and reading.intent not in ("unknown", "status", "human"):
-        return False
-    unclear.offer(
-        turn,
-        reading.text,
-        turn.t(
-            "受付番号 {number} のお申し出は、{date}に完了しています。"
-            "新しいお申し出として承るか、このままの内容で担当者にお伝えすることができます。",
-            number=case.number,
-            date=turn.t.date(case.closed_at),
-        ),
-        [FORWARD, MENU_CHOICE],
-    )
-    return True
-
-
 def follow(turn: Turn, reading: Classification) -> None:
     """Act on a sure reading: start the request, answer, show the status, or withdraw."""
     intent, text = reading.intent, reading.text
@@ -214,7 +129,7 @@ def follow(turn: Turn, reading: Classification) -> None:
 def not_understood(turn: Turn, text: str | None) -> None:
     """Say so plainly and offer a person, the member's open cases, or the menu."""
     open_cases = [c.number for c in turn.cases if c.status not in CLOSED_STATUSES][:3]
-    turn.say(turn.t("すみません、ご用件をうまく読み取れませんでした。"))
+    turn.say(turn.t("申し訳ございません。ご用件をうまく読み取れませんでした。"))
     unclear.offer(
         turn,
         text,

@@ -44,5 +44,9 @@ STATUS_ID = "status"
 CONFIRMING = frozenset({CONFIRM_CANCEL, CONFIRM_RESTART, CONFIRM_ORG_SWITCH})
 # Modes in which ``answers`` hold a request being entered.
 ENTERING = frozenset({FLOW, SUMMARY, EDIT_PICK})
+# Modes that keep a half-filled form and its pending question when the member leaves.
+PAUSABLE = frozenset(
+    {*ENTERING, REUSE, REUSE_FIX, CONFIRM_CANCEL, CONFIRM_RESTART, CONFIRM_ORG_SWITCH}
+)
 # Cases listed to pick from in the status list; older ones are found by their number.
 CASES_SHOWN = 5

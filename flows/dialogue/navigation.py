@@ -5,6 +5,7 @@ They are handled here once for every mode; a mode only says what it sets aside (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from flows import (
@@ -21,6 +22,7 @@ from flows.dialogue.names import (
     RESUME,
 )
 from flows.i18n import Translator, normalise_language
+from flows.messages import CaseView
 from flows.modes import (
     confirm,
     menu,
@@ -28,8 +30,6 @@ from flows.modes import (
     request,
     resume,
 )
-from flows.registry import FLOWS
-from flows.status import status_label
 
 if TYPE_CHECKING:
     from flows.turn import Turn
@@ -53,8 +53,13 @@ def start(turn: Turn, argument: str | None) -> None:
         conv.org = argument
     if conv.org is None and len(turn.engine.orgs) == 1:
         conv.org = next(iter(turn.engine.orgs))
-    if conv.started and conv.org and conv.mode in ENTERING and conv.answers:
-        resume.offer_resume(turn, None)
+    if conv.started and conv.org and resume.half_filled(turn):
+        # Each terminal chat sends /start: only a long absence needs 続ける／やり直す.
+        if resume.away_from_form(turn):
+            resume.offer_resume(turn, None)
+            return
+        turn.say(turn.t("前回の続きから再開します。"))
+        turn.reask()
         return
     if conv.started and conv.org and conv.mode in (*ENTERING, *CONFIRMING, RESUME):
         turn.say(turn.t("前回の続きから再開します。"))
@@ -73,7 +78,8 @@ def greet(turn: Turn) -> None:
     turn.say(
         turn.t(
             "こんにちは。{org}の個人情報の窓口です。"
-            "ご自身の情報の開示・訂正・利用停止などのお申し出や、ご質問を受け付けます。"
+            "ご自身の情報の開示（内容をお知らせすること）、訂正、"
+            "利用停止（使うのをやめること）などのご請求や、ご質問を受け付けます。"
             "24時間いつでもご利用いただけます。",
             org=turn.org.short_name.get(turn.t.lang),
         )
@@ -129,32 +135,26 @@ def help_text(turn: Turn) -> str:
     )
 
 
-def status_text(turn: Turn) -> str:
-    """The member's cases in one list, with an apology where one is overdue."""
+def status_text(turn: Turn, cases: Sequence[CaseView] | None = None) -> str:
+    """The member's cases in one list (``cases``: in the order of the choices shown below it)."""
     if not turn.cases:
         return turn.t("受付済みのお申し出はありません。")
     lines = [turn.t("受付済みのお申し出：")]
-    for case in turn.cases:
-        lines.append(
-            turn.t(
-                "{number}　{type}　状況：{status}　回答期限の目安：{due}",
-                number=case.number,
-                type=turn.t(FLOWS[case.request_type].title),
-                status=turn.t(status_label(case.status)),
-                due=turn.t.date(case.due_at),
-            )
-        )
+    # A closed case shows its outcome and close date, an open one its due date; a late
+    # case's apology sits on its own line (flows.case_view.list_line).
+    lines += [
+        case_view.list_line(case, turn.t, turn.now)
+        for case in (turn.cases if cases is None else cases)
+    ]
     # Staff's words are not repeated here: a line of this list is tied to no case and
     # would outlive the case's purge. They are in each case's own view.
-    if any(case_view.is_overdue(case, turn.now) for case in turn.cases):
-        lines.append(turn.t(case_view.OVERDUE_APOLOGY))
     return "\n".join(lines)
 
 
 def restart(turn: Turn) -> None:
     conv = turn.conv
     conv.answers, conv.history, conv.editing, conv.previous = {}, [], None, None
-    conv.resume_mode = None
+    conv.resume_mode, conv.paused = None, None
     conv.mode = FLOW
     turn.say(turn.t("最初から入力し直します。"))
     request.advance(turn)

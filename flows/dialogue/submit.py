@@ -19,8 +19,8 @@ from flows.messages import (
     Reply,
 )
 from flows.modes import (
-    menu,
     summary,
+    unclear,
 )
 from flows.steps import Context
 
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 
 def submit(turn: Turn) -> None:
-    """Hand the completed request to storage as a case draft, then the receipt and the menu."""
+    """Hand the completed request to storage as a case draft, then the receipt and a short
+    「ほかにご用件はありますか」 rather than the whole menu."""
     flow, org, conv = turn.flow, turn.org, turn.conv
     ctx = turn.ctx()
     fields = {step.id: conv.answers[step.id] for step in summary.summary_steps(turn)}
@@ -53,8 +54,7 @@ def submit(turn: Turn) -> None:
     if flow.consents:
         turn.result.consents.extend(flow.consents(ctx))
     receipt(turn, flow, ctx, due)
-    conv.leave_flow()
-    menu.show_menu(turn)
+    unclear.anything_else(turn)
 
 
 def receipt(turn: Turn, flow: RequestFlow, ctx: Context, due: datetime) -> None:

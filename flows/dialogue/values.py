@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flows import (
     parsing,
 )
+from flows.dialogue import step_questions
 from flows.dialogue.choosing import (
     MULTI_ERROR,
     NUMBER_LIST,
@@ -29,6 +30,7 @@ from flows.modes import (
 )
 from flows.parsing import Parsed
 from flows.steps import SKIPPED, Option, Step
+from flows.understanding import prefill
 
 if TYPE_CHECKING:
     from flows.turn import Turn
@@ -46,8 +48,12 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
         read = step.reader(given.text) if step.reader and given.text else None
         if read is not None:
             return Parsed(value=read)
+        # 「紙でおくってほしいです」: an option's alias in a sentence, if only one is named.
+        mentioned = options_mentioned(given.text or "", [o for o in options if o.id[:1] != "_"])
+        if len(mentioned) == 1:
+            return Parsed(value=mentioned[0].id)
         if step.free_text and given.text:
-            return parsing.parse_free_text(given.text)
+            return parsing.parse_own_words(given.text)
         return Parsed(error=N_("選択肢の番号か言葉で答えてください。"))
     if step.kind == "multi":
         return parse_multi(turn, given, options)
@@ -55,6 +61,32 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
         return Parsed(error=N_("文字で入力してください。"))
     parsed: Parsed[Any] = PARSERS[step.kind](given.text, turn.now.date())
     return parsed
+
+
+def agent_at_requester(turn: Turn, step: Step, text: str) -> bool:
+    """「母の代わりです」 at 「どなたからのお申し出ですか」 is read as in a first message
+    (``understanding.prefill``): an agent, with the 続柄 filled in when the words give it."""
+    if step.id != "requester":
+        return False
+    reading = turn.read(text)
+    asked = step_questions.asked_at(turn, step, text)
+    if not (reading.agent or reading.deceased) or asked is not None:
+        return False  # 「代理人でもいいですか」 is a question, not the answer
+    read = prefill(turn.flow, reading)
+    if "requester" not in read:
+        return False
+    ctx = turn.ctx()
+    chosen = step.display(read["requester"], ctx)
+    lines = [turn.t("「{choice}」として伺います。", choice=chosen)]
+    for later in turn.flow.steps:
+        if later.id in ("legal_kind", "agent_relation") and later.id in read:
+            turn.conv.answers.setdefault(later.id, read[later.id])
+            if later.id == "agent_relation":
+                relation = later.display(read[later.id], ctx)
+                lines.append(turn.t("ご本人との続柄：{relation}", relation=relation))
+    turn.say("\n".join(lines))
+    request.take_value(turn, step, Parsed(value=read["requester"]))
+    return True
 
 
 def parse_multi(turn: Turn, given: Given, options: Sequence[Option]) -> Parsed[Any]:
@@ -91,7 +123,7 @@ def date_parser(parser: Any) -> Any:
     """A date parser whose value is stored as ISO text, as the state is JSON."""
 
     def parse(text: str, today: date) -> Parsed[Any]:
-        """The step's value from a button, a number, a choice's words, or the step's parser."""
+        """The date as ISO text, or the parser's refusal as it is."""
         result: Parsed[date] = parser(text, today=today)
         return Parsed(value=result.value.isoformat()) if result.ok and result.value else result
 

@@ -38,6 +38,10 @@ INTERRUPT_CONFIDENCE = 0.8
 # A choice that also takes the member's own words (「どの情報を」) is left alone unless the text
 # is unmistakably a different request.
 SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
+# What selects an optional step's 「わからない・なし」 (or 「なし」) option.
+SKIP_WORDS = ("わからない", "なし", "skip", "none")
+# 「わからない」 as members type it, where that option is shown.
+DONT_KNOW = ("分からない", "わかりません", "分かりません", "わからないです", "分からないです")
 HIRAGANA = re.compile(r"[\u3041-\u309f]")
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")

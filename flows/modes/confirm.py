@@ -17,11 +17,14 @@ from flows.dialogue.choosing import (
 )
 from flows.dialogue.names import (
     CONFIRM_ORG_SWITCH,
+    CONTINUE,
     FLOW,
     MENU,
     NO,
+    RESUME,
     YES,
 )
+from flows.modes import resume
 from flows.modes.base import Mode
 from flows.steps import Option
 
@@ -80,6 +83,9 @@ def answered_yes(turn: Turn, given: Given, options: tuple[Option, ...]) -> bool:
         return False
     conv.mode, conv.org_switch = conv.resume_mode or FLOW, None
     conv.resume_mode = None
+    if option.id == NO and conv.mode == RESUME:  # 「やり直す」 at the resume prompt, then no
+        resume.resume_choice(turn, Given(choice=CONTINUE, text=None))
+        return False
     if option.id == NO:
         turn.say(turn.t("続けます。"))
         turn.reask()

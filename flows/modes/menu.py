@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows.dialogue import case_status, free_text
+from flows.dialogue import case_status, free_text, navigation
 from flows.dialogue.choosing import (
     Given,
     resolve,
@@ -78,3 +78,8 @@ class Menu(Mode):
 
     def take(self, turn: Turn, given: Given) -> None:
         menu_choice(turn, given)
+
+    def cancel(self, turn: Turn) -> None:
+        if turn.conv.mode == MENU:  # not a stored mode no longer known, read as the menu
+            turn.say(turn.t("いま手続き中のものはありません。"))
+        navigation.stop(turn, said=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flows import bereavement, understanding
 from flows.dialogue import free_text, navigation
 from flows.dialogue.choosing import (
     Given,
@@ -59,6 +60,9 @@ def pick_org(turn: Turn, given: Given) -> None:
             if says_what:
                 # Keep what they asked for; it is answered as soon as we know the org.
                 turn.conv.pending_text = given.text
+                if understanding.about_deceased(reading):
+                    # Condolence before anything else; it is not said again after.
+                    lines.append(turn.t(bereavement.CONDOLENCE))
                 lines.append(
                     turn.t("ありがとうございます。ご用件は、生協を選んだあとに続けて伺います。")
                 )
@@ -75,13 +79,15 @@ def pick_org(turn: Turn, given: Given) -> None:
     turn.conv.org = option.id
     turn.conv.mode = MENU
     turn.conv.started = True
-    request = turn.conv.pending_text or request
+    kept = turn.conv.pending_text  # said before the org was chosen, answered now
+    request = kept or request
     turn.conv.pending_text = None
     if request is None:
         navigation.greet(turn)
         return
     turn.say(turn.t("{org}の個人情報の窓口です。", org=turn.org.short_name.get(turn.t.lang)))
-    free_text.understand(turn, request)
+    condoled = kept is not None and understanding.about_deceased(turn.read(kept))
+    free_text.understand(turn, request, condoled=condoled)
 
 
 def unclear_org_lines(turn: Turn, mention: OrgMention) -> list[str]:

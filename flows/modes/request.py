@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows import (
     parsing,
+    wording,
 )
 from flows.dialogue import navigation, step_questions, submit, values
 from flows.dialogue.choosing import (
@@ -27,8 +28,10 @@ from flows.dialogue.names import (
     TAKE_AS_ANSWER,
 )
 from flows.dialogue.words import (
+    DONT_KNOW,
     INTERRUPT_CONFIDENCE,
     REQUEST_IDS,
+    SKIP_WORDS,
     SWITCH_FROM_FREE_TEXT_CONFIDENCE,
 )
 from flows.modes import (
@@ -94,7 +97,8 @@ def explain_prefill(turn: Turn) -> None:
     given = [step for step in turn.flow.steps if step.id in turn.conv.answers]
     lines = [turn.t("いただいたメッセージから、次のように入力しました。確認画面で直せます。")]
     lines += [
-        f"・{turn.t(step.label)}：{step.display(turn.conv.answers[step.id], ctx)}" for step in given
+        wording.item_line(turn.t, turn.t(step.label), step.display(turn.conv.answers[step.id], ctx))
+        for step in given
     ]
     notices = notice_lines(turn.flow.notices, ctx)
     for step in given:
@@ -118,7 +122,9 @@ def step_options(turn: Turn, step: Step) -> tuple[Option, ...]:
     """The step's choices, then 「わからない」 where optional, then 戻る・やめる."""
     options = list(step.option_list(turn.ctx()))
     if step.optional:
-        options.append(Option(SKIP, step.skip_label, ("わからない", "なし", "skip", "none")))
+        # 「わかりません」 picks 「わからない」 where shown; 「なし」 alone is no guess.
+        words = DONT_KNOW + SKIP_WORDS if "わからない" in step.skip_label else SKIP_WORDS
+        options.append(Option(SKIP, step.skip_label, words))
     options += [BACK_OPTION, CANCEL_OPTION]
     return tuple(options)
 
@@ -159,6 +165,8 @@ def answer(turn: Turn, given: Given) -> None:
             navigation.act(turn, "back" if typed.id == BACK else "cancel")
             return
     unresolved = typed_not_chosen and resolve(given, step_options(turn, step), turn.t) is None
+    if unresolved and given.text and values.agent_at_requester(turn, step, given.text):
+        return
     # A question or a plea for help is never the answer, at any step (issue 16, point 2).
     asked = step_questions.asked_at(turn, step, given.text) if unresolved and given.text else None
     if asked is not None and asked.kind != "question":

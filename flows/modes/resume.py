@@ -5,17 +5,28 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from flows import wording
 from flows.dialogue.choosing import (
     RESUME_OPTIONS,
     Given,
     resolve,
 )
+from flows.dialogue.conversation import holds_a_form
 from flows.dialogue.names import (
-    ENTERING,
+    CONFIRM_CANCEL,
+    CONFIRM_ORG_SWITCH,
+    CONFIRM_RESTART,
+    EDIT_PICK,
     FLOW,
+    FORWARD,
     RESTART,
     RESUME,
+    REUSE,
+    REUSE_FIX,
+    SUMMARY,
+    UNCLEAR,
 )
+from flows.i18n import N_
 from flows.modes import (
     request,
     summary,
@@ -30,27 +41,55 @@ if TYPE_CHECKING:
 # A member who comes back to a half-filled form after this long is told which request it is
 # and what is already entered, and asked whether to go on or start again.
 RESUME_AFTER = timedelta(hours=12)
+# The pending question named in the resume prompt, by mode (a step is named by its label).
+PAUSED_QUESTIONS = {
+    SUMMARY: N_("入力内容の確認"),
+    EDIT_PICK: N_("直す項目の選択"),
+    UNCLEAR: N_("ご質問を担当者にお伝えするかどうか"),
+    REUSE: N_("前回と同じ内容を使うかどうか"),
+    REUSE_FIX: N_("変更する項目の選択"),
+    CONFIRM_CANCEL: N_("この手続きをやめるかどうか"),
+    CONFIRM_RESTART: N_("最初から入力し直すかどうか"),
+    CONFIRM_ORG_SWITCH: N_("窓口を切り替えるかどうか"),
+}
+
+
+def half_filled(turn: Turn) -> bool:
+    """A form is held and the member is not already being asked whether to resume it."""
+    return turn.conv.mode != RESUME and holds_a_form(turn.conv)
 
 
 def away_from_form(turn: Turn) -> bool:
     """The member comes back to a half-filled form after a long while."""
     conv = turn.conv
-    if conv.mode not in ENTERING or not conv.answers or not conv.last_turn_at:
+    if not half_filled(turn) or not conv.last_turn_at:
         return False
     return turn.now - datetime.fromisoformat(conv.last_turn_at) >= RESUME_AFTER
 
 
 def offer_resume(turn: Turn, text: str | None) -> None:
-    """Set the form aside (with what was just typed) and ask whether to go on."""
+    """Set the pending question aside (with what was just typed) and ask whether to go on."""
     conv = turn.conv
-    conv.resume_mode = conv.mode
-    conv.pending_text = text
+    if conv.paused is None:  # not already asked (やり直しますか from the resume prompt)
+        conv.paused = [conv.mode, conv.resume_mode, None]
+    conv.paused[2] = text
+    conv.resume_mode = None
     conv.mode = RESUME
     show_resume_offer(turn)
 
 
+def paused_question(turn: Turn) -> str:
+    """Which question comes next once the member goes on."""
+    mode = turn.conv.paused[0] if turn.conv.paused else FLOW
+    if mode == FLOW:
+        step = request.next_step(turn)
+        if step is not None:
+            return turn.t(step.label)
+    return turn.t(PAUSED_QUESTIONS.get(mode or FLOW, N_("入力内容の確認")))
+
+
 def show_resume_offer(turn: Turn) -> None:
-    """Which request, what is entered, and 続ける／やり直す."""
+    """Which request, what is entered, what comes next, and 続ける／やり直す."""
     lines = [
         turn.t(
             "入力の途中のお申し出があります：{title}",
@@ -58,32 +97,38 @@ def show_resume_offer(turn: Turn) -> None:
         ),
         turn.t("入力済みの内容："),
     ]
-    lines += [f"・{label}：{value}" for label, value in summary.summary_lines(turn, turn.t)]
+    lines += [
+        wording.item_line(turn.t, label, value)
+        for label, value in summary.summary_lines(turn, turn.t)
+    ]
+    lines.append(turn.t("次は「{question}」です。", question=paused_question(turn)))
     lines.append(turn.t("続きから入力しますか。最初からやり直すこともできます。"))
     turn.say("\n".join(lines), RESUME_OPTIONS)
 
 
 def resume_choice(turn: Turn, given: Given) -> None:
-    """Go on (trying what was typed as the answer) or start the same request again."""
+    """Go on where the member was (what they typed is the answer to it), or confirm
+    starting the same request again."""
     option = resolve(given, RESUME_OPTIONS, turn.t)
     conv = turn.conv
-    if option is None:
-        turn.say(turn.t("「続ける」か「やり直す」を選んでください。"))
-        show_resume_offer(turn)
+    if option is not None and option.id == RESTART:
+        # Every answer would go: confirmed like 「やり直し」; いいえ comes back here.
+        conv.resume_mode, conv.mode = RESUME, CONFIRM_RESTART
+        turn.reask()
         return
-    pending, conv.pending_text = conv.pending_text, None
-    mode, conv.resume_mode = conv.resume_mode or FLOW, None
-    if option.id == RESTART:
-        conv.answers, conv.history, conv.editing, conv.previous = {}, [], None, None
-        conv.reuse_offered, conv.reuse = [], None
-        conv.mode = FLOW
-        turn.say(turn.t("最初から入力し直します。"))
-        request.advance(turn)
-        return
-    conv.mode = mode
+    paused, conv.paused = conv.paused or [FLOW, None, None], None
+    conv.mode, conv.resume_mode, pending = paused[0] or FLOW, paused[1], paused[2]
     turn.say(turn.t("続きから入力します。"))
-    if pending and mode == FLOW:
+    if option is None and given.text:
+        # Neither word: an answer or a question for the pending question (or step).
+        turn.handle(Given(choice=None, text=given.text))
+    elif pending and conv.mode == FLOW:
         unclear.retry_as_answer(turn, pending)
+    elif conv.mode == UNCLEAR and FORWARD in (conv.offered or []) and conv.pending_text:
+        # The question they asked a day ago, and the same offer in its own words.
+        turn.say(turn.t("ご質問：{question}", question=conv.pending_text))
+        prompt = turn.t("このご質問を担当者にお伝えしますか。")
+        unclear.offer(turn, conv.pending_text, prompt, conv.offered or [])
     else:
         turn.reask()
 

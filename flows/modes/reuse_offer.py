@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from flows import (
     reuse,
+    wording,
 )
 from flows.dialogue.choosing import (
     REUSE_OPTIONS,
@@ -62,7 +63,7 @@ def reuse_lines(turn: Turn) -> list[str]:
     offered = (turn.conv.reuse or {}).get("answers", {})
     ctx = Context(org=turn.org, answers=offered, now=turn.now, t=turn.t)
     return [
-        f"・{turn.t(step.label)}：{step.display(offered[step.id], ctx)}"
+        wording.item_line(turn.t, turn.t(step.label), step.display(offered[step.id], ctx))
         for step in turn.flow.steps
         if step.id in offered
     ]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from flows import (
     case_view,
     parsing,
+    wording,
 )
 from flows.dialogue import case_status, navigation, step_questions, values
 from flows.dialogue.choosing import (
@@ -59,6 +60,20 @@ def offer(turn: Turn, text: str | None, prompt: str, option_ids: Sequence[str]) 
     turn.say(prompt, unclear_options(turn))
 
 
+def anything_else(turn: Turn) -> None:
+    """After a receipt or a message passed on: one short question, not the whole menu."""
+    turn.conv.leave_flow()
+    turn.conv.mode, turn.conv.resume_mode = UNCLEAR, None
+    turn.conv.pending_text = None
+    turn.conv.offered = [wording.MORE, wording.DONE]
+    turn.say(turn.t(wording.ANYTHING_ELSE), wording.ANYTHING_ELSE_OPTIONS)
+
+
+def asked_anything_else(turn: Turn) -> bool:
+    """「ほかにご用件はありますか」 is on the table: a question, not a procedure."""
+    return turn.conv.mode == UNCLEAR and turn.conv.offered == [wording.MORE, wording.DONE]
+
+
 def offer_candidates(turn: Turn, text: str, candidates: Sequence[str]) -> None:
     """The requests the member may have meant, a person, and the menu."""
     offer(
@@ -85,6 +100,9 @@ def offer_switch(turn: Turn, text: str, target: str) -> None:
 
 def option_for(turn: Turn, option_id: str) -> Option:
     """The button for an offered option id (a request, a case, a person, the menu)."""
+    closing = wording.anything_else_option(option_id)
+    if closing is not None:
+        return closing
     if option_id == FORWARD:
         return Option(FORWARD, N_("担当者と話す"), ("担当者", "伝える", "はい"))
     if option_id == MENU_CHOICE:
@@ -166,10 +184,13 @@ def unclear_choice(turn: Turn, given: Given) -> None:
         number = option.id.removeprefix("case:")
         turn.result.case_messages.append(CaseMessage(case_number=number, text=pending))
         turn.say(turn.t("受付番号{number}の担当者にお伝えしました。", number=number))
-        menu.show_menu(turn)
-    elif option.id == MENU_CHOICE:
+        anything_else(turn)
+    elif option.id in (MENU_CHOICE, wording.MORE):
         turn.conv.leave_flow()
         menu.show_menu(turn)
+    elif option.id == wording.DONE:
+        turn.conv.mode = MENU
+        turn.say(turn.t(wording.GOODBYE))
     elif option.id.startswith(VIEW):
         case_status.show_case_number(turn, option.id.removeprefix(VIEW), pending)
     elif option.id.startswith(WITHDRAW):
@@ -186,7 +207,7 @@ def unclear_choice(turn: Turn, given: Given) -> None:
                 number=number,
             )
         )
-        menu.show_menu(turn)
+        anything_else(turn)
     else:
         menu.start_option(turn, option.id, pending)
 
@@ -223,7 +244,11 @@ class Unclear(Mode):
         unclear_choice(turn, given)
 
     def cancel(self, turn: Turn) -> None:
-        navigation.stop(turn, said=True)
+        if asked_anything_else(turn):
+            turn.say(turn.t("いま手続き中のものはありません。"))
+            navigation.stop(turn, said=False)
+        else:
+            navigation.stop(turn, said=True)
 
     def leave(self, turn: Turn) -> None:
         conv = turn.conv

@@ -25,6 +25,7 @@ from flows.messages import (
 )
 from flows.modes import (
     menu,
+    unclear,
 )
 from flows.modes.base import Mode
 from flows.steps import Option
@@ -82,7 +83,7 @@ def confirm_withdraw_choice(turn: Turn, given: Given) -> None:
     words, conv.pending_text, conv.withdrawing = conv.pending_text, None, None
     if option.id == NO:
         turn.say(turn.t("取り下げはしていません。お申し出の手続きは、このまま続きます。"))
-        menu.show_menu(turn)
+        unclear.anything_else(turn)
         return
     turn.result.withdrawals.append(Withdrawal(case_number=number, text=words))
     turn.result.replies.append(
@@ -94,7 +95,7 @@ def confirm_withdraw_choice(turn: Turn, given: Given) -> None:
             case_number=number,
         )
     )
-    menu.show_menu(turn)
+    unclear.anything_else(turn)
 
 
 class ConfirmWithdraw(Mode):

@@ -33,7 +33,10 @@ FLOW = RequestFlow(
     type_id="correction",
     title=N_("訂正・追加・削除"),
     menu_label=N_("自分の情報がまちがっているので直してほしい（訂正・追加・削除）"),
-    intro=N_("生協が持っているあなたの情報の誤りを直す（訂正・追加・削除）手続きです。"),
+    intro=N_(
+        "生協が持っている組合員さまの情報の誤りを直すこと（訂正・追加・削除）を、"
+        "ご請求いただく手続きです。"
+    ),
     aliases=(
         "訂正",
         "ていせい",
@@ -50,7 +53,7 @@ FLOW = RequestFlow(
         Step(
             "change_kind",
             N_("お申し出の内容"),
-            N_("どのようにしてほしいですか。"),
+            N_("ご希望の内容を選んでください。"),
             kind="choice",
             options=(
                 Option("correct", N_("まちがいを直す（訂正）"), ("訂正", "直す", "correct")),
@@ -65,11 +68,15 @@ FLOW = RequestFlow(
             N_("どの項目についてですか。ほかの項目は、そのまま入力してください。"),
             kind="choice",
             options=(
-                Option("name", N_("氏名"), ("名前", "name")),
-                Option("address", N_("住所"), ("address",)),
-                Option("phone", N_("電話番号"), ("電話", "phone")),
-                Option("birth_date", N_("生年月日"), ("誕生日", "birthday")),
-                Option("bank_account", N_("口座"), ("銀行", "振替", "bank")),
+                Option("name", N_("氏名"), ("氏名", "名前", "なまえ", "name")),
+                Option("address", N_("住所"), ("住所", "じゅうしょ", "address")),
+                Option("phone", N_("電話番号"), ("電話", "でんわ", "携帯", "けいたい", "phone")),
+                Option(
+                    "birth_date",
+                    N_("生年月日"),
+                    ("生年月日", "誕生日", "たんじょうび", "birthday", "date of birth"),
+                ),
+                Option("bank_account", N_("口座"), ("口座", "こうざ", "銀行", "振替", "bank")),
             ),
             free_text=True,
             after=_routine_change_note,

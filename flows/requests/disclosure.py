@@ -9,7 +9,10 @@ FLOW = RequestFlow(
     type_id="disclosure",
     title=N_("開示"),
     menu_label=N_("生協が持っている自分の情報を見たい（開示）"),
-    intro=N_("生協が持っているあなたの情報を見せてもらう（開示）手続きです。"),
+    intro=N_(
+        "生協が持っている組合員さまの情報について、"
+        "開示（内容をお知らせすること）をご請求いただく手続きです。"
+    ),
     aliases=("開示", "かいじ", "見せ", "見たい", "コピー", "disclosure", "disclose", "access"),
     steps=(
         Step(

@@ -8,6 +8,7 @@ from flows.flow import RequestFlow
 from flows.i18n import N_, Translator
 from flows.profiles import OrgProfile
 from flows.steps import Option, Step
+from flows.wording import bullets, joined, labelled
 
 TOPICS = (
     Option(
@@ -38,35 +39,37 @@ ASK_A_PERSON = Option(
 )
 
 
-def _bullets(lines: list[str]) -> str:
-    return "\n".join(f"・{line}" for line in lines)
-
-
 def _purposes(org: OrgProfile, t: Translator) -> str:
     return (
         t("{org}の利用目的は次のとおりです。", org=org.short_name.get(t.lang))
         + "\n"
-        + _bullets([p.get(t.lang) for p in org.purposes])
+        + bullets(t, [p.get(t.lang) for p in org.purposes])
     )
 
 
 def _third_party(org: OrgProfile, t: Translator) -> str:
     lang = t.lang
-    return "\n".join(
-        [
-            t("次の場合を除いて、あなたの情報を第三者に渡すことはありません。"),
-            _bullets([e.get(lang) for e in org.third_party_exceptions]),
-            t("次の場合は、法律上の第三者提供にはあたりません。"),
-            _bullets([e.get(lang) for e in org.not_third_party]),
+    lines = [
+        t(
+            "次の場合を除いて、組合員さまの情報を第三者（ほかの会社や団体など）に"
+            "渡すことはありません。"
+        ),
+        bullets(t, [e.get(lang) for e in org.third_party_exceptions]),
+    ]
+    if org.not_third_party:  # as the seed has it: a separate list only where it has one
+        lines += [
+            t("次の場合は、法律上の第三者提供（ほかの会社などに情報を渡すこと）にはあたりません。"),
+            bullets(t, [e.get(lang) for e in org.not_third_party]),
         ]
-    )
+    return "\n".join(lines)
 
 
 def _joint_use(org: OrgProfile, t: Translator) -> str:
     lang = t.lang
     lines = [org.joint_use.scope.get(lang)]
     if org.joint_use.partners:
-        lines.append(t("共同利用先：") + "、".join(p.get(lang) for p in org.joint_use.partners))
+        partners = joined(t, (p.get(lang) for p in org.joint_use.partners))
+        lines.append(t("共同利用先：") + partners)
     lines.append(org.joint_use.note.get(lang))
     return "\n".join(lines)
 
@@ -79,7 +82,7 @@ def contact_text(org: OrgProfile, t: Translator) -> str:
     if contact.postal_code and contact.address:
         lines.append(f"〒{contact.postal_code} {contact.address.get(lang)}")
     for phone in contact.phones:
-        line = f"{phone.label.get(lang)}: {phone.number}"
+        line = labelled(t, phone.label.get(lang), phone.number)
         if phone.hours:  # hours only beside the number the policy gives them for
             line += t("（受付時間：{hours}）", hours=phone.hours.get(lang))
         lines.append(line)
@@ -96,7 +99,7 @@ def _security(org: OrgProfile, t: Translator) -> str:
     return (
         t("次のような安全管理の対策をとっています。")
         + "\n"
-        + _bullets([m.get(t.lang) for m in org.security_measures])
+        + bullets(t, [m.get(t.lang) for m in org.security_measures])
     )
 
 
@@ -136,7 +139,7 @@ def _agents(org: OrgProfile, t: Translator) -> str:
     return "\n".join(
         [
             t(
-                "ご本人のほか、法定代理人（未成年の方の親権者、成年後見人）や、"
+                "ご本人のほか、法定代理人（未成年のお子さまの親や、成年後見人など、法律で決まった代理人）や、"
                 "ご本人から頼まれた任意代理人もお申し出ができます。"
             ),
             org.agents.note.get(t.lang),
@@ -149,7 +152,7 @@ def _rights(org: OrgProfile, t: Translator) -> str:
     return "\n".join(
         [
             t("{org}の方針では、次のお申し出に応じるとしています。", org=org.short_name.get(lang)),
-            _bullets([r.get(lang) for r in org.rights]),
+            bullets(t, [r.get(lang) for r in org.rights]),
             org.rights_note.get(lang),
             t(
                 "法律では、利用目的の通知、第三者提供記録の開示、利用停止・消去、"

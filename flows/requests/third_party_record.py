@@ -9,7 +9,7 @@ from flows.steps import COMMON_CONTACT_STEPS, Context, Option, Step, method_step
 def _what_records_exist(ctx: Context) -> list[str]:
     return [
         ctx.t(
-            "第三者に提供した記録は、ふつう3年間保存されています。"
+            "第三者に提供した記録は、原則として3年間保存されています。"
             "業務の委託先や共同利用先との共有は第三者提供にあたらないため、記録はありません。"
         )
     ]
@@ -19,7 +19,10 @@ FLOW = RequestFlow(
     type_id="third_party_record",
     title=N_("第三者提供記録の開示"),
     menu_label=N_("自分の情報を誰に渡したかの記録を見たい（第三者提供記録の開示）"),
-    intro=N_("あなたの情報を第三者に提供した記録を見せてもらう手続きです。"),
+    intro=N_(
+        "組合員さまの情報を第三者（ほかの会社や団体など）に渡した記録について、"
+        "開示（記録の内容をお知らせすること）をご請求いただく手続きです。"
+    ),
     aliases=("第三者提供記録", "提供記録", "誰に渡", "記録", "third party record", "records"),
     steps=(
         Step(

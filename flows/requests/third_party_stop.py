@@ -21,7 +21,8 @@ def _joint_use_note(ctx: Context) -> list[str]:
         if any(name and (name in typed or typed in name) for name in names):
             return [
                 ctx.t(
-                    "{partner}は共同利用先で、法律上の「第三者」にはあたりません。"
+                    "{partner}は共同利用先（生協のグループで情報を一緒に使う団体）で、"
+                    "法律上の「第三者」にはあたりません。"
                     "それでも、ご希望として記録し、担当者にお伝えします。",
                     partner=partner.get(ctx.t.lang),
                 )
@@ -33,7 +34,10 @@ FLOW = RequestFlow(
     type_id="third_party_stop",
     title=N_("第三者提供の停止"),
     menu_label=N_("自分の情報をほかの会社などに渡すのをやめてほしい（第三者提供の停止）"),
-    intro=N_("あなたの情報を第三者に提供するのを止めてもらう手続きです。"),
+    intro=N_(
+        "組合員さまの情報を第三者（ほかの会社や団体など）に渡すのをやめるよう、"
+        "ご請求いただく手続きです。"
+    ),
     aliases=("第三者提供", "第三者", "提供をやめ", "渡さないで", "third party", "sharing"),
     steps=(
         Step(

@@ -149,7 +149,10 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
     )
     # Two weeks after the due date the case was given (the processes run on the real clock).
     extended_to = JA.date(datetime.fromisoformat(cases[0]["due_at"]) + timedelta(days=14))
-    assert f"回答の目安を{extended_to}に延ばします。理由：資料の確認に時間がかかるため" in back
+    assert (
+        f"回答の目安を{extended_to}に延ばします。\nお待たせして申し訳ございません。\n"
+        "理由：資料の確認に時間がかかるため"
+    ) in back
     assert "一部について対応しました。\n理由：一部の記録は保存期間を過ぎていました" in back
     assert "担当者が決まりました" in back and "ご本人確認ができました" in back
     assert "受付番号 KY-2026-00001（開示、" in back  # 「状況」: the one case, in full
@@ -194,9 +197,17 @@ def test_the_interactive_staff_shell_reads_commands_until_end_of_input(env: dict
 @pytest.mark.parametrize(
     ("first_message", "starts", "filled_in"),
     [
-        ("退会したので私の情報消して", "消してもらう手続きです", "理由：もう使う必要がない"),
+        (
+            "退会したので私の情報消して",
+            "消すこと（消去）を、ご請求いただく手続きです",
+            "理由：もう使う必要がない",
+        ),
         ("DMもう要らない", "広告やご案内を止める手続きです", "紙のDM・カタログ"),
-        ("かいじせいきゅうしたい", "（開示）手続きです", None),
+        (
+            "かいじせいきゅうしたい",
+            "開示（内容をお知らせすること）をご請求いただく手続きです",
+            None,
+        ),
     ],
 )
 def test_typing_a_request_at_the_terminal_starts_its_flow_with_what_was_said(

@@ -122,7 +122,7 @@ def test_live_markup_is_recorded_and_refused_when_a_test_asks(
         ("t", [section("<@U123>")]),
         ("t", [section("<!subteam^S1>")]),
         ("t", [section("@channel")]),  # bare, in mrkdwn Slack parses
-        ("t", [{"type": "context", "elements": [{"type": "plain_text", "text": "<#C1>"}]}]),
+        ("t", [{"type": "context", "elements": [{"type": "mrkdwn", "text": "<#C1>"}]}]),
     ):
         post = lambda t=text, b=blocks: client.chat_postMessage(channel=CHANNEL, text=t, blocks=b)  # noqa: E731
         assert error_of(post) == "live_markup", (text, blocks)

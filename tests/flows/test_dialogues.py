@@ -51,7 +51,7 @@ def test_disclosure_by_email_becomes_a_case_in_the_orgs_queue(desk: Desk, org: s
         窓口: メールアドレス
         会員: ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ
         窓口: 入力内容をご確認ください
-        窓口: 生年月日：1975年1月2日(木)
+        窓口: 生年月日：昭和50年1月2日（1975年）
         窓口: 電話番号：090-1234-5678
         窓口: メールアドレス：hanako@example.jp
         会員: 送信する
@@ -115,7 +115,7 @@ def test_third_party_record_explains_what_records_exist(desk: Desk, org: str) ->
     member.transcript(
         f"""
         会員: 4
-        窓口: ふつう3年間保存されています
+        窓口: 原則として3年間保存されています
         窓口: 共同利用先との共有は第三者提供にあたらない
         会員: 2024年4月から今まで
         窓口: 提供先がわかれば
@@ -174,7 +174,7 @@ def test_erasure_after_leaving_records_the_ground_and_the_date(desk: Desk, org: 
         f"""
         会員: 6
         会員: すべて
-        窓口: どうしてほしいですか
+        窓口: ご希望の対応を選んでください
         会員: 消去
         窓口: 理由にいちばん近いもの
         会員: 4
@@ -201,7 +201,8 @@ def test_stopping_provision_to_a_joint_use_partner_is_explained_and_still_record
         会員: 7
         窓口: どこへの提供を止めたいですか
         会員: 日本生協連
-        窓口: 共同利用先で、法律上の「第三者」にはあたりません
+        窓口: 共同利用先（生協のグループで情報を一緒に使う団体）で
+        窓口: 法律上の「第三者」にはあたりません
         窓口: ご希望として記録し、担当者にお伝えします
         会員: すべて
         窓口: 止めたい理由
@@ -256,9 +257,9 @@ def test_appointed_agent_for_coopdeli_is_told_a_signed_and_sealed_letter_is_need
         窓口: どなたからのお申し出ですか
         会員: 任意代理人
         窓口: 委任者署名捺印の委任状
-        窓口: 代理人（あなた）のお名前
+        窓口: 代理人の方（ご自身）のお名前
         会員: 山田 一郎
-        窓口: 代理人（あなた）の電話番号
+        窓口: 代理人の方（ご自身）の電話番号
         会員: 03-1234-5678
         窓口: ご本人からみてどなたにあたりますか
         会員: 長男
@@ -328,8 +329,8 @@ def test_inquiry_answers_contact_and_hours_from_the_profile(desk: Desk) -> None:
         会員: 1
         窓口: 知りたいことを選んでください
         会員: 問い合わせ先と受付時間
-        窓口: 個人情報の取扱いに関する問合せ相談: 03-5285-1865
-        窓口: お問い合わせ: 03-5285-1874（受付時間：平日9:00〜17:00）
+        窓口: 個人情報の取扱いに関する問合せ相談：03-5285-1865
+        窓口: お問い合わせ：03-5285-1874（受付時間：平日9:00〜17:00）
         窓口: 〒160-0022
         窓口: ほかに知りたいことはありますか
         会員: 手数料
@@ -466,11 +467,11 @@ def test_any_field_can_be_corrected_from_the_summary(desk: Desk) -> None:
         会員: 修正する
         窓口: 修正する項目を選んでください
         会員: 開示の方法
-        窓口: いまの内容：書面で郵送で受け取る
+        窓口: いまの内容：書面を郵送で受け取る
         会員: メール
         窓口: メールアドレス
         会員: hanako@example.jp
-        窓口: 開示の方法：電子データでメールで受け取る
+        窓口: 開示の方法：電子データをメールで受け取る
         窓口にない: 郵便番号
         会員: 送信する
         """
@@ -506,7 +507,7 @@ def test_english_conversation_uses_english_dates_and_words(desk: Desk) -> None:
         "hanako@example.jp",
     ]:
         reply = member.says(answer)
-    assert "2 Jan 1975" in reply
+    assert "2 January 1975" in reply
     receipt = member.says("send")
     assert "6 Dec 2026" in receipt
     assert only_case(desk).lang == "en"
@@ -573,4 +574,4 @@ def test_dates_show_the_same_day_whatever_the_machines_timezone(
         monkeypatch.delenv("TZ")
         time.tzset()
     assert "脱退・利用終了の日：2024年3月31日(日)" in summary
-    assert "生年月日：1975年1月2日(木)" in summary
+    assert "生年月日：昭和50年1月2日（1975年）" in summary

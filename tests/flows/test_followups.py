@@ -179,7 +179,7 @@ def test_a_complaint_about_delay_reaches_the_case_and_is_flagged_for_supervisors
     member.transcript(
         f"""
         会員: 対応が遅すぎます。責任者を出してください
-        窓口: ご不便とご心配をおかけして申し訳ありません。
+        窓口: ご不便とご心配をおかけして申し訳
         窓口: 受付番号 {case.number} の担当者と責任者にお伝えしました。
         窓口: いまの状況です。
         窓口にない: どなたからのお申し出ですか

@@ -16,7 +16,8 @@ def test_leaving_and_asking_to_erase_starts_erasure_with_the_ground_filled_in(de
     desk.member(org="seikatsuclub-kyosai").transcript(
         """
         会員: 退会したので私の情報消して
-        窓口: あなたの情報の利用を止める、または消してもらう手続きです
+        窓口: 組合員さまの情報を使うのをやめること（利用停止）
+        窓口: または消すこと（消去）を、ご請求いただく手続きです
         窓口: ・希望する対応：消す（消去）
         窓口: ・理由：もう使う必要がない
         窓口: どの情報、またはどの使い方を止めたいですか
@@ -40,7 +41,7 @@ def test_disclosure_typed_in_kana_starts_disclosure(desk: Desk) -> None:
     desk.member(org="coopdeli").transcript(
         """
         会員: かいじせいきゅうしたい
-        窓口: （開示）手続きです
+        窓口: 開示（内容をお知らせすること）をご請求いただく手続きです
         窓口: どの情報の開示を希望しますか
         """
     )
@@ -59,7 +60,7 @@ def test_acting_for_a_mother_shows_the_menu_then_fills_in_the_agent(desk: Desk) 
         窓口: 委任者署名捺印の委任状
         窓口: どの情報の開示を希望しますか
         会員: すべて
-        窓口: 代理人（あなた）のお名前を入力してください
+        窓口: 代理人の方（ご自身）のお名前を入力してください
         """
     )
 
@@ -91,7 +92,7 @@ def test_a_candidate_chosen_from_an_unsure_message_starts_that_flow(desk: Desk) 
     reply = member.says("情報のことで")
     candidates = [line.split(". ", 1)[1] for line in reply.splitlines() if line.startswith("  ")]
     erase = candidates.index("自分の情報を使うのをやめてほしい・消してほしい（利用停止・消去）")
-    assert "消してもらう手続きです" in member.says(str(erase + 1))
+    assert "消すこと（消去）を、ご請求いただく手続きです" in member.says(str(erase + 1))
 
 
 def test_a_late_delivery_is_pointed_to_the_usual_desk_with_a_person_offered(desk: Desk) -> None:
@@ -255,7 +256,7 @@ def test_english_typed_in_a_japanese_conversation_gets_a_hint_in_english(desk: D
         """
         会員: Please delete my personal data
         窓口: To see this in English, type “English”.
-        窓口: 消してもらう手続きです
+        窓口: 消すこと（消去）を、ご請求いただく手続きです
         会員: English
         窓口: Which information, or which use of it, should we stop?
         """

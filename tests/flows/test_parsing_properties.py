@@ -18,7 +18,7 @@ from typing import Any
 import jaconv
 import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumber, PhoneNumberFormat
 
@@ -537,8 +537,9 @@ no_at_sign = st.text(max_size=60).filter(lambda s: "@" not in unicodedata.normal
         st.builds(lambda a, b: f"{a}@{b}", local_parts, labels),  # no dot in the domain
     )
 )
+@example("0ません")  # reads as a sentence, and is refused as one
 def test_obvious_garbage_is_refused_as_an_email_address(raw: str) -> None:
-    assert parse_email(raw).error in (parsing.ERR_EMAIL, parsing.ERR_EMPTY)
+    assert parse_email(raw).error in (parsing.ERR_EMAIL, parsing.ERR_EMPTY, parsing.ERR_SENTENCE)
 
 
 # --- matching typed text with labels ------------------------------------------------

@@ -246,7 +246,7 @@ def test_a_birth_date_said_as_a_sentence_is_taken_and_a_plea_for_help_at_the_num
         会員: わからない
         会員: メール
         会員: hanako@example.jp
-        窓口: 生年月日：1940年3月3日
+        窓口: 生年月日：昭和15年3月3日（1940年）
         窓口にない: 組合員番号・共済契約番号：会員番号
         """
     )

@@ -146,12 +146,12 @@ def test_kyosai_hours_are_given_only_beside_the_number_they_belong_to(desk: Desk
         """
         会員: 1
         会員: 問い合わせ先と受付時間
-        窓口: お問い合わせ: 03-5285-1874（受付時間：平日9:00〜17:00）
+        窓口: お問い合わせ：03-5285-1874（受付時間：平日9:00〜17:00）
         """
     )
     answer = reply.split("ほかに知りたいことはありますか")[0]
     personal_data_line = next(line for line in answer.splitlines() if "03-5285-1865" in line)
-    assert personal_data_line == "個人情報の取扱いに関する問合せ相談: 03-5285-1865"
+    assert personal_data_line == "個人情報の取扱いに関する問合せ相談：03-5285-1865"
     assert answer.count("受付時間") == 1
 
 
@@ -178,7 +178,7 @@ def test_kyosai_offers_no_pick_up_counter_for_a_disclosure(desk: Desk) -> None:
         会員: すべて
         {IDENTITY}
         窓口: 開示の方法を選んでください
-        窓口: 書面で郵送で受け取る
+        窓口: 書面を郵送で受け取る
         窓口にない: 窓口で受け取る
         会員: 窓口
         窓口: 選択肢の番号か言葉で答えてください
@@ -262,7 +262,7 @@ def test_a_kyosai_claim_question_goes_to_the_federations_enquiry_number(desk: De
         """
         会員: 共済金の支払いはいつですか
         窓口: 共済金や掛金のことは、生活クラブ共済連のお問い合わせ窓口におたずねください
-        窓口: お問い合わせ: 03-5285-1874（受付時間：平日9:00〜17:00）
+        窓口: お問い合わせ：03-5285-1874（受付時間：平日9:00〜17:00）
         """
     )
 
@@ -309,7 +309,7 @@ def test_kyosai_alone_is_asked_of_a_member_who_says_only_kyosai_with_both_served
         窓口にない: 生活クラブ共済連の個人情報の窓口です
         会員: コープデリ
         窓口: コープデリの個人情報の窓口です
-        窓口: （開示）手続きです
+        窓口: 開示（内容をお知らせすること）をご請求いただく手続きです
         """
     )
 

@@ -195,7 +195,7 @@ def test_a_member_sees_what_they_sent_its_dates_and_every_message_from_staff(
         窓口: 回答の目安：2026年12月13日(日)
         窓口: お申し出の内容：
         窓口: ・氏名：山田 花子
-        窓口: ・生年月日：1975年1月2日(木)
+        窓口: ・生年月日：昭和50年1月2日（1975年）
         窓口: ・メールアドレス：hanako@example.jp
         窓口: 担当者からのご連絡：
         窓口: 担当者が決まりました。ご本人確認のうえ、手続きを進めます。
@@ -217,7 +217,7 @@ def test_a_member_with_several_requests_picks_one_to_see(desk: Desk, org: str) -
     member.transcript(
         f"""
         会員: 状況
-        窓口: {first}　担当者へのご相談　状況：回答済
+        窓口: {first}　担当者へのご相談　対応が終わりました。　完了日：2026年11月22日(日)
         窓口: {second}　開示　状況：受付
         窓口: くわしくご覧になるお申し出を選んでください
         会員: 2
@@ -354,13 +354,14 @@ def test_a_second_request_offers_the_earlier_identity_answers_and_uses_them_once
     first = only_case(desk).number
     member.transcript(
         f"""
+        会員: メニュー
         会員: 2
         会員: 共済の契約情報
         会員: ご本人
         窓口: 前回のお申し出（受付番号 {first}）で、次のように入力されています。
         窓口: ・氏名：山田 花子
         窓口: ・フリガナ：ヤマダ ハナコ
-        窓口: ・生年月日：1975年1月2日(木)
+        窓口: ・生年月日：昭和50年1月2日（1975年）
         窓口: ・電話番号：090-1234-5678
         窓口: ・組合員番号・共済契約番号：1234-5678
         窓口: 1. はい
@@ -388,6 +389,7 @@ def test_a_member_may_refuse_or_change_the_earlier_answers(desk: Desk, org: str)
     file_a_disclosure(member)
     member.transcript(
         """
+        会員: メニュー
         会員: 2
         会員: 共済の契約情報
         会員: ご本人
@@ -422,6 +424,7 @@ def test_an_agent_is_not_offered_the_members_own_answers(desk: Desk) -> None:
     file_a_disclosure(member)
     member.transcript(
         """
+        会員: メニュー
         会員: 2
         会員: 利用目的
         会員: 任意代理人
@@ -492,6 +495,8 @@ def test_a_member_back_after_days_is_told_which_request_and_what_is_entered(
         会員: なし
         窓口: ・フリガナ：ヤマダ ハナコ
         会員: やり直す
+        窓口: 入力した内容をすべて消して、最初から入力し直しますか
+        会員: はい
         窓口: 最初から入力し直します
         窓口: どの情報の開示を希望しますか
         """
@@ -517,7 +522,9 @@ def test_a_member_back_within_the_day_just_goes_on(desk: Desk) -> None:
     )
 
 
-def test_a_member_who_says_start_again_sees_their_half_filled_form(desk: Desk) -> None:
+def test_a_member_who_says_start_again_the_next_day_sees_their_half_filled_form(
+    desk: Desk,
+) -> None:
     member = desk.member(org="coopdeli")
     member.transcript(
         """
@@ -527,6 +534,7 @@ def test_a_member_who_says_start_again_sees_their_half_filled_form(desk: Desk) -
         会員: 山田 花子
         """
     )
+    desk.clock.advance(days=1)
     resumed = member.start()
     assert "入力の途中のお申し出があります：開示" in resumed
     assert "・氏名：山田 花子" in resumed

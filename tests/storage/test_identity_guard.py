@@ -19,7 +19,8 @@ IDENTITY_BOUND = (
     "suspension",
     "third_party_stop",
 )
-INQUIRY = ("1", "その他", "山田 花子")  # a question for a person, then the name
+# A question for a person, then the name.
+INQUIRY = ("1", "その他", "家族の分もまとめて頼めますか", "山田 花子")
 REFUSAL = "本人確認の記録がないため、「回答済」「一部対応」では完了できません。"
 
 

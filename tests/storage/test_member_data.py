@@ -347,3 +347,22 @@ def test_staff_cannot_link_before_the_identity_check_nor_across_co_ops_or_the_sa
 
 def events_of(scene: Scene, number: str) -> list[CaseEvent]:
     return scene.desk.app.cases.detail(number).events
+
+
+@pytest.mark.parametrize(
+    ("mode", "resume_mode"),
+    [("reuse", None), ("reuse_fix", None), ("resume", None), ("unclear", "flow")],
+)
+def test_a_request_left_at_a_question_inside_the_form_is_still_part_of_what_is_held(
+    scene: Scene, mode: str, resume_mode: str | None
+) -> None:
+    """Left at 「前回と同じ内容を使いますか」, at the resume question, or at 「担当者に
+    伝えますか」: the answers entered are still held, so the disclosure shows them."""
+    with scene.desk.app.db.transaction() as session:
+        hanako = session.exec(select(Conversation).where(Conversation.chat_id == "hanako")).one()
+        hanako.state = {**hanako.state, "mode": mode, "resume_mode": resume_mode}
+        session.add(hanako)
+    data = collect(scene.desk.app.db, scene.disclosure)
+    [record] = [c for c in data.conversations if c.conversation.chat_id == "hanako"]
+    assert record.in_progress is not None
+    assert record.in_progress.answers["name"] == "山田 花子"

@@ -36,6 +36,7 @@ def test_a_restarted_desk_resumes_the_member_exactly_where_they_were(
     for line in DISCLOSURE_UP_TO_PHONE:
         member.says(line)
     desk.app.db.close()  # the process goes away
+    clock.advance(days=1)  # and the member comes back the next day
 
     restarted = build_desk(desk.db_url, clock)
     again = restarted.member("alice")  # the member comes back and says /start
