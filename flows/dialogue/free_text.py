@@ -1,7 +1,8 @@
 """A sentence typed at the menu: followed when sure, offered as choices when not.
 
-Follow-ups to the member's own case, questions about what is published, off-topic business
-and bereavement are recognised here once, whichever mode the member typed them in.
+Questions about what is published, follow-ups to the member's own case (handed to
+``flows.dialogue.relaying``), off-topic business and bereavement are recognised here once,
+whichever mode the member typed them in.
 """
 
 from __future__ import annotations
