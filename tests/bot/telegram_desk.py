@@ -34,7 +34,7 @@ from bot.delivery import RateLimiter
 from bot.server import _Telegram, _telegram_parts
 from bot.slack.sync import GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, CardSync
 from storage.cases import CaseService
-from storage.models import Case, CaseEvent, Conversation, OutboxMessage
+from storage.models import Case, CaseEvent, Conversation, OutboxMessage, TranscriptLine
 from tests.bot.served import buttons, last_message
 from tests.bot.test_slack_end_to_end import DEPLOYMENT
 from tests.conftest import Clock
@@ -119,6 +119,22 @@ class TelegramDesk:
                 ).all()
             )
 
+    def member_lines(self, chat_id: int) -> list[str]:
+        """What the member wrote in the chat, as kept in its transcript."""
+        with self.app.db.transaction() as session:
+            return list(
+                session.exec(
+                    select(TranscriptLine.text)
+                    .join(Conversation, col(Conversation.id) == col(TranscriptLine.conversation_id))
+                    .where(
+                        Conversation.channel == CHANNEL,
+                        Conversation.chat_id == str(chat_id),
+                        TranscriptLine.direction == "member",
+                    )
+                    .order_by(col(TranscriptLine.id))
+                ).all()
+            )
+
     def events(self, number: str, kind: str | None = None) -> list[CaseEvent]:
         case = self.app.cases.get(number)
         with self.app.db.transaction() as session:
@@ -149,6 +165,17 @@ class TelegramDesk:
 
 
 _chats = itertools.count(7_000)
+TEXT_UNITS = 4_096  # UTF-16 code units of one message's text
+BUTTON_DATA_BYTES = 64  # callback_data, UTF-8
+
+
+def within_telegram_limits(message: dict[str, Any]) -> None:
+    """What the fake recorded fits what Telegram takes (the fake refuses more, so a failure
+    here names the message rather than a retried send)."""
+    text = str(message["text"])
+    assert 0 < len(text.encode("utf-16-le")) // 2 <= TEXT_UNITS, text[:80]
+    for label, data in buttons(message):
+        assert 1 <= len(data.encode()) <= BUTTON_DATA_BYTES, (label, data)
 
 
 class Phone:
@@ -171,7 +198,10 @@ class Phone:
             lambda api: update_id not in api.pending_update_ids(), timeout=TURN_TIMEOUT
         )
         self.desk.delivered(self.chat_id)
-        answer = "\n".join(m["text"] for m in self.fake.sent_messages(self.chat_id)[before:])
+        shown = self.fake.sent_messages(self.chat_id)[before:]
+        for message in shown:
+            within_telegram_limits(message)
+        answer = "\n".join(m["text"] for m in shown)
         self.answers.append(answer)
         return answer
 
@@ -221,7 +251,9 @@ class Phone:
 
 
 @contextmanager
-def telegram_desk(directory: Path, telegram: FakeBotApi, slack: FakeSlackApi) -> Iterator[TelegramDesk]:
+def telegram_desk(
+    directory: Path, telegram: FakeBotApi, slack: FakeSlackApi
+) -> Iterator[TelegramDesk]:
     """Both co-ops served, Slack queues as in the Slack end-to-end tests, a SQLite file."""
     deployment = directory / "madoguchi.toml"
     deployment.write_text(DEPLOYMENT, encoding="utf-8")
@@ -268,9 +300,13 @@ def telegram_desk(directory: Path, telegram: FakeBotApi, slack: FakeSlackApi) ->
 
         async def finish() -> None:
             stop.set()
-            for task in tasks:
+            worker, polling = tasks
+            await worker  # it sees ``stop`` at once; a long poll in flight is abandoned
+            polling.cancel()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(polling, *others, return_exceptions=True)
             await parts.channel.bot.shutdown()
 
         asyncio.run_coroutine_threadsafe(finish(), loop).result(TURN_TIMEOUT)
