@@ -20,6 +20,7 @@ from flows import (
     bereavement,
     case_view,
     followups,
+    org_cases,
     parsing,
     published,
     reuse,
@@ -253,7 +254,8 @@ class _Turn:
         self.conv = conv
         self.inbound = inbound
         self.now = now
-        self.cases = cases
+        # Only the cases of the co-op the chat is with at the moment (issue 16, orgscope).
+        self.cases = org_cases.OrgCases(cases, lambda: self.conv.org)
         self.t = Translator(conv.lang)
         self.result = TurnResult(state={})
         self._readings: dict[str, Classification] = {}
@@ -879,6 +881,12 @@ class _Turn:
         """Act on a free-text message: follow it when sure, offer choices when not.
         ``condoled``: condolence was already offered for this message (before the org)."""
         reading = self._read(text)
+        elsewhere = self.cases.elsewhere(reading.case_number)
+        if elsewhere is not None and elsewhere.org_id in self.engine.orgs:
+            other = self.engine.orgs[elsewhere.org_id]
+            self.say(org_cases.belongs_elsewhere(elsewhere.number, other, self.org, self.t))
+            self._confirm_org_switch(other.id)
+            return
         if self.conv.lang == "ja" and _looks_english(text):
             # Said once, in English whatever the conversation's language, so it can be read.
             self.say(Translator("en")(N_("英語で表示するには「English」と入力してください。")))
@@ -1778,6 +1786,9 @@ class _Turn:
         if target is None:  # a stored state from before the profile was removed
             self.conv.mode, self.conv.org_switch = self.conv.resume_mode or FLOW, None
             self._reask()
+            return
+        if self.conv.flow is None:  # no form to lose: the member named the other co-op's case
+            self.say(org_cases.switch_question(target, self.t), _CONFIRM_ORG_SWITCH_OPTIONS)
             return
         self.say(
             self.t(
