@@ -19,8 +19,8 @@ from tests.storage.test_member_data import file_request
 KYOSAI, COOPDELI = "seikatsuclub-kyosai", "coopdeli"
 # Her mother's data, in the disclosure she filed with 生活クラブ共済連.
 MOTHER = {"name": "山田 トメ", "kana": "ヤマダ トメ", "phone": "03-1111-2222"}
-# Said to 生活クラブ共済連 only, after that request.
-ASKED_KYOSAI = "共済の書類はいつ届きますか、トメの分です"
+# Asked of 生活クラブ共済連 only, after that request: answered from its profile, no case's.
+ASKED_KYOSAI = "代表者はどなたですか"
 
 
 @dataclass
@@ -197,7 +197,7 @@ def test_a_coopdeli_export_holds_only_coopdeli_cases_lines_and_consents(desk: De
 
     assert [r.case.number for r in data.cases] == [coopdeli]
     texts = [line.text for record in data.conversations for line in record.transcript]
-    assert texts and not [t for t in texts if "山田 トメ" in t or "トメの分" in t]
+    assert texts and not [t for t in texts if "山田 トメ" in t or ASKED_KYOSAI in t]
     assert not [t for t in texts if both.kyosai in t]
     assert {c.org_id for c in data.consents} <= {COOPDELI}
     # Her 共済連 export, the other way round, has none of コープデリ's.
@@ -221,4 +221,4 @@ def test_a_coopdeli_case_s_transcript_holds_nothing_said_to_kyosai(desk: Desk) -
 
     detail = desk.app.cases.detail(newest(desk))
 
-    assert not [line for line in detail.transcript if "トメの分" in line.text]
+    assert not [line for line in detail.transcript if ASKED_KYOSAI in line.text]
