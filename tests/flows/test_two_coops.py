@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from sqlmodel import select
 
 from storage.member_data import collect
@@ -222,3 +223,21 @@ def test_a_coopdeli_case_s_transcript_holds_nothing_said_to_kyosai(desk: Desk) -
     detail = desk.app.cases.detail(newest(desk))
 
     assert not [line for line in detail.transcript if ASKED_KYOSAI in line.text]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: a reply to 共済連 staff typed while the chat is with コープデリ goes to the "
+    "コープデリ case; the follow-up should see the other co-op's case that awaits an answer "
+    "(relay_open, latest staff message) and offer to switch, as for a named case number",
+)
+def test_an_answer_to_kyosai_staff_typed_in_the_coopdeli_desk_never_reaches_a_coopdeli_case(
+    desk: Desk,
+) -> None:
+    both = file_with_both(desk)
+    desk.app.cases.claim(both.kyosai, "sato")
+    desk.app.cases.reply(both.kyosai, "sato", "お電話してよい日時を教えてください。")
+    both.member.read()
+    both.member.says("来週の月曜日の午前がいいです")
+    kinds = [e.kind for e in desk.app.cases.detail(both.coopdeli).events]
+    assert "member_message" not in kinds
