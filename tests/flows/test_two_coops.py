@@ -7,15 +7,17 @@ separate data controllers.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
+from flows.messages import AcceptedFile, CaseMessage, TurnResult, Withdrawal
 from storage.member_data import collect
 from storage.models import Case
 from tests.conftest import Desk, Member
 from tests.flows.answers import file_a_complaint
-from tests.storage.test_member_data import file_request
+from tests.storage.test_member_data import PDF, file_request
 
 KYOSAI, COOPDELI = "seikatsuclub-kyosai", "coopdeli"
 # Her mother's data, in the disclosure she filed with 生活クラブ共済連.
@@ -241,3 +243,29 @@ def test_an_answer_to_kyosai_staff_typed_in_the_coopdeli_desk_never_reaches_a_co
     both.member.says("来週の月曜日の午前がいいです")
     kinds = [e.kind for e in desk.app.cases.detail(both.coopdeli).events]
     assert "member_message" not in kinds
+
+
+def test_a_turn_in_the_coopdeli_desk_can_never_write_to_the_kyosai_case(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store keeps to the co-op the chat is with, whatever a turn asks for: a withdrawal,
+    words passed on or a file for the other co-op's case are not applied to it."""
+    both = file_with_both(desk)
+    engine = desk.app.turns.engine
+    real = engine.turn
+
+    def asks_for_the_other_coops_case(*args: Any, **kwargs: Any) -> TurnResult:
+        result = real(*args, **kwargs)
+        result.withdrawals.append(Withdrawal(both.kyosai, "取り下げます"))
+        result.case_messages.append(CaseMessage(both.kyosai, "伝えてください"))
+        result.files.append(
+            AcceptedFile("document", "application/pdf", "a.pdf", PDF, None, both.kyosai)
+        )
+        return result
+
+    monkeypatch.setattr(engine, "turn", asks_for_the_other_coops_case)
+    both.member.says("こんにちは")
+
+    detail = desk.app.cases.detail(both.kyosai)
+    assert detail.case.status == "received" and detail.case.unread_messages == 0
+    assert [e.kind for e in detail.events] == ["created"]
