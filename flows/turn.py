@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flows import parsing
+from flows import org_cases, parsing
 from flows.dialogue import files, navigation
 from flows.dialogue.choosing import Given
 from flows.dialogue.conversation import Conversation
@@ -51,7 +51,9 @@ class Turn:
         self.conv = conv
         self.inbound = inbound
         self.now = now
-        self.cases = cases
+        # Only the cases of the co-op the chat is with at that moment: one person may be a
+        # member of both co-ops the desk serves, and they are separate data controllers.
+        self.cases = org_cases.OrgCases(cases, lambda: self.conv.org)
         self.t = Translator(conv.lang)
         self.result = TurnResult(state={})
         self._readings: dict[str, Classification] = {}

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -262,20 +262,32 @@ def collect(db: Database, number: str) -> MemberData:
 
 
 def gather(session: Session, case: Case) -> MemberData:
-    """``collect`` inside the caller's transaction (e.g. with the export's idempotency key)."""
+    """``collect`` inside the caller's transaction (e.g. with the export's idempotency key).
+
+    Only what the member gave the case's own co-op: one chat can file with two co-ops the
+    desk serves, separate data controllers, and one co-op's disclosure never carries the
+    other's cases, lines, consents or files (``_org_lines``)."""
+    org = case.org_id
     matched = member_conversations(session, case)
     ids = list(matched)
     conversations = session.exec(
         select(Conversation).where(col(Conversation.id).in_(ids)).order_by(col(Conversation.id))
     ).all()
-    lines = session.exec(
-        select(TranscriptLine)
-        .where(col(TranscriptLine.conversation_id).in_(ids))
-        .order_by(col(TranscriptLine.id))
-    ).all()
-    cases = session.exec(
+    every_case = session.exec(
         select(Case).where(col(Case.conversation_id).in_(ids)).order_by(col(Case.id))
     ).all()
+    cases = [c for c in every_case if c.org_id == org]
+    current = {c.id or 0: DialogueState.from_state(c.state).org for c in conversations}
+    lines = _org_lines(
+        session.exec(
+            select(TranscriptLine)
+            .where(col(TranscriptLine.conversation_id).in_(ids))
+            .order_by(col(TranscriptLine.id))
+        ).all(),
+        every_case,
+        org,
+        current,
+    )
     numbers = {c.id: c.number for c in cases}
     events = session.exec(
         select(CaseEvent)
@@ -284,10 +296,11 @@ def gather(session: Session, case: Case) -> MemberData:
     ).all()
     consents = session.exec(
         select(ConsentRecord)
-        .where(col(ConsentRecord.conversation_id).in_(ids))
+        .where(col(ConsentRecord.conversation_id).in_(ids), ConsentRecord.org_id == org)
         .order_by(col(ConsentRecord.id))
     ).all()
-    files = _files(session, ids, numbers)
+    held_for = {i for i, now_with in current.items() if now_with == org}
+    files = _files(session, ids, numbers, held_for)
     by_conversation = _group(lines, lambda line: line.conversation_id)
     by_case = _group(events, lambda event: event.case_id)
     return MemberData(
@@ -297,7 +310,7 @@ def gather(session: Session, case: Case) -> MemberData:
                 conversation=conversation,
                 matched_by=matched[conversation.id or 0][0],
                 transcript=by_conversation.get(conversation.id or 0, []),
-                in_progress=_in_progress(conversation.state),
+                in_progress=_in_progress(conversation.state, org),
                 linked_via=matched[conversation.id or 0][1],
             )
             for conversation in conversations
@@ -308,8 +321,44 @@ def gather(session: Session, case: Case) -> MemberData:
     )
 
 
-def _files(session: Session, ids: list[int], numbers: Mapping[int | None, str]) -> list[FileInfo]:
-    """File metadata only: the bytes column is deferred, so it never leaves the disk."""
+def _org_lines(
+    lines: Sequence[TranscriptLine],
+    cases: Sequence[Case],
+    org: str,
+    current: Mapping[int, str | None],
+) -> list[TranscriptLine]:
+    """The lines of the member's chats that are ``org``'s: those tied to its cases, and the
+    untied lines of the intake segment each of its cases was filed from. An untied line after
+    a chat's last case (a request not sent yet) is the co-op's the chat is with now. A line
+    tied to, or in the intake of, the other co-op's case is that co-op's and left out."""
+    ours = {c.id for c in cases if c.org_id == org}
+    last = {c.conversation_id: c.transcript_to for c in cases}  # cases come in id order
+    segments: dict[int, list[tuple[int, int, str]]] = {}
+    for c in cases:
+        segments.setdefault(c.conversation_id, []).append(
+            (c.transcript_from, c.transcript_to, c.org_id)
+        )
+
+    def belongs(line: TranscriptLine) -> bool:
+        if line.case_id is not None:
+            return line.case_id in ours
+        position = line.id or 0
+        for start, end, owner in segments.get(line.conversation_id, []):
+            if start <= position <= end:
+                return owner == org
+        if position > last.get(line.conversation_id, 0):
+            return current.get(line.conversation_id) == org
+        return False  # between segments: a line of no known co-op is not disclosed
+
+    return [line for line in lines if belongs(line)]
+
+
+def _files(
+    session: Session, ids: list[int], numbers: Mapping[int | None, str], held_for: set[int]
+) -> list[FileInfo]:
+    """File metadata only: the bytes column is deferred, so it never leaves the disk. A file
+    of another co-op's case is left out; one held for the next request goes with the co-op
+    its chat is with now (``held_for``: those chats)."""
     rows = session.exec(
         select(Attachment)
         .where(col(Attachment.conversation_id).in_(ids))
@@ -330,12 +379,14 @@ def _files(session: Session, ids: list[int], numbers: Mapping[int | None, str]) 
             created_at=row.created_at,
         )
         for row in rows
+        if (row.case_id in numbers if row.case_id is not None else row.conversation_id in held_for)
     ]
 
 
-def _in_progress(state: Mapping[str, Any]) -> InProgress | None:
+def _in_progress(state: Mapping[str, Any], org: str) -> InProgress | None:
+    """The request being entered, if it is for ``org``."""
     conv = DialogueState.from_state(state)
-    if not holds_a_form(conv):
+    if not holds_a_form(conv) or conv.org != org:
         return None
     return InProgress(conv.org, conv.flow, dict(conv.answers))
 

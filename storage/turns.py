@@ -125,7 +125,12 @@ class CasesOnDemand(Sequence[CaseView]):
 
 def member_cases(session: Session, conversation_id: int) -> list[CaseView]:
     """The member's own cases as they may see them, with what retention has left of each:
-    the answers, staff's messages to them (the case's staff lines) and its extensions."""
+    the answers, staff's messages to them (the case's staff lines) and its extensions.
+
+    All of the chat's cases, of every co-op: the engine reads them only through
+    ``flows.org_cases.OrgCases``, which keeps to the co-op the chat is with at each point of
+    the turn (a turn can pick or switch it), and knows the others' numbers only to say whose
+    they are."""
     cases = session.exec(
         select(Case).where(Case.conversation_id == conversation_id).order_by(col(Case.id))
     ).all()
@@ -376,8 +381,10 @@ class TurnStore:
             session.add(first_line)
         # The member's existing case this turn added to (a file, words passed on), if any.
         added_to: int | None = None
+        # A member of two co-ops reaches only the cases of the one the chat is with now.
+        org = _current_org(result.state)
         for file in result.files:
-            added_to = self._store_file(session, conversation, file, now) or added_to
+            added_to = self._store_file(session, conversation, org, file, now) or added_to
         case = self._create_case(session, conversation, result, now)
         number = case.number if case else None
         reply_lines: list[TranscriptLine] = []
@@ -392,19 +399,19 @@ class TurnStore:
                 multiple=multiple,
                 priority=PRIORITY_ANSWER,  # the member just wrote and waits for this
                 limit=self.text_limits.get(conversation.channel),
-                case_id=_own_case_id(session, conversation.id, shows),
+                case_id=_own_case_id(session, conversation.id, org, shows),
             )
             reply_lines.append(last_line)
         for withdrawal in result.withdrawals:
-            added_to = _withdraw(session, conversation.id, withdrawal, now) or added_to
+            added_to = _withdraw(session, conversation.id, org, withdrawal, now) or added_to
         for message in result.case_messages:
             # Locked like a staff action would: one case's events are written one at a time,
             # so they commit in id order and the Slack mirror's cursor never skips one.
             target = session.exec(
                 select(Case).where(Case.number == message.case_number).with_for_update()
             ).first()
-            if target is None or target.conversation_id != conversation.id:
-                continue  # only the member's own cases
+            if target is None or not _reachable(target, conversation.id, org):
+                continue  # only the member's own cases, of this co-op
             assert target.id is not None
             session.add(
                 # The words the member chose to pass on, e.g. a withdrawal, kept with the case.
@@ -452,13 +459,25 @@ class TurnStore:
                         created_at=now,
                     )
                 )
+        before = _current_org(conversation.state)
+        if case is None and before is not None and org is not None and before != org:
+            # The chat moved to the other co-op: what follows is a new intake segment, so
+            # the next case's transcript never carries what was said to the co-op before.
+            session.flush()
+            turn_lines = [line.id for line in (first_line, *reply_lines) if line and line.id]
+            conversation.segment_start = min(turn_lines, default=conversation.segment_start)
         conversation.state = result.state
         conversation.updated_at = now
         session.add(conversation)
         return number
 
     def _store_file(
-        self, session: Session, conversation: Conversation, file: AcceptedFile, now: datetime
+        self,
+        session: Session,
+        conversation: Conversation,
+        org: str | None,
+        file: AcceptedFile,
+        now: datetime,
     ) -> int | None:
         """Keep the file with its checksum, on the member's own case or held for the next;
         the id of the case it went to, if any."""
@@ -468,8 +487,8 @@ class TurnStore:
             case = session.exec(
                 select(Case).where(Case.number == file.case_number).with_for_update()
             ).first()
-            if case is not None and case.conversation_id != conversation.id:
-                case = None  # only the member's own cases
+            if case is not None and not _reachable(case, conversation.id, org):
+                case = None  # only the member's own cases, of this co-op
         attachment = Attachment(
             conversation_id=conversation.id,
             case_id=case.id if case else None,
@@ -542,18 +561,36 @@ class TurnStore:
         return case
 
 
-def _own_case_id(session: Session, conversation_id: int, number: str | None) -> int | None:
-    """The id of the member's own case ``number``; ``None`` for no number or another's case."""
+def _current_org(state: Mapping[str, object]) -> str | None:
+    """The org the chat is with after the turn (``flows.engine.Conversation.org``)."""
+    org = state.get("org")
+    return org if isinstance(org, str) else None
+
+
+def _reachable(case: Case, conversation_id: int, org: str | None) -> bool:
+    """Whether a turn of this chat, now with ``org``, may act on ``case``: the member's own
+    case of that co-op. The engine already reads only those (``flows.org_cases``); this keeps
+    a turn from ever writing to another co-op's case, a separate data controller's."""
+    return case.conversation_id == conversation_id and case.org_id == org
+
+
+def _own_case_id(
+    session: Session, conversation_id: int, org: str | None, number: str | None
+) -> int | None:
+    """The id of the member's own case ``number`` of ``org``; ``None`` for no number or a
+    case that is someone else's or the other co-op's."""
     if number is None:
         return None
-    case = session.exec(
-        select(Case).where(Case.number == number, Case.conversation_id == conversation_id)
-    ).first()
-    return case.id if case else None
+    case = session.exec(select(Case).where(Case.number == number)).first()
+    return case.id if case is not None and _reachable(case, conversation_id, org) else None
 
 
 def _withdraw(
-    session: Session, conversation_id: int, withdrawal: Withdrawal, now: datetime
+    session: Session,
+    conversation_id: int,
+    org: str | None,
+    withdrawal: Withdrawal,
+    now: datetime,
 ) -> int | None:
     """The member withdrew their own open case from the chat: 取下げ, by the case rules staff
     work by (``storage.case_changes``); the Slack card and thread follow from the event.
@@ -561,7 +598,7 @@ def _withdraw(
     case = session.exec(
         select(Case).where(Case.number == withdrawal.case_number).with_for_update()
     ).first()
-    if case is None or case.conversation_id != conversation_id:
+    if case is None or not _reachable(case, conversation_id, org):
         return None
     if not case_changes.withdraw_by_member(session, case, now, withdrawal.text):
         return None

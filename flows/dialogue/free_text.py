@@ -13,6 +13,7 @@ from flows import (
     bereavement,
     case_view,
     followups,
+    org_cases,
     published,
     understanding,
 )
@@ -33,6 +34,7 @@ from flows.dialogue.words import (
 from flows.i18n import N_, Translator
 from flows.intents import Classification
 from flows.modes import (
+    confirm,
     menu,
     request,
     topics,
@@ -52,6 +54,13 @@ def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
     """Act on a free-text message: follow it when sure, offer choices when not.
     ``condoled``: condolence was already offered for this message (before the org)."""
     reading = turn.read(text)
+    elsewhere = turn.cases.elsewhere(reading.case_number)
+    if elsewhere is not None and elsewhere.org_id in turn.engine.orgs:
+        # The other co-op's case: named as theirs, never shown here.
+        other = turn.engine.orgs[elsewhere.org_id]
+        turn.say(org_cases.belongs_elsewhere(elsewhere.number, other, turn.org, turn.t))
+        confirm.confirm_org_switch(turn, other.id)
+        return
     if turn.conv.lang == "ja" and looks_english(text):
         # Said once, in English whatever the conversation's language, so it can be read.
         turn.say(Translator("en")(N_("英語で表示するには「English」と入力してください。")))

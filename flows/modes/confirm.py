@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flows import org_cases
 from flows.dialogue import navigation
 from flows.dialogue.choosing import (
     CONFIRM_CANCEL_OPTIONS,
@@ -60,6 +61,9 @@ def ask_org_switch(turn: Turn) -> None:
     if target is None:  # a stored state from before the profile was removed
         turn.conv.mode, turn.conv.org_switch = turn.conv.resume_mode or FLOW, None
         turn.reask()
+        return
+    if turn.conv.flow is None:  # no form to lose: the member named the other co-op's case
+        turn.say(org_cases.switch_question(target, turn.t), CONFIRM_ORG_SWITCH_OPTIONS)
         return
     turn.say(
         turn.t(
