@@ -15,7 +15,7 @@ from sqlmodel import Session, col, or_, select
 
 from flows import cases as rules
 from flows.i18n import JST, Translator
-from flows.office_calendar import promised_due
+from flows.office_calendar import last_open_day, promised_due
 from flows.profiles import OfficeDays
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
@@ -128,7 +128,10 @@ class CaseService:
     def open_day_due(self, org_id: str, moment: datetime) -> datetime:
         """``moment`` moved back to the org's last open day on or before it: the due date
         that is promised and stored (a form shows it before staff confirm)."""
-        return promised_due(moment, self.office_days.get(org_id, OfficeDays()))
+        return promised_due(moment, self._office(org_id))
+
+    def _office(self, org_id: str) -> OfficeDays:
+        return self.office_days.get(org_id, OfficeDays())
 
     # ------------------------------------------------------------------ reading
 
@@ -425,6 +428,7 @@ class CaseService:
         latest = self._latest_due_date(session, case)
         if latest is not None and new_due.astimezone(JST).date() > latest:
             limit = self.extension_days[case.org_id]
+            latest = last_open_day(latest, self._office(case.org_id))
             raise rules.CaseActionError(
                 f"Extensions may add at most {limit} days in all: the latest due date is "
                 f"{Translator('en').date(latest)}.",
