@@ -44,13 +44,12 @@ def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> date
     return datetime(year, month, day, hour, minute, tzinfo=JST)
 
 
-def file_on(desk: Desk, moment: datetime, org: str = "coopdeli") -> Member:
-    """A member who files a disclosure at ``moment`` (Japan time)."""
+def file_on(desk: Desk, moment: datetime, org: str = "coopdeli") -> tuple[Member, str]:
+    """A member who files a disclosure at ``moment`` (Japan time), and the receipt."""
     desk.clock.now = moment
     member = desk.member(org=org)
     member.transcript(DISCLOSURE)
-    member.says("送信する")
-    return member
+    return member, member.says("送信する")
 
 
 def complaint_on(desk: Desk, moment: datetime, org: str = "coopdeli") -> tuple[Member, str]:
@@ -72,8 +71,8 @@ def due_day(desk: Desk, number: str) -> date:
 def test_a_member_who_files_on_sunday_6_december_is_promised_friday_18th_not_sunday_20th(
     desk: Desk, org: str
 ) -> None:
-    member = file_on(desk, at(2026, 12, 6), org)
-    assert "回答の目安：2026年12月18日(金)までにご連絡します。" in member.received[-1].text
+    member, receipt = file_on(desk, at(2026, 12, 6), org)
+    assert "回答の目安：2026年12月18日(金)までにご連絡します。" in receipt
     assert due_day(desk, only_case(desk).number) == date(2026, 12, 18)  # staff see the same
     member.transcript(
         """
@@ -88,8 +87,8 @@ def test_a_member_who_files_on_sunday_6_december_is_promised_friday_18th_not_sun
 def test_a_member_who_files_just_before_new_year_is_promised_monday_28th_not_the_31st(
     desk: Desk, org: str
 ) -> None:
-    member = file_on(desk, at(2026, 12, 17), org)
-    assert "回答の目安：2026年12月28日(月)までにご連絡します。" in member.received[-1].text
+    _member, receipt = file_on(desk, at(2026, 12, 17), org)
+    assert "回答の目安：2026年12月28日(月)までにご連絡します。" in receipt
     assert due_day(desk, only_case(desk).number) == date(2026, 12, 28)
 
 
