@@ -457,7 +457,7 @@ class CaseService:
     @_retried
     def resume(self, number: str, actor: str, *, key: str | None = None) -> Case:
         """Restart the clock; the due date moves by the time spent waiting, and back to an open
-        day if that lands on a closed one (never before the date promised before the pause)."""
+        day if that lands on a closed one (so never before an open day promised before)."""
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
