@@ -134,6 +134,7 @@ class App:
                 clock,
                 {org.queue.id for org in orgs.values()},
                 extension_days={i: o.deadlines.extension_max_days for i, o in orgs.items()},
+                office_days={i: o.office_days for i, o in orgs.items()},
                 text_limits=text_limits,
             ),
             audit=AuditLog(db, clock),

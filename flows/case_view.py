@@ -32,6 +32,8 @@ PLAIN_STATUS: dict[str, str] = {
 # A case staff took up (or reopened) before anyone checked who the member is.
 IN_PROGRESS_UNVERIFIED = N_("担当者が手続きを進めています。")
 PAUSED = N_("書類などが届くのをお待ちしています。その間、回答の期限は止まっています。")
+# While paused the due date is not known: resuming moves it by the time waited.
+DATE_AFTER_PAUSE = N_("回答の目安の日は、手続きを再開したときにあらためてお知らせします。")
 OVERDUE_APOLOGY = N_(
     "お待たせしており申し訳ございません。回答の目安の日を過ぎています。"
     "担当者からご連絡するよう、お伝えすることもできます。"
@@ -57,6 +59,13 @@ def plain_status(case: CaseView) -> str:
 def list_line(case: CaseView, t: Translator, now: datetime) -> str:
     """One line of the member's list of cases: an open case with its due date (and an
     apology on that very line when it is late), a closed one with its outcome and close date."""
+    if case.paused and is_open(case):
+        return t(
+            "{number}　{type}　状況：{status}　回答の期限は止まっています",
+            number=case.number,
+            type=title(case, t),
+            status=t(status_label(case.status)),
+        )
     if not is_open(case):
         return t(
             "{number}　{type}　{outcome}　完了日：{date}",
@@ -96,9 +105,13 @@ def status_text(case: CaseView, t: Translator, now: datetime) -> str:
     """One case's status: which case, where it stands, its dates, and an apology when it is
     late. The one function every part of the desk uses to tell a member how a case stands."""
     lines = [heading(case, t), t(plain_status(case))]
-    if case.paused and is_open(case):
+    paused = case.paused and is_open(case)
+    if paused:
         lines.append(t(PAUSED))
     lines.append(t("受付日：{date}", date=t.date(case.received_at)))
+    if paused:  # no date while the clock is stopped: resuming sets a new one
+        lines.append(t(DATE_AFTER_PAUSE))
+        return "\n".join(lines)
     for extension in case.extensions if is_open(case) else ():  # a closed case has no due date
         lines.append(
             t(

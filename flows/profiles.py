@@ -285,6 +285,75 @@ class Deadlines(_Model):
         return self.per_type.get(_check_request_type(request_type), self.default_days)
 
 
+_MONTH_DAY_RE = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Weekday names as profiles spell them, in ``date.weekday()`` order."""
+
+
+class ClosedPeriod(_Model):
+    """Days the office closes every year, month-day to month-day (both included); a period
+    may run over the new year, as 年末年始 does."""
+
+    start: str = Field(pattern=_MONTH_DAY_RE)
+    end: str = Field(pattern=_MONTH_DAY_RE)
+
+    @model_validator(mode="after")
+    def _real_days(self) -> Self:
+        """「02-30」 matches the pattern but is no day (02-29 is, in a leap year)."""
+        self.days()
+        return self
+
+    def days(self) -> int:
+        """How many days the period lasts (in a leap year)."""
+        start = date(2000, *map(int, self.start.split("-")))
+        end = date(2000, *map(int, self.end.split("-")))
+        return (end - start).days % 366 + 1
+
+    def includes(self, day: date) -> bool:
+        key = f"{day.month:02d}-{day.day:02d}"
+        if self.start <= self.end:
+            return self.start <= key <= self.end
+        return key >= self.start or key <= self.end
+
+
+class OfficeDays(_Model):
+    """On which days the office is closed, so a date promised to a member never falls on one
+    (``flows.office_calendar``). Neither seed publishes its closed days: the defaults (土日,
+    祝日, 年末年始 12月29日〜1月3日) are the desk's assumption, for each co-op to check."""
+
+    closed_weekdays: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "sat",
+        "sun",
+    )
+    # Japan's public holidays and 振替休日 as the Cabinet Office fixes them (jpholiday).
+    public_holidays_closed: bool = True
+    closed_periods: tuple[ClosedPeriod, ...] = (ClosedPeriod(start="12-29", end="01-03"),)
+
+    @field_validator("closed_weekdays")
+    @classmethod
+    def _some_weekday_open(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """An office closed every weekday could never be promised a date."""
+        if set(WEEKDAYS) <= set(value):
+            raise ValueError("office_days.closed_weekdays must leave at least one day open")
+        return value
+
+    @field_validator("closed_periods")
+    @classmethod
+    def _short_periods(cls, value: tuple[ClosedPeriod, ...]) -> tuple[ClosedPeriod, ...]:
+        """A yearly closure is a holiday season, not most of the year: a longer one is a typo
+        (12-29 to 01-03 written the other way round would close the office all year)."""
+        for period in value:
+            if period.days() > 31:
+                raise ValueError(
+                    f"office_days.closed_periods {period.start}..{period.end} lasts "
+                    f"{period.days()} days; at most 31"
+                )
+        return value
+
+    def weekday_closed(self, day: date) -> bool:
+        return WEEKDAYS[day.weekday()] in self.closed_weekdays
+
+
 class OrgProfile(_Model):
     """Everything the bot may state about one co-op, taken from its privacy policy."""
 
@@ -316,6 +385,7 @@ class OrgProfile(_Model):
     fees: FeeRule
     agents: AgentRule
     deadlines: Deadlines = Field(default_factory=Deadlines)
+    office_days: OfficeDays = Field(default_factory=OfficeDays)
     disclosure_methods: list[DisclosureMethod] = Field(min_length=1)
     # How the answer to any other request may reach the member; only what the org offers.
     reply_methods: list[ReplyMethod] = Field(min_length=1)

@@ -15,6 +15,8 @@ from sqlmodel import Session, col, or_, select
 
 from flows import cases as rules
 from flows.i18n import JST, Translator
+from flows.office_calendar import last_open_day, promised_due
+from flows.profiles import OfficeDays
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
 from storage import case_changes, drafts, lookup, member_data
@@ -108,6 +110,7 @@ class CaseService:
         *,
         extension_days: Mapping[str, int] | None = None,
         text_limits: Mapping[str, TextLimit] | None = None,
+        office_days: Mapping[str, OfficeDays] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -118,6 +121,17 @@ class CaseService:
         self.extension_days = dict(extension_days or {})
         # Per channel, what one message may carry: a long reply reaches the member in parts.
         self.text_limits = dict(text_limits or {})
+        # Per org: the days its office is closed, on which no due date may fall. An org not
+        # listed gets the desk's default calendar (土日, 祝日, 年末年始).
+        self.office_days = dict(office_days or {})
+
+    def open_day_due(self, org_id: str, moment: datetime) -> datetime:
+        """``moment`` moved back to the org's last open day on or before it: the due date
+        that is promised and stored (a form shows it before staff confirm)."""
+        return promised_due(moment, self._office(org_id))
+
+    def _office(self, org_id: str) -> OfficeDays:
+        return self.office_days.get(org_id, OfficeDays())
 
     # ------------------------------------------------------------------ reading
 
@@ -348,14 +362,8 @@ class CaseService:
             self._extend(session, case, actor, new_due, why)
             return case
 
-    def _extend(
-        self, session: Session, case: Case, actor: str, new_due: datetime, why: str
-    ) -> None:
-        if new_due <= case.due_at:
-            raise rules.CaseActionError(
-                "The new due date must be later than the current one.",
-                "新しい期限は、現在の期限より後にしてください。",
-            )
+    def _extend(self, session: Session, case: Case, actor: str, picked: datetime, why: str) -> None:
+        new_due = self._later_open_day(case, picked)
         self._check_extension_cap(session, case, new_due)
         old = case.due_at
         case.due_at = new_due
@@ -372,10 +380,31 @@ class CaseService:
         )
 
     def check_extension(self, number: str, new_due: datetime) -> None:
-        """Raise the refusal ``extend`` would give for going past the cap (a form checks this
-        before it closes, so staff see the reason beside the date they picked)."""
+        """Raise the refusal ``extend`` would give for the date picked (not later than the
+        current one once moved off a closed day, or past the cap): a form checks this before
+        it closes, so staff see the reason beside the date they picked."""
         with self.db.transaction() as session:
-            self._check_extension_cap(session, self._get(session, number), new_due)
+            case = self._get(session, number)
+            self._check_extension_cap(session, case, self._later_open_day(case, new_due))
+
+    def _later_open_day(self, case: Case, picked: datetime) -> datetime:
+        """The open day an extension to ``picked`` promises; refused unless a later day than
+        the current due date (the same day at a later hour would tell the member nothing)."""
+        new_due = self.open_day_due(case.org_id, picked)
+        if new_due.astimezone(JST).date() > case.due_at.astimezone(JST).date():
+            return new_due
+        if new_due != picked:
+            en, ja = Translator("en"), Translator("ja")
+            raise rules.CaseActionError(
+                f"The office is closed on {en.date(picked)}: the due date would be the open day "
+                f"before it, {en.date(new_due)}, which is not later than the current one.",
+                f"{ja.date(picked)}は休業日のため、期限はその前の営業日の{ja.date(new_due)}に"
+                "なり、現在の期限より後になりません。別の日を選んでください。",
+            )
+        raise rules.CaseActionError(
+            "The new due date must be later than the current one.",
+            "新しい期限は、現在の期限より後にしてください。",
+        )
 
     def _latest_due_date(self, session: Session, case: Case) -> date | None:
         """Extensions may move the due date by ``extension_days`` in all, counted in calendar
@@ -399,6 +428,7 @@ class CaseService:
         latest = self._latest_due_date(session, case)
         if latest is not None and new_due.astimezone(JST).date() > latest:
             limit = self.extension_days[case.org_id]
+            latest = last_open_day(latest, self._office(case.org_id))
             raise rules.CaseActionError(
                 f"Extensions may add at most {limit} days in all: the latest due date is "
                 f"{Translator('en').date(latest)}.",
@@ -426,7 +456,8 @@ class CaseService:
 
     @_retried
     def resume(self, number: str, actor: str, *, key: str | None = None) -> Case:
-        """Restart the clock; the due date moves by the time spent waiting."""
+        """Restart the clock; the due date moves by the time spent waiting, and back to an open
+        day if that lands on a closed one (so never before an open day promised before)."""
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
@@ -434,7 +465,7 @@ class CaseService:
             if case.paused_at is None:
                 raise rules.CaseActionError("The case is not paused.", "期限は止めていません。")
             waited: timedelta = self.clock() - case.paused_at
-            case.due_at = case.due_at + waited
+            case.due_at = self.open_day_due(case.org_id, case.due_at + waited)
             case.paused_at = None
             t = Translator(case.lang)
             self._tell_member(

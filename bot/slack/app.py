@@ -347,8 +347,8 @@ class StaffDesk:
         elif callback == "case_extend":
             due_text = values.get("due") or ""
             reason = (values.get("reason") or "").strip()
-            new_due = _due_from(due_text)
-            if new_due is None or new_due.date() <= case.due_at.astimezone(JST).date():
+            picked = _due_from(due_text)
+            if picked is None or picked.date() <= case.due_at.astimezone(JST).date():
                 await ack(
                     response_action="errors",
                     errors={
@@ -358,13 +358,15 @@ class StaffDesk:
                 )
                 return
             try:
-                await self._run(cases.check_extension, number, new_due)
+                await self._run(cases.check_extension, number, picked)
             except rules.CaseActionError as refused:
                 await ack(response_action="errors", errors={"due": refused.ja})
                 return
             if not reason:
                 await ack(response_action="errors", errors={"reason": "理由を入力してください。"})
                 return
+            # A closed day moves back to the open day before it: the date the member is told.
+            new_due = cases.open_day_due(case.org_id, picked)
             member_sees = rules.extension_notice(
                 Translator(case.lang), case.number, new_due, reason
             )

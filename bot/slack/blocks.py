@@ -566,7 +566,8 @@ def extend_modal(case: Case, channel: str, max_days: int) -> Block:
         [
             _context(
                 f"現在の期限：{JA.date(case.due_at)}。新しい期限と理由は会員に伝わります"
-                f"（延長できるのは合わせて{max_days}日まで）。"
+                f"（延長できるのは合わせて{max_days}日まで）。休業日（土日・祝日・年末年始など）を"
+                "選ぶと、その前の営業日が期限になります。"
             ),
             {
                 "type": "input",

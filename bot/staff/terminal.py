@@ -273,10 +273,9 @@ def extend(
         new_due = current + timedelta(days=days)
     else:
         raise CaseActionError("Give --days or --until.", "--days か --until を指定してください。")
-    _done(
-        app.cases.extend(number, _actor(), new_due, reason),
-        _t()("期限を{date}に延長しました", date=_t().date(new_due)),
-    )
+    # A closed day moves back to the open day before it: say the date the member is told.
+    extended = app.cases.extend(number, _actor(), new_due, reason)
+    _done(extended, _t()("期限を{date}に延長しました", date=_t().date(extended.due_at)))
 
 
 @staff_app.command()

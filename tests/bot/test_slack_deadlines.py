@@ -70,7 +70,8 @@ def test_a_case_near_its_due_date_gets_one_reminder_in_its_thread(
     file_a_complaint(desk.member(org="coopdeli"))
     run(desk, slack)
     assert "回答期限が近づいています" not in thread_texts(slack, "C0TAKU")
-    desk.clock.advance(days=13)  # due in 14 days: now one day left
+    # One day left (the due date is the last open day within 14 days, not always the 14th).
+    desk.clock.now = only_case(desk).due_at - timedelta(days=1)
     run(desk, slack)
     run(desk, slack)
     assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 1
@@ -92,10 +93,12 @@ def test_an_overdue_case_is_escalated_to_supervisors_once(desk: Desk, slack: Fak
 def test_an_extension_earns_a_new_reminder(desk: Desk, slack: FakeSlackApi) -> None:
     file_a_complaint(desk.member(org="coopdeli"))
     case = only_case(desk)
-    desk.clock.advance(days=13)
+    desk.clock.now = case.due_at - timedelta(days=1)
     run(desk, slack)
-    desk.app.cases.extend(case.number, "sato", case.due_at + timedelta(days=7), "資料の確認のため")
-    desk.clock.advance(days=6)
+    extended = desk.app.cases.extend(
+        case.number, "sato", case.due_at + timedelta(days=7), "資料の確認のため"
+    )
+    desk.clock.now = extended.due_at - timedelta(days=1)  # an open day, up to 7 days on
     run(desk, slack)
     assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 2
 

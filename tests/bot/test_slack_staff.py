@@ -23,6 +23,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.slack.blocks import MAX_REPLY
+from flows.i18n import Translator
+from flows.office_calendar import is_open, last_open_day
+from flows.profiles import OfficeDays
 from flows.safe_text import BIDI_CONTROLS
 from tests.bot.served import Member, eventually
 from tests.bot.test_slack_end_to_end import (
@@ -634,6 +637,8 @@ def test_an_extension_tells_the_member_why_and_an_earlier_date_is_refused(desk: 
 
     before = len(desk.telegram.sent_messages(chat_id))
     later = due + timedelta(days=14)
+    # On the real clock two weeks on may be a closed day: the date promised is the one before.
+    promised = last_open_day(later, OfficeDays())
     preview = submit_extension(desk, staff, later, reason)
     assert preview.json()["view"]["callback_id"] == "case_extend_confirm"
     assert reason in _block_text(preview.json()["view"]["blocks"])
@@ -641,7 +646,8 @@ def test_an_extension_tells_the_member_why_and_an_earlier_date_is_refused(desk: 
     desk.submit(staff, "case_extend_confirm", {})
     told = Member(desk.telegram, desk.served, chat_id)._await_answer(before)
     assert reason in told and number in told
-    eventually(lambda: due_date(desk, number) == later)
+    assert Translator("ja").date(promised) in told
+    eventually(lambda: due_date(desk, number) == promised)
     [(_, actor, data)] = events(desk, number, "extended")
     assert actor == f"slack:{staff}" and data["reason"] == reason
 
@@ -654,7 +660,10 @@ def test_an_extension_past_the_two_weeks_the_policy_allows_is_refused_in_the_for
     due = due_date(desk, number)
 
     desk.click(staff, "case_extend", channel, card.ts)
-    beyond = submit_extension(desk, staff, due + timedelta(days=15), "取り寄せに時間がかかるため")
+    past_cap = due + timedelta(days=15)  # an open day: a closed one could move back inside
+    while not is_open(past_cap, OfficeDays()):
+        past_cap += timedelta(days=1)
+    beyond = submit_extension(desk, staff, past_cap, "取り寄せに時間がかかるため")
     assert beyond.json()["response_action"] == "errors"
     assert "合わせて14日まで" in beyond.json()["errors"]["due"]
     assert not events(desk, number, "extended")

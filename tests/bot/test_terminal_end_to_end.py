@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flows.i18n import Translator
+from flows.i18n import JST, Translator
+from flows.office_calendar import is_open, promised_due
+from flows.profiles import OfficeDays
 
 ROOT = Path(__file__).resolve().parents[2]
 MADOGUCHI = [sys.executable, "-m", "bot"]
@@ -122,7 +124,16 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
         done = run(["staff", *args], env)
         assert done.returncode == 0, done.stderr
 
-    beyond = run(["staff", "extend", "KY-2026-00001", "--days", "1", "--reason", "再確認"], env)
+    # The first open day past 28 days from arrival: past the cap whatever day the real clock
+    # says it is (a day after the cap could be a closed day, moved back inside it).
+    past_cap = datetime.fromisoformat(cases[0]["received_at"]).astimezone(JST).date()
+    past_cap += timedelta(days=29)
+    while not is_open(past_cap, OfficeDays()):
+        past_cap += timedelta(days=1)
+    beyond = run(
+        ["staff", "extend", "KY-2026-00001", "--until", past_cap.isoformat(), "--reason", "再確認"],
+        env,
+    )
     assert beyond.returncode != 0 and "延長できるのは合わせて14日までです" in beyond.stderr
     refused = run(["staff", "close", "KY-2026-00001", "--outcome", "partial"], env)
     assert (
@@ -147,8 +158,10 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
         "【受付番号 KY-2026-00001】担当者からのご連絡です。\n開示する情報をメールでお送りしました。"
         in back
     )
-    # Two weeks after the due date the case was given (the processes run on the real clock).
-    extended_to = JA.date(datetime.fromisoformat(cases[0]["due_at"]) + timedelta(days=14))
+    # Two weeks after the due date the case was given, or the last open day before that (the
+    # processes run on the real clock).
+    two_weeks = datetime.fromisoformat(cases[0]["due_at"]) + timedelta(days=14)
+    extended_to = JA.date(promised_due(two_weeks, OfficeDays()))
     assert (
         f"回答の目安を{extended_to}に延ばします。\nお待たせして申し訳ございません。\n"
         "理由：資料の確認に時間がかかるため"

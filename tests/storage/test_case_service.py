@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -43,9 +43,9 @@ def test_an_extension_needs_a_later_date_and_a_reason(desk: Desk) -> None:
     with pytest.raises(CaseActionError):
         desk.app.cases.extend(number, "sato", due + timedelta(days=7), "  ")
     extended = desk.app.cases.extend(
-        number, "sato", due + timedelta(days=7), "確認に時間がかかるため"
+        number, "sato", due + timedelta(days=5), "確認に時間がかかるため"
     )
-    assert extended.due_at == due + timedelta(days=7)
+    assert extended.due_at == due + timedelta(days=5)
 
 
 def test_extensions_add_at_most_two_weeks_in_all_as_the_policy_promises(desk: Desk) -> None:
@@ -54,13 +54,17 @@ def test_extensions_add_at_most_two_weeks_in_all_as_the_policy_promises(desk: De
     # A due date set at the end of the last day (as Slack's date picker and --until do) is in.
     last_day = (due + timedelta(days=14)).astimezone(JST).replace(hour=23, minute=59)
     desk.app.cases.check_extension(number, last_day)  # the latest due date allowed
+    monday = datetime(2026, 12, 21, 23, 59, tzinfo=JST)  # the first open day past it
     with pytest.raises(CaseActionError, match="14 days in all"):
-        desk.app.cases.check_extension(number, last_day + timedelta(days=1))
+        desk.app.cases.check_extension(number, monday)
     desk.app.cases.extend(number, "sato", due + timedelta(days=10), "書庫からの取り寄せのため")
     with pytest.raises(CaseActionError, match="14 days in all") as refused:
-        desk.app.cases.extend(number, "sato", due + timedelta(days=15), "まだ届かないため")
+        desk.app.cases.extend(number, "sato", monday, "まだ届かないため")
     assert "合わせて14日まで" in refused.value.ja
-    assert desk.app.cases.extend(number, "sato", last_day, "まだ届かないため").due_at == last_day
+    assert "2026年12月18日(金)までに" in refused.value.ja  # the last open day, not Sunday 20日
+    # Filed on Sunday 11月22日: the latest date promised is Friday 12月18日 (the 20th is Sunday).
+    extended = desk.app.cases.extend(number, "sato", last_day, "まだ届かないため")
+    assert extended.due_at == datetime(2026, 12, 18, 23, 59, tzinfo=JST)
 
 
 def test_a_pause_moves_the_latest_extension_with_the_due_date(desk: Desk) -> None:
@@ -167,7 +171,7 @@ def test_a_draft_expires_and_close_and_extension_drafts_carry_their_choice(desk:
     with pytest.raises(CaseActionError, match="expired"):
         cases.send_draft(stale, number, "sato")
 
-    due = cases.detail(number).case.due_at + timedelta(days=7)
+    due = cases.detail(number).case.due_at + timedelta(days=5)
     cases.send_draft(
         cases.draft(number, "sato", "extend", "取り寄せのため", new_due=due), number, "sato"
     )
