@@ -5,12 +5,13 @@ The receipt promises contact to the asker and says the due date and any fee the 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flows import (
     asker,
     bereavement,
+    office_calendar,
 )
 from flows.flow import RequestFlow
 from flows.i18n import Translator
@@ -35,7 +36,7 @@ def submit(turn: Turn) -> None:
     ctx = turn.ctx()
     fields = {step.id: conv.answers[step.id] for step in summary.summary_steps(turn)}
     received = turn.now
-    due = received + timedelta(days=org.deadlines.days_for(flow.type_id))
+    due = office_calendar.answer_due(org, flow.type_id, received)
     flags = []
     if bereavement.about_deceased(fields):
         flags.append("deceased")

@@ -57,7 +57,7 @@ def test_disclosure_by_email_becomes_a_case_in_the_orgs_queue(desk: Desk, org: s
         会員: 送信する
         窓口: お申し出を受け付けました
         窓口: ご本人確認をしてから
-        窓口: 回答の目安：2026年12月6日(日)までにご連絡します
+        窓口: 回答の目安：2026年12月4日(金)までにご連絡します
         """
     )
     case = only_case(desk)
@@ -509,7 +509,7 @@ def test_english_conversation_uses_english_dates_and_words(desk: Desk) -> None:
         reply = member.says(answer)
     assert "2 January 1975" in reply
     receipt = member.says("send")
-    assert "6 Dec 2026" in receipt
+    assert "4 Dec 2026" in receipt
     assert only_case(desk).lang == "en"
 
 

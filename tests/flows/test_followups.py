@@ -92,7 +92,7 @@ def test_asking_when_they_will_be_called_is_relayed_and_answered_with_that_cases
             窓口: 受付番号 {case.number} の担当者にお伝えしました。
             窓口: いまの状況です。
             窓口: 受付番号 {case.number}（開示、
-            窓口: 回答の目安：2026年12月6日(日)
+            窓口: 回答の目安：2026年12月4日(金)
             窓口にない: 受付済みのお申し出：
             """
         )

@@ -31,14 +31,6 @@ DISCLOSURE = """
     窓口: 入力内容をご確認ください
 """
 
-# The engine still adds calendar days at filing; only the refactor helper may change it.
-ENGINE_FILING = pytest.mark.xfail(
-    strict=True,
-    reason="engine: _submit (flows/dialogue/submit.py after the refactor) computes "
-    "received + timedelta(days=...); it should call "
-    "flows.office_calendar.answer_due(org, flow.type_id, received)",
-)
-
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=JST)
@@ -66,7 +58,6 @@ def due_day(desk: Desk, number: str) -> date:
 # ---------------------------------------------------------------------- filing
 
 
-@ENGINE_FILING
 @pytest.mark.parametrize("org", ORGS)
 def test_a_member_who_files_on_sunday_6_december_is_promised_friday_18th_not_sunday_20th(
     desk: Desk, org: str
@@ -82,7 +73,6 @@ def test_a_member_who_files_on_sunday_6_december_is_promised_friday_18th_not_sun
     )
 
 
-@ENGINE_FILING
 @pytest.mark.parametrize("org", ORGS)
 def test_a_member_who_files_just_before_new_year_is_promised_monday_28th_not_the_31st(
     desk: Desk, org: str
