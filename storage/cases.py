@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import structlog
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from flows import cases as rules
 from flows.i18n import JST, Translator
@@ -76,6 +76,17 @@ class MemberDataExport:
     data: member_data.MemberData
     fresh: bool  # False: the same data already went, or is going, to that destination
     key: str | None = None  # holds the delivery; hand it to ``export_delivered``/``export_failed``
+
+
+def _reopened_suffix(session: Session, case: Case) -> str:
+    """What sets a reopened case's reminders apart from those before its close: a reopen keeps
+    the due date, so without it the nudges already sent would never come again."""
+    reopens = session.exec(
+        select(func.count())
+        .select_from(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "reopened")
+    ).one()
+    return f":reopened-{reopens}" if reopens else ""
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:
@@ -182,7 +193,8 @@ class CaseService:
             ).all()
             for case in cases:
                 kind = "escalated" if case.due_at < now else "reminder"
-                if self._seen(session, f"{kind}:{case.id}:{case.due_at.isoformat()}"):
+                key = f"{kind}:{case.id}:{case.due_at.isoformat()}{_reopened_suffix(session, case)}"
+                if self._seen(session, key):
                     continue
                 due = Translator("ja").date(case.due_at)
                 self._event(session, case, kind, "system", {"due": due})

@@ -145,3 +145,33 @@ def test_long_text_is_split_for_slack_without_losing_a_character(text: str) -> N
     assert all(len(piece) <= 500 for piece in pieces)
     # Only whitespace at a cut may go (Slack would trim it from a section anyway).
     assert re.sub(r"\s", "", "".join(pieces)) == re.sub(r"\s", "", text)
+
+
+def test_a_reopened_overdue_case_is_escalated_to_supervisors_again(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    case = only_case(desk)
+    desk.clock.advance(days=15)
+    run(desk, slack)
+    desk.app.cases.close(case.number, "sato", "answered")
+    desk.clock.advance(days=1)
+    desk.app.cases.reopen(case.number, "sato", "会員からの再度のお問い合わせ")
+    run(desk, slack)
+    run(desk, slack)
+    escalations = [m for m in slack.messages("C0SUPER") if case.number in m.text]
+    assert len(escalations) == 2
+
+
+def test_a_case_reopened_before_its_due_date_gets_its_reminder_again(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    case = only_case(desk)
+    desk.clock.advance(days=13)
+    run(desk, slack)
+    desk.app.cases.close(case.number, "sato", "answered")
+    desk.app.cases.reopen(case.number, "sato", "会員からの再度のお問い合わせ")
+    run(desk, slack)
+    run(desk, slack)
+    assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 2
