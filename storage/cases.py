@@ -517,6 +517,7 @@ class CaseService:
         case.outcome_reason = why
         case.relay_open = False
         case.closed_at = self.clock()
+        case.complained_at = None  # a complaint marks the case until it is closed
         t = Translator(case.lang)
         notice = rules.outcome_notice(t, case.number, outcome, why, late=late)
         self._tell_member(session, case, notice, actor)

@@ -141,13 +141,15 @@ def case_card(
 
 def follow_up_text(case: Case) -> str:
     """What the member wrote that staff have not acted on: 会員から連絡あり on a closed case,
-    and the count of unread messages (the thread has them)."""
+    the count of unread messages (the thread has them), and 苦情あり until the case closes."""
     parts = []
     if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
         when = JA.datetime(case.member_contact_at)
         parts.append(f":speech_balloon: *会員から連絡あり*（{when}）")
     if case.unread_messages:
         parts.append(f":envelope: *未読 {case.unread_messages}件*（スレッドをご覧ください）")
+    if case.complained_at is not None:
+        parts.append(f":exclamation: *苦情あり*（{JA.datetime(case.complained_at)}）")
     return "\n".join(parts)
 
 
@@ -632,9 +634,10 @@ def takeover_modal(case: Case, channel: str) -> Block:
 def case_line(case: Case, now: datetime) -> str:
     overdue = " :warning:期限超過" if is_overdue(case, now) else ""
     unread = f"　:envelope:未読 {case.unread_messages}件" if case.unread_messages else ""
+    complained = "　:exclamation:苦情あり" if case.complained_at is not None else ""
     return (
         f"*{case.number}* {for_slack(type_title(case))}　{JA(status_label(case.status))}　"
-        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}{unread}"
+        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}{unread}{complained}"
     )
 
 

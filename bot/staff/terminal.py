@@ -107,7 +107,8 @@ def _line(case: Case, now: datetime | None = None) -> str:
 
 
 def _marks(case: Case, now: datetime | None) -> list[str]:
-    """What needs staff first: overdue, the member's unread messages, 会員から連絡あり."""
+    """What needs staff first: overdue, the member's unread messages, 会員から連絡あり, and a
+    complaint until the case is closed."""
     t = _t()
     marks = []
     overdue = case.status not in CLOSED_STATUSES and case.paused_at is None
@@ -117,6 +118,8 @@ def _marks(case: Case, now: datetime | None) -> list[str]:
         marks.append(t("【未読 {count}件】", count=case.unread_messages))
     if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
         marks.append(t("【会員から連絡あり】"))
+    if case.complained_at is not None:
+        marks.append(t("【苦情あり】"))
     return marks
 
 

@@ -95,3 +95,26 @@ def test_a_complaint_reaches_the_case_thread_and_supervisors_hear_of_it_without_
     eventually(lambda: column(desk, number, "unread_messages") == 0)
     claimed = desk.card_shows(channel, card.ts, f"<@{STAFF[org]}>")
     assert "未読" not in _block_text(claimed.blocks)
+
+
+def test_a_complaint_stays_marked_on_the_card_and_app_home_after_it_is_read_until_closed(
+    desk: Desk,
+) -> None:
+    chat_id, _, card = new_case(desk, COOPDELI)
+    member = Member(desk.telegram, desk.served, chat_id)
+    assert "責任者にお伝えしました" in member.says("対応が遅すぎます。責任者を出してください")
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    desk.card_shows(channel, card.ts, "苦情あり")
+
+    desk.click(staff, "case_claim", channel, card.ts)  # acting on the case reads it
+    claimed = desk.card_shows(channel, card.ts, f"<@{staff}>")
+    assert "未読" not in _block_text(claimed.blocks)
+    assert "苦情あり" in _block_text(claimed.blocks)
+    assert desk.sender.app_home_opened(staff).status == 200
+    desk.slack.wait_for(
+        lambda api: "苦情あり" in _block_text((api.published_home(staff) or {}).get("blocks", []))
+    )
+
+    close_from_the_card(desk, COOPDELI, card.ts)
+    closed = desk.card_shows(channel, card.ts, "回答済")
+    assert "苦情あり" not in _block_text(closed.blocks)

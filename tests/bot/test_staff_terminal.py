@@ -91,3 +91,18 @@ def test_staff_reopen_a_closed_case_at_the_terminal_and_the_member_is_told(
     assert "担当者が対応を再開しました" in chat(env, [])
     history = run(["staff", "show", NUMBER], env).stdout
     assert "reopened" in history
+
+
+def test_a_member_complaint_stays_marked_in_staff_list_after_it_is_read_until_the_case_closes(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "対応が遅すぎます。責任者を出してください"])
+    assert "【苦情あり】" in run(["staff", "list"], env).stdout
+    shown = run(["staff", "show", NUMBER], env).stdout
+    assert "【苦情あり】" in shown
+    listing = run(["staff", "list"], env).stdout
+    assert "【未読" not in listing and "【苦情あり】" in listing
+    run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
+    closed = run(["staff", "close", NUMBER, "--outcome", "回答済"], env)
+    assert closed.returncode == 0, closed.stderr
+    assert "【苦情あり】" not in run(["staff", "list"], env).stdout
