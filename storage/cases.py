@@ -491,27 +491,44 @@ class CaseService:
         reason: str | None = None,
         *,
         key: str | None = None,
+        confirmed: bool = False,
     ) -> Case:
-        """Close with 回答済/一部対応/対応不可; the member is told, with any required reason."""
+        """Close with 回答済/一部対応/対応不可; the member is told, with any required reason.
+
+        With unread member messages or a paused due date it is refused
+        (``rules.CloseNeedsConfirmation``) unless staff ``confirmed`` closing anyway."""
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            self._close(session, case, actor, outcome, reason)
+            self._close(session, case, actor, outcome, reason, confirmed)
             return case
 
-    def check_close(self, number: str, outcome: str) -> None:
-        """Raise the refusal ``close`` would give for a missing identity check (a form checks
-        this before it closes, so staff see the reason beside the outcome they picked)."""
+    def check_close(self, number: str, outcome: str, *, confirmed: bool = False) -> None:
+        """Raise the refusal ``close`` would give (a missing identity check, unread messages or
+        a paused clock not confirmed): a form checks this before it closes, so staff see the
+        reason beside what they picked."""
         with self.db.transaction() as session:
             case = self._open_case(session, number)
             rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
+            self._require_close_confirmed(case, confirmed)
+
+    @staticmethod
+    def _require_close_confirmed(case: Case, confirmed: bool) -> None:
+        rules.require_close_confirmed(case.unread_messages, case.paused_at is not None, confirmed)
 
     def _close(
-        self, session: Session, case: Case, actor: str, outcome: str, reason: str | None
+        self,
+        session: Session,
+        case: Case,
+        actor: str,
+        outcome: str,
+        reason: str | None,
+        confirmed: bool,
     ) -> None:
         why = rules.check_outcome(outcome, reason)
         rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
+        self._require_close_confirmed(case, confirmed)
         late = self._late(case)
         case.status = case.outcome = outcome
         case.outcome_reason = why
@@ -535,6 +552,7 @@ class CaseService:
         *,
         outcome: str | None = None,
         new_due: datetime | None = None,
+        confirmed: bool = False,
     ) -> str:
         """Hold what staff wrote for the member until they confirm it; returns the draft's id.
 
@@ -548,7 +566,7 @@ class CaseService:
             detail = {}
         elif kind == "close" and outcome is not None:
             rules.check_outcome(outcome, body)
-            detail = {"outcome": outcome}
+            detail = {"outcome": outcome, "confirmed": confirmed}
         elif kind == "extend" and new_due is not None:
             detail = {"due": new_due.isoformat()}
         else:
@@ -559,6 +577,7 @@ class CaseService:
                 rules.require_open(case.status)
             if kind == "close" and outcome is not None:
                 rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
+                self._require_close_confirmed(case, confirmed)
             assert case.id is not None
             return drafts.save(
                 session,
@@ -597,7 +616,8 @@ class CaseService:
             else:
                 rules.require_open(case.status)
                 if draft.kind == "close":
-                    self._close(session, case, actor, str(draft.detail["outcome"]), draft.text)
+                    outcome, confirmed = draft.detail["outcome"], draft.detail.get("confirmed")
+                    self._close(session, case, actor, str(outcome), draft.text, bool(confirmed))
                 else:
                     due = datetime.fromisoformat(str(draft.detail["due"]))
                     self._extend(session, case, actor, due, draft.text)

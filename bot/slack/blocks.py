@@ -582,17 +582,41 @@ def extend_modal(case: Case, channel: str, max_days: int) -> Block:
     )
 
 
+CLOSE_ANYWAY = "close_anyway"  # the tick that confirms a close despite unread words or a pause
+
+
+def close_held_text(unread: int, paused: bool) -> str:
+    """What staff should see before closing, and how to close anyway (the close form)."""
+    parts = []
+    if unread:
+        parts.append(
+            f"会員からの未読メッセージが{unread}件あります。先にスレッドで読んでください。"
+        )
+    if paused:
+        parts.append("回答期限を一時停止しています。")
+    parts.append("それでも完了する場合は「確認のうえ完了する」にチェックを入れてください。")
+    return "".join(parts)
+
+
 def close_modal(case: Case, channel: str) -> Block:
+    """The close form; with unread member messages or a paused due date it says so first and
+    asks for a tick to close anyway."""
     needing = "・".join(OUTCOME_LABELS[o] for o in OUTCOMES_NEEDING_REASON)
+    inputs: list[Block] = []
+    paused = case.paused_at is not None
+    if case.unread_messages or paused:
+        inputs.append(_context(":warning: " + close_held_text(case.unread_messages, paused)))
+    inputs += [
+        _choice_input("outcome", "結果", ((o, OUTCOME_LABELS[o]) for o in OUTCOMES)),
+        _text_input("reason", f"理由（{needing}は必須。会員に伝わります）", optional=True),
+    ]
+    if case.unread_messages or paused:
+        confirm = _choice_input(
+            "confirm", "確認", [(CLOSE_ANYWAY, "確認のうえ完了する")], element="checkboxes"
+        )
+        inputs.append({**confirm, "optional": True})
     return _modal(
-        "case_close",
-        "完了",
-        {"number": case.number, "channel": channel},
-        [
-            _choice_input("outcome", "結果", ((o, OUTCOME_LABELS[o]) for o in OUTCOMES)),
-            _text_input("reason", f"理由（{needing}は必須。会員に伝わります）", optional=True),
-        ],
-        "完了する",
+        "case_close", "完了", {"number": case.number, "channel": channel}, inputs, "完了する"
     )
 
 

@@ -17,7 +17,7 @@ from bot.escaping import for_terminal
 from bot.export import requester_label
 from bot.member_export import holdings_text
 from flows.attachments import size_label
-from flows.cases import IDENTITY_METHODS, CaseActionError
+from flows.cases import IDENTITY_METHODS, CaseActionError, CloseNeedsConfirmation
 from flows.i18n import JST, N_, Translator, normalise_language
 from flows.registry import FLOWS
 from flows.safe_text import clean_inbound
@@ -55,7 +55,10 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("pause 受付番号 --waiting-for 待つもの", N_("期限を一時停止する")),
     ("resume 受付番号", N_("期限の一時停止を解除する")),
     ("transfer 受付番号 窓口 --note メモ", N_("ほかの窓口へ転送する")),
-    ("close 受付番号 --outcome 回答済|一部対応|対応不可 [--reason 理由]", N_("完了にする")),
+    (
+        "close 受付番号 --outcome 回答済|一部対応|対応不可 [--reason 理由] [--force]",
+        N_("完了にする（未読のメッセージや期限の一時停止があれば --force で確認）"),
+    ),
     ("withdraw 受付番号 --note メモ", N_("取下げにする")),
     ("reopen 受付番号 理由", N_("完了した案件を対応中に戻す（回答期限は元のまま）")),
     ("link 受付番号 --with 受付番号", N_("本人確認の後、別の案件の会話を結び付ける")),
@@ -312,10 +315,43 @@ def close(
     reason: Annotated[
         str | None, typer.Option(help="Required for partial and refused; sent to the member")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Close despite unread messages or a paused due date")
+    ] = False,
 ) -> None:
     """Close a case with an outcome (the code or its Japanese name); the member is told."""
     code = _OUTCOME_BY_LABEL.get(outcome.strip(), outcome.strip())
-    _done(_app().cases.close(number, _actor(), code, reason), _t()("完了にしました"))
+    try:
+        closed = _app().cases.close(number, _actor(), code, reason, confirmed=force)
+    except CloseNeedsConfirmation as held:
+        raise CaseActionError(
+            _close_held(Translator("en"), number.upper(), held),
+            _close_held(_JA, number.upper(), held),
+        ) from held
+    _done(closed, _t()("完了にしました"))
+
+
+def _close_held(t: Translator, number: str, held: CloseNeedsConfirmation) -> str:
+    """Why a close was held, what to read first, and how to close anyway."""
+    parts = [t("{number} はまだ完了にしていません。", number=number)]
+    if held.unread:
+        parts.append(
+            t(
+                "会員からの未読メッセージが{count}件あります。先に madoguchi staff show {number} "
+                "で読んでください。",
+                count=held.unread,
+                number=number,
+            )
+        )
+    if held.paused:
+        parts.append(
+            t(
+                "回答期限を一時停止しています（madoguchi staff resume {number} で解除できます）。",
+                number=number,
+            )
+        )
+    parts.append(t("それでも完了にする場合は --force を付けてください。"))
+    return "".join(parts) if t.lang == "ja" else " ".join(parts)
 
 
 _OUTCOME_BY_LABEL: dict[str, str] = {STATUS_LABELS[code]: code for code in OUTCOMES}

@@ -106,3 +106,31 @@ def test_a_member_complaint_stays_marked_in_staff_list_after_it_is_read_until_th
     closed = run(["staff", "close", NUMBER, "--outcome", "回答済"], env)
     assert closed.returncode == 0, closed.stderr
     assert "【苦情あり】" not in run(["staff", "list"], env).stdout
+
+
+def test_closing_a_case_with_an_unread_member_message_is_held_until_read_or_forced(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "電話は夕方にお願いします"])
+    close = ["staff", "close", NUMBER, "--outcome", "対応不可", "--reason", "確認できません"]
+    held = run(close, env)
+    assert held.returncode == 1
+    assert "会員からの未読メッセージが1件あります" in held.stderr
+    assert f"madoguchi staff show {NUMBER}" in held.stderr and "--force" in held.stderr
+    assert "[受付]" in run(["staff", "list"], env).stdout
+    forced = run([*close, "--force"], env)
+    assert forced.returncode == 0, forced.stderr
+    assert "[対応不可]" in run(["staff", "list"], env).stdout
+
+
+def test_closing_a_paused_case_is_held_with_how_to_resume_or_force(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    assert run(["staff", "pause", NUMBER, "--waiting-for", "委任状"], env).returncode == 0
+    close = ["staff", "close", NUMBER, "--outcome", "対応不可", "--reason", "確認できません"]
+    held = run(close, env)
+    assert held.returncode == 1
+    assert "回答期限を一時停止しています" in held.stderr
+    assert f"madoguchi staff resume {NUMBER}" in held.stderr
+    english = run(close, {**env, "MADOGUCHI_STAFF_LANG": "en"})
+    assert "The due date is paused" in english.stderr and "--force" in english.stderr
+    assert run([*close, "--force"], env).returncode == 0
