@@ -68,10 +68,69 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
 )
 
 
+# What each command's arguments and options mean, for ``staff COMMAND --help`` in the staff
+# language (typer's own help would be English).
+ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
+    "list": (
+        ("--queue 窓口", N_("この窓口の案件だけを表示する（例：kyosai-bu）")),
+        ("--open", N_("完了した案件を表示しない")),
+    ),
+    "show": (),
+    "claim": (("--take-over", N_("ほかの方が担当している案件を引き継ぐ")),),
+    "verify": (("--method 方法", N_("確認の方法：{methods}")),),
+    "reply": (("文面", N_("会員に届く文面")),),
+    "note": (("文面", N_("内部メモ（会員には届きません）")),),
+    "extend": (
+        ("--days 日数", N_("今の期限に加える日数")),
+        ("--until 日付", N_("新しい期限（YYYY-MM-DD）")),
+        ("--reason 理由", N_("延長の理由（会員に伝わります）")),
+    ),
+    "pause": (("--waiting-for 待つもの", N_("待っているもの（例：委任状）")),),
+    "resume": (),
+    "transfer": (
+        ("窓口", N_("転送先の窓口（例：kyosai-bu）")),
+        ("--note メモ", N_("転送の理由（経過に残ります）")),
+    ),
+    "close": (
+        ("--outcome 結果", N_("回答済・一部対応・対応不可（answered・partial・refused でも可）")),
+        ("--reason 理由", N_("一部対応・対応不可のときは必須（会員に伝わります）")),
+        ("--force", N_("未読のメッセージや期限の一時停止があっても完了にする")),
+    ),
+    "withdraw": (("--note メモ", N_("取下げの経緯（例：電話でお申し出）")),),
+    "reopen": (("理由", N_("再開の理由（経過に残ります）")),),
+    "link": (("--with 受付番号", N_("ご本人の会話として結び付ける案件")),),
+    "unlink": (("--with 受付番号", N_("誤って結び付けた案件")),),
+    "file": (
+        ("N", N_("show に表示されるファイルの番号（省略すると1）")),
+        ("--out 保存先", N_("保存先（省略すると今のフォルダ）")),
+    ),
+    "help": (),
+}
+
+
 def help_text() -> str:
     t = _t()
     lines = [t("madoguchi staff のコマンド（引数なしで起動すると対話式になります）：")]
     lines += [f"  {command}\n      {t(what)}" for command, what in HELP_LINES]
+    return "\n".join(lines)
+
+
+def command_help(name: str) -> str | None:
+    """``staff NAME --help`` in the staff language; ``None`` for a name that is no command."""
+    entry = next(((c, w) for c, w in HELP_LINES if c.split()[0] == name), None)
+    if entry is None:
+        return None
+    t = _t()
+    usage, what = entry
+    if t.lang == "ja":
+        methods = "、".join(f"{code}（{t(label)}）" for code, label in IDENTITY_METHODS.items())
+    else:
+        methods = ", ".join(f"{code} ({t(label)})" for code, label in IDENTITY_METHODS.items())
+    lines = [f"madoguchi staff {usage}", f"  {t(what)}"]
+    lines += [
+        f"  {argument}\n      {t(meaning, methods=methods)}"
+        for argument, meaning in ARGUMENT_HELP.get(name, ())
+    ]
     return "\n".join(lines)
 
 
@@ -426,6 +485,9 @@ def run_staff_command(args: list[str]) -> int:
     """
     if not args or args[0] in ("help", "--help", "-h", "ヘルプ"):
         typer.echo(help_text())
+        return 0
+    if any(arg in ("--help", "-h") for arg in args[1:]):
+        typer.echo(command_help(args[0]) or help_text())
         return 0
     try:
         staff_app([clean_inbound(arg) for arg in args], standalone_mode=False)

@@ -134,3 +134,42 @@ def test_closing_a_paused_case_is_held_with_how_to_resume_or_force(env: dict[str
     english = run(close, {**env, "MADOGUCHI_STAFF_LANG": "en"})
     assert "The due date is paused" in english.stderr and "--force" in english.stderr
     assert run([*close, "--force"], env).returncode == 0
+
+
+def _command_names() -> list[str]:
+    from bot.staff.terminal import staff_app
+
+    """Every staff command but ``help`` (whose help is the whole command list)."""
+    commands = staff_app.registered_commands
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in commands]
+    return [name for name in names if name != "help"]
+
+
+@pytest.mark.parametrize("command", _command_names())
+def test_every_staff_command_help_speaks_the_staff_language(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.staff.terminal import ARGUMENT_HELP, run_staff_command
+
+    monkeypatch.delenv("MADOGUCHI_STAFF_LANG", raising=False)
+    assert run_staff_command([command, "--help"]) == 0
+    japanese = capsys.readouterr().out
+    assert japanese.startswith(f"madoguchi staff {command}")
+    for english in ("Usage", "Options", "Show this message", "Arguments"):
+        assert english not in japanese
+    assert command in ARGUMENT_HELP  # every option and argument is explained
+    monkeypatch.setenv("MADOGUCHI_STAFF_LANG", "en")
+    assert run_staff_command([command, "-h"]) == 0
+    english_help = capsys.readouterr().out
+    second_line = english_help.splitlines()[1]
+    assert second_line.isascii(), second_line
+
+
+def test_staff_close_help_at_the_command_line_is_japanese_and_lists_force(
+    env: dict[str, str],
+) -> None:
+    done = run(["staff", "close", NUMBER, "--help"], env)
+    assert done.returncode == 0, done.stderr
+    assert "Usage" not in done.stdout and "Show this message" not in done.stdout
+    assert "一部対応・対応不可のときは必須（会員に伝わります）" in done.stdout
+    assert "--force" in done.stdout
