@@ -14,11 +14,14 @@ import typer
 
 from bot.app import App
 from bot.escaping import for_terminal
-from bot.export import requester_label
+from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
+from flows.asker import describe_requester
 from flows.attachments import size_label
+from flows.case_view import labelled_answers
 from flows.cases import IDENTITY_METHODS, CaseActionError, CloseNeedsConfirmation
 from flows.i18n import JST, N_, Translator, normalise_language
+from flows.profiles import OrgProfile
 from flows.registry import FLOWS
 from flows.safe_text import clean_inbound
 from flows.status import CLOSED_STATUSES, OUTCOMES, STATUS_LABELS, status_label
@@ -185,20 +188,38 @@ def _marks(case: Case, now: datetime | None) -> list[str]:
     return marks
 
 
-def render_detail(detail: CaseDetail) -> str:
+def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
     """A case as staff read it: header, intake summary, history, transcript; control
-    characters in anything stored show as escapes (``for_terminal``)."""
+    characters in anything stored show as escapes (``for_terminal``).
+
+    With the case's ``org`` the answers carry the catalog's labels in the staff language (as
+    members see them), whatever language the member wrote in; without it, the summary as
+    stored at intake."""
     case = detail.case
+    t = _t()
+    now = datetime.now(JST)
+    org_name = org.short_name.ja if org and t.lang == "ja" else org.short_name.en if org else ""
     out = [
-        _line(case, datetime.now(JST)),
-        f"組織: {case.org_id}  申出者: {requester_label(case)}  言語: {case.lang}",
+        _line(case, now),
+        "  ".join(
+            [
+                t("組織：{org}", org=org_name or case.org_id),
+                t(
+                    "申出者：{requester}",
+                    requester=describe_requester(case.requester, case.fields, t),
+                ),
+                t("言語：{lang}", lang=case.lang),
+            ]
+        ),
     ]
     if case.flags:
         out.append(f"注意: {', '.join(case.flags)}")
     if case.paused_at:
         out.append(f"一時停止中（{_JA.datetime(case.paused_at)}から）")
-    out.append("── 申出内容")
-    out += [f"  {label}：{value}" for label, value in case.summary]
+    out.append(t("── 申出内容"))
+    answers = labelled_answers(case.request_type, case.fields, org, t, now) if org else []
+    colon = "：" if t.lang == "ja" else ": "
+    out += [f"  {label}{colon}{value}" for label, value in answers or case.summary]
     if detail.attachments:
         out.append("── 添付ファイル（madoguchi staff file 番号 N --out 保存先）")
         out += [
@@ -207,15 +228,14 @@ def render_detail(detail: CaseDetail) -> str:
             + (f"\n     添え書き：{a.caption}" if a.caption else "")
             for index, a in enumerate(detail.attachments, 1)
         ]
-    out.append("── 経過")
+    out.append(t("── 経過"))
     out += [
-        f"  {_JA.datetime(e.created_at)}  {e.kind}  {e.actor}  {e.data or ''}"
+        f"  {_JA.datetime(e.created_at)}  {t(event_label(e))}  {e.actor}  {e.data or ''}"
         for e in detail.events
     ]
-    out.append("── やりとり")
-    names = {"member": "会員", "bot": "窓口", "staff": "担当"}
+    out.append(t("── やりとり"))
     for line in detail.transcript:
-        who = names.get(line.direction, line.direction)
+        who = t(SPEAKERS[line.direction]) if line.direction in SPEAKERS else line.direction
         out.append(
             f"  {_JA.datetime(line.created_at)} {who}: " + line.text.replace("\n", "\n      ")
         )
@@ -261,7 +281,7 @@ def show(number: str) -> None:
         Actor(f"cli:{_actor()}", "cli"), "view_case", case_number=detail.case.number
     )
     _app().cases.mark_read(detail.case.number)  # the member's messages are read now
-    typer.echo(render_detail(detail))
+    typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id)))
     if detail.case.request_type in DISCLOSURE_TYPES:
         # Counts only; the data itself is exported (and audited) by `madoguchi member-data`.
         number = detail.case.number

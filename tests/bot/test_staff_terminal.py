@@ -90,7 +90,7 @@ def test_staff_reopen_a_closed_case_at_the_terminal_and_the_member_is_told(
     assert "[対応中]" in listing and "【会員から連絡あり】" not in listing
     assert "担当者が対応を再開しました" in chat(env, [])
     history = run(["staff", "show", NUMBER], env).stdout
-    assert "reopened" in history
+    assert "案件の再開" in history
 
 
 def test_a_member_complaint_stays_marked_in_staff_list_after_it_is_read_until_the_case_closes(
@@ -173,3 +173,21 @@ def test_staff_close_help_at_the_command_line_is_japanese_and_lists_force(
     assert "Usage" not in done.stdout and "Show this message" not in done.stdout
     assert "一部対応・対応不可のときは必須（会員に伝わります）" in done.stdout
     assert "--force" in done.stdout
+
+
+def test_staff_show_labels_the_answers_and_history_from_the_catalog_in_the_staff_language(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    shown = run(["staff", "show", NUMBER], env).stdout
+    assert "組織：生活クラブ共済連" in shown and "申出者：ご本人" in shown
+    assert "氏名：山田 花子" in shown and "開示の範囲：すべての情報" in shown
+    history = shown.split("── 経過")[1].split("── やりとり")[0]
+    assert "受付" in history and "created" not in history
+
+    english = run(["staff", "show", NUMBER], {**env, "MADOGUCHI_STAFF_LANG": "en"}).stdout
+    assert "Org: Seikatsu Club Kyosai Federation" in english
+    assert "Full name: 山田 花子" in english
+    assert "Information you want to see: All my information" in english
+    request = english.split("── Request")[1].split("── History")[0]
+    assert "氏名" not in request and "開示の範囲" not in request
