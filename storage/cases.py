@@ -78,15 +78,17 @@ class MemberDataExport:
     key: str | None = None  # holds the delivery; hand it to ``export_delivered``/``export_failed``
 
 
-def _reopened_suffix(session: Session, case: Case) -> str:
-    """What sets a reopened case's reminders apart from those before its close: a reopen keeps
-    the due date, so without it the nudges already sent would never come again."""
-    reopens = session.exec(
-        select(func.count())
-        .select_from(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "reopened")
-    ).one()
-    return f":reopened-{reopens}" if reopens else ""
+def _reopen_counts(session: Session, case_ids: Collection[int]) -> dict[int, int]:
+    """How often each case was reopened. A reopen keeps the due date, so this count is what
+    sets a reopened case's reminder and escalation apart from those sent before its close."""
+    if not case_ids:
+        return {}
+    rows = session.exec(
+        select(CaseEvent.case_id, func.count())
+        .where(col(CaseEvent.case_id).in_(list(case_ids)), CaseEvent.kind == "reopened")
+        .group_by(col(CaseEvent.case_id))
+    ).all()
+    return {case_id: count for case_id, count in rows}
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:
@@ -191,9 +193,12 @@ class CaseService:
                     col(Case.due_at) <= now + timedelta(days=reminder_days),
                 )
             ).all()
+            reopens = _reopen_counts(session, [c.id for c in cases if c.id is not None])
             for case in cases:
                 kind = "escalated" if case.due_at < now else "reminder"
-                key = f"{kind}:{case.id}:{case.due_at.isoformat()}{_reopened_suffix(session, case)}"
+                key = f"{kind}:{case.id}:{case.due_at.isoformat()}"
+                if reopens.get(case.id or 0):
+                    key += f":reopened-{reopens[case.id or 0]}"
                 if self._seen(session, key):
                     continue
                 due = Translator("ja").date(case.due_at)
