@@ -8,7 +8,9 @@ the case at its purge.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from flows.cases import LATE_APOLOGY
 from flows.i18n import N_, Translator
@@ -151,12 +153,20 @@ def submitted(
     case: CaseView, org: OrgProfile, t: Translator, now: datetime
 ) -> list[tuple[str, str]]:
     """The answers the case still holds, labelled and shown as the summary showed them."""
-    flow = FLOWS.get(case.request_type)
+    return labelled_answers(case.request_type, case.fields, org, t, now)
+
+
+def labelled_answers(
+    request_type: str, fields: Mapping[str, Any], org: OrgProfile, t: Translator, now: datetime
+) -> list[tuple[str, str]]:
+    """A request's answers with the catalog's labels in ``t``'s language: what the member
+    sees of their case, and what staff see in theirs (whatever language the member used)."""
+    flow = FLOWS.get(request_type)
     if flow is None:
         return []
-    ctx = Context(org=org, answers=dict(case.fields), now=now, t=t)
+    ctx = Context(org=org, answers=dict(fields), now=now, t=t)
     return [
-        (t(step.label), step.display(case.fields[step.id], ctx))
+        (t(step.label), step.display(fields[step.id], ctx))
         for step in flow.steps
-        if step.id in case.fields and step.applies(ctx)
+        if step.id in fields and step.applies(ctx)
     ]

@@ -97,6 +97,34 @@ def require_identity_for_outcome(
         )
 
 
+class CloseNeedsConfirmation(CaseActionError):
+    """Closing now would skip something staff should see first: the member's unread messages,
+    or a due date paused while waiting for the member. Each surface says what to read and how
+    to close anyway (terminal ``--force``, Slack a tick in the close form)."""
+
+    def __init__(self, unread: int, paused: bool) -> None:
+        reasons_en, reasons_ja = [], []
+        if unread:
+            reasons_en.append(f"{unread} unread message(s) from the member")
+            reasons_ja.append(f"会員からの未読メッセージが{unread}件あります")
+        if paused:
+            reasons_en.append("the due date is paused")
+            reasons_ja.append("回答期限を一時停止しています")
+        super().__init__(
+            "Not closed: " + " and ".join(reasons_en) + "; confirm to close anyway.",
+            "完了していません。" + "。".join(reasons_ja) + "。確認のうえ完了してください。",
+        )
+        self.unread = unread
+        self.paused = paused
+
+
+def require_close_confirmed(unread: int, paused: bool, confirmed: bool) -> None:
+    """A close that would skip the member's unread words or a paused clock needs staff to
+    confirm it (audit is unchanged: the close is recorded as any other)."""
+    if not confirmed and (unread or paused):
+        raise CloseNeedsConfirmation(unread, paused)
+
+
 def check_identity_method(method: str) -> str:
     if method not in IDENTITY_METHODS:
         raise CaseActionError(

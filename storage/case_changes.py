@@ -18,6 +18,7 @@ def mark_withdrawn(case: Case, now: datetime) -> None:
     case.status = "withdrawn"
     case.closed_at = now
     case.relay_open = False
+    case.complained_at = None  # a complaint marks the case until it is closed
 
 
 def withdraw_by_member(

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import structlog
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from flows import cases as rules
 from flows.i18n import JST, Translator
@@ -78,6 +78,19 @@ class MemberDataExport:
     data: member_data.MemberData
     fresh: bool  # False: the same data already went, or is going, to that destination
     key: str | None = None  # holds the delivery; hand it to ``export_delivered``/``export_failed``
+
+
+def _reopen_counts(session: Session, case_ids: Collection[int]) -> dict[int, int]:
+    """How often each case was reopened. A reopen keeps the due date, so this count is what
+    sets a reopened case's reminder and escalation apart from those sent before its close."""
+    if not case_ids:
+        return {}
+    rows = session.exec(
+        select(CaseEvent.case_id, func.count())
+        .where(col(CaseEvent.case_id).in_(list(case_ids)), CaseEvent.kind == "reopened")
+        .group_by(col(CaseEvent.case_id))
+    ).all()
+    return {case_id: count for case_id, count in rows}
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:
@@ -194,9 +207,13 @@ class CaseService:
                     col(Case.due_at) <= now + timedelta(days=reminder_days),
                 )
             ).all()
+            reopens = _reopen_counts(session, [c.id for c in cases if c.id is not None])
             for case in cases:
                 kind = "escalated" if case.due_at < now else "reminder"
-                if self._seen(session, f"{kind}:{case.id}:{case.due_at.isoformat()}"):
+                key = f"{kind}:{case.id}:{case.due_at.isoformat()}"
+                if reopens.get(case.id or 0):
+                    key += f":reopened-{reopens[case.id or 0]}"
+                if self._seen(session, key):
                     continue
                 due = Translator("ja").date(case.due_at)
                 self._event(session, case, kind, "system", {"due": due})
@@ -510,32 +527,50 @@ class CaseService:
         reason: str | None = None,
         *,
         key: str | None = None,
+        confirmed: bool = False,
     ) -> Case:
-        """Close with 回答済/一部対応/対応不可; the member is told, with any required reason."""
+        """Close with 回答済/一部対応/対応不可; the member is told, with any required reason.
+
+        With unread member messages or a paused due date it is refused
+        (``rules.CloseNeedsConfirmation``) unless staff ``confirmed`` closing anyway."""
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            self._close(session, case, actor, outcome, reason)
+            self._close(session, case, actor, outcome, reason, confirmed)
             return case
 
-    def check_close(self, number: str, outcome: str) -> None:
-        """Raise the refusal ``close`` would give for a missing identity check (a form checks
-        this before it closes, so staff see the reason beside the outcome they picked)."""
+    def check_close(self, number: str, outcome: str, *, confirmed: bool = False) -> None:
+        """Raise the refusal ``close`` would give (a missing identity check, unread messages or
+        a paused clock not confirmed): a form checks this before it closes, so staff see the
+        reason beside what they picked."""
         with self.db.transaction() as session:
             case = self._open_case(session, number)
             rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
+            self._require_close_confirmed(case, confirmed)
+
+    @staticmethod
+    def _require_close_confirmed(case: Case, confirmed: bool) -> None:
+        rules.require_close_confirmed(case.unread_messages, case.paused_at is not None, confirmed)
 
     def _close(
-        self, session: Session, case: Case, actor: str, outcome: str, reason: str | None
+        self,
+        session: Session,
+        case: Case,
+        actor: str,
+        outcome: str,
+        reason: str | None,
+        confirmed: bool,
     ) -> None:
         why = rules.check_outcome(outcome, reason)
         rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
+        self._require_close_confirmed(case, confirmed)
         late = self._late(case)
         case.status = case.outcome = outcome
         case.outcome_reason = why
         case.relay_open = False
         case.closed_at = self.clock()
+        case.complained_at = None  # a complaint marks the case until it is closed
         t = Translator(case.lang)
         notice = rules.outcome_notice(t, case.number, outcome, why, late=late)
         self._tell_member(session, case, notice, actor)
@@ -553,6 +588,7 @@ class CaseService:
         *,
         outcome: str | None = None,
         new_due: datetime | None = None,
+        confirmed: bool = False,
     ) -> str:
         """Hold what staff wrote for the member until they confirm it; returns the draft's id.
 
@@ -566,7 +602,7 @@ class CaseService:
             detail = {}
         elif kind == "close" and outcome is not None:
             rules.check_outcome(outcome, body)
-            detail = {"outcome": outcome}
+            detail = {"outcome": outcome, "confirmed": confirmed}
         elif kind == "extend" and new_due is not None:
             detail = {"due": new_due.isoformat()}
         else:
@@ -577,6 +613,7 @@ class CaseService:
                 rules.require_open(case.status)
             if kind == "close" and outcome is not None:
                 rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
+                self._require_close_confirmed(case, confirmed)
             assert case.id is not None
             return drafts.save(
                 session,
@@ -615,7 +652,8 @@ class CaseService:
             else:
                 rules.require_open(case.status)
                 if draft.kind == "close":
-                    self._close(session, case, actor, str(draft.detail["outcome"]), draft.text)
+                    outcome, confirmed = draft.detail["outcome"], draft.detail.get("confirmed")
+                    self._close(session, case, actor, str(outcome), draft.text, bool(confirmed))
                 else:
                     due = datetime.fromisoformat(str(draft.detail["due"]))
                     self._extend(session, case, actor, due, draft.text)

@@ -116,6 +116,9 @@ class Case(SQLModel, table=True):
     # The member wrote about the case after it closed (会員から連絡あり), until staff reply
     # or reopen it.
     member_contact_at: datetime | None = _utc_column(nullable=True)
+    # The member complained (about a delay, a refusal, staff): 苦情あり on every staff surface
+    # until the case is closed, however soon staff read the words.
+    complained_at: datetime | None = _utc_column(nullable=True)
 
 
 class CaseEvent(SQLModel, table=True):

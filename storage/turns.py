@@ -617,6 +617,7 @@ def _note_follow_up(session: Session, case: Case, complaint: bool, now: datetime
     if case.status in CLOSED_STATUSES:
         case.member_contact_at = now
     if complaint:
+        case.complained_at = now
         session.add(CaseEvent(case_id=case.id, kind="complaint", actor="member", created_at=now))
         log.info("case.complaint", case=case.number)
     session.add(case)

@@ -316,8 +316,17 @@ class StaffDesk:
         if callback == "case_close":
             outcome = values.get("outcome") or ""
             reason = (values.get("reason") or "").strip()
+            confirmed = blocks.CLOSE_ANYWAY in (values.get("confirm") or "").split(",")
             try:
-                await self._run(cases.check_close, number, outcome)
+                await self._run(cases.check_close, number, outcome, confirmed=confirmed)
+            except rules.CloseNeedsConfirmation as held:
+                # Beside the tick if the form has it; a message that came in after the form
+                # opened is reported beside the outcome.
+                asks = any(b.get("block_id") == "confirm" for b in view.get("blocks") or [])
+                field = "confirm" if asks else "outcome"
+                text = blocks.close_held_text(held.unread, held.paused)
+                await ack(response_action="errors", errors={field: text})
+                return
             except rules.CaseActionError as refused:
                 await ack(response_action="errors", errors={"outcome": refused.ja})
                 return
@@ -339,11 +348,22 @@ class StaffDesk:
                     late=blocks.is_overdue(case, self.app.clock()),
                 )
                 await self._preview(
-                    ack, case, actor, "close", reason, member_sees, channel, "reason", outcome
+                    ack,
+                    case,
+                    actor,
+                    "close",
+                    reason,
+                    member_sees,
+                    channel,
+                    "reason",
+                    outcome,
+                    confirmed=confirmed,
                 )
                 return
             await ack()
-            problem = await self._act(cases.close, number, actor, outcome, None, key=key)
+            problem = await self._act(
+                cases.close, number, actor, outcome, None, key=key, confirmed=confirmed
+            )
         elif callback == "case_extend":
             due_text = values.get("due") or ""
             reason = (values.get("reason") or "").strip()
@@ -407,12 +427,15 @@ class StaffDesk:
         channel: str | None,
         field: str,
         choice: str | datetime | None = None,
+        *,
+        confirmed: bool = False,
     ) -> None:
         """Store what staff wrote as a draft and turn the form into its confirmation step,
         which shows what the member will read; a refusal is shown beside ``field``."""
         options: dict[str, Any] = {}
         if kind == "close":
             options["outcome"] = choice
+            options["confirmed"] = confirmed
         elif kind == "extend":
             options["new_due"] = choice
         try:
@@ -624,6 +647,9 @@ def _values(view: dict[str, Any]) -> dict[str, str | None]:
         element: dict[str, Any] = actions.get("value") or next(iter(actions.values()), {})
         if "selected_option" in element:
             value = (element.get("selected_option") or {}).get("value")
+        elif "selected_options" in element:  # checkboxes: the ticked values, or none
+            ticked = [str(o.get("value")) for o in element.get("selected_options") or []]
+            value = ",".join(ticked) or None
         elif "selected_date" in element:
             value = element.get("selected_date")
         else:

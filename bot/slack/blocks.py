@@ -141,13 +141,15 @@ def case_card(
 
 def follow_up_text(case: Case) -> str:
     """What the member wrote that staff have not acted on: 会員から連絡あり on a closed case,
-    and the count of unread messages (the thread has them)."""
+    the count of unread messages (the thread has them), and 苦情あり until the case closes."""
     parts = []
     if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
         when = JA.datetime(case.member_contact_at)
         parts.append(f":speech_balloon: *会員から連絡あり*（{when}）")
     if case.unread_messages:
         parts.append(f":envelope: *未読 {case.unread_messages}件*（スレッドをご覧ください）")
+    if case.complained_at is not None:
+        parts.append(f":exclamation: *苦情あり*（{JA.datetime(case.complained_at)}）")
     return "\n".join(parts)
 
 
@@ -581,17 +583,41 @@ def extend_modal(case: Case, channel: str, max_days: int) -> Block:
     )
 
 
+CLOSE_ANYWAY = "close_anyway"  # the tick that confirms a close despite unread words or a pause
+
+
+def close_held_text(unread: int, paused: bool) -> str:
+    """What staff should see before closing, and how to close anyway (the close form)."""
+    parts = []
+    if unread:
+        parts.append(
+            f"会員からの未読メッセージが{unread}件あります。先にスレッドで読んでください。"
+        )
+    if paused:
+        parts.append("回答期限を一時停止しています。")
+    parts.append("それでも完了する場合は「確認のうえ完了する」にチェックを入れてください。")
+    return "".join(parts)
+
+
 def close_modal(case: Case, channel: str) -> Block:
+    """The close form; with unread member messages or a paused due date it says so first and
+    asks for a tick to close anyway."""
     needing = "・".join(OUTCOME_LABELS[o] for o in OUTCOMES_NEEDING_REASON)
+    inputs: list[Block] = []
+    paused = case.paused_at is not None
+    if case.unread_messages or paused:
+        inputs.append(_context(":warning: " + close_held_text(case.unread_messages, paused)))
+    inputs += [
+        _choice_input("outcome", "結果", ((o, OUTCOME_LABELS[o]) for o in OUTCOMES)),
+        _text_input("reason", f"理由（{needing}は必須。会員に伝わります）", optional=True),
+    ]
+    if case.unread_messages or paused:
+        confirm = _choice_input(
+            "confirm", "確認", [(CLOSE_ANYWAY, "確認のうえ完了する")], element="checkboxes"
+        )
+        inputs.append({**confirm, "optional": True})
     return _modal(
-        "case_close",
-        "完了",
-        {"number": case.number, "channel": channel},
-        [
-            _choice_input("outcome", "結果", ((o, OUTCOME_LABELS[o]) for o in OUTCOMES)),
-            _text_input("reason", f"理由（{needing}は必須。会員に伝わります）", optional=True),
-        ],
-        "完了する",
+        "case_close", "完了", {"number": case.number, "channel": channel}, inputs, "完了する"
     )
 
 
@@ -633,9 +659,10 @@ def takeover_modal(case: Case, channel: str) -> Block:
 def case_line(case: Case, now: datetime) -> str:
     overdue = " :warning:期限超過" if is_overdue(case, now) else ""
     unread = f"　:envelope:未読 {case.unread_messages}件" if case.unread_messages else ""
+    complained = "　:exclamation:苦情あり" if case.complained_at is not None else ""
     return (
         f"*{case.number}* {for_slack(type_title(case))}　{JA(status_label(case.status))}　"
-        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}{unread}"
+        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}{unread}{complained}"
     )
 
 

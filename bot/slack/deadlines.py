@@ -42,7 +42,9 @@ class DeadlineWatch:
 
     async def morning_digest(self) -> None:
         """Once a day per queue, from ``digest_hour`` (JST): a digest lost to a crash is sent
-        again, so a queue may, rarely, get it twice but never miss it."""
+        again, so a queue may, rarely, get it twice but never miss it. It names cases by
+        number, type, status, dates and counts only (``blocks.case_line``): the channel never
+        gets the member's words or name, which stay in the case's thread."""
         now = self.app.clock()
         local = now.astimezone(JST)
         if not self.config.morning_digest or local.hour < self.config.digest_hour:
@@ -60,6 +62,9 @@ class DeadlineWatch:
             lines += [blocks.case_line(c, now) for c in overdue] or ["なし"]
             lines.append(f"*{self.config.reminder_days}日以内に期限*")
             lines += [blocks.case_line(c, now) for c in due_soon] or ["なし"]
+            unread = [c for c in cases if c.unread_messages]
+            lines.append(f"*会員からの未読メッセージがある案件（{len(unread)}件）*")
+            lines += [blocks.case_line(c, now) for c in unread] or ["なし"]
             for piece in blocks.chunk("\n".join(lines)):
                 await self.sync.post(settings.channel, text=piece)
             await asyncio.to_thread(self.app.cases.mark_done, key)

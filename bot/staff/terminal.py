@@ -14,11 +14,14 @@ import typer
 
 from bot.app import App
 from bot.escaping import for_terminal
-from bot.export import requester_label
+from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
+from flows.asker import describe_requester
 from flows.attachments import size_label
-from flows.cases import IDENTITY_METHODS, CaseActionError
+from flows.case_view import labelled_answers
+from flows.cases import IDENTITY_METHODS, CaseActionError, CloseNeedsConfirmation
 from flows.i18n import JST, N_, Translator, normalise_language
+from flows.profiles import OrgProfile
 from flows.registry import FLOWS
 from flows.safe_text import clean_inbound
 from flows.status import CLOSED_STATUSES, OUTCOMES, STATUS_LABELS, status_label
@@ -55,7 +58,10 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("pause 受付番号 --waiting-for 待つもの", N_("期限を一時停止する")),
     ("resume 受付番号", N_("期限の一時停止を解除する")),
     ("transfer 受付番号 窓口 --note メモ", N_("ほかの窓口へ転送する")),
-    ("close 受付番号 --outcome 回答済|一部対応|対応不可 [--reason 理由]", N_("完了にする")),
+    (
+        "close 受付番号 --outcome 回答済|一部対応|対応不可 [--reason 理由] [--force]",
+        N_("完了にする（未読のメッセージや期限の一時停止があれば --force で確認）"),
+    ),
     ("withdraw 受付番号 --note メモ", N_("取下げにする")),
     ("reopen 受付番号 理由", N_("完了した案件を対応中に戻す（回答期限は元のまま）")),
     ("link 受付番号 --with 受付番号", N_("本人確認の後、別の案件の会話を結び付ける")),
@@ -65,10 +71,69 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
 )
 
 
+# What each command's arguments and options mean, for ``staff COMMAND --help`` in the staff
+# language (typer's own help would be English).
+ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
+    "list": (
+        ("--queue 窓口", N_("この窓口の案件だけを表示する（例：kyosai-bu）")),
+        ("--open", N_("完了した案件を表示しない")),
+    ),
+    "show": (),
+    "claim": (("--take-over", N_("ほかの方が担当している案件を引き継ぐ")),),
+    "verify": (("--method 方法", N_("確認の方法：{methods}")),),
+    "reply": (("文面", N_("会員に届く文面")),),
+    "note": (("文面", N_("内部メモ（会員には届きません）")),),
+    "extend": (
+        ("--days 日数", N_("今の期限に加える日数")),
+        ("--until 日付", N_("新しい期限（YYYY-MM-DD）")),
+        ("--reason 理由", N_("延長の理由（会員に伝わります）")),
+    ),
+    "pause": (("--waiting-for 待つもの", N_("待っているもの（例：委任状）")),),
+    "resume": (),
+    "transfer": (
+        ("窓口", N_("転送先の窓口（例：kyosai-bu）")),
+        ("--note メモ", N_("転送の理由（経過に残ります）")),
+    ),
+    "close": (
+        ("--outcome 結果", N_("回答済・一部対応・対応不可（answered・partial・refused でも可）")),
+        ("--reason 理由", N_("一部対応・対応不可のときは必須（会員に伝わります）")),
+        ("--force", N_("未読のメッセージや期限の一時停止があっても完了にする")),
+    ),
+    "withdraw": (("--note メモ", N_("取下げの経緯（例：電話でお申し出）")),),
+    "reopen": (("理由", N_("再開の理由（経過に残ります）")),),
+    "link": (("--with 受付番号", N_("ご本人の会話として結び付ける案件")),),
+    "unlink": (("--with 受付番号", N_("誤って結び付けた案件")),),
+    "file": (
+        ("N", N_("show に表示されるファイルの番号（省略すると1）")),
+        ("--out 保存先", N_("保存先（省略すると今のフォルダ）")),
+    ),
+    "help": (),
+}
+
+
 def help_text() -> str:
     t = _t()
     lines = [t("madoguchi staff のコマンド（引数なしで起動すると対話式になります）：")]
     lines += [f"  {command}\n      {t(what)}" for command, what in HELP_LINES]
+    return "\n".join(lines)
+
+
+def command_help(name: str) -> str | None:
+    """``staff NAME --help`` in the staff language; ``None`` for a name that is no command."""
+    entry = next(((c, w) for c, w in HELP_LINES if c.split()[0] == name), None)
+    if entry is None:
+        return None
+    t = _t()
+    usage, what = entry
+    if t.lang == "ja":
+        methods = "、".join(f"{code}（{t(label)}）" for code, label in IDENTITY_METHODS.items())
+    else:
+        methods = ", ".join(f"{code} ({t(label)})" for code, label in IDENTITY_METHODS.items())
+    lines = [f"madoguchi staff {usage}", f"  {t(what)}"]
+    lines += [
+        f"  {argument}\n      {t(meaning, methods=methods)}"
+        for argument, meaning in ARGUMENT_HELP.get(name, ())
+    ]
     return "\n".join(lines)
 
 
@@ -107,7 +172,8 @@ def _line(case: Case, now: datetime | None = None) -> str:
 
 
 def _marks(case: Case, now: datetime | None) -> list[str]:
-    """What needs staff first: overdue, the member's unread messages, 会員から連絡あり."""
+    """What needs staff first: overdue, the member's unread messages, 会員から連絡あり, and a
+    complaint until the case is closed."""
     t = _t()
     marks = []
     overdue = case.status not in CLOSED_STATUSES and case.paused_at is None
@@ -117,23 +183,43 @@ def _marks(case: Case, now: datetime | None) -> list[str]:
         marks.append(t("【未読 {count}件】", count=case.unread_messages))
     if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
         marks.append(t("【会員から連絡あり】"))
+    if case.complained_at is not None:
+        marks.append(t("【苦情あり】"))
     return marks
 
 
-def render_detail(detail: CaseDetail) -> str:
+def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
     """A case as staff read it: header, intake summary, history, transcript; control
-    characters in anything stored show as escapes (``for_terminal``)."""
+    characters in anything stored show as escapes (``for_terminal``).
+
+    With the case's ``org`` the answers carry the catalog's labels in the staff language (as
+    members see them), whatever language the member wrote in; without it, the summary as
+    stored at intake."""
     case = detail.case
+    t = _t()
+    now = datetime.now(JST)
+    org_name = org.short_name.ja if org and t.lang == "ja" else org.short_name.en if org else ""
     out = [
-        _line(case, datetime.now(JST)),
-        f"組織: {case.org_id}  申出者: {requester_label(case)}  言語: {case.lang}",
+        _line(case, now),
+        "  ".join(
+            [
+                t("組織：{org}", org=org_name or case.org_id),
+                t(
+                    "申出者：{requester}",
+                    requester=describe_requester(case.requester, case.fields, t),
+                ),
+                t("言語：{lang}", lang=case.lang),
+            ]
+        ),
     ]
     if case.flags:
         out.append(f"注意: {', '.join(case.flags)}")
     if case.paused_at:
         out.append(f"一時停止中（{_JA.datetime(case.paused_at)}から）")
-    out.append("── 申出内容")
-    out += [f"  {label}：{value}" for label, value in case.summary]
+    out.append(t("── 申出内容"))
+    answers = labelled_answers(case.request_type, case.fields, org, t, now) if org else []
+    colon = "：" if t.lang == "ja" else ": "
+    out += [f"  {label}{colon}{value}" for label, value in answers or case.summary]
     if detail.attachments:
         out.append("── 添付ファイル（madoguchi staff file 番号 N --out 保存先）")
         out += [
@@ -142,15 +228,14 @@ def render_detail(detail: CaseDetail) -> str:
             + (f"\n     添え書き：{a.caption}" if a.caption else "")
             for index, a in enumerate(detail.attachments, 1)
         ]
-    out.append("── 経過")
+    out.append(t("── 経過"))
     out += [
-        f"  {_JA.datetime(e.created_at)}  {e.kind}  {e.actor}  {e.data or ''}"
+        f"  {_JA.datetime(e.created_at)}  {t(event_label(e))}  {e.actor}  {e.data or ''}"
         for e in detail.events
     ]
-    out.append("── やりとり")
-    names = {"member": "会員", "bot": "窓口", "staff": "担当"}
+    out.append(t("── やりとり"))
     for line in detail.transcript:
-        who = names.get(line.direction, line.direction)
+        who = t(SPEAKERS[line.direction]) if line.direction in SPEAKERS else line.direction
         out.append(
             f"  {_JA.datetime(line.created_at)} {who}: " + line.text.replace("\n", "\n      ")
         )
@@ -196,7 +281,7 @@ def show(number: str) -> None:
         Actor(f"cli:{_actor()}", "cli"), "view_case", case_number=detail.case.number
     )
     _app().cases.mark_read(detail.case.number)  # the member's messages are read now
-    typer.echo(render_detail(detail))
+    typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id)))
     if detail.case.request_type in DISCLOSURE_TYPES:
         # Counts only; the data itself is exported (and audited) by `madoguchi member-data`.
         number = detail.case.number
@@ -308,10 +393,43 @@ def close(
     reason: Annotated[
         str | None, typer.Option(help="Required for partial and refused; sent to the member")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Close despite unread messages or a paused due date")
+    ] = False,
 ) -> None:
     """Close a case with an outcome (the code or its Japanese name); the member is told."""
     code = _OUTCOME_BY_LABEL.get(outcome.strip(), outcome.strip())
-    _done(_app().cases.close(number, _actor(), code, reason), _t()("完了にしました"))
+    try:
+        closed = _app().cases.close(number, _actor(), code, reason, confirmed=force)
+    except CloseNeedsConfirmation as held:
+        raise CaseActionError(
+            _close_held(Translator("en"), number.upper(), held),
+            _close_held(_JA, number.upper(), held),
+        ) from held
+    _done(closed, _t()("完了にしました"))
+
+
+def _close_held(t: Translator, number: str, held: CloseNeedsConfirmation) -> str:
+    """Why a close was held, what to read first, and how to close anyway."""
+    parts = [t("{number} はまだ完了にしていません。", number=number)]
+    if held.unread:
+        parts.append(
+            t(
+                "会員からの未読メッセージが{count}件あります。先に madoguchi staff show {number} "
+                "で読んでください。",
+                count=held.unread,
+                number=number,
+            )
+        )
+    if held.paused:
+        parts.append(
+            t(
+                "回答期限を一時停止しています（madoguchi staff resume {number} で解除できます）。",
+                number=number,
+            )
+        )
+    parts.append(t("それでも完了にする場合は --force を付けてください。"))
+    return "".join(parts) if t.lang == "ja" else " ".join(parts)
 
 
 _OUTCOME_BY_LABEL: dict[str, str] = {STATUS_LABELS[code]: code for code in OUTCOMES}
@@ -386,6 +504,9 @@ def run_staff_command(args: list[str]) -> int:
     """
     if not args or args[0] in ("help", "--help", "-h", "ヘルプ"):
         typer.echo(help_text())
+        return 0
+    if any(arg in ("--help", "-h") for arg in args[1:]):
+        typer.echo(command_help(args[0]) or help_text())
         return 0
     try:
         staff_app([clean_inbound(arg) for arg in args], standalone_mode=False)

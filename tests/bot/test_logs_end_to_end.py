@@ -17,7 +17,7 @@ from tests.bot.test_slack_end_to_end import (
     plain_text,
     radio_buttons,
 )
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi, checkboxes
 from tests.fakes.telegram_api import FakeBotApi
 from tests.flows.answers import GOOD_ANSWERS
 
@@ -100,6 +100,7 @@ def test_a_whole_request_at_debug_level_logs_no_name_phone_or_text(
             {
                 "outcome": {"value": radio_buttons("partial")},
                 "reason": {"value": plain_text(CLOSE_REASON)},
+                "confirm": {"value": checkboxes(["close_anyway"])},  # FREE_TEXT is unread
             },
         )
         desk.submit(staff, "case_close_confirm", {})

@@ -42,7 +42,7 @@ def test_a_widows_request_is_registered_as_about_a_deceased_person_not_as_hers(
         DECEASED_REQUESTER,
     )
     staff_view = render_detail(detail)
-    assert f"申出者: {DECEASED_REQUESTER}" in staff_view
+    assert f"申出者：{DECEASED_REQUESTER}" in staff_view
     assert "お申し出の方のお名前：山田 花子" in staff_view
     assert "亡くなった方のお名前：山田 太郎" in staff_view
     # Staff find the case by the widow's phone and by her husband's name.

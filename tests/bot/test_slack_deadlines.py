@@ -148,3 +148,50 @@ def test_long_text_is_split_for_slack_without_losing_a_character(text: str) -> N
     assert all(len(piece) <= 500 for piece in pieces)
     # Only whitespace at a cut may go (Slack would trim it from a section anyway).
     assert re.sub(r"\s", "", "".join(pieces)) == re.sub(r"\s", "", text)
+
+
+def test_a_reopened_overdue_case_is_escalated_to_supervisors_again(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    case = only_case(desk)
+    desk.clock.advance(days=15)
+    run(desk, slack)
+    desk.app.cases.close(case.number, "sato", "answered")
+    desk.clock.advance(days=1)
+    desk.app.cases.reopen(case.number, "sato", "会員からの再度のお問い合わせ")
+    run(desk, slack)
+    run(desk, slack)
+    escalations = [m for m in slack.messages("C0SUPER") if case.number in m.text]
+    assert len(escalations) == 2
+
+
+def test_a_case_reopened_before_its_due_date_gets_its_reminder_again(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    case = only_case(desk)
+    desk.clock.advance(days=13)
+    run(desk, slack)
+    desk.app.cases.close(case.number, "sato", "answered")
+    desk.app.cases.reopen(case.number, "sato", "会員からの再度のお問い合わせ")
+    run(desk, slack)
+    run(desk, slack)
+    assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 2
+
+
+def test_the_morning_digest_counts_cases_with_unread_member_messages_without_their_words(
+    evening_desk: Desk, slack: FakeSlackApi
+) -> None:
+    member = evening_desk.member(org="coopdeli")
+    file_a_complaint(member)
+    case = only_case(evening_desk)
+    member.says("山田です。電話は夕方にお願いします")
+    assert evening_desk.app.cases.get(case.number).unread_messages == 1
+    run(evening_desk, slack, digest=True)
+    [digest] = [m for m in slack.messages("C0TAKU") if "期限の確認" in m.text]
+    assert "会員からの未読メッセージがある案件（1件）" in digest.text
+    unread_part = digest.text.split("会員からの未読メッセージがある案件")[1]
+    assert case.number in unread_part and "未読 1件" in unread_part
+    for private in ("山田", "電話は夕方", "夕方"):
+        assert private not in digest.text

@@ -16,6 +16,7 @@ from tests.fakes.slack_api import (
     FakeSlackApi,
     Message,
     SlackSender,
+    checkboxes,
     plain_text,
     radio_buttons,
 )
@@ -225,6 +226,8 @@ def test_the_full_loop_from_member_to_staff_and_back(
             {
                 "outcome": {"value": radio_buttons("partial")},
                 "reason": {"value": plain_text("2019年以前の記録は保存期間を過ぎていました")},
+                # The member's last words are unread: the form asks to confirm closing anyway.
+                "confirm": {"value": checkboxes(["close_anyway"])},
             },
         )
         # The reason reaches the member, so it is shown first, like a reply.

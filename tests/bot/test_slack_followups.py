@@ -3,6 +3,8 @@ reopen a closed case from its card, and supervisors hear of complaints without t
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +13,7 @@ from tests.bot.served import Member, eventually
 from tests.bot.test_slack_end_to_end import CHANNELS, STAFF, Desk, _block_text, desk_running
 from tests.bot.test_slack_staff import audit, column, events, new_case
 from tests.conftest import DATABASES, database_for
-from tests.fakes.slack_api import FakeSlackApi, plain_text, radio_buttons
+from tests.fakes.slack_api import FakeSlackApi, checkboxes, plain_text, radio_buttons
 from tests.fakes.telegram_api import FakeBotApi
 
 KYOSAI, COOPDELI = "seikatsuclub-kyosai", "coopdeli"
@@ -95,3 +97,88 @@ def test_a_complaint_reaches_the_case_thread_and_supervisors_hear_of_it_without_
     eventually(lambda: column(desk, number, "unread_messages") == 0)
     claimed = desk.card_shows(channel, card.ts, f"<@{STAFF[org]}>")
     assert "未読" not in _block_text(claimed.blocks)
+
+
+def test_a_complaint_stays_marked_on_the_card_and_app_home_after_it_is_read_until_closed(
+    desk: Desk,
+) -> None:
+    chat_id, _, card = new_case(desk, COOPDELI)
+    member = Member(desk.telegram, desk.served, chat_id)
+    assert "責任者にお伝えしました" in member.says("対応が遅すぎます。責任者を出してください")
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    desk.card_shows(channel, card.ts, "苦情あり")
+
+    desk.click(staff, "case_claim", channel, card.ts)  # acting on the case reads it
+    claimed = desk.card_shows(channel, card.ts, f"<@{staff}>")
+    assert "未読" not in _block_text(claimed.blocks)
+    assert "苦情あり" in _block_text(claimed.blocks)
+    assert desk.sender.app_home_opened(staff).status == 200
+    desk.slack.wait_for(
+        lambda api: "苦情あり" in _block_text((api.published_home(staff) or {}).get("blocks", []))
+    )
+
+    close_from_the_card(desk, COOPDELI, card.ts)
+    closed = desk.card_shows(channel, card.ts, "回答済")
+    assert "苦情あり" not in _block_text(closed.blocks)
+
+
+def test_closing_from_the_card_with_an_unread_member_message_asks_to_read_it_first(
+    desk: Desk,
+) -> None:
+    chat_id, number, card = new_case(desk, COOPDELI)
+    member = Member(desk.telegram, desk.served, chat_id)
+    member.says("電話は夕方にお願いします")
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    desk.card_shows(channel, card.ts, "未読 1件")
+
+    desk.click(staff, "case_close", channel, card.ts)
+    desk.slack.wait_for(
+        lambda api: (
+            "未読メッセージが1件"
+            in _block_text((api.open_modals(staff) or [{}])[-1].get("blocks", []))
+        )
+    )
+    held = desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}})
+    assert held.json()["response_action"] == "errors"
+    assert "未読メッセージが1件" in held.json()["errors"]["confirm"]
+    assert "確認のうえ完了する" in held.json()["errors"]["confirm"]
+    assert not events(desk, number, "closed")
+
+    desk.submit(
+        staff,
+        "case_close",
+        {
+            "outcome": {"value": radio_buttons("answered")},
+            "confirm": {"value": checkboxes(["close_anyway"])},
+        },
+    )
+    eventually(lambda: column(desk, number, "status") == "answered")
+    assert ("closed", number) in [(a, n) for a, n, _, _ in audit(desk, f"slack:{staff}")]
+
+
+def test_closing_a_paused_case_with_a_reason_asks_first_and_the_tick_carries_to_the_preview(
+    desk: Desk,
+) -> None:
+    _, number, card = new_case(desk, COOPDELI)
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    paused = subprocess.run(  # pausing is a terminal action
+        [sys.executable, "-m", "bot", "staff", "pause", number, "--waiting-for", "委任状"],
+        env={**desk.served.env, "MADOGUCHI_STAFF": "sato"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert paused.returncode == 0, paused.stderr
+
+    desk.click(staff, "case_close", channel, card.ts)
+    refused = {
+        "outcome": {"value": radio_buttons("refused")},
+        "reason": {"value": plain_text("委任状が届かなかったため")},
+    }
+    held = desk.submit(staff, "case_close", refused)
+    assert "一時停止しています" in held.json()["errors"]["confirm"]
+    desk.submit(
+        staff, "case_close", {**refused, "confirm": {"value": checkboxes(["close_anyway"])}}
+    )
+    desk.submit(staff, "case_close_confirm", {})
+    eventually(lambda: column(desk, number, "status") == "refused")

@@ -90,4 +90,104 @@ def test_staff_reopen_a_closed_case_at_the_terminal_and_the_member_is_told(
     assert "[対応中]" in listing and "【会員から連絡あり】" not in listing
     assert "担当者が対応を再開しました" in chat(env, [])
     history = run(["staff", "show", NUMBER], env).stdout
-    assert "reopened" in history
+    assert "案件の再開" in history
+
+
+def test_a_member_complaint_stays_marked_in_staff_list_after_it_is_read_until_the_case_closes(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "対応が遅すぎます。責任者を出してください"])
+    assert "【苦情あり】" in run(["staff", "list"], env).stdout
+    shown = run(["staff", "show", NUMBER], env).stdout
+    assert "【苦情あり】" in shown
+    listing = run(["staff", "list"], env).stdout
+    assert "【未読" not in listing and "【苦情あり】" in listing
+    run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
+    closed = run(["staff", "close", NUMBER, "--outcome", "回答済"], env)
+    assert closed.returncode == 0, closed.stderr
+    assert "【苦情あり】" not in run(["staff", "list"], env).stdout
+
+
+def test_closing_a_case_with_an_unread_member_message_is_held_until_read_or_forced(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "電話は夕方にお願いします"])
+    close = ["staff", "close", NUMBER, "--outcome", "対応不可", "--reason", "確認できません"]
+    held = run(close, env)
+    assert held.returncode == 1
+    assert "会員からの未読メッセージが1件あります" in held.stderr
+    assert f"madoguchi staff show {NUMBER}" in held.stderr and "--force" in held.stderr
+    assert "[受付]" in run(["staff", "list"], env).stdout
+    forced = run([*close, "--force"], env)
+    assert forced.returncode == 0, forced.stderr
+    assert "[対応不可]" in run(["staff", "list"], env).stdout
+
+
+def test_closing_a_paused_case_is_held_with_how_to_resume_or_force(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    assert run(["staff", "pause", NUMBER, "--waiting-for", "委任状"], env).returncode == 0
+    close = ["staff", "close", NUMBER, "--outcome", "対応不可", "--reason", "確認できません"]
+    held = run(close, env)
+    assert held.returncode == 1
+    assert "回答期限を一時停止しています" in held.stderr
+    assert f"madoguchi staff resume {NUMBER}" in held.stderr
+    english = run(close, {**env, "MADOGUCHI_STAFF_LANG": "en"})
+    assert "The due date is paused" in english.stderr and "--force" in english.stderr
+    assert run([*close, "--force"], env).returncode == 0
+
+
+def _command_names() -> list[str]:
+    from bot.staff.terminal import staff_app
+
+    """Every staff command but ``help`` (whose help is the whole command list)."""
+    commands = staff_app.registered_commands
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in commands]
+    return [name for name in names if name != "help"]
+
+
+@pytest.mark.parametrize("command", _command_names())
+def test_every_staff_command_help_speaks_the_staff_language(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.staff.terminal import ARGUMENT_HELP, run_staff_command
+
+    monkeypatch.delenv("MADOGUCHI_STAFF_LANG", raising=False)
+    assert run_staff_command([command, "--help"]) == 0
+    japanese = capsys.readouterr().out
+    assert japanese.startswith(f"madoguchi staff {command}")
+    for english in ("Usage", "Options", "Show this message", "Arguments"):
+        assert english not in japanese
+    assert command in ARGUMENT_HELP  # every option and argument is explained
+    monkeypatch.setenv("MADOGUCHI_STAFF_LANG", "en")
+    assert run_staff_command([command, "-h"]) == 0
+    english_help = capsys.readouterr().out
+    second_line = english_help.splitlines()[1]
+    assert second_line.isascii(), second_line
+
+
+def test_staff_close_help_at_the_command_line_is_japanese_and_lists_force(
+    env: dict[str, str],
+) -> None:
+    done = run(["staff", "close", NUMBER, "--help"], env)
+    assert done.returncode == 0, done.stderr
+    assert "Usage" not in done.stdout and "Show this message" not in done.stdout
+    assert "一部対応・対応不可のときは必須（会員に伝わります）" in done.stdout
+    assert "--force" in done.stdout
+
+
+def test_staff_show_labels_the_answers_and_history_from_the_catalog_in_the_staff_language(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    shown = run(["staff", "show", NUMBER], env).stdout
+    assert "組織：生活クラブ共済連" in shown and "申出者：ご本人" in shown
+    assert "氏名：山田 花子" in shown and "開示の範囲：すべての情報" in shown
+    history = shown.split("── 経過")[1].split("── やりとり")[0]
+    assert "受付" in history and "created" not in history
+
+    english = run(["staff", "show", NUMBER], {**env, "MADOGUCHI_STAFF_LANG": "en"}).stdout
+    assert "Org: Seikatsu Club Kyosai Federation" in english
+    assert "Full name: 山田 花子" in english
+    assert "Information you want to see: All my information" in english
+    request = english.split("── Request")[1].split("── History")[0]
+    assert "氏名" not in request and "開示の範囲" not in request

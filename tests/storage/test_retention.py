@@ -676,7 +676,7 @@ def test_lines_an_older_version_left_untied_are_tied_to_their_case_by_the_upgrad
     desk.clock.advance(seconds=1)
     alice.says(SECOND_WORDS)
     desk.clock.advance(seconds=1)
-    desk.app.cases.close(first, "sato", "partial", REASON)
+    desk.app.cases.close(first, "sato", "partial", REASON, confirmed=True)
     alice.start()
     for line in COMPLAINT[1:]:
         desk.clock.advance(seconds=1)
