@@ -24,9 +24,15 @@ _TIMING = re.compile(
     re.IGNORECASE,
 )
 # Dissatisfaction the classifier's ``complaint`` concept does not catch in these forms.
+# Said politely too: 「なぜこんなに遅れたのですか」 (why, about the delay),
+# 「一言お詫びがあっても」, 「もう2週間も待っています」. A bare 「なぜですか」 names no delay:
+# it refers back to an answer.
 _COMPLAINT = re.compile(
     r"納得(?:でき|いか|いき)|遅すぎ|おそすぎ|ひどい|酷い|不誠実|失礼|いい加減|いいかげん"
-    r"|苦情|クレーム|責任者|上司|unacceptable|ridiculous",
+    r"|苦情|クレーム|責任者|上司|unacceptable|ridiculous"
+    r"|(?:なぜ|何故|なんで|どうして)[^。?？!！]*?(?:遅れ|おくれ|遅い|おそい|延び|のび|延長|待たせ|待たされ)"
+    r"|お詫び|おわび|お詫|謝罪|謝って|あやまって|待たされ"
+    r"|(?:[0-9０-９]+|[一二三四五六七八九十何]+|数)\s*(?:日|週間|か月|ヶ月|カ月|ヵ月)も(?:待|まっ)",
     re.IGNORECASE,
 )
 

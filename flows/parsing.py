@@ -105,12 +105,13 @@ ERR_ADDRESS_TOO_SHORT = N_(
 )
 ERR_ADDRESS_TOO_LONG = N_("住所が長すぎます。200文字以内で入力してください。")
 
-ERR_QUESTION = N_("ご質問のようです。この欄には、お尋ねしている内容だけを入力してください。")
+# A counter clerk's words, never a scolding: the member is told what goes here, politely.
+ERR_QUESTION = N_("恐れ入りますが、ここにはお尋ねしている内容だけをご入力ください。")
 ERR_UNKNOWN = N_(
     "お分かりになる範囲で入力してください。"
     "お分かりにならない場合は「担当者と話したい」と入力してください。担当者がご案内します。"
 )
-ERR_SENTENCE = N_("文章のようです。この欄には、お尋ねしている内容だけを入力してください。")
+ERR_SENTENCE = N_("恐れ入りますが、ここにはお尋ねしている内容だけを、短くご入力ください。")
 ERR_NAME_ROLE = N_("「本人」「代理人」などではなく、お名前（例：山田 花子）を入力してください。")
 ERR_NAME_DATE = N_("日付のようです。お名前（例：山田 花子）を入力してください。")
 ERR_NAME_YES_NO = N_("「はい」「いいえ」ではなく、お名前（例：山田 花子）を入力してください。")
@@ -123,9 +124,23 @@ ERR_NUMBER_NOT_SHOWN = N_(
     "数字だけでは内容がわかりません。表示された番号から選ぶか、言葉で入力してください。"
 )
 ERR_PERSON = N_(
-    "担当者へのご相談をご希望でしたら「担当者と話したい」と入力してください。"
-    "この欄には、お尋ねしている内容だけを入力してください。"
+    "担当者へのご相談をご希望でしたら、「担当者と話したい」とご入力ください。担当者がご案内します。"
 )
+# The same refusal naming what is asked, for the parsers that know their field.
+ONLY_NAME = N_("恐れ入りますが、ここにはお名前だけをご入力ください。")
+ONLY_KANA = N_("恐れ入りますが、ここにはフリガナだけをご入力ください。")
+ONLY_DATE = N_("恐れ入りますが、ここには日付だけをご入力ください。")
+ONLY_PHONE = N_("恐れ入りますが、ここには電話番号だけをご入力ください。")
+ONLY_NUMBER = N_("恐れ入りますが、ここには番号だけをご入力ください。")
+ONLY_POSTAL_CODE = N_("恐れ入りますが、ここには郵便番号だけをご入力ください。")
+ONLY_EMAIL = N_("恐れ入りますが、ここにはメールアドレスだけをご入力ください。")
+ONLY_ADDRESS = N_("恐れ入りますが、ここにはご住所だけをご入力ください。")
+ONLY_FIELD = frozenset(
+    (ONLY_NAME, ONLY_KANA, ONLY_DATE, ONLY_PHONE, ONLY_NUMBER, ONLY_POSTAL_CODE, ONLY_EMAIL)
+) | {ONLY_ADDRESS}
+# What a choice step says to a typed word that picks no choice (the engine still words its
+# own; this is the wording it should use).
+ERR_CHOICE = N_("恐れ入りますが、表示された番号か、選択肢の言葉でお選びください。")
 
 # A length-specific message reads better than a generic one, but every msgid
 # must be a literal for extraction, so known limits get their own wording.
@@ -286,12 +301,20 @@ _ENGLISH_SENTENCE = re.compile(
 )
 
 
-def not_an_answer(text: str) -> str | None:
+def not_an_answer(text: str, only: str | None = None) -> str | None:
     """Why ``text`` cannot be a typed value (a question, 「わからない」, a sentence), or None.
 
     ``text`` is already cleaned; kana are folded so 「ワカリマセン」 typed at the
-    フリガナ step is recognised too.
+    フリガナ step is recognised too. ``only`` (an ``ONLY_*`` message) names what the step
+    asks for, said instead of the generic refusal of a question or a sentence.
     """
+    problem = _not_an_answer(text)
+    if only is not None and problem in (ERR_QUESTION, ERR_SENTENCE):
+        return only
+    return problem
+
+
+def _not_an_answer(text: str) -> str | None:
     normal = unicodedata.normalize("NFKC", text)
     if normal.rstrip(_TRAILING_STOPS).replace(" ", "").lower() in PERSON_WORDS:
         return ERR_PERSON
@@ -314,13 +337,42 @@ def not_an_answer(text: str) -> str | None:
     return None
 
 
-def _refusal(text: str, default: str) -> str:
+def _refusal(text: str, default: str, only: str) -> str:
     """Why a format parser refused ``text``: a question, 「わかりません」 or a sentence typed in
-    words says so; anything else (「?」, 「abc@」) gets the format's own example."""
+    words says so (naming the field: ``only``); anything else (「?」, 「abc@」) gets the
+    format's own example."""
     worded = any("\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" for ch in text)
     if worded or _ENGLISH_UNKNOWN.fullmatch(text.rstrip(_TRAILING_STOPS)):
-        return not_an_answer(text) or default
+        return not_an_answer(text, only) or default
     return default
+
+
+# --- Documents ------------------------------------------------------------------
+
+ERR_DOCUMENT = N_(
+    "恐れ入りますが、ここには資料の名前（例：住民票）だけをご入力ください。"
+    "理由は、このあとお伺いします。"
+)
+# 「引っ越したので」「結婚したから」: a reason, said where the name of a document is asked.
+_REASON = re.compile(
+    r"(?:ので|んで|から|ため|ために|けど|けれど|のに|ました|[しっいきえんりけせてねべめれ]た|んだ)"
+    r"(?:です)?[。.!！…]*$"
+)
+
+
+def parse_document_name(raw: str) -> Parsed[str]:
+    """The name of a document (住民票, 運転免許証): the member's words, but never a reason or a
+    sentence, which belong to the 理由 step that follows."""
+    parsed = parse_free_text(raw)
+    if parsed.value is None:
+        return parsed
+    folded = str(jaconv.kata2hira(unicodedata.normalize("NFKC", parsed.value)))
+    problem = _not_an_answer(parsed.value)
+    if problem in (ERR_QUESTION, ERR_PERSON):
+        return _fail(problem)
+    if _REASON.search(folded) or _SENTENCE.search(folded):
+        return _fail(ERR_DOCUMENT)
+    return parsed
 
 
 # --- Names --------------------------------------------------------------------
@@ -399,10 +451,10 @@ def parse_name(raw: str) -> Parsed[str]:
     if says_unknown(name):
         return _fail(ERR_UNKNOWN)
     if _QUESTION.search(name):
-        return _fail(ERR_QUESTION)
+        return _fail(ONLY_NAME)
     while (frame := _NAME_FRAME.fullmatch(name)) and frame["name"].strip():
         name = frame["name"].strip()
-    if problem := not_an_answer(name):
+    if problem := not_an_answer(name, ONLY_NAME):
         return _fail(problem)
     if is_role_word(name) or is_role_word(cleaned.value):
         return _fail(ERR_NAME_ROLE)
@@ -445,7 +497,7 @@ def parse_kana(raw: str) -> Parsed[str]:
     cleaned = clean_text(raw)
     if cleaned.value is None:
         return cleaned
-    if problem := not_an_answer(cleaned.value):
+    if problem := not_an_answer(cleaned.value, ONLY_KANA):
         return _fail(problem)
     reading = cleaned.value
     while (frame := _NAME_FRAME.fullmatch(reading)) and frame["name"].strip():
@@ -641,7 +693,7 @@ def _read_date(raw: str) -> Parsed[date]:
     elif _PARTIAL_DATE.fullmatch(text) or _ENGLISH_PARTIAL_DATE.fullmatch(text):
         return _fail(ERR_DATE_NEEDS_DAY)
     else:
-        return _fail(_refusal(cleaned.value, ERR_DATE_FORMAT))
+        return _fail(_refusal(cleaned.value, ERR_DATE_FORMAT, ONLY_DATE))
     try:
         result = date(*fields)
     except ValueError:
@@ -704,7 +756,7 @@ def parse_phone(raw: str) -> Parsed[str]:
         text = frame["number"]
     if not _PHONE_CHARACTERS.fullmatch(text):
         # Only explains a refusal, like the member-number parser.
-        return _fail(_refusal(cleaned.value, ERR_PHONE))
+        return _fail(_refusal(cleaned.value, ERR_PHONE, ONLY_PHONE))
     try:
         number = phonenumbers.parse(text, "JP")
     except phonenumbers.NumberParseException:
@@ -734,7 +786,7 @@ def parse_member_number(raw: str) -> Parsed[str]:
     text = re.sub(r"-+", "-", "".join(text.split())).strip("-")
     if not _MEMBER_NUMBER.fullmatch(text) or not any(ch in "0123456789" for ch in text):
         # Only explains a refusal: a number with an "I" in it is still a number.
-        return _fail(not_an_answer(cleaned.value) or ERR_MEMBER_NUMBER)
+        return _fail(not_an_answer(cleaned.value, ONLY_NUMBER) or ERR_MEMBER_NUMBER)
     if not 4 <= len(text.replace("-", "")) <= 20:
         return _fail(ERR_MEMBER_NUMBER_LENGTH)
     return Parsed(value=text)
@@ -751,7 +803,7 @@ def parse_postal_code(raw: str) -> Parsed[str]:
     text = unicodedata.normalize("NFKC", cleaned.value).translate(_HYPHEN_TABLE)
     match = _POSTAL_CODE.fullmatch("".join(text.split()))
     if not match:
-        return _fail(_refusal(cleaned.value, ERR_POSTAL_CODE))
+        return _fail(_refusal(cleaned.value, ERR_POSTAL_CODE, ONLY_POSTAL_CODE))
     return Parsed(value=f"{match[1]}-{match[2]}")
 
 
@@ -768,7 +820,7 @@ def parse_email(raw: str) -> Parsed[str]:
     try:
         result = validate_email(text, check_deliverability=False)
     except (EmailNotValidError, ValueError):
-        return _fail(_refusal(cleaned.value, ERR_EMAIL))
+        return _fail(_refusal(cleaned.value, ERR_EMAIL, ONLY_EMAIL))
     return Parsed(value=str(result.normalized))
 
 
@@ -790,12 +842,32 @@ def _looks_like_address(text: str) -> bool:
     return bool(_ADDRESS_MARK.search(normal)) or not _ADDRESS_SENTENCE.search(folded)
 
 
+# Zenkaku digits, letters and hyphen-minus (Ａ１－): folded to ASCII in an address. Brackets and
+# other signs stay as the member typed them (（住所変更はしていません）).
+_WIDE_ASCII = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff0d]+")
+# A hyphen-like mark between digits (１ー２, 3－4): the IME's spelling of 「-」. Elsewhere a ー is a
+# long vowel (コーポ) and stays.
+_DIGIT_HYPHEN = re.compile(f"(?<=[0-9])\\s*[{_HYPHENS}-]\\s*(?=[0-9])")
+
+
+def normalise_address(text: str) -> str:
+    """An address with its digits, letters and hyphens in ASCII, and its kanji and kana as typed.
+
+    Staff and the register compare 大久保1-2-3, so the IME's １－２－３ or 1ー2ー3 is folded;
+    full NFKC is not applied, because it would also change the member's own characters
+    (compatibility kanji, half-width kana) in a place name.
+    """
+    folded = _WIDE_ASCII.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)
+    return _SPACES.sub(" ", _DIGIT_HYPHEN.sub("-", folded)).strip()
+
+
 def parse_address(raw: str) -> Parsed[str]:
-    """Read a postal address as typed; formats vary too much for more than a plausibility check."""
+    """Read a postal address as typed (digits and hyphens folded to ASCII); formats vary too
+    much for more than a plausibility check."""
     cleaned = clean_text(raw)
     if cleaned.value is None:
         return cleaned
-    if problem := not_an_answer(cleaned.value):
+    if problem := not_an_answer(cleaned.value, ONLY_ADDRESS):
         return _fail(problem)
     if not _looks_like_address(cleaned.value):
         return _fail(ERR_ADDRESS_SENTENCE)
@@ -803,4 +875,4 @@ def parse_address(raw: str) -> Parsed[str]:
         return _fail(ERR_ADDRESS_TOO_SHORT)
     if len(cleaned.value) > MAX_ADDRESS_LENGTH:
         return _fail(ERR_ADDRESS_TOO_LONG)
-    return cleaned
+    return Parsed(value=normalise_address(cleaned.value))

@@ -123,9 +123,36 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic("agents", _words("代理", "代わりに", "かわりに", "委任状", "agent", "on behalf")),
     Topic(
-        "contact",
+        "timing",
         _words(
-            "電話番号",
+            "いつまでに",
+            "いつごろ",
+            "いつ頃",
+            "いつになったら",
+            "いつ返事",
+            "いつ回答",
+            "いつ連絡",
+            "何日",
+            "なんにち",
+            "何週間",
+            "どのくらいかか",
+            "どれくらいかか",
+            "どのぐらいかか",
+            "how long",
+            "when will",
+        ),
+    ),
+    Topic(
+        "contact",
+        # A contact word, never 電話番号 alone: 「電話番号は必要なんですか」 asks why the step
+        # wants it, not where to call.
+        _words(
+            "電話番号を教",
+            "電話番号は何番",
+            "電話番号はどこ",
+            "電話番号を知",
+            "窓口の電話",
+            "問い合わせの電話",
             "連絡先",
             "問い合わせ先",
             "問合せ先",
@@ -194,9 +221,15 @@ _ACTING = re.compile(
 )
 
 
+# What a document or an answer must say (「委任状には何を書けばいいですか」): no published answer
+# says that, so the agents or contact answer would answer a different question.
+_WHAT_TO_WRITE = re.compile(r"(?:何|なに|なん)(?:を|て|と)書|書き方|かきかた|書けば|書いたら|記入")
+
+
 def question_about(text: str) -> Topic | None:
     """The published topic ``text`` asks about: 「誰に渡しているの」, not 「開示してほしい」."""
-    if not is_question(text) or _ACTING.search(unicodedata.normalize("NFKC", text)):
+    normal = unicodedata.normalize("NFKC", text)
+    if not is_question(text) or _ACTING.search(normal) or _WHAT_TO_WRITE.search(normal):
         return None
     return topic_in(text)
 
@@ -231,15 +264,38 @@ def _representative(org: OrgProfile, t: Translator) -> str:
     return "\n".join(lines)
 
 
+def _timing(org: OrgProfile, t: Translator) -> str:
+    """When a request is answered: the desk's own target (the profile's deadline) and the law's
+    rule, which names no number of days."""
+    return "\n".join(
+        [
+            t(
+                "この窓口では、受付から{days}日以内を目安にご連絡します。"
+                "延びるときは理由をお知らせします。",
+                days=org.deadlines.default_days,
+            ),
+            t(
+                "法律では日数は決まっておらず、「遅滞なく」（できるだけ早く）対応することとされています。"
+            ),
+        ]
+    )
+
+
 _ANSWERS: dict[str, Callable[[OrgProfile, Translator], str]] = {
     **inquiry.ANSWERS,
     "data_kinds": _data_kinds,
     "representative": _representative,
+    "timing": _timing,
 }
 
 
-def answer(topic_id: str, org: OrgProfile, t: Translator) -> str:
-    """The published answer on ``topic_id``, in the member's language, from the profile only."""
+def answer(topic_id: str, org: OrgProfile, t: Translator, request_type: str | None = None) -> str:
+    """The published answer on ``topic_id``, in the member's language, from the profile only.
+
+    ``request_type``: the request the member is filling in, if any; the fee question is
+    answered for that request alone (the other answers do not depend on it)."""
+    if topic_id == "fees":
+        return inquiry.fee_text(org, t, request_type)
     return _ANSWERS[topic_id](org, t)
 
 

@@ -416,7 +416,7 @@ def method_steps(*, disclosure: bool) -> tuple[Step, ...]:
         method = Step(
             "method",
             N_("回答の受け取り方"),
-            N_("結果のお知らせをどのように受け取りたいですか。"),
+            N_("結果のお知らせは、どのようにお受け取りになりますか。"),
             kind="choice",
             options=_reply_methods,
         )

@@ -18,7 +18,7 @@ FLOW = RequestFlow(
         Step(
             "scope",
             N_("開示の範囲"),
-            N_("どの情報の開示を希望しますか。"),
+            N_("どの情報の開示をご希望ですか。"),
             kind="choice",
             options=(
                 Option("all", N_("すべての情報"), ("すべて", "全部", "all")),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator
-from flows.profiles import OrgProfile
+from flows.profiles import FEE_ELIGIBLE_TYPES, REQUEST_TYPES, OrgProfile
 from flows.steps import Option, Step
 from flows.wording import bullets, joined, labelled
 
@@ -66,10 +66,13 @@ def _third_party(org: OrgProfile, t: Translator) -> str:
 
 def _joint_use(org: OrgProfile, t: Translator) -> str:
     lang = t.lang
-    lines = [org.joint_use.scope.get(lang)]
-    if org.joint_use.partners:
-        partners = joined(t, (p.get(lang) for p in org.joint_use.partners))
-        lines.append(t("共同利用先：") + partners)
+    scope = org.joint_use.scope.get(lang)
+    lines = [scope]
+    names = [p.get(lang) for p in org.joint_use.partners]
+    # Where the policy's own sentence already names every partner (コープデリ), a list
+    # after it would say them twice; the list is for a scope that does not.
+    if names and not all(name in scope for name in names):
+        lines.append(t("共同利用先：") + joined(t, names))
     lines.append(org.joint_use.note.get(lang))
     return "\n".join(lines)
 
@@ -121,10 +124,18 @@ def _how_to_request(org: OrgProfile, t: Translator) -> str:
     )
 
 
-def fee_text(org: OrgProfile, t: Translator) -> str:
+def fee_text(org: OrgProfile, t: Translator, request_type: str | None = None) -> str:
     """Fees as the org's policy words them (the profile's note): never a sum, and where the
     policy is silent, never "free" either: not published, staff will explain. That the other
-    requests are free is the law's rule (APPI Art. 38), so it is said for every org."""
+    requests are free is the law's rule (APPI Art. 38), so it is said for every org.
+
+    Asked inside a request (``request_type``), only what applies to it is said: a request the
+    law lets no fee be charged for (訂正, 利用停止・消去, 第三者提供の停止…) is simply free, and
+    the policy's words are for the requests a fee may apply to."""
+    if request_type in FEE_ELIGIBLE_TYPES:
+        return org.fees.note.get(t.lang)
+    if request_type in REQUEST_TYPES:
+        return t("この手続きに、手数料はかかりません。")
     return "\n".join(
         [
             org.fees.note.get(t.lang),

@@ -7,10 +7,13 @@ from flows.steps import COMMON_CONTACT_STEPS, Context, Option, Step, method_step
 
 
 def _what_records_exist(ctx: Context) -> list[str]:
+    """How long such records are kept is the law's rule (個人情報保護委員会規則), not a fact
+    either co-op publishes, so it is said as the law's."""
     return [
         ctx.t(
-            "第三者に提供した記録は、原則として3年間保存されています。"
-            "業務の委託先や共同利用先との共有は第三者提供にあたらないため、記録はありません。"
+            "法律（個人情報保護委員会の規則）では、第三者に提供した記録は、"
+            "原則として3年間保存することになっています。"
+            "業務の委託先や共同利用先との共有は第三者提供にあたらないため、この記録の対象ではありません。"
         )
     ]
 
@@ -28,7 +31,7 @@ FLOW = RequestFlow(
         Step(
             "period",
             N_("対象の期間"),
-            N_("いつからいつまでの記録を希望しますか。（例：2024年4月から今まで）"),
+            N_("いつからいつまでの記録をご希望ですか。（例：2024年4月から今まで）"),
             kind="choice",
             options=(Option("all", N_("記録が残っている期間すべて"), ("すべて", "全部", "all")),),
             free_text=True,

@@ -53,7 +53,7 @@ NAME = "disclosure"
 STEPS = ("menu", *DISCLOSURE_STEPS, "confirm")  # one state per line after /start
 QUESTIONS = {
     "menu": "ご用件を選んでください。\n1. 質問\n2. 利用目的\n3. 開示\n4. 第三者提供記録\n5. 訂正",
-    "scope": "どの情報の開示を希望しますか。\n1. すべての情報\n2. 一部の情報",
+    "scope": "どの情報の開示をご希望ですか。\n1. すべての情報\n2. 一部の情報",
     "requester": "請求する方はどなたですか。\n1. ご本人\n2. 代理人",
     "name": "お名前（氏名）を入力してください。",
     "kana": "フリガナを入力してください。",

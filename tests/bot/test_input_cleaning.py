@@ -111,7 +111,7 @@ def test_a_terminal_member_whose_turn_fails_is_asked_to_send_it_again_and_carrie
     chat.send(text="壊れる一通")
     assert out.getvalue().rstrip().endswith(APOLOGY)
     chat.send(text="3")
-    assert "どの情報の開示を希望しますか" in out.getvalue().split(APOLOGY)[-1]
+    assert "どの情報の開示をご希望ですか" in out.getvalue().split(APOLOGY)[-1]
 
 
 def test_a_staff_note_from_the_terminal_is_stored_without_escape_sequences(desk: Desk) -> None:

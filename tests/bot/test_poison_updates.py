@@ -133,7 +133,7 @@ def test_a_turn_that_fails_is_given_up_and_the_150_members_behind_it_are_answere
         messages = fake.wait_for_messages(1, 2, timeout=20)
         assert messages[-1]["text"] == APOLOGY
         # Nothing of the failed turn was kept: the member carries on where they were.
-        assert "どの情報の開示を希望しますか" in member.says("3")
+        assert "どの情報の開示をご希望ですか" in member.says("3")
         fake.wait_for(lambda api: not api.pending_update_ids(), timeout=30)
         marked = served.query(f"SELECT failed FROM processedupdate WHERE key = 'telegram:{poison}'")
     fetched = [
@@ -157,7 +157,7 @@ def test_in_webhook_mode_a_turn_that_fails_is_answered_200_and_not_sent_again(
         before = len(fake.sent_messages(2))
         poison = fake.send_text(2, BOOM)
         assert member._await_answer(before) == APOLOGY
-        assert "どの情報の開示を希望しますか" in member.says("3")
+        assert "どの情報の開示をご希望ですか" in member.says("3")
         eventually(
             lambda: (
                 served.query(f"SELECT failed FROM processedupdate WHERE key = 'telegram:{poison}'")

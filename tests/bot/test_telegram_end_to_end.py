@@ -218,7 +218,7 @@ def test_429_and_5xx_are_retried_and_the_chat_keeps_its_order(
         fake.send_text(8, "3")
         fake.send_text(8, "すべて")
         messages = fake.wait_for_messages(8, 3, timeout=30)
-    assert "どの情報の開示を希望しますか" in messages[1]["text"]
+    assert "どの情報の開示をご希望ですか" in messages[1]["text"]
     assert "どなたからのお申し出ですか" in messages[2]["text"]
     refused = [c for c in fake.calls_to("sendMessage") if c.status != 200]
     assert [c.status for c in refused] == [429, 502]
@@ -231,13 +231,13 @@ def test_a_send_that_times_out_is_sent_again(
         member = Member(fake, served, 12)
         member.command("start", "coopdeli")
         fake.fail_next("sendMessage", status=502, delay=4, chat_id=12)
-        assert "どの情報の開示を希望しますか" in member.says("3")
+        assert "どの情報の開示をご希望ですか" in member.says("3")
 
     def asked(api: FakeBotApi) -> list[int]:
         return [
             c.status
             for c in api.calls_to("sendMessage")
-            if "どの情報の開示を希望しますか" in str(c.params.get("text"))
+            if "どの情報の開示をご希望ですか" in str(c.params.get("text"))
         ]
 
     fake.wait_for(lambda api: len(asked(api)) == 2, timeout=10)

@@ -244,7 +244,7 @@ def test_asking_what_the_data_is_for_is_answered_from_the_published_purposes(
         窓口: {purposes}
         窓口: {one_purpose}
         窓口: 正式に「利用目的の通知」をご請求いただくこともできます
-        窓口にない: どの情報、またはどのサービスについて知りたいですか
+        窓口にない: どの情報、またはどのサービスについての通知をご希望ですか
         窓口にない: 手数料
         """
     )

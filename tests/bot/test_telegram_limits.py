@@ -151,7 +151,7 @@ def test_a_pressed_button_is_answered_before_its_turn_is_done(tmp_path: Path) ->
         [answer] = fake.calls_to("answerCallbackQuery")
         reply = texts(fake, 7)[-1]
     assert answer.status == 200
-    assert "どの情報の開示を希望しますか" in reply
+    assert "どの情報の開示をご希望ですか" in reply
 
 
 def test_a_press_too_old_to_answer_still_gets_its_turn_its_reply_and_is_confirmed(
@@ -174,7 +174,7 @@ def test_a_press_too_old_to_answer_still_gets_its_turn_its_reply_and_is_confirme
         reply = texts(fake, 8)[-1]
         menu = fake.bot_messages(8)[0]
     assert answer.status == 400 and "query is too old" in str(answer.description)
-    assert "どの情報の開示を希望しますか" in reply
+    assert "どの情報の開示をご希望ですか" in reply
     assert menu["text"].endswith("▶ 生協が持っている自分の情報を見たい（開示）")
 
 

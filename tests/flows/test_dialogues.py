@@ -29,7 +29,7 @@ IDENTITY = """
     会員: １２３４－５６７８
 """
 BY_CHAT = """
-    窓口: 結果のお知らせをどのように受け取りたいですか
+    窓口: 結果のお知らせは、どのようにお受け取りになりますか
     会員: チャット
     窓口: 入力内容をご確認ください
 """
@@ -41,7 +41,7 @@ def test_disclosure_by_email_becomes_a_case_in_the_orgs_queue(desk: Desk, org: s
     reply = member.transcript(
         f"""
         会員: 3
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         会員: 一部
         窓口: どの情報、どの期間、どのサービスか
         会員: 2024年以降の注文の記録
@@ -97,7 +97,7 @@ def test_kyosai_never_mentions_a_fee(desk: Desk) -> None:
     member.transcript(
         f"""
         会員: 2
-        窓口: どの情報、またはどのサービスについて知りたいですか
+        窓口: どの情報、またはどのサービスについての通知をご希望ですか
         会員: 共済の契約情報
         {IDENTITY}
         {BY_CHAT}
@@ -115,7 +115,8 @@ def test_third_party_record_explains_what_records_exist(desk: Desk, org: str) ->
     member.transcript(
         f"""
         会員: 4
-        窓口: 原則として3年間保存されています
+        窓口: 法律（個人情報保護委員会の規則）では
+        窓口: 原則として3年間保存することになっています
         窓口: 共同利用先との共有は第三者提供にあたらない
         会員: 2024年4月から今まで
         窓口: 提供先がわかれば
@@ -199,7 +200,7 @@ def test_stopping_provision_to_a_joint_use_partner_is_explained_and_still_record
     member.transcript(
         f"""
         会員: 7
-        窓口: どこへの提供を止めたいですか
+        窓口: どこへの提供の停止をご希望ですか
         会員: 日本生協連
         窓口: 共同利用先（生協のグループで情報を一緒に使う団体）で
         窓口: 法律上の「第三者」にはあたりません
@@ -438,7 +439,7 @@ def test_back_restart_and_cancel_work_at_every_step(desk: Desk) -> None:
         窓口: 入力した内容をすべて消して、最初から入力し直しますか
         会員: はい
         窓口: 最初から入力し直します
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         会員: すべて
         会員: キャンセル
         窓口: まだ送信していません。この手続きをやめますか
@@ -488,7 +489,7 @@ def test_the_member_can_switch_to_english_mid_flow_and_back(desk: Desk) -> None:
     assert "English" in english
     assert "どの情報" not in english
     japanese = member.says("日本語")
-    assert "どの情報の開示を希望しますか" in japanese
+    assert "どの情報の開示をご希望ですか" in japanese
 
 
 def test_english_conversation_uses_english_dates_and_words(desk: Desk) -> None:

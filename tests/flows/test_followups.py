@@ -197,7 +197,7 @@ def test_a_plain_new_request_still_starts_a_new_request(desk: Desk, org: str) ->
     member.transcript(
         """
         会員: 私の情報の開示請求をしたいです
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         窓口にない: 担当者にお伝えしました
         """
     )

@@ -20,7 +20,7 @@ def test_leaving_and_asking_to_erase_starts_erasure_with_the_ground_filled_in(de
         窓口: または消すこと（消去）を、ご請求いただく手続きです
         窓口: ・希望する対応：消す（消去）
         窓口: ・理由：もう使う必要がない
-        窓口: どの情報、またはどの使い方を止めたいですか
+        窓口: どの情報、またはどの使い方の停止をご希望ですか
         窓口にない: 希望する対応を選んでください
         """
     )
@@ -42,7 +42,7 @@ def test_disclosure_typed_in_kana_starts_disclosure(desk: Desk) -> None:
         """
         会員: かいじせいきゅうしたい
         窓口: 開示（内容をお知らせすること）をご請求いただく手続きです
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         """
     )
 
@@ -58,7 +58,7 @@ def test_acting_for_a_mother_shows_the_menu_then_fills_in_the_agent(desk: Desk) 
         窓口: ・請求する方：任意代理人（ご本人から頼まれた方）
         窓口: ・ご本人との続柄：子（息子・娘）
         窓口: 委任者署名捺印の委任状
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         会員: すべて
         窓口: 代理人の方（ご自身）のお名前を入力してください
         """
@@ -345,7 +345,7 @@ def test_continuing_after_a_switch_offer_does_not_lose_what_was_typed(desk: Desk
         窓口: 「担当者へのご相談」のお手続きに切り替えますか
         会員: いまの手続きを続ける
         窓口: 続けます
-        窓口: 文章のようです
+        窓口: 恐れ入りますが、ここには電話番号だけをご入力ください
         窓口: 電話番号
         """
     )
@@ -363,7 +363,7 @@ def test_a_question_at_the_name_step_is_offered_to_a_person_and_never_stored(
         会員: ご本人
         窓口: お名前（氏名）を入力してください
         会員: 今日中に終わりますか
-        窓口: ご質問のようです
+        窓口: 恐れ入りますが、ここにはお尋ねしている内容だけをご入力ください
         窓口: このご質問を担当者にお伝えしますか
         窓口: 担当者と話す
         窓口にない: フリガナ

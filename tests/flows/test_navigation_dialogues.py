@@ -13,7 +13,7 @@ ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 
 TO_THE_NAME_STEP = """
     会員: 3
-    窓口: どの情報の開示を希望しますか
+    窓口: どの情報の開示をご希望ですか
     会員: すべて
     窓口: どなたからのお申し出ですか
     会員: ご本人
@@ -68,7 +68,7 @@ def test_typing_the_number_of_modoru_at_a_choice_step_goes_back_and_is_never_sto
         窓口:   5. 戻る
         会員: 5
         窓口: ひとつ前の質問に戻ります。
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         """
     )
 
@@ -125,7 +125,7 @@ def test_yarinaoshi_asks_before_wiping_the_answers(desk: Desk, org: str) -> None
         窓口: 最初から入力し直しますか
         会員: はい
         窓口: 最初から入力し直します。
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         """
     )
     assert desk.app.cases.list() == []

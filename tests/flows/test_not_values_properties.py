@@ -143,7 +143,7 @@ def test_a_sentence_about_the_registered_address_is_refused_as_an_address(
     typed = which + how + stop
     for spelling in (typed, str(jaconv.hira2kata(typed))):
         error = parse_address(spelling).error
-        assert error in (parsing.ERR_ADDRESS_SENTENCE, parsing.ERR_SENTENCE), spelling
+        assert error in (parsing.ERR_ADDRESS_SENTENCE, parsing.ONLY_ADDRESS), spelling
 
 
 @FAST

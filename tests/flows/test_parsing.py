@@ -154,14 +154,14 @@ def test_a_name_keeps_the_name_without_a_polite_ending(raw: str, name: str) -> N
 @pytest.mark.parametrize(
     ("raw", "error"),
     [
-        ("代理人でもいいですか", parsing.ERR_QUESTION),
-        ("本人じゃないとだめですか", parsing.ERR_QUESTION),
-        ("どう書けばいいでしょうか", parsing.ERR_QUESTION),
+        ("代理人でもいいですか", parsing.ONLY_NAME),
+        ("本人じゃないとだめですか", parsing.ONLY_NAME),
+        ("どう書けばいいでしょうか", parsing.ONLY_NAME),
         ("わかりません", parsing.ERR_UNKNOWN),
         ("分からない", parsing.ERR_UNKNOWN),
         ("不明", parsing.ERR_UNKNOWN),
-        ("担当者と話したい", parsing.ERR_SENTENCE),
-        ("名前は教えたくありません", parsing.ERR_SENTENCE),
+        ("担当者と話したい", parsing.ONLY_NAME),
+        ("名前は教えたくありません", parsing.ONLY_NAME),
     ],
 )
 def test_questions_not_knowing_and_sentences_are_not_names(raw: str, error: str) -> None:
@@ -614,9 +614,9 @@ def test_malformed_email_gets_an_example(raw: str) -> None:
 # --- address ------------------------------------------------------------------
 
 
-def test_address_is_kept_as_typed_with_spaces_collapsed() -> None:
+def test_address_keeps_its_words_with_digits_in_ascii_and_spaces_collapsed() -> None:
     raw = "東京都新宿区大久保１－２－３\u3000\u3000コープ101"
-    assert parse_address(raw).value == "東京都新宿区大久保１－２－３ コープ101"
+    assert parse_address(raw).value == "東京都新宿区大久保1-2-3 コープ101"
 
 
 def test_address_shorter_than_five_characters_asks_for_the_full_address() -> None:

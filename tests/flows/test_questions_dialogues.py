@@ -38,7 +38,7 @@ def test_coopdeli_asked_what_the_data_is_for_lists_its_purposes_then_offers_the_
         """
         会員: 1
         窓口: 利用目的
-        窓口: どの情報、またはどのサービスについて知りたいですか
+        窓口: どの情報、またはどのサービスについての通知をご希望ですか
         """
     )
 
@@ -53,7 +53,7 @@ def test_kyosai_asked_what_the_data_is_for_lists_its_purposes_without_a_request(
         窓口: ・組合員基礎データ管理
         窓口: ・生活クラブグループの活動紹介
         窓口: 正式に「利用目的の通知」をご請求いただくこともできます
-        窓口にない: どの情報、またはどのサービスについて知りたいですか
+        窓口にない: どの情報、またはどのサービスについての通知をご希望ですか
         """
     )
     assert desk.app.cases.list() == []
@@ -67,7 +67,7 @@ def test_coopdeli_asked_who_gets_the_data_names_its_joint_use_partners(desk: Des
         窓口: コープ共済連
         窓口: (株)コープデリ保険センター
         窓口: 正式に「第三者提供記録の開示」をご請求いただくこともできます
-        窓口にない: いつからいつまでの記録を希望しますか
+        窓口にない: いつからいつまでの記録をご希望ですか
         """
     )
     assert desk.app.cases.list() == []
@@ -283,7 +283,7 @@ def test_a_request_put_politely_as_a_question_still_starts_the_request(
     desk.member(org=org).transcript(
         """
         会員: 第三者提供を止めてほしいのですが
-        窓口: どこへの提供を止めたいですか
+        窓口: どこへの提供の停止をご希望ですか
         窓口にない: 次の場合を除いて
         """
     )

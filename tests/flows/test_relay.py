@@ -43,7 +43,7 @@ def test_a_clear_new_request_is_not_relayed(desk: Desk) -> None:
     member.transcript(
         """
         会員: 私の情報の開示請求をしたいです
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         窓口にない: 担当者にお伝えしました
         """
     )

@@ -369,7 +369,7 @@ def test_a_second_request_offers_the_earlier_identity_answers_and_uses_them_once
         窓口: 3. 使わない
         会員: はい
         窓口: 前回の内容を使います
-        窓口: 結果のお知らせをどのように受け取りたいですか
+        窓口: 結果のお知らせは、どのようにお受け取りになりますか
         会員: チャット
         窓口: ・氏名：山田 花子
         会員: 送信する
@@ -409,7 +409,7 @@ def test_a_member_may_refuse_or_change_the_earlier_answers(desk: Desk, org: str)
         窓口: ご登録の電話番号を入力してください
         窓口: いまの内容：090-1234-5678
         会員: 03-5285-1865
-        窓口: 結果のお知らせをどのように受け取りたいですか
+        窓口: 結果のお知らせは、どのようにお受け取りになりますか
         """
     )
     member.says("チャット")
@@ -498,7 +498,7 @@ def test_a_member_back_after_days_is_told_which_request_and_what_is_entered(
         窓口: 入力した内容をすべて消して、最初から入力し直しますか
         会員: はい
         窓口: 最初から入力し直します
-        窓口: どの情報の開示を希望しますか
+        窓口: どの情報の開示をご希望ですか
         """
     )
 

@@ -45,7 +45,7 @@ def test_a_failed_turn_is_stored_as_failed_and_its_redelivery_does_nothing(desk:
             select(OutboxMessage).where(OutboxMessage.text == APOLOGY_JA)
         ).all()
         assert len(apologies) == 1
-    assert "どの情報の開示を希望しますか" in member.says("3")
+    assert "どの情報の開示をご希望ですか" in member.says("3")
     with desk.app.db.transaction() as session:
         failed = session.exec(select(ProcessedUpdate).where(ProcessedUpdate.failed)).all()
         assert [row.key for row in failed] == ["update-7"]

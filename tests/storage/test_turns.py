@@ -71,7 +71,7 @@ def test_a_failing_turn_writes_nothing(desk: Desk, monkeypatch: pytest.MonkeyPat
             session.exec(select(TranscriptLine).where(TranscriptLine.text == "3")).first() is None
         )
     # and the member simply goes on
-    assert "どの情報の開示を希望しますか" in member.says("3")
+    assert "どの情報の開示をご希望ですか" in member.says("3")
 
 
 def test_case_numbers_are_sequential_per_org(desk: Desk) -> None:
