@@ -20,6 +20,7 @@ StepKind = Literal[
     "choice",
     "multi",
     "text",
+    "document",
     "name",
     "kana",
     "birth_date",

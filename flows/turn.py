@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flows import org_cases, parsing
+from flows import org_cases, parsing, published
 from flows.dialogue import files, navigation
 from flows.dialogue.choosing import Given
 from flows.dialogue.conversation import Conversation
@@ -69,6 +69,12 @@ class Turn:
     def flow(self) -> RequestFlow:
         assert self.conv.flow is not None
         return FLOWS[self.conv.flow]
+
+    def published_answer(self, topic_id: str) -> str:
+        """A published answer as it applies to the form being filled in, if any: a fee
+        question inside a 利用停止 form is answered for that request alone."""
+        request_type = FLOWS[self.conv.flow].type_id if self.conv.flow else None
+        return published.answer(topic_id, self.org, self.t, request_type)
 
     def ctx(self) -> Context:
         return Context(org=self.org, answers=self.conv.answers, now=self.now, t=self.t)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from flows import (
     asking,
     parsing,
-    published,
 )
 from flows.modes import (
     unclear,
@@ -41,7 +40,7 @@ def answer_at_step(turn: Turn, step: Step, asked: asking.Asked, text: str) -> No
             unclear.offer_switch(turn, text, "human")
         return
     if asked.topic is not None:
-        turn.say(published.answer(asked.topic.id, turn.org, turn.t))
+        turn.say(turn.published_answer(asked.topic.id))
         formal = asked.topic.formal
         if formal and formal != turn.conv.flow:
             turn.say(

@@ -54,7 +54,7 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
             return Parsed(value=mentioned[0].id)
         if step.free_text and given.text:
             return parsing.parse_own_words(given.text)
-        return Parsed(error=N_("選択肢の番号か言葉で答えてください。"))
+        return Parsed(error=parsing.ERR_CHOICE)
     if step.kind == "multi":
         return parse_multi(turn, given, options)
     if given.text is None:
@@ -132,6 +132,7 @@ def date_parser(parser: Any) -> Any:
 
 PARSERS: dict[str, Any] = {
     "text": lambda text, today: parsing.parse_free_text(text),
+    "document": lambda text, today: parsing.parse_document_name(text),
     "name": lambda text, today: parsing.parse_name(text),
     "kana": lambda text, today: parsing.parse_kana(text),
     "phone": lambda text, today: parsing.parse_phone(text),

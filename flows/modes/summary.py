@@ -105,7 +105,7 @@ def summary_choice(turn: Turn, given: Given) -> None:
         edit_pick.edit(turn, named.id)  # 「生年月日を直したい」: straight to that item
     elif topic is not None:
         # 「手数料はかかりますか」 before sending: answered, and nothing is sent.
-        turn.say(published.answer(topic.id, turn.org, turn.t))
+        turn.say(turn.published_answer(topic.id))
         show_summary(turn)
     elif option is None:
         turn.say(turn.t("「送信する」「修正する」「やめる」から選んでください。"))

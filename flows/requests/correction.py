@@ -102,6 +102,7 @@ FLOW = RequestFlow(
             N_(
                 "正しいことがわかる資料があれば、その名前を入力してください。（例：住民票）なければ「なし」を選んでください。"
             ),
+            kind="document",
             optional=True,
             skip_label=N_("なし"),
         ),

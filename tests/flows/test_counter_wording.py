@@ -76,11 +76,6 @@ def test_a_question_at_the_name_step_gets_a_polite_refusal_not_a_scolding(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: the choice-step refusal is the engine's own literal "
-    "「選択肢の番号か言葉で答えてください。」 (Engine._parse); it should say parsing.ERR_CHOICE",
-)
 def test_a_word_that_picks_no_choice_is_answered_with_a_polite_request_to_choose(
     desk: Desk,
 ) -> None:
@@ -91,6 +86,7 @@ def test_a_word_that_picks_no_choice_is_answered_with_a_polite_request_to_choose
         会員: ご本人
         会員: 山田 花子
         会員: ヤマダ ハナコ
+        会員: なし
         会員: 1975年1月2日
         会員: 03-1234-5678
         会員: 12345678
@@ -177,11 +173,6 @@ def test_kyosai_fee_answer_does_not_say_staff_will_explain_the_fee_and_then_that
     assert "利用目的の通知や開示の手数料についての記載はありません" in answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a published answer asked inside a form is given without the form's "
-    "request type; it should call published.answer(topic, org, t, request_type)",
-)
 def test_a_member_asking_about_fees_inside_a_suspension_hears_there_is_no_fee(
     desk: Desk,
 ) -> None:
@@ -290,11 +281,6 @@ def test_a_document_name_is_kept_as_typed(typed: str) -> None:
     assert parse_document_name(typed).value == typed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: the correction's evidence step is a plain text step (_PARSERS['text']); it "
-    "should read its answer with parsing.parse_document_name",
-)
 def test_a_reason_typed_at_the_evidence_step_is_refused_and_asked_for_later(desk: Desk) -> None:
     desk.member(org="coopdeli").transcript(
         """
