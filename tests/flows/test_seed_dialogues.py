@@ -182,7 +182,7 @@ def test_kyosai_offers_no_pick_up_counter_for_a_disclosure(desk: Desk) -> None:
         窓口: 書面を郵送で受け取る
         窓口にない: 窓口で受け取る
         会員: 窓口
-        窓口: 選択肢の番号か言葉で答えてください
+        窓口: 表示された番号か、選択肢の言葉でお選びください
         会員: メール
         会員: hanako@example.jp
         会員: 送信する
