@@ -172,7 +172,7 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
     assert "お申し出の一部について対応しました。" in back
 
     history = run(["staff", "show", "KY-2026-00001"], env).stdout
-    for kind in ("created", "claimed", "identity_verified", "replied", "extended", "closed"):
+    for kind in ("受付", "担当決定", "本人確認", "回答送信", "期限延長", "完了"):
         assert kind in history
 
 
