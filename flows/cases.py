@@ -5,6 +5,7 @@ Pure functions; ``storage.cases`` applies them in one transaction per action.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from flows.i18n import N_, Translator
@@ -126,13 +127,18 @@ def require_close_confirmed(unread: int, paused: bool, confirmed: bool) -> None:
 
 
 def check_identity_method(method: str) -> str:
-    if method not in IDENTITY_METHODS:
-        raise CaseActionError(
-            f"Method must be one of {', '.join(IDENTITY_METHODS)}.",
-            "確認の方法は次のどれかで指定してください："
-            + "、".join(f"{key}（{label}）" for key, label in IDENTITY_METHODS.items()),
-        )
-    return method
+    """The method's code, given as the code or as its label in Japanese or English: staff
+    type what the refusal shows them (「書面」, 「登録電話へ折返し」), and both must work."""
+    wanted = unicodedata.normalize("NFKC", method).strip().casefold()
+    for code, label in IDENTITY_METHODS.items():
+        names = (code, label, Translator("en")(label))
+        if wanted in (unicodedata.normalize("NFKC", n).casefold() for n in names):
+            return code
+    raise CaseActionError(
+        f"Method must be one of {', '.join(IDENTITY_METHODS)}.",
+        "確認の方法は次のどれかで指定してください："
+        + "、".join(f"{key}（{label}）" for key, label in IDENTITY_METHODS.items()),
+    )
 
 
 def reply_notice(t: Translator, number: str, text: str, *, late: bool = False) -> str:

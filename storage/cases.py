@@ -321,7 +321,7 @@ class CaseService:
                     session, case, rules.identity_verified_notice(t, case.number), actor
                 )
             case.assignee = case.assignee or actor
-            self._event(session, case, "identity_verified", actor, {"method": method})
+            self._event(session, case, "identity_verified", actor, {"method": case.identity_method})
             return case
 
     @_retried

@@ -8,7 +8,7 @@ import os
 import shlex
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,7 +45,10 @@ def _t() -> Translator:
 
 # The command list `help` prints, one line each (the commands themselves stay English words).
 HELP_LINES: tuple[tuple[str, str], ...] = (
-    ("list [--queue 窓口] [--open]", N_("案件の一覧（期限超過・未読・会員から連絡ありに印）")),
+    (
+        "list [--queue 窓口] [--open]",
+        N_("案件の一覧（期限超過・未読・会員から連絡あり・苦情あり・期限一時停止中に印）"),
+    ),
     ("show 受付番号", N_("案件の内容・経過・やりとりを表示（会員のメッセージは既読になります）")),
     ("claim 受付番号 [--take-over]", N_("担当する（ほかの方の案件は --take-over で引き継ぐ）")),
     ("verify 受付番号 --method 方法", N_("本人確認を記録する")),
@@ -185,7 +188,21 @@ def _marks(case: Case, now: datetime | None) -> list[str]:
         marks.append(t("【会員から連絡あり】"))
     if case.complained_at is not None:
         marks.append(t("【苦情あり】"))
+    if case.paused_at is not None and case.status not in CLOSED_STATUSES:
+        # A paused clock is why an old case shows no 期限超過: say so in the list.
+        marks.append(t("【期限一時停止中】"))
     return marks
+
+
+def _event_data(data: dict[str, Any] | None, t: Translator) -> str:
+    """An event's details as staff read them: an identity check names its method's label."""
+    if not data:
+        return ""
+    shown = dict(data)
+    method = shown.get("method")
+    if isinstance(method, str) and method in IDENTITY_METHODS:
+        shown["method"] = t(IDENTITY_METHODS[method])
+    return ", ".join(f"{key}={value}" for key, value in shown.items())
 
 
 def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
@@ -215,7 +232,7 @@ def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
     if case.flags:
         out.append(f"注意: {', '.join(case.flags)}")
     if case.paused_at:
-        out.append(f"一時停止中（{_JA.datetime(case.paused_at)}から）")
+        out.append(t("一時停止中（{since}から）", since=t.datetime(case.paused_at)))
     out.append(t("── 申出内容"))
     answers = labelled_answers(case.request_type, case.fields, org, t, now) if org else []
     colon = "：" if t.lang == "ja" else ": "
@@ -230,7 +247,7 @@ def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
         ]
     out.append(t("── 経過"))
     out += [
-        f"  {_JA.datetime(e.created_at)}  {t(event_label(e))}  {e.actor}  {e.data or ''}"
+        f"  {_JA.datetime(e.created_at)}  {t(event_label(e))}  {e.actor}  {_event_data(e.data, t)}"
         for e in detail.events
     ]
     out.append(t("── やりとり"))

@@ -191,3 +191,33 @@ def test_staff_show_labels_the_answers_and_history_from_the_catalog_in_the_staff
     assert "Information you want to see: All my information" in english
     request = english.split("── Request")[1].split("── History")[0]
     assert "氏名" not in request and "開示の範囲" not in request
+
+
+@pytest.mark.parametrize(
+    ("typed", "label"),
+    [
+        ("書面", "書面"),
+        ("登録電話へ折返し", "登録電話へ折返し"),
+        ("Document", "書面"),
+        ("document", "書面"),
+        ("来所", "来所"),
+    ],
+)
+def test_staff_record_the_identity_check_by_the_label_the_refusal_shows(
+    env: dict[str, str], typed: str, label: str
+) -> None:
+    chat(env, DISCLOSURE)
+    done = run(["staff", "verify", NUMBER, "--method", typed], env)
+    assert done.returncode == 0, done.stderr
+    assert f"method={label}" in run(["staff", "show", NUMBER], env).stdout
+
+
+def test_staff_list_marks_a_paused_case_until_it_resumes(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    assert run(["staff", "pause", NUMBER, "--waiting-for", "委任状"], env).returncode == 0
+    assert "【期限一時停止中】" in run(["staff", "list"], env).stdout
+    assert (
+        "[DUE DATE PAUSED]" in run(["staff", "list"], {**env, "MADOGUCHI_STAFF_LANG": "en"}).stdout
+    )
+    assert run(["staff", "resume", NUMBER], env).returncode == 0
+    assert "【期限一時停止中】" not in run(["staff", "list"], env).stdout
