@@ -33,6 +33,7 @@ from flows.dialogue.words import (
 )
 from flows.i18n import N_, Translator
 from flows.intents import Classification
+from flows.messages import CaseView
 from flows.modes import (
     confirm,
     menu,
@@ -60,6 +61,7 @@ def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
         other = turn.engine.orgs[elsewhere.org_id]
         turn.say(org_cases.belongs_elsewhere(elsewhere.number, other, turn.org, turn.t))
         confirm.confirm_org_switch(turn, other.id)
+        turn.conv.pending_text = text  # taken up there after 「はい」
         return
     if turn.conv.lang == "ja" and looks_english(text):
         # Said once, in English whatever the conversation's language, so it can be read.
@@ -71,10 +73,13 @@ def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
         request.start_flow(turn, "human", {"about": bereavement.DECEASED, "message": text})
         return
     topic = published.question_about(text)
-    if topic is not None and not followups.about_a_case(reading):
-        # 「代表者はどなたですか」 is answered even while a case is open: staff need not.
+    reachable = followups.reachable(turn.cases, turn.now, turn.org.retention.followup_days)
+    if topic is not None and not reachable and not followups.about_a_case(reading):
+        # 「代表者はどなたですか」 with no case: answered from the profile, no person needed.
         answer_published(turn, topic, text)
         return
+    # With a case open or recently closed, whatever they write reaches a person (and a
+    # published answer that fits is given too).
     if relaying.follow_up(turn, reading):
         return
     if topic is not None:
@@ -192,6 +197,7 @@ def cancel_from_menu(turn: Turn, text: str) -> None:
             turn.say(turn.t("いま手続き中のものはありません。"))
         menu.show_menu(turn)
         return
+    open_cases = named_cases(turn, text, open_cases) or open_cases
     if len(open_cases) == 1:
         withdraw.ask_withdraw(turn, open_cases[0].number, text)
         return
@@ -201,3 +207,13 @@ def cancel_from_menu(turn: Turn, text: str) -> None:
         turn.t("取り下げるお申し出を選んでください。"),
         [*(WITHDRAW + c.number for c in reversed(open_cases[-CASES_SHOWN:])), MENU_CHOICE],
     )
+
+
+def named_cases(turn: Turn, text: str, cases: list[CaseView]) -> list[CaseView]:
+    """The cases the member names: 「KY-2026-00002を取り下げたい」 by number, 「開示の申し出を
+    取り下げます」 by type; none when they name no case among ``cases``."""
+    reading = turn.read(text)
+    number = (reading.case_number or "").upper()
+    by_number = [c for c in cases if c.number == number]
+    types = followups.named_types(reading, REQUEST_IDS)
+    return by_number or [c for c in cases if c.request_type in types]
