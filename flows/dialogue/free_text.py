@@ -22,6 +22,7 @@ from flows.dialogue.names import (
     CASES_SHOWN,
     FORWARD,
     MENU_CHOICE,
+    STATUS_ID,
     WITHDRAW,
 )
 from flows.dialogue.words import (
@@ -86,6 +87,12 @@ def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
         # 「何のために使っているの？」 is answered from the profile, not made a formal request.
         answer_published(turn, topic, text)
         return
+    if not turn.cases and followups.refers_to_earlier_request(reading):
+        no_record_of_earlier_request(turn, reading)
+        return
+    if not turn.cases and asks_staff_about_a_request(reading):
+        question_for_staff(turn, reading)
+        return
     if reading.sure:
         follow(turn, reading)
         return
@@ -117,6 +124,52 @@ def answer_published(turn: Turn, topic: published.Topic, text: str) -> None:
     else:
         prompt, offered = turn.t(published.MORE_HELP), [FORWARD, MENU_CHOICE]
     unclear.offer(turn, text, prompt, offered)
+
+
+def offered_requests(reading: Classification) -> list[str]:
+    """The requests a message is about, for offering: those it names, else the best reading."""
+    named = [r for r in sorted(followups.named_types(reading, REQUEST_IDS)) if r != "human"]
+    ranked = [reading.intent, *(label for label, _ in reading.alternatives)]
+    return named or [label for label in ranked if label in REQUEST_IDS and label != "human"][:1]
+
+
+def no_record_of_earlier_request(turn: Turn, reading: Classification) -> None:
+    """「以前お願いしたのですが、まだカタログが届く」 with no case on record: said plainly, and
+    the request taken now or the words passed to staff, never the empty status list."""
+    turn.say(turn.t("この窓口には、以前のお申し出の記録がありません。"))
+    unclear.offer(
+        turn,
+        reading.text,
+        turn.t(
+            "あらためてお申し出いただくか、このままの内容で担当者にお伝えすることができます。"
+            "どちらにしますか。"
+        ),
+        [*offered_requests(reading), FORWARD, MENU_CHOICE],
+    )
+
+
+def asks_staff_about_a_request(reading: Classification) -> bool:
+    """「開示の結果は、窓口に取りに行くこともできますか」: read as a status question, but a
+    question about how a request goes, which no published answer covers."""
+    return (
+        reading.intent == STATUS_ID
+        and published.is_question(reading.text)
+        and not followups.asks_about_timing(reading)
+        and bool(followups.named_types(reading, REQUEST_IDS) or "howto" in reading.concepts)
+    )
+
+
+def question_for_staff(turn: Turn, reading: Classification) -> None:
+    """A question only staff can answer: passed on if the member wishes, or the request."""
+    unclear.offer(
+        turn,
+        reading.text,
+        turn.t(
+            "このご質問には担当者がお答えします。"
+            "このままの内容で担当者にお伝えするか、お申し出の手続きに進むことができます。"
+        ),
+        [FORWARD, *offered_requests(reading), MENU_CHOICE],
+    )
 
 
 def follow(turn: Turn, reading: Classification) -> None:

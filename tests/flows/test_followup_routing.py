@@ -5,9 +5,11 @@ reaches a person, also when a published answer fits it, and it reaches the case 
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
-from tests.conftest import Desk
-from tests.flows.answers import file_a_complaint
+from storage.models import Case, Conversation
+from tests.conftest import Desk, Member
+from tests.flows.answers import GOOD_ANSWERS, file_a_complaint, pending_step
 from tests.flows.test_followups import ORGS, file_request, kinds, member_messages
 
 REPLY_HERE = "お電話の日時を調整します。お返事は、このチャットにそのまま入力してください。"
@@ -143,3 +145,82 @@ def test_a_complaint_about_an_overdue_disclosure_reaches_the_disclosure_case_wit
     assert member_messages(desk, disclosure.number) == [words]
     assert "complaint" in kinds(desk, disclosure.number)
     assert member_messages(desk, newest.number) == []
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_member_with_no_case_who_speaks_of_an_earlier_request_is_told_and_offered_it_now(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    words = (
+        "カタログを止めてくださいと以前お願いしたのですが、"
+        "まだ毎週カタログが届くのはなぜでしょうか。"
+    )
+    member.transcript(
+        f"""
+        会員: {words}
+        窓口: この窓口には、以前のお申し出の記録がありません。
+        窓口: あらためてお申し出いただくか、このままの内容で担当者にお伝えすることができます。
+        窓口: 広告やご案内を止めてほしい（同意の撤回）
+        窓口: 担当者と話す
+        窓口にない: 受付済みのお申し出はありません
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_member_with_no_case_asking_how_a_result_is_handed_over_is_offered_a_person(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    member.transcript(
+        """
+        会員: 開示の結果は、窓口に取りに行くこともできますか
+        窓口: このご質問には担当者がお答えします。
+        窓口: 担当者と話す
+        窓口にない: 受付済みのお申し出はありません
+        """
+    )
+
+
+def finish_request(desk: Desk, member: Member) -> Case:
+    """Answer whatever the form asks with good answers, then send; the new case."""
+    before = {c.number for c in desk.app.cases.list()}
+    for _ in range(40):
+        with desk.app.db.transaction() as session:
+            state = (
+                session.exec(select(Conversation).where(Conversation.chat_id == member.chat_id))
+                .one()
+                .state
+            )
+        if state["mode"] == "summary":
+            member.says("送信する")
+            break
+        step = pending_step(desk.app.engine, state)
+        assert step is not None
+        member.says(GOOD_ANSWERS[step])
+    (case,) = [c for c in desk.app.cases.list() if c.number not in before]
+    return case
+
+
+def test_a_joint_use_partner_named_before_switching_to_consent_withdrawal_reaches_staff(
+    desk: Desk,
+) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 7
+        会員: コープ共済連
+        窓口: コープ共済連は共同利用先
+        窓口: それでも、ご希望として記録し、担当者にお伝えします。
+        会員: 共済の勧誘の電話がくるのがいやなのです
+        窓口: 「同意の撤回・広告等の停止」のお手続きに切り替えますか。
+        会員: 1
+        窓口: さきほどの「第三者提供の停止（提供先：コープ共済連）」のご希望も、
+        """
+    )
+    case = finish_request(desk, member)
+    assert case.request_type == "consent_withdrawal"
+    wish = "第三者提供の停止（提供先：コープ共済連）"
+    assert ("切り替える前のご希望", wish) in [tuple(line) for line in case.summary]
+    assert case.fields["switched_from"] == wish
