@@ -52,10 +52,14 @@ if TYPE_CHECKING:
     from flows.turn import Turn
 
 
-def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
+def understand(
+    turn: Turn, text: str, *, condoled: bool = False, earlier: str | None = None
+) -> None:
     """Act on a free-text message: follow it when sure, offer choices when not.
-    ``condoled``: condolence was already offered for this message (before the org)."""
+    ``condoled``: condolence was already offered for this message (before the org);
+    ``earlier``: the member's words the desk's last offer was about (「それ」 may mean them)."""
     reading = turn.read(text)
+    said = relaying.with_context(text, earlier)  # what a person is given to read
     elsewhere = turn.cases.elsewhere(reading.case_number)
     if elsewhere is not None and elsewhere.org_id in turn.engine.orgs:
         # The other co-op's case: named as theirs, never shown here.
@@ -81,7 +85,7 @@ def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
         return
     # With a case open or recently closed, whatever they write reaches a person (and a
     # published answer that fits is given too).
-    if relaying.follow_up(turn, reading):
+    if relaying.follow_up(turn, reading, said):
         return
     if topic is not None:
         # 「何のために使っているの？」 is answered from the profile, not made a formal request.
@@ -107,11 +111,12 @@ def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
         label for label in reading.candidates() if label in OFFERABLE and label != "human"
     ]
     if candidates:
-        unclear.offer_candidates(turn, text, candidates)
+        # 「それを止めてもらえますか」 goes to a person with the question it points back at.
+        unclear.offer_candidates(turn, said, candidates)
     elif reading.intent == "unknown" and OFF_TOPIC_CONCEPTS & reading.concepts:
         off_topic(turn, text)
     else:
-        not_understood(turn, text)
+        not_understood(turn, said)
 
 
 def answer_published(turn: Turn, topic: published.Topic, text: str) -> None:

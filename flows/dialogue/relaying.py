@@ -7,6 +7,7 @@ answered with the case's status. A bare 「はい」 or global word answers the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ from flows.dialogue.words import (
     REQUEST_IDS,
     SMALL_TALK_CONCEPTS,
 )
+from flows.i18n import N_, Translator
 from flows.intents import Classification
 from flows.messages import (
     CaseMessage,
@@ -65,7 +67,7 @@ def relay(turn: Turn, number: str, text: str) -> None:
     turn.conv.mode = MENU
 
 
-def follow_up(turn: Turn, reading: Classification) -> bool:
+def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> bool:
     """While the member has a case, whatever they write reaches a person (``flows.followups``
     says which case): relayed with the case named, a timing question answered with its
     status, a complaint flagged to supervisors too, and a question the co-op publishes the
@@ -86,8 +88,9 @@ def follow_up(turn: Turn, reading: Classification) -> bool:
     if found is None:
         return closed_long_ago(turn, reading)
     number, complaint = found.case.number, followups.is_complaint(reading)
+    words = words or reading.text  # with what it points back at (``with_context``)
     if complaint or found.closed:
-        turn.result.case_messages.append(CaseMessage(number, reading.text, complaint))
+        turn.result.case_messages.append(CaseMessage(number, words, complaint))
     if complaint:
         turn.say(
             turn.t(
@@ -107,7 +110,7 @@ def follow_up(turn: Turn, reading: Classification) -> bool:
             )
         )
     else:
-        relay(turn, number, reading.text)
+        relay(turn, number, words)
     if found.others:
         turn.say(
             turn.t(
@@ -129,6 +132,26 @@ def follow_up(turn: Turn, reading: Classification) -> bool:
         turn.say(published.answer(topic.id, turn.org, turn.t, found.case.request_type))
     turn.conv.mode = MENU
     return True
+
+
+# 「それを止めてもらうことはできますか」: words that point at what was said just before.
+_POINTS_BACK = re.compile(
+    r"^(?:では|じゃあ|でしたら|それなら)?[、,\s]*(?:それ|その|そちら|そこ|これ|この|こちら|あれ|あの)"
+)
+
+
+CONTEXT_FOR_STAFF = N_("{text}\n（直前のご質問：{earlier}）")
+
+
+def with_context(text: str, earlier: str | None) -> str:
+    """The member's words for staff, with the question they point back at: right after a
+    published answer (「コープ共済連は共同利用先です」), 「それを止めてもらえますか」 alone
+    would not say what 「それ」 is. ``earlier``: the member's words the desk's last offer
+    was about, if one was on the table."""
+    if not earlier or earlier == text or not _POINTS_BACK.search(text):
+        return text
+    # Staff read Japanese, whatever language the member writes in.
+    return Translator("ja")(CONTEXT_FOR_STAFF, text=text, earlier=earlier)
 
 
 def switch_for_awaited(turn: Turn, text: str) -> bool:

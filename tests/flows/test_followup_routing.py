@@ -224,3 +224,29 @@ def test_a_joint_use_partner_named_before_switching_to_consent_withdrawal_reache
     wish = "第三者提供の停止（提供先：コープ共済連）"
     assert ("切り替える前のご希望", wish) in [tuple(line) for line in case.summary]
     assert case.fields["switched_from"] == wish
+
+
+def test_words_that_point_back_at_a_published_answer_reach_a_person_with_that_question(
+    desk: Desk,
+) -> None:
+    member = desk.member(org="coopdeli")
+    question = "コープ共済連とは共同利用しているのですか"
+    member.transcript(
+        f"""
+        会員: {question}
+        窓口: との共同利用です。
+        会員: それを止めてもらうことはできますか
+        窓口: 担当者と話す
+        会員: 担当者と話す
+        窓口: 担当者におつなぎします。
+        """
+    )
+    with desk.app.db.transaction() as session:
+        state = (
+            session.exec(select(Conversation).where(Conversation.chat_id == member.chat_id))
+            .one()
+            .state
+        )
+    assert state["answers"]["message"] == (
+        f"それを止めてもらうことはできますか\n（直前のご質問：{question}）"
+    )
