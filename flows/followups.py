@@ -139,12 +139,14 @@ def reachable(cases: Sequence[CaseView], now: datetime, followup_days: int) -> b
 
 
 def refers_to_earlier_request(reading: Classification) -> bool:
-    """「以前お願いしたのですが」「先月申し込んだ」: the member speaks of a request made before."""
-    return "past_request" in reading.concepts or bool(_EARLIER_REQUEST.search(reading.text))
+    """「以前お願いしたのですが」「先月申し込んだ」: the member speaks of a request made before
+    (the words, not the classifier's ``past_request``, which 「請求したい」 also sets)."""
+    return bool(_EARLIER_REQUEST.search(reading.text))
 
 
 _EARLIER_REQUEST = re.compile(
-    r"(?:以前|前に|先日|先月|先週|去年|昨年)[^。]*?(?:お願い|おねがい|頼|申し込|申込|申し出|請求)"
+    r"(?:お願い|おねがい|頼ん|たのん|申し込ん|申込ん|申し出|請求|申請|依頼)(?:し)?"
+    r"(?:た|だ|ました|ています|ていました|てある|てあります)(?!い|く|ら)"
 )
 
 
