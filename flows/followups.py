@@ -76,7 +76,8 @@ def target(
     3. of those, the case staff last wrote to and are talking with the member on (a reply or
        a reopening awaits the member's answer);
     4. a message that refers back (``back``, 「なぜですか」): the case staff last wrote to;
-       several that fit equally are returned for the member to choose from;
+       several that fit equally are returned for the member to choose from, as are several
+       cases of the type named;
     5. only then the newest open case, else the newest closed within the period.
 
     ``None`` when no case is reachable."""
@@ -87,7 +88,8 @@ def target(
     ):
         return _follow_up(named, open_cases)
     reachable = _reachable(cases, now, followup_days)
-    candidates = [c for c in reachable if c.request_type in named_types] or reachable
+    typed = [c for c in reachable if c.request_type in named_types]
+    candidates = typed or reachable
     if not candidates:
         return None
     awaiting = [c for c in candidates if c.relay_open and c.staff_messages]
@@ -100,6 +102,8 @@ def target(
             return tuple(best)
         return _follow_up(best[0], open_cases)
     still_open = [c for c in candidates if c.status not in CLOSED_STATUSES]
+    if typed and len(typed) > 1:
+        return tuple(typed)  # 「開示の件ですが」 with two 開示: the member says which
     if still_open:
         return _follow_up(still_open[-1], open_cases)  # cases come in the order they were filed
     return _follow_up(max(reversed(candidates), key=_closed_at), open_cases)

@@ -4,9 +4,14 @@ reaches a person, also when a published answer fits it, and it reaches the case 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
 from sqlmodel import select
 
+from flows import followups
+from flows.messages import CaseView, StaffMessage
 from storage.models import Case, Conversation
 from tests.conftest import Desk, Member
 from tests.flows.answers import GOOD_ANSWERS, file_a_complaint, pending_step
@@ -250,3 +255,38 @@ def test_words_that_point_back_at_a_published_answer_reach_a_person_with_that_qu
     assert state["answers"]["message"] == (
         f"それを止めてもらうことはできますか\n（直前のご質問：{question}）"
     )
+
+
+def _case(number: str, request_type: str, **extra: Any) -> CaseView:
+    received = datetime(2026, 11, 1, tzinfo=UTC)
+    return CaseView(
+        number, request_type, "received", received, received + timedelta(days=14), **extra
+    )
+
+
+def test_the_case_a_follow_up_reaches_is_named_then_typed_then_awaited_then_asked_then_newest() -> (
+    None
+):
+    now = datetime(2026, 11, 10, tzinfo=UTC)
+    replied = (StaffMessage(datetime(2026, 11, 5, tzinfo=UTC), "お返事をお待ちしています"),)
+    first = _case("CD-2026-00001", "human", relay_open=True, staff_messages=replied)
+    second = _case("CD-2026-00002", "disclosure")
+    third = _case("CD-2026-00003", "consent_withdrawal")
+    cases = [first, second, third]
+
+    def reached(**how: Any) -> object:
+        found = followups.target(cases, now, 90, **how)
+        return (
+            tuple(c.number for c in found)
+            if isinstance(found, tuple)
+            else found and found.case.number
+        )
+
+    assert reached(mentioned="cd-2026-00003") == third.number
+    assert reached(named_types=frozenset({"disclosure"})) == second.number
+    assert reached() == first.number  # staff await the member's answer there
+    fourth = _case("CD-2026-00004", "disclosure")
+    cases.append(fourth)
+    assert reached(named_types=frozenset({"disclosure"})) == (second.number, fourth.number)
+    cases[0] = _case("CD-2026-00001", "human")
+    assert reached() == fourth.number  # nothing named or awaited: only then the newest
