@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flows.cases import LATE_APOLOGY
+from flows.cases import LATE_APOLOGY, apologises
 from flows.i18n import N_, Translator
 from flows.messages import CaseView
 from flows.profiles import OrgProfile
@@ -49,6 +49,11 @@ def is_open(case: CaseView) -> bool:
 def is_overdue(case: CaseView, now: datetime) -> bool:
     """Past its due date, still open and not paused: the member is owed an apology."""
     return is_open(case) and not case.paused and case.due_at < now
+
+
+def staff_apologised(case: CaseView) -> bool:
+    """Staff's latest message already apologises: the desk does not say it again."""
+    return bool(case.staff_messages) and apologises(case.staff_messages[-1].text)
 
 
 def plain_status(case: CaseView) -> str:
@@ -122,7 +127,8 @@ def status_text(case: CaseView, t: Translator, now: datetime) -> str:
                 reason=extension.reason,
             )
         )
-    if case.extensions and is_open(case) and not is_overdue(case, now):
+    extended = case.extensions and is_open(case) and not is_overdue(case, now)
+    if extended and not staff_apologised(case):
         lines.append(t(LATE_APOLOGY))
     if is_open(case):
         lines.append(t("回答の目安：{due}", due=t.date(case.due_at)))

@@ -5,6 +5,7 @@ Pure functions; ``storage.cases`` applies them in one transaction per action.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 
@@ -146,7 +147,7 @@ def reply_notice(t: Translator, number: str, text: str, *, late: bool = False) -
     return "\n".join(
         [
             t("【受付番号 {number}】担当者からのご連絡です。", number=number),
-            *_apology(t, late),
+            *_apology(t, late and not apologises(text)),
             text,
             # Staff often end with this themselves; the member reads it once.
             *([] if _ASK_TO_REPLY in text else [t(REPLY_HERE)]),
@@ -165,6 +166,15 @@ LATE_APOLOGY = N_("お待たせして申し訳ございません。")
 def is_late(status: str, paused: bool, due_at: datetime, now: datetime) -> bool:
     """Open, not paused and past its due date: what staff send now comes late."""
     return status not in CLOSED_STATUSES and not paused and due_at < now
+
+
+# 「大変お待たせして申し訳ございません」「お詫び申し上げます」: staff apologised themselves.
+_APOLOGY_WORDS = re.compile(r"申し訳|申しわけ|お詫び|おわび|お詫|sorry|apolog", re.IGNORECASE)
+
+
+def apologises(text: str) -> bool:
+    """Whether staff's own words already apologise: the desk's apology would be said twice."""
+    return bool(_APOLOGY_WORDS.search(text))
 
 
 def _apology(t: Translator, late: bool) -> list[str]:
@@ -213,7 +223,7 @@ def outcome_notice(
             "【受付番号 {number}】申し訳ありませんが、お申し出のとおりの対応はできませんでした。"
         ),
     }[outcome]
-    lines = [t(head, number=number), *_apology(t, late)]
+    lines = [t(head, number=number), *_apology(t, late and not apologises(reason or ""))]
     if reason:
         lines.append(t("理由：{reason}", reason=reason))
     lines.append(t("ご不明な点は、このチャットでお知らせください。"))

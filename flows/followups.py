@@ -32,6 +32,7 @@ _COMPLAINT = re.compile(
     r"|苦情|クレーム|責任者|上司|unacceptable|ridiculous"
     r"|(?:なぜ|何故|なんで|どうして)[^。?？!！]*?(?:遅れ|おくれ|遅い|おそい|延び|のび|延長|待たせ|待たされ)"
     r"|お詫び|おわび|お詫|謝罪|謝って|あやまって|待たされ"
+    r"|期限を(?:過ぎ|すぎ)|期限が(?:過ぎ|すぎ)|何度も(?:問い合わせ|問合せ|連絡|電話|お願い)"
     r"|(?:[0-9０-９]+|[一二三四五六七八九十何]+|数)\s*(?:日|週間|か月|ヶ月|カ月|ヵ月)も(?:待|まっ)",
     re.IGNORECASE,
 )
@@ -60,26 +61,97 @@ class FollowUp:
 
 
 def target(
-    cases: Sequence[CaseView], now: datetime, followup_days: int, mentioned: str | None = None
-) -> FollowUp | None:
-    """The case a follow-up goes to: the one named in it, else the newest open case, else the
-    newest case closed within ``followup_days``; ``None`` when there is none."""
+    cases: Sequence[CaseView],
+    now: datetime,
+    followup_days: int,
+    mentioned: str | None = None,
+    named_types: frozenset[str] = frozenset(),
+    back: bool = False,
+) -> FollowUp | tuple[CaseView, ...] | None:
+    """The case a follow-up goes to, so it reaches the person who expects it:
+
+    1. the case named by its number;
+    2. else, among the cases open or closed within ``followup_days``, those of a request
+       type the message names (「開示の書類がまだ届きません」);
+    3. of those, the case staff last wrote to and are talking with the member on (a reply or
+       a reopening awaits the member's answer);
+    4. a message that refers back (``back``, 「なぜですか」): the case staff last wrote to;
+       several that fit equally are returned for the member to choose from, as are several
+       cases of the type named;
+    5. only then the newest open case, else the newest closed within the period.
+
+    ``None`` when no case is reachable."""
     open_cases = [c for c in cases if c.status not in CLOSED_STATUSES]
     named = next((c for c in cases if mentioned and c.number == mentioned.upper()), None)
-    reachable = named is not None and (
+    if named is not None and (
         named.status not in CLOSED_STATUSES or _recent(named, now, followup_days)
-    )
-    if named is not None and reachable:
-        others = tuple(c.number for c in open_cases if c.number != named.number)
-        return FollowUp(named, named.status in CLOSED_STATUSES, others)
-    if open_cases:
-        newest = open_cases[-1]  # the member's cases come in the order they were filed
-        others = tuple(c.number for c in open_cases if c.number != newest.number)
-        return FollowUp(newest, False, others)
-    recent = [c for c in cases if _recent(c, now, followup_days)]
-    if recent:
-        return FollowUp(max(reversed(recent), key=_closed_at), True)
-    return None
+    ):
+        return _follow_up(named, open_cases)
+    reachable = _reachable(cases, now, followup_days)
+    typed = [c for c in reachable if c.request_type in named_types]
+    candidates = typed or reachable
+    if not candidates:
+        return None
+    awaiting = [c for c in candidates if c.relay_open and c.staff_messages]
+    if awaiting:
+        return _follow_up(max(reversed(awaiting), key=_last_staff_at), open_cases)
+    if back:
+        latest = max(_last_staff_at(c) for c in candidates)
+        best = [c for c in candidates if _last_staff_at(c) == latest]
+        if len(best) > 1:
+            return tuple(best)
+        return _follow_up(best[0], open_cases)
+    still_open = [c for c in candidates if c.status not in CLOSED_STATUSES]
+    if typed and len(typed) > 1:
+        return tuple(typed)  # 「開示の件ですが」 with two 開示: the member says which
+    if still_open:
+        return _follow_up(still_open[-1], open_cases)  # cases come in the order they were filed
+    return _follow_up(max(reversed(candidates), key=_closed_at), open_cases)
+
+
+def _follow_up(case: CaseView, open_cases: Sequence[CaseView]) -> FollowUp:
+    others = tuple(c.number for c in open_cases if c.number != case.number)
+    return FollowUp(case, case.status in CLOSED_STATUSES, others)
+
+
+# The words a member names a kind of request with, most specific first. Only used to choose
+# among the member's own cases, never to start a request.
+_TYPE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("third_party_record", re.compile(r"第三者提供記録|提供(?:した)?記録|渡した記録")),
+    ("third_party_stop", re.compile(r"第三者提供の停止|提供を(?:止|と|や|停止)")),
+    ("purpose_notice", re.compile(r"利用目的")),
+    ("correction", re.compile(r"訂正")),
+    ("suspension", re.compile(r"利用停止|消去")),
+    ("consent_withdrawal", re.compile(r"撤回|勧誘|カタログ|チラシ|広告|ダイレクトメール|DM")),
+    ("disclosure", re.compile(r"開示")),
+    ("human", re.compile(r"相談")),
+)
+
+
+def named_types(reading: Classification, request_ids: frozenset[str]) -> frozenset[str]:
+    """The request types a message names, by their words or by a sure reading: 「開示の書類が
+    まだ届きません」 is about the member's 開示, whatever else is open."""
+    named = {type_id for type_id, words in _TYPE_WORDS if words.search(reading.text)}
+    if reading.sure and reading.intent in request_ids:
+        named.add(reading.intent)
+    return frozenset(named)
+
+
+def reachable(cases: Sequence[CaseView], now: datetime, followup_days: int) -> bool:
+    """Whether a follow-up would reach a person: a case open or closed within the period."""
+    return bool(_reachable(cases, now, followup_days))
+
+
+def refers_to_earlier_request(reading: Classification) -> bool:
+    """「以前お願いしたのですが」「先月申し込んだ」: the member speaks of a request made before
+    (the words, not the classifier's ``past_request``, which 「請求したい」 also sets)."""
+    return bool(_EARLIER_REQUEST.search(reading.text))
+
+
+_EARLIER_REQUEST = re.compile(
+    r"(?:お願い|おねがい|頼ん|たのん|申し込ん|申込ん|申し出|請求|申請|依頼)(?:し)?"
+    r"(?:た|だ|ました|ています|ていました|てある|てあります)(?!い|く|ら)"
+)
 
 
 def refers_back(reading: Classification) -> bool:
@@ -92,30 +164,6 @@ def has_case_of_type(
 ) -> bool:
     """Whether a case of ``request_type`` is open or closed within the follow-up period."""
     return any(c.request_type == request_type for c in _reachable(cases, now, followup_days))
-
-
-def referred_to(
-    cases: Sequence[CaseView], now: datetime, followup_days: int, request_type: str | None
-) -> FollowUp | tuple[CaseView, ...] | None:
-    """The case a message that refers back (``refers_back``) is about: of the type it names
-    if it names one, else the case staff last wrote to. Several that fit equally are returned
-    for the member to choose from; ``None`` when no case is open or recently closed."""
-    candidates = _reachable(cases, now, followup_days)
-    typed = [c for c in candidates if c.request_type == request_type]
-    if typed:
-        candidates = typed
-    if not candidates:
-        return None
-    latest = max(_last_staff_at(c) for c in candidates)
-    best = [c for c in candidates if _last_staff_at(c) == latest]
-    if len(best) > 1:
-        return tuple(best)
-    (case,) = best
-    closed = case.status in CLOSED_STATUSES
-    others = tuple(
-        c.number for c in cases if c.status not in CLOSED_STATUSES and c.number != case.number
-    )
-    return FollowUp(case, closed, others)
 
 
 def _reachable(cases: Sequence[CaseView], now: datetime, followup_days: int) -> list[CaseView]:

@@ -23,6 +23,11 @@ BELONGS_ELSEWHERE = N_(
     "ほかの生協へのお申し出の内容は、この窓口ではお見せできません。"
 )
 SWITCH_QUESTION = N_("{other}の窓口に切り替えますか。")
+AWAITED_ELSEWHERE = N_(
+    "{other}の担当者が、受付番号 {number} についてお返事をお待ちしています。"
+    "いまは{current}の窓口におつなぎしています。"
+    "{other}へのお返事でしたら、窓口を切り替えると、いまのお言葉を担当者にお伝えします。"
+)
 
 
 class OrgCases(Sequence[CaseView]):
@@ -53,6 +58,28 @@ class OrgCases(Sequence[CaseView]):
             return None
         wanted, org = number.upper(), self._current()
         return next((c for c in self._all if c.number == wanted and c.org_id != org), None)
+
+    def awaited_elsewhere(self) -> CaseView | None:
+        """Another org's case whose staff wrote last and await the member's answer (staff in
+        conversation on it), if they wrote after any staff of the current org did: a reply
+        typed here is most likely for them."""
+        org = self._current()
+        awaiting = [c for c in self._all if c.relay_open and c.staff_messages]
+        if not awaiting:
+            return None
+        latest = max(reversed(awaiting), key=lambda c: c.staff_messages[-1].at)
+        return latest if latest.org_id != org else None
+
+
+def awaited_elsewhere(number: str, other: OrgProfile, current: OrgProfile, t: Translator) -> str:
+    """Staff of the other co-op await the member's answer on ``number``: said, not shown."""
+    lang = t.lang
+    return t(
+        AWAITED_ELSEWHERE,
+        number=number,
+        other=other.short_name.get(lang),
+        current=current.short_name.get(lang),
+    )
 
 
 def belongs_elsewhere(number: str, other: OrgProfile, current: OrgProfile, t: Translator) -> str:

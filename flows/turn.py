@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flows import org_cases, parsing, published
 from flows.dialogue import files, navigation
 from flows.dialogue.choosing import Given
-from flows.dialogue.conversation import Conversation
+from flows.dialogue.conversation import Conversation, holds_a_form
 from flows.dialogue.names import BACK, CANCEL, CONFIRMING, MENU, PICK_ORG
 from flows.dialogue.words import GLOBAL_LOOKUP, HIRAGANA
 from flows.flow import RequestFlow
@@ -134,7 +134,7 @@ class Turn:
 
     def _dispatch(self) -> None:
         inbound = self.inbound
-        if inbound.edited:
+        if inbound.edited and (holds_a_form(self.conv) or not inbound.text):
             self._edited(inbound.text or "")
             return
         if inbound.attachment:
@@ -186,10 +186,11 @@ class Turn:
         self.say(Translator("ja")(N_("日本語で表示するには「日本語」と入力してください。")))
 
     def _edited(self, text: str) -> None:
-        """A message the member changed after sending. Mid-request an edit of an earlier
-        answer would be taken as the answer to the question asked now, so it is never used:
-        its words are kept in the transcript, the member is asked to send them again, and
-        the question they are at is asked again."""
+        """A message the member changed after sending, while a form is being entered: an
+        edit of an earlier answer would be taken as the answer to the question asked now, so
+        it is never used: its words are kept in the transcript, the member is asked to send
+        them again, and the question they are at is asked again. Outside a form an edit is
+        read as a new message (a follow-up reaches the case like any other)."""
         self.result.inbound_display = self.t("（送信後に編集されたメッセージ）") + (
             f"\n{text}" if text else ""
         )

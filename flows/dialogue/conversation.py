@@ -36,6 +36,9 @@ class Conversation:
     # While the resume prompt is shown: the pending question (mode, resume_mode) and the
     # text the member came back with.
     paused: list[str | None] | None = None
+    # A request switched away from mid-form (「第三者提供の停止」 → 「同意の撤回」): its type and
+    # the answers the new request does not hold, so the wish reaches staff with the new case.
+    switched_from: dict[str, Any] | None = None
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
@@ -60,6 +63,7 @@ class Conversation:
         self.reuse_offered = []
         self.reuse = None
         self.paused = None
+        self.switched_from = None
 
 
 def holds_a_form(conv: Conversation) -> bool:

@@ -22,6 +22,7 @@ from flows.dialogue.names import (
     CASES_SHOWN,
     FORWARD,
     MENU_CHOICE,
+    STATUS_ID,
     WITHDRAW,
 )
 from flows.dialogue.words import (
@@ -33,6 +34,7 @@ from flows.dialogue.words import (
 )
 from flows.i18n import N_, Translator
 from flows.intents import Classification
+from flows.messages import CaseView
 from flows.modes import (
     confirm,
     menu,
@@ -50,16 +52,21 @@ if TYPE_CHECKING:
     from flows.turn import Turn
 
 
-def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
+def understand(
+    turn: Turn, text: str, *, condoled: bool = False, earlier: str | None = None
+) -> None:
     """Act on a free-text message: follow it when sure, offer choices when not.
-    ``condoled``: condolence was already offered for this message (before the org)."""
+    ``condoled``: condolence was already offered for this message (before the org);
+    ``earlier``: the member's words the desk's last offer was about (「それ」 may mean them)."""
     reading = turn.read(text)
+    said = relaying.with_context(text, earlier)  # what a person is given to read
     elsewhere = turn.cases.elsewhere(reading.case_number)
     if elsewhere is not None and elsewhere.org_id in turn.engine.orgs:
         # The other co-op's case: named as theirs, never shown here.
         other = turn.engine.orgs[elsewhere.org_id]
         turn.say(org_cases.belongs_elsewhere(elsewhere.number, other, turn.org, turn.t))
         confirm.confirm_org_switch(turn, other.id)
+        turn.conv.pending_text = text  # taken up there after 「はい」
         return
     if turn.conv.lang == "ja" and looks_english(text):
         # Said once, in English whatever the conversation's language, so it can be read.
@@ -71,15 +78,24 @@ def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
         request.start_flow(turn, "human", {"about": bereavement.DECEASED, "message": text})
         return
     topic = published.question_about(text)
-    if topic is not None and not followups.about_a_case(reading):
-        # 「代表者はどなたですか」 is answered even while a case is open: staff need not.
+    reachable = followups.reachable(turn.cases, turn.now, turn.org.retention.followup_days)
+    if topic is not None and not reachable and not followups.about_a_case(reading):
+        # 「代表者はどなたですか」 with no case: answered from the profile, no person needed.
         answer_published(turn, topic, text)
         return
-    if relaying.follow_up(turn, reading):
+    # With a case open or recently closed, whatever they write reaches a person (and a
+    # published answer that fits is given too).
+    if relaying.follow_up(turn, reading, said):
         return
     if topic is not None:
         # 「何のために使っているの？」 is answered from the profile, not made a formal request.
         answer_published(turn, topic, text)
+        return
+    if not turn.cases and followups.refers_to_earlier_request(reading):
+        no_record_of_earlier_request(turn, reading)
+        return
+    if not turn.cases and asks_staff_about_a_request(reading):
+        question_for_staff(turn, reading)
         return
     if reading.sure:
         follow(turn, reading)
@@ -95,11 +111,12 @@ def understand(turn: Turn, text: str, *, condoled: bool = False) -> None:
         label for label in reading.candidates() if label in OFFERABLE and label != "human"
     ]
     if candidates:
-        unclear.offer_candidates(turn, text, candidates)
+        # 「それを止めてもらえますか」 goes to a person with the question it points back at.
+        unclear.offer_candidates(turn, said, candidates)
     elif reading.intent == "unknown" and OFF_TOPIC_CONCEPTS & reading.concepts:
         off_topic(turn, text)
     else:
-        not_understood(turn, text)
+        not_understood(turn, said)
 
 
 def answer_published(turn: Turn, topic: published.Topic, text: str) -> None:
@@ -112,6 +129,52 @@ def answer_published(turn: Turn, topic: published.Topic, text: str) -> None:
     else:
         prompt, offered = turn.t(published.MORE_HELP), [FORWARD, MENU_CHOICE]
     unclear.offer(turn, text, prompt, offered)
+
+
+def offered_requests(reading: Classification) -> list[str]:
+    """The requests a message is about, for offering: those it names, else the best reading."""
+    named = [r for r in sorted(followups.named_types(reading, REQUEST_IDS)) if r != "human"]
+    ranked = [reading.intent, *(label for label, _ in reading.alternatives)]
+    return named or [label for label in ranked if label in REQUEST_IDS and label != "human"][:1]
+
+
+def no_record_of_earlier_request(turn: Turn, reading: Classification) -> None:
+    """「以前お願いしたのですが、まだカタログが届く」 with no case on record: said plainly, and
+    the request taken now or the words passed to staff, never the empty status list."""
+    turn.say(turn.t("この窓口には、以前のお申し出の記録がありません。"))
+    unclear.offer(
+        turn,
+        reading.text,
+        turn.t(
+            "あらためてお申し出いただくか、このままの内容で担当者にお伝えすることができます。"
+            "どちらにしますか。"
+        ),
+        [*offered_requests(reading), FORWARD, MENU_CHOICE],
+    )
+
+
+def asks_staff_about_a_request(reading: Classification) -> bool:
+    """「開示の結果は、窓口に取りに行くこともできますか」: read as a status question, but a
+    question about how a request goes, which no published answer covers."""
+    return (
+        reading.intent == STATUS_ID
+        and published.is_question(reading.text)
+        and not followups.asks_about_timing(reading)
+        and bool(followups.named_types(reading, REQUEST_IDS) or "howto" in reading.concepts)
+    )
+
+
+def question_for_staff(turn: Turn, reading: Classification) -> None:
+    """A question only staff can answer: passed on if the member wishes, or the request."""
+    unclear.offer(
+        turn,
+        reading.text,
+        turn.t(
+            "このご質問には担当者がお答えします。"
+            "このままの内容で担当者にお伝えするか、お申し出の手続きに進むことができます。"
+        ),
+        [FORWARD, *offered_requests(reading), MENU_CHOICE],
+    )
 
 
 def follow(turn: Turn, reading: Classification) -> None:
@@ -192,6 +255,7 @@ def cancel_from_menu(turn: Turn, text: str) -> None:
             turn.say(turn.t("いま手続き中のものはありません。"))
         menu.show_menu(turn)
         return
+    open_cases = named_cases(turn, text, open_cases) or open_cases
     if len(open_cases) == 1:
         withdraw.ask_withdraw(turn, open_cases[0].number, text)
         return
@@ -201,3 +265,13 @@ def cancel_from_menu(turn: Turn, text: str) -> None:
         turn.t("取り下げるお申し出を選んでください。"),
         [*(WITHDRAW + c.number for c in reversed(open_cases[-CASES_SHOWN:])), MENU_CHOICE],
     )
+
+
+def named_cases(turn: Turn, text: str, cases: list[CaseView]) -> list[CaseView]:
+    """The cases the member names: 「KY-2026-00002を取り下げたい」 by number, 「開示の申し出を
+    取り下げます」 by type; none when they name no case among ``cases``."""
+    reading = turn.read(text)
+    number = (reading.case_number or "").upper()
+    by_number = [c for c in cases if c.number == number]
+    types = followups.named_types(reading, REQUEST_IDS)
+    return by_number or [c for c in cases if c.request_type in types]

@@ -7,13 +7,16 @@ answered with the case's status. A bare 「はい」 or global word answers the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from flows import (
     case_view,
     followups,
+    org_cases,
     parsing,
+    published,
 )
 from flows.dialogue import case_status
 from flows.dialogue.names import (
@@ -27,12 +30,14 @@ from flows.dialogue.words import (
     REQUEST_IDS,
     SMALL_TALK_CONCEPTS,
 )
+from flows.i18n import N_, Translator
 from flows.intents import Classification
 from flows.messages import (
     CaseMessage,
     CaseView,
 )
 from flows.modes import (
+    confirm,
     unclear,
 )
 from flows.parsing import normalise_for_matching
@@ -62,34 +67,30 @@ def relay(turn: Turn, number: str, text: str) -> None:
     turn.conv.mode = MENU
 
 
-def follow_up(turn: Turn, reading: Classification) -> bool:
-    """While the member has a case, their words are for its staff (``flows.followups``):
-    relayed with the case named, a timing question answered with its status, a complaint
-    flagged to supervisors too. True if the message was handled here."""
+def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> bool:
+    """While the member has a case, whatever they write reaches a person (``flows.followups``
+    says which case): relayed with the case named, a timing question answered with its
+    status, a complaint flagged to supervisors too, and a question the co-op publishes the
+    answer to answered as well. True if the message was handled here."""
     if bare_reply(reading.text):  # 「はい」「キャンセル」 answer the desk, not staff
         return False
     days = turn.org.retention.followup_days
     back = followups.refers_back(reading)
-    named = reading.intent if reading.intent in REQUEST_IDS else None
-    # 「開示をお願いしましたが、できませんでしたというお返事でした」 is about that case.
-    about_earlier = (
-        back and named is not None and followups.has_case_of_type(turn.cases, turn.now, days, named)
-    )
-    if reading.sure and reading.intent in NEW_REQUEST and not about_earlier:
+    types = followups.named_types(reading, REQUEST_IDS)
+    if plainly_new(turn, reading, back, types):
         return False
-    found: followups.FollowUp | tuple[CaseView, ...] | None
-    if back and not reading.case_number:
-        found = followups.referred_to(turn.cases, turn.now, days, named)
-    else:
-        found = followups.target(turn.cases, turn.now, days, reading.case_number)
+    if not reading.case_number and switch_for_awaited(turn, reading.text):
+        return True
+    found = followups.target(turn.cases, turn.now, days, reading.case_number, types, back)
     if isinstance(found, tuple):
         ask_which_case(turn, reading.text, found)
         return True
     if found is None:
         return closed_long_ago(turn, reading)
     number, complaint = found.case.number, followups.is_complaint(reading)
+    words = words or reading.text  # with what it points back at (``with_context``)
     if complaint or found.closed:
-        turn.result.case_messages.append(CaseMessage(number, reading.text, complaint))
+        turn.result.case_messages.append(CaseMessage(number, words, complaint))
     if complaint:
         turn.say(
             turn.t(
@@ -109,7 +110,7 @@ def follow_up(turn: Turn, reading: Classification) -> bool:
             )
         )
     else:
-        relay(turn, number, reading.text)
+        relay(turn, number, words)
     if found.others:
         turn.say(
             turn.t(
@@ -124,8 +125,66 @@ def follow_up(turn: Turn, reading: Classification) -> bool:
         turn.say(turn.t("いまの状況です。"))
         case_status.show_case(turn, found.case, None)
         return True
+    topic = published.question_about(reading.text)
+    if topic is not None:
+        # 「手数料はいくらになりますか」: staff have the words, and the published answer (for
+        # the case's own request) need not wait for them.
+        turn.say(published.answer(topic.id, turn.org, turn.t, found.case.request_type))
     turn.conv.mode = MENU
     return True
+
+
+# 「それを止めてもらうことはできますか」: words that point at what was said just before.
+_POINTS_BACK = re.compile(
+    r"^(?:では|じゃあ|でしたら|それなら)?[、,\s]*(?:それ|その|そちら|そこ|これ|この|こちら|あれ|あの)"
+)
+
+
+CONTEXT_FOR_STAFF = N_("{text}\n（直前のご質問：{earlier}）")
+
+
+def with_context(text: str, earlier: str | None) -> str:
+    """The member's words for staff, with the question they point back at: right after a
+    published answer (「コープ共済連は共同利用先です」), 「それを止めてもらえますか」 alone
+    would not say what 「それ」 is. ``earlier``: the member's words the desk's last offer
+    was about, if one was on the table."""
+    if not earlier or earlier == text or not _POINTS_BACK.search(text):
+        return text
+    # Staff read Japanese, whatever language the member writes in.
+    return Translator("ja")(CONTEXT_FOR_STAFF, text=text, earlier=earlier)
+
+
+def switch_for_awaited(turn: Turn, text: str) -> bool:
+    """The other co-op's staff wrote last and await an answer: 「来週の月曜日の午前がいいです」
+    is most likely theirs, so the member is offered to switch (their words go there after
+    「はい」), never relayed to this co-op's case."""
+    other = turn.cases.awaited_elsewhere()
+    if other is None or other.org_id not in turn.engine.orgs:
+        return False
+    turn.say(
+        org_cases.awaited_elsewhere(other.number, turn.engine.orgs[other.org_id], turn.org, turn.t)
+    )
+    confirm.confirm_org_switch(turn, other.org_id)
+    turn.conv.pending_text = text
+    return True
+
+
+def plainly_new(turn: Turn, reading: Classification, back: bool, types: frozenset[str]) -> bool:
+    """A message that starts a new request (or withdraws one) rather than following one up:
+    sure, and not about an earlier request, a delay, a complaint or a case it names.
+    「開示をお願いしましたが、できませんでしたというお返事でした」 is about that case."""
+    if not reading.sure or reading.intent not in NEW_REQUEST:
+        return False
+    if reading.intent == "cancel":
+        return True  # 「KY-2026-00002を取り下げたい」 withdraws, it is not words for staff
+    if published.question_about(reading.text) is not None:
+        return False  # 「何につかわれているのでしょうか」 asks, it requests nothing
+    days = turn.org.retention.followup_days
+    if any(followups.has_case_of_type(turn.cases, turn.now, days, t) for t in types):
+        # 「第三者に渡した記録が入っていませんでした。どうなっていますか」 about their 開示.
+        return not (back or followups.about_a_case(reading))
+    # No case of that kind: a new request, unless it names a case or complains.
+    return not (reading.case_number or followups.is_complaint(reading))
 
 
 def ask_which_case(turn: Turn, text: str, cases: Sequence[CaseView]) -> None:

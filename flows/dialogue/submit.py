@@ -13,6 +13,7 @@ from flows import (
     bereavement,
     office_calendar,
 )
+from flows.dialogue import switching
 from flows.flow import RequestFlow
 from flows.i18n import Translator
 from flows.messages import (
@@ -40,13 +41,19 @@ def submit(turn: Turn) -> None:
     flags = []
     if bereavement.about_deceased(fields):
         flags.append("deceased")
+    lines = summary.summary_lines(turn, Translator("ja"))
+    earlier = switching.for_staff(turn)
+    if earlier is not None:
+        # The wish left behind in a request switched away from reaches staff with this one.
+        fields[switching.FIELD] = earlier[1]
+        lines.append(earlier)
     turn.result.new_case = CaseDraft(
         org_id=org.id,
         queue=org.queue.id,
         request_type=flow.type_id,
         requester=asker.requester_type(fields),
         fields=fields,
-        summary=summary.summary_lines(turn, Translator("ja")),
+        summary=lines,
         received_at=received,
         due_at=due,
         lang=conv.lang,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flows import org_cases
-from flows.dialogue import navigation
+from flows.dialogue import free_text, navigation
 from flows.dialogue.choosing import (
     CONFIRM_CANCEL_OPTIONS,
     CONFIRM_ORG_SWITCH_OPTIONS,
@@ -174,10 +174,17 @@ class ConfirmOrgSwitch(_Confirmation):
 
     def take(self, turn: Turn, given: Given) -> None:
         target = turn.conv.org_switch
+        # Words for the other co-op's staff (relaying.switch_for_awaited) go there on 「はい」.
+        words = turn.conv.pending_text if turn.conv.flow is None else None
         if answered_yes(turn, given, CONFIRM_ORG_SWITCH_OPTIONS) and target in turn.engine.orgs:
             turn.conv.leave_flow()
             turn.conv.org = target
+            turn.conv.pending_text = None
             navigation.greet(turn)
+            if words:
+                free_text.understand(turn, words)
+        elif turn.conv.mode != CONFIRM_ORG_SWITCH:
+            turn.conv.pending_text = None
 
     def cancel(self, turn: Turn) -> None:
         self.step_aside(turn).cancel(turn)

@@ -42,7 +42,9 @@ def menu_choice(turn: Turn, given: Given) -> None:
     if option is not None:
         start_option(turn, option.id, pending)
     elif given.text:
-        free_text.understand(turn, given.text)
+        # Still on the table after an offer (a published answer): 「それ」 may point at it.
+        earlier = pending if turn.conv.offered else None
+        free_text.understand(turn, given.text, earlier=earlier)
     else:
         free_text.not_understood(turn, None)
 

@@ -13,7 +13,7 @@ from flows import (
     parsing,
     wording,
 )
-from flows.dialogue import case_status, navigation, step_questions, values
+from flows.dialogue import case_status, navigation, step_questions, switching, values
 from flows.dialogue.choosing import (
     Given,
     resolve,
@@ -172,9 +172,11 @@ def unclear_choice(turn: Turn, given: Given) -> None:
     elif option.id.startswith(SWITCH):
         target = FLOWS[option.id.removeprefix(SWITCH)]
         answers = carried_over(turn.conv.answers, target)
+        earlier, said_at = switching.left_behind(turn, target), len(turn.result.replies)
         request.start_flow(
             turn, target.type_id, answers | prefill(target, turn.read(pending)), explain=True
         )
+        switching.keep(turn, earlier, said_at)
     elif option.id == FORWARD:
         # From mid-flow (a question typed at a step), what was entered goes along.
         kept = carried_over(turn.conv.answers, FLOWS["human"]) if turn.conv.flow else {}

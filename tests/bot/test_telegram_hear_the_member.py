@@ -425,12 +425,6 @@ def test_an_edited_message_reaches_the_bot_once_even_if_telegram_delivers_it_aga
     assert sum("夕方に電話をお願いします" in line for line in lines) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: an edited message is refused in every mode (「編集されたメッセージは、"
-    "お手続きに使うことができません」), also when no form is being entered and the member has "
-    "an open case, so the edited words never reach the case",
-)
 def test_an_edited_message_from_a_member_with_an_open_case_is_relayed_to_it_once(
     desk: TelegramDesk,
 ) -> None:

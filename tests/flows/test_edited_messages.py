@@ -1,5 +1,5 @@
-"""An edited message (Telegram's edited_message) straight through the engine: whatever mode
-the member is in, it is never taken as an answer; they are asked, in their language, to send
+"""An edited message (Telegram's edited_message) straight through the engine: while a form
+is being entered, it is never taken as an answer; they are asked, in their language, to send
 it again, and the question they are at is asked again."""
 
 from __future__ import annotations
@@ -49,3 +49,15 @@ def test_an_edited_message_is_kept_in_the_transcript_and_never_taken_as_an_answe
     assert result.replies[-1].text == asked
     assert result.state == state  # no answer changed, the member is where they were
     assert "山田 花江" in result.inbound_display
+
+
+def test_an_edited_message_with_no_form_in_progress_is_read_as_a_new_message() -> None:
+    """Outside a form nothing can be overwritten: the edit is read like any other message
+    (with a case, it reaches the case as a follow-up)."""
+    state = turn(None, "k0", command="start", argument="coopdeli").state
+
+    result = turn(state, "edit", text="状況", edited=True)
+
+    text = "\n".join(reply.text for reply in result.replies)
+    assert "編集されたメッセージは" not in text
+    assert "受付済みのお申し出はありません。" in text

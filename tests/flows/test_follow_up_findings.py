@@ -106,9 +106,10 @@ def first_line(topic: str, org: str, desk: Desk) -> str:
 
 @pytest.mark.parametrize("org", ORGS)
 @pytest.mark.parametrize("closed", [False, True], ids=["open", "recently_closed"])
-def test_a_published_question_while_a_case_is_open_or_recently_closed_is_answered_not_relayed(
+def test_a_published_question_while_a_case_is_open_or_recently_closed_is_relayed_and_answered(
     desk: Desk, org: str, closed: bool
 ) -> None:
+    """Whatever the member writes later reaches a person; the published answer is given too."""
     member = desk.member(org=org)
     case = file_request(desk, member, "disclosure")
     if closed:
@@ -116,14 +117,16 @@ def test_a_published_question_while_a_case_is_open_or_recently_closed_is_answere
         desk.app.cases.close(case.number, "sato", "refused", DISCLOSURE_REFUSAL)
     member.read()
     for question, topic in PUBLISHED_QUESTIONS:
-        member.transcript(
+        reply = member.transcript(
             f"""
             会員: {question}
+            窓口: 受付番号 {case.number}
+            窓口: 担当者にお伝えしました。
             窓口: {first_line(topic, org, desk)}
-            窓口にない: 担当者にお伝えしました
             """
         )
-    assert member_messages(desk, case.number) == []
+        assert reply.index("担当者にお伝えしました") < reply.index(first_line(topic, org, desk))
+    assert member_messages(desk, case.number) == [q for q, _ in PUBLISHED_QUESTIONS]
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -304,7 +307,7 @@ def test_a_closed_case_in_the_list_shows_its_outcome_and_close_date_never_a_due_
 
 
 @pytest.mark.parametrize("org", ORGS)
-def test_asking_why_the_co_op_uses_their_data_while_a_case_is_open_is_answered(
+def test_asking_why_the_co_op_uses_their_data_while_a_case_is_open_is_answered_and_relayed(
     desk: Desk, org: str
 ) -> None:
     member = desk.member(org=org)
@@ -313,10 +316,13 @@ def test_asking_why_the_co_op_uses_their_data_while_a_case_is_open_is_answered(
     member.transcript(
         """
         会員: 申請方法を教えてください
-        窓口にない: 担当者にお伝えしました
+        窓口: 担当者にお伝えしました
         会員: なぜ私の情報を使っているのですか。
+        窓口: 担当者にお伝えしました
         窓口: の利用目的は次のとおりです。
-        窓口にない: 担当者にお伝えしました
         """
     )
-    assert member_messages(desk, case.number) == []
+    assert member_messages(desk, case.number) == [
+        "申請方法を教えてください",
+        "なぜ私の情報を使っているのですか。",
+    ]

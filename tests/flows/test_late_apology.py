@@ -76,3 +76,33 @@ def test_the_status_of_an_extended_case_apologises_for_the_wait(desk: Desk) -> N
         窓口: {SORRY}
         """
     )
+
+
+def test_staff_words_that_apologise_on_an_overdue_case_are_not_preceded_by_a_second_apology(
+    desk: Desk,
+) -> None:
+    member = desk.member(org="coopdeli")
+    file_a_complaint(member)
+    case = only_case(desk)
+    desk.clock.advance(days=20)
+    words = "大変お待たせして申し訳ございません。来週お電話いたします。"
+    desk.app.cases.reply(case.number, "sato", words)
+    late = member.read()
+    assert "担当者からのご連絡です。\n" + words in late
+    assert SORRY not in late.splitlines()
+
+
+def test_an_extended_case_whose_staff_apologised_shows_no_second_apology_in_its_status(
+    desk: Desk,
+) -> None:
+    member = desk.member(org="coopdeli")
+    file_a_complaint(member)
+    case = only_case(desk)
+    desk.app.cases.extend(case.number, "sato", case.due_at + timedelta(days=7), "確認のため")
+    before = member.says("状況").split("担当者からのご連絡：")[0]
+    assert SORRY in before.splitlines()  # the status apologises for the extension
+    desk.app.cases.reply(case.number, "sato", "お詫び申し上げます。確認に時間がかかっています。")
+    member.read()
+    status, messages = member.says("状況").split("担当者からのご連絡：")
+    assert "お詫び申し上げます" in messages
+    assert SORRY not in status.splitlines()

@@ -13,6 +13,7 @@ from storage.audit import Actor
 from storage.models import OutboxMessage, TranscriptLine
 from tests.conftest import Desk, Member
 from tests.flows.answers import file_a_complaint, only_case
+from tests.flows.test_followups import file_request
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 PREFIX = {"seikatsuclub-kyosai": "KY", "coopdeli": "CD"}
@@ -538,3 +539,32 @@ def test_a_member_who_says_start_again_the_next_day_sees_their_half_filled_form(
     resumed = member.start()
     assert "入力の途中のお申し出があります：開示" in resumed
     assert "・氏名：山田 花子" in resumed
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_member_who_names_the_request_to_withdraw_is_asked_about_that_one_only(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    file_a_complaint(member)
+    file_a_complaint(member)
+    first, second = (case.number for case in desk.app.cases.list())
+    disclosure = file_request(desk, member, "disclosure").number
+    member.read()
+    member.transcript(
+        f"""
+        会員: {first}を取り下げたい
+        窓口: 受付番号 {first}（担当者へのご相談
+        窓口: このお申し出を取り下げますか
+        窓口にない: 取り下げるお申し出を選んでください
+        会員: いいえ
+        会員: 開示の申し出を取り下げます
+        窓口: 受付番号 {disclosure}（開示
+        窓口: このお申し出を取り下げますか
+        窓口にない: 取り下げるお申し出を選んでください
+        会員: はい
+        窓口: 受付番号 {disclosure} のお申し出を取り下げました
+        """
+    )
+    assert desk.app.cases.get(disclosure).status == "withdrawn"
+    assert desk.app.cases.get(first).status == desk.app.cases.get(second).status == "received"

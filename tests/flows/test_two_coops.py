@@ -227,12 +227,6 @@ def test_a_coopdeli_case_s_transcript_holds_nothing_said_to_kyosai(desk: Desk) -
     assert not [line for line in detail.transcript if ASKED_KYOSAI in line.text]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a reply to 共済連 staff typed while the chat is with コープデリ goes to the "
-    "コープデリ case; the follow-up should see the other co-op's case that awaits an answer "
-    "(relay_open, latest staff message) and offer to switch, as for a named case number",
-)
 def test_an_answer_to_kyosai_staff_typed_in_the_coopdeli_desk_never_reaches_a_coopdeli_case(
     desk: Desk,
 ) -> None:
@@ -243,6 +237,31 @@ def test_an_answer_to_kyosai_staff_typed_in_the_coopdeli_desk_never_reaches_a_co
     both.member.says("来週の月曜日の午前がいいです")
     kinds = [e.kind for e in desk.app.cases.detail(both.coopdeli).events]
     assert "member_message" not in kinds
+
+
+def test_an_answer_to_kyosai_staff_typed_in_the_coopdeli_desk_reaches_kyosai_after_switching(
+    desk: Desk,
+) -> None:
+    both = file_with_both(desk)
+    desk.app.cases.claim(both.kyosai, "sato")
+    desk.app.cases.reply(both.kyosai, "sato", "お電話してよい日時を教えてください。")
+    both.member.read()
+    words = "来週の月曜日の午前がいいです"
+    both.member.transcript(
+        f"""
+        会員: {words}
+        窓口: 生活クラブ共済連の担当者が、受付番号 {both.kyosai} についてお返事をお待ちしています。
+        窓口: 生活クラブ共済連の窓口に切り替えますか。
+        窓口にない: {both.coopdeli}
+        会員: はい
+        窓口: 受付番号 {both.kyosai} の担当者にお伝えしました。
+        """
+    )
+    (message,) = [
+        e for e in desk.app.cases.detail(both.kyosai).events if e.kind == "member_message"
+    ]
+    assert message.data["text"] == words
+    assert "member_message" not in [e.kind for e in desk.app.cases.detail(both.coopdeli).events]
 
 
 def test_a_turn_in_the_coopdeli_desk_can_never_write_to_the_kyosai_case(
