@@ -8,6 +8,9 @@ PO     := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
 PG_SERVER := tests/postgres/server.sh
+# Test processes: the suite mostly waits on servers and subprocesses, so more than the cores.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: run test test-pg bench intents lint typecheck catalogs extract update-catalogs check-catalogs clean
 
@@ -15,11 +18,11 @@ run: $(STAMP) $(MO)
 	$(BIN)/madoguchi chat $(if $(ORG),--org $(ORG)) $(if $(CHAT_LANG),--lang $(CHAT_LANG))
 
 test: $(STAMP) $(MO)
-	$(BIN)/pytest
+	$(PYTEST)
 
 # The suite with its PostgreSQL half too: starts a local server (installing it if missing).
 test-pg: $(STAMP) $(MO)
-	eval "$$(bash $(PG_SERVER) start)" && $(BIN)/pytest
+	eval "$$(bash $(PG_SERVER) start)" && $(PYTEST)
 
 # Speed and accuracy figures into BENCHMARKS.md; FULL=1 for the long run. The scale-out
 # scenario gets its own durable PostgreSQL (installed if missing); without one it is skipped.
