@@ -36,6 +36,12 @@ class Conversation:
     # While the resume prompt is shown: the pending question (mode, resume_mode) and the
     # text the member came back with.
     paused: list[str | None] | None = None
+    # Questions the member typed inside the form that the desk could not answer: they go to
+    # staff with the request (its summary and fields), so a person answers them.
+    staff_questions: list[str] = field(default_factory=list)
+    # The question just typed at a step that takes the member's own words: stored as the
+    # answer only if the member says so in words (「このまま入力」), never by a number.
+    asked_text: str | None = None
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
@@ -60,6 +66,8 @@ class Conversation:
         self.reuse_offered = []
         self.reuse = None
         self.paused = None
+        self.staff_questions = []
+        self.asked_text = None
 
 
 def holds_a_form(conv: Conversation) -> bool:

@@ -35,6 +35,9 @@ def submit(turn: Turn) -> None:
     flow, org, conv = turn.flow, turn.org, turn.conv
     ctx = turn.ctx()
     fields = {step.id: conv.answers[step.id] for step in summary.summary_steps(turn)}
+    if conv.staff_questions:
+        # Questions typed inside the form that the desk could not answer: a person answers.
+        fields["questions_for_staff"] = list(conv.staff_questions)
     received = turn.now
     due = office_calendar.answer_due(org, flow.type_id, received)
     flags = []

@@ -21,15 +21,13 @@ from flows.dialogue.choosing import (
 from flows.dialogue.names import (
     BACK,
     CANCEL,
-    CONTINUE,
     FLOW,
-    FORWARD,
     SKIP,
-    TAKE_AS_ANSWER,
 )
 from flows.dialogue.words import (
     DONT_KNOW,
     INTERRUPT_CONFIDENCE,
+    NO_PHONE_WORDS,
     REQUEST_IDS,
     SKIP_WORDS,
     SWITCH_FROM_FREE_TEXT_CONFIDENCE,
@@ -77,7 +75,9 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
 def start_flow(turn: Turn, flow_id: str, prefill: dict[str, Any], *, explain: bool = False) -> None:
     """Begin a request with what is already known, saying what was taken from their words."""
     conv = turn.conv
+    questions = list(conv.staff_questions)  # a switch keeps the questions for staff
     conv.leave_flow()
+    conv.staff_questions = questions
     conv.flow = flow_id
     conv.mode = FLOW
     conv.answers = dict(prefill)
@@ -121,9 +121,13 @@ def next_step(turn: Turn) -> Step | None:
 def step_options(turn: Turn, step: Step) -> tuple[Option, ...]:
     """The step's choices, then 「わからない」 where optional, then 戻る・やめる."""
     options = list(step.option_list(turn.ctx()))
-    if step.optional:
+    if step.is_optional(turn.ctx()):
         # 「わかりません」 picks 「わからない」 where shown; 「なし」 alone is no guess.
-        words = DONT_KNOW + SKIP_WORDS if "わからない" in step.skip_label else SKIP_WORDS
+        words: tuple[str, ...] = (
+            DONT_KNOW + SKIP_WORDS if "わからない" in step.skip_label else SKIP_WORDS
+        )
+        if step.kind == "phone":
+            words += NO_PHONE_WORDS
         options.append(Option(SKIP, step.skip_label, words))
     options += [BACK_OPTION, CANCEL_OPTION]
     return tuple(options)
@@ -157,6 +161,12 @@ def answer(turn: Turn, given: Given) -> None:
         advance(turn)
         return
     typed_not_chosen = given.text is not None and given.choice is None
+    kept = step_questions.takes_question_as_answer(turn, given.text if typed_not_chosen else None)
+    if kept is not None:
+        # 「このまま入力」 after a question kept for staff: the member's words are the answer.
+        own_words = values.parse(turn, step, Given(choice=None, text=kept))
+        take_value(turn, step, own_words if own_words.ok else parsing.parse_own_words(kept))
+        return
     if typed_not_chosen:
         # 「2」 where 「2. やめる」 is shown means やめる: no step's own value is a lone
         # number that small (phones and member numbers are longer), see resolve.
@@ -187,17 +197,9 @@ def answer(turn: Turn, given: Given) -> None:
     ):
         return
     if asked is not None and given.text:
-        turn.say(turn.t(parsing.ERR_QUESTION))
-        turn.conv.resume_mode = FLOW
-        # Where the member's own words are the answer, a request put as a question
-        # (「住所を直してもらえますか」) is stored only when they say so.
-        own_words = [TAKE_AS_ANSWER] if step.kind == "text" or step.free_text else []
-        unclear.offer(
-            turn,
-            given.text,
-            turn.t("このご質問を担当者にお伝えしますか。"),
-            [FORWARD, *own_words, CONTINUE],
-        )
+        # Answered where the desk can (why the step asks); otherwise kept for staff with
+        # the request, and the step asked again with its own choices only.
+        step_questions.keep_for_staff(turn, step, given.text)
         return
     if not parsed.ok:
         turn.explain_and_reask(parsed)
