@@ -94,6 +94,17 @@ def keep_for_staff(turn: Turn, step: Step, text: str) -> None:
     turn.reask()
 
 
+KEPT_WISH_FOR_STAFF = N_("このご要望は、お申し出に書き添えて担当者にお伝えします。")
+
+
+def keep_wish_for_staff(turn: Turn, text: str) -> None:
+    """Words that are neither this step's value nor a request to switch to (「…も一緒に
+    見たい」, a switch declined): written beside the request for staff, and said so."""
+    if text not in turn.conv.staff_questions:
+        turn.conv.staff_questions.append(text)
+    turn.say(turn.t(KEPT_WISH_FOR_STAFF))
+
+
 def takes_question_as_answer(turn: Turn, text: str | None) -> str | None:
     """The question kept at this step, when the member now says to enter it as it is."""
     conv = turn.conv

@@ -11,7 +11,7 @@ from flows import (
     parsing,
     wording,
 )
-from flows.dialogue import navigation, step_questions, submit, values
+from flows.dialogue import change_of_mind, earlier, navigation, step_questions, submit, values
 from flows.dialogue.choosing import (
     BACK_OPTION,
     CANCEL_OPTION,
@@ -53,6 +53,15 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
     reading = turn.read(text)
     if not reading.concepts:
         return False
+    wanted = change_of_mind.named_request(turn, text) if not taken else None
+    if wanted == turn.conv.flow:
+        # 「やっぱり開示にします」 inside the 開示 form: nothing to switch, nothing to stop.
+        turn.say(turn.t("いまの「{title}」のお手続きを続けます。", title=turn.t(turn.flow.title)))
+        turn.reask()
+        return True
+    if wanted is not None:
+        unclear.offer_switch(turn, text, wanted)
+        return True
     strong = reading.confidence >= INTERRUPT_CONFIDENCE
     if reading.intent == "cancel" and strong:
         navigation.cancel(turn)
@@ -175,6 +184,8 @@ def answer(turn: Turn, given: Given) -> None:
             navigation.act(turn, "back" if typed.id == BACK else "cancel")
             return
     unresolved = typed_not_chosen and resolve(given, step_options(turn, step), turn.t) is None
+    if unresolved and given.text and earlier.refers_to_earlier(turn, step, given.text):
+        return  # 「前回と同じです」: the earlier answers offered, never stored as the value
     if unresolved and given.text and values.agent_at_requester(turn, step, given.text):
         return
     # A question or a plea for help is never the answer, at any step (issue 16, point 2).

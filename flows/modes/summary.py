@@ -165,12 +165,12 @@ def adds_to_request(text: str) -> bool:
 
 def keep_with_request(turn: Turn, text: str, *, asking: bool) -> None:
     """Keep the member's words for staff with the request and say so."""
-    if text not in turn.conv.staff_questions:
-        turn.conv.staff_questions.append(text)
     if asking:
+        if text not in turn.conv.staff_questions:
+            turn.conv.staff_questions.append(text)
         turn.say(turn.t(step_questions.KEPT_FOR_STAFF))
     else:
-        turn.say(turn.t("このご要望は、お申し出に書き添えて担当者にお伝えします。"))
+        step_questions.keep_wish_for_staff(turn, text)
 
 
 def item_named(turn: Turn, text: str) -> Step | None:
