@@ -10,6 +10,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from flows import reuse
+from flows.dialogue import step_questions
 from flows.dialogue.names import CONTINUE, FLOW, FORWARD, REUSE
 from flows.modes import reuse_offer, unclear
 from flows.steps import SKIPPED, Step
@@ -31,9 +32,28 @@ _EARLIER_CASE = re.compile(
 )
 
 
+# 「登録してある住所に送ってください」 where the address to send to is asked.
+_REGISTERED_ADDRESS = re.compile(
+    r"登録(?:して|され|済|ずみ)?(?:ある|いる|ている|た|の|み)?.{0,3}住所"
+)
+
+
 def refers_to_earlier(turn: Turn, step: Step, text: str) -> bool:
-    """Act on a reference to an earlier request typed at ``step``; ``True`` if acted on."""
+    """Act on a reference to an earlier request (or to what the co-op holds, the registered
+    address) typed at ``step``; ``True`` if acted on."""
     normal = unicodedata.normalize("NFKC", text).strip()
+    if step.id in ("postal_code", "address") and _REGISTERED_ADDRESS.search(normal):
+        # The desk cannot see the registered address: the wish goes to staff, and the
+        # member may type the same address.
+        step_questions.keep_wish_for_staff(turn, text)
+        turn.say(
+            turn.t(
+                "この窓口からは、ご登録のご住所を見ることができません。"
+                "お手数ですが、送り先をご入力ください。ご登録と同じご住所でかまいません。"
+            )
+        )
+        turn.reask()
+        return True
     if _SAME.search(normal):
         if not offer_earlier_answers(turn, step):
             turn.say(
