@@ -12,7 +12,7 @@ from flows import (
     parsing,
 )
 from flows.dialogue.words import TAKE_AS_ANSWER_WORDS
-from flows.i18n import N_, Translator
+from flows.i18n import N_
 from flows.modes import (
     unclear,
 )
@@ -65,8 +65,6 @@ TAKE_AS_ANSWER_HINT = N_(
     "ご質問ではなく、いま入力した内容をそのまま回答になさる場合は、"
     "「このまま入力」と入力してください。"
 )
-# What staff read beside the form's answers: the member's questions the desk did not answer.
-STAFF_QUESTIONS_LABEL = N_("担当者へのご質問・ご要望")
 
 
 def explain_why(turn: Turn, step: Step, text: str) -> bool:
@@ -116,13 +114,6 @@ def takes_question_as_answer(turn: Turn, text: str | None) -> str | None:
     if kept in conv.staff_questions:
         conv.staff_questions.remove(kept)
     return kept
-
-
-def staff_question_lines(questions: list[str], t: Translator) -> list[tuple[str, str]]:
-    """The questions for staff as one summary item (label, value), if any."""
-    if not questions:
-        return []
-    return [(t(STAFF_QUESTIONS_LABEL), " / ".join(questions))]
 
 
 def step_help(turn: Turn, step: Step) -> str:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import (
+    case_view,
     published,
 )
 from flows.dialogue import navigation, step_questions, submit
@@ -48,7 +49,7 @@ def summary_lines(turn: Turn, t: Translator) -> list[tuple[str, str]]:
     return [
         (t(step.label), step.display(turn.conv.answers[step.id], ctx))
         for step in summary_steps(turn)
-    ] + step_questions.staff_question_lines(turn.conv.staff_questions, t)
+    ] + case_view.staff_question_lines(turn.conv.staff_questions, t)
 
 
 def show_summary(turn: Turn) -> None:
