@@ -156,9 +156,7 @@ def test_a_wish_to_use_the_registered_address_is_kept_and_the_address_asked_agai
 
 
 @pytest.mark.parametrize("org", ORGS)
-def test_same_as_before_at_the_name_step_offers_the_earlier_answers(
-    desk: Desk, org: str
-) -> None:
+def test_same_as_before_at_the_name_step_offers_the_earlier_answers(desk: Desk, org: str) -> None:
     member = desk.member(org=org)
     member.transcript(OWN_DISCLOSURE)
     member.says("送信する")
@@ -243,7 +241,7 @@ def test_at_the_summary_a_question_and_a_wish_are_kept_and_the_summary_shown_aga
         窓口にない: いまの内容
         会員: 誰かに渡した記録も一緒に見たいです
         窓口: このご要望は、お申し出に書き添えて担当者にお伝えします
-        窓口: ・担当者へのご質問・ご要望：いつから電話が止まりますか / 誰かに渡した記録も一緒に見たいです
+        窓口: ・担当者へのご質問・ご要望：いつから電話が止まりますか / 誰かに渡した記録も
         会員: 送信する
         """
     )
