@@ -64,7 +64,9 @@ def refers_to_earlier(turn: Turn, step: Step, text: str) -> bool:
             )
             turn.reask()
         return True
-    if _EARLIER_CASE.search(normal):
+    # A step that takes the member's own words may well mention an earlier matter
+    # (「前に引っ越した件で住所が古いまま」): that is its answer.
+    if step.kind != "text" and _EARLIER_CASE.search(normal):
         turn.conv.resume_mode = FLOW
         unclear.offer(
             turn,
