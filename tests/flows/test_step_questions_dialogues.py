@@ -72,6 +72,22 @@ def test_a_member_who_asks_why_the_phone_is_needed_is_told_why_and_asked_again(
 
 
 @pytest.mark.parametrize("org", ORGS)
+def test_a_member_who_asks_why_a_name_is_wanted_for_a_question_is_told_it_may_be_left_out(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 個人情報の取り扱いについて質問したい
+        会員: 共済の書類はいつ届きますか
+        窓口: お名前を入力してください
+        会員: 名前は必要なんですか
+        窓口: 入力しなくてもかまいません
+        窓口: お名前を入力してください
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
 def test_a_question_at_the_scope_step_is_kept_for_staff_and_a_number_then_means_a_scope(
     desk: Desk, org: str
 ) -> None:
