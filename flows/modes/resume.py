@@ -135,6 +135,11 @@ def show_resume_offer(turn: Turn) -> None:
             "入力の途中のお申し出があります：{title}",
             title=turn.t(turn.flow.title),
         ),
+        turn.t(
+            "{request}：入力済みの内容は{count}件です。",
+            request=whose_request(turn),
+            count=len(summary.summary_steps(turn)),
+        ),
         turn.t("入力済みの内容："),
     ]
     lines += [

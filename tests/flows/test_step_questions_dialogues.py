@@ -378,6 +378,16 @@ def test_coming_back_soon_names_the_request_whose_it_is_and_the_answers_kept(
 
 
 @pytest.mark.parametrize("org", ORGS)
+def test_coming_back_a_day_later_names_whose_request_it_is(desk: Desk, org: str) -> None:
+    member = desk.member(org=org)
+    agent_half_filled(member)
+    desk.clock.advance(days=1)
+    resumed = member.start()
+    assert "入力の途中のお申し出があります：開示" in resumed
+    assert "「開示」のお申し出（代理人として）：入力済みの内容は3件です。" in resumed
+
+
+@pytest.mark.parametrize("org", ORGS)
 def test_a_member_who_left_at_a_switch_offer_at_the_first_step_comes_back_to_it(
     desk: Desk, org: str
 ) -> None:
