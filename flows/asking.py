@@ -36,6 +36,23 @@ _ENDS_NOT_KNOWING = re.compile(
     r"|(?:忘れ|わすれ)(?:ました|た|てしまいました))"
     r"(?:のですが|んですが|んだけど|のですけど|です)?[。.…!！?？]*$"
 )
+# Why the step wants this (「電話番号は必要なんですか」「住所も書いたほうがいいのですか」
+# 「生年月日は何に使うのですか」): answered with the step's own ``why``.
+_WHY = re.compile(
+    r"必要|ひつよう|なぜ|どうして|なんで|何に使|なにに使|何につか|なににつか|何のため|なんのため"
+    r"|(?:書|か|入れ|入力し)(?:いた|ない|なくて|なければ|なきゃ)"
+    r"|(?:いる|要る|いります|要ります)(?:の|ん|んですか|のですか|ですか|か)"
+    r"|必須|why|necessary|do i have to|must i",
+    re.I,
+)
+
+
+def asks_why(text: str) -> bool:
+    """Whether a question typed at a step asks why the step wants its value."""
+    normal = unicodedata.normalize("NFKC", text).strip()
+    return bool(_WHY.search(str(jaconv.kata2hira(normal))) or _WHY.search(normal))
+
+
 # Free-text steps take the member's own sentences; only a short message there can be a
 # plea for help rather than a description of the request.
 _SHORT = 25
@@ -47,6 +64,11 @@ class Asked:
 
     kind: AskKind
     topic: Topic | None = None
+
+
+def _about_a_document(text: str) -> bool:
+    topic = published.topic_in(text)
+    return topic is not None and topic.id == "agents"
 
 
 def read_at_step(text: str, *, takes_sentences: bool, takes_questions: bool) -> Asked | None:
@@ -69,6 +91,9 @@ def read_at_step(text: str, *, takes_sentences: bool, takes_questions: bool) -> 
         )
     else:
         pleads = problem == parsing.ERR_UNKNOWN or bool(_HELP.search(folded))
+    if pleads and _about_a_document(normal):
+        # 「委任状には何を書けばいいですか」: about the document, not how to fill in the step.
+        return Asked("question")
     if pleads:
         return Asked("help")
     if takes_questions:

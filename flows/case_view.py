@@ -175,4 +175,17 @@ def labelled_answers(
         (t(step.label), step.display(fields[step.id], ctx))
         for step in flow.steps
         if step.id in fields and step.applies(ctx)
-    ]
+    ] + staff_question_lines(list(fields.get(STAFF_QUESTIONS_FIELD) or []), t)
+
+
+# The member's questions and wishes typed inside the form that the desk did not answer: kept
+# in the case's fields and shown beside the answers, so a person answers them.
+STAFF_QUESTIONS_FIELD = "questions_for_staff"
+STAFF_QUESTIONS_LABEL = N_("担当者へのご質問・ご要望")
+
+
+def staff_question_lines(questions: list[str], t: Translator) -> list[tuple[str, str]]:
+    """The questions for staff as one summary item (label, value), if any."""
+    if not questions:
+        return []
+    return [(t(STAFF_QUESTIONS_LABEL), " / ".join(str(q) for q in questions))]

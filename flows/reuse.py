@@ -18,6 +18,8 @@ from flows.messages import CaseView
 GROUPS: dict[str, tuple[str, ...]] = {
     "name": ("name", "kana", "former_name", "birth_date", "phone", "member_number"),
     "postal_code": ("postal_code", "address"),
+    # An agent's own details, offered to an agent's next request.
+    "agent_name": ("agent_name", "agent_phone", "agent_relation"),
 }
 
 
@@ -29,10 +31,15 @@ class Offer:
     answers: dict[str, Any]
 
 
-def about_oneself(answers: Mapping[str, Any]) -> bool:
-    """Identity answers are about the member only in their own request: an agent's are about
-    whoever they act for, who may be someone else this time."""
-    return bool(answers.get("requester", "self") == "self")
+def acting_as(answers: Mapping[str, Any]) -> str | None:
+    """Whose identity the answers hold: the member's own, or the person an agent acts for
+    (a deceased person's details are never offered again)."""
+    requester = answers.get("requester", "self")
+    if requester == "self":
+        return "self"
+    if requester in ("legal_agent", "appointed_agent"):
+        return "agent"
+    return None
 
 
 def offer_for(
@@ -43,11 +50,16 @@ def offer_for(
     org_id: str,
 ) -> Offer | None:
     """The newest same-org case's answers for the steps in ``wanted`` (those of ``head``'s
-    group this flow still asks), if the member is entering their own request."""
-    if head not in GROUPS or not wanted or not about_oneself(current):
+    group this flow still asks): the member's own answers in their own request, and in an
+    agent's request those of their earlier request as agent (the person they acted for and
+    themselves), shown for the member to confirm since they may act for someone else now."""
+    whose = acting_as(current)
+    if head not in GROUPS or not wanted or whose is None:
+        return None
+    if head == "agent_name" and whose != "agent":
         return None
     for case in reversed(cases):
-        if case.org_id != org_id or not about_oneself(case.fields):
+        if case.org_id != org_id or acting_as(case.fields) != whose:
             continue
         answers = {key: case.fields[key] for key in wanted if key in case.fields}
         if answers.get(head):  # the group's first answer is there: it was not redacted

@@ -70,6 +70,9 @@ class Step:
     options: OptionSource = ()
     optional: bool = False
     skip_label: str = N_("わからない・なし")
+    # Optional only when the answers say so (the phone of a person an agent acts for, who
+    # may have none: the agent's own phone is the contact then).
+    optional_when: Condition | None = None
     free_text: bool = False  # a choice step that also accepts the member's own words
     when: Condition | None = None
     info: TextHook | None = None  # shown just before the prompt
@@ -78,9 +81,16 @@ class Step:
     # tried when no option matches; ``None`` leaves the words as they are.
     reader: Callable[[str], str | None] | None = None
     takes_questions: bool = False  # the answer is itself a question for staff (ご質問)
+    # Why the desk asks this (「電話番号は必要なんですか」): a short plain answer, only what
+    # the law and the checklist support (identity matching, contact, sending the answer).
+    why: str | None = None
 
     def applies(self, ctx: Context) -> bool:
         return self.when is None or self.when(ctx)
+
+    def is_optional(self, ctx: Context) -> bool:
+        """Whether the member may pass this step by its skip choice, given the answers."""
+        return self.optional or (self.optional_when is not None and self.optional_when(ctx))
 
     def option_list(self, ctx: Context) -> tuple[Option, ...]:
         return self.options(ctx) if callable(self.options) else self.options
@@ -112,6 +122,40 @@ def answered(key: str, *values: str) -> Condition:
 def requester_is_agent(ctx: Context) -> bool:
     return ctx.answers.get("requester") in ("legal_agent", "appointed_agent")
 
+
+# ---------------------------------------------------------------- why a field is asked
+# Only what the law and the checklist support: the desk matches the request with what the
+# co-op holds, contacts the asker, and sends the answer the way the member chose; data
+# collected for the request is used only for it.
+
+WHY_NAME = N_("お名前は、生協にご登録の内容と照らし合わせて、ご本人を確認するために使います。")
+WHY_KANA = N_("フリガナは、お名前の読み方をまちがえずに、ご登録の内容を探すために使います。")
+WHY_FORMER_NAME = N_(
+    "旧姓は、ご登録が旧姓のままのときに、ご登録の内容を探すために使います。"
+    "なければ「なし」で大丈夫です。"
+)
+WHY_BIRTH_DATE = N_("生年月日は、同じお名前の方とまちがえないよう、ご本人の確認に使います。")
+WHY_PHONE = N_("お電話番号は、ご本人の確認と、担当者からのご連絡に使います。")
+WHY_MEMBER_NUMBER = N_(
+    "組合員番号・共済契約番号は、ご登録の内容を早く正しく探すために使います。"
+    "わからなければ、なくてもお手続きできます。"
+)
+WHY_EMAIL = N_("メールアドレスは、ご希望のメールで結果をお送りするために使います。")
+WHY_ADDRESS = N_("ご住所は、ご希望の郵送で結果をお送りするために使います。")
+WHY_AGENT = N_(
+    "代理人の方のお名前とお電話番号は、どなたからのお申し出かを記録し、"
+    "担当者からご連絡するために使います。"
+)
+WHY_RELATION = N_("続柄は、ご本人とのご関係を確かめるために使います。")
+WHY_ASKER = N_(
+    "お申し出の方のお名前とお電話番号は、どなたからのお申し出かを記録し、"
+    "担当者からご連絡するために使います。"
+)
+WHY_DECEASED = N_("亡くなった方について伺うのは、生協のご登録の内容を探すためです。")
+WHY_OPTIONAL_NAME = N_(
+    "お名前は、担当者がお呼びしてご連絡するために使います。入力しなくてもかまいません。"
+)
+WHY_USED_ONLY_HERE = N_("入力された情報は、このお手続きのためだけに使います。")
 
 # ---------------------------------------------------------------- requester and agent
 
@@ -184,6 +228,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         kind="name",
         when=_deceased,
         info=lambda ctx: [ctx.t("はじめに、ご自身について伺います。")],
+        why=WHY_ASKER,
     ),
     Step(
         "asker_relation",
@@ -194,6 +239,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         free_text=True,
         reader=relations.read_relation,
         when=_deceased,
+        why=WHY_RELATION,
     ),
     Step(
         "asker_phone",
@@ -201,6 +247,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         N_("担当者からご連絡する、ご自身の電話番号を入力してください。（例：090-1234-5678）"),
         kind="phone",
         when=_deceased,
+        why=WHY_ASKER,
     ),
     Step(
         "deceased_name",
@@ -209,6 +256,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         kind="name",
         when=_deceased,
         info=lambda ctx: [ctx.t("ここからは、亡くなった方について伺います。")],
+        why=WHY_DECEASED,
     ),
     Step(
         "deceased_birth_date",
@@ -217,6 +265,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
             "亡くなった方の生年月日を入力してください。（例：昭和20年1月2日）"
             "わからなければ「わからない」を選んでください。"
         ),
+        why=WHY_DECEASED,
         kind="birth_date",
         optional=True,
         skip_label=N_("わからない"),
@@ -229,6 +278,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
             "亡くなった方の組合員番号または共済契約番号がわかれば入力してください。"
             "わからなければ「わからない」を選んでください。"
         ),
+        why=WHY_DECEASED,
         kind="member_number",
         optional=True,
         when=_deceased,
@@ -262,6 +312,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         N_("代理人の方（ご自身）のお名前を入力してください。"),
         kind="name",
         when=requester_is_agent,
+        why=WHY_AGENT,
     ),
     Step(
         "agent_phone",
@@ -269,6 +320,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         N_("代理人の方（ご自身）の電話番号を入力してください。"),
         kind="phone",
         when=requester_is_agent,
+        why=WHY_AGENT,
     ),
     Step(
         "agent_relation",
@@ -279,6 +331,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         free_text=True,
         reader=relations.read_relation,
         when=_relation_asked,
+        why=WHY_RELATION,
     ),
     *ASKER_AND_DECEASED_STEPS,
 )
@@ -297,6 +350,24 @@ def _whose(ctx: Context) -> list[str]:
     ]
 
 
+def _phone_may_be_none(ctx: Context) -> list[str]:
+    if requester_is_agent(ctx):
+        return [ctx.t("ご本人にお電話がなければ「電話はない」を選んでください。")]
+    return []
+
+
+def _no_phone_contact(ctx: Context) -> list[str]:
+    """The person an agent acts for has no phone: contact goes to the agent."""
+    if ctx.answers.get("phone") == SKIPPED and requester_is_agent(ctx):
+        return [
+            ctx.t(
+                "ご本人にお電話がないことを承りました。"
+                "担当者からのご連絡は、代理人の方（ご自身）のお電話番号にいたします。"
+            )
+        ]
+    return []
+
+
 IDENTITY_STEPS: tuple[Step, ...] = (
     Step(
         "name",
@@ -305,6 +376,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         kind="name",
         info=_whose,
         when=_living,
+        why=WHY_NAME,
     ),
     Step(
         "kana",
@@ -312,6 +384,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         N_("お名前のフリガナを入力してください。（例：ヤマダ タロウ）"),
         kind="kana",
         when=_living,
+        why=WHY_KANA,
     ),
     Step(
         "former_name",
@@ -319,6 +392,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         N_(
             "ご登録が旧姓のままの場合は、旧姓を入力してください。なければ「なし」を選んでください。"
         ),
+        why=WHY_FORMER_NAME,
         kind="name",
         optional=True,
         skip_label=N_("なし"),
@@ -330,6 +404,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         N_("生年月日を入力してください。（例：1975年1月2日、昭和50年1月2日）"),
         kind="birth_date",
         when=_living,
+        why=WHY_BIRTH_DATE,
     ),
     Step(
         "phone",
@@ -337,6 +412,11 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         N_("ご登録の電話番号を入力してください。（例：03-1234-5678）"),
         kind="phone",
         when=_living,
+        optional_when=requester_is_agent,
+        skip_label=N_("電話はない"),
+        info=_phone_may_be_none,
+        after=_no_phone_contact,
+        why=WHY_PHONE,
     ),
     Step(
         "member_number",
@@ -344,6 +424,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         N_(
             "組合員番号または共済契約番号がわかれば入力してください。わからなければ「わからない」を選んでください。"
         ),
+        why=WHY_MEMBER_NUMBER,
         kind="member_number",
         optional=True,
         when=_living,
@@ -429,6 +510,7 @@ def method_steps(*, disclosure: bool) -> tuple[Step, ...]:
             N_("受け取るメールアドレスを入力してください。"),
             kind="email",
             when=answered("method", "email"),
+            why=WHY_EMAIL,
         ),
         Step(
             "postal_code",
@@ -436,6 +518,7 @@ def method_steps(*, disclosure: bool) -> tuple[Step, ...]:
             N_("送り先の郵便番号を入力してください。（例：160-0022）"),
             kind="postal_code",
             when=answered("method", "postal"),
+            why=WHY_ADDRESS,
         ),
         Step(
             "address",
@@ -443,6 +526,7 @@ def method_steps(*, disclosure: bool) -> tuple[Step, ...]:
             N_("送り先のご住所を入力してください。"),
             kind="address",
             when=answered("method", "postal"),
+            why=WHY_ADDRESS,
         ),
     )
 

@@ -39,6 +39,12 @@ class Conversation:
     # A request switched away from mid-form (「第三者提供の停止」 → 「同意の撤回」): its type and
     # the answers the new request does not hold, so the wish reaches staff with the new case.
     switched_from: dict[str, Any] | None = None
+    # Questions the member typed inside the form that the desk could not answer: they go to
+    # staff with the request (its summary and fields), so a person answers them.
+    staff_questions: list[str] = field(default_factory=list)
+    # The question just typed at a step that takes the member's own words: stored as the
+    # answer only if the member says so in words (「このまま入力」), never by a number.
+    asked_text: str | None = None
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
@@ -64,6 +70,8 @@ class Conversation:
         self.reuse = None
         self.paused = None
         self.switched_from = None
+        self.staff_questions = []
+        self.asked_text = None
 
 
 def holds_a_form(conv: Conversation) -> bool:

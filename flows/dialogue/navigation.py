@@ -20,6 +20,7 @@ from flows.dialogue.names import (
     FLOW,
     PICK_ORG,
     RESUME,
+    UNCLEAR,
 )
 from flows.i18n import Translator, normalise_language
 from flows.messages import CaseView
@@ -58,11 +59,13 @@ def start(turn: Turn, argument: str | None) -> None:
         if resume.away_from_form(turn):
             resume.offer_resume(turn, None)
             return
-        turn.say(turn.t("前回の続きから再開します。"))
+        resume.say_resumed(turn)
         turn.reask()
         return
-    if conv.started and conv.org and conv.mode in (*ENTERING, *CONFIRMING, RESUME):
-        turn.say(turn.t("前回の続きから再開します。"))
+    # A question asked inside a form (「切り替えますか」 at its first step) is pending too.
+    inside_form = conv.mode == UNCLEAR and conv.resume_mode == FLOW and conv.flow is not None
+    if conv.started and conv.org and (conv.mode in (*ENTERING, *CONFIRMING, RESUME) or inside_form):
+        resume.say_resumed(turn)
         turn.reask()
         return
     conv.started = True
@@ -232,7 +235,10 @@ def step_back(turn: Turn) -> None:
     if undo_edit(turn):
         return
     if not conv.history:
-        leave_for_menu(turn)
+        if conv.answers:
+            confirm_cancel(turn)  # answers taken from their words: never dropped unasked
+        else:
+            leave_for_menu(turn)
         return
     last = conv.history.pop()
     conv.previous = conv.answers.pop(last, None)

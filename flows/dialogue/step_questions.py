@@ -11,11 +11,13 @@ from flows import (
     asking,
     parsing,
 )
+from flows.dialogue.words import TAKE_AS_ANSWER_WORDS
+from flows.i18n import N_
 from flows.modes import (
     unclear,
 )
 from flows.registry import FLOWS
-from flows.steps import Step
+from flows.steps import WHY_USED_ONLY_HERE, Step
 
 if TYPE_CHECKING:
     from flows.turn import Turn
@@ -39,6 +41,9 @@ def answer_at_step(turn: Turn, step: Step, asked: asking.Asked, text: str) -> No
         else:
             unclear.offer_switch(turn, text, "human")
         return
+    if explain_why(turn, step, text):
+        turn.reask()
+        return
     if asked.topic is not None:
         turn.say(turn.published_answer(asked.topic.id))
         formal = asked.topic.formal
@@ -53,6 +58,62 @@ def answer_at_step(turn: Turn, step: Step, asked: asking.Asked, text: str) -> No
     else:
         turn.say(step_help(turn, step))
     turn.reask()
+
+
+KEPT_FOR_STAFF = N_("このご質問は、お申し出といっしょに担当者にお伝えします。")
+TAKE_AS_ANSWER_HINT = N_(
+    "ご質問ではなく、いま入力した内容をそのまま回答になさる場合は、"
+    "「このまま入力」と入力してください。"
+)
+
+
+def explain_why(turn: Turn, step: Step, text: str) -> bool:
+    """「電話番号は必要なんですか」: say why the step asks (its ``why``), if it says."""
+    if step.why is None or not asking.asks_why(text):
+        return False
+    turn.say(turn.t(step.why) + "\n" + turn.t(WHY_USED_ONLY_HERE))
+    return True
+
+
+def keep_for_staff(turn: Turn, step: Step, text: str) -> None:
+    """A question the desk cannot answer goes to staff with the request; the step is asked
+    again with its own choices only, so a number typed next means one of them."""
+    if explain_why(turn, step, text):
+        turn.reask()
+        return
+    conv = turn.conv
+    if text not in conv.staff_questions:
+        conv.staff_questions.append(text)
+    lines = [turn.t(KEPT_FOR_STAFF)]
+    if step.kind == "text" or step.free_text:
+        conv.asked_text = text
+        lines.append(turn.t(TAKE_AS_ANSWER_HINT))
+    turn.say("\n".join(lines))
+    turn.reask()
+
+
+KEPT_WISH_FOR_STAFF = N_("このご要望は、お申し出に書き添えて担当者にお伝えします。")
+
+
+def keep_wish_for_staff(turn: Turn, text: str) -> None:
+    """Words that are neither this step's value nor a request to switch to (「…も一緒に
+    見たい」, a switch declined): written beside the request for staff, and said so."""
+    if text not in turn.conv.staff_questions:
+        turn.conv.staff_questions.append(text)
+    turn.say(turn.t(KEPT_WISH_FOR_STAFF))
+
+
+def takes_question_as_answer(turn: Turn, text: str | None) -> str | None:
+    """The question kept at this step, when the member now says to enter it as it is."""
+    conv = turn.conv
+    kept, conv.asked_text = conv.asked_text, None
+    if kept is None or text is None:
+        return None
+    if parsing.normalise_for_matching(text) not in TAKE_AS_ANSWER_WORDS:
+        return None
+    if kept in conv.staff_questions:
+        conv.staff_questions.remove(kept)
+    return kept
 
 
 def step_help(turn: Turn, step: Step) -> str:
@@ -73,9 +134,9 @@ def step_help(turn: Turn, step: Step) -> str:
                 "「担当者と話したい」と入力してください。担当者がご案内します。"
             )
         )
-    elif not step.optional:
+    elif not step.is_optional(turn.ctx()):
         lines.append(turn.t(parsing.ERR_UNKNOWN))
-    if step.optional:
+    if step.is_optional(turn.ctx()):
         lines.append(
             turn.t(
                 "お分かりにならなければ「{skip}」を選んでください。そのまま先に進めます。",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from flows import (
     asker,
     bereavement,
+    case_view,
     office_calendar,
 )
 from flows.dialogue import switching
@@ -36,6 +37,9 @@ def submit(turn: Turn) -> None:
     flow, org, conv = turn.flow, turn.org, turn.conv
     ctx = turn.ctx()
     fields = {step.id: conv.answers[step.id] for step in summary.summary_steps(turn)}
+    if conv.staff_questions:
+        # Questions typed inside the form that the desk could not answer: a person answers.
+        fields[case_view.STAFF_QUESTIONS_FIELD] = list(conv.staff_questions)
     received = turn.now
     due = office_calendar.answer_due(org, flow.type_id, received)
     flags = []

@@ -24,6 +24,7 @@ from flows.dialogue.choosing import (
 from flows.dialogue.names import (
     SKIP,
 )
+from flows.dialogue.words import NO_PHONE
 from flows.i18n import N_
 from flows.modes import (
     request,
@@ -42,6 +43,13 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
     option = resolve(given, options, turn.t)
     if option is not None and option.id == SKIP:
         return Parsed(value=SKIPPED)
+    if (
+        step.kind == "phone"
+        and given.text
+        and step.is_optional(turn.ctx())
+        and NO_PHONE.search(parsing.normalise_for_matching(given.text))
+    ):
+        return Parsed(value=SKIPPED)  # 「母は施設に入っていて電話はありません」
     if step.kind == "choice":
         if option is not None:
             return Parsed(value=option.id)

@@ -14,7 +14,22 @@ from flows.registry import REQUEST_FLOWS
 GLOBAL_WORDS: dict[str, tuple[str, ...]] = {
     "back": ("戻る", "もどる", "戻", "前に戻る", "back", "戻って"),
     "restart": ("やり直し", "やりなおし", "やり直す", "最初から", "restart", "startover"),
-    "cancel": ("キャンセル", "やめる", "中止", "取り消し", "cancel", "quit"),
+    "cancel": (
+        "キャンセル",
+        "やめる",
+        "中止",
+        "取り消し",
+        "cancel",
+        "quit",
+        # As members type it at the summary or a yes/no question (「やめます」).
+        "やめます",
+        "もうやめます",
+        "やめたい",
+        "やめたいです",
+        "やめておきます",
+        "キャンセルします",
+        "中止します",
+    ),
     "menu": ("メニュー", "menu", "/menu"),
     "help": ("ヘルプ", "使い方", "help", "/help", "?", "？"),
     "status": ("受付状況", "状況確認", "状況", "status", "/status"),
@@ -42,6 +57,29 @@ SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
 SKIP_WORDS = ("わからない", "なし", "skip", "none")
 # 「わからない」 as members type it, where that option is shown.
 DONT_KNOW = ("分からない", "わかりません", "分かりません", "わからないです", "分からないです")
+# What stores a question typed at an own-words step as the answer after all: words only,
+# never a number (a number there means one of the step's own choices).
+TAKE_AS_ANSWER_WORDS = frozenset(
+    normalise_for_matching(word)
+    for word in (
+        "このまま入力",
+        "このまま入力する",
+        "このまま入力します",
+        "そのまま入力",
+        "そのまま入力する",
+        "そのまま入力します",
+        "この内容で入力",
+        "この内容で入力する",
+        "enter as is",
+    )
+)
+# 「電話はない」 where a person an agent acts for may have no phone.
+NO_PHONE_WORDS = ("ない", "ありません", "電話はない", "電話はありません", "電話なし", "no phone")
+# 「母は施設に入っていて電話はありません」: a sentence that says there is no phone.
+NO_PHONE = re.compile(
+    r"(?:電話|でんわ|携帯|けいたい)(?:番号)?(?:は|が|も)?"
+    r"(?:ない|無い|ありません|持って(?:い)?ない|持っていません|もってい?ない|ございません)"
+)
 HIRAGANA = re.compile(r"[\u3041-\u309f]")
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -42,6 +42,10 @@ def ask_edit(turn: Turn) -> None:
 def edit_pick(turn: Turn, given: Given) -> None:
     """Take the item to change; an unclear reply asks again."""
     option = resolve(given, edit_options(turn), turn.t)
+    named = summary.item_named(turn, given.text) if option is None and given.text else None
+    if named is not None:
+        edit(turn, named.id)  # 「名前がまちがっています」: the name item
+        return
     if option is None:
         turn.say(turn.t("修正する項目を番号で選んでください。"))
         ask_edit(turn)

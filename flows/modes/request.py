@@ -11,7 +11,7 @@ from flows import (
     parsing,
     wording,
 )
-from flows.dialogue import navigation, step_questions, submit, values
+from flows.dialogue import change_of_mind, earlier, navigation, step_questions, submit, values
 from flows.dialogue.choosing import (
     BACK_OPTION,
     CANCEL_OPTION,
@@ -21,15 +21,13 @@ from flows.dialogue.choosing import (
 from flows.dialogue.names import (
     BACK,
     CANCEL,
-    CONTINUE,
     FLOW,
-    FORWARD,
     SKIP,
-    TAKE_AS_ANSWER,
 )
 from flows.dialogue.words import (
     DONT_KNOW,
     INTERRUPT_CONFIDENCE,
+    NO_PHONE_WORDS,
     REQUEST_IDS,
     SKIP_WORDS,
     SWITCH_FROM_FREE_TEXT_CONFIDENCE,
@@ -55,6 +53,15 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
     reading = turn.read(text)
     if not reading.concepts:
         return False
+    wanted = change_of_mind.named_request(turn, text) if not taken else None
+    if wanted == turn.conv.flow:
+        # 「やっぱり開示にします」 inside the 開示 form: nothing to switch, nothing to stop.
+        turn.say(turn.t("いまの「{title}」のお手続きを続けます。", title=turn.t(turn.flow.title)))
+        turn.reask()
+        return True
+    if wanted is not None:
+        unclear.offer_switch(turn, text, wanted)
+        return True
     strong = reading.confidence >= INTERRUPT_CONFIDENCE
     if reading.intent == "cancel" and strong:
         navigation.cancel(turn)
@@ -77,7 +84,9 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
 def start_flow(turn: Turn, flow_id: str, prefill: dict[str, Any], *, explain: bool = False) -> None:
     """Begin a request with what is already known, saying what was taken from their words."""
     conv = turn.conv
+    questions = list(conv.staff_questions)  # a switch keeps the questions for staff
     conv.leave_flow()
+    conv.staff_questions = questions
     conv.flow = flow_id
     conv.mode = FLOW
     conv.answers = dict(prefill)
@@ -121,9 +130,13 @@ def next_step(turn: Turn) -> Step | None:
 def step_options(turn: Turn, step: Step) -> tuple[Option, ...]:
     """The step's choices, then 「わからない」 where optional, then 戻る・やめる."""
     options = list(step.option_list(turn.ctx()))
-    if step.optional:
+    if step.is_optional(turn.ctx()):
         # 「わかりません」 picks 「わからない」 where shown; 「なし」 alone is no guess.
-        words = DONT_KNOW + SKIP_WORDS if "わからない" in step.skip_label else SKIP_WORDS
+        words: tuple[str, ...] = (
+            DONT_KNOW + SKIP_WORDS if "わからない" in step.skip_label else SKIP_WORDS
+        )
+        if step.kind == "phone":
+            words += NO_PHONE_WORDS
         options.append(Option(SKIP, step.skip_label, words))
     options += [BACK_OPTION, CANCEL_OPTION]
     return tuple(options)
@@ -157,6 +170,12 @@ def answer(turn: Turn, given: Given) -> None:
         advance(turn)
         return
     typed_not_chosen = given.text is not None and given.choice is None
+    kept = step_questions.takes_question_as_answer(turn, given.text if typed_not_chosen else None)
+    if kept is not None:
+        # 「このまま入力」 after a question kept for staff: the member's words are the answer.
+        own_words = values.parse(turn, step, Given(choice=None, text=kept))
+        take_value(turn, step, own_words if own_words.ok else parsing.parse_own_words(kept))
+        return
     if typed_not_chosen:
         # 「2」 where 「2. やめる」 is shown means やめる: no step's own value is a lone
         # number that small (phones and member numbers are longer), see resolve.
@@ -165,6 +184,8 @@ def answer(turn: Turn, given: Given) -> None:
             navigation.act(turn, "back" if typed.id == BACK else "cancel")
             return
     unresolved = typed_not_chosen and resolve(given, step_options(turn, step), turn.t) is None
+    if unresolved and given.text and earlier.refers_to_earlier(turn, step, given.text):
+        return  # 「前回と同じです」: the earlier answers offered, never stored as the value
     if unresolved and given.text and values.agent_at_requester(turn, step, given.text):
         return
     # A question or a plea for help is never the answer, at any step (issue 16, point 2).
@@ -187,17 +208,9 @@ def answer(turn: Turn, given: Given) -> None:
     ):
         return
     if asked is not None and given.text:
-        turn.say(turn.t(parsing.ERR_QUESTION))
-        turn.conv.resume_mode = FLOW
-        # Where the member's own words are the answer, a request put as a question
-        # (「住所を直してもらえますか」) is stored only when they say so.
-        own_words = [TAKE_AS_ANSWER] if step.kind == "text" or step.free_text else []
-        unclear.offer(
-            turn,
-            given.text,
-            turn.t("このご質問を担当者にお伝えしますか。"),
-            [FORWARD, *own_words, CONTINUE],
-        )
+        # Answered where the desk can (why the step asks); otherwise kept for staff with
+        # the request, and the step asked again with its own choices only.
+        step_questions.keep_for_staff(turn, step, given.text)
         return
     if not parsed.ok:
         turn.explain_and_reask(parsed)

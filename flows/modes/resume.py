@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flows import wording
+from flows.bereavement import DECEASED
+from flows.dialogue import navigation
 from flows.dialogue.choosing import (
     RESUME_OPTIONS,
     Given,
@@ -16,6 +18,7 @@ from flows.dialogue.names import (
     CONFIRM_CANCEL,
     CONFIRM_ORG_SWITCH,
     CONFIRM_RESTART,
+    CONTINUE,
     EDIT_PICK,
     FLOW,
     FORWARD,
@@ -24,6 +27,7 @@ from flows.dialogue.names import (
     REUSE,
     REUSE_FIX,
     SUMMARY,
+    SWITCH,
     UNCLEAR,
 )
 from flows.i18n import N_
@@ -33,6 +37,7 @@ from flows.modes import (
     unclear,
 )
 from flows.modes.base import Mode
+from flows.registry import FLOWS
 from flows.steps import Option
 
 if TYPE_CHECKING:
@@ -52,6 +57,36 @@ PAUSED_QUESTIONS = {
     CONFIRM_RESTART: N_("最初から入力し直すかどうか"),
     CONFIRM_ORG_SWITCH: N_("窓口を切り替えるかどうか"),
 }
+
+
+def whose_request(turn: Turn) -> str:
+    """The request being entered and for whom: 「「開示」のお申し出（代理人として）」."""
+    title = turn.t(turn.flow.title)
+    requester = turn.conv.answers.get("requester")
+    if requester in ("legal_agent", "appointed_agent"):
+        return turn.t("「{title}」のお申し出（代理人として）", title=title)
+    if requester == DECEASED:
+        return turn.t("「{title}」のお申し出（亡くなったご家族について）", title=title)
+    if requester == "self":
+        return turn.t("「{title}」のお申し出（ご本人）", title=title)
+    return turn.t("「{title}」のお申し出", title=title)
+
+
+def say_resumed(turn: Turn) -> None:
+    """Back soon: which request, for whom, and how many answers are kept."""
+    lines = [turn.t("前回の続きから再開します。")]
+    count = len(summary.summary_steps(turn)) if turn.conv.flow else 0
+    if turn.conv.flow and not count:
+        lines.append(turn.t("{request}の入力の途中です。", request=whose_request(turn)))
+    elif turn.conv.flow:
+        lines.append(
+            turn.t(
+                "{request}：入力済みの内容は{count}件です。",
+                request=whose_request(turn),
+                count=count,
+            )
+        )
+    turn.say("\n".join(lines))
 
 
 def half_filled(turn: Turn) -> bool:
@@ -85,6 +120,11 @@ def paused_question(turn: Turn) -> str:
         step = request.next_step(turn)
         if step is not None:
             return turn.t(step.label)
+    offered = turn.conv.offered or []
+    switch = next((o for o in offered if o.startswith(SWITCH)), None)
+    if mode == UNCLEAR and switch is not None:
+        title = turn.t(FLOWS[switch.removeprefix(SWITCH)].title)
+        return turn.t("「{title}」のお手続きに切り替えるかどうか", title=title)
     return turn.t(PAUSED_QUESTIONS.get(mode or FLOW, N_("入力内容の確認")))
 
 
@@ -94,6 +134,11 @@ def show_resume_offer(turn: Turn) -> None:
         turn.t(
             "入力の途中のお申し出があります：{title}",
             title=turn.t(turn.flow.title),
+        ),
+        turn.t(
+            "{request}：入力済みの内容は{count}件です。",
+            request=whose_request(turn),
+            count=len(summary.summary_steps(turn)),
         ),
         turn.t("入力済みの内容："),
     ]
@@ -148,6 +193,17 @@ class Resume(Mode):
     def answers_word(self, turn: Turn, text: str) -> bool:
         return resolve(Given(choice=None, text=text), RESUME_OPTIONS, turn.t) is not None
 
-    def leave(self, turn: Turn) -> None:
-        conv = turn.conv
-        conv.mode, conv.resume_mode, conv.pending_text = conv.resume_mode or FLOW, None, None
+    # No ``leave``: a word typed at this prompt acts on the prompt itself (below), so the
+    # form set aside is never dropped unasked.
+
+    def back(self, turn: Turn) -> None:
+        """「戻る」 at 「続きから入力しますか」: back to the question the member left, which
+        is asked again; nothing is dropped."""
+        resume_choice(turn, Given(choice=CONTINUE, text=None))
+
+    def cancel(self, turn: Turn) -> None:
+        """「キャンセル」 at 「続きから入力しますか」: asked first; 「いいえ」 comes back here."""
+        navigation.confirm_cancel(turn)
+
+    def to_menu(self, turn: Turn) -> None:
+        navigation.confirm_cancel(turn)

@@ -72,12 +72,19 @@ def reuse_lines(turn: Turn) -> list[str]:
 def show_reuse_offer(turn: Turn) -> None:
     """Show the earlier answers and ask whether to use them."""
     number = (turn.conv.reuse or {}).get("case", "")
-    lines = [
-        turn.t(
+    intro = (
+        N_(
+            "前回のお申し出（受付番号 {number}）で、代理人として次のように入力されています。"
+            "今回も同じ内容を使いますか。"
+        )
+        if reuse.acting_as(turn.conv.answers) == "agent"
+        else N_(
             "前回のお申し出（受付番号 {number}）で、次のように入力されています。"
-            "今回も同じ内容を使いますか。",
-            number=number,
-        ),
+            "今回も同じ内容を使いますか。"
+        )
+    )
+    lines = [
+        turn.t(intro, number=number),
         *reuse_lines(turn),
     ]
     turn.say("\n".join(lines), REUSE_OPTIONS)

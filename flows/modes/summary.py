@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import (
+    case_view,
     published,
 )
-from flows.dialogue import navigation, submit
+from flows.dialogue import navigation, step_questions, submit
 from flows.dialogue.choosing import (
     SUMMARY_OPTIONS,
     Given,
@@ -46,7 +49,7 @@ def summary_lines(turn: Turn, t: Translator) -> list[tuple[str, str]]:
     return [
         (t(step.label), step.display(turn.conv.answers[step.id], ctx))
         for step in summary_steps(turn)
-    ]
+    ] + case_view.staff_question_lines(turn.conv.staff_questions, t)
 
 
 def show_summary(turn: Turn) -> None:
@@ -90,7 +93,9 @@ def drop_said_this_turn(turn: Turn, notices: Sequence[str]) -> None:
 def summary_choice(turn: Turn, given: Given) -> None:
     """Send only on the button or its words; a named item goes straight to its edit."""
     option = resolve(given, SUMMARY_OPTIONS, turn.t)
-    named = item_named(turn, given.text) if option is None and given.text else None
+    # 「いつから電話が止まりますか」 asks; it does not name the phone item to change.
+    asking = bool(given.text) and published.is_question(given.text or "")
+    named = item_named(turn, given.text) if option is None and given.text and not asking else None
     topic = (
         published.question_about(given.text)
         if option is None and named is None and given.text
@@ -107,6 +112,11 @@ def summary_choice(turn: Turn, given: Given) -> None:
         # 「手数料はかかりますか」 before sending: answered, and nothing is sent.
         turn.say(turn.published_answer(topic.id))
         show_summary(turn)
+    elif option is None and given.text and (asking or adds_to_request(given.text)):
+        # A question the desk cannot answer, or 「…も一緒に見たい」: kept for staff with
+        # the request (shown on the summary), and nothing is sent.
+        keep_with_request(turn, given.text, asking=asking)
+        show_summary(turn)
     elif option is None:
         turn.say(turn.t("「送信する」「修正する」「やめる」から選んでください。"))
         show_summary(turn)
@@ -118,19 +128,66 @@ def summary_choice(turn: Turn, given: Given) -> None:
         navigation.cancel(turn)
 
 
+# The words members name a summary item with, beside its label (「名前がまちがっています」).
+ITEM_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("名前", "なまえ", "氏名", "name"),
+    "kana": ("フリガナ", "ふりがな", "カナ", "かな", "読み方", "よみかた", "kana"),
+    "former_name": ("旧姓", "きゅうせい"),
+    "birth_date": ("生年月日", "誕生日", "たんじょうび", "生まれ", "birth"),
+    "phone": ("電話", "でんわ", "phone"),
+    "member_number": ("組合員番号", "契約番号", "member number"),
+    "postal_code": ("郵便番号", "〒"),
+    "address": ("住所", "じゅうしょ", "送り先", "address"),
+    "email": ("メール", "めーる", "アドレス", "email"),
+    "agent_name": ("代理人の名前", "代理人のお名前", "私の名前", "自分の名前"),
+    "agent_phone": ("代理人の電話", "私の電話", "自分の電話"),
+    "scope": ("範囲",),
+    "method": ("方法", "受け取り方"),
+}
+
+
+def item_words(turn: Turn, step: Step) -> list[str]:
+    """The item's label and the words members name it with, normalised."""
+    words = [turn.t(step.label), *ITEM_ALIASES.get(step.id, ())]
+    return [w for w in (normalise_for_matching(word) for word in words) if w]
+
+
+# 「誰かに渡した記録も一緒に見たいです」「住所も直してほしい」: something to add to the request.
+_ADDS = re.compile(
+    r"一緒に|いっしょに|あわせて|合わせて|併せて|追加|ついでに"
+    # 「…も見たい」, not 「もう一度」「どうも」.
+    r"|(?<![もど])も(?!う)[^。、]{0,10}(?:たい|てほしい|て欲しい|てください|てもらえ|ていただけ)"
+)
+
+
+def adds_to_request(text: str) -> bool:
+    """Whether a sentence at the summary asks to add something to the request."""
+    return bool(_ADDS.search(unicodedata.normalize("NFKC", text)))
+
+
+def keep_with_request(turn: Turn, text: str, *, asking: bool) -> None:
+    """Keep the member's words for staff with the request and say so."""
+    if asking:
+        if text not in turn.conv.staff_questions:
+            turn.conv.staff_questions.append(text)
+        turn.say(turn.t(step_questions.KEPT_FOR_STAFF))
+    else:
+        step_questions.keep_wish_for_staff(turn, text)
+
+
 def item_named(turn: Turn, text: str) -> Step | None:
-    """The summary item a sentence names (the longest label in it), if exactly one."""
+    """The summary item a sentence names (the longest label or alias in it), if exactly one."""
     typed = normalise_for_matching(text)
     named = [
-        (len(label), step)
+        (max(len(word) for word in found), step)
         for step in summary_steps(turn)
-        if (label := normalise_for_matching(turn.t(step.label))) and label in typed
+        if (found := [word for word in item_words(turn, step) if word in typed])
     ]
     if not named:
         return None
     longest = max(length for length, _ in named)
-    found = [step for length, step in named if length == longest]
-    return found[0] if len(found) == 1 else None
+    steps = [step for length, step in named if length == longest]
+    return steps[0] if len(steps) == 1 else None
 
 
 class Summary(Mode):

@@ -141,7 +141,18 @@ def unclear_options(turn: Turn) -> tuple[Option, ...]:
 
 
 def ask_unclear(turn: Turn) -> None:
-    """Ask again which of the offered options the member means."""
+    """Ask again which of the offered options the member means (a switch offer in its own
+    words, so a member back after a while knows what is asked)."""
+    switch = next((o for o in turn.conv.offered or [] if o.startswith(SWITCH)), None)
+    if switch is not None and turn.conv.resume_mode == FLOW:
+        turn.say(
+            turn.t(
+                "「{title}」のお手続きに切り替えますか。お名前など、入力済みの内容は引き継ぎます。",
+                title=turn.t(FLOWS[switch.removeprefix(SWITCH)].title),
+            ),
+            unclear_options(turn),
+        )
+        return
     turn.say(turn.t("次から選んでください。"), unclear_options(turn))
 
 
@@ -215,20 +226,23 @@ def unclear_choice(turn: Turn, given: Given) -> None:
 
 
 def retry_as_answer(turn: Turn, pending: str) -> None:
-    """After 「続ける」, what the member typed is tried as the answer, so it never vanishes:
-    stored if the step's parser takes it, otherwise its problem is explained."""
+    """After 「続ける」, what the member typed never vanishes: stored if the step's parser
+    takes it, otherwise kept for staff with the request; the step is asked once more."""
     step = request.next_step(turn)
-    if not pending or step is None or step.kind in ("choice", "multi"):
+    if not pending or step is None:
         turn.reask()
         return
     if step_questions.asked_at(turn, step, pending) is not None:
-        turn.reask()  # a question is never the answer; it was answered when typed
+        step_questions.keep_for_staff(turn, step, pending)  # never the answer
         return
     parsed = values.parse(turn, step, Given(choice=None, text=pending))
-    if parsed.ok:
+    if parsed.ok and step.kind not in ("choice", "multi"):
         request.take_value(turn, step, parsed)
-    else:
-        turn.explain_and_reask(parsed)
+        return
+    # 「やっぱり…」 declined as a switch: the words are not this step's value, and they
+    # are not dropped either; the step is asked once more.
+    step_questions.keep_wish_for_staff(turn, pending)
+    turn.reask()
 
 
 class Unclear(Mode):

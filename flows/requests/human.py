@@ -8,7 +8,7 @@ died, and sees what they entered before sending) and complaints.
 from flows.bereavement import DECEASED, about_deceased, opening
 from flows.flow import RequestFlow
 from flows.i18n import N_
-from flows.steps import ASKER_AND_DECEASED_STEPS, Context, Option, Step
+from flows.steps import ASKER_AND_DECEASED_STEPS, WHY_OPTIONAL_NAME, Context, Option, Step
 
 
 def _condolence(ctx: Context) -> list[str]:
@@ -63,6 +63,7 @@ FLOW = RequestFlow(
             optional=True,
             skip_label=N_("入力しない"),
             when=lambda ctx: not about_deceased(ctx.answers),
+            why=WHY_OPTIONAL_NAME,
         ),
     ),
 )

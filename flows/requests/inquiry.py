@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flows.flow import RequestFlow
 from flows.i18n import N_, Translator
 from flows.profiles import FEE_ELIGIBLE_TYPES, REQUEST_TYPES, OrgProfile
-from flows.steps import Option, Step
+from flows.steps import WHY_OPTIONAL_NAME, Option, Step
 from flows.wording import bullets, joined, labelled
 
 TOPICS = (
@@ -207,6 +207,7 @@ FLOW = RequestFlow(
             kind="name",
             optional=True,
             skip_label=N_("入力しない"),
+            why=WHY_OPTIONAL_NAME,
         ),
     ),
 )

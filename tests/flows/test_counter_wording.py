@@ -61,7 +61,7 @@ def test_no_refusal_tells_the_member_it_looks_like_a_question_or_a_sentence() ->
 
 
 @pytest.mark.parametrize("org", ORGS)
-def test_a_question_at_the_name_step_gets_a_polite_refusal_not_a_scolding(
+def test_a_question_at_the_name_step_is_kept_for_staff_politely_not_scolded(
     desk: Desk, org: str
 ) -> None:
     desk.member(org=org).transcript(
@@ -70,7 +70,8 @@ def test_a_question_at_the_name_step_gets_a_polite_refusal_not_a_scolding(
         会員: すべて
         会員: ご本人
         会員: 今日中に終わりますか
-        窓口: 恐れ入りますが、ここにはお尋ねしている内容だけをご入力ください。
+        窓口: このご質問は、お申し出といっしょに担当者にお伝えします。
+        窓口: お名前（氏名）を入力してください
         窓口にない: ご質問のようです
         """
     )

@@ -345,14 +345,14 @@ def test_continuing_after_a_switch_offer_does_not_lose_what_was_typed(desk: Desk
         窓口: 「担当者へのご相談」のお手続きに切り替えますか
         会員: いまの手続きを続ける
         窓口: 続けます
-        窓口: 恐れ入りますが、ここには電話番号だけをご入力ください
+        窓口: このご要望は、お申し出に書き添えて担当者にお伝えします
         窓口: 電話番号
         """
     )
 
 
 @pytest.mark.parametrize("org", ORGS)
-def test_a_question_at_the_name_step_is_offered_to_a_person_and_never_stored(
+def test_a_question_at_the_name_step_is_kept_for_staff_and_never_stored(
     desk: Desk, org: str
 ) -> None:
     member = desk.member(org=org)
@@ -363,22 +363,29 @@ def test_a_question_at_the_name_step_is_offered_to_a_person_and_never_stored(
         会員: ご本人
         窓口: お名前（氏名）を入力してください
         会員: 今日中に終わりますか
-        窓口: 恐れ入りますが、ここにはお尋ねしている内容だけをご入力ください
-        窓口: このご質問を担当者にお伝えしますか
-        窓口: 担当者と話す
-        窓口にない: フリガナ
-        会員: いまの手続きを続ける
+        窓口: このご質問は、お申し出といっしょに担当者にお伝えします
         窓口: お名前（氏名）を入力してください
-        会員: 今日中に終わりますか
-        会員: 担当者と話す
-        窓口: 担当者におつなぎします
+        窓口にない: フリガナ
+        窓口にない: 担当者と話す
         会員: 山田 花子
+        窓口: お名前のフリガナを入力してください
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 昭和50年1月2日
+        会員: 090-1234-5678
+        会員: 1234-5678
+        会員: メール
+        会員: hanako@example.jp
+        窓口: ・氏名：山田 花子
+        窓口: ・担当者へのご質問・ご要望：今日中に終わりますか
+        会員: 送信する
         """
     )
     case = only_case(desk)
-    assert case.request_type == "human"
-    assert case.fields["message"] == "今日中に終わりますか"
+    assert case.request_type == "disclosure"
     assert case.fields["name"] == "山田 花子"
+    assert case.fields["questions_for_staff"] == ["今日中に終わりますか"]
+    assert ["担当者へのご質問・ご要望", "今日中に終わりますか"] in case.summary
 
 
 @pytest.mark.parametrize("org", ORGS)

@@ -31,17 +31,15 @@ def half_filled(member: Member) -> None:
 
 
 @pytest.mark.parametrize("org", ORGS)
-def test_a_member_who_left_at_a_question_for_staff_finds_it_asked_again(
-    desk: Desk, org: str
-) -> None:
+def test_a_member_who_left_at_a_switch_offer_finds_it_asked_again(desk: Desk, org: str) -> None:
     member = desk.member(org=org)
     member.transcript(
         """
         会員: 3
         会員: すべて
         会員: ご本人
-        会員: 今日中に終わりますか
-        窓口: このご質問を担当者にお伝えしますか
+        会員: 訂正したいです
+        窓口: 「訂正・追加・削除」のお手続きに切り替えますか
         """
     )
     desk.clock.advance(days=1)
@@ -50,14 +48,14 @@ def test_a_member_who_left_at_a_question_for_staff_finds_it_asked_again(
         会員: こんにちは
         窓口: 入力の途中のお申し出があります：開示
         窓口: ・請求する方：ご本人
-        窓口: 次は「ご質問を担当者にお伝えするかどうか」です。
+        窓口: 次は「「訂正・追加・削除」のお手続きに切り替えるかどうか」です。
         窓口: 1. 続ける
         窓口: 2. やり直す
         会員: 続ける
         窓口: 続きから入力します
-        窓口: このご質問を担当者にお伝えしますか
-        窓口: ご質問：今日中に終わりますか
-        窓口: 1. 担当者と話す
+        窓口: 「訂正・追加・削除」のお手続きに切り替えますか
+        窓口: 1. 「訂正・追加・削除」に切り替える
+        窓口: 2. いまの手続きを続ける
         """
     )
 
@@ -162,7 +160,8 @@ def test_a_question_typed_at_the_resume_prompt_is_handled_as_at_the_step(desk: D
         """
         会員: 今日中に終わりますか
         窓口: 続きから入力します
-        窓口: いまの手続きを続ける
+        窓口: このご質問は、お申し出といっしょに担当者にお伝えします
+        窓口: お名前のフリガナを入力してください
         窓口にない: 「続ける」か「やり直す」を選んでください
         """
     )
