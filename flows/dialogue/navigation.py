@@ -15,6 +15,7 @@ from flows.dialogue import case_status
 from flows.dialogue.names import (
     CONFIRM_CANCEL,
     CONFIRM_RESTART,
+    CONFIRM_WITHDRAW,
     CONFIRMING,
     ENTERING,
     FLOW,
@@ -61,7 +62,13 @@ def start(turn: Turn, argument: str | None) -> None:
         turn.say(turn.t("前回の続きから再開します。"))
         turn.reask()
         return
-    if conv.started and conv.org and conv.mode in (*ENTERING, *CONFIRMING, RESUME):
+    # 「取り下げますか」 too: a 「はい」 typed after coming back answers it, with the case
+    # named again, never the menu.
+    if (
+        conv.started
+        and conv.org
+        and conv.mode in (*ENTERING, *CONFIRMING, RESUME, CONFIRM_WITHDRAW)
+    ):
         turn.say(turn.t("前回の続きから再開します。"))
         turn.reask()
         return

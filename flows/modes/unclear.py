@@ -19,6 +19,7 @@ from flows.dialogue.choosing import (
     resolve,
 )
 from flows.dialogue.names import (
+    ALSO,
     CALL_ME,
     CONTINUE,
     FLOW,
@@ -114,6 +115,9 @@ def option_for(turn: Turn, option_id: str) -> Option:
     if option_id.startswith(SWITCH):
         title = turn.t(FLOWS[option_id.removeprefix(SWITCH)].title)
         return Option(option_id, turn.t("「{title}」に切り替える", title=title), ("はい",))
+    if option_id.startswith(ALSO):
+        title = turn.t(FLOWS[option_id.removeprefix(ALSO)].title)
+        return Option(option_id, turn.t("「{title}」を申し出る", title=title), ("はい",))
     if option_id.startswith("case:"):
         number = option_id.removeprefix("case:")
         return Option(option_id, turn.t("受付番号{number}の件として伝える", number=number))
@@ -182,6 +186,8 @@ def unclear_choice(turn: Turn, given: Given) -> None:
         kept = carried_over(turn.conv.answers, FLOWS["human"]) if turn.conv.flow else {}
         about = {"about": "other", "message": pending} if pending else {}
         request.start_flow(turn, "human", kept | about)
+    elif option.id.startswith(ALSO):
+        menu.start_option(turn, option.id.removeprefix(ALSO), pending)
     elif option.id.startswith("case:"):
         number = option.id.removeprefix("case:")
         turn.result.case_messages.append(CaseMessage(case_number=number, text=pending))
