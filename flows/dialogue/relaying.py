@@ -19,7 +19,7 @@ from flows import (
     published,
     wording,
 )
-from flows.dialogue import case_status
+from flows.dialogue import case_status, waiting
 from flows.dialogue.names import (
     ALSO,
     FORWARD,
@@ -87,7 +87,7 @@ def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> 
         # is to be sent where she says she no longer is): that case hears it first.
         if reading.intent not in REQUEST_IDS:
             return False
-        held = followups.held_for(turn.cases, reading, turn.now, days)
+        held = waiting.waiting_case(turn, reading)
         if held is None:
             return False
     if not reading.case_number and switch_for_awaited(turn, reading.text):
@@ -125,8 +125,7 @@ def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> 
             )
         )
     elif held is not None:
-        turn.result.case_messages.append(CaseMessage(case_number=number, text=words))
-        turn.say(turn.t(RELAYED_FIRST, number=number))
+        waiting.tell(turn, found.case, words)
     else:
         relay(turn, number, words)
     if held is not None:
@@ -153,11 +152,6 @@ def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> 
         turn.say(published.answer(topic.id, turn.org, turn.t, found.case.request_type))
     turn.conv.mode = MENU
     return True
-
-
-RELAYED_FIRST = N_(
-    "受付番号 {number} の担当者にお伝えしました。担当者からのお返事も、このチャットに届きます。"
-)
 
 
 def offer_new_request(turn: Turn, reading: Classification) -> None:

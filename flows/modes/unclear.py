@@ -13,7 +13,14 @@ from flows import (
     parsing,
     wording,
 )
-from flows.dialogue import case_status, navigation, step_questions, switching, values
+from flows.dialogue import (
+    case_status,
+    navigation,
+    step_questions,
+    switching,
+    values,
+    waiting,
+)
 from flows.dialogue.choosing import (
     Given,
     resolve,
@@ -32,6 +39,7 @@ from flows.dialogue.names import (
     VIEW,
     WITHDRAW,
 )
+from flows.dialogue.words import REQUEST_IDS
 from flows.i18n import N_
 from flows.messages import (
     CaseMessage,
@@ -86,7 +94,11 @@ def offer_candidates(turn: Turn, text: str, candidates: Sequence[str]) -> None:
 
 
 def offer_switch(turn: Turn, text: str, target: str) -> None:
-    """Mid-request, another request was asked for: switch (keeping the answers) or go on."""
+    """Mid-request, another request was asked for: switch (keeping the answers) or go on.
+    A case waiting for the member hears her words first (``waiting``)."""
+    held = waiting.waiting_case(turn, turn.read(text)) if target in REQUEST_IDS else None
+    if held is not None:
+        waiting.tell(turn, held, text)
     turn.conv.resume_mode = FLOW
     offer(
         turn,

@@ -168,3 +168,24 @@ def test_words_pointing_back_at_the_joint_use_answer_are_offered_the_matching_re
         窓口: 担当者と話す
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_request_typed_mid_form_while_staff_await_an_answer_reaches_them_before_the_switch(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    case = file_request(desk, member, "disclosure")
+    desk.app.cases.claim(case.number, "sato")
+    desk.app.cases.reply(case.number, "sato", REPLY_HERE)
+    member.read()
+    member.transcript(
+        f"""
+        会員: 5
+        窓口: ご希望の内容を選んでください。
+        会員: カタログの郵送も止めてください
+        窓口: 受付番号 {case.number} の担当者にお伝えしました。
+        窓口: 「同意の撤回・広告等の停止」のお手続きに切り替えますか。
+        """
+    )
+    assert member_messages(desk, case.number) == ["カタログの郵送も止めてください"]
