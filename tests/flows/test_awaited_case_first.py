@@ -5,9 +5,14 @@ sure new request still starts at once (``test_followups``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlmodel import select
 
+from flows import followups
+from flows.intents import Classification, classify
+from flows.messages import CaseView, StaffMessage
 from storage.models import Conversation
 from tests.conftest import Desk, Member
 from tests.flows.test_followups import ORGS, file_request, member_messages
@@ -189,3 +194,39 @@ def test_a_request_typed_mid_form_while_staff_await_an_answer_reaches_them_befor
         """
     )
     assert member_messages(desk, case.number) == ["カタログの郵送も止めてください"]
+
+
+def test_the_case_a_new_request_reaches_first_is_the_awaited_one_then_the_one_it_speaks_of() -> (
+    None
+):
+    now = datetime(2026, 11, 10, tzinfo=UTC)
+    received = datetime(2026, 11, 1, tzinfo=UTC)
+    due = received + timedelta(days=14)
+    by_post = CaseView(
+        "CD-2026-00001", "disclosure", "received", received, due, fields={"method": "postal"}
+    )
+    by_mail = CaseView(
+        "CD-2026-00002", "disclosure", "received", received, due, fields={"method": "email"}
+    )
+    replied = (StaffMessage(datetime(2026, 11, 5, tzinfo=UTC), REPLY_HERE),)
+    awaited = CaseView(
+        "CD-2026-00003",
+        "human",
+        "in_progress",
+        received,
+        due,
+        relay_open=True,
+        staff_messages=replied,
+    )
+    moved = classify(MOVED)
+    catalogue = classify("カタログの郵送を止めてください")
+
+    def held(cases: list[CaseView], reading: Classification) -> str | None:
+        case = followups.held_for(cases, reading, now, 90)
+        return case and case.number
+
+    assert held([by_post, by_mail], moved) == by_post.number
+    assert held([by_mail], moved) is None  # an e-mailed answer has no address to change
+    assert held([by_post, awaited], moved) == awaited.number  # staff wait for her there
+    assert held([by_post], catalogue) is None  # 郵送 alone is no address: it simply starts
+    assert held([by_post, awaited], catalogue) == awaited.number
