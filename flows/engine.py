@@ -17,6 +17,7 @@ from typing import Any
 from flows.dialogue.choosing import options_mentioned as _options_mentioned
 from flows.dialogue.conversation import Conversation, holds_a_form
 from flows.dialogue.names import (
+    ALSO,
     BACK,
     CALL_ME,
     CANCEL,
@@ -63,6 +64,7 @@ from flows.steps import Option
 from flows.turn import EDITED_MESSAGE, Turn
 
 __all__ = [
+    "ALSO",
     "BACK",
     "CALL_ME",
     "CALL_ME_NOTE",

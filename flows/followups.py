@@ -159,6 +159,38 @@ def refers_back(reading: Classification) -> bool:
     return bool(_REFERS_BACK.search(reading.text))
 
 
+# What a case holds or still needs, by the words a member names it with: where its answer
+# goes (the address of a postal answer, the e-mail address), the documents it waits for and
+# the phone staff call. 「住所が変わりました」 matters to a 開示 sent by post.
+_CASE_NEEDS = re.compile(r"委任状|本人確認|確認書類|電話番号|連絡先")
+_ANSWER_GOES_TO = {
+    "postal": re.compile(r"住所|送り先|送付先|届け先|宛先|郵便番号|引っ越|引越|転居"),
+    "email": re.compile(r"メールアドレス|アドレス"),
+    "in_person": re.compile(r"受け取り|受取"),
+}
+
+
+def held_for(
+    cases: Sequence[CaseView], reading: Classification, now: datetime, followup_days: int
+) -> CaseView | None:
+    """The case a message that starts a new request must reach first, so staff never act on
+    what the member has since changed: the one staff await an answer on (they wrote last,
+    the relay is open), else an open case whose answer or documents the message speaks of.
+    ``None``: no case is waiting, and a sure new request simply starts."""
+    held = _reachable(cases, now, followup_days)
+    awaiting = [c for c in held if c.relay_open and c.staff_messages]
+    if awaiting:
+        return max(reversed(awaiting), key=_last_staff_at)
+    about = [c for c in held if c.status not in CLOSED_STATUSES and speaks_of(reading, c)]
+    return about[-1] if about else None
+
+
+def speaks_of(reading: Classification, case: CaseView) -> bool:
+    """Whether a message names what ``case`` holds or needs (its answer's address, 委任状)."""
+    goes_to = _ANSWER_GOES_TO.get(str(case.fields.get("method") or ""))
+    return bool(_CASE_NEEDS.search(reading.text) or (goes_to and goes_to.search(reading.text)))
+
+
 def has_case_of_type(
     cases: Sequence[CaseView], now: datetime, followup_days: int, request_type: str
 ) -> bool:

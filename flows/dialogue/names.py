@@ -37,6 +37,7 @@ RESTART = "_restart"
 VIEW = "view:"
 WITHDRAW = "withdraw:"
 CALL_ME = "call:"
+ALSO = "also:"  # a new request offered after the words reached a waiting case
 
 STATUS_ID = "status"
 

@@ -15,6 +15,7 @@ from flows.dialogue import case_status
 from flows.dialogue.names import (
     CONFIRM_CANCEL,
     CONFIRM_RESTART,
+    CONFIRM_WITHDRAW,
     CONFIRMING,
     ENTERING,
     FLOW,
@@ -62,9 +63,12 @@ def start(turn: Turn, argument: str | None) -> None:
         resume.say_resumed(turn)
         turn.reask()
         return
-    # A question asked inside a form (「切り替えますか」 at its first step) is pending too.
+    # A question asked inside a form (「切り替えますか」 at its first step) is pending too, and
+    # so is 「取り下げますか」: a 「はい」 typed after coming back answers it, with the case
+    # named again, never the menu.
     inside_form = conv.mode == UNCLEAR and conv.resume_mode == FLOW and conv.flow is not None
-    if conv.started and conv.org and (conv.mode in (*ENTERING, *CONFIRMING, RESUME) or inside_form):
+    pending = (*ENTERING, *CONFIRMING, RESUME, CONFIRM_WITHDRAW)
+    if conv.started and conv.org and (conv.mode in pending or inside_form):
         resume.say_resumed(turn)
         turn.reask()
         return

@@ -17,9 +17,11 @@ from flows import (
     org_cases,
     parsing,
     published,
+    wording,
 )
-from flows.dialogue import case_status
+from flows.dialogue import case_status, waiting
 from flows.dialogue.names import (
+    ALSO,
     FORWARD,
     MENU,
     MENU_CHOICE,
@@ -41,6 +43,8 @@ from flows.modes import (
     unclear,
 )
 from flows.parsing import normalise_for_matching
+from flows.registry import FLOWS
+from flows.status import CLOSED_STATUSES
 
 if TYPE_CHECKING:
     from flows.turn import Turn
@@ -77,11 +81,22 @@ def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> 
     days = turn.org.retention.followup_days
     back = followups.refers_back(reading)
     types = followups.named_types(reading, REQUEST_IDS)
+    held: CaseView | None = None
     if plainly_new(turn, reading, back, types):
-        return False
+        # A new request, but a case waits for the member (staff asked her something, or it
+        # is to be sent where she says she no longer is): that case hears it first.
+        if reading.intent not in REQUEST_IDS:
+            return False
+        held = waiting.waiting_case(turn, reading)
+        if held is None:
+            return False
     if not reading.case_number and switch_for_awaited(turn, reading.text):
         return True
-    found = followups.target(turn.cases, turn.now, days, reading.case_number, types, back)
+    found = (
+        followups.FollowUp(held, held.status in CLOSED_STATUSES)
+        if held is not None
+        else followups.target(turn.cases, turn.now, days, reading.case_number, types, back)
+    )
     if isinstance(found, tuple):
         ask_which_case(turn, reading.text, found)
         return True
@@ -109,8 +124,13 @@ def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> 
                 number=number,
             )
         )
+    elif held is not None:
+        waiting.tell(turn, found.case, words)
     else:
         relay(turn, number, words)
+    if held is not None:
+        offer_new_request(turn, reading)
+        return True
     if found.others:
         turn.say(
             turn.t(
@@ -132,6 +152,20 @@ def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> 
         turn.say(published.answer(topic.id, turn.org, turn.t, found.case.request_type))
     turn.conv.mode = MENU
     return True
+
+
+def offer_new_request(turn: Turn, reading: Classification) -> None:
+    """After her words reached the waiting case: the new request they also ask for, started
+    only if she says so (with what she wrote read into it), never silently."""
+    unclear.offer(
+        turn,
+        reading.text,
+        turn.t(
+            "あわせて、「{title}」のお申し出もなさいますか。",
+            title=turn.t(FLOWS[reading.intent].title),
+        ),
+        [ALSO + reading.intent, wording.DONE],
+    )
 
 
 # 「それを止めてもらうことはできますか」: words that point at what was said just before.

@@ -13,12 +13,20 @@ from flows import (
     parsing,
     wording,
 )
-from flows.dialogue import case_status, navigation, step_questions, switching, values
+from flows.dialogue import (
+    case_status,
+    navigation,
+    step_questions,
+    switching,
+    values,
+    waiting,
+)
 from flows.dialogue.choosing import (
     Given,
     resolve,
 )
 from flows.dialogue.names import (
+    ALSO,
     CALL_ME,
     CONTINUE,
     FLOW,
@@ -31,6 +39,7 @@ from flows.dialogue.names import (
     VIEW,
     WITHDRAW,
 )
+from flows.dialogue.words import REQUEST_IDS
 from flows.i18n import N_
 from flows.messages import (
     CaseMessage,
@@ -85,7 +94,11 @@ def offer_candidates(turn: Turn, text: str, candidates: Sequence[str]) -> None:
 
 
 def offer_switch(turn: Turn, text: str, target: str) -> None:
-    """Mid-request, another request was asked for: switch (keeping the answers) or go on."""
+    """Mid-request, another request was asked for: switch (keeping the answers) or go on.
+    A case waiting for the member hears her words first (``waiting``)."""
+    held = waiting.waiting_case(turn, turn.read(text)) if target in REQUEST_IDS else None
+    if held is not None:
+        waiting.tell(turn, held, text)
     turn.conv.resume_mode = FLOW
     offer(
         turn,
@@ -114,6 +127,9 @@ def option_for(turn: Turn, option_id: str) -> Option:
     if option_id.startswith(SWITCH):
         title = turn.t(FLOWS[option_id.removeprefix(SWITCH)].title)
         return Option(option_id, turn.t("「{title}」に切り替える", title=title), ("はい",))
+    if option_id.startswith(ALSO):
+        title = turn.t(FLOWS[option_id.removeprefix(ALSO)].title)
+        return Option(option_id, turn.t("「{title}」を申し出る", title=title), ("はい",))
     if option_id.startswith("case:"):
         number = option_id.removeprefix("case:")
         return Option(option_id, turn.t("受付番号{number}の件として伝える", number=number))
@@ -193,6 +209,8 @@ def unclear_choice(turn: Turn, given: Given) -> None:
         kept = carried_over(turn.conv.answers, FLOWS["human"]) if turn.conv.flow else {}
         about = {"about": "other", "message": pending} if pending else {}
         request.start_flow(turn, "human", kept | about)
+    elif option.id.startswith(ALSO):
+        menu.start_option(turn, option.id.removeprefix(ALSO), pending)
     elif option.id.startswith("case:"):
         number = option.id.removeprefix("case:")
         turn.result.case_messages.append(CaseMessage(case_number=number, text=pending))

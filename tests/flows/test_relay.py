@@ -35,19 +35,26 @@ def test_after_a_staff_reply_the_members_answer_reaches_the_case(desk: Desk) -> 
     assert "午前中でした" in [line.text for line in transcript]
 
 
-def test_a_clear_new_request_is_not_relayed(desk: Desk) -> None:
+def test_a_clear_new_request_while_staff_await_an_answer_reaches_them_then_is_offered(
+    desk: Desk,
+) -> None:
+    # Staff await the member's answer on her case: a new request is never started silently
+    # (issue 16, point 1); with no case waiting it starts at once (test_awaited_case_first).
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
     desk.app.cases.reply(case.number, "sato", "確認しました。")
     member.transcript(
-        """
+        f"""
         会員: 私の情報の開示請求をしたいです
+        窓口: 受付番号 {case.number} の担当者にお伝えしました。
+        窓口: あわせて、「開示」のお申し出もなさいますか。
+        窓口にない: どの情報の開示をご希望ですか
+        会員: はい
         窓口: どの情報の開示をご希望ですか
-        窓口にない: 担当者にお伝えしました
         """
     )
-    assert member_messages(desk) == []
+    assert member_messages(desk) == ["私の情報の開示請求をしたいです"]
 
 
 def test_once_the_follow_up_period_after_the_close_is_over_words_are_no_longer_relayed(
