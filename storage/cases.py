@@ -124,10 +124,19 @@ class CaseService:
         extension_days: Mapping[str, int] | None = None,
         text_limits: Mapping[str, TextLimit] | None = None,
         office_days: Mapping[str, OfficeDays] | None = None,
+        org_queues: Mapping[str, Collection[str]] | None = None,
+        queue_names: Mapping[str, str] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.queues = frozenset(queues)
+        # Per org: the queues its cases may be transferred to. A case never leaves its co-op
+        # (another co-op's staff must not see the member's request). None: no org is split.
+        self.org_queues = (
+            {org: frozenset(ids) for org, ids in org_queues.items()} if org_queues else None
+        )
+        # Each queue's name as staff say it (宅配センター); they may type it instead of the id.
+        self.queue_names = dict(queue_names or {})
         self.audit = audit or AuditLog(db, clock)
         # Per org: how many days extensions may add to a case's due date in all (the co-ops
         # publish "2 weeks, extendable by up to 2 more"). An org not listed has no cap.
@@ -142,6 +151,25 @@ class CaseService:
         """``moment`` moved back to the org's last open day on or before it: the due date
         that is promised and stored (a form shows it before staff confirm)."""
         return promised_due(moment, self._office(org_id))
+
+    def queues_of(self, org_id: str) -> builtins.list[str]:
+        """The queues a case of ``org_id`` may be in: its own co-op's, never another's."""
+        if self.org_queues is None:
+            return sorted(self.queues)
+        return sorted(self.org_queues.get(org_id, ()))
+
+    def queue_label(self, queue: str) -> str:
+        """The queue's name as staff say it (宅配センター), or its id if it has none."""
+        return self.queue_names.get(queue, queue)
+
+    def queue_id(self, typed: str) -> str | None:
+        """The queue staff named by its id or its name (any width); None if there is none."""
+        wanted = unicodedata.normalize("NFKC", typed).strip().casefold()
+        for queue in sorted(self.queues):
+            names = (queue, self.queue_names.get(queue, queue))
+            if wanted in (unicodedata.normalize("NFKC", n).casefold() for n in names):
+                return queue
+        return None
 
     def _office(self, org_id: str) -> OfficeDays:
         return self.office_days.get(org_id, OfficeDays())
@@ -502,11 +530,7 @@ class CaseService:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            if queue not in self.queues:
-                raise rules.CaseActionError(
-                    f"Unknown queue {queue!r}; queues: {', '.join(sorted(self.queues))}.",
-                    "転送先の窓口が見つかりません。",
-                )
+            queue = self._transfer_target(case, queue)
             if queue == case.queue:
                 raise rules.CaseActionError(
                     f"{case.number} is already in {queue}.", "すでにその窓口の案件です。"
@@ -517,6 +541,26 @@ class CaseService:
                 session, case, "transferred", actor, {"from": previous, "to": queue, "note": why}
             )
             return case
+
+    def _transfer_target(self, case: Case, typed: str) -> str:
+        """The queue a transfer goes to: one of the case's own co-op, named by id or name.
+
+        A queue of another co-op is refused like an unknown one: the member asked this co-op,
+        and its staff alone may read the request. The refusal lists the queues there are."""
+        queue = self.queue_id(typed)
+        own = self.queues_of(case.org_id)
+        if queue is not None and queue in own:
+            return queue
+        listed_en = ", ".join(f"{self.queue_label(q)} ({q})" for q in own)
+        listed_ja = "、".join(f"{self.queue_label(q)}（{q}）" for q in own)
+        if queue is None:
+            why_en, why_ja = f"There is no queue {typed!r}.", f"窓口「{typed}」はありません。"
+        else:
+            why_en = f"{self.queue_label(queue)} is a queue of another co-op."
+            why_ja = f"{self.queue_label(queue)}はほかの組合の窓口のため、転送できません。"
+        return_en = f" Queues of this case's co-op: {listed_en}."
+        return_ja = f"この案件の組合の窓口：{listed_ja}。"
+        raise rules.CaseActionError(why_en + return_en, why_ja + return_ja)
 
     @_retried
     def close(

@@ -395,10 +395,8 @@ def resume(number: str) -> None:
 @staff_app.command()
 def transfer(number: str, queue: str, note: Annotated[str, typer.Option()]) -> None:
     """Move a case to another queue with a note."""
-    _done(
-        _app().cases.transfer(number, _actor(), queue, note),
-        _t()("{queue}へ転送しました", queue=queue),
-    )
+    moved = _app().cases.transfer(number, _actor(), queue, note)
+    _done(moved, _t()("{queue}へ転送しました", queue=_app().cases.queue_label(moved.queue)))
 
 
 @staff_app.command()

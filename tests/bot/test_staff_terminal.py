@@ -221,3 +221,14 @@ def test_staff_list_marks_a_paused_case_until_it_resumes(env: dict[str, str]) ->
     )
     assert run(["staff", "resume", NUMBER], env).returncode == 0
     assert "【期限一時停止中】" not in run(["staff", "list"], env).stdout
+
+
+def test_staff_cannot_transfer_a_case_to_another_co_ops_queue_and_hear_their_own_queues(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    refused = run(["staff", "transfer", NUMBER, "takuhai-center", "--note", "誤り"], env)
+    assert refused.returncode == 1
+    assert "宅配センターはほかの組合の窓口のため、転送できません" in refused.stderr
+    assert "この案件の組合の窓口：共済部（kyosai-bu）" in refused.stderr
+    assert "kyosai-bu" in run(["staff", "list"], env).stdout

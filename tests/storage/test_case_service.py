@@ -10,7 +10,7 @@ import pytest
 from flows.cases import CaseActionError
 from flows.i18n import JST
 from storage.models import StaffDraft
-from tests.conftest import Clock, Desk, build_desk
+from tests.conftest import Clock, Desk, build_desk, let_org_serve
 
 HANDOFF = ["9", "その他", "相談です", "入力しない"]
 
@@ -89,16 +89,49 @@ def test_taking_over_someone_elses_case_needs_confirmation(desk: Desk) -> None:
 
 def test_transfer_moves_the_case_to_the_other_queue_unassigned(desk: Desk) -> None:
     number = new_case(desk)
+    let_org_serve(desk.app, "coopdeli", "kyosai-bu")
     desk.app.cases.claim(number, "sato")
     moved = desk.app.cases.transfer(number, "sato", "kyosai-bu", "共済の契約についてのため")
     assert (moved.queue, moved.assignee) == ("kyosai-bu", None)
 
 
-def test_a_transfer_to_an_unknown_queue_is_refused(desk: Desk) -> None:
+def test_a_transfer_to_an_unknown_queue_is_refused_in_japanese_naming_the_own_queues(
+    desk: Desk,
+) -> None:
     number = new_case(desk)
-    with pytest.raises(CaseActionError, match="Unknown queue"):
+    with pytest.raises(CaseActionError, match="no queue") as refused:
         desk.app.cases.transfer(number, "sato", "kyosai-b", "typo")
+    assert refused.value.ja == (
+        "窓口「kyosai-b」はありません。この案件の組合の窓口：宅配センター（takuhai-center）。"
+    )
     assert desk.app.cases.detail(number).case.queue == "takuhai-center"
+
+
+@pytest.mark.parametrize(
+    ("org", "own", "other"),
+    [
+        ("coopdeli", "takuhai-center", "kyosai-bu"),
+        ("seikatsuclub-kyosai", "kyosai-bu", "takuhai-center"),
+        ("seikatsuclub-kyosai", "kyosai-bu", "宅配センター"),
+    ],
+)
+def test_a_case_is_never_transferred_to_another_co_ops_queue(
+    desk: Desk, org: str, own: str, other: str
+) -> None:
+    number = new_case(desk, org)
+    with pytest.raises(CaseActionError) as refused:
+        desk.app.cases.transfer(number, "sato", other, "共済の件のため")
+    assert "ほかの組合の窓口のため、転送できません" in refused.value.ja
+    assert f"この案件の組合の窓口：{desk.app.cases.queue_label(own)}（{own}）" in refused.value.ja
+    case = desk.app.cases.detail(number)
+    assert case.case.queue == own and not any(e.kind == "transferred" for e in case.events)
+
+
+def test_staff_may_name_the_queue_to_transfer_to_in_japanese(desk: Desk) -> None:
+    number = new_case(desk)
+    let_org_serve(desk.app, "coopdeli", "kyosai-bu")
+    desk.app.cases.queue_names["kyosai-bu"] = "共済部"
+    assert desk.app.cases.transfer(number, "sato", "共済部", "共済の件のため").queue == "kyosai-bu"
 
 
 def test_refusing_needs_a_reason_and_the_member_hears_it(desk: Desk) -> None:
