@@ -53,9 +53,10 @@ NOT_STAFF = frozenset({"member", "system"})  # event actors whose events are not
 AUDITED_DATA = frozenset(
     {"previous", "method", "from", "to", "outcome", "waited_seconds", "linked_case", "conversation"}
 )
-# Staff actions that do not mean the member's messages were read: a transfer hands the case
-# to a queue that has not seen them yet.
-_NOT_READING = frozenset({"transferred"})
+# Staff actions that mean the member's messages were read: a reply answers them, and claiming
+# is done from the card or after ``show``, where they stand. Reopening, closing, transferring
+# (to a queue that has not seen them) and the rest leave them unread: staff must still see them.
+_READING = frozenset({"replied", "claimed"})
 # A member-data delivery reserved but never confirmed (the process died while uploading) may be
 # tried again after this long; a confirmed one never is, for the same data.
 EXPORT_STALE_AFTER = timedelta(minutes=10)
@@ -182,7 +183,14 @@ class CaseService:
             if queue:
                 query = query.where(Case.queue == queue)
             if not include_closed:
-                query = query.where(col(Case.status).not_in(CLOSED_STATUSES))
+                # A closed case the member wrote about again needs staff: it stays in the list.
+                query = query.where(
+                    or_(
+                        col(Case.status).not_in(CLOSED_STATUSES),
+                        col(Case.unread_messages) > 0,
+                        col(Case.member_contact_at).is_not(None),
+                    )
+                )
             return list(session.exec(query).all())
 
     def get(self, number: str) -> Case:
@@ -909,8 +917,8 @@ class CaseService:
         self, session: Session, case: Case, kind: str, actor: str, data: dict[str, Any]
     ) -> None:
         assert case.id is not None
-        if actor not in NOT_STAFF and kind not in _NOT_READING:
-            case.unread_messages = 0  # staff acting on the case have read what the member wrote
+        if actor not in NOT_STAFF and kind in _READING:
+            case.unread_messages = 0  # staff answering or taking the case read what was written
         session.add(case)
         session.add(
             CaseEvent(case_id=case.id, kind=kind, actor=actor, data=data, created_at=self.clock())

@@ -217,3 +217,37 @@ def test_a_draft_expires_and_close_and_extension_drafts_carry_their_choice(desk:
     assert (closed.status, closed.outcome_reason) == ("refused", "記録がありません")
     said = "\n".join(m.text for m in desk.member("alice").received)
     assert "取り寄せのため" in said and "記録がありません" in said and "古い下書き" not in said
+
+
+def test_a_closed_case_the_member_wrote_about_again_stays_in_the_open_list(desk: Desk) -> None:
+    number = new_case(desk)
+    quiet = new_case(desk, chat_id="bob")
+    desk.app.cases.close(number, "sato", "refused", "記録がありません")
+    desk.app.cases.close(quiet, "sato", "refused", "記録がありません")
+    desk.member("alice").says("なぜですか")
+    listed = [case.number for case in desk.app.cases.list(include_closed=False)]
+    assert listed == [number]
+
+
+@pytest.mark.parametrize("action", ["reopen", "transfer", "close", "note"])
+def test_acting_on_a_case_without_reading_leaves_the_members_words_unread(
+    desk: Desk, action: str
+) -> None:
+    number = new_case(desk)
+    let_org_serve(desk.app, "coopdeli", "kyosai-bu")
+    cases = desk.app.cases
+    if action == "reopen":
+        cases.close(number, "sato", "refused", "記録がありません")
+    desk.member("alice").says("電話は夕方にお願いします")
+    assert cases.get(number).unread_messages == 1
+    if action == "reopen":
+        cases.reopen(number, "sato", "会員から再度のお問い合わせ")
+    elif action == "transfer":
+        cases.transfer(number, "sato", "kyosai-bu", "共済の件のため")
+    elif action == "close":
+        cases.close(number, "sato", "refused", "記録がありません", confirmed=True)
+    else:
+        cases.note(number, "sato", "電話の件、確認中")
+    assert cases.get(number).unread_messages == 1
+    cases.reply(number, "sato", "承知しました。夕方にお電話します。")
+    assert cases.get(number).unread_messages == 0
