@@ -18,6 +18,7 @@ from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
 from flows.asker import describe_requester
 from flows.attachments import size_label
+from flows.bereavement import DECEASED
 from flows.case_view import labelled_answers
 from flows.cases import IDENTITY_METHODS, CaseActionError, CloseNeedsConfirmation
 from flows.i18n import JST, N_, Translator, normalise_language
@@ -78,7 +79,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
 # language (typer's own help would be English).
 ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
     "list": (
-        ("--queue 窓口", N_("この窓口の案件だけを表示する（例：kyosai-bu）")),
+        ("--queue 窓口", N_("この窓口の案件だけを表示する（例：宅配センター、共済部）")),
         ("--open", N_("完了した案件を表示しない")),
     ),
     "show": (),
@@ -160,38 +161,76 @@ def _actor() -> str:
 
 
 def _line(case: Case, now: datetime | None = None) -> str:
+    """One case as a line: what needs staff first (the marks), then which case, of which
+    co-op and queue (by the names staff use), its dates and who has it."""
+    org, queue = _names(case)
     return "  ".join(
         [
+            *_marks(case, now),
             case.number,
             f"[{_JA(status_label(case.status))}]",
+            org,
             _JA(FLOWS[case.request_type].title),
-            case.queue,
+            queue,
             f"受付 {_JA.datetime(case.received_at)}",
             f"期限 {_JA.date(case.due_at)}",
             f"担当 {case.assignee or '-'}",
-            *_marks(case, now),
         ]
     )
 
 
+def _names(case: Case) -> tuple[str, str]:
+    """The case's co-op (its short name) and queue as staff call them, in the staff language;
+    the ids where the desk does not serve them any more."""
+    english = _t().lang == "en"
+    org = _app().orgs.get(case.org_id) if "app" in _state else None
+    if org is None:
+        return case.org_id, case.queue
+    short = org.short_name.en if english else org.short_name.ja
+    if case.queue == org.queue.id:
+        return short, org.queue.name.en if english else org.queue.name.ja
+    return short, _app().cases.queue_label(case.queue)
+
+
+def _overdue(case: Case, now: datetime | None) -> bool:
+    running = case.status not in CLOSED_STATUSES and case.paused_at is None
+    return now is not None and running and case.due_at < now
+
+
 def _marks(case: Case, now: datetime | None) -> list[str]:
-    """What needs staff first: overdue, the member's unread messages, 会員から連絡あり, and a
-    complaint until the case is closed."""
+    """What needs staff first: a complaint until the case is closed, overdue, the member's
+    unread messages, 会員から連絡あり; then a paused clock and a deceased person's case."""
     t = _t()
     marks = []
-    overdue = case.status not in CLOSED_STATUSES and case.paused_at is None
-    if now is not None and overdue and case.due_at < now:
+    if case.complained_at is not None:
+        marks.append(t("【苦情あり】"))
+    if _overdue(case, now):
         marks.append(t("【期限超過】"))
     if case.unread_messages:
         marks.append(t("【未読 {count}件】", count=case.unread_messages))
     if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
         marks.append(t("【会員から連絡あり】"))
-    if case.complained_at is not None:
-        marks.append(t("【苦情あり】"))
     if case.paused_at is not None and case.status not in CLOSED_STATUSES:
         # A paused clock is why an old case shows no 期限超過: say so in the list.
         marks.append(t("【期限一時停止中】"))
+    if DECEASED in case.flags:
+        marks.append(t("【亡くなった方について】"))
     return marks
+
+
+def needs_staff_first(case: Case, now: datetime) -> tuple[bool, bool, bool, bool, datetime]:
+    """The order of ``list``: complaints, then overdue, then the member's unread words or
+    会員から連絡あり, then open before closed, each by due date (the earliest first)."""
+    wrote = bool(case.unread_messages) or (
+        case.member_contact_at is not None and case.status in CLOSED_STATUSES
+    )
+    return (
+        case.complained_at is None,
+        not _overdue(case, now),
+        not wrote,
+        case.status in CLOSED_STATUSES,
+        case.due_at,
+    )
 
 
 def _event_data(data: dict[str, Any] | None, t: Translator) -> str:
@@ -271,15 +310,31 @@ def _done(case: Case, what: str) -> None:
 
 @staff_app.command("list")
 def list_cases(
-    queue: Annotated[str | None, typer.Option(help="Only this queue, e.g. kyosai-bu")] = None,
+    queue: Annotated[
+        str | None, typer.Option(help="Only this queue, e.g. 宅配センター or takuhai-center")
+    ] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Hide closed cases")] = False,
 ) -> None:
-    """List cases, oldest first."""
+    """List cases, those that need staff first (complaints, overdue, the member's words)."""
     app = _app()
-    cases = app.cases.list(queue, include_closed=not open_only)
+    wanted = None
+    if queue is not None:
+        wanted = app.cases.queue_id(queue)
+        if wanted is None:
+            names = sorted(app.cases.queues)
+            raise CaseActionError(
+                f"There is no queue {queue!r}; queues: "
+                + ", ".join(f"{app.cases.queue_label(q)} ({q})" for q in names),
+                f"窓口「{queue}」はありません。窓口："
+                + "、".join(f"{app.cases.queue_label(q)}（{q}）" for q in names),
+            )
+    now = app.clock()
+    cases = sorted(
+        app.cases.list(wanted, include_closed=not open_only),
+        key=lambda case: needs_staff_first(case, now),
+    )
     if not cases:
         typer.echo(_t()("案件はありません。"))
-    now = app.clock()
     for case in cases:
         typer.echo(for_terminal(_line(case, now)))
 

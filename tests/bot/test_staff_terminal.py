@@ -231,4 +231,22 @@ def test_staff_cannot_transfer_a_case_to_another_co_ops_queue_and_hear_their_own
     assert refused.returncode == 1
     assert "宅配センターはほかの組合の窓口のため、転送できません" in refused.stderr
     assert "この案件の組合の窓口：共済部（kyosai-bu）" in refused.stderr
-    assert "kyosai-bu" in run(["staff", "list"], env).stdout
+    assert "共済部" in run(["staff", "list"], env).stdout
+
+
+def test_staff_list_puts_what_needs_staff_first_with_marks_co_op_and_queue_by_name(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)  # KY-2026-00001: quiet
+    lines = [*DISCLOSURE, "対応が遅すぎます。責任者を出してください"]
+    assert run(["chat", "--user", "taro"], env, "\n".join(lines) + "\n").returncode == 0
+    listing = run(["staff", "list"], env).stdout.splitlines()
+    assert listing[0].startswith("【苦情あり】") and "KY-2026-00002" in listing[0]
+    assert listing[1].startswith("KY-2026-00001")
+    assert "生活クラブ共済連" in listing[1] and "共済部" in listing[1]
+    assert "kyosai-bu" not in "\n".join(listing)
+    assert run(["staff", "list", "--queue", "共済部"], env).stdout.count("KY-2026-") == 2
+    assert "案件はありません" in run(["staff", "list", "--queue", "宅配センター"], env).stdout
+    unknown = run(["staff", "list", "--queue", "宅配"], env)
+    assert unknown.returncode == 1 and "窓口「宅配」はありません" in unknown.stderr
+    assert "宅配センター（takuhai-center）" in unknown.stderr
