@@ -6,6 +6,7 @@ import getpass
 import hashlib
 import os
 import shlex
+import unicodedata
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -579,16 +580,62 @@ def run_staff_command(args: list[str]) -> int:
         typer.echo(command_help(args[0]) or help_text())
         return 0
     try:
-        staff_app([clean_inbound(arg) for arg in args], standalone_mode=False)
+        staff_app([_typed_number(clean_inbound(arg)) for arg in args], standalone_mode=False)
     except CaseActionError as error:
         t = _t()
         why = error.ja if t.lang == "ja" else str(error)
         typer.echo(for_terminal(t("できません: {why}", why=why)), err=True)
         return 1
-    except (typer.BadParameter, typer.Abort, SystemExit) as error:
+    except (typer.Abort, SystemExit) as error:
         typer.echo(for_terminal(str(error)), err=True)
         return 2
-    except Exception as error:  # click usage errors
-        typer.echo(for_terminal(f"{type(error).__name__}: {error}"), err=True)
+    except Exception as error:  # the CLI library's usage errors, said in the staff language
+        typer.echo(for_terminal(usage_problem(error, args[0])), err=True)
         return 2
     return 0
+
+
+def _typed_number(arg: str) -> str:
+    """A number typed in full width (--days １４) as digits; other text stays as typed."""
+    folded = unicodedata.normalize("NFKC", arg).strip()
+    return folded if folded.isascii() and folded.isdigit() else arg
+
+
+# How ``help`` names each argument, so a usage error names it the same way.
+_ARGUMENT_NAMES = {
+    "number": N_("受付番号"),
+    "text": N_("文面"),
+    "queue": N_("窓口"),
+    "reason": N_("理由"),
+}
+
+
+def usage_problem(error: Exception, command: str) -> str:
+    """The CLI library's English usage error (a missing argument, a bad number, an unknown
+    command or option) as staff read it: what is wrong, and the command's usage."""
+    t = _t()
+    param = getattr(error, "param", None)
+    option = getattr(error, "option_name", None)
+    name = getattr(param, "name", None) or ""
+    if getattr(param, "param_type_name", "") == "option":
+        shown = "--" + name.replace("_", "-")
+    else:
+        shown = t(_ARGUMENT_NAMES.get(name, name)) if name else ""
+    kind = type(error).__name__
+    if kind == "MissingParameter":
+        problem = t("{what} が指定されていません。", what=shown)
+    elif isinstance(error, typer.BadParameter):
+        problem = t("{what} の値が正しくありません（数字で指定してください）。", what=shown)
+    elif kind == "NoSuchOption":
+        problem = t("{option} というオプションはありません。", option=option)
+    elif kind == "BadOptionUsage":
+        problem = t("{option} の後に値を指定してください。", option=option)
+    elif str(error).startswith("No such command"):
+        problem = t("「{command}」というコマンドはありません。", command=command)
+        return " ".join([problem, t("help でコマンドの一覧を表示できます。")])
+    else:
+        problem = t("コマンドの指定が正しくありません。")
+    usage = next((c for c, _ in HELP_LINES if c.split()[0] == command), None)
+    if usage is None:
+        return problem
+    return "\n".join([problem, t("使い方：madoguchi staff {usage}", usage=usage)])

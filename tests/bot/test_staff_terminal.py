@@ -250,3 +250,45 @@ def test_staff_list_puts_what_needs_staff_first_with_marks_co_op_and_queue_by_na
     unknown = run(["staff", "list", "--queue", "宅配"], env)
     assert unknown.returncode == 1 and "窓口「宅配」はありません" in unknown.stderr
     assert "宅配センター（takuhai-center）" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "japanese", "english"),
+    [
+        (["verify", NUMBER], "--method が指定されていません。", "--method is missing."),
+        (["claim"], "受付番号 が指定されていません。", "case number is missing."),
+        (
+            ["extend", NUMBER, "--reason", "確認中", "--days", "十四"],
+            "--days の値が正しくありません",
+            "The value of --days is not valid",
+        ),
+        (["extend", NUMBER, "--days"], "--days の後に値を指定してください。", "after --days"),
+        (["list", "--bogus"], "--bogus というオプションはありません。", "no option --bogus"),
+        (["しょう"], "「しょう」というコマンドはありません。", 'no command "しょう"'),
+    ],
+)
+def test_usage_errors_of_the_staff_tool_speak_the_staff_language_with_the_usage(
+    args: list[str],
+    japanese: str,
+    english: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.staff.terminal import run_staff_command
+
+    monkeypatch.delenv("MADOGUCHI_STAFF_LANG", raising=False)
+    assert run_staff_command(args) == 2
+    said = capsys.readouterr().err
+    assert japanese in said and "Missing" not in said and "No such" not in said
+    if args[0] != "しょう":
+        assert f"使い方：madoguchi staff {args[0]}" in said
+    monkeypatch.setenv("MADOGUCHI_STAFF_LANG", "en")
+    assert run_staff_command(args) == 2
+    assert english in capsys.readouterr().err
+
+
+def test_staff_extend_by_days_typed_in_full_width(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    done = run(["staff", "extend", NUMBER, "--days", "１０", "--reason", "書庫の確認のため"], env)
+    assert done.returncode == 0, done.stderr
+    assert "期限を" in done.stdout
