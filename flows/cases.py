@@ -33,6 +33,16 @@ class CaseActionError(ValueError):
         self.ja = ja
 
 
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70\u2043\ufe63\s]")
+
+
+def case_number(typed: str) -> str:
+    """A case number as stored (``CD-2026-00001``), however staff typed it: full width
+    (ＣＤ－２０２６－０００１), any dash (‐ − ー), lower case, with spaces around."""
+    folded = unicodedata.normalize("NFKC", typed).strip()
+    return _DASHES.sub(lambda m: "" if m.group().isspace() else "-", folded).upper()
+
+
 def require_open(status: str) -> None:
     if status in CLOSED_STATUSES:
         raise CaseActionError(

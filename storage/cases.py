@@ -211,7 +211,7 @@ class CaseService:
         with self.db.transaction() as session:
             newest = session.exec(
                 select(Case)
-                .where(or_(Case.number == wanted.upper(), matched))
+                .where(or_(Case.number == rules.case_number(wanted), matched))
                 .order_by(col(Case.id).desc())
                 .limit(limit)
             ).all()
@@ -862,7 +862,7 @@ class CaseService:
 
     def _other_case(self, session: Session, case: Case, number: str) -> Case:
         """The case staff named to link: another conversation's, of the same co-op."""
-        other = session.exec(select(Case).where(Case.number == number.strip().upper())).first()
+        other = session.exec(select(Case).where(Case.number == rules.case_number(number))).first()
         if other is None:
             raise rules.CaseActionError(
                 f"No case numbered {number}.", f"{number} は見つかりませんでした。"
@@ -900,7 +900,7 @@ class CaseService:
     def _get(self, session: Session, number: str) -> Case:
         """The case, locked for this transaction: two staff acting at once take turns."""
         case = session.exec(
-            select(Case).where(Case.number == number.strip().upper()).with_for_update()
+            select(Case).where(Case.number == rules.case_number(number)).with_for_update()
         ).first()
         if case is None:
             raise rules.CaseActionError(

@@ -508,7 +508,7 @@ class StaffDesk:
                 self.app.audit.record,
                 actor_of(user),
                 f"denied:{verb}",
-                case_number=rest.upper() if verb == "transcript" and rest else None,
+                case_number=rules.case_number(rest) if verb == "transcript" and rest else None,
                 allowed=False,
             )
             await respond(text=SUPERVISORS_ONLY, response_type="ephemeral")

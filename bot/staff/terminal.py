@@ -21,7 +21,7 @@ from flows.asker import describe_requester
 from flows.attachments import size_label
 from flows.bereavement import DECEASED
 from flows.case_view import labelled_answers
-from flows.cases import IDENTITY_METHODS, CaseActionError, CloseNeedsConfirmation
+from flows.cases import IDENTITY_METHODS, CaseActionError, CloseNeedsConfirmation, case_number
 from flows.i18n import JST, N_, Translator, normalise_language
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
@@ -372,7 +372,7 @@ def save_file(
     _app().audit.record(
         Actor(f"cli:{_actor()}", "cli"),
         "download_attachment",
-        case_number=number.upper(),
+        case_number=case_number(number),
         detail={"index": index, "sha256": attachment.sha256},
     )
     if hashlib.sha256(attachment.data).hexdigest() != attachment.sha256:
@@ -381,9 +381,10 @@ def save_file(
             f"{number} のファイル {index} がチェックサムと一致しません。",
         )
     extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
-    target = out or Path(f"{number.upper()}-{index}{extension.get(attachment.mime, '')}")
+    number = case_number(number)
+    target = out or Path(f"{number}-{index}{extension.get(attachment.mime, '')}")
     if target.is_dir():
-        target = target / f"{number.upper()}-{index}{extension.get(attachment.mime, '')}"
+        target = target / f"{number}-{index}{extension.get(attachment.mime, '')}"
     write_private(target, attachment.data)
     typer.echo(f"{target}（{attachment.mime}、{size_label(attachment.size)}）を保存しました。")
 
@@ -474,8 +475,8 @@ def close(
         closed = _app().cases.close(number, _actor(), code, reason, confirmed=force)
     except CloseNeedsConfirmation as held:
         raise CaseActionError(
-            _close_held(Translator("en"), number.upper(), held),
-            _close_held(_JA, number.upper(), held),
+            _close_held(Translator("en"), case_number(number), held),
+            _close_held(_JA, case_number(number), held),
         ) from held
     _done(closed, _t()("完了にしました"))
 
@@ -533,7 +534,7 @@ def link(
     their disclosure (member-data) includes it."""
     _done(
         _app().cases.link_member(number, _actor(), other),
-        _t()("{other} の会話を結び付けました", other=other.upper()),
+        _t()("{other} の会話を結び付けました", other=case_number(other)),
     )
 
 
@@ -545,7 +546,7 @@ def unlink(
     """Undo a link: later member-data exports leave that conversation out."""
     _done(
         _app().cases.unlink_member(number, _actor(), other),
-        _t()("{other} の会話の結び付けを外しました", other=other.upper()),
+        _t()("{other} の会話の結び付けを外しました", other=case_number(other)),
     )
 
 

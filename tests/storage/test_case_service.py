@@ -251,3 +251,15 @@ def test_acting_on_a_case_without_reading_leaves_the_members_words_unread(
     assert cases.get(number).unread_messages == 1
     cases.reply(number, "sato", "承知しました。夕方にお電話します。")
     assert cases.get(number).unread_messages == 0
+
+
+@pytest.mark.parametrize(
+    "typed", ["ＣＤ－２０２６－００００１", "cd‐2026‐00001", " CD−2026−00001 ", "ＣＤ-2026-00001"]
+)
+def test_staff_find_a_case_by_its_number_typed_in_full_width_or_with_any_dash(
+    desk: Desk, typed: str
+) -> None:
+    number = new_case(desk)
+    assert number == "CD-2026-00001"
+    assert desk.app.cases.claim(typed, "sato").number == number
+    assert [case.number for case in desk.app.cases.find(typed)] == [number]
