@@ -324,11 +324,7 @@ class CaseService:
             if case.assignee == actor:
                 return case
             if case.assignee and case.assignee != actor and not take_over:
-                raise rules.CaseActionError(
-                    f"{case.number} is already claimed by {case.assignee}; "
-                    "confirm to take it over.",
-                    f"{case.number} はほかの方が担当しています。引き継ぐ場合は確認してください。",
-                )
+                raise rules.ClaimedByOther(case.number, case.assignee)
             previous = case.assignee
             case.assignee = actor
             if case.status == "received":

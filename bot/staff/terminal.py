@@ -21,7 +21,13 @@ from flows.asker import describe_requester
 from flows.attachments import size_label
 from flows.bereavement import DECEASED
 from flows.case_view import labelled_answers
-from flows.cases import IDENTITY_METHODS, CaseActionError, CloseNeedsConfirmation, case_number
+from flows.cases import (
+    IDENTITY_METHODS,
+    CaseActionError,
+    ClaimedByOther,
+    CloseNeedsConfirmation,
+    case_number,
+)
 from flows.i18n import JST, N_, Translator, normalise_language
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
@@ -57,7 +63,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("reply 受付番号 文面", N_("会員へ返信する")),
     ("note 受付番号 文面", N_("内部メモを残す（会員には届きません）")),
     (
-        "extend 受付番号 --days 日数 --reason 理由",
+        "extend 受付番号 --days 日数|--until 日付 --reason 理由",
         N_("回答期限を延長する（理由は会員に伝わります）"),
     ),
     ("pause 受付番号 --waiting-for 待つもの", N_("期限を一時停止する")),
@@ -392,7 +398,15 @@ def save_file(
 @staff_app.command()
 def claim(number: str, take_over: Annotated[bool, typer.Option("--take-over")] = False) -> None:
     """Take a case (use --take-over to take one claimed by someone else)."""
-    _done(_app().cases.claim(number, _actor(), take_over=take_over), _t()("担当しました"))
+    try:
+        claimed = _app().cases.claim(number, _actor(), take_over=take_over)
+    except ClaimedByOther as taken:
+        raise CaseActionError(
+            f"{taken.number} is claimed by {taken.assignee}; add --take-over to take it over.",
+            f"{taken.number} はほかの方（{taken.assignee}）が担当しています。"
+            "引き継ぐ場合は --take-over を付けてください。",
+        ) from taken
+    _done(claimed, _t()("担当しました"))
 
 
 @staff_app.command()

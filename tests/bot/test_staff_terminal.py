@@ -292,3 +292,28 @@ def test_staff_extend_by_days_typed_in_full_width(env: dict[str, str]) -> None:
     done = run(["staff", "extend", NUMBER, "--days", "１０", "--reason", "書庫の確認のため"], env)
     assert done.returncode == 0, done.stderr
     assert "期限を" in done.stdout
+
+
+@pytest.mark.parametrize("typed", ["電話", "折返し", "電話折り返し"])
+def test_staff_record_a_phone_callback_in_the_words_they_use(
+    env: dict[str, str], typed: str
+) -> None:
+    chat(env, DISCLOSURE)
+    done = run(["staff", "verify", NUMBER, "--method", typed], env)
+    assert done.returncode == 0, done.stderr
+    assert "method=登録電話へ折返し" in run(["staff", "show", NUMBER], env).stdout
+
+
+def test_staff_refusals_name_the_japanese_values_the_reason_and_the_take_over_option(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    method = run(["staff", "verify", NUMBER, "--method", "メール"], env)
+    assert "登録電話へ折返し（phone_callback）" in method.stderr
+    outcome = run(["staff", "close", NUMBER, "--outcome", "解決"], env)
+    assert "「回答済」「一部対応」「対応不可」のどれか" in outcome.stderr
+    reason = run(["staff", "close", NUMBER, "--outcome", "一部対応"], env)
+    assert "理由が必要です" in reason.stderr
+    run(["staff", "claim", NUMBER], {**env, "MADOGUCHI_STAFF": "suzuki"})
+    taken = run(["staff", "claim", NUMBER], env)
+    assert "suzuki" in taken.stderr and "--take-over を付けてください" in taken.stderr
