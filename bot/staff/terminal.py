@@ -240,15 +240,48 @@ def needs_staff_first(case: Case, now: datetime) -> tuple[bool, bool, bool, bool
     )
 
 
+FLAG_LABELS: dict[str, str] = {DECEASED: N_("亡くなった方について")}
+"""Case flags as staff read them."""
+
+
 def _event_data(data: dict[str, Any] | None, t: Translator) -> str:
-    """An event's details as staff read them: an identity check names its method's label."""
+    """An event's details as staff read them: codes by their catalog labels (the method, an
+    outcome or earlier status, a queue, a request type), dates as dates, nothing for none."""
     if not data:
         return ""
-    shown = dict(data)
-    method = shown.get("method")
-    if isinstance(method, str) and method in IDENTITY_METHODS:
-        shown["method"] = t(IDENTITY_METHODS[method])
-    return ", ".join(f"{key}={value}" for key, value in shown.items())
+    shown = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        shown.append(f"{key}={_event_value(key, value, t)}")
+    return ", ".join(shown)
+
+
+def _event_value(key: str, value: Any, t: Translator) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key == "method" and value in IDENTITY_METHODS:
+        return t(IDENTITY_METHODS[value])
+    if key in ("outcome", "previous") and value in STATUS_LABELS:
+        return t(status_label(value))
+    if key == "type" and value in FLOWS:
+        return t(FLOWS[value].title)
+    if key in ("queue", "from", "to"):
+        if value in _app().cases.queues:
+            return _names_of_queue(value)
+        try:
+            return t.date(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def _names_of_queue(queue: str) -> str:
+    english = _t().lang == "en"
+    for org in _app().orgs.values():
+        if org.queue.id == queue:
+            return org.queue.name.en if english else org.queue.name.ja
+    return _app().cases.queue_label(queue)
 
 
 def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
@@ -276,7 +309,8 @@ def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
         ),
     ]
     if case.flags:
-        out.append(f"注意: {', '.join(case.flags)}")
+        flags = "、".join(t(FLAG_LABELS[f]) if f in FLAG_LABELS else f for f in case.flags)
+        out.append(t("注意：{flags}", flags=flags))
     if case.paused_at:
         out.append(t("一時停止中（{since}から）", since=t.datetime(case.paused_at)))
     out.append(t("── 申出内容"))

@@ -317,3 +317,17 @@ def test_staff_refusals_name_the_japanese_values_the_reason_and_the_take_over_op
     run(["staff", "claim", NUMBER], {**env, "MADOGUCHI_STAFF": "suzuki"})
     taken = run(["staff", "claim", NUMBER], env)
     assert "suzuki" in taken.stderr and "--take-over を付けてください" in taken.stderr
+
+
+def test_staff_show_history_names_queues_types_and_outcomes_by_their_labels(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    run(["staff", "claim", NUMBER], env)
+    run(["staff", "verify", NUMBER, "--method", "書面"], env)
+    run(["staff", "close", NUMBER, "--outcome", "partial", "--reason", "一部のみ保有"], env)
+    shown = run(["staff", "show", NUMBER], env).stdout
+    history = shown.split("── 経過")[1].split("── やりとり")[0]
+    assert "queue=共済部" in history and "outcome=一部対応" in history
+    assert "None" not in history and "kyosai-bu" not in history and "partial" not in history
+    assert "type=disclosure" not in history
