@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import os
 import shlex
@@ -164,7 +163,15 @@ def _app() -> App:
 
 
 def _actor() -> str:
-    return os.environ.get("MADOGUCHI_STAFF") or getpass.getuser()
+    """Who acts, as the history and the audit log record it: the name staff set, never the
+    machine's login (every action under ``cli:root`` would say nothing of who did it)."""
+    name = (os.environ.get("MADOGUCHI_STAFF") or "").strip()
+    if not name:
+        raise CaseActionError(
+            "Set MADOGUCHI_STAFF to your name first (e.g. export MADOGUCHI_STAFF=sato).",
+            "MADOGUCHI_STAFF にお名前を設定してください（例：export MADOGUCHI_STAFF=sato）。",
+        )
+    return name
 
 
 def _line(case: Case, now: datetime | None = None) -> str:
@@ -389,10 +396,9 @@ def show_help() -> None:
 @staff_app.command()
 def show(number: str) -> None:
     """Show a case with its intake summary, history and transcript (the look is audited)."""
+    actor = _actor()
     detail = _app().cases.detail(number)
-    _app().audit.record(
-        Actor(f"cli:{_actor()}", "cli"), "view_case", case_number=detail.case.number
-    )
+    _app().audit.record(Actor(f"cli:{actor}", "cli"), "view_case", case_number=detail.case.number)
     _app().cases.mark_read(detail.case.number)  # the member's messages are read now
     typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id)))
     if detail.case.request_type in DISCLOSURE_TYPES:

@@ -331,3 +331,12 @@ def test_staff_show_history_names_queues_types_and_outcomes_by_their_labels(
     assert "queue=共済部" in history and "outcome=一部対応" in history
     assert "None" not in history and "kyosai-bu" not in history and "partial" not in history
     assert "type=disclosure" not in history
+
+
+def test_staff_actions_need_the_staff_name_set_not_the_machine_login(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    nameless = {k: v for k, v in env.items() if k != "MADOGUCHI_STAFF"}
+    refused = run(["staff", "claim", NUMBER], nameless)
+    assert refused.returncode == 1
+    assert "MADOGUCHI_STAFF にお名前を設定してください" in refused.stderr
+    assert "[受付]" in run(["staff", "list"], nameless).stdout
