@@ -486,9 +486,19 @@ def extend(
         new_due = current + timedelta(days=days)
     else:
         raise CaseActionError("Give --days or --until.", "--days か --until を指定してください。")
-    # A closed day moves back to the open day before it: say the date the member is told.
+    # A closed day moves back to the open day before it: say the date the member is told, and
+    # why it is not the one typed.
     extended = app.cases.extend(number, _actor(), new_due, reason)
-    _done(extended, _t()("期限を{date}に延長しました", date=_t().date(extended.due_at)))
+    t = _t()
+    _done(extended, t("期限を{date}に延長しました", date=t.date(extended.due_at)))
+    if extended.due_at.astimezone(JST).date() != new_due.astimezone(JST).date():
+        typer.echo(
+            t(
+                "{picked}は休業日のため、{due}にしました。",
+                picked=t.date(new_due),
+                due=t.date(extended.due_at),
+            )
+        )
 
 
 @staff_app.command()

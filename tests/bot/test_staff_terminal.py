@@ -340,3 +340,31 @@ def test_staff_actions_need_the_staff_name_set_not_the_machine_login(env: dict[s
     assert refused.returncode == 1
     assert "MADOGUCHI_STAFF にお名前を設定してください" in refused.stderr
     assert "[受付]" in run(["staff", "list"], nameless).stdout
+
+
+def test_an_extension_to_a_closed_day_tells_staff_why_it_is_the_open_day_before(
+    env: dict[str, str],
+) -> None:
+    import json
+
+    from flows.i18n import JST, Translator
+    from flows.office_calendar import is_open, last_open_day
+    from flows.profiles import OfficeDays
+
+    chat(env, DISCLOSURE)
+    [case] = json.loads(run(["cases", "--json"], env).stdout)
+    due = datetime.fromisoformat(case["due_at"]).astimezone(JST).date()
+    closed = next(
+        due + timedelta(days=n)
+        for n in range(1, 15)
+        if not is_open(due + timedelta(days=n), OfficeDays())
+        and last_open_day(due + timedelta(days=n), OfficeDays()) > due
+    )
+    done = run(
+        ["staff", "extend", NUMBER, "--until", closed.isoformat(), "--reason", "書庫の確認のため"],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    ja = Translator("ja")
+    opened = last_open_day(closed, OfficeDays())
+    assert f"{ja.date(closed)}は休業日のため、{ja.date(opened)}にしました。" in done.stdout
