@@ -281,8 +281,28 @@ def withdrawal_notice(t: Translator, number: str) -> str:
     return t("【受付番号 {number}】お申し出の取り下げを承りました。", number=number)
 
 
-def claimed_notice(t: Translator, number: str) -> str:
-    """Sent when the case first gets its person, so the member knows someone has it."""
+QUESTIONS: frozenset[str] = frozenset({"inquiry", "human"})
+"""Requests that are a question or a wish to talk: answered without an identity check."""
+
+
+def claimed_notice(
+    t: Translator, number: str, *, request_type: str = "", deceased: bool = False
+) -> str:
+    """Sent when the case first gets its person, so the member knows someone has it.
+
+    A question promises no identity check (none is made); a request about a deceased person
+    checks the asker, who is not the person, and their relationship to them."""
+    if deceased:
+        return t(
+            "【受付番号 {number}】担当者が決まりました。ご請求者さまのご本人確認と、"
+            "亡くなった方とのご関係の確認のうえ、手続きを進めます。",
+            number=number,
+        )
+    if request_type in QUESTIONS:
+        return t(
+            "【受付番号 {number}】担当者が決まりました。担当者からご連絡します。",
+            number=number,
+        )
     return t(
         "【受付番号 {number}】担当者が決まりました。ご本人確認のうえ、手続きを進めます。",
         number=number,

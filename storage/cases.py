@@ -14,6 +14,7 @@ import structlog
 from sqlmodel import Session, col, func, or_, select
 
 from flows import cases as rules
+from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
 from flows.office_calendar import last_open_day, promised_due
 from flows.profiles import OfficeDays
@@ -332,7 +333,13 @@ class CaseService:
             if previous is None:
                 # A take-over changes nothing for the member; the first claim is news.
                 t = Translator(case.lang)
-                self._tell_member(session, case, rules.claimed_notice(t, case.number), actor)
+                notice = rules.claimed_notice(
+                    t,
+                    case.number,
+                    request_type=case.request_type,
+                    deceased=DECEASED in case.flags,
+                )
+                self._tell_member(session, case, notice, actor)
             self._event(session, case, "claimed", actor, {"previous": previous})
             return case
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from flows.cases import CaseActionError
 from flows.i18n import JST
@@ -263,3 +264,27 @@ def test_staff_find_a_case_by_its_number_typed_in_full_width_or_with_any_dash(
     assert number == "CD-2026-00001"
     assert desk.app.cases.claim(typed, "sato").number == number
     assert [case.number for case in desk.app.cases.find(typed)] == [number]
+
+
+def test_claiming_a_question_promises_no_identity_check(desk: Desk) -> None:
+    number = new_case(desk)  # 担当者へのご相談
+    desk.app.cases.claim(number, "sato")
+    said = "\n".join(m.text for m in desk.member("alice").received)
+    assert f"【受付番号 {number}】担当者が決まりました。担当者からご連絡します。" in said
+    assert "ご本人確認" not in said
+
+
+def test_claiming_a_case_about_a_deceased_person_checks_the_asker_and_their_relationship(
+    desk: Desk,
+) -> None:
+    from storage.models import Case
+
+    number = new_case(desk)
+    with desk.app.db.transaction() as session:
+        case = session.exec(select(Case).where(Case.number == number)).one()
+        case.request_type, case.flags = "disclosure", ["deceased"]
+        session.add(case)
+    claimed = desk.app.cases.claim(number, "sato")
+    assert claimed.status == "awaiting_identity"
+    said = "\n".join(m.text for m in desk.member("alice").received)
+    assert "ご請求者さまのご本人確認と、亡くなった方とのご関係の確認のうえ" in said
