@@ -368,3 +368,14 @@ def test_an_extension_to_a_closed_day_tells_staff_why_it_is_the_open_day_before(
     ja = Translator("ja")
     opened = last_open_day(closed, OfficeDays())
     assert f"{ja.date(closed)}は休業日のため、{ja.date(opened)}にしました。" in done.stdout
+
+
+def test_staff_list_marks_a_case_about_a_deceased_person(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    assert "【亡くなった方について】" not in run(["staff", "list"], env).stdout
+    engine = sa.create_engine(env["DATABASE_URL"], poolclass=sa.NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text('UPDATE "case" SET flags = :flags'), {"flags": '["deceased"]'})
+    engine.dispose()
+    assert "【亡くなった方について】" in run(["staff", "list"], env).stdout
+    assert "注意：亡くなった方について" in run(["staff", "show", NUMBER], env).stdout
