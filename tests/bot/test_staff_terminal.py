@@ -379,3 +379,12 @@ def test_staff_list_marks_a_case_about_a_deceased_person(env: dict[str, str]) ->
     engine.dispose()
     assert "【亡くなった方について】" in run(["staff", "list"], env).stdout
     assert "注意：亡くなった方について" in run(["staff", "show", NUMBER], env).stdout
+
+
+def test_the_case_register_names_queue_type_and_status_by_their_labels(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    register = run(["cases"], env).stdout
+    assert f"{NUMBER}  共済部  開示  受付" in register
+    assert "disclosure" not in register and "kyosai-bu" not in register
