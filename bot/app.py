@@ -110,6 +110,7 @@ class App:
         settings = settings or load_settings()
         # A wrong [retention] stops start-up, not the 3 a.m. run.
         deployment, orgs = load_deployment(settings)
+        org_queues = deployment.queues_by_org(orgs)
         try:
             db = open_database(settings.database_url)
         except DatabaseUnavailable as error:
@@ -132,10 +133,14 @@ class App:
             cases=CaseService(
                 db,
                 clock,
-                {org.queue.id for org in orgs.values()},
+                {queue for queues in org_queues.values() for queue in queues},
                 extension_days={i: o.deadlines.extension_max_days for i, o in orgs.items()},
                 office_days={i: o.office_days for i, o in orgs.items()},
                 text_limits=text_limits,
+                org_queues=org_queues,
+                queue_names={
+                    q: name for queues in org_queues.values() for q, name in queues.items()
+                },
             ),
             audit=AuditLog(db, clock),
             clock=clock,

@@ -23,6 +23,9 @@ from bot.member_export import member_data
 from bot.purge_cli import purge
 from bot.staff.terminal import forget_app, interactive, run_staff_command
 from flows.cases import CaseActionError
+from flows.i18n import Translator
+from flows.registry import FLOWS
+from flows.status import status_label
 from storage.audit import Actor
 from storage.cases import case_to_dict
 from storage.db import DatabaseUnavailable
@@ -104,10 +107,13 @@ def cases(
         app.audit.record(terminal_actor(), "list_cases", detail={"count": len(rows)})
         typer.echo(for_terminal_json(json.dumps(rows, ensure_ascii=False, indent=2)))
     else:
+        # As staff read them: the queue's name, the request's title, the status's label.
+        ja = Translator("ja")
         for row in rows:
-            typer.echo(
-                for_terminal(f"{row['number']}  {row['queue']}  {row['type']}  {row['status']}")
-            )
+            queue = app.cases.queue_label(str(row["queue"]))
+            kind = ja(FLOWS[row["type"]].title) if row["type"] in FLOWS else row["type"]
+            status = ja(status_label(str(row["status"])))
+            typer.echo(for_terminal(f"{row['number']}  {queue}  {kind}  {status}"))
 
 
 @cli.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +163,15 @@ class SlackDeployment(BaseModel):
     morning_digest: bool = True
 
 
+class ExtraQueue(BaseModel):
+    """``[queues.<id>]``: a further staff queue of one co-op (its profile names its first).
+    A case may be transferred between the queues of its own co-op only."""
+
+    model_config = ConfigDict(extra="forbid")
+    org: str
+    name: str  # as staff say it, e.g. 相談室
+
+
 class Deployment(BaseModel):
     """Which orgs one installation serves, in the order members see them."""
 
@@ -173,6 +182,16 @@ class Deployment(BaseModel):
     attachments: dict[str, AttachmentOverride] = {}
     retention: dict[str, RetentionOverride] = {}
     slack: SlackDeployment = Field(default_factory=SlackDeployment)
+    queues: dict[str, ExtraQueue] = {}
+
+    def queues_by_org(self, orgs: Mapping[str, OrgProfile]) -> dict[str, dict[str, str]]:
+        """Each served org's queues (id → name in Japanese): its profile's, then any more
+        this deployment gives it. Queues of an org not served are left out."""
+        served = {org_id: {org.queue.id: org.queue.name.ja} for org_id, org in orgs.items()}
+        for queue, extra in self.queues.items():
+            if extra.org in served:
+                served[extra.org][queue] = extra.name
+        return served
 
     @classmethod
     def load(cls, path: Path) -> Deployment:

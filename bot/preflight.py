@@ -82,8 +82,14 @@ def slack_problems(deployment: Deployment, orgs: Mapping[str, OrgProfile]) -> li
     transfer to), rather than a button whose form has no choices.
     """
     config = deployment.slack.queues
-    served = {org.queue.id: org_id for org_id, org in orgs.items()}
+    by_org = deployment.queues_by_org(orgs)
+    served = {queue: org_id for org_id, queues in by_org.items() for queue in queues}
     problems = [
+        f"[queues.{queue}] names org {extra.org}, which this deployment does not serve."
+        for queue, extra in sorted(deployment.queues.items())
+        if extra.org not in orgs
+    ]
+    problems += [
         f"[slack.queues.{queue}] names a queue no served org has "
         f"(served: {', '.join(sorted(served)) or 'none'})."
         for queue in sorted(set(config) - set(served))

@@ -193,7 +193,13 @@ def _start_slack(settings: Settings, app: App, token: str) -> _Slack:
     config = app.deployment.slack
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
     sync = CardSync(
-        app.db, client, config, app.orgs, app.clock, interval=settings.slack_sync_interval
+        app.db,
+        client,
+        config,
+        app.orgs,
+        app.clock,
+        interval=settings.slack_sync_interval,
+        queue_names=app.cases.queue_names,
     )
     desk = StaffDesk(app, client, sync, Access(config, client))
     bolt = build_bolt(desk, signing_secret=settings.slack_signing_secret)

@@ -33,6 +33,16 @@ class CaseActionError(ValueError):
         self.ja = ja
 
 
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70\u2043\ufe63\s]")
+
+
+def case_number(typed: str) -> str:
+    """A case number as stored (``CD-2026-00001``), however staff typed it: full width
+    (ＣＤ－２０２６－０００１), any dash (‐ − ー), lower case, with spaces around."""
+    folded = unicodedata.normalize("NFKC", typed).strip()
+    return _DASHES.sub(lambda m: "" if m.group().isspace() else "-", folded).upper()
+
+
 def require_open(status: str) -> None:
     if status in CLOSED_STATUSES:
         raise CaseActionError(
@@ -64,7 +74,13 @@ def check_outcome(outcome: str, reason: str | None) -> str | None:
     """一部対応 and 対応不可 need a reason, which the member is told (APPI Art. 36)."""
     if outcome not in OUTCOMES:
         raise CaseActionError(
-            f"Outcome must be one of {', '.join(OUTCOMES)}.", "結果を選んでください。"
+            f"Outcome must be one of {', '.join(OUTCOMES)}.",
+            "結果は「回答済」「一部対応」「対応不可」のどれかで指定してください。",
+        )
+    if outcome in OUTCOMES_NEEDING_REASON and not (reason or "").strip():
+        raise CaseActionError(
+            "Partial and refused need a reason (the member is told it).",
+            "「一部対応」「対応不可」で完了するときは、理由が必要です（会員に伝わります）。",
         )
     if outcome in OUTCOMES_NEEDING_REASON:
         return require_text(reason, "A reason")
@@ -131,6 +147,8 @@ def check_identity_method(method: str) -> str:
     """The method's code, given as the code or as its label in Japanese or English: staff
     type what the refusal shows them (「書面」, 「登録電話へ折返し」), and both must work."""
     wanted = unicodedata.normalize("NFKC", method).strip().casefold()
+    if wanted in _METHOD_WORDS:
+        return _METHOD_WORDS[wanted]
     for code, label in IDENTITY_METHODS.items():
         names = (code, label, Translator("en")(label))
         if wanted in (unicodedata.normalize("NFKC", n).casefold() for n in names):
@@ -138,8 +156,28 @@ def check_identity_method(method: str) -> str:
     raise CaseActionError(
         f"Method must be one of {', '.join(IDENTITY_METHODS)}.",
         "確認の方法は次のどれかで指定してください："
-        + "、".join(f"{key}（{label}）" for key, label in IDENTITY_METHODS.items()),
+        + "、".join(f"{label}（{key}）" for key, label in IDENTITY_METHODS.items()),
     )
+
+
+_METHOD_WORDS: dict[str, str] = {
+    word: "phone_callback"
+    for word in ("電話", "折返し", "折り返し", "電話折返し", "電話折り返し", "登録電話へ折り返し")
+} | {"郵送": "document", "来店": "in_person", "窓口": "in_person"}
+"""What staff say for a method besides its label (「電話」 is the registered-phone callback:
+the only phone check the co-ops describe)."""
+
+
+class ClaimedByOther(CaseActionError):
+    """Someone else has the case: each surface says how to take it over."""
+
+    def __init__(self, number: str, assignee: str) -> None:
+        super().__init__(
+            f"{number} is already claimed by {assignee}; confirm to take it over.",
+            f"{number} はほかの方（{assignee}）が担当しています。引き継ぐ場合は確認してください。",
+        )
+        self.number = number
+        self.assignee = assignee
 
 
 def reply_notice(t: Translator, number: str, text: str, *, late: bool = False) -> str:
@@ -243,8 +281,28 @@ def withdrawal_notice(t: Translator, number: str) -> str:
     return t("【受付番号 {number}】お申し出の取り下げを承りました。", number=number)
 
 
-def claimed_notice(t: Translator, number: str) -> str:
-    """Sent when the case first gets its person, so the member knows someone has it."""
+QUESTIONS: frozenset[str] = frozenset({"inquiry", "human"})
+"""Requests that are a question or a wish to talk: answered without an identity check."""
+
+
+def claimed_notice(
+    t: Translator, number: str, *, request_type: str = "", deceased: bool = False
+) -> str:
+    """Sent when the case first gets its person, so the member knows someone has it.
+
+    A question promises no identity check (none is made); a request about a deceased person
+    checks the asker, who is not the person, and their relationship to them."""
+    if deceased:
+        return t(
+            "【受付番号 {number}】担当者が決まりました。ご請求者さまのご本人確認と、"
+            "亡くなった方とのご関係の確認のうえ、手続きを進めます。",
+            number=number,
+        )
+    if request_type in QUESTIONS:
+        return t(
+            "【受付番号 {number}】担当者が決まりました。担当者からご連絡します。",
+            number=number,
+        )
     return t(
         "【受付番号 {number}】担当者が決まりました。ご本人確認のうえ、手続きを進めます。",
         number=number,

@@ -14,6 +14,7 @@ import structlog
 from sqlmodel import Session, col, func, or_, select
 
 from flows import cases as rules
+from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
 from flows.office_calendar import last_open_day, promised_due
 from flows.profiles import OfficeDays
@@ -53,9 +54,10 @@ NOT_STAFF = frozenset({"member", "system"})  # event actors whose events are not
 AUDITED_DATA = frozenset(
     {"previous", "method", "from", "to", "outcome", "waited_seconds", "linked_case", "conversation"}
 )
-# Staff actions that do not mean the member's messages were read: a transfer hands the case
-# to a queue that has not seen them yet.
-_NOT_READING = frozenset({"transferred"})
+# Staff actions that mean the member's messages were read: a reply answers them, and claiming
+# is done from the card or after ``show``, where they stand. Reopening, closing, transferring
+# (to a queue that has not seen them) and the rest leave them unread: staff must still see them.
+_READING = frozenset({"replied", "claimed"})
 # A member-data delivery reserved but never confirmed (the process died while uploading) may be
 # tried again after this long; a confirmed one never is, for the same data.
 EXPORT_STALE_AFTER = timedelta(minutes=10)
@@ -124,10 +126,19 @@ class CaseService:
         extension_days: Mapping[str, int] | None = None,
         text_limits: Mapping[str, TextLimit] | None = None,
         office_days: Mapping[str, OfficeDays] | None = None,
+        org_queues: Mapping[str, Collection[str]] | None = None,
+        queue_names: Mapping[str, str] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.queues = frozenset(queues)
+        # Per org: the queues its cases may be transferred to. A case never leaves its co-op
+        # (another co-op's staff must not see the member's request). None: no org is split.
+        self.org_queues = (
+            {org: frozenset(ids) for org, ids in org_queues.items()} if org_queues else None
+        )
+        # Each queue's name as staff say it (宅配センター); they may type it instead of the id.
+        self.queue_names = dict(queue_names or {})
         self.audit = audit or AuditLog(db, clock)
         # Per org: how many days extensions may add to a case's due date in all (the co-ops
         # publish "2 weeks, extendable by up to 2 more"). An org not listed has no cap.
@@ -143,6 +154,25 @@ class CaseService:
         that is promised and stored (a form shows it before staff confirm)."""
         return promised_due(moment, self._office(org_id))
 
+    def queues_of(self, org_id: str) -> builtins.list[str]:
+        """The queues a case of ``org_id`` may be in: its own co-op's, never another's."""
+        if self.org_queues is None:
+            return sorted(self.queues)
+        return sorted(self.org_queues.get(org_id, ()))
+
+    def queue_label(self, queue: str) -> str:
+        """The queue's name as staff say it (宅配センター), or its id if it has none."""
+        return self.queue_names.get(queue, queue)
+
+    def queue_id(self, typed: str) -> str | None:
+        """The queue staff named by its id or its name (any width); None if there is none."""
+        wanted = unicodedata.normalize("NFKC", typed).strip().casefold()
+        for queue in sorted(self.queues):
+            names = (queue, self.queue_names.get(queue, queue))
+            if wanted in (unicodedata.normalize("NFKC", n).casefold() for n in names):
+                return queue
+        return None
+
     def _office(self, org_id: str) -> OfficeDays:
         return self.office_days.get(org_id, OfficeDays())
 
@@ -154,7 +184,14 @@ class CaseService:
             if queue:
                 query = query.where(Case.queue == queue)
             if not include_closed:
-                query = query.where(col(Case.status).not_in(CLOSED_STATUSES))
+                # A closed case the member wrote about again needs staff: it stays in the list.
+                query = query.where(
+                    or_(
+                        col(Case.status).not_in(CLOSED_STATUSES),
+                        col(Case.unread_messages) > 0,
+                        col(Case.member_contact_at).is_not(None),
+                    )
+                )
             return list(session.exec(query).all())
 
     def get(self, number: str) -> Case:
@@ -175,7 +212,7 @@ class CaseService:
         with self.db.transaction() as session:
             newest = session.exec(
                 select(Case)
-                .where(or_(Case.number == wanted.upper(), matched))
+                .where(or_(Case.number == rules.case_number(wanted), matched))
                 .order_by(col(Case.id).desc())
                 .limit(limit)
             ).all()
@@ -288,11 +325,7 @@ class CaseService:
             if case.assignee == actor:
                 return case
             if case.assignee and case.assignee != actor and not take_over:
-                raise rules.CaseActionError(
-                    f"{case.number} is already claimed by {case.assignee}; "
-                    "confirm to take it over.",
-                    f"{case.number} はほかの方が担当しています。引き継ぐ場合は確認してください。",
-                )
+                raise rules.ClaimedByOther(case.number, case.assignee)
             previous = case.assignee
             case.assignee = actor
             if case.status == "received":
@@ -300,7 +333,13 @@ class CaseService:
             if previous is None:
                 # A take-over changes nothing for the member; the first claim is news.
                 t = Translator(case.lang)
-                self._tell_member(session, case, rules.claimed_notice(t, case.number), actor)
+                notice = rules.claimed_notice(
+                    t,
+                    case.number,
+                    request_type=case.request_type,
+                    deceased=DECEASED in case.flags,
+                )
+                self._tell_member(session, case, notice, actor)
             self._event(session, case, "claimed", actor, {"previous": previous})
             return case
 
@@ -502,11 +541,7 @@ class CaseService:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            if queue not in self.queues:
-                raise rules.CaseActionError(
-                    f"Unknown queue {queue!r}; queues: {', '.join(sorted(self.queues))}.",
-                    "転送先の窓口が見つかりません。",
-                )
+            queue = self._transfer_target(case, queue)
             if queue == case.queue:
                 raise rules.CaseActionError(
                     f"{case.number} is already in {queue}.", "すでにその窓口の案件です。"
@@ -517,6 +552,26 @@ class CaseService:
                 session, case, "transferred", actor, {"from": previous, "to": queue, "note": why}
             )
             return case
+
+    def _transfer_target(self, case: Case, typed: str) -> str:
+        """The queue a transfer goes to: one of the case's own co-op, named by id or name.
+
+        A queue of another co-op is refused like an unknown one: the member asked this co-op,
+        and its staff alone may read the request. The refusal lists the queues there are."""
+        queue = self.queue_id(typed)
+        own = self.queues_of(case.org_id)
+        if queue is not None and queue in own:
+            return queue
+        listed_en = ", ".join(f"{self.queue_label(q)} ({q})" for q in own)
+        listed_ja = "、".join(f"{self.queue_label(q)}（{q}）" for q in own)
+        if queue is None:
+            why_en, why_ja = f"There is no queue {typed!r}.", f"窓口「{typed}」はありません。"
+        else:
+            why_en = f"{self.queue_label(queue)} is a queue of another co-op."
+            why_ja = f"{self.queue_label(queue)}はほかの組合の窓口のため、転送できません。"
+        return_en = f" Queues of this case's co-op: {listed_en}."
+        return_ja = f"この案件の組合の窓口：{listed_ja}。"
+        raise rules.CaseActionError(why_en + return_en, why_ja + return_ja)
 
     @_retried
     def close(
@@ -810,7 +865,7 @@ class CaseService:
 
     def _other_case(self, session: Session, case: Case, number: str) -> Case:
         """The case staff named to link: another conversation's, of the same co-op."""
-        other = session.exec(select(Case).where(Case.number == number.strip().upper())).first()
+        other = session.exec(select(Case).where(Case.number == rules.case_number(number))).first()
         if other is None:
             raise rules.CaseActionError(
                 f"No case numbered {number}.", f"{number} は見つかりませんでした。"
@@ -848,7 +903,7 @@ class CaseService:
     def _get(self, session: Session, number: str) -> Case:
         """The case, locked for this transaction: two staff acting at once take turns."""
         case = session.exec(
-            select(Case).where(Case.number == number.strip().upper()).with_for_update()
+            select(Case).where(Case.number == rules.case_number(number)).with_for_update()
         ).first()
         if case is None:
             raise rules.CaseActionError(
@@ -865,8 +920,8 @@ class CaseService:
         self, session: Session, case: Case, kind: str, actor: str, data: dict[str, Any]
     ) -> None:
         assert case.id is not None
-        if actor not in NOT_STAFF and kind not in _NOT_READING:
-            case.unread_messages = 0  # staff acting on the case have read what the member wrote
+        if actor not in NOT_STAFF and kind in _READING:
+            case.unread_messages = 0  # staff answering or taking the case read what was written
         session.add(case)
         session.add(
             CaseEvent(case_id=case.id, kind=kind, actor=actor, data=data, created_at=self.clock())

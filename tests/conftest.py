@@ -171,6 +171,13 @@ def build_desk(
     return Desk(app, clock, inbox, app.dispatcher({"terminal": inbox}), url)
 
 
+def let_org_serve(app: App, org: str, queue: str) -> None:
+    """A deployment where ``org`` has a second queue (its profile names one): transfers
+    between an org's own queues can then be tried. Cases never move to another org's."""
+    owned = app.cases.org_queues or {}
+    app.cases.org_queues = {**owned, org: frozenset({*owned.get(org, ()), queue})}
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

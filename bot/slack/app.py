@@ -81,7 +81,7 @@ class StaffDesk:
         self.client = client
         self.sync = sync
         self.access = access
-        self.queue_names = {org.queue.id: org.queue.name.ja for org in app.orgs.values()}
+        self.queue_names = dict(app.cases.queue_names)  # every queue, as staff name it
         self.after_change: Callable[[], None] = lambda: None  # e.g. wake the member outbox
 
     # ------------------------------------------------------------------ helpers
@@ -200,7 +200,9 @@ class StaffDesk:
         elif name == "reply":
             form = blocks.reply_modal(case, where)
         elif name == "transfer":
-            form = blocks.transfer_modal(case, where, self.queue_names)
+            # Only the queues of the case's own co-op: a case never moves to another co-op.
+            own = self.app.cases.queues_of(case.org_id)
+            form = blocks.transfer_modal(case, where, {q: self.queue_names.get(q, q) for q in own})
         elif name == "extend":
             max_days = self.app.orgs[case.org_id].deadlines.extension_max_days
             form = blocks.extend_modal(case, where, max_days)
@@ -506,7 +508,7 @@ class StaffDesk:
                 self.app.audit.record,
                 actor_of(user),
                 f"denied:{verb}",
-                case_number=rest.upper() if verb == "transcript" and rest else None,
+                case_number=rules.case_number(rest) if verb == "transcript" and rest else None,
                 allowed=False,
             )
             await respond(text=SUPERVISORS_ONLY, response_type="ephemeral")

@@ -176,4 +176,6 @@ class MemberLinks:
         await ack()
         self.desk.sync.wake()
         done = "結び付けを外しました" if unlink else "結び付けました"
-        await self.desk._tell(channel, user, f"{case.number}：{other.upper()} の会話を{done}。")
+        await self.desk._tell(
+            channel, user, f"{case.number}：{rules.case_number(other)} の会話を{done}。"
+        )

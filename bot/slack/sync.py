@@ -73,6 +73,7 @@ class CardSync:
         *,
         interval: float = 1.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        queue_names: Mapping[str, str] | None = None,
     ) -> None:
         self.db = db
         self.client = client
@@ -82,7 +83,9 @@ class CardSync:
         self.interval = interval
         self.sleep = sleep
         self.limiter = RateLimiter(GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, sleep=sleep)
+        # Every queue's name (a deployment may give an org more than its profile's one).
         self.queue_names = {org.queue.id: org.queue.name.ja for org in orgs.values()}
+        self.queue_names.update(queue_names or {})
         self._wake = asyncio.Event()
         self._watermark = 0  # every event up to here is mirrored (or needs no mirroring)
         self._failures: dict[int, tuple[int, float]] = {}  # case id → (count, retry at)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import os
 import shlex
+import unicodedata
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,8 +18,15 @@ from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
 from flows.asker import describe_requester
 from flows.attachments import size_label
+from flows.bereavement import DECEASED
 from flows.case_view import labelled_answers
-from flows.cases import IDENTITY_METHODS, CaseActionError, CloseNeedsConfirmation
+from flows.cases import (
+    IDENTITY_METHODS,
+    CaseActionError,
+    ClaimedByOther,
+    CloseNeedsConfirmation,
+    case_number,
+)
 from flows.i18n import JST, N_, Translator, normalise_language
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
@@ -55,7 +62,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("reply 受付番号 文面", N_("会員へ返信する")),
     ("note 受付番号 文面", N_("内部メモを残す（会員には届きません）")),
     (
-        "extend 受付番号 --days 日数 --reason 理由",
+        "extend 受付番号 --days 日数|--until 日付 --reason 理由",
         N_("回答期限を延長する（理由は会員に伝わります）"),
     ),
     ("pause 受付番号 --waiting-for 待つもの", N_("期限を一時停止する")),
@@ -78,7 +85,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
 # language (typer's own help would be English).
 ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
     "list": (
-        ("--queue 窓口", N_("この窓口の案件だけを表示する（例：kyosai-bu）")),
+        ("--queue 窓口", N_("この窓口の案件だけを表示する（例：宅配センター、共済部）")),
         ("--open", N_("完了した案件を表示しない")),
     ),
     "show": (),
@@ -156,53 +163,132 @@ def _app() -> App:
 
 
 def _actor() -> str:
-    return os.environ.get("MADOGUCHI_STAFF") or getpass.getuser()
+    """Who acts, as the history and the audit log record it: the name staff set, never the
+    machine's login (every action under ``cli:root`` would say nothing of who did it)."""
+    name = (os.environ.get("MADOGUCHI_STAFF") or "").strip()
+    if not name:
+        raise CaseActionError(
+            "Set MADOGUCHI_STAFF to your name first (e.g. export MADOGUCHI_STAFF=sato).",
+            "MADOGUCHI_STAFF にお名前を設定してください（例：export MADOGUCHI_STAFF=sato）。",
+        )
+    return name
 
 
 def _line(case: Case, now: datetime | None = None) -> str:
+    """One case as a line: what needs staff first (the marks), then which case, of which
+    co-op and queue (by the names staff use), its dates and who has it."""
+    org, queue = _names(case)
     return "  ".join(
         [
+            *_marks(case, now),
             case.number,
             f"[{_JA(status_label(case.status))}]",
+            org,
             _JA(FLOWS[case.request_type].title),
-            case.queue,
+            queue,
             f"受付 {_JA.datetime(case.received_at)}",
             f"期限 {_JA.date(case.due_at)}",
             f"担当 {case.assignee or '-'}",
-            *_marks(case, now),
         ]
     )
 
 
+def _names(case: Case) -> tuple[str, str]:
+    """The case's co-op (its short name) and queue as staff call them, in the staff language;
+    the ids where the desk does not serve them any more."""
+    english = _t().lang == "en"
+    org = _app().orgs.get(case.org_id) if "app" in _state else None
+    if org is None:
+        return case.org_id, case.queue
+    short = org.short_name.en if english else org.short_name.ja
+    if case.queue == org.queue.id:
+        return short, org.queue.name.en if english else org.queue.name.ja
+    return short, _app().cases.queue_label(case.queue)
+
+
+def _overdue(case: Case, now: datetime | None) -> bool:
+    running = case.status not in CLOSED_STATUSES and case.paused_at is None
+    return now is not None and running and case.due_at < now
+
+
 def _marks(case: Case, now: datetime | None) -> list[str]:
-    """What needs staff first: overdue, the member's unread messages, 会員から連絡あり, and a
-    complaint until the case is closed."""
+    """What needs staff first: a complaint until the case is closed, overdue, the member's
+    unread messages, 会員から連絡あり; then a paused clock and a deceased person's case."""
     t = _t()
     marks = []
-    overdue = case.status not in CLOSED_STATUSES and case.paused_at is None
-    if now is not None and overdue and case.due_at < now:
+    if case.complained_at is not None:
+        marks.append(t("【苦情あり】"))
+    if _overdue(case, now):
         marks.append(t("【期限超過】"))
     if case.unread_messages:
         marks.append(t("【未読 {count}件】", count=case.unread_messages))
     if case.member_contact_at is not None and case.status in CLOSED_STATUSES:
         marks.append(t("【会員から連絡あり】"))
-    if case.complained_at is not None:
-        marks.append(t("【苦情あり】"))
     if case.paused_at is not None and case.status not in CLOSED_STATUSES:
         # A paused clock is why an old case shows no 期限超過: say so in the list.
         marks.append(t("【期限一時停止中】"))
+    if DECEASED in case.flags:
+        marks.append(t("【亡くなった方について】"))
     return marks
 
 
+def needs_staff_first(case: Case, now: datetime) -> tuple[bool, bool, bool, bool, datetime]:
+    """The order of ``list``: complaints, then overdue, then the member's unread words or
+    会員から連絡あり, then open before closed, each by due date (the earliest first)."""
+    wrote = bool(case.unread_messages) or (
+        case.member_contact_at is not None and case.status in CLOSED_STATUSES
+    )
+    return (
+        case.complained_at is None,
+        not _overdue(case, now),
+        not wrote,
+        case.status in CLOSED_STATUSES,
+        case.due_at,
+    )
+
+
+FLAG_LABELS: dict[str, str] = {DECEASED: N_("亡くなった方について")}
+"""Case flags as staff read them."""
+
+
 def _event_data(data: dict[str, Any] | None, t: Translator) -> str:
-    """An event's details as staff read them: an identity check names its method's label."""
+    """An event's details as staff read them: codes by their catalog labels (the method, an
+    outcome or earlier status, a queue, a request type), dates as dates, nothing for none."""
     if not data:
         return ""
-    shown = dict(data)
-    method = shown.get("method")
-    if isinstance(method, str) and method in IDENTITY_METHODS:
-        shown["method"] = t(IDENTITY_METHODS[method])
-    return ", ".join(f"{key}={value}" for key, value in shown.items())
+    shown = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        shown.append(f"{key}={_event_value(key, value, t)}")
+    return ", ".join(shown)
+
+
+def _event_value(key: str, value: Any, t: Translator) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key == "method" and value in IDENTITY_METHODS:
+        return t(IDENTITY_METHODS[value])
+    if key in ("outcome", "previous") and value in STATUS_LABELS:
+        return t(status_label(value))
+    if key == "type" and value in FLOWS:
+        return t(FLOWS[value].title)
+    if key in ("queue", "from", "to"):
+        if value in _app().cases.queues:
+            return _names_of_queue(value)
+        try:
+            return t.date(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def _names_of_queue(queue: str) -> str:
+    english = _t().lang == "en"
+    for org in _app().orgs.values():
+        if org.queue.id == queue:
+            return org.queue.name.en if english else org.queue.name.ja
+    return _app().cases.queue_label(queue)
 
 
 def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
@@ -230,7 +316,8 @@ def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
         ),
     ]
     if case.flags:
-        out.append(f"注意: {', '.join(case.flags)}")
+        flags = "、".join(t(FLAG_LABELS[f]) if f in FLAG_LABELS else f for f in case.flags)
+        out.append(t("注意：{flags}", flags=flags))
     if case.paused_at:
         out.append(t("一時停止中（{since}から）", since=t.datetime(case.paused_at)))
     out.append(t("── 申出内容"))
@@ -271,15 +358,31 @@ def _done(case: Case, what: str) -> None:
 
 @staff_app.command("list")
 def list_cases(
-    queue: Annotated[str | None, typer.Option(help="Only this queue, e.g. kyosai-bu")] = None,
+    queue: Annotated[
+        str | None, typer.Option(help="Only this queue, e.g. 宅配センター or takuhai-center")
+    ] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Hide closed cases")] = False,
 ) -> None:
-    """List cases, oldest first."""
+    """List cases, those that need staff first (complaints, overdue, the member's words)."""
     app = _app()
-    cases = app.cases.list(queue, include_closed=not open_only)
+    wanted = None
+    if queue is not None:
+        wanted = app.cases.queue_id(queue)
+        if wanted is None:
+            names = sorted(app.cases.queues)
+            raise CaseActionError(
+                f"There is no queue {queue!r}; queues: "
+                + ", ".join(f"{app.cases.queue_label(q)} ({q})" for q in names),
+                f"窓口「{queue}」はありません。窓口："
+                + "、".join(f"{app.cases.queue_label(q)}（{q}）" for q in names),
+            )
+    now = app.clock()
+    cases = sorted(
+        app.cases.list(wanted, include_closed=not open_only),
+        key=lambda case: needs_staff_first(case, now),
+    )
     if not cases:
         typer.echo(_t()("案件はありません。"))
-    now = app.clock()
     for case in cases:
         typer.echo(for_terminal(_line(case, now)))
 
@@ -293,10 +396,9 @@ def show_help() -> None:
 @staff_app.command()
 def show(number: str) -> None:
     """Show a case with its intake summary, history and transcript (the look is audited)."""
+    actor = _actor()
     detail = _app().cases.detail(number)
-    _app().audit.record(
-        Actor(f"cli:{_actor()}", "cli"), "view_case", case_number=detail.case.number
-    )
+    _app().audit.record(Actor(f"cli:{actor}", "cli"), "view_case", case_number=detail.case.number)
     _app().cases.mark_read(detail.case.number)  # the member's messages are read now
     typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id)))
     if detail.case.request_type in DISCLOSURE_TYPES:
@@ -316,7 +418,7 @@ def save_file(
     _app().audit.record(
         Actor(f"cli:{_actor()}", "cli"),
         "download_attachment",
-        case_number=number.upper(),
+        case_number=case_number(number),
         detail={"index": index, "sha256": attachment.sha256},
     )
     if hashlib.sha256(attachment.data).hexdigest() != attachment.sha256:
@@ -325,9 +427,10 @@ def save_file(
             f"{number} のファイル {index} がチェックサムと一致しません。",
         )
     extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
-    target = out or Path(f"{number.upper()}-{index}{extension.get(attachment.mime, '')}")
+    number = case_number(number)
+    target = out or Path(f"{number}-{index}{extension.get(attachment.mime, '')}")
     if target.is_dir():
-        target = target / f"{number.upper()}-{index}{extension.get(attachment.mime, '')}"
+        target = target / f"{number}-{index}{extension.get(attachment.mime, '')}"
     write_private(target, attachment.data)
     typer.echo(f"{target}（{attachment.mime}、{size_label(attachment.size)}）を保存しました。")
 
@@ -335,7 +438,15 @@ def save_file(
 @staff_app.command()
 def claim(number: str, take_over: Annotated[bool, typer.Option("--take-over")] = False) -> None:
     """Take a case (use --take-over to take one claimed by someone else)."""
-    _done(_app().cases.claim(number, _actor(), take_over=take_over), _t()("担当しました"))
+    try:
+        claimed = _app().cases.claim(number, _actor(), take_over=take_over)
+    except ClaimedByOther as taken:
+        raise CaseActionError(
+            f"{taken.number} is claimed by {taken.assignee}; add --take-over to take it over.",
+            f"{taken.number} はほかの方（{taken.assignee}）が担当しています。"
+            "引き継ぐ場合は --take-over を付けてください。",
+        ) from taken
+    _done(claimed, _t()("担当しました"))
 
 
 @staff_app.command()
@@ -375,9 +486,19 @@ def extend(
         new_due = current + timedelta(days=days)
     else:
         raise CaseActionError("Give --days or --until.", "--days か --until を指定してください。")
-    # A closed day moves back to the open day before it: say the date the member is told.
+    # A closed day moves back to the open day before it: say the date the member is told, and
+    # why it is not the one typed.
     extended = app.cases.extend(number, _actor(), new_due, reason)
-    _done(extended, _t()("期限を{date}に延長しました", date=_t().date(extended.due_at)))
+    t = _t()
+    _done(extended, t("期限を{date}に延長しました", date=t.date(extended.due_at)))
+    if extended.due_at.astimezone(JST).date() != new_due.astimezone(JST).date():
+        typer.echo(
+            t(
+                "{picked}は休業日のため、{due}にしました。",
+                picked=t.date(new_due),
+                due=t.date(extended.due_at),
+            )
+        )
 
 
 @staff_app.command()
@@ -395,10 +516,8 @@ def resume(number: str) -> None:
 @staff_app.command()
 def transfer(number: str, queue: str, note: Annotated[str, typer.Option()]) -> None:
     """Move a case to another queue with a note."""
-    _done(
-        _app().cases.transfer(number, _actor(), queue, note),
-        _t()("{queue}へ転送しました", queue=queue),
-    )
+    moved = _app().cases.transfer(number, _actor(), queue, note)
+    _done(moved, _t()("{queue}へ転送しました", queue=_app().cases.queue_label(moved.queue)))
 
 
 @staff_app.command()
@@ -420,8 +539,8 @@ def close(
         closed = _app().cases.close(number, _actor(), code, reason, confirmed=force)
     except CloseNeedsConfirmation as held:
         raise CaseActionError(
-            _close_held(Translator("en"), number.upper(), held),
-            _close_held(_JA, number.upper(), held),
+            _close_held(Translator("en"), case_number(number), held),
+            _close_held(_JA, case_number(number), held),
         ) from held
     _done(closed, _t()("完了にしました"))
 
@@ -479,7 +598,7 @@ def link(
     their disclosure (member-data) includes it."""
     _done(
         _app().cases.link_member(number, _actor(), other),
-        _t()("{other} の会話を結び付けました", other=other.upper()),
+        _t()("{other} の会話を結び付けました", other=case_number(other)),
     )
 
 
@@ -491,7 +610,7 @@ def unlink(
     """Undo a link: later member-data exports leave that conversation out."""
     _done(
         _app().cases.unlink_member(number, _actor(), other),
-        _t()("{other} の会話の結び付けを外しました", other=other.upper()),
+        _t()("{other} の会話の結び付けを外しました", other=case_number(other)),
     )
 
 
@@ -526,16 +645,62 @@ def run_staff_command(args: list[str]) -> int:
         typer.echo(command_help(args[0]) or help_text())
         return 0
     try:
-        staff_app([clean_inbound(arg) for arg in args], standalone_mode=False)
+        staff_app([_typed_number(clean_inbound(arg)) for arg in args], standalone_mode=False)
     except CaseActionError as error:
         t = _t()
         why = error.ja if t.lang == "ja" else str(error)
         typer.echo(for_terminal(t("できません: {why}", why=why)), err=True)
         return 1
-    except (typer.BadParameter, typer.Abort, SystemExit) as error:
+    except (typer.Abort, SystemExit) as error:
         typer.echo(for_terminal(str(error)), err=True)
         return 2
-    except Exception as error:  # click usage errors
-        typer.echo(for_terminal(f"{type(error).__name__}: {error}"), err=True)
+    except Exception as error:  # the CLI library's usage errors, said in the staff language
+        typer.echo(for_terminal(usage_problem(error, args[0])), err=True)
         return 2
     return 0
+
+
+def _typed_number(arg: str) -> str:
+    """A number typed in full width (--days １４) as digits; other text stays as typed."""
+    folded = unicodedata.normalize("NFKC", arg).strip()
+    return folded if folded.isascii() and folded.isdigit() else arg
+
+
+# How ``help`` names each argument, so a usage error names it the same way.
+_ARGUMENT_NAMES = {
+    "number": N_("受付番号"),
+    "text": N_("文面"),
+    "queue": N_("窓口"),
+    "reason": N_("理由"),
+}
+
+
+def usage_problem(error: Exception, command: str) -> str:
+    """The CLI library's English usage error (a missing argument, a bad number, an unknown
+    command or option) as staff read it: what is wrong, and the command's usage."""
+    t = _t()
+    param = getattr(error, "param", None)
+    option = getattr(error, "option_name", None)
+    name = getattr(param, "name", None) or ""
+    if getattr(param, "param_type_name", "") == "option":
+        shown = "--" + name.replace("_", "-")
+    else:
+        shown = t(_ARGUMENT_NAMES.get(name, name)) if name else ""
+    kind = type(error).__name__
+    if kind == "MissingParameter":
+        problem = t("{what} が指定されていません。", what=shown)
+    elif isinstance(error, typer.BadParameter):
+        problem = t("{what} の値が正しくありません（数字で指定してください）。", what=shown)
+    elif kind == "NoSuchOption":
+        problem = t("{option} というオプションはありません。", option=option)
+    elif kind == "BadOptionUsage":
+        problem = t("{option} の後に値を指定してください。", option=option)
+    elif str(error).startswith("No such command"):
+        problem = t("「{command}」というコマンドはありません。", command=command)
+        return " ".join([problem, t("help でコマンドの一覧を表示できます。")])
+    else:
+        problem = t("コマンドの指定が正しくありません。")
+    usage = next((c for c, _ in HELP_LINES if c.split()[0] == command), None)
+    if usage is None:
+        return problem
+    return "\n".join([problem, t("使い方：madoguchi staff {usage}", usage=usage)])

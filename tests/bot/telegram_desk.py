@@ -282,7 +282,15 @@ def telegram_desk(
             settings.telegram_send_rate, 1.0, monotonic=pacing.monotonic, sleep=pacing.sleep
         )
         client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
-        sync = CardSync(app.db, client, app.deployment.slack, app.orgs, clock, sleep=pacing.sleep)
+        sync = CardSync(
+            app.db,
+            client,
+            app.deployment.slack,
+            app.orgs,
+            clock,
+            sleep=pacing.sleep,
+            queue_names=app.cases.queue_names,
+        )
         sync.limiter = RateLimiter(
             GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, monotonic=pacing.monotonic, sleep=pacing.sleep
         )

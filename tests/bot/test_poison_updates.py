@@ -65,7 +65,7 @@ def _unsafe(text: str) -> list[str]:
 def _staff_show(served: Served, number: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "staff", "show", number],
-        env=served.env,
+        env={**served.env, "MADOGUCHI_STAFF": "sato"},
         cwd=ROOT,
         capture_output=True,
         timeout=60,

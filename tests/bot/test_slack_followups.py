@@ -64,7 +64,8 @@ def test_staff_reopen_a_closed_case_from_its_card_with_a_reason(desk: Desk, org:
     desk.wait_thread(channel, card.ts, "案件を再開しました")
     reopened = desk.card_shows(channel, card.ts, "対応中")
     assert "会員から連絡あり" not in _block_text(reopened.blocks)
-    assert "未読" not in _block_text(reopened.blocks)
+    # Reopening is not reading: the member's words stay unread until staff open the thread.
+    assert "未読 1件" in _block_text(reopened.blocks)
     assert [d["reason"] for _, _, d in events(desk, number, "reopened")] == ["会員から追加のご質問"]
     assert ("reopened", number) in [(a, n) for a, n, _, _ in audit(desk, f"slack:{staff}")]
     desk.telegram.wait_for(

@@ -574,44 +574,82 @@ def test_a_disclosure_without_an_identity_check_cannot_be_answered_from_the_clos
 # ---------------------------------------------------------------------- moving cases on
 
 
+SECOND_QUEUE = (
+    '\n[queues.takuhai-soudan]\norg = "coopdeli"\nname = "宅配相談室"\n'
+    '\n[slack.queues.takuhai-soudan]\nchannel = "C0SOUDAN"\nstaff = ["USOUDAN"]\n'
+)
+"""A second queue of coopdeli: a coopdeli case may be transferred there, never to kyosai-bu."""
+SOUDAN, SOUDAN_STAFF = "C0SOUDAN", "USOUDAN"
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def two_queues(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
+    """A serve process whose deployment gives coopdeli a second queue."""
+    directory = tmp_path_factory.mktemp("queues")
+    with (
+        database_for(request.param, directory) as database,
+        FakeBotApi() as fake,
+        FakeSlackApi() as slack,
+        desk_running(
+            fake, slack, directory, database=database, more_deployment=SECOND_QUEUE
+        ) as running,
+    ):
+        yield running
+
+
 @pytest.fixture(scope="module")
-def transferred(desk: Desk) -> tuple[str, Message, str]:
-    """A coopdeli case that its staff transferred to kyosai-bu: (number, old card, note)."""
+def transferred(two_queues: Desk) -> tuple[str, Message, str]:
+    """A coopdeli case that its staff transferred to its second queue: (number, card, note)."""
+    desk = two_queues
     _, number, card = new_case(desk, COOPDELI)
-    note = "共済の契約についてのご相談のため、共済部でお願いします"
+    note = "相談室の担当のため、こちらでお願いします"
     staff = STAFF[COOPDELI]
     desk.click(staff, "case_transfer", CHANNELS[COOPDELI], card.ts)
     desk.submit(
         staff,
         "case_transfer",
-        {"queue": {"value": static_select("kyosai-bu")}, "note": {"value": plain_text(note)}},
+        {"queue": {"value": static_select("takuhai-soudan")}, "note": {"value": plain_text(note)}},
     )
     return number, card, note
 
 
 def test_a_transferred_case_gets_a_new_card_and_the_old_one_says_where_it_went(
-    desk: Desk, transferred: tuple[str, Message, str]
+    two_queues: Desk, transferred: tuple[str, Message, str]
 ) -> None:
+    desk = two_queues
     number, old, _note = transferred
-    new = desk.card(CHANNELS[KYOSAI], number)
-    assert "未割当" in _block_text(new.blocks)
-    moved = desk.card_shows(CHANNELS[COOPDELI], old.ts, "へ転送しました")
+    new = desk.card(SOUDAN, number)
+    assert "未割当" in _block_text(new.blocks) and "宅配相談室" in _block_text(new.blocks)
+    moved = desk.card_shows(CHANNELS[COOPDELI], old.ts, "宅配相談室 へ転送しました")
     assert not any(b.get("type") == "actions" for b in moved.blocks)
-    assert column(desk, number, "queue") == "kyosai-bu"
+    assert column(desk, number, "queue") == "takuhai-soudan"
 
-    # The case now belongs to kyosai-bu's staff.
-    desk.click(STAFF[KYOSAI], "case_claim", CHANNELS[KYOSAI], new.ts)
-    desk.card_shows(CHANNELS[KYOSAI], new.ts, f"<@{STAFF[KYOSAI]}>")
+    # The case now belongs to the second queue's staff.
+    desk.click(SOUDAN_STAFF, "case_claim", SOUDAN, new.ts)
+    desk.card_shows(SOUDAN, new.ts, f"<@{SOUDAN_STAFF}>")
 
 
 def test_the_transfer_note_reaches_the_new_queue(
-    desk: Desk, transferred: tuple[str, Message, str]
+    two_queues: Desk, transferred: tuple[str, Message, str]
 ) -> None:
+    desk = two_queues
     number, _old, note = transferred
-    new = desk.card(CHANNELS[KYOSAI], number)
-    desk.wait_thread(CHANNELS[KYOSAI], new.ts, "これまでのやりとり")
+    new = desk.card(SOUDAN, number)
+    desk.wait_thread(SOUDAN, new.ts, "これまでのやりとり")
     eventually(lambda: mirrored(desk, number))
-    assert note in desk.thread_text(CHANNELS[KYOSAI], new.ts)
+    assert note in desk.thread_text(SOUDAN, new.ts)
+
+
+def test_the_transfer_form_never_offers_another_co_ops_queue(two_queues: Desk) -> None:
+    desk = two_queues
+    _, _number, card = new_case(desk, COOPDELI)
+    staff = STAFF[COOPDELI]
+    desk.click(staff, "case_transfer", CHANNELS[COOPDELI], card.ts)
+    desk.slack.wait_for(lambda api: bool(api.open_modals(staff)))
+    form = json.dumps(desk.slack.open_modals(staff)[-1], ensure_ascii=False)
+    assert "宅配相談室" in form and "共済部" not in form and "kyosai-bu" not in form
 
 
 def submit_extension(desk: Desk, staff: str, day: date, reason: str) -> Any:
@@ -799,7 +837,9 @@ def pdf_case(
         database_for(request.param, directory) as database,
         FakeBotApi() as fake,
         FakeSlackApi() as slack,
-        desk_running(fake, slack, directory, database=database, more_deployment=FILES_ON) as desk,
+        desk_running(
+            fake, slack, directory, database=database, more_deployment=FILES_ON + SECOND_QUEUE
+        ) as desk,
     ):
         member = Member(fake, desk.served, 50)
         member.command("start", COOPDELI)
@@ -854,14 +894,14 @@ def test_a_members_file_follows_the_case_to_the_new_queue(
         staff,
         "case_transfer",
         {
-            "queue": {"value": static_select("kyosai-bu")},
-            "note": {"value": plain_text("共済部の担当です")},
+            "queue": {"value": static_select("takuhai-soudan")},
+            "note": {"value": plain_text("相談室の担当です")},
         },
     )
-    new = desk.card(CHANNELS[KYOSAI], number)
-    desk.wait_thread(CHANNELS[KYOSAI], new.ts, "これまでのやりとり")
+    new = desk.card(SOUDAN, number)
+    desk.wait_thread(SOUDAN, new.ts, "これまでのやりとり")
     eventually(lambda: mirrored(desk, number))
     assert any(
-        f.data == PDF and f.channel == CHANNELS[KYOSAI] and f.thread_ts == new.ts
+        f.data == PDF and f.channel == SOUDAN and f.thread_ts == new.ts
         for f in desk.slack.uploaded_files()
     )

@@ -221,3 +221,170 @@ def test_staff_list_marks_a_paused_case_until_it_resumes(env: dict[str, str]) ->
     )
     assert run(["staff", "resume", NUMBER], env).returncode == 0
     assert "【期限一時停止中】" not in run(["staff", "list"], env).stdout
+
+
+def test_staff_cannot_transfer_a_case_to_another_co_ops_queue_and_hear_their_own_queues(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    refused = run(["staff", "transfer", NUMBER, "takuhai-center", "--note", "誤り"], env)
+    assert refused.returncode == 1
+    assert "宅配センターはほかの組合の窓口のため、転送できません" in refused.stderr
+    assert "この案件の組合の窓口：共済部（kyosai-bu）" in refused.stderr
+    assert "共済部" in run(["staff", "list"], env).stdout
+
+
+def test_staff_list_puts_what_needs_staff_first_with_marks_co_op_and_queue_by_name(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)  # KY-2026-00001: quiet
+    lines = [*DISCLOSURE, "対応が遅すぎます。責任者を出してください"]
+    assert run(["chat", "--user", "taro"], env, "\n".join(lines) + "\n").returncode == 0
+    listing = run(["staff", "list"], env).stdout.splitlines()
+    assert listing[0].startswith("【苦情あり】") and "KY-2026-00002" in listing[0]
+    assert listing[1].startswith("KY-2026-00001")
+    assert "生活クラブ共済連" in listing[1] and "共済部" in listing[1]
+    assert "kyosai-bu" not in "\n".join(listing)
+    assert run(["staff", "list", "--queue", "共済部"], env).stdout.count("KY-2026-") == 2
+    assert "案件はありません" in run(["staff", "list", "--queue", "宅配センター"], env).stdout
+    unknown = run(["staff", "list", "--queue", "宅配"], env)
+    assert unknown.returncode == 1 and "窓口「宅配」はありません" in unknown.stderr
+    assert "宅配センター（takuhai-center）" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "japanese", "english"),
+    [
+        (["verify", NUMBER], "--method が指定されていません。", "--method is missing."),
+        (["claim"], "受付番号 が指定されていません。", "case number is missing."),
+        (
+            ["extend", NUMBER, "--reason", "確認中", "--days", "十四"],
+            "--days の値が正しくありません",
+            "The value of --days is not valid",
+        ),
+        (["extend", NUMBER, "--days"], "--days の後に値を指定してください。", "after --days"),
+        (["list", "--bogus"], "--bogus というオプションはありません。", "no option --bogus"),
+        (["しょう"], "「しょう」というコマンドはありません。", 'no command "しょう"'),
+    ],
+)
+def test_usage_errors_of_the_staff_tool_speak_the_staff_language_with_the_usage(
+    args: list[str],
+    japanese: str,
+    english: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.staff.terminal import run_staff_command
+
+    monkeypatch.delenv("MADOGUCHI_STAFF_LANG", raising=False)
+    assert run_staff_command(args) == 2
+    said = capsys.readouterr().err
+    assert japanese in said and "Missing" not in said and "No such" not in said
+    if args[0] != "しょう":
+        assert f"使い方：madoguchi staff {args[0]}" in said
+    monkeypatch.setenv("MADOGUCHI_STAFF_LANG", "en")
+    assert run_staff_command(args) == 2
+    assert english in capsys.readouterr().err
+
+
+def test_staff_extend_by_days_typed_in_full_width(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    done = run(["staff", "extend", NUMBER, "--days", "１０", "--reason", "書庫の確認のため"], env)
+    assert done.returncode == 0, done.stderr
+    assert "期限を" in done.stdout
+
+
+@pytest.mark.parametrize("typed", ["電話", "折返し", "電話折り返し"])
+def test_staff_record_a_phone_callback_in_the_words_they_use(
+    env: dict[str, str], typed: str
+) -> None:
+    chat(env, DISCLOSURE)
+    done = run(["staff", "verify", NUMBER, "--method", typed], env)
+    assert done.returncode == 0, done.stderr
+    assert "method=登録電話へ折返し" in run(["staff", "show", NUMBER], env).stdout
+
+
+def test_staff_refusals_name_the_japanese_values_the_reason_and_the_take_over_option(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    method = run(["staff", "verify", NUMBER, "--method", "メール"], env)
+    assert "登録電話へ折返し（phone_callback）" in method.stderr
+    outcome = run(["staff", "close", NUMBER, "--outcome", "解決"], env)
+    assert "「回答済」「一部対応」「対応不可」のどれか" in outcome.stderr
+    reason = run(["staff", "close", NUMBER, "--outcome", "一部対応"], env)
+    assert "理由が必要です" in reason.stderr
+    run(["staff", "claim", NUMBER], {**env, "MADOGUCHI_STAFF": "suzuki"})
+    taken = run(["staff", "claim", NUMBER], env)
+    assert "suzuki" in taken.stderr and "--take-over を付けてください" in taken.stderr
+
+
+def test_staff_show_history_names_queues_types_and_outcomes_by_their_labels(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    run(["staff", "claim", NUMBER], env)
+    run(["staff", "verify", NUMBER, "--method", "書面"], env)
+    run(["staff", "close", NUMBER, "--outcome", "partial", "--reason", "一部のみ保有"], env)
+    shown = run(["staff", "show", NUMBER], env).stdout
+    history = shown.split("── 経過")[1].split("── やりとり")[0]
+    assert "queue=共済部" in history and "outcome=一部対応" in history
+    assert "None" not in history and "kyosai-bu" not in history and "partial" not in history
+    assert "type=disclosure" not in history
+
+
+def test_staff_actions_need_the_staff_name_set_not_the_machine_login(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    nameless = {k: v for k, v in env.items() if k != "MADOGUCHI_STAFF"}
+    refused = run(["staff", "claim", NUMBER], nameless)
+    assert refused.returncode == 1
+    assert "MADOGUCHI_STAFF にお名前を設定してください" in refused.stderr
+    assert "[受付]" in run(["staff", "list"], nameless).stdout
+
+
+def test_an_extension_to_a_closed_day_tells_staff_why_it_is_the_open_day_before(
+    env: dict[str, str],
+) -> None:
+    import json
+
+    from flows.i18n import JST, Translator
+    from flows.office_calendar import is_open, last_open_day
+    from flows.profiles import OfficeDays
+
+    chat(env, DISCLOSURE)
+    [case] = json.loads(run(["cases", "--json"], env).stdout)
+    due = datetime.fromisoformat(case["due_at"]).astimezone(JST).date()
+    closed = next(
+        due + timedelta(days=n)
+        for n in range(1, 15)
+        if not is_open(due + timedelta(days=n), OfficeDays())
+        and last_open_day(due + timedelta(days=n), OfficeDays()) > due
+    )
+    done = run(
+        ["staff", "extend", NUMBER, "--until", closed.isoformat(), "--reason", "書庫の確認のため"],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    ja = Translator("ja")
+    opened = last_open_day(closed, OfficeDays())
+    assert f"{ja.date(closed)}は休業日のため、{ja.date(opened)}にしました。" in done.stdout
+
+
+def test_staff_list_marks_a_case_about_a_deceased_person(env: dict[str, str]) -> None:
+    chat(env, DISCLOSURE)
+    assert "【亡くなった方について】" not in run(["staff", "list"], env).stdout
+    engine = sa.create_engine(env["DATABASE_URL"], poolclass=sa.NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text('UPDATE "case" SET flags = :flags'), {"flags": '["deceased"]'})
+    engine.dispose()
+    assert "【亡くなった方について】" in run(["staff", "list"], env).stdout
+    assert "注意：亡くなった方について" in run(["staff", "show", NUMBER], env).stdout
+
+
+def test_the_case_register_names_queue_type_and_status_by_their_labels(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    register = run(["cases"], env).stdout
+    assert f"{NUMBER}  共済部  開示  受付" in register
+    assert "disclosure" not in register and "kyosai-bu" not in register

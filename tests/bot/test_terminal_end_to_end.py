@@ -136,9 +136,7 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
     )
     assert beyond.returncode != 0 and "延長できるのは合わせて14日までです" in beyond.stderr
     refused = run(["staff", "close", "KY-2026-00001", "--outcome", "partial"], env)
-    assert (
-        refused.returncode != 0 and "できません: 必要な項目が入力されていません。" in refused.stderr
-    )
+    assert refused.returncode != 0 and "理由が必要です（会員に伝わります）" in refused.stderr
     closed = run(
         [
             "staff",

@@ -218,7 +218,7 @@ def test_staff_reopen_a_closed_case_keeping_its_due_date_and_the_member_is_told(
     assert reopened.status == "in_progress"
     assert reopened.due_at == case.due_at  # the statutory clock is the original request's
     assert reopened.closed_at is None and reopened.member_contact_at is None
-    assert reopened.unread_messages == 0  # acting on the case reads the member's words
+    assert reopened.unread_messages == 1  # reopening is not reading: 「なぜですか」 stays unread
     assert "担当者が対応を再開しました" in member.read()
     assert kinds(desk, case.number)[-1] == "reopened"
     audited = [e.action for e in desk.app.audit.entries() if e.case_number == case.number]

@@ -268,9 +268,8 @@ def test_a_member_is_told_through_the_outbox_when_staff_claim_and_verify(
     desk.app.cases.verify_identity(number, "suzuki", "phone_callback")
     with desk.app.db.transaction() as session:
         queued = [m.text for m in session.exec(select(OutboxMessage)).all()]
-    assert f"【受付番号 {number}】担当者が決まりました。ご本人確認のうえ、手続きを進めます。" in (
-        queued
-    )
+    # A complaint is a wish to talk (担当者へのご相談): no identity check is promised.
+    assert f"【受付番号 {number}】担当者が決まりました。担当者からご連絡します。" in queued
     assert f"【受付番号 {number}】ご本人確認ができました。引き続き、担当者が手続きを進めます。" in (
         queued
     )

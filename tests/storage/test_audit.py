@@ -15,7 +15,7 @@ import pytest
 from flows.cases import CaseActionError
 from storage.audit import GENESIS, Actor, AuditLog, entry_hash, staff_actor
 from storage.models import AuditEntry
-from tests.conftest import Clock, Desk, build_desk
+from tests.conftest import Clock, Desk, build_desk, let_org_serve
 from tests.storage.test_case_service import new_case
 from tests.storage.test_turns import DISCLOSURE_UP_TO_PHONE, REST_OF_DISCLOSURE
 
@@ -167,6 +167,7 @@ def test_every_staff_action_is_on_record_with_the_surface_it_came_from(desk: Des
     case = desk.app.cases.detail(number).case
     assert desk.app.audit.entries() == []  # the member's own request is not a staff action
     cases = desk.app.cases
+    let_org_serve(desk.app, "coopdeli", "kyosai-bu")
     cases.claim(number, "sato")
     cases.verify_identity(number, "sato", "phone_callback")
     cases.reply(number, "slack:U123", "書類をお送りしました。山田様")

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from flows.cases import CaseActionError
 from flows.i18n import JST
 from storage.models import StaffDraft
-from tests.conftest import Clock, Desk, build_desk
+from tests.conftest import Clock, Desk, build_desk, let_org_serve
 
 HANDOFF = ["9", "その他", "相談です", "入力しない"]
 
@@ -89,16 +90,49 @@ def test_taking_over_someone_elses_case_needs_confirmation(desk: Desk) -> None:
 
 def test_transfer_moves_the_case_to_the_other_queue_unassigned(desk: Desk) -> None:
     number = new_case(desk)
+    let_org_serve(desk.app, "coopdeli", "kyosai-bu")
     desk.app.cases.claim(number, "sato")
     moved = desk.app.cases.transfer(number, "sato", "kyosai-bu", "共済の契約についてのため")
     assert (moved.queue, moved.assignee) == ("kyosai-bu", None)
 
 
-def test_a_transfer_to_an_unknown_queue_is_refused(desk: Desk) -> None:
+def test_a_transfer_to_an_unknown_queue_is_refused_in_japanese_naming_the_own_queues(
+    desk: Desk,
+) -> None:
     number = new_case(desk)
-    with pytest.raises(CaseActionError, match="Unknown queue"):
+    with pytest.raises(CaseActionError, match="no queue") as refused:
         desk.app.cases.transfer(number, "sato", "kyosai-b", "typo")
+    assert refused.value.ja == (
+        "窓口「kyosai-b」はありません。この案件の組合の窓口：宅配センター（takuhai-center）。"
+    )
     assert desk.app.cases.detail(number).case.queue == "takuhai-center"
+
+
+@pytest.mark.parametrize(
+    ("org", "own", "other"),
+    [
+        ("coopdeli", "takuhai-center", "kyosai-bu"),
+        ("seikatsuclub-kyosai", "kyosai-bu", "takuhai-center"),
+        ("seikatsuclub-kyosai", "kyosai-bu", "宅配センター"),
+    ],
+)
+def test_a_case_is_never_transferred_to_another_co_ops_queue(
+    desk: Desk, org: str, own: str, other: str
+) -> None:
+    number = new_case(desk, org)
+    with pytest.raises(CaseActionError) as refused:
+        desk.app.cases.transfer(number, "sato", other, "共済の件のため")
+    assert "ほかの組合の窓口のため、転送できません" in refused.value.ja
+    assert f"この案件の組合の窓口：{desk.app.cases.queue_label(own)}（{own}）" in refused.value.ja
+    case = desk.app.cases.detail(number)
+    assert case.case.queue == own and not any(e.kind == "transferred" for e in case.events)
+
+
+def test_staff_may_name_the_queue_to_transfer_to_in_japanese(desk: Desk) -> None:
+    number = new_case(desk)
+    let_org_serve(desk.app, "coopdeli", "kyosai-bu")
+    desk.app.cases.queue_names["kyosai-bu"] = "共済部"
+    assert desk.app.cases.transfer(number, "sato", "共済部", "共済の件のため").queue == "kyosai-bu"
 
 
 def test_refusing_needs_a_reason_and_the_member_hears_it(desk: Desk) -> None:
@@ -184,3 +218,73 @@ def test_a_draft_expires_and_close_and_extension_drafts_carry_their_choice(desk:
     assert (closed.status, closed.outcome_reason) == ("refused", "記録がありません")
     said = "\n".join(m.text for m in desk.member("alice").received)
     assert "取り寄せのため" in said and "記録がありません" in said and "古い下書き" not in said
+
+
+def test_a_closed_case_the_member_wrote_about_again_stays_in_the_open_list(desk: Desk) -> None:
+    number = new_case(desk)
+    quiet = new_case(desk, chat_id="bob")
+    desk.app.cases.close(number, "sato", "refused", "記録がありません")
+    desk.app.cases.close(quiet, "sato", "refused", "記録がありません")
+    desk.member("alice").says("なぜですか")
+    listed = [case.number for case in desk.app.cases.list(include_closed=False)]
+    assert listed == [number]
+
+
+@pytest.mark.parametrize("action", ["reopen", "transfer", "close", "note"])
+def test_acting_on_a_case_without_reading_leaves_the_members_words_unread(
+    desk: Desk, action: str
+) -> None:
+    number = new_case(desk)
+    let_org_serve(desk.app, "coopdeli", "kyosai-bu")
+    cases = desk.app.cases
+    if action == "reopen":
+        cases.close(number, "sato", "refused", "記録がありません")
+    desk.member("alice").says("電話は夕方にお願いします")
+    assert cases.get(number).unread_messages == 1
+    if action == "reopen":
+        cases.reopen(number, "sato", "会員から再度のお問い合わせ")
+    elif action == "transfer":
+        cases.transfer(number, "sato", "kyosai-bu", "共済の件のため")
+    elif action == "close":
+        cases.close(number, "sato", "refused", "記録がありません", confirmed=True)
+    else:
+        cases.note(number, "sato", "電話の件、確認中")
+    assert cases.get(number).unread_messages == 1
+    cases.reply(number, "sato", "承知しました。夕方にお電話します。")
+    assert cases.get(number).unread_messages == 0
+
+
+@pytest.mark.parametrize(
+    "typed", ["ＣＤ－２０２６－００００１", "cd‐2026‐00001", " CD−2026−00001 ", "ＣＤ-2026-00001"]
+)
+def test_staff_find_a_case_by_its_number_typed_in_full_width_or_with_any_dash(
+    desk: Desk, typed: str
+) -> None:
+    number = new_case(desk)
+    assert number == "CD-2026-00001"
+    assert desk.app.cases.claim(typed, "sato").number == number
+    assert [case.number for case in desk.app.cases.find(typed)] == [number]
+
+
+def test_claiming_a_question_promises_no_identity_check(desk: Desk) -> None:
+    number = new_case(desk)  # 担当者へのご相談
+    desk.app.cases.claim(number, "sato")
+    said = "\n".join(m.text for m in desk.member("alice").received)
+    assert f"【受付番号 {number}】担当者が決まりました。担当者からご連絡します。" in said
+    assert "ご本人確認" not in said
+
+
+def test_claiming_a_case_about_a_deceased_person_checks_the_asker_and_their_relationship(
+    desk: Desk,
+) -> None:
+    from storage.models import Case
+
+    number = new_case(desk)
+    with desk.app.db.transaction() as session:
+        case = session.exec(select(Case).where(Case.number == number)).one()
+        case.request_type, case.flags = "disclosure", ["deceased"]
+        session.add(case)
+    claimed = desk.app.cases.claim(number, "sato")
+    assert claimed.status == "awaiting_identity"
+    said = "\n".join(m.text for m in desk.member("alice").received)
+    assert "ご請求者さまのご本人確認と、亡くなった方とのご関係の確認のうえ" in said
