@@ -120,6 +120,7 @@ ERR_ADDRESS_SENTENCE = N_(
     "例えば 東京都新宿区大久保1-2-3 のように入力してください。"
 )
 ERR_NUMBER_ONLY = N_("数字だけでは内容がわかりません。言葉で入力してください。")
+ERR_GREETING_ONLY = N_("ご連絡ありがとうございます。お手続きの続きをお願いいたします。")
 ERR_NUMBER_NOT_SHOWN = N_(
     "数字だけでは内容がわかりません。表示された番号から選ぶか、言葉で入力してください。"
 )
@@ -199,7 +200,25 @@ def parse_free_text(raw: str) -> Parsed[str]:
     digits = [ch for ch in unicodedata.normalize("NFKC", cleaned.value) if ch.isdigit()]
     if only_digits_and_punctuation(cleaned.value) and len(digits) < _MIN_DIGITS_AS_WORDS:
         return _fail(ERR_NUMBER_ONLY)
+    if is_greeting_only(cleaned.value):
+        return _fail(ERR_GREETING_ONLY)
     return cleaned
+
+
+# Greetings and "let us go on" with nothing else: what a member types on coming back to a
+# half-filled form (「こんにちは。先日の続きをお願いします」), never the answer to its step.
+_GREETING_PARTS = re.compile(
+    r"こんにちは|こんばんは|おはようございます|お世話になって(?:おり)?ます|"
+    r"失礼(?:いた)?します|(?:どうぞ)?よろしく(?:お願い(?:いた)?します)?|"
+    r"(?:先日|前回|この前)?の?続き(?:を|から)?(?:お願い(?:いた)?します|です|から)?"
+)
+_GREETING_PUNCTUATION = re.compile(r"[\s、。,.!！…]")
+
+
+def is_greeting_only(text: str) -> bool:
+    """Whether ``text`` holds only greetings and a request to go on (at least one of them)."""
+    words = _GREETING_PUNCTUATION.sub("", unicodedata.normalize("NFKC", text))
+    return bool(words) and not _GREETING_PARTS.sub("", words)
 
 
 # A lone number shorter than this is a choice number, not words (see parse_free_text).

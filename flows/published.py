@@ -191,7 +191,8 @@ TOPICS: tuple[Topic, ...] = (
 # 「利用目的を教えて」「何に使うのか知りたい」: asking, even without a question mark.
 _ASKING = re.compile(
     r"(?:教えて|おしえて|知りたい|しりたい|聞きたい|ききたい)"
-    r"(?:ください|下さい|ほしい|欲しい|もらえますか|いただけますか)?(?:です)?[。.!！…]*$"
+    r"(?:ください|下さい|ほしい|欲しい|もらえますか|いただけますか)?"
+    r"(?:[のん]?です(?:が|けど|けれど)?)?[。.!！…]*$"
     r"|(?:って|とは)(?:何|なに|なん)"
 )
 _ENGLISH_QUESTION = re.compile(r"^(?:what|who|why|how|where|when|which|do|does|is|are|can)\b", re.I)

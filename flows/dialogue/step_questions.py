@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 
 from flows import (
     asking,
+    followups,
     parsing,
 )
-from flows.dialogue.words import TAKE_AS_ANSWER_WORDS
+from flows.dialogue import waiting
+from flows.dialogue.words import REQUEST_IDS, TAKE_AS_ANSWER_WORDS
 from flows.i18n import N_
 from flows.modes import (
     unclear,
@@ -20,6 +22,7 @@ from flows.registry import FLOWS
 from flows.steps import WHY_USED_ONLY_HERE, Step
 
 if TYPE_CHECKING:
+    from flows.messages import CaseView
     from flows.turn import Turn
 
 
@@ -81,6 +84,13 @@ def keep_for_staff(turn: Turn, step: Step, text: str) -> None:
     if explain_why(turn, step, text):
         turn.reask()
         return
+    case = case_asked_about(turn, text)
+    if case is not None:
+        # 「いつお電話をいただけるのでしょうか」 in the middle of a new form is about the case
+        # staff are working: it reaches that case now, not with a form that may never be sent.
+        waiting.tell(turn, case, text)
+        turn.reask()
+        return
     conv = turn.conv
     if text not in conv.staff_questions:
         conv.staff_questions.append(text)
@@ -90,6 +100,22 @@ def keep_for_staff(turn: Turn, step: Step, text: str) -> None:
         lines.append(turn.t(TAKE_AS_ANSWER_HINT))
     turn.say("\n".join(lines))
     turn.reask()
+
+
+def case_asked_about(turn: Turn, text: str) -> CaseView | None:
+    """The member's case a question typed inside a form is about (its timing, a complaint,
+    its number or what it needs), when one case fits; ``None`` keeps it with the form."""
+    reading = turn.read(text)
+    if not followups.about_a_case(reading):
+        return None
+    days = turn.org.retention.followup_days
+    held = followups.held_for(turn.cases, reading, turn.now, days)
+    if held is not None:
+        return held
+    found = followups.target(
+        turn.cases, turn.now, days, reading.case_number, followups.named_types(reading, REQUEST_IDS)
+    )
+    return found.case if isinstance(found, followups.FollowUp) else None
 
 
 KEPT_WISH_FOR_STAFF = N_("このご要望は、お申し出に書き添えて担当者にお伝えします。")

@@ -230,3 +230,33 @@ def test_the_case_a_new_request_reaches_first_is_the_awaited_one_then_the_one_it
     assert held([by_post, awaited], moved) == awaited.number  # staff wait for her there
     assert held([by_post], catalogue) is None  # 郵送 alone is no address: it simply starts
     assert held([by_post, awaited], catalogue) == awaited.number
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_question_about_the_awaited_case_typed_inside_a_new_form_reaches_that_case_now(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    case = file_request(desk, member, "disclosure")
+    desk.app.cases.claim(case.number, "sato")
+    desk.app.cases.reply(case.number, "sato", REPLY_HERE)
+    member.read()
+    member.transcript(
+        f"""
+        会員: メニュー
+        会員: 5
+        窓口: ご希望の内容を選んでください。
+        会員: いつお電話をいただけるのでしょうか
+        窓口: 受付番号 {case.number} の担当者にお伝えしました。
+        窓口: ご希望の内容を選んでください。
+        窓口にない: お申し出といっしょに担当者にお伝えします
+        """
+    )
+    assert member_messages(desk, case.number) == ["いつお電話をいただけるのでしょうか"]
+    member.transcript(
+        """
+        会員: やめる
+        会員: はい
+        """
+    )
+    assert "いつお電話をいただけるのでしょうか" in member_messages(desk, case.number)

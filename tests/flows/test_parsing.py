@@ -804,3 +804,23 @@ def test_katakana_hiragana_and_half_width_forms_all_normalise_to_the_katakana(ka
     assert parse_kana(to_hiragana(kana)).value == kana
     assert parse_kana(to_half_width(kana)).value == kana
     assert parse_kana(to_hiragana(kana).replace(" ", "\u3000")).value == kana
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "こんにちは。先日の続きをお願いします",
+        "こんにちは！",
+        "よろしくお願いいたします",
+        "続きをお願いします",
+    ],
+)
+def test_a_greeting_on_coming_back_is_never_stored_as_the_members_own_words(typed: str) -> None:
+    assert parse_free_text(typed).error == parsing.ERR_GREETING_ONLY
+
+
+@pytest.mark.parametrize(
+    "typed", ["住所が違います。こんにちは", "よろしく 山田🙏", "先日の続きで、電話番号が違います"]
+)
+def test_words_beside_a_greeting_are_the_members_answer(typed: str) -> None:
+    assert parse_free_text(typed).value == typed

@@ -43,6 +43,23 @@ def test_coopdeli_asked_what_the_data_is_for_lists_its_purposes_then_offers_the_
     )
 
 
+@pytest.mark.parametrize(
+    "asked",
+    ["私の情報を何に使っているのか知りたいのです", "だれに渡しているのか知りたいんですが"],
+)
+def test_wanting_to_know_said_as_a_statement_is_a_question_answered_not_a_formal_request(
+    desk: Desk, asked: str
+) -> None:
+    desk.member(org="coopdeli").transcript(
+        f"""
+        会員: {asked}
+        窓口: 正式に
+        窓口にない: どの情報、またはどのサービスについての通知をご希望ですか
+        """
+    )
+    assert desk.app.cases.list() == []
+
+
 def test_kyosai_asked_what_the_data_is_for_lists_its_purposes_without_a_request(
     desk: Desk,
 ) -> None:

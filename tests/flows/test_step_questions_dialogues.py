@@ -465,3 +465,28 @@ def test_an_agent_is_offered_her_mothers_details_again_on_a_second_request(
         窓口: 前回の内容を使います
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_greeting_on_coming_back_to_a_free_text_step_is_not_stored_as_the_answer(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    member.transcript(
+        """
+        会員: 5
+        会員: 1
+        窓口: どの項目についてですか
+        """
+    )
+    desk.clock.advance(minutes=5)
+    member.transcript(
+        """
+        会員: こんにちは。先日の続きをお願いします
+        窓口: ご連絡ありがとうございます。お手続きの続きをお願いいたします。
+        窓口: どの項目についてですか
+        会員: 住所
+        """
+    )
+    summary = member.says("1")
+    assert "こんにちは" not in summary
