@@ -297,7 +297,7 @@ def test_a_transferred_case_loses_both_threads_and_both_cards(
     first = card_of(desk, number).ref
     let_org_serve(desk.app, "coopdeli", "kyosai-bu")
     desk.app.cases.transfer(number, "sato", "kyosai-bu", f"共済の件です：{MEMBER_ANSWER}")
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, "sato", "answered", confirmed=True)
     asyncio.run(asyncio.wait_for(card_sync(desk, slack).sync_once(), timeout=20))
     second = card_of(desk, number)
     assert second.channel == "C0KYOSAI" and slack.thread("C0KYOSAI", second.ref)

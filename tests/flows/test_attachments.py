@@ -172,6 +172,7 @@ def test_staff_see_the_files_and_save_one_that_matches_its_checksum(
     from bot.staff import terminal
 
     monkeypatch.setitem(terminal._state, "app", files_desk.app)
+    monkeypatch.setenv("MADOGUCHI_STAFF", "sato")
     target = tmp_path / "saved.pdf"
     assert run_staff_command(["file", case.number, "1", "--out", str(target)]) == 0
     assert target.read_bytes() == PDF

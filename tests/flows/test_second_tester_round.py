@@ -28,5 +28,5 @@ def test_a_staff_reply_that_already_asks_for_an_answer_asks_once(desk: Desk) -> 
 
 def test_a_wrong_identity_method_tells_staff_which_ones_there_are() -> None:
     with pytest.raises(CaseActionError) as refused:
-        check_identity_method("電話")
-    assert "phone_callback（登録電話へ折返し）" in refused.value.ja
+        check_identity_method("ファックス")
+    assert "登録電話へ折返し（phone_callback）" in refused.value.ja

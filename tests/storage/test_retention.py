@@ -94,7 +94,7 @@ def worked_case(desk: Desk, chat_id: str = "alice", *, close: bool = True) -> st
     desk.app.cases.pause(number, "sato", WAITING_FOR)
     desk.app.cases.resume(number, "sato")
     if close:
-        desk.app.cases.close(number, "sato", "partial", REASON)
+        desk.app.cases.close(number, "sato", "partial", REASON, confirmed=True)
     member.read()  # everything delivered: the outbox rows are sent
     return number
 
@@ -218,7 +218,7 @@ def test_the_transcripts_stage_keeps_only_coded_choices_in_the_case_fields(desk:
     file_request(member, "correction", answers)
     number = desk.app.cases.list()[-1].number
     desk.app.cases.verify_identity(number, "sato", "phone_callback")
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, "sato", "answered", confirmed=True)
     before = case_row(desk, number)
     assert before is not None and before.id is not None
     personal = ["山田", "ヤマダ", "1975", "5285", "新宿", "160-0022", "会員証の写真", "引っ越し"]
@@ -259,7 +259,9 @@ def test_the_register_stage_removes_the_case_and_everything_tied_to_it(desk: Des
         )
     assert rows(desk, ProcessedUpdate, col(ProcessedUpdate.key).startswith(f"reminder:{case.id}:"))
     desk.clock.advance(days=1000)
-    desk.app.cases.close(other, "sato", "answered")  # later: its register outlives this one's
+    desk.app.cases.close(
+        other, "sato", "answered", confirmed=True
+    )  # later: its register outlives this one's
     desk.clock.advance(days=826)
 
     plan = purge(desk)
@@ -581,7 +583,7 @@ def case_after_case(desk: Desk) -> tuple[str, str]:
     alice = Member(desk, "alice")
     first = worked_case(desk, close=False)
     alice.sends_file(PDF, name="委任状.pdf", caption=CAPTION)
-    desk.app.cases.close(first, "sato", "partial", REASON)
+    desk.app.cases.close(first, "sato", "partial", REASON, confirmed=True)
     alice.read()
     for line in COMPLAINT:
         alice.says(line)
