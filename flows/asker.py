@@ -53,9 +53,10 @@ def describe_requester(requester: str, fields: Mapping[str, Any], t: Translator)
     return text
 
 
-def contact_line(ctx: Context, queue: str) -> str:
+def contact_line(ctx: Context, queue: str, *, question: bool = False) -> str:
     """How staff will reach the asker, for the receipt: the asker themselves when they are not
-    the person the data is about, never 「ご本人」 at a registered phone."""
+    the person the data is about, never 「ご本人」 at a registered phone; ``question``: a
+    question or a wish to talk, which promises no identity check."""
     t, answers = ctx.t, ctx.answers
     if about_deceased(answers):
         return t(
@@ -71,6 +72,9 @@ def contact_line(ctx: Context, queue: str) -> str:
             queue=queue,
             name=answers.get("agent_name", ""),
         )
+    if question:
+        # A question or a wish to talk discloses nothing: no identity check is made for it.
+        return t("担当（{queue}）が内容を確認し、ご連絡します。", queue=queue)
     return t(
         "担当（{queue}）が内容を確認し、ご本人確認をしてから手続きを進めます。"
         "確認の方法は、担当者からご案内します。",

@@ -12,6 +12,7 @@ from flows import (
     asker,
     bereavement,
     case_view,
+    cases,
     office_calendar,
 )
 from flows.dialogue import switching
@@ -75,7 +76,9 @@ def receipt(turn: Turn, flow: RequestFlow, ctx: Context, due: datetime) -> None:
     lines = [
         t("お申し出を受け付けました。"),
         t("受付番号：{number}", number="{case_number}"),
-        asker.contact_line(ctx, org.queue.name.get(t.lang)),
+        asker.contact_line(
+            ctx, org.queue.name.get(t.lang), question=flow.type_id in cases.QUESTIONS
+        ),
         t("回答の目安：{due}までにご連絡します。", due=t.date(due)),
     ]
     if org.fees.applies(flow.type_id):

@@ -12,7 +12,7 @@ from sqlmodel import select
 from storage.audit import Actor
 from storage.models import OutboxMessage, TranscriptLine
 from tests.conftest import Desk, Member
-from tests.flows.answers import file_a_complaint, only_case
+from tests.flows.answers import COMPLAINT, file_a_complaint, only_case
 from tests.flows.test_followups import file_request
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
@@ -567,3 +567,12 @@ def test_a_member_who_names_the_request_to_withdraw_is_asked_about_that_one_only
     )
     assert desk.app.cases.get(disclosure).status == "withdrawn"
     assert desk.app.cases.get(first).status == desk.app.cases.get(second).status == "received"
+
+
+def test_a_question_handed_to_a_person_promises_a_reply_not_an_identity_check(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    for line in COMPLAINT[:-1]:
+        member.says(line)
+    receipt = member.says(COMPLAINT[-1])
+    assert "担当（宅配センター）が内容を確認し、ご連絡します。" in receipt
+    assert "ご本人確認" not in receipt
