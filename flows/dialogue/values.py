@@ -67,6 +67,9 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
         return parse_multi(turn, given, options)
     if given.text is None:
         return Parsed(error=N_("文字で入力してください。"))
+    if parsing.is_greeting_only(given.text):
+        # 「こんにちは。先日の続きをお願いします」 on coming back answers no step, whatever it asks.
+        return Parsed(error=parsing.ERR_GREETING_ONLY)
     parsed: Parsed[Any] = PARSERS[step.kind](given.text, turn.now.date())
     return parsed
 

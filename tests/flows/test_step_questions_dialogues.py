@@ -490,3 +490,27 @@ def test_a_greeting_on_coming_back_to_a_free_text_step_is_not_stored_as_the_answ
     )
     summary = member.says("1")
     assert "こんにちは" not in summary
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_greeting_on_coming_back_to_the_name_step_is_thanked_not_refused_as_a_bad_name(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    member.transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: ご本人
+        窓口: お名前（氏名）を入力してください
+        """
+    )
+    desk.clock.advance(minutes=5)
+    member.transcript(
+        """
+        会員: こんにちは。先日の続きをお願いします
+        窓口: ご連絡ありがとうございます。お手続きの続きをお願いいたします。
+        窓口: お名前（氏名）を入力してください
+        窓口にない: 数字や記号
+        """
+    )
