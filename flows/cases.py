@@ -162,7 +162,16 @@ def check_identity_method(method: str) -> str:
 
 _METHOD_WORDS: dict[str, str] = {
     word: "phone_callback"
-    for word in ("電話", "折返し", "折り返し", "電話折返し", "電話折り返し", "登録電話へ折り返し")
+    for word in (
+        "電話",
+        "折返し",
+        "折り返し",
+        "電話折返し",
+        "電話折り返し",
+        "登録電話へ折り返し",
+        "登録電話への折り返し",
+        "登録電話への折返し",
+    )
 } | {"郵送": "document", "来店": "in_person", "窓口": "in_person"}
 """What staff say for a method besides its label (「電話」 is the registered-phone callback:
 the only phone check the co-ops describe)."""

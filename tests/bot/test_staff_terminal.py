@@ -294,7 +294,7 @@ def test_staff_extend_by_days_typed_in_full_width(env: dict[str, str]) -> None:
     assert "期限を" in done.stdout
 
 
-@pytest.mark.parametrize("typed", ["電話", "折返し", "電話折り返し"])
+@pytest.mark.parametrize("typed", ["電話", "折返し", "電話折り返し", "登録電話への折り返し"])
 def test_staff_record_a_phone_callback_in_the_words_they_use(
     env: dict[str, str], typed: str
 ) -> None:
