@@ -538,8 +538,18 @@ no_at_sign = st.text(max_size=60).filter(lambda s: "@" not in unicodedata.normal
     )
 )
 @example("0ません")  # reads as a sentence, and is refused as one
+@example("知らない")  # not knowing gets help, not an e-mail format hint
+@example("担当者")  # asking for a person is heard as such
 def test_obvious_garbage_is_refused_as_an_email_address(raw: str) -> None:
-    assert parse_email(raw).error in (parsing.ERR_EMAIL, parsing.ERR_EMPTY, parsing.ONLY_EMAIL)
+    parsed = parse_email(raw)
+    assert parsed.value is None
+    assert parsed.error in (
+        parsing.ERR_EMAIL,
+        parsing.ERR_EMPTY,
+        parsing.ONLY_EMAIL,
+        parsing.ERR_UNKNOWN,
+        parsing.ERR_PERSON,
+    )
 
 
 # --- matching typed text with labels ------------------------------------------------
