@@ -106,9 +106,11 @@ def understand(
         turn.say(turn.t("ご家族などの代わりのお申し出ですね。どの手続きをご希望ですか。"))
         menu.show_menu(turn, pending=text)
         return
-    # 「担当者と話す」 is always offered, so "human" is not listed twice.
+    # 「それを止めてもらえますか」 means what it points back at: the candidates are read
+    # from both messages together. 「担当者と話す」 is always offered, so not listed twice.
+    pointed = turn.read(f"{earlier} {text}") if said != text else reading
     candidates = [
-        label for label in reading.candidates() if label in OFFERABLE and label != "human"
+        label for label in pointed.candidates() if label in OFFERABLE and label != "human"
     ]
     if candidates:
         # 「それを止めてもらえますか」 goes to a person with the question it points back at.

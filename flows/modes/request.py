@@ -11,7 +11,15 @@ from flows import (
     parsing,
     wording,
 )
-from flows.dialogue import change_of_mind, earlier, navigation, step_questions, submit, values
+from flows.dialogue import (
+    change_of_mind,
+    earlier,
+    navigation,
+    step_questions,
+    submit,
+    values,
+    waiting,
+)
 from flows.dialogue.choosing import (
     BACK_OPTION,
     CANCEL_OPTION,
@@ -71,6 +79,12 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
     if step.free_text and reading.confidence < SWITCH_FROM_FREE_TEXT_CONFIDENCE:
         return False
     if reading.intent == "status" and strong:
+        case = step_questions.case_asked_about(turn, text)
+        if case is not None:
+            # 「いつお電話をいただけるのでしょうか」 while staff await an answer: for them.
+            waiting.tell(turn, case, text)
+            turn.reask()
+            return True
         turn.say(navigation.status_text(turn))
         turn.reask()
         return True

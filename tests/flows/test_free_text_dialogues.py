@@ -467,3 +467,30 @@ def test_asking_for_a_person_in_english_at_the_name_step_is_not_taken_for_a_name
     reply = member.says("I want to talk to a person")
     assert "switch to “Talking to a staff member”" in reply
     assert "furigana" not in reply.lower()
+
+
+@pytest.mark.parametrize("org", ["seikatsuclub-kyosai", "coopdeli"])
+def test_asking_politely_for_a_mothers_disclosure_starts_it_with_the_agent_filled_in(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 母の代わりに、母の情報の開示をお願いしたいのですが
+        窓口: ・請求する方：任意代理人（ご本人から頼まれた方）
+        窓口: どの情報の開示をご希望ですか
+        窓口にない: ほかにご不明な点があれば、担当者がお答えします
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ["seikatsuclub-kyosai", "coopdeli"])
+def test_wanting_a_correction_politely_starts_the_correction_not_a_status_question(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 私の情報の訂正をお願いしたいです
+        窓口: 誤りを直すこと（訂正・追加・削除）を、ご請求いただく手続きです
+        窓口にない: 次のどれにあたりますか
+        """
+    )

@@ -112,6 +112,23 @@ def test_a_question_at_the_scope_step_is_kept_for_staff_and_a_number_then_means_
 
 
 @pytest.mark.parametrize("org", ORGS)
+def test_asking_whether_to_write_a_name_at_the_scope_step_is_told_how_to_answer_it(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 3
+        会員: 名前を書けばよいのでしょうか
+        窓口: ご自身の言葉で短く入力してください
+        窓口: どの情報の開示をご希望ですか
+        窓口にない: このご質問は、お申し出といっしょに担当者にお伝えします
+        会員: 注文の履歴
+        窓口: どなたからのお申し出ですか
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
 def test_a_member_who_types_1_after_a_question_gets_the_first_scope_not_a_person(
     desk: Desk, org: str
 ) -> None:
