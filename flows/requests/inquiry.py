@@ -95,6 +95,16 @@ def contact_text(org: OrgProfile, t: Translator) -> str:
         lines.append(t("窓口：{places}", places=places))
     if not any(phone.hours for phone in contact.phones):
         lines.append(t("受付時間は、プライバシーポリシーに記載されていません。"))
+    else:
+        # Hours given for one number are not the other's: 「個人情報の…相談」 has none.
+        for phone in contact.phones:
+            if not phone.hours:
+                lines.append(
+                    t(
+                        "「{label}」の受付時間は、プライバシーポリシーに記載されていません。",
+                        label=phone.label.get(lang),
+                    )
+                )
     return "\n".join(lines)
 
 
