@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flows import relations
 from flows.intents import Classification
 from flows.messages import CaseView
-from flows.status import CLOSED_STATUSES
+from flows.status import CLOSED_STATUSES, OUTCOMES_NEEDING_REASON
 
 # 「いつ電話がきますか」「まだですか」「どうなっていますか」: asking about timing.
 _TIMING = re.compile(
@@ -32,6 +33,10 @@ _COMPLAINT = re.compile(
     r"|苦情|クレーム|責任者|上司|unacceptable|ridiculous"
     r"|(?:なぜ|何故|なんで|どうして)[^。?？!！]*?(?:遅れ|おくれ|遅い|おそい|延び|のび|延長|待たせ|待たされ)"
     r"|お詫び|おわび|お詫|謝罪|謝って|あやまって|待たされ"
+    # Said politely: 「いつまで待たせるのですか」「何のご連絡もございません」.
+    r"|いつまで(?:待|まっ|お待ち)|待たせ(?:る|て|ます)"
+    r"|(?:何|なん)の(?:ご)?(?:連絡|返事|返答|お返事|音沙汰)も(?:ない|なく|ありません|ございません|来|こ)"
+    r"|音沙汰(?:が|も)?(?:ない|なく|ありません|ございません)"
     r"|期限を(?:過ぎ|すぎ)|期限が(?:過ぎ|すぎ)|何度も(?:問い合わせ|問合せ|連絡|電話|お願い)"
     r"|(?:[0-9０-９]+|[一二三四五六七八九十何]+|数)\s*(?:日|週間|か月|ヶ月|カ月|ヵ月)も(?:待|まっ)",
     re.IGNORECASE,
@@ -67,6 +72,7 @@ def target(
     mentioned: str | None = None,
     named_types: frozenset[str] = frozenset(),
     back: bool = False,
+    said: str = "",
 ) -> FollowUp | tuple[CaseView, ...] | None:
     """The case a follow-up goes to, so it reaches the person who expects it:
 
@@ -80,6 +86,10 @@ def target(
        cases of the type named;
     5. only then the newest open case, else the newest closed within the period.
 
+    Before 3-5, the words ``said`` narrow the cases when they fit some and not others: whose
+    case it is (「母の件」: the one filed for her mother) and a refusal (「お断りの…」: the
+    cases refused or partly done).
+
     ``None`` when no case is reachable."""
     open_cases = [c for c in cases if c.status not in CLOSED_STATUSES]
     named = next((c for c in cases if mentioned and c.number == mentioned.upper()), None)
@@ -89,7 +99,7 @@ def target(
         return _follow_up(named, open_cases)
     reachable = _reachable(cases, now, followup_days)
     typed = [c for c in reachable if c.request_type in named_types]
-    candidates = typed or reachable
+    candidates = _narrowed(typed or reachable, said)
     if not candidates:
         return None
     awaiting = [c for c in candidates if c.relay_open and c.staff_messages]
@@ -107,6 +117,25 @@ def target(
     if still_open:
         return _follow_up(still_open[-1], open_cases)  # cases come in the order they were filed
     return _follow_up(max(reversed(candidates), key=_closed_at), open_cases)
+
+
+# 「お断りのお知らせ」「断られた」「できないと言われた」: about a refused or partial answer.
+_REFUSAL = re.compile(r"断り|断られ|ことわ|できない|出来ない|できませ|出来ませ|対応不可")
+_RELATION_FIELDS = ("agent_relation", "asker_relation")
+
+
+def _narrowed(cases: list[CaseView], said: str) -> list[CaseView]:
+    """The cases the member's words pick out, when they pick out some but not all."""
+    relation = relations.read_relation(said) if said else None
+    if relation is not None:
+        whose = [c for c in cases if relation in (c.fields.get(f) for f in _RELATION_FIELDS)]
+        if whose:
+            cases = whose
+    if said and _REFUSAL.search(said):
+        refused = [c for c in cases if c.status in OUTCOMES_NEEDING_REASON]
+        if refused:
+            cases = refused
+    return cases
 
 
 def _follow_up(case: CaseView, open_cases: Sequence[CaseView]) -> FollowUp:

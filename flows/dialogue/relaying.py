@@ -95,7 +95,9 @@ def follow_up(turn: Turn, reading: Classification, words: str | None = None) -> 
     found = (
         followups.FollowUp(held, held.status in CLOSED_STATUSES)
         if held is not None
-        else followups.target(turn.cases, turn.now, days, reading.case_number, types, back)
+        else followups.target(
+            turn.cases, turn.now, days, reading.case_number, types, back, reading.text
+        )
     )
     if isinstance(found, tuple):
         ask_which_case(turn, reading.text, found)
@@ -203,6 +205,10 @@ def switch_for_awaited(turn: Turn, text: str) -> bool:
     return True
 
 
+# 「なぜですか」「お断りの理由は」: asking about an answer already given.
+_ASKS_WHY = re.compile(r"なぜ|何故|なんで|どうして|断られ|お断り|ことわられ|\bwhy\b", re.I)
+
+
 def plainly_new(turn: Turn, reading: Classification, back: bool, types: frozenset[str]) -> bool:
     """A message that starts a new request (or withdraws one) rather than following one up:
     sure, and not about an earlier request, a delay, a complaint or a case it names.
@@ -214,6 +220,10 @@ def plainly_new(turn: Turn, reading: Classification, back: bool, types: frozense
     if published.question_about(reading.text) is not None:
         return False  # 「何につかわれているのでしょうか」 asks, it requests nothing
     days = turn.org.retention.followup_days
+    if _ASKS_WHY.search(reading.text) and followups.reachable(turn.cases, turn.now, days):
+        # 「なぜでございますか。電話番号は間違っていないはずです」 after a refusal asks about
+        # that answer: it reaches the case, it does not start a 訂正.
+        return False
     if any(followups.has_case_of_type(turn.cases, turn.now, days, t) for t in types):
         # 「第三者に渡した記録が入っていませんでした。どうなっていますか」 about their 開示.
         return not (back or followups.about_a_case(reading))

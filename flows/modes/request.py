@@ -5,6 +5,8 @@ A value the step's parser accepts is the answer; only refused text may start som
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from flows import (
@@ -72,9 +74,12 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
         return True
     strong = reading.confidence >= INTERRUPT_CONFIDENCE
     if reading.intent == "cancel" and strong:
-        navigation.cancel(turn)
+        if names_what_to_stop(turn, text):
+            return False  # 「使うのをやめるだけで結構です」 is the stop request's content
+        # A sentence read as 'stop' may still be about the request: asked first, always.
+        navigation.confirm_cancel(turn)
         return True
-    if step.kind == "text" or taken:
+    if step.kind == "text" or taken or speaks_of_the_step(step, text):
         return False
     if step.free_text and reading.confidence < SWITCH_FROM_FREE_TEXT_CONFIDENCE:
         return False
@@ -93,6 +98,41 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
         unclear.offer_switch(turn, text, reading.intent)
         return True
     return False
+
+
+# Requests whose content is itself a 'stop' (利用停止, 第三者提供の停止, 同意の撤回).
+_STOPPING_FLOWS = frozenset({"suspension", "third_party_stop", "consent_withdrawal"})
+# Words that make 'stop' mean the form itself: 「この手続きはやめます」「申し込みをやめたい」.
+_THE_FORM = re.compile(r"手続|てつづき|申し込|申込|申請|請求|入力|お申し出|もういい|結構です$")
+
+
+# What a value step asks for, by the words a member names it with: 「母の電話は、わたくしと
+# 同じ番号でございます」 at the phone step is about that step, not a 訂正 of a phone number.
+_STEP_SUBJECT: dict[str, re.Pattern[str]] = {
+    "phone": re.compile(r"電話|番号|携帯|けいたい|でんわ"),
+    "address": re.compile(r"住所|じゅうしょ|住まい|すまい"),
+    "postal_code": re.compile(r"郵便番号|ゆうびん"),
+    "name": re.compile(r"名前|なまえ|氏名"),
+    "kana": re.compile(r"フリガナ|ふりがな|カナ|かな"),
+    "birth_date": re.compile(r"生年月日|誕生日|生まれ"),
+    "email": re.compile(r"メール|めーる|アドレス"),
+    "member_number": re.compile(r"番号"),
+}
+
+
+def speaks_of_the_step(step: Step, text: str) -> bool:
+    """Whether the message names what the step asks for (its answer, or about it)."""
+    subject = _STEP_SUBJECT.get(step.kind)
+    return subject is not None and bool(subject.search(unicodedata.normalize("NFKC", text)))
+
+
+def names_what_to_stop(turn: Turn, text: str) -> bool:
+    """In a request to stop something, 「使うのをやめてほしい」 says what to stop, not that
+    the member is leaving the form (unless it names the form: 「手続きをやめます」)."""
+    if turn.conv.flow not in _STOPPING_FLOWS:
+        return False
+    normal = unicodedata.normalize("NFKC", text)
+    return not _THE_FORM.search(normal) or "のを" in normal
 
 
 def start_flow(turn: Turn, flow_id: str, prefill: dict[str, Any], *, explain: bool = False) -> None:

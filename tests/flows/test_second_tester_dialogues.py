@@ -1,0 +1,173 @@
+"""What the last member tester (an 81-year-old widow with two cases) found, as transcripts
+(会員/窓口): 「やめる」 inside a stop request is its content, not leaving the form; a follow-up
+names whose case it is and reaches that case; a polite 「なぜでございますか」 after a refusal
+reaches the refused case; a polite complaint about waiting is flagged; a sentence about the
+phone at the phone step stays with the step."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from storage.models import Case, Conversation
+from tests.conftest import Desk, Member
+from tests.flows.answers import GOOD_ANSWERS, pending_step
+from tests.flows.test_followups import file_request, kinds, member_messages
+
+ORGS = ["seikatsuclub-kyosai", "coopdeli"]
+REPLY_HERE = "書類を確認しました。お返事は、このチャットにそのまま入力してください。"
+FOR_MOTHER = {
+    "requester": "任意代理人",
+    "agent_name": "山本 ふみ子",
+    "agent_phone": "090-1111-2222",
+    "agent_relation": "娘",
+    "name": "山本 ハナ",
+    "kana": "ヤマモト ハナ",
+}
+
+
+def file_for_mother(desk: Desk, member: Member) -> Case:
+    """A 開示 for her mother, as her agent (the asker is the mother's 子)."""
+    before = {c.number for c in desk.app.cases.list()}
+    member.says("メニュー")
+    member.says("3")
+    for _ in range(40):
+        with desk.app.db.transaction() as session:
+            state = (
+                session.exec(select(Conversation).where(Conversation.chat_id == member.chat_id))
+                .one()
+                .state
+            )
+        if state["mode"] == "summary":
+            member.says("送信する")
+            break
+        if state["mode"] == "reuse":
+            member.says("使わない")
+            continue
+        step = pending_step(desk.app.engine, state)
+        assert step is not None
+        member.says(FOR_MOTHER.get(step, GOOD_ANSWERS.get(step, "なし")))
+    (case,) = [c for c in desk.app.cases.list() if c.number not in before]
+    assert case.fields["agent_relation"] == "child"
+    return case
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_saying_to_just_stop_using_inside_a_stop_request_is_not_leaving_the_form(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 6
+        会員: 使うのをやめるだけで結構です
+        窓口にない: 手続きをやめました
+        窓口にない: この手続きをやめますか
+        窓口: ご希望の対応を選んでください
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_sentence_read_as_stopping_is_asked_about_before_the_form_goes(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: やっぱりやめたいです
+        窓口にない: 手続きをやめました
+        窓口: この手続きをやめますか
+        会員: いいえ
+        窓口: どなたからのお申し出ですか
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_why_about_her_mothers_refusal_reaches_that_case_not_the_awaited_one(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    own = file_request(desk, member, "disclosure")
+    mothers = file_for_mother(desk, member)
+    desk.app.cases.claim(mothers.number, "sato")
+    desk.app.cases.close(mothers.number, "sato", "refused", "委任状が届いていないため")
+    desk.app.cases.claim(own.number, "sato")
+    desk.app.cases.reply(own.number, "sato", REPLY_HERE)
+    member.read()
+    why = "母の件、お断りのお知らせが来ましたが、なぜでございましょうか。"
+    member.transcript(
+        f"""
+        会員: {why}
+        窓口: 受付番号 {mothers.number}
+        窓口にない: 受付番号 {own.number} の担当者にお伝えしました
+        """
+    )
+    assert member_messages(desk, mothers.number) == [why]
+    assert member_messages(desk, own.number) == []
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_polite_why_after_a_refusal_reaches_the_case_and_opens_no_correction(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    case = file_request(desk, member, "disclosure")
+    desk.app.cases.claim(case.number, "sato")
+    desk.app.cases.close(case.number, "sato", "refused", "ご本人確認ができなかったため")
+    member.read()
+    why = "なぜでございますか。電話番号は間違っていないはずです。"
+    member.transcript(
+        f"""
+        会員: {why}
+        窓口: 受付番号 {case.number}
+        窓口にない: 誤りを直すこと（訂正・追加・削除）を、ご請求いただく手続きです
+        """
+    )
+    assert member_messages(desk, case.number) == [why]
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_polite_complaint_about_waiting_is_flagged_for_supervisors(desk: Desk, org: str) -> None:
+    member = desk.member(org=org)
+    case = file_request(desk, member, "disclosure")
+    member.read()
+    member.transcript(
+        """
+        会員: いつまで待たせるのですか。もう二週間以上たっておりますのに、何のご連絡もございません。
+        窓口: 申し訳ございません
+        窓口: 担当者と責任者にお伝えしました
+        """
+    )
+    assert "complaint" in kinds(desk, case.number)
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_sentence_about_the_phone_at_the_phone_step_stays_with_the_step(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    own = file_request(desk, member, "disclosure")
+    desk.app.cases.claim(own.number, "sato")
+    desk.app.cases.reply(own.number, "sato", REPLY_HERE)
+    member.read()
+    member.transcript(
+        """
+        会員: メニュー
+        会員: 3
+        会員: すべて
+        会員: ご本人
+        会員: 使わない
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 昭和50年1月2日
+        窓口: 電話番号を入力してください
+        会員: 母の電話は、わたくしと同じ番号でございます。
+        窓口にない: 担当者にお伝えしました
+        窓口にない: お手続きに切り替えますか
+        窓口: 電話番号
+        """
+    )
+    assert member_messages(desk, own.number) == []
