@@ -157,6 +157,7 @@ TOPICS: tuple[Topic, ...] = (
             "問い合わせ先",
             "問合せ先",
             "受付時間",
+            "電話番号と",
             "何時",
             "営業時間",
             "窓口はどこ",
@@ -191,7 +192,7 @@ TOPICS: tuple[Topic, ...] = (
 # 「利用目的を教えて」「何に使うのか知りたい」: asking, even without a question mark.
 _ASKING = re.compile(
     r"(?:教えて|おしえて|知りたい|しりたい|聞きたい|ききたい)"
-    r"(?:ください|下さい|ほしい|欲しい|もらえますか|いただけますか)?"
+    r"(?:くださいませ|ください|下さい|ほしい|欲しい|もらえますか|いただけますか)?"
     r"(?:[のん]?です(?:が|けど|けれど)?)?[。.!！…]*$"
     r"|(?:って|とは)(?:何|なに|なん)"
 )
@@ -229,12 +230,22 @@ _ACTING = re.compile(
 _WHAT_TO_WRITE = re.compile(r"(?:何|なに|なん)(?:を|て|と)書|書き方|かきかた|書けば|書いたら|記入")
 
 
+# Topics a few words ask about even without a question's shape (「電話番号と受付時間」
+# 「代表者だれ」「手数料」): none of them names a request that could be meant instead.
+_ASKED_BY_NAMING = frozenset({"contact", "representative", "fees"})
+_NAMING_LENGTH = 15
+
+
 def question_about(text: str) -> Topic | None:
     """The published topic ``text`` asks about: 「誰に渡しているの」, not 「開示してほしい」."""
     normal = unicodedata.normalize("NFKC", text)
-    if not is_question(text) or _ACTING.search(normal) or _WHAT_TO_WRITE.search(normal):
+    if _ACTING.search(normal) or _WHAT_TO_WRITE.search(normal):
         return None
-    return topic_in(text)
+    topic = topic_in(text)
+    if is_question(text):
+        return topic
+    short = len(normal.strip()) <= _NAMING_LENGTH
+    return topic if short and topic is not None and topic.id in _ASKED_BY_NAMING else None
 
 
 def _data_kinds(org: OrgProfile, t: Translator) -> str:

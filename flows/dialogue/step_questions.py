@@ -48,6 +48,10 @@ def answer_at_step(turn: Turn, step: Step, asked: asking.Asked, text: str) -> No
         turn.reask()
         return
     if asked.topic is not None:
+        if asked.topic.id in _SHARING_TOPICS and step.kind not in _NOT_PERSONAL_KINDS:
+            # 「誰かに共有される？」 while typing a name: first about what is typed here,
+            # then the co-op's published rule, said to be about member data in general.
+            turn.say(turn.t(WHY_USED_ONLY_HERE) + "\n" + turn.t(IN_GENERAL))
         turn.say(turn.published_answer(asked.topic.id))
         formal = asked.topic.formal
         if formal and formal != turn.conv.flow:
@@ -62,6 +66,10 @@ def answer_at_step(turn: Turn, step: Step, asked: asking.Asked, text: str) -> No
         turn.say(step_help(turn, step))
     turn.reask()
 
+
+_SHARING_TOPICS = frozenset({"joint_use", "third_party"})
+_NOT_PERSONAL_KINDS = frozenset({"choice", "multi", "text", "document"})
+IN_GENERAL = N_("なお、生協での組合員さまの情報全般の扱いは、次のとおりです。")
 
 KEPT_FOR_STAFF = N_("このご質問は、お申し出といっしょに担当者にお伝えします。")
 TAKE_AS_ANSWER_HINT = N_(

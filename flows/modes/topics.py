@@ -70,15 +70,19 @@ def inquiry_choice(turn: Turn, given: Given) -> None:
     if option is None and given.text:
         reading = turn.read(given.text)
         topic = published.question_about(given.text)
-        if topic is not None:
+        listed = {listed.id: listed for listed in inquiry.TOPICS}
+        if topic is not None and topic.id in listed and not topic.formal:
+            option = listed[topic.id]  # answered here, and the topics offered again
+        elif topic is not None:
             free_text.answer_published(turn, topic, given.text)
             return
         # A question stays a question unless it is plainly another request.
-        if reading.sure and reading.intent in REQUEST_IDS - {"inquiry"}:
+        elif reading.sure and reading.intent in REQUEST_IDS - {"inquiry"}:
             free_text.follow(turn, reading)
             return
-        topics = options_mentioned(given.text, inquiry.TOPICS)
-        option = topics[0] if len(topics) == 1 else None
+        if option is None:
+            topics = options_mentioned(given.text, inquiry.TOPICS)
+            option = topics[0] if len(topics) == 1 else None
     if option is None:
         # A question the profile cannot answer goes to a person, with their words.
         request.start_flow(turn, "inquiry", {"question": given.text} if given.text else {})

@@ -171,3 +171,66 @@ def test_a_sentence_about_the_phone_at_the_phone_step_stays_with_the_step(
         """
     )
     assert member_messages(desk, own.number) == []
+
+
+def test_asking_for_the_phone_and_hours_politely_is_answered_not_handed_to_a_form(
+    desk: Desk,
+) -> None:
+    desk.member(org="coopdeli").transcript(
+        """
+        会員: 電話で相談したいのですが、番号と受付時間を教えてくださいませ
+        窓口: お問い合わせ先：宅配センターや店舗など生協の事業所
+        窓口: 受付時間は、プライバシーポリシーに記載されていません。
+        窓口にない: ご用件を入力してください
+        """
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("電話番号と受付時間", "お問い合わせ：03-5285-1874（受付時間：平日9:00〜17:00）"),
+        ("代表者だれ", "代表者氏名は、生活クラブ共済連のホームページ"),
+    ],
+)
+def test_a_few_words_naming_a_published_fact_are_answered(
+    desk: Desk, typed: str, answer: str
+) -> None:
+    desk.member(org="seikatsuclub-kyosai").transcript(
+        f"""
+        会員: {typed}
+        窓口: {answer}
+        窓口にない: 誤りを直すこと
+        窓口にない: うまく読み取れませんでした
+        """
+    )
+
+
+def test_asking_whether_a_name_being_typed_is_shared_says_it_is_used_only_for_this_request(
+    desk: Desk,
+) -> None:
+    desk.member(org="seikatsuclub-kyosai").transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: ご本人
+        会員: 誰かに共有される？
+        窓口: 入力された情報は、このお手続きのためだけに使います。
+        窓口: なお、生協での組合員さまの情報全般の扱いは、次のとおりです。
+        窓口: お名前（氏名）を入力してください
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_asking_to_stop_the_group_joint_use_is_told_it_is_not_third_party_provision(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: グループ内の共同利用もやめてほしい
+        窓口: 第三者提供（ほかの会社などに情報を渡すこと）にはあたりません
+        窓口: 対応できるかどうかは、担当者からご説明します
+        窓口: 渡すのをやめるよう、ご請求いただく手続きです
+        """
+    )
