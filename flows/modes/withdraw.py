@@ -18,6 +18,7 @@ from flows.dialogue.names import (
     MENU,
     NO,
 )
+from flows.i18n import N_
 from flows.messages import (
     Choice,
     Reply,
@@ -32,6 +33,15 @@ from flows.steps import Option
 
 if TYPE_CHECKING:
     from flows.turn import Turn
+
+
+CONSENT = "consent_withdrawal"
+# The ledger keeps a withdrawal of consent from the moment it was sent (append-only); whether
+# the ads start again after the request is withdrawn is for staff to settle, never assumed.
+CONSENT_STAYS_ON_RECORD = N_(
+    "広告・ご案内を止めるお申し出は、送信された時点で記録しています。"
+    "取り下げたあと、広告・ご案内を再開するかどうかは、担当者が確認してご連絡します。"
+)
 
 
 def ask_withdraw(turn: Turn, number: str | None, text: str | None = None) -> None:
@@ -63,6 +73,7 @@ def ask_withdraw(turn: Turn, number: str | None, text: str | None = None) -> Non
                         "このお申し出を取り下げますか。"
                         "取り下げると、この件の手続きはここで終わります。"
                     ),
+                    *([turn.t(CONSENT_STAYS_ON_RECORD)] if case.request_type == CONSENT else []),
                 ]
             ),
             choices=tuple(Choice(o.id, turn.t(o.label)) for o in CONFIRM_WITHDRAW_OPTIONS),

@@ -234,3 +234,22 @@ def test_asking_to_stop_the_group_joint_use_is_told_it_is_not_third_party_provis
         窓口: 渡すのをやめるよう、ご請求いただく手続きです
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_withdrawing_a_consent_withdrawal_says_the_stop_is_on_record_and_staff_will_say(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    case = file_request(desk, member, "consent_withdrawal")
+    member.read()
+    member.transcript(
+        f"""
+        会員: {case.number} とりさげたい
+        窓口: このお申し出を取り下げますか
+        窓口: 広告・ご案内を止めるお申し出は、送信された時点で記録しています。
+        窓口: 再開するかどうかは、担当者が確認してご連絡します。
+        会員: はい
+        窓口: 受付番号 {case.number} のお申し出を取り下げました
+        """
+    )
