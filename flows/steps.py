@@ -80,6 +80,9 @@ class Step:
     # A choice's reading of the member's own words into an option id (「母の代わりです」 → 子),
     # tried when no option matches; ``None`` leaves the words as they are.
     reader: Callable[[str], str | None] | None = None
+    # What a choice step without own words says to words it cannot read (「山本ふみ子」 at the
+    # 続柄 question); ``None`` is the general 「選択肢の言葉でお選びください」.
+    unread: str | None = None
     takes_questions: bool = False  # the answer is itself a question for staff (ご質問)
     # Why the desk asks this (「電話番号は必要なんですか」): a short plain answer, only what
     # the law and the checklist support (identity matching, contact, sending the answer).
@@ -186,7 +189,25 @@ LEGAL_KIND_OPTIONS = (
 
 RELATION_OPTIONS = tuple(Option(code, label) for code, label in relations.LABELS.items())
 """The asker's 続柄 seen from the person the request is about (子 for a child acting for a
-parent); typed words are read by ``relations.read_relation``."""
+parent); typed words are read by ``relations.read_answer``."""
+
+
+def _relation_heard(key: str) -> TextHook:
+    """Say the 続柄 as understood, so a misreading of the member's words shows at once, not
+    only on the summary."""
+
+    def heard(ctx: Context) -> list[str]:
+        label = relations.LABELS.get(str(ctx.answers.get(key)))
+        if label is None:
+            return []
+        return [
+            ctx.t(
+                "続柄は「{relation}」として伺いました。違う場合は、最後の確認画面で直せます。",
+                relation=ctx.t(label),
+            )
+        ]
+
+    return heard
 
 
 def agent_documents(ctx: Context) -> list[str]:
@@ -236,8 +257,9 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         N_("ご自身は、亡くなった方からみてどなたにあたりますか。（例：妻、長男）"),
         kind="choice",
         options=RELATION_OPTIONS,
-        free_text=True,
-        reader=relations.read_relation,
+        reader=relations.read_answer,
+        unread=relations.ERR_RELATION,
+        after=_relation_heard("asker_relation"),
         when=_deceased,
         why=WHY_RELATION,
     ),
@@ -328,8 +350,9 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         N_("代理人の方は、ご本人からみてどなたにあたりますか。（例：長男、妻）"),
         kind="choice",
         options=RELATION_OPTIONS,
-        free_text=True,
-        reader=relations.read_relation,
+        reader=relations.read_answer,
+        unread=relations.ERR_RELATION,
+        after=_relation_heard("agent_relation"),
         when=_relation_asked,
         why=WHY_RELATION,
     ),

@@ -46,3 +46,59 @@ def test_a_widow_who_explains_herself_at_the_name_step_is_asked_for_her_name_alo
         """
     )
     assert only_case(desk).fields["asker_name"] == "山本ふみ子"
+
+
+# --- 1. a relationship is read from relationship words, never from the end of a name ----------
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_widow_who_types_her_name_at_the_relationship_step_is_asked_for_the_relationship(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        会員: {ABOUT_HER_LATE_HUSBAND}
+        会員: 山本ふみ子
+        窓口: ご自身は、亡くなった方からみてどなたにあたりますか
+        会員: 山本ふみ子
+        窓口: お名前ではなく、ご関係（続柄）を伺っています
+        窓口: 「妻」「長男」「娘」のように入力するか、番号でお選びください
+        窓口: ご自身は、亡くなった方からみてどなたにあたりますか
+        窓口にない: 続柄は
+        会員: やまもとふみこ
+        窓口: ご関係（続柄）を伺っています
+        窓口: ご自身は、亡くなった方からみてどなたにあたりますか
+        会員: つまでございます
+        窓口: 続柄は「配偶者（夫・妻）」として伺いました
+        窓口: ご自身の電話番号を入力してください
+        会員: 090-1234-5678
+        会員: 山本 太郎
+        会員: わからない
+        会員: わからない
+        窓口: 亡くなった方との続柄：配偶者（夫・妻）
+        会員: 送信する
+        """
+    )
+    assert only_case(desk).fields["asker_relation"] == "spouse"
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_an_agent_who_types_a_name_then_a_short_phrase_at_the_relationship_step_gets_it_read(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: 任意代理人
+        会員: 山田 一郎
+        会員: 090-1111-2222
+        窓口: 代理人の方は、ご本人からみてどなたにあたりますか
+        会員: 山田はる子
+        窓口: ご関係（続柄）を伺っています
+        窓口: 代理人の方は、ご本人からみてどなたにあたりますか
+        会員: ちょうじょです
+        窓口: 続柄は「子（息子・娘）」として伺いました
+        窓口: ここからは、ご本人（代理される方）について入力してください
+        """
+    )
