@@ -102,3 +102,55 @@ def test_an_agent_who_types_a_name_then_a_short_phrase_at_the_relationship_step_
         窓口: ここからは、ご本人（代理される方）について入力してください
         """
     )
+
+
+# --- 3. choices typed in kana, or named once in a polite sentence ------------------------------
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_member_who_types_choices_in_hiragana_and_polite_phrases_gets_them_picked(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 3
+        会員: すべて
+        窓口: どなたからのお申し出ですか
+        会員: ほんにん
+        窓口: ご本人について伺います
+        窓口にない: 選択肢の言葉でお選びください
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 昭和50年1月2日
+        会員: 090-1234-5678
+        会員: 1234-5678
+        窓口: 開示の方法を選んでください
+        会員: やはり郵送でお願いいたします
+        窓口: 送り先の郵便番号を入力してください
+        窓口にない: この手続きをやめますか
+        会員: 160-0022
+        会員: 東京都新宿区新宿6-24-20
+        窓口: 開示の方法：書面を郵送で受け取る
+        会員: そうしん
+        窓口: お申し出を受け付けました
+        """
+    )
+    case = only_case(desk)
+    assert (case.fields["requester"], case.fields["method"]) == ("self", "postal")
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_member_who_asks_politely_to_erase_gets_erasure_picked_not_a_question_kept(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 6
+        会員: すべて
+        窓口: ご希望の対応を選んでください
+        会員: 消していただけますか
+        窓口: 理由にいちばん近いものを選んでください
+        窓口にない: このご質問は、お申し出といっしょに担当者にお伝えします
+        """
+    )
