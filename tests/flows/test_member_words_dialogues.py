@@ -154,3 +154,62 @@ def test_a_member_who_asks_politely_to_erase_gets_erasure_picked_not_a_question_
         窓口にない: このご質問は、お申し出といっしょに担当者にお伝えします
         """
     )
+
+
+# --- 4. 「whose name?」 at a step gets a short direct answer from the flow --------------------
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_widow_who_asks_whose_name_and_whose_phone_is_told_hers_not_her_husbands(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        会員: {ABOUT_HER_LATE_HUSBAND}
+        会員: わたくしの名前でよろしいのでしょうか、それとも夫の名前を…
+        窓口: 亡くなった方のお名前は、このあと伺います。
+        窓口にない: お分かりになる範囲で入力してください
+        窓口にない: 担当者にお伝えします
+        会員: 山本ふみ子
+        会員: 妻
+        窓口: ご自身の電話番号を入力してください
+        会員: 私の電話番号でいいのですか、主人の番号ですか
+        窓口: 亡くなった方の電話番号は伺いません
+        窓口: ご自身の電話番号を入力してください
+        会員: 090-1234-5678
+        窓口: 亡くなった方のお名前（氏名）を入力してください
+        会員: 夫の名前ですか？
+        窓口: 亡くなった方のお名前を入力してください。ご自身のお名前は、さきほど伺いました。
+        窓口にない: 切り替えますか
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_an_agent_who_asks_whose_name_is_told_at_each_step_whose_it_is(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 3
+        会員: すべて
+        会員: 任意代理人
+        窓口: 代理人の方（ご自身）のお名前を入力してください
+        会員: 私の名前ですか、それとも母の名前ですか
+        窓口: ご本人（代理される方）のお名前は、このあと伺います
+        会員: 山田 一郎
+        会員: 090-1111-2222
+        会員: 長男です
+        窓口: ここからは、ご本人（代理される方）について入力してください
+        会員: また私の名前でしょうか
+        窓口: ご本人（代理される方）のお名前を、ご登録のとおりに入力してください
+        窓口: 代理人の方（ご自身）のお名前は、さきほど伺いました
+        会員: 山田 ハナ
+        会員: ヤマダ ハナ
+        会員: なし
+        会員: 昭和10年1月2日
+        窓口: ご登録の電話番号を入力してください
+        会員: 母の電話番号ですか
+        窓口: ご本人（代理される方）の、ご登録の電話番号を入力してください
+        """
+    )
