@@ -56,6 +56,25 @@ def asks_why(text: str) -> bool:
     return bool(_WHY.search(str(jaconv.kata2hira(normal))) or _WHY.search(normal))
 
 
+# Whose details to type (「わたくしの名前でよろしいのでしょうか、それとも夫の名前を…」「母の
+# 電話番号ですか」): a person named with の, or a choice between two.
+_WHOSE = re.compile(
+    r"(?:誰|だれ|どなた|どちら|どっち|私|わたし|わたくし|自分|じぶん|本人|ほんにん|代理人|故人"
+    r"|亡くなった(?:方|人|者)?|夫|妻|主人|家内|母|父|親|子|娘|息子)(?:さん|さま|様)?の"
+    r"|それとも|どちらを|どっちを"
+)
+
+
+# A question anywhere in the message, not only at its end (「…でよろしいのでしょうか、それとも…」).
+_ASKS = re.compile(r"(?:でしょう|です|ます|いい|よい|よろしい|ません)か|[?？]|それとも")
+
+
+def asks_whose(text: str) -> bool:
+    """Whether a question typed at a step asks whose details it wants."""
+    normal = unicodedata.normalize("NFKC", text).strip()
+    return bool(_WHOSE.search(normal) or _WHOSE.search(str(jaconv.kata2hira(normal))))
+
+
 # Free-text steps take the member's own sentences; only a short message there can be a
 # plea for help rather than a description of the request.
 _SHORT = 25
@@ -101,6 +120,10 @@ def read_at_step(text: str, *, takes_sentences: bool, takes_questions: bool) -> 
         return Asked("help")
     if takes_questions:
         return None
+    if not takes_sentences and _ASKS.search(folded) and asks_whose(normal):
+        # 「わたくしの名前でよろしいのでしょうか、それとも夫の名前を…」: how to answer, about
+        # whose details; the step's hint says.
+        return Asked("help")
     topic = published.question_about(normal)
     if topic is not None:
         return Asked("topic", topic)

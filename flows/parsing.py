@@ -396,10 +396,34 @@ def parse_document_name(raw: str) -> Parsed[str]:
 
 # --- Names --------------------------------------------------------------------
 
-# 「山田花子です」「山田花子と申します」: the name is kept, the polite frame dropped.
+# 「山田花子です」「わたくしの名前は山田花子と申します」: the name is kept, the polite frame
+# dropped.
 _NAME_FRAME = re.compile(
-    r"(?:わたしは|私は|わたくしは)?\s*(?P<name>.+?)\s*"
-    r"(?:です|と申します|といいます|と言います)[。.!！]*"
+    r"(?:(?:わたし|私|わたくし)(?:の(?:名前|なまえ|氏名)は|は)|(?:名前|なまえ|氏名)は)?"
+    r"\s*(?P<name>.+?)\s*"
+    r"(?:です|でございます|と申します|ともうします|と申し上げます|といいます|と言います)[。.!！]*"
+)
+_SELF_INTRODUCTION = re.compile(
+    r"^(?:(?:わたし|私|わたくし)(?:の(?:名前|なまえ|氏名)は|は)|(?:名前|なまえ|氏名)は)\s*(?=\S)"
+)
+# A greeting before or after the name (「山本ふみ子と申します。よろしくお願いいたします。」):
+# dropped, so the name alone is left to judge.
+_GREETINGS_AROUND = re.compile(
+    r"^(?:(?:こんにちは|こんばんは|おはようございます|はじめまして|初めまして"
+    r"|お世話になって(?:おり)?ます|失礼(?:いた)?します)[、。,.!！\s]*)+"
+    r"|[、。,.!！\s]*(?:どうぞ|何卒|なにとぞ)?よろしく(?:お願い|おねがい)?(?:いた|致)?(?:します|申し上げます)?"
+    r"[。.!！\s]*$"
+)
+# A sentence about the request typed where a name is asked (「主人が亡くなりましたので私が
+# 手続きをしております」「夫の手続きをしている妻」): grammar no registered name has. を is in no
+# modern name; a particle between two kanji (主人が亡く, 手続きを) joins words, not a name's
+# parts; verb endings (〜ております, 〜ている, 〜ました, 〜ますので) end no name. Kana names such as
+# のぞみ, ますみ, かがみ or よしてる have none of these (so no bare して or てる).
+_NAME_SENTENCE = re.compile(
+    r"を|[\u4e00-\u9fff][がはにで][\u4e00-\u9fff]"
+    r"|て(?:おり(?:ます)?|います|いる|いました)|(?:し|いたし|致し)ます(?=$|[。、]|ので)"
+    r"|ました|ません|でした"
+    r"|ます(?:ので|が|から|[。、]|$)|[たいるだなんす]ので|が.+ので|ください|下さい|けれど|けど$"
 )
 
 # Punctuation that legitimately appears in registered names (ジョン・スミス,
@@ -471,10 +495,14 @@ def parse_name(raw: str) -> Parsed[str]:
         return _fail(ERR_UNKNOWN)
     if _QUESTION.search(name):
         return _fail(ONLY_NAME)
+    name = _GREETINGS_AROUND.sub("", name).strip() or name
+    name = _SELF_INTRODUCTION.sub("", name)
     while (frame := _NAME_FRAME.fullmatch(name)) and frame["name"].strip():
         name = frame["name"].strip()
     if problem := not_an_answer(name, ONLY_NAME):
         return _fail(problem)
+    if _NAME_SENTENCE.search(name):
+        return _fail(ONLY_NAME)
     if is_role_word(name) or is_role_word(cleaned.value):
         return _fail(ERR_NAME_ROLE)
     if reads_as_date(name):

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import jaconv
+
 from flows.i18n import N_
 
 SPOUSE = "spouse"
@@ -44,8 +46,10 @@ _WORDS_FOR: dict[str, str] = {
     SIBLING: "兄 姉 弟 妹 兄弟 姉妹 兄弟姉妹 きょうだい 兄さん 姉さん",
     GRANDCHILD: "孫",
     OTHER_RELATIVE: "祖母 祖父 祖父母 おばあちゃん おじいちゃん 叔母 叔父 伯母 伯父 甥 姪 いとこ "
-    "親戚 親族 義母 義父 義理の母 義理の父 姑 舅 嫁 婿 義姉 義兄 義妹 義弟",
-    NOT_RELATIVE: "知人 友人 友達 弁護士 司法書士 ケアマネ ケアマネジャー ヘルパー",
+    "親戚 親族 義母 義父 義理の母 義理の父 姑 舅 嫁 婿 義姉 義兄 義妹 義弟 そのほかの親族 "
+    "その他の親族 ほかの親族",
+    NOT_RELATIVE: "知人 友人 友達 弁護士 司法書士 ケアマネ ケアマネジャー ヘルパー 親族以外 "
+    "知り合い",
 }
 _WORDS: dict[str, str] = {
     word: code for code, words in _WORDS_FOR.items() for word in words.split()
@@ -85,6 +89,9 @@ _DESCRIBES_WRITER = re.compile(
 _BY_LENGTH = sorted(_WORDS, key=len, reverse=True)
 _IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
 _JOINS = frozenset("宛名様")
+_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30ff]")
+# Kana a relationship word may follow in a sentence (「うちの子」「私は妻」「夫と子」).
+_PARTICLES = frozenset("のはがをにもとでやへねよか")
 _AGE = re.compile(r"(\d{1,2})\s*(?:歳|才|さい)")
 _MINOR_WORDS = ("未成年", "中学生", "高校生", "小学生", "乳児", "幼児", "園児", "赤ちゃん")
 ADULT_AGE = 18  # 成年年齢 since April 2022 (民法 Art. 4)
@@ -112,9 +119,16 @@ def _words(text: str) -> list[tuple[str, int, int]]:
 
 
 def _inside_a_word(text: str, index: int) -> bool:
+    """Whether the one kanji at ``index`` is part of a longer word or a name: next to another
+    kanji (花子), or after kana that is not a particle (ふみ子, ハナ子)."""
     before = text[index - 1] if index > 0 else ""
     after = text[index + 1] if index + 1 < len(text) else ""
-    return bool(_IDEOGRAPH.match(before)) or (bool(_IDEOGRAPH.match(after)) and after not in _JOINS)
+    in_a_name = bool(_KANA.match(before)) and before not in _PARTICLES
+    return (
+        in_a_name
+        or bool(_IDEOGRAPH.match(before))
+        or (bool(_IDEOGRAPH.match(after)) and after not in _JOINS)
+    )
 
 
 def _normalise(text: str) -> str:
@@ -141,6 +155,70 @@ def read_relation(text: str) -> str | None:
     if english.group(2) in ("grandmother", "grandfather"):
         return GRANDCHILD
     return _SEEN_FROM_THE_OTHER_SIDE[code]
+
+
+# --- The answer to 「どなたにあたりますか」 -------------------------------------------------
+
+ERR_RELATION = N_(
+    "恐れ入りますが、ここでは、お名前ではなく、ご関係（続柄）を伺っています。"
+    "「妻」「長男」「娘」のように入力するか、番号でお選びください。"
+)
+"""Said to words typed at the 続柄 question that name no relationship (a name, a sentence)."""
+
+# The words in kana, as typed at the question (「つま」「ちょうなん」「こどもです」). Read only
+# from a whole answer: inside a sentence, はは or つま are parts of other words (つまり).
+_KANA_FOR: dict[str, str] = {
+    SPOUSE: "はいぐうしゃ おっと つま しゅじん だんな かない にょうぼう",
+    CHILD: "むすこ むすめ ちょうなん ちょうじょ じなん じじょ さんなん さんじょ",
+    PARENT: "おや りょうしん はは ははおや ちち ちちおや しんけんしゃ",
+    SIBLING: "あに あね おとうと いもうと しまい にいさん ねえさん おにいさん おねえさん",
+    GRANDCHILD: "まご",
+    OTHER_RELATIVE: "そぼ そふ そふぼ おば おじ おい めい しんせき しんぞく ぎぼ ぎふ "
+    "ぎりのはは ぎりのちち しゅうとめ しゅうと よめ むこ",
+    NOT_RELATIVE: "ちじん ゆうじん ともだち べんごし しほうしょし しりあい",
+}
+_ANSWER_WORDS: dict[str, str] = {
+    str(jaconv.kata2hira(word)): code for word, code in _WORDS.items()
+} | {word: code for code, words in _KANA_FOR.items() for word in words.split()}
+_ANSWER_PATTERN = "|".join(re.escape(w) for w in sorted(_ANSWER_WORDS, key=len, reverse=True))
+_GRANDPARENT_WORDS = _GRANDPARENTS | {"そぼ", "そふ", "そふぼ"}
+# 「妻です」「わたしは長女でございます」「長男として」: the frame around the word, dropped.
+_ANSWER_FRAME = re.compile(
+    r"(?:(?:わたし|私|わたくし|自分|じぶん)(?:は|が)?)?(?P<words>.+?)"
+    r"(?:の(?:私|わたし|わたくし)(?:が|です)?|です|でございます|になります|にあたります"
+    r"|に当たります|だ|として|ですね)?[。.!！、…]*"
+)
+# 「母の代わり」「ははのだいり」: the word names the other person; the writer is seen from them.
+_FOR_THE_OTHER = re.compile(
+    rf"(?P<word>{_ANSWER_PATTERN})の(?:代わり|かわり|代理|だいり)(?:で|に)?"
+    r"(?:(?:来|き|参り|まいり)(?:ました|ています|た))?"
+)
+# 「亡くなった主人の妻」「山田太郎の長男」: a short phrase whose last word is the writer.
+_WRITER_AT_THE_END = re.compile(rf".{{1,15}}の(?P<word>{_ANSWER_PATTERN})")
+
+
+def read_answer(text: str) -> str | None:
+    """The writer's 続柄 typed as the answer to 「どなたにあたりますか」, or ``None``.
+
+    Read only from a relationship word standing as the answer or in a short phrase
+    (「妻です」「長女でございます」「こどもです」「母の代わりです」), in kanji or kana: never from
+    the end of a name (山本ふみ子 is no 子) or from a sentence, which the member is asked again
+    for (a misreading stored as the 続柄 would only show on the summary)."""
+    if _normalise(text).isascii():
+        return read_relation(text)
+    normal = _normalise(text).replace(" ", "")
+    folded = str(jaconv.kata2hira(normal))
+    frame = _ANSWER_FRAME.fullmatch(folded)
+    words = frame["words"] if frame else folded
+    if words in _ANSWER_WORDS:
+        return _ANSWER_WORDS[words]
+    if other := _FOR_THE_OTHER.fullmatch(words):
+        if other["word"] in _GRANDPARENT_WORDS:
+            return GRANDCHILD
+        return _SEEN_FROM_THE_OTHER_SIDE[_ANSWER_WORDS[other["word"]]]
+    if writer := _WRITER_AT_THE_END.fullmatch(words):
+        return _ANSWER_WORDS[writer["word"]]
+    return None
 
 
 def acts_for_minor(text: str) -> bool:

@@ -80,13 +80,25 @@ class Step:
     # A choice's reading of the member's own words into an option id (「母の代わりです」 → 子),
     # tried when no option matches; ``None`` leaves the words as they are.
     reader: Callable[[str], str | None] | None = None
+    # What a choice step without own words says to words it cannot read (「山本ふみ子」 at the
+    # 続柄 question); ``None`` is the general 「選択肢の言葉でお選びください」.
+    unread: str | None = None
     takes_questions: bool = False  # the answer is itself a question for staff (ご質問)
     # Why the desk asks this (「電話番号は必要なんですか」): a short plain answer, only what
     # the law and the checklist support (identity matching, contact, sending the answer).
     why: str | None = None
+    # What exactly to type, for a member who asks how to answer (「わたくしの名前でよろしいので
+    # しょうか、それとも夫の名前を…」): whose details the step wants, from the flow itself.
+    hint: str | Callable[[Context], str] | None = None
 
     def applies(self, ctx: Context) -> bool:
         return self.when is None or self.when(ctx)
+
+    def hint_text(self, ctx: Context) -> str | None:
+        """The step's hint in the member's language, or ``None`` where it has none."""
+        if callable(self.hint):
+            return self.hint(ctx)
+        return ctx.t(self.hint) if self.hint else None
 
     def is_optional(self, ctx: Context) -> bool:
         """Whether the member may pass this step by its skip choice, given the answers."""
@@ -157,6 +169,55 @@ WHY_OPTIONAL_NAME = N_(
 )
 WHY_USED_ONLY_HERE = N_("入力された情報は、このお手続きのためだけに使います。")
 
+# ---------------------------------------------------------------- whose details a step wants
+# Each names only what the flow itself asks, and in what order: the asker's details come first,
+# then the person the request is about (see REQUESTER_STEPS and IDENTITY_STEPS).
+
+HINT_ASKER_NAME = N_(
+    "お申し出になる方（ご自身）のお名前を入力してください。"
+    "亡くなった方のお名前は、このあと伺います。"
+)
+HINT_ASKER_RELATION = N_(
+    "亡くなった方からみた、ご自身のご関係を入力してください。"
+    "例えば、亡くなった方の妻でしたら「妻」、長男でしたら「長男」です。番号でもお選びいただけます。"
+)
+HINT_ASKER_PHONE = N_(
+    "担当者からご連絡する、ご自身（お申し出の方）の電話番号を入力してください。"
+    "亡くなった方の電話番号は伺いません。"
+)
+HINT_DECEASED_NAME = N_(
+    "亡くなった方のお名前を入力してください。ご自身のお名前は、さきほど伺いました。"
+)
+HINT_AGENT_NAME = N_(
+    "代理人の方（ご自身）のお名前を入力してください。"
+    "ご本人（代理される方）のお名前は、このあと伺います。"
+)
+HINT_AGENT_PHONE = N_(
+    "代理人の方（ご自身）の電話番号を入力してください。"
+    "ご本人（代理される方）の電話番号は、このあと伺います。"
+)
+HINT_AGENT_RELATION = N_(
+    "ご本人（代理される方）からみた、ご自身のご関係を入力してください。"
+    "例えば、ご本人の長男でしたら「長男」、妻でしたら「妻」です。番号でもお選びいただけます。"
+)
+HINT_OWN_NAME = N_("ご自身のお名前を、ご登録のとおりに入力してください。")
+HINT_PRINCIPAL_NAME = N_(
+    "ご本人（代理される方）のお名前を、ご登録のとおりに入力してください。"
+    "代理人の方（ご自身）のお名前は、さきほど伺いました。"
+)
+HINT_OWN_PHONE = N_("ご自身の、ご登録の電話番号を入力してください。")
+HINT_PRINCIPAL_PHONE = N_(
+    "ご本人（代理される方）の、ご登録の電話番号を入力してください。"
+    "代理人の方（ご自身）の電話番号は、さきほど伺いました。"
+)
+
+
+def _own_or_principal(own: str, principal: str) -> Callable[[Context], str]:
+    """A hint for an identity step: the member's own details, or those of the person an agent
+    acts for."""
+    return lambda ctx: ctx.t(principal if requester_is_agent(ctx) else own)
+
+
 # ---------------------------------------------------------------- requester and agent
 
 REQUESTER_OPTIONS = (
@@ -186,7 +247,25 @@ LEGAL_KIND_OPTIONS = (
 
 RELATION_OPTIONS = tuple(Option(code, label) for code, label in relations.LABELS.items())
 """The asker's 続柄 seen from the person the request is about (子 for a child acting for a
-parent); typed words are read by ``relations.read_relation``."""
+parent); typed words are read by ``relations.read_answer``."""
+
+
+def _relation_heard(key: str) -> TextHook:
+    """Say the 続柄 as understood, so a misreading of the member's words shows at once, not
+    only on the summary."""
+
+    def heard(ctx: Context) -> list[str]:
+        label = relations.LABELS.get(str(ctx.answers.get(key)))
+        if label is None:
+            return []
+        return [
+            ctx.t(
+                "続柄は「{relation}」として伺いました。違う場合は、最後の確認画面で直せます。",
+                relation=ctx.t(label),
+            )
+        ]
+
+    return heard
 
 
 def agent_documents(ctx: Context) -> list[str]:
@@ -229,6 +308,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         when=_deceased,
         info=lambda ctx: [ctx.t("はじめに、ご自身について伺います。")],
         why=WHY_ASKER,
+        hint=HINT_ASKER_NAME,
     ),
     Step(
         "asker_relation",
@@ -236,10 +316,12 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         N_("ご自身は、亡くなった方からみてどなたにあたりますか。（例：妻、長男）"),
         kind="choice",
         options=RELATION_OPTIONS,
-        free_text=True,
-        reader=relations.read_relation,
+        reader=relations.read_answer,
+        unread=relations.ERR_RELATION,
+        after=_relation_heard("asker_relation"),
         when=_deceased,
         why=WHY_RELATION,
+        hint=HINT_ASKER_RELATION,
     ),
     Step(
         "asker_phone",
@@ -248,6 +330,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         kind="phone",
         when=_deceased,
         why=WHY_ASKER,
+        hint=HINT_ASKER_PHONE,
     ),
     Step(
         "deceased_name",
@@ -257,6 +340,7 @@ ASKER_AND_DECEASED_STEPS: tuple[Step, ...] = (
         when=_deceased,
         info=lambda ctx: [ctx.t("ここからは、亡くなった方について伺います。")],
         why=WHY_DECEASED,
+        hint=HINT_DECEASED_NAME,
     ),
     Step(
         "deceased_birth_date",
@@ -313,6 +397,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         kind="name",
         when=requester_is_agent,
         why=WHY_AGENT,
+        hint=HINT_AGENT_NAME,
     ),
     Step(
         "agent_phone",
@@ -321,6 +406,7 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         kind="phone",
         when=requester_is_agent,
         why=WHY_AGENT,
+        hint=HINT_AGENT_PHONE,
     ),
     Step(
         "agent_relation",
@@ -328,10 +414,12 @@ REQUESTER_STEPS: tuple[Step, ...] = (
         N_("代理人の方は、ご本人からみてどなたにあたりますか。（例：長男、妻）"),
         kind="choice",
         options=RELATION_OPTIONS,
-        free_text=True,
-        reader=relations.read_relation,
+        reader=relations.read_answer,
+        unread=relations.ERR_RELATION,
+        after=_relation_heard("agent_relation"),
         when=_relation_asked,
         why=WHY_RELATION,
+        hint=HINT_AGENT_RELATION,
     ),
     *ASKER_AND_DECEASED_STEPS,
 )
@@ -377,6 +465,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         info=_whose,
         when=_living,
         why=WHY_NAME,
+        hint=_own_or_principal(HINT_OWN_NAME, HINT_PRINCIPAL_NAME),
     ),
     Step(
         "kana",
@@ -417,6 +506,7 @@ IDENTITY_STEPS: tuple[Step, ...] = (
         info=_phone_may_be_none,
         after=_no_phone_contact,
         why=WHY_PHONE,
+        hint=_own_or_principal(HINT_OWN_PHONE, HINT_PRINCIPAL_PHONE),
     ),
     Step(
         "member_number",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flows.dialogue.names import BACK, CANCEL, CONTINUE, EDIT, NO, RESTART, SUBMIT, YES
+from flows.dialogue.readings import spellings
 from flows.i18n import N_, Translator
 from flows.parsing import normalise_for_matching
 from flows.steps import Option
@@ -58,8 +59,57 @@ CONFIRM_CANCEL_OPTIONS = (
 )
 
 
+# A polite frame around a choice's word, as an older member types it: 「やはり郵送でお願い
+# いたします」「ほんにんです」「消していただけますか」「修正したいです」. Matched on the folded
+# text (``normalise_for_matching``: hiragana, no spaces), and only ever dropped whole: what is
+# left must be a choice's word exactly, so 「送信しないでください」 or 「郵送ではなくメールで」
+# never pick anything.
+_LEAD = re.compile(
+    r"(?:やはり|やっぱり|やっぱ|では|じゃあ|それでは|それなら|えっと|えーと|あの[うー]?)[、,]?"
+)
+_TRAIL = re.compile(
+    r"(?:(?:で|を|に)?(?:お願い|おねがい)(?:いたします|致します|します|したい|できますか"
+    r"|できませんか|できますでしょうか)?"
+    r"|(?:に|で|を)?(?:いたします|致します|します|したい|してください|して下さい|する)"
+    r"|(?:の)?(?:ほう|方)?(?:が|で)(?:いい|よい|けっこう|結構|大丈夫|だいじょうぶ)"
+    r"(?:と(?:思|おも)います)?"
+    r"|(?:で|を)(?:送|おく)って(?:ください|下さい|ほしい|欲しい|いただけますか|いただけませんか"
+    r"|もらえますか)?"
+    r"|(?:を)?(?:希望|きぼう)(?:します|いたします)?"
+    r"|(?:で|を)(?:受け取|うけと)(?:ります|りたい|る)"
+    r"|(?:で|を)?(?:いただけますか|いただけませんか|いただけますでしょうか|もらえますか"
+    r"|もらえませんか|くださいますか|ください|下さい|ほしい|欲しい)"
+    r"|で|です|でございます)"
+    r"(?:の|ん)?(?:です|ですが|ですけど|ですけれど)?(?:ね|よ)?[。.!！、,…]*"
+)
+# Longer messages are sentences with more in them than a choice: left to the step's parser.
+_MAX_FRAMED = 40
+
+
+def _unframed(typed: str) -> list[str]:
+    """``typed`` (folded) without a polite frame around it, every way one can be dropped."""
+    if len(typed) > _MAX_FRAMED:
+        return []
+    starts = [typed]
+    if (lead := _LEAD.match(typed)) and lead.end() < len(typed):
+        starts.append(typed[lead.end() :])
+    found = []
+    for text in starts:
+        found.append(text)
+        found += [text[:end] for end in range(1, len(text)) if _TRAIL.fullmatch(text, end)]
+    return found[1:]
+
+
+def _spellings_of(option: Option, t: Translator) -> frozenset[str]:
+    """An option's label and aliases as they may be typed: as written, in kana, in て-form."""
+    return frozenset().union(
+        *(spellings(name) for name in {t(option.label), option.label, *option.aliases})
+    )
+
+
 def resolve(given: Given, options: Sequence[Option], t: Translator) -> Option | None:
-    """Match a pressed button, a number, a label or an alias to one option."""
+    """Match a pressed button, a number, a label or an alias (or its reading in kana) to one
+    option, typed alone or in a polite frame (「やはり郵送でお願いいたします」)."""
     if given.choice is not None:
         return next((o for o in options if o.id == given.choice), None)
     if not given.text:
@@ -68,19 +118,31 @@ def resolve(given: Given, options: Sequence[Option], t: Translator) -> Option | 
     if typed.isdigit():
         index = int(typed) - 1
         return options[index] if 0 <= index < len(options) else None
-    for option in options:
-        names = {t(option.label), option.label, *option.aliases}
-        if typed in {normalise_for_matching(n) for n in names}:
-            return option
+    for candidate in (typed, *_unframed(typed)):
+        for option in options:
+            if candidate in _spellings_of(option, t):
+                return option
     return None
 
 
+# A kana reading this short (かみ, おや) is too often part of another word to be looked for
+# inside a sentence; the words as written still are.
+_MIN_READING_IN_TEXT = 3
+
+
 def options_mentioned(text: str, options: Sequence[Option]) -> list[Option]:
-    """Options whose aliases occur in free text, e.g. 「メール」 in 「メールと電話」."""
+    """Options whose aliases occur in free text, e.g. 「メール」 in 「メールと電話」, written or
+    in kana (「ゆうそうでおくってください」)."""
     typed = normalise_for_matching(text)
     found = []
     for option in options:
-        words = [normalise_for_matching(w) for w in option.aliases]
+        words = {normalise_for_matching(w) for w in option.aliases}
+        words |= {
+            form
+            for alias in option.aliases
+            for form in spellings(alias)
+            if len(form) >= _MIN_READING_IN_TEXT
+        }
         if any(w and w in typed for w in words):
             found.append(option)
     return found

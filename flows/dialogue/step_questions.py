@@ -86,10 +86,19 @@ def explain_why(turn: Turn, step: Step, text: str) -> bool:
     return True
 
 
+def explain_whose(turn: Turn, step: Step, text: str) -> bool:
+    """「夫の名前でしょうか」: say whose details the step wants (its ``hint``), if it says."""
+    hint = step.hint_text(turn.ctx())
+    if hint is None or not asking.asks_whose(text):
+        return False
+    turn.say(hint)
+    return True
+
+
 def keep_for_staff(turn: Turn, step: Step, text: str) -> None:
     """A question the desk cannot answer goes to staff with the request; the step is asked
     again with its own choices only, so a number typed next means one of them."""
-    if explain_why(turn, step, text):
+    if explain_why(turn, step, text) or explain_whose(turn, step, text):
         turn.reask()
         return
     case = case_asked_about(turn, text)
@@ -151,9 +160,13 @@ def takes_question_as_answer(turn: Turn, text: str | None) -> str | None:
 
 
 def step_help(turn: Turn, step: Step) -> str:
-    """How to answer ``step`` when the member asks or does not know."""
+    """How to answer ``step`` when the member asks or does not know: its ``hint`` (what
+    exactly to type, whose details) where it has one."""
     lines = []
-    if step.kind == "text" or step.free_text:
+    hint = step.hint_text(turn.ctx())
+    if hint is not None:
+        lines.append(hint)
+    elif step.kind == "text" or step.free_text:
         lines.append(
             turn.t(
                 "「{label}」について、ご自身の言葉で短く入力してください。"

@@ -62,7 +62,7 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
             return Parsed(value=mentioned[0].id)
         if step.free_text and given.text:
             return parsing.parse_own_words(given.text)
-        return Parsed(error=parsing.ERR_CHOICE)
+        return Parsed(error=step.unread or parsing.ERR_CHOICE)
     if step.kind == "multi":
         return parse_multi(turn, given, options)
     if given.text is None:

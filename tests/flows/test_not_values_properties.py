@@ -296,3 +296,89 @@ def test_not_knowing_is_never_stored_as_a_value(
 def test_birth_dates_in_the_era_table_stay_after_its_start() -> None:
     assert wareki(ERAS[0][1]) == ("令和", 1)
     assert wareki(ERAS[0][1] - timedelta(days=1)) == ("平成", 31)
+
+
+# --- 8. a sentence is not a name; a name said politely is the name --------------------------
+
+SURNAMES = ["山本", "山田", "佐々木", "小野", "一の瀬", "やまもと", "ヤマモト", "長谷川", "母袋"]
+GIVEN_NAMES = [
+    "ふみ子", "花子", "はる子", "子", "ふみこ", "のぞみ", "ますみ", "よしてる", "てるこ",
+    "一郎", "フミコ", "妻夫", "はは子",
+]  # fmt: skip
+SELF_INTRODUCTIONS = ["", "私は", "わたくしは", "わたしの名前は", "名前は"]
+NAME_ENDINGS = ["", "です", "です。", "でございます", "と申します", "と申します。", "といいます"]
+GREETINGS_AFTER = [
+    "",
+    "。よろしくお願いいたします。",
+    "。よろしくお願いします",
+    "、どうぞよろしくお願いいたします。",
+]
+GREETINGS_BEFORE = ["", "こんにちは。", "お世話になっております。"]
+
+
+@FAST
+@given(
+    surname=st.sampled_from(SURNAMES),
+    given_name=st.sampled_from(GIVEN_NAMES),
+    space=st.sampled_from(["", " ", "\u3000"]),
+    before=st.sampled_from(GREETINGS_BEFORE),
+    introduction=st.sampled_from(SELF_INTRODUCTIONS),
+    ending=st.sampled_from(NAME_ENDINGS),
+    after=st.sampled_from(GREETINGS_AFTER),
+)
+def test_a_name_said_in_a_polite_self_introduction_is_taken_as_the_name(
+    surname: str,
+    given_name: str,
+    space: str,
+    before: str,
+    introduction: str,
+    ending: str,
+    after: str,
+) -> None:
+    name = surname + (" " if space else "") + given_name
+    if after and not ending:
+        ending = "です"  # 「山本ふみ子。よろしく…」 is not how anyone introduces herself
+    typed = before + introduction + surname + space + given_name + ending + after
+    assert parse_name(typed).value == name, typed
+
+
+WHO_DIED = ["主人が", "夫が", "母が", "父が", "妻が", "義母が"]
+WHAT_HAPPENED = [
+    "亡くなりましたので", "先月亡くなったので", "入院しているので", "施設に入りましたので",
+    "亡くなりまして、",
+]  # fmt: skip
+WHAT_I_DO = [
+    "私が手続きをしております", "代わりに手続きしています", "妻の私が連絡しました",
+    "わたくしが代わりに入力しております", "手続きをお願いします", "私が申し込みます",
+]  # fmt: skip
+DOING_FOR = ["夫の", "主人の", "母の", "亡くなった父の"]
+DOING = ["手続きをしている", "代わりに入力している", "相続の手続きをしております"]
+WHO_I_AM = ["妻です", "長男です", "娘です", "者です", "ものです", ""]
+
+
+@FAST
+@given(
+    who=st.sampled_from(WHO_DIED),
+    happened=st.sampled_from(WHAT_HAPPENED),
+    doing=st.sampled_from(WHAT_I_DO),
+    stop=st.sampled_from(["", "。"]),
+)
+def test_a_sentence_about_who_died_and_who_asks_is_refused_as_a_name(
+    who: str, happened: str, doing: str, stop: str
+) -> None:
+    typed = who + happened + doing + stop
+    assert parse_name(typed).error == parsing.ONLY_NAME, typed
+
+
+@FAST
+@given(
+    whose=st.sampled_from(DOING_FOR),
+    doing=st.sampled_from(DOING),
+    who=st.sampled_from(WHO_I_AM),
+    stop=st.sampled_from(["", "。"]),
+)
+def test_a_sentence_saying_who_the_member_is_is_refused_as_a_name(
+    whose: str, doing: str, who: str, stop: str
+) -> None:
+    typed = whose + doing + who + stop
+    assert parse_name(typed).error == parsing.ONLY_NAME, typed

@@ -145,6 +145,9 @@ def test_name_with_digits_symbols_or_emoji_asks_for_the_registered_name(raw: str
         ("やまだはなこといいます", "やまだはなこ"),
         ("さやか", "さやか"),
         ("ゆか", "ゆか"),
+        ("山本ふみ子と申します。よろしくお願いいたします。", "山本ふみ子"),
+        ("山本ふみ子でございます", "山本ふみ子"),
+        ("わたくしの名前は山本ふみ子です", "山本ふみ子"),
     ],
 )
 def test_a_name_keeps_the_name_without_a_polite_ending(raw: str, name: str) -> None:
@@ -162,6 +165,8 @@ def test_a_name_keeps_the_name_without_a_polite_ending(raw: str, name: str) -> N
         ("不明", parsing.ERR_UNKNOWN),
         ("担当者と話したい", parsing.ONLY_NAME),
         ("名前は教えたくありません", parsing.ONLY_NAME),
+        ("主人が亡くなりましたので私が手続きをしております", parsing.ONLY_NAME),
+        ("夫の手続きをしている妻です", parsing.ONLY_NAME),
     ],
 )
 def test_questions_not_knowing_and_sentences_are_not_names(raw: str, error: str) -> None:
