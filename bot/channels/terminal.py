@@ -21,6 +21,7 @@ from bot.app import App
 from bot.channels.base import ChannelLimits
 from bot.channels.terminal_limits import CHANNEL, LIMITS
 from bot.delivery import OutboxWorker
+from bot.dispatch import TemporaryFailure, Unreachable
 from bot.escaping import for_terminal
 from bot.runner import ChatTurnRunner
 from bot.turn_failures import TurnFailures
@@ -45,14 +46,24 @@ class TerminalChannel:
         return LIMITS
 
     async def send(self, messages: Sequence[OutboxMessage]) -> None:
+        """Print the rows in one write, so they appear all or none. An output that cannot
+        take it now is a temporary failure; one that is gone (the terminal closed, a broken
+        pipe) means the member cannot be reached: the rows wait for their next chat."""
+        shown = []
         for message in messages:
             lines = [message.text]
             lines += [f"  {i}. {label}" for i, (_id, label) in enumerate(message.choices, 1)]
             # The desk's answers repeat what the member typed: shown, never run.
-            self.out.write(for_terminal("\n".join(lines)) + "\n\n")
+            shown.append(for_terminal("\n".join(lines)) + "\n\n")
         if self.awaiting_input:
-            self.out.write(PROMPT)
-        self.out.flush()
+            shown.append(PROMPT)
+        try:
+            self.out.write("".join(shown))
+            self.out.flush()
+        except BrokenPipeError as error:
+            raise Unreachable("terminal closed") from error
+        except OSError as error:
+            raise TemporaryFailure(type(error).__name__) from error
 
     def routes(self) -> Sequence[BaseRoute]:
         return []

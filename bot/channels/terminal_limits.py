@@ -15,9 +15,10 @@ CHANNEL = "terminal"
 
 LIMITS = ChannelLimits(
     name=CHANNEL,
-    # No platform limit: only a guard, far above anything the desk writes, so a message is
-    # never split in practice.
-    text=TextLimit(1 << 20),
+    # No platform limit: a guard far above what the desk writes (a confirmation screen with
+    # several long answers stays well below it); a longer text prints in parts, one after
+    # the other, which at a terminal looks the same.
+    text=TextLimit(1 << 16),
     # A turn's replies are printed as they come; several at a time, so a member's answer
     # appears at once however many rows it has.
     messages_per_call=20,
