@@ -25,6 +25,7 @@ from sqlmodel import select
 
 from bot import channels
 from bot.app import App
+from bot.channels import telegram
 from bot.channels.base import MemberChannel
 from bot.channels.serving import outbox_worker
 from bot.channels.terminal import PROMPT, TerminalChannel
@@ -129,8 +130,6 @@ _NUMBER = re.compile(r"^[0-9]+\.\s*")
 @asynccontextmanager
 async def telegram_harness(database_url: str, _directory: Path) -> AsyncIterator[Harness]:
     """Telegram through ``serve``'s factory, against the fake Bot API."""
-    from bot.channels import telegram
-
     with FakeBotApi() as fake:
         settings = settings_for(
             database_url, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url
