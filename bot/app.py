@@ -18,7 +18,6 @@ from bot.config import (
     load_deployment,
     load_settings,
 )
-from bot.dispatch import Dispatcher, Sender
 from flows.engine import Engine
 from flows.profiles import OrgProfile
 from flows.safe_text import TextLimit
@@ -101,12 +100,13 @@ class App:
         settings: Settings | None = None,
         clock: Clock = utc_now,
         *,
-        one_message_per_turn: frozenset[str] = frozenset(),
+        one_message_per_turn: frozenset[str] | None = None,
         text_limits: Mapping[str, TextLimit] | None = None,
     ) -> App:
-        """The shared services. ``text_limits`` (by default every member channel's own, from
-        ``bot.channels.text_limits``) say how much text one message may carry per channel;
-        longer text is queued in parts."""
+        """The shared services. ``text_limits`` say how much text one message may carry per
+        channel (longer text is queued in parts), and ``one_message_per_turn`` which channels
+        get a turn's replies joined up; both by default from every member channel's own
+        limits (``bot.channels.LIMITS``)."""
         settings = settings or load_settings()
         # A wrong [retention] stops start-up, not the 3 a.m. run.
         deployment, orgs = load_deployment(settings)
@@ -119,6 +119,8 @@ class App:
         engine = Engine(orgs)
         if text_limits is None:
             text_limits = channels.text_limits()
+        if one_message_per_turn is None:
+            one_message_per_turn = channels.one_message_per_turn()
         return cls(
             db=db,
             orgs=orgs,
@@ -151,6 +153,3 @@ class App:
     def purger(self) -> Purger:
         """Retention for every known org: cases of an org no longer served expire too."""
         return Purger(self.db, self.deployment.retention_periods(), self.audit)
-
-    def dispatcher(self, senders: Mapping[str, Sender]) -> Dispatcher:
-        return Dispatcher(self.db, senders, self.clock)

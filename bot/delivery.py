@@ -1,54 +1,59 @@
-"""Asynchronous outbox delivery for chat platforms with rate limits (Telegram).
+"""The one delivery engine: every member channel's outbox rows go out through it.
 
-Order is kept within a chat (only its oldest unsent row is ever being sent) while chats are
-served concurrently, so one slow or rate-limited member never holds up the others. Sends are
-spaced at least ``per_chat_interval`` apart in a chat, and at most ``global_per_second`` go in
-all, paced evenly rather than in bursts.
+Order is kept within a chat (only its oldest unsent rows are ever being sent) while chats are
+served concurrently, so one slow or rate-limited member never holds up the others. A send
+carries up to the channel's ``messages_per_call`` consecutive rows of one chat (LINE takes 5
+in one call, Telegram one), all or none. Sends are spaced at least ``per_chat_interval``
+apart in a chat, and at most ``send_rate`` go in all, paced evenly rather than in bursts;
+both come from the channel's ``ChannelLimits``.
 A row is marked sent only after the platform accepted it: a crash in between may repeat a
-message but never loses one. Failures keep the row and schedule a retry (``record_attempt``).
+message but never loses one. Failures keep the rows and schedule a retry.
 
 When the overall limit makes sends queue (a batch of staff notices), the answer to a member's
 own message goes first: the chat holding it is scanned first and its send takes the next free
 slot. That only decides which chat goes next; within a chat the order never changes.
 
 Several processes may run a worker on one database. A worker claims a chat's oldest pending
-row (``FOR UPDATE SKIP LOCKED`` and a lease in the row) before sending it, many chats' rows in
-one transaction, so no row is sent by two workers and no later row of the chat overtakes it;
-a worker that dies mid-send loses its claim when the lease ends. Each process takes
-``global_per_second`` as its share of the platform's limit, and the per-chat gap is kept
-across processes from the stored send times.
+rows (``storage.outbox``: ``FOR UPDATE SKIP LOCKED`` and a lease in the row) before sending
+them, many chats' rows in one transaction, so no row is sent by two workers and no later row
+of the chat overtakes them; a worker that dies mid-send loses its claim when the lease ends.
+Each process takes ``send_rate`` as its share of the platform's limit, and the per-chat gap is
+kept across processes from the stored send times.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 import structlog
-from sqlalchemy import or_, update
-from sqlmodel import col, func, select
 
-from bot.dispatch import TemporaryFailure, Unreachable, backoff, record_attempt
+from bot.channels.base import ChannelLimits
+from bot.dispatch import TemporaryFailure, Unreachable, backoff
 from storage.db import Database
-from storage.leases import holder_is_gone, process_identity
-from storage.models import PRIORITY_NOTICE, OutboxMessage
+from storage.leases import process_identity
+from storage.models import OutboxMessage
+from storage.outbox import ChannelOutbox, Claim
 from storage.turns import Clock
 
 log = structlog.get_logger(__name__)
 
 
-class AsyncSender(Protocol):
-    async def send(self, message: OutboxMessage) -> None: ...
+class Outlet(Protocol):
+    """What the engine needs of a member channel (``MemberChannel`` provides it)."""
+
+    @property
+    def limits(self) -> ChannelLimits: ...
+
+    async def send(self, messages: Sequence[OutboxMessage]) -> None: ...
 
 
 class RateLimiter:
@@ -171,29 +176,22 @@ class RateLimiter:
                 waker.set_result(None)
 
 
-@dataclass(frozen=True)
-class _Claim:
-    row: OutboxMessage
-    elsewhere_ago: float | None  # seconds since another process sent to the chat, if it did
-    urgent: bool  # the chat holds an answer its member is waiting for
-
-
 class _SentMarks:
     """Marks sent rows in batches: one transaction for every send that finished meanwhile.
 
-    A chat's sender waits for its own mark before the chat's next row can be claimed, so a
+    A chat's sender waits for its own mark before the chat's next rows can be claimed, so a
     row still pending in the database is never taken for unsent by this process.
     """
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, outbox: ChannelOutbox) -> None:
         self.db = db
-        self.clock = clock
-        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
+        self.outbox = outbox
+        self._waiting: list[tuple[list[int], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def mark(self, row_id: int) -> None:
+    async def mark(self, row_ids: list[int]) -> None:
         done = asyncio.get_running_loop().create_future()
-        self._waiting.append((row_id, done))
+        self._waiting.append((row_ids, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_all())
         await done
@@ -202,7 +200,8 @@ class _SentMarks:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                await self.db.run(self._write, [row_id for row_id, _ in batch])
+                ids = [row_id for row_ids, _ in batch for row_id in row_ids]
+                await self.db.run(self.outbox.mark_sent, ids)
             except Exception as error:  # the rows stay claimed by us and go out again
                 for _, done in batch:
                     if not done.done():
@@ -212,48 +211,51 @@ class _SentMarks:
                 if not done.done():
                     done.set_result(None)
 
-    def _write(self, row_ids: list[int]) -> None:
-        now = self.clock()
-        with self.db.transaction() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(row_ids))
-                .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
-            )
-
 
 class OutboxWorker:
     """Drains one channel's outbox until stopped; ``wake()`` after a commit sends at once.
 
-    Each round claims the oldest row of every due chat in one transaction, and sent rows are
+    Each round claims the oldest rows of every due chat in one transaction, and sent rows are
     marked in batches (``_SentMarks``): the database work per message stays small when many
-    members are answered at once.
+    members are answered at once. ``per_chat_interval`` and ``global_per_second`` override the
+    channel's limits (tests); ``only_chat`` keeps the worker to one chat (the terminal, where
+    each member's process sends their own messages only).
     """
 
     def __init__(
         self,
         db: Database,
-        channel: str,
-        sender: AsyncSender,
+        channel: Outlet,
         clock: Clock,
         *,
-        per_chat_interval: float = 1.0,
-        global_per_second: float = 30.0,
+        per_chat_interval: float | None = None,
+        global_per_second: float | None = None,
+        only_chat: str | None = None,
         poll_interval: float = 1.0,
         claim_seconds: float = 60.0,
         round_gap: float = 0.05,
         sends_at_once: int = 16,
     ) -> None:
+        limits = channel.limits
+        rate = limits.send_rate if global_per_second is None else global_per_second
+        interval = limits.per_chat_interval if per_chat_interval is None else per_chat_interval
         self.db = db
-        self.worker_id = process_identity()
-        self.claim_for = timedelta(seconds=claim_seconds)
-        # Claimed and not yet sent at any moment: no more than can be sent in half the claim's
-        # time, so no claim lapses while its row waits for a slot.
-        self.max_claimed = max(1, min(1000, int(global_per_second * claim_seconds / 2)))
         self.channel = channel
-        self.sender = sender
         self.clock = clock
-        self.limiter = RateLimiter(global_per_second, per_chat_interval)
+        self.outbox = ChannelOutbox(
+            db,
+            clock,
+            limits.name,
+            process_identity(),
+            claim_for=timedelta(seconds=claim_seconds),
+            only_chat=only_chat,
+            spaced=interval > 0,
+        )
+        self.per_call = max(1, limits.messages_per_call)
+        # Claimed and not yet sent at any moment: no more than can be sent in half the claim's
+        # time, so no claim lapses while its rows wait for a slot.
+        self.max_claimed = max(1, int(min(1000.0, rate * claim_seconds / 2)))
+        self.limiter = RateLimiter(rate, interval)
         self.poll_interval = poll_interval
         # Commits that wake the worker within ``round_gap`` share one round: under load a
         # claim per commit would queue on the database before the members' own turns.
@@ -262,19 +264,28 @@ class OutboxWorker:
         # a round of hundreds of answers does not hold up the members' incoming messages.
         self._sends = asyncio.Semaphore(sends_at_once)
         self._wake = asyncio.Event()
-        self._marks = _SentMarks(db, clock)
-        self._sending: dict[str, asyncio.Task[None]] = {}  # chat -> the send of its claimed row
+        self._marks = _SentMarks(db, self.outbox)
+        self._rounds = asyncio.Lock()  # one claim at a time: ``run`` and ``drain_all`` may meet
+        self._sending: dict[str, asyncio.Task[None]] = {}  # chat -> the send of its claim
         self._recheck: set[str] = set()  # chats given new rows while one was being sent
+
+    @property
+    def worker_id(self) -> str:
+        return self.outbox.worker_id
 
     def wake(self, chat_id: str | None = None) -> None:
         """New rows were committed (for ``chat_id``, if given): look for them now. A chat
-        whose earlier row is being sent is looked at again as soon as that send is done."""
+        whose earlier rows are being sent is looked at again as soon as that send is done."""
         if chat_id is not None and chat_id in self._sending:
             self._recheck.add(chat_id)
         self._wake.set()
 
+    async def release_dead_claims(self) -> None:
+        """Take over the claims of a process on this machine that died (see ``run``)."""
+        await self.db.run(self.outbox.release_dead_claims)
+
     async def run(self, stop: asyncio.Event) -> None:
-        await self.db.run(self._release_dead_claims)
+        await self.release_dead_claims()
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             self._wake.clear()
@@ -293,212 +304,71 @@ class OutboxWorker:
         await asyncio.gather(*self._sending.values(), return_exceptions=True)
 
     async def drain_all(self) -> None:
-        """Send everything due now and wait for it (tests and shutdown)."""
+        """Send everything due now and wait for it (the terminal after each turn, tests,
+        shutdown)."""
         while await self._start_round() or self._sending:
             await asyncio.gather(*self._sending.values(), return_exceptions=True)
 
     async def _start_round(self) -> int:
-        """Claim what is due and start sending it; returns how many rows were claimed."""
-        try:
-            claims = await self.db.run(self._claim_due, frozenset(self._sending))
-        except Exception:  # e.g. the database is briefly locked: try again next round
-            log.exception("outbox.scan_failed")
-            return 0
-        for claim in claims:
-            chat_id = claim.row.chat_id
-            self._sending[chat_id] = asyncio.create_task(self._send_then_forget(claim))
-        return len(claims)
-
-    def _claim_due(self, busy: frozenset[str]) -> list[_Claim]:
-        """Claim the oldest pending row of each due chat not being sent here already.
-
-        A later row never overtakes the oldest: if that one is not due, or another worker
-        holds it, the chat waits. Chats holding an answer a member waits for come first, so a
-        long backlog of notices never hides them. A row is urgent if any pending row of its
-        chat is an answer: it stands before that answer.
-        """
-        capacity = self.max_claimed - len(busy)
-        if capacity <= 0:
-            return []
-        now = self.clock()
-        due = (
-            or_(
-                col(OutboxMessage.next_attempt_at).is_(None),
-                col(OutboxMessage.next_attempt_at) <= now,
-            ),
-            or_(
-                col(OutboxMessage.claimed_until).is_(None),
-                col(OutboxMessage.claimed_until) <= now,
-                col(OutboxMessage.claimed_by) == self.worker_id,
-            ),
-        )
-        with self.db.transaction() as session:
-            heads = (
-                select(
-                    col(OutboxMessage.chat_id).label("chat_id"),
-                    func.min(OutboxMessage.id).label("head"),
-                    func.max(OutboxMessage.priority).label("priority"),
+        """Claim what is due and start sending it; returns how many chats were claimed."""
+        async with self._rounds:
+            capacity = self.max_claimed - len(self._sending)
+            try:
+                claims = await self.db.run(
+                    self.outbox.claim_due, frozenset(self._sending), capacity, self.per_call
                 )
-                .where(OutboxMessage.status == "pending", OutboxMessage.channel == self.channel)
-                .group_by(col(OutboxMessage.chat_id))
-                .subquery()
-            )
-            found = session.exec(
-                select(heads.c.chat_id, heads.c.head, heads.c.priority)
-                .join(OutboxMessage, col(OutboxMessage.id) == heads.c.head)
-                .where(*due)
-                .order_by(heads.c.priority.desc(), heads.c.head)
-                .limit(capacity + len(busy))  # the busy chats' heads are ours: they pass too
-            ).all()
-            wanted = {
-                head: priority or PRIORITY_NOTICE
-                for chat_id, head, priority in found
-                if chat_id not in busy
-            }
-            if not wanted:
-                return []
-            order = {head: position for position, head in enumerate(wanted)}
-            rows = session.exec(
-                select(OutboxMessage)
-                .where(
-                    col(OutboxMessage.id).in_(list(order)[:capacity]),
-                    OutboxMessage.status == "pending",
-                    *due,
-                )
-                .with_for_update(skip_locked=True)  # another worker is claiming it right now
-            ).all()
-            rows = sorted(rows, key=lambda row: order[row.id])
-            if not rows:
-                return []
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_([row.id for row in rows]))
-                .values(claimed_by=self.worker_id, claimed_until=now + self.claim_for)
-            )
-            elsewhere = dict(
-                session.exec(
-                    select(col(OutboxMessage.chat_id), func.max(OutboxMessage.sent_at))
-                    .where(
-                        OutboxMessage.status == "sent",
-                        OutboxMessage.channel == self.channel,
-                        col(OutboxMessage.chat_id).in_([row.chat_id for row in rows]),
-                        or_(
-                            col(OutboxMessage.claimed_by).is_(None),
-                            col(OutboxMessage.claimed_by) != self.worker_id,
-                        ),
-                    )
-                    .group_by(col(OutboxMessage.chat_id))
-                ).all()
-            )
-        claims = []
-        for row in rows:
-            assert row.id is not None
-            claims.append(
-                _Claim(
-                    row,
-                    _seconds_since(elsewhere.get(row.chat_id), now),
-                    urgent=wanted[row.id] > PRIORITY_NOTICE,
-                )
-            )
-        return claims
+            except Exception:  # e.g. the database is briefly locked: try again next round
+                log.exception("outbox.scan_failed")
+                return 0
+            for claim in claims:
+                self._sending[claim.chat_id] = asyncio.create_task(self._send_then_forget(claim))
+            return len(claims)
 
-    def _release_dead_claims(self) -> None:
-        """Claims left by a process on this machine that died (a restart after a crash): its
-        rows go out now instead of when the claim would have run out."""
-        now = self.clock()
-        with self.db.transaction() as session:
-            holders = session.exec(
-                select(OutboxMessage.claimed_by)
-                .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.channel == self.channel,
-                    col(OutboxMessage.claimed_until) > now,
-                )
-                .distinct()
-            ).all()
-            for holder in holders:
-                if holder and holder_is_gone(holder):
-                    session.execute(
-                        update(OutboxMessage)
-                        .where(
-                            col(OutboxMessage.claimed_by) == holder,
-                            col(OutboxMessage.status) == "pending",
-                        )
-                        .values(claimed_until=None)
-                    )
-                    log.info("outbox.claims_released")
-
-    async def _send_then_forget(self, claim: _Claim) -> None:
+    async def _send_then_forget(self, claim: Claim) -> None:
         try:
             sent = await self._send(claim)
         finally:
-            self._sending.pop(claim.row.chat_id, None)
+            self._sending.pop(claim.chat_id, None)
         # Look again at once if the chat was given a row meanwhile (a member's answer must
         # not wait for the next poll). Otherwise the claimed rows are topped up once a tenth
         # of them has gone, not after every send: with thousands of notices queued, a scan
         # costs more than a member's turn, and both run on the database thread.
-        recheck = claim.row.chat_id in self._recheck
-        self._recheck.discard(claim.row.chat_id)
+        recheck = claim.chat_id in self._recheck
+        self._recheck.discard(claim.chat_id)
         if recheck or (
             sent and self.max_claimed - len(self._sending) >= max(1, self.max_claimed // 10)
         ):
             self.wake()
 
-    async def _send(self, claim: _Claim) -> bool:
-        """Send one claimed row and record the outcome; True if it was sent."""
-        row = claim.row
-        chat_id = row.chat_id
+    async def _send(self, claim: Claim) -> bool:
+        """Send one claim's rows in one call and record the outcome; True if they were sent."""
+        rows = claim.rows
+        ids = claim.row_ids
         try:
             async with (
-                self.limiter.slot(chat_id, claim.elsewhere_ago, urgent=claim.urgent),
+                self.limiter.slot(claim.chat_id, claim.elsewhere_ago, urgent=claim.urgent),
                 self._sends,
             ):
-                await self.sender.send(row)
+                await self.channel.send(rows)
         except TemporaryFailure as failure:
-            delay = failure.retry_after or backoff(row.attempts)
-            await self._record(row, error=str(failure), delay=delay)
+            delay = failure.retry_after or backoff(rows[0].attempts)
+            await self.db.run(self.outbox.retry_later, ids, str(failure), delay)
             # Look again when it is due rather than at the next scan: after a 429 the
-            # member's answer goes out as soon as Telegram allows, not up to a poll later.
+            # member's answer goes out as soon as the platform allows, not up to a poll later.
             asyncio.get_running_loop().call_later(delay, self.wake)
             return False
         except Unreachable as failure:
-            await self._record(row, error=str(failure), unreachable=True)
+            await self.db.run(self.outbox.unreachable, ids, str(failure))
             return False
-        except Exception as failure:  # a bug in a sender must not drop the row
-            log.exception("outbox.sender_error", outbox=row.id)
-            await self._record(row, error=type(failure).__name__, delay=backoff(row.attempts))
+        except Exception as failure:  # a bug in a channel must not drop the rows
+            log.exception("outbox.sender_error", outbox=ids)
+            await self.db.run(
+                self.outbox.retry_later, ids, type(failure).__name__, backoff(rows[0].attempts)
+            )
             return False
-        assert row.id is not None
         try:
-            await self._marks.mark(row.id)
-        except Exception:  # still claimed by us: it goes out again (twice, never lost)
-            log.exception("outbox.mark_failed", outbox=row.id)
+            await self._marks.mark(ids)
+        except Exception:  # still claimed by us: they go out again (twice, never lost)
+            log.exception("outbox.mark_failed", outbox=ids)
             return False
         return True
-
-    async def _record(
-        self,
-        row: OutboxMessage,
-        *,
-        error: str | None = None,
-        delay: float = 0.0,
-        unreachable: bool = False,
-    ) -> None:
-        await self.db.run(
-            functools.partial(
-                record_attempt,
-                self.db,
-                self.clock,
-                row,
-                error=error,
-                delay=delay,
-                unreachable=unreachable,
-            )
-        )
-
-
-def _seconds_since(sent_at: datetime | None, now: datetime) -> float | None:
-    """Seconds since another worker last sent to the chat (None if none did)."""
-    if sent_at is None:
-        return None
-    return (now - sent_at).total_seconds()

@@ -213,7 +213,7 @@ PRIORITY_ANSWER = 1
 
 
 class OutboxMessage(SQLModel, table=True):
-    """An outgoing message, stored with the turn and sent by the dispatcher."""
+    """An outgoing message, stored with the turn and sent by ``bot.delivery``'s outbox worker."""
 
     __table_args__ = (Index("ix_outbox_pending", "status", "channel", "chat_id", "id"),)
 

@@ -3,10 +3,11 @@ given), and members who talk to it."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,8 +17,9 @@ import pytest
 from hypothesis import settings
 
 from bot.app import App
+from bot.channels import ChannelLimits, terminal_limits
 from bot.config import Settings
-from bot.dispatch import Dispatcher
+from bot.delivery import OutboxWorker
 from flows.messages import Inbound, ReceivedFile
 from storage.models import OutboxMessage
 from tests import databases
@@ -48,13 +50,17 @@ class Clock:
 
 
 class Inbox:
-    """Collects what the dispatcher delivers to one channel, per chat."""
+    """A member channel (the terminal's limits) that keeps what the delivery engine sends."""
 
     def __init__(self) -> None:
         self.messages: list[OutboxMessage] = []
 
-    def send(self, message: OutboxMessage) -> None:
-        self.messages.append(message)
+    @property
+    def limits(self) -> ChannelLimits:
+        return terminal_limits.LIMITS
+
+    async def send(self, messages: Sequence[OutboxMessage]) -> None:
+        self.messages.extend(messages)
 
 
 @dataclass
@@ -79,7 +85,7 @@ class Member:
     def read(self) -> str:
         """Everything delivered since the last read, as one text with choices as lines."""
         before = len(self.desk.inbox.messages)
-        self.desk.dispatcher.deliver("terminal", self.chat_id)
+        self.desk.deliver(self.chat_id)
         new = self.desk.inbox.messages[before:]
         self.received += new
         return "\n".join(
@@ -135,8 +141,13 @@ class Desk:
     app: App
     clock: Clock
     inbox: Inbox
-    dispatcher: Dispatcher
     db_url: str
+
+    def deliver(self, chat_id: str | None = None) -> None:
+        """Send what is due now (to ``chat_id``, else to every terminal chat) through the one
+        delivery engine, into the inbox."""
+        worker = OutboxWorker(self.app.db, self.inbox, self.app.clock, only_chat=chat_id)
+        asyncio.run(worker.drain_all())
 
     @property
     def db_path(self) -> Path:
@@ -168,7 +179,7 @@ def build_desk(
     )
     app = App.build(app_settings, clock=clock)
     inbox = Inbox()
-    return Desk(app, clock, inbox, app.dispatcher({"terminal": inbox}), url)
+    return Desk(app, clock, inbox, url)
 
 
 def let_org_serve(app: App, org: str, queue: str) -> None:

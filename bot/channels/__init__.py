@@ -1,7 +1,37 @@
-"""Member channels: one module each (``telegram``, ``terminal``), one interface."""
+"""Member channels: one module each (``telegram``, ``terminal``), one interface
+(``bot.channels.base``), and this registry of what each platform accepts.
+
+Every process that queues a message for a member (a turn, a staff reply from Slack or the
+terminal, a purge) builds its ``App`` from :data:`LIMITS`, so text is split by the limit of
+the channel the member uses, whichever process writes it. The registry imports no client
+library: a new channel adds its light ``*_limits`` module here, and its factory to
+``bot.channels.serving``.
+"""
 
 from __future__ import annotations
 
-from bot.channels.limits import text_limits
+from bot.channels import telegram_limits, terminal_limits
+from bot.channels.base import ChannelLimits
+from flows.safe_text import TextLimit
 
-__all__ = ["text_limits"]
+LIMITS: tuple[ChannelLimits, ...] = (telegram_limits.LIMITS, terminal_limits.LIMITS)
+
+
+def limits_of(channel: str) -> ChannelLimits | None:
+    """The limits of the channel named ``channel`` (as stored on conversations)."""
+    return next((limits for limits in LIMITS if limits.name == channel), None)
+
+
+def text_limits() -> dict[str, TextLimit]:
+    """What one message may carry on each member channel. Whatever queues a message for a
+    member (a turn, a staff reply from any surface or process) splits longer text by these,
+    so nothing is cut on the way."""
+    return {limits.name: limits.text for limits in LIMITS}
+
+
+def one_message_per_turn() -> frozenset[str]:
+    """The channels whose turns are sent as one message per set of buttons."""
+    return frozenset(limits.name for limits in LIMITS if limits.one_message_per_turn)
+
+
+__all__ = ["LIMITS", "ChannelLimits", "limits_of", "one_message_per_turn", "text_limits"]

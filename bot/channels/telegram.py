@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import json
 import re
 import time
-import weakref
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import structlog
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 from telegram import (
     Bot,
     BotCommand,
@@ -33,23 +37,29 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.app import App
-from bot.channels import limits
+from bot.channels.base import ChannelLimits, TurnRunner
 from bot.channels.telegram_http import AiohttpRequest
-from bot.delivery import OutboxWorker
+from bot.channels.telegram_limits import CHANNEL, LIMITS, TEXT_LIMIT
+from bot.config import Settings
 from bot.dispatch import TemporaryFailure, Unreachable
-from bot.turn_failures import TurnFailures
+from bot.http_limits import MB, BodyRefused, read_body
+from bot.preflight import has_http_scheme, telegram_problems, telegram_refusal
+from bot.runner import ChatTurnRunner
+from bot.wakeups import Wakeups
 from flows.messages import Inbound, ReceivedFile
 from flows.safe_text import clean_inbound, clean_optional
 from storage.models import OutboxMessage
-from storage.turns import TurnOutcome
 
 log = structlog.get_logger(__name__)
 
-CHANNEL = limits.TELEGRAM
 # edited_message: a member who corrects a sent message is answered, not ignored.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 LONG_POLL_SECONDS = 25
-TEXT_LIMIT = limits.TELEGRAM_TEXT_LIMIT  # 4,096 UTF-16 units; longer text is queued in parts
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# A Telegram update is one message or button press (text at most 4,096 characters, with its
+# entities and the message it replies to): a few kilobytes, so 1 MB leaves a wide margin.
+BODY_LIMIT = 1 * MB
 # A button's callback_data: 1-64 bytes of UTF-8. The engine's choice ids are sent as they are.
 CALLBACK_DATA_BYTES = 64
 DOWNLOAD_ATTEMPTS = 3
@@ -158,24 +168,70 @@ def _seconds(value: int | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class TelegramSender:
-    """Sends one outbox row; maps Telegram's answers onto retry / unreachable / done.
+class TelegramChannel:
+    """Members on Telegram (a ``MemberChannel``): updates from long polling or the webhook
+    become turns through the shared runner, in order per chat and concurrently across chats;
+    outbox rows go out through ``send``."""
 
-    Rows are queued already split to ``TEXT_LIMIT`` (``bot.channels.limits``), one row
-    per part, so a part that went out is never sent again. A row that is still too long (queued
-    before rows were split, or by an app built with other limits) is sent here in parts, in
-    order, rather than cut; if a later part of it fails, the row is retried whole and its
-    earlier parts come again: doubled, never lost.
-    """
-
-    def __init__(self, bot: Bot) -> None:
+    def __init__(
+        self,
+        app: App,
+        bot: Bot,
+        runner: TurnRunner,
+        *,
+        send_rate: float = LIMITS.send_rate,
+        webhook_secret: str | None = None,
+    ) -> None:
+        self.app = app
         self.bot = bot
+        self.runner = runner
+        # The webhook's secret in webhook mode; None: long polling.
+        self.webhook_secret = webhook_secret
+        self._limits = replace(LIMITS, send_rate=send_rate)
+        self.typing_after = TYPING_AFTER_SECONDS
+        self._courtesies: set[asyncio.Task[None]] = set()  # typing hints in flight
+        self.file_limit = max(
+            (o.attachments.max_bytes for o in app.orgs.values() if o.attachments.allowed),
+            default=0,
+        )
 
-    async def send(self, message: OutboxMessage) -> None:
-        parts = TEXT_LIMIT.split(message.text)
-        for position, part in enumerate(parts, 1):
-            last = position == len(parts)
-            await self._send_part(message.chat_id, part, message.choices if last else [])
+    # ------------------------------------------------------------------ the MemberChannel
+
+    @property
+    def limits(self) -> ChannelLimits:
+        return self._limits
+
+    async def send(self, messages: Sequence[OutboxMessage]) -> None:
+        """Send rows of one chat, in order. The engine gives one at a time
+        (``messages_per_call`` is 1), so all-or-none holds: sendMessage takes one message.
+
+        Rows are queued already split to ``TEXT_LIMIT``, one row per part, so a part that
+        went out is never sent again. A row that is still too long (queued before rows were
+        split, or by an app built with other limits) is sent here in parts, in order, rather
+        than cut; if a later part of it fails, the row is retried whole and its earlier parts
+        come again: doubled, never lost.
+        """
+        for message in messages:
+            parts = TEXT_LIMIT.split(message.text)
+            for position, part in enumerate(parts, 1):
+                last = position == len(parts)
+                await self._send_part(message.chat_id, part, message.choices if last else [])
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """The webhook in webhook mode; nothing when polling."""
+        if not self.webhook_secret:
+            return []
+        return [Route(WEBHOOK_PATH, self.webhook, methods=["POST"])]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Long polling until ``stop``; in webhook mode updates come through ``routes``."""
+        if not self.webhook_secret:
+            await self.poll(stop)
+
+    async def close(self) -> None:
+        await self.bot.shutdown()
+
+    # ------------------------------------------------------------------ sending
 
     async def _send_part(self, chat_id: str, text: str, choices: list[list[str]]) -> None:
         markup = (
@@ -201,26 +257,7 @@ class TelegramSender:
         except NetworkError as error:  # includes TimedOut and 5xx answers
             raise TemporaryFailure(type(error).__name__) from error
 
-
-class TelegramChannel:
-    """Turns updates into committed turns, in order per chat and concurrently across chats."""
-
-    def __init__(self, app: App, bot: Bot, worker: OutboxWorker) -> None:
-        self.app = app
-        self.bot = bot
-        self.worker = worker
-        # A lock lives only while some update of that chat holds or awaits it.
-        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
-        self.after_commit: Callable[[], None] = lambda: None  # e.g. wake the Slack sync
-        self.typing_after = TYPING_AFTER_SECONDS
-        self._courtesies: set[asyncio.Task[None]] = set()  # typing hints in flight
-        self.failures = TurnFailures()
-        self.file_limit = max(
-            (o.attachments.max_bytes for o in app.orgs.values() if o.attachments.allowed),
-            default=0,
-        )
+    # ------------------------------------------------------------------ receiving
 
     async def register_commands(self) -> None:
         """Menu commands in Japanese (the default) and English."""
@@ -232,12 +269,35 @@ class TelegramChannel:
             )
         await self.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["ja"]])
 
+    async def webhook(self, request: Request) -> Response:
+        """``POST /telegram/webhook``: answered only after the commit, so a crash before it
+        makes Telegram deliver the update again."""
+        received = time.perf_counter()  # for turn.timed: arrival to commit, as members feel it
+        secret = self.webhook_secret or ""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("telegram.webhook_refused")
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            data = json.loads(await read_body(request, BODY_LIMIT))
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
+            update = Update.de_json(data, self.bot)
+        except BodyRefused as refused:
+            return refused.response()
+        except Exception as error:  # json or PTB on a malformed update: any error (even deep
+            # nesting's RecursionError) means the body, not the desk, is broken
+            log.warning("telegram.webhook_malformed", error=type(error).__name__)
+            return PlainTextResponse("bad request", status_code=400)
+        await self.handle(update, received=received)
+        return PlainTextResponse("ok")
+
     async def handle(self, update: Update, *, received: float | None = None) -> None:
         """Process one update; returns only once its turn is committed (or was a duplicate).
 
-        With ``received`` (``time.perf_counter()`` when the request arrived) the time to the
-        commit is logged as ``turn.timed``: ids and milliseconds only, for ``make bench`` and
-        for operators watching latency under load.
+        The turn itself is the shared runner's (``bot.runner``); what is Telegram's is around
+        it: the button's spinner, "typing…" when the answer is slow, the file to download,
+        and the pressed message showing what was chosen.
         """
         inbound = to_inbound(update)
         if inbound is None:
@@ -245,53 +305,24 @@ class TelegramChannel:
         # Answered at once, not after the turn: Telegram refuses a late answer ("query is too
         # old"), and the spinner stops even while the chat's earlier messages are handled.
         answering = self._answer(update)
-        lock = self._chat_locks.get(inbound.chat_id)
-        if lock is None:
-            lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
-        async with lock:
-            typing = asyncio.get_running_loop().call_later(
-                self.typing_after, self._start_typing, inbound.chat_id
-            )
-            try:
-                outcome = await self._turn(update, inbound)
-            finally:
-                typing.cancel()
-        if received is not None:
-            log.info(
-                "turn.timed",
-                update=update.update_id,
-                conversation=outcome.conversation_id,
-                ms=round((time.perf_counter() - received) * 1000, 2),
-            )
-        self.worker.wake(inbound.chat_id)
-        if not outcome.duplicate:
-            self.after_commit()
+        typing = asyncio.get_running_loop().call_later(
+            self.typing_after, self._start_typing, inbound.chat_id
+        )
+        message = update.message
+
+        async def fetch_file(inbound: Inbound) -> Inbound:
+            if inbound.attachment is None or message is None:
+                return inbound
+            return await self._fetch_file(inbound, message)
+
+        try:
+            outcome = await self.runner.run(inbound, prepare=fetch_file, received=received)
+        finally:
+            typing.cancel()
         if answering is not None:
             await answering
             if not outcome.duplicate:
                 await self._show_choice(update)
-
-    async def _turn(self, update: Update, inbound: Inbound) -> TurnOutcome:
-        """The update's turn, committed; or, if it raised and is given up on (see
-        ``bot.turn_failures``), recorded as failed with the member asked to send it again.
-
-        Either way the update can be confirmed and the updates behind it go on. An update left
-        to be delivered again re-raises; so does a failure that cannot even be recorded.
-        """
-        key = inbound.idempotency_key
-        try:
-            if inbound.attachment is not None and update.message is not None:
-                inbound = await self._fetch_file(inbound, update.message)
-            outcome = await self.app.db.run(self.app.turns.process, inbound)
-        except Exception as error:
-            if not self.failures.give_up(key, error):
-                raise
-            # Ids and the exception's type only: its message may quote what the member sent.
-            log.error("telegram.turn_failed", update=update.update_id, error=type(error).__name__)
-            failed: TurnOutcome = await self.app.db.run(self.app.turns.record_failure, inbound)
-            return failed
-        self.failures.succeeded(key)
-        return outcome
 
     async def handle_batch(self, updates: Sequence[Update]) -> None:
         """Chats in parallel, each chat's updates one after another in update_id order."""
@@ -435,3 +466,59 @@ _BUTTON_NUMBER = re.compile(r"^[0-9]+\. ")
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+# ---------------------------------------------------------------------- for ``madoguchi serve``
+
+
+async def check(settings: Settings) -> list[str]:
+    """Start-up problems of the Telegram settings (a token the Bot API rejects, a server it
+    cannot reach), found before anything starts; none when Telegram is not configured."""
+    token = settings.telegram_bot_token
+    # getMe is only asked of an http(s) address: any other is already a settings problem.
+    if not token or not has_http_scheme(settings.telegram_api_base_url):
+        return []
+    bot = make_bot(token, settings.telegram_api_base_url, timeout=settings.telegram_timeout)
+    try:
+        return await telegram_problems(bot, settings)
+    finally:
+        await bot.shutdown()
+
+
+async def start(settings: Settings, app: App, wakeups: Wakeups) -> TelegramChannel | None:
+    """The Telegram channel when ``TELEGRAM_BOT_TOKEN`` is set: introduced to the Bot API,
+    its commands registered, and in webhook mode (``TELEGRAM_WEBHOOK_URL``) the webhook set,
+    else any webhook removed so that long polling works."""
+    token = settings.telegram_bot_token
+    if not token:
+        return None
+    bot = make_bot(token, settings.telegram_api_base_url, timeout=settings.telegram_timeout)
+    webhook = settings.telegram_webhook_url
+    try:
+        await bot.initialize()
+        channel = TelegramChannel(
+            app,
+            bot,
+            ChatTurnRunner(app, wakeups),
+            send_rate=settings.telegram_send_rate,
+            webhook_secret=settings.telegram_webhook_secret if webhook else None,
+        )
+        await channel.register_commands()
+        if webhook:
+            await bot.set_webhook(
+                webhook,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("telegram.webhook_mode")
+        else:
+            await bot.delete_webhook()
+            log.info("telegram.polling_mode")
+    except TelegramError as error:
+        await bot.shutdown()
+        what = "TELEGRAM_WEBHOOK_URL" if webhook else "the bot's set-up"
+        raise telegram_refusal(what, error, token) from error
+    except BaseException:
+        await bot.shutdown()
+        raise
+    return channel

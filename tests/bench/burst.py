@@ -242,13 +242,14 @@ def _peak_rss_mb(pid: int) -> float:
 
 def _timed_turns(log: Path, update_ids: set[int]) -> list[float]:
     """The server's own arrival-to-commit times for the given updates (``turn.timed``)."""
+    keys = {f"telegram:{update_id}" for update_id in update_ids}
     latencies = []
     with log.open(encoding="utf-8") as lines:
         for line in lines:
             if '"turn.timed"' not in line:
                 continue
             event = json.loads(line)
-            if event.get("update") in update_ids:
+            if event.get("key") in keys:
                 latencies.append(float(event["ms"]))
     return latencies
 

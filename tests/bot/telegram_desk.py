@@ -28,11 +28,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, func, select
 
 from bot.app import App
-from bot.channels.telegram import CHANNEL, make_bot
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_limits import CHANNEL
 from bot.config import Settings
 from bot.delivery import RateLimiter
-from bot.server import _Telegram, _telegram_parts
+from bot.server import MemberParts, start_member_channels
 from bot.slack.sync import GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, CardSync
+from bot.wakeups import Wakeups
 from storage.cases import CaseService
 from storage.models import Case, CaseEvent, Conversation, OutboxMessage, TranscriptLine
 from tests.bot.served import buttons, last_message
@@ -273,11 +275,10 @@ def telegram_desk(
     runner.start()
     stop = asyncio.Event()
 
-    async def start() -> tuple[CardSync, _Telegram, list[asyncio.Task[None]]]:
-        assert settings.telegram_bot_token is not None
-        bot = make_bot(settings.telegram_bot_token, settings.telegram_api_base_url)
-        await bot.initialize()  # getMe, as the start-up checks do
-        parts = await _telegram_parts(settings, app, bot)  # commands, no webhook: polling
+    async def start() -> tuple[CardSync, MemberParts, list[asyncio.Task[None]]]:
+        # As ``serve`` starts it: getMe, commands, no webhook: polling.
+        [parts] = await start_member_channels(settings, app, Wakeups())
+        assert isinstance(parts.channel, TelegramChannel)
         parts.worker.limiter = RateLimiter(
             settings.telegram_send_rate, 1.0, monotonic=pacing.monotonic, sleep=pacing.sleep
         )
@@ -296,7 +297,7 @@ def telegram_desk(
         )
         tasks = [
             asyncio.create_task(parts.worker.run(stop)),
-            asyncio.create_task(parts.channel.poll(stop)),
+            asyncio.create_task(parts.channel.run(stop)),
         ]
         return sync, parts, tasks
 
@@ -315,7 +316,7 @@ def telegram_desk(
             for task in others:
                 task.cancel()
             await asyncio.gather(polling, *others, return_exceptions=True)
-            await parts.channel.bot.shutdown()
+            await parts.channel.close()
 
         asyncio.run_coroutine_threadsafe(finish(), loop).result(TURN_TIMEOUT)
         loop.call_soon_threadsafe(loop.stop)

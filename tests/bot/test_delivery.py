@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
+from bot.channels import ChannelLimits, telegram_limits
 from bot.config import Settings
 from bot.delivery import OutboxWorker, RateLimiter
 from bot.dispatch import TemporaryFailure, Unreachable
@@ -44,7 +45,8 @@ def say(app: App, chat_id: str, key: str, **event: str) -> None:
 
 
 class RecordingSender:
-    """Accepts messages, or fails / holds them for chats it is told about."""
+    """A channel with Telegram's limits that accepts messages, or fails / holds them for
+    chats it is told about."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
@@ -53,7 +55,12 @@ class RecordingSender:
         self.delivered = asyncio.Event()  # set whenever a message got through
         self.started: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
-    async def send(self, message: OutboxMessage) -> None:
+    @property
+    def limits(self) -> ChannelLimits:
+        return telegram_limits.LIMITS
+
+    async def send(self, messages: Sequence[OutboxMessage]) -> None:
+        [message] = messages  # one row a call, as sendMessage takes
         self.started[message.chat_id].set()
         if message.chat_id in self.held:
             await self.held[message.chat_id].wait()
@@ -76,7 +83,7 @@ def pending(app: App, chat_id: str) -> list[OutboxMessage]:
 
 
 def fast_worker(app: App, sender: RecordingSender) -> OutboxWorker:
-    worker = OutboxWorker(app.db, "telegram", sender, app.clock, per_chat_interval=0.0)
+    worker = OutboxWorker(app.db, sender, app.clock, per_chat_interval=0.0)
     return worker
 
 
@@ -303,7 +310,12 @@ class FirstSendHeld:
         self.worker, self.others = worker, others
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, message: OutboxMessage) -> None:
+    @property
+    def limits(self) -> ChannelLimits:
+        return telegram_limits.LIMITS
+
+    async def send(self, messages: Sequence[OutboxMessage]) -> None:
+        [message] = messages
         if not self.sent:
             while self.worker().limiter.waiting < self.others:
                 await asyncio.sleep(0.01)
@@ -331,11 +343,11 @@ def test_a_chat_with_an_answer_waiting_goes_before_a_backlog_of_notices(
 
     time = SteppedTime()
     worker = OutboxWorker(
-        app.db, "telegram", FirstSendHeld(lambda: worker, others=4), app.clock, per_chat_interval=0
+        app.db, FirstSendHeld(lambda: worker, others=4), app.clock, per_chat_interval=0
     )
     worker.limiter = RateLimiter(1, 0.0, monotonic=time, sleep=time.sleep)
     asyncio.run(worker.drain_all())
-    sent = worker.sender.sent  # type: ignore[attr-defined]
+    sent = worker.channel.sent  # type: ignore[attr-defined]
 
     order = [chat for chat, _ in sent]
     assert sorted(order) == sorted([*chats, "member"])  # everything, once
@@ -366,7 +378,6 @@ def test_an_answer_written_during_its_chats_send_goes_right_after_it_even_with_t
         sender.held = {chat: asyncio.Event() for chat in [*others, "member"]}
         worker = OutboxWorker(
             app.db,
-            "telegram",
             sender,
             app.clock,
             per_chat_interval=0.0,

@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+
 from sqlmodel import select
 
+from bot.channels import ChannelLimits, terminal_limits
+from bot.delivery import OutboxWorker
 from bot.dispatch import TemporaryFailure, Unreachable
 from flows.messages import Inbound
 from storage.models import Conversation, OutboxMessage
 from tests.conftest import Desk
 
+# One row a call, as on Telegram: each row's attempts are its own.
+ONE_AT_A_TIME = replace(terminal_limits.LIMITS, messages_per_call=1)
 
-class FlakySender:
+
+class FlakyChannel:
     """Fails for the chats and times it is told to, records what got through."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
         self.failures: dict[str, Exception] = {}
 
-    def send(self, message: OutboxMessage) -> None:
-        failure = self.failures.get(message.chat_id)
-        if failure is not None:
-            raise failure
-        self.sent.append((message.chat_id, message.text))
+    @property
+    def limits(self) -> ChannelLimits:
+        return ONE_AT_A_TIME
+
+    async def send(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            failure = self.failures.get(message.chat_id)
+            if failure is not None:
+                raise failure
+            self.sent.append((message.chat_id, message.text))
+
+
+def deliver(desk: Desk, channel: FlakyChannel, chat_id: str | None = None) -> int:
+    """Send what is due now through the delivery engine; how many rows got through."""
+    before = len(channel.sent)
+    worker = OutboxWorker(desk.app.db, channel, desk.app.clock, only_chat=chat_id)
+    asyncio.run(worker.drain_all())
+    return len(channel.sent) - before
 
 
 def pending(desk: Desk, chat_id: str) -> list[OutboxMessage]:
@@ -44,31 +66,29 @@ def two_members_with_messages(desk: Desk) -> None:
 
 def test_a_rate_limited_chat_waits_retry_after_and_keeps_its_order(desk: Desk) -> None:
     two_members_with_messages(desk)
-    sender = FlakySender()
-    dispatcher = desk.app.dispatcher({"terminal": sender})
-    sender.failures["alice"] = TemporaryFailure("429", retry_after=30)
+    channel = FlakyChannel()
+    channel.failures["alice"] = TemporaryFailure("429", retry_after=30)
 
-    dispatcher.deliver("terminal")
-    assert [chat for chat, _ in sender.sent] == ["bob", "bob"]  # one slow chat holds no one up
+    deliver(desk, channel)
+    assert [chat for chat, _ in channel.sent] == ["bob", "bob"]  # one slow chat holds no one up
     assert len(pending(desk, "alice")) == 2
 
-    del sender.failures["alice"]
+    del channel.failures["alice"]
     desk.clock.advance(seconds=29)
-    assert dispatcher.deliver("terminal") == 0  # not before retry_after
+    assert deliver(desk, channel) == 0  # not before retry_after
     desk.clock.advance(seconds=2)
-    assert dispatcher.deliver("terminal") == 2
-    alice = [text for chat, text in sender.sent if chat == "alice"]
+    assert deliver(desk, channel) == 2
+    alice = [text for chat, text in channel.sent if chat == "alice"]
     assert alice[0].startswith("こんにちは") and alice[1] == "ご用件を選んでください。"
 
 
 def test_an_unreachable_member_keeps_their_messages_until_they_write_again(desk: Desk) -> None:
     two_members_with_messages(desk)
-    sender = FlakySender()
-    dispatcher = desk.app.dispatcher({"terminal": sender})
-    sender.failures["alice"] = Unreachable("blocked by user")
+    channel = FlakyChannel()
+    channel.failures["alice"] = Unreachable("blocked by user")
 
-    dispatcher.deliver("terminal")
-    dispatcher.deliver("terminal")
+    deliver(desk, channel)
+    deliver(desk, channel)
     with desk.app.db.transaction() as session:
         conversation = session.exec(
             select(Conversation).where(Conversation.chat_id == "alice")
@@ -77,8 +97,8 @@ def test_an_unreachable_member_keeps_their_messages_until_they_write_again(desk:
     assert len(pending(desk, "alice")) == 2  # kept, not dropped
     assert [r.attempts for r in pending(desk, "alice")] == [1, 0]  # not hammered
 
-    del sender.failures["alice"]
+    del channel.failures["alice"]
     desk.app.turns.process(Inbound("terminal", "alice", "back", text="メニュー"))  # back again
-    assert dispatcher.deliver("terminal", "alice") == 3  # the two that waited, then the reply
-    assert next(text for chat, text in sender.sent if chat == "alice").startswith("こんにちは")
+    assert deliver(desk, channel, "alice") == 3  # the two that waited, then the reply
+    assert next(text for chat, text in channel.sent if chat == "alice").startswith("こんにちは")
     assert pending(desk, "alice") == []

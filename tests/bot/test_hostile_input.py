@@ -13,12 +13,12 @@ through the database, and ``test_slack_hostile_end_to_end`` goes through the fak
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import html
 import io
 import itertools
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.audit_cli import table
-from bot.channels.terminal import TerminalSender
+from bot.channels.terminal import TerminalChannel
 from bot.escaping import for_csv, for_slack, for_terminal, for_terminal_json
 from bot.export import render_csv, render_html, render_json
 from bot.member_export import render_csv as member_csv
@@ -320,7 +320,7 @@ def test_terminal_views_show_control_characters_as_escapes(text: str) -> None:
     out = io.StringIO()
     message = OutboxMessage(conversation_id=1, channel="terminal", chat_id="x", text=text)
     message.choices = [["a", text]]
-    TerminalSender(out, threading.Lock()).send(message)
+    asyncio.run(TerminalChannel(out).send([message]))
     assert_terminal_safe(out.getvalue())
 
 

@@ -4,6 +4,7 @@ terminal channel's safety net: a turn that fails is given up with the member tol
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import unicodedata
@@ -107,11 +108,15 @@ def test_a_terminal_member_whose_turn_fails_is_asked_to_send_it_again_and_carrie
     monkeypatch.setattr(app.turns.engine, "turn", failing_turn)
     out = io.StringIO()
     chat = TerminalChat(app, "hanako", out)
-    chat.send(command="start", argument="coopdeli")
-    chat.send(text="壊れる一通")
-    assert out.getvalue().rstrip().endswith(APOLOGY)
-    chat.send(text="3")
-    assert "どの情報の開示をご希望ですか" in out.getvalue().split(APOLOGY)[-1]
+
+    async def scenario() -> None:
+        await chat.send(command="start", argument="coopdeli")
+        await chat.send(text="壊れる一通")
+        assert out.getvalue().rstrip().endswith(APOLOGY)
+        await chat.send(text="3")
+        assert "どの情報の開示をご希望ですか" in out.getvalue().split(APOLOGY)[-1]
+
+    asyncio.run(scenario())
 
 
 def test_a_staff_note_from_the_terminal_is_stored_without_escape_sequences(desk: Desk) -> None:

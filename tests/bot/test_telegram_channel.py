@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSender, make_bot
+from bot.channels.serving import outbox_worker
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.telegram_limits import CHANNEL
 from bot.config import Settings
-from bot.delivery import OutboxWorker
+from bot.runner import ChatTurnRunner
+from bot.wakeups import Wakeups
 from flows.messages import Inbound
 from storage.turns import TurnOutcome
 from tests.fakes.telegram_api import FakeBotApi
@@ -60,8 +63,9 @@ async def polling(app: App, fake: FakeBotApi) -> AsyncIterator[TelegramChannel]:
     """The channel and its outbox worker, polling the fake until the block ends."""
     bot = make_bot(fake.token, fake.base_url)
     await bot.initialize()
-    worker = OutboxWorker(app.db, CHANNEL, TelegramSender(bot), app.clock)
-    channel = TelegramChannel(app, bot, worker)
+    wakeups = Wakeups()
+    channel = TelegramChannel(app, bot, ChatTurnRunner(app, wakeups))
+    worker = outbox_worker(app, channel, wakeups)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(channel.poll(stop)), asyncio.create_task(worker.run(stop))]
     try:

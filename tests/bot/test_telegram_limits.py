@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from bot.channels.telegram import CHANNEL, TEXT_LIMIT
+from bot.channels.telegram_limits import CHANNEL, TEXT_LIMIT
 from bot.config import Settings
 from flows.cases import MAX_STAFF_TEXT
 from flows.messages import Inbound
