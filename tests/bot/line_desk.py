@@ -38,9 +38,10 @@ from flows.messages import Inbound
 from storage import inbox
 from storage.models import Case, CaseEvent, Conversation, InboxEvent, OutboxMessage
 from storage.turns import TurnOutcome
-from tests.bot.served import ROOT
+from tests.bot.served import ENGINE, ROOT
 from tests.conftest import Clock
 from tests.fakes.line import FakeLine
+from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, pending_step
 
 T = TypeVar("T")
 TIMEOUT = 20.0
@@ -222,12 +223,46 @@ class LineMember:
     def says(self, text: str) -> str:
         return self._answer_to(lambda: self.fake.send_text(self.user_id, text))
 
+    def at_the_menu(self, org: str = "コープデリ") -> str:
+        """Adds the account and picks the co-op: the menu is shown."""
+        self.follows()
+        return self.presses(org)
+
     def presses(self, label_part: str) -> str:
         """Taps the quick reply whose label holds ``label_part``."""
         buttons = self.fake.buttons(self.user_id)
         data = next((d for label, d in buttons if label_part in label), None)
         assert data is not None, f"no button with {label_part!r}: {buttons!r}"
         return self._answer_to(lambda: self.fake.press(self.user_id, data))
+
+    def answer(self, text: str, *, with_buttons: bool) -> str:
+        """``text`` by its quick reply (its number or part of its label) when asked to and
+        one matches; typed otherwise."""
+        buttons = self.fake.buttons(self.user_id)
+        if with_buttons and text.isdigit() and 0 < int(text) <= len(buttons):
+            data = buttons[int(text) - 1][1]
+            return self._answer_to(lambda: self.fake.press(self.user_id, data))
+        if with_buttons and any(text in label for label, _ in buttons):
+            return self.presses(text)
+        return self.says(text)
+
+    def completes(self, request_type: str, *, with_buttons: bool) -> str:
+        """From the menu, the request sent with valid answers; the desk's last answer."""
+        reply = self.answer(MENU_NUMBER[request_type], with_buttons=with_buttons)
+        for _ in range(40):
+            conversation = self.desk.conversation(self.user_id)
+            state = conversation.state if conversation else {}
+            if state.get("mode") == "summary":
+                return self.answer("送信する", with_buttons=with_buttons)
+            if state.get("mode") == "reuse":  # an earlier request's answers: typed anew
+                reply = self.answer("使わない", with_buttons=with_buttons)
+                continue
+            if state.get("mode") != "flow":
+                return reply
+            step = pending_step(ENGINE, state)
+            assert step is not None
+            reply = self.answer(GOOD_ANSWERS[step], with_buttons=with_buttons)
+        raise AssertionError("the flow did not end")
 
     def taps_menu(self, key: str) -> str:
         """Taps an area of the rich menu (``disclosure``, ``status`` …)."""
