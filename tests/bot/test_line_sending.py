@@ -274,7 +274,7 @@ def test_the_months_pushes_are_counted_and_the_warning_is_given_once(
 ) -> None:
     fake.quota = 4  # LINE's answer to GET /v2/bot/message/quota; nothing configured
     with line_desk(tmp_path, fake, warn_share=0.5) as desk:
-        member, number = member_with_a_case(desk)
+        _member, number = member_with_a_case(desk)
         fake.advance(3600)
         with capture_logs() as logs:
             for text in ("一通目です。", "二通目です。", "三通目です。"):
@@ -292,7 +292,7 @@ def test_a_configured_monthly_quota_is_used_without_asking_line(
     tmp_path: Path, fake: FakeLine
 ) -> None:
     with line_desk(tmp_path, fake, monthly_quota=1, warn_share=0.8) as desk:
-        member, number = member_with_a_case(desk)
+        _member, number = member_with_a_case(desk)
         fake.advance(3600)
         with capture_logs() as logs:
             desk.app.cases.reply(number, "sato", STAFF_REPLY)
