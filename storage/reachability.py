@@ -70,3 +70,14 @@ def flag_open_cases(session: Session, conversation: Conversation, now: datetime)
         session.add(
             CaseEvent(case_id=case.id, kind="member_unreachable", actor="system", created_at=now)
         )
+
+
+def reachable(db: Database, channel: str, chat_id: str) -> bool:
+    """Whether the member can be sent to: not known to have left (a member never seen is)."""
+    with db.transaction() as session:
+        found = session.exec(
+            select(Conversation.reachable).where(
+                Conversation.channel == channel, Conversation.chat_id == chat_id
+            )
+        ).first()
+        return found is None or bool(found)

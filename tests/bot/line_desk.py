@@ -249,6 +249,10 @@ class LineMember:
     def completes(self, request_type: str, *, with_buttons: bool) -> str:
         """From the menu, the request sent with valid answers; the desk's last answer."""
         reply = self.answer(MENU_NUMBER[request_type], with_buttons=with_buttons)
+        return self.finishes(with_buttons=with_buttons, reply=reply)
+
+    def finishes(self, *, with_buttons: bool, reply: str = "") -> str:
+        """The request being entered, answered to its end and sent."""
         for _ in range(40):
             conversation = self.desk.conversation(self.user_id)
             state = conversation.state if conversation else {}

@@ -26,7 +26,7 @@ from bot.channels.line import CHANNEL, messages
 from bot.channels.line.api import NETWORK_ERRORS, LineApi, header, refusal
 from bot.channels.line.quota import QuotaWatch
 from bot.dispatch import TemporaryFailure, Unreachable
-from storage import line_quota
+from storage import line_quota, reachability
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.turns import Clock
@@ -136,6 +136,10 @@ class LineSender:
         batch: list[TextMessage],
         retry_key: str,
     ) -> None:
+        if not await self.db.run(reachability.reachable, self.db, CHANNEL, chat_id):
+            # They blocked the account (unfollow): a push would reach nobody and may still
+            # count. What waits goes out when they come back (TurnStore releases it).
+            raise Unreachable("line_unfollowed")
         try:
             await self.api.messaging.push_message(
                 PushMessageRequest(to=chat_id, messages=batch),
