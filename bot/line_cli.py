@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from bot.config import ConfigurationError, load_settings
-from bot.preflight import line_problems
 
 line_cli = typer.Typer(help="Members on LINE: the channel's set-up.", no_args_is_help=True)
 
@@ -29,6 +28,7 @@ def setup(
     it again with the same image changes nothing."""
     from bot.channels.line.api import LineApi
     from bot.channels.line.setup import plain_image, set_up
+    from bot.preflight import line_problems
 
     settings = load_settings()
     problems = line_problems(settings)

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlmodel import select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from bot.cli import cli
 from storage.models import Attachment
@@ -24,6 +25,15 @@ FILES_ALLOWED = (
     "[attachments.coopdeli]\nallowed = true\nmax_mb = 1\n"
 )
 PLEASE_TYPE = "このチャットでは、文字でのご入力とボタンだけをお受けしています。"
+
+
+def madoguchi(args: list[str], env: dict[str, str]) -> Result:
+    """``madoguchi …`` in this process; the logging it configures is put back after."""
+    before = structlog.get_config()
+    try:
+        return CliRunner().invoke(cli, args, env=env)
+    finally:
+        structlog.configure(**before)
 
 
 @pytest.fixture
@@ -206,10 +216,10 @@ def test_line_setup_makes_the_rich_menu_once_and_its_buttons_reach_the_engine(
         "LINE_DATA_API_BASE_URL": fake.base_url,
         "MADOGUCHI_LOG_LEVEL": "WARNING",
     }
-    first = CliRunner().invoke(cli, ["line", "setup"], env=env)
+    first = madoguchi(["line", "setup"], env=env)
     assert first.exit_code == 0, first.output
     assert "created and set as the default" in first.output
-    again = CliRunner().invoke(cli, ["line", "setup"], env=env)
+    again = madoguchi(["line", "setup"], env=env)
     assert "already the default" in again.output
     assert len(fake.rich_menus) == 1
     [menu] = fake.rich_menus.values()
@@ -226,7 +236,7 @@ def test_line_setup_makes_the_rich_menu_once_and_its_buttons_reach_the_engine(
     from bot.channels.line.setup import plain_image
 
     designed.write_bytes(plain_image() + b"designed")
-    third = CliRunner().invoke(cli, ["line", "setup", "--image", str(designed)], env=env)
+    third = madoguchi(["line", "setup", "--image", str(designed)], env=env)
     assert "Removed 1 earlier" in third.output
     assert len(fake.rich_menus) == 1 and fake.default_rich_menu != menu["richMenuId"]
 
@@ -243,7 +253,7 @@ def test_line_needs_both_its_secret_and_its_token(tmp_path: Path) -> None:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'setup.sqlite3'}",
         "LINE_CHANNEL_SECRET": "only-the-secret",
     }
-    done = CliRunner().invoke(cli, ["line", "setup"], env=env)
+    done = madoguchi(["line", "setup"], env=env)
     assert done.exit_code != 0
     assert (
         "LINE_CHANNEL_SECRET is set but LINE_CHANNEL_ACCESS_TOKEN is not"

@@ -150,8 +150,9 @@ def test_long_text_goes_in_parts_within_5000_units_and_five_messages_a_call(
     assert pushes(desk) == 3
 
 
+@pytest.mark.parametrize("org", ["生活クラブ共済連", "コープデリ"])
 def test_every_request_flows_quick_replies_are_within_lines_limits(
-    fake: FakeLine, desk: LineDesk
+    fake: FakeLine, desk: LineDesk, org: str
 ) -> None:
     for request_type in (
         "purpose_notice",
@@ -164,7 +165,7 @@ def test_every_request_flows_quick_replies_are_within_lines_limits(
         "human",
     ):
         member = LineMember(desk)
-        member.at_the_menu()
+        member.at_the_menu(org)
         receipt = member.completes(request_type, with_buttons=True)
         assert "受付番号" in receipt, (request_type, receipt)
         for message in fake.shown(member.user_id):
