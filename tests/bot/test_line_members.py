@@ -112,6 +112,20 @@ def test_a_message_of_a_kind_line_adds_later_is_answered_like_a_sticker(desk: Li
     assert PLEASE_TYPE in answer
 
 
+def test_a_message_edited_inside_a_form_is_not_taken_as_an_answer(desk: LineDesk) -> None:
+    member = LineMember(desk)
+    member.at_the_menu()
+    member.says("3")  # 開示
+    member.says("すべての情報")
+    edited = {
+        "type": "messageEdited",
+        "message": {"type": "text", "id": "7", "quoteToken": "q", "text": "一部の情報"},
+    }
+    answer = member._answer_to(lambda: desk.fake.send_event(member.user_id, edited))
+    assert "送信したあとで編集されたメッセージは、お手続きに使うことができません" in answer
+    assert "どなたからのお申し出ですか" in answer
+
+
 def test_a_button_the_member_was_never_shown_is_refused_politely(desk: LineDesk) -> None:
     member = LineMember(desk)
     member.at_the_menu()
