@@ -300,3 +300,18 @@ def test_a_configured_monthly_quota_is_used_without_asking_line(
             desk.settle()
         assert [e["event"] for e in logs].count("line.quota_warning") == 1
         assert fake.calls_to("quota") == []
+
+
+def test_the_menus_quick_replies_name_each_request_within_twenty_characters(
+    fake: FakeLine, desk: LineDesk
+) -> None:
+    member = LineMember(desk)
+    member.at_the_menu()
+    labels = [label for label, _ in fake.buttons(member.user_id)]
+    assert labels[:4] == [
+        "1. 個人情報の取り扱いについて質問し…",
+        "2. 利用目的の通知",
+        "3. 開示",
+        "4. 第三者提供記録の開示",
+    ]
+    assert "9. 担当者と話したい" in labels
