@@ -11,7 +11,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from bot.channels.line import messages
-from bot.channels.line.sending import QUOTA_RETRY_SECONDS
+from bot.channels.line.sending import QUOTA_RETRY_SECONDS, ReplyTokens
+from bot.export import event_label
+from bot.slack.blocks import event_text
 from flows.safe_text import utf16_length
 from storage import line_quota
 from storage.models import OutboxMessage
@@ -262,6 +264,8 @@ def test_a_push_refused_for_the_months_quota_waits_and_the_case_says_so(
     assert len(desk.pending(member.user_id)) == 1
     [said] = desk.events(number, line_quota.DELIVERY_WAITING)
     assert said.data == {"reason": "line_monthly_quota"}
+    assert "送信待ち" in (event_text(said, {}) or "")  # the Slack thread says so
+    assert event_label(said) == "会員への送信待ち"  # exports and `staff show` too
 
     # The member writes: the waiting message rides on the free reply to their message.
     answer = member.says("まだですか")
@@ -315,3 +319,17 @@ def test_the_menus_quick_replies_name_each_request_within_twenty_characters(
         "4. 第三者提供記録の開示",
     ]
     assert "9. 担当者と話したい" in labels
+
+
+def test_reply_tokens_are_used_oldest_first_once_and_forgotten_when_expired() -> None:
+    now = [1000.0]
+    tokens = ReplyTokens(lambda: now[0])
+    tokens.add("U1", "first", 990.0)
+    tokens.add("U1", "second", 999.0)
+    tokens.add("U2", "old", 900.0)
+    assert tokens.take("U1") == ("first", 990.0)
+    now[0] = 1045.0  # "first" would have expired by now; "second" has five seconds left
+    assert tokens.take("U1") == ("second", 999.0)
+    assert tokens.take("U1") is None
+    tokens.prune()
+    assert tokens.take("U2") is None

@@ -157,6 +157,7 @@ class LineChannel:
                 await asyncio.wait_for(stop.wait(), timeout=SWEEP_SECONDS)
             if stop.is_set():
                 break
+            self.tokens.prune()
             now = self.app.clock()
             try:
                 found = await self.app.db.run(

@@ -68,6 +68,16 @@ class ReplyTokens:
         self._tokens.pop(chat_id, None)
         return None
 
+    def prune(self) -> None:
+        """Forget the expired tokens of every chat (members who wrote and got no answer)."""
+        now = self.now()
+        for chat_id in list(self._tokens):
+            kept = deque((t, at) for t, at in self._tokens[chat_id] if now - at < self.life)
+            if kept:
+                self._tokens[chat_id] = kept
+            else:
+                del self._tokens[chat_id]
+
     def give_back(self, chat_id: str, token: str, at: float) -> None:
         """A token LINE did not use (its answer was a rate limit), first in line again."""
         self._tokens[chat_id].appendleft((token, at))
