@@ -54,6 +54,7 @@ class MinimalRunner:
         self.app = app
         self.gate: asyncio.Event | None = None  # set: turns wait for it (a stopped desk)
         self.turns = 0
+        self.fail_next = 0  # turns that raise, as when the database is briefly away
 
     async def run(
         self,
@@ -64,6 +65,9 @@ class MinimalRunner:
     ) -> TurnOutcome:
         if self.gate is not None:
             await self.gate.wait()
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ConnectionError("the database is away")
         if prepare is not None:
             inbound = await prepare(inbound)
         outcome: TurnOutcome = await self.app.db.run(self.app.turns.process, inbound)

@@ -147,6 +147,7 @@ def test_events_stored_before_a_stop_are_worked_at_the_next_start_in_order(
         fake.send_text(member, "3")  # 開示
         assert stopped.inbox_size() == 3
         assert fake.shown(member) == []  # answered 200, never worked
+        assert all(d.status == 200 and d.seconds < 2 for d in fake.deliveries)
     fake.advance(120)  # back two minutes later: the events' reply tokens have expired
     with line_desk(tmp_path, fake) as desk:
         desk.settle()
@@ -184,3 +185,16 @@ def test_an_event_type_the_desk_does_not_know_is_stored_worked_and_answered_by_n
     desk.settle()
     assert desk.inbox_size() == 0
     assert fake.shown(member) == []
+
+
+def test_an_event_whose_turn_fails_is_tried_again_before_the_members_next_one(
+    fake: FakeLine, desk: LineDesk
+) -> None:
+    member = fake.new_member()
+    desk.runner.fail_next = 2
+    fake.follow(member)
+    fake.send_text(member, "2")  # コープデリ: only right after the greeting's question
+    desk.settle()
+    texts = "\n".join(fake.texts(member))
+    assert texts.index("ご利用の生協") < texts.index("コープデリの個人情報の窓口")
+    assert desk.inbox_size() == 0

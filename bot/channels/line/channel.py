@@ -260,16 +260,13 @@ class LineChannel:
                 self._failures.pop(event.id, None)
         finally:
             self._workers.pop(chat_id, None)
-            if not queue:
-                self._queues.pop(chat_id, None)
-            else:  # cancelled: the rest stays in the inbox for the next start
-                for event in queue:
-                    self._queued.discard(event.id)
-                self._queues.pop(chat_id, None)
+            # Cancelled (a stop): what is left stays in the inbox for the next start.
+            for left in self._queues.pop(chat_id, deque()):
+                self._queued.discard(left.id)
 
     async def _postpone(self, event: inbox.Stored, error: Exception) -> int:
         # Ids and the exception's type only: its message may quote what the member sent.
-        log.error("line.event_failed", event=event.id, error=type(error).__name__)
+        log.error("line.event_failed", inbox_event=event.id, error=type(error).__name__)
         attempts = self._failures.get(event.id, 0) + 1
         self._failures[event.id] = attempts
         with contextlib.suppress(Exception):
@@ -282,7 +279,7 @@ class LineChannel:
         """One stored event: its turn (or the member's leaving), then its row goes."""
         work = events.read(event.key, event.chat_id, event.payload)
         arrived = self._arrived.get(event.key)
-        if work.reply_token:
+        if work.reply_token and event.id not in self._failures:  # once, not at each retry
             # After a restart the arrival is unknown: LINE's own time of the event is older.
             at = arrived[0] if arrived else (work.timestamp_ms or 0) / 1000
             self.tokens.add(event.chat_id, work.reply_token, at)
