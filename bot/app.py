@@ -51,6 +51,7 @@ def open_keyring(settings: Settings, db: Database) -> crypto.Keyring | None:
 # below WARNING, whatever level madoguchi's own events are set to.
 CHATTY_LIBRARIES = (
     "telegram",
+    "linebot",  # logs every response body at DEBUG (a member's file, among others)
     "httpx",
     "httpcore",
     "slack_sdk",

@@ -19,6 +19,7 @@ from bot.documents import write_document
 from bot.escaping import for_terminal, for_terminal_json
 from bot.export import ExportFormat, render
 from bot.keys_cli import keys_cli
+from bot.line_cli import line_cli
 from bot.member_export import member_data
 from bot.purge_cli import purge
 from bot.staff.terminal import forget_app, interactive, run_staff_command
@@ -38,6 +39,7 @@ cli = typer.Typer(
 )
 cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(line_cli, name="line")
 cli.command()(audit)
 cli.command("member-data")(member_data)
 cli.command()(purge)

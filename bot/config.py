@@ -60,6 +60,32 @@ class Settings(BaseSettings):
     telegram_send_rate: float = Field(default=30.0, gt=0, validation_alias="TELEGRAM_SEND_RATE")
     # The hour (JST) of the daily retention purge in `madoguchi serve` (see `madoguchi purge`).
     purge_hour: int = Field(default=3, ge=0, le=23, validation_alias="PURGE_HOUR")
+    # Members on LINE (both set, or neither): the Messaging API channel's secret (it signs the
+    # webhooks) and its long-lived channel access token.
+    line_channel_secret: SecretStr | None = Field(
+        default=None, validation_alias="LINE_CHANNEL_SECRET"
+    )
+    line_channel_access_token: SecretStr | None = Field(
+        default=None, validation_alias="LINE_CHANNEL_ACCESS_TOKEN"
+    )
+    # Where the Messaging API is (another server: the tests' fake), and its content API
+    # (members' files, rich menu images), which LINE serves from a host of its own.
+    line_api_base_url: str = Field(
+        default="https://api.line.me", validation_alias="LINE_API_BASE_URL"
+    )
+    line_data_api_base_url: str = Field(
+        default="https://api-data.line.me", validation_alias="LINE_DATA_API_BASE_URL"
+    )
+    # Seconds before a Messaging API call counts as failed (and the outbox retries it).
+    line_timeout: float = Field(default=15.0, gt=0, validation_alias="LINE_TIMEOUT")
+    # Push messages the plan allows a month; unset: asked of LINE (GET /v2/bot/message/quota).
+    line_monthly_quota: int | None = Field(
+        default=None, ge=0, validation_alias="LINE_MONTHLY_QUOTA"
+    )
+    # The share of that quota whose passing is warned about, once a month.
+    line_quota_warn_share: float = Field(
+        default=0.8, gt=0, le=1, validation_alias="LINE_QUOTA_WARN_SHARE"
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -67,6 +93,12 @@ class Settings(BaseSettings):
         if value.strip().upper() not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return value.strip().upper()
+
+    @field_validator("line_api_base_url", "line_data_api_base_url")
+    @classmethod
+    def _api_root(cls, value: str) -> str:
+        """The server's root: the SDK adds each method's path (``/v2/bot/…``) to it."""
+        return value.strip().rstrip("/")
 
     @field_validator("telegram_api_base_url")
     @classmethod

@@ -36,6 +36,7 @@ EVENT_LABELS: dict[str, str] = {
     "attachment": N_("添付ファイル受信"),
     "member_message": N_("会員からの連絡"),
     "member_unreachable": N_("会員に届かない"),
+    "delivery_waiting": N_("会員への送信待ち"),
     "claimed": N_("担当決定"),
     "identity_verified": N_("本人確認"),
     "replied": N_("回答送信"),

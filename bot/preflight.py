@@ -29,11 +29,14 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 def settings_problems(settings: Settings) -> list[str]:
     """What is wrong with the environment's settings on their own."""
     problems: list[str] = []
-    if not settings.telegram_bot_token and not settings.slack_bot_token:
+    line = settings.line_channel_secret and settings.line_channel_access_token
+    if not settings.telegram_bot_token and not settings.slack_bot_token and not line:
         problems.append(
-            "Nothing to serve: set TELEGRAM_BOT_TOKEN for members and/or SLACK_BOT_TOKEN for "
-            "staff (see README), or use 'madoguchi chat' to try the desk in the terminal."
+            "Nothing to serve: set TELEGRAM_BOT_TOKEN and/or LINE_CHANNEL_SECRET with "
+            "LINE_CHANNEL_ACCESS_TOKEN for members, and/or SLACK_BOT_TOKEN for staff (see "
+            "README), or use 'madoguchi chat' to try the desk in the terminal."
         )
+    problems += line_problems(settings)
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
         problems.append(
             "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET, so forged updates are refused."
@@ -57,6 +60,30 @@ def settings_problems(settings: Settings) -> list[str]:
             "Slack over HTTP needs SLACK_SIGNING_SECRET, so forged requests are refused "
             "(or set SLACK_APP_TOKEN for Socket Mode)."
         )
+    return problems
+
+
+def line_problems(settings: Settings) -> list[str]:
+    """LINE needs both its channel secret (webhooks are refused without it) and its access
+    token (nothing can be sent without it); one alone is a half-done set-up."""
+    problems: list[str] = []
+    secret, token = settings.line_channel_secret, settings.line_channel_access_token
+    if bool(secret) != bool(token):
+        given, missing = (
+            ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN")
+            if secret
+            else ("LINE_CHANNEL_ACCESS_TOKEN", "LINE_CHANNEL_SECRET")
+        )
+        problems.append(
+            f"{given} is set but {missing} is not: LINE needs both (the Messaging API "
+            "channel's secret signs its webhooks, its access token sends the answers)."
+        )
+    for name, url in (
+        ("LINE_API_BASE_URL", settings.line_api_base_url),
+        ("LINE_DATA_API_BASE_URL", settings.line_data_api_base_url),
+    ):
+        if (secret or token) and not has_http_scheme(url):
+            problems.append(f"{name} must be an http(s) address, e.g. https://api.line.me.")
     return problems
 
 

@@ -408,3 +408,37 @@ class StaffDraft(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _utc_column()
     expires_at: datetime = _utc_column()
+
+
+class InboxEvent(SQLModel, table=True):
+    """A member's event a webhook channel (LINE) has received and not yet worked.
+
+    LINE wants its webhook answered within about two seconds, before a turn may be done, so
+    the events are stored here first (one row each, keyed by the turn's idempotency key) and
+    the answer is sent after the commit; the channel then works them in order per chat, and a
+    restart works whatever is still here. A row is deleted once its turn is committed (the
+    processed key in ``ProcessedUpdate`` keeps a redelivery from counting twice), so the
+    member's words stay here only as long as they wait.
+    """
+
+    __table_args__ = (Index("ix_inboxevent_channel", "channel", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)  # e.g. line:<webhookEventId>
+    channel: str
+    chat_id: str
+    # The platform's event as it arrived (JSON): member text, so encrypted like a transcript.
+    payload: str = Field(sa_column=Column(EncryptedText("inboxevent.payload"), nullable=False))
+    received_at: datetime = _utc_column()
+    attempts: int = 0  # tries whose turn raised; the row waits ``next_attempt_at`` then
+    next_attempt_at: datetime | None = _utc_column(nullable=True)
+
+
+class LinePushMonth(SQLModel, table=True):
+    """Push messages the desk sent on LINE in one month (Japan's calendar), counted against
+    the channel's monthly quota: replies are free, pushes are not. ``warned_at`` is when the
+    warning share was first passed that month, so the warning is given once."""
+
+    month: str = Field(primary_key=True)  # 2026-12
+    pushes: int = 0
+    warned_at: datetime | None = _utc_column(nullable=True)

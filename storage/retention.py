@@ -91,6 +91,7 @@ TEXT_FREE_EVENTS = frozenset(
         "escalated",
         "attachment",
         "member_unreachable",
+        "delivery_waiting",  # data: a reason code only
     }
 )
 # What a redacted event keeps: codes, dates, queues and staff ids, as the audit log does, so

@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-CHANNEL_LIBRARIES = ("telegram", "slack_bolt", "slack_sdk", "slack")
+CHANNEL_LIBRARIES = ("telegram", "slack_bolt", "slack_sdk", "slack", "linebot")
 
 
 def imported_modules(path: Path) -> set[str]:

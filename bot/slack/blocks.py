@@ -366,6 +366,11 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
         return f"{who} が {value('linked_case')} の会話を結び付けから外しました"
     if kind == "member_unreachable":
         return ":no_entry: 会員がボットをブロックしたため、メッセージが届きません。"
+    if kind == "delivery_waiting":
+        return (
+            ":hourglass_flowing_sand: LINE の今月の送信数が上限に達したため、会員への"
+            "メッセージが送信待ちです。会員から連絡があれば、その返信で届きます。"
+        )
     if kind == "reminder":
         return f":alarm_clock: 回答期限が近づいています（{value('due')}）。"
     if kind == "escalated":

@@ -40,7 +40,16 @@ MAX_BACKOFF = 300.0
 # transfer's note is for the queue that receives the case, so it starts the new thread too, and
 # a withdrawal the member made before the card was posted is said in the thread.
 _AFTER_INTAKE = frozenset(
-    {"reminder", "escalated", "member_unreachable", "note", "transferred", "withdrawn", "complaint"}
+    {
+        "reminder",
+        "escalated",
+        "member_unreachable",
+        "delivery_waiting",
+        "note",
+        "transferred",
+        "withdrawn",
+        "complaint",
+    }
 )
 INTAKE_PENDING = -1  # a card posted whose thread intake is not yet complete
 
