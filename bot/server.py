@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App
-from bot.channels.base import MemberChannel
+from bot.channels.base import MemberChannel, ReportsHealth
 from bot.channels.serving import MEMBER_CHANNELS, outbox_worker
 from bot.config import Settings
 from bot.delivery import OutboxWorker
@@ -50,12 +50,18 @@ SLACK_PATH = "/slack/events"
 
 
 def http_app(
-    channel_routes: Sequence[BaseRoute] = (), slack: SlackEndpoint | None = None
+    channel_routes: Sequence[BaseRoute] = (),
+    slack: SlackEndpoint | None = None,
+    channels: Sequence[MemberChannel] = (),
 ) -> Starlette:
     """``/healthz``, Slack's endpoint and every member channel's own routes."""
 
     async def healthz(_request: Request) -> Response:
-        return JSONResponse({"ok": True})
+        report: dict[str, object] = {"ok": True}
+        for channel in channels:
+            if isinstance(channel, ReportsHealth):  # LINE: the month's pushes and quota
+                report[channel.limits.name] = await channel.health()
+        return JSONResponse(report)
 
     async def slack_events(request: Request) -> Response:
         if slack is None:
@@ -206,6 +212,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             http_app(
                 [route for parts in members for route in parts.channel.routes()],
                 slack.endpoint if slack else None,
+                [parts.channel for parts in members],
             ),
             host=host,
             port=port,

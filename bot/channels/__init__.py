@@ -1,4 +1,4 @@
-"""Member channels: one module each (``telegram``, ``terminal``), one interface
+"""Member channels: one module each (``telegram``, ``line``, ``terminal``), one interface
 (``bot.channels.base``), and this registry of what each platform accepts.
 
 Every process that queues a message for a member (a turn, a staff reply from Slack or the
@@ -10,11 +10,15 @@ library: a new channel adds its light ``*_limits`` module here, and its factory 
 
 from __future__ import annotations
 
-from bot.channels import telegram_limits, terminal_limits
+from bot.channels import line, telegram_limits, terminal_limits
 from bot.channels.base import ChannelLimits
 from flows.safe_text import TextLimit
 
-LIMITS: tuple[ChannelLimits, ...] = (telegram_limits.LIMITS, terminal_limits.LIMITS)
+LIMITS: tuple[ChannelLimits, ...] = (
+    telegram_limits.LIMITS,
+    line.LIMITS,
+    terminal_limits.LIMITS,
+)
 
 
 def limits_of(channel: str) -> ChannelLimits | None:

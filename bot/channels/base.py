@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from starlette.routing import BaseRoute
 
@@ -85,3 +85,10 @@ class TurnRunner(Protocol):
         """``prepare`` runs inside the chat's turn (fetching a file); ``received`` is the
         ``time.perf_counter()`` of arrival, for the ``turn.timed`` log."""
         ...
+
+
+@runtime_checkable
+class ReportsHealth(Protocol):
+    """A channel with something for operators to watch in ``/healthz`` (LINE's push quota)."""
+
+    async def health(self) -> dict[str, object]: ...

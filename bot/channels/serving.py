@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app import App
-from bot.channels import telegram, telegram_limits
+from bot.channels import line, telegram, telegram_limits
 from bot.channels.base import MemberChannel
+from bot.channels.line import channel as line_channel
 from bot.config import Settings
 from bot.delivery import OutboxWorker
 from bot.wakeups import Wakeups
@@ -34,6 +35,7 @@ class ServedChannel:
 
 MEMBER_CHANNELS: tuple[ServedChannel, ...] = (
     ServedChannel(telegram_limits.CHANNEL, telegram.start, telegram.check),
+    ServedChannel(line.CHANNEL, line_channel.start),
 )
 
 

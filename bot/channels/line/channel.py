@@ -43,6 +43,8 @@ from bot.channels.line.sending import LineSender, ReplyTokens
 from bot.config import Settings
 from bot.dispatch import backoff
 from bot.http_limits import MB, BodyRefused, read_body
+from bot.runner import ChatTurnRunner
+from bot.wakeups import Wakeups
 from flows.messages import Inbound
 from storage import inbox, line_quota, reachability
 from storage.models import OutboxMessage
@@ -190,6 +192,10 @@ class LineChannel:
     async def push_usage(self) -> Usage:
         """The month's pushes and quota, for ``/healthz`` and App Home."""
         return await self.quota.usage()
+
+    async def health(self) -> dict[str, object]:
+        """What ``/healthz`` shows of LINE: the month's pushes against the quota."""
+        return {"pushes": (await self.push_usage()).as_dict()}
 
     # ------------------------------------------------------------------ webhook
 
@@ -370,6 +376,14 @@ class LineChannel:
             )
         except (ApiException, *NETWORK_ERRORS) as error:
             log.info("line.loading_failed", error=type(error).__name__)
+
+
+async def start(settings: Settings, app: App, wakeups: Wakeups) -> MemberChannel | None:
+    """The LINE channel when both ``LINE_CHANNEL_SECRET`` and ``LINE_CHANNEL_ACCESS_TOKEN``
+    are set (one alone is refused at start-up by ``bot.preflight.line_problems``)."""
+    if not (settings.line_channel_secret and settings.line_channel_access_token):
+        return None
+    return as_member_channel(LineChannel.from_settings(app, ChatTurnRunner(app, wakeups), settings))
 
 
 def as_member_channel(channel: LineChannel) -> MemberChannel:
