@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 REFUSAL = "ご登録の記録が見つかりませんでした。ご不明な点はこのチャットでお尋ねください。"
 
 
-def file_request(desk: Desk, member: Member, request_type: str) -> Case:
-    """Take ``request_type`` to its end with good answers; the new case."""
+def file_request(
+    desk: Desk, member: Member, request_type: str, answers: Mapping[str, str] | None = None
+) -> Case:
+    """Take ``request_type`` to its end with good answers (``answers`` first); the new case."""
     before = {c.number for c in desk.app.cases.list()}
     member.says(MENU_NUMBER[request_type])
     for _ in range(40):
@@ -34,7 +37,7 @@ def file_request(desk: Desk, member: Member, request_type: str) -> Case:
             continue
         step = pending_step(desk.app.engine, state)
         assert step is not None
-        member.says(GOOD_ANSWERS[step])
+        member.says({**GOOD_ANSWERS, **(answers or {})}[step])
     (case,) = [c for c in desk.app.cases.list() if c.number not in before]
     return case
 

@@ -7,11 +7,9 @@ phone at the phone step stays with the step."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
 
-from storage.models import Case, Conversation
+from storage.models import Case
 from tests.conftest import Desk, Member
-from tests.flows.answers import GOOD_ANSWERS, pending_step
 from tests.flows.test_followups import file_request, kinds, member_messages
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
@@ -28,26 +26,8 @@ FOR_MOTHER = {
 
 def file_for_mother(desk: Desk, member: Member) -> Case:
     """A 開示 for her mother, as her agent (the asker is the mother's 子)."""
-    before = {c.number for c in desk.app.cases.list()}
     member.says("メニュー")
-    member.says("3")
-    for _ in range(40):
-        with desk.app.db.transaction() as session:
-            state = (
-                session.exec(select(Conversation).where(Conversation.chat_id == member.chat_id))
-                .one()
-                .state
-            )
-        if state["mode"] == "summary":
-            member.says("送信する")
-            break
-        if state["mode"] == "reuse":
-            member.says("使わない")
-            continue
-        step = pending_step(desk.app.engine, state)
-        assert step is not None
-        member.says(FOR_MOTHER.get(step, GOOD_ANSWERS.get(step, "なし")))
-    (case,) = [c for c in desk.app.cases.list() if c.number not in before]
+    case = file_request(desk, member, "disclosure", FOR_MOTHER)
     assert case.fields["agent_relation"] == "child"
     return case
 
