@@ -586,8 +586,9 @@ class CaseService:
     ) -> Case:
         """Close with 回答済/一部対応/対応不可; the member is told, with any required reason.
 
-        With unread member messages or a paused due date it is refused
-        (``rules.CloseNeedsConfirmation``) unless staff ``confirmed`` closing anyway."""
+        With unread member messages, a paused due date, or as 回答済 a question or complaint
+        never replied to, it is refused (``rules.CloseNeedsConfirmation``) unless staff
+        ``confirmed`` closing anyway."""
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
@@ -596,17 +597,26 @@ class CaseService:
             return case
 
     def check_close(self, number: str, outcome: str, *, confirmed: bool = False) -> None:
-        """Raise the refusal ``close`` would give (a missing identity check, unread messages or
-        a paused clock not confirmed): a form checks this before it closes, so staff see the
-        reason beside what they picked."""
+        """Raise the refusal ``close`` would give (a missing identity check; unread messages, a
+        paused clock or an unanswered question not confirmed): a form checks this before it
+        closes, so staff see the reason beside what they picked."""
         with self.db.transaction() as session:
             case = self._open_case(session, number)
             rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
-            self._require_close_confirmed(case, confirmed)
+            self._require_close_confirmed(case, outcome, confirmed)
 
     @staticmethod
-    def _require_close_confirmed(case: Case, confirmed: bool) -> None:
-        rules.require_close_confirmed(case.unread_messages, case.paused_at is not None, confirmed)
+    def _require_close_confirmed(case: Case, outcome: str, confirmed: bool) -> None:
+        unanswered = (
+            outcome == "answered"
+            and case.last_staff_reply is None
+            and rules.expects_a_reply(
+                case.request_type, case.fields, complained=case.complained_at is not None
+            )
+        )
+        rules.require_close_confirmed(
+            case.unread_messages, case.paused_at is not None, confirmed, unanswered=unanswered
+        )
 
     def _close(
         self,
@@ -619,7 +629,7 @@ class CaseService:
     ) -> None:
         why = rules.check_outcome(outcome, reason)
         rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
-        self._require_close_confirmed(case, confirmed)
+        self._require_close_confirmed(case, outcome, confirmed)
         late = self._late(case)
         case.status = case.outcome = outcome
         case.outcome_reason = why
@@ -668,7 +678,7 @@ class CaseService:
                 rules.require_open(case.status)
             if kind == "close" and outcome is not None:
                 rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
-                self._require_close_confirmed(case, confirmed)
+                self._require_close_confirmed(case, outcome, confirmed)
             assert case.id is not None
             return drafts.save(
                 session,

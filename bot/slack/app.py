@@ -326,7 +326,7 @@ class StaffDesk:
                 # opened is reported beside the outcome.
                 asks = any(b.get("block_id") == "confirm" for b in view.get("blocks") or [])
                 field = "confirm" if asks else "outcome"
-                text = blocks.close_held_text(held.unread, held.paused)
+                text = blocks.close_held_text(held.unread, held.paused, held.unanswered)
                 await ack(response_action="errors", errors={field: text})
                 return
             except rules.CaseActionError as refused:

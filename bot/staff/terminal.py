@@ -70,7 +70,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("transfer 受付番号 窓口 --note メモ", N_("ほかの窓口へ転送する")),
     (
         "close 受付番号 --outcome 回答済|一部対応|対応不可 [--reason 理由] [--force]",
-        N_("完了にする（未読のメッセージや期限の一時停止があれば --force で確認）"),
+        N_("完了にする（未読・期限の一時停止・未返信の問い合わせや苦情があれば --force で確認）"),
     ),
     ("withdraw 受付番号 --note メモ", N_("取下げにする")),
     ("reopen 受付番号 理由", N_("完了した案件を対応中に戻す（回答期限は元のまま）")),
@@ -107,7 +107,7 @@ ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
     "close": (
         ("--outcome 結果", N_("回答済・一部対応・対応不可（answered・partial・refused でも可）")),
         ("--reason 理由", N_("一部対応・対応不可のときは必須（会員に伝わります）")),
-        ("--force", N_("未読のメッセージや期限の一時停止があっても完了にする")),
+        ("--force", N_("未読・期限の一時停止・未返信の問い合わせや苦情があっても完了にする")),
     ),
     "withdraw": (("--note メモ", N_("取下げの経緯（例：電話でお申し出）")),),
     "reopen": (("理由", N_("再開の理由（経過に残ります）")),),
@@ -530,7 +530,11 @@ def close(
         str | None, typer.Option(help="Required for partial and refused; sent to the member")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Close despite unread messages or a paused due date")
+        bool,
+        typer.Option(
+            "--force",
+            help="Close despite unread messages, a paused due date or a question never replied to",
+        ),
     ] = False,
 ) -> None:
     """Close a case with an outcome (the code or its Japanese name); the member is told."""
@@ -561,6 +565,14 @@ def _close_held(t: Translator, number: str, held: CloseNeedsConfirmation) -> str
         parts.append(
             t(
                 "回答期限を一時停止しています（madoguchi staff resume {number} で解除できます）。",
+                number=number,
+            )
+        )
+    if held.unanswered:
+        parts.append(
+            t(
+                "会員にまだ一度も返信していません。回答済にする前に、"
+                "madoguchi staff reply {number} で回答を送ってください。",
                 number=number,
             )
         )

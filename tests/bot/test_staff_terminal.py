@@ -103,7 +103,7 @@ def test_a_member_complaint_stays_marked_in_staff_list_after_it_is_read_until_th
     listing = run(["staff", "list"], env).stdout
     assert "【未読" not in listing and "【苦情あり】" in listing
     run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
-    closed = run(["staff", "close", NUMBER, "--outcome", "回答済"], env)
+    closed = run(["staff", "close", NUMBER, "--outcome", "回答済", "--force"], env)
     assert closed.returncode == 0, closed.stderr
     assert "【苦情あり】" not in run(["staff", "list"], env).stdout
 
@@ -134,6 +134,29 @@ def test_closing_a_paused_case_is_held_with_how_to_resume_or_force(env: dict[str
     english = run(close, {**env, "MADOGUCHI_STAFF_LANG": "en"})
     assert "The due date is paused" in english.stderr and "--force" in english.stderr
     assert run([*close, "--force"], env).returncode == 0
+
+
+def test_closing_a_complaint_never_replied_to_as_answered_is_held_until_a_reply_or_force(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "対応が遅すぎます。責任者を出してください"])
+    run(["staff", "show", NUMBER], env)  # the member's words are read: only the reply is missing
+    run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
+    close = ["staff", "close", NUMBER, "--outcome", "回答済"]
+    held = run(close, env)
+    assert held.returncode == 1
+    assert "会員にまだ一度も返信していません" in held.stderr
+    assert f"madoguchi staff reply {NUMBER}" in held.stderr and "--force" in held.stderr
+    english = run(close, {**env, "MADOGUCHI_STAFF_LANG": "en"})
+    assert "No reply was ever sent to the member" in english.stderr
+    assert "--force" in english.stderr
+    assert "[対応中]" in run(["staff", "list"], env).stdout
+
+    replied = run(["staff", "reply", NUMBER, "ご不便をおかけしました。書類をお送りしました。"], env)
+    assert replied.returncode == 0, replied.stderr
+    closed = run(close, env)
+    assert closed.returncode == 0, closed.stderr
+    assert "[回答済]" in run(["staff", "list"], env).stdout
 
 
 def _command_names() -> list[str]:
