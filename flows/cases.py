@@ -200,6 +200,25 @@ _METHOD_WORDS: dict[str, str] = {
 the only phone check the co-ops describe)."""
 
 
+class IdentityAlreadyRecorded(CaseActionError):
+    """The requester's identity check is recorded once: a second record (a colleague who did
+    not see the first, or a double entry) would tell the member of a second check."""
+
+    def __init__(self, number: str, method: str, when: datetime | None) -> None:
+        en, ja = Translator("en"), Translator("ja")
+        label = IDENTITY_METHODS.get(method, method)
+        on_en = f" on {en.datetime(when)}" if when else ""
+        on_ja = f"{ja.datetime(when)}に" if when else ""
+        super().__init__(
+            f"The identity check on {number} is already recorded{on_en} ({en(label)}); "
+            "it is recorded only once.",
+            f"{number} の本人確認は、{on_ja}記録済みです（{ja(label)}）。"
+            "本人確認の記録は一度だけです。",
+        )
+        self.number = number
+        self.method = method
+
+
 class ClaimedByOther(CaseActionError):
     """Someone else has the case: each surface says how to take it over."""
 

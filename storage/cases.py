@@ -347,21 +347,38 @@ class CaseService:
     def verify_identity(
         self, number: str, actor: str, method: str, *, key: str | None = None
     ) -> Case:
+        """Record the requester's identity check, once: a second record (another person, or
+        the same one again) is refused, saying when and how it was recorded."""
+        code = rules.check_identity_method(method)
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            first_check = case.identity_method is None
-            case.identity_method = rules.check_identity_method(method)
+            self._require_no_identity_check(session, case)
+            case.identity_method = code
             case.status = "in_progress"
-            if first_check:
-                t = Translator(case.lang)
-                self._tell_member(
-                    session, case, rules.identity_verified_notice(t, case.number), actor
-                )
+            t = Translator(case.lang)
+            self._tell_member(session, case, rules.identity_verified_notice(t, case.number), actor)
             case.assignee = case.assignee or actor
-            self._event(session, case, "identity_verified", actor, {"method": case.identity_method})
+            self._event(session, case, "identity_verified", actor, {"method": code})
             return case
+
+    def check_identity_unrecorded(self, number: str) -> None:
+        """Raise the refusal ``verify_identity`` would give (the check is already recorded): the
+        Slack form says so before staff pick a method."""
+        with self.db.transaction() as session:
+            self._require_no_identity_check(session, self._open_case(session, number))
+
+    def _require_no_identity_check(self, session: Session, case: Case) -> None:
+        if case.identity_method is None:
+            return
+        recorded = session.exec(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.kind == "identity_verified")
+            .order_by(col(CaseEvent.id).desc())
+        ).first()
+        when = recorded.created_at if recorded else None
+        raise rules.IdentityAlreadyRecorded(case.number, case.identity_method, when)
 
     @_retried
     def reply(self, number: str, actor: str, text: str, *, key: str | None = None) -> Case:

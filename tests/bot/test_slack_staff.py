@@ -571,6 +571,52 @@ def test_a_disclosure_without_an_identity_check_cannot_be_answered_from_the_clos
     eventually(lambda: column(desk, number, "status") == "answered")
 
 
+def test_a_second_identity_check_in_slack_is_refused_politely_and_never_recorded(
+    desk: Desk,
+) -> None:
+    _, number, card = new_case(desk, COOPDELI, "disclosure")
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+
+    def form_of(user: str) -> dict[str, Any] | None:
+        stack = desk.slack.open_modals(user)
+        return stack[-1] if stack and stack[-1]["callback_id"] == "case_verify" else None
+
+    # Two people open the form before either records the check.
+    desk.click(SUPERVISOR, "case_verify", channel, card.ts)
+    desk.slack.wait_for(lambda api: form_of(SUPERVISOR) is not None)
+    stale = form_of(SUPERVISOR)
+    assert stale is not None
+    desk.click(staff, "case_verify", channel, card.ts)
+    desk.submit(staff, "case_verify", {"method": {"value": radio_buttons("phone_callback")}})
+    eventually(lambda: bool(events(desk, number, "identity_verified")))
+    desk.card_shows(channel, card.ts, "登録電話へ折返し")
+
+    shown = len(desk.slack.ephemerals(SUPERVISOR))
+    late = desk.sender.view_submission(
+        SUPERVISOR, stale, {"method": {"value": radio_buttons("document")}}
+    )
+    assert late.status == 200
+    desk.slack.wait_for(
+        lambda api: any(
+            "記録済みです（登録電話へ折返し）" in e.text for e in api.ephemerals(SUPERVISOR)[shown:]
+        )
+    )
+    assert [d["method"] for _, _, d in events(desk, number, "identity_verified")] == [
+        "phone_callback"
+    ]
+
+    # The button again: the modal says so, with nothing to submit.
+    desk.click(staff, "case_verify", channel, card.ts)
+    desk.slack.wait_for(
+        lambda api: any(
+            m["callback_id"] == "case_notice" and "記録済みです" in _block_text(m["blocks"])
+            for m in api.open_modals(staff)
+        )
+    )
+    assert "submit" not in desk.slack.open_modals(staff)[-1]
+    assert column(desk, number, "identity_method") == "phone_callback"
+
+
 # ---------------------------------------------------------------------- moving cases on
 
 

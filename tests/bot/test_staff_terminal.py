@@ -159,6 +159,23 @@ def test_closing_a_complaint_never_replied_to_as_answered_is_held_until_a_reply_
     assert "[回答済]" in run(["staff", "list"], env).stdout
 
 
+def test_a_second_identity_check_is_refused_at_the_terminal_saying_it_is_recorded(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    first = run(["staff", "verify", NUMBER, "--method", "書面"], env)
+    assert first.returncode == 0, first.stderr
+    again = run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
+    assert again.returncode == 1
+    assert f"{NUMBER} の本人確認は、" in again.stderr and "記録済みです（書面）" in again.stderr
+    english = run(
+        ["staff", "verify", NUMBER, "--method", "書面"], {**env, "MADOGUCHI_STAFF_LANG": "en"}
+    )
+    assert "already recorded" in english.stderr
+    history = run(["staff", "show", NUMBER], env).stdout
+    assert history.count("本人確認") >= 1 and history.count("method=書面") == 1
+
+
 def _command_names() -> list[str]:
     from bot.staff.terminal import staff_app
 

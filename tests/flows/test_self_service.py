@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from flows.cases import IdentityAlreadyRecorded
 from storage.audit import Actor
 from storage.models import OutboxMessage, TranscriptLine
 from tests.conftest import Desk, Member
@@ -276,7 +277,8 @@ def test_a_member_is_told_through_the_outbox_when_staff_claim_and_verify(
     told = member.read()
     assert told.count("担当者が決まりました") == 1
     assert told.count("ご本人確認ができました") == 1
-    desk.app.cases.verify_identity(number, "suzuki", "document")  # checked again: no news
+    with pytest.raises(IdentityAlreadyRecorded):  # recorded once: a second check is refused
+        desk.app.cases.verify_identity(number, "suzuki", "document")
     assert member.read() == ""
 
 
