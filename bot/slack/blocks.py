@@ -82,6 +82,18 @@ def is_overdue(case: Case, now: datetime) -> bool:
     return case.status not in CLOSED_STATUSES and case.paused_at is None and case.due_at < now
 
 
+def is_paused(case: Case) -> bool:
+    return case.paused_at is not None and case.status not in CLOSED_STATUSES
+
+
+def due_text(case: Case) -> str:
+    """The due date, or the pause instead while the clock is stopped: the stored date is not
+    what will be promised (resuming moves it by the time waited), as the terminal shows."""
+    if case.paused_at is not None and is_paused(case):
+        return f"一時停止中（{JA.datetime(case.paused_at)}から）"
+    return JA.date(case.due_at)
+
+
 def case_card(
     case: Case, org: OrgProfile, now: datetime, queue_names: Mapping[str, str]
 ) -> list[Block]:
@@ -89,7 +101,7 @@ def case_card(
     status = JA(status_label(case.status))
     if case.paused_at is not None:
         status += "（一時停止中）"
-    due = JA.date(case.due_at) + ("  :warning: *期限超過*" if is_overdue(case, now) else "")
+    due = due_text(case) + ("  :warning: *期限超過*" if is_overdue(case, now) else "")
     fields = [
         ("組織", _label(org.short_name.ja)),
         ("窓口", _label(queue_names.get(case.queue, case.queue))),
@@ -674,7 +686,7 @@ def case_line(case: Case, now: datetime) -> str:
     complained = "　:exclamation:苦情あり" if case.complained_at is not None else ""
     return (
         f"*{case.number}* {for_slack(type_title(case))}　{JA(status_label(case.status))}　"
-        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}{unread}{complained}"
+        f"期限 {due_text(case)}{overdue}　担当 {mention(case.assignee)}{unread}{complained}"
     )
 
 

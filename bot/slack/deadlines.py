@@ -56,7 +56,12 @@ class DeadlineWatch:
                 continue
             cases = await asyncio.to_thread(self.app.cases.open_cases, [queue])
             overdue = [c for c in cases if blocks.is_overdue(c, now)]
-            due_soon = [c for c in cases if c not in overdue and c.due_at <= soon]
+            # A paused case has no due date to meet until it resumes.
+            due_soon = [
+                c
+                for c in cases
+                if c not in overdue and not blocks.is_paused(c) and c.due_at <= soon
+            ]
             lines = [f"*{local:%m月%d日}の期限の確認*"]
             lines.append("*期限超過*")
             lines += [blocks.case_line(c, now) for c in overdue] or ["なし"]

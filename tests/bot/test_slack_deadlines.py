@@ -4,9 +4,11 @@ digest, and what a card shows (and keeps out of the channel)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -195,3 +197,36 @@ def test_the_morning_digest_counts_cases_with_unread_member_messages_without_the
     assert case.number in unread_part and "未読 1件" in unread_part
     for private in ("山田", "電話は夕方", "夕方"):
         assert private not in digest.text
+
+
+def card_of(slack: FakeSlackApi, channel: str) -> str:
+    [card] = [m for m in slack.messages(channel) if m.thread_ts in (None, m.ts)]
+    return blocks_text(card.blocks)
+
+
+def blocks_text(shown: list[dict[str, Any]]) -> str:
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def test_the_card_of_a_paused_case_shows_the_pause_instead_of_its_due_date(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    case = only_case(desk)
+    due = blocks.JA.date(case.due_at)
+    run(desk, slack)
+    assert f"*回答期限*\\n{due}" in card_of(slack, "C0TAKU")
+
+    desk.app.cases.pause(case.number, "sato", "委任状")
+    since = blocks.JA.datetime(desk.clock())
+    run(desk, slack)
+    paused = card_of(slack, "C0TAKU")
+    assert f"*回答期限*\\n一時停止中（{since}から）" in paused
+    assert due not in paused
+    listed = blocks.case_line(desk.app.cases.get(case.number), desk.clock())  # App Home, digest
+    assert f"期限 一時停止中（{since}から）" in listed and due not in listed
+
+    desk.clock.advance(days=3)
+    resumed = desk.app.cases.resume(case.number, "sato")
+    run(desk, slack)
+    assert f"*回答期限*\\n{blocks.JA.date(resumed.due_at)}" in card_of(slack, "C0TAKU")
