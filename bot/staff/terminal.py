@@ -176,19 +176,22 @@ def _actor() -> str:
 
 def _line(case: Case, now: datetime | None = None) -> str:
     """One case as a line: what needs staff first (the marks), then which case, of which
-    co-op and queue (by the names staff use), its dates and who has it."""
+    co-op and queue (by the names staff use), its dates and who has it; every label and date
+    in the staff language."""
+    t = _t()
     org, queue = _names(case)
+    title = FLOWS[case.request_type].title if case.request_type in FLOWS else case.request_type
     return "  ".join(
         [
             *_marks(case, now),
             case.number,
-            f"[{_JA(status_label(case.status))}]",
+            f"[{t(status_label(case.status))}]",
             org,
-            _JA(FLOWS[case.request_type].title),
+            t(title),
             queue,
-            f"受付 {_JA.datetime(case.received_at)}",
-            f"期限 {_JA.date(case.due_at)}",
-            f"担当 {case.assignee or '-'}",
+            t("受付 {when}", when=t.datetime(case.received_at)),
+            t("期限 {date}", date=t.date(case.due_at)),
+            t("担当 {assignee}", assignee=case.assignee or "-"),
         ]
     )
 

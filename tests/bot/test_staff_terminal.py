@@ -176,6 +176,19 @@ def test_a_second_identity_check_is_refused_at_the_terminal_saying_it_is_recorde
     assert history.count("本人確認") >= 1 and history.count("method=書面") == 1
 
 
+def test_staff_list_rows_are_wholly_english_when_the_staff_language_is_english(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "電話は夕方にお願いします"])
+    run(["staff", "claim", NUMBER], env)
+    english = {**env, "MADOGUCHI_STAFF_LANG": "en"}
+    [row] = run(["staff", "list"], english).stdout.splitlines()
+    assert row.isascii(), row  # labels, status, type, co-op, queue and dates alike
+    assert NUMBER in row and "Received " in row and "Due " in row and "Assigned to sato" in row
+    [japanese] = run(["staff", "list"], env).stdout.splitlines()
+    assert "受付 " in japanese and "期限 " in japanese and "担当 sato" in japanese
+
+
 def _command_names() -> list[str]:
     from bot.staff.terminal import staff_app
 
