@@ -189,6 +189,20 @@ def test_staff_list_rows_are_wholly_english_when_the_staff_language_is_english(
     assert "受付 " in japanese and "期限 " in japanese and "担当 sato" in japanese
 
 
+def test_staff_show_prints_each_menu_the_member_was_sent_as_one_short_line(
+    env: dict[str, str],
+) -> None:
+    chat(env, [DISCLOSURE[0], "メニュー", "メニュー", *DISCLOSURE[1:]])
+    shown = run(["staff", "show", NUMBER], env).stdout
+    chat_part = shown.split("── やりとり")[1]
+    assert chat_part.count("窓口: ご用件を選んでください。（メニューを表示）") == 3
+    assert "生協が持っている自分の情報を見たい（開示）" not in chat_part  # no menu item
+    assert chat_part.count("会員: メニュー") == 2  # the member's words stay
+    assert "        [戻る]" in chat_part  # a step's own choices stay
+    english = run(["staff", "show", NUMBER], {**env, "MADOGUCHI_STAFF_LANG": "en"}).stdout
+    assert english.count("ご用件を選んでください。 (the menu was shown)") == 3
+
+
 def _command_names() -> list[str]:
     from bot.staff.terminal import staff_app
 
