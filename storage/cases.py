@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 from flows import cases as rules
 from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
-from flows.office_calendar import last_open_day, promised_due
+from flows.office_calendar import is_open, last_open_day, promised_due
 from flows.profiles import OfficeDays
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
@@ -229,11 +229,26 @@ class CaseService:
                 query = query.where(col(Case.queue).in_(list(queues)))
             return list(session.exec(query).all())
 
+    def office_open(self, org_id: str, moment: datetime) -> bool:
+        """Whether ``org_id``'s office works on ``moment``'s day (in Japan)."""
+        return is_open(moment.astimezone(JST).date(), self._office(org_id))
+
+    def org_of_queue(self, queue: str) -> str | None:
+        """The co-op whose cases ``queue`` holds; None where no org is split into queues."""
+        for org_id, queues in (self.org_queues or {}).items():
+            if queue in queues:
+                return org_id
+        return None
+
     @_retried
     def mark_deadlines(self, reminder_days: int) -> builtins.list[str]:
         """Add a ``reminder`` event to open cases due within ``reminder_days`` and an
         ``escalated`` event to overdue ones: once per case and due date (an extension earns a
-        new reminder). Returns the case numbers that got an event."""
+        new reminder). Returns the case numbers that got an event.
+
+        Only on a day the case's office is open: nobody is there to act on a nudge sent on a
+        weekend, a holiday or 年末年始, so it goes out at the first check of the next open day
+        (still a reminder if the due date, always an open day, has not passed)."""
         now = self.clock()
         marked: builtins.list[str] = []
         with self.db.transaction() as session:
@@ -246,6 +261,8 @@ class CaseService:
             ).all()
             reopens = _reopen_counts(session, [c.id for c in cases if c.id is not None])
             for case in cases:
+                if not self.office_open(case.org_id, now):
+                    continue
                 kind = "escalated" if case.due_at < now else "reminder"
                 key = f"{kind}:{case.id}:{case.due_at.isoformat()}"
                 if reopens.get(case.id or 0):

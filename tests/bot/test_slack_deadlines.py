@@ -7,7 +7,7 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from bot.config import SlackDeployment, SlackQueue
 from bot.slack import blocks
 from bot.slack.deadlines import DeadlineWatch
 from bot.slack.sync import CardSync
+from flows.i18n import JST
 from storage.models import Conversation
 from tests.conftest import Clock, Desk, build_desk
 from tests.fakes.slack_api import FakeSlackApi
@@ -55,8 +56,9 @@ def run(desk: Desk, slack: FakeSlackApi, *, digest: bool = False) -> None:
 
 @pytest.fixture
 def evening_desk(database_url: str) -> Iterator[Desk]:
-    """A desk whose clock reads 2026-11-22 20:00 JST (after the digest hour)."""
-    desk = build_desk(database_url, Clock(datetime(2026, 11, 22, 11, 0, tzinfo=UTC)))
+    """A desk whose clock reads Tuesday 2026-11-24 20:00 JST: after the digest hour, on an
+    open day (the digest waits for one)."""
+    desk = build_desk(database_url, Clock(datetime(2026, 11, 24, 11, 0, tzinfo=UTC)))
     yield desk
     desk.app.db.close()
 
@@ -230,3 +232,55 @@ def test_the_card_of_a_paused_case_shows_the_pause_instead_of_its_due_date(
     resumed = desk.app.cases.resume(case.number, "sato")
     run(desk, slack)
     assert f"*回答期限*\\n{blocks.JA.date(resumed.due_at)}" in card_of(slack, "C0TAKU")
+
+
+def test_a_reminder_due_on_a_closed_day_goes_out_on_the_next_open_day(
+    database_url: str, slack: FakeSlackApi
+) -> None:
+    # Filed on Tuesday 11月24日: due Tuesday 12月8日, so the two-day reminder falls on Sunday.
+    desk = build_desk(database_url, Clock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC)))
+    try:
+        file_a_complaint(desk.member(org="coopdeli"))
+        case = only_case(desk)
+        assert case.due_at.astimezone(JST).date() == date(2026, 12, 8)
+        desk.clock.now = datetime(2026, 12, 6, 12, 0, tzinfo=JST)  # Sunday, within two days
+        run(desk, slack)
+        assert "回答期限が近づいています" not in thread_texts(slack, "C0TAKU")
+        desk.clock.now = datetime(2026, 12, 7, 8, 0, tzinfo=JST)  # Monday morning
+        run(desk, slack)
+        run(desk, slack)
+        assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 1
+    finally:
+        desk.app.db.close()
+
+
+def test_an_overdue_case_is_escalated_on_the_next_open_day_not_at_the_weekend(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))  # Sunday 11月22日: due Friday 12月4日
+    case = only_case(desk)
+    assert case.due_at.astimezone(JST).date() == date(2026, 12, 4)
+    desk.clock.now = datetime(2026, 12, 5, 10, 0, tzinfo=JST)  # Saturday: overdue, closed
+    run(desk, slack)
+    assert not [m for m in slack.messages("C0SUPER") if case.number in m.text]
+    desk.clock.now = datetime(2026, 12, 7, 9, 0, tzinfo=JST)  # Monday
+    run(desk, slack)
+    assert len([m for m in slack.messages("C0SUPER") if case.number in m.text]) == 1
+
+
+def test_the_morning_digest_waits_for_an_open_day(database_url: str, slack: FakeSlackApi) -> None:
+    # Sunday 11月22日 20:00, then Monday 23日 (勤労感謝の日), then Tuesday 24日.
+    desk = build_desk(database_url, Clock(datetime(2026, 11, 22, 20, 0, tzinfo=JST)))
+    try:
+        file_a_complaint(desk.member(org="coopdeli"))
+        run(desk, slack, digest=True)
+        desk.clock.advance(days=1)
+        run(desk, slack, digest=True)
+        assert not [m for m in slack.messages("C0TAKU") if "期限の確認" in m.text]
+        desk.clock.advance(days=1)
+        run(desk, slack, digest=True)
+        run(desk, slack, digest=True)
+        digests = [m.text for m in slack.messages("C0TAKU") if "期限の確認" in m.text]
+        assert len(digests) == 1 and "11月24日の期限の確認" in digests[0]
+    finally:
+        desk.app.db.close()
