@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from flows.i18n import N_, Translator
 from flows.status import CLOSED_STATUSES, OUTCOMES, OUTCOMES_NEEDING_REASON
@@ -117,10 +119,11 @@ def require_identity_for_outcome(
 
 class CloseNeedsConfirmation(CaseActionError):
     """Closing now would skip something staff should see first: the member's unread messages,
-    or a due date paused while waiting for the member. Each surface says what to read and how
-    to close anyway (terminal ``--force``, Slack a tick in the close form)."""
+    a due date paused while waiting for the member, or a question or complaint closed as
+    answered though staff never wrote to the member. Each surface says what to do first and
+    how to close anyway (terminal ``--force``, Slack a tick in the close form)."""
 
-    def __init__(self, unread: int, paused: bool) -> None:
+    def __init__(self, unread: int, paused: bool, unanswered: bool = False) -> None:
         reasons_en, reasons_ja = [], []
         if unread:
             reasons_en.append(f"{unread} unread message(s) from the member")
@@ -128,19 +131,39 @@ class CloseNeedsConfirmation(CaseActionError):
         if paused:
             reasons_en.append("the due date is paused")
             reasons_ja.append("回答期限を一時停止しています")
+        if unanswered:
+            reasons_en.append("no reply was ever sent to the member")
+            reasons_ja.append("会員にまだ一度も返信していません")
         super().__init__(
             "Not closed: " + " and ".join(reasons_en) + "; confirm to close anyway.",
             "完了していません。" + "。".join(reasons_ja) + "。確認のうえ完了してください。",
         )
         self.unread = unread
         self.paused = paused
+        self.unanswered = unanswered
 
 
-def require_close_confirmed(unread: int, paused: bool, confirmed: bool) -> None:
-    """A close that would skip the member's unread words or a paused clock needs staff to
-    confirm it (audit is unchanged: the close is recorded as any other)."""
-    if not confirmed and (unread or paused):
-        raise CloseNeedsConfirmation(unread, paused)
+AWAITING_AN_ANSWER: frozenset[str] = frozenset({"inquiry"})
+"""Requests that are a question: 回答済 means the member was answered."""
+COMPLAINT = "complaint"  # the human flow's ``about`` answer for a complaint
+
+
+def expects_a_reply(request_type: str, fields: Mapping[str, Any], complained: bool) -> bool:
+    """A question, or a complaint (a 苦情 case, or a complaint made on the case): closing it as
+    回答済 tells the member it was answered, so it should follow a reply staff sent."""
+    if request_type in AWAITING_AN_ANSWER or complained:
+        return True
+    return request_type == "human" and fields.get("about") == COMPLAINT
+
+
+def require_close_confirmed(
+    unread: int, paused: bool, confirmed: bool, *, unanswered: bool = False
+) -> None:
+    """A close that would skip the member's unread words, a paused clock or an answer the
+    member never got needs staff to confirm it (audit is unchanged: the close is recorded as
+    any other). ``unanswered``: closing as 回答済 a case that expects a reply never sent."""
+    if not confirmed and (unread or paused or unanswered):
+        raise CloseNeedsConfirmation(unread, paused, unanswered)
 
 
 def check_identity_method(method: str) -> str:
@@ -175,6 +198,25 @@ _METHOD_WORDS: dict[str, str] = {
 } | {"郵送": "document", "来店": "in_person", "窓口": "in_person"}
 """What staff say for a method besides its label (「電話」 is the registered-phone callback:
 the only phone check the co-ops describe)."""
+
+
+class IdentityAlreadyRecorded(CaseActionError):
+    """The requester's identity check is recorded once: a second record (a colleague who did
+    not see the first, or a double entry) would tell the member of a second check."""
+
+    def __init__(self, number: str, method: str, when: datetime | None) -> None:
+        en, ja = Translator("en"), Translator("ja")
+        label = IDENTITY_METHODS.get(method, method)
+        on_en = f" on {en.datetime(when)}" if when else ""
+        on_ja = f"{ja.datetime(when)}に" if when else ""
+        super().__init__(
+            f"The identity check on {number} is already recorded{on_en} ({en(label)}); "
+            "it is recorded only once.",
+            f"{number} の本人確認は、{on_ja}記録済みです（{ja(label)}）。"
+            "本人確認の記録は一度だけです。",
+        )
+        self.number = number
+        self.method = method
 
 
 class ClaimedByOther(CaseActionError):

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 from flows import cases as rules
 from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
-from flows.office_calendar import last_open_day, promised_due
+from flows.office_calendar import is_open, last_open_day, promised_due
 from flows.profiles import OfficeDays
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
@@ -229,11 +229,26 @@ class CaseService:
                 query = query.where(col(Case.queue).in_(list(queues)))
             return list(session.exec(query).all())
 
+    def office_open(self, org_id: str, moment: datetime) -> bool:
+        """Whether ``org_id``'s office works on ``moment``'s day (in Japan)."""
+        return is_open(moment.astimezone(JST).date(), self._office(org_id))
+
+    def org_of_queue(self, queue: str) -> str | None:
+        """The co-op whose cases ``queue`` holds; None where no org is split into queues."""
+        for org_id, queues in (self.org_queues or {}).items():
+            if queue in queues:
+                return org_id
+        return None
+
     @_retried
     def mark_deadlines(self, reminder_days: int) -> builtins.list[str]:
         """Add a ``reminder`` event to open cases due within ``reminder_days`` and an
         ``escalated`` event to overdue ones: once per case and due date (an extension earns a
-        new reminder). Returns the case numbers that got an event."""
+        new reminder). Returns the case numbers that got an event.
+
+        Only on a day the case's office is open: nobody is there to act on a nudge sent on a
+        weekend, a holiday or 年末年始, so it goes out at the first check of the next open day
+        (still a reminder if the due date, always an open day, has not passed)."""
         now = self.clock()
         marked: builtins.list[str] = []
         with self.db.transaction() as session:
@@ -246,6 +261,8 @@ class CaseService:
             ).all()
             reopens = _reopen_counts(session, [c.id for c in cases if c.id is not None])
             for case in cases:
+                if not self.office_open(case.org_id, now):
+                    continue
                 kind = "escalated" if case.due_at < now else "reminder"
                 key = f"{kind}:{case.id}:{case.due_at.isoformat()}"
                 if reopens.get(case.id or 0):
@@ -347,21 +364,38 @@ class CaseService:
     def verify_identity(
         self, number: str, actor: str, method: str, *, key: str | None = None
     ) -> Case:
+        """Record the requester's identity check, once: a second record (another person, or
+        the same one again) is refused, saying when and how it was recorded."""
+        code = rules.check_identity_method(method)
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
             case = self._open_case(session, number)
-            first_check = case.identity_method is None
-            case.identity_method = rules.check_identity_method(method)
+            self._require_no_identity_check(session, case)
+            case.identity_method = code
             case.status = "in_progress"
-            if first_check:
-                t = Translator(case.lang)
-                self._tell_member(
-                    session, case, rules.identity_verified_notice(t, case.number), actor
-                )
+            t = Translator(case.lang)
+            self._tell_member(session, case, rules.identity_verified_notice(t, case.number), actor)
             case.assignee = case.assignee or actor
-            self._event(session, case, "identity_verified", actor, {"method": case.identity_method})
+            self._event(session, case, "identity_verified", actor, {"method": code})
             return case
+
+    def check_identity_unrecorded(self, number: str) -> None:
+        """Raise the refusal ``verify_identity`` would give (the check is already recorded): the
+        Slack form says so before staff pick a method."""
+        with self.db.transaction() as session:
+            self._require_no_identity_check(session, self._open_case(session, number))
+
+    def _require_no_identity_check(self, session: Session, case: Case) -> None:
+        if case.identity_method is None:
+            return
+        recorded = session.exec(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.kind == "identity_verified")
+            .order_by(col(CaseEvent.id).desc())
+        ).first()
+        when = recorded.created_at if recorded else None
+        raise rules.IdentityAlreadyRecorded(case.number, case.identity_method, when)
 
     @_retried
     def reply(self, number: str, actor: str, text: str, *, key: str | None = None) -> Case:
@@ -586,8 +620,9 @@ class CaseService:
     ) -> Case:
         """Close with 回答済/一部対応/対応不可; the member is told, with any required reason.
 
-        With unread member messages or a paused due date it is refused
-        (``rules.CloseNeedsConfirmation``) unless staff ``confirmed`` closing anyway."""
+        With unread member messages, a paused due date, or as 回答済 a question or complaint
+        never replied to, it is refused (``rules.CloseNeedsConfirmation``) unless staff
+        ``confirmed`` closing anyway."""
         with self.db.transaction() as session:
             if self._seen(session, key):
                 return self._get(session, number)
@@ -596,17 +631,26 @@ class CaseService:
             return case
 
     def check_close(self, number: str, outcome: str, *, confirmed: bool = False) -> None:
-        """Raise the refusal ``close`` would give (a missing identity check, unread messages or
-        a paused clock not confirmed): a form checks this before it closes, so staff see the
-        reason beside what they picked."""
+        """Raise the refusal ``close`` would give (a missing identity check; unread messages, a
+        paused clock or an unanswered question not confirmed): a form checks this before it
+        closes, so staff see the reason beside what they picked."""
         with self.db.transaction() as session:
             case = self._open_case(session, number)
             rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
-            self._require_close_confirmed(case, confirmed)
+            self._require_close_confirmed(case, outcome, confirmed)
 
     @staticmethod
-    def _require_close_confirmed(case: Case, confirmed: bool) -> None:
-        rules.require_close_confirmed(case.unread_messages, case.paused_at is not None, confirmed)
+    def _require_close_confirmed(case: Case, outcome: str, confirmed: bool) -> None:
+        unanswered = (
+            outcome == "answered"
+            and case.last_staff_reply is None
+            and rules.expects_a_reply(
+                case.request_type, case.fields, complained=case.complained_at is not None
+            )
+        )
+        rules.require_close_confirmed(
+            case.unread_messages, case.paused_at is not None, confirmed, unanswered=unanswered
+        )
 
     def _close(
         self,
@@ -619,7 +663,7 @@ class CaseService:
     ) -> None:
         why = rules.check_outcome(outcome, reason)
         rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
-        self._require_close_confirmed(case, confirmed)
+        self._require_close_confirmed(case, outcome, confirmed)
         late = self._late(case)
         case.status = case.outcome = outcome
         case.outcome_reason = why
@@ -668,7 +712,7 @@ class CaseService:
                 rules.require_open(case.status)
             if kind == "close" and outcome is not None:
                 rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
-                self._require_close_confirmed(case, confirmed)
+                self._require_close_confirmed(case, outcome, confirmed)
             assert case.id is not None
             return drafts.save(
                 session,

@@ -196,7 +196,11 @@ class StaffDesk:
             return
         where = channel or ""
         if name == "verify":
-            form = blocks.verify_modal(case, where)
+            try:  # recorded once: a second click says when, instead of offering the form
+                await self._run(self.app.cases.check_identity_unrecorded, number)
+                form = blocks.verify_modal(case, where)
+            except rules.CaseActionError as refused:
+                form = blocks.notice_modal(for_slack(refused.ja))
         elif name == "reply":
             form = blocks.reply_modal(case, where)
         elif name == "transfer":
@@ -326,7 +330,7 @@ class StaffDesk:
                 # opened is reported beside the outcome.
                 asks = any(b.get("block_id") == "confirm" for b in view.get("blocks") or [])
                 field = "confirm" if asks else "outcome"
-                text = blocks.close_held_text(held.unread, held.paused)
+                text = blocks.close_held_text(held.unread, held.paused, held.unanswered)
                 await ack(response_action="errors", errors={field: text})
                 return
             except rules.CaseActionError as refused:

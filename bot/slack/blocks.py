@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from bot.escaping import for_slack
 from bot.export import ACTORS, requester_label, speaker, type_title
 from bot.slack import member_links
-from flows.cases import IDENTITY_METHODS
+from flows.cases import IDENTITY_METHODS, expects_a_reply
 from flows.i18n import Translator
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
@@ -82,6 +82,18 @@ def is_overdue(case: Case, now: datetime) -> bool:
     return case.status not in CLOSED_STATUSES and case.paused_at is None and case.due_at < now
 
 
+def is_paused(case: Case) -> bool:
+    return case.paused_at is not None and case.status not in CLOSED_STATUSES
+
+
+def due_text(case: Case) -> str:
+    """The due date, or the pause instead while the clock is stopped: the stored date is not
+    what will be promised (resuming moves it by the time waited), as the terminal shows."""
+    if case.paused_at is not None and is_paused(case):
+        return f"一時停止中（{JA.datetime(case.paused_at)}から）"
+    return JA.date(case.due_at)
+
+
 def case_card(
     case: Case, org: OrgProfile, now: datetime, queue_names: Mapping[str, str]
 ) -> list[Block]:
@@ -89,7 +101,7 @@ def case_card(
     status = JA(status_label(case.status))
     if case.paused_at is not None:
         status += "（一時停止中）"
-    due = JA.date(case.due_at) + ("  :warning: *期限超過*" if is_overdue(case, now) else "")
+    due = due_text(case) + ("  :warning: *期限超過*" if is_overdue(case, now) else "")
     fields = [
         ("組織", _label(org.short_name.ja)),
         ("窓口", _label(queue_names.get(case.queue, case.queue))),
@@ -588,10 +600,14 @@ def extend_modal(case: Case, channel: str, max_days: int) -> Block:
     )
 
 
-CLOSE_ANYWAY = "close_anyway"  # the tick that confirms a close despite unread words or a pause
+CLOSE_ANYWAY = "close_anyway"  # the tick that confirms a close staff were warned about
+UNANSWERED_WARNING = (
+    "会員にまだ一度も返信していません。問い合わせや苦情を「回答済」にする前に、"
+    "「会員へ返信」で回答を送ってください。"
+)
 
 
-def close_held_text(unread: int, paused: bool) -> str:
+def close_held_text(unread: int, paused: bool, unanswered: bool = False) -> str:
     """What staff should see before closing, and how to close anyway (the close form)."""
     parts = []
     if unread:
@@ -600,23 +616,31 @@ def close_held_text(unread: int, paused: bool) -> str:
         )
     if paused:
         parts.append("回答期限を一時停止しています。")
+    if unanswered:
+        parts.append(UNANSWERED_WARNING)
     parts.append("それでも完了する場合は「確認のうえ完了する」にチェックを入れてください。")
     return "".join(parts)
 
 
 def close_modal(case: Case, channel: str) -> Block:
-    """The close form; with unread member messages or a paused due date it says so first and
-    asks for a tick to close anyway."""
+    """The close form; with unread member messages, a paused due date, or a question or
+    complaint never replied to (for 回答済) it says so first and asks for a tick to close
+    anyway."""
     needing = "・".join(OUTCOME_LABELS[o] for o in OUTCOMES_NEEDING_REASON)
     inputs: list[Block] = []
     paused = case.paused_at is not None
-    if case.unread_messages or paused:
-        inputs.append(_context(":warning: " + close_held_text(case.unread_messages, paused)))
+    unanswered = case.last_staff_reply is None and expects_a_reply(
+        case.request_type, case.fields, complained=case.complained_at is not None
+    )
+    if case.unread_messages or paused or unanswered:
+        inputs.append(
+            _context(":warning: " + close_held_text(case.unread_messages, paused, unanswered))
+        )
     inputs += [
         _choice_input("outcome", "結果", ((o, OUTCOME_LABELS[o]) for o in OUTCOMES)),
         _text_input("reason", f"理由（{needing}は必須。会員に伝わります）", optional=True),
     ]
-    if case.unread_messages or paused:
+    if case.unread_messages or paused or unanswered:
         confirm = _choice_input(
             "confirm", "確認", [(CLOSE_ANYWAY, "確認のうえ完了する")], element="checkboxes"
         )
@@ -667,7 +691,7 @@ def case_line(case: Case, now: datetime) -> str:
     complained = "　:exclamation:苦情あり" if case.complained_at is not None else ""
     return (
         f"*{case.number}* {for_slack(type_title(case))}　{JA(status_label(case.status))}　"
-        f"期限 {JA.date(case.due_at)}{overdue}　担当 {mention(case.assignee)}{unread}{complained}"
+        f"期限 {due_text(case)}{overdue}　担当 {mention(case.assignee)}{unread}{complained}"
     )
 
 

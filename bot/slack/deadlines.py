@@ -41,22 +41,32 @@ class DeadlineWatch:
         await self.morning_digest()
 
     async def morning_digest(self) -> None:
-        """Once a day per queue, from ``digest_hour`` (JST): a digest lost to a crash is sent
-        again, so a queue may, rarely, get it twice but never miss it. It names cases by
-        number, type, status, dates and counts only (``blocks.case_line``): the channel never
-        gets the member's words or name, which stay in the case's thread."""
+        """Once a day per queue, from ``digest_hour`` (JST), on the days its co-op's office is
+        open: a digest lost to a crash is sent again, so a queue may, rarely, get it twice but
+        never miss it. It names cases by number, type, status, dates and counts only
+        (``blocks.case_line``): the channel never gets the member's words or name, which stay
+        in the case's thread."""
         now = self.app.clock()
         local = now.astimezone(JST)
         if not self.config.morning_digest or local.hour < self.config.digest_hour:
             return
         soon = now + timedelta(days=self.config.reminder_days)
+        cases_service = self.app.cases
         for queue, settings in self.config.queues.items():
+            org = cases_service.org_of_queue(queue)
+            if org is not None and not cases_service.office_open(org, now):
+                continue  # the queue's office is closed today: the next open day's digest
             key = f"slack:digest:{queue}:{local.date().isoformat()}"
             if await asyncio.to_thread(self.app.cases.is_done, key):
                 continue
             cases = await asyncio.to_thread(self.app.cases.open_cases, [queue])
             overdue = [c for c in cases if blocks.is_overdue(c, now)]
-            due_soon = [c for c in cases if c not in overdue and c.due_at <= soon]
+            # A paused case has no due date to meet until it resumes.
+            due_soon = [
+                c
+                for c in cases
+                if c not in overdue and not blocks.is_paused(c) and c.due_at <= soon
+            ]
             lines = [f"*{local:%m月%d日}の期限の確認*"]
             lines.append("*期限超過*")
             lines += [blocks.case_line(c, now) for c in overdue] or ["なし"]

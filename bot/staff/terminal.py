@@ -6,6 +6,7 @@ import hashlib
 import os
 import shlex
 import unicodedata
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from bot.app import App
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
+from bot.staff.transcript_view import menu_labels, without_menu
 from flows.asker import describe_requester
 from flows.attachments import size_label
 from flows.bereavement import DECEASED
@@ -70,7 +72,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("transfer 受付番号 窓口 --note メモ", N_("ほかの窓口へ転送する")),
     (
         "close 受付番号 --outcome 回答済|一部対応|対応不可 [--reason 理由] [--force]",
-        N_("完了にする（未読のメッセージや期限の一時停止があれば --force で確認）"),
+        N_("完了にする（未読・期限の一時停止・未返信の問い合わせや苦情があれば --force で確認）"),
     ),
     ("withdraw 受付番号 --note メモ", N_("取下げにする")),
     ("reopen 受付番号 理由", N_("完了した案件を対応中に戻す（回答期限は元のまま）")),
@@ -107,7 +109,7 @@ ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
     "close": (
         ("--outcome 結果", N_("回答済・一部対応・対応不可（answered・partial・refused でも可）")),
         ("--reason 理由", N_("一部対応・対応不可のときは必須（会員に伝わります）")),
-        ("--force", N_("未読のメッセージや期限の一時停止があっても完了にする")),
+        ("--force", N_("未読・期限の一時停止・未返信の問い合わせや苦情があっても完了にする")),
     ),
     "withdraw": (("--note メモ", N_("取下げの経緯（例：電話でお申し出）")),),
     "reopen": (("理由", N_("再開の理由（経過に残ります）")),),
@@ -176,19 +178,22 @@ def _actor() -> str:
 
 def _line(case: Case, now: datetime | None = None) -> str:
     """One case as a line: what needs staff first (the marks), then which case, of which
-    co-op and queue (by the names staff use), its dates and who has it."""
+    co-op and queue (by the names staff use), its dates and who has it; every label and date
+    in the staff language."""
+    t = _t()
     org, queue = _names(case)
+    title = FLOWS[case.request_type].title if case.request_type in FLOWS else case.request_type
     return "  ".join(
         [
             *_marks(case, now),
             case.number,
-            f"[{_JA(status_label(case.status))}]",
+            f"[{t(status_label(case.status))}]",
             org,
-            _JA(FLOWS[case.request_type].title),
+            t(title),
             queue,
-            f"受付 {_JA.datetime(case.received_at)}",
-            f"期限 {_JA.date(case.due_at)}",
-            f"担当 {case.assignee or '-'}",
+            t("受付 {when}", when=t.datetime(case.received_at)),
+            t("期限 {date}", date=t.date(case.due_at)),
+            t("担当 {assignee}", assignee=case.assignee or "-"),
         ]
     )
 
@@ -291,13 +296,16 @@ def _names_of_queue(queue: str) -> str:
     return _app().cases.queue_label(queue)
 
 
-def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
+def render_detail(
+    detail: CaseDetail, org: OrgProfile | None = None, menus: Collection[frozenset[str]] = ()
+) -> str:
     """A case as staff read it: header, intake summary, history, transcript; control
     characters in anything stored show as escapes (``for_terminal``).
 
     With the case's ``org`` the answers carry the catalog's labels in the staff language (as
     members see them), whatever language the member wrote in; without it, the summary as
-    stored at intake."""
+    stored at intake. A desk message offering exactly one of the ``menus`` shows a short
+    「（メニューを表示）」 instead of its choices (``transcript_view``)."""
     case = detail.case
     t = _t()
     now = datetime.now(JST)
@@ -340,9 +348,8 @@ def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
     out.append(t("── やりとり"))
     for line in detail.transcript:
         who = t(SPEAKERS[line.direction]) if line.direction in SPEAKERS else line.direction
-        out.append(
-            f"  {_JA.datetime(line.created_at)} {who}: " + line.text.replace("\n", "\n      ")
-        )
+        text = without_menu(line.text, menus, t) if line.direction == "bot" else line.text
+        out.append(f"  {_JA.datetime(line.created_at)} {who}: " + text.replace("\n", "\n      "))
     return for_terminal("\n".join(out))
 
 
@@ -400,7 +407,8 @@ def show(number: str) -> None:
     detail = _app().cases.detail(number)
     _app().audit.record(Actor(f"cli:{actor}", "cli"), "view_case", case_number=detail.case.number)
     _app().cases.mark_read(detail.case.number)  # the member's messages are read now
-    typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id)))
+    menus = menu_labels(_app().engine.menu_options())
+    typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id), menus))
     if detail.case.request_type in DISCLOSURE_TYPES:
         # Counts only; the data itself is exported (and audited) by `madoguchi member-data`.
         number = detail.case.number
@@ -530,7 +538,11 @@ def close(
         str | None, typer.Option(help="Required for partial and refused; sent to the member")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Close despite unread messages or a paused due date")
+        bool,
+        typer.Option(
+            "--force",
+            help="Close despite unread messages, a paused due date or a question never replied to",
+        ),
     ] = False,
 ) -> None:
     """Close a case with an outcome (the code or its Japanese name); the member is told."""
@@ -561,6 +573,14 @@ def _close_held(t: Translator, number: str, held: CloseNeedsConfirmation) -> str
         parts.append(
             t(
                 "回答期限を一時停止しています（madoguchi staff resume {number} で解除できます）。",
+                number=number,
+            )
+        )
+    if held.unanswered:
+        parts.append(
+            t(
+                "会員にまだ一度も返信していません。回答済にする前に、"
+                "madoguchi staff reply {number} で回答を送ってください。",
                 number=number,
             )
         )

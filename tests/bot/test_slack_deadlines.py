@@ -4,9 +4,11 @@ digest, and what a card shows (and keeps out of the channel)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -17,6 +19,7 @@ from bot.config import SlackDeployment, SlackQueue
 from bot.slack import blocks
 from bot.slack.deadlines import DeadlineWatch
 from bot.slack.sync import CardSync
+from flows.i18n import JST
 from storage.models import Conversation
 from tests.conftest import Clock, Desk, build_desk
 from tests.fakes.slack_api import FakeSlackApi
@@ -53,8 +56,9 @@ def run(desk: Desk, slack: FakeSlackApi, *, digest: bool = False) -> None:
 
 @pytest.fixture
 def evening_desk(database_url: str) -> Iterator[Desk]:
-    """A desk whose clock reads 2026-11-22 20:00 JST (after the digest hour)."""
-    desk = build_desk(database_url, Clock(datetime(2026, 11, 22, 11, 0, tzinfo=UTC)))
+    """A desk whose clock reads Tuesday 2026-11-24 20:00 JST: after the digest hour, on an
+    open day (the digest waits for one)."""
+    desk = build_desk(database_url, Clock(datetime(2026, 11, 24, 11, 0, tzinfo=UTC)))
     yield desk
     desk.app.db.close()
 
@@ -157,7 +161,7 @@ def test_a_reopened_overdue_case_is_escalated_to_supervisors_again(
     case = only_case(desk)
     desk.clock.advance(days=15)
     run(desk, slack)
-    desk.app.cases.close(case.number, "sato", "answered")
+    desk.app.cases.close(case.number, "sato", "answered", confirmed=True)
     desk.clock.advance(days=1)
     desk.app.cases.reopen(case.number, "sato", "会員からの再度のお問い合わせ")
     run(desk, slack)
@@ -173,7 +177,7 @@ def test_a_case_reopened_before_its_due_date_gets_its_reminder_again(
     case = only_case(desk)
     desk.clock.now = case.due_at - timedelta(days=1)
     run(desk, slack)
-    desk.app.cases.close(case.number, "sato", "answered")
+    desk.app.cases.close(case.number, "sato", "answered", confirmed=True)
     desk.app.cases.reopen(case.number, "sato", "会員からの再度のお問い合わせ")
     run(desk, slack)
     run(desk, slack)
@@ -195,3 +199,88 @@ def test_the_morning_digest_counts_cases_with_unread_member_messages_without_the
     assert case.number in unread_part and "未読 1件" in unread_part
     for private in ("山田", "電話は夕方", "夕方"):
         assert private not in digest.text
+
+
+def card_of(slack: FakeSlackApi, channel: str) -> str:
+    [card] = [m for m in slack.messages(channel) if m.thread_ts in (None, m.ts)]
+    return blocks_text(card.blocks)
+
+
+def blocks_text(shown: list[dict[str, Any]]) -> str:
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def test_the_card_of_a_paused_case_shows_the_pause_instead_of_its_due_date(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))
+    case = only_case(desk)
+    due = blocks.JA.date(case.due_at)
+    run(desk, slack)
+    assert f"*回答期限*\\n{due}" in card_of(slack, "C0TAKU")
+
+    desk.app.cases.pause(case.number, "sato", "委任状")
+    since = blocks.JA.datetime(desk.clock())
+    run(desk, slack)
+    paused = card_of(slack, "C0TAKU")
+    assert f"*回答期限*\\n一時停止中（{since}から）" in paused
+    assert due not in paused
+    listed = blocks.case_line(desk.app.cases.get(case.number), desk.clock())  # App Home, digest
+    assert f"期限 一時停止中（{since}から）" in listed and due not in listed
+
+    desk.clock.advance(days=3)
+    resumed = desk.app.cases.resume(case.number, "sato")
+    run(desk, slack)
+    assert f"*回答期限*\\n{blocks.JA.date(resumed.due_at)}" in card_of(slack, "C0TAKU")
+
+
+def test_a_reminder_due_on_a_closed_day_goes_out_on_the_next_open_day(
+    database_url: str, slack: FakeSlackApi
+) -> None:
+    # Filed on Tuesday 11月24日: due Tuesday 12月8日, so the two-day reminder falls on Sunday.
+    desk = build_desk(database_url, Clock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC)))
+    try:
+        file_a_complaint(desk.member(org="coopdeli"))
+        case = only_case(desk)
+        assert case.due_at.astimezone(JST).date() == date(2026, 12, 8)
+        desk.clock.now = datetime(2026, 12, 6, 12, 0, tzinfo=JST)  # Sunday, within two days
+        run(desk, slack)
+        assert "回答期限が近づいています" not in thread_texts(slack, "C0TAKU")
+        desk.clock.now = datetime(2026, 12, 7, 8, 0, tzinfo=JST)  # Monday morning
+        run(desk, slack)
+        run(desk, slack)
+        assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 1
+    finally:
+        desk.app.db.close()
+
+
+def test_an_overdue_case_is_escalated_on_the_next_open_day_not_at_the_weekend(
+    desk: Desk, slack: FakeSlackApi
+) -> None:
+    file_a_complaint(desk.member(org="coopdeli"))  # Sunday 11月22日: due Friday 12月4日
+    case = only_case(desk)
+    assert case.due_at.astimezone(JST).date() == date(2026, 12, 4)
+    desk.clock.now = datetime(2026, 12, 5, 10, 0, tzinfo=JST)  # Saturday: overdue, closed
+    run(desk, slack)
+    assert not [m for m in slack.messages("C0SUPER") if case.number in m.text]
+    desk.clock.now = datetime(2026, 12, 7, 9, 0, tzinfo=JST)  # Monday
+    run(desk, slack)
+    assert len([m for m in slack.messages("C0SUPER") if case.number in m.text]) == 1
+
+
+def test_the_morning_digest_waits_for_an_open_day(database_url: str, slack: FakeSlackApi) -> None:
+    # Sunday 11月22日 20:00, then Monday 23日 (勤労感謝の日), then Tuesday 24日.
+    desk = build_desk(database_url, Clock(datetime(2026, 11, 22, 20, 0, tzinfo=JST)))
+    try:
+        file_a_complaint(desk.member(org="coopdeli"))
+        run(desk, slack, digest=True)
+        desk.clock.advance(days=1)
+        run(desk, slack, digest=True)
+        assert not [m for m in slack.messages("C0TAKU") if "期限の確認" in m.text]
+        desk.clock.advance(days=1)
+        run(desk, slack, digest=True)
+        run(desk, slack, digest=True)
+        digests = [m.text for m in slack.messages("C0TAKU") if "期限の確認" in m.text]
+        assert len(digests) == 1 and "11月24日の期限の確認" in digests[0]
+    finally:
+        desk.app.db.close()

@@ -34,10 +34,12 @@ def desk(
         yield running
 
 
-def close_from_the_card(desk: Desk, org: str, ts: str) -> None:
+def close_from_the_card(desk: Desk, org: str, ts: str, *, tick: bool = False) -> None:
+    """Close as 回答済; ``tick`` the form's 確認のうえ完了する (a complaint never replied to)."""
     staff, channel = STAFF[org], CHANNELS[org]
     desk.click(staff, "case_close", channel, ts)
-    desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}})
+    ticked = {"confirm": {"value": checkboxes(["close_anyway"])}} if tick else {}
+    desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}, **ticked})
 
 
 @pytest.mark.parametrize("org", [KYOSAI, COOPDELI])
@@ -118,7 +120,7 @@ def test_a_complaint_stays_marked_on_the_card_and_app_home_after_it_is_read_unti
         lambda api: "苦情あり" in _block_text((api.published_home(staff) or {}).get("blocks", []))
     )
 
-    close_from_the_card(desk, COOPDELI, card.ts)
+    close_from_the_card(desk, COOPDELI, card.ts, tick=True)  # no reply was sent: confirmed
     closed = desk.card_shows(channel, card.ts, "回答済")
     assert "苦情あり" not in _block_text(closed.blocks)
 
@@ -183,3 +185,35 @@ def test_closing_a_paused_case_with_a_reason_asks_first_and_the_tick_carries_to_
     )
     desk.submit(staff, "case_close_confirm", {})
     eventually(lambda: column(desk, number, "status") == "refused")
+
+
+def test_closing_a_complaint_never_replied_to_as_answered_asks_for_the_tick_until_staff_reply(
+    desk: Desk,
+) -> None:
+    chat_id, number, card = new_case(desk, COOPDELI)
+    member = Member(desk.telegram, desk.served, chat_id)
+    assert "責任者にお伝えしました" in member.says("対応が遅すぎます。責任者を出してください")
+    channel, staff = CHANNELS[COOPDELI], STAFF[COOPDELI]
+    desk.card_shows(channel, card.ts, "苦情あり")
+    desk.click(staff, "case_claim", channel, card.ts)  # reads the member's words
+    desk.card_shows(channel, card.ts, f"<@{staff}>")
+
+    desk.click(staff, "case_close", channel, card.ts)
+    desk.slack.wait_for(
+        lambda api: (
+            "まだ一度も返信していません"
+            in _block_text((api.open_modals(staff) or [{}])[-1].get("blocks", []))
+        )
+    )
+    held = desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}})
+    assert held.json()["response_action"] == "errors"
+    assert "まだ一度も返信していません" in held.json()["errors"]["confirm"]
+    assert "確認のうえ完了する" in held.json()["errors"]["confirm"]
+    assert not events(desk, number, "closed")
+
+    desk.click(staff, "case_reply", channel, card.ts)
+    desk.submit(staff, "case_reply", {"reply": {"value": plain_text("ご不便をおかけしました。")}})
+    desk.submit(staff, "case_reply_confirm", {})
+    eventually(lambda: bool(events(desk, number, "replied")))
+    close_from_the_card(desk, COOPDELI, card.ts)  # answered now: no tick needed
+    eventually(lambda: column(desk, number, "status") == "answered")

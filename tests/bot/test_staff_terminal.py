@@ -103,7 +103,7 @@ def test_a_member_complaint_stays_marked_in_staff_list_after_it_is_read_until_th
     listing = run(["staff", "list"], env).stdout
     assert "【未読" not in listing and "【苦情あり】" in listing
     run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
-    closed = run(["staff", "close", NUMBER, "--outcome", "回答済"], env)
+    closed = run(["staff", "close", NUMBER, "--outcome", "回答済", "--force"], env)
     assert closed.returncode == 0, closed.stderr
     assert "【苦情あり】" not in run(["staff", "list"], env).stdout
 
@@ -134,6 +134,73 @@ def test_closing_a_paused_case_is_held_with_how_to_resume_or_force(env: dict[str
     english = run(close, {**env, "MADOGUCHI_STAFF_LANG": "en"})
     assert "The due date is paused" in english.stderr and "--force" in english.stderr
     assert run([*close, "--force"], env).returncode == 0
+
+
+def test_closing_a_complaint_never_replied_to_as_answered_is_held_until_a_reply_or_force(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "対応が遅すぎます。責任者を出してください"])
+    run(["staff", "show", NUMBER], env)  # the member's words are read: only the reply is missing
+    run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
+    close = ["staff", "close", NUMBER, "--outcome", "回答済"]
+    held = run(close, env)
+    assert held.returncode == 1
+    assert "会員にまだ一度も返信していません" in held.stderr
+    assert f"madoguchi staff reply {NUMBER}" in held.stderr and "--force" in held.stderr
+    english = run(close, {**env, "MADOGUCHI_STAFF_LANG": "en"})
+    assert "No reply was ever sent to the member" in english.stderr
+    assert "--force" in english.stderr
+    assert "[対応中]" in run(["staff", "list"], env).stdout
+
+    replied = run(["staff", "reply", NUMBER, "ご不便をおかけしました。書類をお送りしました。"], env)
+    assert replied.returncode == 0, replied.stderr
+    closed = run(close, env)
+    assert closed.returncode == 0, closed.stderr
+    assert "[回答済]" in run(["staff", "list"], env).stdout
+
+
+def test_a_second_identity_check_is_refused_at_the_terminal_saying_it_is_recorded(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    first = run(["staff", "verify", NUMBER, "--method", "書面"], env)
+    assert first.returncode == 0, first.stderr
+    again = run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
+    assert again.returncode == 1
+    assert f"{NUMBER} の本人確認は、" in again.stderr and "記録済みです（書面）" in again.stderr
+    english = run(
+        ["staff", "verify", NUMBER, "--method", "書面"], {**env, "MADOGUCHI_STAFF_LANG": "en"}
+    )
+    assert "already recorded" in english.stderr
+    history = run(["staff", "show", NUMBER], env).stdout
+    assert history.count("本人確認") >= 1 and history.count("method=書面") == 1
+
+
+def test_staff_list_rows_are_wholly_english_when_the_staff_language_is_english(
+    env: dict[str, str],
+) -> None:
+    chat(env, [*DISCLOSURE, "電話は夕方にお願いします"])
+    run(["staff", "claim", NUMBER], env)
+    english = {**env, "MADOGUCHI_STAFF_LANG": "en"}
+    [row] = run(["staff", "list"], english).stdout.splitlines()
+    assert row.isascii(), row  # labels, status, type, co-op, queue and dates alike
+    assert NUMBER in row and "Received " in row and "Due " in row and "Assigned to sato" in row
+    [japanese] = run(["staff", "list"], env).stdout.splitlines()
+    assert "受付 " in japanese and "期限 " in japanese and "担当 sato" in japanese
+
+
+def test_staff_show_prints_each_menu_the_member_was_sent_as_one_short_line(
+    env: dict[str, str],
+) -> None:
+    chat(env, [DISCLOSURE[0], "メニュー", "メニュー", *DISCLOSURE[1:]])
+    shown = run(["staff", "show", NUMBER], env).stdout
+    chat_part = shown.split("── やりとり")[1]
+    assert chat_part.count("窓口: ご用件を選んでください。（メニューを表示）") == 3
+    assert "生協が持っている自分の情報を見たい（開示）" not in chat_part  # no menu item
+    assert chat_part.count("会員: メニュー") == 2  # the member's words stay
+    assert "        [戻る]" in chat_part  # a step's own choices stay
+    english = run(["staff", "show", NUMBER], {**env, "MADOGUCHI_STAFF_LANG": "en"}).stdout
+    assert english.count("ご用件を選んでください。 (the menu was shown)") == 3
 
 
 def _command_names() -> list[str]:

@@ -157,7 +157,9 @@ def test_a_message_about_a_case_closed_last_month_reaches_it_and_staff_reopen_it
     desk: TelegramDesk, org: str
 ) -> None:
     member, number = member_with_a_consultation(desk, org)
-    desk.staff(lambda cases: cases.close(number, "sato", "answered"), member.chat_id)
+    desk.staff(
+        lambda cases: cases.close(number, "sato", "answered", confirmed=True), member.chat_id
+    )
     due = desk.cases.get(number).due_at
     desk.clock.advance(days=30)
 

@@ -259,7 +259,7 @@ def test_a_deployment_sets_how_long_a_closed_case_still_takes_follow_ups(
         member = desk.member(org="coopdeli")
         file_a_complaint(member)
         (case,) = desk.app.cases.list()
-        desk.app.cases.close(case.number, "sato", "answered")
+        desk.app.cases.close(case.number, "sato", "answered", confirmed=True)
         desk.clock.advance(days=6)
         assert "このご連絡は担当者にお伝えしました" in member.says("もう一つ質問があります")
         desk.clock.advance(days=2)

@@ -49,7 +49,7 @@ def test_an_answer_given_after_the_due_date_apologises_for_the_wait(desk: Desk) 
     file_a_complaint(member)
     case = only_case(desk)
     desk.clock.advance(days=20)
-    desk.app.cases.close(case.number, "sato", "answered", None)
+    desk.app.cases.close(case.number, "sato", "answered", None, confirmed=True)
     closed = member.read()
     assert "お申し出への対応が終わりました。\n" + SORRY in closed
 
@@ -58,7 +58,7 @@ def test_an_answer_on_time_has_no_apology(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.close(case.number, "sato", "answered", None)
+    desk.app.cases.close(case.number, "sato", "answered", None, confirmed=True)
     assert SORRY not in member.read()
 
 

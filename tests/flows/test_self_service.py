@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from flows.cases import IdentityAlreadyRecorded
 from storage.audit import Actor
 from storage.models import OutboxMessage, TranscriptLine
 from tests.conftest import Desk, Member
@@ -141,7 +142,7 @@ def test_a_closed_request_cannot_be_withdrawn(desk: Desk, org: str) -> None:
     member = desk.member(org=org)
     file_a_complaint(member)
     number = only_case(desk).number
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, "sato", "answered", confirmed=True)
     member.read()
     member.transcript(
         """
@@ -161,7 +162,7 @@ def test_a_request_closed_by_staff_while_the_member_confirms_is_not_withdrawn(
     file_a_complaint(member)
     number = only_case(desk).number
     assert "取り下げますか" in member.says("申請を取り下げたい")
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, "sato", "answered", confirmed=True)
     member.read()
     member.says("はい")
     detail = desk.app.cases.detail(number)
@@ -213,7 +214,7 @@ def test_a_member_with_several_requests_picks_one_to_see(desk: Desk, org: str) -
     file_a_complaint(member)
     file_a_disclosure(member)
     first, second = (case.number for case in desk.app.cases.list())
-    desk.app.cases.close(first, "sato", "answered")
+    desk.app.cases.close(first, "sato", "answered", confirmed=True)
     member.read()
     member.transcript(
         f"""
@@ -276,7 +277,8 @@ def test_a_member_is_told_through_the_outbox_when_staff_claim_and_verify(
     told = member.read()
     assert told.count("担当者が決まりました") == 1
     assert told.count("ご本人確認ができました") == 1
-    desk.app.cases.verify_identity(number, "suzuki", "document")  # checked again: no news
+    with pytest.raises(IdentityAlreadyRecorded):  # recorded once: a second check is refused
+        desk.app.cases.verify_identity(number, "suzuki", "document")
     assert member.read() == ""
 
 

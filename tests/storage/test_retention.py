@@ -83,6 +83,7 @@ def worked_case(desk: Desk, chat_id: str = "alice", *, close: bool = True) -> st
     for line in COMPLAINT[1:]:
         member.says(line)
     number = desk.app.cases.list()[-1].number
+    desk.clock.advance(days=2)  # Sunday, then a holiday: reminders wait for an open day
     desk.app.cases.mark_deadlines(30)  # a reminder, and its key
     desk.app.cases.claim(number, "sato")
     desk.app.cases.reply(number, "sato", STAFF_REPLY)
