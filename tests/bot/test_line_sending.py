@@ -179,7 +179,7 @@ def test_every_request_flows_quick_replies_are_within_lines_limits(
                 assert len(action["data"]) <= 300
                 # Every button's choice is also listed, numbered, in the text.
                 assert f"\n{number}. " in message["text"], (action, message["text"])
-    assert desk.failures == []
+    assert desk.send_errors() == []
 
 
 def test_a_rate_limit_429_waits_and_the_chats_messages_go_in_order(

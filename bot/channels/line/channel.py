@@ -117,6 +117,8 @@ class LineChannel:
         self._failures: dict[int, int] = {}  # event id -> failed tries in this process
         self._courtesies: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
+        # Set once what a stopped process left in the inbox is queued (``run``'s first step).
+        self.resumed = asyncio.Event()
 
     @classmethod
     def from_settings(cls, app: App, runner: TurnRunner, settings: Settings) -> LineChannel:
@@ -154,6 +156,7 @@ class LineChannel:
         """Work what the inbox holds (a restart's leftovers first), then look now and then for
         events another process stored and never worked."""
         self._take(await self.app.db.run(inbox.waiting, self.app.db, CHANNEL, self.app.clock()))
+        self.resumed.set()
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=SWEEP_SECONDS)
