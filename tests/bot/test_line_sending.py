@@ -236,8 +236,7 @@ def test_a_member_who_blocked_the_account_is_unreachable_and_their_cases_say_so(
 ) -> None:
     member, number = member_with_a_case(desk)
     fake.advance(3600)
-    with fake._cond:  # blocked without the desk being told (no unfollow event)
-        fake._members[member.user_id].blocked = True
+    fake.block_quietly(member.user_id)  # without the desk being told (no unfollow event)
     desk.app.cases.reply(number, "sato", STAFF_REPLY)
     desk.settle()
     conversation = desk.conversation(member.user_id)

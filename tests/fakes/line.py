@@ -247,13 +247,21 @@ class FakeLine:
 
     # ------------------------------------------------------------------ members
 
-    def new_member(self) -> str:
+    def new_member(self, *, friend: bool = False) -> str:
         """A LINE user id (``U`` and 32 hex digits) for a new member; they have not added the
-        account yet (:meth:`follow` does)."""
+        account yet (:meth:`follow` does), unless ``friend``: added before the desk's webhook
+        was set, so no follow event is sent."""
         user_id = "U" + secrets.token_hex(16)
         with self._cond:
-            self._members[user_id] = _Member(user_id, following=False)
+            self._members[user_id] = _Member(user_id, following=friend)
         return user_id
+
+    def block_quietly(self, user_id: str) -> None:
+        """The member blocks the account and the desk is not told (no unfollow event, as
+        when it was missed): only a refused send shows it."""
+        with self._cond:
+            member = self._member(user_id)
+            member.following, member.blocked = False, True
 
     def follow(self, user_id: str, *, unblocked: bool = False) -> str:
         """The member adds the account as a friend (or unblocks it): a follow event."""
