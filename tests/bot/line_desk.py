@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import uvicorn
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, func, select
 from starlette.applications import Starlette
@@ -40,6 +41,7 @@ from bot.channels.serving import outbox_worker
 from bot.config import Settings
 from bot.delivery import OutboxWorker, RateLimiter
 from bot.runner import ChatTurnRunner
+from bot.slack.sync import GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, CardSync
 from bot.wakeups import Wakeups
 from flows.messages import Inbound
 from storage import inbox
@@ -54,8 +56,10 @@ from storage.models import (
 from storage.turns import TurnOutcome
 from tests.bot.served import ENGINE, ROOT
 from tests.bot.telegram_desk import VirtualSeconds
+from tests.bot.test_slack_end_to_end import DEPLOYMENT
 from tests.conftest import Clock
 from tests.fakes.line import FakeLine
+from tests.fakes.slack_api import FakeSlackApi
 from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, pending_step
 
 T = TypeVar("T")
@@ -331,11 +335,17 @@ def line_desk(
     deployment: Path | None = None,
     clock: Clock | None = None,
     gate: bool = False,
+    slack: FakeSlackApi | None = None,
     **channel_options: Any,
 ) -> Iterator[LineDesk]:
     """The desk on a SQLite file in ``directory``, its webhook registered with the fake.
     ``gate``: turns wait (an event is stored and answered, never worked) until the desk
-    is left, as when a process stops between storing and working."""
+    is left, as when a process stops between storing and working. ``slack``: the card sync
+    too, with the Slack end-to-end tests' queues, brought up to date only when something
+    wakes it (its timer is an hour)."""
+    if slack is not None and deployment is None:
+        deployment = directory / "madoguchi.toml"
+        deployment.write_text(DEPLOYMENT, encoding="utf-8")
     settings = line_settings(directory, fake, deployment)
     clock = clock or Clock()
     app = App.build(settings, clock=clock)
@@ -358,6 +368,7 @@ def line_desk(
             GatedRunner(runner) if gate else runner,
             api,
             channel_secret=fake.channel_secret,
+            wakeups=wakeups,
             now=fake.now,
             sleep=no_wait,
             **channel_options,
@@ -379,6 +390,25 @@ def line_desk(
             asyncio.create_task(server.serve(sockets=[listener])),
             asyncio.create_task(channel.run(stop)),
         ]
+        if slack is not None:
+            sync = CardSync(
+                app.db,
+                AsyncWebClient(token=slack.token, base_url=slack.api_url),
+                app.deployment.slack,
+                app.orgs,
+                clock,
+                interval=3600.0,
+                sleep=pacing.sleep,
+                queue_names=app.cases.queue_names,
+            )
+            sync.limiter = RateLimiter(
+                GLOBAL_PER_SECOND,
+                PER_CHANNEL_INTERVAL,
+                monotonic=pacing.monotonic,
+                sleep=pacing.sleep,
+            )
+            wakeups.add_staff(sync.wake)
+            tasks.append(asyncio.create_task(sync.run(stop)))
         while not server.started:
             await asyncio.sleep(0.01)
         return channel, worker, server, tasks
@@ -393,6 +423,8 @@ def line_desk(
         async def finish() -> None:
             stop.set()
             server.should_exit = True
+            for task in tasks[2:]:  # the card sync waits for a wake-up or its timer
+                task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await channel.close()
 
