@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.app import App
+from bot.channels import channel_title
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
@@ -174,9 +175,10 @@ def _actor() -> str:
     return name
 
 
-def _line(case: Case, now: datetime | None = None) -> str:
+def _line(case: Case, now: datetime | None = None, *, channel: bool = True) -> str:
     """One case as a line: what needs staff first (the marks), then which case, of which
-    co-op and queue (by the names staff use), its dates and who has it."""
+    co-op and queue (by the names staff use), its dates, who has it and where the member
+    writes from (``channel``: ``show`` says it on its own line)."""
     org, queue = _names(case)
     return "  ".join(
         [
@@ -189,6 +191,7 @@ def _line(case: Case, now: datetime | None = None) -> str:
             f"受付 {_JA.datetime(case.received_at)}",
             f"期限 {_JA.date(case.due_at)}",
             f"担当 {case.assignee or '-'}",
+            *([f"連絡手段 {_t()(channel_title(case.channel))}"] if channel else []),
         ]
     )
 
@@ -303,7 +306,7 @@ def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
     now = datetime.now(JST)
     org_name = org.short_name.ja if org and t.lang == "ja" else org.short_name.en if org else ""
     out = [
-        _line(case, now),
+        _line(case, now, channel=False),
         "  ".join(
             [
                 t("組織：{org}", org=org_name or case.org_id),
@@ -312,6 +315,8 @@ def render_detail(detail: CaseDetail, org: OrgProfile | None = None) -> str:
                     requester=describe_requester(case.requester, case.fields, t),
                 ),
                 t("言語：{lang}", lang=case.lang),
+                # Where staff replies reach the member (LINE, Telegram…).
+                t("連絡手段：{channel}", channel=t(channel_title(case.channel))),
             ]
         ),
     ]
