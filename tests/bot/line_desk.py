@@ -102,9 +102,12 @@ class LineDesk:
     def call(self, work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result(TIMEOUT)
 
-    def settle(self, _event_id: str | None = None) -> None:
+    def settle(self) -> None:
         """Every stored event worked, then every due row sent (as far as LINE takes them)."""
         self.call(self._settle())
+
+    def answered(self, _user_id: str, _event_id: str) -> None:
+        self.settle()
 
     async def _settle(self) -> None:
         await self.channel.resumed.wait()  # a restart's leftovers are queued
@@ -207,8 +210,9 @@ class Answering(Protocol):
 
     fake: FakeLine
 
-    def settle(self, event_id: str) -> None:
-        """Return once the desk's whole answer to ``event_id`` is on the member's phone."""
+    def answered(self, user_id: str, event_id: str) -> None:
+        """Return once the desk's whole answer to the member's event ``event_id`` is on their
+        phone."""
         ...
 
     def state(self, user_id: str) -> dict[str, Any]:
@@ -223,6 +227,7 @@ class LineMember:
         self.desk = desk
         self.user_id = user_id or desk.fake.new_member()
         self.answers: list[str] = []
+        self.event_ids: list[str] = []  # the webhook events of what the member did, in order
 
     @property
     def fake(self) -> FakeLine:
@@ -230,7 +235,8 @@ class LineMember:
 
     def _answer_to(self, act: Callable[[], str]) -> str:
         before = len(self.fake.shown(self.user_id))
-        self.desk.settle(act())
+        self.event_ids.append(act())
+        self.desk.answered(self.user_id, self.event_ids[-1])
         shown = self.fake.shown(self.user_id)[before:]
         answer = "\n".join(str(message["text"]) for message in shown)
         self.answers.append(answer)

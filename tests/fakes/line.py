@@ -355,6 +355,11 @@ class FakeLine:
         """Any event (an unknown type, a group's message): the common fields are added."""
         return self._send(user_id, event, reply=reply)
 
+    def event(self, event_id: str) -> JSONDict:
+        """An event the fake sent, as it was first sent."""
+        with self._cond:
+            return copy.deepcopy(self._events[event_id])
+
     def redeliver(self, event_id: str) -> int:
         """LINE's redelivery of an event the desk was sent before: the same
         ``webhookEventId`` and body, ``deliveryContext.isRedelivery`` true."""
