@@ -92,12 +92,14 @@ class LineChannel:
         wakeups: Wakeups | None = None,
         monthly_quota: int | None = None,
         warn_share: float = 0.8,
+        send_rate: float = LIMITS.send_rate,
         now: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.app = app
         self.runner = runner
         self.api = api
+        self._limits = replace(LIMITS, send_rate=send_rate)  # this process's share
         self.wakeups = wakeups or Wakeups()  # an unfollow wakes the staff side (the card)
         self._secret = channel_secret.encode()
         self.now = now  # wall-clock seconds: a reply token's age
@@ -143,13 +145,14 @@ class LineChannel:
             wakeups=wakeups,
             monthly_quota=settings.line_monthly_quota,
             warn_share=settings.line_quota_warn_share,
+            send_rate=settings.line_send_rate,
         )
 
     # ------------------------------------------------------------------ MemberChannel
 
     @property
     def limits(self) -> ChannelLimits:
-        return LIMITS
+        return self._limits
 
     async def send(self, messages: Sequence[OutboxMessage]) -> None:
         await self.sender.send(messages)
