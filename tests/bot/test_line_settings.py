@@ -74,3 +74,10 @@ def test_line_send_rate_sets_this_processs_share_of_lines_rate(tmp_path: Path) -
         assert asyncio.run(paced_at()) == 250.0
     finally:
         app.db.close()
+
+
+def test_with_nothing_to_serve_the_start_up_check_names_line_too(tmp_path: Path) -> None:
+    [problem] = settings_problems(settings(tmp_path))
+    assert problem.startswith("Nothing to serve:")
+    assert "TELEGRAM_BOT_TOKEN" in problem and "SLACK_BOT_TOKEN" in problem
+    assert "LINE_CHANNEL_SECRET with LINE_CHANNEL_ACCESS_TOKEN" in problem

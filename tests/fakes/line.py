@@ -505,6 +505,11 @@ class FakeLine:
                 and (user_id is None or self._recipient(call) == user_id)
             ]
 
+    def recipient(self, call: ApiCall) -> str | None:
+        """Whom a reply or push call was for (a reply names only its token)."""
+        with self._cond:
+            return self._recipient(call)
+
     def _recipient(self, call: ApiCall) -> str | None:
         if call.endpoint == "push":
             return cast(str | None, call.body.get("to"))
