@@ -16,7 +16,7 @@ import pytest
 
 from tests.bot.line_desk import LineMember
 from tests.bot.line_served import LineServed, serving_line
-from tests.bot.served import eventually
+from tests.bot.served import eventually, staff_reply
 from tests.bot.test_slack_end_to_end import DEPLOYMENT, SIGNING_SECRET, Desk
 from tests.fakes.line import FakeLine
 from tests.fakes.slack_api import FakeSlackApi, plain_text
@@ -129,7 +129,7 @@ def test_line_members_complete_a_disclosure_with_quick_replies_and_in_their_own_
         assert desk.scalar("SELECT count(*) FROM inboxevent") == 0
 
 
-def test_a_staff_reply_from_slack_reaches_the_line_member_by_push_and_is_counted(
+def test_staff_replies_from_slack_and_the_terminal_reach_the_line_member_by_push_counted(
     database_url: str, line: FakeLine, slack: FakeSlackApi, tmp_path: Path
 ) -> None:
     log = tmp_path / "serve.log"
@@ -160,13 +160,19 @@ def test_a_staff_reply_from_slack_reaches_the_line_member_by_push_and_is_counted
         assert STAFF_REPLY in push.body["messages"][0]["text"]
         assert UUID.fullmatch(push.headers["x-line-retry-key"])
         staff.wait_thread(TAKUHAI, card.ts, STAFF_REPLY)
+        assert desk.health()["line"]["pushes"]["pushes"] == 1
+
+        # From the terminal (another process), the same way.
+        staff_reply(desk.served, number, "書類を郵送しました。")
+        line.wait_for(lambda api: len(api.accepted("push", member.user_id)) == 2, timeout=20)
+        assert "書類を郵送しました。" in line.texts(member.user_id)[-1]
 
         pushes = desk.health()["line"]["pushes"]
-        assert (pushes["pushes"], pushes["quota"], pushes["warned"]) == (1, 2, True)
+        assert (pushes["pushes"], pushes["quota"], pushes["warned"]) == (2, 2, True)
     warnings = [
         json.loads(line_) for line_ in log.read_text().splitlines() if "line.quota_warning" in line_
     ]
-    assert [(w["pushes"], w["quota"]) for w in warnings] == [(1, 2)]
+    assert [(w["pushes"], w["quota"]) for w in warnings] == [(1, 2)]  # once a month
 
 
 # ---------------------------------------------------------------- crash and restart
