@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     )
     # Seconds before a Messaging API call counts as failed (and the outbox retries it).
     line_timeout: float = Field(default=15.0, gt=0, validation_alias="LINE_TIMEOUT")
+    # Reply and push calls a second from this process (each carries up to five messages):
+    # its share of LINE's per-channel rate (about 2,000 requests a second).
+    line_send_rate: float = Field(default=100.0, gt=0, validation_alias="LINE_SEND_RATE")
     # Push messages the plan allows a month; unset: asked of LINE (GET /v2/bot/message/quota).
     line_monthly_quota: int | None = Field(
         default=None, ge=0, validation_alias="LINE_MONTHLY_QUOTA"

@@ -19,16 +19,13 @@ import structlog
 from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, func, select
 
-from flows.status import CLOSED_STATUSES
+from storage import reachability
 from storage.db import Database
 from storage.leases import holder_is_gone
-from storage.models import PRIORITY_NOTICE, Case, CaseEvent, Conversation, OutboxMessage
+from storage.models import PRIORITY_NOTICE, Conversation, OutboxMessage
 from storage.turns import Clock
 
 log = structlog.get_logger(__name__)
-# A member who cannot be reached (blocked the bot, left the chat) is not retried for a day,
-# or until they write again (``TurnStore`` then releases what waited for them).
-UNREACHABLE_WAIT_SECONDS = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -306,17 +303,18 @@ class ChannelOutbox:
             _postpone(session, row_ids, error, self.clock() + timedelta(seconds=delay))
 
     def unreachable(self, row_ids: Sequence[int], error: str) -> None:
-        """The member cannot be reached: the rows wait ``UNREACHABLE_WAIT_SECONDS`` (or until
-        the member writes again) and every open case of the member says so, once."""
+        """The platform refused these rows because the member cannot be reached: they wait
+        (``reachability.WAIT_FOR_RETURN``, or until the member writes again) and the member is
+        marked as LINE's unfollow marks them (``reachability.mark_unreachable``), once."""
         now = self.clock()
         log.warning("outbox.unreachable", outbox=list(row_ids))
         with self.db.transaction() as session:
-            _postpone(session, row_ids, error, now + timedelta(seconds=UNREACHABLE_WAIT_SECONDS))
+            _postpone(session, row_ids, error, now + reachability.WAIT_FOR_RETURN)
             first = session.get(OutboxMessage, row_ids[0]) if row_ids else None
             if first is not None:
                 conversation = session.get(Conversation, first.conversation_id)
                 assert conversation is not None
-                _flag_unreachable(session, conversation, now)
+                reachability.mark_unreachable(session, conversation, now)
 
     def pending(self, chat_id: str | None = None) -> list[OutboxMessage]:
         """This channel's unsent rows (of ``chat_id``, if given), oldest first."""
@@ -334,58 +332,6 @@ def _postpone(session: Session, row_ids: Sequence[int], error: str, when: dateti
             claimed_until=None,  # any worker may retry them when they are due
         )
     )
-
-
-def _flag_unreachable(session: Session, conversation: Conversation, now: datetime) -> bool:
-    """Mark the member unreachable, and note it on each open case, if not done already."""
-    if not conversation.reachable:
-        return False
-    conversation.reachable = False
-    session.add(conversation)
-    note_unreachable(session, conversation, now)
-    return True
-
-
-def note_unreachable(session: Session, conversation: Conversation, now: datetime) -> None:
-    """Staff must know their reply did not arrive: every open case of the member says so."""
-    open_cases = session.exec(
-        select(Case)
-        .where(Case.conversation_id == conversation.id, col(Case.status).not_in(CLOSED_STATUSES))
-        .with_for_update()
-    ).all()
-    for case in open_cases:
-        assert case.id is not None
-        session.add(
-            CaseEvent(case_id=case.id, kind="member_unreachable", actor="system", created_at=now)
-        )
-
-
-def mark_chat_unreachable(db: Database, clock: Clock, channel: str, chat_id: str) -> bool:
-    """The platform said the member left (LINE's unfollow, say): as after a refused send, the
-    member is marked unreachable, each open case gets a ``member_unreachable`` event, and
-    what waits for them is held until they write again. Returns whether anything changed
-    (not for an unknown chat, nor for one already marked)."""
-    now = clock()
-    with db.transaction() as session:
-        conversation = session.exec(
-            select(Conversation)
-            .where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-            .with_for_update()
-        ).first()
-        if conversation is None or not _flag_unreachable(session, conversation, now):
-            return False
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.conversation_id) == conversation.id,
-                col(OutboxMessage.status) == "pending",
-            )
-            .values(
-                next_attempt_at=now + timedelta(seconds=UNREACHABLE_WAIT_SECONDS),
-                claimed_until=None,
-            )
-        )
-    return True
 
 
 def pending_rows(db: Database, channel: str, chat_id: str | None = None) -> list[OutboxMessage]:

@@ -1,8 +1,9 @@
-"""A member who left the channel (LINE's unfollow: blocked the account or removed it as a
-friend) before any message bounced: staff must know their replies will not arrive.
+"""Members who cannot be reached on their channel, whichever way the desk learns it: a send
+the platform refused (Telegram's "bot was blocked", LINE's 403: ``storage.outbox``) or the
+platform saying so at once (LINE's unfollow: :func:`member_left`). Both go through
+:func:`mark_unreachable`, so staff see the same thing either way and a member is flagged once.
 
-The delivery side learns the same from a refused send (``bot.dispatch.record_attempt``); a
-platform that tells us at once lets the desk say so before staff write, and keeps it from
+A platform that tells the desk at once lets it say so before staff write, and keeps it from
 spending pushes on someone who cannot receive them. The member's return (any new message,
 LINE's follow) makes them reachable again in ``TurnStore``, which sends what waited.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from flows.status import CLOSED_STATUSES
@@ -23,12 +25,40 @@ log = structlog.get_logger(__name__)
 WAIT_FOR_RETURN = timedelta(hours=24)
 
 
-def member_left(db: Database, channel: str, chat_id: str, key: str, now: datetime) -> bool:
-    """Mark the member unreachable, once per event ``key``; True if this changed anything.
+def mark_unreachable(session: Session, conversation: Conversation, now: datetime) -> bool:
+    """The member cannot be reached: flagged on the conversation, a ``member_unreachable``
+    event on every open case of theirs (the Slack card and thread, ``staff show`` and the
+    exports say it), and every message waiting for them held for ``WAIT_FOR_RETURN`` or until
+    they write again. Once: False, and nothing done, if they were flagged already."""
+    if not conversation.reachable:
+        return False
+    conversation.reachable = False
+    session.add(conversation)
+    for case in session.exec(
+        select(Case)
+        .where(Case.conversation_id == conversation.id, col(Case.status).not_in(CLOSED_STATUSES))
+        .with_for_update()
+    ):
+        assert case.id is not None
+        session.add(
+            CaseEvent(case_id=case.id, kind="member_unreachable", actor="system", created_at=now)
+        )
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.conversation_id) == conversation.id,
+            col(OutboxMessage.status) == "pending",
+        )
+        .values(next_attempt_at=now + WAIT_FOR_RETURN, claimed_until=None)
+    )
+    log.info("member.unreachable", channel=conversation.channel, conversation=conversation.id)
+    return True
 
-    Every open case of theirs gets a ``member_unreachable`` event (the Slack card and thread
-    say it), and their pending messages wait for their return instead of going out now.
-    """
+
+def member_left(db: Database, channel: str, chat_id: str, key: str, now: datetime) -> bool:
+    """The platform says the member left (LINE's unfollow: blocked the account or removed it
+    as a friend): :func:`mark_unreachable`, once per event ``key`` (a redelivery is a no-op).
+    True if this changed anything (not for a chat never seen, nor one flagged already)."""
     return db.retrying(lambda: _member_left(db, channel, chat_id, key, now))
 
 
@@ -42,34 +72,7 @@ def _member_left(db: Database, channel: str, chat_id: str, key: str, now: dateti
         if session.get(ProcessedUpdate, key) is not None:
             return False
         session.add(ProcessedUpdate(key=key, created_at=now))
-        if conversation is None or not conversation.reachable:
-            return False
-        conversation.reachable = False
-        session.add(conversation)
-        flag_open_cases(session, conversation, now)
-        for row in session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.conversation_id == conversation.id,
-                OutboxMessage.status == "pending",
-            )
-        ):
-            row.next_attempt_at = now + WAIT_FOR_RETURN
-            session.add(row)
-        log.info("member.left", channel=channel, conversation=conversation.id)
-        return True
-
-
-def flag_open_cases(session: Session, conversation: Conversation, now: datetime) -> None:
-    """Every open case of the member says that messages do not reach them."""
-    for case in session.exec(
-        select(Case)
-        .where(Case.conversation_id == conversation.id, col(Case.status).not_in(CLOSED_STATUSES))
-        .with_for_update()
-    ):
-        assert case.id is not None
-        session.add(
-            CaseEvent(case_id=case.id, kind="member_unreachable", actor="system", created_at=now)
-        )
+        return conversation is not None and mark_unreachable(session, conversation, now)
 
 
 def reachable(db: Database, channel: str, chat_id: str) -> bool:

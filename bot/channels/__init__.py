@@ -26,6 +26,14 @@ def limits_of(channel: str) -> ChannelLimits | None:
     return next((limits for limits in LIMITS if limits.name == channel), None)
 
 
+def channel_title(channel: str) -> str:
+    """How staff name the channel a member uses (the case's ``channel``): LINE, Telegram, or
+    a Babel message for the staff surface to translate. An id no channel claims any more is
+    shown as it is."""
+    limits = limits_of(channel)
+    return (limits.title if limits else "") or channel
+
+
 def text_limits() -> dict[str, TextLimit]:
     """What one message may carry on each member channel. Whatever queues a message for a
     member (a turn, a staff reply from any surface or process) splits longer text by these,
@@ -38,4 +46,11 @@ def one_message_per_turn() -> frozenset[str]:
     return frozenset(limits.name for limits in LIMITS if limits.one_message_per_turn)
 
 
-__all__ = ["LIMITS", "ChannelLimits", "limits_of", "one_message_per_turn", "text_limits"]
+__all__ = [
+    "LIMITS",
+    "ChannelLimits",
+    "channel_title",
+    "limits_of",
+    "one_message_per_turn",
+    "text_limits",
+]

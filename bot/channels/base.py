@@ -44,6 +44,9 @@ class ChannelLimits:
     # Whether the turn's replies are joined up to each set of buttons, one message per turn
     # (platforms that count messages against a quota or show each as a notification).
     one_message_per_turn: bool = False
+    # How staff name the channel (「連絡手段：LINE」): a platform's own name, or a Babel
+    # message that staff surfaces translate; the id when empty.
+    title: str = ""
 
 
 class MemberChannel(Protocol):

@@ -20,4 +20,5 @@ LIMITS = ChannelLimits(
     per_chat_interval=1.0,  # about one message a second in one chat
     # A turn's replies go as one message: each message is a notification on the phone.
     one_message_per_turn=True,
+    title="Telegram",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from bot.channels.base import ChannelLimits
+from flows.i18n import N_
 from flows.safe_text import TextLimit
 
 CHANNEL = "terminal"
@@ -24,4 +25,5 @@ LIMITS = ChannelLimits(
     messages_per_call=20,
     send_rate=math.inf,
     per_chat_interval=0.0,
+    title=N_("ターミナル（お試し用）"),
 )

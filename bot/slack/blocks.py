@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from bot.channels import channel_title
 from bot.escaping import for_slack
 from bot.export import ACTORS, requester_label, speaker, type_title
 from bot.slack import member_links
@@ -111,6 +112,7 @@ def case_card(
         ("担当", mention(case.assignee)),
         ("申出者", _label(requester_label(case))),
         ("本人確認", JA(IDENTITY_METHODS[case.identity_method]) if case.identity_method else "未"),
+        ("連絡手段", _label(JA(channel_title(case.channel)))),  # where replies reach the member
     ]
     blocks: list[Block] = [
         {

@@ -105,11 +105,13 @@ class CardSync:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before the pass, not after: a wake-up during a long pass (a new card
+            # and its thread) asks for another one, and must not be lost.
+            self._wake.clear()
             try:
                 await self.sync_once()
             except Exception:
                 log.exception("slack.sync_failed")
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
 

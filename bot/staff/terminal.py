@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.app import App
+from bot.channels import channel_title
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
@@ -176,10 +177,11 @@ def _actor() -> str:
     return name
 
 
-def _line(case: Case, now: datetime | None = None) -> str:
+def _line(case: Case, now: datetime | None = None, *, channel: bool = True) -> str:
     """One case as a line: what needs staff first (the marks), then which case, of which
-    co-op and queue (by the names staff use), its dates and who has it; every label and date
-    in the staff language."""
+    co-op and queue (by the names staff use), its dates, who has it and where the member
+    writes from (``channel``: ``show`` says it on its own line); every label and date in the
+    staff language."""
     t = _t()
     org, queue = _names(case)
     title = FLOWS[case.request_type].title if case.request_type in FLOWS else case.request_type
@@ -194,6 +196,7 @@ def _line(case: Case, now: datetime | None = None) -> str:
             t("受付 {when}", when=t.datetime(case.received_at)),
             t("期限 {date}", date=t.date(case.due_at)),
             t("担当 {assignee}", assignee=case.assignee or "-"),
+            *([t("連絡手段 {channel}", channel=t(channel_title(case.channel)))] if channel else []),
         ]
     )
 
@@ -311,7 +314,7 @@ def render_detail(
     now = datetime.now(JST)
     org_name = org.short_name.ja if org and t.lang == "ja" else org.short_name.en if org else ""
     out = [
-        _line(case, now),
+        _line(case, now, channel=False),
         "  ".join(
             [
                 t("組織：{org}", org=org_name or case.org_id),
@@ -320,6 +323,8 @@ def render_detail(
                     requester=describe_requester(case.requester, case.fields, t),
                 ),
                 t("言語：{lang}", lang=case.lang),
+                # Where staff replies reach the member (LINE, Telegram…).
+                t("連絡手段：{channel}", channel=t(channel_title(case.channel))),
             ]
         ),
     ]

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.bench.common import percentile
 from tests.bench.history import prefill
@@ -47,6 +47,9 @@ from tests.bench.run import FULL, Figure
 from tests.bot.served import Served, serving
 from tests.fakes.telegram_api import FakeBotApi
 from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER
+
+if TYPE_CHECKING:
+    from tests.bench.line_burst import LineRun
 
 JSONDict = dict[str, Any]
 
@@ -354,6 +357,7 @@ class Results:
     by_size: dict[int, list[Run]]  # the per-size series
     headline: list[Run]  # the series' runs at HEADLINE, or FULL's big burst
     steady: list[Run]  # members offering half the headline rate, at HEADLINE
+    line: list[LineRun]  # LINE members through LINE's webhook, at HEADLINE
 
 
 _results: list[Results] = []
@@ -374,6 +378,12 @@ def results() -> Results:
         print(f"  burst: {BURST_MEMBERS:,} members", file=sys.stderr, flush=True)
         headline = [one_run(files[HEADLINE], BURST_MEMBERS, first_chat, files[HEADLINE].parent)]
         first_chat += BURST_MEMBERS + WARM_UP
+        # The same burst from LINE members, on the same stored conversations.
+        from tests.bench import line_burst  # it builds on this module's script
+
+        print(f"  burst: {line_burst.MEMBERS:,} LINE members", file=sys.stderr, flush=True)
+        line = [line_burst.one_run(files[HEADLINE], files[HEADLINE].parent)]
+        _settle(files[HEADLINE])
         # Members at half the rate the server can take: the wait members feel on a busy day
         # that is not the very peak.
         interval = steady_interval(statistics.median(run.rate for run in headline))
@@ -386,7 +396,7 @@ def results() -> Results:
                 )
             )
             first_chat += STEADY_MEMBERS + WARM_UP
-    _results.append(Results(by_size, headline, steady))
+    _results.append(Results(by_size, headline, steady, line))
     return _results[0]
 
 
@@ -474,6 +484,7 @@ def bench_burst() -> list[Figure]:
                 "the turn itself: see burst_half_load_turn_p99."
             ),
         ),
+        *line_figures(found.line, rate, p99),
         Figure(
             "burst_half_load_updates_per_second",
             statistics.median(run.rate for run in found.steady),
@@ -544,6 +555,48 @@ def bench_burst() -> list[Figure]:
         ),
     ]
     return figures
+
+
+def line_figures(runs: list[LineRun], telegram_rate: float, telegram_p99: float) -> list[Figure]:
+    """LINE's path beside Telegram's: the same request, the same stored database, one run."""
+    from tests.bench import line_burst
+
+    rate = statistics.median(run.rate for run in runs)
+    p50, p95, p99 = (
+        statistics.median(percentile(run.latencies_ms, share) for run in runs)
+        for share in (0.50, 0.95, 0.99)
+    )
+    cost = statistics.median(run.server_cpu_ms for run in runs)
+    how = (
+        f"{_runs(len(runs))} of {line_burst.MEMBERS:,} LINE members "
+        f"({min(line_burst.AT_ONCE, line_burst.MEMBERS)} at a time, LINE delivering over "
+        f"{line_burst.CONNECTIONS} connections) × {line_burst.EVENTS} events (follow, then the "
+        f"Telegram burst's disclosure request) on {HEADLINE:,} stored conversations; a member "
+        "writes once the answer to their previous message arrived (a free reply). "
+        + ("" if FULL else f"Quick mode runs {line_burst.MEMBERS} members; FULL=1 runs 2,000. ")
+        + f"Telegram in the same run: {telegram_rate:,.0f} updates/s, p99 {telegram_p99:,.0f} ms. "
+        "Each LINE event costs more: it is stored in the inbox before LINE's 200 and deleted "
+        "after its turn, two more durable transactions than a Telegram webhook update. And "
+        "since LINE is answered as soon as an event is stored, every member has an event "
+        "waiting at once (Telegram's fake holds updates back until one of its 40 connections "
+        f"is free): by Little's law the wait is about {min(line_burst.AT_ONCE, line_burst.MEMBERS)}"
+        f" ÷ {rate:,.0f} ≈ {min(line_burst.AT_ONCE, line_burst.MEMBERS) / rate * 1000:,.0f} ms, "
+        "mostly in the inbox behind other members' turns."
+    )
+    return [
+        Figure(
+            "line_burst_updates_per_second",
+            rate,
+            "LINE events/s (webhook → inbox → turn)",
+            note=how,
+        ),
+        Figure("line_burst_turn_p50", p50, "ms, LINE webhook arrival to commit"),
+        Figure("line_burst_turn_p95", p95, "ms, LINE webhook arrival to commit"),
+        Figure(
+            "line_burst_turn_p99", p99, "ms, LINE webhook arrival to commit", "< 50 ms", p99 < 50
+        ),
+        Figure("line_burst_cpu", cost, "server CPU ms per LINE event"),
+    ]
 
 
 def _runs(count: int) -> str:

@@ -1,60 +1,78 @@
 """A desk serving LINE members in this test process, against the fake LINE.
 
-A small stand-in for what ``madoguchi serve`` will wire once the channel seam lands: the real
+The parts ``madoguchi serve`` wires for LINE, in an event loop of their own: the real
 ``LineChannel`` (its webhook on a real uvicorn server, the real ``line-bot-sdk`` talking to
-:class:`tests.fakes.line.FakeLine`), a minimal turn runner (``app.db.run(app.turns.process,
-…)``) and a delivery step that hands each chat's pending rows, five at a time, to
-``channel.send``. It will be replaced by the seam's runner and outbox worker.
+:class:`tests.fakes.line.FakeLine`), the one turn runner (``bot.runner.ChatTurnRunner``) and
+the one delivery engine (``OutboxWorker``, made by ``bot.channels.serving.outbox_worker``, as
+``serve`` makes it), around an ``App`` on a real SQLite file and a hand-moved clock. So the
+LINE tests exercise the same seam as ``serve``; ``tests/bot/test_line_end_to_end.py`` runs
+``serve`` itself.
 
 Nothing waits on time: :meth:`LineDesk.settle` waits until every stored event is worked and
-then sends what is due on the desk's clock (a :class:`tests.conftest.Clock` the test moves);
-reply tokens age on the fake's clock (:meth:`FakeLine.advance`), which the channel reads too.
+then lets the worker send what is due on the desk's clock (a :class:`tests.conftest.Clock`
+the test moves), paced on virtual seconds; reply tokens age on the fake's clock
+(:meth:`FakeLine.advance`), which the channel reads too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import textwrap
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import uvicorn
-from sqlmodel import col, select
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import OperationalError
+from sqlmodel import col, func, select
 from starlette.applications import Starlette
 
-from bot import channels
 from bot.app import App
-from bot.channels.line import CHANNEL, LIMITS
+from bot.channels.line import CHANNEL
 from bot.channels.line.api import LineApi
 from bot.channels.line.channel import WEBHOOK_PATH, LineChannel
+from bot.channels.serving import outbox_worker
 from bot.config import Settings
-from bot.dispatch import TemporaryFailure, Unreachable, backoff, record_attempt
+from bot.delivery import OutboxWorker, RateLimiter
+from bot.runner import ChatTurnRunner
+from bot.slack.sync import GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, CardSync
+from bot.wakeups import Wakeups
 from flows.messages import Inbound
 from storage import inbox
-from storage.models import Case, CaseEvent, Conversation, InboxEvent, OutboxMessage
+from storage.models import (
+    Case,
+    CaseEvent,
+    Conversation,
+    InboxEvent,
+    OutboxMessage,
+    ProcessedUpdate,
+)
 from storage.turns import TurnOutcome
 from tests.bot.served import ENGINE, ROOT
+from tests.bot.telegram_desk import VirtualSeconds
+from tests.bot.test_slack_end_to_end import DEPLOYMENT
 from tests.conftest import Clock
 from tests.fakes.line import FakeLine
+from tests.fakes.slack_api import FakeSlackApi
 from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, pending_step
 
 T = TypeVar("T")
 TIMEOUT = 20.0
 
 
-class MinimalRunner:
-    """The turn runner's contract (``bot.channels.base.TurnRunner``) at its smallest."""
+class GatedRunner:
+    """The one turn runner behind a gate: until it opens, events are stored and answered but
+    never worked, as when a process stops between the two."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.gate: asyncio.Event | None = None  # set: turns wait for it (a stopped desk)
-        self.turns = 0
-        self.fail_next = 0  # turns that raise, as when the database is briefly away
+    def __init__(self, runner: ChatTurnRunner) -> None:
+        self.runner = runner
+        self.gate = asyncio.Event()
 
     async def run(
         self,
@@ -63,16 +81,8 @@ class MinimalRunner:
         prepare: Callable[[Inbound], Awaitable[Inbound]] | None = None,
         received: float | None = None,
     ) -> TurnOutcome:
-        if self.gate is not None:
-            await self.gate.wait()
-        if self.fail_next:
-            self.fail_next -= 1
-            raise ConnectionError("the database is away")
-        if prepare is not None:
-            inbound = await prepare(inbound)
-        outcome: TurnOutcome = await self.app.db.run(self.app.turns.process, inbound)
-        self.turns += 0 if outcome.duplicate else 1
-        return outcome
+        await self.gate.wait()
+        return await self.runner.run(inbound, prepare=prepare, received=received)
 
 
 async def no_wait(_seconds: float) -> None:
@@ -85,9 +95,9 @@ class LineDesk:
     clock: Clock
     fake: FakeLine
     channel: LineChannel
-    runner: MinimalRunner
+    worker: OutboxWorker
+    wakeups: Wakeups
     loop: asyncio.AbstractEventLoop
-    failures: list[Exception] = field(default_factory=list)
 
     def call(self, work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result(TIMEOUT)
@@ -96,58 +106,53 @@ class LineDesk:
         """Every stored event worked, then every due row sent (as far as LINE takes them)."""
         self.call(self._settle())
 
+    def answered(self, _user_id: str, _event_id: str) -> None:
+        self.settle()
+
     async def _settle(self) -> None:
+        await self.channel.resumed.wait()  # a restart's leftovers are queued
         await self.channel.idle()
-        while await self._deliver_round():
-            await self.channel.idle()
+        await self.worker.drain_all()
 
-    async def _deliver_round(self) -> int:
-        """Send each chat's due rows (up to five, oldest first); how many sends succeeded."""
-        batches = await self.app.db.run(self._due_batches)
-        sent = 0
-        for rows in batches:
-            try:
-                await self.channel.send(rows)
-            except TemporaryFailure as failure:
-                self.failures.append(failure)
-                delay = failure.retry_after or backoff(rows[0].attempts)
-                for row in rows:
-                    record_attempt(self.app.db, self.clock, row, error=str(failure), delay=delay)
-                continue
-            except Unreachable as failure:
-                self.failures.append(failure)
-                for row in rows:
-                    record_attempt(
-                        self.app.db, self.clock, row, error=str(failure), unreachable=True
-                    )
-                continue
-            for row in rows:
-                record_attempt(self.app.db, self.clock, row)
-            sent += 1
-        return sent
+    def database_away(self, turns: int) -> None:
+        """The next ``turns`` turns fail as when the database is briefly locked or away."""
+        process = self.app.turns.process
+        left = [turns]
 
-    def _due_batches(self) -> list[list[OutboxMessage]]:
-        now = self.clock()
+        def failing(inbound: Inbound) -> TurnOutcome:
+            if left[0]:
+                left[0] -= 1
+                locked = sqlite3.OperationalError("database is locked")
+                raise OperationalError("BEGIN IMMEDIATE", None, locked)
+            return process(inbound)
+
+        self.app.turns.process = failing  # type: ignore[method-assign]
+
+    def turns(self) -> int:
+        """LINE events whose turn was committed (each key once, whatever LINE sent twice)."""
         with self.app.db.transaction() as session:
-            rows = session.exec(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == "pending", OutboxMessage.channel == CHANNEL)
-                .order_by(col(OutboxMessage.id))
-            ).all()
-        batches: dict[str, list[OutboxMessage]] = {}
-        held: set[str] = set()
-        for row in rows:
-            if row.chat_id in held:
-                continue
-            if row.next_attempt_at is not None and row.next_attempt_at > now:
-                held.add(row.chat_id)  # a chat's order is kept: nothing passes its head
-                continue
-            batch = batches.setdefault(row.chat_id, [])
-            if len(batch) < LIMITS.messages_per_call:
-                batch.append(row)
-        return list(batches.values())
+            return int(
+                session.exec(
+                    select(func.count())
+                    .select_from(ProcessedUpdate)
+                    .where(col(ProcessedUpdate.key).startswith(f"{CHANNEL}:"))
+                ).one()
+            )
+
+    def send_errors(self) -> list[OutboxMessage]:
+        """Rows LINE refused at least once (sent since or not)."""
+        with self.app.db.transaction() as session:
+            return list(
+                session.exec(
+                    select(OutboxMessage).where(col(OutboxMessage.last_error).is_not(None))
+                ).all()
+            )
 
     # ------------------------------------------------------------------ reading the database
+
+    def state(self, user_id: str) -> dict[str, Any]:
+        conversation = self.conversation(user_id)
+        return dict(conversation.state) if conversation else {}
 
     def conversation(self, user_id: str) -> Conversation | None:
         with self.app.db.transaction() as session:
@@ -200,13 +205,29 @@ class LineDesk:
             return list(session.exec(select(InboxEvent)).all())
 
 
+class Answering(Protocol):
+    """A desk a member talks to: in this process (:class:`LineDesk`) or ``madoguchi serve``."""
+
+    fake: FakeLine
+
+    def answered(self, user_id: str, event_id: str) -> None:
+        """Return once the desk's whole answer to the member's event ``event_id`` is on their
+        phone."""
+        ...
+
+    def state(self, user_id: str) -> dict[str, Any]:
+        """The member's dialogue state, as stored."""
+        ...
+
+
 class LineMember:
     """One member's LINE app: each action waits until the desk's whole answer is shown."""
 
-    def __init__(self, desk: LineDesk, user_id: str | None = None) -> None:
+    def __init__(self, desk: Answering, user_id: str | None = None) -> None:
         self.desk = desk
         self.user_id = user_id or desk.fake.new_member()
         self.answers: list[str] = []
+        self.event_ids: list[str] = []  # the webhook events of what the member did, in order
 
     @property
     def fake(self) -> FakeLine:
@@ -214,8 +235,8 @@ class LineMember:
 
     def _answer_to(self, act: Callable[[], str]) -> str:
         before = len(self.fake.shown(self.user_id))
-        act()
-        self.desk.settle()
+        self.event_ids.append(act())
+        self.desk.answered(self.user_id, self.event_ids[-1])
         shown = self.fake.shown(self.user_id)[before:]
         answer = "\n".join(str(message["text"]) for message in shown)
         self.answers.append(answer)
@@ -258,8 +279,7 @@ class LineMember:
     def finishes(self, *, with_buttons: bool, reply: str = "") -> str:
         """The request being entered, answered to its end and sent."""
         for _ in range(40):
-            conversation = self.desk.conversation(self.user_id)
-            state = conversation.state if conversation else {}
+            state = self.desk.state(self.user_id)
             if state.get("mode") == "summary":
                 return self.answer("送信する", with_buttons=with_buttons)
             if state.get("mode") == "reuse":  # an earlier request's answers: typed anew
@@ -299,7 +319,9 @@ class LineMember:
         return answer
 
 
-def line_settings(directory: Path, fake: FakeLine, deployment: Path | None = None) -> Settings:
+def line_settings(
+    directory: Path, fake: FakeLine, deployment: Path | None = None, **more: str
+) -> Settings:
     return Settings(
         DATABASE_URL=f"sqlite:///{directory / 'desk.sqlite3'}",
         MADOGUCHI_DEPLOYMENT=deployment or ROOT / "madoguchi.toml",
@@ -307,6 +329,7 @@ def line_settings(directory: Path, fake: FakeLine, deployment: Path | None = Non
         LINE_CHANNEL_ACCESS_TOKEN=fake.access_token,
         LINE_API_BASE_URL=fake.base_url,
         LINE_DATA_API_BASE_URL=fake.base_url,
+        **more,  # type: ignore[arg-type]
     )
 
 
@@ -318,20 +341,21 @@ def line_desk(
     deployment: Path | None = None,
     clock: Clock | None = None,
     gate: bool = False,
+    slack: FakeSlackApi | None = None,
     **channel_options: Any,
 ) -> Iterator[LineDesk]:
     """The desk on a SQLite file in ``directory``, its webhook registered with the fake.
     ``gate``: turns wait (an event is stored and answered, never worked) until the desk
-    is left, as when a process stops between storing and working."""
+    is left, as when a process stops between storing and working. ``slack``: the card sync
+    too, with the Slack end-to-end tests' queues, brought up to date only when something
+    wakes it (its timer is an hour)."""
+    if slack is not None and deployment is None:
+        deployment = directory / "madoguchi.toml"
+        deployment.write_text(DEPLOYMENT, encoding="utf-8")
     settings = line_settings(directory, fake, deployment)
     clock = clock or Clock()
-    app = App.build(
-        settings,
-        clock=clock,
-        one_message_per_turn=frozenset({CHANNEL}),
-        text_limits={**channels.text_limits(), CHANNEL: LIMITS.text},
-    )
-    runner = MinimalRunner(app)
+    app = App.build(settings, clock=clock)
+    wakeups = Wakeups()
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -340,20 +364,28 @@ def line_desk(
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
-    async def start() -> tuple[LineChannel, uvicorn.Server, list[asyncio.Task[Any]]]:
-        if gate:
-            runner.gate = asyncio.Event()
+    async def start() -> tuple[LineChannel, OutboxWorker, uvicorn.Server, list[asyncio.Task[Any]]]:
+        runner = ChatTurnRunner(app, wakeups)
         api = LineApi(
             fake.access_token, settings.line_api_base_url, settings.line_data_api_base_url, 10.0
         )
         channel = LineChannel(
             app,
-            runner,
+            GatedRunner(runner) if gate else runner,
             api,
             channel_secret=fake.channel_secret,
+            wakeups=wakeups,
             now=fake.now,
             sleep=no_wait,
             **channel_options,
+        )
+        worker = outbox_worker(app, channel, wakeups)
+        pacing = VirtualSeconds()
+        worker.limiter = RateLimiter(
+            channel.limits.send_rate,
+            channel.limits.per_chat_interval,
+            monotonic=pacing.monotonic,
+            sleep=pacing.sleep,
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -364,13 +396,32 @@ def line_desk(
             asyncio.create_task(server.serve(sockets=[listener])),
             asyncio.create_task(channel.run(stop)),
         ]
+        if slack is not None:
+            sync = CardSync(
+                app.db,
+                AsyncWebClient(token=slack.token, base_url=slack.api_url),
+                app.deployment.slack,
+                app.orgs,
+                clock,
+                interval=3600.0,
+                sleep=pacing.sleep,
+                queue_names=app.cases.queue_names,
+            )
+            sync.limiter = RateLimiter(
+                GLOBAL_PER_SECOND,
+                PER_CHANNEL_INTERVAL,
+                monotonic=pacing.monotonic,
+                sleep=pacing.sleep,
+            )
+            wakeups.add_staff(sync.wake)
+            tasks.append(asyncio.create_task(sync.run(stop)))
         while not server.started:
             await asyncio.sleep(0.01)
-        return channel, server, tasks
+        return channel, worker, server, tasks
 
-    channel, server, tasks = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
+    channel, worker, server, tasks = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
     fake.webhook_url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
-    desk = LineDesk(app, clock, fake, channel, runner, loop)
+    desk = LineDesk(app, clock, fake, channel, worker, wakeups, loop)
     try:
         yield desk
     finally:
@@ -378,6 +429,8 @@ def line_desk(
         async def finish() -> None:
             stop.set()
             server.should_exit = True
+            for task in tasks[2:]:  # the card sync waits for a wake-up or its timer
+                task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await channel.close()
 

@@ -27,6 +27,7 @@ from bot import channels
 from bot.app import App
 from bot.channels import telegram
 from bot.channels.base import MemberChannel
+from bot.channels.line import channel as line_channel
 from bot.channels.serving import outbox_worker
 from bot.channels.terminal import PROMPT, TerminalChannel
 from bot.config import Settings
@@ -39,6 +40,7 @@ from storage.outbox import pending_rows
 from storage.turns import enqueue
 from tests.bot.telegram_desk import VirtualSeconds
 from tests.conftest import Clock
+from tests.fakes.line import FakeLine
 from tests.fakes.telegram_api import FakeBotApi
 from tests.flows.answers import COMPLAINT
 
@@ -171,6 +173,59 @@ async def telegram_harness(database_url: str, _directory: Path) -> AsyncIterator
             app.db.close()
 
 
+def _without_numbered_choices(text: str, choices: int) -> str:
+    """A LINE message's text without the numbered list of its quick replies' choices, which
+    the channel adds under the text so a typed number works too."""
+    if not choices:
+        return text
+    body, _, listed = text.rpartition("\n\n")
+    lines = listed.split("\n")
+    assert len(lines) == choices and all(_NUMBER.match(line) for line in lines), text[-200:]
+    return body
+
+
+@asynccontextmanager
+async def line_harness(database_url: str, _directory: Path) -> AsyncIterator[Harness]:
+    """LINE through ``serve``'s factory, against the fake LINE (no reply token: pushes)."""
+    with FakeLine() as fake:
+        settings = settings_for(
+            database_url,
+            LINE_CHANNEL_SECRET=fake.channel_secret,
+            LINE_CHANNEL_ACCESS_TOKEN=fake.access_token,
+            LINE_API_BASE_URL=fake.base_url,
+            LINE_DATA_API_BASE_URL=fake.base_url,
+        )
+        clock = Clock()
+        app = App.build(settings, clock=clock)
+        wakeups = Wakeups()
+        channel = await line_channel.start(settings, app, wakeups)
+        assert channel is not None
+        member = fake.new_member(friend=True)
+
+        def received() -> list[Shown]:
+            shown = []
+            for message in fake.shown(member):
+                items = message.get("quickReply", {}).get("items", [])
+                labels = tuple(_NUMBER.sub("", item["action"]["label"]) for item in items)
+                shown.append(Shown(_without_numbered_choices(message["text"], len(labels)), labels))
+            return shown
+
+        try:
+            yield Harness(
+                app,
+                clock,
+                channel,
+                wakeups,
+                member,
+                received,
+                lambda: fake.fail_next("push", status=429),
+                lambda: fake.block_quietly(member),
+            )
+        finally:
+            await channel.close()
+            app.db.close()
+
+
 class TerminalOutput(io.StringIO):
     """The member's terminal: takes what is printed, or refuses it when told to."""
 
@@ -227,6 +282,7 @@ async def terminal_harness(database_url: str, _directory: Path) -> AsyncIterator
 
 HARNESSES: dict[str, HarnessFactory] = {
     "telegram": telegram_harness,
+    "line": line_harness,
     "terminal": terminal_harness,
 }
 

@@ -16,6 +16,7 @@ from bot.cli import cli
 from storage.models import Attachment
 from tests.bot.line_desk import LineDesk, LineMember, line_desk
 from tests.fakes.line import FakeLine
+from tests.fakes.slack_api import FakeSlackApi, Message
 from tests.flows.answers import COMPLAINT
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -24,6 +25,7 @@ FILES_ALLOWED = (
     'orgs = ["seikatsuclub-kyosai", "coopdeli"]\n'
     "[attachments.coopdeli]\nallowed = true\nmax_mb = 1\n"
 )
+TAKUHAI = "C0TAKU"  # コープデリ's queue's channel in the Slack end-to-end tests' deployment
 PLEASE_TYPE = "このチャットでは、文字でのご入力とボタンだけをお受けしています。"
 
 
@@ -164,6 +166,36 @@ def test_unfollowing_marks_the_member_unreachable_on_open_cases_and_holds_messag
     answer = member._answer_to(lambda: desk.fake.follow(member.user_id, unblocked=True))
     assert "お電話いたします。" in answer
     assert desk.pending(member.user_id) == []
+
+
+def test_unfollowing_is_shown_in_the_cases_slack_thread_at_once(
+    tmp_path: Path, fake: FakeLine
+) -> None:
+    """The card sync is woken by the unfollow itself, not left to its timer (an hour here),
+    so staff know before they write a reply that will not arrive."""
+    with FakeSlackApi() as slack, line_desk(tmp_path, fake, slack=slack) as desk:
+        member = LineMember(desk)
+        member.at_the_menu()
+        for line in COMPLAINT:
+            member.says(line)
+        [case] = desk.cases_of(member.user_id)
+
+        def card(api: FakeSlackApi) -> Message | None:
+            return next(
+                (m for m in api.messages(TAKUHAI) if m.thread_ts is None and case.number in m.text),
+                None,
+            )
+
+        slack.wait_for(lambda api: card(api) is not None)  # the member's turn woke it
+        posted = card(slack)
+        assert posted is not None
+        fake.unfollow(member.user_id)
+        desk.settle()
+        slack.wait_for(
+            lambda api: any(
+                "メッセージが届きません" in m.text for m in api.thread(TAKUHAI, posted.ts)
+            )
+        )
 
 
 def test_a_file_where_the_org_allows_files_is_fetched_and_checked_by_its_bytes(

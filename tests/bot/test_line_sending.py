@@ -179,7 +179,7 @@ def test_every_request_flows_quick_replies_are_within_lines_limits(
                 assert len(action["data"]) <= 300
                 # Every button's choice is also listed, numbered, in the text.
                 assert f"\n{number}. " in message["text"], (action, message["text"])
-    assert desk.failures == []
+    assert desk.send_errors() == []
 
 
 def test_a_rate_limit_429_waits_and_the_chats_messages_go_in_order(
@@ -236,8 +236,7 @@ def test_a_member_who_blocked_the_account_is_unreachable_and_their_cases_say_so(
 ) -> None:
     member, number = member_with_a_case(desk)
     fake.advance(3600)
-    with fake._cond:  # blocked without the desk being told (no unfollow event)
-        fake._members[member.user_id].blocked = True
+    fake.block_quietly(member.user_id)  # without the desk being told (no unfollow event)
     desk.app.cases.reply(number, "sato", STAFF_REPLY)
     desk.settle()
     conversation = desk.conversation(member.user_id)

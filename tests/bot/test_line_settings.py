@@ -3,10 +3,16 @@ alone is reported at start-up, on its own line."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from bot.app import App
+from bot.channels.line import LIMITS
+from bot.channels.line import channel as line_channel
+from bot.channels.serving import outbox_worker
 from bot.config import Settings
 from bot.preflight import settings_problems
+from bot.wakeups import Wakeups
 from tests.bot.served import ROOT
 
 
@@ -46,3 +52,32 @@ def test_lines_addresses_must_be_http(tmp_path: Path) -> None:
     assert settings_problems(wrong) == [
         "LINE_API_BASE_URL must be an http(s) address, e.g. https://api.line.me."
     ]
+
+
+def test_line_send_rate_sets_this_processs_share_of_lines_rate(tmp_path: Path) -> None:
+    given = settings(
+        tmp_path, LINE_CHANNEL_SECRET="s", LINE_CHANNEL_ACCESS_TOKEN="t", LINE_SEND_RATE="250"
+    )
+    assert settings(tmp_path).line_send_rate == LIMITS.send_rate == 100.0
+    app = App.build(given)
+
+    async def paced_at() -> float:
+        channel = await line_channel.start(given, app, Wakeups())
+        assert channel is not None
+        try:
+            # The delivery engine ``serve`` gives the channel sends at that rate.
+            return outbox_worker(app, channel, Wakeups()).limiter.per_second
+        finally:
+            await channel.close()
+
+    try:
+        assert asyncio.run(paced_at()) == 250.0
+    finally:
+        app.db.close()
+
+
+def test_with_nothing_to_serve_the_start_up_check_names_line_too(tmp_path: Path) -> None:
+    [problem] = settings_problems(settings(tmp_path))
+    assert problem.startswith("Nothing to serve:")
+    assert "TELEGRAM_BOT_TOKEN" in problem and "SLACK_BOT_TOKEN" in problem
+    assert "LINE_CHANNEL_SECRET with LINE_CHANNEL_ACCESS_TOKEN" in problem

@@ -47,7 +47,7 @@ def test_a_webhook_without_a_signature_is_refused_before_anything_is_read(
     assert fake.post_raw(body, signature=None) == 401
     desk.settle()
     assert desk.inbox_size() == 0
-    assert desk.runner.turns == 0
+    assert desk.turns() == 0
 
 
 def test_a_forged_signature_is_refused_and_nothing_is_stored(
@@ -60,7 +60,7 @@ def test_a_forged_signature_is_refused_and_nothing_is_stored(
     assert fake.post_raw(body + b" ", signature=fake.sign(body)) == 401  # body changed
     desk.settle()
     assert desk.inbox_size() == 0
-    assert desk.runner.turns == 0
+    assert desk.turns() == 0
 
 
 def test_a_body_signed_with_a_reissued_channels_old_secret_is_refused(
@@ -115,14 +115,14 @@ def test_a_redelivered_event_has_no_second_effect(fake: FakeLine, desk: LineDesk
     before = len(fake.shown(member.user_id))
     event_id = fake.send_text(member.user_id, "開示請求をしたい")
     desk.settle()
-    turns = desk.runner.turns
+    turns = desk.turns()
     answered = len(fake.shown(member.user_id))
     assert answered > before
 
     assert fake.redeliver(event_id) == 200  # stored? no: its key is known
     assert fake.redeliver(event_id) == 200
     desk.settle()
-    assert desk.runner.turns == turns
+    assert desk.turns() == turns
     assert len(fake.shown(member.user_id)) == answered
     assert desk.inbox_size() == 0
 
@@ -191,7 +191,7 @@ def test_an_event_whose_turn_fails_is_tried_again_before_the_members_next_one(
     fake: FakeLine, desk: LineDesk
 ) -> None:
     member = fake.new_member()
-    desk.runner.fail_next = 2
+    desk.database_away(turns=2)
     fake.follow(member)
     fake.send_text(member, "2")  # コープデリ: only right after the greeting's question
     desk.settle()

@@ -247,13 +247,21 @@ class FakeLine:
 
     # ------------------------------------------------------------------ members
 
-    def new_member(self) -> str:
+    def new_member(self, *, friend: bool = False) -> str:
         """A LINE user id (``U`` and 32 hex digits) for a new member; they have not added the
-        account yet (:meth:`follow` does)."""
+        account yet (:meth:`follow` does), unless ``friend``: added before the desk's webhook
+        was set, so no follow event is sent."""
         user_id = "U" + secrets.token_hex(16)
         with self._cond:
-            self._members[user_id] = _Member(user_id, following=False)
+            self._members[user_id] = _Member(user_id, following=friend)
         return user_id
+
+    def block_quietly(self, user_id: str) -> None:
+        """The member blocks the account and the desk is not told (no unfollow event, as
+        when it was missed): only a refused send shows it."""
+        with self._cond:
+            member = self._member(user_id)
+            member.following, member.blocked = False, True
 
     def follow(self, user_id: str, *, unblocked: bool = False) -> str:
         """The member adds the account as a friend (or unblocks it): a follow event."""
@@ -346,6 +354,11 @@ class FakeLine:
     def send_event(self, user_id: str, event: JSONDict, *, reply: bool = True) -> str:
         """Any event (an unknown type, a group's message): the common fields are added."""
         return self._send(user_id, event, reply=reply)
+
+    def event(self, event_id: str) -> JSONDict:
+        """An event the fake sent, as it was first sent."""
+        with self._cond:
+            return copy.deepcopy(self._events[event_id])
 
     def redeliver(self, event_id: str) -> int:
         """LINE's redelivery of an event the desk was sent before: the same
@@ -491,6 +504,11 @@ class FakeLine:
                 and call.status == 200
                 and (user_id is None or self._recipient(call) == user_id)
             ]
+
+    def recipient(self, call: ApiCall) -> str | None:
+        """Whom a reply or push call was for (a reply names only its token)."""
+        with self._cond:
+            return self._recipient(call)
 
     def _recipient(self, call: ApiCall) -> str | None:
         if call.endpoint == "push":

@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from flows.messages import Inbound
 from storage.models import CaseEvent, Conversation, OutboxMessage
-from storage.outbox import ChannelOutbox, mark_chat_unreachable, pending_rows
+from storage.outbox import ChannelOutbox, pending_rows
+from storage.reachability import member_left
 from storage.turns import enqueue
 from tests.conftest import Desk
 from tests.flows.answers import COMPLAINT
@@ -92,9 +93,11 @@ def test_a_member_who_leaves_on_the_platform_is_flagged_like_a_refused_send(desk
     [case] = desk.app.cases.list()
     desk.app.cases.reply(case.number, "sato", "お電話でご説明します。")
 
-    assert mark_chat_unreachable(desk.app.db, desk.clock, "terminal", "alice")
-    assert not mark_chat_unreachable(desk.app.db, desk.clock, "terminal", "alice")  # once
-    assert not mark_chat_unreachable(desk.app.db, desk.clock, "terminal", "nobody")
+    db, now = desk.app.db, desk.clock()
+    assert member_left(db, "terminal", "alice", "left-1", now)
+    assert not member_left(db, "terminal", "alice", "left-1", now)  # the same event again
+    assert not member_left(db, "terminal", "alice", "left-2", now)  # once
+    assert not member_left(db, "terminal", "nobody", "left-3", now)
     with desk.app.db.transaction() as session:
         conversation = session.exec(select(Conversation)).one()
         events = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()

@@ -32,6 +32,7 @@ LIMITS = ChannelLimits(
     # Every push counts against the month's quota and each message is a notification: one
     # message per answer, joined up to each set of buttons.
     one_message_per_turn=True,
+    title="LINE",
 )
 
 __all__ = ["CHANNEL", "LIMITS", "TEXT_LIMIT"]

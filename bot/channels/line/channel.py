@@ -89,14 +89,18 @@ class LineChannel:
         api: LineApi,
         *,
         channel_secret: str,
+        wakeups: Wakeups | None = None,
         monthly_quota: int | None = None,
         warn_share: float = 0.8,
+        send_rate: float = LIMITS.send_rate,
         now: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.app = app
         self.runner = runner
         self.api = api
+        self._limits = replace(LIMITS, send_rate=send_rate)  # this process's share
+        self.wakeups = wakeups or Wakeups()  # an unfollow wakes the staff side (the card)
         self._secret = channel_secret.encode()
         self.now = now  # wall-clock seconds: a reply token's age
         self.sleep = sleep  # between download retries, and before a failed event's retry
@@ -117,9 +121,13 @@ class LineChannel:
         self._failures: dict[int, int] = {}  # event id -> failed tries in this process
         self._courtesies: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
+        # Set once what a stopped process left in the inbox is queued (``run``'s first step).
+        self.resumed = asyncio.Event()
 
     @classmethod
-    def from_settings(cls, app: App, runner: TurnRunner, settings: Settings) -> LineChannel:
+    def from_settings(
+        cls, app: App, runner: TurnRunner, settings: Settings, wakeups: Wakeups | None = None
+    ) -> LineChannel:
         """The channel as ``madoguchi serve`` runs it (inside the event loop)."""
         secret, token = settings.line_channel_secret, settings.line_channel_access_token
         assert secret is not None and token is not None, "LINE is not configured"
@@ -134,15 +142,17 @@ class LineChannel:
             runner,
             api,
             channel_secret=secret.get_secret_value(),
+            wakeups=wakeups,
             monthly_quota=settings.line_monthly_quota,
             warn_share=settings.line_quota_warn_share,
+            send_rate=settings.line_send_rate,
         )
 
     # ------------------------------------------------------------------ MemberChannel
 
     @property
     def limits(self) -> ChannelLimits:
-        return LIMITS
+        return self._limits
 
     async def send(self, messages: Sequence[OutboxMessage]) -> None:
         await self.sender.send(messages)
@@ -154,6 +164,7 @@ class LineChannel:
         """Work what the inbox holds (a restart's leftovers first), then look now and then for
         events another process stored and never worked."""
         self._take(await self.app.db.run(inbox.waiting, self.app.db, CHANNEL, self.app.clock()))
+        self.resumed.set()
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=SWEEP_SECONDS)
@@ -290,7 +301,7 @@ class LineChannel:
             at = arrived[0] if arrived else (work.timestamp_ms or 0) / 1000
             self.tokens.add(event.chat_id, work.reply_token, at)
         if work.left:
-            await self.app.db.run(
+            changed = await self.app.db.run(
                 reachability.member_left,
                 self.app.db,
                 CHANNEL,
@@ -298,6 +309,8 @@ class LineChannel:
                 event.key,
                 self.app.clock(),
             )
+            if changed:  # staff see at once that their replies will not arrive
+                self.wakeups.staff()
         elif work.inbound is not None:
             await self._turn(work, arrived[1] if arrived else None)
         await self.app.db.run(inbox.worked, self.app.db, event.id)
@@ -383,7 +396,8 @@ async def start(settings: Settings, app: App, wakeups: Wakeups) -> MemberChannel
     are set (one alone is refused at start-up by ``bot.preflight.line_problems``)."""
     if not (settings.line_channel_secret and settings.line_channel_access_token):
         return None
-    return as_member_channel(LineChannel.from_settings(app, ChatTurnRunner(app, wakeups), settings))
+    runner = ChatTurnRunner(app, wakeups)
+    return as_member_channel(LineChannel.from_settings(app, runner, settings, wakeups))
 
 
 def as_member_channel(channel: LineChannel) -> MemberChannel:
