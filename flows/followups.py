@@ -33,7 +33,11 @@ _COMPLAINT = re.compile(
     r"|苦情|クレーム|責任者|上司|unacceptable|ridiculous"
     r"|(?:なぜ|何故|なんで|どうして)[^。?？!！]*?(?:遅れ|おくれ|遅い|おそい|延び|のび|延長|待たせ|待たされ)"
     r"|お詫び|おわび|お詫|謝罪|謝って|あやまって|待たされ"
-    # Said politely: 「いつまで待たせるのですか」「何のご連絡もございません」.
+    # Said politely: 「いつまで待たせるのですか」「何のご連絡もございません」
+    # 「もう随分お待ちしておりますのに、まだどなたからもお電話をいただけておりません」.
+    r"|(?:随分|ずいぶん|長らく|ながらく|長いこと|ながいこと|かなり)(?:お)?(?:待|ま)っ"
+    r"|(?:随分|ずいぶん|長らく|ながらく|長いこと|ながいこと|かなり)お?待ち"
+    r"|まだ(?:どなた|誰|だれ)から(?:も)?"
     r"|いつまで(?:待|まっ|お待ち)|待たせ(?:る|て|ます)"
     r"|(?:何|なん)の(?:ご)?(?:連絡|返事|返答|お返事|音沙汰)も(?:ない|なく|ありません|ございません|来|こ)"
     r"|音沙汰(?:が|も)?(?:ない|なく|ありません|ございません)"
@@ -206,7 +210,8 @@ def held_for(
     what the member has since changed: the one staff await an answer on (they wrote last,
     the relay is open), else an open case whose answer or documents the message speaks of.
     ``None``: no case is waiting, and a sure new request simply starts."""
-    held = _reachable(cases, now, followup_days)
+    # 「母の件でございますが…」: whose case the words name comes before which one awaits.
+    held = _narrowed(_reachable(cases, now, followup_days), reading.text)
     awaiting = [c for c in held if c.relay_open and c.staff_messages]
     if awaiting:
         return max(reversed(awaiting), key=_last_staff_at)

@@ -41,7 +41,18 @@ CONFIRM_ORG_SWITCH_OPTIONS = (
     Option(NO, N_("いいえ、続けます"), ("いいえ", "no", "続ける", "続けます")),
 )
 CONFIRM_WITHDRAW_OPTIONS = (
-    Option(YES, N_("はい、取り下げます"), ("はい", "yes", "取り下げる", "取り下げます")),
+    Option(
+        YES,
+        N_("はい、取り下げます"),
+        (
+            "はい",
+            "yes",
+            "取り下げる",
+            "取り下げます",
+            "はい、お願いします",
+            "はい、お願いいたします",
+        ),
+    ),
     Option(NO, N_("いいえ、取り下げません"), ("いいえ", "no", "取り下げない")),
 )
 REUSE_OPTIONS = (

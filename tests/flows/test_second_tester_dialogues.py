@@ -233,3 +233,67 @@ def test_withdrawing_a_consent_withdrawal_says_the_stop_is_on_record_and_staff_w
         窓口: 受付番号 {case.number} のお申し出を取り下げました
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_naming_her_mothers_case_reaches_it_though_staff_await_her_answer_on_another(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    own = file_request(desk, member, "disclosure")
+    mothers = file_for_mother(desk, member)
+    desk.app.cases.claim(own.number, "sato")
+    desk.app.cases.reply(own.number, "sato", REPLY_HERE)
+    member.read()
+    said = "母の件でございますが、電話番号は03-9999-0000で間違いございません。"
+    member.transcript(
+        f"""
+        会員: {said}
+        窓口: 受付番号 {mothers.number}
+        窓口にない: 受付番号 {own.number} の担当者にお伝えしました
+        """
+    )
+    assert member_messages(desk, mothers.number) == [said]
+    assert member_messages(desk, own.number) == []
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_very_polite_complaint_about_a_long_wait_is_flagged(desk: Desk, org: str) -> None:
+    member = desk.member(org=org)
+    case = file_request(desk, member, "disclosure")
+    member.read()
+    member.transcript(
+        """
+        会員: もう随分お待ちしておりますのに、まだどなたからもお電話をいただけておりません。
+        窓口: 申し訳ございません
+        """
+    )
+    assert "complaint" in kinds(desk, case.number)
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_yes_please_withdraws_after_the_question(desk: Desk, org: str) -> None:
+    member = desk.member(org=org)
+    case = file_request(desk, member, "disclosure")
+    member.read()
+    member.transcript(
+        f"""
+        会員: {case.number} を取り下げたい
+        窓口: このお申し出を取り下げますか
+        会員: はい、お願いいたします
+        窓口: 受付番号 {case.number} のお申し出を取り下げました
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_joint_use_inside_a_consent_withdrawal_offers_no_third_party_switch(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 8
+        会員: グループ内の共同利用もやめてほしい
+        窓口にない: 「第三者提供の停止」のお手続きに切り替えますか
+        """
+    )
