@@ -215,6 +215,14 @@ def topic_in(text: str) -> Topic | None:
     return next((topic for topic in TOPICS if any(w in typed for w in topic.words)), None)
 
 
+def names_topic(text: str, topic_id: str) -> bool:
+    """Whether ``text`` uses one of the words of the topic ``topic_id`` (「共同利用」 for
+    joint use), wherever it stands in the message and whichever topic would come first."""
+    typed = parsing.normalise_for_matching(text)
+    topic = next(t for t in TOPICS if t.id == topic_id)
+    return any(word in typed for word in topic.words)
+
+
 # Asking the co-op to act, however politely (「第三者提供を止めてほしいのですが」,
 # 「消してもらえますか」): a request, for the request flows, not a question about the policy.
 _ACTING = re.compile(

@@ -7,7 +7,6 @@ whichever mode the member typed them in.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from flows import (
@@ -180,7 +179,6 @@ def question_for_staff(turn: Turn, reading: Classification) -> None:
     )
 
 
-_JOINT_USE = re.compile(r"共同利用|グループ|きょうどうりよう")
 JOINT_USE_STOP = N_(
     "共同利用をやめることをご希望の場合も、このままお申し出ください。"
     "対応できるかどうかは、担当者からご説明します。"
@@ -191,7 +189,7 @@ def follow(turn: Turn, reading: Classification) -> None:
     """Act on a sure reading: start the request, answer, show the status, or withdraw."""
     intent, text = reading.intent, reading.text
     if intent in REQUEST_IDS:
-        if intent == "third_party_stop" and _JOINT_USE.search(text):
+        if intent == "third_party_stop" and published.names_topic(text, "joint_use"):
             # 「グループ内の共同利用もやめてほしい」: joint use is not third-party provision;
             # the member is told so (the profile's words), and the request still taken.
             turn.say(turn.org.joint_use.note.get(turn.t.lang) + "\n" + turn.t(JOINT_USE_STOP))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows import (
     parsing,
+    published,
     wording,
 )
 from flows.dialogue import (
@@ -63,7 +64,7 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
     reading = turn.read(text)
     if not reading.concepts:
         return False
-    if turn.conv.flow == "consent_withdrawal" and _JOINT_USE.search(text):
+    if turn.conv.flow == "consent_withdrawal" and published.names_topic(text, "joint_use"):
         # 共同利用 is one of the things a consent withdrawal stops (its own choice), not a
         # third-party provision to switch to, whatever the classifier reads.
         return False
@@ -104,7 +105,6 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
     return False
 
 
-_JOINT_USE = re.compile(r"共同利用|きょうどうりよう")
 # Requests whose content is itself a 'stop' (利用停止, 第三者提供の停止, 同意の撤回).
 _STOPPING_FLOWS = frozenset({"suspension", "third_party_stop", "consent_withdrawal"})
 # Words that make 'stop' mean the form itself: 「この手続きはやめます」「申し込みをやめたい」.
