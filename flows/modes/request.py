@@ -84,7 +84,7 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
         # A sentence read as 'stop' may still be about the request: asked first, always.
         navigation.confirm_cancel(turn)
         return True
-    if step.kind == "text" or taken or speaks_of_the_step(step, text):
+    if step.kind == "text" or taken or speaks_of_the_step(turn, step, text):
         return False
     if step.free_text and reading.confidence < SWITCH_FROM_FREE_TEXT_CONFIDENCE:
         return False
@@ -111,24 +111,23 @@ _STOPPING_FLOWS = frozenset({"suspension", "third_party_stop", "consent_withdraw
 _THE_FORM = re.compile(r"手続|てつづき|申し込|申込|申請|請求|入力|お申し出|もういい|結構です$")
 
 
-# What a value step asks for, by the words a member names it with: 「母の電話は、わたくしと
-# 同じ番号でございます」 at the phone step is about that step, not a 訂正 of a phone number.
-_STEP_SUBJECT: dict[str, re.Pattern[str]] = {
-    "phone": re.compile(r"電話|番号|携帯|けいたい|でんわ"),
-    "address": re.compile(r"住所|じゅうしょ|住まい|すまい"),
-    "postal_code": re.compile(r"郵便番号|ゆうびん"),
-    "name": re.compile(r"名前|なまえ|氏名"),
-    "kana": re.compile(r"フリガナ|ふりがな|カナ|かな"),
-    "birth_date": re.compile(r"生年月日|誕生日|生まれ"),
-    "email": re.compile(r"メール|めーる|アドレス"),
-    "member_number": re.compile(r"番号"),
-}
+# Steps that take a value the member types (not a choice or their own words).
+_VALUE_KINDS = frozenset(
+    {"name", "kana", "birth_date", "phone", "member_number", "postal_code", "email", "address"}
+)
 
 
-def speaks_of_the_step(step: Step, text: str) -> bool:
-    """Whether the message names what the step asks for (its answer, or about it)."""
-    subject = _STEP_SUBJECT.get(step.kind)
-    return subject is not None and bool(subject.search(unicodedata.normalize("NFKC", text)))
+def speaks_of_the_step(turn: Turn, step: Step, text: str) -> bool:
+    """Whether the message names what a value step asks for, by the words the summary knows
+    it by: 「母の電話は、わたくしと同じ番号でございます」 at the phone step is about that
+    step, not a 訂正 of a phone number."""
+    if step.kind not in _VALUE_KINDS:
+        return False
+    from flows.modes import summary  # the summary's item words; imported late (a cycle)
+
+    typed = parsing.normalise_for_matching(text)
+    words = [*summary.item_words(turn, step), *summary.ITEM_ALIASES.get(step.kind, ())]
+    return any(word in typed for word in words)
 
 
 def names_what_to_stop(turn: Turn, text: str) -> bool:
