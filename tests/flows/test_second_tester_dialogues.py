@@ -54,12 +54,11 @@ def test_a_sentence_read_as_stopping_is_asked_about_before_the_form_goes(
     desk.member(org=org).transcript(
         """
         会員: 3
-        会員: すべて
         会員: やっぱりやめたいです
         窓口にない: 手続きをやめました
         窓口: この手続きをやめますか
         会員: いいえ
-        窓口: どなたからのお申し出ですか
+        窓口: どの情報の開示をご希望ですか
         """
     )
 
