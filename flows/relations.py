@@ -181,6 +181,7 @@ _ANSWER_WORDS: dict[str, str] = {
     str(jaconv.kata2hira(word)): code for word, code in _WORDS.items()
 } | {word: code for code, words in _KANA_FOR.items() for word in words.split()}
 _ANSWER_PATTERN = "|".join(re.escape(w) for w in sorted(_ANSWER_WORDS, key=len, reverse=True))
+_FOLDED_WORDS = frozenset(str(jaconv.kata2hira(_normalise(word))).lower() for word in _WORDS)
 _GRANDPARENT_WORDS = _GRANDPARENTS | {"そぼ", "そふ", "そふぼ"}
 # 「妻です」「わたしは長女でございます」「長男として」: the frame around the word, dropped.
 _ANSWER_FRAME = re.compile(
@@ -219,6 +220,11 @@ def read_answer(text: str) -> str | None:
     if writer := _WRITER_AT_THE_END.fullmatch(words):
         return _ANSWER_WORDS[writer["word"]]
     return None
+
+
+def is_relation_word(folded: str) -> bool:
+    """Whether ``folded`` (``normalise_for_matching`` text) is a relationship word alone."""
+    return folded in _ANSWER_WORDS or folded in _FOLDED_WORDS
 
 
 def acts_for_minor(text: str) -> bool:

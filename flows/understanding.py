@@ -97,10 +97,26 @@ def about_deceased(reading: Classification) -> bool:
 _LEAK_WORDS = tuple(fold(w) for w in ("漏えい", "漏洩", "流出", "漏れ", "もれ", "leak"))
 
 
-def carried_over(answers: Mapping[str, Any], flow: RequestFlow) -> dict[str, Any]:
-    """The member's identity answers that also belong to ``flow``."""
+# How the answer is sent, carried over only between forms that ask it the same way: a 開示's
+# 「郵送」 means the data itself by post, another request's 「郵送」 the result's notice.
+_ANSWER_ROUTE = ("method", "email", "postal_code", "address")
+
+
+def carried_over(
+    answers: Mapping[str, Any], flow: RequestFlow, source: RequestFlow | None = None
+) -> dict[str, Any]:
+    """The member's identity answers that also belong to ``flow``, and how the answer is to
+    be sent when ``source`` asked that with the same question."""
     step_ids = {step.id for step in flow.steps}
-    return {k: v for k, v in answers.items() if k in CARRIED_OVER and k in step_ids}
+    kept = {k: v for k, v in answers.items() if k in CARRIED_OVER and k in step_ids}
+    if source is not None and _asks_method_alike(source, flow):
+        kept |= {k: v for k, v in answers.items() if k in _ANSWER_ROUTE and k in step_ids}
+    return kept
+
+
+def _asks_method_alike(one: RequestFlow, other: RequestFlow) -> bool:
+    prompts = [[s.prompt for s in flow.steps if s.id == "method"] for flow in (one, other)]
+    return bool(prompts[0]) and prompts[0] == prompts[1]
 
 
 def orgs_mentioned(text: str, orgs: Sequence[OrgProfile]) -> list[str]:

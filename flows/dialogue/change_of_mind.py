@@ -9,9 +9,12 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from flows.dialogue.choosing import Given, resolve
 from flows.dialogue.words import REQUEST_IDS
+from flows.parsing import normalise_for_matching
 
 if TYPE_CHECKING:
+    from flows.steps import Step
     from flows.turn import Turn
 
 # 「やっぱり…」「…ではなくて…」「…にします」: a change of mind, not a stop.
@@ -39,3 +42,40 @@ def named_request(turn: Turn, text: str) -> str | None:
         if reading.intent in REQUEST_IDS and reading.confidence >= _SURE:
             return reading.intent
     return None
+
+
+def takes_back_an_earlier_choice(turn: Turn, step: Step, text: str) -> bool:
+    """「やはり郵送でお願いいたします」 at the e-mail step: the member now picks another option
+    of the choice that led to this step. That choice is changed, said so, and the form goes on
+    from the step the new choice asks for; nothing else they entered is lost.
+
+    Only a choice this step hangs on counts (changing it must make this step unneeded), and
+    only when the words name one of its options alone or in a polite frame (``resolve``)."""
+    if normalise_for_matching(text).isdigit():
+        return False  # a number means one of the choices shown now, never an earlier one
+    conv = turn.conv
+    steps = {s.id: s for s in turn.flow.steps}
+    for earlier_id in reversed(conv.history):
+        earlier = steps.get(earlier_id)
+        if earlier is None or earlier.kind != "choice":
+            continue
+        option = resolve(Given(choice=None, text=text), earlier.option_list(turn.ctx()), turn.t)
+        if option is None or option.id == conv.answers.get(earlier.id):
+            continue
+        before = conv.answers[earlier.id]
+        conv.answers[earlier.id] = option.id
+        if step.applies(turn.ctx()):
+            conv.answers[earlier.id] = before  # not the choice this step hangs on
+            continue
+        turn.say(
+            turn.t(
+                "「{label}」を「{choice}」に変えました。",
+                label=turn.t(earlier.label),
+                choice=earlier.display(option.id, turn.ctx()),
+            )
+        )
+        from flows.modes import request  # the form's own steps; imported late (a cycle)
+
+        request.advance(turn)
+        return True
+    return False

@@ -9,6 +9,7 @@ and summary (what staff read), labelled as the request it came from.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from flows import case_view
@@ -26,12 +27,15 @@ LABEL = N_("切り替える前のご希望")
 KEPT_NOTICE = N_("さきほどの「{wish}」のご希望も、このお申し出に書き添えて担当者にお伝えします。")
 
 
-def left_behind(turn: Turn, target: RequestFlow) -> dict[str, Any] | None:
-    """What the request being left holds that ``target`` would not carry over."""
+def left_behind(
+    turn: Turn, target: RequestFlow, carried: Collection[str] = ()
+) -> dict[str, Any] | None:
+    """What the request being left holds that ``target`` would not carry over (``carried``:
+    the answers it takes with it besides the identity ones)."""
     conv = turn.conv
     if conv.flow is None or conv.flow == target.type_id:
         return conv.switched_from
-    answers = {k: v for k, v in conv.answers.items() if k not in CARRIED_OVER}
+    answers = {k: v for k, v in conv.answers.items() if k not in CARRIED_OVER and k not in carried}
     if not answers:
         return conv.switched_from
     return {"type": conv.flow, "answers": answers}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flows import (
     parsing,
 )
-from flows.dialogue import step_questions
+from flows.dialogue import own_words, step_questions
 from flows.dialogue.choosing import (
     MULTI_ERROR,
     NUMBER_LIST,
@@ -35,6 +35,10 @@ from flows.understanding import prefill
 
 if TYPE_CHECKING:
     from flows.turn import Turn
+
+
+# Own-words steps a person may answer: a 提供先 can be 「夫」.
+_PERSON_MAY_ANSWER = frozenset({"recipient"})
 
 
 def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
@@ -61,6 +65,11 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
         if len(mentioned) == 1:
             return Parsed(value=mentioned[0].id)
         if step.free_text and given.text:
+            nothing = own_words.says_nothing_of_the_step(
+                given.text, person_may_be_the_answer=step.id in _PERSON_MAY_ANSWER
+            )
+            if nothing is not None:
+                return Parsed(error=nothing)  # 「ほんにん」「はい」: not what the step asks
             return parsing.parse_own_words(given.text)
         return Parsed(error=step.unread or parsing.ERR_CHOICE)
     if step.kind == "multi":

@@ -68,7 +68,11 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
         # 共同利用 is one of the things a consent withdrawal stops (its own choice), not a
         # third-party provision to switch to, whatever the classifier reads.
         return False
-    wanted = change_of_mind.named_request(turn, text) if not taken else None
+    # An address step takes almost any text with a number in it (「第三者」 has one), so
+    # 「やっぱり第三者提供の停止にします」 there is still read as a change of mind.
+    wanted = (
+        change_of_mind.named_request(turn, text) if not taken or step.kind == "address" else None
+    )
     if wanted == turn.conv.flow:
         # 「やっぱり開示にします」 inside the 開示 form: nothing to switch, nothing to stop.
         turn.say(turn.t("いまの「{title}」のお手続きを続けます。", title=turn.t(turn.flow.title)))
@@ -252,6 +256,19 @@ def answer(turn: Turn, given: Given) -> None:
         step_questions.answer_at_step(turn, step, asked, given.text or "")
         return
     parsed = values.parse(turn, step, given)
+    if unresolved and step.free_text and given.text in turn.conv.staff_questions and parsed.ok:
+        # Typed again after the switch it suggested was declined: this step's own words.
+        turn.conv.staff_questions.remove(given.text)
+        take_value(turn, step, parsed)
+        return
+    if (
+        unresolved
+        and asked is None
+        and not parsed.ok
+        and given.text
+        and change_of_mind.takes_back_an_earlier_choice(turn, step, given.text)
+    ):
+        return  # 「やはり郵送でお願いいたします」 at the e-mail step
     # A value the step's own parser accepts is the answer (「電話は03-…です」, an
     # address with 訂正 in it); only refused text may start something else.
     takes_value = step.kind not in ("choice", "multi")

@@ -198,8 +198,10 @@ def unclear_choice(turn: Turn, given: Given) -> None:
             turn.reask()
     elif option.id.startswith(SWITCH):
         target = FLOWS[option.id.removeprefix(SWITCH)]
-        answers = carried_over(turn.conv.answers, target)
-        earlier, said_at = switching.left_behind(turn, target), len(turn.result.replies)
+        source = FLOWS[turn.conv.flow] if turn.conv.flow else None
+        answers = carried_over(turn.conv.answers, target, source)
+        earlier = switching.left_behind(turn, target, answers)
+        said_at = len(turn.result.replies)
         request.start_flow(
             turn, target.type_id, answers | prefill(target, turn.read(pending)), explain=True
         )
@@ -260,7 +262,18 @@ def retry_as_answer(turn: Turn, pending: str) -> None:
     # 「やっぱり…」 declined as a switch: the words are not this step's value, and they
     # are not dropped either; the step is asked once more.
     step_questions.keep_wish_for_staff(turn, pending)
+    if step.free_text and parsing.parse_own_words(pending).ok:
+        # 「広告のチラシを止めてほしい」 at 利用停止's 対象, the switch to 同意の撤回 declined:
+        # the words may be exactly what this request is about, so they can still be entered.
+        turn.conv.asked_text = pending
+        turn.say(turn.t(TAKE_WISH_AS_ANSWER_HINT, label=turn.t(step.label)))
     turn.reask()
+
+
+TAKE_WISH_AS_ANSWER_HINT = N_(
+    "いま入力した内容を、そのまま「{label}」として入力なさる場合は、"
+    "「このまま入力」と入力してください。"
+)
 
 
 class Unclear(Mode):
