@@ -20,7 +20,7 @@ from tests.bot.served import eventually, staff_reply
 from tests.bot.test_slack_end_to_end import DEPLOYMENT, SIGNING_SECRET, Desk
 from tests.fakes.line import FakeLine
 from tests.fakes.slack_api import FakeSlackApi, plain_text
-from tests.flows.answers import COMPLAINT
+from tests.flows.answers import COMPLAINT, MENU_NUMBER
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TAKUHAI, STAFF = "C0TAKU", "UTAKU"  # コープデリ's queue's channel and its staff member
@@ -276,3 +276,24 @@ def test_killing_the_server_mid_burst_loses_and_doubles_no_line_event(
         f"{repeated} of {len(rows)} messages shown twice"
     )
     assert repeated <= 16  # at most the sends that were on the wire at the kill
+
+
+def test_every_request_flow_ends_as_a_case_on_line_with_quick_replies_and_with_free_text(
+    database_url: str, line: FakeLine, tmp_path: Path
+) -> None:
+    with serving_line(line, database_url) as desk:
+
+        def one_member(request_type: str, with_buttons: bool) -> None:
+            member = LineMember(desk)
+            assert "ご用件を選んでください" in member.at_the_menu()
+            receipt = member.completes(request_type, with_buttons=with_buttons)
+            assert "お申し出を受け付けました" in receipt, (request_type, with_buttons, receipt)
+
+        # Members in parallel, as on a real day; each LINE chat is worked in its own order.
+        jobs = [(t, with_buttons) for t in MENU_NUMBER for with_buttons in (True, False)]
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            for done in [pool.submit(one_member, *job) for job in jobs]:
+                done.result()
+        cases = desk.query('SELECT request_type, queue, channel FROM "case"')
+    assert sorted(t for t, _, _ in cases) == sorted(list(MENU_NUMBER) * 2)
+    assert {(q, c) for _, q, c in cases} == {("takuhai-center", "line")}
