@@ -3,22 +3,40 @@
 
 Every process that queues a message for a member (a turn, a staff reply from Slack or the
 terminal, a purge) builds its ``App`` from :data:`LIMITS`, so text is split by the limit of
-the channel the member uses, whichever process writes it. The registry imports no client
-library: a new channel adds its light ``*_limits`` module here, and its factory to
-``bot.channels.serving``.
+the channel the member uses, whichever process writes it. The registry is found, not
+written: each channel declares an ``ENTRY`` (``base.ChannelEntry``) in its light module (a
+package's ``__init__``, or ``NAME_limits`` beside a module ``NAME``), which imports no
+client library. Adding a channel is adding its module.
 """
 
 from __future__ import annotations
 
-from bot.channels import line, telegram_limits, terminal_limits
-from bot.channels.base import ChannelLimits
+import importlib
+import pkgutil
+
+from bot.channels.base import ChannelEntry, ChannelLimits
 from flows.safe_text import TextLimit
 
-LIMITS: tuple[ChannelLimits, ...] = (
-    telegram_limits.LIMITS,
-    line.LIMITS,
-    terminal_limits.LIMITS,
-)
+# The light part of a channel: a package (its ``__init__``) or a ``NAME_limits`` module.
+_LIGHT_SUFFIX = "_limits"
+
+
+def declared_in(package: str) -> tuple[ChannelEntry, ...]:
+    """Every channel's ``ENTRY`` in ``package`` (this one, or a test's), in their order; a
+    channel's other modules (its client library) are not imported."""
+    found = []
+    for module_info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        if not (module_info.ispkg or module_info.name.endswith(_LIGHT_SUFFIX)):
+            continue
+        module = importlib.import_module(f"{package}.{module_info.name}")
+        entry = getattr(module, "ENTRY", None)
+        if isinstance(entry, ChannelEntry):
+            found.append(entry)
+    return tuple(sorted(found, key=lambda entry: (entry.order, entry.limits.name)))
+
+
+ENTRIES: tuple[ChannelEntry, ...] = declared_in(__name__)
+LIMITS: tuple[ChannelLimits, ...] = tuple(entry.limits for entry in ENTRIES)
 
 
 def limits_of(channel: str) -> ChannelLimits | None:
@@ -47,9 +65,11 @@ def one_message_per_turn() -> frozenset[str]:
 
 
 __all__ = [
+    "ENTRIES",
     "LIMITS",
     "ChannelLimits",
     "channel_title",
+    "declared_in",
     "limits_of",
     "one_message_per_turn",
     "text_limits",

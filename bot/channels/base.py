@@ -49,6 +49,19 @@ class ChannelLimits:
     title: str = ""
 
 
+@dataclass(frozen=True)
+class ChannelEntry:
+    """What a channel declares as ``ENTRY`` in its light module (a package's ``__init__``, or
+    ``NAME_limits`` beside ``NAME``), found there by ``bot.channels``: adding a channel is
+    its module and nothing else. ``start`` and ``check`` are ``"module:function"`` paths,
+    imported only when ``serve`` starts, so the client library stays unloaded elsewhere."""
+
+    limits: ChannelLimits
+    start: str | None = None  # serve runs it: (Settings, App, Wakeups) -> MemberChannel | None
+    check: str | None = None  # (Settings) -> problems of its settings, one line each
+    order: int = 100  # where serve starts it and staff see it among the others
+
+
 class MemberChannel(Protocol):
     """A running member channel inside ``madoguchi serve`` (or the terminal chat)."""
 

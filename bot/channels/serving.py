@@ -1,4 +1,5 @@
-"""The member channels ``madoguchi serve`` can run: adding a channel is one entry here.
+"""The member channels ``madoguchi serve`` can run: every channel whose ``ENTRY`` names a
+``start`` (see ``bot.channels``), its functions imported here, when ``serve`` starts.
 
 Each entry starts its channel from the settings when they configure it (``None`` otherwise),
 given the shared ``App`` and the process's ``Wakeups``; ``serve`` then mounts its routes on
@@ -8,14 +9,14 @@ if any, runs with every other start-up check, so one run reports every problem.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from bot.app import App
-from bot.channels import line, telegram, telegram_limits
+from bot.channels import ENTRIES
 from bot.channels.base import MemberChannel
-from bot.channels.line import channel as line_channel
 from bot.config import Settings
 from bot.delivery import OutboxWorker
 from bot.wakeups import Wakeups
@@ -33,9 +34,20 @@ class ServedChannel:
     check: ChannelCheck | None = None  # problems of its settings, one line each
 
 
-MEMBER_CHANNELS: tuple[ServedChannel, ...] = (
-    ServedChannel(telegram_limits.CHANNEL, telegram.start, telegram.check),
-    ServedChannel(line.CHANNEL, line_channel.start),
+def _function(path: str) -> Any:
+    """``"package.module:function"``, imported."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+MEMBER_CHANNELS: tuple[ServedChannel, ...] = tuple(
+    ServedChannel(
+        entry.limits.name,
+        cast(ChannelFactory, _function(entry.start)),
+        cast(ChannelCheck, _function(entry.check)) if entry.check else None,
+    )
+    for entry in ENTRIES
+    if entry.start is not None
 )
 
 

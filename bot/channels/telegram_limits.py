@@ -3,7 +3,7 @@ message for a member (``staff``, ``purge``) splits text by these and must not lo
 
 from __future__ import annotations
 
-from bot.channels.base import ChannelLimits
+from bot.channels.base import ChannelEntry, ChannelLimits
 from flows.safe_text import TextLimit, utf16_length
 
 CHANNEL = "telegram"
@@ -21,4 +21,12 @@ LIMITS = ChannelLimits(
     # A turn's replies go as one message: each message is a notification on the phone.
     one_message_per_turn=True,
     title="Telegram",
+)
+
+
+ENTRY = ChannelEntry(
+    LIMITS,
+    start="bot.channels.telegram:start",
+    check="bot.channels.telegram:check",
+    order=10,
 )

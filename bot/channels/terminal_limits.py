@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from bot.channels.base import ChannelLimits
+from bot.channels.base import ChannelEntry, ChannelLimits
 from flows.i18n import N_
 from flows.safe_text import TextLimit
 
@@ -27,3 +27,7 @@ LIMITS = ChannelLimits(
     per_chat_interval=0.0,
     title=N_("ターミナル（お試し用）"),
 )
+
+
+# Not served: ``madoguchi chat`` runs it in the terminal (``bot.channels.terminal``).
+ENTRY = ChannelEntry(LIMITS, order=90)

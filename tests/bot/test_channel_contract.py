@@ -318,7 +318,7 @@ def test_a_channels_limits_are_sane_and_are_the_ones_every_process_splits_by(
     async def scenario(made: Harness) -> None:
         limits = made.channel.limits
         registered = channels.limits_of(limits.name)
-        assert registered is not None, "add the channel's limits to bot.channels.LIMITS"
+        assert registered is not None, "declare the channel's ENTRY (see bot.channels)"
         assert (registered.text, registered.messages_per_call, registered.one_message_per_turn) == (
             limits.text,
             limits.messages_per_call,

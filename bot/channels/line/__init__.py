@@ -7,7 +7,7 @@ never pays for loading ``line-bot-sdk``.
 
 from __future__ import annotations
 
-from bot.channels.base import ChannelLimits
+from bot.channels.base import ChannelEntry, ChannelLimits
 from flows.safe_text import TextLimit, utf16_length
 
 CHANNEL = "line"
@@ -35,4 +35,6 @@ LIMITS = ChannelLimits(
     title="LINE",
 )
 
-__all__ = ["CHANNEL", "LIMITS", "TEXT_LIMIT"]
+ENTRY = ChannelEntry(LIMITS, start="bot.channels.line.channel:start", order=20)
+
+__all__ = ["CHANNEL", "ENTRY", "LIMITS", "TEXT_LIMIT"]
