@@ -86,6 +86,9 @@ class Settings(BaseSettings):
         default=None, ge=0, validation_alias="LINE_MONTHLY_QUOTA"
     )
     # The share of that quota whose passing is warned about, once a month.
+    webchat_enabled: bool = Field(default=False, validation_alias="WEBCHAT_ENABLED")
+    # Space- or comma-separated origins allowed to embed the page (adds to [webchat]).
+    webchat_allowed_origins: str = Field(default="", validation_alias="WEBCHAT_ALLOWED_ORIGINS")
     line_quota_warn_share: float = Field(
         default=0.8, gt=0, le=1, validation_alias="LINE_QUOTA_WARN_SHARE"
     )
@@ -207,6 +210,19 @@ class ExtraQueue(BaseModel):
     name: str  # as staff say it, e.g. 相談室
 
 
+class WebchatDeployment(BaseModel):
+    """``[webchat]``: the chat page on the co-op's website (``/chat/<org>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False  # ``WEBCHAT_ENABLED=1`` turns it on too (``make run`` does)
+    orgs: list[str] | None = None  # pages offered; every served org when unset
+    # Sites allowed to show the page in an iframe (CSP frame-ancestors); none: no embedding.
+    allowed_origins: list[str] = []
+    # A browser's session is forgotten after this many idle days; the org's idle-chat
+    # retention when unset.
+    session_days: int | None = Field(default=None, ge=1)
+
+
 class Deployment(BaseModel):
     """Which orgs one installation serves, in the order members see them."""
 
@@ -218,6 +234,7 @@ class Deployment(BaseModel):
     retention: dict[str, RetentionOverride] = {}
     slack: SlackDeployment = Field(default_factory=SlackDeployment)
     queues: dict[str, ExtraQueue] = {}
+    webchat: WebchatDeployment = Field(default_factory=WebchatDeployment)
 
     def queues_by_org(self, orgs: Mapping[str, OrgProfile]) -> dict[str, dict[str, str]]:
         """Each served org's queues (id → name in Japanese): its profile's, then any more

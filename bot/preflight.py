@@ -30,11 +30,13 @@ def settings_problems(settings: Settings) -> list[str]:
     """What is wrong with the environment's settings on their own."""
     problems: list[str] = []
     line = settings.line_channel_secret and settings.line_channel_access_token
-    if not settings.telegram_bot_token and not settings.slack_bot_token and not line:
+    members = settings.telegram_bot_token or line or _webchat_on(settings)
+    if not members and not settings.slack_bot_token:
         problems.append(
             "Nothing to serve: set TELEGRAM_BOT_TOKEN and/or LINE_CHANNEL_SECRET with "
-            "LINE_CHANNEL_ACCESS_TOKEN for members, and/or SLACK_BOT_TOKEN for staff (see "
-            "README), or use 'madoguchi chat' to try the desk in the terminal."
+            "LINE_CHANNEL_ACCESS_TOKEN, or WEBCHAT_ENABLED=1, for members, and/or "
+            "SLACK_BOT_TOKEN for staff (see README), or use 'madoguchi chat' to try the desk "
+            "in the terminal."
         )
     problems += line_problems(settings)
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
@@ -61,6 +63,17 @@ def settings_problems(settings: Settings) -> list[str]:
             "(or set SLACK_APP_TOKEN for Socket Mode)."
         )
     return problems
+
+
+def _webchat_on(settings: Settings) -> bool:
+    """The web chat is on by the environment or by ``[webchat] enabled`` (a deployment file
+    that cannot be read is reported by ``deployment_problems``)."""
+    if settings.webchat_enabled:
+        return True
+    try:
+        return Deployment.load(settings.deployment_file).webchat.enabled
+    except Exception:  # reported with its reason by deployment_problems
+        return False
 
 
 def line_problems(settings: Settings) -> list[str]:

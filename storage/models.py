@@ -442,3 +442,33 @@ class LinePushMonth(SQLModel, table=True):
     month: str = Field(primary_key=True)  # 2026-12
     pushes: int = 0
     warned_at: datetime | None = _utc_column(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A member's web chat in one browser: the conversation a session cookie leads to.
+
+    The cookie holds a random token; only its SHA-256 is stored, so a copy of the database
+    opens no one's chat. ``csrf`` is the token the page sends back with every POST.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    org_id: str
+    chat_id: str = Field(index=True)  # the conversation's chat id on the ``web`` channel
+    csrf: str
+    created_at: datetime = _utc_column()
+    last_seen_at: datetime = _utc_column()
+
+
+class WebResumeCode(SQLModel, table=True):
+    """The one-time code shown to a web member when a case is filed: with the case number it
+    opens the same chat in another browser, once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(index=True)
+    code_hash: str
+    chat_id: str
+    org_id: str
+    created_at: datetime = _utc_column()
+    used_at: datetime | None = _utc_column(nullable=True)
+    failed_tries: int = 0
