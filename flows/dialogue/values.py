@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows import (
     parsing,
+    published,
 )
 from flows.dialogue import step_questions
 from flows.dialogue.choosing import (
@@ -81,8 +82,11 @@ def agent_at_requester(turn: Turn, step: Step, text: str) -> bool:
         return False
     reading = turn.read(text)
     asked = step_questions.asked_at(turn, step, text)
-    if not (reading.agent or reading.deceased) or asked is not None:
-        return False  # 「代理人でもいいですか」 is a question, not the answer
+    # 「代理人でもいいですか」 is a question, not the answer; 「15歳の娘の代わりに申し込みたい
+    # のですが」 is a polite answer.
+    polite = asked is not None and asked.kind == "question" and published.asks_to_act(text)
+    if not (reading.agent or reading.deceased) or (asked is not None and not polite):
+        return False
     read = prefill(turn.flow, reading)
     if "requester" not in read:
         return False
