@@ -289,10 +289,10 @@ def test_stopping_mail_in_ones_own_words_warns_that_statutory_notices_keep_comin
         {TO_THE_SUMMARY}
         窓口: 入力内容をご確認ください
         窓口: ・止める広告・ご案内：紙のDM・カタログ、メール
-        窓口: 総代会のお知らせなど
+        窓口: 法律や定款
         """
     )
-    assert "総代会のお知らせ" in str(summary_message(desk, member)["text"])
+    assert "は引き続き届きます" in str(summary_message(desk, member)["text"])
     member.transcript(
         """
         会員: 送信する

@@ -89,3 +89,67 @@ def test_asking_whether_one_may_apply_for_ones_mother_is_still_a_question(org: s
         窓口: 任意代理人もお申し出ができます
         """,
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_who_gets_my_data_is_answered_in_plain_words_then_pointed_to_the_policy(
+    org: str,
+) -> None:
+    play(
+        EngineChat(org),
+        """
+        会員: 個人情報を誰に渡していますか
+        窓口: 原則として、ご本人の同意なしに組合員さまの情報をほかの会社や団体に渡すことはありません
+        窓口: 正式な文言は、プライバシーポリシーの
+        窓口にない: 国の機関若しくは地方公共団体
+        窓口にない: 国の機関もしくは地方公共団体
+        窓口にない: 当該事務の遂行に支障を及ぼすおそれ
+        """,
+    )
+
+
+def test_coopdelis_contact_answer_says_plainly_that_no_phone_number_is_published() -> None:
+    play(
+        EngineChat("coopdeli"),
+        """
+        会員: 窓口の電話番号を教えてください
+        窓口: 宅配センターや店舗など生協の事業所
+        窓口: 電話番号は、プライバシーポリシーに記載されていません。
+        窓口: 住所は、プライバシーポリシーに記載されていません。
+        窓口: 記載のない点は、担当者からご案内します。
+        """,
+    )
+
+
+def test_kyosais_contact_answer_gives_its_numbers_and_says_what_is_not_published() -> None:
+    play(
+        EngineChat("seikatsuclub-kyosai"),
+        """
+        会員: 窓口の電話番号を教えてください
+        窓口: 03-5285-1865
+        窓口にない: 電話番号は、プライバシーポリシーに記載されていません
+        窓口: 「個人情報の取扱いに関する問合せ相談」の受付時間は
+        窓口: 記載のない点は、担当者からご案内します。
+        """,
+    )
+
+
+@pytest.mark.parametrize(
+    ("org", "example"),
+    [
+        ("coopdeli", "総代会のお知らせなど、組合員の皆さまに法律や定款でお送りするお知らせ"),
+        ("seikatsuclub-kyosai", "法律や定款にもとづいてお送りするお知らせ"),
+    ],
+)
+def test_stopping_ads_names_the_notices_that_keep_coming_as_the_org_would(
+    org: str, example: str
+) -> None:
+    reply = play(
+        EngineChat(org),
+        f"""
+        会員: 8
+        窓口: 広告やご案内を止めても、{example}は引き続き届きます。
+        """,
+    )
+    if org != "coopdeli":
+        assert "総代会" not in reply  # a consumer co-op's word, not the federation's
