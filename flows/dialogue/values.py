@@ -14,7 +14,7 @@ from flows import (
     parsing,
     published,
 )
-from flows.dialogue import step_questions
+from flows.dialogue import name_words, step_questions
 from flows.dialogue.choosing import (
     MULTI_ERROR,
     NUMBER_LIST,
@@ -72,6 +72,9 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
         # 「こんにちは。先日の続きをお願いします」 on coming back answers no step, whatever it asks.
         return Parsed(error=parsing.ERR_GREETING_ONLY)
     parsed: Parsed[Any] = PARSERS[step.kind](given.text, turn.now.date())
+    if step.kind == "name":
+        # 「共済」 is no one's name; the 旧姓 step's refusals say 旧姓.
+        return name_words.refuse(step, given.text, parsed, turn.engine.orgs.values(), turn.t)
     return parsed
 
 

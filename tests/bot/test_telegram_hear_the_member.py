@@ -392,7 +392,7 @@ def test_kyosai_alone_with_both_coops_served_asks_which_coop(desk: TelegramDesk)
     member.transcript(
         """
         会員: 共済のことで
-        窓口: 「共済」というお名前は、いくつかの団体で使われています
+        窓口: 「共済」という言葉は、いくつかの団体の名前に使われています
         窓口: ご利用の生協を選んでください
         窓口にない: 生活クラブ共済連の個人情報の窓口です
         窓口にない: コープデリの個人情報の窓口です

@@ -153,3 +153,97 @@ def test_stopping_ads_names_the_notices_that_keep_coming_as_the_org_would(
     )
     if org != "coopdeli":
         assert "総代会" not in reply  # a consumer co-op's word, not the federation's
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_not_knowing_at_the_agents_name_step_is_asked_for_the_name_once(org: str) -> None:
+    chat = EngineChat(org)
+    reply = play(
+        chat,
+        """
+        会員: 3
+        会員: 1
+        会員: 3
+        窓口: 代理人の方（ご自身）のお名前を入力してください。
+        会員: わかりません
+        窓口: ご本人（代理される方）のお名前は、このあと伺います。
+        """,
+    )
+    assert reply.count("代理人の方（ご自身）のお名前を入力してください。") == 1, chat.transcript
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_not_knowing_at_the_deceased_asker_name_step_is_asked_for_the_name_once(org: str) -> None:
+    chat = EngineChat(org)
+    reply = play(
+        chat,
+        """
+        会員: 3
+        会員: 1
+        会員: 4
+        窓口: お申し出になる方（ご自身）のお名前を入力してください。
+        会員: わかりません
+        窓口: 亡くなった方のお名前は、このあと伺います。
+        """,
+    )
+    assert reply.count("お申し出になる方（ご自身）のお名前を入力してください。") == 1, reply
+
+
+def at_former_name(org: str) -> EngineChat:
+    chat = at_own_name(org)
+    play(
+        chat,
+        """
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        窓口: 旧姓を入力してください
+        """,
+    )
+    return chat
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_the_former_name_steps_refusals_name_the_former_name(org: str) -> None:
+    play(
+        at_former_name(org),
+        """
+        会員: 本人
+        窓口: 旧姓（例：山田）を入力してください。
+        窓口にない: お名前（例：山田 花子）
+        会員: 昭和20年1月2日
+        窓口: 日付のようです。旧姓（例：山田）を入力してください。
+        会員: 佐藤 3
+        窓口: 旧姓に数字や記号、絵文字は使えません
+        窓口にない: お名前に
+        """,
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_co_ops_word_at_a_name_step_is_called_a_word_and_never_stored(org: str) -> None:
+    chat = at_own_name(org)
+    play(
+        chat,
+        """
+        会員: 共済
+        窓口: 「共済」は、お名前ではないようです。
+        窓口にない: という「お名前」
+        会員: 生協です
+        窓口: 「生協」は、お名前ではないようです。
+        会員: 山田 花子
+        窓口: フリガナ
+        会員: ヤマダ ハナコ
+        会員: コープ
+        窓口: 「コープ」は、旧姓ではないようです。
+        """,
+    )
+    assert isinstance(chat.state, dict)
+    assert chat.state["answers"]["name"] == "山田 花子"
+    assert "former_name" not in chat.state["answers"]
+
+
+def test_a_shared_word_before_the_co_op_is_chosen_is_called_a_word_not_a_name() -> None:
+    chat = EngineChat("")  # no co-op chosen yet
+    reply = chat.says("共済の情報を見たい")
+    assert "「共済」という言葉は、いくつかの団体の名前に使われています。" in reply, chat.transcript
+    assert "というお名前" not in reply
