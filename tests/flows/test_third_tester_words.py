@@ -247,3 +247,45 @@ def test_a_shared_word_before_the_co_op_is_chosen_is_called_a_word_not_a_name() 
     reply = chat.says("共済の情報を見たい")
     assert "「共済」という言葉は、いくつかの団体の名前に使われています。" in reply, chat.transcript
     assert "というお名前" not in reply
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_name_typed_after_the_stop_question_is_taken_for_the_name_step(org: str) -> None:
+    chat = at_own_name(org)
+    reply = play(
+        chat,
+        """
+        会員: もうやめたいです
+        窓口: この手続きをやめますか
+        会員: 山田 花子
+        窓口: 続けます。
+        窓口: フリガナを入力してください
+        窓口にない: この手続きをやめますか
+        会員: ヤマダ ハナコ
+        窓口にない: この手続きをやめますか
+        """,
+    )
+    assert "旧姓" in reply
+    assert isinstance(chat.state, dict)
+    assert chat.state["answers"]["name"] == "山田 花子"
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_the_stop_question_is_asked_once_more_then_dropped(org: str) -> None:
+    chat = at_own_name(org)
+    play(
+        chat,
+        """
+        会員: もうやめたいです
+        窓口: この手続きをやめますか
+        会員: どうしましょうか？
+        窓口: やめる場合は「はい」、続ける場合は「いいえ」と入力してください。
+        窓口: この手続きをやめますか
+        会員: どうしましょうか？
+        窓口: 続けます。
+        窓口: お名前（氏名）を入力してください
+        窓口にない: この手続きをやめますか
+        会員: 山田 花子
+        窓口: フリガナを入力してください
+        """,
+    )
