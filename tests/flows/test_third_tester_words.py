@@ -5,6 +5,7 @@ politely (「〜たいのですが」)."""
 from __future__ import annotations
 
 import textwrap
+from datetime import timedelta
 
 import pytest
 
@@ -289,3 +290,39 @@ def test_the_stop_question_is_asked_once_more_then_dropped(org: str) -> None:
         窓口: フリガナを入力してください
         """,
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_coming_back_twice_with_a_greeting_counts_only_the_answers_given(org: str) -> None:
+    chat = at_own_name(org)
+    play(
+        chat,
+        """
+        会員: 山田 花子
+        窓口: フリガナを入力してください
+        """,
+    )
+    chat.now += timedelta(days=1)
+    play(
+        chat,
+        """
+        会員: こんにちは
+        窓口: 入力済みの内容は3件です。
+        会員: 続ける
+        窓口: フリガナを入力してください
+        窓口にない: 担当者にお伝えします
+        会員: ヤマダ ハナコ
+        窓口: 旧姓を入力してください
+        """,
+    )
+    chat.now += timedelta(days=1)
+    reply = play(
+        chat,
+        """
+        会員: こんにちは
+        窓口: 入力済みの内容は4件です。
+        窓口にない: 担当者へのご質問・ご要望
+        """,
+    )
+    listed = [line for line in reply.splitlines() if line.startswith("・")]
+    assert len(listed) == 4, chat.transcript  # the count is the answers listed, no more
