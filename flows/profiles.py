@@ -380,6 +380,16 @@ class OrgProfile(_Model):
     data_kinds: list[LocalText] = Field(default_factory=list)
     third_party_exceptions: list[LocalText] = Field(default_factory=list)
     not_third_party: list[LocalText] = Field(default_factory=list)
+    # The lists above in plain words, from the same section of the policy, said before the
+    # pointer to the policy's own wording (a member asking "who gets my data" is not read a
+    # legal list). None: the lists are read out as they are.
+    third_party_plain: LocalText | None = None
+    # The member notices that keep coming after ads are stopped, named as the org would: an
+    # example only where it suits the org's members (コープデリ's 総代会), else neutral words.
+    statutory_notices: LocalText = LocalText(
+        ja="法律や定款にもとづいてお送りするお知らせ",
+        en="notices we send you as the law or our articles of association require",
+    )
     joint_use: JointUse
     security_measures: list[LocalText] = Field(default_factory=list)
     fees: FeeRule

@@ -230,7 +230,17 @@ _ACTING = re.compile(
     r"(?:て|たい)"
     # 「母の情報の開示をお願いしたいのですが」: the request named, then asked for.
     r"|(?:開示|訂正|追加|削除|消去|停止|撤回)(?:を|の)?(?:お願い|おねがい|希望|申し込|申込)"
+    # 「15歳の娘の代わりに申し込みたいのですが」: applying for someone, not asking whether an
+    # agent may (「代わりに申し込めますか」 stays a question).
+    r"|(?:代わり|かわり|代理)(?:に|で|として)\S*?"
+    r"(?:申し込み|申込み|申し込|申込|お願いし|手続きし|手続きをし|請求し)たい"
 )
+
+
+def asks_to_act(text: str) -> bool:
+    """Whether ``text`` asks the co-op to act (a request, however politely worded), so a
+    「〜たいのですが」 ending does not make it a question."""
+    return bool(_ACTING.search(unicodedata.normalize("NFKC", text)))
 
 
 # What a document or an answer must say (「委任状には何を書けばいいですか」): no published answer

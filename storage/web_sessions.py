@@ -12,8 +12,8 @@ transcript and the desk's messages from the outbox rows the web channel has mark
 from __future__ import annotations
 
 import hashlib
-import re
 import hmac
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -45,6 +45,9 @@ class Conversation:
     # The question just typed at a step that takes the member's own words: stored as the
     # answer only if the member says so in words (「このまま入力」), never by a number.
     asked_text: str | None = None
+    # 「この手続きをやめますか」 was asked once more after a reply that answered neither way;
+    # a second such reply drops the question (it is never asked forever).
+    stop_asked_again: bool = False
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:
@@ -72,6 +75,7 @@ class Conversation:
         self.switched_from = None
         self.staff_questions = []
         self.asked_text = None
+        self.stop_asked_again = False
 
 
 def holds_a_form(conv: Conversation) -> bool:

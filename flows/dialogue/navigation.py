@@ -204,6 +204,7 @@ def confirm_cancel(turn: Turn) -> None:
     """Answers would be lost: ask before stopping, and come back here on 「いいえ」."""
     turn.conv.resume_mode = turn.conv.mode
     turn.conv.mode = CONFIRM_CANCEL
+    turn.conv.stop_asked_again = False
     turn.reask()
 
 

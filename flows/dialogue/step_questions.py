@@ -5,6 +5,7 @@ It is answered (from the profile, or by saying how to answer) and never stored a
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from flows import (
@@ -63,8 +64,21 @@ def answer_at_step(turn: Turn, step: Step, asked: asking.Asked, text: str) -> No
                 )
             )
     else:
-        turn.say(step_help(turn, step))
+        turn.say(without_the_prompt(step_help(turn, step), turn.t(step.prompt)))
     turn.reask()
+
+
+def without_the_prompt(help_text: str, prompt: str) -> str:
+    """``help_text`` without the sentences of the step's prompt, which is asked right after
+    it: 「代理人の方（ご自身）のお名前を入力してください。」 is said once, not twice."""
+    said = {sentence.strip() for sentence in _sentences(prompt)}
+    kept = "".join(s for s in _sentences(help_text) if s.strip() not in said).strip()
+    return kept or help_text
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each with its 「。」 or full stop and the space after it."""
+    return re.findall(r"[^。.?!]+(?:[。.?!]\s*|$)", text)
 
 
 _SHARING_TOPICS = frozenset({"joint_use", "third_party"})

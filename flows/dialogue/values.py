@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from flows import (
     parsing,
+    published,
 )
-from flows.dialogue import own_words, step_questions
+from flows.dialogue import name_words, own_words, step_questions
 from flows.dialogue.choosing import (
     MULTI_ERROR,
     NUMBER_LIST,
@@ -80,6 +81,9 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
         # 「こんにちは。先日の続きをお願いします」 on coming back answers no step, whatever it asks.
         return Parsed(error=parsing.ERR_GREETING_ONLY)
     parsed: Parsed[Any] = PARSERS[step.kind](given.text, turn.now.date())
+    if step.kind == "name":
+        # 「共済」 is no one's name; the 旧姓 step's refusals say 旧姓.
+        return name_words.refuse(step, given.text, parsed, turn.engine.orgs.values(), turn.t)
     return parsed
 
 
@@ -90,8 +94,11 @@ def agent_at_requester(turn: Turn, step: Step, text: str) -> bool:
         return False
     reading = turn.read(text)
     asked = step_questions.asked_at(turn, step, text)
-    if not (reading.agent or reading.deceased) or asked is not None:
-        return False  # 「代理人でもいいですか」 is a question, not the answer
+    # 「代理人でもいいですか」 is a question, not the answer; 「15歳の娘の代わりに申し込みたい
+    # のですが」 is a polite answer.
+    polite = asked is not None and asked.kind == "question" and published.asks_to_act(text)
+    if not (reading.agent or reading.deceased) or (asked is not None and not polite):
+        return False
     read = prefill(turn.flow, reading)
     if "requester" not in read:
         return False

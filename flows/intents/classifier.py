@@ -150,8 +150,12 @@ def classify(text: str, model: Model | None = None) -> Classification:
         ranked = _relabel(ranked, "third_party_record", "disclosure")
     elif ranked[0][0] == "unknown" and analysis.concepts >= _SEES_A_RECORD:
         ranked = _relabel(ranked, "unknown", "disclosure")
-    intent, confidence = ranked[0]
     agent_kind = _agent_kind(analysis)
+    if agent_kind and ranked[0][0] == "cancel" and not _STOPS & analysis.concepts:
+        # 「15歳の娘の代わりに申し込みたいのですが」: applying for someone, with no word of
+        # stopping, is never leaving (the model learnt 申し込み from 「申し込みを取りやめ」).
+        ranked.sort(key=lambda lp: lp[0] == "cancel")
+    intent, confidence = ranked[0]
     return Classification(
         text=text,
         intent=intent,
@@ -167,6 +171,10 @@ def classify(text: str, model: Model | None = None) -> Classification:
         case_number=analysis.case_number,
         concepts=analysis.concepts,
     )
+
+
+# Concepts that say the member stops or withdraws something.
+_STOPS = frozenset({"cancel", "request_withdraw"})
 
 
 def _relabel(ranked: list[tuple[str, float]], read: str, meant: str) -> list[tuple[str, float]]:

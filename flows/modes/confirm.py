@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flows import org_cases
-from flows.dialogue import free_text, navigation
+from flows.dialogue import free_text, navigation, values
 from flows.dialogue.choosing import (
     CONFIRM_CANCEL_OPTIONS,
     CONFIRM_ORG_SWITCH_OPTIONS,
@@ -25,7 +25,8 @@ from flows.dialogue.names import (
     RESUME,
     YES,
 )
-from flows.modes import resume
+from flows.i18n import N_
+from flows.modes import request, resume
 from flows.modes.base import Mode
 from flows.steps import Option
 
@@ -35,15 +36,43 @@ if TYPE_CHECKING:
 
 def confirm_cancel_choice(turn: Turn, given: Given) -> None:
     """The answer to 「やめますか」: 「はい」 stops, 「いいえ」 goes on where the member was."""
+    conv = turn.conv
     option = resolve(given, CONFIRM_CANCEL_OPTIONS, turn.t)
+    asked_again, conv.stop_asked_again = conv.stop_asked_again, False
     if option is not None and option.id == YES:
         navigation.really_cancel(turn)
     elif option is not None:
-        turn.conv.mode = turn.conv.resume_mode or FLOW
+        conv.mode = conv.resume_mode or FLOW
         turn.say(turn.t("続けます。"))
         turn.reask()
-    else:
+    elif answers_the_step(turn, given):
+        # 「山田 花子」 after 「やめますか」: the member went on with the form; the value is
+        # taken for the step it answers, not met with the same question again.
+        conv.mode = FLOW
+        turn.say(turn.t("続けます。"))
+        turn.handle(given)
+    elif not asked_again:
+        conv.stop_asked_again = True
+        turn.say(turn.t(ANSWER_YES_OR_NO))
         turn.reask()
+    else:
+        # Asked twice and answered neither way: the question is dropped, the form goes on.
+        conv.mode = conv.resume_mode or FLOW
+        turn.say(turn.t("続けます。"))
+        turn.reask()
+
+
+ANSWER_YES_OR_NO = N_("やめる場合は「はい」、続ける場合は「いいえ」と入力してください。")
+
+
+def answers_the_step(turn: Turn, given: Given) -> bool:
+    """Whether the reply to 「やめますか」 is a value the interrupted step of the form takes."""
+    if turn.conv.resume_mode != FLOW or turn.conv.flow is None or not given.text:
+        return False
+    step = request.next_step(turn)
+    if step is None or step.kind in ("choice", "multi"):
+        return False  # a lone 「1」 or a label there may be meant for the question
+    return values.parse(turn, step, given).ok
 
 
 def confirm_org_switch(turn: Turn, org_id: str) -> None:

@@ -97,7 +97,7 @@ def unclear_org_lines(turn: Turn, mention: OrgMention) -> list[str]:
     if not lines:
         lines.append(
             turn.t(
-                "「{word}」というお名前は、いくつかの団体で使われています。",
+                "「{word}」という言葉は、いくつかの団体の名前に使われています。",
                 word=mention.shared[0],
             )
         )

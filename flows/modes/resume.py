@@ -75,7 +75,7 @@ def whose_request(turn: Turn) -> str:
 def say_resumed(turn: Turn) -> None:
     """Back soon: which request, for whom, and how many answers are kept."""
     lines = [turn.t("前回の続きから再開します。")]
-    count = len(summary.summary_steps(turn)) if turn.conv.flow else 0
+    count = answers_given(turn) if turn.conv.flow else 0
     if turn.conv.flow and not count:
         lines.append(turn.t("{request}の入力の途中です。", request=whose_request(turn)))
     elif turn.conv.flow:
@@ -87,6 +87,12 @@ def say_resumed(turn: Turn) -> None:
             )
         )
     turn.say("\n".join(lines))
+
+
+def answers_given(turn: Turn) -> int:
+    """How many answers the member has given: the form's answered steps that still apply,
+    the same items the list under 「入力済みの内容」 shows (questions for staff are no answer)."""
+    return len(summary.summary_steps(turn))
 
 
 def half_filled(turn: Turn) -> bool:
@@ -138,7 +144,7 @@ def show_resume_offer(turn: Turn) -> None:
         turn.t(
             "{request}：入力済みの内容は{count}件です。",
             request=whose_request(turn),
-            count=len(summary.summary_steps(turn)),
+            count=answers_given(turn),
         ),
         turn.t("入力済みの内容："),
     ]

@@ -249,7 +249,9 @@ def retry_as_answer(turn: Turn, pending: str) -> None:
     """After 「続ける」, what the member typed never vanishes: stored if the step's parser
     takes it, otherwise kept for staff with the request; the step is asked once more."""
     step = request.next_step(turn)
-    if not pending or step is None:
+    if not pending or step is None or parsing.is_greeting_only(pending):
+        # 「こんにちは。先日の続きをお願いします」 was the coming back, said and answered by
+        # the resume prompt: no answer and no wish for staff.
         turn.reask()
         return
     if step_questions.asked_at(turn, step, pending) is not None:

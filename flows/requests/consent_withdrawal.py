@@ -28,12 +28,9 @@ CHANNELS = (
 
 
 def _statutory_notices_continue(ctx: Context) -> list[str]:
-    return [
-        ctx.t(
-            "広告やご案内を止めても、総代会のお知らせなど、"
-            "組合員の皆さまに法律や定款でお送りするお知らせは引き続き届きます。"
-        )
-    ]
+    # The example is the org's own (コープデリ's 総代会), never one org's word for every org.
+    notices = ctx.org.statutory_notices.get(ctx.t.lang)
+    return [ctx.t("広告やご案内を止めても、{notices}は引き続き届きます。", notices=notices)]
 
 
 def _ledger_entries(ctx: Context) -> list[ConsentEntry]:

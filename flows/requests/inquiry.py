@@ -49,6 +49,9 @@ def _purposes(org: OrgProfile, t: Translator) -> str:
 
 def _third_party(org: OrgProfile, t: Translator) -> str:
     lang = t.lang
+    if org.third_party_plain is not None:
+        # Plain words and where the policy's own wording is, never the legal list read out.
+        return org.third_party_plain.get(lang)
     lines = [
         t(
             "次の場合を除いて、組合員さまの情報を第三者（ほかの会社や団体など）に"
@@ -93,6 +96,14 @@ def contact_text(org: OrgProfile, t: Translator) -> str:
         separator = ", " if lang == "en" else "、"
         places = separator.join(p.get(lang) for p in contact.in_person)
         lines.append(t("窓口：{places}", places=places))
+    unpublished = []
+    if not contact.phones:
+        unpublished.append(t("電話番号は、プライバシーポリシーに記載されていません。"))
+    if not contact.address:
+        unpublished.append(t("住所は、プライバシーポリシーに記載されていません。"))
+    if unpublished:
+        # Said plainly, never left for the member to wonder about (コープデリ gives neither).
+        lines += unpublished
     if not any(phone.hours for phone in contact.phones):
         lines.append(t("受付時間は、プライバシーポリシーに記載されていません。"))
     else:
@@ -105,7 +116,11 @@ def contact_text(org: OrgProfile, t: Translator) -> str:
                         label=phone.label.get(lang),
                     )
                 )
+    lines.append(t(UNPUBLISHED_CONTACT))
     return "\n".join(lines)
+
+
+UNPUBLISHED_CONTACT = N_("記載のない点は、担当者からご案内します。")
 
 
 def _security(org: OrgProfile, t: Translator) -> str:

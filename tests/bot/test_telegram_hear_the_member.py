@@ -289,10 +289,10 @@ def test_stopping_mail_in_ones_own_words_warns_that_statutory_notices_keep_comin
         {TO_THE_SUMMARY}
         窓口: 入力内容をご確認ください
         窓口: ・止める広告・ご案内：紙のDM・カタログ、メール
-        窓口: 総代会のお知らせなど
+        窓口: 法律や定款
         """
     )
-    assert "総代会のお知らせ" in str(summary_message(desk, member)["text"])
+    assert "は引き続き届きます" in str(summary_message(desk, member)["text"])
     member.transcript(
         """
         会員: 送信する
@@ -392,7 +392,7 @@ def test_kyosai_alone_with_both_coops_served_asks_which_coop(desk: TelegramDesk)
     member.transcript(
         """
         会員: 共済のことで
-        窓口: 「共済」というお名前は、いくつかの団体で使われています
+        窓口: 「共済」という言葉は、いくつかの団体の名前に使われています
         窓口: ご利用の生協を選んでください
         窓口にない: 生活クラブ共済連の個人情報の窓口です
         窓口にない: コープデリの個人情報の窓口です

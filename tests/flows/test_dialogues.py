@@ -225,7 +225,7 @@ def test_consent_withdrawal_is_in_the_ledger_at_once_and_still_a_case(desk: Desk
     member.transcript(
         f"""
         会員: 8
-        窓口: 総代会のお知らせなど
+        窓口: 法律や定款
         窓口: いくつでも選べます
         会員: 1、3
         窓口: 止める範囲を選んでください

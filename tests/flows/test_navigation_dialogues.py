@@ -229,7 +229,7 @@ def test_typing_what_to_stop_still_shows_that_statutory_notices_keep_coming(
         会員: 山田 花子
         {REST_OF_IDENTITY}
         窓口: ・止める広告・ご案内：紙のDM・カタログ、メール
-        窓口: ※広告やご案内を止めても、総代会のお知らせなど
+        窓口: ※広告やご案内を止めても、
         会員: 送信する
         窓口: お申し出を受け付けました。
         """

@@ -31,7 +31,7 @@ PATHS = ("buttons", "own_words", "prefill", "edit")
 REQUESTERS = ("self", "appointed_agent", "parent", "guardian")
 
 FEE = "実費相当分の手数料をいただく場合があります"
-STATUTORY = "総代会のお知らせ"
+STATUTORY = "は引き続き届きます"  # the notices named as each org would (総代会: コープデリ)
 FACTS_ONLY = "評価や意見は対象になりません"
 
 # A first message that starts each request; the agent's words go in front of it.

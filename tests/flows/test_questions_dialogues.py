@@ -80,7 +80,7 @@ def test_coopdeli_asked_who_gets_the_data_names_its_joint_use_partners(desk: Des
     desk.member(org="coopdeli").transcript(
         """
         会員: 誰に渡しているの
-        窓口: 次の場合を除いて
+        窓口: 原則として、ご本人の同意なしに
         窓口: コープ共済連
         窓口: (株)コープデリ保険センター
         窓口: 正式に「第三者提供記録の開示」をご請求いただくこともできます
@@ -94,7 +94,7 @@ def test_kyosai_asked_who_gets_the_data_lists_its_exceptions(desk: Desk) -> None
     desk.member(org="seikatsuclub-kyosai").transcript(
         """
         会員: 私の情報をほかの会社に渡しているのですか？
-        窓口: 利用目的の達成に必要な範囲で、業務委託先へ提供する場合
+        窓口: 仕事の一部を任せている先（業務委託先）に必要な範囲で渡す場合
         窓口: 正式に「第三者提供記録の開示」をご請求いただくこともできます
         """
     )

@@ -279,7 +279,7 @@ def test_a_late_delivery_said_before_the_org_is_known_goes_where_the_chosen_org_
     desk.member().transcript(
         """
         会員: 生活クラブの配達が遅れています
-        窓口: 「生活クラブ」というお名前は、いくつかの団体で使われています
+        窓口: 「生活クラブ」という言葉は、いくつかの団体の名前に使われています
         窓口: ご用件は、生協を選んだあとに続けて伺います
         会員: 生活クラブ共済連
         窓口: ご注文やお届けなどのご用件は、ご加入の生協におたずねください
@@ -310,7 +310,7 @@ def test_kyosai_alone_is_asked_of_a_member_who_says_only_kyosai_with_both_served
     member.transcript(
         """
         会員: 共済の情報を見たい
-        窓口: 「共済」というお名前は、いくつかの団体で使われています
+        窓口: 「共済」という言葉は、いくつかの団体の名前に使われています
         窓口: ご利用の生協を選んでください
         窓口にない: 生活クラブ共済連の個人情報の窓口です
         会員: コープデリ
@@ -341,7 +341,7 @@ def test_seikatsu_club_alone_does_not_pick_the_federation(desk: Desk) -> None:
     desk.member().transcript(
         """
         会員: 生活クラブです
-        窓口: 「生活クラブ」というお名前は、いくつかの団体で使われています
+        窓口: 「生活クラブ」という言葉は、いくつかの団体の名前に使われています
         窓口: ご利用の生協を選んでください
         窓口にない: 生活クラブ共済連の個人情報の窓口です
         """
