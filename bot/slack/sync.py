@@ -25,6 +25,8 @@ from bot.config import SlackDeployment
 from bot.delivery import RateLimiter
 from bot.escaping import for_slack
 from bot.slack import blocks, files
+from bot.staff.transcript_view import StaffTranscript
+from flows.engine import Engine
 from flows.profiles import OrgProfile
 from storage import slack_posts
 from storage.db import Database
@@ -95,6 +97,8 @@ class CardSync:
         # Every queue's name (a deployment may give an org more than its profile's one).
         self.queue_names = {org.queue.id: org.queue.name.ja for org in orgs.values()}
         self.queue_names.update(queue_names or {})
+        # The thread shows the chat as ``madoguchi staff show`` does (choice lists short).
+        self.transcript_view = StaffTranscript.of(Engine(orgs).menu_options())
         self._wake = asyncio.Event()
         self._watermark = 0  # every event up to here is mirrored (or needs no mirroring)
         self._failures: dict[int, tuple[int, float]] = {}  # case id → (count, retry at)
@@ -278,7 +282,7 @@ class CardSync:
 
     async def _post_intake(self, card: CaseCard, case: Case, state: _CaseState) -> None:
         """The thread's start: the whole intake with identity fields, the chat, any files."""
-        for text in blocks.intake_text(case, state.transcript):
+        for text in blocks.intake_text(case, state.transcript, self.transcript_view):
             await self._thread_post(card, text)
         for event in state.files:  # every file of the case, also after a transfer
             await self._upload(card, case, event)
