@@ -717,8 +717,10 @@ def home_view(
     overdue: Sequence[Case],
     queue_names: Mapping[str, str],
     now: datetime,
+    line_pushes: str | None = None,
 ) -> Block:
-    """App Home: my cases, open/overdue counts per queue, and the overdue cases I may see."""
+    """App Home: my cases, open/overdue counts per queue, the overdue cases I may see, and
+    where LINE is served, the month's pushes against its quota (``line_pushes``, mrkdwn)."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "madoguchi 窓口"}},
         section("*担当している案件*"),
@@ -733,6 +735,8 @@ def home_view(
     blocks.append({"type": "divider"})
     blocks.append(section("*期限超過の案件*"))
     blocks += _case_sections(overdue, now, "期限を過ぎた案件はありません。")
+    if line_pushes:
+        blocks += [{"type": "divider"}, section(line_pushes)]
     return {"type": "home", "blocks": blocks}
 
 
