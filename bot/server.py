@@ -40,6 +40,7 @@ from bot.purge_job import DailyPurge
 from bot.slack.access import Access
 from bot.slack.app import StaffDesk, build_bolt
 from bot.slack.deadlines import DeadlineWatch
+from bot.slack.line_pushes import LinePushes
 from bot.slack.scrub import SlackScrubber
 from bot.slack.sync import CardSync
 from bot.slack_http import SlackEndpoint
@@ -147,6 +148,8 @@ def _start_slack(settings: Settings, app: App, token: str) -> _Slack:
         queue_names=app.cases.queue_names,
     )
     desk = StaffDesk(app, client, sync, Access(config, client))
+    # Where LINE is served: its month's pushes on App Home, its quota warning to supervisors.
+    desk.line_pushes = sync.line_pushes = LinePushes.of(settings, app)
     bolt = build_bolt(desk, signing_secret=settings.slack_signing_secret)
     socket = (
         AsyncSocketModeHandler(bolt, settings.slack_app_token) if settings.slack_app_token else None

@@ -336,6 +336,13 @@ QUESTIONS: frozenset[str] = frozenset({"inquiry", "human"})
 """Requests that are a question or a wish to talk: answered without an identity check."""
 
 
+def status_when_claimed(request_type: str, deceased: bool) -> str:
+    """A question or a wish to talk needs no identity check, so it is worked at once
+    (対応中); any other request, and anything about a deceased person (whose asker is
+    checked), waits for the check (本人確認待ち)."""
+    return "in_progress" if request_type in QUESTIONS and not deceased else "awaiting_identity"
+
+
 def claimed_notice(
     t: Translator, number: str, *, request_type: str = "", deceased: bool = False
 ) -> str:

@@ -346,7 +346,7 @@ class CaseService:
             previous = case.assignee
             case.assignee = actor
             if case.status == "received":
-                case.status = "awaiting_identity"
+                case.status = rules.status_when_claimed(case.request_type, DECEASED in case.flags)
             if previous is None:
                 # A take-over changes nothing for the member; the first claim is news.
                 t = Translator(case.lang)

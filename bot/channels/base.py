@@ -29,6 +29,16 @@ from storage.models import OutboxMessage
 from storage.turns import TurnOutcome
 
 
+def typed_command(text: str) -> tuple[str, str | None] | None:
+    """A typed command (``/start``, ``/start@desk_bot coopdeli``, ``/STATUS``) as its name and
+    argument, read as Telegram marks commands, so every channel where members type them
+    restarts or asks the same way; ``None`` for words."""
+    if not text.startswith("/"):
+        return None
+    head, _, rest = text[1:].partition(" ")
+    return head.split("@", 1)[0].lower(), rest.strip() or None
+
+
 @dataclass(frozen=True)
 class ChannelLimits:
     """What one platform accepts, owned by the channel's module (kept free of its client

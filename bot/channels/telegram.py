@@ -37,7 +37,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.app import App
-from bot.channels.base import ChannelLimits, TurnRunner
+from bot.channels.base import ChannelLimits, TurnRunner, typed_command
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_limits import CHANNEL, LIMITS, TEXT_LIMIT
 from bot.config import Settings
@@ -131,10 +131,9 @@ def to_inbound(update: Update) -> Inbound | None:
         return replace(inbound, text=clean_inbound(edited or ""), edited=True)
     if message.text is not None:
         text = clean_inbound(message.text)
-        if text.startswith("/"):
-            head, _, rest = text[1:].partition(" ")
-            command = head.split("@", 1)[0].lower()
-            return replace(inbound, command=command, argument=rest.strip() or None, lang=lang)
+        if (typed := typed_command(text)) is not None:
+            command, argument = typed
+            return replace(inbound, command=command, argument=argument, lang=lang)
         return replace(inbound, text=text)
     caption = clean_optional(message.caption)
     if message.photo:

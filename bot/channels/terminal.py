@@ -18,7 +18,7 @@ from typing import TextIO
 from starlette.routing import BaseRoute
 
 from bot.app import App
-from bot.channels.base import ChannelLimits
+from bot.channels.base import ChannelLimits, typed_command
 from bot.channels.terminal_limits import CHANNEL, LIMITS
 from bot.delivery import OutboxWorker
 from bot.dispatch import TemporaryFailure, Unreachable
@@ -27,7 +27,7 @@ from bot.runner import ChatTurnRunner
 from bot.turn_failures import TurnFailures
 from bot.wakeups import Wakeups
 from flows.messages import Inbound
-from flows.safe_text import clean_optional
+from flows.safe_text import clean_inbound, clean_optional
 from storage.models import OutboxMessage
 
 PROMPT = "> "
@@ -117,6 +117,15 @@ class TerminalChat:
         await self.runner.run(inbound)
         await self.worker.drain_all()
 
+    async def say(self, line: str) -> None:
+        """A typed line: ``/start`` (or any /command) is a command, as on Telegram, so it
+        restarts the chat rather than reaching a case that awaits the member's answer."""
+        typed = typed_command(clean_inbound(line))
+        if typed is None:
+            await self.send(text=line)
+        else:
+            await self.send(command=typed[0], argument=typed[1])
+
     def run(
         self, stdin: TextIO, org: str | None, lang: str | None, poll_seconds: float | None
     ) -> None:
@@ -142,7 +151,7 @@ class TerminalChat:
                 self.channel.awaiting_input = False
                 if line is None:
                     break
-                await self.send(text=line.rstrip("\r\n"))
+                await self.say(line.rstrip("\r\n"))
         finally:
             stop.set()
             if polling is not None:

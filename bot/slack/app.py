@@ -26,6 +26,7 @@ from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
 from bot.slack import blocks, member_links
 from bot.slack.access import Access
+from bot.slack.line_pushes import LinePushes
 from bot.slack.member_links import MemberLinks
 from bot.slack.sync import CardSync
 from flows import cases as rules
@@ -83,6 +84,7 @@ class StaffDesk:
         self.access = access
         self.queue_names = dict(app.cases.queue_names)  # every queue, as staff name it
         self.after_change: Callable[[], None] = lambda: None  # e.g. wake the member outbox
+        self.line_pushes: LinePushes | None = None  # where LINE is served: App Home shows it
 
     # ------------------------------------------------------------------ helpers
 
@@ -496,7 +498,10 @@ class StaffDesk:
             )
             for q in queues
         }
-        view = blocks.home_view(mine, counts, overdue, self.queue_names, now)
+        pushes = None
+        if self.line_pushes is not None:
+            pushes = self.line_pushes.home_text(await self._run(self.line_pushes.usage))
+        view = blocks.home_view(mine, counts, overdue, self.queue_names, now, pushes)
         await self.client.views_publish(user_id=user, view=view)
 
     # ------------------------------------------------------------------ /madoguchi

@@ -17,6 +17,7 @@ from bot.channels import channel_title
 from bot.escaping import for_slack
 from bot.export import ACTORS, requester_label, speaker, type_title
 from bot.slack import member_links
+from bot.staff.transcript_view import StaffTranscript
 from flows.cases import IDENTITY_METHODS, expects_a_reply
 from flows.i18n import Translator
 from flows.profiles import OrgProfile
@@ -300,8 +301,11 @@ def _post(pieces: list[str]) -> Post:
     return Post(fallback, [section(piece) for piece in pieces])
 
 
-def intake_text(case: Case, transcript: Iterable[TranscriptLine]) -> list[str]:
-    """The thread's first posts: the whole intake summary (identity included), then the chat.
+def intake_text(
+    case: Case, transcript: Sequence[TranscriptLine], view: StaffTranscript | None = None
+) -> list[str]:
+    """The thread's first posts: the whole intake summary (identity included), then the chat
+    as staff read it (choice lists short, the request's start marked: ``transcript_view``).
 
     Each may be longer than a section; ``posts`` splits it."""
     summary = (
@@ -309,14 +313,20 @@ def intake_text(case: Case, transcript: Iterable[TranscriptLine]) -> list[str]:
         or "（なし）"
     )
     texts = [f"*申出内容*（{for_slack(requester_label(case))}）\n{summary}"]
-    lines = [transcript_line(line) for line in transcript]
+    view = view or StaffTranscript([], [])
+    lines = [
+        transcript_line(row.line, row.text) if row.line else for_slack(row.text)
+        for row in view.rows(transcript, case.transcript_to, JA)
+    ]
     if lines:
         texts.append("*これまでのやりとり*\n" + "\n".join(lines))
     return texts
 
 
-def transcript_line(line: TranscriptLine) -> str:
-    return f"[{JA.datetime(line.created_at)}] {for_slack(speaker(line))}: {for_slack(line.text)}"
+def transcript_line(line: TranscriptLine, text: str | None = None) -> str:
+    """One line of the chat; ``text`` in place of the stored one (a shortened choice list)."""
+    said = line.text if text is None else text
+    return f"[{JA.datetime(line.created_at)}] {for_slack(speaker(line))}: {for_slack(said)}"
 
 
 def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
@@ -707,8 +717,10 @@ def home_view(
     overdue: Sequence[Case],
     queue_names: Mapping[str, str],
     now: datetime,
+    line_pushes: str | None = None,
 ) -> Block:
-    """App Home: my cases, open/overdue counts per queue, and the overdue cases I may see."""
+    """App Home: my cases, open/overdue counts per queue, the overdue cases I may see, and
+    where LINE is served, the month's pushes against its quota (``line_pushes``, mrkdwn)."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "madoguchi 窓口"}},
         section("*担当している案件*"),
@@ -723,6 +735,8 @@ def home_view(
     blocks.append({"type": "divider"})
     blocks.append(section("*期限超過の案件*"))
     blocks += _case_sections(overdue, now, "期限を過ぎた案件はありません。")
+    if line_pushes:
+        blocks += [{"type": "divider"}, section(line_pushes)]
     return {"type": "home", "blocks": blocks}
 
 

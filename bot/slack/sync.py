@@ -25,6 +25,9 @@ from bot.config import SlackDeployment
 from bot.delivery import RateLimiter
 from bot.escaping import for_slack
 from bot.slack import blocks, files
+from bot.slack.line_pushes import LinePushes
+from bot.staff.transcript_view import StaffTranscript
+from flows.engine import Engine
 from flows.profiles import OrgProfile
 from storage import slack_posts
 from storage.db import Database
@@ -95,6 +98,10 @@ class CardSync:
         # Every queue's name (a deployment may give an org more than its profile's one).
         self.queue_names = {org.queue.id: org.queue.name.ja for org in orgs.values()}
         self.queue_names.update(queue_names or {})
+        # The thread shows the chat as ``madoguchi staff show`` does (choice lists short).
+        self.transcript_view = StaffTranscript.of(Engine(orgs).menu_options())
+        # Set where LINE is served: its quota warning is posted once a month.
+        self.line_pushes: LinePushes | None = None
         self._wake = asyncio.Event()
         self._watermark = 0  # every event up to here is mirrored (or needs no mirroring)
         self._failures: dict[int, tuple[int, float]] = {}  # case id → (count, retry at)
@@ -123,6 +130,19 @@ class CardSync:
         results = await asyncio.gather(*(self._sync_case(case_id) for case_id in due))
         if all(results) and len(due) == len(pending):
             self._watermark = max(self._watermark, newest)
+        if self.line_pushes is not None:
+            await self._warn_of_line_quota(self.line_pushes)
+
+    async def _warn_of_line_quota(self, pushes: LinePushes) -> None:
+        """LINE's quota warning in the supervisors' channel, once a month (``line_pushes``)."""
+        channel = self.config.supervisors_channel
+        if not channel:
+            return
+        usage = await asyncio.to_thread(pushes.to_warn)
+        if usage is None:
+            return
+        await self.post(channel, text=pushes.warning_text(usage))
+        await asyncio.to_thread(pushes.warned, usage)
 
     # ------------------------------------------------------------------ reading
 
@@ -278,7 +298,7 @@ class CardSync:
 
     async def _post_intake(self, card: CaseCard, case: Case, state: _CaseState) -> None:
         """The thread's start: the whole intake with identity fields, the chat, any files."""
-        for text in blocks.intake_text(case, state.transcript):
+        for text in blocks.intake_text(case, state.transcript, self.transcript_view):
             await self._thread_post(card, text)
         for event in state.files:  # every file of the case, also after a transfer
             await self._upload(card, case, event)

@@ -6,7 +6,6 @@ import hashlib
 import os
 import shlex
 import unicodedata
-from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +17,7 @@ from bot.channels import channel_title
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
-from bot.staff.transcript_view import menu_labels, without_menu
+from bot.staff.transcript_view import StaffTranscript
 from flows.asker import describe_requester
 from flows.attachments import size_label
 from flows.bereavement import DECEASED
@@ -300,15 +299,15 @@ def _names_of_queue(queue: str) -> str:
 
 
 def render_detail(
-    detail: CaseDetail, org: OrgProfile | None = None, menus: Collection[frozenset[str]] = ()
+    detail: CaseDetail, org: OrgProfile | None = None, view: StaffTranscript | None = None
 ) -> str:
     """A case as staff read it: header, intake summary, history, transcript; control
     characters in anything stored show as escapes (``for_terminal``).
 
     With the case's ``org`` the answers carry the catalog's labels in the staff language (as
     members see them), whatever language the member wrote in; without it, the summary as
-    stored at intake. A desk message offering exactly one of the ``menus`` shows a short
-    「（メニューを表示）」 instead of its choices (``transcript_view``)."""
+    stored at intake. With the deployment's ``view`` a desk message shows a short line
+    instead of its choices, and a line marks where the request began (``transcript_view``)."""
     case = detail.case
     t = _t()
     now = datetime.now(JST)
@@ -351,10 +350,15 @@ def render_detail(
         for e in detail.events
     ]
     out.append(t("── やりとり"))
-    for line in detail.transcript:
+    view = view or StaffTranscript([], [])
+    for row in view.rows(detail.transcript, case.transcript_to, t):
+        if row.line is None:
+            out.append(f"  {row.text}")
+            continue
+        line = row.line
         who = t(SPEAKERS[line.direction]) if line.direction in SPEAKERS else line.direction
-        text = without_menu(line.text, menus, t) if line.direction == "bot" else line.text
-        out.append(f"  {_JA.datetime(line.created_at)} {who}: " + text.replace("\n", "\n      "))
+        text = row.text.replace("\n", "\n      ")
+        out.append(f"  {_JA.datetime(line.created_at)} {who}: {text}")
     return for_terminal("\n".join(out))
 
 
@@ -412,8 +416,8 @@ def show(number: str) -> None:
     detail = _app().cases.detail(number)
     _app().audit.record(Actor(f"cli:{actor}", "cli"), "view_case", case_number=detail.case.number)
     _app().cases.mark_read(detail.case.number)  # the member's messages are read now
-    menus = menu_labels(_app().engine.menu_options())
-    typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id), menus))
+    view = StaffTranscript.of(_app().engine.menu_options())
+    typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id), view))
     if detail.case.request_type in DISCLOSURE_TYPES:
         # Counts only; the data itself is exported (and audited) by `madoguchi member-data`.
         number = detail.case.number

@@ -159,7 +159,7 @@ def test_html_escapes_what_the_member_wrote_and_prints_on_a4_with_japanese_label
     assert "page-break-inside: avoid" in html and "display: table-header-group" in html
     assert "white-space: pre-wrap" in html and "overflow-wrap: anywhere" in html
     assert "http" not in html  # no external fonts, scripts or styles
-    for label in ("受付番号", "担当者へのご相談", "takuhai-center", "回答期限", "本人確認待ち"):
+    for label in ("受付番号", "担当者へのご相談", "takuhai-center", "回答期限", "対応中"):
         assert label in html
     for section in ("申出内容", "添付ファイル", "経過", "やりとり"):
         assert f"<h2>{section}</h2>" in html

@@ -17,7 +17,7 @@ import pytest
 from tests.bot.line_desk import LineMember
 from tests.bot.line_served import LineServed, serving_line
 from tests.bot.served import eventually, staff_reply
-from tests.bot.test_slack_end_to_end import DEPLOYMENT, SIGNING_SECRET, Desk
+from tests.bot.test_slack_end_to_end import DEPLOYMENT, SIGNING_SECRET, Desk, _block_text
 from tests.fakes.line import FakeLine
 from tests.fakes.slack_api import FakeSlackApi, plain_text
 from tests.flows.answers import COMPLAINT, MENU_NUMBER
@@ -175,6 +175,49 @@ def test_staff_replies_from_slack_and_the_terminal_reach_the_line_member_by_push
         json.loads(line_) for line_ in log.read_text().splitlines() if "line.quota_warning" in line_
     ]
     assert [(w["pushes"], w["quota"]) for w in warnings] == [(1, 2)]  # once a month
+
+
+SUPERVISORS = "C0SUPER"  # the deployment's supervisors' channel
+QUOTA_WARNING = "LINE の今月"
+
+
+def _quota_warnings(slack: FakeSlackApi) -> list[str]:
+    return [m.text for m in slack.messages(SUPERVISORS) if QUOTA_WARNING in m.text]
+
+
+def test_the_line_quota_warning_reaches_supervisors_once_a_month_and_app_home_counts_pushes(
+    database_url: str, line: FakeLine, slack: FakeSlackApi, tmp_path: Path
+) -> None:
+    quota = {"LINE_MONTHLY_QUOTA": "2", "LINE_QUOTA_WARN_SHARE": "0.5"}
+    with line_and_slack(line, slack, tmp_path, database_url, **quota) as both:
+        desk, staff = both.desk, both.slack
+        member = LineMember(desk)
+        member.at_the_menu()
+        for text in COMPLAINT:
+            member.says(text)
+        [(number,)] = desk.query('SELECT number FROM "case"')
+        card = staff.card(TAKUHAI, number)
+        line.advance(3600)  # the reply tokens are dead: staff's answer is a push
+        staff_reply(desk.served, number, STAFF_REPLY)
+        line.wait_for(lambda api: bool(api.accepted("push", member.user_id)), timeout=20)
+        # One push of two is half the quota: the supervisors hear it, with counts only.
+        slack.wait_for(lambda api: bool(_quota_warnings(api)), timeout=20)
+        [warning] = _quota_warnings(slack)
+        assert "1 通" in warning and "上限 2 通" in warning and "50%" in warning
+        assert STAFF_REPLY not in warning and number not in warning
+
+        assert staff.sender.app_home_opened(STAFF).status == 200
+        slack.wait_for(lambda api: api.published_home(STAFF) is not None, timeout=20)
+        home = _block_text(slack.published_home(STAFF)["blocks"])  # type: ignore[index]
+        assert "LINE のプッシュ送信" in home and "今月 1 通 / 上限 2 通" in home
+
+    # After a restart, and at the next push, the month's warning is not posted again.
+    with line_and_slack(line, slack, tmp_path, database_url, **quota) as both:
+        for text in ("書類を郵送しました。", "本日発送しました。"):
+            staff_reply(both.desk.served, number, text)
+            both.slack.wait_thread(TAKUHAI, card.ts, text)  # the sync has made a pass since
+        eventually(lambda: both.desk.health()["line"]["pushes"]["pushes"] >= 2)
+    assert len(_quota_warnings(slack)) == 1
 
 
 # ---------------------------------------------------------------- crash and restart

@@ -168,6 +168,22 @@ def texts_to(fake: FakeBotApi, chat_id: int, part: str) -> list[str]:
     return [str(m["text"]) for m in fake.sent_messages(chat_id) if part in str(m["text"])]
 
 
+# ---------------------------------------------------------------------- the thread
+
+
+def test_the_thread_shows_the_desks_questions_with_each_choice_list_short_and_marks_the_request(
+    desk: Desk,
+) -> None:
+    _, _, card = new_case(desk, KYOSAI, "disclosure")
+    thread = "\n".join(_block_text(m.blocks) for m in desk.slack.thread(CHANNELS[KYOSAI], card.ts))
+    chat = thread.split("これまでのやりとり")[1]
+    assert "（メニューを表示）" in chat and "（選択肢 " in chat
+    assert "[送信する]" not in chat and "[やめる]" not in chat  # no option list
+    before, after = chat.split("―― ここから申出 ――")  # the chat before it stays
+    assert "（メニューを表示）" in before and "会員: /start" in before
+    assert "送信する" in after
+
+
 # ---------------------------------------------------------------------- who may act
 
 

@@ -198,9 +198,40 @@ def test_staff_show_prints_each_menu_the_member_was_sent_as_one_short_line(
     assert chat_part.count("窓口: ご用件を選んでください。（メニューを表示）") == 3
     assert "生協が持っている自分の情報を見たい（開示）" not in chat_part  # no menu item
     assert chat_part.count("会員: メニュー") == 2  # the member's words stay
-    assert "        [戻る]" in chat_part  # a step's own choices stay
+    assert "        [戻る]" not in chat_part  # a step's choices are short too
     english = run(["staff", "show", NUMBER], {**env, "MADOGUCHI_STAFF_LANG": "en"}).stdout
     assert english.count("ご用件を選んでください。 (the menu was shown)") == 3
+
+
+def test_staff_show_keeps_the_desks_questions_with_each_choice_list_as_one_short_line(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    chat_part = run(["staff", "show", NUMBER], env).stdout.split("── やりとり")[1]
+    assert "窓口: ご利用の生協を選んでください。（選択肢 2件）" in chat_part  # the org pick
+    assert "窓口: どの情報の開示をご希望ですか。（選択肢 4件）" in chat_part
+    assert "開示の方法を選んでください。" in chat_part and "[書面を郵送で受け取る]" not in chat_part
+    # The summary keeps the member's answers; only 送信する・修正する・やめる are short.
+    assert "・氏名：山田 花子" in chat_part and "[送信する]" not in chat_part
+    assert "「修正する」を選んでください。（選択肢 3件）" in chat_part
+    assert "会員: S50.1.2" in chat_part and "会員: 送信する" in chat_part
+    english = run(["staff", "show", NUMBER], {**env, "MADOGUCHI_STAFF_LANG": "en"}).stdout
+    assert "どの情報の開示をご希望ですか。 (4 choices)" in english
+
+
+def test_staff_show_keeps_the_chat_before_the_request_and_marks_where_the_request_starts(
+    env: dict[str, str],
+) -> None:
+    chat(env, ["こんにちは", "1", "ありがとう", *DISCLOSURE[1:]])
+    chat_part = run(["staff", "show", NUMBER], env).stdout.split("── やりとり")[1]
+    marker = chat_part.index("  ―― ここから申出 ――\n")
+    assert chat_part.index("会員: こんにちは") < marker  # nothing the member wrote vanishes
+    assert chat_part.index("会員: ありがとう") < marker
+    assert chat_part.index("（メニューを表示）") < marker
+    assert chat_part[marker:].split("\n")[1].endswith("会員: 3")  # the request's first words
+    assert chat_part.count("ここから申出") == 1
+    english = run(["staff", "show", NUMBER], {**env, "MADOGUCHI_STAFF_LANG": "en"}).stdout
+    assert "  -- the request starts here --\n" in english
 
 
 def _command_names() -> list[str]:

@@ -241,3 +241,17 @@ def test_unclear_text_at_the_terminal_gets_candidates(env: dict[str, str]) -> No
     out = chat(env, ["2", "情報のことで"])
     assert "次のどれにあたりますか" in out
     assert "担当者と話す" in out
+
+
+def test_typing_start_at_the_terminal_restarts_the_chat_even_when_staff_await_an_answer(
+    env: dict[str, str],
+) -> None:
+    chat(env, DISCLOSURE)
+    asked = run(["staff", "reply", "KY-2026-00001", "ご都合のよい日をお知らせください。"], env)
+    assert asked.returncode == 0, asked.stderr
+    out = chat(env, ["/start"])
+    # As on Telegram: the command shows the start again, and nothing reaches the case.
+    assert "担当者にお伝えしました" not in out
+    assert out.count("ご用件を選んでください。") == 2  # the chat's start, then /start
+    history = run(["staff", "show", "KY-2026-00001"], env).stdout.split("── やりとり")[0]
+    assert "会員からの連絡" not in history

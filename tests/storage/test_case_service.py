@@ -10,10 +10,11 @@ from sqlmodel import select
 
 from flows.cases import CaseActionError
 from flows.i18n import JST
-from storage.models import StaffDraft
+from storage.models import Case, StaffDraft
 from tests.conftest import Clock, Desk, build_desk, let_org_serve
 
 HANDOFF = ["9", "その他", "相談です", "入力しない"]
+INQUIRY = ["1", "その他", "家族の分もまとめて頼めますか", "山田 花子"]  # a question
 
 
 def new_case(desk: Desk, org: str = "coopdeli", chat_id: str = "alice") -> str:
@@ -274,11 +275,31 @@ def test_claiming_a_question_promises_no_identity_check(desk: Desk) -> None:
     assert "ご本人確認" not in said
 
 
+@pytest.mark.parametrize("request_type", ["inquiry", "human"])
+def test_claiming_a_question_puts_it_in_progress_not_awaiting_an_identity_check(
+    desk: Desk, request_type: str
+) -> None:
+    member = desk.member("alice", org="coopdeli")
+    for line in INQUIRY if request_type == "inquiry" else HANDOFF:
+        member.says(line)
+    [case] = desk.app.cases.list()
+    assert case.request_type == request_type
+    assert desk.app.cases.claim(case.number, "sato").status == "in_progress"
+    assert desk.app.cases.detail(case.number).case.status == "in_progress"
+
+
+def test_claiming_a_personal_data_request_still_awaits_the_identity_check(desk: Desk) -> None:
+    number = new_case(desk)
+    with desk.app.db.transaction() as session:
+        case = session.exec(select(Case).where(Case.number == number)).one()
+        case.request_type = "disclosure"
+        session.add(case)
+    assert desk.app.cases.claim(number, "sato").status == "awaiting_identity"
+
+
 def test_claiming_a_case_about_a_deceased_person_checks_the_asker_and_their_relationship(
     desk: Desk,
 ) -> None:
-    from storage.models import Case
-
     number = new_case(desk)
     with desk.app.db.transaction() as session:
         case = session.exec(select(Case).where(Case.number == number)).one()
