@@ -43,6 +43,22 @@ class RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr log; tests read the fake's recorded calls instead."""
 
+    def answer(
+        self,
+        status: int,
+        content_type: str,
+        payload: bytes,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Send the fake's answer: status, type, length, the route's own headers, the body."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
     def read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks: list[bytes] = []

@@ -146,13 +146,7 @@ class _Handler(RequestHandler):
             status, content_type, extra, payload = cast(
                 tuple[int, str, dict[str, str], bytes], answer
             )
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, content_type, payload, extra)
         except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
             self.close_connection = True
 

@@ -676,13 +676,7 @@ class _Handler(RequestHandler):
             body = self.read_body()
             headers = {key.lower(): value for key, value in self.headers.items()}
             status, extra, content_type, payload = fake._route(self.path, headers, body)
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, content_type, payload, extra)
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
 

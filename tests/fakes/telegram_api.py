@@ -619,11 +619,7 @@ class _Handler(RequestHandler):
             status, content_type, payload = fake._route(
                 self.command, self.path, self.headers.get("Content-Type", ""), body
             )
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, content_type, payload)
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
 
