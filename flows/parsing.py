@@ -24,6 +24,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from flows.i18n import N_
+from flows.intents.features import greeting_phrases
 
 T = TypeVar("T")
 
@@ -205,12 +206,12 @@ def parse_free_text(raw: str) -> Parsed[str]:
     return cleaned
 
 
-# Greetings and "let us go on" with nothing else: what a member types on coming back to a
-# half-filled form (「こんにちは。先日の続きをお願いします」), never the answer to its step.
+# Greetings (the intent lexicon's, flows/intents/lexicon.toml) and "let us go on" with nothing
+# else: what a member types on coming back to a half-filled form (「こんにちは。先日の続きを
+# お願いします」), never the answer to its step. Longest first, so a polite form is taken whole.
 _GREETING_PARTS = re.compile(
-    r"こんにちは|こんばんは|おはようございます|お世話になって(?:おり)?ます|"
-    r"失礼(?:いた)?します|(?:どうぞ)?よろしく(?:お願い(?:いた)?します)?|"
-    r"(?:先日|前回|この前)?の?続き(?:を|から)?(?:お願い(?:いた)?します|です|から)?"
+    "|".join(re.escape(phrase) for phrase in sorted(greeting_phrases(), key=len, reverse=True))
+    + r"|(?:先日|前回|この前)?の?続き(?:を|から)?(?:お願い(?:いた)?します|です|から)?"
 )
 _GREETING_PUNCTUATION = re.compile(r"[\s、。,.!！…]")
 

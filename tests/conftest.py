@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from bot.config import Settings
 from bot.delivery import OutboxWorker
 from flows.messages import Inbound, ReceivedFile
 from storage.models import OutboxMessage
-from tests import databases
+from tests import databases, transcripts
 
 # Property tests draw the same examples on every run, so main stays green on a clean clone and
 # a failure found once is found again; HYPOTHESIS_EXPLORE=1 draws new ones (try it after a
@@ -119,22 +118,7 @@ class Member:
 
     def transcript(self, script: str) -> str:
         """Play a dialogue written as 会員:/窓口: lines; each 窓口 line must appear in the reply."""
-        reply = ""
-        for raw in textwrap.dedent(script).strip().splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            speaker, _, text = line.partition(":")
-            text = text.strip()
-            if speaker == "会員":
-                reply = self.says(text)
-            elif speaker == "窓口":
-                assert text in reply, f"expected {text!r} in the bot's answer:\n{reply}"
-            elif speaker == "窓口にない":
-                assert text not in reply, f"did not expect {text!r} in:\n{reply}"
-            else:
-                raise ValueError(f"transcript line must start with 会員: or 窓口: — {line!r}")
-        return reply
+        return transcripts.play(script, self.says)
 
 
 @dataclass

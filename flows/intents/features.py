@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import jaconv
 
@@ -69,10 +70,25 @@ class Lexicon:
 
 
 @cache
+def _lexicon_file() -> dict[str, Any]:
+    return tomllib.loads(resources.files("flows.intents").joinpath("lexicon.toml").read_text())
+
+
+def greeting_phrases() -> tuple[str, ...]:
+    """The lexicon's ``[greetings]``: written with nothing else, they answer no step
+    (``flows.parsing.is_greeting_only``). Its salutations are words of the ``greeting``
+    concept too, so each greeting is written once, here."""
+    greetings = _lexicon_file()["greetings"]
+    return (*greetings["salutations"], *greetings["polite_forms"])
+
+
+@cache
 def load_lexicon() -> Lexicon:
-    raw = tomllib.loads(resources.files("flows.intents").joinpath("lexicon.toml").read_text())
+    raw = _lexicon_file()
+    words_of: dict[str, list[str]] = {**raw["concepts"]}
+    words_of["greeting"] = [*words_of["greeting"], *raw["greetings"]["salutations"]]
     by_word: dict[str, list[str]] = {}
-    for concept, words in raw["concepts"].items():
+    for concept, words in words_of.items():
         for word in words:
             folded = _fold_word(word)
             if folded.strip():

@@ -19,16 +19,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
-import textwrap
-import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import uvicorn
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, func, select
 from starlette.applications import Starlette
@@ -41,26 +38,23 @@ from bot.channels.serving import outbox_worker
 from bot.config import Settings
 from bot.delivery import OutboxWorker, RateLimiter
 from bot.runner import ChatTurnRunner
-from bot.slack.sync import GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, CardSync
 from bot.wakeups import Wakeups
 from flows.messages import Inbound
 from storage import inbox
 from storage.models import (
-    Case,
-    CaseEvent,
-    Conversation,
     InboxEvent,
     OutboxMessage,
     ProcessedUpdate,
 )
 from storage.turns import TurnOutcome
+from tests import transcripts
+from tests.bot.desk_base import ChatRecords, VirtualSeconds, loop_in_a_thread, paced_card_sync
 from tests.bot.served import ENGINE, ROOT
-from tests.bot.telegram_desk import VirtualSeconds
 from tests.bot.test_slack_end_to_end import DEPLOYMENT
 from tests.conftest import Clock
 from tests.fakes.line import FakeLine
 from tests.fakes.slack_api import FakeSlackApi
-from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, pending_step
+from tests.flows.answers import MENU_NUMBER, answered_to_the_end
 
 T = TypeVar("T")
 TIMEOUT = 20.0
@@ -90,7 +84,8 @@ async def no_wait(_seconds: float) -> None:
 
 
 @dataclass
-class LineDesk:
+class LineDesk(ChatRecords):
+    channel_name: ClassVar[str] = CHANNEL
     app: App
     clock: Clock
     fake: FakeLine
@@ -149,38 +144,6 @@ class LineDesk:
             )
 
     # ------------------------------------------------------------------ reading the database
-
-    def state(self, user_id: str) -> dict[str, Any]:
-        conversation = self.conversation(user_id)
-        return dict(conversation.state) if conversation else {}
-
-    def conversation(self, user_id: str) -> Conversation | None:
-        with self.app.db.transaction() as session:
-            return session.exec(
-                select(Conversation).where(
-                    Conversation.channel == CHANNEL, Conversation.chat_id == user_id
-                )
-            ).first()
-
-    def cases_of(self, user_id: str) -> list[Case]:
-        with self.app.db.transaction() as session:
-            return list(
-                session.exec(
-                    select(Case)
-                    .join(Conversation, col(Conversation.id) == col(Case.conversation_id))
-                    .where(Conversation.channel == CHANNEL, Conversation.chat_id == user_id)
-                    .order_by(col(Case.id))
-                ).all()
-            )
-
-    def events(self, number: str, kind: str) -> list[CaseEvent]:
-        case = self.app.cases.get(number)
-        with self.app.db.transaction() as session:
-            return list(
-                session.exec(
-                    select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == kind)
-                ).all()
-            )
 
     def pending(self, user_id: str) -> list[OutboxMessage]:
         with self.app.db.transaction() as session:
@@ -278,19 +241,12 @@ class LineMember:
 
     def finishes(self, *, with_buttons: bool, reply: str = "") -> str:
         """The request being entered, answered to its end and sent."""
-        for _ in range(40):
-            state = self.desk.state(self.user_id)
-            if state.get("mode") == "summary":
-                return self.answer("送信する", with_buttons=with_buttons)
-            if state.get("mode") == "reuse":  # an earlier request's answers: typed anew
-                reply = self.answer("使わない", with_buttons=with_buttons)
-                continue
-            if state.get("mode") != "flow":
-                return reply
-            step = pending_step(ENGINE, state)
-            assert step is not None
-            reply = self.answer(GOOD_ANSWERS[step], with_buttons=with_buttons)
-        raise AssertionError("the flow did not end")
+        return answered_to_the_end(
+            ENGINE,
+            lambda: self.desk.state(self.user_id),
+            lambda text: self.answer(text, with_buttons=with_buttons),
+            reply=reply,
+        )
 
     def taps_menu(self, key: str) -> str:
         """Taps an area of the rich menu (``disclosure``, ``status`` …)."""
@@ -300,23 +256,7 @@ class LineMember:
         """会員: types, 会員が押す: taps a quick reply, 窓口: must be in the answer to the
         member's latest action, 窓口にない: must not."""
         answer = self.answers[-1] if self.answers else ""
-        for raw in textwrap.dedent(script).strip().splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            speaker, _, text = line.partition(":")
-            text = text.strip()
-            if speaker == "会員":
-                answer = self.says(text)
-            elif speaker == "会員が押す":
-                answer = self.presses(text)
-            elif speaker == "窓口":
-                assert text in answer, f"expected {text!r} in the desk's answer:\n{answer}"
-            elif speaker == "窓口にない":
-                assert text not in answer, f"did not expect {text!r} in:\n{answer}"
-            else:
-                raise ValueError(f"a transcript line starts with 会員: or 窓口: — {line!r}")
-        return answer
+        return transcripts.play(script, self.says, self.presses, answer)
 
 
 def line_settings(
@@ -331,6 +271,10 @@ def line_settings(
         LINE_DATA_API_BASE_URL=fake.base_url,
         **more,  # type: ignore[arg-type]
     )
+
+
+# What starting the desk gives: the channel, the delivery engine, the webhook's server, tasks.
+_Started = tuple[LineChannel, OutboxWorker, uvicorn.Server, list[asyncio.Task[Any]]]
 
 
 @contextmanager
@@ -356,87 +300,66 @@ def line_desk(
     clock = clock or Clock()
     app = App.build(settings, clock=clock)
     wakeups = Wakeups()
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    stop = asyncio.Event()
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
+    with closing(app.db), socket.socket() as listener, loop_in_a_thread() as loop:
+        stop = asyncio.Event()
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
 
-    async def start() -> tuple[LineChannel, OutboxWorker, uvicorn.Server, list[asyncio.Task[Any]]]:
-        runner = ChatTurnRunner(app, wakeups)
-        api = LineApi(
-            fake.access_token, settings.line_api_base_url, settings.line_data_api_base_url, 10.0
-        )
-        channel = LineChannel(
-            app,
-            GatedRunner(runner) if gate else runner,
-            api,
-            channel_secret=fake.channel_secret,
-            wakeups=wakeups,
-            now=fake.now,
-            sleep=no_wait,
-            **channel_options,
-        )
-        worker = outbox_worker(app, channel, wakeups)
-        pacing = VirtualSeconds()
-        worker.limiter = RateLimiter(
-            channel.limits.send_rate,
-            channel.limits.per_chat_interval,
-            monotonic=pacing.monotonic,
-            sleep=pacing.sleep,
-        )
-        server = uvicorn.Server(
-            uvicorn.Config(
-                Starlette(routes=list(channel.routes())), log_level="warning", lifespan="off"
+        async def start() -> _Started:
+            runner = ChatTurnRunner(app, wakeups)
+            api = LineApi(
+                fake.access_token, settings.line_api_base_url, settings.line_data_api_base_url, 10.0
             )
-        )
-        tasks = [
-            asyncio.create_task(server.serve(sockets=[listener])),
-            asyncio.create_task(channel.run(stop)),
-        ]
-        if slack is not None:
-            sync = CardSync(
-                app.db,
-                AsyncWebClient(token=slack.token, base_url=slack.api_url),
-                app.deployment.slack,
-                app.orgs,
-                clock,
-                interval=3600.0,
-                sleep=pacing.sleep,
-                queue_names=app.cases.queue_names,
+            channel = LineChannel(
+                app,
+                GatedRunner(runner) if gate else runner,
+                api,
+                channel_secret=fake.channel_secret,
+                wakeups=wakeups,
+                now=fake.now,
+                sleep=no_wait,
+                **channel_options,
             )
-            sync.limiter = RateLimiter(
-                GLOBAL_PER_SECOND,
-                PER_CHANNEL_INTERVAL,
+            worker = outbox_worker(app, channel, wakeups)
+            pacing = VirtualSeconds()
+            worker.limiter = RateLimiter(
+                channel.limits.send_rate,
+                channel.limits.per_chat_interval,
                 monotonic=pacing.monotonic,
                 sleep=pacing.sleep,
             )
-            wakeups.add_staff(sync.wake)
-            tasks.append(asyncio.create_task(sync.run(stop)))
-        while not server.started:
-            await asyncio.sleep(0.01)
-        return channel, worker, server, tasks
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    Starlette(routes=list(channel.routes())), log_level="warning", lifespan="off"
+                )
+            )
+            tasks = [
+                asyncio.create_task(server.serve(sockets=[listener])),
+                asyncio.create_task(channel.run(stop)),
+            ]
+            if slack is not None:
+                sync = paced_card_sync(app, slack, clock, pacing, interval=3600.0)
+                wakeups.add_staff(sync.wake)
+                tasks.append(asyncio.create_task(sync.run(stop)))
+            while not server.started:
+                await asyncio.sleep(0.01)
+            return channel, worker, server, tasks
 
-    channel, worker, server, tasks = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
-    fake.webhook_url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
-    desk = LineDesk(app, clock, fake, channel, worker, wakeups, loop)
-    try:
-        yield desk
-    finally:
+        channel, worker, server, tasks = asyncio.run_coroutine_threadsafe(start(), loop).result(
+            TIMEOUT
+        )
+        fake.webhook_url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+        desk = LineDesk(app, clock, fake, channel, worker, wakeups, loop)
+        try:
+            yield desk
+        finally:
 
-        async def finish() -> None:
-            stop.set()
-            server.should_exit = True
-            for task in tasks[2:]:  # the card sync waits for a wake-up or its timer
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await channel.close()
+            async def finish() -> None:
+                stop.set()
+                server.should_exit = True
+                for task in tasks[2:]:  # the card sync waits for a wake-up or its timer
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await channel.close()
 
-        asyncio.run_coroutine_threadsafe(finish(), loop).result(TIMEOUT)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-        listener.close()
-        app.db.close()
+            asyncio.run_coroutine_threadsafe(finish(), loop).result(TIMEOUT)

@@ -22,7 +22,7 @@ from flows.engine import Engine
 from flows.profiles import load_profiles
 from tests.conftest import database_url_for
 from tests.fakes.telegram_api import FakeBotApi
-from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, pending_step
+from tests.flows.answers import MENU_NUMBER, answered_to_the_end
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret-token_for-tests"
@@ -197,19 +197,12 @@ class Member:
 
     def completes(self, request_type: str, *, with_buttons: bool) -> str:
         reply = self.answer(MENU_NUMBER[request_type], with_buttons=with_buttons)
-        for _ in range(40):
-            state = self.served.state(self.chat_id)
-            if state.get("mode") == "summary":
-                return self.answer("送信する", with_buttons=with_buttons)
-            if state.get("mode") == "reuse":  # an earlier request's answers: typed anew
-                reply = self.answer("使わない", with_buttons=with_buttons)
-                continue
-            if state.get("mode") != "flow":
-                return reply
-            step = pending_step(ENGINE, state)
-            assert step is not None
-            reply = self.answer(GOOD_ANSWERS[step], with_buttons=with_buttons)
-        raise AssertionError("the flow did not end")
+        return answered_to_the_end(
+            ENGINE,
+            lambda: self.served.state(self.chat_id),
+            lambda text: self.answer(text, with_buttons=with_buttons),
+            reply=reply,
+        )
 
 
 def member_with_a_case(

@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import textwrap
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, func, select
 
 from bot.app import App
@@ -33,10 +30,17 @@ from bot.channels.telegram_limits import CHANNEL
 from bot.config import Settings
 from bot.delivery import RateLimiter
 from bot.server import MemberParts, start_member_channels
-from bot.slack.sync import GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, CardSync
+from bot.slack.sync import CardSync
 from bot.wakeups import Wakeups
 from storage.cases import CaseService
-from storage.models import Case, CaseEvent, Conversation, OutboxMessage, TranscriptLine
+from storage.models import Conversation, OutboxMessage, TranscriptLine
+from tests import transcripts
+from tests.bot.desk_base import (
+    ChatRecords,
+    VirtualSeconds,
+    loop_in_a_thread,
+    paced_card_sync,
+)
 from tests.bot.served import buttons, last_message
 from tests.bot.test_slack_end_to_end import DEPLOYMENT
 from tests.conftest import Clock
@@ -47,24 +51,11 @@ T = TypeVar("T")
 TURN_TIMEOUT = 20.0
 
 
-class VirtualSeconds:
-    """A monotonic clock for rate limiters that moves only when a limiter sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
-        await asyncio.sleep(0)  # let the others run, as a real sleep would
-
-
 @dataclass
-class TelegramDesk:
+class TelegramDesk(ChatRecords):
     """A running desk: the member's side is the fake Bot API, staff's the case service."""
 
+    channel_name: ClassVar[str] = CHANNEL
     app: App
     clock: Clock
     telegram: FakeBotApi
@@ -100,27 +91,6 @@ class TelegramDesk:
         """One pass of the card sync: cards, threads and supervisors' posts brought up to date."""
         asyncio.run_coroutine_threadsafe(self.sync.sync_once(), self.loop).result(TURN_TIMEOUT)
 
-    def state(self, chat_id: int) -> dict[str, Any]:
-        with self.app.db.transaction() as session:
-            found = session.exec(
-                select(Conversation).where(
-                    Conversation.channel == CHANNEL, Conversation.chat_id == str(chat_id)
-                )
-            ).first()
-            return dict(found.state) if found is not None else {}
-
-    def cases_of(self, chat_id: int) -> list[Case]:
-        """The chat's cases, oldest first."""
-        with self.app.db.transaction() as session:
-            return list(
-                session.exec(
-                    select(Case)
-                    .join(Conversation, col(Conversation.id) == col(Case.conversation_id))
-                    .where(Conversation.channel == CHANNEL, Conversation.chat_id == str(chat_id))
-                    .order_by(col(Case.id))
-                ).all()
-            )
-
     def member_lines(self, chat_id: int) -> list[str]:
         """What the member wrote in the chat, as kept in its transcript."""
         with self.app.db.transaction() as session:
@@ -136,18 +106,6 @@ class TelegramDesk:
                     .order_by(col(TranscriptLine.id))
                 ).all()
             )
-
-    def events(self, number: str, kind: str | None = None) -> list[CaseEvent]:
-        case = self.app.cases.get(number)
-        with self.app.db.transaction() as session:
-            query = select(CaseEvent).where(CaseEvent.case_id == case.id)
-            if kind is not None:
-                query = query.where(CaseEvent.kind == kind)
-            return list(session.exec(query.order_by(col(CaseEvent.id))).all())
-
-    def member_messages(self, number: str) -> list[str]:
-        """The member's words stored on the case, as staff read them."""
-        return [str(e.data.get("text", "")) for e in self.events(number, "member_message")]
 
     def card(self, channel: str, number: str) -> Message:
         """The case's card in its queue's channel (after :meth:`sync_slack`)."""
@@ -233,23 +191,7 @@ class Phone:
         """Play 会員:/窓口: lines (会員が押す: presses the button with that label); each 窓口
         line must be in the answer to the member's latest message, 窓口にない: must not."""
         answer = self.answers[-1] if self.answers else ""
-        for raw in textwrap.dedent(script).strip().splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            speaker, _, text = line.partition(":")
-            text = text.strip()
-            if speaker == "会員":
-                answer = self.says(text)
-            elif speaker == "会員が押す":
-                answer = self.presses(text)
-            elif speaker == "窓口":
-                assert text in answer, f"expected {text!r} in the desk's answer:\n{answer}"
-            elif speaker == "窓口にない":
-                assert text not in answer, f"did not expect {text!r} in:\n{answer}"
-            else:
-                raise ValueError(f"a transcript line starts with 会員: or 窓口: — {line!r}")
-        return answer
+        return transcripts.play(script, self.says, self.presses, answer)
 
 
 @contextmanager
@@ -270,56 +212,38 @@ def telegram_desk(
     clock = Clock()
     app = App.build(settings, clock=clock, one_message_per_turn=frozenset({CHANNEL}))
     pacing = VirtualSeconds()
-    loop = asyncio.new_event_loop()
-    runner = threading.Thread(target=loop.run_forever, daemon=True)
-    runner.start()
-    stop = asyncio.Event()
+    with closing(app.db), loop_in_a_thread() as loop:
+        stop = asyncio.Event()
 
-    async def start() -> tuple[CardSync, MemberParts, list[asyncio.Task[None]]]:
-        # As ``serve`` starts it: getMe, commands, no webhook: polling.
-        [parts] = await start_member_channels(settings, app, Wakeups())
-        assert isinstance(parts.channel, TelegramChannel)
-        parts.worker.limiter = RateLimiter(
-            settings.telegram_send_rate, 1.0, monotonic=pacing.monotonic, sleep=pacing.sleep
-        )
-        client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
-        sync = CardSync(
-            app.db,
-            client,
-            app.deployment.slack,
-            app.orgs,
-            clock,
-            sleep=pacing.sleep,
-            queue_names=app.cases.queue_names,
-        )
-        sync.limiter = RateLimiter(
-            GLOBAL_PER_SECOND, PER_CHANNEL_INTERVAL, monotonic=pacing.monotonic, sleep=pacing.sleep
-        )
-        tasks = [
-            asyncio.create_task(parts.worker.run(stop)),
-            asyncio.create_task(parts.channel.run(stop)),
-        ]
-        return sync, parts, tasks
+        async def start() -> tuple[CardSync, MemberParts, list[asyncio.Task[None]]]:
+            # As ``serve`` starts it: getMe, commands, no webhook: polling.
+            [parts] = await start_member_channels(settings, app, Wakeups())
+            assert isinstance(parts.channel, TelegramChannel)
+            parts.worker.limiter = RateLimiter(
+                settings.telegram_send_rate, 1.0, monotonic=pacing.monotonic, sleep=pacing.sleep
+            )
+            sync = paced_card_sync(app, slack, clock, pacing)
+            tasks = [
+                asyncio.create_task(parts.worker.run(stop)),
+                asyncio.create_task(parts.channel.run(stop)),
+            ]
+            return sync, parts, tasks
 
-    sync, parts, tasks = asyncio.run_coroutine_threadsafe(start(), loop).result(TURN_TIMEOUT)
-    telegram.wait_for(lambda api: api.polls_waiting > 0)
-    try:
-        yield TelegramDesk(app, clock, telegram, slack, loop, sync, parts.worker.wake)
-    finally:
+        sync, parts, tasks = asyncio.run_coroutine_threadsafe(start(), loop).result(TURN_TIMEOUT)
+        telegram.wait_for(lambda api: api.polls_waiting > 0)
+        try:
+            yield TelegramDesk(app, clock, telegram, slack, loop, sync, parts.worker.wake)
+        finally:
 
-        async def finish() -> None:
-            stop.set()
-            worker, polling = tasks
-            await worker  # it sees ``stop`` at once; a long poll in flight is abandoned
-            polling.cancel()
-            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in others:
-                task.cancel()
-            await asyncio.gather(polling, *others, return_exceptions=True)
-            await parts.channel.close()
+            async def finish() -> None:
+                stop.set()
+                worker, polling = tasks
+                await worker  # it sees ``stop`` at once; a long poll in flight is abandoned
+                polling.cancel()
+                others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                for task in others:
+                    task.cancel()
+                await asyncio.gather(polling, *others, return_exceptions=True)
+                await parts.channel.close()
 
-        asyncio.run_coroutine_threadsafe(finish(), loop).result(TURN_TIMEOUT)
-        loop.call_soon_threadsafe(loop.stop)
-        runner.join(timeout=10)
-        loop.close()
-        app.db.close()
+            asyncio.run_coroutine_threadsafe(finish(), loop).result(TURN_TIMEOUT)

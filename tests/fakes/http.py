@@ -1,13 +1,17 @@
 """HTTP plumbing the fake APIs share: a quiet threaded server, a handler that reads any body
-(sized or chunked), and a byte-exact multipart/form-data parser."""
+(sized or chunked), the start/stop/wait life of a fake served on 127.0.0.1, and a byte-exact
+multipart/form-data parser."""
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import TracebackType
+from typing import Any, ClassVar, Self
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -39,6 +43,22 @@ class RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr log; tests read the fake's recorded calls instead."""
 
+    def answer(
+        self,
+        status: int,
+        content_type: str,
+        payload: bytes,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Send the fake's answer: status, type, length, the route's own headers, the body."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
     def read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks: list[bytes] = []
@@ -52,6 +72,91 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
+
+
+class ServedFake:
+    """A fake API served on 127.0.0.1 (a port the OS picks) in daemon threads, so tests may run
+    in parallel and a hung client never keeps the test process alive.
+
+    A fake names its ``server_class`` (a :class:`QuietServer` with a ``fake`` attribute its
+    handler reads) and ``handler_class``, keeps all its state under ``_cond``, and says what
+    it has seen in ``summary()`` (for failure messages). ``_more_threads``, ``_stopping_now``
+    and ``_stopped`` let a fake add its own threads and wake its own waiters.
+    """
+
+    server_class: ClassVar[type[QuietServer]]
+    handler_class: ClassVar[type[RequestHandler]]
+    base_url: str
+    _cond: threading.Condition
+    _server: QuietServer | None = None
+    _threads: tuple[threading.Thread, ...] = ()
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        server = self.server_class(("127.0.0.1", 0), self.handler_class)
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self._starting()
+        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        serve = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._threads = (serve, *self._more_threads())
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        server = self._server
+        if server is None:
+            return
+        self._stopping_now()
+        server.shutdown()
+        server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._server = None
+        self._stopped()
+
+    def _starting(self) -> None:
+        """Called before the threads start (e.g. to clear a stop flag)."""
+
+    def _more_threads(self) -> list[threading.Thread]:
+        """Threads of the fake's own (not yet started), stopped with the server."""
+        return []
+
+    def _stopping_now(self) -> None:
+        """Called before the server shuts down (e.g. to release waiters)."""
+
+    def _stopped(self) -> None:
+        """Called once the server is down (e.g. to close other servers)."""
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def summary(self, last: int = 25) -> str:
+        raise NotImplementedError
+
+    def wait_for(self, predicate: Callable[[Self], bool], timeout: float = 10.0) -> None:
+        """Block until ``predicate(self)`` holds; re-checked whenever the fake's state changes,
+        no polling. Never from the event loop that runs the bot (it blocks the thread): use
+        the fake's ``wait_for_async`` there."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"condition not met within {timeout:g}s\n{self.summary()}")
+                self._cond.wait(remaining)
 
 
 @dataclass(frozen=True)

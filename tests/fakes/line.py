@@ -45,13 +45,11 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from tests.fakes.http import QuietServer, RequestHandler
+from tests.fakes.http import QuietServer, RequestHandler, ServedFake
 
 __all__ = ["ApiCall", "Delivery", "FakeLine"]
 
@@ -148,19 +146,16 @@ class _Handler(RequestHandler):
             status, content_type, extra, payload = cast(
                 tuple[int, str, dict[str, str], bytes], answer
             )
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, content_type, payload, extra)
         except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
             self.close_connection = True
 
 
-class FakeLine:
+class FakeLine(ServedFake):
     """An in-process LINE for one Messaging API channel and its members."""
+
+    server_class = _Server
+    handler_class = _Handler
 
     def __init__(
         self,
@@ -187,8 +182,6 @@ class FakeLine:
         self.rich_menu_images: dict[str, tuple[str, bytes]] = {}
         self.default_rich_menu: str | None = None
         self._cond = threading.Condition(threading.RLock())
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._clock_offset = 0.0
         self._ids = itertools.count(1)
         self._members: dict[str, _Member] = {}
@@ -197,42 +190,6 @@ class FakeLine:
         self._accepted_keys: dict[str, tuple[str, list[JSONDict]]] = {}  # key -> request, sent
         self._content: dict[str, tuple[str, bytes]] = {}  # message id -> type, bytes
         self._faults: list[_Fault] = []
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> FakeLine:
-        if self._server is not None:
-            return self
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server = self._server
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-
-    def __enter__(self) -> FakeLine:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ the fake's clock
 
@@ -532,16 +489,6 @@ class FakeLine:
             return []
         items = shown[-1].get("quickReply", {}).get("items", [])
         return [(i["action"].get("label", ""), i["action"].get("data", "")) for i in items]
-
-    def wait_for(self, predicate: Callable[[FakeLine], bool], timeout: float = 10.0) -> None:
-        """Block until ``predicate(self)`` holds; woken by every call and delivery."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(self):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"condition not met within {timeout:g}s\n{self.summary()}")
-                self._cond.wait(remaining)
 
     def summary(self, last: int = 20) -> str:
         with self._cond:

@@ -65,7 +65,6 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, NamedTuple, TypedDict, cast
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
@@ -75,7 +74,7 @@ from slack_sdk.models.blocks import Block as SdkBlock
 from slack_sdk.models.views import View as SdkView
 from typing_extensions import Unpack
 
-from tests.fakes.http import FilePart, QuietServer, RequestHandler, parse_multipart
+from tests.fakes.http import FilePart, QuietServer, RequestHandler, ServedFake, parse_multipart
 from tests.fakes.rates import most_in_window
 
 __all__ = [
@@ -677,13 +676,7 @@ class _Handler(RequestHandler):
             body = self.read_body()
             headers = {key.lower(): value for key, value in self.headers.items()}
             status, extra, content_type, payload = fake._route(self.path, headers, body)
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, content_type, payload, extra)
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
 
@@ -847,13 +840,16 @@ def _json_answer(status: int, body: JSONDict, headers: dict[str, str] | None = N
 # ---------------------------------------------------------------------- the fake
 
 
-class FakeSlackApi:
+class FakeSlackApi(ServedFake):
     """An in-process Slack Web API that the real ``WebClient``/``AsyncWebClient`` can talk to.
 
     Everything the bot calls is recorded in :attr:`calls`; state helpers (:meth:`messages`,
     :meth:`thread`, :meth:`views_opened` ...) show what a Slack user would see now, and
     :meth:`wait_for` blocks (without sleeping) until the bot has done something.
     """
+
+    server_class = _Server
+    handler_class = _Handler
 
     def __init__(
         self,
@@ -884,8 +880,6 @@ class FakeSlackApi:
         self.base_url = ""
 
         self._cond = threading.Condition(threading.RLock())
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._stopping = False
         self._calls: list[Call] = []
         self._ids = itertools.count(1)
@@ -940,51 +934,21 @@ class FakeSlackApi:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeSlackApi:
-        """Bind 127.0.0.1 on a free port and serve in daemon threads (tests may run in parallel,
-        and a hung client must never keep the test process alive)."""
-        if self._server is not None:
-            return self
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
+    def _starting(self) -> None:
         self._stopping = False
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        """Stop serving; answers held by :meth:`delay_next` are released at once, Socket Mode
-        connections are closed."""
-        server = self._server
-        if server is None:
-            return
+    def _stopping_now(self) -> None:
+        """Answers held by :meth:`delay_next` are released at once."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
+
+    def _stopped(self) -> None:
+        """Socket Mode connections are closed."""
         with self._cond:
             socket, self._socket = self._socket, None
         if socket is not None:
             socket.stop()
-
-    def __enter__(self) -> FakeSlackApi:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def api_url(self) -> str:
@@ -1325,19 +1289,6 @@ class FakeSlackApi:
         """Most successful posts to ``channel`` within any ``window`` seconds (Slack allows
         about one per second per channel, with short bursts)."""
         return most_in_window(self.post_times(channel), window)
-
-    def wait_for(self, predicate: Callable[[FakeSlackApi], bool], timeout: float = 10.0) -> None:
-        """Block until ``predicate(self)`` holds; re-checked on every recorded call, no polling.
-
-        Do not call this from the event loop that runs the bot; use :meth:`wait_for_async`.
-        """
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(self):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"condition not met within {timeout:g}s\n{self.summary()}")
-                self._cond.wait(remaining)
 
     def wait_for_call(
         self,

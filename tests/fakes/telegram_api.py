@@ -63,11 +63,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http import HTTPStatus
-from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakes.http import FilePart, QuietServer, RequestHandler, parse_multipart
+from tests.fakes.http import FilePart, QuietServer, RequestHandler, ServedFake, parse_multipart
 
 __all__ = ["Call", "FakeBotApi", "UploadedFile", "WebhookConfig"]
 
@@ -620,16 +619,12 @@ class _Handler(RequestHandler):
             status, content_type, payload = fake._route(
                 self.command, self.path, self.headers.get("Content-Type", ""), body
             )
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, content_type, payload)
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
 
 
-class FakeBotApi:
+class FakeBotApi(ServedFake):
     """An in-process Telegram Bot API that the real PTB ``telegram.Bot`` can talk to.
 
     Members act through :meth:`send_text`, :meth:`press` and friends, which queue updates the bot
@@ -638,6 +633,9 @@ class FakeBotApi:
     Chats exist only once a member wrote (or :meth:`ensure_chat`), as on Telegram, where a bot
     cannot message a user who never started it.
     """
+
+    server_class = _Server
+    handler_class = _Handler
 
     def __init__(
         self,
@@ -672,8 +670,6 @@ class FakeBotApi:
         self.my_commands: dict[tuple[str, str], list[JSONDict]] = {}
 
         self._cond = threading.Condition(threading.RLock())
-        self._server: _Server | None = None
-        self._threads: list[threading.Thread] = []
         self._stopping = False
         self._ids = itertools.count(1)
         self._next_update_id = _FIRST_UPDATE_ID
@@ -718,52 +714,21 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeBotApi:
-        """Bind 127.0.0.1 on a free port and serve in daemon threads (tests may run in parallel,
-        and a hung client must never keep the test process alive)."""
-        if self._server is not None:
-            return self
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
+    def _starting(self) -> None:
         self._stopping = False
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        serve = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        deliverers = [
+
+    def _more_threads(self) -> list[threading.Thread]:
+        """The webhook deliverers."""
+        return [
             threading.Thread(target=self._webhook_loop, daemon=True)
             for _ in range(self.webhook_connections)
         ]
-        self._threads = [serve, *deliverers]
-        for thread in self._threads:
-            thread.start()
-        return self
 
-    def stop(self) -> None:
-        """Stop serving; waiting long polls and fault delays return at once."""
-        server = self._server
-        if server is None:
-            return
+    def _stopping_now(self) -> None:
+        """Waiting long polls and fault delays return at once."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        server.shutdown()
-        server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._server = None
-
-    def __enter__(self) -> FakeBotApi:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def api_url(self) -> str:
@@ -1087,20 +1052,6 @@ class FakeBotApi:
         """Updates queued but not yet confirmed (polling) or accepted (webhook)."""
         with self._cond:
             return [u["update_id"] for u in self._pending]
-
-    def wait_for(self, predicate: Callable[[FakeBotApi], bool], timeout: float = 10.0) -> None:
-        """Block until ``predicate(self)`` holds; re-checked on every recorded event, no polling.
-
-        Do not call this from the event loop that runs the bot - it blocks the thread; use
-        :meth:`wait_for_async` there.
-        """
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(self):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"condition not met within {timeout:g}s\n{self.summary()}")
-                self._cond.wait(remaining)
 
     def holds_within(self, predicate: Callable[[FakeBotApi], bool], timeout: float) -> bool:
         """Whether ``predicate(self)`` holds within ``timeout`` seconds: :meth:`wait_for` for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +85,34 @@ def pending_step(engine: Engine, state: dict[str, Any]) -> str | None:
         t=Translator("ja"),
     )
     return next((s.id for s in flow.steps if s.id not in state["answers"] and s.applies(ctx)), None)
+
+
+def answered_to_the_end(
+    engine: Engine,
+    state: Callable[[], Mapping[str, Any]],
+    answer: Callable[[str], str],
+    *,
+    answers: Mapping[str, str] | None = None,
+    reply: str = "",
+) -> str:
+    """Answer the request being entered with ``GOOD_ANSWERS`` (``answers`` first) and send it;
+    the desk's last reply. Earlier answers offered again are declined; where no request is
+    being entered, nothing is answered. ``state`` reads the stored dialogue state and
+    ``answer`` gives the desk one answer, however the channel carries it."""
+    given = {**GOOD_ANSWERS, **(answers or {})}
+    for _ in range(40):
+        now = state()
+        if now.get("mode") == "summary":
+            return answer("送信する")
+        if now.get("mode") == "reuse":  # an earlier request's answers are offered: not used
+            reply = answer("使わない")
+            continue
+        if now.get("mode") != "flow":
+            return reply
+        step = pending_step(engine, dict(now))
+        assert step is not None
+        reply = answer(given[step])
+    raise AssertionError("the flow did not end")
 
 
 def only_case(desk: Desk) -> Case:

@@ -8,25 +8,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
 
 from flows import followups
 from flows.intents import Classification, classify
 from flows.messages import CaseView, StaffMessage
-from storage.models import Conversation
-from tests.conftest import Desk, Member
-from tests.flows.test_followups import ORGS, file_request, member_messages
+from tests.conftest import Desk
+from tests.flows.scenes import (
+    ORGS,
+    file_request,
+    filed_disclosure,
+    member_messages,
+    staff_replied,
+    stored_state,
+)
 
 REPLY_HERE = "書類を確認しました。お返事は、このチャットにそのまま入力してください。"
 MOVED = "住所が変わりました。新しい住所は埼玉県川口市本町1-2-3です。こちらに送ってください"
-
-
-def mode_of(desk: Desk, member: Member) -> str:
-    with desk.app.db.transaction() as session:
-        conv = session.exec(
-            select(Conversation).where(Conversation.chat_id == member.chat_id)
-        ).one()
-    return str(conv.state["mode"])
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -55,13 +52,11 @@ def test_a_new_address_for_a_disclosure_sent_by_post_reaches_that_case_then_offe
         窓口: ご希望の内容を選んでください。
         """
     )
-    assert mode_of(desk, member) == "flow"
+    assert stored_state(desk, member)["mode"] == "flow"
 
 
 def test_a_member_who_declines_the_offered_correction_is_only_relayed(desk: Desk) -> None:
-    member = desk.member(org="coopdeli")
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, "coopdeli")
     member.says(MOVED)
     member.transcript(
         """
@@ -77,11 +72,8 @@ def test_a_member_who_declines_the_offered_correction_is_only_relayed(desk: Desk
 def test_a_request_written_while_staff_await_an_answer_reaches_that_case_then_is_offered(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    desk.app.cases.claim(case.number, "sato")
-    desk.app.cases.reply(case.number, "sato", REPLY_HERE)
-    member.read()
+    member, case = filed_disclosure(desk, org)
+    staff_replied(desk, member, case, REPLY_HERE)
     member.transcript(
         f"""
         会員: カタログの郵送も止めてください
@@ -97,9 +89,7 @@ def test_a_request_written_while_staff_await_an_answer_reaches_that_case_then_is
 
 
 def test_a_request_with_no_case_waiting_still_starts_at_once(desk: Desk) -> None:
-    member = desk.member(org="coopdeli")
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, "coopdeli")
     member.transcript(
         """
         会員: カタログの郵送を止めてください
@@ -114,11 +104,8 @@ def test_a_request_with_no_case_waiting_still_starts_at_once(desk: Desk) -> None
 def test_a_mailed_power_of_attorney_and_an_address_question_after_a_reply_reach_the_case(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    desk.app.cases.claim(case.number, "sato")
-    desk.app.cases.reply(case.number, "sato", REPLY_HERE)
-    member.read()
+    member, case = filed_disclosure(desk, org)
+    staff_replied(desk, member, case, REPLY_HERE)
     words = "委任状は明日郵送します。宅配センターの住所を教えてください"
     reply = member.transcript(
         f"""
@@ -137,9 +124,7 @@ def test_a_mailed_power_of_attorney_and_an_address_question_after_a_reply_reach_
 def test_a_withdrawal_confirmation_left_open_is_asked_again_with_the_case_on_return(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, org)
     member.transcript(
         """
         会員: 申し出を取り下げたい
@@ -179,11 +164,8 @@ def test_words_pointing_back_at_the_joint_use_answer_are_offered_the_matching_re
 def test_a_request_typed_mid_form_while_staff_await_an_answer_reaches_them_before_the_switch(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    desk.app.cases.claim(case.number, "sato")
-    desk.app.cases.reply(case.number, "sato", REPLY_HERE)
-    member.read()
+    member, case = filed_disclosure(desk, org)
+    staff_replied(desk, member, case, REPLY_HERE)
     member.transcript(
         f"""
         会員: 5
@@ -236,11 +218,8 @@ def test_the_case_a_new_request_reaches_first_is_the_awaited_one_then_the_one_it
 def test_a_question_about_the_awaited_case_typed_inside_a_new_form_reaches_that_case_now(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    desk.app.cases.claim(case.number, "sato")
-    desk.app.cases.reply(case.number, "sato", REPLY_HERE)
-    member.read()
+    member, case = filed_disclosure(desk, org)
+    staff_replied(desk, member, case, REPLY_HERE)
     member.transcript(
         f"""
         会員: メニュー

@@ -9,8 +9,15 @@ import pytest
 from flows import published
 from flows.i18n import Translator
 from tests.conftest import Desk
-from tests.flows.answers import file_a_complaint
-from tests.flows.test_followups import ORGS, REFUSAL, file_request, member_messages
+from tests.flows.scenes import (
+    ORGS,
+    file_request,
+    filed_complaint,
+    filed_disclosure,
+    member_messages,
+    staff_refused,
+)
+from tests.flows.test_followups import REFUSAL
 
 DISCLOSURE_REFUSAL = "ご登録の記録の中に、お申し出の情報は見つかりませんでした。"
 
@@ -20,9 +27,8 @@ def test_why_after_a_refusal_reaches_the_refused_case_not_the_newest_open_one(
     desk: Desk, org: str
 ) -> None:
     member = desk.member(org=org)
-    file_a_complaint(member)
-    (refused,) = desk.app.cases.list()
-    desk.app.cases.close(refused.number, "sato", "refused", REFUSAL)
+    refused = filed_complaint(member)
+    staff_refused(desk, refused, REFUSAL)
     desk.clock.advance(days=1)
     newest = file_request(desk, member, "disclosure")
     member.read()
@@ -43,13 +49,11 @@ def test_a_member_who_asks_why_their_disclosure_was_refused_reaches_that_case_no
     desk: Desk, org: str
 ) -> None:
     member = desk.member(org=org)
-    file_a_complaint(member)
-    (complaint,) = desk.app.cases.list()
+    complaint = filed_complaint(member)
     disclosure = file_request(desk, member, "disclosure")
-    desk.app.cases.verify_identity(disclosure.number, "sato", "phone_callback")
-    desk.app.cases.close(disclosure.number, "sato", "refused", DISCLOSURE_REFUSAL)
+    staff_refused(desk, disclosure, DISCLOSURE_REFUSAL, identity_checked=True)
     desk.clock.advance(days=1)
-    desk.app.cases.close(complaint.number, "sato", "refused", REFUSAL)  # staff wrote last here
+    staff_refused(desk, complaint, REFUSAL)  # staff wrote last here
     member.read()
     words = (
         "先週、開示をおねがいしましたが、できませんでしたというお返事でした。"
@@ -72,8 +76,7 @@ def test_why_with_two_cases_that_fit_equally_asks_which_case_with_its_type_and_d
     desk: Desk, org: str
 ) -> None:
     member = desk.member(org=org)
-    file_a_complaint(member)
-    (first,) = desk.app.cases.list()
+    first = filed_complaint(member)
     second = file_request(desk, member, "disclosure")
     member.read()
     member.transcript(
@@ -113,8 +116,7 @@ def test_a_published_question_while_a_case_is_open_or_recently_closed_is_relayed
     member = desk.member(org=org)
     case = file_request(desk, member, "disclosure")
     if closed:
-        desk.app.cases.verify_identity(case.number, "sato", "phone_callback")
-        desk.app.cases.close(case.number, "sato", "refused", DISCLOSURE_REFUSAL)
+        staff_refused(desk, case, DISCLOSURE_REFUSAL, identity_checked=True)
     member.read()
     for question, topic in PUBLISHED_QUESTIONS:
         reply = member.transcript(
@@ -133,9 +135,7 @@ def test_a_published_question_while_a_case_is_open_or_recently_closed_is_relayed
 def test_a_timing_question_while_a_case_is_open_still_reaches_its_staff(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, org)
     member.transcript(
         f"""
         会員: 私の件の手数料はいつ払えばいいですか
@@ -258,9 +258,8 @@ def test_a_reopened_case_whose_identity_was_never_checked_does_not_claim_it_was(
     desk: Desk, org: str
 ) -> None:
     member = desk.member(org=org)
-    file_a_complaint(member)
-    (case,) = desk.app.cases.list()
-    desk.app.cases.close(case.number, "sato", "refused", REFUSAL)
+    case = filed_complaint(member)
+    staff_refused(desk, case, REFUSAL)
     desk.app.cases.reopen(case.number, "sato", "会員から再度のお問い合わせ")
     member.read()
     member.transcript(
@@ -288,8 +287,7 @@ def test_a_closed_case_in_the_list_shows_its_outcome_and_close_date_never_a_due_
     member = desk.member(org=org)
     late = file_request(desk, member, "disclosure")
     closed = file_request(desk, member, "disclosure")
-    desk.app.cases.verify_identity(closed.number, "sato", "phone_callback")
-    desk.app.cases.close(closed.number, "sato", "refused", DISCLOSURE_REFUSAL)
+    staff_refused(desk, closed, DISCLOSURE_REFUSAL, identity_checked=True)
     desk.clock.advance(days=60)
     member.read()
     reply = member.says("状況")
@@ -308,9 +306,7 @@ def test_a_closed_case_in_the_list_shows_its_outcome_and_close_date_never_a_due_
 def test_asking_why_the_co_op_uses_their_data_while_a_case_is_open_is_answered_and_relayed(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, org)
     member.transcript(
         """
         会員: 申請方法を教えてください

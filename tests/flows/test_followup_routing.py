@@ -8,14 +8,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from flows import followups
 from flows.messages import CaseView, StaffMessage
-from storage.models import Case, Conversation
-from tests.conftest import Desk, Member
-from tests.flows.answers import GOOD_ANSWERS, file_a_complaint, pending_step
-from tests.flows.test_followups import ORGS, file_request, kinds, member_messages
+from tests.conftest import Desk
+from tests.flows.answers import file_a_complaint
+from tests.flows.scenes import (
+    ORGS,
+    file_request,
+    filed_disclosure,
+    finish_request,
+    kinds,
+    member_messages,
+    staff_replied,
+    stored_state,
+)
 
 REPLY_HERE = "お電話の日時を調整します。お返事は、このチャットにそのまま入力してください。"
 FAQ_FOLLOW_UPS = [
@@ -30,11 +37,8 @@ FAQ_FOLLOW_UPS = [
 def test_follow_ups_with_an_faq_word_after_a_staff_reply_reach_the_case_unread(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    desk.app.cases.claim(case.number, "sato")
-    desk.app.cases.reply(case.number, "sato", REPLY_HERE)
-    member.read()
+    member, case = filed_disclosure(desk, org)
+    staff_replied(desk, member, case, REPLY_HERE)
     for words in FAQ_FOLLOW_UPS:
         member.transcript(
             f"""
@@ -49,9 +53,7 @@ def test_follow_ups_with_an_faq_word_after_a_staff_reply_reach_the_case_unread(
 def test_a_fee_question_on_an_open_disclosure_is_relayed_and_answered_for_that_request(
     desk: Desk,
 ) -> None:
-    member = desk.member(org="coopdeli")
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, "coopdeli")
     reply = member.transcript(
         f"""
         会員: 手数料はいくらになりますか
@@ -188,26 +190,6 @@ def test_a_member_with_no_case_asking_how_a_result_is_handed_over_is_offered_a_p
     )
 
 
-def finish_request(desk: Desk, member: Member) -> Case:
-    """Answer whatever the form asks with good answers, then send; the new case."""
-    before = {c.number for c in desk.app.cases.list()}
-    for _ in range(40):
-        with desk.app.db.transaction() as session:
-            state = (
-                session.exec(select(Conversation).where(Conversation.chat_id == member.chat_id))
-                .one()
-                .state
-            )
-        if state["mode"] == "summary":
-            member.says("送信する")
-            break
-        step = pending_step(desk.app.engine, state)
-        assert step is not None
-        member.says(GOOD_ANSWERS[step])
-    (case,) = [c for c in desk.app.cases.list() if c.number not in before]
-    return case
-
-
 def test_a_joint_use_partner_named_before_switching_to_consent_withdrawal_reaches_staff(
     desk: Desk,
 ) -> None:
@@ -246,13 +228,7 @@ def test_words_that_point_back_at_a_published_answer_reach_a_person_with_that_qu
         窓口: 担当者におつなぎします。
         """
     )
-    with desk.app.db.transaction() as session:
-        state = (
-            session.exec(select(Conversation).where(Conversation.chat_id == member.chat_id))
-            .one()
-            .state
-        )
-    assert state["answers"]["message"] == (
+    assert stored_state(desk, member)["answers"]["message"] == (
         f"それを止めてもらうことはできますか\n（直前のご質問：{question}）"
     )
 

@@ -2,59 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
-from storage.models import Case, CaseEvent, Conversation
-from tests.conftest import Clock, Desk, Member, build_desk
-from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, file_a_complaint, pending_step
+from tests.conftest import Clock, Desk, build_desk
+from tests.flows.answers import file_a_complaint
+from tests.flows.scenes import ORGS, file_request, kinds, member_messages
 
-ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 REFUSAL = "ご登録の記録が見つかりませんでした。ご不明な点はこのチャットでお尋ねください。"
-
-
-def file_request(
-    desk: Desk, member: Member, request_type: str, answers: Mapping[str, str] | None = None
-) -> Case:
-    """Take ``request_type`` to its end with good answers (``answers`` first); the new case."""
-    before = {c.number for c in desk.app.cases.list()}
-    member.says(MENU_NUMBER[request_type])
-    for _ in range(40):
-        with desk.app.db.transaction() as session:
-            state = (
-                session.exec(select(Conversation).where(Conversation.chat_id == member.chat_id))
-                .one()
-                .state
-            )
-        if state["mode"] == "summary":
-            member.says("送信する")
-            break
-        if state["mode"] == "reuse":  # the earlier request's answers are offered: not used
-            member.says("使わない")
-            continue
-        step = pending_step(desk.app.engine, state)
-        assert step is not None
-        member.says({**GOOD_ANSWERS, **(answers or {})}[step])
-    (case,) = [c for c in desk.app.cases.list() if c.number not in before]
-    return case
-
-
-def member_messages(desk: Desk, number: str) -> list[str]:
-    case = desk.app.cases.get(number)
-    with desk.app.db.transaction() as session:
-        events = session.exec(
-            select(CaseEvent).where(
-                CaseEvent.case_id == case.id, CaseEvent.kind == "member_message"
-            )
-        ).all()
-    return [e.data.get("text", "") for e in events]
-
-
-def kinds(desk: Desk, number: str) -> list[str]:
-    return [e.kind for e in desk.app.cases.detail(number).events]
 
 
 @pytest.mark.parametrize("org", ORGS)

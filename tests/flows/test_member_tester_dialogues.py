@@ -12,9 +12,8 @@ import pytest
 
 from tests.conftest import Desk, Member
 from tests.flows.answers import file_a_complaint
+from tests.flows.scenes import ORGS, filed_complaint, staff_refused
 from tests.flows.test_self_service import file_a_disclosure
-
-ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 
 
 def half_filled(member: Member) -> None:
@@ -232,9 +231,8 @@ def test_a_bare_yes_or_command_at_the_menu_is_not_relayed_to_a_closed_case(
     desk: Desk, words: str
 ) -> None:
     member = desk.member(org="coopdeli")
-    file_a_complaint(member)
-    (case,) = desk.app.cases.list()
-    desk.app.cases.close(case.number, "sato", "refused", "記録が見つかりませんでした。")
+    case = filed_complaint(member)
+    staff_refused(desk, case, "記録が見つかりませんでした。")
     member.read()
     member.transcript(
         f"""
@@ -247,9 +245,8 @@ def test_a_bare_yes_or_command_at_the_menu_is_not_relayed_to_a_closed_case(
 
 def test_cancel_at_the_menu_says_nothing_is_in_progress(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
-    file_a_complaint(member)
-    (case,) = desk.app.cases.list()
-    desk.app.cases.close(case.number, "sato", "refused", "記録が見つかりませんでした。")
+    case = filed_complaint(member)
+    staff_refused(desk, case, "記録が見つかりませんでした。")
     member.read()
     member.transcript(
         """

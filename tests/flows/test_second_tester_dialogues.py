@@ -10,9 +10,17 @@ import pytest
 
 from storage.models import Case
 from tests.conftest import Desk, Member
-from tests.flows.test_followups import file_request, kinds, member_messages
+from tests.flows.scenes import (
+    ORGS,
+    file_request,
+    filed,
+    filed_disclosure,
+    kinds,
+    member_messages,
+    staff_refused,
+    staff_replied,
+)
 
-ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 REPLY_HERE = "書類を確認しました。お返事は、このチャットにそのまま入力してください。"
 FOR_MOTHER = {
     "requester": "任意代理人",
@@ -67,14 +75,11 @@ def test_a_sentence_read_as_stopping_is_asked_about_before_the_form_goes(
 def test_a_why_about_her_mothers_refusal_reaches_that_case_not_the_awaited_one(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    own = file_request(desk, member, "disclosure")
+    member, own = filed_disclosure(desk, org)
     mothers = file_for_mother(desk, member)
     desk.app.cases.claim(mothers.number, "sato")
-    desk.app.cases.close(mothers.number, "sato", "refused", "委任状が届いていないため")
-    desk.app.cases.claim(own.number, "sato")
-    desk.app.cases.reply(own.number, "sato", REPLY_HERE)
-    member.read()
+    staff_refused(desk, mothers, "委任状が届いていないため")
+    staff_replied(desk, member, own, REPLY_HERE)
     why = "母の件、お断りのお知らせが来ましたが、なぜでございましょうか。"
     member.transcript(
         f"""
@@ -94,7 +99,7 @@ def test_a_polite_why_after_a_refusal_reaches_the_case_and_opens_no_correction(
     member = desk.member(org=org)
     case = file_request(desk, member, "disclosure")
     desk.app.cases.claim(case.number, "sato")
-    desk.app.cases.close(case.number, "sato", "refused", "ご本人確認ができなかったため")
+    staff_refused(desk, case, "ご本人確認ができなかったため")
     member.read()
     why = "なぜでございますか。電話番号は間違っていないはずです。"
     member.transcript(
@@ -109,9 +114,7 @@ def test_a_polite_why_after_a_refusal_reaches_the_case_and_opens_no_correction(
 
 @pytest.mark.parametrize("org", ORGS)
 def test_a_polite_complaint_about_waiting_is_flagged_for_supervisors(desk: Desk, org: str) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, org)
     member.transcript(
         """
         会員: いつまで待たせるのですか。もう二週間以上たっておりますのに、何のご連絡もございません。
@@ -126,11 +129,8 @@ def test_a_polite_complaint_about_waiting_is_flagged_for_supervisors(desk: Desk,
 def test_a_sentence_about_the_phone_at_the_phone_step_stays_with_the_step(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    own = file_request(desk, member, "disclosure")
-    desk.app.cases.claim(own.number, "sato")
-    desk.app.cases.reply(own.number, "sato", REPLY_HERE)
-    member.read()
+    member, own = filed_disclosure(desk, org)
+    staff_replied(desk, member, own, REPLY_HERE)
     member.transcript(
         """
         会員: メニュー
@@ -219,9 +219,7 @@ def test_asking_to_stop_the_group_joint_use_is_told_it_is_not_third_party_provis
 def test_withdrawing_a_consent_withdrawal_says_the_stop_is_on_record_and_staff_will_say(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "consent_withdrawal")
-    member.read()
+    member, case = filed(desk, org, "consent_withdrawal")
     member.transcript(
         f"""
         会員: {case.number} とりさげたい
@@ -238,12 +236,9 @@ def test_withdrawing_a_consent_withdrawal_says_the_stop_is_on_record_and_staff_w
 def test_naming_her_mothers_case_reaches_it_though_staff_await_her_answer_on_another(
     desk: Desk, org: str
 ) -> None:
-    member = desk.member(org=org)
-    own = file_request(desk, member, "disclosure")
+    member, own = filed_disclosure(desk, org)
     mothers = file_for_mother(desk, member)
-    desk.app.cases.claim(own.number, "sato")
-    desk.app.cases.reply(own.number, "sato", REPLY_HERE)
-    member.read()
+    staff_replied(desk, member, own, REPLY_HERE)
     said = "母の件でございますが、電話番号は03-9999-0000で間違いございません。"
     member.transcript(
         f"""
@@ -258,9 +253,7 @@ def test_naming_her_mothers_case_reaches_it_though_staff_await_her_answer_on_ano
 
 @pytest.mark.parametrize("org", ORGS)
 def test_a_very_polite_complaint_about_a_long_wait_is_flagged(desk: Desk, org: str) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, org)
     member.transcript(
         """
         会員: もう随分お待ちしておりますのに、まだどなたからもお電話をいただけておりません。
@@ -272,9 +265,7 @@ def test_a_very_polite_complaint_about_a_long_wait_is_flagged(desk: Desk, org: s
 
 @pytest.mark.parametrize("org", ORGS)
 def test_yes_please_withdraws_after_the_question(desk: Desk, org: str) -> None:
-    member = desk.member(org=org)
-    case = file_request(desk, member, "disclosure")
-    member.read()
+    member, case = filed_disclosure(desk, org)
     member.transcript(
         f"""
         会員: {case.number} を取り下げたい
