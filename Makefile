@@ -12,9 +12,16 @@ PG_SERVER := tests/postgres/server.sh
 TEST_WORKERS ?= 4
 PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: run test test-pg bench intents lint typecheck catalogs extract update-catalogs check-catalogs clean
+PORT ?= 8080
 
+.PHONY: run chat test test-pg bench intents lint typecheck catalogs extract update-catalogs check-catalogs clean
+
+# The desk with its web chat on this machine only: open the URL it prints in a browser.
 run: $(STAMP) $(MO)
+	WEBCHAT_ENABLED=1 $(BIN)/madoguchi serve --host 127.0.0.1 --port $(PORT)
+
+# The member chat in the terminal (Ctrl-D leaves it).
+chat: $(STAMP) $(MO)
 	$(BIN)/madoguchi chat $(if $(ORG),--org $(ORG)) $(if $(CHAT_LANG),--lang $(CHAT_LANG))
 
 test: $(STAMP) $(MO)

@@ -150,7 +150,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address for the HTTP app")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port for the HTTP app")] = 8080,
 ) -> None:
-    """Run the member channel (Telegram) with its HTTP app (/healthz, /telegram/webhook)."""
+    """Run every configured member channel (Telegram, LINE, the web chat) and Slack on one
+    HTTP app (/healthz, /telegram/webhook, /line/webhook, /chat, /slack/events)."""
     import uvloop
 
     from bot.server import serve as run_server

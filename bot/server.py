@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App
-from bot.channels.base import MemberChannel, ReportsHealth
+from bot.channels.base import MemberChannel, OffersPages, ReportsHealth
 from bot.channels.serving import MEMBER_CHANNELS, outbox_worker
 from bot.config import Settings
 from bot.delivery import OutboxWorker
@@ -229,6 +229,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     if serving.done():
         raise ConfigurationError(f"Could not listen on {host}:{port}.")
     print(f"madoguchi: serving on http://{host}:{port}", flush=True)
+    for parts in members:
+        if isinstance(parts.channel, OffersPages):
+            for path in parts.channel.page_paths():
+                print(f"madoguchi: open http://{host}:{port}{path} in a browser", flush=True)
     await stop.wait()
     server.should_exit = True
     await serving

@@ -118,3 +118,10 @@ class ReportsHealth(Protocol):
     """A channel with something for operators to watch in ``/healthz`` (LINE's push quota)."""
 
     async def health(self) -> dict[str, object]: ...
+
+
+@runtime_checkable
+class OffersPages(Protocol):
+    """A channel members open in a browser (the web chat): ``serve`` prints where."""
+
+    def page_paths(self) -> Sequence[str]: ...

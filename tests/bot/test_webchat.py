@@ -205,3 +205,15 @@ def _cookie(name: str, value: str, path: str) -> http.cookiejar.Cookie:
         None,
         {},
     )
+
+
+def test_serve_prints_the_address_a_newcomer_opens(served: Served) -> None:
+    assert served.process.stdout is not None
+    line = served.process.stdout.readline()
+    assert line.strip() == f"madoguchi: open http://127.0.0.1:{served.port}/chat in a browser"
+
+
+def test_the_makefiles_run_serves_the_web_chat_on_this_machine_only() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "WEBCHAT_ENABLED=1" in run and "serve --host 127.0.0.1" in run

@@ -142,6 +142,10 @@ class WebChannel:
             Route("/chat/{org}/resume", self.resume, methods=["POST"]),
         ]
 
+    def page_paths(self) -> Sequence[str]:
+        """Where members open the chat (``serve`` prints it): the chooser, or the one org."""
+        return ["/chat"] if len(self.settings.orgs) != 1 else [f"/chat/{self.settings.orgs[0]}"]
+
     async def run(self, stop: asyncio.Event) -> None:
         """Forget idle sessions now and then (their chats go with the idle-chat purge)."""
         while not stop.is_set():
