@@ -217,3 +217,43 @@ def test_the_makefiles_run_serves_the_web_chat_on_this_machine_only() -> None:
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert "WEBCHAT_ENABLED=1" in run and "serve --host 127.0.0.1" in run
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_where_files_are_off_an_upload_is_explained_and_never_read(served: Served) -> None:
+    member = WebMember(served)
+    member.opens_the_page()
+    member.reads()
+    assert member.uploads("委任状.pdf", PDF).status == 200
+    shown = "\n".join(m["text"] for m in member.reads())
+    assert "ファイルはお受けしていません" in shown
+    assert served.query("SELECT count(*) FROM attachment") == [(0,)]
+
+
+def test_where_files_are_on_they_are_checked_by_their_bytes_and_size_like_any_channel(
+    database_url: str, tmp_path: Path
+) -> None:
+    deployment = tmp_path / "madoguchi.toml"
+    deployment.write_text(
+        'orgs = ["seikatsuclub-kyosai", "coopdeli"]\n'
+        "[attachments.coopdeli]\nallowed = true\nmax_mb = 1\n",
+        encoding="utf-8",
+    )
+    with serving_web(database_url, deployment=deployment) as served:
+        member = WebMember(served)
+        member.opens_the_page()
+        member.reads()
+        member.says("9")
+        assert member.uploads("委任状.pdf", PDF).status == 200
+        assert "「委任状.pdf」（1 KB）を受け取りました" in "\n".join(
+            m["text"] for m in member.reads()
+        )
+        assert member.uploads("偽物.pdf", b"MZ\x90\x00 not a pdf").status == 200
+        assert "PDF" in "\n".join(m["text"] for m in member.reads())
+        big = member.uploads("big.pdf", PDF + bytes(1024 * 1024))
+        assert big.status == 200
+        assert "1MBまでのファイルを送ってください" in "\n".join(m["text"] for m in member.reads())
+        stored = served.query("SELECT name, mime, size FROM attachment")
+    assert stored == [("委任状.pdf", "application/pdf", len(PDF))]

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -131,6 +132,20 @@ class WebMember:
                 "Content-Type": "application/json",
                 "X-CSRF-Token": self.csrf if csrf is None else csrf,
                 **(headers or {}),
+            },
+        )
+        return self._open(request)
+
+    def uploads(self, name: str, data: bytes, message_id: str | None = None) -> Answer:
+        """A file as the page sends it (the raw bytes, the name in a header)."""
+        request = urllib.request.Request(
+            f"{self.base}/upload?id={message_id or uuid.uuid4().hex}",
+            data=data,
+            method="POST",
+            headers={
+                "Content-Type": "application/octet-stream",
+                "X-CSRF-Token": self.csrf,
+                "X-File-Name": urllib.parse.quote(name),
             },
         )
         return self._open(request)

@@ -24,10 +24,11 @@ import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import structlog
 from starlette.requests import Request
@@ -57,7 +58,7 @@ from bot.runner import ChatTurnRunner
 from bot.turn_failures import TurnFailures
 from bot.wakeups import Wakeups
 from flows.i18n import N_, Translator
-from flows.messages import Inbound
+from flows.messages import Inbound, ReceivedFile
 from storage import web_sessions
 from storage.models import OutboxMessage
 from storage.web_sessions import Opened
@@ -140,6 +141,7 @@ class WebChannel:
             Route("/chat/{org}/events", self.events, methods=["GET"]),
             Route("/chat/{org}/send", self.send_message, methods=["POST"]),
             Route("/chat/{org}/resume", self.resume, methods=["POST"]),
+            Route("/chat/{org}/upload", self.upload, methods=["POST"]),
         ]
 
     def page_paths(self) -> Sequence[str]:
@@ -310,6 +312,46 @@ class WebChannel:
         if outcome.case_number and not outcome.duplicate:
             await self._give_code(opened, outcome.case_number, self._t(request))
         return JSONResponse({"ok": True, "duplicate": outcome.duplicate}, headers=self.headers)
+
+    async def upload(self, request: Request) -> Response:
+        """A file as the raw body (``X-File-Name``: its name, URL-encoded; ``?id=``: the
+        page's message id). Read only where the org takes files and only up to its limit;
+        the engine checks the type from the bytes and answers in the chat either way."""
+        address = client_address(request)
+        if not self.requests_per_address.allow(address):
+            return self._refuse(request, 429, ERR_TOO_MANY)
+        org = self._org(request)
+        if org is None:
+            return Response("not found", status_code=404, headers=self.headers)
+        if not origin_allowed(request, self.settings.allowed_origins):
+            return self._refuse(request, 403, ERR_BAD)
+        opened = await self._session(request, org)
+        if opened is None:
+            return self._refuse(request, 401, ERR_SESSION)
+        if not csrf_ok(request, opened.csrf):
+            return self._refuse(request, 403, ERR_BAD)
+        if not self.messages_per_session.allow(opened.chat_id):
+            return self._refuse(request, 429, ERR_TOO_MANY)
+        message_id = request.query_params.get("id", "")
+        if not _MESSAGE_ID.fullmatch(message_id):
+            return self._refuse(request, 400, ERR_BAD)
+        name = unquote(request.headers.get("x-file-name", ""))[:200] or None
+        rule = self.app.orgs[org].attachments
+        file = ReceivedFile(kind="document", name=name)
+        if rule.allowed:  # elsewhere the bytes are never read: the engine explains
+            try:
+                data = await read_body(request, rule.max_bytes)
+                file = replace(file, size=len(data), data=data)
+            except BodyRefused as refused:
+                if refused.status != 413:
+                    return self._refuse(request, refused.status, ERR_BAD)
+                file = replace(file, problem="too_large")
+        key = f"web:{opened.chat_id}:{message_id}"
+        outcome = await self.runner.run(Inbound(CHANNEL, opened.chat_id, key, attachment=file))
+        response = JSONResponse({"ok": True, "duplicate": outcome.duplicate}, headers=self.headers)
+        if file.problem == "too_large":
+            response.headers["Connection"] = "close"  # the rest of the body is not read
+        return response
 
     async def _give_code(self, opened: Opened, case_number: str, t: Translator) -> None:
         db, now = self.app.db, self.app.clock()
