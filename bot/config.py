@@ -87,6 +87,17 @@ class Settings(BaseSettings):
     )
     # The share of that quota whose passing is warned about, once a month.
     webchat_enabled: bool = Field(default=False, validation_alias="WEBCHAT_ENABLED")
+    # Flood limits, counted per client address (behind a proxy that hides members' addresses,
+    # raise them) and per session.
+    webchat_sessions_per_hour: int = Field(
+        default=30, gt=0, validation_alias="WEBCHAT_SESSIONS_PER_HOUR"
+    )
+    webchat_requests_per_minute: int = Field(
+        default=600, gt=0, validation_alias="WEBCHAT_REQUESTS_PER_MINUTE"
+    )
+    webchat_messages_per_minute: int = Field(
+        default=30, gt=0, validation_alias="WEBCHAT_MESSAGES_PER_MINUTE"
+    )
     # Space- or comma-separated origins allowed to embed the page (adds to [webchat]).
     webchat_allowed_origins: str = Field(default="", validation_alias="WEBCHAT_ALLOWED_ORIGINS")
     line_quota_warn_share: float = Field(

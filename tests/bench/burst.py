@@ -50,6 +50,7 @@ from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER
 
 if TYPE_CHECKING:
     from tests.bench.line_burst import LineRun
+    from tests.bench.web_burst import WebRun
 
 JSONDict = dict[str, Any]
 
@@ -358,6 +359,7 @@ class Results:
     headline: list[Run]  # the series' runs at HEADLINE, or FULL's big burst
     steady: list[Run]  # members offering half the headline rate, at HEADLINE
     line: list[LineRun]  # LINE members through LINE's webhook, at HEADLINE
+    web: list[WebRun]  # web chat members through the page's POSTs, at HEADLINE
 
 
 _results: list[Results] = []
@@ -384,6 +386,11 @@ def results() -> Results:
         print(f"  burst: {line_burst.MEMBERS:,} LINE members", file=sys.stderr, flush=True)
         line = [line_burst.one_run(files[HEADLINE], files[HEADLINE].parent)]
         _settle(files[HEADLINE])
+        from tests.bench import web_burst
+
+        print(f"  burst: {web_burst.MEMBERS:,} web chat members", file=sys.stderr, flush=True)
+        web = [web_burst.one_run(files[HEADLINE], files[HEADLINE].parent)]
+        _settle(files[HEADLINE])
         # Members at half the rate the server can take: the wait members feel on a busy day
         # that is not the very peak.
         interval = steady_interval(statistics.median(run.rate for run in headline))
@@ -396,7 +403,7 @@ def results() -> Results:
                 )
             )
             first_chat += STEADY_MEMBERS + WARM_UP
-    _results.append(Results(by_size, headline, steady, line))
+    _results.append(Results(by_size, headline, steady, line, web))
     return _results[0]
 
 
@@ -485,6 +492,7 @@ def bench_burst() -> list[Figure]:
             ),
         ),
         *line_figures(found.line, rate, p99),
+        *web_figures(found.web),
         Figure(
             "burst_half_load_updates_per_second",
             statistics.median(run.rate for run in found.steady),
@@ -555,6 +563,27 @@ def bench_burst() -> list[Figure]:
         ),
     ]
     return figures
+
+
+def web_figures(runs: list[WebRun]) -> list[Figure]:
+    """The web chat's path: the page's POST to the committed answer, many browsers at once."""
+    from tests.bench import web_burst
+
+    rate, p50, p95, cost = web_burst.summary(runs)
+    how = (
+        f"{_runs(len(runs))} of {web_burst.MEMBERS:,} browsers at once, each opening the page "
+        f"(a new session and the greeting) and sending the {len(web_burst.TEXTS)} lines of the "
+        "Telegram burst's disclosure request one after another, each the next once the previous "
+        f"POST answered (its turn committed), on {HEADLINE:,} stored conversations. "
+        + ("" if FULL else f"Quick mode runs {web_burst.MEMBERS}; FULL=1 runs 200. ")
+        + "The latency is the page's: from its POST leaving the browser to the answer."
+    )
+    return [
+        Figure("web_burst_messages_per_second", rate, "web chat messages/s", note=how),
+        Figure("web_turn_p50", p50, "ms, the page's send to its committed answer"),
+        Figure("web_turn_p95", p95, "ms, the page's send to its committed answer"),
+        Figure("web_burst_cpu", cost, "server CPU ms per web chat message"),
+    ]
 
 
 def line_figures(runs: list[LineRun], telegram_rate: float, telegram_p99: float) -> list[Figure]:

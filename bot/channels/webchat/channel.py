@@ -476,7 +476,14 @@ async def start(settings: Settings, app: App, wakeups: Wakeups) -> MemberChannel
     if configured is None:
         return None
     runner = ChatTurnRunner(app, wakeups, failures=TurnFailures(attempts=1))
-    channel = WebChannel(app, runner, configured)
+    channel = WebChannel(
+        app,
+        runner,
+        configured,
+        sessions_per_address=RateLimit(settings.webchat_sessions_per_hour, 3600),
+        messages_per_session=RateLimit(settings.webchat_messages_per_minute, 60),
+        requests_per_address=RateLimit(settings.webchat_requests_per_minute, 60),
+    )
     channel.app_wake = lambda chat_id: wakeups.chat(CHANNEL, chat_id)  # type: ignore[method-assign]
     return as_member_channel(channel)
 
