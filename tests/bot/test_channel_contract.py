@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +30,14 @@ from bot.channels.base import MemberChannel
 from bot.channels.line import channel as line_channel
 from bot.channels.serving import outbox_worker
 from bot.channels.terminal import PROMPT, TerminalChannel
+from bot.channels.webchat.channel import WebChannel, web_settings
 from bot.config import Settings
 from bot.delivery import OutboxWorker, RateLimiter
+from bot.dispatch import TemporaryFailure
 from bot.runner import ChatTurnRunner
 from bot.wakeups import Wakeups
 from flows.messages import Inbound
+from storage import web_sessions
 from storage.models import CaseEvent, Conversation, OutboxMessage
 from storage.outbox import pending_rows
 from storage.turns import enqueue
@@ -280,10 +283,56 @@ async def terminal_harness(database_url: str, _directory: Path) -> AsyncIterator
         app.db.close()
 
 
+class _WebPageBusy(WebChannel):
+    """The web chat, whose next record of a sent row fails once (the database busy)."""
+
+    failing = False
+
+    async def send(self, messages: Sequence[OutboxMessage]) -> None:
+        if self.failing:
+            self.failing = False
+            raise TemporaryFailure("the database is busy", retry_after=60)
+        await super().send(messages)
+
+
+@asynccontextmanager
+async def web_harness(database_url: str, _directory: Path) -> AsyncIterator[Harness]:
+    """The web chat through ``serve``'s settings; what the member's page shows is what the
+    page reads back (``storage.web_sessions``)."""
+    settings = settings_for(database_url, WEBCHAT_ENABLED="1")
+    clock = Clock()
+    app = App.build(settings, clock=clock)
+    wakeups = Wakeups()
+    configured = web_settings(settings, app)
+    assert configured is not None
+    channel = _WebPageBusy(app, ChatTurnRunner(app, wakeups), configured)
+    member = "w-hanako"
+
+    def received() -> list[Shown]:
+        return [
+            Shown(m.text, tuple(label for _id, label in m.choices))
+            for m in web_sessions.history(app.db, member)
+            if m.author == "desk"
+        ]
+
+    def refuse_next_send() -> None:
+        channel.failing = True
+
+    def leave() -> None:
+        pytest.skip("a web page is never unreachable: a closed page reads its messages later")
+
+    try:
+        yield Harness(app, clock, channel, wakeups, member, received, refuse_next_send, leave)
+    finally:
+        await channel.close()
+        app.db.close()
+
+
 HARNESSES: dict[str, HarnessFactory] = {
     "telegram": telegram_harness,
     "line": line_harness,
     "terminal": terminal_harness,
+    "web": web_harness,
 }
 
 
