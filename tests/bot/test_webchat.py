@@ -257,3 +257,22 @@ def test_where_files_are_on_they_are_checked_by_their_bytes_and_size_like_any_ch
         assert "1MBまでのファイルを送ってください" in "\n".join(m["text"] for m in member.reads())
         stored = served.query("SELECT name, mime, size FROM attachment")
     assert stored == [("委任状.pdf", "application/pdf", len(PDF))]
+
+
+def test_the_deployment_file_turns_the_web_chat_on_for_the_orgs_it_names(
+    database_url: str, tmp_path: Path
+) -> None:
+    deployment = tmp_path / "madoguchi.toml"
+    deployment.write_text(
+        'orgs = ["seikatsuclub-kyosai", "coopdeli"]\n'
+        '[webchat]\nenabled = true\norgs = ["coopdeli"]\n',
+        encoding="utf-8",
+    )
+    with serving_web(database_url, deployment=deployment, WEBCHAT_ENABLED="0") as served:
+        assert served.process.stdout is not None
+        assert served.process.stdout.readline().strip().endswith("/chat/coopdeli in a browser")
+        chooser = urllib.request.urlopen(f"http://127.0.0.1:{served.port}/chat", timeout=10)
+        assert chooser.geturl().endswith("/chat/coopdeli")  # one org: straight to its page
+        assert WebMember(served).opens_the_page().status == 200
+        other = WebMember(served, org="seikatsuclub-kyosai").opens_the_page()
+        assert other.status == 404
