@@ -73,6 +73,7 @@ _COMMANDS = frozenset({"start", "help", "status", "cancel", "lang"})
 KEEPALIVE_SECONDS = 15.0  # a comment line on a quiet stream, so proxies keep it open
 POLL_SECONDS = 2.0  # a stream also looks itself: another process may have sent the row
 SWEEP_SECONDS = 3600.0
+STREAMS_PER_CHAT = 4  # open pages of one chat (tabs, a phone and a computer)
 ERR_TOO_LONG = N_(
     "メッセージが長すぎます。4,000文字までに分けて送ってください。入力した内容はそのまま残っています。"
 )
@@ -248,6 +249,8 @@ class WebChannel:
         opened = await self._session(request, org) if org else None
         if opened is None:
             return self._refuse(request, 401, ERR_SESSION)
+        if len(self._listeners.get(opened.chat_id, ())) >= STREAMS_PER_CHAT:
+            return self._refuse(request, 429, ERR_TOO_MANY)  # tabs left open, or a flood
         after = _cursor(request.headers.get("last-event-id") or request.query_params.get("after"))
         headers = {**self.headers, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"}
         return StreamingResponse(
