@@ -9,7 +9,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from flows.dialogue.choosing import Given, resolve
+from flows.dialogue.choosing import Given, options_mentioned, resolve
 from flows.dialogue.words import REQUEST_IDS
 from flows.parsing import normalise_for_matching
 
@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from flows.turn import Turn
 
 # 「やっぱり…」「…ではなくて…」「…にします」: a change of mind, not a stop.
+# 「あの、やっぱり…」「あ、やっぱり…」: an interjection may come first.
+_OPENING = r"^(?:(?:あの[うー]?|えっと|えーと|あっ?|ああ)[、,\s]*)?"
 _CHANGE = re.compile(
-    r"^(?:やっぱり|やっぱ|やはり|それより|いや)"
+    _OPENING + r"(?:やっぱり|やっぱ|やはり|それより|いや)"
     r"|ではなく|じゃなく|にします|にしたい|に変え|にかえ|に切り替え|に切りかえ|に変更"
 )
-_LEAD = re.compile(r"^(?:やっぱり|やっぱ|やはり|それより|いや)[、,\s]*")
+_LEAD = re.compile(_OPENING + r"(?:やっぱり|やっぱ|やはり|それより|いや)[、,\s]*")
 # What the member turns away from comes before 「ではなくて」; what they want comes after.
 _NOT = re.compile(r"ではなくて?|じゃなくて?")
 _CLAUSE = re.compile(r"[。．.！!？?\n]")
@@ -59,7 +61,12 @@ def takes_back_an_earlier_choice(turn: Turn, step: Step, text: str) -> bool:
         earlier = steps.get(earlier_id)
         if earlier is None or earlier.kind != "choice":
             continue
-        option = resolve(Given(choice=None, text=text), earlier.option_list(turn.ctx()), turn.t)
+        options = [o for o in earlier.option_list(turn.ctx()) if o.id[:1] != "_"]
+        option = resolve(Given(choice=None, text=text), options, turn.t)
+        if option is None and _CHANGE.search(unicodedata.normalize("NFKC", text)):
+            # 「あの、やっぱりメールのほうがよろしいかしら」: named once in a change of mind.
+            mentioned = options_mentioned(text, options, readings=False)
+            option = mentioned[0] if len(mentioned) == 1 else None
         if option is None or option.id == conv.answers.get(earlier.id):
             continue
         before = conv.answers[earlier.id]
@@ -79,3 +86,40 @@ def takes_back_an_earlier_choice(turn: Turn, step: Step, text: str) -> bool:
         request.advance(turn)
         return True
     return False
+
+
+def changes_a_choice(turn: Turn, text: str) -> bool:
+    """「やっぱりメールにしていただけますか」 at the confirmation screen: one answered choice
+    takes another of its options (named alone, in a polite frame, or once in a sentence that
+    changes its mind). The choice is changed and said so; the form then asks what the new
+    option needs (the e-mail address) and shows the confirmation again."""
+    if normalise_for_matching(text).isdigit():
+        return False
+    conv, ctx = turn.conv, turn.ctx()
+    changes = []
+    for step in turn.flow.steps:
+        if step.kind != "choice" or step.id not in conv.answers or not step.applies(ctx):
+            continue
+        options = [o for o in step.option_list(ctx) if o.id[:1] != "_"]
+        option = resolve(Given(choice=None, text=text), options, turn.t)
+        if option is None and _CHANGE.search(unicodedata.normalize("NFKC", text)):
+            # Words as written only: a kana reading (してい for 指定) hides in any sentence.
+            mentioned = options_mentioned(text, options, readings=False)
+            option = mentioned[0] if len(mentioned) == 1 else None
+        if option is not None and option.id != conv.answers[step.id]:
+            changes.append((step, option))
+    if len(changes) != 1:
+        return False
+    [(step, option)] = changes
+    conv.answers[step.id] = option.id
+    turn.say(
+        turn.t(
+            "「{label}」を「{choice}」に変えました。",
+            label=turn.t(step.label),
+            choice=step.display(option.id, turn.ctx()),
+        )
+    )
+    from flows.modes import request  # the form's own steps; imported late (a cycle)
+
+    request.advance(turn)
+    return True

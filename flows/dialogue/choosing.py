@@ -90,6 +90,7 @@ _TRAIL = re.compile(
     r"|(?:で|を)(?:受け取|うけと)(?:ります|りたい|る)"
     r"|(?:で|を)?(?:いただけますか|いただけませんか|いただけますでしょうか|もらえますか"
     r"|もらえませんか|くださいますか|ください|下さい|ほしい|欲しい)"
+    r"|(?:て|で)?(?:おきます|おきたい|おこうと(?:思|おも)います)"
     r"|で|です|でございます)"
     r"(?:の|ん)?(?:です|ですが|ですけど|ですけれど)?(?:ね|よ)?[。.!！、,…]*"
 )
@@ -141,19 +142,22 @@ def resolve(given: Given, options: Sequence[Option], t: Translator) -> Option | 
 _MIN_READING_IN_TEXT = 3
 
 
-def options_mentioned(text: str, options: Sequence[Option]) -> list[Option]:
+def options_mentioned(
+    text: str, options: Sequence[Option], *, readings: bool = True
+) -> list[Option]:
     """Options whose aliases occur in free text, e.g. 「メール」 in 「メールと電話」, written or
-    in kana (「ゆうそうでおくってください」)."""
+    (with ``readings``) in kana (「ゆうそうでおくってください」)."""
     typed = normalise_for_matching(text)
     found = []
     for option in options:
         words = {normalise_for_matching(w) for w in option.aliases}
-        words |= {
-            form
-            for alias in option.aliases
-            for form in spellings(alias)
-            if len(form) >= _MIN_READING_IN_TEXT
-        }
+        if readings:
+            words |= {
+                form
+                for alias in option.aliases
+                for form in spellings(alias)
+                if len(form) >= _MIN_READING_IN_TEXT
+            }
         if any(w and w in typed for w in words):
             found.append(option)
     return found

@@ -8,6 +8,7 @@ answered with the case's status. A bare 「はい」 or global word answers the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -206,6 +207,21 @@ def switch_for_awaited(turn: Turn, text: str) -> bool:
 
 
 # 「なぜですか」「お断りの理由は」: asking about an answer already given.
+# Words that withdraw a request, not what it asks to stop: 取り下げ, 取り消し, キャンセル, or
+# stopping the application itself (「申し込みをやめたい」).
+_WITHDRAWS = re.compile(
+    r"取り?下げ|とりさげ|取り?消|とりけし|キャンセル|きゃんせる|cancel|withdraw"
+    r"|(?:申し?込|もうしこ|申請|しんせい|申し出|請求|せいきゅう|手続|てつづき|依頼)"
+    r".{0,6}(?:やめ|止め|とめ|中止|要りません|いりません|結構)",
+    re.I,
+)
+
+
+def withdraws(text: str) -> bool:
+    """Whether ``text`` asks to withdraw a request (see ``_WITHDRAWS``)."""
+    return bool(_WITHDRAWS.search(unicodedata.normalize("NFKC", text)))
+
+
 _ASKS_WHY = re.compile(r"なぜ|何故|なんで|どうして|断られ|お断り|ことわられ|\bwhy\b", re.I)
 
 
@@ -216,7 +232,10 @@ def plainly_new(turn: Turn, reading: Classification, back: bool, types: frozense
     if not reading.sure or reading.intent not in NEW_REQUEST:
         return False
     if reading.intent == "cancel":
-        return True  # 「KY-2026-00002を取り下げたい」 withdraws, it is not words for staff
+        # 「KY-2026-00002を取り下げたい」 withdraws, it is not words for staff; but
+        # 「やっぱりとめていただきたい」「はやくしていただきたい」 (read as 'stop' too) are about
+        # the case, and one 「はい」 must never withdraw what the member asked for.
+        return withdraws(reading.text)
     if published.question_about(reading.text) is not None:
         return False  # 「何につかわれているのでしょうか」 asks, it requests nothing
     days = turn.org.retention.followup_days

@@ -68,10 +68,13 @@ def interrupts(turn: Turn, step: Step, text: str, *, taken: bool = False) -> boo
         # 共同利用 is one of the things a consent withdrawal stops (its own choice), not a
         # third-party provision to switch to, whatever the classifier reads.
         return False
-    # An address step takes almost any text with a number in it (「第三者」 has one), so
-    # 「やっぱり第三者提供の停止にします」 there is still read as a change of mind.
+    # An address or a text step takes almost any text (「第三者」 even has a number), so
+    # 「やっぱり第三者提供の停止にします」「あ、やっぱり広告止めたい」 there are still read as a
+    # change of mind (declined, the words are taken as the answer after all).
     wanted = (
-        change_of_mind.named_request(turn, text) if not taken or step.kind == "address" else None
+        change_of_mind.named_request(turn, text)
+        if not taken or step.kind in ("address", "text")
+        else None
     )
     if wanted == turn.conv.flow:
         # 「やっぱり開示にします」 inside the 開示 form: nothing to switch, nothing to stop.

@@ -12,7 +12,7 @@ from flows import (
     case_view,
     published,
 )
-from flows.dialogue import navigation, step_questions, submit
+from flows.dialogue import change_of_mind, navigation, step_questions, submit
 from flows.dialogue.choosing import (
     SUMMARY_OPTIONS,
     Given,
@@ -106,6 +106,13 @@ def summary_choice(turn: Turn, given: Given) -> None:
         mentioned = options_mentioned(given.text, SUMMARY_OPTIONS)
         if [o.id for o in mentioned] == [EDIT]:
             option = mentioned[0]
+    if (
+        option is None
+        and named is None
+        and given.text
+        and change_of_mind.changes_a_choice(turn, given.text)
+    ):
+        return  # 「やっぱりメールにしていただけますか」: that choice changed
     if named is not None:
         edit_pick.edit(turn, named.id)  # 「生年月日を直したい」: straight to that item
     elif topic is not None:

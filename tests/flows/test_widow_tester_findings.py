@@ -1,0 +1,138 @@
+"""What a 79-year-old member tester typed after sending a request (issue 16, third round):
+a wish to have the thing stopped after all, or a plea to hurry, is read as 'stop' by the
+classifier; it must reach the case, never offer to withdraw what she asked for. Only words that
+withdraw the request itself (取り下げ, 取り消し, 申し込みをやめる) offer that."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Desk
+from tests.flows.scenes import ORGS, filed, member_messages
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize(
+    "words",
+    [
+        "あら、ごめんなさい、やっぱりとめていただきたいのです",
+        "またのびるのでございますか。わたくしもう７９でございますから、はやくしていただきたいのですけれど。",
+    ],
+)
+def test_a_wish_to_stop_or_to_hurry_after_sending_reaches_the_case_not_a_withdrawal(
+    desk: Desk, org: str, words: str
+) -> None:
+    member, case = filed(desk, org, "consent_withdrawal")
+    member.transcript(
+        f"""
+        会員: {words}
+        窓口にない: 取り下げますか
+        窓口: 受付番号 {case.number}
+        """
+    )
+    assert member_messages(desk, case.number) == [words]
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize("words", ["このお申し出を取り下げたいです", "申し込みをやめたいのですが"])
+def test_words_that_withdraw_the_request_still_ask_to_confirm_the_withdrawal(
+    desk: Desk, org: str, words: str
+) -> None:
+    member, _case = filed(desk, org, "consent_withdrawal")
+    member.transcript(
+        f"""
+        会員: {words}
+        窓口: このお申し出を取り下げますか
+        """
+    )
+
+
+SELF_TO_THE_METHOD = """
+        会員: 開示をお願いします
+        会員: すべて
+        会員: ほんにん
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 昭和50年1月2日
+        会員: 090-1234-5678
+        会員: 1234-5678
+"""
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_saying_no_thank_you_at_the_confirmation_asks_to_stop_and_sends_nothing(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        {SELF_TO_THE_METHOD}
+        会員: 郵送
+        会員: 160-0022
+        会員: 東京都新宿区新宿6-24-20
+        窓口: 入力内容をご確認ください
+        会員: やっぱりやめておきます
+        窓口: この手続きをやめますか
+        窓口にない: お申し出を受け付けました
+        """
+    )
+    assert desk.app.cases.list() == []
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_e_mail_asked_for_at_the_confirmation_changes_the_method_and_asks_the_address(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        {SELF_TO_THE_METHOD}
+        会員: 郵送
+        会員: 160-0022
+        会員: 東京都新宿区新宿6-24-20
+        会員: やっぱりメールにしていただけますか
+        窓口: 「開示の方法」を「電子データをメールで受け取る」に変えました
+        窓口: 受け取るメールアドレスを入力してください
+        窓口にない: 担当者へのご質問・ご要望
+        会員: hanako@example.jp
+        窓口: ・開示の方法：電子データをメールで受け取る
+        会員: 送信する
+        窓口: お申し出を受け付けました
+        """
+    )
+    [case] = desk.app.cases.list()
+    assert (case.fields["method"], case.fields["email"]) == ("email", "hanako@example.jp")
+    assert "address" not in case.fields
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_change_of_mind_with_an_interjection_at_the_postal_code_step_changes_the_method(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        {SELF_TO_THE_METHOD}
+        会員: 郵送
+        窓口: 送り先の郵便番号を入力してください
+        会員: あの、やっぱりメールのほうがよろしいかしら
+        窓口: 「開示の方法」を「電子データをメールで受け取る」に変えました
+        窓口: 受け取るメールアドレスを入力してください
+        窓口にない: この手続きをやめますか
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_another_request_named_at_a_text_step_offers_the_switch_not_stored_as_the_text(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 第三者提供の停止をお願いします
+        会員: すべて
+        会員: すべて
+        窓口: 止めたい理由を短く入力してください
+        会員: あ、やっぱり広告止めたい
+        窓口: 「同意の撤回・広告等の停止」のお手続きに切り替えますか
+        窓口にない: どなたからのお申し出ですか
+        """
+    )
