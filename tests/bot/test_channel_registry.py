@@ -59,8 +59,8 @@ def test_a_channel_package_or_limits_module_is_found_without_importing_its_libra
 
 
 def test_the_desks_own_channels_are_found_and_serve_runs_those_that_start() -> None:
-    assert [limits.name for limits in channels.LIMITS] == ["telegram", "line", "terminal"]
-    assert [served.name for served in MEMBER_CHANNELS] == ["telegram", "line"]
+    assert [limits.name for limits in channels.LIMITS] == ["telegram", "line", "web", "terminal"]
+    assert [served.name for served in MEMBER_CHANNELS] == ["telegram", "line", "web"]
 
 
 def test_the_registry_loads_no_client_library() -> None:
