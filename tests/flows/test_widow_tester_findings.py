@@ -136,3 +136,25 @@ def test_another_request_named_at_a_text_step_offers_the_switch_not_stored_as_th
         窓口にない: どなたからのお申し出ですか
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize(
+    "words",
+    [
+        "担当の人の返事がそっけなくて感じ悪いです。親なのに委任状いるんですか？",
+        "わたくしは妻でございますのに、見せていただけないというのはあんまりでございます。",
+    ],
+)
+def test_a_complaint_about_how_staff_answered_gets_an_apology_and_reaches_the_supervisor(
+    desk: Desk, org: str, words: str
+) -> None:
+    member, case = filed(desk, org, "disclosure")
+    member.transcript(
+        f"""
+        会員: {words}
+        窓口: ご不便とご心配をおかけして申し訳ございません
+        窓口: 受付番号 {case.number} の担当者と責任者にお伝えしました
+        """
+    )
+    assert member_messages(desk, case.number) == [words]
