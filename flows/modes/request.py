@@ -259,6 +259,12 @@ def answer(turn: Turn, given: Given) -> None:
         step_questions.answer_at_step(turn, step, asked, given.text or "")
         return
     parsed = values.parse(turn, step, given)
+    if unresolved and step.takes_questions and given.text and parsed.ok:
+        # 「電話で話したいです。何時ならつながりますか」 for a person: passed on as it is, and
+        # what the co-op publishes (the hours) answered now, not only when staff call.
+        topic = published.question_about(given.text)
+        if topic is not None:
+            turn.say(turn.published_answer(topic.id))
     if unresolved and step.free_text and given.text in turn.conv.staff_questions and parsed.ok:
         # Typed again after the switch it suggested was declined: this step's own words.
         turn.conv.staff_questions.remove(given.text)

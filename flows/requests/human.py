@@ -5,10 +5,20 @@ under the Act, but staff still handle them: the asker is recorded apart from the
 died, and sees what they entered before sending) and complaints.
 """
 
+import re
+import unicodedata
+
 from flows.bereavement import DECEASED, about_deceased, opening
 from flows.flow import RequestFlow
 from flows.i18n import N_
-from flows.steps import ASKER_AND_DECEASED_STEPS, WHY_OPTIONAL_NAME, Context, Option, Step
+from flows.steps import (
+    ASKER_AND_DECEASED_STEPS,
+    WHY_OPTIONAL_NAME,
+    WHY_PHONE,
+    Context,
+    Option,
+    Step,
+)
 
 
 def _condolence(ctx: Context) -> list[str]:
@@ -17,6 +27,18 @@ def _condolence(ctx: Context) -> list[str]:
 
 def _deceased(ctx: Context) -> bool:
     return about_deceased(ctx.answers)
+
+
+# 「電話で話したいです」: the member asks to be called, so the number is asked for (optional).
+_A_CALL = re.compile(r"電話|でんわ|デンワ|折り返し|おりかえし|\bcall\b|phone", re.IGNORECASE)
+
+
+def _wants_a_call(ctx: Context) -> bool:
+    """Whether what the member wrote asks for a call (and no asker's phone is asked)."""
+    if about_deceased(ctx.answers):
+        return False  # the asker's phone is asked on that path
+    said = " ".join(str(ctx.answers.get(key, "")) for key in ("about", "message"))
+    return bool(_A_CALL.search(unicodedata.normalize("NFKC", said)))
 
 
 FLOW = RequestFlow(
@@ -64,6 +86,18 @@ FLOW = RequestFlow(
             skip_label=N_("入力しない"),
             when=lambda ctx: not about_deceased(ctx.answers),
             why=WHY_OPTIONAL_NAME,
+        ),
+        Step(
+            "phone",
+            N_("電話番号"),
+            N_(
+                "お電話でのご連絡をご希望でしたら、電話番号を入力してください。（なくてもかまいません）"
+            ),
+            kind="phone",
+            optional=True,
+            skip_label=N_("入力しない"),
+            when=_wants_a_call,
+            why=WHY_PHONE,
         ),
     ),
 )

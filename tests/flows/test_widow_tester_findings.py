@@ -158,3 +158,25 @@ def test_a_complaint_about_how_staff_answered_gets_an_apology_and_reaches_the_su
         """
     )
     assert member_messages(desk, case.number) == [words]
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_member_who_asks_a_person_for_a_call_is_told_the_published_hours_and_asked_a_number(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 9
+        窓口: ご相談の内容に近いものを選んでください
+        会員: 電話で話したいです。何時ならつながりますか
+        窓口: 受付時間
+        窓口: ご用件を短く入力してください
+        会員: 住所の件で相談したい
+        会員: 山田花子
+        窓口: お電話でのご連絡をご希望でしたら、電話番号を入力してください
+        会員: 090-1111-2222
+        窓口: お申し出を受け付けました
+        """
+    )
+    [case] = desk.app.cases.list()
+    assert case.fields["phone"] == "090-1111-2222"
