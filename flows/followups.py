@@ -264,7 +264,9 @@ def is_complaint(reading: Classification) -> bool:
 # A bare 「なぜ」 does not count: 「なぜ私の情報を使うのですか」 asks about the policy.
 _CASE_WORDS = re.compile(
     r"私の件|わたしの件|この件|その件|あの件|先日の件|受付番号|担当の|担当者|私の申|わたしの申"
-    r"|申請した|申し出た|お願いした件|" + _EARLIER_ANSWER,
+    r"|申請した|申し出た|お願いした件"
+    # 「これでもう広告こない？」 right after sending: about what was just sent.
+    r"|これで(?:もう|本当に|ほんとうに|ちゃんと)|" + _EARLIER_ANSWER,
     re.IGNORECASE,
 )
 

@@ -180,3 +180,18 @@ def test_a_member_who_asks_a_person_for_a_call_is_told_the_published_hours_and_a
     )
     [case] = desk.app.cases.list()
     assert case.fields["phone"] == "090-1111-2222"
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_question_about_what_was_just_sent_reaches_that_case_not_a_new_form(
+    desk: Desk, org: str
+) -> None:
+    member, case = filed(desk, org, "consent_withdrawal")
+    member.transcript(
+        f"""
+        会員: これでもう広告こない？
+        窓口: 受付番号 {case.number}
+        窓口にない: 止めたいものを選んでください
+        """
+    )
+    assert member_messages(desk, case.number) == ["これでもう広告こない？"]
