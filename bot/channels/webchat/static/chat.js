@@ -1,5 +1,9 @@
 // madoguchi web chat: the conversation as JSON from the desk, shown as text only
 // (textContent, never innerHTML), new messages by server-sent events.
+//
+// Built for a member who may be 80: one question at a time (an answered question's buttons
+// are disabled), focus moves to the new question's first button or to the text box after
+// each answer, a typing line when the desk takes a moment, a text size that stays chosen.
 "use strict";
 
 (function () {
@@ -15,8 +19,13 @@
   const input = document.getElementById("text");
   const typing = document.getElementById("typing");
   const problem = document.getElementById("problem");
+  const TYPING_AFTER_MS = 600; // a quick answer needs no "preparing" line
   let cursor = 0;
-  let waiting = 0;
+  const GIVE_UP_MS = 30000; // no answer by then: stop saying one is coming
+  let pending = false;
+  let typingTimer = 0;
+  let giveUpTimer = 0;
+  let focusNext = false; // move focus to the next question once the member has answered
 
   function newId() {
     if (window.crypto && crypto.randomUUID) {
@@ -32,25 +41,52 @@
     problem.hidden = !text;
   }
 
-  function setWaiting(delta) {
-    waiting = Math.max(0, waiting + delta);
-    typing.hidden = waiting === 0;
+  // From the member's message until the desk's answer is on the page: the log is busy, and
+  // after a moment a typing line says the answer is coming.
+  function startWaiting() {
+    pending = true;
+    log.setAttribute("aria-busy", "true");
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => {
+      typing.hidden = !pending;
+    }, TYPING_AFTER_MS);
+    clearTimeout(giveUpTimer);
+    giveUpTimer = setTimeout(stopWaiting, GIVE_UP_MS);
   }
 
-  function disableOldChoices() {
-    for (const group of log.querySelectorAll(".choices")) {
-      for (const button of group.querySelectorAll("button")) {
-        button.disabled = true;
-      }
+  function stopWaiting() {
+    pending = false;
+    clearTimeout(typingTimer);
+    clearTimeout(giveUpTimer);
+    typing.hidden = true;
+    log.setAttribute("aria-busy", "false");
+  }
+
+  function setChoicesEnabled(group, enabled) {
+    for (const button of group.querySelectorAll("button")) {
+      button.disabled = !enabled;
     }
   }
 
+  // One question at a time: once answered (or replaced by a new one), old buttons rest.
+  function disableOldChoices() {
+    for (const group of log.querySelectorAll(".choices")) {
+      setChoicesEnabled(group, false);
+    }
+  }
+
+  function showCursor() {
+    log.dataset.shown = String(cursor); // what the page has shown, for tests and support
+  }
+
   function addMember(text) {
+    disableOldChoices();
     const item = document.createElement("li");
     item.className = "member";
     item.textContent = text;
     log.appendChild(item);
     item.scrollIntoView({ block: "end" });
+    return item;
   }
 
   function addDesk(message) {
@@ -60,30 +96,52 @@
     if (message.id) {
       cursor = message.id;
     }
-    disableOldChoices();
     const item = document.createElement("li");
     item.className = "desk";
     const text = document.createElement("p");
     text.textContent = message.text;
     item.appendChild(text);
     if (message.choices && message.choices.length) {
+      disableOldChoices();
       const group = document.createElement("div");
       group.className = "choices";
       group.setAttribute("role", "group");
+      group.setAttribute("aria-label", message.text.split("\n").pop());
       for (const [id, label] of message.choices) {
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = label;
-        button.addEventListener("click", () => send({ choice: id }, label));
+        button.addEventListener("click", async () => {
+          setChoicesEnabled(group, false); // one press is one answer
+          if (!(await send({ choice: id }, label))) {
+            setChoicesEnabled(group, true);
+          }
+        });
         group.appendChild(button);
       }
       item.appendChild(group);
     }
     log.appendChild(item);
     item.scrollIntoView({ block: "end" });
+    showCursor();
   }
 
+  // After the member's answer, the keyboard goes where the next answer is given.
+  function answerShown() {
+    stopWaiting();
+    if (!focusNext) {
+      return;
+    }
+    focusNext = false;
+    const groups = log.querySelectorAll(".choices");
+    const last = groups.length ? groups[groups.length - 1] : null;
+    const first = last ? last.querySelector("button:not([disabled])") : null;
+    (first || input).focus();
+  }
+
+  // Returns whether a new desk message was shown.
   function render(messages) {
+    const before = cursor;
     for (const message of messages) {
       if (message.author === "member") {
         addMember(message.text);
@@ -91,6 +149,7 @@
         addDesk(message);
       }
     }
+    return cursor !== before;
   }
 
   async function post(path, payload) {
@@ -106,36 +165,40 @@
   async function send(what, shown) {
     const payload = Object.assign({ id: newId() }, what);
     showProblem("");
-    addMember(shown);
-    setWaiting(1);
+    const bubble = addMember(shown);
+    startWaiting();
     for (let attempt = 0; attempt < 5; attempt++) {
+      let response;
       try {
-        const response = await post("/send", payload);
-        const answer = await response.json().catch(() => ({}));
-        if (!response.ok) {
-          setWaiting(-1);
-          showProblem(answer.error || "");
-          return false;
-        }
-        setWaiting(-1);
-        catchUp();
-        return true;
+        response = await post("/send", payload);
       } catch (error) {
         await new Promise((done) => setTimeout(done, 1000 * (attempt + 1)));
+        continue;
       }
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        stopWaiting();
+        bubble.remove(); // refused: it is not part of the conversation
+        showProblem(answer.error || body.dataset.offline);
+        return false;
+      }
+      focusNext = true;
+      await catchUp();
+      return true;
     }
-    setWaiting(-1);
-    showProblem(body.dataset.lang === "en"
-      ? "Could not send. Please check your connection and send again."
-      : "送信できませんでした。通信の状態をお確かめのうえ、もう一度送ってください。");
+    stopWaiting();
+    bubble.remove();
+    showProblem(body.dataset.offline);
     return false;
   }
 
   async function catchUp() {
     try {
-      const response = await fetch(base + "/messages?after=" + cursor, { credentials: "same-origin" });
-      if (response.ok) {
-        render((await response.json()).messages);
+      const response = await fetch(base + "/messages?after=" + cursor, {
+        credentials: "same-origin",
+      });
+      if (response.ok && render((await response.json()).messages)) {
+        answerShown();
       }
     } catch (error) {
       // the stream will bring them
@@ -146,14 +209,19 @@
     const response = await fetch(base + "/messages", { credentials: "same-origin" });
     if (!response.ok) {
       const answer = await response.json().catch(() => ({}));
-      showProblem(answer.error || "");
+      showProblem(answer.error || body.dataset.offline);
       return;
     }
     const first = await response.json();
     render(first.messages);
     cursor = Math.max(cursor, first.cursor);
+    showCursor();
     const stream = new EventSource(base + "/events?after=" + cursor);
-    stream.onmessage = (event) => addDesk(JSON.parse(event.data));
+    stream.onmessage = (event) => {
+      if (render([JSON.parse(event.data)])) {
+        answerShown();
+      }
+    };
   }
 
   form.addEventListener("submit", async (event) => {
@@ -167,27 +235,45 @@
     const sent = await send({ text: text }, text);
     if (!sent) {
       input.value = text; // nothing the member wrote is lost
+      input.focus();
     }
-    input.focus();
   });
 
+  // Ctrl+Enter sends; a plain Enter stays in the box (it also confirms a kana conversion).
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.isComposing) {
+      event.preventDefault();
       form.requestSubmit();
     }
   });
 
   const sizes = [100, 115, 130, 150, 175];
-  let size = Number(localStorage.getItem("madoguchi-size") || 1);
-  function applySize() {
-    document.documentElement.style.setProperty("--scale", sizes[size] / 100);
-    localStorage.setItem("madoguchi-size", String(size));
+  const SIZE_KEY = "madoguchi-size";
+  function storedSize() {
+    try {
+      const raw = localStorage.getItem(SIZE_KEY);
+      const stored = raw === null ? 1 : Number(raw);
+      return Number.isInteger(stored) && stored >= 0 && stored < sizes.length ? stored : 1;
+    } catch (error) {
+      return 1; // storage refused (a strict browser, an embedded page): the default size
+    }
   }
-  document.getElementById("smaller").addEventListener("click", () => {
+  let size = storedSize();
+  const smaller = document.getElementById("smaller");
+  const larger = document.getElementById("larger");
+  function applySize() {
+    document.documentElement.style.setProperty("--scale", String(sizes[size] / 100));
+    try {
+      localStorage.setItem(SIZE_KEY, String(size));
+    } catch (error) {
+      // kept for this page only
+    }
+  }
+  smaller.addEventListener("click", () => {
     size = Math.max(0, size - 1);
     applySize();
   });
-  document.getElementById("larger").addEventListener("click", () => {
+  larger.addEventListener("click", () => {
     size = Math.min(sizes.length - 1, size + 1);
     applySize();
   });
@@ -209,7 +295,7 @@
       window.location.reload();
     } else {
       const answer = await response.json().catch(() => ({}));
-      showProblem(answer.error || "");
+      showProblem(answer.error || body.dataset.offline);
     }
   });
 
