@@ -75,7 +75,7 @@ def chat_page(org: OrgProfile, t: Translator, csrf: str) -> str:
 </header>
 <main id="chat">
 <p class="notice" id="notice">{escape(notice)}</p>
-<ol id="log" role="log" aria-live="polite" aria-label="{escape(t(N_("会話")))}"></ol>
+<ol id="log" aria-live="polite" aria-relevant="additions" aria-label="{escape(t(N_("会話")))}"></ol>
 <p id="typing" class="typing" role="status" hidden>{escape(t(N_("お返事を準備しています…")))}</p>
 <p id="problem" class="problem" role="alert" hidden></p>
 <form id="compose" autocomplete="off">

@@ -25,7 +25,10 @@
   let pending = false;
   let typingTimer = 0;
   let giveUpTimer = 0;
+  const FOCUS_AFTER_MS = 120;
   let focusNext = false; // move focus to the next question once the member has answered
+  let focusTimer = 0;
+  let placed = null; // where the page last put the focus
 
   function newId() {
     if (window.crypto && crypto.randomUUID) {
@@ -126,17 +129,33 @@
     showCursor();
   }
 
-  // After the member's answer, the keyboard goes where the next answer is given.
-  function answerShown() {
-    stopWaiting();
-    if (!focusNext) {
-      return;
-    }
-    focusNext = false;
+  // After the member's answer, the keyboard goes where the next answer is given: the new
+  // question's first button, or the text box. A turn's messages may come one by one, so the
+  // move waits for a quiet moment, and a question that comes after the move still takes the
+  // focus from where the page put it (never from where the member went).
+  function firstLiveChoice() {
     const groups = log.querySelectorAll(".choices");
     const last = groups.length ? groups[groups.length - 1] : null;
-    const first = last ? last.querySelector("button:not([disabled])") : null;
-    (first || input).focus();
+    return last ? last.querySelector("button:not([disabled])") : null;
+  }
+
+  function answerShown() {
+    stopWaiting();
+    if (focusNext) {
+      focusNext = false;
+      clearTimeout(focusTimer);
+      focusTimer = setTimeout(() => {
+        placed = firstLiveChoice() || input;
+        placed.focus();
+      }, FOCUS_AFTER_MS);
+      return;
+    }
+    const active = document.activeElement;
+    const choice = firstLiveChoice();
+    if (choice && placed && active === placed && placed === input && !input.value) {
+      placed = choice;
+      choice.focus();
+    }
   }
 
   // Returns whether a new desk message was shown.
@@ -167,6 +186,7 @@
     showProblem("");
     const bubble = addMember(shown);
     startWaiting();
+    focusNext = true; // the answer may come by the stream before this request returns
     for (let attempt = 0; attempt < 5; attempt++) {
       let response;
       try {
@@ -177,15 +197,16 @@
       }
       const answer = await response.json().catch(() => ({}));
       if (!response.ok) {
+        focusNext = false;
         stopWaiting();
         bubble.remove(); // refused: it is not part of the conversation
         showProblem(answer.error || body.dataset.offline);
         return false;
       }
-      focusNext = true;
       await catchUp();
       return true;
     }
+    focusNext = false;
     stopWaiting();
     bubble.remove();
     showProblem(body.dataset.offline);
