@@ -71,10 +71,12 @@
     }
   }
 
-  // One question at a time: once answered (or replaced by a new one), old buttons rest.
+  // One question at a time: once answered (or replaced by a new one), old buttons rest and
+  // fold away (the member's own answer stays in the log), so only the open question shows.
   function disableOldChoices() {
     for (const group of log.querySelectorAll(".choices")) {
       setChoicesEnabled(group, false);
+      group.classList.add("answered");
     }
   }
 
@@ -114,11 +116,9 @@
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = label;
-        button.addEventListener("click", async () => {
+        button.addEventListener("click", () => {
           setChoicesEnabled(group, false); // one press is one answer
-          if (!(await send({ choice: id }, label))) {
-            setChoicesEnabled(group, true);
-          }
+          send({ choice: id }, label, group);
         });
         group.appendChild(button);
       }
@@ -180,10 +180,24 @@
     });
   }
 
+  // A message the desk refused is not part of the conversation: the question it answered
+  // opens again.
+  function unsend(bubble, question) {
+    focusNext = false;
+    stopWaiting();
+    bubble.remove();
+    if (question) {
+      question.classList.remove("answered");
+      setChoicesEnabled(question, true);
+    }
+  }
+
   // One message, one id: a resend after a network error is the same message to the desk.
-  async function send(what, shown) {
+  async function send(what, shown, pressed) {
     const payload = Object.assign({ id: newId() }, what);
     showProblem("");
+    const open = firstLiveChoice();
+    const question = pressed || (open ? open.parentElement : null);
     const bubble = addMember(shown);
     startWaiting();
     focusNext = true; // the answer may come by the stream before this request returns
@@ -197,18 +211,14 @@
       }
       const answer = await response.json().catch(() => ({}));
       if (!response.ok) {
-        focusNext = false;
-        stopWaiting();
-        bubble.remove(); // refused: it is not part of the conversation
+        unsend(bubble, question);
         showProblem(answer.error || body.dataset.offline);
         return false;
       }
       await catchUp();
       return true;
     }
-    focusNext = false;
-    stopWaiting();
-    bubble.remove();
+    unsend(bubble, question);
     showProblem(body.dataset.offline);
     return false;
   }
