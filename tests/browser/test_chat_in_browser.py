@@ -141,6 +141,7 @@ def test_a_hundred_thousand_characters_get_the_polite_refusal_and_stay_in_the_bo
     member = new_member()
     member.opens_the_page()
     before = member.member_texts()
+    menu = member.live_choices().all_inner_texts()
     huge = "あ" * 100_000
     member.page.locator("#text").fill(huge)
     member.page.locator("#send").click()
@@ -148,3 +149,4 @@ def test_a_hundred_thousand_characters_get_the_polite_refusal_and_stay_in_the_bo
     problem.wait_for()
     assert member.page.locator("#text").input_value() == huge
     assert member.member_texts() == before  # nothing half-sent shown as said
+    assert member.live_choices().all_inner_texts() == menu  # the question is open again

@@ -113,6 +113,7 @@ def test_each_question_comes_alone_with_back_and_stop_buttons_and_old_ones_rest(
     assert "戻る" in live and "やめる" in live
     assert not set(menu) & set(live)  # the menu's buttons rest once answered
     assert member.page.locator("#log .choices").count() == 2
+    assert member.page.locator("#log .choices:visible").count() == 1  # the answered one folds
     member.presses("戻る")
     assert member.live_choices().all_inner_texts() == menu  # the menu again, as a new question
 
@@ -238,7 +239,7 @@ def test_the_phone_screenshot_for_the_readme(new_member: NewMember, tmp_path: Pa
     member.opens_the_page()
     member.presses("開示")
     shot = tmp_path / "webchat-phone.png"
-    member.page.screenshot(path=str(shot))
+    member.page.screenshot(path=str(shot), full_page=True)  # header to text box
     assert shot.stat().st_size > 10_000
     if os.environ.get("MADOGUCHI_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(exist_ok=True)
