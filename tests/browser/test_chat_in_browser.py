@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Route
 
-from tests.bot.served import Served, eventually, staff_reply
+from tests.bot.served import Served, staff_reply
 from tests.browser.chromium import CASE_NUMBER, CHROMIUM, CODE, MISSING, BrowserMember
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=MISSING)
@@ -98,20 +98,25 @@ def test_a_filed_case_continues_in_a_second_browser_with_its_number_and_code(
 def test_a_resend_after_a_network_blip_is_one_turn(new_member: NewMember, served: Served) -> None:
     member = new_member()
     member.opens_the_page()
-    blips: list[str] = []
+    sent: list[str] = []
+    retried: list[dict[str, object]] = []
 
     def lose_the_first_answer(route: Route) -> None:
-        if blips:
-            route.continue_()
+        sent.append(route.request.post_data or "")
+        answer = route.fetch()  # the desk takes the turn...
+        if len(sent) == 1:
+            route.abort("connectionreset")  # ...and the page never hears back
             return
-        blips.append(route.request.post_data or "")
-        route.fetch()  # the desk takes the turn...
-        route.abort("connectionreset")  # ...and the page never hears back
+        retried.append(answer.json())
+        route.fulfill(response=answer)
 
     member.page.route("**/send", lose_the_first_answer)
-    member.types("開示をお願いします")
-    eventually(lambda: len(member.member_texts()) == 1)
-    assert blips and member.member_texts() == ["開示をお願いします"]
+    with member.page.expect_event("requestfinished", lambda r: r.url.endswith("/send")):
+        member.types("開示をお願いします")
+    assert len(sent) == 2 and sent[0] == sent[1]  # the same message, the same id
+    assert retried == [{"ok": True, "duplicate": True}]
+    member.waits_for_the_desk()
+    assert member.member_texts() == ["開示をお願いします"]
     chat = member.chat_id()
     turns = served.query(f"SELECT count(*) FROM processedupdate WHERE key LIKE 'web:{chat}:%'")
     assert turns == [(2,)]  # the greeting and the one message
