@@ -37,13 +37,21 @@ def _page(t: Translator, title: str, body: str, *, csrf: str = "", org_id: str =
 
 
 def chooser(orgs: Sequence[OrgProfile], t: Translator) -> str:
-    """``/chat``: one large link per co-op."""
+    """``/chat``: one large link per co-op, in the chosen language, and the language switch."""
+    english = t.lang == "en"
+    query = "?lang=en" if english else ""
     links = "\n".join(
-        f'<li><a class="org" href="/chat/{escape(org.id)}">{escape(org.name.get(t.lang))}</a></li>'
+        f'<li><a class="org" href="/chat/{escape(org.id)}{query}">'
+        f"{escape(org.name.get(t.lang))}</a></li>"
         for org in orgs
+    )
+    switch = (
+        f'<a class="language" href="/chat{"" if english else "?lang=en"}" '
+        f'lang="{"ja" if english else "en"}">{escape(t(N_("English")))}</a>'
     )
     body = (
         '<main class="chooser">\n'
+        f'<p class="switch">{switch}</p>\n'
         f"<h1>{escape(t(N_('個人情報の窓口')))}</h1>\n"
         f"<p>{escape(t(N_('お申し出先の生協を選んでください。')))}</p>\n"
         f'<ul class="orgs">\n{links}\n</ul>\n</main>'
