@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,14 @@ class BrowserMember:
     served: Served
     page: Page
     org: str = "coopdeli"
+    console: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # What the browser complains about (a Content-Security-Policy refusal shows here).
+        self.page.on("console", lambda message: self.console.append(message.text))
+
+    def policy_refusals(self) -> list[str]:
+        return [text for text in self.console if "Content Security Policy" in text]
 
     @property
     def url(self) -> str:

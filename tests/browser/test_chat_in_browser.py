@@ -37,6 +37,7 @@ def test_a_member_completes_a_disclosure_request_in_the_browser(
     assert rows == [("disclosure", "web")]
     if not with_buttons:
         assert "山田 花子" in member.member_texts()  # the member's own words, as typed
+    assert member.policy_refusals() == []  # nothing inline the CSP had to stop
 
 
 def test_a_staff_reply_appears_in_the_open_page_without_a_reload(
@@ -49,9 +50,12 @@ def test_a_staff_reply_appears_in_the_open_page_without_a_reload(
     assert number, receipt
     navigations: list[str] = []
     member.page.on("framenavigated", lambda frame: navigations.append(frame.url))
-    staff_reply(served, number[1], "担当の佐藤です。明日お電話します。")
+    reply = "担当の佐藤です。明日お電話します。<img src=x onerror=alert(1)>"
+    staff_reply(served, number[1], reply)
     member.page.locator("#log li.desk", has_text="担当の佐藤です").wait_for()
     assert navigations == []
+    assert reply in member.last_desk_text()  # staff's text too lands as text
+    assert member.page.locator("#log img").count() == 0
 
 
 def test_a_reload_resumes_exactly_where_the_member_was(new_member: NewMember) -> None:

@@ -233,6 +233,23 @@ def test_the_page_is_japanese_first_with_an_english_switch(new_member: NewMember
     assert "Back" in member.live_choices().all_inner_texts() and not KANA.search(reply), reply
 
 
+def test_the_chooser_offers_each_coop_in_japanese_and_in_english(
+    new_member: NewMember, served: Served
+) -> None:
+    member = new_member()
+    page = member.page
+    page.goto(f"http://127.0.0.1:{served.port}/chat")
+    coops = page.locator("a.org").all_inner_texts()
+    assert len(coops) == 2 and "生活クラブ" in coops[0] and coops[1] == "コープデリ連合会", coops
+    page.locator("a.language").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert not any(KANA.search(name) for name in page.locator("a.org").all_inner_texts())
+    page.locator("a.org").last.click()
+    member.waits_for_the_desk()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert not KANA.search(member.desk_texts()[0])  # greeted in English
+
+
 def test_the_phone_screenshot_for_the_readme(new_member: NewMember, tmp_path: Path) -> None:
     """Writes ``docs/webchat-phone.png`` when ``MADOGUCHI_SCREENSHOT=1`` (else into tmp)."""
     member = new_member(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1)
