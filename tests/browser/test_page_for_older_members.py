@@ -79,7 +79,7 @@ class KeyboardMember:
                 const wanted = live.length ? live[0] : document.getElementById('text');
                 return document.activeElement === wanted;
             }""",
-            timeout=5000,
+            timeout=10_000,
         )
 
 
@@ -231,6 +231,20 @@ def test_the_page_is_japanese_first_with_an_english_switch(new_member: NewMember
     assert not KANA.search(member.last_desk_text())  # the desk answers in English too
     reply = member.presses("Disclosure")
     assert "Back" in member.live_choices().all_inner_texts() and not KANA.search(reply), reply
+
+
+def test_the_english_switch_after_typing_english_keeps_the_desk_in_english(
+    new_member: NewMember,
+) -> None:
+    member = new_member()
+    member.opens_the_page()
+    member.types("English")  # the desk switches; the page's own words are still Japanese
+    assert not KANA.search(member.last_desk_text())
+    with member.page.expect_navigation():
+        member.page.locator("#language").click()
+    member.waits_for_the_desk()
+    assert member.page.locator("html").get_attribute("lang") == "en"
+    assert not KANA.search(member.last_desk_text())  # not toggled back to Japanese
 
 
 def test_the_chooser_offers_each_coop_in_japanese_and_in_english(

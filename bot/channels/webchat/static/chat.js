@@ -311,8 +311,8 @@
   applySize();
 
   document.getElementById("language").addEventListener("click", async () => {
-    await post("/send", { id: newId(), command: "lang" });
     const english = body.dataset.lang !== "en";
+    await post("/send", { id: newId(), command: "lang", lang: english ? "en" : "ja" });
     window.location.search = english ? "?lang=en" : "";
   });
 
