@@ -264,6 +264,12 @@ def test_the_chooser_offers_each_coop_in_japanese_and_in_english(
     assert not KANA.search(member.desk_texts()[0])  # greeted in English
 
 
+def test_a_browser_without_javascript_is_told_what_to_do(new_member: NewMember) -> None:
+    member = new_member(java_script_enabled=False)
+    member.page.goto(member.url)
+    assert "JavaScriptを有効にしてください" in member.page.locator("main").inner_text()
+
+
 def test_the_phone_screenshot_for_the_readme(new_member: NewMember, tmp_path: Path) -> None:
     """Writes ``docs/webchat-phone.png`` when ``MADOGUCHI_SCREENSHOT=1`` (else into tmp)."""
     member = new_member(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1)

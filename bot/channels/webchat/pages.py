@@ -16,6 +16,7 @@ from flows.profiles import OrgProfile
 STATIC_PATH = "/chat/static"
 
 
+NO_SCRIPT = N_("このページを使うには、ブラウザの設定でJavaScriptを有効にしてください。")
 OFFLINE = N_("送信できませんでした。通信の状態をお確かめのうえ、もう一度送ってください。")
 
 
@@ -82,6 +83,7 @@ def chat_page(org: OrgProfile, t: Translator, csrf: str) -> str:
 </div>
 </header>
 <main id="chat">
+<noscript><p class="problem">{escape(t(NO_SCRIPT))}</p></noscript>
 <p class="notice" id="notice">{escape(notice)}</p>
 <ol id="log" aria-live="polite" aria-relevant="additions" aria-label="{escape(t(N_("会話")))}"></ol>
 <p id="typing" class="typing" role="status" hidden>{escape(t(N_("お返事を準備しています…")))}</p>
