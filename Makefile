@@ -8,6 +8,8 @@ PO     := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
 PG_SERVER := tests/postgres/server.sh
+# The browser tests' Chromium from the system packages (best effort: they skip without it).
+CHROMIUM  := tests/browser/chromium.sh
 # Test processes: the suite mostly waits on servers and subprocesses, so more than the cores.
 TEST_WORKERS ?= 4
 PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
@@ -25,10 +27,12 @@ chat: $(STAMP) $(MO)
 	$(BIN)/madoguchi chat $(if $(ORG),--org $(ORG)) $(if $(CHAT_LANG),--lang $(CHAT_LANG))
 
 test: $(STAMP) $(MO)
+	bash $(CHROMIUM) ensure
 	$(PYTEST)
 
 # The suite with its PostgreSQL half too: starts a local server (installing it if missing).
 test-pg: $(STAMP) $(MO)
+	bash $(CHROMIUM) ensure
 	eval "$$(bash $(PG_SERVER) start)" && $(PYTEST)
 
 # Speed and accuracy figures into BENCHMARKS.md; FULL=1 for the long run. The scale-out

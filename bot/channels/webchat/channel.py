@@ -453,7 +453,11 @@ def _inbound(chat_id: str, body: bytes) -> Inbound | None:
     key = f"web:{chat_id}:{message_id}"
     text, choice, command = given.get("text"), given.get("choice"), given.get("command")
     if isinstance(command, str) and command in _COMMANDS:
-        return Inbound(CHANNEL, chat_id, key, command=command)
+        # The page's language switch names the language it switches to (never a toggle that
+        # could undo a switch the member typed).
+        lang = given.get("lang") if command == "lang" else None
+        argument = lang if lang in ("ja", "en") else None
+        return Inbound(CHANNEL, chat_id, key, command=command, argument=argument)
     if isinstance(choice, str) and 0 < len(choice) <= 300:
         return Inbound(CHANNEL, chat_id, key, choice=choice)
     if isinstance(text, str):

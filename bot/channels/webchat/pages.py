@@ -16,9 +16,15 @@ from flows.profiles import OrgProfile
 STATIC_PATH = "/chat/static"
 
 
+NO_SCRIPT = N_("このページを使うには、ブラウザの設定でJavaScriptを有効にしてください。")
+OFFLINE = N_("送信できませんでした。通信の状態をお確かめのうえ、もう一度送ってください。")
+
+
 def _page(t: Translator, title: str, body: str, *, csrf: str = "", org_id: str = "") -> str:
     lang = "en" if t.lang == "en" else "ja"
     meta = f'<meta name="csrf-token" content="{escape(csrf)}">' if csrf else ""
+    # The page's own sentences for chat.js (a lost connection), read from data attributes.
+    offline = f' data-offline="{escape(t(OFFLINE))}"' if org_id else ""
     return (
         "<!doctype html>\n"
         f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -26,19 +32,27 @@ def _page(t: Translator, title: str, body: str, *, csrf: str = "", org_id: str =
         f"<title>{escape(title)}</title>\n{meta}\n"
         f'<link rel="stylesheet" href="{STATIC_PATH}/chat.css">\n'
         f'<script src="{STATIC_PATH}/chat.js" defer></script>\n'
-        f'</head>\n<body data-org="{escape(org_id)}" data-lang="{lang}">\n{body}\n</body>\n'
-        "</html>\n"
+        f'</head>\n<body data-org="{escape(org_id)}" data-lang="{lang}"{offline}>\n'
+        f"{body}\n</body>\n</html>\n"
     )
 
 
 def chooser(orgs: Sequence[OrgProfile], t: Translator) -> str:
-    """``/chat``: one large link per co-op."""
+    """``/chat``: one large link per co-op, in the chosen language, and the language switch."""
+    english = t.lang == "en"
+    query = "?lang=en" if english else ""
     links = "\n".join(
-        f'<li><a class="org" href="/chat/{escape(org.id)}">{escape(org.name.get(t.lang))}</a></li>'
+        f'<li><a class="org" href="/chat/{escape(org.id)}{query}">'
+        f"{escape(org.name.get(t.lang))}</a></li>"
         for org in orgs
+    )
+    switch = (
+        f'<a class="language" href="/chat{"" if english else "?lang=en"}" '
+        f'lang="{"ja" if english else "en"}">{escape(t(N_("English")))}</a>'
     )
     body = (
         '<main class="chooser">\n'
+        f'<p class="switch">{switch}</p>\n'
         f"<h1>{escape(t(N_('個人情報の窓口')))}</h1>\n"
         f"<p>{escape(t(N_('お申し出先の生協を選んでください。')))}</p>\n"
         f'<ul class="orgs">\n{links}\n</ul>\n</main>'
@@ -59,22 +73,24 @@ def chat_page(org: OrgProfile, t: Translator, csrf: str) -> str:
         org=name,
     )
     smaller, larger = escape(t(N_("文字を小さくする"))), escape(t(N_("文字を大きくする")))
+    other = "ja" if t.lang == "en" else "en"  # the switch is labelled in the other language
     body = f"""<header class="top">
 <h1>{escape(title)}</h1>
 <div class="tools">
 <button type="button" id="smaller" aria-label="{smaller}">{escape(t(N_("文字 小")))}</button>
 <button type="button" id="larger" aria-label="{larger}">{escape(t(N_("文字 大")))}</button>
-<button type="button" id="language">{escape(t(N_("English")))}</button>
+<button type="button" id="language" lang="{other}">{escape(t(N_("English")))}</button>
 </div>
 </header>
 <main id="chat">
+<noscript><p class="problem">{escape(t(NO_SCRIPT))}</p></noscript>
 <p class="notice" id="notice">{escape(notice)}</p>
-<ol id="log" aria-live="polite" aria-label="{escape(t(N_("会話")))}"></ol>
-<p id="typing" class="typing" hidden>{escape(t(N_("お返事を準備しています…")))}</p>
+<ol id="log" aria-live="polite" aria-relevant="additions" aria-label="{escape(t(N_("会話")))}"></ol>
+<p id="typing" class="typing" role="status" hidden>{escape(t(N_("お返事を準備しています…")))}</p>
 <p id="problem" class="problem" role="alert" hidden></p>
 <form id="compose" autocomplete="off">
 <label for="text">{escape(t(N_("メッセージ")))}</label>
-<textarea id="text" name="text" rows="3" maxlength="4000"></textarea>
+<textarea id="text" name="text" rows="3"></textarea>
 <button type="submit" id="send">{escape(t(N_("送信")))}</button>
 </form>
 <details class="resume">
