@@ -191,7 +191,7 @@ class WebMember:
             "SELECT count(*) FROM outboxmessage "
             f"WHERE channel = 'web' AND chat_id = '{chat}' AND status = 'pending'"
         )
-        return rows[0][0] == 0
+        return bool(rows[0][0] == 0)
 
     def state(self) -> dict[str, Any]:
         rows = self.served.query(
