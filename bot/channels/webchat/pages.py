@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from flows import attachments
 from flows.i18n import N_, Translator
 from flows.profiles import OrgProfile
 
@@ -93,6 +94,7 @@ def chat_page(org: OrgProfile, t: Translator, csrf: str) -> str:
 <textarea id="text" name="text" rows="3"></textarea>
 <button type="submit" id="send">{escape(t(N_("送信")))}</button>
 </form>
+{_attach_form(org, t)}
 <details class="resume">
 <summary>{escape(t(N_("別の端末で始めたお申し出の続き")))}</summary>
 <form id="resume" autocomplete="off">
@@ -105,3 +107,23 @@ def chat_page(org: OrgProfile, t: Translator, csrf: str) -> str:
 </details>
 </main>"""
     return _page(t, title, body, csrf=csrf, org_id=org.id)
+
+
+def _attach_form(org: OrgProfile, t: Translator) -> str:
+    """A file button only where the org takes files (its types and size said beside it)."""
+    rule = org.attachments
+    if not rule.allowed:
+        return ""
+    label = t(
+        N_("書類や写真を送る（{types}、{size}MBまで）"),
+        types=attachments.accepted_types(rule, t),
+        size=rule.max_mb,
+    )
+    accept = ",".join(rule.types)
+    return (
+        '<form id="attach" autocomplete="off">\n'
+        f'<label for="file">{escape(label)}</label>\n'
+        f'<input type="file" id="file" name="file" accept="{escape(accept)}">\n'
+        f'<button type="submit">{escape(t(N_("ファイルを送る")))}</button>\n'
+        "</form>"
+    )

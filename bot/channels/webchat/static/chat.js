@@ -270,6 +270,55 @@
     }
   });
 
+  // A file, where the co-op takes files: the raw bytes, its name in a header, one id for
+  // every try. The desk checks it and answers in the chat, as on any channel.
+  const attach = document.getElementById("attach");
+  if (attach) {
+    attach.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const picker = document.getElementById("file");
+      const file = picker.files && picker.files[0];
+      if (!file) {
+        picker.focus();
+        return;
+      }
+      const id = newId();
+      showProblem("");
+      const bubble = addMember("📎 " + file.name);
+      startWaiting();
+      focusNext = true;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        let response;
+        try {
+          response = await fetch(base + "/upload?id=" + encodeURIComponent(id), {
+            method: "POST",
+            credentials: "same-origin",
+            headers: {
+              "Content-Type": "application/octet-stream",
+              "X-CSRF-Token": csrf,
+              "X-File-Name": encodeURIComponent(file.name),
+            },
+            body: file,
+          });
+        } catch (error) {
+          await new Promise((done) => setTimeout(done, 1000 * (attempt + 1)));
+          continue;
+        }
+        const answer = await response.json().catch(() => ({}));
+        if (!response.ok) {
+          unsend(bubble, null);
+          showProblem(answer.error || body.dataset.offline);
+          return;
+        }
+        picker.value = "";
+        await catchUp();
+        return;
+      }
+      unsend(bubble, null);
+      showProblem(body.dataset.offline);
+    });
+  }
+
   // Ctrl+Enter sends; a plain Enter stays in the box (it also confirms a kana conversion).
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.isComposing) {
