@@ -26,6 +26,9 @@ class RequestFlow:
     closing: Callable[[Context], list[str]] | None = None  # extra lines in the receipt
     # Shown on the confirmation screen whatever path filled the answers (flows/notices.py).
     notices: tuple[Notice, ...] = ()
+    # Said once when the request starts, after its intro (not at every re-ask of a step).
+    preface: Callable[[Context], list[str]] | None = None
+    preface_topic: str | None = None  # the published topic it says (skipped once told)
 
     def confirms(self, ctx: Context) -> bool:
         """Whether the member sees the summary before this request is sent."""

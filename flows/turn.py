@@ -74,6 +74,8 @@ class Turn:
         """A published answer as it applies to the form being filled in, if any: a fee
         question inside a 利用停止 form is answered for that request alone."""
         request_type = FLOWS[self.conv.flow].type_id if self.conv.flow else None
+        if topic_id not in self.conv.told:
+            self.conv.told.append(topic_id)  # a request's preface need not say it again
         return published.answer(topic_id, self.org, self.t, request_type)
 
     def ctx(self) -> Context:

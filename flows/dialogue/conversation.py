@@ -48,6 +48,9 @@ class Conversation:
     # 「この手続きをやめますか」 was asked once more after a reply that answered neither way;
     # a second such reply drops the question (it is never asked forever).
     stop_asked_again: bool = False
+    # Published topics already answered in this conversation (「何のために使っているの？」):
+    # the formal request started from that answer does not read the same list out again.
+    told: list[str] = field(default_factory=list)
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:

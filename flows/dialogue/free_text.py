@@ -124,7 +124,7 @@ def understand(
 def answer_published(turn: Turn, topic: published.Topic, text: str) -> None:
     """Answer a question about what the co-op publishes, then offer the formal request
     (where there is one) and a person, for those whom the published answer does not help."""
-    turn.say(published.answer(topic.id, turn.org, turn.t))
+    turn.say(turn.published_answer(topic.id))
     if topic.formal:
         prompt = turn.t(published.FORMAL_OFFER, title=turn.t(FLOWS[topic.formal].title))
         offered = [topic.formal, FORWARD, MENU_CHOICE]

@@ -160,6 +160,11 @@ def start_flow(turn: Turn, flow_id: str, prefill: dict[str, Any], *, explain: bo
         + "\n"
         + turn.t("途中で「戻る」「やり直し」「キャンセル」と入力できます。")
     )
+    told = turn.flow.preface_topic in conv.told
+    if turn.flow.preface is not None and not told:
+        preface = turn.flow.preface(turn.ctx())
+        if preface:
+            turn.say("\n".join(preface))
     if explain and conv.answers:
         explain_prefill(turn)
     advance(turn)

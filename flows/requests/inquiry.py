@@ -39,6 +39,11 @@ ASK_A_PERSON = Option(
 )
 
 
+def purposes_text(org: OrgProfile, t: Translator) -> str:
+    """The co-op's published purposes of use, as a list."""
+    return _purposes(org, t)
+
+
 def _purposes(org: OrgProfile, t: Translator) -> str:
     return (
         t("{org}の利用目的は次のとおりです。", org=org.short_name.get(t.lang))

@@ -3,7 +3,20 @@
 from flows.flow import RequestFlow
 from flows.i18n import N_
 from flows.notices import request_notices
-from flows.steps import COMMON_CONTACT_STEPS, Option, Step, method_steps
+from flows.requests.inquiry import purposes_text
+from flows.steps import COMMON_CONTACT_STEPS, Context, Option, Step, method_steps
+
+
+def _published_first(ctx: Context) -> list[str]:
+    """The purposes the co-op publishes, before the formal request (issue 16: a member who
+    only wants to know may need no request, and for some co-ops it may cost a fee)."""
+    return [
+        purposes_text(ctx.org, ctx.t),
+        ctx.t(
+            "このほかに、ご自身の情報の利用目的について正式にお知らせをご希望の場合は、"
+            "このままお進みください。ここでやめる場合は「やめる」を選んでください。"
+        ),
+    ]
 
 FLOW = RequestFlow(
     type_id="purpose_notice",
@@ -30,4 +43,6 @@ FLOW = RequestFlow(
         *method_steps(disclosure=False),
     ),
     notices=request_notices("purpose_notice"),
+    preface=_published_first,
+    preface_topic="purposes",
 )

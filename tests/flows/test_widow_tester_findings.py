@@ -195,3 +195,36 @@ def test_a_question_about_what_was_just_sent_reaches_that_case_not_a_new_form(
         """
     )
     assert member_messages(desk, case.number) == ["これでもう広告こない？"]
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_the_formal_purpose_notice_first_shows_the_published_purposes_once(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    member.transcript(
+        """
+        会員: 2
+        窓口: の利用目的は次のとおりです
+        窓口: 正式にお知らせをご希望の場合は、このままお進みください
+        窓口: どの情報、またはどのサービスについての通知をご希望ですか
+        会員: 2024年の注文の記録
+        窓口にない: の利用目的は次のとおりです
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_the_purposes_are_not_read_out_again_when_the_formal_request_follows_the_answer(
+    desk: Desk, org: str
+) -> None:
+    member = desk.member(org=org)
+    member.transcript(
+        """
+        会員: 何のために使っているの？
+        窓口: の利用目的は次のとおりです
+        会員: 1
+        窓口: ご請求いただく手続きです
+        窓口にない: の利用目的は次のとおりです
+        """
+    )
