@@ -254,6 +254,9 @@ _ASKED_BY_NAMING = frozenset({"contact", "representative", "fees"})
 _NAMING_LENGTH = 15
 
 
+_SENTENCE_END = re.compile(r"(?<=[。．.？?！!\n])")
+
+
 def question_about(text: str) -> Topic | None:
     """The published topic ``text`` asks about: 「誰に渡しているの」, not 「開示してほしい」."""
     normal = unicodedata.normalize("NFKC", text)
@@ -261,6 +264,11 @@ def question_about(text: str) -> Topic | None:
         return None
     topic = topic_in(text)
     if is_question(text):
+        # 「…情報を見たいです。手数料いくら？」: the sentence that asks names the topic, not
+        # the one before it that says what the member wants.
+        for sentence in reversed(_SENTENCE_END.split(normal)):
+            if sentence.strip() and is_question(sentence):
+                return topic_in(sentence) or topic
         return topic
     short = len(normal.strip()) <= _NAMING_LENGTH
     return topic if short and topic is not None and topic.id in _ASKED_BY_NAMING else None

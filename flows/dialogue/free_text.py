@@ -129,7 +129,10 @@ def answer_published(turn: Turn, topic: published.Topic, text: str) -> None:
         prompt = turn.t(published.FORMAL_OFFER, title=turn.t(FLOWS[topic.formal].title))
         offered = [topic.formal, FORWARD, MENU_CHOICE]
     else:
-        prompt, offered = turn.t(published.MORE_HELP), [FORWARD, MENU_CHOICE]
+        # 「…情報を見たいです。手数料いくら？」: the request the message also asks for is
+        # offered beside a person, so it is not lost with the answer.
+        wanted = [r for r in offered_requests(turn.read(text)) if r in REQUEST_IDS]
+        prompt, offered = turn.t(published.MORE_HELP), [*wanted, FORWARD, MENU_CHOICE]
     unclear.offer(turn, text, prompt, offered)
 
 

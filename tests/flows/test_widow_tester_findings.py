@@ -228,3 +228,19 @@ def test_the_purposes_are_not_read_out_again_when_the_formal_request_follows_the
         窓口にない: の利用目的は次のとおりです
         """
     )
+
+
+def test_a_fee_question_after_a_wish_is_answered_and_the_wished_request_is_offered(
+    desk: Desk,
+) -> None:
+    member = desk.member(org="coopdeli")
+    member.transcript(
+        """
+        会員: 娘１５さいの代わりに、コープデリが持ってる情報を見たいです。手数料いくら？
+        窓口: 実費相当分の手数料をいただく場合があります
+        窓口にない: 取得する個人情報の種類
+        窓口: 生協が持っている自分の情報を見たい（開示）
+        会員: 1
+        窓口: ・請求する方：法定代理人
+        """
+    )
