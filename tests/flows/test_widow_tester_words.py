@@ -164,3 +164,102 @@ def test_an_agent_who_says_she_is_not_the_principal_stays_an_agent(desk: Desk, o
         窓口にない: に変えました
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize("typed", ["しょうわ２２ねん３がつ５にち", "しょうわ18ねん11がつ3にち"])
+def test_a_birth_date_typed_in_hiragana_is_read(desk: Desk, org: str, typed: str) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        会員: 開示をお願いします
+        会員: すべて
+        会員: ほんにん
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        窓口: 生年月日を入力してください
+        会員: {typed}
+        窓口にない: 日付を読み取れませんでした
+        窓口: ご登録の電話番号を入力してください
+        """
+    )
+
+
+SELF_UP_TO_THE_MEMBER_NUMBER = """
+        会員: 開示をお願いします
+        会員: すべて
+        会員: ほんにん
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 昭和22年3月5日
+        会員: 090-1234-5678
+        窓口: 組合員番号または共済契約番号がわかれば入力してください
+"""
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize(
+    "typed", ["わすれてしまいました", "忘れました", "わかりかねます", "忘れてしまいました。"]
+)
+def test_a_forgotten_member_number_picks_dont_know(desk: Desk, org: str, typed: str) -> None:
+    desk.member(org=org).transcript(
+        SELF_UP_TO_THE_MEMBER_NUMBER
+        + f"""
+        会員: {typed}
+        窓口にない: 番号を読み取れませんでした
+        窓口: 開示の方法を選んでください
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_asking_where_the_member_number_is_written_is_told_it_is_not_published(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        SELF_UP_TO_THE_MEMBER_NUMBER
+        + """
+        会員: 組合員番号はどこに書いてございますか？
+        窓口: 組合員番号・共済契約番号がどこに書かれているかは
+        窓口: 公開している情報には記載がありません。担当者からご説明します。
+        窓口: 「わからない・なし」を選んでください
+        窓口: 組合員番号または共済契約番号がわかれば入力してください
+        会員: わかりません
+        窓口: 開示の方法を選んでください
+        """
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "でんわはなんじからなんじまででございますか",
+        "うけつけじかんをおしえてくださいませ",
+        "デンワバンゴウとうけつけじかん",
+    ],
+)
+def test_a_question_about_hours_in_hiragana_gets_the_published_numbers_and_hours(
+    desk: Desk, typed: str
+) -> None:
+    desk.member(org="seikatsuclub-kyosai").transcript(
+        f"""
+        会員: {typed}
+        窓口: 03-5285-1865
+        窓口: 03-5285-1874（受付時間：平日9:00〜17:00）
+        窓口にない: 担当者におつなぎします
+        """
+    )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_question_about_the_fee_in_hiragana_gets_the_published_fee_answer(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: てすうりょうはかかりますか
+        窓口: 手数料
+        窓口にない: 担当者におつなぎします
+        """
+    )
