@@ -60,6 +60,10 @@ def corrects_requester(turn: Turn, step: Step, text: str) -> bool:
     answers = turn.conv.answers
     if step.id == "requester" or answers.get("requester") not in _AGENTS:
         return False
+    if step.kind == "text" or step.free_text:
+        # The member's own words (訂正's reason: 「父が亡くなり、母の住所が変わりました」) may
+        # tell of a death without being about who asks: they are the step's answer.
+        return False
     if "requester" not in {s.id for s in turn.flow.steps}:
         return False
     if _the_person_acted_for_has_died(turn, text):

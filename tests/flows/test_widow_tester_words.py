@@ -263,3 +263,25 @@ def test_a_question_about_the_fee_in_hiragana_gets_the_published_fee_answer(
         窓口にない: 担当者におつなぎします
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_death_told_in_an_agents_own_words_at_a_free_text_step_keeps_the_agent(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 母の住所をなおしていただきたい
+        窓口: 任意代理人（ご本人から頼まれた方）
+        会員: 1
+        会員: ご登録の住所
+        会員: 東京都新宿区1-2-3
+        会員: 東京都新宿区4-5-6
+        会員: なし
+        窓口: 誤りに気づいたきっかけや理由を、短く入力してください
+        会員: 父が亡くなり、母がわたくしの家に越してまいりました
+        窓口にない: 「請求する方」を
+        窓口にない: お悔やみ
+        窓口: 代理人の方（ご自身）のお名前を入力してください
+        """
+    )
