@@ -253,14 +253,23 @@ def test_a_question_about_hours_in_hiragana_gets_the_published_numbers_and_hours
 
 
 @pytest.mark.parametrize("org", ORGS)
-def test_a_question_about_the_fee_in_hiragana_gets_the_published_fee_answer(
-    desk: Desk, org: str
+@pytest.mark.parametrize(
+    ("typed", "answered"),
+    [("てすうりょうはかかりますか", "手数料"), ("だいひょうしゃはどなたですか", "代表")],
+)
+def test_a_question_in_hiragana_at_a_name_step_gets_the_published_answer(
+    desk: Desk, org: str, typed: str, answered: str
 ) -> None:
     desk.member(org=org).transcript(
-        """
-        会員: てすうりょうはかかりますか
-        窓口: 手数料
-        窓口にない: 担当者におつなぎします
+        f"""
+        会員: 開示をお願いします
+        会員: すべて
+        会員: ほんにん
+        窓口: お名前（氏名）を入力してください
+        会員: {typed}
+        窓口: {answered}
+        窓口にない: このご質問は、お申し出といっしょに担当者にお伝えします
+        窓口: お名前（氏名）を入力してください
         """
     )
 
