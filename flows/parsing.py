@@ -646,6 +646,31 @@ def _kanji_to_arabic(match: re.Match[str]) -> str:
 
 
 _ERA_RE = r"(?P<era>明治|大正|昭和|平成|令和|[mtshr])\.?\s*"
+# 「しょうわ２２ねん３がつ５にち」: members who type without converting to kanji spell the era
+# and 年・月・日 in kana (hiragana or katakana); read them as the kanji they stand for.
+_KANA_DATE_WORDS = re.compile(
+    r"しょうわ|へいせい|たいしょう|れいわ|めいじ|がんねん|ねん|がつ|にち|うまれ"
+)
+_KANA_DATE_KANJI = {
+    "しょうわ": "昭和",
+    "へいせい": "平成",
+    "たいしょう": "大正",
+    "れいわ": "令和",
+    "めいじ": "明治",
+    "がんねん": "元年",
+    "ねん": "年",
+    "がつ": "月",
+    "にち": "日",
+    "うまれ": "生まれ",
+}
+
+
+def _kana_date_words_as_kanji(text: str) -> str:
+    """The era names and 年・月・日 of a date typed in kana, in kanji; other text unchanged."""
+    hiragana = jaconv.kata2hira(text)
+    return _KANA_DATE_WORDS.sub(lambda m: _KANA_DATE_KANJI[m.group()], hiragana)
+
+
 _YEAR_SEP = r"(?:\s*(?:年|[./-])\s*|\s+)"
 _MONTH_SEP = r"(?:\s*(?:月|[./-])\s*|\s+)"
 _DAY_END = r"\s*(?:日)?\s*(?:生まれ|生)?"
@@ -724,7 +749,7 @@ def _read_date(raw: str) -> Parsed[date]:
     if cleaned.value is None:
         return Parsed(error=cleaned.error)
     text = unicodedata.normalize("NFKC", cleaned.value).lower().translate(_HYPHEN_TABLE)
-    text = _KANJI_NUMBER.sub(_kanji_to_arabic, text)
+    text = _KANJI_NUMBER.sub(_kanji_to_arabic, _kana_date_words_as_kanji(text))
     if (frame := _DATE_FRAME.fullmatch(text)) and frame["date"]:
         text = frame["date"]
 

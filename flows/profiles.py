@@ -406,6 +406,9 @@ class OrgProfile(_Model):
     # What the policy says about a deceased person's data; neither seed says anything, so the
     # desk says it is not published and that staff will explain.
     deceased_note: LocalText | None = None
+    # Where members find their 組合員番号・共済契約番号, if the co-op publishes it; neither seed
+    # does, so the desk says it is not published and that staff will explain.
+    member_number_note: LocalText | None = None
 
     @model_validator(mode="after")
     def _lawful_fees(self) -> Self:

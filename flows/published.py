@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows import parsing
+from flows.dialogue.readings import readings_of
 from flows.i18n import N_, Translator
 from flows.profiles import OrgProfile
 from flows.requests import inquiry
@@ -31,7 +32,12 @@ class Topic:
 
 
 def _words(*words: str) -> tuple[str, ...]:
-    return tuple(parsing.normalise_for_matching(word) for word in words)
+    """The words as written and in kana (「でんわはなんじから」 for 電話は何時から): members
+    who leave the kanji conversion out ask the same questions (readings: ``readings_of``)."""
+    spelled = dict.fromkeys(
+        parsing.normalise_for_matching(form) for word in words for form in readings_of(word)
+    )
+    return tuple(spelled)
 
 
 # Checked in this order; the first topic whose words occur in the question answers it.

@@ -94,6 +94,7 @@ _TRAIL = re.compile(
     r"|で|です|でございます)"
     r"(?:の|ん)?(?:です|ですが|ですけど|ですけれど)?(?:ね|よ)?[。.!！、,…]*"
 )
+_STOPS = "。.!！、,…"
 # Longer messages are sentences with more in them than a choice: left to the step's parser.
 _MAX_FRAMED = 40
 
@@ -103,6 +104,8 @@ def _unframed(typed: str) -> list[str]:
     if len(typed) > _MAX_FRAMED:
         return []
     starts = [typed]
+    if (bare := typed.rstrip(_STOPS)) and bare != typed:
+        starts.append(bare)  # 「忘れてしまいました。」: the full stop alone is no frame
     if (lead := _LEAD.match(typed)) and lead.end() < len(typed):
         starts.append(typed[lead.end() :])
     found = []

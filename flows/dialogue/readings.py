@@ -144,6 +144,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "頼": ("たの",),
     "状況": ("じょうきょう",),
     "受付": ("うけつけ",),
+    "何時": ("なんじ",),
 }
 _BY_LENGTH = sorted(READINGS, key=len, reverse=True)
 

@@ -13,7 +13,7 @@ from flows import (
     followups,
     parsing,
 )
-from flows.dialogue import waiting
+from flows.dialogue import waiting, where_written
 from flows.dialogue.words import REQUEST_IDS, TAKE_AS_ANSWER_WORDS
 from flows.i18n import N_
 from flows.modes import (
@@ -45,7 +45,7 @@ def answer_at_step(turn: Turn, step: Step, asked: asking.Asked, text: str) -> No
         else:
             unclear.offer_switch(turn, text, "human")
         return
-    if explain_why(turn, step, text):
+    if explain_why(turn, step, text) or where_written.explain_where(turn, step, text):
         turn.reask()
         return
     if asked.topic is not None:
@@ -112,7 +112,11 @@ def explain_whose(turn: Turn, step: Step, text: str) -> bool:
 def keep_for_staff(turn: Turn, step: Step, text: str) -> None:
     """A question the desk cannot answer goes to staff with the request; the step is asked
     again with its own choices only, so a number typed next means one of them."""
-    if explain_why(turn, step, text) or explain_whose(turn, step, text):
+    if (
+        explain_why(turn, step, text)
+        or explain_whose(turn, step, text)
+        or where_written.explain_where(turn, step, text)
+    ):
         turn.reask()
         return
     case = case_asked_about(turn, text)

@@ -56,7 +56,13 @@ SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
 # What selects an optional step's 「わからない・なし」 (or 「なし」) option.
 SKIP_WORDS = ("わからない", "なし", "skip", "none")
 # 「わからない」 as members type it, where that option is shown.
-DONT_KNOW = ("分からない", "わかりません", "分かりません", "わからないです", "分からないです")
+DONT_KNOW = (
+    *("分からない", "わかりません", "分かりません", "わからないです", "分からないです"),
+    # 「わすれてしまいました」「わかりかねます」: an older member's polite 'I do not know'.
+    *("忘れました", "わすれました", "忘れてしまいました", "わすれてしまいました", "忘れた"),
+    *("わかりかねます", "分かりかねます", "存じません", "ぞんじません"),
+    *("覚えていません", "おぼえていません", "覚えておりません", "おぼえておりません"),
+)
 # What stores a question typed at an own-words step as the answer after all: words only,
 # never a number (a number there means one of the step's own choices).
 TAKE_AS_ANSWER_WORDS = frozenset(

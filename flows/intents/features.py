@@ -31,6 +31,18 @@ _CASE_NUMBER = re.compile(
     r"(?<![a-z])(?P<prefix>[a-z]{2})\s*-?\s*(?P<year>\d{4})\s*-?\s*(?P<seq>\d{1,6})(?![0-9])"
 )
 BIGRAM_WEIGHT = 0.3
+# 「なくなったしゅじん」「主人がなくなりました」: 亡くなる written in kana. Alone, なくなった
+# is also a lost card (「組合員証がなくなった」), so it means a death only next to a family word
+# (folded: katakana is hiragana, kanji stays), as the lexicon's 亡くな does anywhere.
+_FAMILY = (
+    r"(?:ご|お)?(?:主人|しゅじん|夫|おっと|旦那|だんな|妻|つま|家内|かない|母|はは|父|ちち"
+    r"|親|おや|息子|むすこ|娘|むすめ|祖母|祖父|兄|姉|弟|妹|家族|かぞく|両親|りょうしん"
+    r"|おかあさん|おとうさん|おばあさん|おじいさん)(?:さん|さま|様)?"
+)
+_DIED_IN_KANA = re.compile(
+    rf"{_FAMILY}(?:が|は|も)?なくな(?:った|りま|って|られ|り)"
+    rf"|なくな(?:った|られた|りました)(?:ばかりの)?{_FAMILY}"
+)
 _LATIN_WORD = re.compile(r"[a-z]+")
 _LATIN_LETTER = re.compile(r"[a-z]")
 _LONG_VOWEL_RUN = re.compile(r"ー{2,}")
@@ -192,6 +204,8 @@ def analyse(text: str) -> Analysis:
     folded = fold(text)
     matches = _find(folded)
     concepts = {c for m in matches for c in m.concepts}
+    if _DIED_IN_KANA.search(folded):
+        concepts.add("deceased")
     romaji = _romaji_reading(folded)
     if romaji:
         concepts.update(c for m in _find(romaji) for c in m.concepts)

@@ -18,6 +18,7 @@ from flows.dialogue import (
     change_of_mind,
     earlier,
     navigation,
+    requester_change,
     step_questions,
     submit,
     values,
@@ -258,6 +259,8 @@ def answer(turn: Turn, given: Given) -> None:
         return  # 「前回と同じです」: the earlier answers offered, never stored as the value
     if unresolved and given.text and values.agent_at_requester(turn, step, given.text):
         return
+    if unresolved and given.text and requester_change.corrects_requester(turn, step, given.text):
+        return  # 「主人は昨年亡くなりました」「いえ、わたくし本人でございます」
     # A question or a plea for help is never the answer, at any step (issue 16, point 2).
     asked = step_questions.asked_at(turn, step, given.text) if unresolved and given.text else None
     if asked is not None and asked.kind != "question":

@@ -187,6 +187,42 @@ def test_any_date_since_1900_reads_back_from_its_own_era_in_every_wareki_spellin
     assert_reads_back(wareki_spellings(d), d)
 
 
+# The era names as members type them without converting to kanji, written out here again.
+ERA_READINGS = {
+    "令和": "れいわ",
+    "平成": "へいせい",
+    "昭和": "しょうわ",
+    "大正": "たいしょう",
+    "明治": "めいじ",
+}
+
+
+def kana_wareki_spellings(d: date) -> list[str]:
+    """「しょうわ２２ねん３がつ５にち」: the era and 年・月・日 in hiragana or katakana."""
+    name, _, start = era_of(d)
+    y, m, dd = d.year - start.year + 1, d.month, d.day
+    era = ERA_READINGS[name]
+    spellings = [
+        f"{era}{y}ねん{m}がつ{dd}にち",
+        f"{era} {y}ねん {m}がつ {dd}にち",
+        f"{name}{y}ねん{m}がつ{dd}にち",
+        f"{era}{y}年{m}月{dd}日",
+        f"{era}{y}ねん{m}がつ{dd}にちうまれです",
+        jaconv.hira2kata(f"{era}{y}ねん{m}がつ{dd}にち"),
+    ]
+    if y == 1:
+        spellings.append(f"{era}がんねん{m}がつ{dd}にち")
+    return with_zenkaku(spellings)
+
+
+@FAST
+@given(d=dates_since_1900)
+@example(d=date(1947, 3, 5))
+@example(d=date(1943, 11, 3))
+def test_any_date_since_1900_reads_back_from_its_era_and_date_words_in_kana(d: date) -> None:
+    assert_reads_back(kana_wareki_spellings(d), d)
+
+
 @FAST
 @given(d=dates_since_1900, case=st.sampled_from([str.lower, str.upper, str.title, str]))
 def test_any_date_since_1900_reads_back_from_english_month_names_in_any_case(
