@@ -67,8 +67,12 @@ class ShownMessage:
 
 def new_session(db: Database, org_id: str, now: datetime) -> Opened:
     """A new chat for a browser that has none (or a stale one)."""
+    return _session_for(db, org_id, "w" + secrets.token_urlsafe(18), now)
+
+
+def _session_for(db: Database, org_id: str, chat_id: str, now: datetime) -> Opened:
+    """A new browser session (a new token and CSRF token) on ``chat_id``."""
     token = secrets.token_urlsafe(32)
-    chat_id = "w" + secrets.token_urlsafe(18)
     csrf = secrets.token_urlsafe(24)
     with db.transaction() as session:
         session.add(
@@ -148,20 +152,7 @@ def redeem_code(
         match.used_at = now
         session.add(match)
         chat_id = match.chat_id
-    token = secrets.token_urlsafe(32)
-    csrf = secrets.token_urlsafe(24)
-    with db.transaction() as session:
-        session.add(
-            WebSession(
-                token_hash=_hash(token),
-                org_id=org_id,
-                chat_id=chat_id,
-                csrf=csrf,
-                created_at=now,
-                last_seen_at=now,
-            )
-        )
-    return Opened(chat_id, org_id, csrf, token)
+    return _session_for(db, org_id, chat_id, now)
 
 
 def history(db: Database, chat_id: str) -> list[ShownMessage]:

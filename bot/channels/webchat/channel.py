@@ -287,9 +287,11 @@ class WebChannel:
             if not listeners:
                 self._listeners.pop(chat_id, None)
 
-    async def send_message(self, request: Request) -> Response:
-        address = client_address(request)
-        if not self.requests_per_address.allow(address):
+    async def _member_post(self, request: Request) -> tuple[str, Opened] | Response:
+        """The org and session of a member's POST, or the refusal: a flooding address, an
+        unknown org, a foreign Origin, no session, no CSRF token, a flooding session; all
+        before a byte of the body is read."""
+        if not self.requests_per_address.allow(client_address(request)):
             return self._refuse(request, 429, ERR_TOO_MANY)
         org = self._org(request)
         if org is None:
@@ -303,6 +305,13 @@ class WebChannel:
             return self._refuse(request, 403, ERR_BAD)
         if not self.messages_per_session.allow(opened.chat_id):
             return self._refuse(request, 429, ERR_TOO_MANY)
+        return org, opened
+
+    async def send_message(self, request: Request) -> Response:
+        guarded = await self._member_post(request)
+        if isinstance(guarded, Response):
+            return guarded
+        _org, opened = guarded
         try:
             body = await read_body(request, BODY_LIMIT)
         except BodyRefused as refused:
@@ -320,21 +329,10 @@ class WebChannel:
         """A file as the raw body (``X-File-Name``: its name, URL-encoded; ``?id=``: the
         page's message id). Read only where the org takes files and only up to its limit;
         the engine checks the type from the bytes and answers in the chat either way."""
-        address = client_address(request)
-        if not self.requests_per_address.allow(address):
-            return self._refuse(request, 429, ERR_TOO_MANY)
-        org = self._org(request)
-        if org is None:
-            return Response("not found", status_code=404, headers=self.headers)
-        if not origin_allowed(request, self.settings.allowed_origins):
-            return self._refuse(request, 403, ERR_BAD)
-        opened = await self._session(request, org)
-        if opened is None:
-            return self._refuse(request, 401, ERR_SESSION)
-        if not csrf_ok(request, opened.csrf):
-            return self._refuse(request, 403, ERR_BAD)
-        if not self.messages_per_session.allow(opened.chat_id):
-            return self._refuse(request, 429, ERR_TOO_MANY)
+        guarded = await self._member_post(request)
+        if isinstance(guarded, Response):
+            return guarded
+        org, opened = guarded
         message_id = request.query_params.get("id", "")
         if not _MESSAGE_ID.fullmatch(message_id):
             return self._refuse(request, 400, ERR_BAD)
