@@ -233,3 +233,14 @@ def tell(db: Database, chat_id: str, text: str, now: datetime) -> None:
         ).first()
         if conversation is not None:
             enqueue(session, conversation, text, now)
+
+
+def has_no_chat(db: Database, chat_id: str) -> bool:
+    """Whether the session's chat is gone (forgotten by the idle-chat retention)."""
+    with db.transaction() as session:
+        found = session.exec(
+            select(Conversation.id).where(
+                Conversation.channel == CHANNEL, Conversation.chat_id == chat_id
+            )
+        ).first()
+        return found is None

@@ -276,3 +276,23 @@ def test_the_deployment_file_turns_the_web_chat_on_for_the_orgs_it_names(
         assert WebMember(served).opens_the_page().status == 200
         other = WebMember(served, org="seikatsuclub-kyosai").opens_the_page()
         assert other.status == 404
+
+
+def test_a_browser_whose_chat_was_forgotten_is_greeted_again_not_shown_an_empty_page(
+    served: Served,
+) -> None:
+    import sqlalchemy as sa
+
+    member = WebMember(served)
+    member.opens_the_page()
+    chat = member.chat_id()
+    engine = sa.create_engine(served.db_url, poolclass=sa.NullPool)
+    with engine.begin() as connection:  # what the idle-chat retention removes
+        ids = f"(SELECT id FROM conversation WHERE chat_id = '{chat}')"
+        connection.exec_driver_sql(f"DELETE FROM outboxmessage WHERE conversation_id IN {ids}")
+        connection.exec_driver_sql(f"DELETE FROM transcriptline WHERE conversation_id IN {ids}")
+        connection.exec_driver_sql(f"DELETE FROM conversation WHERE chat_id = '{chat}'")
+    engine.dispose()
+    member.opens_the_page()
+    eventually(member.nothing_pending)
+    assert any("ご用件を選んでください" in m["text"] for m in member.history())

@@ -203,6 +203,10 @@ class WebChannel:
                 web_sessions.new_session, self.app.db, org, self.app.clock()
             )
             await self._greet(opened, self._t(request))
+        elif await self.app.db.run(web_sessions.has_no_chat, self.app.db, opened.chat_id):
+            # The chat was forgotten (idle-chat retention) while the browser kept its cookie:
+            # greeted again rather than shown an empty page.
+            await self._greet(opened, self._t(request), again=True)
         response = HTMLResponse(
             pages.chat_page(self.app.orgs[org], self._t(request), opened.csrf),
             headers=self.headers,
@@ -210,12 +214,15 @@ class WebChannel:
         self._set_cookie(request, response, org, opened)
         return response
 
-    async def _greet(self, opened: Opened, t: Translator) -> None:
+    async def _greet(self, opened: Opened, t: Translator, *, again: bool = False) -> None:
         """A new chat starts as a deep link does on Telegram: the org's greeting and menu."""
+        key = f"web:{opened.chat_id}:start"
+        if again:
+            key += f":{int(self.app.clock().timestamp())}"
         inbound = Inbound(
             CHANNEL,
             opened.chat_id,
-            f"web:{opened.chat_id}:start",
+            key,
             command="start",
             argument=opened.org_id,
             lang=t.lang,
