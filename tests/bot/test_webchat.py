@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.bot.served import Served, eventually, staff_reply
 from tests.bot.web_served import WebMember, serving_web
@@ -281,8 +282,6 @@ def test_the_deployment_file_turns_the_web_chat_on_for_the_orgs_it_names(
 def test_a_browser_whose_chat_was_forgotten_is_greeted_again_not_shown_an_empty_page(
     served: Served,
 ) -> None:
-    import sqlalchemy as sa
-
     member = WebMember(served)
     member.opens_the_page()
     chat = member.chat_id()
