@@ -74,9 +74,12 @@ def show_case(turn: Turn, case: CaseView, text: str | None) -> None:
             case_number=case.number,
         )
     )
+    # Withdrawing comes last: a 「1」 typed by habit must not be the first step to undoing
+    # what the member asked for (it is confirmed anyway).
     options: list[str] = []
-    if case_view.is_open(case):
-        options.append(WITHDRAW + case.number)
     if case_view.is_overdue(case, turn.now):
         options.append(CALL_ME + case.number)
-    unclear.offer(turn, text, turn.t("次から選んでください。"), [*options, MENU_CHOICE])
+    options.append(MENU_CHOICE)
+    if case_view.is_open(case):
+        options.append(WITHDRAW + case.number)
+    unclear.offer(turn, text, turn.t("次から選んでください。"), options)

@@ -105,8 +105,9 @@ def test_a_member_can_withdraw_with_the_button_on_their_case(desk: Desk, org: st
     member.transcript(
         """
         会員: 状況
-        窓口: このお申し出を取り下げる
-        会員: 1
+        窓口: 1. メニューから選ぶ
+        窓口: 2. このお申し出を取り下げる
+        会員: 2
         窓口: このお申し出を取り下げますか
         会員: 1
         窓口: のお申し出を取り下げました
@@ -337,7 +338,7 @@ def test_the_call_me_note_stands_in_when_the_member_typed_nothing(desk: Desk) ->
     desk.clock.advance(days=20)
     member.presses("_menu")
     member.says("10")  # 受付済みのお申し出の状況を見たい
-    member.says("2")
+    member.says("1")  # 担当者からの連絡を希望する (first; withdrawing comes last)
     messages = [e.data for e in desk.app.cases.detail(number).events if e.kind == "member_message"]
     assert messages == [
         {"text": "（回答の目安を過ぎているため、会員が担当者からの連絡を希望しています）"}
