@@ -244,3 +244,20 @@ def test_a_fee_question_after_a_wish_is_answered_and_the_wished_request_is_offer
         窓口: ・請求する方：法定代理人
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize("words", ["名前は漢字？カタカナ？", "ひらがなでいいですか？"])
+def test_asking_in_which_script_to_write_the_name_gets_the_steps_help_not_a_staff_note(
+    desk: Desk, org: str, words: str
+) -> None:
+    desk.member(org=org).transcript(
+        f"""
+        会員: 開示をお願いします
+        会員: すべて
+        会員: ほんにん
+        会員: {words}
+        窓口: ご登録のとおりに入力してください
+        窓口にない: 担当者にお伝えします
+        """
+    )
