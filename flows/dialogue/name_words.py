@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from flows import parsing
+from flows import parsing, relations
 from flows.i18n import N_, Translator
 from flows.intents.features import fold
 from flows.parsing import Parsed
@@ -21,6 +21,25 @@ from flows.steps import Step
 
 # Words for kinds of body: a member who types them means an org, never a person.
 _BODY_WORDS = ("生協", "生活協同組合", "共済", "共済連", "連合会", "組合", "コープ", "生活クラブ")
+# Words a member types at a name step that are no one's name: an answer to another question
+# (「全部」「なし」「同じ」) or a relationship (「母」「主人」), which no one is registered under.
+_NOT_NAMES = (
+    "全部",
+    "ぜんぶ",
+    "すべて",
+    "全て",
+    "なし",
+    "無し",
+    "特になし",
+    "同じ",
+    "おなじ",
+    "同上",
+    "以上",
+    "不明",
+    "未定",
+    "家族",
+    "かぞく",
+)
 # 「共済です」「コープデリでございます」: the polite frame around the word.
 _POLITE_END = re.compile(r"(?:です|でございます|になります)?[。.!！]*$")
 
@@ -45,13 +64,17 @@ _FORMER_NAME_WORDING = {
 
 
 def org_word(text: str, orgs: Iterable[OrgProfile]) -> str | None:
-    """The word, as typed, when the whole of ``text`` is an org's name or a kind of body."""
+    """The word, as typed, when the whole of ``text`` is an org's name, a kind of body, or
+    a word that is no one's name (「全部」, a relationship)."""
     typed = _POLITE_END.sub("", unicodedata.normalize("NFKC", text).strip()).strip()
     words = list(_BODY_WORDS)
     for org in orgs:
         words += [org.short_name.ja, org.name.ja, *org.aliases, *org.shared_names]
         words += [name for body in org.other_bodies for name in body.names]
+    words += list(_NOT_NAMES)
     folded = fold(typed)
+    if folded and relations.is_relation_word(parsing.normalise_for_matching(typed)):
+        return typed
     return typed if folded and any(fold(word) == folded for word in words) else None
 
 

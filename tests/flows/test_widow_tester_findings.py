@@ -261,3 +261,19 @@ def test_asking_in_which_script_to_write_the_name_gets_the_steps_help_not_a_staf
         窓口にない: 担当者にお伝えします
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_all_typed_at_the_agents_name_step_is_not_taken_as_a_name(desk: Desk, org: str) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 開示をお願いします
+        会員: すべて
+        会員: 2
+        会員: 1
+        窓口: 代理人の方（ご自身）のお名前を入力してください
+        会員: 全部
+        窓口: 「全部」は、お名前ではないようです
+        窓口: 代理人の方（ご自身）のお名前を入力してください
+        """
+    )
