@@ -169,7 +169,10 @@ def fee_text(org: OrgProfile, t: Translator, request_type: str | None = None) ->
     return "\n".join(
         [
             org.fees.note.get(t.lang),
-            t("訂正・利用停止・消去・第三者提供の停止・広告の停止に、手数料はかかりません。"),
+            # The law's rule, said as the law's: neither policy says it (issue 16's tester).
+            t(
+                "法律により、訂正・利用停止・消去・第三者提供の停止・広告の停止には、手数料はかかりません。"
+            ),
         ]
     )
 

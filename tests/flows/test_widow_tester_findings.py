@@ -277,3 +277,15 @@ def test_all_typed_at_the_agents_name_step_is_not_taken_as_a_name(desk: Desk, or
         窓口: 代理人の方（ご自身）のお名前を入力してください
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_the_no_fee_rule_for_other_requests_is_said_as_the_laws_not_the_co_ops(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 手数料はかかりますか？
+        窓口: 法律により、訂正・利用停止・消去・第三者提供の停止・広告の停止には、手数料はかかりません
+        """
+    )
