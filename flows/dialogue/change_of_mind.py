@@ -14,7 +14,7 @@ from flows.dialogue.words import REQUEST_IDS
 from flows.parsing import normalise_for_matching
 
 if TYPE_CHECKING:
-    from flows.steps import Step
+    from flows.steps import Option, Step
     from flows.turn import Turn
 
 # 「やっぱり…」「…ではなくて…」「…にします」: a change of mind, not a stop.
@@ -61,12 +61,7 @@ def takes_back_an_earlier_choice(turn: Turn, step: Step, text: str) -> bool:
         earlier = steps.get(earlier_id)
         if earlier is None or earlier.kind != "choice":
             continue
-        options = [o for o in earlier.option_list(turn.ctx()) if o.id[:1] != "_"]
-        option = resolve(Given(choice=None, text=text), options, turn.t)
-        if option is None and _CHANGE.search(unicodedata.normalize("NFKC", text)):
-            # 「あの、やっぱりメールのほうがよろしいかしら」: named once in a change of mind.
-            mentioned = options_mentioned(text, options, readings=False)
-            option = mentioned[0] if len(mentioned) == 1 else None
+        option = named_option(turn, earlier, text)
         if option is None or option.id == conv.answers.get(earlier.id):
             continue
         before = conv.answers[earlier.id]
@@ -74,16 +69,7 @@ def takes_back_an_earlier_choice(turn: Turn, step: Step, text: str) -> bool:
         if step.applies(turn.ctx()):
             conv.answers[earlier.id] = before  # not the choice this step hangs on
             continue
-        turn.say(
-            turn.t(
-                "「{label}」を「{choice}」に変えました。",
-                label=turn.t(earlier.label),
-                choice=earlier.display(option.id, turn.ctx()),
-            )
-        )
-        from flows.modes import request  # the form's own steps; imported late (a cycle)
-
-        request.advance(turn)
+        _go_on_changed(turn, earlier, option.id)
         return True
     return False
 
@@ -100,26 +86,42 @@ def changes_a_choice(turn: Turn, text: str) -> bool:
     for step in turn.flow.steps:
         if step.kind != "choice" or step.id not in conv.answers or not step.applies(ctx):
             continue
-        options = [o for o in step.option_list(ctx) if o.id[:1] != "_"]
-        option = resolve(Given(choice=None, text=text), options, turn.t)
-        if option is None and _CHANGE.search(unicodedata.normalize("NFKC", text)):
-            # Words as written only: a kana reading (してい for 指定) hides in any sentence.
-            mentioned = options_mentioned(text, options, readings=False)
-            option = mentioned[0] if len(mentioned) == 1 else None
+        option = named_option(turn, step, text)
         if option is not None and option.id != conv.answers[step.id]:
             changes.append((step, option))
     if len(changes) != 1:
         return False
     [(step, option)] = changes
     conv.answers[step.id] = option.id
-    turn.say(
-        turn.t(
-            "「{label}」を「{choice}」に変えました。",
-            label=turn.t(step.label),
-            choice=step.display(option.id, turn.ctx()),
-        )
+    _go_on_changed(turn, step, option.id)
+    return True
+
+
+def named_option(turn: Turn, step: Step, text: str) -> Option | None:
+    """The option of a choice ``step`` the words name: alone or in a polite frame
+    (``resolve``), or named once in a change of mind (「あの、やっぱりメールのほうが…」),
+    by the words as written: a kana reading (してい for 指定) hides in any sentence."""
+    options = [o for o in step.option_list(turn.ctx()) if o.id[:1] != "_"]
+    option = resolve(Given(choice=None, text=text), options, turn.t)
+    if option is None and _CHANGE.search(unicodedata.normalize("NFKC", text)):
+        mentioned = options_mentioned(text, options, readings=False)
+        option = mentioned[0] if len(mentioned) == 1 else None
+    return option
+
+
+def changed_line(turn: Turn, step: Step, value: str) -> str:
+    """「「開示の方法」を「電子データをメールで受け取る」に変えました。」: said whenever the
+    desk changes an answer from the member's words, so nothing changes silently."""
+    return turn.t(
+        "「{label}」を「{choice}」に変えました。",
+        label=turn.t(step.label),
+        choice=step.display(value, turn.ctx()),
     )
+
+
+def _go_on_changed(turn: Turn, step: Step, value: str) -> None:
+    """Say the change, then ask what the form now needs (or show the confirmation)."""
+    turn.say(changed_line(turn, step, value))
     from flows.modes import request  # the form's own steps; imported late (a cycle)
 
     request.advance(turn)
-    return True

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flows import understanding
 from flows.bereavement import DECEASED
+from flows.dialogue import change_of_mind
 
 if TYPE_CHECKING:
     from flows.steps import Step
@@ -95,12 +96,7 @@ def _requester_step(turn: Turn) -> Step:
 def _changed(turn: Turn, requester: str) -> list[str]:
     step = _requester_step(turn)
     turn.conv.answers["requester"] = requester
-    said = turn.t(
-        "「{label}」を「{choice}」に変えました。",
-        label=turn.t(step.label),
-        choice=step.display(requester, turn.ctx()),
-    )
-    return [said]
+    return [change_of_mind.changed_line(turn, step, requester)]
 
 
 def _to_deceased(turn: Turn) -> None:

@@ -18,6 +18,7 @@ def _published_first(ctx: Context) -> list[str]:
         ),
     ]
 
+
 FLOW = RequestFlow(
     type_id="purpose_notice",
     title=N_("利用目的の通知"),

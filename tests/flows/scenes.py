@@ -16,6 +16,16 @@ from tests.flows.answers import MENU_NUMBER, answered_to_the_end, file_a_complai
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
 STAFF = "sato"
+# A member's own details typed through to a form's answer-method question (any request).
+SELF_UP_TO_THE_METHOD = """
+        会員: ほんにん
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 昭和50年1月2日
+        会員: 090-1234-5678
+        会員: 1234-5678
+"""
 
 
 def stored_state(desk: Desk, member: Member) -> dict[str, Any]:

@@ -9,17 +9,9 @@ import pytest
 
 from tests.conftest import Desk
 from tests.flows.answers import only_case
+from tests.flows.scenes import SELF_UP_TO_THE_METHOD
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
-SELF_UP_TO_THE_METHOD = """
-        会員: ほんにん
-        会員: 山田 花子
-        会員: ヤマダ ハナコ
-        会員: なし
-        会員: 昭和50年1月2日
-        会員: 090-1234-5678
-        会員: 1234-5678
-"""
 
 
 @pytest.mark.parametrize("org", ORGS)

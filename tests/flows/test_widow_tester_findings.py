@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Desk
-from tests.flows.scenes import ORGS, filed, member_messages
+from tests.flows.scenes import ORGS, SELF_UP_TO_THE_METHOD, filed, member_messages
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -47,17 +47,13 @@ def test_words_that_withdraw_the_request_still_ask_to_confirm_the_withdrawal(
     )
 
 
-SELF_TO_THE_METHOD = """
+SELF_TO_THE_METHOD = (
+    """
         会員: 開示をお願いします
         会員: すべて
-        会員: ほんにん
-        会員: 山田 花子
-        会員: ヤマダ ハナコ
-        会員: なし
-        会員: 昭和50年1月2日
-        会員: 090-1234-5678
-        会員: 1234-5678
 """
+    + SELF_UP_TO_THE_METHOD
+)
 
 
 @pytest.mark.parametrize("org", ORGS)
