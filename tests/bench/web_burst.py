@@ -11,7 +11,6 @@ answer being committed and the response back, with ``MEMBERS`` browsers at once.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import statistics
 import time
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.bench.burst import SCRIPT
+from tests.bench.burst import SCRIPT, _cpu_seconds
+from tests.bench.common import percentile
 from tests.bench.run import FULL
 from tests.bot.web_served import serving_web
 
@@ -70,12 +70,6 @@ async def _burst(base: str, members: int) -> tuple[float, list[float]]:
     return time.monotonic() - started, latencies
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def one_run(database: Path, directory: Path, members: int = MEMBERS) -> WebRun:
     """A fresh server on ``database`` with the web chat; two warm-up members, then
     ``members`` browsers at once."""
@@ -97,11 +91,6 @@ def one_run(database: Path, directory: Path, members: int = MEMBERS) -> WebRun:
         raise RuntimeError(f"{members} web members but {cases[0][0]} web cases")
     messages = members * len(TEXTS)
     return WebRun(messages, seconds, latencies, server_cpu / messages * 1000)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def summary(runs: list[WebRun]) -> tuple[float, float, float, float]:

@@ -106,6 +106,7 @@ class WebChannel:
         runner: TurnRunner,
         settings: WebSettings,
         *,
+        wakeups: Wakeups | None = None,
         sessions_per_address: RateLimit | None = None,
         messages_per_session: RateLimit | None = None,
         requests_per_address: RateLimit | None = None,
@@ -113,6 +114,7 @@ class WebChannel:
         self.app = app
         self.runner = runner
         self.settings = settings
+        self.wakeups = wakeups
         self.headers = security_headers(settings.allowed_origins)
         self.sessions_per_address = sessions_per_address or RateLimit(30, 3600)
         self.messages_per_session = messages_per_session or RateLimit(30, 60)
@@ -369,10 +371,8 @@ class WebChannel:
         shown = f"{code[:4]}-{code[4:]}"
         text = t(CODE_NOTICE, number=case_number, code=shown)
         await db.run(web_sessions.tell, db, opened.chat_id, text, now)
-        self.app_wake(opened.chat_id)
-
-    def app_wake(self, chat_id: str) -> None:
-        """Set by ``start``: wakes this channel's outbox worker for ``chat_id``."""
+        if self.wakeups is not None:
+            self.wakeups.chat(CHANNEL, opened.chat_id)  # the code goes out now, not at a poll
 
     async def resume(self, request: Request) -> Response:
         address = client_address(request)
@@ -492,11 +492,11 @@ async def start(settings: Settings, app: App, wakeups: Wakeups) -> MemberChannel
         app,
         runner,
         configured,
+        wakeups=wakeups,
         sessions_per_address=RateLimit(settings.webchat_sessions_per_hour, 3600),
         messages_per_session=RateLimit(settings.webchat_messages_per_minute, 60),
         requests_per_address=RateLimit(settings.webchat_requests_per_minute, 60),
     )
-    channel.app_wake = lambda chat_id: wakeups.chat(CHANNEL, chat_id)  # type: ignore[method-assign]
     return as_member_channel(channel)
 
 
