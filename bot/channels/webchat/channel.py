@@ -71,7 +71,9 @@ BODY_LIMIT = 16 * 1024  # one message of the page's 4,000 characters, as JSON, w
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _COMMANDS = frozenset({"start", "help", "status", "cancel", "lang"})
 KEEPALIVE_SECONDS = 15.0  # a comment line on a quiet stream, so proxies keep it open
-POLL_SECONDS = 2.0  # a stream also looks itself: another process may have sent the row
+# A stream also looks itself now and then, for rows another serve process sent (several
+# behind a balancer); this process's own sends wake it at once, so this is only a fallback.
+POLL_SECONDS = 5.0
 SWEEP_SECONDS = 3600.0
 STREAMS_PER_CHAT = 4  # open pages of one chat (tabs, a phone and a computer)
 ERR_TOO_LONG = N_(
