@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from bot.escaping import for_csv
 from flows.asker import describe_requester
 from flows.attachments import size_label
+from flows.case_events import EVENT_LABELS
 from flows.i18n import JST, N_, Translator
 from flows.registry import FLOWS
 from flows.status import status_label
@@ -29,31 +30,6 @@ from storage.models import Attachment, Case, CaseEvent, TranscriptLine
 _JA = Translator("ja")
 SPEAKERS: dict[str, str] = {"member": N_("会員"), "bot": N_("窓口"), "staff": N_("担当")}
 ACTORS: dict[str, str] = {"member": "会員", "system": "システム"}
-# Catalog messages (Japanese source): exports read them in Japanese, ``staff show`` in the
-# staff language.
-EVENT_LABELS: dict[str, str] = {
-    "created": N_("受付"),
-    "attachment": N_("添付ファイル受信"),
-    "member_message": N_("会員からの連絡"),
-    "member_unreachable": N_("会員に届かない"),
-    "delivery_waiting": N_("会員への送信待ち"),
-    "claimed": N_("担当決定"),
-    "identity_verified": N_("本人確認"),
-    "replied": N_("回答送信"),
-    "note": N_("内部メモ"),
-    "extended": N_("期限延長"),
-    "paused": N_("一時停止"),
-    "resumed": N_("再開"),
-    "transferred": N_("転送"),
-    "closed": N_("完了"),
-    "withdrawn": N_("取下げ"),
-    "member_linked": N_("ご本人の会話として結び付け"),
-    "member_unlinked": N_("会話の結び付けを解除"),
-    "reopened": N_("案件の再開"),
-    "complaint": N_("苦情"),
-    "reminder": N_("期限前の通知"),
-    "escalated": N_("期限超過の通知"),
-}
 CSV_HEADER = ("日時", "種別", "発言者・実行者", "内容")
 
 

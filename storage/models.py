@@ -119,6 +119,9 @@ class Case(SQLModel, table=True):
     # The member complained (about a delay, a refusal, staff): 苦情あり on every staff surface
     # until the case is closed, however soon staff read the words.
     complained_at: datetime | None = _utc_column(nullable=True)
+    # How the request reached the co-op (flows.routes: chat, post, phone, visit, email): the
+    # register counts by route, and a request staff entered has no chat to tell the member in.
+    route: str = Field(default="chat", sa_column_kwargs={"server_default": "chat"})
 
 
 class CaseEvent(SQLModel, table=True):

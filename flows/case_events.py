@@ -1,0 +1,41 @@
+"""Every kind of case event, with the label each staff surface and export shows for it.
+
+One table, so a new kind (a reminder, an intake, an answer sent) is named the same way in
+``staff show``, the Slack thread, the case export and the register; a kind missing here is a
+test failure, never a raw code in front of staff.
+"""
+
+from __future__ import annotations
+
+from flows.i18n import N_
+
+# Catalog messages (Japanese source): exports read them in Japanese, ``staff show`` in the
+# staff language.
+EVENT_LABELS: dict[str, str] = {
+    "created": N_("受付"),
+    "attachment": N_("添付ファイル受信"),
+    "member_message": N_("会員からの連絡"),
+    "member_unreachable": N_("会員に届かない"),
+    "delivery_waiting": N_("会員への送信待ち"),
+    "claimed": N_("担当決定"),
+    "identity_verified": N_("本人確認"),
+    "replied": N_("回答送信"),
+    "note": N_("内部メモ"),
+    "extended": N_("期限延長"),
+    "paused": N_("一時停止"),
+    "resumed": N_("再開"),
+    "transferred": N_("転送"),
+    "closed": N_("完了"),
+    "withdrawn": N_("取下げ"),
+    "member_linked": N_("ご本人の会話として結び付け"),
+    "member_unlinked": N_("会話の結び付けを解除"),
+    "reopened": N_("案件の再開"),
+    "complaint": N_("苦情"),
+    "reminder": N_("期限前の通知"),
+    "escalated": N_("期限超過の通知"),
+}
+
+
+def event_label(kind: str) -> str:
+    """The kind's catalog message (Japanese source); an unknown kind is shown as it is."""
+    return EVENT_LABELS.get(kind, kind)

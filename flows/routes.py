@@ -1,0 +1,26 @@
+"""How a request reached the co-op: the law's clock starts when any of them arrives.
+
+A chat request is filed by the member; the others are entered by staff (``madoguchi staff
+intake`` or the Slack intake form) with the arrival time the deadline counts from.
+"""
+
+from __future__ import annotations
+
+from flows.i18n import N_
+
+CHAT = "chat"
+# Each route as the register and staff name it (Japanese source wording).
+ROUTES: dict[str, str] = {
+    CHAT: N_("チャット"),
+    "post": N_("郵送"),
+    "phone": N_("電話"),
+    "visit": N_("来所"),
+    "email": N_("メール"),
+}
+# The routes staff enter by hand: every one but the chat the member typed in.
+STAFF_ENTERED = tuple(route for route in ROUTES if route != CHAT)
+
+
+def route_label(route: str) -> str:
+    """The route's catalog message (Japanese source); an unknown code is shown as it is."""
+    return ROUTES.get(route, route)
