@@ -22,6 +22,7 @@ from bot.keys_cli import keys_cli
 from bot.line_cli import line_cli
 from bot.member_export import member_data
 from bot.purge_cli import purge
+from bot.register_cli import register, stats
 from bot.staff.terminal import forget_app, interactive, run_staff_command
 from flows.cases import CaseActionError
 from flows.i18n import Translator
@@ -43,6 +44,8 @@ cli.add_typer(line_cli, name="line")
 cli.command()(audit)
 cli.command("member-data")(member_data)
 cli.command()(purge)
+cli.command()(register)
+cli.command()(stats)
 
 
 @cli.callback()

@@ -35,6 +35,13 @@ EVENT_LABELS: dict[str, str] = {
     "escalated": N_("期限超過の通知"),
 }
 
+# The kinds that told the member something (an answer, an extension, the outcome, a notice sent
+# by post or phone): the register lists each as a notice to the member, with date and method.
+# Kinds another surface adds are read from here, never matched at the register.
+MEMBER_NOTICE_KINDS: frozenset[str] = frozenset(
+    {"replied", "extended", "closed", "answer_sent", "answer_posted", "notice_sent"}
+)
+
 
 def event_label(kind: str) -> str:
     """The kind's catalog message (Japanese source); an unknown kind is shown as it is."""
