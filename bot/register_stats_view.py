@@ -14,6 +14,7 @@ from flows.register_stats import Count, MonthFigures
 JA = Translator("ja")
 TITLE = N_("{year}年{month}月の受付状況（組合：{org}）")
 ALL_ORGS = N_("すべて")
+REFUSALS = N_("対応不可・一部対応の理由")
 NO_VALUE = "—"
 BAR_HEIGHT = 18
 CHART_WIDTH = 480
@@ -80,7 +81,7 @@ def to_text(figures: MonthFigures) -> str:
     for label, counts in breakdowns(figures):
         lines.append(f"\n{label}")
         lines += [f"  {name}：{count}" for name, count in counts] or [f"  {NO_VALUE}"]
-    lines.append(f"\n{JA(N_('対応不可・一部対応の理由'))}")
+    lines.append(f"\n{JA(REFUSALS)}")
     lines += [f"  {line}" for line in refusal_lines(figures)] or [f"  {NO_VALUE}"]
     return "\n".join(lines) + "\n"
 
@@ -128,7 +129,7 @@ def to_html(figures: MonthFigures) -> bytes:
         parts.append(f"<h2>{escape(label)}</h2>")
         parts.append(bar_chart(label, counts) or f"<p>{NO_VALUE}</p>")
         parts.append(_table([(name, str(count)) for name, count in counts]))
-    parts.append(f"<h2>{escape(JA(N_('対応不可・一部対応の理由')))}</h2>")
+    parts.append(f"<h2>{escape(JA(REFUSALS))}</h2>")
     refusals = [(f"{r.outcome}　{r.reason or NO_VALUE}", str(r.count)) for r in figures.refusals]
     parts.append(_table(refusals) if refusals else f"<p>{NO_VALUE}</p>")
     return page(title(figures), [], "".join(parts), STATS_CSS).encode("utf-8")
