@@ -26,6 +26,7 @@ from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
 from bot.slack import blocks, member_links
 from bot.slack.access import Access
+from bot.slack.home_figures import figures_blocks
 from bot.slack.line_pushes import LinePushes
 from bot.slack.member_links import MemberLinks
 from bot.slack.sync import CardSync
@@ -502,6 +503,8 @@ class StaffDesk:
         if self.line_pushes is not None:
             pushes = self.line_pushes.home_text(await self._run(self.line_pushes.usage))
         view = blocks.home_view(mine, counts, overdue, self.queue_names, now, pushes)
+        if await self.access.is_supervisor(user):
+            view["blocks"] += await self._run(figures_blocks, self.app, actor_of(user), now)
         await self.client.views_publish(user_id=user, view=view)
 
     # ------------------------------------------------------------------ /madoguchi
