@@ -28,7 +28,7 @@ from tests.bot.register_cases import (
     SCRIPT,
     build_november,
 )
-from tests.conftest import Clock, Desk, build_desk
+from tests.conftest import DATABASES, Clock, Desk, build_desk, database_for
 from tests.flows.test_attachments import FILES_ON
 
 CHIEF = Actor("cli:chief", "cli")
@@ -93,15 +93,19 @@ EXPORTED = "出力：cli:chief　2026-12-07 10:00（日本時間）"
 DATE_COLUMNS = {"本人確認日", "完了日", "当初の期限", "最終の期限"}
 
 
-@pytest.fixture(scope="module")
-def november(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+@pytest.fixture(scope="module", params=DATABASES)
+def november(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
+    """The fixed November, filed once per database (SQLite, and PostgreSQL when given)."""
     folder = tmp_path_factory.mktemp("register")
     deployment = folder / "madoguchi.toml"
     deployment.write_text(FILES_ON, encoding="utf-8")  # コープデリ takes files (the 委任状)
-    desk = build_desk(folder / "desk.sqlite3", Clock(), deployment)
-    build_november(desk)
-    yield desk
-    desk.app.db.close()
+    with database_for(request.param, folder) as database:
+        desk = build_desk(database, Clock(), deployment)
+        build_november(desk)
+        yield desk
+        desk.app.db.close()
 
 
 def export(desk: Desk, fmt: RegisterFormat, **kwargs: Any) -> bytes:
