@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -87,6 +88,8 @@ def _check_output(command: str, out: Path | None, force: bool) -> None:
 def _write(command: str, out: Path | None, data: bytes) -> None:
     """The whole document at ``out`` (a temporary file renamed into place), or stdout."""
     if out is None or str(out) == "-":
+        if sys.stdout.isatty():  # staff's reasons are printed, never run by the terminal
+            data = for_terminal(data.decode("utf-8-sig")).encode("utf-8")
         typer.get_binary_stream("stdout").write(data)
         return
     partial = out.with_name(f".{out.name}.{os.getpid()}.part")
@@ -116,6 +119,12 @@ def register(
     if start > end:
         _refuse(command, f"--from（{start}）が --to（{end}）より後になっています。")
     _check_output(command, output, force)
+    if (
+        fmt is RegisterFormat.xlsx
+        and (output is None or str(output) == "-")
+        and sys.stdout.isatty()
+    ):
+        _refuse(command, "xlsx は --output でファイルに書き出してください。")
     app = App.build()
     org = _org(command, app, org)
     document = register_document(app, actor, start, end, org, detail={"format": fmt.value})
