@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, and_, col, or_, select
 
 from flows.i18n import JST
-from storage.audit import Actor, AuditLog
+from storage.audit import AuditLog, staff_actor
 from storage.db import Database
 from storage.models import Case, CaseEvent
 
@@ -41,7 +41,10 @@ def day_start(day: date) -> datetime:
 
 
 class RegisterReader:
-    """The register's reads; each one audited in its own transaction before it returns."""
+    """The register's reads; each one audited in its own transaction before it returns.
+
+    ``actor`` as the case service takes it: ``slack:U123``, ``cli:sato`` or a bare terminal
+    name (``sato``), recorded as ``storage.audit.staff_actor`` names it."""
 
     def __init__(self, db: Database, audit: AuditLog) -> None:
         self.db = db
@@ -49,7 +52,7 @@ class RegisterReader:
 
     def arrived(
         self,
-        actor: Actor,
+        actor: str,
         first: date,
         last: date,
         org: str | None = None,
@@ -72,7 +75,7 @@ class RegisterReader:
             | (detail or {}),
         )
 
-    def month(self, actor: Actor, first: date, org: str | None = None) -> RegisterData:
+    def month(self, actor: str, first: date, org: str | None = None) -> RegisterData:
         """The cases a month's figures need: those that arrived in the month starting on
         ``first``, and those that arrived earlier and were still open at its end (not closed
         before the next month began). Audited as ``view_stats``."""
@@ -91,7 +94,7 @@ class RegisterReader:
 
     def _read(
         self,
-        actor: Actor,
+        actor: str,
         where: ColumnElement[bool],
         org: str | None,
         *,
@@ -108,7 +111,7 @@ class RegisterReader:
             )
             events = _events(session, where)
             self.audit.record(
-                actor,
+                staff_actor(actor),
                 action,
                 detail={**detail, "org": org, "cases": len(cases)},
                 session=session,
