@@ -129,7 +129,12 @@ def case_to_dict(case: Case) -> dict[str, Any]:
 
 
 class CaseService:
-    """What staff can do to a case, whatever surface they use (terminal now, Slack later)."""
+    """What staff can do to a case and see of it, whatever surface they use.
+
+    Every action and staff read takes the :class:`~storage.staff.StaffActor` its surface
+    built, checks it against the case's queue (or supervisors only) and writes the audit
+    entry itself, so Slack and the terminal refuse alike and no surface can forget either.
+    """
 
     def __init__(
         self,

@@ -1,8 +1,9 @@
 """Staff and supervisors in Slack: a slack-bolt ``AsyncApp`` over the same case service.
 
 Every listener acknowledges first and works after (Slack wants an answer within 3 seconds);
-database work runs in a thread. Every action is checked against the deployment's staff lists
-and carries an idempotency key stored with its effect, so a Slack retry or a double click
+database work runs in a thread. Each interaction builds the user's ``StaffActor`` (``Access``)
+and the case service checks and audits it, as for the terminal. Every action carries an
+idempotency key stored with its effect, so a Slack retry or a double click
 changes nothing the second time. Card and thread updates are left to :class:`CardSync`.
 """
 
