@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -12,7 +11,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from bot.app import App, configure_logging
-from bot.audit_cli import audit, terminal_actor
+from bot.audit_cli import audit
 from bot.config import ConfigurationError, load_settings
 from bot.db_cli import db_cli
 from bot.documents import write_document
@@ -23,12 +22,12 @@ from bot.line_cli import line_cli
 from bot.member_export import member_data
 from bot.purge_cli import purge
 from bot.register_cli import register, stats
+from bot.staff.identity import staff_name, terminal_staff
 from bot.staff.terminal import forget_app, interactive, run_staff_command
 from flows.cases import CaseActionError
 from flows.i18n import Translator
 from flows.registry import FLOWS
 from flows.status import status_label
-from storage.audit import Actor
 from storage.cases import case_to_dict
 from storage.db import DatabaseUnavailable
 from storage.private_files import restrict_umask
@@ -107,9 +106,15 @@ def cases(
 ) -> None:
     """Print all cases."""
     app = App.build()
-    rows = [case_to_dict(case) for case in app.cases.list()]
-    if as_json:  # carries every case's identity fields: on record first
-        app.audit.record(terminal_actor(), "list_cases", detail={"count": len(rows)})
+    try:  # the read is on record (list_cases) before any row is printed
+        rows = [
+            case_to_dict(case)
+            for case in app.cases.list(terminal_staff(app.deployment, staff_name()))
+        ]
+    except CaseActionError as error:
+        typer.echo(f"madoguchi cases: {error.ja}", err=True)
+        raise typer.Exit(1) from error
+    if as_json:
         typer.echo(for_terminal_json(json.dumps(rows, ensure_ascii=False, indent=2)))
     else:
         # As staff read them: the queue's name, the request's title, the status's label.
@@ -132,16 +137,15 @@ def transcript(
     """Export one case's transcript and history for the archive; the export is audited."""
     app = App.build()
     try:
-        detail = app.cases.detail(number)
+        actor = terminal_staff(app.deployment, staff_name())
+        # On record before any of it leaves the database, even if writing then fails.
+        detail = app.cases.detail(
+            number, actor, purpose="export_transcript", audit_detail={"format": fmt.value}
+        )
     except CaseActionError as error:
-        typer.echo(f"madoguchi transcript: {error}", err=True)
+        typer.echo(f"madoguchi transcript: {error.ja}", err=True)
         raise typer.Exit(1) from error
     case = detail.case
-    actor = Actor(f"cli:{os.environ.get('MADOGUCHI_STAFF') or getpass.getuser()}", "cli")
-    # On record before any of it leaves the database, even if writing then fails.
-    app.audit.record(
-        actor, "export_transcript", case_number=case.number, detail={"format": fmt.value}
-    )
     data = render(detail, fmt, exported_by=actor.id, exported_at=app.clock())
     if not write_document("transcript", out, data):
         return

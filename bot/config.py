@@ -212,6 +212,18 @@ class SlackDeployment(BaseModel):
     morning_digest: bool = True
 
 
+class StaffDeployment(BaseModel):
+    """``[staff]``: who may work cases from the terminal (``MADOGUCHI_STAFF``), by name.
+
+    ``supervisors`` may act on every queue and read transcripts, searches and exports;
+    ``queues`` lists each queue's staff by name. See :func:`bot.staff.identity.terminal_staff`
+    for what a name not listed may do."""
+
+    model_config = ConfigDict(extra="forbid")
+    supervisors: list[str] = []
+    queues: dict[str, list[str]] = {}
+
+
 class ExtraQueue(BaseModel):
     """``[queues.<id>]``: a further staff queue of one co-op (its profile names its first).
     A case may be transferred between the queues of its own co-op only."""
@@ -244,6 +256,7 @@ class Deployment(BaseModel):
     attachments: dict[str, AttachmentOverride] = {}
     retention: dict[str, RetentionOverride] = {}
     slack: SlackDeployment = Field(default_factory=SlackDeployment)
+    staff: StaffDeployment | None = None  # no [staff]: the terminal trusts whoever runs it
     queues: dict[str, ExtraQueue] = {}
     webchat: WebchatDeployment = Field(default_factory=WebchatDeployment)
 

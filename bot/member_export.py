@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import typer
 
 from bot.app import App
-from bot.audit_cli import terminal_actor
 from bot.documents import write_document
 from bot.export import (
     _CSS,
@@ -41,6 +40,7 @@ from bot.export import (
     speaker,
     type_title,
 )
+from bot.staff.identity import staff_name, terminal_staff
 from flows.attachments import size_label
 from flows.cases import IDENTITY_METHODS, CaseActionError
 from flows.i18n import Translator
@@ -462,12 +462,12 @@ def member_data(
 ) -> None:
     """Export everything madoguchi holds about the member of a case (for 開示); audited."""
     app = App.build()
-    actor = terminal_actor(as_name)
     try:
+        actor = terminal_staff(app.deployment, staff_name(as_name))
         # On record with the read, before any of it leaves the database.
-        data = app.cases.export_member_data(number, actor.id, fmt.value).data
+        data = app.cases.export_member_data(number, actor, fmt.value).data
     except CaseActionError as error:
-        typer.echo(f"madoguchi member-data: {error}", err=True)
+        typer.echo(f"madoguchi member-data: {error.ja}", err=True)
         raise typer.Exit(1) from error
     document = render(data, fmt, exported_by=actor.id, exported_at=app.clock())
     if not write_document("member-data", out, document):

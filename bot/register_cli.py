@@ -24,9 +24,11 @@ from bot.escaping import for_terminal
 from bot.register_export import RegisterFormat, render
 from bot.register_reads import read_month_figures, register_document
 from bot.register_stats_view import to_html, to_text
+from bot.staff.identity import terminal_staff
+from flows.cases import CaseActionError
 from flows.parsing import parse_date
-from storage.audit import Actor
 from storage.private_files import write_private
+from storage.staff import StaffActor
 
 USAGE = 2
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
@@ -37,8 +39,9 @@ def _refuse(command: str, message: str) -> NoReturn:
     raise typer.Exit(USAGE)
 
 
-def staff_actor(command: str) -> Actor:
-    """The supervisor running the command, from ``MADOGUCHI_STAFF``; refused without it."""
+def staff_actor(command: str) -> str:
+    """Who runs the command, from ``MADOGUCHI_STAFF``; refused without it (the register is
+    read by a named supervisor: ``[staff]`` in madoguchi.toml says who is one)."""
     name = (os.environ.get("MADOGUCHI_STAFF") or "").strip()
     if not name:
         _refuse(
@@ -46,7 +49,16 @@ def staff_actor(command: str) -> Actor:
             "MADOGUCHI_STAFF に担当者のIDを設定してください（例：MADOGUCHI_STAFF=sato）。"
             "受付簿は、誰が読んだかを記録します。",
         )
-    return Actor(f"cli:{name}", "cli")
+    return name
+
+
+def _supervisor(command: str, app: App, name: str) -> StaffActor:
+    """The terminal's staff member ``name`` as ``[staff]`` makes them; the reads refuse one who
+    is not a supervisor (and record the refusal)."""
+    try:
+        return terminal_staff(app.deployment, name)
+    except CaseActionError as error:
+        _refuse(command, error.ja)
 
 
 def _day(command: str, option: str, text: str) -> date:
@@ -127,7 +139,12 @@ def register(
         _refuse(command, "xlsx は --output でファイルに書き出してください。")
     app = App.build()
     org = _org(command, app, org)
-    document = register_document(app, actor, start, end, org, detail={"format": fmt.value})
+    try:
+        document = register_document(
+            app, _supervisor(command, app, actor), start, end, org, detail={"format": fmt.value}
+        )
+    except CaseActionError as error:
+        _refuse(command, error.ja)
     _write(command, output, render(document, fmt))
 
 
@@ -148,7 +165,10 @@ def stats(
     _check_output(command, output, force)
     app = App.build()
     org = _org(command, app, org)
-    figures = read_month_figures(app, actor, first, org)
+    try:
+        figures = read_month_figures(app, _supervisor(command, app, actor), first, org)
+    except CaseActionError as error:
+        _refuse(command, error.ja)
     text = for_terminal(to_text(figures))  # reasons are staff's words: no escape sequences
     document = to_html(figures) if fmt == "html" else text.encode("utf-8")
     _write(command, output, document)

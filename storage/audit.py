@@ -1,9 +1,10 @@
 """The audit log: every look at identity fields or transcripts, and every staff action.
 
-Views are written in their own transaction *before* the data is shown, so a view that
-crashes half-way is still on record; refusals are recorded too. Staff actions are written in
-the action's own transaction (``session=``): the action and its entry commit together or not
-at all.
+Staff reads are written by the case service in the read's own transaction (``session=``),
+committed *before* the data is handed to a surface, so a view that crashes half-way is still
+on record; refusals are recorded too (``denied:…``, after the refused transaction). Staff
+actions are written in the action's own transaction: the action and its entry commit
+together or not at all.
 
 Triggers stop UPDATE and DELETE through the application. Against someone with file access
 who drops them, the entries form a hash chain: each ``entry_hash`` covers the previous one

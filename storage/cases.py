@@ -32,6 +32,7 @@ from storage.models import (
     ProcessedUpdate,
     TranscriptLine,
 )
+from storage.staff import Refused, StaffActor, require_queue, require_supervisor
 from storage.turns import Clock, case_lines, enqueue
 
 log = structlog.get_logger(__name__)
@@ -39,11 +40,18 @@ Action = TypeVar("Action", bound=Callable[..., Any])
 
 
 def _retried(action: Action) -> Action:
-    """Run a staff action again if the database aborted it for a clash with another process."""
+    """Run a staff action again if the database aborted it for a clash with another process.
+
+    An access refusal rolls the action back; its ``denied:`` entry is written after, in a
+    transaction of its own, so the attempt stays on record whatever surface made it."""
 
     @functools.wraps(action)
     def run(self: CaseService, *args: Any, **kwargs: Any) -> Any:
-        return self.db.retrying(lambda: action(self, *args, **kwargs))
+        try:
+            return self.db.retrying(lambda: action(self, *args, **kwargs))
+        except Refused as refused:
+            self._record_refusal(refused)
+            raise
 
     return cast(Action, run)
 
@@ -54,6 +62,13 @@ NOT_STAFF = frozenset({"member", "system"})  # event actors whose events are not
 AUDITED_DATA = frozenset(
     {"previous", "method", "from", "to", "outcome", "waited_seconds", "linked_case", "conversation"}
 )
+# What each staff read is audited as: the action its refusal is recorded as (``denied:…``),
+# and whether it is for supervisors alone (the whole record, as Slack's transcript always was).
+READ_PURPOSES: dict[str, tuple[str, bool]] = {
+    "view_case": ("view_case", False),
+    "view_transcript": ("transcript", True),
+    "export_transcript": ("transcript", True),
+}
 # Staff actions that mean the member's messages were read: a reply answers them, and claiming
 # is done from the card or after ``show``, where they stand. Reopening, closing, transferring
 # (to a queue that has not seen them) and the rest leave them unread: staff must still see them.
@@ -114,7 +129,12 @@ def case_to_dict(case: Case) -> dict[str, Any]:
 
 
 class CaseService:
-    """What staff can do to a case, whatever surface they use (terminal now, Slack later)."""
+    """What staff can do to a case and see of it, whatever surface they use.
+
+    Every action and staff read takes the :class:`~storage.staff.StaffActor` its surface
+    built, checks it against the case's queue (or supervisors only) and writes the audit
+    entry itself, so Slack and the terminal refuse alike and no surface can forget either.
+    """
 
     def __init__(
         self,
@@ -178,45 +198,102 @@ class CaseService:
 
     # ------------------------------------------------------------------ reading
 
-    def list(self, queue: str | None = None, *, include_closed: bool = True) -> list[Case]:
+    # Staff reads take the actor: each checks it and writes its audit entry in the read's own
+    # transaction, before anything is handed back, so no surface can show data unrecorded.
+
+    @_retried
+    def list(
+        self, actor: StaffActor, queue: str | None = None, *, include_closed: bool = True
+    ) -> builtins.list[Case]:
+        """The cases of the queues ``actor`` may see (or of ``queue``); audited as
+        ``list_cases`` with how many, since the rows carry the requesters' details."""
         with self.db.transaction() as session:
-            query = select(Case).order_by(col(Case.id))
-            if queue:
-                query = query.where(Case.queue == queue)
-            if not include_closed:
-                # A closed case the member wrote about again needs staff: it stays in the list.
-                query = query.where(
-                    or_(
-                        col(Case.status).not_in(CLOSED_STATUSES),
-                        col(Case.unread_messages) > 0,
-                        col(Case.member_contact_at).is_not(None),
-                    )
+            if queue is not None:
+                require_queue(actor, queue, "list_cases", None)
+            allowed = None if actor.supervisor else actor.queues
+            cases = self._list(session, queue, allowed, include_closed)
+            seen = {"count": len(cases), **({"queue": queue} if queue else {})}
+            self.audit.record(actor.audit, "list_cases", detail=seen, session=session)
+            return cases
+
+    def list_unaudited(
+        self, queue: str | None = None, *, include_closed: bool = True
+    ) -> builtins.list[Case]:
+        """Every case, unchecked and unaudited: for the engine and tests, never a staff
+        surface (``tests/test_architecture.py`` holds ``bot/`` to :meth:`list`)."""
+        with self.db.transaction() as session:
+            return self._list(session, queue, None, include_closed)
+
+    @staticmethod
+    def _list(
+        session: Session,
+        queue: str | None,
+        allowed: Collection[str] | None,
+        include_closed: bool,
+    ) -> builtins.list[Case]:
+        query = select(Case).order_by(col(Case.id))
+        if queue:
+            query = query.where(Case.queue == queue)
+        if allowed is not None:
+            query = query.where(col(Case.queue).in_(sorted(allowed)))
+        if not include_closed:
+            # A closed case the member wrote about again needs staff: it stays in the list.
+            query = query.where(
+                or_(
+                    col(Case.status).not_in(CLOSED_STATUSES),
+                    col(Case.unread_messages) > 0,
+                    col(Case.member_contact_at).is_not(None),
                 )
-            return list(session.exec(query).all())
+            )
+        return builtins.list(session.exec(query).all())
+
+    def authorize(self, number: str, actor: StaffActor, action: str) -> Case:
+        """The case, if ``actor`` may ``action`` it; else the refusal every surface shows,
+        audited as ``denied:<action>``. For forms that must know before they open."""
+        try:
+            with self.db.transaction() as session:
+                return self._acting(session, number, actor, action)
+        except Refused as refused:
+            self._record_refusal(refused)
+            raise
+
+    def _record_refusal(self, refused: Refused) -> None:
+        self.audit.record(
+            refused.actor.audit,
+            f"denied:{refused.action}",
+            case_number=refused.number,
+            allowed=False,
+        )
 
     def get(self, number: str) -> Case:
         with self.db.transaction() as session:
             return self._get(session, number)
 
-    def find(self, query: str, limit: int = 20) -> builtins.list[Case]:
-        """Cases by number, phone, member number or name, the newest ``limit`` in order.
+    @_retried
+    def find(self, query: str, actor: StaffActor, limit: int = 20) -> builtins.list[Case]:
+        """Cases by number, phone, member number or name, the newest ``limit`` in order: for
+        supervisors only, audited as ``find`` with the numbers found (never the query).
 
         Typed as staff type them (any width, spaces, hyphens, kana). Phones, names and member
         numbers are encrypted, so they are matched through keyed hashes (``storage.lookup``):
         a name matches whole, or as one of its space-separated parts, never as a substring.
         """
+        require_supervisor(actor, "find")
         wanted = unicodedata.normalize("NFKC", query).strip()
-        if not wanted:
-            return []
-        matched = lookup.matches(lookup.query_digests(wanted))
         with self.db.transaction() as session:
-            newest = session.exec(
-                select(Case)
-                .where(or_(Case.number == rules.case_number(wanted), matched))
-                .order_by(col(Case.id).desc())
-                .limit(limit)
-            ).all()
-            return builtins.list(reversed(newest))
+            found: builtins.list[Case] = []
+            if wanted:
+                matched = lookup.matches(lookup.query_digests(wanted))
+                newest = session.exec(
+                    select(Case)
+                    .where(or_(Case.number == rules.case_number(wanted), matched))
+                    .order_by(col(Case.id).desc())
+                    .limit(limit)
+                ).all()
+                found = builtins.list(reversed(newest))
+            matched_numbers = {"matched": [c.number for c in found]}
+            self.audit.record(actor.audit, "find", detail=matched_numbers, session=session)
+            return found
 
     def open_cases(self, queues: Collection[str] | None = None) -> builtins.list[Case]:
         with self.db.transaction() as session:
@@ -293,28 +370,57 @@ class CaseService:
         with self.db.transaction() as session:
             self._seen(session, key)
 
-    def detail(self, number: str) -> CaseDetail:
+    @_retried
+    def detail(
+        self,
+        number: str,
+        actor: StaffActor,
+        *,
+        purpose: str = "view_case",
+        audit_detail: dict[str, Any] | None = None,
+    ) -> CaseDetail:
+        """A case with its history, transcript and files, audited as ``purpose``:
+        ``view_case`` (a staff screen: staff of the queue), ``view_transcript`` or
+        ``export_transcript`` (the whole record: supervisors only, as ``transcript``)."""
+        denied, supervisors_only = READ_PURPOSES[purpose]
         with self.db.transaction() as session:
+            if supervisors_only:
+                require_supervisor(actor, denied, rules.case_number(number))
             case = self._get(session, number)
-            events = list(
-                session.exec(
-                    select(CaseEvent)
-                    .where(CaseEvent.case_id == case.id)
-                    .order_by(col(CaseEvent.id))
-                ).all()
+            require_queue(actor, case.queue, denied, case.number)
+            found = self._detail(session, case)
+            self.audit.record(
+                actor.audit, purpose, case_number=case.number, detail=audit_detail, session=session
             )
-            lines = session.exec(
-                select(TranscriptLine).where(case_lines(case)).order_by(col(TranscriptLine.id))
-            ).all()
-            files = session.exec(
-                select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
-            ).all()
-            return CaseDetail(case, events, list(lines), list(files))
+            return found
 
-    def attachment(self, number: str, index: int) -> Attachment:
-        """The case's ``index``-th file (1-based, in the order received), bytes included."""
+    def detail_unaudited(self, number: str) -> CaseDetail:
+        """A case's detail, unchecked and unaudited: for the engine and tests, never a staff
+        surface (``tests/test_architecture.py`` holds ``bot/`` to :meth:`detail`)."""
         with self.db.transaction() as session:
-            case = self._get(session, number)
+            return self._detail(session, self._get(session, number))
+
+    @staticmethod
+    def _detail(session: Session, case: Case) -> CaseDetail:
+        events = builtins.list(
+            session.exec(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+            ).all()
+        )
+        lines = session.exec(
+            select(TranscriptLine).where(case_lines(case)).order_by(col(TranscriptLine.id))
+        ).all()
+        files = session.exec(
+            select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
+        ).all()
+        return CaseDetail(case, events, builtins.list(lines), builtins.list(files))
+
+    @_retried
+    def attachment(self, number: str, index: int, actor: StaffActor) -> Attachment:
+        """The case's ``index``-th file (1-based, in the order received), bytes included, for
+        staff of its queue; audited as ``download_attachment`` with its sha256."""
+        with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "download_attachment")
             files = session.exec(
                 select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
             ).all()
@@ -323,28 +429,37 @@ class CaseService:
                     f"{case.number} has no file {index}.",
                     f"{case.number} にファイル {index} はありません。",
                 )
-            return files[index - 1]
+            chosen = files[index - 1]
+            self.audit.record(
+                actor.audit,
+                "download_attachment",
+                case_number=case.number,
+                detail={"index": index, "sha256": chosen.sha256},
+                session=session,
+            )
+            return chosen
 
     # ------------------------------------------------------------------ actions
 
     @_retried
     def claim(
-        self, number: str, actor: str, *, take_over: bool = False, key: str | None = None
+        self, number: str, actor: StaffActor, *, take_over: bool = False, key: str | None = None
     ) -> Case:
         """Take a case; taking over someone else's needs an explicit ``take_over``.
 
         Claiming one's own case again (a double click) changes nothing.
         """
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "claim")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._open_case(session, number)
-            if case.assignee == actor:
                 return case
-            if case.assignee and case.assignee != actor and not take_over:
+            rules.require_open(case.status)
+            if case.assignee == actor.on_record:
+                return case
+            if case.assignee and case.assignee != actor.on_record and not take_over:
                 raise rules.ClaimedByOther(case.number, case.assignee)
             previous = case.assignee
-            case.assignee = actor
+            case.assignee = actor.on_record
             if case.status == "received":
                 case.status = rules.status_when_claimed(case.request_type, DECEASED in case.flags)
             if previous is None:
@@ -356,28 +471,31 @@ class CaseService:
                     request_type=case.request_type,
                     deceased=DECEASED in case.flags,
                 )
-                self._tell_member(session, case, notice, actor)
-            self._event(session, case, "claimed", actor, {"previous": previous})
+                self._tell_member(session, case, notice, actor.on_record)
+            self._event(session, case, "claimed", actor.on_record, {"previous": previous})
             return case
 
     @_retried
     def verify_identity(
-        self, number: str, actor: str, method: str, *, key: str | None = None
+        self, number: str, actor: StaffActor, method: str, *, key: str | None = None
     ) -> Case:
         """Record the requester's identity check, once: a second record (another person, or
         the same one again) is refused, saying when and how it was recorded."""
         code = rules.check_identity_method(method)
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "verify")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._open_case(session, number)
+                return case
+            rules.require_open(case.status)
             self._require_no_identity_check(session, case)
             case.identity_method = code
             case.status = "in_progress"
             t = Translator(case.lang)
-            self._tell_member(session, case, rules.identity_verified_notice(t, case.number), actor)
-            case.assignee = case.assignee or actor
-            self._event(session, case, "identity_verified", actor, {"method": code})
+            self._tell_member(
+                session, case, rules.identity_verified_notice(t, case.number), actor.on_record
+            )
+            case.assignee = case.assignee or actor.on_record
+            self._event(session, case, "identity_verified", actor.on_record, {"method": code})
             return case
 
     def check_identity_unrecorded(self, number: str) -> None:
@@ -398,14 +516,14 @@ class CaseService:
         raise rules.IdentityAlreadyRecorded(case.number, case.identity_method, when)
 
     @_retried
-    def reply(self, number: str, actor: str, text: str, *, key: str | None = None) -> Case:
+    def reply(self, number: str, actor: StaffActor, text: str, *, key: str | None = None) -> Case:
         """The only way staff words reach the member."""
         body = rules.require_text(text, "A reply")
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "reply")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._get(session, number)
-            self._reply(session, case, actor, body)
+                return case
+            self._reply(session, case, actor.on_record, body)
             return case
 
     def _reply(self, session: Session, case: Case, actor: str, body: str) -> None:
@@ -421,7 +539,7 @@ class CaseService:
     def note(
         self,
         number: str,
-        actor: str,
+        actor: StaffActor,
         text: str,
         *,
         key: str | None = None,
@@ -433,23 +551,30 @@ class CaseService:
         """
         body = rules.require_text(text, "A note")
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "note")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._get(session, number)
+                return case
             data = {"text": body, **({"source": source} if source else {})}
-            self._event(session, case, "note", actor, data)
+            self._event(session, case, "note", actor.on_record, data)
             return case
 
     @_retried
     def extend(
-        self, number: str, actor: str, new_due: datetime, reason: str, *, key: str | None = None
+        self,
+        number: str,
+        actor: StaffActor,
+        new_due: datetime,
+        reason: str,
+        *,
+        key: str | None = None,
     ) -> Case:
         why = rules.require_text(reason, "A reason")
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "extend")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._open_case(session, number)
-            self._extend(session, case, actor, new_due, why)
+                return case
+            rules.require_open(case.status)
+            self._extend(session, case, actor.on_record, new_due, why)
             return case
 
     def _extend(self, session: Session, case: Case, actor: str, picked: datetime, why: str) -> None:
@@ -527,31 +652,37 @@ class CaseService:
             )
 
     @_retried
-    def pause(self, number: str, actor: str, waiting_for: str, *, key: str | None = None) -> Case:
+    def pause(
+        self, number: str, actor: StaffActor, waiting_for: str, *, key: str | None = None
+    ) -> Case:
         """Stop the clock while waiting for the member (e.g. for a 委任状)."""
         why = rules.require_text(waiting_for, "What we wait for")
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "pause")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._open_case(session, number)
+                return case
+            rules.require_open(case.status)
             if case.paused_at is not None:
                 raise rules.CaseActionError(
                     "The case is already paused.", "期限はすでに止めてあります。"
                 )
             case.paused_at = self.clock()
             t = Translator(case.lang)
-            self._tell_member(session, case, rules.pause_notice(t, case.number, why), actor)
-            self._event(session, case, "paused", actor, {"waiting_for": why})
+            self._tell_member(
+                session, case, rules.pause_notice(t, case.number, why), actor.on_record
+            )
+            self._event(session, case, "paused", actor.on_record, {"waiting_for": why})
             return case
 
     @_retried
-    def resume(self, number: str, actor: str, *, key: str | None = None) -> Case:
+    def resume(self, number: str, actor: StaffActor, *, key: str | None = None) -> Case:
         """Restart the clock; the due date moves by the time spent waiting, and back to an open
         day if that lands on a closed one (so never before an open day promised before)."""
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "resume")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._open_case(session, number)
+                return case
+            rules.require_open(case.status)
             if case.paused_at is None:
                 raise rules.CaseActionError("The case is not paused.", "期限は止めていません。")
             waited: timedelta = self.clock() - case.paused_at
@@ -559,22 +690,27 @@ class CaseService:
             case.paused_at = None
             t = Translator(case.lang)
             self._tell_member(
-                session, case, rules.resume_notice(t, case.number, case.due_at), actor
+                session, case, rules.resume_notice(t, case.number, case.due_at), actor.on_record
             )
             self._event(
-                session, case, "resumed", actor, {"waited_seconds": int(waited.total_seconds())}
+                session,
+                case,
+                "resumed",
+                actor.on_record,
+                {"waited_seconds": int(waited.total_seconds())},
             )
             return case
 
     @_retried
     def transfer(
-        self, number: str, actor: str, queue: str, note: str, *, key: str | None = None
+        self, number: str, actor: StaffActor, queue: str, note: str, *, key: str | None = None
     ) -> Case:
         why = rules.require_text(note, "A note")
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "transfer")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._open_case(session, number)
+                return case
+            rules.require_open(case.status)
             queue = self._transfer_target(case, queue)
             if queue == case.queue:
                 raise rules.CaseActionError(
@@ -583,7 +719,11 @@ class CaseService:
             previous = case.queue
             case.queue, case.assignee = queue, None
             self._event(
-                session, case, "transferred", actor, {"from": previous, "to": queue, "note": why}
+                session,
+                case,
+                "transferred",
+                actor.on_record,
+                {"from": previous, "to": queue, "note": why},
             )
             return case
 
@@ -611,7 +751,7 @@ class CaseService:
     def close(
         self,
         number: str,
-        actor: str,
+        actor: StaffActor,
         outcome: str,
         reason: str | None = None,
         *,
@@ -624,10 +764,11 @@ class CaseService:
         never replied to, it is refused (``rules.CloseNeedsConfirmation``) unless staff
         ``confirmed`` closing anyway."""
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "close")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._open_case(session, number)
-            self._close(session, case, actor, outcome, reason, confirmed)
+                return case
+            rules.require_open(case.status)
+            self._close(session, case, actor.on_record, outcome, reason, confirmed)
             return case
 
     def check_close(self, number: str, outcome: str, *, confirmed: bool = False) -> None:
@@ -681,7 +822,7 @@ class CaseService:
     def draft(
         self,
         number: str,
-        actor: str,
+        actor: StaffActor,
         kind: str,
         text: str,
         *,
@@ -707,7 +848,7 @@ class CaseService:
         else:
             raise ValueError(f"not a draft: {kind!r} (outcome {outcome!r}, due {new_due!r})")
         with self.db.transaction() as session:
-            case = self._get(session, number)
+            case = self._acting(session, number, actor, kind)
             if kind != "reply":
                 rules.require_open(case.status)
             if kind == "close" and outcome is not None:
@@ -717,7 +858,7 @@ class CaseService:
             return drafts.save(
                 session,
                 case_id=case.id,
-                actor=actor,
+                actor=actor.on_record,
                 kind=kind,
                 text=body,
                 detail=detail,
@@ -725,59 +866,65 @@ class CaseService:
             )
 
     @_retried
-    def send_draft(self, draft_id: str, number: str, actor: str) -> Case:
+    def send_draft(self, draft_id: str, number: str, actor: StaffActor) -> Case:
         """Carry out a confirmed draft: the reply, close or extension with the stored text.
 
         Only its author may, only on its own case, and only once: a second confirmation (a
         double click, a retry) finds the draft's key and changes nothing.
         """
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "send_draft")
             if self._seen(session, f"draft:{draft_id}"):
-                return self._get(session, number)
-            case = self._get(session, number)
+                return case
             draft = drafts.take(session, draft_id, self.clock())
             if draft is None:
                 raise rules.CaseActionError(
                     "This draft has expired or was already used; please write it again.",
                     "この下書きは有効期限が切れたか、使用済みです。もう一度入力してください。",
                 )
-            if draft.actor != actor or draft.case_id != case.id:
+            if draft.actor != actor.on_record or draft.case_id != case.id:
                 raise rules.CaseActionError(
                     "This draft belongs to someone else or another case.",
                     "この下書きは、ほかの方か別の案件のものです。",
                 )
             if draft.kind == "reply":
-                self._reply(session, case, actor, draft.text)
+                self._reply(session, case, actor.on_record, draft.text)
             else:
                 rules.require_open(case.status)
                 if draft.kind == "close":
                     outcome, confirmed = draft.detail["outcome"], draft.detail.get("confirmed")
-                    self._close(session, case, actor, str(outcome), draft.text, bool(confirmed))
+                    self._close(
+                        session, case, actor.on_record, str(outcome), draft.text, bool(confirmed)
+                    )
                 else:
                     due = datetime.fromisoformat(str(draft.detail["due"]))
-                    self._extend(session, case, actor, due, draft.text)
+                    self._extend(session, case, actor.on_record, due, draft.text)
             return case
 
     @_retried
-    def reopen(self, number: str, actor: str, reason: str, *, key: str | None = None) -> Case:
+    def reopen(
+        self, number: str, actor: StaffActor, reason: str, *, key: str | None = None
+    ) -> Case:
         """Back to 対応中 with a reason (a member's follow-up, a mistaken close). The due date
         stays the original one: the statutory clock runs from the member's request, so a
         reopened case past it shows as overdue rather than getting a fresh period."""
         why = rules.require_text(reason, "A reason")
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "reopen")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._get(session, number)
+                return case
             rules.require_closed(case.status)
             previous = case.status
             case.status = "in_progress"
             case.outcome = case.outcome_reason = None
             case.closed_at = case.member_contact_at = None
             case.relay_open = True
-            case.assignee = case.assignee or actor
+            case.assignee = case.assignee or actor.on_record
             t = Translator(case.lang)
-            self._tell_member(session, case, rules.reopen_notice(t, case.number), actor)
-            self._event(session, case, "reopened", actor, {"previous": previous, "reason": why})
+            self._tell_member(session, case, rules.reopen_notice(t, case.number), actor.on_record)
+            self._event(
+                session, case, "reopened", actor.on_record, {"previous": previous, "reason": why}
+            )
             return case
 
     @_retried
@@ -791,31 +938,38 @@ class CaseService:
             return case
 
     @_retried
-    def withdraw(self, number: str, actor: str, note: str, *, key: str | None = None) -> Case:
+    def withdraw(
+        self, number: str, actor: StaffActor, note: str, *, key: str | None = None
+    ) -> Case:
         """The member withdrew the request (e.g. said so on the phone): 取下げ, and confirm it."""
         why = rules.require_text(note, "A note")
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "withdraw")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._open_case(session, number)
+                return case
+            rules.require_open(case.status)
             case_changes.mark_withdrawn(case, self.clock())
             t = Translator(case.lang)
-            self._tell_member(session, case, rules.withdrawal_notice(t, case.number), actor)
-            self._event(session, case, "withdrawn", actor, {"note": why})
+            self._tell_member(
+                session, case, rules.withdrawal_notice(t, case.number), actor.on_record
+            )
+            self._event(session, case, "withdrawn", actor.on_record, {"note": why})
             return case
 
     # ------------------------------------------------------------------ the member's data
 
     @_retried
-    def link_member(self, number: str, actor: str, other: str, *, key: str | None = None) -> Case:
+    def link_member(
+        self, number: str, actor: StaffActor, other: str, *, key: str | None = None
+    ) -> Case:
         """Record that case ``other``'s conversation is the requester's own, so the disclosure
         of ``number`` includes it. Only after the requester's identity is verified on
         ``number``: staff compare the two and vouch for it, never typed details alone.
         """
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "link")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._get(session, number)
+                return case
             if case.identity_method is None:
                 raise rules.CaseActionError(
                     f"Verify the requester's identity on {case.number} before linking.",
@@ -825,16 +979,18 @@ class CaseService:
             if linked.conversation_id in member_data.linked_conversations(session, case):
                 return case  # linked already (a double click): nothing changes
             data = {"linked_case": linked.number, "conversation": linked.conversation_id}
-            self._event(session, case, member_data.LINKED, actor, data)
+            self._event(session, case, member_data.LINKED, actor.on_record, data)
             return case
 
     @_retried
-    def unlink_member(self, number: str, actor: str, other: str, *, key: str | None = None) -> Case:
+    def unlink_member(
+        self, number: str, actor: StaffActor, other: str, *, key: str | None = None
+    ) -> Case:
         """Undo ``link_member`` (a mistaken link): later exports leave that conversation out."""
         with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "unlink")
             if self._seen(session, key):
-                return self._get(session, number)
-            case = self._get(session, number)
+                return case
             linked = self._other_case(session, case, other)
             if linked.conversation_id not in member_data.linked_conversations(session, case):
                 raise rules.CaseActionError(
@@ -842,7 +998,7 @@ class CaseService:
                     f"{linked.number} は {case.number} に結び付けられていません。",
                 )
             data = {"linked_case": linked.number, "conversation": linked.conversation_id}
-            self._event(session, case, member_data.UNLINKED, actor, data)
+            self._event(session, case, member_data.UNLINKED, actor.on_record, data)
             return case
 
     def possible_matches(self, number: str) -> builtins.list[member_data.PossibleMatch]:
@@ -852,7 +1008,7 @@ class CaseService:
 
     @_retried
     def export_member_data(
-        self, number: str, actor: str, fmt: str, *, destination: str | None = None
+        self, number: str, actor: StaffActor, fmt: str, *, destination: str | None = None
     ) -> MemberDataExport:
         """The member's data for a disclosure; the look is audited in the same transaction.
 
@@ -863,7 +1019,8 @@ class CaseService:
         back with ``export_failed`` so the next click can try again.
         """
         with self.db.transaction() as session:
-            case = self._get(session, number)  # locked: exports of one case take turns
+            # Locked: exports of one case take turns.
+            case = self._acting(session, number, actor, "member_data")
             data = member_data.gather(session, case)
             key = None
             if destination is not None:
@@ -871,7 +1028,7 @@ class CaseService:
                 if not self._reserve(session, key):
                     return MemberDataExport(data, fresh=False, key=key)
             self.audit.record(
-                staff_actor(actor),
+                actor.audit,
                 "view_member_data",
                 case_number=case.number,
                 detail={"format": fmt, **data.counts()},
@@ -953,6 +1110,12 @@ class CaseService:
             raise rules.CaseActionError(
                 f"No case numbered {number}.", f"{number} は見つかりませんでした。"
             )
+        return case
+
+    def _acting(self, session: Session, number: str, actor: StaffActor, action: str) -> Case:
+        """The case, locked, once ``actor`` may act on its queue (else refused and audited)."""
+        case = self._get(session, number)
+        require_queue(actor, case.queue, action, case.number)
         return case
 
     def _open_case(self, session: Session, number: str) -> Case:

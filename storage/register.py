@@ -19,9 +19,10 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, and_, col, or_, select
 
 from flows.i18n import JST
-from storage.audit import AuditLog, staff_actor
+from storage.audit import AuditLog
 from storage.db import Database
 from storage.models import Case, CaseEvent
+from storage.staff import Refused, StaffActor, require_supervisor
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ def day_start(day: date) -> datetime:
 class RegisterReader:
     """The register's reads; each one audited in its own transaction before it returns.
 
-    ``actor`` as the case service takes it: ``slack:U123``, ``cli:sato`` or a bare terminal
-    name (``sato``), recorded as ``storage.audit.staff_actor`` names it."""
+    The register is the supervisors' (every org's requests at once): another actor is refused
+    here, with its ``denied:`` entry, whatever surface asked."""
 
     def __init__(self, db: Database, audit: AuditLog) -> None:
         self.db = db
@@ -52,7 +53,7 @@ class RegisterReader:
 
     def arrived(
         self,
-        actor: str,
+        actor: StaffActor,
         first: date,
         last: date,
         org: str | None = None,
@@ -75,7 +76,7 @@ class RegisterReader:
             | (detail or {}),
         )
 
-    def month(self, actor: str, first: date, org: str | None = None) -> RegisterData:
+    def month(self, actor: StaffActor, first: date, org: str | None = None) -> RegisterData:
         """The cases a month's figures need: those that arrived in the month starting on
         ``first``, and those that arrived earlier and were still open at its end (not closed
         before the next month began). Audited as ``view_stats``."""
@@ -94,13 +95,18 @@ class RegisterReader:
 
     def _read(
         self,
-        actor: str,
+        actor: StaffActor,
         where: ColumnElement[bool],
         org: str | None,
         *,
         action: str,
         detail: dict[str, Any],
     ) -> RegisterData:
+        try:
+            require_supervisor(actor, action)
+        except Refused:
+            self.audit.record(actor.audit, f"denied:{action}", allowed=False)
+            raise
         if org is not None:
             where = and_(where, Case.org_id == org)
         with self.db.transaction() as session:
@@ -111,7 +117,7 @@ class RegisterReader:
             )
             events = _events(session, where)
             self.audit.record(
-                staff_actor(actor),
+                actor.audit,
                 action,
                 detail={**detail, "org": org, "cases": len(cases)},
                 session=session,

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackDeployment
+from storage.staff import StaffActor
 
 log = structlog.get_logger(__name__)
 GROUP_CACHE_SECONDS = 300.0
@@ -61,6 +62,12 @@ class Access:
             return True
         settings = self.config.queues.get(queue)
         return settings is not None and await self._in(user, settings.staff, settings.staff_groups)
+
+    async def actor(self, user: str) -> StaffActor:
+        """The user as the case service knows staff: their queues and whether a supervisor,
+        looked up once per interaction (groups from the cache); the service decides."""
+        supervisor = await self.is_supervisor(user)
+        return StaffActor.slack(user, await self.queues_of(user), supervisor=supervisor)
 
     async def queues_of(self, user: str) -> list[str]:
         """The queues whose cases this user may see and act on."""

@@ -1,8 +1,9 @@
 """Staff and supervisors in Slack: a slack-bolt ``AsyncApp`` over the same case service.
 
 Every listener acknowledges first and works after (Slack wants an answer within 3 seconds);
-database work runs in a thread. Every action is checked against the deployment's staff lists
-and carries an idempotency key stored with its effect, so a Slack retry or a double click
+database work runs in a thread. Each interaction builds the user's ``StaffActor`` (``Access``)
+and the case service checks and audits it, as for the terminal. Every action carries an
+idempotency key stored with its effect, so a Slack retry or a double click
 changes nothing the second time. Card and thread updates are left to :class:`CardSync`.
 """
 
@@ -34,14 +35,12 @@ from flows import cases as rules
 from flows.i18n import JST, Translator
 from flows.safe_text import clean_inbound
 from flows.status import OUTCOMES_NEEDING_REASON
-from storage.audit import Actor
 from storage.cases import MemberDataExport
 from storage.models import Case
+from storage.staff import StaffActor
 
 log = structlog.get_logger(__name__)
 
-REFUSED = "この案件を操作する権限がありません。担当の窓口のスタッフか責任者にご依頼ください。"
-SUPERVISORS_ONLY = "この操作は責任者だけが行えます。"
 MEMBER_DATA_ALREADY = (
     "同じ内容の保有データは、すでにこのスレッドに出力しています（または出力中です）。"
     "内容が変わると（返信・メモ・結び付けなど）、もう一度出力できます。"
@@ -71,8 +70,14 @@ Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
 
 
-def actor_of(user: str) -> Actor:
-    return Actor(f"slack:{user}", "slack")
+# A form's submission is checked as the action of the button that opened it (denied:reply…).
+SUBMITTED_ACTIONS = {"case_takeover": "claim"}
+
+
+def submitted_action(callback: str) -> str:
+    return SUBMITTED_ACTIONS.get(callback) or callback.removeprefix("case_").removesuffix(
+        "_confirm"
+    )
 
 
 class StaffDesk:
@@ -108,22 +113,13 @@ class StaffDesk:
         except SlackApiError as error:
             log.info("slack.ephemeral_failed", error=str(error.response.get("error")))
 
-    async def _allowed(self, user: str, case: Case, action: str, channel: str | None) -> bool:
-        """Staff of the case's queue or a supervisor; a refusal is audited and explained."""
-        if await self.access.may_act(user, case.queue):
-            return True
-        await self._deny(user, case, action)
-        await self._tell(channel, user, REFUSED)
-        return False
-
-    async def _deny(self, user: str, case: Case, action: str) -> None:
-        await self._run(
-            self.app.audit.record,
-            actor_of(user),
-            f"denied:{action}",
-            case_number=case.number,
-            allowed=False,
-        )
+    async def _authorized(self, number: str, actor: StaffActor, action: str) -> str | None:
+        """Why ``actor`` may not ``action`` the case (the service audits the refusal)."""
+        try:
+            await self._run(self.app.cases.authorize, number, actor, action)
+        except rules.CaseActionError as refused:
+            return refused.ja
+        return None
 
     async def _open(
         self, body: dict[str, Any], view: blocks.Block, user: str, channel: str | None
@@ -178,7 +174,7 @@ class StaffDesk:
         if name == "claim":
             await self._claim(case, user, channel, body)
             return
-        if name == blocks.MEMBER_DATA and await self._allowed(user, case, name, channel):
+        if name == blocks.MEMBER_DATA:
             await self._member_data(case, user, channel, body)
 
     async def _form(
@@ -193,9 +189,9 @@ class StaffDesk:
         if case is None:
             await self._fill(opened, blocks.notice_modal("この案件は見つかりませんでした。"))
             return
-        if not await self.access.may_act(user, case.queue):
-            await self._deny(user, case, name)
-            await self._fill(opened, blocks.notice_modal(REFUSED))
+        why_not = await self._authorized(number, await self.access.actor(user), name)
+        if why_not:
+            await self._fill(opened, blocks.notice_modal(for_slack(why_not)))
             return
         where = channel or ""
         if name == "verify":
@@ -222,21 +218,19 @@ class StaffDesk:
     async def _claim(
         self, case: Case, user: str, channel: str | None, body: dict[str, Any]
     ) -> None:
-        actor = actor_of(user).id
-        if case.assignee and case.assignee != actor:
+        if case.assignee and case.assignee != f"slack:{user}":
             # Someone else has it: ask before taking over. The modal opens before the
             # (possibly slow) group lookup, while the trigger_id is fresh.
             opened = await self._open(body, blocks.loading_modal(case.number), user, channel)
             if opened is None:
                 return
-            if not await self.access.may_act(user, case.queue):
-                await self._deny(user, case, "claim")
-                await self._fill(opened, blocks.notice_modal(REFUSED))
+            why_not = await self._authorized(case.number, await self.access.actor(user), "claim")
+            if why_not:
+                await self._fill(opened, blocks.notice_modal(for_slack(why_not)))
                 return
             await self._fill(opened, blocks.takeover_modal(case, channel or ""))
             return
-        if not await self._allowed(user, case, "claim", channel):
-            return
+        actor = await self.access.actor(user)
         key = f"slack:action:{body['actions'][0].get('action_ts', '')}:{user}"
         problem = await self._act(self.app.cases.claim, case.number, actor, key=key)
         if problem:
@@ -252,13 +246,17 @@ class StaffDesk:
         ``CaseService.export_member_data``). New data (a reply, a note, a link) exports anew.
         """
         assert case.id is not None
+        actor = await self.access.actor(user)
+        why_not = await self._authorized(case.number, actor, blocks.MEMBER_DATA)
+        if why_not:
+            await self._tell(channel, user, why_not)
+            return
         card = await self._run(self.sync.card_of, case.id)
         if card is None:
             await self._tell(channel, user, "この案件のスレッドが見つかりませんでした。")
             return
-        actor = actor_of(user)
         export: MemberDataExport = await self._run(
-            self.app.cases.export_member_data, case.number, actor.id, "html", destination="slack"
+            self.app.cases.export_member_data, case.number, actor, "html", destination="slack"
         )
         if not export.fresh or export.key is None:
             await self._tell(channel, user, MEMBER_DATA_ALREADY)
@@ -298,12 +296,13 @@ class StaffDesk:
                 response_action="errors", errors=_first_block_error(view, "案件が見つかりません。")
             )
             return
-        if not await self.access.may_act(user, case.queue):
+        actor = await self.access.actor(user)
+        why_not = await self._authorized(number, actor, submitted_action(callback))
+        if why_not:
             await ack()
-            await self._allowed(user, case, callback, channel)
+            await self._tell(channel, user, why_not)
             return
         key = f"slack:view:{view.get('id', '')}:{callback}"
-        actor = actor_of(user).id
         cases = self.app.cases
         if callback == "case_reply":
             text = (values.get("reply") or "").strip()
@@ -429,7 +428,7 @@ class StaffDesk:
         self,
         ack: Ack,
         case: Case,
-        actor: str,
+        actor: StaffActor,
         kind: str,
         text: str,
         member_sees: str,
@@ -474,23 +473,20 @@ class StaffDesk:
         )
         if number is None:
             return
-        case = await self._case(number)
-        if case is None or not await self._allowed(user, case, "note", None):
-            return
+        actor = await self.access.actor(user)
         key = f"slack:event:{body.get('event_id') or event.get('ts')}"
-        await self._act(
-            self.app.cases.note, number, actor_of(user).id, text, key=key, source="slack"
-        )
+        # Someone not of the case's queue: refused and audited by the service, nothing noted.
+        await self._act(self.app.cases.note, number, actor, text, key=key, source="slack")
 
     async def on_home(self, body: dict[str, Any]) -> None:
         user = str((body.get("event") or {}).get("user") or "")
         if not user:
             return
-        queues = await self.access.queues_of(user)
+        actor = await self.access.actor(user)
+        queues = actor.visible(self.access.config.queues)
         now = self.app.clock()
         open_cases: list[Case] = await self._run(self.app.cases.open_cases, queues)
-        actor = actor_of(user).id
-        mine = [c for c in open_cases if c.assignee == actor]
+        mine = [c for c in open_cases if c.assignee == actor.on_record]
         overdue = [c for c in open_cases if blocks.is_overdue(c, now)]
         counts = {
             q: (
@@ -504,7 +500,8 @@ class StaffDesk:
             pushes = self.line_pushes.home_text(await self._run(self.line_pushes.usage))
         view = blocks.home_view(mine, counts, overdue, self.queue_names, now, pushes)
         if await self.access.is_supervisor(user):
-            view["blocks"] += await self._run(figures_blocks, self.app, actor_of(user), now)
+            supervisor = await self.access.actor(user)
+            view["blocks"] += await self._run(figures_blocks, self.app, supervisor, now)
         await self.client.views_publish(user_id=user, view=view)
 
     # ------------------------------------------------------------------ /madoguchi
@@ -514,23 +511,13 @@ class StaffDesk:
         user = str(body.get("user_id") or "")
         verb, _, rest = clean_inbound(str(body.get("text") or "")).strip().partition(" ")
         verb, rest = verb.lower(), rest.strip()
-        supervisor = await self.access.is_supervisor(user)
-        if verb in ("transcript", "find") and not supervisor:
-            await self._run(
-                self.app.audit.record,
-                actor_of(user),
-                f"denied:{verb}",
-                case_number=rules.case_number(rest) if verb == "transcript" and rest else None,
-                allowed=False,
-            )
-            await respond(text=SUPERVISORS_ONLY, response_type="ephemeral")
-            return
+        actor = await self.access.actor(user)
         if verb == "transcript":
-            await self._transcript(user, rest, respond)
+            await self._transcript(actor, rest, respond)
         elif verb == "find":
-            await self._find(user, rest, respond)
+            await self._find(actor, rest, respond)
         elif verb == "overdue":
-            queues = await self.access.queues_of(user)
+            queues = actor.visible(self.access.config.queues)
             now = self.app.clock()
             late = [
                 c
@@ -542,20 +529,17 @@ class StaffDesk:
         else:
             await respond(text=HELP, response_type="ephemeral")
 
-    async def _transcript(self, user: str, number: str, respond: Respond) -> None:
+    async def _transcript(self, actor: StaffActor, number: str, respond: Respond) -> None:
         if not number:
             await respond(text="受付番号を指定してください。", response_type="ephemeral")
             return
-        try:
-            detail = await self._run(self.app.cases.detail, number)
-        except rules.CaseActionError:
-            missing = f"{for_slack(number)} は見つかりませんでした。"
-            await respond(text=missing, response_type="ephemeral")
+        try:  # on record (view_transcript) before anything is shown; supervisors only
+            detail = await self._run(
+                self.app.cases.detail, number, actor, purpose="view_transcript"
+            )
+        except rules.CaseActionError as refused:
+            await respond(text=for_slack(refused.ja), response_type="ephemeral")
             return
-        # On record before anything is shown.
-        await self._run(
-            self.app.audit.record, actor_of(user), "view_transcript", case_number=detail.case.number
-        )
         case = detail.case
         head = f"*{case.number} {for_slack(type_title(case))}* の記録\n" + "\n".join(
             f"{for_slack(label)}：{for_slack(value)}" for label, value in case.summary
@@ -580,14 +564,12 @@ class StaffDesk:
                 text=f"{case.number} の記録", blocks=post.blocks, response_type="ephemeral"
             )
 
-    async def _find(self, user: str, query: str, respond: Respond) -> None:
-        found: list[Case] = await self._run(self.app.cases.find, query)
-        await self._run(
-            self.app.audit.record,
-            actor_of(user),
-            "find",
-            detail={"matched": [c.number for c in found]},
-        )
+    async def _find(self, actor: StaffActor, query: str, respond: Respond) -> None:
+        try:  # supervisors only; the numbers found are on record before they are shown
+            found: list[Case] = await self._run(self.app.cases.find, query, actor)
+        except rules.CaseActionError as refused:
+            await respond(text=refused.ja, response_type="ephemeral")
+            return
         now = self.app.clock()
         lines = [blocks.case_line(c, now) for c in found] or ["見つかりませんでした。"]
         await _respond_posts(respond, "\n".join(lines))

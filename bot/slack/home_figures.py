@@ -14,7 +14,7 @@ from bot.register_reads import read_month_figures
 from bot.register_stats_view import slack_text
 from bot.slack.blocks import Block, chunk, section
 from flows.i18n import JST
-from storage.audit import Actor
+from storage.staff import StaffActor
 
 
 def months_around(now: datetime) -> tuple[date, date]:
@@ -24,7 +24,7 @@ def months_around(now: datetime) -> tuple[date, date]:
     return this, last
 
 
-def figures_blocks(app: App, actor: Actor, now: datetime) -> list[Block]:
+def figures_blocks(app: App, actor: StaffActor, now: datetime) -> list[Block]:
     """A divider, then each month's figures as mrkdwn sections (this month first)."""
     blocks: list[Block] = [{"type": "divider"}, section("*受付状況（責任者向け）*")]
     for month in months_around(now):

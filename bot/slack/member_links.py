@@ -28,7 +28,6 @@ log = structlog.get_logger(__name__)
 LINK = "member_link"  # action id and callback id: case_member_link
 Block = dict[str, Any]
 ACTIONS = {"link": "結び付ける", "unlink": "結び付けを外す"}
-REFUSED = "この案件を操作する権限がありません。担当の窓口のスタッフか責任者にご依頼ください。"
 
 
 def link_button(case: Case) -> Block:
@@ -127,8 +126,9 @@ class MemberLinks:
                 view_id, _view(number, channel, [_note("案件が見つかりません。")], form=False)
             )
             return
-        if not await self.desk._allowed(user, case, LINK, None):
-            await self._show(view_id, _view(number, channel, [_note(REFUSED)], form=False))
+        why_not = await self.desk._authorized(case.number, await self.desk.access.actor(user), LINK)
+        if why_not:
+            await self._show(view_id, _view(number, channel, [_note(why_not)], form=False))
             return
         if case.identity_method is None:
             text = f"{case.number} はまだ本人確認をしていません。本人確認の後で結び付けてください。"
@@ -155,9 +155,11 @@ class MemberLinks:
         if case is None or not other:
             await ack(response_action="errors", errors={"other": "受付番号を入力してください。"})
             return
-        if not await self.desk.access.may_act(user, case.queue):
+        actor = await self.desk.access.actor(user)
+        why_not = await self.desk._authorized(case.number, actor, LINK)
+        if why_not:
             await ack()
-            await self.desk._allowed(user, case, LINK, channel)
+            await self.desk._tell(channel, user, why_not)
             return
         unlink = chosen.get("value") == "unlink"
         cases = self.desk.app.cases
@@ -166,7 +168,7 @@ class MemberLinks:
             await self.desk._run(
                 cases.unlink_member if unlink else cases.link_member,
                 case.number,
-                f"slack:{user}",
+                actor,
                 other,
                 key=key,
             )

@@ -17,6 +17,7 @@ from bot.channels import channel_title
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
+from bot.staff.identity import staff_name, terminal_staff
 from bot.staff.transcript_view import StaffTranscript
 from flows.asker import describe_requester
 from flows.attachments import size_label
@@ -34,11 +35,11 @@ from flows.profiles import OrgProfile
 from flows.registry import FLOWS
 from flows.safe_text import clean_inbound
 from flows.status import CLOSED_STATUSES, OUTCOMES, STATUS_LABELS, status_label
-from storage.audit import Actor
 from storage.cases import CaseDetail
 from storage.member_data import DISCLOSURE_TYPES, collect
 from storage.models import Case
 from storage.private_files import write_private
+from storage.staff import StaffActor
 
 staff_app = typer.Typer(
     help="Work cases as staff: list, show, claim, verify, reply, extend, close.",
@@ -164,16 +165,17 @@ def _app() -> App:
     return _state["app"]
 
 
-def _actor() -> str:
+def _actor() -> StaffActor:
     """Who acts, as the history and the audit log record it: the name staff set, never the
-    machine's login (every action under ``cli:root`` would say nothing of who did it)."""
+    machine's login (every action under ``cli:root`` would say nothing of who did it), with
+    the queues ``[staff]`` gives it (``identity.terminal_staff``)."""
     name = (os.environ.get("MADOGUCHI_STAFF") or "").strip()
     if not name:
         raise CaseActionError(
             "Set MADOGUCHI_STAFF to your name first (e.g. export MADOGUCHI_STAFF=sato).",
             "MADOGUCHI_STAFF にお名前を設定してください（例：export MADOGUCHI_STAFF=sato）。",
         )
-    return name
+    return terminal_staff(_app().deployment, name)
 
 
 def _line(case: Case, now: datetime | None = None, *, channel: bool = True) -> str:
@@ -394,7 +396,11 @@ def list_cases(
             )
     now = app.clock()
     cases = sorted(
-        app.cases.list(wanted, include_closed=not open_only),
+        # Only a look at the list: the login does when MADOGUCHI_STAFF is not set, as for
+        # `madoguchi cases`; on record either way.
+        app.cases.list(
+            terminal_staff(app.deployment, staff_name()), wanted, include_closed=not open_only
+        ),
         key=lambda case: needs_staff_first(case, now),
     )
     if not cases:
@@ -412,9 +418,7 @@ def show_help() -> None:
 @staff_app.command()
 def show(number: str) -> None:
     """Show a case with its intake summary, history and transcript (the look is audited)."""
-    actor = _actor()
-    detail = _app().cases.detail(number)
-    _app().audit.record(Actor(f"cli:{actor}", "cli"), "view_case", case_number=detail.case.number)
+    detail = _app().cases.detail(number, _actor())
     _app().cases.mark_read(detail.case.number)  # the member's messages are read now
     view = StaffTranscript.of(_app().engine.menu_options())
     typer.echo(render_detail(detail, _app().orgs.get(detail.case.org_id), view))
@@ -431,13 +435,7 @@ def save_file(
     out: Annotated[Path | None, typer.Option(help="Where to save; default: current folder")] = None,
 ) -> None:
     """Save a file the member sent, after checking it still matches its sha256."""
-    attachment = _app().cases.attachment(number, index)
-    _app().audit.record(
-        Actor(f"cli:{_actor()}", "cli"),
-        "download_attachment",
-        case_number=case_number(number),
-        detail={"index": index, "sha256": attachment.sha256},
-    )
+    attachment = _app().cases.attachment(number, index, _actor())
     if hashlib.sha256(attachment.data).hexdigest() != attachment.sha256:
         raise CaseActionError(
             f"File {index} of {number} does not match its checksum.",
@@ -496,7 +494,7 @@ def extend(
 ) -> None:
     """Extend the due date with a reason the member is told."""
     app = _app()
-    current = app.cases.detail(number).case.due_at
+    current = app.cases.get(number).due_at
     if until:
         new_due = datetime.combine(datetime.fromisoformat(until).date(), time(23, 59), JST)
     elif days:

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from flows.i18n import JST
 from storage.models import Case
+from storage.staff import StaffActor
 from tests.conftest import Desk
 from tests.flows.answers import COMPLAINT
 from tests.storage.test_encryption import PDF
@@ -27,7 +28,8 @@ FORMULA = "=cmd|' /C calc'!A0"
 EXTENSION_REASON = f"{SCRIPT}書庫の記録を確認するため"
 PARTIAL_REASON = f"{FORMULA} 一部の記録は保存期間を過ぎています"
 REFUSAL_REASON = "訂正のお申し出が事実ではなく評価に関するものため"
-STAFF = "sato"
+STAFF = StaffActor.trusted("sato")
+SUZUKI = StaffActor.trusted("suzuki")
 
 
 def at(day: str, hour: int = 10) -> datetime:
@@ -57,7 +59,7 @@ def _file(
         for _ in range(files):
             member.sends_file(PDF, name="山田花子の委任状.pdf", caption="委任状です")
         assert "受け付けました" in member.says("送信する")
-    return desk.app.cases.list()[-1].number
+    return desk.app.cases.list_unaudited()[-1].number
 
 
 def _route(desk: Desk, number: str, route: str) -> None:
@@ -103,24 +105,24 @@ def build_november(desk: Desk) -> November:
     cases.close(a, STAFF, "partial", PARTIAL_REASON)
     # B: a letter to 生活クラブ共済連, answered within the target.
     b = filed("letter", "2026-11-04", "seikatsuclub-kyosai", "purpose_notice", route="post")
-    cases.claim(b, "suzuki")
-    cases.verify_identity(b, "suzuki", "phone_callback")
+    cases.claim(b, SUZUKI)
+    cases.verify_identity(b, SUZUKI, "phone_callback")
     on("2026-11-10")
-    cases.reply(b, "suzuki", "利用目的をお知らせします。")
-    cases.close(b, "suzuki", "answered")
+    cases.reply(b, SUZUKI, "利用目的をお知らせします。")
+    cases.close(b, SUZUKI, "answered")
     # C: a correction by phone, refused with its reason.
     c = filed("call", "2026-11-06", "coopdeli", "correction", route="phone", evidence="住民票")
     on("2026-11-09")
     cases.close(c, STAFF, "refused", REFUSAL_REASON)
     # D: a suspension at the counter, answered after its due date.
     d = filed("counter", "2026-11-09", "seikatsuclub-kyosai", "suspension", route="visit")
-    cases.verify_identity(d, "suzuki", "in_person")
+    cases.verify_identity(d, SUZUKI, "in_person")
     # E: a third-party record asked by e-mail, still open (and overdue) at the month's end.
     filed("email", "2026-11-10", "coopdeli", "third_party_record", route="email")
     # F: a stop of third-party provision, withdrawn the next day.
     f = filed("withdrawn", "2026-11-12", "seikatsuclub-kyosai", "third_party_stop")
     on("2026-11-13")
-    cases.withdraw(f, "suzuki", "お電話で取り下げのお申し出")
+    cases.withdraw(f, SUZUKI, "お電話で取り下げのお申し出")
     # G: a consent withdrawal, answered the next day.
     g = filed("consent", "2026-11-16", "coopdeli", "consent_withdrawal")
     on("2026-11-17")
@@ -133,8 +135,8 @@ def build_november(desk: Desk) -> November:
     # I: a complaint handed to a person, open and not yet due at the month's end.
     filed("complaint", "2026-11-20", "seikatsuclub-kyosai", "human")
     on("2026-11-30", 16)
-    cases.reply(d, "suzuki", "利用を停止しました。")
-    cases.close(d, "suzuki", "answered")
+    cases.reply(d, SUZUKI, "利用を停止しました。")
+    cases.close(d, SUZUKI, "answered")
     # December: outside the month.
     filed("december", "2026-12-01", "coopdeli", "purpose_notice")
     on("2026-12-07")

@@ -26,6 +26,7 @@ from storage.models import (
     Conversation,
     OutboxMessage,
 )
+from storage.staff import StaffActor
 from tests.conftest import Clock
 from tests.flows.answers import COMPLAINT
 
@@ -172,10 +173,10 @@ def test_a_member_who_blocked_the_bot_is_unreachable_and_their_case_says_so(
     say(app, "1", "start", command="start", argument="coopdeli")
     for key, text in enumerate(COMPLAINT):
         say(app, "1", f"k{key}", text=text)
-    [case] = app.cases.list()
+    [case] = app.cases.list_unaudited()
     asyncio.run(fast_worker(app, RecordingSender()).drain_all())
 
-    app.cases.reply(case.number, "sato", "お電話でご説明します。")
+    app.cases.reply(case.number, StaffActor.trusted("sato"), "お電話でご説明します。")
     sender = RecordingSender()
     sender.failures["1"] = Unreachable("forbidden")
     asyncio.run(fast_worker(app, sender).drain_all())
@@ -332,9 +333,9 @@ def test_a_chat_with_an_answer_waiting_goes_before_a_backlog_of_notices(
         for key, text in enumerate(COMPLAINT):
             say(app, chat, f"{chat}-{key}", text=text)
     asyncio.run(fast_worker(app, RecordingSender()).drain_all())
-    numbers = {case.conversation_id: case.number for case in app.cases.list()}
+    numbers = {case.conversation_id: case.number for case in app.cases.list_unaudited()}
     for number in numbers.values():  # a batch of notices, the member's last
-        app.cases.reply(number, "sato", "ご案内です。")
+        app.cases.reply(number, StaffActor.trusted("sato"), "ご案内です。")
     say(app, "member", "later", text="ありがとうございます")  # and now they write
     assert [(row.chat_id, row.priority) for row in pending(app, "member")] == [
         ("member", PRIORITY_NOTICE),

@@ -16,6 +16,7 @@ from bot.escaping import for_csv, for_slack, for_terminal, for_terminal_json
 from bot.export import render_csv
 from bot.slack import blocks
 from storage.audit import Actor
+from storage.staff import StaffActor
 from tests.bot.conftest import madoguchi_command
 from tests.conftest import Desk
 from tests.fakes.slack_api import (
@@ -42,7 +43,7 @@ def test_a_member_text_is_escaped_once_in_the_thread_never_twice() -> None:
 def test_the_intake_shows_a_members_markup_as_text_escaped_exactly_once(desk: Desk) -> None:
     complain(desk, "A&B <!channel> <https://evil.example|本人確認はこちら>")
     case = only_case(desk)
-    detail = desk.app.cases.detail(case.number)
+    detail = desk.app.cases.detail_unaudited(case.number)
     composed = "\n".join(blocks.intake_text(case, detail.transcript))
     assert "A&amp;B &lt;!channel&gt; &lt;https://evil.example|本人確認はこちら&gt;" in composed
     assert "&amp;amp;" not in composed and "&amp;lt;" not in composed
@@ -76,7 +77,9 @@ def test_a_3900_character_answer_reaches_the_thread_whole_in_sections_slack_acce
     answer = ("配達員の対応についてお伝えします。" * 300)[:3900]
     complain(desk, answer)
     case = only_case(desk)
-    [head, _chat] = blocks.intake_text(case, desk.app.cases.detail(case.number).transcript)
+    [head, _chat] = blocks.intake_text(
+        case, desk.app.cases.detail_unaudited(case.number).transcript
+    )
     [post] = blocks.posts(head)
     sections = [b["text"]["text"] for b in post.blocks]
     assert len(sections) == 2 and all(len(s) <= 3000 for s in sections)
@@ -145,8 +148,8 @@ def test_plain_cells_stay_as_they_are() -> None:
 def test_the_transcript_csv_keeps_a_members_formula_as_text(desk: Desk) -> None:
     complain(desk, '=HYPERLINK("https://evil.example","本人確認")')
     case = only_case(desk)
-    desk.app.cases.note(case.number, "sato", "@SUM(1) 確認済み")
-    rows = list(csv.reader(io.StringIO(render_csv(desk.app.cases.detail(case.number)))))
+    desk.app.cases.note(case.number, StaffActor.trusted("sato"), "@SUM(1) 確認済み")
+    rows = list(csv.reader(io.StringIO(render_csv(desk.app.cases.detail_unaudited(case.number)))))
     cells = [cell for row in rows for cell in row]
     assert '\'=HYPERLINK("https://evil.example","本人確認")' in cells
     assert not any(cell.lstrip(" ").startswith(("=", "+", "-", "@")) for cell in cells)
@@ -171,7 +174,7 @@ def test_json_for_a_terminal_stays_json_with_the_same_values() -> None:
 def test_staff_show_prints_escape_sequences_in_stored_text_as_text(desk: Desk) -> None:
     complain(desk, "ok")
     number = only_case(desk).number
-    desk.app.cases.reply(number, "sato", "\x1b]0;pwned\x07\x1b[2J 画面を消す")
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), "\x1b]0;pwned\x07\x1b[2J 画面を消す")
     with madoguchi_command(desk.db_url, "staff") as invoke:
         shown = invoke("show", number)
     assert shown.exit_code == 0, shown.output

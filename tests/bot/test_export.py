@@ -18,6 +18,7 @@ from bot.cli import cli
 from bot.export import render_csv, render_html, render_json
 from storage.cases import CaseDetail
 from storage.models import AuditEntry, Case
+from storage.staff import StaffActor
 from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import COMPLAINT, only_case
 
@@ -42,13 +43,13 @@ def case(desk: Desk) -> Case:
     complain(desk.member(org="coopdeli"))
     number = only_case(desk).number
     desk.clock.advance(hours=1)
-    desk.app.cases.claim(number, "sato")
-    desk.app.cases.reply(number, "sato", REPLY)
+    desk.app.cases.claim(number, StaffActor.trusted("sato"))
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), REPLY)
     return only_case(desk)
 
 
 def detail(desk: Desk, case: Case) -> CaseDetail:
-    return desk.app.cases.detail(case.number)
+    return desk.app.cases.detail_unaudited(case.number)
 
 
 def exports(desk: Desk, case: Case | None = None) -> list[AuditEntry]:
@@ -99,7 +100,7 @@ def test_json_lists_attachments_by_name_and_checksum_but_never_their_bytes(
         member.sends_file(PDF, name="委任状.pdf", caption="母の委任状です")
         for line in COMPLAINT[1:]:
             member.says(line)
-        record = desk.app.cases.detail(only_case(desk).number)
+        record = desk.app.cases.detail_unaudited(only_case(desk).number)
         document = json.loads(render_json(record))
         html = render_html(record, exported_by="cli:sato", exported_at=EXPORTED_AT)
     finally:
@@ -174,7 +175,9 @@ def test_html_escapes_what_the_member_wrote_and_prints_on_a4_with_japanese_label
 def test_html_of_a_closed_case_gives_the_outcome_and_its_reason_escaped(
     desk: Desk, case: Case
 ) -> None:
-    desk.app.cases.close(case.number, "sato", "refused", "記録が<b>ありません</b>")
+    desk.app.cases.close(
+        case.number, StaffActor.trusted("sato"), "refused", "記録が<b>ありません</b>"
+    )
     html = render_html(detail(desk, case), exported_by="cli:sato", exported_at=EXPORTED_AT)
 
     assert '<th class="label" scope="row">結果</th><td class="text">対応不可</td>' in html

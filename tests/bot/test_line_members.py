@@ -14,6 +14,7 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import cli
 from storage.models import Attachment
+from storage.staff import StaffActor
 from tests.bot.line_desk import LineDesk, LineMember, line_desk
 from tests.fakes.line import FakeLine
 from tests.fakes.slack_api import FakeSlackApi, Message
@@ -157,7 +158,7 @@ def test_unfollowing_marks_the_member_unreachable_on_open_cases_and_holds_messag
     assert len(desk.events(case.number, "member_unreachable")) == 1  # once
 
     desk.fake.advance(3600)
-    desk.app.cases.reply(case.number, "sato", "お電話いたします。")
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), "お電話いたします。")
     desk.settle()
     assert desk.fake.calls_to("push") == []  # not spent on someone who left
     assert len(desk.pending(member.user_id)) == 1

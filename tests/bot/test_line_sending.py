@@ -17,6 +17,7 @@ from bot.slack.blocks import event_text
 from flows.safe_text import utf16_length
 from storage import line_quota
 from storage.models import OutboxMessage
+from storage.staff import StaffActor
 from tests.bot.line_desk import LineDesk, LineMember, line_desk
 from tests.fakes.line import FakeLine
 from tests.flows.answers import COMPLAINT
@@ -81,7 +82,7 @@ def test_a_staff_reply_after_the_token_expired_reaches_the_member_by_push(
 ) -> None:
     member, number = member_with_a_case(desk)
     fake.advance(3600)
-    desk.app.cases.reply(number, "sato", STAFF_REPLY)
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
     desk.settle()
     assert STAFF_REPLY in fake.texts(member.user_id)[-1]
     assert len(fake.accepted("push", member.user_id)) == 1
@@ -103,7 +104,7 @@ def test_a_push_whose_answer_was_lost_is_retried_with_its_key_and_not_shown_twic
     member, number = member_with_a_case(desk)
     fake.advance(3600)
     fake.drop_answer_next("push")
-    desk.app.cases.reply(number, "sato", STAFF_REPLY)
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
     desk.settle()
     [pending] = desk.pending(member.user_id)  # LINE took it; the desk never heard
     assert fake.texts(member.user_id).count(fake.texts(member.user_id)[-1]) == 1
@@ -139,7 +140,7 @@ def test_long_text_goes_in_parts_within_5000_units_and_five_messages_a_call(
     for text in replies:
         # Within what staff may write, but past 5,000 units as LINE counts (emoji are two).
         assert len(text) <= 4096 < 5000 < utf16_length(text)
-        desk.app.cases.reply(number, "sato", text)
+        desk.app.cases.reply(number, StaffActor.trusted("sato"), text)
     desk.settle()
     calls = fake.accepted("push", member.user_id)
     assert [len(call.body["messages"]) for call in calls] == [5, 5, 4]
@@ -188,8 +189,8 @@ def test_a_rate_limit_429_waits_and_the_chats_messages_go_in_order(
     member, number = member_with_a_case(desk)
     fake.advance(3600)
     fake.fail_next("push", status=429)
-    desk.app.cases.reply(number, "sato", "一通目です。")
-    desk.app.cases.reply(number, "sato", "二通目です。")
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), "一通目です。")
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), "二通目です。")
     desk.settle()
     assert len(desk.pending(member.user_id)) == 2  # waiting, neither dropped nor reordered
     desk.clock.advance(seconds=2)
@@ -206,7 +207,7 @@ def test_a_server_error_is_retried_until_line_takes_the_message(
     member, number = member_with_a_case(desk)
     fake.advance(3600)
     fake.fail_next("push", times=2, status=500)
-    desk.app.cases.reply(number, "sato", STAFF_REPLY)
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
     for _ in range(3):
         desk.settle()
         desk.clock.advance(seconds=300)
@@ -221,7 +222,7 @@ def test_a_message_line_refuses_as_malformed_is_kept_not_dropped(
     fake.advance(3600)
     fake.fail_next("push", status=400, message="The request body has 1 error(s)")
     with capture_logs() as logs:
-        desk.app.cases.reply(number, "sato", STAFF_REPLY)
+        desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
         desk.settle()
     [kept] = desk.pending(member.user_id)
     assert kept.next_attempt_at is not None
@@ -237,7 +238,7 @@ def test_a_member_who_blocked_the_account_is_unreachable_and_their_cases_say_so(
     member, number = member_with_a_case(desk)
     fake.advance(3600)
     fake.block_quietly(member.user_id)  # without the desk being told (no unfollow event)
-    desk.app.cases.reply(number, "sato", STAFF_REPLY)
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
     desk.settle()
     conversation = desk.conversation(member.user_id)
     assert conversation is not None and not conversation.reachable
@@ -251,7 +252,7 @@ def test_a_push_refused_for_the_months_quota_waits_and_the_case_says_so(
     member, number = member_with_a_case(desk)
     fake.advance(3600)
     fake.quota = 0
-    desk.app.cases.reply(number, "sato", STAFF_REPLY)
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
     desk.settle()
     [waiting] = desk.pending(member.user_id)
     assert waiting.last_error == line_quota.QUOTA_WAIT
@@ -282,7 +283,7 @@ def test_the_months_pushes_are_counted_and_the_warning_is_given_once(
         fake.advance(3600)
         with capture_logs() as logs:
             for text in ("一通目です。", "二通目です。", "三通目です。"):
-                desk.app.cases.reply(number, "sato", text)
+                desk.app.cases.reply(number, StaffActor.trusted("sato"), text)
                 desk.settle()
         warnings = [e for e in logs if e["event"] == "line.quota_warning"]
         assert len(warnings) == 1
@@ -299,7 +300,7 @@ def test_a_configured_monthly_quota_is_used_without_asking_line(
         _member, number = member_with_a_case(desk)
         fake.advance(3600)
         with capture_logs() as logs:
-            desk.app.cases.reply(number, "sato", STAFF_REPLY)
+            desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
             desk.settle()
         assert [e["event"] for e in logs].count("line.quota_warning") == 1
         assert fake.calls_to("quota") == []

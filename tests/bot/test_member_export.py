@@ -19,6 +19,7 @@ from bot.member_export import render, render_csv, render_html, render_json
 from bot.slack import blocks
 from bot.staff import terminal
 from storage.member_data import MemberData, collect
+from storage.staff import StaffActor
 from tests.bot.conftest import Invoke, madoguchi_command
 from tests.conftest import Clock
 from tests.storage.test_member_data import (
@@ -42,8 +43,10 @@ def scene(tmp_path: Path, database_url: str, clock: Clock) -> Iterator[Scene]:
         # Her identity checked, staff vouch that her request from another chat is hers too.
         verified_and_linked(built)
         # Staff words may hold markup: an export must show it, never run it.
-        built.desk.app.cases.note(built.disclosure, "sato", f"確認 {SCRIPT}")
-        built.desk.app.cases.reply(built.disclosure, "sato", f"お待ちください\n{SCRIPT}")
+        built.desk.app.cases.note(built.disclosure, StaffActor.trusted("sato"), f"確認 {SCRIPT}")
+        built.desk.app.cases.reply(
+            built.disclosure, StaffActor.trusted("sato"), f"お待ちください\n{SCRIPT}"
+        )
         yield built
 
 
@@ -92,11 +95,11 @@ def test_an_export_is_addressed_to_the_person_it_is_about_and_says_how_far_it_re
     names them, covers their one chat, and holds nothing of Hanako's."""
     impostor = scene.desk.member("impostor", org=KYOSAI)
     file_request(impostor, "disclosure", IMPOSTOR)
-    number = scene.desk.app.cases.list()[-1].number
+    number = scene.desk.app.cases.list_unaudited()[-1].number
     unverified = render_html(
         collect(scene.desk.app.db, number), exported_by="cli:sato", exported_at=EXPORTED_AT
     )
-    scene.desk.app.cases.verify_identity(number, "sato", "document")
+    scene.desk.app.cases.verify_identity(number, StaffActor.trusted("sato"), "document")
     html = render_html(
         collect(scene.desk.app.db, number), exported_by="cli:sato", exported_at=EXPORTED_AT
     )

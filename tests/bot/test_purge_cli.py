@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.purge_job import DailyPurge
 from storage.models import AuditEntry, PurgeRecord
+from storage.staff import StaffActor
 from tests.bot.conftest import Invoke, madoguchi_command
 from tests.bot.served import eventually, serving
 from tests.conftest import Clock, Desk, build_desk
@@ -36,7 +37,7 @@ def closed_days_ago(desk: Desk, days: int, org: str, chat_id: str) -> str:
     """A case closed ``days`` before the real now (the command runs on the real clock)."""
     desk.clock.now = datetime.now(UTC) - timedelta(days=days)
     number = new_case(desk, org=org, chat_id=chat_id)
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered")
     return number
 
 
@@ -82,7 +83,7 @@ def test_purge_removes_records_and_a_second_run_finds_nothing(
     assert result.exit_code == 0, result.output
     assert "保存期間を過ぎた次のものを削除しました" in result.stdout
     assert f"受付記録（案件そのもの）：1件 {old}" in result.stdout
-    assert [c.number for c in desk.app.cases.list()] == [recent]
+    assert [c.number for c in desk.app.cases.list_unaudited()] == [recent]
     with desk.app.db.transaction() as session:
         records = session.exec(select(PurgeRecord)).all()
     assert {(r.stage, r.case_number) for r in records} >= {
@@ -106,7 +107,7 @@ def test_org_limits_the_run_to_that_org(desk: Desk, run: Invoke, due: tuple[str,
 
     assert result.exit_code == 0, result.output
     assert recent in result.stdout and old not in result.stdout
-    assert {c.number for c in desk.app.cases.list()} == {recent, old}
+    assert {c.number for c in desk.app.cases.list_unaudited()} == {recent, old}
     unknown = run("--org", "nowhere")
     assert unknown.exit_code == 2 and "nowhere" in unknown.output
 
@@ -163,7 +164,7 @@ def test_the_daily_run_happens_once_a_day_from_the_purge_hour(desk: Desk, clock:
 
 def test_a_run_missed_while_down_happens_at_the_next_start(desk: Desk, clock: Clock) -> None:
     number = new_case(desk, org="coopdeli")
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered")
     clock.now = jst(22, 23)
     assert DailyPurge(desk.app.purger(), clock, hour=3).run_once() is not None
     # Down for a year and a few days; started again at 01:00, before the purge hour.
@@ -213,7 +214,7 @@ def test_serve_runs_the_purge_at_start_when_no_run_was_due_yet(
     clock.now = datetime.now(UTC) - timedelta(days=400)
     desk = build_desk(sqlite_url, clock)
     number = new_case(desk, org="coopdeli")
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered")
     desk.app.db.close()
     with serving(fake, sqlite_url) as served:
         eventually(

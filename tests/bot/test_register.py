@@ -17,8 +17,9 @@ from sqlalchemy import event
 from bot.register_export import RegisterFormat, render
 from bot.register_reads import read_month_figures, register_document
 from bot.register_stats_view import to_html, to_text
+from flows.cases import CaseActionError
 from flows.register_stats import Refusal
-from storage.audit import Actor
+from storage.staff import StaffActor
 from tests.bot.conftest import madoguchi_command
 from tests.bot.register_cases import (
     EXTENSION_REASON,
@@ -31,7 +32,7 @@ from tests.bot.register_cases import (
 from tests.conftest import DATABASES, Clock, Desk, build_desk, database_for
 from tests.flows.test_attachments import FILES_ON
 
-CHIEF = Actor("cli:chief", "cli")
+CHIEF = StaffActor.terminal("chief", None, supervisor=True)
 NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)
 KY = "生活クラブ共済事業連合生活協同組合連合会"
 CD = "コープデリ連合会"
@@ -240,6 +241,22 @@ def test_a_register_read_is_audited_with_who_which_period_and_how_many(november:
         "org": "coopdeli",
         "cases": 5,
     }
+
+
+def test_staff_who_are_not_supervisors_are_refused_the_register_and_the_refusal_is_on_record(
+    november: Desk,
+) -> None:
+    sato = StaffActor.terminal("sato", ["takuhai-center"], supervisor=False)
+    with pytest.raises(CaseActionError) as refused:
+        register_document(november.app, sato, NOV_1, NOV_30)
+    assert "責任者" in refused.value.ja
+    with pytest.raises(CaseActionError):
+        read_month_figures(november.app, sato, NOV_1)
+    denied = [e for e in november.app.audit.entries() if e.actor == "cli:sato"][-2:]
+    assert [(e.action, e.allowed) for e in denied] == [
+        ("denied:view_register", False),
+        ("denied:view_stats", False),
+    ]
 
 
 def test_the_register_reads_cases_and_events_in_two_queries_however_many(november: Desk) -> None:

@@ -21,6 +21,7 @@ from bot.slack.deadlines import DeadlineWatch
 from bot.slack.sync import CardSync
 from flows.i18n import JST
 from storage.models import Conversation
+from storage.staff import StaffActor
 from tests.conftest import Clock, Desk, build_desk
 from tests.fakes.slack_api import FakeSlackApi
 from tests.flows.answers import GOOD_ANSWERS, file_a_complaint, only_case, pending_step
@@ -100,7 +101,7 @@ def test_an_extension_earns_a_new_reminder(desk: Desk, slack: FakeSlackApi) -> N
     desk.clock.now = case.due_at - timedelta(days=1)
     run(desk, slack)
     extended = desk.app.cases.extend(
-        case.number, "sato", case.due_at + timedelta(days=7), "資料の確認のため"
+        case.number, StaffActor.trusted("sato"), case.due_at + timedelta(days=7), "資料の確認のため"
     )
     desk.clock.now = extended.due_at - timedelta(days=1)  # an open day, up to 7 days on
     run(desk, slack)
@@ -161,9 +162,9 @@ def test_a_reopened_overdue_case_is_escalated_to_supervisors_again(
     case = only_case(desk)
     desk.clock.advance(days=15)
     run(desk, slack)
-    desk.app.cases.close(case.number, "sato", "answered", confirmed=True)
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "answered", confirmed=True)
     desk.clock.advance(days=1)
-    desk.app.cases.reopen(case.number, "sato", "会員からの再度のお問い合わせ")
+    desk.app.cases.reopen(case.number, StaffActor.trusted("sato"), "会員からの再度のお問い合わせ")
     run(desk, slack)
     run(desk, slack)
     escalations = [m for m in slack.messages("C0SUPER") if case.number in m.text]
@@ -177,8 +178,8 @@ def test_a_case_reopened_before_its_due_date_gets_its_reminder_again(
     case = only_case(desk)
     desk.clock.now = case.due_at - timedelta(days=1)
     run(desk, slack)
-    desk.app.cases.close(case.number, "sato", "answered", confirmed=True)
-    desk.app.cases.reopen(case.number, "sato", "会員からの再度のお問い合わせ")
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "answered", confirmed=True)
+    desk.app.cases.reopen(case.number, StaffActor.trusted("sato"), "会員からの再度のお問い合わせ")
     run(desk, slack)
     run(desk, slack)
     assert thread_texts(slack, "C0TAKU").count("回答期限が近づいています") == 2
@@ -219,7 +220,7 @@ def test_the_card_of_a_paused_case_shows_the_pause_instead_of_its_due_date(
     run(desk, slack)
     assert f"*回答期限*\\n{due}" in card_of(slack, "C0TAKU")
 
-    desk.app.cases.pause(case.number, "sato", "委任状")
+    desk.app.cases.pause(case.number, StaffActor.trusted("sato"), "委任状")
     since = blocks.JA.datetime(desk.clock())
     run(desk, slack)
     paused = card_of(slack, "C0TAKU")
@@ -229,7 +230,7 @@ def test_the_card_of_a_paused_case_shows_the_pause_instead_of_its_due_date(
     assert f"期限 一時停止中（{since}から）" in listed and due not in listed
 
     desk.clock.advance(days=3)
-    resumed = desk.app.cases.resume(case.number, "sato")
+    resumed = desk.app.cases.resume(case.number, StaffActor.trusted("sato"))
     run(desk, slack)
     assert f"*回答期限*\\n{blocks.JA.date(resumed.due_at)}" in card_of(slack, "C0TAKU")
 

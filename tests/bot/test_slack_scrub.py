@@ -20,6 +20,7 @@ from bot.slack.scrub import SlackScrubber, stub_text
 from bot.slack.sync import CardSync
 from storage import slack_posts
 from storage.models import CaseCard, SlackPost, SlackScrub
+from storage.staff import StaffActor
 from tests.conftest import Clock, Desk, build_desk, let_org_serve
 from tests.fakes.slack_api import FakeSlackApi, Message
 from tests.storage.test_retention import FILES_ON, MEMBER_ANSWER, PDF, TEXTS, purge, worked_case
@@ -296,8 +297,10 @@ def test_a_transferred_case_loses_both_threads_and_both_cards(
     asyncio.run(asyncio.wait_for(card_sync(desk, slack).sync_once(), timeout=20))
     first = card_of(desk, number).ref
     let_org_serve(desk.app, "coopdeli", "kyosai-bu")
-    desk.app.cases.transfer(number, "sato", "kyosai-bu", f"共済の件です：{MEMBER_ANSWER}")
-    desk.app.cases.close(number, "sato", "answered", confirmed=True)
+    desk.app.cases.transfer(
+        number, StaffActor.trusted("sato"), "kyosai-bu", f"共済の件です：{MEMBER_ANSWER}"
+    )
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered", confirmed=True)
     asyncio.run(asyncio.wait_for(card_sync(desk, slack).sync_once(), timeout=20))
     second = card_of(desk, number)
     assert second.channel == "C0KYOSAI" and slack.thread("C0KYOSAI", second.ref)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.staff import StaffActor
 from tests.bot.telegram_desk import Phone, TelegramDesk, telegram_desk
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeBotApi
@@ -64,7 +65,9 @@ def test_a_member_asked_to_answer_here_who_asks_when_they_will_be_called_reaches
 ) -> None:
     member, number = member_with_a_consultation(desk, org)
     sent = len(desk.telegram.sent_messages(member.chat_id))
-    desk.staff(lambda cases: cases.reply(number, "sato", STAFF_REPLY), member.chat_id)
+    desk.staff(
+        lambda cases: cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY), member.chat_id
+    )
     [told] = desk.telegram.sent_messages(member.chat_id)[sent:]
     assert STAFF_REPLY in told["text"] and INVITATION in told["text"]
 
@@ -92,7 +95,10 @@ def test_a_member_asked_to_answer_here_who_asks_when_they_will_be_called_reaches
 @pytest.mark.parametrize("org", ORGS)
 def test_why_after_a_refusal_reaches_the_refused_case(desk: TelegramDesk, org: str) -> None:
     member, number = member_with_a_consultation(desk, org)
-    desk.staff(lambda cases: cases.close(number, "sato", "refused", REFUSAL), member.chat_id)
+    desk.staff(
+        lambda cases: cases.close(number, StaffActor.trusted("sato"), "refused", REFUSAL),
+        member.chat_id,
+    )
     assert REFUSAL in desk.telegram.sent_messages(member.chat_id)[-1]["text"]
 
     member.transcript(
@@ -158,7 +164,8 @@ def test_a_message_about_a_case_closed_last_month_reaches_it_and_staff_reopen_it
 ) -> None:
     member, number = member_with_a_consultation(desk, org)
     desk.staff(
-        lambda cases: cases.close(number, "sato", "answered", confirmed=True), member.chat_id
+        lambda cases: cases.close(number, StaffActor.trusted("sato"), "answered", confirmed=True),
+        member.chat_id,
     )
     due = desk.cases.get(number).due_at
     desk.clock.advance(days=30)
@@ -181,7 +188,8 @@ def test_a_message_about_a_case_closed_last_month_reaches_it_and_staff_reopen_it
 
     sent = len(desk.telegram.sent_messages(member.chat_id))
     reopened = desk.staff(
-        lambda cases: cases.reopen(number, "sato", "会員から追加のご質問"), member.chat_id
+        lambda cases: cases.reopen(number, StaffActor.trusted("sato"), "会員から追加のご質問"),
+        member.chat_id,
     )
     assert reopened.status == "in_progress" and reopened.due_at == due
     told = "\n".join(m["text"] for m in desk.telegram.sent_messages(member.chat_id)[sent:])

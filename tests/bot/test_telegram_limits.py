@@ -17,6 +17,7 @@ from flows.cases import MAX_STAFF_TEXT
 from flows.messages import Inbound
 from flows.safe_text import utf16_length
 from storage.models import Conversation
+from storage.staff import StaffActor
 from storage.turns import TurnOutcome, enqueue
 from tests.bot.served import (
     ENGINE,
@@ -99,7 +100,7 @@ def test_a_staff_reply_as_long_as_allowed_reaches_the_member_whole_in_ordered_pa
     async def scenario(fake: FakeBotApi) -> None:
         async with polling(app, fake):
             await fake.wait_for_messages_async(5, 5, timeout=20)
-            app.cases.reply(number, "sato", LONG_REPLY)
+            app.cases.reply(number, StaffActor.trusted("sato"), LONG_REPLY)
             await fake.wait_for_messages_async(5, 7, timeout=20)
 
     with FakeBotApi() as fake:

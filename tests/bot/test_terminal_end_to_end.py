@@ -112,6 +112,7 @@ def test_a_disclosure_ends_in_kyosai_bu_and_the_staff_answer_reaches_the_member(
     engine.dispose()
     assert looks == [  # identity fields were shown, by the JSON listing and by show
         ("list_cases", None, "cli"),
+        ("list_cases", None, "cli"),  # staff list: every staff read is on record
         ("view_case", "KY-2026-00001", "cli"),
     ]
 

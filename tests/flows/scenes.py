@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import select
 
 from storage.models import Case, CaseEvent, Conversation
+from storage.staff import StaffActor
 from tests.conftest import Desk, Member
 from tests.flows.answers import MENU_NUMBER, answered_to_the_end, file_a_complaint
 
@@ -40,11 +41,11 @@ def stored_state(desk: Desk, member: Member) -> dict[str, Any]:
 def finish_request(desk: Desk, member: Member, answers: Mapping[str, str] | None = None) -> Case:
     """Answer whatever the form asks with good answers (``answers`` first), then send; the
     new case."""
-    before = {c.number for c in desk.app.cases.list()}
+    before = {c.number for c in desk.app.cases.list_unaudited()}
     answered_to_the_end(
         desk.app.engine, lambda: stored_state(desk, member), member.says, answers=answers
     )
-    (case,) = [c for c in desk.app.cases.list() if c.number not in before]
+    (case,) = [c for c in desk.app.cases.list_unaudited() if c.number not in before]
     return case
 
 
@@ -73,14 +74,14 @@ def filed_complaint(member: Member) -> Case:
     """The member's complaint handed to a person (``answers.COMPLAINT``), as the desk's only
     case so far."""
     file_a_complaint(member)
-    (case,) = member.desk.app.cases.list()
+    (case,) = member.desk.app.cases.list_unaudited()
     return case
 
 
 def staff_replied(desk: Desk, member: Member, case: Case, text: str) -> None:
     """Staff take the case and write ``text`` to the member, who reads it."""
-    desk.app.cases.claim(case.number, STAFF)
-    desk.app.cases.reply(case.number, STAFF, text)
+    desk.app.cases.claim(case.number, StaffActor.trusted(STAFF))
+    desk.app.cases.reply(case.number, StaffActor.trusted(STAFF), text)
     member.read()
 
 
@@ -88,8 +89,8 @@ def staff_refused(desk: Desk, case: Case, reason: str, *, identity_checked: bool
     """Staff close the case as 対応不可 with ``reason`` (after recording the identity check,
     which a 開示 needs before it can close any other way)."""
     if identity_checked:
-        desk.app.cases.verify_identity(case.number, STAFF, "phone_callback")
-    desk.app.cases.close(case.number, STAFF, "refused", reason)
+        desk.app.cases.verify_identity(case.number, StaffActor.trusted(STAFF), "phone_callback")
+    desk.app.cases.close(case.number, StaffActor.trusted(STAFF), "refused", reason)
 
 
 def member_messages(desk: Desk, number: str) -> list[str]:
@@ -106,4 +107,4 @@ def member_messages(desk: Desk, number: str) -> list[str]:
 
 def kinds(desk: Desk, number: str) -> list[str]:
     """The kinds of the case's events, oldest first."""
-    return [e.kind for e in desk.app.cases.detail(number).events]
+    return [e.kind for e in desk.app.cases.detail_unaudited(number).events]

@@ -58,7 +58,7 @@ def widow_asks_about_her_late_husband(member: Member, org: str) -> str:
 
 def answers_after_first_message(desk: Desk, case: Case) -> list[str]:
     """What the desk said from the member's first message on (the greeting left out)."""
-    lines = desk.app.cases.detail(case.number).transcript
+    lines = desk.app.cases.detail_unaudited(case.number).transcript
     first = next(i for i, line in enumerate(lines) if line.text == FIRST_MESSAGE)
     return [line.text for line in lines[first:] if line.direction == "bot"]
 

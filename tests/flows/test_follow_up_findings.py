@@ -8,6 +8,7 @@ import pytest
 
 from flows import published
 from flows.i18n import Translator
+from storage.staff import StaffActor
 from tests.conftest import Desk
 from tests.flows.scenes import (
     ORGS,
@@ -68,7 +69,7 @@ def test_a_member_who_asks_why_their_disclosure_was_refused_reaches_that_case_no
         """
     )
     assert member_messages(desk, disclosure.number) == [words]
-    assert len(desk.app.cases.list()) == 2  # no new request was filed
+    assert len(desk.app.cases.list_unaudited()) == 2  # no new request was filed
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -164,7 +165,7 @@ def test_a_member_asking_what_their_data_is_used_for_gets_the_published_purposes
         窓口: 正式に「利用目的の通知」をご請求いただくこともできます。
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []
 
 
 _WHO = ["", "私の情報は", "わたしの情報を", "私の個人情報は", "組合員の情報を"]
@@ -260,7 +261,7 @@ def test_a_reopened_case_whose_identity_was_never_checked_does_not_claim_it_was(
     member = desk.member(org=org)
     case = filed_complaint(member)
     staff_refused(desk, case, REFUSAL)
-    desk.app.cases.reopen(case.number, "sato", "会員から再度のお問い合わせ")
+    desk.app.cases.reopen(case.number, StaffActor.trusted("sato"), "会員から再度のお問い合わせ")
     member.read()
     member.transcript(
         f"""
@@ -270,7 +271,7 @@ def test_a_reopened_case_whose_identity_was_never_checked_does_not_claim_it_was(
         窓口にない: ご本人確認が済み
         """
     )
-    desk.app.cases.verify_identity(case.number, "sato", "phone_callback")
+    desk.app.cases.verify_identity(case.number, StaffActor.trusted("sato"), "phone_callback")
     member.read()
     member.transcript(
         """

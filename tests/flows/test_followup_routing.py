@@ -11,6 +11,7 @@ import pytest
 
 from flows import followups
 from flows.messages import CaseView, StaffMessage
+from storage.staff import StaffActor
 from tests.conftest import Desk
 from tests.flows.answers import file_a_complaint
 from tests.flows.scenes import (
@@ -71,8 +72,8 @@ def test_a_question_about_a_closed_disclosure_reaches_it_and_marks_it_contacted(
 ) -> None:
     member = desk.member(org=org)
     case = file_request(desk, member, "disclosure")
-    desk.app.cases.verify_identity(case.number, "sato", "phone_callback")
-    desk.app.cases.close(case.number, "sato", "answered", None)
+    desk.app.cases.verify_identity(case.number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "answered", None)
     desk.clock.advance(days=5)
     member.read()
     words = (
@@ -99,7 +100,7 @@ def test_a_general_question_with_no_case_is_only_answered(desk: Desk, org: str) 
         窓口にない: 担当者にお伝えしました
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -108,13 +109,17 @@ def test_an_answer_to_a_reopened_case_reaches_it_not_the_newest_open_case(
 ) -> None:
     member = desk.member(org=org)
     first = file_request(desk, member, "third_party_record")
-    desk.app.cases.verify_identity(first.number, "sato", "phone_callback")
-    desk.app.cases.close(first.number, "sato", "answered", None)
+    desk.app.cases.verify_identity(first.number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.close(first.number, StaffActor.trusted("sato"), "answered", None)
     desk.clock.advance(days=1)
     file_request(desk, member, "consent_withdrawal")
     newest = file_request(desk, member, "disclosure")
-    desk.app.cases.reopen(first.number, "sato", "記録の確認")
-    desk.app.cases.reply(first.number, "sato", "確認しましたが、第三者に提供した記録はありません。")
+    desk.app.cases.reopen(first.number, StaffActor.trusted("sato"), "記録の確認")
+    desk.app.cases.reply(
+        first.number,
+        StaffActor.trusted("sato"),
+        "確認しましたが、第三者に提供した記録はありません。",
+    )
     member.read()
     words = "そうでしたか。記録がないのでしたら安心しました"
     member.transcript(

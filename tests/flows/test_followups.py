@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.staff import StaffActor
 from tests.conftest import Clock, Desk, build_desk
 from tests.flows.answers import file_a_complaint
 from tests.flows.scenes import ORGS, file_request, kinds, member_messages
@@ -42,7 +43,9 @@ def test_asking_when_they_will_be_called_is_relayed_and_answered_with_that_cases
 ) -> None:
     member = desk.member(org=org)
     case = file_request(desk, member, "disclosure")
-    desk.app.cases.reply(case.number, "sato", "ご登録の電話番号にお電話します。")
+    desk.app.cases.reply(
+        case.number, StaffActor.trusted("sato"), "ご登録の電話番号にお電話します。"
+    )
     assert "お返事は、このチャットにそのまま入力してください。" in member.read()
     for question in ("いつ電話がきますか", "まだですか"):
         member.transcript(
@@ -64,8 +67,8 @@ def test_why_after_a_refusal_reaches_the_closed_case_and_marks_it_for_staff(
 ) -> None:
     member = desk.member(org=org)
     file_a_complaint(member)
-    (case,) = desk.app.cases.list()
-    desk.app.cases.close(case.number, "sato", "refused", REFUSAL)
+    (case,) = desk.app.cases.list_unaudited()
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "refused", REFUSAL)
     assert REFUSAL in member.read()
     member.transcript(
         f"""
@@ -88,8 +91,8 @@ def test_after_the_follow_up_period_the_member_is_told_the_case_is_closed_and_of
 ) -> None:
     member = desk.member(org=org)
     file_a_complaint(member)
-    (case,) = desk.app.cases.list()
-    desk.app.cases.close(case.number, "sato", "refused", REFUSAL)
+    (case,) = desk.app.cases.list_unaudited()
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "refused", REFUSAL)
     member.read()
     desk.clock.advance(days=91)
     member.transcript(
@@ -146,7 +149,7 @@ def test_a_complaint_about_delay_reaches_the_case_and_is_flagged_for_supervisors
     )
     assert member_messages(desk, case.number) == ["対応が遅すぎます。責任者を出してください"]
     assert kinds(desk, case.number)[-2:] == ["member_message", "complaint"]
-    assert len(desk.app.cases.list()) == 1  # not a new 担当者へのご相談
+    assert len(desk.app.cases.list_unaudited()) == 1  # not a new 担当者へのご相談
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -169,11 +172,13 @@ def test_staff_reopen_a_closed_case_keeping_its_due_date_and_the_member_is_told(
 ) -> None:
     member = desk.member(org=org)
     file_a_complaint(member)
-    (case,) = desk.app.cases.list()
-    desk.app.cases.close(case.number, "sato", "refused", REFUSAL)
+    (case,) = desk.app.cases.list_unaudited()
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "refused", REFUSAL)
     member.says("なぜですか")
     desk.clock.advance(days=30)
-    reopened = desk.app.cases.reopen(case.number, "sato", "会員から再度のお問い合わせ")
+    reopened = desk.app.cases.reopen(
+        case.number, StaffActor.trusted("sato"), "会員から再度のお問い合わせ"
+    )
     assert reopened.status == "in_progress"
     assert reopened.due_at == case.due_at  # the statutory clock is the original request's
     assert reopened.closed_at is None and reopened.member_contact_at is None
@@ -196,7 +201,7 @@ def test_reading_claiming_or_replying_marks_the_members_words_read(desk: Desk) -
     member.says("補足です。夕方に電話をお願いします")
     member.says("平日でお願いします")
     assert desk.app.cases.get(case.number).unread_messages == 2
-    desk.app.cases.claim(case.number, "sato")
+    desk.app.cases.claim(case.number, StaffActor.trusted("sato"))
     assert desk.app.cases.get(case.number).unread_messages == 0
     member.says("よろしくお願いします")
     desk.app.cases.mark_read(case.number)
@@ -214,8 +219,8 @@ def test_a_deployment_sets_how_long_a_closed_case_still_takes_follow_ups(
     try:
         member = desk.member(org="coopdeli")
         file_a_complaint(member)
-        (case,) = desk.app.cases.list()
-        desk.app.cases.close(case.number, "sato", "answered", confirmed=True)
+        (case,) = desk.app.cases.list_unaudited()
+        desk.app.cases.close(case.number, StaffActor.trusted("sato"), "answered", confirmed=True)
         desk.clock.advance(days=6)
         assert "このご連絡は担当者にお伝えしました" in member.says("もう一つ質問があります")
         desk.clock.advance(days=2)

@@ -215,7 +215,7 @@ def test_withdrawing_a_request_from_the_chat_is_confirmed_and_recorded_as_withdr
         窓口: 受付番号 {case.number} のお申し出を取り下げました。担当者にもお伝えしました。
         """
     )
-    detail = desk.app.cases.detail(case.number)
+    detail = desk.app.cases.detail_unaudited(case.number)
     assert detail.case.status == "withdrawn"
     assert [(e.actor, e.data) for e in detail.events if e.kind == "withdrawn"] == [
         ("member", {"source": "chat", "text": "申し込みを取り下げたい"})

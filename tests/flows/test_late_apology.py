@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from storage.staff import StaffActor
 from tests.conftest import Desk
 from tests.flows.answers import file_a_complaint, only_case
 
@@ -16,7 +17,9 @@ def test_a_member_whose_request_is_extended_is_told_sorry_for_the_wait(desk: Des
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.extend(case.number, "sato", case.due_at + timedelta(days=7), "確認のため")
+    desk.app.cases.extend(
+        case.number, StaffActor.trusted("sato"), case.due_at + timedelta(days=7), "確認のため"
+    )
     notice = member.read()
     assert "回答の目安を" in notice and SORRY in notice
     assert "理由：確認のため" in notice
@@ -26,7 +29,9 @@ def test_an_english_member_whose_request_is_extended_hears_sorry_in_english(desk
     member = desk.member(org="coopdeli", lang="en")
     member.transcript("\n".join(f"会員: {line}" for line in ("9", "4", "Late delivery", "1")))
     case = only_case(desk)
-    desk.app.cases.extend(case.number, "sato", case.due_at + timedelta(days=7), "checking")
+    desk.app.cases.extend(
+        case.number, StaffActor.trusted("sato"), case.due_at + timedelta(days=7), "checking"
+    )
     notice = member.read()
     assert "We are sorry to keep you waiting." in notice
     assert "Reason: checking" in notice
@@ -36,10 +41,10 @@ def test_staff_words_on_an_overdue_case_come_with_an_apology(desk: Desk) -> None
     member = desk.member(org="seikatsuclub-kyosai")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.reply(case.number, "sato", "確認しております。")
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), "確認しております。")
     assert SORRY not in member.read()  # not late yet: no apology for nothing
     desk.clock.advance(days=20)
-    desk.app.cases.reply(case.number, "sato", "もう少しお待ちください。")
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), "もう少しお待ちください。")
     late = member.read()
     assert "担当者からのご連絡です。\n" + SORRY + "\nもう少しお待ちください。" in late
 
@@ -49,7 +54,7 @@ def test_an_answer_given_after_the_due_date_apologises_for_the_wait(desk: Desk) 
     file_a_complaint(member)
     case = only_case(desk)
     desk.clock.advance(days=20)
-    desk.app.cases.close(case.number, "sato", "answered", None, confirmed=True)
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "answered", None, confirmed=True)
     closed = member.read()
     assert "お申し出への対応が終わりました。\n" + SORRY in closed
 
@@ -58,7 +63,7 @@ def test_an_answer_on_time_has_no_apology(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.close(case.number, "sato", "answered", None, confirmed=True)
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "answered", None, confirmed=True)
     assert SORRY not in member.read()
 
 
@@ -66,7 +71,9 @@ def test_the_status_of_an_extended_case_apologises_for_the_wait(desk: Desk) -> N
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.extend(case.number, "sato", case.due_at + timedelta(days=7), "確認のため")
+    desk.app.cases.extend(
+        case.number, StaffActor.trusted("sato"), case.due_at + timedelta(days=7), "確認のため"
+    )
     member.read()
     member.transcript(
         f"""
@@ -86,7 +93,7 @@ def test_staff_words_that_apologise_on_an_overdue_case_are_not_preceded_by_a_sec
     case = only_case(desk)
     desk.clock.advance(days=20)
     words = "大変お待たせして申し訳ございません。来週お電話いたします。"
-    desk.app.cases.reply(case.number, "sato", words)
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), words)
     late = member.read()
     assert "担当者からのご連絡です。\n" + words in late
     assert SORRY not in late.splitlines()
@@ -98,10 +105,14 @@ def test_an_extended_case_whose_staff_apologised_shows_no_second_apology_in_its_
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.extend(case.number, "sato", case.due_at + timedelta(days=7), "確認のため")
+    desk.app.cases.extend(
+        case.number, StaffActor.trusted("sato"), case.due_at + timedelta(days=7), "確認のため"
+    )
     before = member.says("状況").split("担当者からのご連絡：")[0]
     assert SORRY in before.splitlines()  # the status apologises for the extension
-    desk.app.cases.reply(case.number, "sato", "お詫び申し上げます。確認に時間がかかっています。")
+    desk.app.cases.reply(
+        case.number, StaffActor.trusted("sato"), "お詫び申し上げます。確認に時間がかかっています。"
+    )
     member.read()
     status, messages = member.says("状況").split("担当者からのご連絡：")
     assert "お詫び申し上げます" in messages

@@ -33,7 +33,7 @@ def test_coopdeli_asked_what_the_data_is_for_lists_its_purposes_then_offers_the_
         窓口にない: 手数料
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []
     member.transcript(
         """
         会員: 1
@@ -57,7 +57,7 @@ def test_wanting_to_know_said_as_a_statement_is_a_question_answered_not_a_formal
         窓口にない: どの情報、またはどのサービスについての通知をご希望ですか
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []
 
 
 def test_kyosai_asked_what_the_data_is_for_lists_its_purposes_without_a_request(
@@ -73,7 +73,7 @@ def test_kyosai_asked_what_the_data_is_for_lists_its_purposes_without_a_request(
         窓口にない: どの情報、またはどのサービスについての通知をご希望ですか
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []
 
 
 def test_coopdeli_asked_who_gets_the_data_names_its_joint_use_partners(desk: Desk) -> None:
@@ -87,7 +87,7 @@ def test_coopdeli_asked_who_gets_the_data_names_its_joint_use_partners(desk: Des
         窓口にない: いつからいつまでの記録をご希望ですか
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []
 
 
 def test_kyosai_asked_who_gets_the_data_lists_its_exceptions(desk: Desk) -> None:
@@ -167,7 +167,7 @@ def test_coopdeli_asked_about_fees_and_agents_answers_from_its_policy(desk: Desk
         窓口: メニューから選ぶと、必要なことを順番に伺います
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []
 
 
 def test_a_question_in_the_inquiry_topics_is_answered_and_other_asks_for_the_question(
@@ -316,7 +316,7 @@ def test_kyosai_asked_about_joint_use_says_its_policy_names_no_partner(desk: Des
         窓口: ほかにご不明な点があれば、担当者がお答えします
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []
 
 
 def test_coopdeli_asked_where_to_apply_names_its_offices_and_no_phone(desk: Desk) -> None:
@@ -350,4 +350,4 @@ def test_asking_about_the_fee_on_the_confirmation_screen_answers_and_sends_nothi
         窓口にない: お申し出を受け付けました
         """
     )
-    assert desk.app.cases.list() == []
+    assert desk.app.cases.list_unaudited() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from storage.models import CaseEvent
+from storage.staff import StaffActor
 from tests.conftest import Desk
 from tests.flows.answers import file_a_complaint, only_case
 
@@ -19,7 +20,9 @@ def test_after_a_staff_reply_the_members_answer_reaches_the_case(desk: Desk) -> 
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.reply(case.number, "sato", "配達員にも確認します。いつ頃のことでしょうか。")
+    desk.app.cases.reply(
+        case.number, StaffActor.trusted("sato"), "配達員にも確認します。いつ頃のことでしょうか。"
+    )
     assert "お返事は、このチャットにそのまま入力してください。" in member.read()
     member.transcript(
         f"""
@@ -31,7 +34,7 @@ def test_after_a_staff_reply_the_members_answer_reaches_the_case(desk: Desk) -> 
         """
     )
     assert member_messages(desk) == ["先週の火曜日です", "午前中でした"]
-    transcript = desk.app.cases.detail(case.number).transcript
+    transcript = desk.app.cases.detail_unaudited(case.number).transcript
     assert "午前中でした" in [line.text for line in transcript]
 
 
@@ -43,7 +46,7 @@ def test_a_clear_new_request_while_staff_await_an_answer_reaches_them_then_is_of
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.reply(case.number, "sato", "確認しました。")
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), "確認しました。")
     member.transcript(
         f"""
         会員: 私の情報の開示請求をしたいです
@@ -63,8 +66,8 @@ def test_once_the_follow_up_period_after_the_close_is_over_words_are_no_longer_r
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.reply(case.number, "sato", "確認しました。")
-    desk.app.cases.close(case.number, "sato", "answered")
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), "確認しました。")
+    desk.app.cases.close(case.number, StaffActor.trusted("sato"), "answered")
     member.read()
     desk.clock.advance(days=91)  # the profile's retention.followup_days is 90
     reply = member.says("ありがとうございました、よろしくお願いします")
@@ -86,7 +89,11 @@ def test_a_repeated_staff_action_with_the_same_key_has_one_effect(desk: Desk) ->
     file_a_complaint(member)
     case = only_case(desk)
     for _ in range(2):
-        desk.app.cases.reply(case.number, "sato", "確認しました。", key="slack:view:V1")
+        desk.app.cases.reply(
+            case.number, StaffActor.trusted("sato"), "確認しました。", key="slack:view:V1"
+        )
     assert member.read().count("確認しました。") == 1
-    replies = [e for e in desk.app.cases.detail(case.number).events if e.kind == "replied"]
+    replies = [
+        e for e in desk.app.cases.detail_unaudited(case.number).events if e.kind == "replied"
+    ]
     assert len(replies) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from storage.models import Case
+from storage.staff import StaffActor
 from tests.conftest import Desk, Member
 from tests.flows.scenes import (
     ORGS,
@@ -77,7 +78,7 @@ def test_a_why_about_her_mothers_refusal_reaches_that_case_not_the_awaited_one(
 ) -> None:
     member, own = filed_disclosure(desk, org)
     mothers = file_for_mother(desk, member)
-    desk.app.cases.claim(mothers.number, "sato")
+    desk.app.cases.claim(mothers.number, StaffActor.trusted("sato"))
     staff_refused(desk, mothers, "委任状が届いていないため")
     staff_replied(desk, member, own, REPLY_HERE)
     why = "母の件、お断りのお知らせが来ましたが、なぜでございましょうか。"
@@ -98,7 +99,7 @@ def test_a_polite_why_after_a_refusal_reaches_the_case_and_opens_no_correction(
 ) -> None:
     member = desk.member(org=org)
     case = file_request(desk, member, "disclosure")
-    desk.app.cases.claim(case.number, "sato")
+    desk.app.cases.claim(case.number, StaffActor.trusted("sato"))
     staff_refused(desk, case, "ご本人確認ができなかったため")
     member.read()
     why = "なぜでございますか。電話番号は間違っていないはずです。"

@@ -6,6 +6,7 @@ import pytest
 
 from flows.cases import CaseActionError, check_identity_method
 from flows.parsing import ERR_NAME_YES_NO, parse_name
+from storage.staff import StaffActor
 from tests.conftest import Desk
 from tests.flows.answers import file_a_complaint, only_case
 
@@ -22,7 +23,9 @@ def test_a_staff_reply_that_already_asks_for_an_answer_asks_once(desk: Desk) -> 
     member = desk.member(org="coopdeli")
     file_a_complaint(member)
     case = only_case(desk)
-    desk.app.cases.reply(case.number, "sato", f"お電話の時間を教えてください。{ASK_TO_REPLY}")
+    desk.app.cases.reply(
+        case.number, StaffActor.trusted("sato"), f"お電話の時間を教えてください。{ASK_TO_REPLY}"
+    )
     assert member.read().count(ASK_TO_REPLY) == 1
 
 

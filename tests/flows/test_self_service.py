@@ -12,6 +12,7 @@ from sqlmodel import select
 from flows.cases import IdentityAlreadyRecorded
 from storage.audit import Actor
 from storage.models import OutboxMessage, TranscriptLine
+from storage.staff import StaffActor
 from tests.conftest import Desk, Member
 from tests.flows.answers import COMPLAINT, file_a_complaint, only_case
 from tests.flows.test_followups import file_request
@@ -70,7 +71,7 @@ def test_a_member_who_withdraws_in_their_own_words_is_asked_to_confirm_and_it_is
         窓口: 受付番号 {number} のお申し出を取り下げました。担当者にもお伝えしました。
         """
     )
-    detail = desk.app.cases.detail(number)
+    detail = desk.app.cases.detail_unaudited(number)
     assert detail.case.status == "withdrawn"
     assert detail.case.closed_at is not None
     [event] = [e for e in detail.events if e.kind == "withdrawn"]
@@ -94,7 +95,9 @@ def test_a_member_who_says_no_keeps_their_request_open(desk: Desk, org: str) -> 
     )
     case = only_case(desk)
     assert case.status == "received"
-    assert not [e for e in desk.app.cases.detail(case.number).events if e.kind == "withdrawn"]
+    assert not [
+        e for e in desk.app.cases.detail_unaudited(case.number).events if e.kind == "withdrawn"
+    ]
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -121,7 +124,7 @@ def test_a_member_with_two_open_requests_picks_which_one_to_withdraw(desk: Desk,
     member = desk.member(org=org)
     file_a_complaint(member)
     file_a_complaint(member)
-    first, second = (case.number for case in desk.app.cases.list())
+    first, second = (case.number for case in desk.app.cases.list_unaudited())
     member.transcript(
         f"""
         会員: 申請を取り下げたい
@@ -143,7 +146,7 @@ def test_a_closed_request_cannot_be_withdrawn(desk: Desk, org: str) -> None:
     member = desk.member(org=org)
     file_a_complaint(member)
     number = only_case(desk).number
-    desk.app.cases.close(number, "sato", "answered", confirmed=True)
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered", confirmed=True)
     member.read()
     member.transcript(
         """
@@ -163,10 +166,10 @@ def test_a_request_closed_by_staff_while_the_member_confirms_is_not_withdrawn(
     file_a_complaint(member)
     number = only_case(desk).number
     assert "取り下げますか" in member.says("申請を取り下げたい")
-    desk.app.cases.close(number, "sato", "answered", confirmed=True)
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered", confirmed=True)
     member.read()
     member.says("はい")
-    detail = desk.app.cases.detail(number)
+    detail = desk.app.cases.detail_unaudited(number)
     assert detail.case.status == "answered"
     assert not [e for e in detail.events if e.kind == "withdrawn"]
 
@@ -181,12 +184,15 @@ def test_a_member_sees_what_they_sent_its_dates_and_every_message_from_staff(
     member = desk.member(org=org)
     file_a_disclosure(member)
     case = only_case(desk)
-    desk.app.cases.claim(case.number, "sato")
-    desk.app.cases.reply(case.number, "sato", "ご登録のお電話におかけします。")
+    desk.app.cases.claim(case.number, StaffActor.trusted("sato"))
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), "ご登録のお電話におかけします。")
     desk.app.cases.extend(
-        case.number, "sato", case.due_at + timedelta(days=7), "記録の確認に時間がかかるため"
+        case.number,
+        StaffActor.trusted("sato"),
+        case.due_at + timedelta(days=7),
+        "記録の確認に時間がかかるため",
     )
-    desk.app.cases.reply(case.number, "sato", "もう少しお待ちください。")
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), "もう少しお待ちください。")
     member.read()
     member.transcript(
         f"""
@@ -214,8 +220,8 @@ def test_a_member_with_several_requests_picks_one_to_see(desk: Desk, org: str) -
     member = desk.member(org=org)
     file_a_complaint(member)
     file_a_disclosure(member)
-    first, second = (case.number for case in desk.app.cases.list())
-    desk.app.cases.close(first, "sato", "answered", confirmed=True)
+    first, second = (case.number for case in desk.app.cases.list_unaudited())
+    desk.app.cases.close(first, StaffActor.trusted("sato"), "answered", confirmed=True)
     member.read()
     member.transcript(
         f"""
@@ -238,12 +244,12 @@ def test_staff_words_shown_with_the_status_go_at_the_cases_purge(desk: Desk) -> 
     file_a_complaint(member)
     number = only_case(desk).number
     secret = "ご主人の山田太郎様の件も確認します"
-    desk.app.cases.reply(number, "sato", secret)
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), secret)
     member.read()
     assert secret in member.says("状況")
     member.says("メニュー")
     file_a_complaint(member)  # a second request keeps the chat open past the first's purge
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered")
     member.read()
     desk.clock.advance(days=400)
 
@@ -265,9 +271,11 @@ def test_a_member_is_told_through_the_outbox_when_staff_claim_and_verify(
     member = desk.member(org=org)
     file_a_complaint(member)
     number = only_case(desk).number
-    desk.app.cases.claim(number, "sato")
-    desk.app.cases.claim(number, "suzuki", take_over=True)  # a take-over is not news
-    desk.app.cases.verify_identity(number, "suzuki", "phone_callback")
+    desk.app.cases.claim(number, StaffActor.trusted("sato"))
+    desk.app.cases.claim(
+        number, StaffActor.trusted("suzuki"), take_over=True
+    )  # a take-over is not news
+    desk.app.cases.verify_identity(number, StaffActor.trusted("suzuki"), "phone_callback")
     with desk.app.db.transaction() as session:
         queued = [m.text for m in session.exec(select(OutboxMessage)).all()]
     # A complaint is a wish to talk (担当者へのご相談): no identity check is promised.
@@ -279,7 +287,7 @@ def test_a_member_is_told_through_the_outbox_when_staff_claim_and_verify(
     assert told.count("担当者が決まりました") == 1
     assert told.count("ご本人確認ができました") == 1
     with pytest.raises(IdentityAlreadyRecorded):  # recorded once: a second check is refused
-        desk.app.cases.verify_identity(number, "suzuki", "document")
+        desk.app.cases.verify_identity(number, StaffActor.trusted("suzuki"), "document")
     assert member.read() == ""
 
 
@@ -288,8 +296,8 @@ def test_an_english_speaking_member_is_told_in_english(desk: Desk) -> None:
     for answer in ("9", "3", "The delivery person", "skip"):
         member.says(answer)
     number = only_case(desk).number
-    desk.app.cases.claim(number, "sato")
-    desk.app.cases.verify_identity(number, "sato", "phone_callback")
+    desk.app.cases.claim(number, StaffActor.trusted("sato"))
+    desk.app.cases.verify_identity(number, StaffActor.trusted("sato"), "phone_callback")
     told = member.read()
     assert f"[Request {number}] A staff member is now in charge of your request." in told
     assert f"[Request {number}] Your identity has been confirmed." in told
@@ -315,7 +323,9 @@ def test_a_member_asking_about_an_overdue_case_gets_an_apology_and_a_person(
         窓口: 担当者に、ご連絡するよう伝えました
         """
     )
-    messages = [e.data for e in desk.app.cases.detail(number).events if e.kind == "member_message"]
+    messages = [
+        e.data for e in desk.app.cases.detail_unaudited(number).events if e.kind == "member_message"
+    ]
     # Their words reached the case as they asked, and the wish to be contacted as a note.
     assert messages == [
         {"text": "まだですか"},
@@ -339,7 +349,9 @@ def test_the_call_me_note_stands_in_when_the_member_typed_nothing(desk: Desk) ->
     member.presses("_menu")
     member.says("10")  # 受付済みのお申し出の状況を見たい
     member.says("1")  # 担当者からの連絡を希望する (first; withdrawing comes last)
-    messages = [e.data for e in desk.app.cases.detail(number).events if e.kind == "member_message"]
+    messages = [
+        e.data for e in desk.app.cases.detail_unaudited(number).events if e.kind == "member_message"
+    ]
     assert messages == [
         {"text": "（回答の目安を過ぎているため、会員が担当者からの連絡を希望しています）"}
     ]
@@ -379,7 +391,7 @@ def test_a_second_request_offers_the_earlier_identity_answers_and_uses_them_once
         窓口: お申し出を受け付けました
         """
     )
-    second = desk.app.cases.list()[-1]
+    second = desk.app.cases.list_unaudited()[-1]
     assert second.number == f"{PREFIX[org]}-2026-00002"
     assert second.fields["name"] == "山田 花子"
     assert second.fields["birth_date"] == "1975-01-02"
@@ -417,7 +429,7 @@ def test_a_member_may_refuse_or_change_the_earlier_answers(desk: Desk, org: str)
     )
     member.says("チャット")
     member.says("送信する")
-    second = desk.app.cases.list()[-1]
+    second = desk.app.cases.list_unaudited()[-1]
     assert second.fields["phone"] == "03-5285-1865"
     assert second.fields["name"] == "山田 花子"
 
@@ -444,8 +456,8 @@ def test_answers_past_their_retention_are_not_offered(desk: Desk) -> None:
     member = desk.member(org="coopdeli")
     file_a_disclosure(member)
     number = only_case(desk).number
-    desk.app.cases.verify_identity(number, "sato", "phone_callback")
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.verify_identity(number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered")
     member.read()
     desk.clock.advance(days=400)
     purge(desk)
@@ -550,7 +562,7 @@ def test_a_member_who_names_the_request_to_withdraw_is_asked_about_that_one_only
     member = desk.member(org=org)
     file_a_complaint(member)
     file_a_complaint(member)
-    first, second = (case.number for case in desk.app.cases.list())
+    first, second = (case.number for case in desk.app.cases.list_unaudited())
     disclosure = file_request(desk, member, "disclosure").number
     member.read()
     member.transcript(

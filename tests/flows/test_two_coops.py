@@ -15,6 +15,7 @@ from sqlmodel import select
 from flows.messages import AcceptedFile, CaseMessage, TurnResult, Withdrawal
 from storage.member_data import collect
 from storage.models import Case
+from storage.staff import StaffActor
 from tests.conftest import Desk, Member
 from tests.flows.answers import file_a_complaint
 from tests.storage.test_member_data import PDF, file_request
@@ -97,7 +98,7 @@ def test_in_the_kyosai_desk_a_follow_up_names_no_coopdeli_case_as_another_open_o
         窓口にない: ほかにも受付中のお申し出があります
         """
     )
-    kinds = [e.kind for e in desk.app.cases.detail(both.coopdeli).events]
+    kinds = [e.kind for e in desk.app.cases.detail_unaudited(both.coopdeli).events]
     assert "member_message" not in kinds
 
 
@@ -109,7 +110,7 @@ def test_a_follow_up_in_the_coopdeli_desk_never_reaches_the_kyosai_case(desk: De
         窓口にない: {both.kyosai}
         """
     )
-    kinds = [e.kind for e in desk.app.cases.detail(both.kyosai).events]
+    kinds = [e.kind for e in desk.app.cases.detail_unaudited(both.kyosai).events]
     assert "member_message" not in kinds
     assert desk.app.cases.get(both.kyosai).unread_messages == 0
 
@@ -222,7 +223,7 @@ def test_a_coopdeli_case_s_transcript_holds_nothing_said_to_kyosai(desk: Desk) -
     both.member.start(COOPDELI)
     file_a_complaint(both.member)
 
-    detail = desk.app.cases.detail(newest(desk))
+    detail = desk.app.cases.detail_unaudited(newest(desk))
 
     assert not [line for line in detail.transcript if ASKED_KYOSAI in line.text]
 
@@ -231,11 +232,13 @@ def test_an_answer_to_kyosai_staff_typed_in_the_coopdeli_desk_never_reaches_a_co
     desk: Desk,
 ) -> None:
     both = file_with_both(desk)
-    desk.app.cases.claim(both.kyosai, "sato")
-    desk.app.cases.reply(both.kyosai, "sato", "お電話してよい日時を教えてください。")
+    desk.app.cases.claim(both.kyosai, StaffActor.trusted("sato"))
+    desk.app.cases.reply(
+        both.kyosai, StaffActor.trusted("sato"), "お電話してよい日時を教えてください。"
+    )
     both.member.read()
     both.member.says("来週の月曜日の午前がいいです")
-    kinds = [e.kind for e in desk.app.cases.detail(both.coopdeli).events]
+    kinds = [e.kind for e in desk.app.cases.detail_unaudited(both.coopdeli).events]
     assert "member_message" not in kinds
 
 
@@ -243,8 +246,10 @@ def test_an_answer_to_kyosai_staff_typed_in_the_coopdeli_desk_reaches_kyosai_aft
     desk: Desk,
 ) -> None:
     both = file_with_both(desk)
-    desk.app.cases.claim(both.kyosai, "sato")
-    desk.app.cases.reply(both.kyosai, "sato", "お電話してよい日時を教えてください。")
+    desk.app.cases.claim(both.kyosai, StaffActor.trusted("sato"))
+    desk.app.cases.reply(
+        both.kyosai, StaffActor.trusted("sato"), "お電話してよい日時を教えてください。"
+    )
     both.member.read()
     words = "来週の月曜日の午前がいいです"
     both.member.transcript(
@@ -258,10 +263,12 @@ def test_an_answer_to_kyosai_staff_typed_in_the_coopdeli_desk_reaches_kyosai_aft
         """
     )
     (message,) = [
-        e for e in desk.app.cases.detail(both.kyosai).events if e.kind == "member_message"
+        e for e in desk.app.cases.detail_unaudited(both.kyosai).events if e.kind == "member_message"
     ]
     assert message.data["text"] == words
-    assert "member_message" not in [e.kind for e in desk.app.cases.detail(both.coopdeli).events]
+    assert "member_message" not in [
+        e.kind for e in desk.app.cases.detail_unaudited(both.coopdeli).events
+    ]
 
 
 def test_a_turn_in_the_coopdeli_desk_can_never_write_to_the_kyosai_case(
@@ -285,6 +292,6 @@ def test_a_turn_in_the_coopdeli_desk_can_never_write_to_the_kyosai_case(
     monkeypatch.setattr(engine, "turn", asks_for_the_other_coops_case)
     both.member.says("こんにちは")
 
-    detail = desk.app.cases.detail(both.kyosai)
+    detail = desk.app.cases.detail_unaudited(both.kyosai)
     assert detail.case.status == "received" and detail.case.unread_messages == 0
     assert [e.kind for e in detail.events] == ["created"]

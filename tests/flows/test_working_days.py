@@ -10,6 +10,7 @@ import pytest
 
 from flows.cases import CaseActionError
 from flows.i18n import JST
+from storage.staff import StaffActor
 from tests.conftest import Desk, Member
 from tests.flows.answers import file_a_complaint, only_case
 
@@ -52,7 +53,7 @@ def complaint_on(desk: Desk, moment: datetime, org: str = "coopdeli") -> tuple[M
 
 
 def due_day(desk: Desk, number: str) -> date:
-    return desk.app.cases.detail(number).case.due_at.astimezone(JST).date()
+    return desk.app.cases.detail_unaudited(number).case.due_at.astimezone(JST).date()
 
 
 # ---------------------------------------------------------------------- filing
@@ -90,7 +91,9 @@ def test_an_extension_into_the_new_year_closure_is_promised_on_the_last_open_day
     desk: Desk, org: str
 ) -> None:
     member, number = complaint_on(desk, at(2026, 12, 10), org)  # due Thursday 12月24日
-    extended = desk.app.cases.extend(number, "sato", at(2027, 1, 3, 23, 59), "確認のため")
+    extended = desk.app.cases.extend(
+        number, StaffActor.trusted("sato"), at(2027, 1, 3, 23, 59), "確認のため"
+    )
     assert extended.due_at == at(2026, 12, 28, 23, 59)  # stored as promised
     member.read()
     said = member.received[-1].text
@@ -108,14 +111,16 @@ def test_an_extension_to_a_closed_day_that_would_not_move_the_date_is_refused_wi
     desk: Desk,
 ) -> None:
     _member, number = complaint_on(desk, at(2026, 12, 4))  # due Friday 12月18日
-    due = desk.app.cases.detail(number).case.due_at
+    due = desk.app.cases.detail_unaudited(number).case.due_at
     with pytest.raises(CaseActionError) as refused:
         desk.app.cases.check_extension(number, at(2026, 12, 19, 23, 59))  # the Saturday
     assert "2026年12月19日(土)は休業日のため" in refused.value.ja
     assert "2026年12月18日(金)" in refused.value.ja
     with pytest.raises(CaseActionError):
-        desk.app.cases.extend(number, "sato", at(2026, 12, 20, 23, 59), "確認のため")
-    assert desk.app.cases.detail(number).case.due_at == due
+        desk.app.cases.extend(
+            number, StaffActor.trusted("sato"), at(2026, 12, 20, 23, 59), "確認のため"
+        )
+    assert desk.app.cases.detail_unaudited(number).case.due_at == due
 
 
 @pytest.mark.parametrize("org", ORGS)
@@ -123,9 +128,9 @@ def test_resuming_into_the_new_year_closure_promises_the_last_open_day_before_it
     desk: Desk, org: str
 ) -> None:
     member, number = complaint_on(desk, at(2026, 12, 10), org)  # due Thursday 12月24日
-    desk.app.cases.pause(number, "sato", "委任状")
+    desk.app.cases.pause(number, StaffActor.trusted("sato"), "委任状")
     desk.clock.advance(days=6)  # the waited time alone would give Wednesday 12月30日
-    resumed = desk.app.cases.resume(number, "sato")
+    resumed = desk.app.cases.resume(number, StaffActor.trusted("sato"))
     assert resumed.due_at == at(2026, 12, 28)
     member.read()
     assert "回答の目安は2026年12月28日(月)です。" in member.received[-1].text
@@ -139,8 +144,10 @@ def test_a_member_whose_case_is_paused_is_told_the_clock_is_stopped_and_shown_no
     desk: Desk, org: str
 ) -> None:
     member, number = complaint_on(desk, at(2026, 12, 10), org)
-    desk.app.cases.extend(number, "sato", at(2026, 12, 25, 23, 59), "確認のため")
-    desk.app.cases.pause(number, "sato", "委任状")
+    desk.app.cases.extend(
+        number, StaffActor.trusted("sato"), at(2026, 12, 25, 23, 59), "確認のため"
+    )
+    desk.app.cases.pause(number, StaffActor.trusted("sato"), "委任状")
     member.read()
     seen = member.transcript(
         """

@@ -15,6 +15,7 @@ import pytest
 from flows.cases import CaseActionError
 from storage.audit import GENESIS, Actor, AuditLog, entry_hash, staff_actor
 from storage.models import AuditEntry
+from storage.staff import StaffActor
 from tests.conftest import Clock, Desk, build_desk, let_org_serve
 from tests.storage.test_case_service import new_case
 from tests.storage.test_turns import DISCLOSURE_UP_TO_PHONE, REST_OF_DISCLOSURE
@@ -67,8 +68,8 @@ def test_a_clean_log_verifies(desk: Desk) -> None:
     assert desk.app.audit.verify().ok  # empty
     three_views(desk.app.audit, desk.clock)
     number = new_case(desk)
-    desk.app.cases.claim(number, "sato")
-    desk.app.cases.close(number, "slack:U123", "answered")
+    desk.app.cases.claim(number, StaffActor.trusted("sato"))
+    desk.app.cases.close(number, StaffActor.trusted("slack:U123"), "answered")
 
     result = desk.app.audit.verify()
     assert result.ok and result.bad_seq is None
@@ -164,20 +165,24 @@ def test_a_lost_head_is_reported_and_the_next_entry_continues_the_chain(file_des
 
 def test_every_staff_action_is_on_record_with_the_surface_it_came_from(desk: Desk) -> None:
     number = new_case(desk)
-    case = desk.app.cases.detail(number).case
+    case = desk.app.cases.detail_unaudited(number).case
     assert desk.app.audit.entries() == []  # the member's own request is not a staff action
     cases = desk.app.cases
     let_org_serve(desk.app, "coopdeli", "kyosai-bu")
-    cases.claim(number, "sato")
-    cases.verify_identity(number, "sato", "phone_callback")
-    cases.reply(number, "slack:U123", "書類をお送りしました。山田様")
-    cases.note(number, "slack:U123", "電話で確認済み 090-1234-5678", source="slack")
-    cases.extend(number, "sato", case.due_at + timedelta(days=7), "資料の確認のため")
-    cases.pause(number, "sato", "委任状")
+    cases.claim(number, StaffActor.trusted("sato"))
+    cases.verify_identity(number, StaffActor.trusted("sato"), "phone_callback")
+    cases.reply(number, StaffActor.trusted("slack:U123"), "書類をお送りしました。山田様")
+    cases.note(
+        number, StaffActor.trusted("slack:U123"), "電話で確認済み 090-1234-5678", source="slack"
+    )
+    cases.extend(
+        number, StaffActor.trusted("sato"), case.due_at + timedelta(days=7), "資料の確認のため"
+    )
+    cases.pause(number, StaffActor.trusted("sato"), "委任状")
     desk.clock.advance(days=1)
-    cases.resume(number, "sato")
-    cases.transfer(number, "slack:U123", "kyosai-bu", "共済のため")
-    cases.close(number, "slack:U999", "refused", "該当する記録がありません")
+    cases.resume(number, StaffActor.trusted("sato"))
+    cases.transfer(number, StaffActor.trusted("slack:U123"), "kyosai-bu", "共済のため")
+    cases.close(number, StaffActor.trusted("slack:U999"), "refused", "該当する記録がありません")
 
     entries = desk.app.audit.entries(case_number=number)
     assert [(e.action, e.actor, e.surface) for e in entries] == [
@@ -207,23 +212,23 @@ def test_withdrawal_is_on_record_and_system_events_are_not(desk: Desk) -> None:
     number = new_case(desk)
     desk.clock.advance(days=30)
     assert desk.app.cases.mark_deadlines(3) == [number]  # a "system" escalation
-    desk.app.cases.withdraw(number, "sato", "電話で取り下げの申し出")
+    desk.app.cases.withdraw(number, StaffActor.trusted("sato"), "電話で取り下げの申し出")
 
     assert [(e.action, e.actor) for e in desk.app.audit.entries()] == [("withdrawn", "cli:sato")]
 
 
 def test_an_action_that_fails_leaves_no_entry(desk: Desk) -> None:
     number = new_case(desk)
-    desk.app.cases.close(number, "sato", "answered")
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered")
     before = desk.app.audit.entries()
 
     with pytest.raises(CaseActionError):
-        desk.app.cases.close(number, "sato", "answered")
+        desk.app.cases.close(number, StaffActor.trusted("sato"), "answered")
     with pytest.raises(CaseActionError):
-        desk.app.cases.claim(number, "suzuki")
+        desk.app.cases.claim(number, StaffActor.trusted("suzuki"))
     other = new_case(desk, chat_id="bob")
     with pytest.raises(CaseActionError):
-        desk.app.cases.transfer(other, "sato", "no-such-queue", "メモ")
+        desk.app.cases.transfer(other, StaffActor.trusted("sato"), "no-such-queue", "メモ")
 
     assert desk.app.audit.entries() == before
     assert desk.app.audit.verify().ok
@@ -231,17 +236,17 @@ def test_an_action_that_fails_leaves_no_entry(desk: Desk) -> None:
 
 def test_a_repeated_action_key_is_one_entry(desk: Desk) -> None:
     number = new_case(desk)
-    desk.app.cases.note(number, "slack:U1", "メモ", key="slack:event:Ev1")
-    desk.app.cases.note(number, "slack:U1", "メモ", key="slack:event:Ev1")
+    desk.app.cases.note(number, StaffActor.trusted("slack:U1"), "メモ", key="slack:event:Ev1")
+    desk.app.cases.note(number, StaffActor.trusted("slack:U1"), "メモ", key="slack:event:Ev1")
     assert [e.action for e in desk.app.audit.entries()] == ["note"]
 
 
 def test_an_actor_is_found_by_id_with_or_without_the_surface(desk: Desk) -> None:
     number = new_case(desk)
-    desk.app.cases.claim(number, "sato")
+    desk.app.cases.claim(number, StaffActor.trusted("sato"))
     desk.app.audit.record(SATO, "view_case", case_number=number)
-    desk.app.cases.note(number, "slack:U123", "メモ")
-    desk.app.cases.note(number, "satoh", "メモ")
+    desk.app.cases.note(number, StaffActor.trusted("slack:U123"), "メモ")
+    desk.app.cases.note(number, StaffActor.trusted("satoh"), "メモ")
 
     def actions(actor: str) -> list[str]:
         return [e.action for e in desk.app.audit.entries(actor=actor)]
@@ -269,11 +274,15 @@ def test_a_whole_request_and_its_handling_leave_nothing_personal_in_the_log(desk
     member = desk.member(org="seikatsuclub-kyosai")
     for line in DISCLOSURE_UP_TO_PHONE + REST_OF_DISCLOSURE:
         member.says(line)
-    [case] = desk.app.cases.list()
-    desk.app.cases.claim(case.number, "sato")
-    desk.app.cases.verify_identity(case.number, "sato", "phone_callback")
-    desk.app.cases.reply(case.number, "sato", "山田様、開示の書類をお送りしました")
-    desk.app.cases.close(case.number, "sato", "partial", "一部は hanako@example.jp 宛に")
+    [case] = desk.app.cases.list_unaudited()
+    desk.app.cases.claim(case.number, StaffActor.trusted("sato"))
+    desk.app.cases.verify_identity(case.number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.reply(
+        case.number, StaffActor.trusted("sato"), "山田様、開示の書類をお送りしました"
+    )
+    desk.app.cases.close(
+        case.number, StaffActor.trusted("sato"), "partial", "一部は hanako@example.jp 宛に"
+    )
 
     dumped = repr([e.model_dump() for e in desk.app.audit.entries()])
     for secret in ("山田", "ヤマダ", "5285", "hanako@", "1975", "開示の書類"):
@@ -293,7 +302,7 @@ def test_entries_recorded_from_several_threads_make_one_unbroken_chain(desk: Des
 
     def work(i: int) -> object:
         if i % 4 == 0:
-            return desk.app.cases.note(number, f"staff{i}", "メモ")
+            return desk.app.cases.note(number, StaffActor.trusted(f"staff{i}"), "メモ")
         return desk.app.audit.record(Actor(f"cli:staff{i}", "cli"), "view_case", case_number=number)
 
     record_from_threads(work, 40)

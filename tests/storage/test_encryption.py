@@ -26,6 +26,7 @@ from storage import crypto
 from storage.db import Database
 from storage.models import Attachment, CaseEvent, TranscriptLine
 from storage.sealed import EncryptedBytes, EncryptedJSON, EncryptedText, EncryptionError
+from storage.staff import StaffActor
 from tests.conftest import Clock, Desk, build_desk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +143,7 @@ def file_request(
         if position == 2 and org == "coopdeli":
             member.sends_file(PDF, name="山田花子の委任状.pdf", caption="委任状です")
     assert "受け付けました" in reply
-    return desk.app.cases.list()[-1].number
+    return desk.app.cases.list_unaudited()[-1].number
 
 
 def invoke(database_url: str, *args: str, keys: str | None = None) -> Result:
@@ -167,7 +168,7 @@ def test_with_keys_the_database_files_hold_no_name_phone_message_or_file(
 ) -> None:
     desk = build_desk(sqlite_url, clock, deployment, MADOGUCHI_DATA_KEYS=K1)
     number = file_request(desk, REQUEST)
-    desk.app.cases.reply(number, "sato", STAFF_REPLY)
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
     desk.member("alice").says("ありがとうございました")  # the member answers back
 
     while_open = sqlite_bytes(desk.db_path)
@@ -183,10 +184,10 @@ def test_with_keys_the_database_files_hold_no_name_phone_message_or_file(
 
 def test_everything_reads_back_through_the_app(secure_desk: Desk) -> None:
     number = file_request(secure_desk, REQUEST)
-    secure_desk.app.cases.reply(number, "sato", STAFF_REPLY)
-    secure_desk.app.cases.close(number, "sato", "refused", "記録がありません")
+    secure_desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
+    secure_desk.app.cases.close(number, StaffActor.trusted("sato"), "refused", "記録がありません")
 
-    detail = secure_desk.app.cases.detail(number)
+    detail = secure_desk.app.cases.detail_unaudited(number)
     case = detail.case
     assert case.fields["name"] == "山田花子" and case.fields["phone"] == "090-1234-5678"
     assert case.fields["scope_detail"] == MESSAGE
@@ -211,7 +212,10 @@ def test_cases_are_found_by_number_phone_member_number_and_name(secure_desk: Des
     file_request(secure_desk, PLAIN_REQUEST, chat_id="bob", org="seikatsuclub-kyosai")
 
     def found(query: str) -> list[str]:
-        return [case.number for case in secure_desk.app.cases.find(query)]
+        return [
+            case.number
+            for case in secure_desk.app.cases.find(query, StaffActor.trusted("cli:chief"))
+        ]
 
     for query in (
         number,
@@ -236,18 +240,25 @@ def test_cases_are_found_by_number_phone_member_number_and_name(secure_desk: Des
 
 def test_without_keys_lookups_work_the_same(desk: Desk) -> None:
     number = file_request(desk, PLAIN_REQUEST, org="seikatsuclub-kyosai")
-    assert [c.number for c in desk.app.cases.find("０３５２８５１８６５")] == [number]
-    assert [c.number for c in desk.app.cases.find("さとう いちろう")] == [number]
+    assert [
+        c.number
+        for c in desk.app.cases.find("０３５２８５１８６５", StaffActor.trusted("cli:chief"))
+    ] == [number]
+    assert [
+        c.number for c in desk.app.cases.find("さとう いちろう", StaffActor.trusted("cli:chief"))
+    ] == [number]
 
 
 def test_reindex_gives_older_cases_their_lookup_hashes(desk: Desk) -> None:
     number = file_request(desk, PLAIN_REQUEST, org="seikatsuclub-kyosai")
     with desk.app.db.engine.begin() as connection:
         connection.execute(text("DELETE FROM caselookup"))  # as if made before the index
-    assert desk.app.cases.find("佐藤") == []
+    assert desk.app.cases.find("佐藤", StaffActor.trusted("cli:chief")) == []
     result = invoke(desk.db_url, "keys", "reindex")
     assert result.exit_code == 0 and "for 1 case" in result.stdout, result.output
-    assert [c.number for c in desk.app.cases.find("佐藤")] == [number]
+    assert [c.number for c in desk.app.cases.find("佐藤", StaffActor.trusted("cli:chief"))] == [
+        number
+    ]
 
 
 # ---------------------------------------------------------------------- integrity
@@ -279,7 +290,7 @@ def test_altered_ciphertext_is_refused_not_returned(secure_desk: Desk) -> None:
             text("UPDATE transcriptline SET text = :t WHERE id = :i"), {"t": altered, "i": line_id}
         )
     with pytest.raises(EncryptionError, match="integrity"):
-        secure_desk.app.cases.detail(number)
+        secure_desk.app.cases.detail_unaudited(number)
 
     keyring = secure_desk.app.keyring
     assert keyring is not None
@@ -337,10 +348,12 @@ def test_rotation_re_encrypts_and_the_old_master_key_can_be_dropped(
 
     # Keys on (k1): old rows still read, and are found under the new index key.
     first = build_desk(database_url, clock, deployment, MADOGUCHI_DATA_KEYS=K1)
-    assert [c.number for c in first.app.cases.find("佐藤 一郎")] == [bob]
+    assert [
+        c.number for c in first.app.cases.find("佐藤 一郎", StaffActor.trusted("cli:chief"))
+    ] == [bob]
     assert first.app.cases.get(bob).fields["phone"] == "03-5285-1865"
     alice = file_request(first, REQUEST)
-    first.app.cases.reply(alice, "sato", STAFF_REPLY)
+    first.app.cases.reply(alice, StaffActor.trusted("sato"), STAFF_REPLY)
     first.app.db.close()
     path = Path(database_url.removeprefix("sqlite:///"))
     if database_url.startswith("sqlite:///"):  # bob's rows are still in clear
@@ -366,15 +379,20 @@ def test_rotation_re_encrypts_and_the_old_master_key_can_be_dropped(
     assert "wrapped by k1" not in after.stdout
 
     last = build_desk(database_url, clock, deployment, MADOGUCHI_DATA_KEYS=K2)
-    detail = last.app.cases.detail(alice)
+    detail = last.app.cases.detail_unaudited(alice)
     assert detail.case.fields["name"] == "山田花子"
     assert detail.case.last_staff_reply == STAFF_REPLY
     assert detail.attachments[0].data == PDF
     assert {"created", "attachment", "replied"} <= {e.kind for e in detail.events}
     assert MESSAGE in "\n".join(line.text for line in detail.transcript)
-    assert last.app.cases.detail(bob).case.fields["kana"] == "サトウ イチロウ"
-    assert [c.number for c in last.app.cases.find("０９０１２３４５６７８")] == [alice]
-    assert [c.number for c in last.app.cases.find("03-5285-1865")] == [bob]
+    assert last.app.cases.detail_unaudited(bob).case.fields["kana"] == "サトウ イチロウ"
+    assert [
+        c.number
+        for c in last.app.cases.find("０９０１２３４５６７８", StaffActor.trusted("cli:chief"))
+    ] == [alice]
+    assert [
+        c.number for c in last.app.cases.find("03-5285-1865", StaffActor.trusted("cli:chief"))
+    ] == [bob]
     with last.app.db.transaction() as session:
         events = session.exec(select(CaseEvent)).all()  # written under the retired key
         assert all(isinstance(e.data, dict) for e in events)

@@ -24,6 +24,7 @@ from storage.member_data import (
     collect,
 )
 from storage.models import CaseEvent, Conversation
+from storage.staff import StaffActor
 from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import GOOD_ANSWERS, MENU_NUMBER, pending_step
 
@@ -99,7 +100,7 @@ def scene_on(database_url: str, clock: Clock, directory: Path) -> Iterator[Scene
     deployment = directory / "madoguchi.toml"
     deployment.write_text(FILES_ON, encoding="utf-8")
     desk = build_desk(database_url, clock, deployment)
-    numbers = lambda: [c.number for c in desk.app.cases.list()]  # noqa: E731
+    numbers = lambda: [c.number for c in desk.app.cases.list_unaudited()]  # noqa: E731
     try:
         hanako = desk.member("hanako", org=KYOSAI)
         hanako.says(MENU_NUMBER["consent_withdrawal"])
@@ -109,8 +110,8 @@ def scene_on(database_url: str, clock: Clock, directory: Path) -> Iterator[Scene
         clock.advance(days=1)
         file_request(hanako, "disclosure", HANAKO)
         disclosure = numbers()[-1]
-        desk.app.cases.claim(disclosure, "sato")
-        desk.app.cases.reply(disclosure, "sato", "開示の準備をしています。")
+        desk.app.cases.claim(disclosure, StaffActor.trusted("sato"))
+        desk.app.cases.reply(disclosure, StaffActor.trusted("sato"), "開示の準備をしています。")
 
         again = desk.member("hanako-phone", org=KYOSAI)
         file_request(again, "purpose_notice", HANAKO | {"phone": "03-9999-0000"})
@@ -135,8 +136,8 @@ def verified_and_linked(scene: Scene) -> None:
     """Staff check Hanako's identity on her disclosure, compare her request from the other chat
     and vouch that it is hers."""
     cases = scene.desk.app.cases
-    cases.verify_identity(scene.disclosure, "sato", "phone_callback")
-    cases.link_member(scene.disclosure, "sato", scene.elsewhere.lower())
+    cases.verify_identity(scene.disclosure, StaffActor.trusted("sato"), "phone_callback")
+    cases.link_member(scene.disclosure, StaffActor.trusted("sato"), scene.elsewhere.lower())
 
 
 def test_before_the_identity_check_a_disclosure_holds_only_the_requesting_conversation(
@@ -221,7 +222,7 @@ def test_a_request_being_entered_is_part_of_what_is_held(scene: Scene) -> None:
 
 def test_someone_sharing_the_phone_or_anyone_else_is_not_included(scene: Scene) -> None:
     verified_and_linked(scene)
-    scene.desk.app.cases.verify_identity(scene.taro, "suzuki", "document")
+    scene.desk.app.cases.verify_identity(scene.taro, StaffActor.trusted("suzuki"), "document")
     data = collect(scene.desk.app.db, scene.disclosure)
     numbers = {r.case.number for r in data.cases}
     assert scene.taro not in numbers and scene.other not in numbers
@@ -260,9 +261,9 @@ def test_a_member_who_claims_someone_elses_member_number_gets_only_their_own_dat
 ) -> None:
     impostor = scene.desk.member("impostor", org=KYOSAI)
     file_request(impostor, "disclosure", IMPOSTOR)
-    number = scene.desk.app.cases.list()[-1].number
+    number = scene.desk.app.cases.list_unaudited()[-1].number
     # Even with their own identity checked, the number they typed proves nothing.
-    scene.desk.app.cases.verify_identity(number, "sato", "document")
+    scene.desk.app.cases.verify_identity(number, StaffActor.trusted("sato"), "document")
 
     data = collect(scene.desk.app.db, number)
 
@@ -283,8 +284,10 @@ def test_the_same_phone_and_the_same_name_is_still_not_merged_until_staff_link(
 ) -> None:
     twin = scene.desk.member("hanako-tablet", org=KYOSAI)
     file_request(twin, "purpose_notice", {"phone": "090-1234-5678"})
-    tablet = scene.desk.app.cases.list()[-1].number
-    scene.desk.app.cases.verify_identity(scene.disclosure, "sato", "phone_callback")
+    tablet = scene.desk.app.cases.list_unaudited()[-1].number
+    scene.desk.app.cases.verify_identity(
+        scene.disclosure, StaffActor.trusted("sato"), "phone_callback"
+    )
 
     data = collect(scene.desk.app.db, scene.disclosure)
 
@@ -299,9 +302,13 @@ def test_after_the_identity_check_a_staff_link_brings_in_that_conversation_on_re
     scene: Scene,
 ) -> None:
     cases = scene.desk.app.cases
-    cases.verify_identity(scene.disclosure, "sato", "phone_callback")
-    cases.link_member(scene.disclosure, "sato", scene.elsewhere, key="cli:link:1")
-    cases.link_member(scene.disclosure, "sato", scene.elsewhere)  # twice: still one link
+    cases.verify_identity(scene.disclosure, StaffActor.trusted("sato"), "phone_callback")
+    cases.link_member(
+        scene.disclosure, StaffActor.trusted("sato"), scene.elsewhere, key="cli:link:1"
+    )
+    cases.link_member(
+        scene.disclosure, StaffActor.trusted("sato"), scene.elsewhere
+    )  # twice: still one link
 
     data = collect(scene.desk.app.db, scene.disclosure)
     assert [c.conversation.chat_id for c in data.conversations] == ["hanako", "hanako-phone"]
@@ -316,13 +323,13 @@ def test_after_the_identity_check_a_staff_link_brings_in_that_conversation_on_re
     }
 
     # A mistaken link is undone the same way, on record; later exports leave it out.
-    cases.unlink_member(scene.disclosure, "suzuki", scene.elsewhere)
+    cases.unlink_member(scene.disclosure, StaffActor.trusted("suzuki"), scene.elsewhere)
     assert [
         c.conversation.chat_id for c in collect(scene.desk.app.db, scene.disclosure).conversations
     ] == ["hanako"]
     assert [e.action for e in scene.desk.app.audit.entries()][-1] == UNLINKED
     with pytest.raises(CaseActionError):
-        cases.unlink_member(scene.disclosure, "suzuki", scene.elsewhere)
+        cases.unlink_member(scene.disclosure, StaffActor.trusted("suzuki"), scene.elsewhere)
 
 
 def test_staff_cannot_link_before_the_identity_check_nor_across_co_ops_or_the_same_chat(
@@ -331,22 +338,22 @@ def test_staff_cannot_link_before_the_identity_check_nor_across_co_ops_or_the_sa
     cases = scene.desk.app.cases
     before = scene.desk.app.audit.entries()
     with pytest.raises(CaseActionError, match="Verify the requester"):
-        cases.link_member(scene.disclosure, "sato", scene.elsewhere)
+        cases.link_member(scene.disclosure, StaffActor.trusted("sato"), scene.elsewhere)
     assert scene.desk.app.audit.entries() == before
 
-    cases.verify_identity(scene.disclosure, "sato", "phone_callback")
+    cases.verify_identity(scene.disclosure, StaffActor.trusted("sato"), "phone_callback")
     with pytest.raises(CaseActionError, match="same conversation"):
-        cases.link_member(scene.disclosure, "sato", scene.withdrawal)
+        cases.link_member(scene.disclosure, StaffActor.trusted("sato"), scene.withdrawal)
     elsewhere_org = scene.desk.member("hanako-coopdeli", org="coopdeli")
     file_request(elsewhere_org, "purpose_notice", HANAKO)
-    coopdeli = cases.list()[-1].number
+    coopdeli = cases.list_unaudited()[-1].number
     with pytest.raises(CaseActionError, match="same co-op"):
-        cases.link_member(scene.disclosure, "sato", coopdeli)
+        cases.link_member(scene.disclosure, StaffActor.trusted("sato"), coopdeli)
     assert not [e for e in events_of(scene, scene.disclosure) if e.kind == LINKED]
 
 
 def events_of(scene: Scene, number: str) -> list[CaseEvent]:
-    return scene.desk.app.cases.detail(number).events
+    return scene.desk.app.cases.detail_unaudited(number).events
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.cases import MemberDataExport
+from storage.staff import StaffActor
 from tests.conftest import Clock
 from tests.storage.test_member_data import Scene, scene_on
 
@@ -24,7 +25,7 @@ def scene(tmp_path: Path, database_url: str, clock: Clock) -> Iterator[Scene]:
 
 def to_slack(scene: Scene, actor: str = "slack:U1") -> MemberDataExport:
     return scene.desk.app.cases.export_member_data(
-        scene.disclosure, actor, "html", destination="slack"
+        scene.disclosure, StaffActor.trusted(actor), "html", destination="slack"
     )
 
 
@@ -44,7 +45,7 @@ def test_the_same_data_is_handed_out_for_upload_once_and_audited_once(scene: Sce
     scene.desk.clock.advance(days=3)
     assert not to_slack(scene).fresh  # delivered: never again for the same data
 
-    scene.desk.app.cases.note(scene.disclosure, "sato", "開示書類を郵送")
+    scene.desk.app.cases.note(scene.disclosure, StaffActor.trusted("sato"), "開示書類を郵送")
     changed = to_slack(scene)
     assert changed.fresh and changed.key != first.key
     assert exports_on_record(scene) == 2
@@ -83,8 +84,8 @@ def test_eight_clicks_at_once_get_one_export_and_one_audit_entry(scene: Scene) -
 
 def test_a_terminal_export_is_written_every_time_it_is_asked_for(scene: Scene) -> None:
     cases = scene.desk.app.cases
-    first = cases.export_member_data(scene.disclosure, "cli:sato", "json")
-    second = cases.export_member_data(scene.disclosure, "cli:sato", "json")
+    first = cases.export_member_data(scene.disclosure, StaffActor.trusted("cli:sato"), "json")
+    second = cases.export_member_data(scene.disclosure, StaffActor.trusted("cli:sato"), "json")
 
     assert first.fresh and second.fresh and first.key is None
     assert exports_on_record(scene) == 2

@@ -12,6 +12,7 @@ from flows.messages import Inbound
 from storage.models import CaseEvent, Conversation, OutboxMessage
 from storage.outbox import ChannelOutbox, pending_rows
 from storage.reachability import member_left
+from storage.staff import StaffActor
 from storage.turns import enqueue
 from tests.conftest import Desk
 from tests.flows.answers import COMPLAINT
@@ -90,8 +91,8 @@ def test_a_member_who_leaves_on_the_platform_is_flagged_like_a_refused_send(desk
     member = desk.member("alice", org="coopdeli")
     for text in COMPLAINT:
         member.says(text)
-    [case] = desk.app.cases.list()
-    desk.app.cases.reply(case.number, "sato", "お電話でご説明します。")
+    [case] = desk.app.cases.list_unaudited()
+    desk.app.cases.reply(case.number, StaffActor.trusted("sato"), "お電話でご説明します。")
 
     db, now = desk.app.db, desk.clock()
     assert member_left(db, "terminal", "alice", "left-1", now)

@@ -12,6 +12,7 @@ from bot.config import Settings
 from flows.messages import Inbound
 from flows.safe_text import TextLimit
 from storage.models import OutboxMessage, TranscriptLine
+from storage.staff import StaffActor
 from tests.conftest import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,10 +63,10 @@ def test_a_staff_reply_longer_than_the_limit_is_queued_in_parts_and_kept_whole(
         command = {"command": "start", "argument": "coopdeli"} if text == "/start" else {}
         event = command or {"text": text}
         app.turns.process(Inbound("telegram", "1", f"u{n}", **event))  # type: ignore[arg-type]
-    [case] = app.cases.list()
+    [case] = app.cases.list_unaudited()
     before = len(queued(app)[0])
     reply = "。".join(f"{n}番目のご説明です" for n in range(40)) + "。"
-    app.cases.reply(case.number, "sato", reply)
+    app.cases.reply(case.number, StaffActor.trusted("sato"), reply)
     rows, lines = queued(app, "staff")
     parts = rows[before:]
     assert len(parts) > 3 and all(SMALL.fits(part.text) for part in parts)

@@ -36,6 +36,7 @@ from storage.models import (
 )
 from storage.retention import TEXT_FREE_EVENTS, PurgePlan, Purger, redacted
 from storage.schema import alembic_config
+from storage.staff import StaffActor
 from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import COMPLAINT
 from tests.storage.test_member_data import file_request
@@ -82,20 +83,20 @@ def worked_case(desk: Desk, chat_id: str = "alice", *, close: bool = True) -> st
     member.sends_file(PDF, name="委任状.pdf", caption="母の委任状です")
     for line in COMPLAINT[1:]:
         member.says(line)
-    number = desk.app.cases.list()[-1].number
+    number = desk.app.cases.list_unaudited()[-1].number
     desk.clock.advance(days=2)  # Sunday, then a holiday: reminders wait for an open day
     desk.app.cases.mark_deadlines(30)  # a reminder, and its key
-    desk.app.cases.claim(number, "sato")
-    desk.app.cases.reply(number, "sato", STAFF_REPLY)
+    desk.app.cases.claim(number, StaffActor.trusted("sato"))
+    desk.app.cases.reply(number, StaffActor.trusted("sato"), STAFF_REPLY)
     member.read()
     member.says(MEMBER_ANSWER)
-    desk.app.cases.note(number, "sato", NOTE)
+    desk.app.cases.note(number, StaffActor.trusted("sato"), NOTE)
     due = desk.app.cases.get(number).due_at
-    desk.app.cases.extend(number, "sato", due + timedelta(days=7), EXTENSION)
-    desk.app.cases.pause(number, "sato", WAITING_FOR)
-    desk.app.cases.resume(number, "sato")
+    desk.app.cases.extend(number, StaffActor.trusted("sato"), due + timedelta(days=7), EXTENSION)
+    desk.app.cases.pause(number, StaffActor.trusted("sato"), WAITING_FOR)
+    desk.app.cases.resume(number, StaffActor.trusted("sato"))
     if close:
-        desk.app.cases.close(number, "sato", "partial", REASON, confirmed=True)
+        desk.app.cases.close(number, StaffActor.trusted("sato"), "partial", REASON, confirmed=True)
     member.read()  # everything delivered: the outbox rows are sent
     return number
 
@@ -163,7 +164,7 @@ def test_files_go_after_their_period_and_nothing_else(desk: Desk) -> None:
     number = worked_case(desk)
     case = case_row(desk, number)
     assert case is not None
-    transcript = desk.app.cases.detail(number).transcript
+    transcript = desk.app.cases.detail_unaudited(number).transcript
     events = [(e.kind, e.data) for e in rows(desk, CaseEvent)]
     desk.clock.advance(days=91)
 
@@ -171,7 +172,7 @@ def test_files_go_after_their_period_and_nothing_else(desk: Desk) -> None:
 
     assert stages(plan) == {"attachments": [number]}
     assert rows(desk, Attachment) == []
-    assert desk.app.cases.detail(number).transcript == transcript
+    assert desk.app.cases.detail_unaudited(number).transcript == transcript
     assert [(e.kind, e.data) for e in rows(desk, CaseEvent)] == events
     kept = case_row(desk, number)
     assert kept is not None and kept.summary == case.summary
@@ -195,7 +196,7 @@ def test_transcripts_go_and_the_register_stays(desk: Desk) -> None:
     assert before.fields["message"] == "配達員の対応について"
     assert case.fields == {"about": "complaint"}  # the choice stays, the member's words go
     assert (case.summary, case.last_staff_reply, case.outcome_reason) == ([], None, None)
-    assert desk.app.cases.detail(number).transcript == []
+    assert desk.app.cases.detail_unaudited(number).transcript == []
     assert rows(desk, OutboxMessage, OutboxMessage.status == "sent") == []
     events = {e.kind: e.data for e in rows(desk, CaseEvent)}
     assert events["replied"] == events["note"] == events["member_message"]
@@ -217,9 +218,9 @@ def test_the_transcripts_stage_keeps_only_coded_choices_in_the_case_fields(desk:
     member = desk.member("hanako", org="coopdeli")
     answers = {"item": "会員証の写真", "method": "郵送", "reason": "引っ越しの手続きの途中で"}
     file_request(member, "correction", answers)
-    number = desk.app.cases.list()[-1].number
-    desk.app.cases.verify_identity(number, "sato", "phone_callback")
-    desk.app.cases.close(number, "sato", "answered", confirmed=True)
+    number = desk.app.cases.list_unaudited()[-1].number
+    desk.app.cases.verify_identity(number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.close(number, StaffActor.trusted("sato"), "answered", confirmed=True)
     before = case_row(desk, number)
     assert before is not None and before.id is not None
     personal = ["山田", "ヤマダ", "1975", "5285", "新宿", "160-0022", "会員証の写真", "引っ越し"]
@@ -261,7 +262,7 @@ def test_the_register_stage_removes_the_case_and_everything_tied_to_it(desk: Des
     assert rows(desk, ProcessedUpdate, col(ProcessedUpdate.key).startswith(f"reminder:{case.id}:"))
     desk.clock.advance(days=1000)
     desk.app.cases.close(
-        other, "sato", "answered", confirmed=True
+        other, StaffActor.trusted("sato"), "answered", confirmed=True
     )  # later: its register outlives this one's
     desk.clock.advance(days=826)
 
@@ -584,15 +585,15 @@ def case_after_case(desk: Desk) -> tuple[str, str]:
     alice = Member(desk, "alice")
     first = worked_case(desk, close=False)
     alice.sends_file(PDF, name="委任状.pdf", caption=CAPTION)
-    desk.app.cases.close(first, "sato", "partial", REASON, confirmed=True)
+    desk.app.cases.close(first, StaffActor.trusted("sato"), "partial", REASON, confirmed=True)
     alice.read()
     for line in COMPLAINT:
         alice.says(line)
-    second = desk.app.cases.list()[-1].number
+    second = desk.app.cases.list_unaudited()[-1].number
     assert second != first
     alice.sends_file(PDF, name="委任状2.pdf", caption=SECOND_CAPTION)
-    desk.app.cases.claim(second, "sato")
-    desk.app.cases.reply(second, "sato", "ご連絡ありがとうございます")
+    desk.app.cases.claim(second, StaffActor.trusted("sato"))
+    desk.app.cases.reply(second, StaffActor.trusted("sato"), "ご連絡ありがとうございます")
     alice.read()
     alice.says(SECOND_WORDS)
     alice.read()
@@ -627,13 +628,13 @@ def test_the_members_other_open_case_keeps_its_file_lines_and_relayed_words(desk
     assert any(SECOND_CAPTION in line.text for line in kept)
     assert any(SECOND_WORDS in line.text for line in kept)
     assert any(second in line.text and line.direction == "bot" for line in kept)
-    before = desk.app.cases.detail(second).transcript
+    before = desk.app.cases.detail_unaudited(second).transcript
     desk.clock.advance(days=400)
 
     purge(desk)
 
     assert rows(desk, TranscriptLine, TranscriptLine.case_id == second_case.id) == kept
-    assert desk.app.cases.detail(second).transcript == before
+    assert desk.app.cases.detail_unaudited(second).transcript == before
     assert [a.caption for a in rows(desk, Attachment)] == [SECOND_CAPTION]
     assert case_row(desk, first) is not None  # the register stays
 
@@ -643,21 +644,21 @@ def test_words_passed_on_to_a_case_with_a_button_go_with_that_case(desk: Desk) -
     dan = desk.member("dan", org="coopdeli")
     for line in COMPLAINT:
         dan.says(line)
-    first = desk.app.cases.list()[-1].number
+    first = desk.app.cases.list_unaudited()[-1].number
     assert "取り下げますか" in dan.says(withdrawal)
     assert first in dan.says("1")  # withdrawn: closed, so its purge comes
     for line in COMPLAINT:
         dan.says(line)
-    second = desk.app.cases.list()[-1].number
-    second_lines = desk.app.cases.detail(second).transcript
-    assert withdrawal in [line.text for line in desk.app.cases.detail(first).transcript]
+    second = desk.app.cases.list_unaudited()[-1].number
+    second_lines = desk.app.cases.detail_unaudited(second).transcript
+    assert withdrawal in [line.text for line in desk.app.cases.detail_unaudited(first).transcript]
     desk.clock.advance(days=400)
 
     plan = purge(desk)
 
     assert stages(plan)["transcripts"] == [first]
     assert withdrawal not in line_texts(desk)
-    assert desk.app.cases.detail(second).transcript == second_lines
+    assert desk.app.cases.detail_unaudited(second).transcript == second_lines
 
 
 def test_lines_an_older_version_left_untied_are_tied_to_their_case_by_the_upgrade(
@@ -670,16 +671,16 @@ def test_lines_an_older_version_left_untied_are_tied_to_their_case_by_the_upgrad
         if position == 0:  # a file held for the request, attached when it is filed
             desk.clock.advance(seconds=1)
             alice.sends_file(PDF, name="住民票.pdf")
-    first = desk.app.cases.list()[-1].number
+    first = desk.app.cases.list_unaudited()[-1].number
     desk.clock.advance(seconds=1)
     alice.sends_file(PDF, name="委任状.pdf", caption=CAPTION)
     desk.clock.advance(seconds=1)
-    desk.app.cases.reply(first, "sato", "ご連絡ありがとうございます")
+    desk.app.cases.reply(first, StaffActor.trusted("sato"), "ご連絡ありがとうございます")
     alice.read()
     desk.clock.advance(seconds=1)
     alice.says(SECOND_WORDS)
     desk.clock.advance(seconds=1)
-    desk.app.cases.close(first, "sato", "partial", REASON, confirmed=True)
+    desk.app.cases.close(first, StaffActor.trusted("sato"), "partial", REASON, confirmed=True)
     alice.start()
     for line in COMPLAINT[1:]:
         desk.clock.advance(seconds=1)
