@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from flows.profiles import AttachmentRule, OrgProfile, Retention, load_profiles
+from flows.profiles import AttachmentRule, OfficeDays, OrgProfile, Retention, load_profiles
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -190,6 +190,32 @@ class RetentionOverride(BaseModel):
     followup_days: int | None = None
 
 
+class OfficeDaysOverride(BaseModel):
+    """A deployment's closed days for one org, e.g. ``[office_days.coopdeli]``: the co-op's
+    real calendar where it differs from the profile's assumption (お盆, a different 年末年始).
+    A key given replaces the profile's value whole, so a closed period can also be removed."""
+
+    model_config = ConfigDict(extra="forbid")
+    closed_weekdays: list[str] | None = None
+    public_holidays_closed: bool | None = None
+    closed_periods: list[dict[str, str]] | None = None
+
+
+def _office_days(org_id: str, office: OfficeDays, override: OfficeDaysOverride) -> OfficeDays:
+    """The profile's closed days with the deployment's override applied, checked as a whole
+    (a period of 40 days is refused as in a profile); a mistake names the table it is in."""
+    try:
+        return OfficeDays.model_validate(
+            {**office.model_dump(), **override.model_dump(exclude_none=True)}
+        )
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in issue['loc']) or '(top)'}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        raise ValueError(f"[office_days.{org_id}] {problems}") from None
+
+
 class SlackQueue(BaseModel):
     """One queue's Slack channel and who may act on its cases."""
 
@@ -243,6 +269,7 @@ class Deployment(BaseModel):
     deadlines: dict[str, DeadlineOverride] = {}
     attachments: dict[str, AttachmentOverride] = {}
     retention: dict[str, RetentionOverride] = {}
+    office_days: dict[str, OfficeDaysOverride] = {}
     slack: SlackDeployment = Field(default_factory=SlackDeployment)
     queues: dict[str, ExtraQueue] = {}
     webchat: WebchatDeployment = Field(default_factory=WebchatDeployment)
@@ -270,6 +297,9 @@ class Deployment(BaseModel):
         unknown = [org for org in self.orgs if org not in available]
         if unknown:
             raise ValueError(f"Unknown org id(s) in deployment: {', '.join(unknown)}")
+        strays = sorted(set(self.office_days) - set(available))
+        if strays:
+            raise ValueError(f"Unknown org id(s) in [office_days]: {', '.join(strays)}")
         served: dict[str, OrgProfile] = {}
         for org_id in self.orgs:
             profile = available[org_id]
@@ -288,6 +318,10 @@ class Deployment(BaseModel):
                     {**profile.attachments.model_dump(), **files.model_dump(exclude_none=True)}
                 )
                 profile = profile.model_copy(update={"attachments": rule})
+            closed = self.office_days.get(org_id)
+            if closed:
+                office = _office_days(org_id, profile.office_days, closed)
+                profile = profile.model_copy(update={"office_days": office})
             retention = self.retention_for(profile)
             if retention != profile.retention:
                 profile = profile.model_copy(update={"retention": retention})
