@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.profiles import AttachmentRule, OfficeDays, OrgProfile, Retention, load_profiles
+from flows.reply_templates import TemplateError, load_templates
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -151,6 +152,7 @@ def load_deployment(settings: Settings) -> tuple[Deployment, dict[str, OrgProfil
         deployment = Deployment.load(path)
         orgs = deployment.profiles()
         deployment.retention_periods()
+        load_templates(orgs, deployment.reply_templates.dir)  # a broken template stops the start
     except ValidationError as error:
         raise ConfigurationError(
             [
@@ -158,6 +160,8 @@ def load_deployment(settings: Settings) -> tuple[Deployment, dict[str, OrgProfil
                 for issue in error.errors()
             ]
         ) from None
+    except TemplateError as error:
+        raise ConfigurationError(f"[reply_templates] {error}") from None
     except (ValueError, tomllib.TOMLDecodeError, OSError) as error:
         raise ConfigurationError(f"{where}: {error}") from None
     return deployment, orgs
@@ -260,6 +264,14 @@ class WebchatDeployment(BaseModel):
     session_days: int | None = Field(default=None, ge=1)
 
 
+class ReplyTemplatesDeployment(BaseModel):
+    """``[reply_templates]``: a folder with the co-op's own templates (``default.toml`` for
+    every org, ``<org-id>.toml`` for one), added to the packaged ones or replacing them by id."""
+
+    model_config = ConfigDict(extra="forbid")
+    dir: Path | None = None  # relative to the deployment file's folder
+
+
 class Deployment(BaseModel):
     """Which orgs one installation serves, in the order members see them."""
 
@@ -270,6 +282,7 @@ class Deployment(BaseModel):
     attachments: dict[str, AttachmentOverride] = {}
     retention: dict[str, RetentionOverride] = {}
     office_days: dict[str, OfficeDaysOverride] = {}
+    reply_templates: ReplyTemplatesDeployment = Field(default_factory=ReplyTemplatesDeployment)
     slack: SlackDeployment = Field(default_factory=SlackDeployment)
     queues: dict[str, ExtraQueue] = {}
     webchat: WebchatDeployment = Field(default_factory=WebchatDeployment)
@@ -289,7 +302,11 @@ class Deployment(BaseModel):
             return cls()
         with path.open("rb") as handle:
             data: dict[str, Any] = tomllib.load(handle)
-        return cls.model_validate(data)
+        deployment = cls.model_validate(data)
+        folder = deployment.reply_templates.dir
+        if folder is not None and not folder.is_absolute():
+            deployment.reply_templates.dir = path.parent / folder
+        return deployment
 
     def profiles(self) -> dict[str, OrgProfile]:
         """The served org profiles, with this deployment's deadline overrides applied."""

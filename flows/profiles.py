@@ -409,6 +409,9 @@ class OrgProfile(_Model):
     # Where members find their 組合員番号・共済契約番号, if the co-op publishes it; neither seed
     # does, so the desk says it is not published and that staff will explain.
     member_number_note: LocalText | None = None
+    # The documents the co-op asks for to confirm a requester is the person (a reply template
+    # names them); neither seed names any, so staff are shown that it is not published.
+    identity_documents: LocalText | None = None
 
     @model_validator(mode="after")
     def _lawful_fees(self) -> Self:
