@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flows import org_cases, parsing, published
-from flows.dialogue import files, navigation
+from flows.dialogue import files, navigation, submit
 from flows.dialogue.choosing import Given
 from flows.dialogue.conversation import Conversation, holds_a_form
 from flows.dialogue.names import BACK, CANCEL, CONFIRMING, MENU, PICK_ORG
@@ -131,6 +131,9 @@ class Turn:
 
     def run(self) -> None:
         self._dispatch()
+        if self.result.case_messages and self.result.new_case is None and self.conv.org:
+            for line in submit.out_of_hours(self):  # words for staff, out of hours
+                self.say(line)
         self.conv.last_turn_at = self.now.isoformat()
         self.result.state = self.conv.to_state()
 
