@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from flows.profiles import AttachmentRule, OrgProfile, Retention, load_profiles
+from flows.profiles import AttachmentRule, OfficeDays, OrgProfile, Retention, load_profiles
+from flows.reply_templates import TemplateError, load_templates
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -151,6 +152,7 @@ def load_deployment(settings: Settings) -> tuple[Deployment, dict[str, OrgProfil
         deployment = Deployment.load(path)
         orgs = deployment.profiles()
         deployment.retention_periods()
+        load_templates(orgs, deployment.reply_templates.dir)  # a broken template stops the start
     except ValidationError as error:
         raise ConfigurationError(
             [
@@ -158,6 +160,8 @@ def load_deployment(settings: Settings) -> tuple[Deployment, dict[str, OrgProfil
                 for issue in error.errors()
             ]
         ) from None
+    except TemplateError as error:
+        raise ConfigurationError(f"[reply_templates] {error}") from None
     except (ValueError, tomllib.TOMLDecodeError, OSError) as error:
         raise ConfigurationError(f"{where}: {error}") from None
     return deployment, orgs
@@ -188,6 +192,32 @@ class RetentionOverride(BaseModel):
     register_days: int | None = None
     idle_chat_days: int | None = None
     followup_days: int | None = None
+
+
+class OfficeDaysOverride(BaseModel):
+    """A deployment's closed days for one org, e.g. ``[office_days.coopdeli]``: the co-op's
+    real calendar where it differs from the profile's assumption (お盆, a different 年末年始).
+    A key given replaces the profile's value whole, so a closed period can also be removed."""
+
+    model_config = ConfigDict(extra="forbid")
+    closed_weekdays: list[str] | None = None
+    public_holidays_closed: bool | None = None
+    closed_periods: list[dict[str, str]] | None = None
+
+
+def _office_days(org_id: str, office: OfficeDays, override: OfficeDaysOverride) -> OfficeDays:
+    """The profile's closed days with the deployment's override applied, checked as a whole
+    (a period of 40 days is refused as in a profile); a mistake names the table it is in."""
+    try:
+        return OfficeDays.model_validate(
+            {**office.model_dump(), **override.model_dump(exclude_none=True)}
+        )
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in issue['loc']) or '(top)'}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        raise ValueError(f"[office_days.{org_id}] {problems}") from None
 
 
 class SlackQueue(BaseModel):
@@ -246,6 +276,14 @@ class WebchatDeployment(BaseModel):
     session_days: int | None = Field(default=None, ge=1)
 
 
+class ReplyTemplatesDeployment(BaseModel):
+    """``[reply_templates]``: a folder with the co-op's own templates (``default.toml`` for
+    every org, ``<org-id>.toml`` for one), added to the packaged ones or replacing them by id."""
+
+    model_config = ConfigDict(extra="forbid")
+    dir: Path | None = None  # relative to the deployment file's folder
+
+
 class Deployment(BaseModel):
     """Which orgs one installation serves, in the order members see them."""
 
@@ -255,6 +293,8 @@ class Deployment(BaseModel):
     deadlines: dict[str, DeadlineOverride] = {}
     attachments: dict[str, AttachmentOverride] = {}
     retention: dict[str, RetentionOverride] = {}
+    office_days: dict[str, OfficeDaysOverride] = {}
+    reply_templates: ReplyTemplatesDeployment = Field(default_factory=ReplyTemplatesDeployment)
     slack: SlackDeployment = Field(default_factory=SlackDeployment)
     staff: StaffDeployment | None = None  # no [staff]: the terminal trusts whoever runs it
     queues: dict[str, ExtraQueue] = {}
@@ -275,7 +315,11 @@ class Deployment(BaseModel):
             return cls()
         with path.open("rb") as handle:
             data: dict[str, Any] = tomllib.load(handle)
-        return cls.model_validate(data)
+        deployment = cls.model_validate(data)
+        folder = deployment.reply_templates.dir
+        if folder is not None and not folder.is_absolute():
+            deployment.reply_templates.dir = path.parent / folder
+        return deployment
 
     def profiles(self) -> dict[str, OrgProfile]:
         """The served org profiles, with this deployment's deadline overrides applied."""
@@ -283,6 +327,9 @@ class Deployment(BaseModel):
         unknown = [org for org in self.orgs if org not in available]
         if unknown:
             raise ValueError(f"Unknown org id(s) in deployment: {', '.join(unknown)}")
+        strays = sorted(set(self.office_days) - set(available))
+        if strays:
+            raise ValueError(f"Unknown org id(s) in [office_days]: {', '.join(strays)}")
         served: dict[str, OrgProfile] = {}
         for org_id in self.orgs:
             profile = available[org_id]
@@ -301,6 +348,10 @@ class Deployment(BaseModel):
                     {**profile.attachments.model_dump(), **files.model_dump(exclude_none=True)}
                 )
                 profile = profile.model_copy(update={"attachments": rule})
+            closed = self.office_days.get(org_id)
+            if closed:
+                office = _office_days(org_id, profile.office_days, closed)
+                profile = profile.model_copy(update={"office_days": office})
             retention = self.retention_for(profile)
             if retention != profile.retention:
                 profile = profile.model_copy(update={"retention": retention})

@@ -354,6 +354,30 @@ class OfficeDays(_Model):
         return WEEKDAYS[day.weekday()] in self.closed_weekdays
 
 
+_CLOCK_RE = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class OfficeHours(_Model):
+    """When staff read messages, as the co-op publishes it (生活クラブ共済連: 平日9:00〜17:00),
+    kept with its published wording so the member is told the hours in the co-op's words.
+    Only on open days (``office_days``); ``weekdays`` also leaves out an open weekend day."""
+
+    days: Literal["weekdays", "open_days"] = "weekdays"
+    open: str = Field(pattern=_CLOCK_RE)
+    close: str = Field(pattern=_CLOCK_RE)
+    ja: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _opens_before_it_closes(self) -> Self:
+        if self.open >= self.close:
+            raise ValueError(f"hours: open {self.open} must be before close {self.close}")
+        return self
+
+    def wording(self, lang: str) -> str:
+        return LocalText(ja=self.ja, en=self.en).get(lang)
+
+
 class OrgProfile(_Model):
     """Everything the bot may state about one co-op, taken from its privacy policy."""
 
@@ -396,6 +420,9 @@ class OrgProfile(_Model):
     agents: AgentRule
     deadlines: Deadlines = Field(default_factory=Deadlines)
     office_days: OfficeDays = Field(default_factory=OfficeDays)
+    # Published hours; None where the policy gives none (コープデリ): then only a closed day
+    # is "out of hours", and no hours are ever named to the member.
+    hours: OfficeHours | None = None
     disclosure_methods: list[DisclosureMethod] = Field(min_length=1)
     # How the answer to any other request may reach the member; only what the org offers.
     reply_methods: list[ReplyMethod] = Field(min_length=1)
@@ -409,6 +436,9 @@ class OrgProfile(_Model):
     # Where members find their 組合員番号・共済契約番号, if the co-op publishes it; neither seed
     # does, so the desk says it is not published and that staff will explain.
     member_number_note: LocalText | None = None
+    # The documents the co-op asks for to confirm a requester is the person (a reply template
+    # names them); neither seed names any, so staff are shown that it is not published.
+    identity_documents: LocalText | None = None
 
     @model_validator(mode="after")
     def _lawful_fees(self) -> Self:

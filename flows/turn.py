@@ -6,12 +6,13 @@ this plumbing is the same for every mode.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flows import org_cases, parsing, published
-from flows.dialogue import files, navigation
+from flows.dialogue import files, navigation, submit
 from flows.dialogue.choosing import Given
 from flows.dialogue.conversation import Conversation, holds_a_form
 from flows.dialogue.names import BACK, CANCEL, CONFIRMING, MENU, PICK_ORG
@@ -131,8 +132,22 @@ class Turn:
 
     def run(self) -> None:
         self._dispatch()
+        if self.result.case_messages and self.result.new_case is None and self.conv.org:
+            self._out_of_hours()
         self.conv.last_turn_at = self.now.isoformat()
         self.result.state = self.conv.to_state()
+
+    def _out_of_hours(self) -> None:
+        """Words passed to staff out of hours: the line saying when they will be read joins
+        the first answer (「…の担当者にお伝えしました」), so the member gets no extra message."""
+        lines = submit.out_of_hours(self)
+        replies = self.result.replies
+        if not lines:
+            return
+        if not replies:
+            self.say(lines[0])
+            return
+        replies[0] = dataclasses.replace(replies[0], text=f"{replies[0].text}\n{lines[0]}")
 
     def _dispatch(self) -> None:
         inbound = self.inbound

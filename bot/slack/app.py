@@ -25,7 +25,7 @@ from bot.app import App
 from bot.escaping import for_slack
 from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
-from bot.slack import blocks, member_links
+from bot.slack import blocks, member_links, reply_templates
 from bot.slack.access import Access
 from bot.slack.home_figures import figures_blocks
 from bot.slack.line_pushes import LinePushes
@@ -37,6 +37,7 @@ from flows.safe_text import clean_inbound
 from flows.status import OUTCOMES_NEEDING_REASON
 from storage.cases import MemberDataExport
 from storage.models import Case
+from storage.reply_templates import check_no_placeholders
 from storage.staff import StaffActor
 
 log = structlog.get_logger(__name__)
@@ -201,7 +202,8 @@ class StaffDesk:
             except rules.CaseActionError as refused:
                 form = blocks.notice_modal(for_slack(refused.ja))
         elif name == "reply":
-            form = blocks.reply_modal(case, where)
+            fitting = await self._run(reply_templates.templates_for, self, case)
+            form = reply_templates.reply_form(case, where, fitting)
         elif name == "transfer":
             # Only the queues of the case's own co-op: a case never moves to another co-op.
             own = self.app.cases.queues_of(case.org_id)
@@ -316,6 +318,11 @@ class StaffDesk:
                     response_action="errors",
                     errors={"reply": f"{blocks.MAX_REPLY}文字以内にしてください。"},
                 )
+                return
+            try:  # a template's {due} left in while editing
+                check_no_placeholders(text)
+            except rules.CaseActionError as left:
+                await ack(response_action="errors", errors={"reply": left.ja})
                 return
             late = blocks.is_overdue(case, self.app.clock())
             member_sees = rules.reply_notice(Translator(case.lang), case.number, text, late=late)
@@ -622,6 +629,7 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
         "case_reopen",
     ):
         bolt.view(callback)(desk.on_submission)
+    bolt.action(reply_templates.PICK)(reply_templates.TemplatePicker(desk).on_pick)
     bolt.event("message")(desk.on_message)
     bolt.event("app_home_opened")(desk.on_home)
     bolt.command("/madoguchi")(desk.on_command)

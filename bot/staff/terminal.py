@@ -17,6 +17,7 @@ from bot.channels import channel_title
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
+from bot.staff import templates_cli
 from bot.staff.identity import staff_name, terminal_staff
 from bot.staff.transcript_view import StaffTranscript
 from flows.asker import describe_requester
@@ -63,6 +64,11 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("claim 受付番号 [--take-over]", N_("担当する（ほかの方の案件は --take-over で引き継ぐ）")),
     ("verify 受付番号 --method 方法", N_("本人確認を記録する")),
     ("reply 受付番号 文面", N_("会員へ返信する")),
+    (
+        "reply 受付番号 --template ID [--edit] [--text 文面]",
+        N_("定型文から返信する（確認してから送信）"),
+    ),
+    ("templates [受付番号]", N_("定型文の一覧（受付番号を指定すると、その案件に使えるもの）")),
     ("note 受付番号 文面", N_("内部メモを残す（会員には届きません）")),
     (
         "extend 受付番号 --days 日数|--until 日付 --reason 理由",
@@ -94,7 +100,14 @@ ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
     "show": (),
     "claim": (("--take-over", N_("ほかの方が担当している案件を引き継ぐ")),),
     "verify": (("--method 方法", N_("確認の方法：{methods}")),),
-    "reply": (("文面", N_("会員に届く文面")),),
+    "reply": (
+        ("文面", N_("会員に届く文面")),
+        ("--template ID", N_("定型文を使う（templates で一覧を表示）")),
+        ("--edit", N_("送る前にエディタ（$EDITOR）で定型文を編集する")),
+        ("--text 文面", N_("定型文の代わりに送る、編集した文面")),
+        ("--yes", N_("確認を省いて送信する")),
+    ),
+    "templates": (("受付番号", N_("この案件に使える定型文だけを表示する")),),
     "note": (("文面", N_("内部メモ（会員には届きません）")),),
     "extend": (
         ("--days 日数", N_("今の期限に加える日数")),
@@ -474,9 +487,32 @@ def verify(
 
 
 @staff_app.command()
-def reply(number: str, text: str) -> None:
+def reply(
+    number: str,
+    text: Annotated[str | None, typer.Argument()] = None,
+    template: Annotated[str | None, typer.Option("--template")] = None,
+    edit: Annotated[bool, typer.Option("--edit")] = False,
+    edited: Annotated[str | None, typer.Option("--text")] = None,
+    yes: Annotated[bool, typer.Option("--yes")] = False,
+) -> None:
     """Send a message to the member (the only way staff text reaches them)."""
+    if template is not None:
+        templates_cli.reply_with_template(
+            _app(), _actor(), number, template, edit=edit, text=edited, yes=yes
+        )
+        return
+    if text is None:
+        raise CaseActionError(
+            "Give the reply's text, or a template with --template ID.",
+            "返信の文面を指定してください（定型文を使うときは --template ID）。",
+        )
     _done(_app().cases.reply(number, _actor(), text), _t()("会員に返信しました"))
+
+
+@staff_app.command("templates")
+def templates(number: Annotated[str | None, typer.Argument()] = None) -> None:
+    """List the reply templates (定型文), those that fit case ``number`` if given."""
+    typer.echo(templates_cli.list_templates(_app(), number))
 
 
 @staff_app.command()

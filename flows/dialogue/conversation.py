@@ -51,6 +51,9 @@ class Conversation:
     # Published topics already answered in this conversation (「何のために使っているの？」):
     # the formal request started from that answer does not read the same list out again.
     told: list[str] = field(default_factory=list)
+    # The working day (ISO) the member was last told staff will read their words on, out of
+    # hours: told once per evening or closed spell, not after every line.
+    hours_told: str | None = None
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> Conversation:

@@ -14,6 +14,7 @@ from flows import (
     case_view,
     cases,
     office_calendar,
+    office_hours,
 )
 from flows.dialogue import switching
 from flows.flow import RequestFlow
@@ -81,6 +82,7 @@ def receipt(turn: Turn, flow: RequestFlow, ctx: Context, due: datetime) -> None:
         ),
         t("回答の目安：{due}までにご連絡します。", due=t.date(due)),
     ]
+    lines += out_of_hours(turn)
     if org.fees.applies(flow.type_id):
         lines.append(
             t(
@@ -91,3 +93,13 @@ def receipt(turn: Turn, flow: RequestFlow, ctx: Context, due: datetime) -> None:
         lines += flow.closing(ctx)
     lines.append(t("状況は「状況」と入力するといつでも確認できます。"))
     turn.result.replies.append(Reply(text="\n".join(lines), has_case_number=True))
+
+
+def out_of_hours(turn: Turn) -> list[str]:
+    """The line saying when staff will read this, out of hours, once per evening or closed
+    spell (the receipt and the words relayed after it name the same day once)."""
+    told = office_hours.notice(turn.now, turn.org, turn.t)
+    if told is None or told[0].isoformat() == turn.conv.hours_told:
+        return []
+    turn.conv.hours_told = told[0].isoformat()
+    return [told[1]]

@@ -2511,6 +2511,59 @@ class SlackSender:
         )
         return self.send(outgoing, **options)
 
+    def view_block_action(
+        self,
+        user: str,
+        view: JSONDict | str,
+        action_id: str,
+        *,
+        selected_option: JSONDict,
+        values: dict[str, dict[str, JSONDict]] | None = None,
+        **options: Unpack[SendOptions],
+    ) -> SlackReply:
+        """``user`` picks ``selected_option`` in a select of an open modal (an input with
+        ``dispatch_action``, or an actions block): Slack sends the view as it is, with what
+        is typed in it (``values``) as its state. A select the view does not show fails."""
+        fake = self.fake
+        with fake._cond:
+            shown = self._resolve_view(view)
+            found = _find_element(shown.get("blocks") or [], action_id)
+            if found is None:
+                raise AssertionError(f"view {shown.get('id')} has no element {action_id!r}")
+            block_id, element = found
+            offered = [o.get("value") for o in element.get("options") or []]
+            if selected_option.get("value") not in offered:
+                raise AssertionError(f"{action_id!r} offers {offered!r}, not {selected_option!r}")
+            state = copy.deepcopy(values or {})
+            state.setdefault(str(block_id), {})[action_id] = {
+                "type": element.get("type", "static_select"),
+                "selected_option": copy.deepcopy(selected_option),
+            }
+            shown["state"] = {"values": state}
+            payload: JSONDict = {
+                "type": "block_actions",
+                "user": fake._user_payload(user),
+                "api_app_id": fake.app_id,
+                "token": self.verification_token,
+                "container": {"type": "view", "view_id": shown["id"]},
+                "trigger_id": fake.new_trigger_id(user),
+                "team": {"id": fake.team_id, "domain": fake.team},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "view": shown,
+                "actions": [
+                    {
+                        "type": element.get("type", "static_select"),
+                        "action_id": action_id,
+                        "block_id": block_id,
+                        "selected_option": copy.deepcopy(selected_option),
+                        "action_ts": f"{time.time():.6f}",
+                    }
+                ],
+            }
+        outgoing = self._form({"payload": json.dumps(payload, ensure_ascii=False)}, payload)
+        return self.send(outgoing, **options)
+
     def _resolve_view(self, view: JSONDict | str) -> JSONDict:
         fake = self.fake
         if isinstance(view, str):

@@ -5,13 +5,15 @@ before it, and staff see the same date. While a case is paused, no date is shown
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
+from bot.config import ConfigurationError, Settings, load_deployment
 from flows.cases import CaseActionError
 from flows.i18n import JST
 from storage.staff import StaffActor
-from tests.conftest import Desk, Member
+from tests.conftest import Clock, Desk, Member, build_desk
 from tests.flows.answers import file_a_complaint, only_case
 
 ORGS = ["seikatsuclub-kyosai", "coopdeli"]
@@ -163,3 +165,46 @@ def test_a_member_whose_case_is_paused_is_told_the_clock_is_stopped_and_shown_no
     [line] = [line for line in listed.splitlines() if line.startswith(number)]
     assert line.endswith("回答の期限は止まっています")
     assert "回答期限の目安" not in line and "12月25日" not in line
+
+
+# ---------------------------------------------------------------------- a deployment's calendar
+
+# A co-op whose office also closes from 12月21日: the deployment says so, no code changes.
+LONGER_NEW_YEAR = """
+orgs = ["coopdeli"]
+[office_days.coopdeli]
+closed_periods = [{ start = "12-21", end = "01-05" }]
+"""
+
+
+def test_a_deployment_that_closes_coopdeli_from_the_21st_gets_promises_before_it(
+    database_url: str, clock: Clock, tmp_path: Path
+) -> None:
+    deployment = tmp_path / "madoguchi.toml"
+    deployment.write_text(LONGER_NEW_YEAR, encoding="utf-8")
+    desk = build_desk(database_url, clock, deployment)
+    try:
+        _member, receipt = file_on(desk, at(2026, 12, 10))  # 14 days: Thursday 12月24日
+        assert "回答の目安：2026年12月18日(金)までにご連絡します。" in receipt
+        assert due_day(desk, only_case(desk).number) == date(2026, 12, 18)
+    finally:
+        desk.app.db.close()
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ('[office_days.coopdeli]\nclosed_periods = [{ start = "12-01", end = "01-31" }]', "62"),
+        ('[office_days.coopdeli]\nclosed_weekdays = ["someday"]', "closed_weekdays"),
+        ("[office_days.nowhere]\npublic_holidays_closed = false", "nowhere"),
+    ],
+)
+def test_a_mistaken_office_days_table_stops_the_start_with_a_line_naming_it(
+    tmp_path: Path, table: str, problem: str
+) -> None:
+    deployment = tmp_path / "madoguchi.toml"
+    deployment.write_text(f'orgs = ["coopdeli"]\n{table}\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError) as stopped:
+        load_deployment(Settings(MADOGUCHI_DEPLOYMENT=deployment))
+    assert problem in str(stopped.value)
+    assert "office_days" in str(stopped.value)
