@@ -16,13 +16,15 @@ from sqlmodel import Session, col, func, or_, select
 from flows import cases as rules
 from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
+from flows.intake import IntakeDraft
 from flows.office_calendar import is_open, last_open_day, promised_due
 from flows.profiles import OfficeDays
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
-from storage import case_changes, drafts, lookup, member_data
+from storage import case_changes, drafts, intake, lookup, member_data
 from storage.audit import AuditLog, staff_actor
 from storage.db import Database
+from storage.intake import NoticeTask
 from storage.models import (
     Attachment,
     Case,
@@ -52,7 +54,19 @@ NOT_STAFF = frozenset({"member", "system"})  # event actors whose events are not
 # Event data that may go into the audit log: codes, dates, queues, staff ids, case numbers and
 # row ids. Never the texts (replies, notes, reasons), which can hold personal data.
 AUDITED_DATA = frozenset(
-    {"previous", "method", "from", "to", "outcome", "waited_seconds", "linked_case", "conversation"}
+    {
+        "previous",
+        "method",
+        "from",
+        "to",
+        "outcome",
+        "waited_seconds",
+        "linked_case",
+        "conversation",
+        "route",
+        "task",
+        "on",
+    }
 )
 # Staff actions that mean the member's messages were read: a reply answers them, and claiming
 # is done from the card or after ``show``, where they stand. Reopening, closing, transferring
@@ -925,6 +939,66 @@ class CaseService:
                 f"{other.number} はこのご依頼と同じ会話の案件です。すでに含まれています。",
             )
         return other
+
+    # ------------------------------------------------------------------ staff intake
+
+    @_retried
+    def intake(self, draft: IntakeDraft, actor: str, *, key: str) -> Case:
+        """A request that came by post, phone, visit or e-mail, as a case like any chat one;
+        ``key`` (one per form) makes a retried or double submission return the same case."""
+        with self.db.transaction() as session:
+            made = intake.existing(session, key)
+            if made is not None:
+                return made
+            now = self.clock()
+            case = intake.create(session, draft, key, now)
+            data = {
+                "queue": case.queue,
+                "type": case.request_type,
+                "route": draft.route,
+                "arrived_at": draft.arrived_at.isoformat(),
+                "entered_by": actor,
+                "entered_at": now.isoformat(),
+                "documents": list(draft.documents),
+            }
+            self._event(session, case, "created", actor, data)
+            return case
+
+    def notice_tasks(self, queues: Collection[str] | None = None) -> builtins.list[NoticeTask]:
+        """Notices to members with no chat that staff have still to send by post or phone."""
+        with self.db.transaction() as session:
+            return intake.tasks(session, queues)
+
+    @_retried
+    def notice_sent(
+        self, number: str, actor: str, task: int, method: str, on: date, *, key: str | None = None
+    ) -> Case:
+        """Staff sent notice ``task`` of the case by ``method`` on ``on``: it leaves the tasks."""
+        with self.db.transaction() as session:
+            if self._seen(session, key):
+                return self._get(session, number)
+            case = self._get(session, number)
+            row = intake.task_of(session, case, task)
+            if row is None or row.status != "pending":
+                raise rules.CaseActionError(
+                    f"{case.number} has no notice {task} waiting to be sent.",
+                    f"{case.number} に送付待ちの連絡 {task} はありません。",
+                )
+            now = self.clock()
+            created = row.created_at.astimezone(JST).date()
+            if on > now.astimezone(JST).date():
+                raise rules.CaseActionError(
+                    "The date sent is in the future.", "送付日が未来になっています。"
+                )
+            if on < created:
+                raise rules.CaseActionError(
+                    "The date sent is before the notice was made.",
+                    f"送付日が、連絡の作成日（{created.isoformat()}）より前になっています。",
+                )
+            intake.mark_sent(session, row, on, now)
+            data = {"task": task, "method": method, "on": on.isoformat()}
+            self._event(session, case, "notice_sent", actor, data)
+            return case
 
     # ------------------------------------------------------------------ helpers
 
