@@ -398,3 +398,21 @@ def receipt_lines(draft: IntakeDraft, org: OrgProfile, number: str, t: Translato
             )
         )
     return lines
+
+
+# What a chat notice says that a letter or a call cannot: each chat sentence and its wording
+# for a member with no chat ("" drops it).
+_PAPER_WORDING: dict[str, str] = {
+    "お返事は、このチャットにそのまま入力してください。": "",
+    "ご不明な点は、このチャットでお知らせください。": N_(
+        "ご不明な点は、担当窓口までお問い合わせください。"
+    ),
+}
+
+
+def paper_text(text: str, t: Translator) -> str:
+    """A notice the desk words for a chat, reworded for the member who gets it on paper or
+    by phone: no 「このチャット」 they do not have."""
+    for chat, paper in _PAPER_WORDING.items():
+        text = text.replace(t(chat), t(paper) if paper else "")
+    return "\n".join(line for line in text.split("\n") if line.strip())

@@ -16,9 +16,10 @@ from sqlmodel import Session, col, func, or_, select
 from flows import cases as rules
 from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
-from flows.intake import IntakeDraft
+from flows.intake import IntakeDraft, paper_text
 from flows.office_calendar import is_open, last_open_day, promised_due
 from flows.profiles import OfficeDays
+from flows.routes import OFFLINE_CHANNEL
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
 from storage import case_changes, drafts, intake, lookup, member_data
@@ -1062,6 +1063,8 @@ class CaseService:
     def _tell_member(self, session: Session, case: Case, text: str, actor: str) -> None:
         conversation = session.get(Conversation, case.conversation_id)
         assert conversation is not None
+        if conversation.channel == OFFLINE_CHANNEL:
+            text = paper_text(text, Translator(case.lang))  # a letter or a call: no chat
         enqueue(
             session,
             conversation,
