@@ -24,8 +24,9 @@ from bot.app import App
 from bot.escaping import for_slack
 from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
-from bot.slack import blocks, member_links
+from bot.slack import blocks, intake, member_links
 from bot.slack.access import Access
+from bot.slack.intake import SlackIntake
 from bot.slack.line_pushes import LinePushes
 from bot.slack.member_links import MemberLinks
 from bot.slack.sync import CardSync
@@ -48,7 +49,8 @@ MEMBER_DATA_ALREADY = (
 HELP = (
     "`/madoguchi transcript 受付番号` やりとりと経過の全文（責任者）\n"
     "`/madoguchi find 受付番号・氏名・電話番号` 案件を探す（責任者）\n"
-    "`/madoguchi overdue` 期限を過ぎた案件"
+    "`/madoguchi overdue` 期限を過ぎた案件\n"
+    "`/madoguchi intake` 郵送・電話・来所・メールで届いたお申し出を登録"
 )
 # Card buttons that open a form (a modal); the others act at once.
 FORMS = frozenset({"verify", "reply", "transfer", "extend", "close", blocks.REOPEN})
@@ -85,6 +87,7 @@ class StaffDesk:
         self.queue_names = dict(app.cases.queue_names)  # every queue, as staff name it
         self.after_change: Callable[[], None] = lambda: None  # e.g. wake the member outbox
         self.line_pushes: LinePushes | None = None  # where LINE is served: App Home shows it
+        self.intake = SlackIntake(self)  # /madoguchi intake: letters, calls, visits, e-mail
 
     # ------------------------------------------------------------------ helpers
 
@@ -526,6 +529,8 @@ class StaffDesk:
             await self._transcript(user, rest, respond)
         elif verb == "find":
             await self._find(user, rest, respond)
+        elif verb == "intake":
+            await self.intake.open(str(body.get("trigger_id") or ""))
         elif verb == "overdue":
             queues = await self.access.queues_of(user)
             now = self.app.clock()
@@ -640,6 +645,9 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
     bolt.event("message")(desk.on_message)
     bolt.event("app_home_opened")(desk.on_home)
     bolt.command("/madoguchi")(desk.on_command)
+    bolt.view(intake.START)(desk.intake.on_start)
+    bolt.view(intake.FIELDS)(desk.intake.on_fields)
+    bolt.shortcut(intake.SHORTCUT)(desk.intake.on_shortcut)
     return bolt
 
 
