@@ -14,10 +14,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from flows.intake import CASE_NUMBER_SLOT, IntakeDraft
 from flows.routes import OFFLINE_CHANNEL
+from storage.db import Database
 from storage.lookup import index_case
 from storage.models import Case, Conversation, OutboxMessage
 from storage.turns import enqueue, next_case_number
@@ -126,3 +127,19 @@ def mark_sent(session: Session, row: OutboxMessage, on: date, now: datetime) -> 
     row.status = "sent"
     row.sent_at = now
     session.add(row)
+
+
+def waiting(db: Database, case: Case) -> int:
+    """How many of the case's notices staff have still to send by post or phone (the card
+    shows it); none for a member with a chat, whose notices the channel sends."""
+    if case.channel != OFFLINE_CHANNEL:
+        return 0
+    with db.transaction() as session:
+        count = session.exec(
+            select(func.count()).where(
+                OutboxMessage.conversation_id == case.conversation_id,
+                OutboxMessage.channel == OFFLINE_CHANNEL,
+                OutboxMessage.status == "pending",
+            )
+        ).one()
+    return int(count)

@@ -143,6 +143,8 @@ def test_staff_enter_a_request_in_slack_for_each_route_and_get_the_chats_case_on
     # The card reaches the queue's channel like any other.
     card = desk.card(CHANNELS[COOPDELI], number)
     assert "チャットなし（郵送・電話など）" in _block_text(card.blocks)
+    # The receipt waits for staff to post or phone it: the card says so.
+    assert "郵送・電話での連絡待ち 1件" in _block_text(card.blocks)
     [(kind, actor, data)] = [
         (k, a, _json(d))
         for k, a, d in desk.served.query(
@@ -206,3 +208,26 @@ def test_only_staff_of_the_orgs_queue_or_a_supervisor_may_enter_a_request(desk: 
     assert case_count(desk) == before
     denied = desk.served.query(f"SELECT action FROM auditentry WHERE actor = 'slack:{OUTSIDER}'")
     assert ("denied:intake",) in [tuple(row) for row in denied]
+
+
+def test_the_card_counts_paper_notices_and_the_thread_says_how_one_was_sent() -> None:
+    from bot.slack import blocks
+    from storage.models import CaseEvent
+    from tests.bot.test_hostile_input import NOW, a_case
+    from tests.fakes.slack_api import slack_would_refuse
+
+    case = a_case("山田")
+    case.channel, case.route = "offline", "post"
+    org = load_profiles()["seikatsuclub-kyosai"]
+    card = blocks.case_card(case, org, NOW, {"kyosai-bu": "共済部"}, paper_notices=2)
+    assert slack_would_refuse(blocks=card) is None
+    assert "郵送・電話での連絡待ち 2件" in _block_text(card)
+    assert "連絡待ち" not in _block_text(blocks.case_card(case, org, NOW, {"kyosai-bu": "共済部"}))
+    sent = CaseEvent(
+        case_id=1,
+        kind="notice_sent",
+        actor="cli:sato",
+        data={"task": 3, "method": "registered_post", "on": "2026-12-24"},
+        created_at=NOW,
+    )
+    assert "連絡 3 を2026-12-24に簡易書留で送りました" in (blocks.event_text(sent, {}) or "")
