@@ -202,3 +202,20 @@ def test_a_member_with_no_chat_gets_every_notice_as_a_task_staff_mark_sent(
     assert terminal.run_staff_command(fax) == 1
     assert "送付の方法は" in capsys.readouterr().err
     assert len(desk.app.cases.notice_tasks()) == 2
+
+
+@pytest.mark.parametrize("typed", ["chat", "チャット", "1"])
+def test_a_member_with_no_chat_is_never_offered_the_chat_as_the_answer_method(
+    desk: Desk, typed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = scripted("correction")
+    args[args.index("method=郵送")] = f"method={typed}"
+    code = terminal.run_staff_command(args)
+    if typed == "1":  # the first method offered is 郵送, not the chat's
+        assert code == 0, capsys.readouterr().err
+        [case] = desk.app.cases.list()
+        assert case.fields["method"] == "postal"
+        return
+    assert code == 1
+    assert "回答の受け取り方" in capsys.readouterr().err
+    assert desk.app.cases.list() == []
