@@ -32,6 +32,8 @@ from bot.slack.member_links import MemberLinks
 from bot.slack.sync import CardSync
 from flows import cases as rules
 from flows.i18n import JST, Translator
+from flows.intake import paper_text
+from flows.routes import OFFLINE_CHANNEL
 from flows.safe_text import clean_inbound
 from flows.status import OUTCOMES_NEEDING_REASON
 from storage.audit import Actor
@@ -455,6 +457,8 @@ class StaffDesk:
             await ack(response_action="errors", errors={field: refused.ja})
             return
         callback, submit = PREVIEWS[kind]
+        if case.channel == OFFLINE_CHANNEL:  # sent on paper or by phone: as the task reads
+            member_sees = paper_text(member_sees, Translator(case.lang))
         view = blocks.draft_preview(
             callback, case.number, channel or "", draft, member_sees, submit
         )

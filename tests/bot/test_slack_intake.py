@@ -186,7 +186,7 @@ def test_refused_values_come_back_on_their_blocks_and_nothing_is_written(desk: D
     assert "到着日時が未来になっています" in said(future)
     too_old = start(desk, STAFFER, "phone", date(2005, 3, 31), old_ok=True)
     assert "個人情報保護法の施行前です" in said(too_old)
-    start(desk, STAFFER, "phone", today)
+    assert "errors" not in said(start(desk, STAFFER, "phone", today - timedelta(days=1)))
     values = answers_for("disclosure")
     values["phone"] = {"value": plain_text("でんわ")}
     del values["name"]
@@ -201,9 +201,9 @@ def test_refused_values_come_back_on_their_blocks_and_nothing_is_written(desk: D
 def test_only_staff_of_the_orgs_queue_or_a_supervisor_may_enter_a_request(desk: Desk) -> None:
     before = case_count(desk)
     today = datetime.now(JST).date()
-    refused = start(desk, OUTSIDER, "post", today)
+    refused = start(desk, OUTSIDER, "post", today - timedelta(days=1))
     assert "この組織の窓口の担当者か責任者だけが登録できます" in said(refused)
-    other = start(desk, STAFF["seikatsuclub-kyosai"], "post", today)
+    other = start(desk, STAFF["seikatsuclub-kyosai"], "post", today - timedelta(days=1))
     assert "この組織の窓口の担当者か責任者だけが登録できます" in said(other)
     assert case_count(desk) == before
     denied = desk.served.query(f"SELECT action FROM auditentry WHERE actor = 'slack:{OUTSIDER}'")
@@ -231,3 +231,25 @@ def test_the_card_counts_paper_notices_and_the_thread_says_how_one_was_sent() ->
         created_at=NOW,
     )
     assert "連絡 3 を2026-12-24に簡易書留で送りました" in (blocks.event_text(sent, {}) or "")
+
+
+def test_a_reply_to_a_member_with_no_chat_is_previewed_as_the_letter_and_waits_on_the_card(
+    desk: Desk,
+) -> None:
+    start(desk, STAFFER, "phone", datetime.now(JST).date() - timedelta(days=1))
+    before = newest(desk)
+    desk.submit(STAFFER, "intake_fields", answers_for("disclosure"))
+    desk.slack.wait_for(lambda api: newest(desk) != before)
+    found = newest(desk)
+    assert found is not None
+    number = found[0]
+    channel = CHANNELS[COOPDELI]
+    card = desk.card(channel, number)
+    desk.click(STAFFER, "case_reply", channel, card.ts)
+    preview = desk.submit(
+        STAFFER, "case_reply", {"reply": {"value": plain_text("資料を郵送します。")}}
+    )
+    shown = said(preview)
+    assert "資料を郵送します。" in shown and "このチャット" not in shown
+    desk.submit(STAFFER, "case_reply_confirm", {})
+    desk.card_shows(channel, card.ts, "郵送・電話での連絡待ち 2件")
