@@ -14,12 +14,15 @@ from typing import Any
 
 import pytest
 
+from bot.slack import blocks
 from flows.i18n import JST
 from flows.office_calendar import is_open, last_open_day
 from flows.profiles import load_profiles
 from flows.registry import FLOWS
 from flows.routes import STAFF_ENTERED
+from storage.models import CaseEvent
 from tests.bot.intake_answers import TYPE_OF, TYPED, fields_for, filed_in_chat
+from tests.bot.test_hostile_input import NOW, a_case
 from tests.bot.test_slack_end_to_end import (
     CHANNELS,
     OUTSIDER,
@@ -34,6 +37,7 @@ from tests.fakes.slack_api import (
     checkboxes,
     datepicker,
     plain_text,
+    slack_would_refuse,
     static_select,
 )
 from tests.fakes.telegram_api import FakeBotApi
@@ -211,11 +215,6 @@ def test_only_staff_of_the_orgs_queue_or_a_supervisor_may_enter_a_request(desk: 
 
 
 def test_the_card_counts_paper_notices_and_the_thread_says_how_one_was_sent() -> None:
-    from bot.slack import blocks
-    from storage.models import CaseEvent
-    from tests.bot.test_hostile_input import NOW, a_case
-    from tests.fakes.slack_api import slack_would_refuse
-
     case = a_case("山田")
     case.channel, case.route = "offline", "post"
     org = load_profiles()["seikatsuclub-kyosai"]

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.staff import terminal
-from flows.i18n import JST
+from flows import intake
+from flows.i18n import JST, Translator
 from flows.office_calendar import is_open
 from flows.routes import OFFLINE_CHANNEL, STAFF_ENTERED
 from tests.bot.intake_answers import TYPE_OF, fields_for, filed_in_chat
@@ -219,3 +220,20 @@ def test_a_member_with_no_chat_is_never_offered_the_chat_as_the_answer_method(
     assert code == 1
     assert "回答の受け取り方" in capsys.readouterr().err
     assert desk.app.cases.list() == []
+
+
+def test_the_same_intake_submitted_twice_is_one_case(desk: Desk) -> None:
+    org = desk.app.orgs["coopdeli"]
+    flow = intake.flow_of("disclosure", Translator("ja"))
+    walked = intake.walk(
+        flow, org, fields_for("disclosure"), NOW, Translator("ja"), desk.app.orgs.values()
+    )
+    assert walked.ok, walked.errors
+    arrived = datetime(2026, 12, 22, 10, 0, tzinfo=JST)
+    made = intake.draft(flow, org, walked.answers, "email", arrived, NOW)
+    first = desk.app.cases.intake(made, "sato", key="form-1")
+    again = desk.app.cases.intake(made, "sato", key="form-1")
+    assert first.number == again.number
+    assert len(desk.app.cases.list()) == 1 and len(desk.app.cases.notice_tasks()) == 1
+    other = desk.app.cases.intake(made, "sato", key="form-2")
+    assert other.number != first.number
