@@ -23,6 +23,7 @@ from flows.i18n import Translator
 from flows.intake import NOTICE_METHODS
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
+from flows.routes import route_label
 from flows.safe_text import split_text, utf16_length
 from flows.status import CLOSED_STATUSES, OUTCOMES, OUTCOMES_NEEDING_REASON, status_label
 from flows.steps import COMMON_CONTACT_STEPS, method_steps
@@ -409,6 +410,13 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
         return f":alarm_clock: 回答期限が近づいています（{value('due')}）。"
     if kind == "escalated":
         return ":rotating_light: 回答期限を過ぎました。責任者に知らせました。"
+    if kind == "created" and data.get("route"):  # entered by staff: how and when it came
+        arrived = JA.datetime(datetime.fromisoformat(str(data.get("arrived_at"))))
+        documents = "、".join(str(d) for d in data.get("documents") or []) or "なし"
+        return (
+            f":inbox_tray: {who} が{JA(route_label(str(data['route'])))}で届いたお申し出を"
+            f"登録しました（到着 {arrived}、受け取った書類：{for_slack(documents)}）。"
+        )
     if kind == "notice_sent":
         method = JA(NOTICE_METHODS.get(str(data.get("method")), str(data.get("method"))))
         return (

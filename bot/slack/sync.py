@@ -45,6 +45,7 @@ MAX_BACKOFF = 300.0
 # a withdrawal the member made before the card was posted is said in the thread.
 _AFTER_INTAKE = frozenset(
     {
+        "created",  # said only of a request staff entered (route, arrival, documents)
         "reminder",
         "escalated",
         "member_unreachable",

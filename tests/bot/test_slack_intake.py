@@ -149,6 +149,10 @@ def test_staff_enter_a_request_in_slack_for_each_route_and_get_the_chats_case_on
     assert "チャットなし（郵送・電話など）" in _block_text(card.blocks)
     # The receipt waits for staff to post or phone it: the card says so.
     assert "郵送・電話での連絡待ち 1件" in _block_text(card.blocks)
+    # The thread says how and when it came, and what came with it.
+    desk.wait_thread(CHANNELS[COOPDELI], card.ts, "で届いたお申し出を登録しました")
+    said_in_thread = desk.thread_text(CHANNELS[COOPDELI], card.ts)
+    assert "受け取った書類：委任者署名捺印の委任状、戸籍謄本" in said_in_thread
     [(kind, actor, data)] = [
         (k, a, _json(d))
         for k, a, d in desk.served.query(
