@@ -237,3 +237,20 @@ def test_the_same_intake_submitted_twice_is_one_case(desk: Desk) -> None:
     assert len(desk.app.cases.list()) == 1 and len(desk.app.cases.notice_tasks()) == 1
     other = desk.app.cases.intake(made, "sato", key="form-2")
     assert other.number != first.number
+
+
+def test_an_interactive_intake_cut_short_writes_nothing(desk: Desk) -> None:
+    typed = [
+        "コープデリ",
+        "開示",
+        "来所",
+        "2026-11-01 10:00",
+        "いいえ",
+        "2026-12-23 15:30",
+        "すべて",
+    ]
+    result = CliRunner().invoke(terminal.staff_app, ["intake"], input="\n".join(typed) + "\n")
+    assert "到着日が53日前です" in result.output  # asked, refused, and asked again
+    assert "【請求する方】" in result.output
+    assert "入力が途中で終わったため、登録しませんでした。" in str(result.exception)
+    assert desk.app.cases.list() == []
