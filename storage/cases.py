@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 from flows import cases as rules
 from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
-from flows.intake import IntakeDraft, paper_text
+from flows.intake import ERR_SENT_BEFORE_TASK, ERR_SENT_IN_FUTURE, IntakeDraft, paper_text
 from flows.office_calendar import is_open, last_open_day, promised_due
 from flows.profiles import OfficeDays
 from flows.routes import OFFLINE_CHANNEL
@@ -989,12 +989,12 @@ class CaseService:
             created = row.created_at.astimezone(JST).date()
             if on > now.astimezone(JST).date():
                 raise rules.CaseActionError(
-                    "The date sent is in the future.", "送付日が未来になっています。"
+                    "The date sent is in the future.", Translator("ja")(ERR_SENT_IN_FUTURE)
                 )
             if on < created:
                 raise rules.CaseActionError(
                     "The date sent is before the notice was made.",
-                    f"送付日が、連絡の作成日（{created.isoformat()}）より前になっています。",
+                    Translator("ja")(ERR_SENT_BEFORE_TASK, created=created.isoformat()),
                 )
             intake.mark_sent(session, row, on, now)
             data = {"task": task, "method": method, "on": on.isoformat()}
