@@ -33,6 +33,7 @@ EVENT_LABELS: dict[str, str] = {
     "complaint": N_("苦情"),
     "reminder": N_("期限前の通知"),
     "escalated": N_("期限超過の通知"),
+    "notice_sent": N_("郵送・電話などで連絡済み"),
 }
 
 # The kinds that told the member something (an answer, an extension, the outcome, a notice sent

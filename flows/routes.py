@@ -24,3 +24,9 @@ STAFF_ENTERED = tuple(route for route in ROUTES if route != CHAT)
 def route_label(route: str) -> str:
     """The route's catalog message (Japanese source); an unknown code is shown as it is."""
     return ROUTES.get(route, route)
+
+
+OFFLINE_CHANNEL = "offline"
+"""The channel of a case staff entered: no member channel serves it, so what the desk would
+send such a member stays in its outbox as a task for staff to send by post or phone."""
+OFFLINE_TITLE = N_("チャットなし（郵送・電話など）")

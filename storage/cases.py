@@ -16,13 +16,16 @@ from sqlmodel import Session, col, func, or_, select
 from flows import cases as rules
 from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
+from flows.intake import ERR_SENT_BEFORE_TASK, ERR_SENT_IN_FUTURE, IntakeDraft, paper_text
 from flows.office_calendar import is_open, last_open_day, promised_due
 from flows.profiles import OfficeDays
+from flows.routes import OFFLINE_CHANNEL
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
-from storage import case_changes, drafts, lookup, member_data
+from storage import case_changes, drafts, intake, lookup, member_data
 from storage.audit import AuditLog, staff_actor
 from storage.db import Database
+from storage.intake import NoticeTask
 from storage.models import (
     Attachment,
     Case,
@@ -60,7 +63,19 @@ NOT_STAFF = frozenset({"member", "system"})  # event actors whose events are not
 # Event data that may go into the audit log: codes, dates, queues, staff ids, case numbers and
 # row ids. Never the texts (replies, notes, reasons), which can hold personal data.
 AUDITED_DATA = frozenset(
-    {"previous", "method", "from", "to", "outcome", "waited_seconds", "linked_case", "conversation"}
+    {
+        "previous",
+        "method",
+        "from",
+        "to",
+        "outcome",
+        "waited_seconds",
+        "linked_case",
+        "conversation",
+        "route",
+        "task",
+        "on",
+    }
 )
 # What each staff read is audited as: the action its refusal is recorded as (``denied:…``),
 # and whether it is for supervisors alone (the whole record, as Slack's transcript always was).
@@ -1083,6 +1098,94 @@ class CaseService:
             )
         return other
 
+    # ------------------------------------------------------------------ staff intake
+
+    @_retried
+    def intake(self, draft: IntakeDraft, actor: StaffActor, *, key: str) -> Case:
+        """A request that came by post, phone, visit or e-mail, as a case like any chat one;
+        ``key`` (one per form) makes a retried or double submission return the same case.
+        Only the staff of the org's queue (or a supervisor) may enter one."""
+        with self.db.transaction() as session:
+            require_queue(actor, draft.queue, "intake", None)
+            made = intake.existing(session, key)
+            if made is not None:
+                return made
+            now = self.clock()
+            case = intake.create(session, draft, key, now)
+            data = {
+                "queue": case.queue,
+                "type": case.request_type,
+                "route": draft.route,
+                "arrived_at": draft.arrived_at.isoformat(),
+                "entered_by": actor.on_record,
+                "entered_at": now.isoformat(),
+                "documents": list(draft.documents),
+            }
+            self._event(session, case, "created", actor.on_record, data)
+            return case
+
+    def authorize_queue(self, actor: StaffActor, queue: str, action: str) -> None:
+        """Refuse (and audit) ``actor`` acting on ``queue`` where no case exists yet: a form
+        that enters one checks before it opens, and :meth:`intake` checks again."""
+        try:
+            require_queue(actor, queue, action, None)
+        except Refused as refused:
+            self._record_refusal(refused)
+            raise
+
+    def notice_tasks(
+        self, actor: StaffActor, queues: Collection[str] | None = None
+    ) -> builtins.list[NoticeTask]:
+        """Notices to members with no chat that staff have still to send by post or phone, of
+        the queues ``actor`` may see; the texts are the member's notices, so each case's look
+        is audited (``view_notice_tasks``) in the same transaction."""
+        wanted = actor.visible(sorted(self.queues) if queues is None else queues)
+        with self.db.transaction() as session:
+            found = intake.tasks(session, wanted)
+            for number in dict.fromkeys(task.case_number for task in found):
+                self.audit.record(
+                    actor.audit, "view_notice_tasks", case_number=number, session=session
+                )
+            return found
+
+    @_retried
+    def notice_sent(
+        self,
+        number: str,
+        actor: StaffActor,
+        task: int,
+        method: str,
+        on: date,
+        *,
+        key: str | None = None,
+    ) -> Case:
+        """Staff sent notice ``task`` of the case by ``method`` on ``on``: it leaves the tasks."""
+        with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "notice_sent")
+            if self._seen(session, key):
+                return case
+            row = intake.task_of(session, case, task)
+            if row is None or row.status != "pending":
+                raise rules.CaseActionError(
+                    f"{case.number} has no notice {task} waiting to be sent.",
+                    f"{case.number} に送付待ちの連絡 {task} はありません。",
+                )
+            now = self.clock()
+            created = row.created_at.astimezone(JST).date()
+            if on > now.astimezone(JST).date():
+                raise rules.CaseActionError(
+                    "The date sent is in the future.", Translator("ja")(ERR_SENT_IN_FUTURE)
+                )
+            if on < created:
+                raise rules.CaseActionError(
+                    "The date sent is before the notice was made.",
+                    Translator("ja")(ERR_SENT_BEFORE_TASK, created=created.isoformat()),
+                )
+            intake.mark_sent(session, row, on, now)
+            data = {"task": task, "method": method, "on": on.isoformat()}
+            self._event(session, case, "notice_sent", actor.on_record, data)
+            return case
+
     # ------------------------------------------------------------------ helpers
 
     def _seen(self, session: Session, key: str | None) -> bool:
@@ -1151,6 +1254,8 @@ class CaseService:
     def _tell_member(self, session: Session, case: Case, text: str, actor: str) -> None:
         conversation = session.get(Conversation, case.conversation_id)
         assert conversation is not None
+        if conversation.channel == OFFLINE_CHANNEL:
+            text = paper_text(text, Translator(case.lang))  # a letter or a call: no chat
         enqueue(
             session,
             conversation,

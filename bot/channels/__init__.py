@@ -15,6 +15,7 @@ import importlib
 import pkgutil
 
 from bot.channels.base import ChannelEntry, ChannelLimits
+from flows.routes import OFFLINE_CHANNEL, OFFLINE_TITLE
 from flows.safe_text import TextLimit
 
 # The light part of a channel: a package (its ``__init__``) or a ``NAME_limits`` module.
@@ -48,6 +49,8 @@ def channel_title(channel: str) -> str:
     """How staff name the channel a member uses (the case's ``channel``): LINE, Telegram, or
     a Babel message for the staff surface to translate. An id no channel claims any more is
     shown as it is."""
+    if channel == OFFLINE_CHANNEL:
+        return OFFLINE_TITLE  # entered by staff: the member has no chat
     limits = limits_of(channel)
     return (limits.title if limits else "") or channel
 

@@ -25,14 +25,17 @@ from bot.app import App
 from bot.escaping import for_slack
 from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
-from bot.slack import blocks, member_links, reply_templates
+from bot.slack import blocks, intake, member_links, reply_templates
 from bot.slack.access import Access
 from bot.slack.home_figures import figures_blocks
+from bot.slack.intake import SlackIntake
 from bot.slack.line_pushes import LinePushes
 from bot.slack.member_links import MemberLinks
 from bot.slack.sync import CardSync
 from flows import cases as rules
 from flows.i18n import JST, Translator
+from flows.intake import paper_text
+from flows.routes import OFFLINE_CHANNEL
 from flows.safe_text import clean_inbound
 from flows.status import OUTCOMES_NEEDING_REASON
 from storage.cases import MemberDataExport
@@ -49,7 +52,8 @@ MEMBER_DATA_ALREADY = (
 HELP = (
     "`/madoguchi transcript 受付番号` やりとりと経過の全文（責任者）\n"
     "`/madoguchi find 受付番号・氏名・電話番号` 案件を探す（責任者）\n"
-    "`/madoguchi overdue` 期限を過ぎた案件"
+    "`/madoguchi overdue` 期限を過ぎた案件\n"
+    "`/madoguchi intake` 郵送・電話・来所・メールで届いたお申し出を登録"
 )
 # Card buttons that open a form (a modal); the others act at once.
 FORMS = frozenset({"verify", "reply", "transfer", "extend", "close", blocks.REOPEN})
@@ -92,6 +96,7 @@ class StaffDesk:
         self.queue_names = dict(app.cases.queue_names)  # every queue, as staff name it
         self.after_change: Callable[[], None] = lambda: None  # e.g. wake the member outbox
         self.line_pushes: LinePushes | None = None  # where LINE is served: App Home shows it
+        self.intake = SlackIntake(self)  # /madoguchi intake: letters, calls, visits, e-mail
 
     # ------------------------------------------------------------------ helpers
 
@@ -459,6 +464,8 @@ class StaffDesk:
             await ack(response_action="errors", errors={field: refused.ja})
             return
         callback, submit = PREVIEWS[kind]
+        if case.channel == OFFLINE_CHANNEL:  # sent on paper or by phone: as the task reads
+            member_sees = paper_text(member_sees, Translator(case.lang))
         view = blocks.draft_preview(
             callback, case.number, channel or "", draft, member_sees, submit
         )
@@ -523,6 +530,8 @@ class StaffDesk:
             await self._transcript(actor, rest, respond)
         elif verb == "find":
             await self._find(actor, rest, respond)
+        elif verb == "intake":
+            await self.intake.open(str(body.get("trigger_id") or ""))
         elif verb == "overdue":
             queues = actor.visible(self.access.config.queues)
             now = self.app.clock()
@@ -633,6 +642,9 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
     bolt.event("message")(desk.on_message)
     bolt.event("app_home_opened")(desk.on_home)
     bolt.command("/madoguchi")(desk.on_command)
+    bolt.view(intake.START)(desk.intake.on_start)
+    bolt.view(intake.FIELDS)(desk.intake.on_fields)
+    bolt.shortcut(intake.SHORTCUT)(desk.intake.on_shortcut)
     return bolt
 
 

@@ -20,8 +20,10 @@ from bot.slack import member_links
 from bot.staff.transcript_view import StaffTranscript
 from flows.cases import IDENTITY_METHODS, expects_a_reply
 from flows.i18n import Translator
+from flows.intake import NOTICE_METHODS
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
+from flows.routes import route_label
 from flows.safe_text import split_text, utf16_length
 from flows.status import CLOSED_STATUSES, OUTCOMES, OUTCOMES_NEEDING_REASON, status_label
 from flows.steps import COMMON_CONTACT_STEPS, method_steps
@@ -97,9 +99,15 @@ def due_text(case: Case) -> str:
 
 
 def case_card(
-    case: Case, org: OrgProfile, now: datetime, queue_names: Mapping[str, str]
+    case: Case,
+    org: OrgProfile,
+    now: datetime,
+    queue_names: Mapping[str, str],
+    *,
+    paper_notices: int = 0,
 ) -> list[Block]:
-    """The case as one message in its queue's channel, updated in place at every change."""
+    """The case as one message in its queue's channel, updated in place at every change;
+    ``paper_notices``: notices to a member with no chat that staff have still to send."""
     status = JA(status_label(case.status))
     if case.paused_at is not None:
         status += "（一時停止中）"
@@ -132,6 +140,9 @@ def case_card(
             text = ":information_source: 亡くなった方についてのご相談\n" + text
         blocks.append(section(text or " "))
     attention = follow_up_text(case)
+    if paper_notices:
+        waiting = f":postbox: *郵送・電話での連絡待ち {paper_notices}件*（`madoguchi staff tasks`）"
+        attention = "\n".join(part for part in (attention, waiting) if part)
     if attention:
         blocks.append(section(attention))
     if case.status in CLOSED_STATUSES:
@@ -399,6 +410,19 @@ def event_text(event: CaseEvent, queue_names: Mapping[str, str]) -> str | None:
         return f":alarm_clock: 回答期限が近づいています（{value('due')}）。"
     if kind == "escalated":
         return ":rotating_light: 回答期限を過ぎました。責任者に知らせました。"
+    if kind == "created" and data.get("route"):  # entered by staff: how and when it came
+        arrived = JA.datetime(datetime.fromisoformat(str(data.get("arrived_at"))))
+        documents = "、".join(str(d) for d in data.get("documents") or []) or "なし"
+        return (
+            f":inbox_tray: {who} が{JA(route_label(str(data['route'])))}で届いたお申し出を"
+            f"登録しました（到着 {arrived}、受け取った書類：{for_slack(documents)}）。"
+        )
+    if kind == "notice_sent":
+        method = JA(NOTICE_METHODS.get(str(data.get("method")), str(data.get("method"))))
+        return (
+            f":postbox: {who} が連絡 {value('task')} を{value('on')}に"
+            f"{for_slack(method)}で送りました。"
+        )
     return None  # created (the card itself), attachment (uploaded as a file)
 
 

@@ -31,6 +31,7 @@ from flows.engine import Engine
 from flows.profiles import OrgProfile
 from storage import slack_posts
 from storage.db import Database
+from storage.intake import waiting as paper_notices_waiting
 from storage.models import Attachment, Case, CaseCard, CaseEvent, TranscriptLine
 from storage.turns import Clock, case_lines
 
@@ -44,6 +45,7 @@ MAX_BACKOFF = 300.0
 # a withdrawal the member made before the card was posted is said in the thread.
 _AFTER_INTAKE = frozenset(
     {
+        "created",  # said only of a request staff entered (route, arrival, documents)
         "reminder",
         "escalated",
         "member_unreachable",
@@ -358,7 +360,13 @@ class CardSync:
         )
 
     def _render(self, case: Case) -> list[blocks.Block]:
-        return blocks.case_card(case, self.orgs[case.org_id], self.clock(), self.queue_names)
+        return blocks.case_card(
+            case,
+            self.orgs[case.org_id],
+            self.clock(),
+            self.queue_names,
+            paper_notices=paper_notices_waiting(self.db, case),
+        )
 
     async def _thread_post(self, card: CaseCard, text: str) -> None:
         """Composed mrkdwn into the thread, in as many sections and posts as it needs; each

@@ -17,7 +17,7 @@ from bot.channels import channel_title
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
-from bot.staff import templates_cli
+from bot.staff import intake_cli, templates_cli
 from bot.staff.identity import staff_name, terminal_staff
 from bot.staff.transcript_view import StaffTranscript
 from flows.asker import describe_requester
@@ -86,6 +86,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("link 受付番号 --with 受付番号", N_("本人確認の後、別の案件の会話を結び付ける")),
     ("unlink 受付番号 --with 受付番号", N_("結び付けを外す")),
     ("file 受付番号 [N] [--out 保存先]", N_("会員から届いたファイルを保存する")),
+    *intake_cli.HELP_LINES,
     ("help", N_("このコマンド一覧を表示する")),
 )
 
@@ -133,6 +134,7 @@ ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
         ("N", N_("show に表示されるファイルの番号（省略すると1）")),
         ("--out 保存先", N_("保存先（省略すると今のフォルダ）")),
     ),
+    **intake_cli.ARGUMENT_HELP,
     "help": (),
 }
 
@@ -675,6 +677,9 @@ def unlink(
         _app().cases.unlink_member(number, _actor(), other),
         _t()("{other} の会話の結び付けを外しました", other=case_number(other)),
     )
+
+
+intake_cli.register(staff_app, lambda: _app(), lambda: _actor(), lambda: _t())
 
 
 def interactive() -> None:

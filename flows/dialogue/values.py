@@ -6,7 +6,7 @@ The parsers are chosen by the step's kind, so a flow declares its steps and neve
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +26,13 @@ from flows.dialogue.names import (
     SKIP,
 )
 from flows.dialogue.words import NO_PHONE
-from flows.i18n import N_
+from flows.i18n import N_, Translator
 from flows.modes import (
     request,
 )
 from flows.parsing import Parsed
-from flows.steps import SKIPPED, Option, Step
+from flows.profiles import OrgProfile
+from flows.steps import SKIPPED, Context, Option, Step
 from flows.understanding import prefill
 
 if TYPE_CHECKING:
@@ -44,14 +45,29 @@ _PERSON_MAY_ANSWER = frozenset({"recipient"})
 
 def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
     """The step's value from a button, a number, a choice's words, or the step's parser."""
-    options = request.step_options(turn, step)
-    option = resolve(given, options, turn.t)
+    return parse_answer(
+        step, given, turn.ctx(), request.step_options(turn, step), turn.engine.orgs.values()
+    )
+
+
+def parse_answer(
+    step: Step,
+    given: Given,
+    ctx: Context,
+    options: Sequence[Option],
+    orgs: Iterable[OrgProfile],
+) -> Parsed[Any]:
+    """The step's value from a button, a number, a choice's words, or the step's parser,
+    with no turn: the chat and staff intake read every answer through this one function, so
+    the two can never accept different values. ``options`` are the answers offered (the
+    chat adds 戻る・やめる, which its caller acts on); ``orgs`` name the words no one's name is."""
+    option = resolve(given, options, ctx.t)
     if option is not None and option.id == SKIP:
         return Parsed(value=SKIPPED)
     if (
         step.kind == "phone"
         and given.text
-        and step.is_optional(turn.ctx())
+        and step.is_optional(ctx)
         and NO_PHONE.search(parsing.normalise_for_matching(given.text))
     ):
         return Parsed(value=SKIPPED)  # 「母は施設に入っていて電話はありません」
@@ -74,16 +90,16 @@ def parse(turn: Turn, step: Step, given: Given) -> Parsed[Any]:
             return parsing.parse_own_words(given.text)
         return Parsed(error=step.unread or parsing.ERR_CHOICE)
     if step.kind == "multi":
-        return parse_multi(turn, given, options)
+        return parse_multi(ctx.t, given, options)
     if given.text is None:
         return Parsed(error=N_("文字で入力してください。"))
     if parsing.is_greeting_only(given.text):
         # 「こんにちは。先日の続きをお願いします」 on coming back answers no step, whatever it asks.
         return Parsed(error=parsing.ERR_GREETING_ONLY)
-    parsed: Parsed[Any] = PARSERS[step.kind](given.text, turn.now.date())
+    parsed: Parsed[Any] = PARSERS[step.kind](given.text, ctx.now.date())
     if step.kind == "name":
         # 「共済」 is no one's name; the 旧姓 step's refusals say 旧姓.
-        return name_words.refuse(step, given.text, parsed, turn.engine.orgs.values(), turn.t)
+        return name_words.refuse(step, given.text, parsed, orgs, ctx.t)
     return parsed
 
 
@@ -116,11 +132,11 @@ def agent_at_requester(turn: Turn, step: Step, text: str) -> bool:
     return True
 
 
-def parse_multi(turn: Turn, given: Given, options: Sequence[Option]) -> Parsed[Any]:
+def parse_multi(t: Translator, given: Given, options: Sequence[Option]) -> Parsed[Any]:
     """Several choices, by numbers (「1,3」) or their words; all or nothing."""
     real = [o for o in options if not o.id.startswith("_")]
     if given.choice:
-        single = resolve(given, real, turn.t)
+        single = resolve(given, real, t)
         return Parsed(value=[single.id]) if single else Parsed(error=MULTI_ERROR)
     text = parsing.normalise_for_matching(given.text or "")
     if NUMBER_LIST.match(text):
@@ -135,7 +151,7 @@ def parse_multi(turn: Turn, given: Given, options: Sequence[Option]) -> Parsed[A
     parts = [p for p in re.split(r"[,、，・/と\s]+", given.text or "") if p]
     picked = []
     for part in parts:
-        option = resolve(Given(choice=None, text=part), real, turn.t)
+        option = resolve(Given(choice=None, text=part), real, t)
         if option is None:
             found = options_mentioned(part, real)
             option = found[0] if len(found) == 1 else None

@@ -52,7 +52,7 @@ from flows.modes import (
 from flows.modes.base import Mode
 from flows.notices import notice_lines
 from flows.parsing import Parsed
-from flows.steps import SKIPPED, Option, Step
+from flows.steps import SKIPPED, Context, Option, Step
 
 if TYPE_CHECKING:
     from flows.turn import Turn
@@ -200,8 +200,14 @@ def next_step(turn: Turn) -> Step | None:
 
 def step_options(turn: Turn, step: Step) -> tuple[Option, ...]:
     """The step's choices, then 「わからない」 where optional, then 戻る・やめる."""
-    options = list(step.option_list(turn.ctx()))
-    if step.is_optional(turn.ctx()):
+    return (*answer_options(step, turn.ctx()), BACK_OPTION, CANCEL_OPTION)
+
+
+def answer_options(step: Step, ctx: Context) -> tuple[Option, ...]:
+    """The step's choices, then 「わからない」 where optional: every answer the step takes
+    (staff intake offers these; the chat adds 戻る・やめる)."""
+    options = list(step.option_list(ctx))
+    if step.is_optional(ctx):
         # 「わかりません」 picks 「わからない」 where shown; 「なし」 alone is no guess.
         words: tuple[str, ...] = (
             DONT_KNOW + SKIP_WORDS if "わからない" in step.skip_label else SKIP_WORDS
@@ -209,7 +215,6 @@ def step_options(turn: Turn, step: Step) -> tuple[Option, ...]:
         if step.kind == "phone":
             words += NO_PHONE_WORDS
         options.append(Option(SKIP, step.skip_label, words))
-    options += [BACK_OPTION, CANCEL_OPTION]
     return tuple(options)
 
 

@@ -4,6 +4,7 @@ with one ``denied:`` audit entry and nothing else written, each read with exactl
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -45,6 +46,7 @@ ATTEMPTS: list[tuple[str, Attempt]] = [
     ("view_case", lambda s, n, a: s.detail(n, a)),
     ("download_attachment", lambda s, n, a: s.attachment(n, 1, a)),
     ("member_data", lambda s, n, a: s.export_member_data(n, a, "json")),
+    ("notice_sent", lambda s, n, a: s.notice_sent(n, a, 1, "post", date(2026, 12, 1))),
 ]
 
 
