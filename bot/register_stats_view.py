@@ -48,7 +48,7 @@ def summary_lines(figures: MonthFigures) -> list[tuple[str, str]]:
     """The headline figures as (label, value), in the order every view shows them."""
     return [
         (JA(N_("受付件数")), str(figures.arrived)),
-        (JA(N_("期限内に完了した割合")), share_text(figures)),
+        (JA(N_("この月の受付分のうち期限内に完了した割合（集計時点）")), share_text(figures)),
         (JA(N_("所要日数の中央値")), median_text(figures)),
         (
             JA(N_("延長")),
@@ -58,8 +58,8 @@ def summary_lines(figures: MonthFigures) -> list[tuple[str, str]]:
                 times=figures.extensions,
             ),
         ),
-        (JA(N_("月末に未完了")), str(figures.open_at_end)),
-        (JA(N_("月末に期限超過")), str(figures.overdue_at_end)),
+        (JA(N_("月末時点で未完了（受付月を問わず）")), str(figures.open_at_end)),
+        (JA(N_("月末時点で期限超過（受付月を問わず）")), str(figures.overdue_at_end)),
     ]
 
 

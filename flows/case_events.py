@@ -42,6 +42,9 @@ EVENT_LABELS: dict[str, str] = {
 MEMBER_NOTICE_KINDS: frozenset[str] = frozenset(
     {"replied", "extended", "closed", "answer_sent", "answer_posted", "notice_sent"}
 )
+# Of those, the ones that reach a member with no chat: what staff record as posted or phoned
+# (the desk's own notices to such a member wait as tasks), and an answer's link by e-mail.
+PAPER_NOTICE_KINDS: frozenset[str] = frozenset({"notice_sent", "answer_posted", "answer_sent"})
 
 
 def event_label(kind: str) -> str:

@@ -26,13 +26,13 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from flows.asker import describe_requester
-from flows.case_events import MEMBER_NOTICE_KINDS, event_label
+from flows.case_events import MEMBER_NOTICE_KINDS, PAPER_NOTICE_KINDS, event_label
 from flows.cases import IDENTITY_METHODS
 from flows.i18n import JST, N_, Translator
 from flows.profiles import OrgProfile
 from flows.register import register_fields
 from flows.registry import FLOWS
-from flows.routes import route_label
+from flows.routes import OFFLINE_CHANNEL, route_label
 from flows.status import STATUS_LABELS, status_label
 from flows.steps import SKIPPED, Context, Option, Step
 
@@ -53,6 +53,7 @@ NOTICE_METHODS: dict[str, str] = {
     "post": N_("郵送"),
     "phone": N_("電話"),
     "in_person": N_("窓口"),
+    "offline": N_("チャットなし"),
 }
 WITHIN = N_("期限内")
 LATE = N_("期限超過")
@@ -240,11 +241,22 @@ def notice_method(event: RegisterEvent, entry: Entry) -> str:
 
 
 def notices(entry: Entry) -> str:
-    """Each notice to the member: date, what it was, how it went (one per line)."""
+    """Each notice to the member: date, what it was, how it went (one per line).
+
+    A member with no chat is told only by the letters and calls staff record as sent (with
+    the day they went): a reply or a closing notice written for them is a task until then,
+    not a notice given."""
+    kinds = PAPER_NOTICE_KINDS if entry.case.channel == OFFLINE_CHANNEL else MEMBER_NOTICE_KINDS
     return LIST_SEPARATOR.join(
-        f"{jst_day(e.created_at)} {JA(event_label(e.kind))}（{notice_method(e, entry)}）"
-        for e in entry.of_kind(*MEMBER_NOTICE_KINDS)
+        f"{_notice_day(e)} {JA(event_label(e.kind))}（{notice_method(e, entry)}）"
+        for e in entry.of_kind(*kinds)
     )
+
+
+def _notice_day(event: RegisterEvent) -> str:
+    """The day a notice went: the day staff say they sent it, else the event's own."""
+    sent_on = event.data.get("on")
+    return str(sent_on) if sent_on else str(jst_day(event.created_at))
 
 
 def extensions(entry: Entry) -> str:

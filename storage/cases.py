@@ -486,7 +486,7 @@ class CaseService:
                     request_type=case.request_type,
                     deceased=DECEASED in case.flags,
                 )
-                self._tell_member(session, case, notice, actor.on_record)
+                self._tell_member(session, case, notice, actor.on_record, progress=True)
             self._event(session, case, "claimed", actor.on_record, {"previous": previous})
             return case
 
@@ -507,7 +507,11 @@ class CaseService:
             case.status = "in_progress"
             t = Translator(case.lang)
             self._tell_member(
-                session, case, rules.identity_verified_notice(t, case.number), actor.on_record
+                session,
+                case,
+                rules.identity_verified_notice(t, case.number),
+                actor.on_record,
+                progress=True,
             )
             case.assignee = case.assignee or actor.on_record
             self._event(session, case, "identity_verified", actor.on_record, {"method": code})
@@ -1251,10 +1255,17 @@ class CaseService:
         """Past its due date and not paused: the member's next message from staff apologises."""
         return rules.is_late(case.status, case.paused_at is not None, case.due_at, self.clock())
 
-    def _tell_member(self, session: Session, case: Case, text: str, actor: str) -> None:
+    def _tell_member(
+        self, session: Session, case: Case, text: str, actor: str, *, progress: bool = False
+    ) -> None:
+        """Queue ``text`` for the member. A ``progress`` notice (担当者が決まりました, ご本人確認が
+        できました) is news in a chat but not worth a letter or a call: a member with no chat
+        gets only the notices that ask or answer something."""
         conversation = session.get(Conversation, case.conversation_id)
         assert conversation is not None
         if conversation.channel == OFFLINE_CHANNEL:
+            if progress:
+                return
             text = paper_text(text, Translator(case.lang))  # a letter or a call: no chat
         enqueue(
             session,

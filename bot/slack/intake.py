@@ -114,7 +114,7 @@ def start_modal(orgs: Mapping[str, OrgProfile], today: date) -> Any:
         {
             "type": "input",
             "block_id": "arrived_on",
-            "label": {"type": "plain_text", "text": "到着日（消印・受付の日）"},
+            "label": {"type": "plain_text", "text": "到着日（郵便は届いた日、ほかは受け付けた日）"},
             "element": {
                 "type": "datepicker",
                 "action_id": "value",

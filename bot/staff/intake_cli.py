@@ -28,7 +28,11 @@ from flows.safe_text import clean_inbound
 from flows.steps import Step
 from storage.staff import StaffActor
 
+ARRIVAL_PROMPT = N_(
+    "到着日時（郵便は届いた日時、電話・来所・メールは受け付けた日時。例：2026-12-25 10:00）"
+)
 # What ``help`` says of the commands (terminal.HELP_LINES and ARGUMENT_HELP take these).
+
 HELP_LINES: tuple[tuple[str, str], ...] = (
     (
         "intake [--org 組織 --type 種類 --route 経路 --arrived 日時 --field 項目=値 …]",
@@ -45,7 +49,10 @@ ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
         ("--org 組織", N_("組織（例：coopdeli）。一つだけなら省略できます")),
         ("--type 種類", N_("お申し出の種類（例：disclosure、開示）")),
         ("--route 経路", N_("受付経路：郵送・電話・来所・メール（post・phone・visit・email）")),
-        ("--arrived 日時", N_("到着日時（消印・受付の日時。例：2026-12-25 10:00）")),
+        (
+            "--arrived 日時",
+            ARRIVAL_PROMPT,
+        ),
         ("--field 項目=値", N_("各項目の値（例：--field scope=all --field name=山田花子）")),
         ("--document 書類", N_("受け取った書類（例：委任状）。何度でも指定できます")),
         ("--old-arrival", N_("30日より前の到着日で登録する")),
@@ -292,7 +299,7 @@ class Entry:
                     return intake.parse_arrival(typed, now, t, confirmed=True)
         self._need(scripted, "--arrived")
         while True:
-            text = self._ask(t("到着日時（消印・受付の日時。例：2026-12-25 10:00）"))
+            text = self._ask(t(ARRIVAL_PROMPT))
             try:
                 return intake.parse_arrival(text, now, t)
             except intake.ArrivalNeedsConfirmation as old:

@@ -14,7 +14,9 @@ from bot.escaping import for_terminal
 from bot.reply_templates import reply_templates
 from flows import cases as rules
 from flows.i18n import N_, Translator, normalise_language
+from flows.intake import paper_text
 from flows.reply_templates import load_templates
+from flows.routes import OFFLINE_CHANNEL
 from flows.safe_text import clean_inbound
 from storage.reply_templates import check_no_placeholders
 from storage.staff import StaffActor
@@ -73,6 +75,8 @@ def reply_with_template(
     case = app.cases.get(number)
     late = rules.is_late(case.status, case.paused_at is not None, case.due_at, app.clock())
     member_sees = rules.reply_notice(Translator(case.lang), case.number, body, late=late)
+    if case.channel == OFFLINE_CHANNEL:  # a letter or a call: worded as the task will be
+        member_sees = paper_text(member_sees, Translator(case.lang))
     typer.echo(t("会員には次のとおり届きます：") + "\n" + for_terminal(_indented(member_sees)))
     if not yes and not typer.confirm(t(SEND_QUESTION), default=False):
         typer.echo(t("送信をやめました。"))

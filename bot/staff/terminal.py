@@ -6,7 +6,7 @@ import hashlib
 import os
 import shlex
 import unicodedata
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,8 +32,10 @@ from flows.cases import (
     case_number,
 )
 from flows.i18n import JST, N_, Translator, normalise_language
+from flows.parsing import parse_date
 from flows.profiles import OrgProfile
 from flows.registry import FLOWS
+from flows.routes import ROUTES, route_label
 from flows.safe_text import clean_inbound
 from flows.status import CLOSED_STATUSES, OUTCOMES, STATUS_LABELS, status_label
 from storage.cases import CaseDetail
@@ -297,6 +299,13 @@ def _event_value(key: str, value: Any, t: Translator) -> Any:
         return t(status_label(value))
     if key == "type" and value in FLOWS:
         return t(FLOWS[value].title)
+    if key == "route" and value in ROUTES:
+        return t(route_label(value))
+    if key in ("arrived_at", "entered_at"):  # stored in UTC; staff read Japan time
+        try:
+            return t.datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     if key in ("queue", "from", "to"):
         if value in _app().cases.queues:
             return _names_of_queue(value)
@@ -528,13 +537,22 @@ def extend(
     number: str,
     reason: Annotated[str, typer.Option(help="Sent to the member")],
     days: Annotated[int | None, typer.Option(help="Days to add to the due date")] = None,
-    until: Annotated[str | None, typer.Option(help="New due date, YYYY-MM-DD")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="New due date, e.g. 2027-01-15 or 令和9年1月15日")
+    ] = None,
 ) -> None:
     """Extend the due date with a reason the member is told."""
     app = _app()
     current = app.cases.get(number).due_at
     if until:
-        new_due = datetime.combine(datetime.fromisoformat(until).date(), time(23, 59), JST)
+        # Read as the chat reads dates: 2027/1/15, 令和9年1月15日, zenkaku digits.
+        parsed = parse_date(until, today=date.max)  # a due date is ahead: no "future" refusal
+        if parsed.value is None:
+            raise CaseActionError(
+                f"Could not read the date {until!r}.",
+                f"{until}：{_JA(parsed.error or '')}（例：2027-01-15、令和9年1月15日）",
+            )
+        new_due = datetime.combine(parsed.value, time(23, 59), JST)
     elif days:
         new_due = current + timedelta(days=days)
     else:

@@ -320,9 +320,9 @@ def test_the_figures_read_as_text_and_as_a_page_with_a_chart_and_no_script(
     figures = read_month_figures(november.app, CHIEF, NOV_1)
     text = to_text(figures)
     assert text.startswith("2026年11月の受付状況（組合：すべて）\n受付件数：9\n")
-    assert "期限内に完了した割合：83.3%（5件／6件）" in text
+    assert "この月の受付分のうち期限内に完了した割合（集計時点）：83.3%（5件／6件）" in text
     assert "所要日数の中央値：3日" in text and "延長：1件（延長1回）" in text
-    assert "月末に未完了：3\n月末に期限超過：2" in text
+    assert "月末時点で未完了（受付月を問わず）：3\n月末時点で期限超過（受付月を問わず）：2" in text
     page = to_html(figures).decode("utf-8")
     assert page.count("<svg") == 3 and "<rect" in page
     assert "<script" not in page.replace("&lt;script", "") and "src=" not in page

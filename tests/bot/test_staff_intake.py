@@ -13,6 +13,7 @@ from flows import intake
 from flows.cases import CaseActionError
 from flows.i18n import JST, Translator
 from flows.office_calendar import is_open
+from flows.register_columns import Entry, notices
 from flows.routes import OFFLINE_CHANNEL, STAFF_ENTERED
 from storage.staff import NOT_YOUR_QUEUE, StaffActor
 from tests.bot.intake_answers import TYPE_OF, fields_for, filed_in_chat
@@ -275,3 +276,76 @@ def test_staff_of_another_queue_cannot_enter_a_request_for_this_co_op(desk: Desk
     last = desk.app.audit.entries()[-1]
     assert (last.actor, last.action, last.allowed) == ("cli:suzuki", "denied:intake", False)
     assert desk.app.cases.notice_tasks(kyosai) == []
+
+
+def test_a_member_with_no_chat_gets_no_letter_for_a_claim_or_an_identity_check(
+    desk: Desk,
+) -> None:
+    assert terminal.run_staff_command(scripted("disclosure")) == 0
+    [case] = desk.app.cases.list_unaudited()
+    terminal.run_staff_command(["claim", case.number])
+    terminal.run_staff_command(["verify", case.number, "--method", "document"])
+    [receipt] = desk.app.cases.notice_tasks(SATO)  # only the receipt is a letter to send
+    assert "受付番号" in receipt.text
+
+
+def test_a_template_sent_to_a_member_with_no_chat_never_says_this_chat(
+    desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert terminal.run_staff_command(scripted("disclosure")) == 0
+    [case] = desk.app.cases.list_unaudited()
+    for template in ("identity_documents", "refusal_harm"):
+        args = ["reply", case.number, "--template", template, "--yes"]
+        assert terminal.run_staff_command(args) == 0, capsys.readouterr().err
+        preview = capsys.readouterr().out
+        assert "このチャット" not in preview
+    tasks = desk.app.cases.notice_tasks(SATO)[1:]
+    assert [("このチャット" in t.text) for t in tasks] == [False, False]
+    assert "担当窓口へおたずねください" in tasks[0].text
+    assert "次の窓口に" in tasks[1].text
+
+
+def test_the_register_counts_only_the_letters_and_calls_staff_sent_to_a_member_with_no_chat(
+    desk: Desk,
+) -> None:
+    assert terminal.run_staff_command(scripted("disclosure")) == 0
+    [case] = desk.app.cases.list_unaudited()
+    terminal.run_staff_command(["reply", case.number, "資料をお送りします。"])
+    receipt, _reply = desk.app.cases.notice_tasks(SATO)
+    sent = ["sent", case.number, str(receipt.id), "--method", "電話", "--on", "2026-12-24"]
+    assert terminal.run_staff_command(sent) == 0
+    detail = desk.app.cases.detail_unaudited(case.number)
+    entry = Entry(detail.case, detail.events, desk.app.orgs["coopdeli"], "宅配センター", NOW)
+    assert notices(entry) == "2026-12-24 郵送・電話などで連絡済み（電話）"
+
+
+def test_staff_show_an_entered_request_with_its_route_and_arrival_in_japan_time(
+    desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert terminal.run_staff_command(scripted("disclosure")) == 0
+    [case] = desk.app.cases.list_unaudited()
+    capsys.readouterr()
+    assert terminal.run_staff_command(["show", case.number]) == 0
+    shown = capsys.readouterr().out
+    assert "route=郵送" in shown
+    assert "arrived_at=2026年12月22日(火) 10:00" in shown
+    assert "+00:00" not in shown
+
+
+@pytest.mark.parametrize("typed", ["令和9年1月8日", "2027/1/8", "２０２７－０１－０８"])
+def test_staff_extend_to_a_date_typed_as_they_write_it(desk: Desk, typed: str) -> None:
+    assert terminal.run_staff_command(scripted("disclosure")) == 0
+    [case] = desk.app.cases.list_unaudited()
+    args = ["extend", case.number, "--until", typed, "--reason", "資料の確認に時間がかかるため"]
+    assert terminal.run_staff_command(args) == 0
+    assert desk.app.cases.get(case.number).due_at.astimezone(JST).date() == date(2027, 1, 8)
+
+
+def test_an_unreadable_extension_date_is_named_in_the_refusal(
+    desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert terminal.run_staff_command(scripted("disclosure")) == 0
+    [case] = desk.app.cases.list_unaudited()
+    args = ["extend", case.number, "--until", "来月の中ごろ", "--reason", "確認のため"]
+    assert terminal.run_staff_command(args) == 1
+    assert "来月の中ごろ" in capsys.readouterr().err
