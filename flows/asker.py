@@ -80,3 +80,25 @@ def contact_line(ctx: Context, queue: str, *, question: bool = False) -> str:
         "確認の方法は、担当者からご案内します。",
         queue=queue,
     )
+
+
+def send_to(fields: Mapping[str, Any], t: Translator) -> list[str]:
+    """Where a letter or a call for this request goes, for the staff member who posts or
+    phones it: the asker (an agent, a deceased person's family member) or the person, with
+    the address and numbers the request gave. Only what was entered; nothing is looked up."""
+    if about_deceased(fields):
+        name, phone = fields.get("asker_name"), fields.get("asker_phone")
+    elif fields.get("requester") in AGENTS:
+        name, phone = fields.get("agent_name"), fields.get("agent_phone")
+    else:
+        name, phone = fields.get("name"), fields.get("phone")
+    lines = [t("宛先：{name}さま", name=name)] if name else []
+    postal = f"〒{fields['postal_code']}" if fields.get("postal_code") else None
+    address = " ".join(str(part) for part in (postal, fields.get("address")) if part)
+    if address:
+        lines.append(t("住所：{address}", address=address))
+    if phone:
+        lines.append(t("電話：{phone}", phone=phone))
+    if fields.get("email"):
+        lines.append(t("メール：{email}", email=fields["email"]))
+    return lines

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -33,6 +34,7 @@ class NoticeTask:
     queue: str
     created_at: datetime
     text: str
+    fields: dict[str, Any]  # the request's answers: where the letter or the call goes
 
 
 def chat_id_for(key: str) -> str:
@@ -103,7 +105,7 @@ def tasks(session: Session, queues: Collection[str] | None = None) -> list[Notic
     if queues is not None:
         query = query.where(col(Case.queue).in_(list(queues)))
     return [
-        NoticeTask(row.id or 0, case.number, case.queue, row.created_at, row.text)
+        NoticeTask(row.id or 0, case.number, case.queue, row.created_at, row.text, case.fields)
         for row, case in session.exec(query).all()
     ]
 

@@ -19,6 +19,7 @@ import typer
 from bot.app import App
 from bot.escaping import for_terminal
 from flows import intake, parsing
+from flows.asker import send_to
 from flows.cases import CaseActionError
 from flows.flow import RequestFlow
 from flows.i18n import JST, N_, Translator
@@ -134,6 +135,8 @@ def register(
                     )
                 )
             )
+            for line in send_to(task.fields, t):
+                typer.echo(for_terminal(f"  {line}"))
             typer.echo(for_terminal("\n".join(f"    {line}" for line in task.text.split("\n"))))
         if waiting:
             typer.echo(

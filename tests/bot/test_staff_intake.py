@@ -181,6 +181,8 @@ def test_a_member_with_no_chat_gets_every_notice_as_a_task_staff_mark_sent(
     capsys.readouterr()
     assert terminal.run_staff_command(["tasks", "--queue", "宅配センター"]) == 0
     listing = capsys.readouterr().out
+    # Where each one goes, so whoever posts or phones it need not look the case up.
+    assert "宛先：" in listing and "住所：〒" in listing
     receipt, reply, extension = desk.app.cases.notice_tasks(SATO)
     assert f"連絡 {receipt.id}　{case.number}" in listing
     assert "回答の目安：2027年1月5日(火)までにご連絡します。" in receipt.text
