@@ -33,6 +33,9 @@ EVENT_LABELS: dict[str, str] = {
     "complaint": N_("苦情"),
     "reminder": N_("期限前の通知"),
     "escalated": N_("期限超過の通知"),
+    "answer_sent": N_("回答ファイル送付"),
+    "answer_downloaded": N_("回答ファイルのダウンロード"),
+    "answer_posted": N_("回答書面の送付"),
 }
 
 

@@ -1,0 +1,186 @@
+"""The answer itself reaches the member: files staff attach, sent once by the member's chosen
+method, downloaded with the code, and never closed 回答済 before it went out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from flows.cases import CaseActionError
+from flows.profiles import AnswerRule
+from storage import answers
+from storage.audit import Actor
+from storage.models import AnswerDelivery, AnswerFile, CaseEvent, EmailMessage
+from tests.conftest import Clock, Desk, Member, build_desk
+from tests.storage.test_turns import DISCLOSURE_UP_TO_PHONE, REST_OF_DISCLOSURE
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+LINK = re.compile(r"https://desk\.example/answer/([A-Za-z0-9_-]+)")
+CODE = re.compile(r"確認コード (\d{6})")
+SYSTEM = Actor("cli:sato", "cli")
+
+
+@pytest.fixture
+def desk(database_url: str, clock: Clock) -> Iterator[Desk]:
+    desk = build_desk(database_url, clock, ANSWER_LINK_BASE_URL="https://desk.example")
+    yield desk
+    desk.app.db.close()
+
+
+def disclosure(desk: Desk, method: str = "メール", chat_id: str = "alice") -> str:
+    """A 開示 filed in the chat, claimed and identity-checked: ready to be answered."""
+    member = desk.member(chat_id, org="coopdeli")
+    rest = [method if line == "メール" else line for line in REST_OF_DISCLOSURE]
+    if method != "メール":
+        rest.remove("hanako@example.jp")
+    for line in DISCLOSURE_UP_TO_PHONE + rest:
+        member.says(line)
+    number = desk.app.cases.list()[-1].number
+    desk.app.cases.claim(number, "sato")
+    desk.app.cases.verify_identity(number, "sato", "phone_callback")
+    member.read()
+    return number
+
+
+def events(desk: Desk, kind: str) -> list[CaseEvent]:
+    with desk.app.db.transaction() as session:
+        return list(session.exec(select(CaseEvent).where(CaseEvent.kind == kind)).all())
+
+
+def test_a_disclosure_by_email_sends_the_link_only_and_shows_the_code_in_the_chat(
+    desk: Desk,
+) -> None:
+    number = disclosure(desk)
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    preview = desk.app.cases.preview_answer(number)
+    assert (preview.method, preview.channel, preview.destination) == (
+        "email",
+        "email",
+        "hanako@example.jp",
+    )
+    assert [f.name for f in preview.files] == ["開示書.pdf"]
+    assert preview.link_expires == desk.clock() + answers.timedelta(days=7)
+
+    sent = desk.app.cases.send_answer(number, "sato", key="send-1")
+    assert sent is not None and sent.code is None  # the chat shows the code
+    with desk.app.db.transaction() as session:
+        [mail] = session.exec(select(EmailMessage)).all()
+    assert mail.recipient == "hanako@example.jp"
+    assert LINK.search(mail.body)
+    assert not CODE.search(mail.body)  # the code never travels with the link
+    said = Member(desk, "alice").read()
+    code = CODE.search(said)
+    assert code and LINK.search(said) is None
+    [event] = events(desk, "answer_sent")
+    assert event.data["files"][0]["sha256"] == answers.hashlib.sha256(PDF).hexdigest()
+    assert event.data["method"] == "email"
+
+
+def test_a_double_click_sends_the_answer_once(desk: Desk) -> None:
+    number = disclosure(desk)
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    assert desk.app.cases.send_answer(number, "sato", key="click") is not None
+    assert desk.app.cases.send_answer(number, "sato", key="click") is None
+    assert len(events(desk, "answer_sent")) == 1
+    with desk.app.db.transaction() as session:
+        assert len(session.exec(select(EmailMessage)).all()) == 1
+
+
+def test_a_disclosure_cannot_close_answered_before_its_answer_went_out(desk: Desk) -> None:
+    number = disclosure(desk)
+    desk.app.cases.reply(number, "sato", "ご回答をお送りします")
+    with pytest.raises(CaseActionError) as refused:
+        desk.app.cases.close(number, "sato", "answered")
+    assert "回答済で完了できません" in refused.value.ja
+    with pytest.raises(CaseActionError):
+        desk.app.cases.check_close(number, "answered")
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    desk.app.cases.send_answer(number, "sato")
+    assert desk.app.cases.close(number, "sato", "answered").status == "answered"
+
+
+def test_a_recorded_paper_send_lets_a_posted_disclosure_close(desk: Desk) -> None:
+    number = disclosure(desk, method="窓口")
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    with pytest.raises(CaseActionError, match="paper"):
+        desk.app.cases.send_answer(number, "sato")
+    with pytest.raises(CaseActionError) as unknown:
+        desk.app.cases.record_paper_send(number, "sato", "伝書鳩", date(2026, 11, 22))
+    assert "簡易書留" in unknown.value.ja
+    with pytest.raises(CaseActionError, match="future"):
+        desk.app.cases.record_paper_send(number, "sato", "簡易書留", date(2026, 11, 23))
+    desk.app.cases.record_paper_send(
+        number, "sato", "簡易書留", date(2026, 11, 22), "１２３４-5678-9012", key="post-1"
+    )
+    [event] = events(desk, "answer_posted")
+    assert event.data == {
+        "method": "simple_registered",
+        "sent_on": "2026-11-22",
+        "tracking": "1234-5678-9012",
+    }
+    assert "簡易書留でお送りしました" in Member(desk, "alice").read()
+    assert desk.app.cases.close(number, "sato", "answered").status == "answered"
+
+
+def test_empty_oversized_and_unknown_files_are_refused_and_nothing_is_kept(desk: Desk) -> None:
+    number = disclosure(desk)
+    desk.app.cases.answer_settings = answers.AnswerSettings(
+        "https://desk.example", {"coopdeli": AnswerRule(max_mb=1)}
+    )
+    refusals = []
+    for name, data in [
+        ("空.pdf", b""),
+        ("大きい.pdf", PDF + b"0" * (1024 * 1024)),
+        ("偽物.pdf", b"MZ\x90\x00 not a pdf at all"),
+        ("データ.csv", b"\x00\x01binary"),
+    ]:
+        with pytest.raises(CaseActionError) as refused:
+            desk.app.cases.attach_answer(number, "sato", name, data)
+        refusals.append(refused.value.ja)
+    assert "空のファイル" in refusals[0]
+    assert "1MBまで" in refusals[1]
+    assert "PDF・CSV・JPEG・PNG" in refusals[2] and "PDF・CSV・JPEG・PNG" in refusals[3]
+    with desk.app.db.transaction() as session:
+        assert session.exec(select(AnswerFile)).all() == []
+    shown = desk.app.cases.attach_answer(number, "sato", "一覧.csv", "氏名,住所\n".encode("cp932"))
+    assert shown is not None and shown.mime == "text/csv"
+    image = desk.app.cases.attach_answer(number, "sato", "../../写真", PNG)
+    assert image is not None and (image.mime, image.name) == ("image/png", "写真.png")
+
+
+def test_only_requests_answered_with_files_take_answer_files(desk: Desk) -> None:
+    member = desk.member(org="coopdeli")
+    for line in ["9", "その他", "相談です", "入力しない"]:
+        member.says(line)
+    number = desk.app.cases.list()[-1].number
+    with pytest.raises(CaseActionError, match="not a request answered with files"):
+        desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+
+
+def test_retention_purges_answer_files_with_the_attachments_then_the_deliveries(
+    desk: Desk,
+) -> None:
+    number = disclosure(desk)
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    desk.app.cases.send_answer(number, "sato")
+    desk.app.cases.close(number, "sato", "answered")
+    desk.clock.advance(days=91)  # coopdeli: attachments_days = 90
+
+    plan = desk.app.purger().purge(desk.clock(), SYSTEM)
+
+    assert [(r.stage, r.case_number) for r in plan.removals if r.stage == "attachments"] == [
+        ("attachments", number)
+    ]
+    with desk.app.db.transaction() as session:
+        assert session.exec(select(AnswerFile)).all() == []
+        assert session.exec(select(EmailMessage)).all() == []
+        assert len(session.exec(select(AnswerDelivery)).all()) == 1  # the register's, for now
+    desk.clock.advance(days=5 * 366)
+    desk.app.purger().purge(desk.clock(), SYSTEM)
+    with desk.app.db.transaction() as session:
+        assert session.exec(select(AnswerDelivery)).all() == []
