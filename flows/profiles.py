@@ -39,7 +39,7 @@ FEE_ELIGIBLE_TYPES: frozenset[str] = frozenset(
 )
 """The only request types for which APPI Art. 38 lets a business charge a fee."""
 
-DisclosureMethod = Literal["email", "postal", "in_person"]
+DisclosureMethod = Literal["email", "postal", "in_person", "chat"]
 ReplyMethod = Literal["chat", "postal", "email"]
 OtherBusinessTopic = Literal["delivery", "money"]
 

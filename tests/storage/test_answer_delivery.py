@@ -184,3 +184,74 @@ def test_retention_purges_answer_files_with_the_attachments_then_the_deliveries(
     desk.app.purger().purge(desk.clock(), SYSTEM)
     with desk.app.db.transaction() as session:
         assert session.exec(select(AnswerDelivery)).all() == []
+
+
+def link_and_code(desk: Desk, chat_id: str = "alice") -> tuple[str, str]:
+    said = Member(desk, chat_id).read()
+    link, code = LINK.search(said), CODE.search(said)
+    assert link and code, said
+    return link.group(1), code.group(1)
+
+
+def test_a_chat_member_gets_a_link_and_code_that_open_the_file_once_per_right_code(
+    desk: Desk,
+) -> None:
+    number = disclosure(desk, method="チャット")
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    desk.app.cases.attach_answer(number, "sato", "写真.png", PNG)
+    assert desk.app.cases.preview_answer(number).channel == "terminal"
+    desk.app.cases.send_answer(number, "sato")
+    token, code = link_and_code(desk)
+    state = answers.open_link(desk.app.db, token, desk.clock())
+    assert state.status == "ok" and [f.mime for f in state.files] == [
+        "application/pdf",
+        "image/png",
+    ]
+    assert all(f.name == "" for f in state.files)  # no name before the code
+
+    got = answers.download(desk.app.db, desk.app.audit, token, code, 2, desk.clock())
+    assert got.status == "ok" and got.file is not None and got.file.data == PNG
+    again = answers.download(desk.app.db, desk.app.audit, token, code, 1, desk.clock())
+    assert again.file is not None and again.file.data == PDF  # used links keep working
+    [entry, *_] = [e for e in desk.app.audit.entries() if e.action == "answer_downloaded"]
+    assert entry.detail["sha256"] == answers.hashlib.sha256(PNG).hexdigest()
+    assert entry.case_number == number
+    assert len(events(desk, "answer_downloaded")) == 2
+
+
+def test_wrong_codes_are_counted_and_audited_and_the_fifth_locks_the_link(desk: Desk) -> None:
+    number = disclosure(desk, method="チャット")
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    desk.app.cases.send_answer(number, "sato")
+    token, code = link_and_code(desk)
+    wrong = "000000" if code != "000000" else "111111"
+    tries = [
+        answers.download(desk.app.db, desk.app.audit, token, wrong, 1, desk.clock())
+        for _ in range(answers.MAX_WRONG_CODES)
+    ]
+    assert [t.status for t in tries] == ["wrong"] * 4 + ["locked"]
+    assert [t.tries_left for t in tries[:4]] == [4, 3, 2, 1]
+    refused = [e for e in desk.app.audit.entries() if e.action == "answer_wrong_code"]
+    assert len(refused) == 5 and not any(e.allowed for e in refused)
+    right = answers.download(desk.app.db, desk.app.audit, token, code, 1, desk.clock())
+    assert (right.status, right.file) == ("locked", None)
+    assert answers.open_link(desk.app.db, token, desk.clock()).status == "locked"
+
+
+def test_an_expired_link_opens_nothing_and_staff_can_send_again(desk: Desk) -> None:
+    number = disclosure(desk, method="チャット")
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    desk.app.cases.send_answer(number, "sato")
+    token, code = link_and_code(desk)
+    desk.clock.advance(days=7, seconds=1)
+    assert answers.open_link(desk.app.db, token, desk.clock()).status == "expired"
+    late = answers.download(desk.app.db, desk.app.audit, token, code, 1, desk.clock())
+    assert (late.status, late.file) == ("expired", None)
+    assert answers.open_link(desk.app.db, "not-a-token", desk.clock()).status == "unknown"
+
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    desk.app.cases.send_answer(number, "sato")
+    new_token, new_code = link_and_code(desk)
+    assert new_token != token
+    fresh = answers.download(desk.app.db, desk.app.audit, new_token, new_code, 1, desk.clock())
+    assert fresh.file is not None and fresh.file.data == PDF
