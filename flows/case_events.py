@@ -36,6 +36,7 @@ EVENT_LABELS: dict[str, str] = {
     "answer_sent": N_("回答ファイル送付"),
     "answer_downloaded": N_("回答ファイルのダウンロード"),
     "answer_posted": N_("回答書面の送付"),
+    "answer_email_failed": N_("回答メールが届かない"),
 }
 
 
