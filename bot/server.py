@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.answer_page import AnswerPage
 from bot.app import App
 from bot.channels.base import MemberChannel, OffersPages, ReportsHealth
 from bot.channels.serving import MEMBER_CHANNELS, outbox_worker
@@ -220,7 +221,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     server = _Server(
         uvicorn.Config(
             http_app(
-                [route for parts in members for route in parts.channel.routes()],
+                [
+                    *AnswerPage(app).routes(),  # answer links' download page
+                    *(route for parts in members for route in parts.channel.routes()),
+                ],
                 slack.endpoint if slack else None,
                 [parts.channel for parts in members],
             ),

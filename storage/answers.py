@@ -361,6 +361,7 @@ class LinkState:
     files: Sequence[FileShown] = ()
     expires_at: datetime | None = None
     tries_left: int = MAX_WRONG_CODES
+    lang: str = "ja"  # the member's, for the page
 
 
 def _delivery(session: Session, token: str, *, lock: bool = False) -> AnswerDelivery | None:
@@ -395,12 +396,17 @@ def open_link(db: Database, token: str, now: datetime) -> LinkState:
     with db.transaction() as session:
         delivery = _delivery(session, token)
         status = _state(delivery, now)
-        if delivery is None or status != "ok":
+        if delivery is None:
             return LinkState(status)
+        case = session.get(Case, delivery.case_id)
+        lang = case.lang if case is not None else "ja"
+        if status != "ok":
+            return LinkState(status, lang=lang)
         files = [FileShown("", f.mime, f.size, "") for f in _files(session, delivery)]
         if not files:  # purged by retention
-            return LinkState("expired")
-        return LinkState(status, files, delivery.expires_at, MAX_WRONG_CODES - delivery.wrong_codes)
+            return LinkState("expired", lang=lang)
+        left = MAX_WRONG_CODES - delivery.wrong_codes
+        return LinkState(status, files, delivery.expires_at, left, lang)
 
 
 @dataclass(frozen=True)
@@ -410,6 +416,7 @@ class Download:
     status: str
     file: AnswerFile | None = None
     tries_left: int = 0
+    lang: str = "ja"
 
 
 def download(
@@ -420,9 +427,10 @@ def download(
     with db.transaction() as session:
         delivery = _delivery(session, token, lock=True)
         status = _state(delivery, now)
+        case = session.get(Case, delivery.case_id) if delivery is not None else None
+        lang = case.lang if case is not None else "ja"
         if delivery is None or status != "ok":
-            return Download(status)
-        case = session.get(Case, delivery.case_id)
+            return Download(status, lang=lang)
         assert case is not None and delivery.code_hash is not None
         typed = code.strip()
         if not hmac.compare_digest(digest(typed, token), delivery.code_hash):
@@ -440,11 +448,12 @@ def download(
                 session=session,
             )
             if locked:
-                return Download("locked")
-            return Download("wrong", tries_left=MAX_WRONG_CODES - delivery.wrong_codes)
+                return Download("locked", lang=lang)
+            left = MAX_WRONG_CODES - delivery.wrong_codes
+            return Download("wrong", tries_left=left, lang=lang)
         files = _files(session, delivery)
         if not 1 <= index <= len(files):
-            return Download("unknown")
+            return Download("unknown", lang=lang)
         chosen = files[index - 1]
         delivery.downloads += 1
         session.add(delivery)
@@ -464,4 +473,4 @@ def download(
                 created_at=now,
             )
         )
-        return Download("ok", chosen)
+        return Download("ok", chosen, lang=lang)

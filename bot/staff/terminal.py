@@ -17,6 +17,7 @@ from bot.channels import channel_title
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
+from bot.staff import answer_cli
 from bot.staff.transcript_view import StaffTranscript
 from flows.asker import describe_requester
 from flows.attachments import size_label
@@ -79,6 +80,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("link 受付番号 --with 受付番号", N_("本人確認の後、別の案件の会話を結び付ける")),
     ("unlink 受付番号 --with 受付番号", N_("結び付けを外す")),
     ("file 受付番号 [N] [--out 保存先]", N_("会員から届いたファイルを保存する")),
+    *answer_cli.HELP_LINES,
     ("help", N_("このコマンド一覧を表示する")),
 )
 
@@ -120,6 +122,7 @@ ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
         ("--out 保存先", N_("保存先（省略すると今のフォルダ）")),
     ),
     "help": (),
+    **answer_cli.ARGUMENT_HELP,
 }
 
 
@@ -641,6 +644,9 @@ def unlink(
         _app().cases.unlink_member(number, _actor(), other),
         _t()("{other} の会話の結び付けを外しました", other=case_number(other)),
     )
+
+
+answer_cli.register(staff_app, _app, _actor, _done, _t)
 
 
 def interactive() -> None:
