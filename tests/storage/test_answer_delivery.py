@@ -14,7 +14,7 @@ from flows.cases import CaseActionError
 from flows.profiles import AnswerRule
 from storage import answers
 from storage.audit import Actor
-from storage.models import AnswerDelivery, AnswerFile, CaseEvent, EmailMessage
+from storage.models import AnswerDelivery, AnswerFile, Case, CaseEvent, EmailMessage
 from tests.conftest import Clock, Desk, Member, build_desk
 from tests.storage.test_turns import DISCLOSURE_UP_TO_PHONE, REST_OF_DISCLOSURE
 
@@ -255,3 +255,41 @@ def test_an_expired_link_opens_nothing_and_staff_can_send_again(desk: Desk) -> N
     assert new_token != token
     fresh = answers.download(desk.app.db, desk.app.audit, new_token, new_code, 1, desk.clock())
     assert fresh.file is not None and fresh.file.data == PDF
+
+
+def test_a_member_without_a_chat_gets_the_link_by_e_mail_and_the_code_on_paper(
+    desk: Desk,
+) -> None:
+    number = disclosure(desk)
+    with desk.app.db.transaction() as session:  # as if staff had entered a letter
+        [case] = session.exec(select(Case)).all()
+        case.route = "post"
+        session.add(case)
+    desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+    sent = desk.app.cases.send_answer(number, "sato")
+    assert sent is not None and sent.code is not None and re.fullmatch(r"\d{6}", sent.code)
+    assert CODE.search(Member(desk, "alice").read()) is None  # nothing said in a chat
+    with desk.app.db.transaction() as session:
+        [mail] = session.exec(select(EmailMessage)).all()
+    assert sent.code not in mail.body
+    token = LINK.search(mail.body)
+    assert token is not None
+    got = answers.download(desk.app.db, desk.app.audit, token.group(1), sent.code, 1, desk.clock())
+    assert got.file is not None and got.file.data == PDF
+
+
+def test_a_chat_request_answered_without_a_link_address_is_refused_before_anything_is_written(
+    database_url: str, clock: Clock
+) -> None:
+    desk = build_desk(database_url, clock)  # no ANSWER_LINK_BASE_URL
+    try:
+        number = disclosure(desk, method="チャット")
+        desk.app.cases.attach_answer(number, "sato", "開示書.pdf", PDF)
+        with pytest.raises(CaseActionError) as refused:
+            desk.app.cases.send_answer(number, "sato", key="k")
+        assert "ANSWER_LINK_BASE_URL" in refused.value.ja
+        assert events(desk, "answer_sent") == []
+        desk.app.cases.answer_settings = answers.AnswerSettings("https://desk.example")
+        assert desk.app.cases.send_answer(number, "sato", key="k") is not None  # key not spent
+    finally:
+        desk.app.db.close()
