@@ -169,8 +169,8 @@ def preview(session: Session, case: Case, settings: AnswerSettings, now: datetim
     if method in PAPER:
         raise CaseActionError(
             f"{case.number}'s answer goes on paper: record the send instead.",
-            f"{case.number} は書面（郵送・窓口）での回答をご希望です。送付したら「郵送記録」で"
-            "送付日と方法を記録してください。",
+            f"{case.number} は書面（郵送・窓口）での回答をご希望です。送付したら、送付日と方法を"
+            "記録してください（madoguchi staff posted）。",
         )
     if method == "email":
         address = str(case.fields.get("email") or "")
