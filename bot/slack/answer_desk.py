@@ -208,13 +208,10 @@ class AnswerDesk:
         meta = json.loads(view.get("private_metadata") or "{}")
         user = body["user"]["id"]
         number, channel = str(meta.get("number", "")), meta.get("channel")
+        await ack()  # the modal closes; what follows is told in the channel
         case = await self.desk._case(number)
-        if case is None or not await self.desk.access.may_act(user, case.queue):
-            if case is not None:
-                await self.desk._deny(user, case, SEND)
-            await ack(response_action="errors", errors={})
+        if case is None or not await self.desk._allowed(user, case, SEND, channel):
             return
-        await ack()
         try:
             await self.desk._run(
                 self.desk.app.cases.send_answer,
