@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.config import Settings
 from bot.email_delivery import EmailWorker, SmtpServer
+from bot.preflight import settings_problems
 from storage.email_outbox import EmailOutbox
 from storage.models import CaseEvent, EmailMessage
 from tests.conftest import Clock, Desk, Member, build_desk
@@ -153,3 +154,16 @@ def test_an_address_the_server_refuses_is_not_retried_and_staff_see_it(
     desk.clock.advance(days=1)
     assert asyncio.run(worker(desk, port).send_due()) == 0
     assert mailbox.messages == []
+
+
+def test_answer_settings_that_cannot_work_are_named_before_serving() -> None:
+    def problems(**values: str) -> str:
+        return "\n".join(settings_problems(Settings(DATABASE_URL="sqlite://", **values)))  # type: ignore[arg-type]
+
+    assert "ANSWER_LINK_BASE_URL must be an https" in problems(
+        ANSWER_LINK_BASE_URL="http://desk.example"
+    )
+    assert "ANSWER_LINK_BASE_URL" not in problems(ANSWER_LINK_BASE_URL="https://desk.example")
+    assert "SMTP_HOST needs SMTP_FROM" in problems(SMTP_HOST="mail.example")
+    assert "SMTP_FROM needs SMTP_HOST" in problems(SMTP_FROM="kojin@coop.example")
+    assert "SMTP" not in problems(SMTP_HOST="mail.example", SMTP_FROM="kojin@coop.example")
