@@ -22,6 +22,7 @@ from flows.engine import Engine
 from flows.profiles import OrgProfile
 from flows.safe_text import TextLimit
 from storage import crypto
+from storage.answers import AnswerSettings
 from storage.audit import AuditLog
 from storage.cases import CaseService
 from storage.db import Database, DatabaseUnavailable, open_database
@@ -144,6 +145,11 @@ class App:
                 queue_names={
                     q: name for queues in org_queues.values() for q, name in queues.items()
                 },
+                answer_settings=AnswerSettings(
+                    link_base_url=settings.answer_link_base_url,
+                    rules={i: o.answers for i, o in orgs.items()},
+                    org_names={i: o.name.get("ja") for i, o in orgs.items()},
+                ),
             ),
             audit=AuditLog(db, clock),
             clock=clock,

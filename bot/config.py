@@ -104,6 +104,15 @@ class Settings(BaseSettings):
     line_quota_warn_share: float = Field(
         default=0.8, gt=0, le=1, validation_alias="LINE_QUOTA_WARN_SHARE"
     )
+    # Where members open an answer's download link: this serve app's public address.
+    answer_link_base_url: str | None = Field(default=None, validation_alias="ANSWER_LINK_BASE_URL")
+    # The co-op's SMTP server, through which answer links go by e-mail (unset: no e-mail).
+    smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, gt=0, lt=65536, validation_alias="SMTP_PORT")
+    smtp_starttls: bool = Field(default=True, validation_alias="SMTP_STARTTLS")
+    smtp_user: str | None = Field(default=None, validation_alias="SMTP_USER")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
+    smtp_from: str | None = Field(default=None, validation_alias="SMTP_FROM")
 
     @field_validator("log_level")
     @classmethod

@@ -26,6 +26,23 @@ from flows.profiles import OrgProfile
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
+def answer_problems(settings: Settings) -> list[str]:
+    """Answer links and the SMTP server: a link members open must be https, and an SMTP
+    server needs the From address the co-op sends as."""
+    problems: list[str] = []
+    base = settings.answer_link_base_url
+    if base and not base.startswith("https://") and not base.startswith("http://127.0.0.1"):
+        problems.append(
+            "ANSWER_LINK_BASE_URL must be an https address members can open, "
+            "e.g. https://desk.example.coop (the download page is /answer/<token> there)."
+        )
+    if settings.smtp_host and not settings.smtp_from:
+        problems.append("SMTP_HOST needs SMTP_FROM, the address answer e-mails are sent from.")
+    if settings.smtp_from and not settings.smtp_host:
+        problems.append("SMTP_FROM needs SMTP_HOST, the co-op's SMTP server.")
+    return problems
+
+
 def settings_problems(settings: Settings) -> list[str]:
     """What is wrong with the environment's settings on their own."""
     problems: list[str] = []
@@ -39,6 +56,7 @@ def settings_problems(settings: Settings) -> list[str]:
             "in the terminal."
         )
     problems += line_problems(settings)
+    problems += answer_problems(settings)
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
         problems.append(
             "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET, so forged updates are refused."

@@ -24,11 +24,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.answer_page import AnswerPage
 from bot.app import App
 from bot.channels.base import MemberChannel, OffersPages, ReportsHealth
 from bot.channels.serving import MEMBER_CHANNELS, outbox_worker
 from bot.config import Settings
 from bot.delivery import OutboxWorker
+from bot.email_delivery import EmailWorker, SmtpServer
 from bot.leader import Job, while_leader
 from bot.preflight import (
     ConfigurationError,
@@ -45,6 +47,7 @@ from bot.slack.scrub import SlackScrubber
 from bot.slack.sync import CardSync
 from bot.slack_http import SlackEndpoint
 from bot.wakeups import Wakeups
+from storage.email_outbox import EmailOutbox
 
 log = structlog.get_logger(__name__)
 SLACK_PATH = "/slack/events"
@@ -193,6 +196,11 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     # Retention: once a day, by one process of however many are serving.
     purge = DailyPurge(app.purger(), app.clock, settings.purge_hour)
     tasks: list[asyncio.Task[None]] = [_leader(app, "purge", purge.run, stop)]
+    mail = SmtpServer.of(settings)
+    if mail is not None:  # answer links by e-mail; every process sends, claims keep it once
+        tasks.append(
+            asyncio.create_task(EmailWorker(EmailOutbox(app.db, app.clock), mail).run(stop))
+        )
     for parts in members:
         tasks.append(asyncio.create_task(parts.worker.run(stop)))
         # Long polling, say. No lease: Telegram itself lets one client at a time poll a bot.
@@ -213,7 +221,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     server = _Server(
         uvicorn.Config(
             http_app(
-                [route for parts in members for route in parts.channel.routes()],
+                [
+                    *AnswerPage(app).routes(),  # answer links' download page
+                    *(route for parts in members for route in parts.channel.routes()),
+                ],
                 slack.endpoint if slack else None,
                 [parts.channel for parts in members],
             ),

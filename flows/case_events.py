@@ -34,6 +34,10 @@ EVENT_LABELS: dict[str, str] = {
     "reminder": N_("期限前の通知"),
     "escalated": N_("期限超過の通知"),
     "notice_sent": N_("郵送・電話などで連絡済み"),
+    "answer_sent": N_("回答ファイル送付"),
+    "answer_downloaded": N_("回答ファイルのダウンロード"),
+    "answer_posted": N_("回答書面の送付"),
+    "answer_email_failed": N_("回答メールが届かない"),
 }
 
 # The kinds that told the member something (an answer, an extension, the outcome, a notice sent

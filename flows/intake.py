@@ -189,7 +189,7 @@ def check_arrival(
 
 
 def context(org: OrgProfile, answers: Mapping[str, Any], now: datetime, t: Translator) -> Context:
-    return Context(org=org, answers=answers, now=now, t=t)
+    return Context(org=org, answers=answers, now=now, t=t, in_chat=False)
 
 
 def choices(step: Step, ctx: Context) -> tuple[Option, ...]:

@@ -39,7 +39,7 @@ FEE_ELIGIBLE_TYPES: frozenset[str] = frozenset(
 )
 """The only request types for which APPI Art. 38 lets a business charge a fee."""
 
-DisclosureMethod = Literal["email", "postal", "in_person"]
+DisclosureMethod = Literal["email", "postal", "in_person", "chat"]
 ReplyMethod = Literal["chat", "postal", "email"]
 OtherBusinessTopic = Literal["delivery", "money"]
 
@@ -229,6 +229,19 @@ class AttachmentRule(_Model):
         if unknown or not value:
             raise ValueError(f"attachment types must be among {sorted(ATTACHMENT_TYPES)}")
         return value
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_mb * 1024 * 1024
+
+
+class AnswerRule(_Model):
+    """How staff's answer files (a 開示's PDF, CSV, images) reach the member: the largest
+    file staff may attach, and how many days a download link works. Deployment data, not a
+    policy fact: neither seed publishes them, so the defaults are the desk's."""
+
+    max_mb: int = Field(default=20, ge=1, le=50)  # Telegram's sendDocument takes 50 MB
+    link_days: int = Field(default=7, ge=1, le=30)
 
     @property
     def max_bytes(self) -> int:
@@ -429,6 +442,7 @@ class OrgProfile(_Model):
     # Where business that is not about personal data goes, per topic the desk recognises.
     other_business: dict[OtherBusinessTopic, OtherBusiness] = Field(default_factory=dict)
     attachments: AttachmentRule = Field(default_factory=AttachmentRule)
+    answers: AnswerRule = Field(default_factory=AnswerRule)
     retention: Retention = Field(default_factory=Retention)
     # What the policy says about a deceased person's data; neither seed says anything, so the
     # desk says it is not published and that staff will explain.

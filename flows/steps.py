@@ -52,6 +52,9 @@ class Context:
     answers: Mapping[str, Any]
     now: datetime
     t: Translator
+    # The member is in a chat (not a request staff entered from a letter or a call): only
+    # then can the answer come back through it.
+    in_chat: bool = True
 
 
 Condition = Callable[[Context], bool]
@@ -539,6 +542,14 @@ DISCLOSURE_METHOD_OPTIONS: dict[str, Option] = {
         N_("窓口で受け取る"),
         ("窓口", "店舗", "来所", "取りに", "とりに", "受け取りに", "in person"),
     ),
+    # The electronic record through the chat itself: a document on Telegram, a download
+    # link with a code elsewhere (flows.answer_files). Listed last in every profile, so the
+    # numbers members already know do not move.
+    "chat": Option(
+        "chat",
+        N_("電子データをこのチャットで受け取る"),
+        ("チャット", "このチャット", "ダウンロード", "chat", "download"),
+    ),
 }
 
 REPLY_VIA_OPTION: dict[str, Option] = {
@@ -558,6 +569,8 @@ def _disclosure_methods(ctx: Context) -> tuple[Option, ...]:
     """Only the methods the org's profile offers (no counter where it has none)."""
     options = []
     for method in ctx.org.disclosure_methods:
+        if method == "chat" and not ctx.in_chat:
+            continue
         option = DISCLOSURE_METHOD_OPTIONS[method]
         if method == "in_person":
             # Named after the org's own counters, as its profile lists them.

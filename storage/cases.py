@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 import structlog
 from sqlmodel import Session, col, func, or_, select
 
+from flows import answer_files
 from flows import cases as rules
 from flows.bereavement import DECEASED
 from flows.i18n import JST, Translator
@@ -22,7 +23,7 @@ from flows.profiles import OfficeDays
 from flows.routes import OFFLINE_CHANNEL
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
-from storage import case_changes, drafts, intake, lookup, member_data
+from storage import answers, case_changes, drafts, intake, lookup, member_data
 from storage.audit import AuditLog, staff_actor
 from storage.db import Database
 from storage.intake import NoticeTask
@@ -76,6 +77,7 @@ AUDITED_DATA = frozenset(
         "task",
         "on",
     }
+    | {"channel", "sha256", "expires", "sent_on"}  # an answer's delivery: codes and digests
 )
 # What each staff read is audited as: the action its refusal is recorded as (``denied:…``),
 # and whether it is for supervisors alone (the whole record, as Slack's transcript always was).
@@ -163,6 +165,7 @@ class CaseService:
         office_days: Mapping[str, OfficeDays] | None = None,
         org_queues: Mapping[str, Collection[str]] | None = None,
         queue_names: Mapping[str, str] | None = None,
+        answer_settings: answers.AnswerSettings | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -183,6 +186,8 @@ class CaseService:
         # Per org: the days its office is closed, on which no due date may fall. An org not
         # listed gets the desk's default calendar (土日, 祝日, 年末年始).
         self.office_days = dict(office_days or {})
+        # Where answer download links point and each org's rule for answer files.
+        self.answer_settings = answer_settings or answers.AnswerSettings()
 
     def open_day_due(self, org_id: str, moment: datetime) -> datetime:
         """``moment`` moved back to the org's last open day on or before it: the due date
@@ -798,6 +803,7 @@ class CaseService:
             case = self._open_case(session, number)
             rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
             self._require_close_confirmed(case, outcome, confirmed)
+            self._require_answer_delivered(session, case, outcome)
 
     @staticmethod
     def _require_close_confirmed(case: Case, outcome: str, confirmed: bool) -> None:
@@ -824,6 +830,7 @@ class CaseService:
         why = rules.check_outcome(outcome, reason)
         rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
         self._require_close_confirmed(case, outcome, confirmed)
+        self._require_answer_delivered(session, case, outcome)
         late = self._late(case)
         case.status = case.outcome = outcome
         case.outcome_reason = why
@@ -834,6 +841,102 @@ class CaseService:
         notice = rules.outcome_notice(t, case.number, outcome, why, late=late)
         self._tell_member(session, case, notice, actor)
         self._event(session, case, "closed", actor, {"outcome": outcome, "reason": why})
+
+    # ------------------------------------------------------------------ the answer itself
+
+    @_retried
+    @_retried
+    def attach_answer(
+        self, number: str, actor: StaffActor, name: str, data: bytes, *, key: str | None = None
+    ) -> answers.FileShown | None:
+        """Add a file to the case's pending answer (checked: type from the bytes, size per
+        org, not empty); None for a repeated ``key``."""
+        with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "send_answer")
+            if self._seen(session, key):
+                return None
+            rules.require_open(case.status)
+            answers.require_answer_type(case)
+            rule = self.answer_settings.rule(case.org_id)
+            row = answers.add_file(session, case, actor.on_record, name, data, rule, self.clock())
+            return answers.FileShown(row.name, row.mime, row.size, row.sha256)
+
+    @_retried
+    def preview_answer(self, number: str, actor: StaffActor) -> answers.AnswerPreview:
+        """What :meth:`send_answer` would send, and where to (the member's address: the look
+        is audited), or why it cannot."""
+        with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "send_answer")
+            rules.require_open(case.status)
+            shown = answers.preview(session, case, self.answer_settings, self.clock())
+            self.audit.record(
+                actor.audit, "preview_answer", case_number=case.number, session=session
+            )
+            return shown
+
+    @_retried
+    def send_answer(
+        self, number: str, actor: StaffActor, *, key: str | None = None
+    ) -> answers.SentAnswer | None:
+        """Send the pending answer files by the member's chosen method, in one transaction:
+        a Telegram chat gets them as documents; LINE, the web chat and the terminal a link
+        with its code; an e-mail carries the link only, its code going to the member's chat
+        (or, with no chat, back to staff for the paper notice). None for a repeated ``key``
+        (a double click sends once)."""
+        with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "send_answer")
+            if self._seen(session, key):
+                return None
+            rules.require_open(case.status)
+            now = self.clock()
+            shown = answers.preview(session, case, self.answer_settings, now)
+            delivery, link = answers.new_delivery(session, case, actor.on_record, shown, now)
+            sent = answers.deliver(
+                session, case, delivery, shown, link, self.answer_settings, now, self._tell_member
+            )
+            self._event(session, case, "answer_sent", actor.on_record, answers.sent_event(shown))
+            return sent
+
+    @_retried
+    def record_paper_send(
+        self,
+        number: str,
+        actor: StaffActor,
+        method: str,
+        sent_on: date,
+        tracking: str | None = None,
+        *,
+        key: str | None = None,
+    ) -> Case:
+        """Record a paper answer: 簡易書留, 本人限定受取郵便, 普通郵便 or 窓口手渡し, the day it
+        went and its tracking number. A member with a chat is told it is on its way."""
+        code = answer_files.paper_method(method)
+        with self.db.transaction() as session:
+            case = self._acting(session, number, actor, "answer_posted")
+            if self._seen(session, key):
+                return case
+            rules.require_open(case.status)
+            answers.require_answer_type(case)
+            data = answers.posted_event(code, sent_on, tracking, self.clock())
+            if case.route == "chat" and code != "handed_over":
+                notice = answers.posted_notice(Translator(case.lang), case.number, code, sent_on)
+                self._tell_member(session, case, notice, actor.on_record)
+            self._event(session, case, "answer_posted", actor.on_record, data)
+            return case
+
+    @staticmethod
+    def _require_answer_delivered(session: Session, case: Case, outcome: str) -> None:
+        """A 開示 or 第三者提供記録 closes 回答済 only once the answer went out."""
+        if (
+            outcome == "answered"
+            and case.request_type in answer_files.DELIVERY_REQUIRED
+            and not answers.has_delivery(session, case)
+        ):
+            raise rules.CaseActionError(
+                f"{case.number}'s answer has not been sent or posted yet.",
+                f"{case.number} はまだ回答を送っていないため、回答済で完了できません。"
+                "ファイルを会員へ送付するか、郵送・手渡しを記録してから完了してください。",
+            )
 
     # ------------------------------------------------------------------ drafts
 
@@ -873,6 +976,7 @@ class CaseService:
             if kind == "close" and outcome is not None:
                 rules.require_identity_for_outcome(case.request_type, outcome, case.identity_method)
                 self._require_close_confirmed(case, outcome, confirmed)
+                self._require_answer_delivered(session, case, outcome)
             assert case.id is not None
             return drafts.save(
                 session,

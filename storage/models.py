@@ -231,6 +231,8 @@ class OutboxMessage(SQLModel, table=True):
     )
     multiple: bool = False
     priority: int = Field(default=PRIORITY_NOTICE, sa_column_kwargs={"server_default": "0"})
+    # A staff answer file sent with this row as a document (Telegram; ``text`` its caption).
+    answer_file_id: int | None = None
     status: str = "pending"  # pending | sent
     # A worker claims the row before sending it, so two processes never send it both; a
     # claim not finished by ``claimed_until`` (the worker died) may be taken by another.
@@ -475,3 +477,63 @@ class WebResumeCode(SQLModel, table=True):
     created_at: datetime = _utc_column()
     used_at: datetime | None = _utc_column(nullable=True)
     failed_tries: int = 0
+
+
+class AnswerFile(SQLModel, table=True):
+    """A file of staff's answer (a 開示's PDF, CSV, images), encrypted like members' uploads.
+
+    Pending until a delivery takes it (``delivery_id``); retention removes it with the case's
+    attachments.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    delivery_id: int | None = Field(default=None, foreign_key="answerdelivery.id", index=True)
+    name: str = Field(sa_column=Column(EncryptedText("answerfile.name"), nullable=False))
+    mime: str  # detected from the bytes
+    size: int
+    sha256: str  # hex digest, in every download's audit entry and the answer_sent event
+    data: bytes = Field(sa_column=Column(EncryptedBytes("answerfile.data"), nullable=False))
+    added_by: str
+    created_at: datetime = _utc_column()
+
+
+class AnswerDelivery(SQLModel, table=True):
+    """One sending of a case's answer. A download link is a random token and a short code
+    shown to the member another way; only their SHA-256 are stored, so a copy of the database
+    opens no link. Wrong codes are counted, and ``MAX_WRONG_CODES`` of them lock it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    method: str  # the member's choice: chat | email
+    channel: str  # where it went: telegram | line | web | terminal | email
+    token_hash: str | None = Field(default=None, unique=True, index=True)
+    code_hash: str | None = None
+    expires_at: datetime | None = _utc_column(nullable=True)
+    wrong_codes: int = 0
+    locked_at: datetime | None = _utc_column(nullable=True)
+    downloads: int = 0
+    created_by: str
+    created_at: datetime = _utc_column()
+
+
+class EmailMessage(SQLModel, table=True):
+    """An e-mail to a member (an answer's download link), stored with the staff action and
+    sent through the co-op's SMTP server by ``bot.email_outbox``, retried like the outbox."""
+
+    __table_args__ = (Index("ix_emailmessage_pending", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    recipient: str = Field(
+        sa_column=Column(EncryptedText("emailmessage.recipient"), nullable=False)
+    )
+    subject: str = Field(sa_column=Column(EncryptedText("emailmessage.subject"), nullable=False))
+    body: str = Field(sa_column=Column(EncryptedText("emailmessage.body"), nullable=False))
+    status: str = "pending"  # pending | sent | failed
+    claimed_until: datetime | None = _utc_column(nullable=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _utc_column(nullable=True)
+    last_error: str | None = None
+    created_at: datetime = _utc_column()
+    sent_at: datetime | None = _utc_column(nullable=True)

@@ -50,6 +50,8 @@ from storage.audit import Actor, AuditLog
 from storage.cases import AUDITED_DATA
 from storage.db import Database
 from storage.models import (
+    AnswerDelivery,
+    AnswerFile,
     Attachment,
     AuditEntry,
     Case,
@@ -58,6 +60,7 @@ from storage.models import (
     CaseLookup,
     ConsentRecord,
     Conversation,
+    EmailMessage,
     OutboxMessage,
     ProcessedUpdate,
     PurgeRecord,
@@ -307,7 +310,15 @@ class Purger:
                 query = query.where(not_(_done(stage)))
             if stage == ATTACHMENTS:  # a case without files needs no record of removing none
                 query = query.where(
-                    select(Attachment.id).where(col(Attachment.case_id) == col(Case.id)).exists()
+                    or_(
+                        select(Attachment.id)
+                        .where(col(Attachment.case_id) == col(Case.id))
+                        .exists(),
+                        # staff's answer files go with the member's files
+                        select(AnswerFile.id)
+                        .where(col(AnswerFile.case_id) == col(Case.id))
+                        .exists(),
+                    )
                 )
             return [
                 case_id for case_id in session.exec(query.order_by(col(Case.id))).all() if case_id
@@ -342,7 +353,7 @@ class Purger:
             TRANSCRIPTS: self._transcript_counts,
             ATTACHMENTS: self._attachment_counts,
         }[stage](session, case, now, dry)
-        if stage == ATTACHMENTS and not counts["attachment"]:
+        if stage == ATTACHMENTS and not counts["attachment"] and not counts["answerfile"]:
             return None
         reason = f"closed {_jst_day(case.closed_at)} + {days} days ({stage}_days)"
         removal = Removal(stage, case.org_id, case.number, counts, reason)
@@ -417,6 +428,10 @@ class Purger:
     ) -> dict[str, int]:
         return {
             "attachment": self._count(session, Attachment, col(Attachment.case_id) == case.id),
+            "answerfile": self._count(session, AnswerFile, col(AnswerFile.case_id) == case.id),
+            "emailmessage": self._count(
+                session, EmailMessage, col(EmailMessage.case_id) == case.id
+            ),
             "slackscrub": len(slack_posts.scrub_items(session, case, ATTACHMENTS)),
         }
 
@@ -428,6 +443,13 @@ class Purger:
             "transcriptline": self._count(session, TranscriptLine, case_lines(case)),
             "outboxmessage": self._sent_count(session, case, now, dry),
             "attachment": self._count(session, Attachment, col(Attachment.case_id) == case.id),
+            "answerfile": self._count(session, AnswerFile, col(AnswerFile.case_id) == case.id),
+            "answerdelivery": self._count(
+                session, AnswerDelivery, col(AnswerDelivery.case_id) == case.id
+            ),
+            "emailmessage": self._count(
+                session, EmailMessage, col(EmailMessage.case_id) == case.id
+            ),
             "caselookup": self._count(session, CaseLookup, col(CaseLookup.case_id) == case.id),
             "casecard": self._count(session, CaseCard, col(CaseCard.case_id) == case.id),
             "consentrecord": self._count(
@@ -470,7 +492,13 @@ class Purger:
 
     def _remove_attachments(self, session: Session, case: Case, now: datetime) -> None:
         self._delete(session, Attachment, col(Attachment.case_id) == case.id)
+        self._remove_answer_files(session, case)
         slack_posts.queue_scrub(session, case, ATTACHMENTS, now)
+
+    def _remove_answer_files(self, session: Session, case: Case) -> None:
+        """Staff's answer files, and the e-mails that carried their links (the address)."""
+        self._delete(session, AnswerFile, col(AnswerFile.case_id) == case.id)
+        self._delete(session, EmailMessage, col(EmailMessage.case_id) == case.id)
 
     def _remove_case(self, session: Session, case: Case, now: datetime) -> None:
         """Everything tied to the case, then the case (its events first: they refer to it)."""
@@ -479,6 +507,8 @@ class Purger:
         self._delete(session, TranscriptLine, case_lines(case))
         self._delete(session, OutboxMessage, self._sent_before(case, now))
         self._delete(session, Attachment, col(Attachment.case_id) == case.id)
+        self._remove_answer_files(session, case)
+        self._delete(session, AnswerDelivery, col(AnswerDelivery.case_id) == case.id)
         self._delete(session, CaseLookup, col(CaseLookup.case_id) == case.id)
         self._delete(session, CaseCard, col(CaseCard.case_id) == case.id)
         self._delete(session, ConsentRecord, col(ConsentRecord.case_id) == case.id)

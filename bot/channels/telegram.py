@@ -30,6 +30,7 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
@@ -48,6 +49,7 @@ from bot.runner import ChatTurnRunner
 from bot.wakeups import Wakeups
 from flows.messages import Inbound, ReceivedFile
 from flows.safe_text import clean_inbound, clean_optional
+from storage import answers
 from storage.models import OutboxMessage
 
 log = structlog.get_logger(__name__)
@@ -211,6 +213,9 @@ class TelegramChannel:
         come again: doubled, never lost.
         """
         for message in messages:
+            if message.answer_file_id is not None:
+                await self._send_answer_file(message)
+                continue
             parts = TEXT_LIMIT.split(message.text)
             for position, part in enumerate(parts, 1):
                 last = position == len(parts)
@@ -231,6 +236,34 @@ class TelegramChannel:
         await self.bot.shutdown()
 
     # ------------------------------------------------------------------ sending
+
+    async def _send_answer_file(self, message: OutboxMessage) -> None:
+        """Staff's answer file as a document, its caption the row's text. A file purged
+        before it went (retention) sends the caption alone: the member still hears of it."""
+        assert message.answer_file_id is not None
+        file = await asyncio.to_thread(answers.file_bytes, self.app.db, message.answer_file_id)
+        if file is None:
+            await self._send_part(message.chat_id, message.text, [])
+            return
+        document = InputFile(file.data, filename=file.name)
+        await self._call(
+            self.bot.send_document(
+                chat_id=int(message.chat_id), document=document, caption=message.text
+            )
+        )
+
+    async def _call(self, request: Coroutine[Any, Any, object]) -> None:
+        """A send, with Telegram's answer as the delivery engine's failures."""
+        try:
+            await request
+        except RetryAfter as error:
+            raise TemporaryFailure("429", retry_after=_seconds(error.retry_after)) from error
+        except Forbidden as error:
+            raise Unreachable("forbidden") from error
+        except BadRequest as error:
+            raise Unreachable("bad request") from error
+        except NetworkError as error:  # includes TimedOut and 5xx answers
+            raise TemporaryFailure(type(error).__name__) from error
 
     async def _send_part(self, chat_id: str, text: str, choices: list[list[str]]) -> None:
         markup = (

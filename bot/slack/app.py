@@ -25,8 +25,9 @@ from bot.app import App
 from bot.escaping import for_slack
 from bot.export import ExportFormat, event_details, event_label, type_title
 from bot.member_export import render as render_member_data
-from bot.slack import blocks, intake, member_links, reply_templates
+from bot.slack import answer_desk, blocks, intake, member_links, reply_templates
 from bot.slack.access import Access
+from bot.slack.answer_desk import AnswerDesk
 from bot.slack.home_figures import figures_blocks
 from bot.slack.intake import SlackIntake
 from bot.slack.line_pushes import LinePushes
@@ -97,6 +98,7 @@ class StaffDesk:
         self.after_change: Callable[[], None] = lambda: None  # e.g. wake the member outbox
         self.line_pushes: LinePushes | None = None  # where LINE is served: App Home shows it
         self.intake = SlackIntake(self)  # /madoguchi intake: letters, calls, visits, e-mail
+        self.answer_files: AnswerDesk | None = None  # files staff share for the member
 
     # ------------------------------------------------------------------ helpers
 
@@ -476,6 +478,9 @@ class StaffDesk:
     async def on_message(self, body: dict[str, Any]) -> None:
         """A reply in a card's thread is an internal note; it never reaches the member."""
         event = body.get("event") or {}
+        if event.get("subtype") == "file_share" and self.answer_files is not None:
+            await self.answer_files.on_file_share(body)
+            return
         if event.get("bot_id") or event.get("subtype") or not event.get("thread_ts"):
             return
         text = clean_inbound(str(event.get("text") or "")).strip()
@@ -627,6 +632,9 @@ def build_bolt(desk: StaffDesk, *, signing_secret: str | None) -> AsyncApp:
     links = MemberLinks(desk)  # 本人の会話を結び付け: its own button and form
     bolt.action(f"case_{member_links.LINK}")(links.on_button)
     bolt.view(f"case_{member_links.LINK}")(links.on_submission)
+    answer_files = desk.answer_files = AnswerDesk(desk)  # 会員へ送付: files shared in a thread
+    bolt.action(f"case_{answer_desk.SEND}")(answer_files.on_button)
+    bolt.view(f"case_{answer_desk.SEND}")(answer_files.on_submission)
     for callback in (
         "case_reply",
         *CONFIRMATIONS,

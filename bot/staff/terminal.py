@@ -17,7 +17,7 @@ from bot.channels import channel_title
 from bot.escaping import for_terminal
 from bot.export import SPEAKERS, event_label
 from bot.member_export import holdings_text
-from bot.staff import intake_cli, templates_cli
+from bot.staff import answer_cli, intake_cli, templates_cli
 from bot.staff.identity import staff_name, terminal_staff
 from bot.staff.transcript_view import StaffTranscript
 from flows.asker import describe_requester
@@ -89,6 +89,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("unlink 受付番号 --with 受付番号", N_("結び付けを外す")),
     ("file 受付番号 [N] [--out 保存先]", N_("会員から届いたファイルを保存する")),
     *intake_cli.HELP_LINES,
+    *answer_cli.HELP_LINES,
     ("help", N_("このコマンド一覧を表示する")),
 )
 
@@ -138,6 +139,7 @@ ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     **intake_cli.ARGUMENT_HELP,
     "help": (),
+    **answer_cli.ARGUMENT_HELP,
 }
 
 
@@ -698,6 +700,7 @@ def unlink(
 
 
 intake_cli.register(staff_app, lambda: _app(), lambda: _actor(), lambda: _t())
+answer_cli.register(staff_app, _app, _actor, _done, _t)
 
 
 def interactive() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +39,7 @@ from tests.bot.test_slack_end_to_end import (
     desk_running,
     file_request,
 )
+from tests.bot.test_terminal_end_to_end import ROOT, run
 from tests.conftest import DATABASES, database_for
 from tests.fakes.slack_api import (
     Ephemeral,
@@ -583,6 +585,18 @@ def test_a_disclosure_without_an_identity_check_cannot_be_answered_from_the_clos
     desk.submit(staff, "case_verify", {"method": {"value": radio_buttons("phone_callback")}})
     eventually(lambda: bool(events(desk, number, "identity_verified")))
     desk.click(staff, "case_close", channel, card.ts)
+    unsent = desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}})
+    assert "まだ回答を送っていない" in unsent.json()["errors"]["outcome"]  # 回答済 needs it sent
+    posted = run(
+        ["staff", "posted", number, "--method", "簡易書留"],
+        {
+            **os.environ,
+            "DATABASE_URL": desk.served.db_url,
+            "MADOGUCHI_DEPLOYMENT": str(ROOT / "madoguchi.toml"),
+            "MADOGUCHI_STAFF": "sato",
+        },
+    )
+    assert posted.returncode == 0, posted.stderr
     desk.submit(staff, "case_close", {"outcome": {"value": radio_buttons("answered")}})
     eventually(lambda: column(desk, number, "status") == "answered")
 

@@ -103,6 +103,7 @@ def test_a_member_complaint_stays_marked_in_staff_list_after_it_is_read_until_th
     listing = run(["staff", "list"], env).stdout
     assert "【未読" not in listing and "【苦情あり】" in listing
     run(["staff", "verify", NUMBER, "--method", "phone_callback"], env)
+    run(["staff", "posted", NUMBER, "--method", "簡易書留"], env)  # 回答済 needs the answer sent
     closed = run(["staff", "close", NUMBER, "--outcome", "回答済", "--force"], env)
     assert closed.returncode == 0, closed.stderr
     assert "【苦情あり】" not in run(["staff", "list"], env).stdout
@@ -154,6 +155,7 @@ def test_closing_a_complaint_never_replied_to_as_answered_is_held_until_a_reply_
 
     replied = run(["staff", "reply", NUMBER, "ご不便をおかけしました。書類をお送りしました。"], env)
     assert replied.returncode == 0, replied.stderr
+    run(["staff", "posted", NUMBER, "--method", "簡易書留"], env)  # 回答済 needs the answer sent
     closed = run(close, env)
     assert closed.returncode == 0, closed.stderr
     assert "[回答済]" in run(["staff", "list"], env).stdout

@@ -187,6 +187,10 @@ def test_staff_cannot_answer_a_disclosure_at_the_terminal_before_the_identity_ch
     )
     verified = run(["staff", "verify", "KY-2026-00001", "--method", "document"], env)
     assert verified.returncode == 0, verified.stderr
+    unsent = run(["staff", "close", "KY-2026-00001", "--outcome", "回答済"], env)
+    assert unsent.returncode == 1 and "まだ回答を送っていない" in unsent.stderr
+    posted = run(["staff", "posted", "KY-2026-00001", "--method", "本人限定受取郵便"], env)
+    assert posted.returncode == 0, posted.stderr
     closed = run(["staff", "close", "KY-2026-00001", "--outcome", "回答済"], env)
     assert closed.returncode == 0, closed.stderr
     assert "状況：回答済" in closed.stdout

@@ -66,7 +66,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypedDict, cast
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from slack_sdk.errors import SlackObjectFormationError
@@ -931,6 +931,10 @@ class FakeSlackApi(ServedFake):
         }
         self.add_user(bot_user_id, "madoguchi", is_bot=True)
         self._init_retention()
+        # Files people shared (share_file): id -> (user, name, bytes, mimetype). files.info
+        # describes one; its url_private_download serves the bytes to the bot's token only.
+        self._shared: dict[str, tuple[str, str, bytes, str]] = {}
+        self._handlers["files.info"] = self._files_info
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1350,7 +1354,49 @@ class FakeSlackApi(ServedFake):
             return self._upload(path, content_type, body)
         if path.startswith("/response/"):
             return self._respond(path, content_type, body)
+        if path.startswith("/files-pri/"):
+            return self._private_file(path, headers)
         return _json_answer(404, {"ok": False, "error": "not_found"})
+
+    # ------------------------------------------------------------------ files people share
+
+    def share_file(self, user: str, name: str, data: bytes, mimetype: str) -> JSONDict:
+        """A file ``user`` shares, as it appears in the ``files`` of their message event."""
+        with self._cond:
+            file_id = f"F{len(self._shared) + 1:08d}S"
+            self._shared[file_id] = (user, name, data, mimetype)
+        return {"id": file_id, "name": name, "mimetype": mimetype, "size": len(data)}
+
+    def _files_info(self, params: dict[str, Any]) -> JSONDict:
+        file_id = str(params.get("file") or "")
+        with self._cond:
+            shared = self._shared.get(file_id)
+        if shared is None:
+            raise _SlackError("file_not_found")
+        user, name, data, mimetype = shared
+        url = f"{self.base_url}/files-pri/{file_id}/{quote(name)}"
+        return {
+            "file": {
+                "id": file_id,
+                "name": name,
+                "mimetype": mimetype,
+                "size": len(data),
+                "user": user,
+                "url_private": url,
+                "url_private_download": url + "?download=1",
+            }
+        }
+
+    def _private_file(self, path: str, headers: dict[str, str]) -> _Answer:
+        """Like Slack: a private file only with a token in the Authorization header."""
+        if headers.get("authorization", "") != f"Bearer {self.token}":
+            return (403, {}, "text/plain", b"forbidden")
+        file_id = path.removeprefix("/files-pri/").split("/", 1)[0]
+        with self._cond:
+            shared = self._shared.get(file_id)
+        if shared is None:
+            return (404, {}, "text/plain", b"file not found")
+        return (200, {}, shared[3], shared[2])
 
     def _record(
         self, method: str, params: dict[str, Any], at: float, answer: _Answer, path: str
@@ -2387,6 +2433,28 @@ class SlackSender:
         if thread_ts is not None:
             event["thread_ts"] = thread_ts
         return self.event(event, event_id, **options)
+
+    def file_share(
+        self,
+        user: str,
+        channel: str,
+        file: JSONDict,
+        *,
+        thread_ts: str | None = None,
+        **options: Unpack[SendOptions],
+    ) -> SlackReply:
+        """``user`` shares ``file`` (from ``FakeSlackApi.share_file``) in ``channel``."""
+        event: JSONDict = {
+            "type": "message",
+            "subtype": "file_share",
+            "channel": channel,
+            "user": user,
+            "text": "",
+            "files": [file],
+        }
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        return self.event(event, **options)
 
     def app_home_opened(self, user: str, **options: Unpack[SendOptions]) -> SlackReply:
         """The user opens the app's Home tab."""

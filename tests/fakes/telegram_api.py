@@ -130,6 +130,7 @@ _MAX_DOWNLOAD = 20 * 1024 * 1024
 # Text and caption limits, counted after entity parsing in UTF-16 code units, as Telegram does.
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
+_MAX_BOT_UPLOAD = 50 * 1024 * 1024  # what a bot may upload (sendDocument, sendPhoto)
 # Telegram does not publish how long a callback query can be answered; it is some seconds
 # (about 15 is commonly observed). Tests move the fake's clock rather than wait.
 _QUERY_LIFETIME = 15.0
@@ -683,6 +684,7 @@ class FakeBotApi(ServedFake):
         # Callback query id -> when it was pressed on the fake's clock; None once answered.
         self._callback_queries: dict[str, float | None] = {}
         self.query_lifetime = query_lifetime
+        self.max_upload = _MAX_BOT_UPLOAD  # a test may lower it rather than send 50 MB
         self._clock_offset = 0.0  # moved on by ``advance``: nobody waits for real
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
@@ -1023,6 +1025,22 @@ class FakeBotApi(ServedFake):
         """All recorded calls of one method, in the order they were answered."""
         with self._cond:
             return [call for call in self.calls if call.method == method]
+
+    def sent_documents(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Documents the bot sent (successful ``sendDocument`` calls) as Telegram stored them:
+        the message's ``document`` with its bytes under ``data``, and its ``caption``."""
+        with self._cond:
+            found = []
+            for call in self.calls:
+                if call.method != "sendDocument" or call.status != 200:
+                    continue
+                message = call.result
+                if chat_id is not None and message["chat"]["id"] != chat_id:
+                    continue
+                document = dict(message["document"])
+                document["data"] = self._files[document["file_id"]].data
+                found.append({"document": document, "caption": message.get("caption")})
+            return found
 
     def sent_messages(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         """Parameters of successful ``sendMessage`` calls in order, decoded (``reply_markup`` is a
@@ -1686,6 +1704,11 @@ class FakeBotApi(ServedFake):
     def _bot_file(self, value: Any, folder: str, default_name: str) -> tuple[_StoredFile, str, str]:
         """Resolve what the bot sent as a file: an upload, a known file_id, or a URL."""
         if isinstance(value, UploadedFile):
+            # As Telegram refuses them: an empty upload, and one over the bots' 50 MB.
+            if not value.data:
+                raise _ApiError(400, "Bad Request: file must be non-empty")
+            if len(value.data) > self.max_upload:
+                raise _ApiError(413, "Request Entity Too Large")
             suffix = re.search(r"\.[A-Za-z0-9]{1,8}$", value.filename)
             stored = self._store_file(value.data, folder, suffix.group(0) if suffix else "")
             return stored, value.filename, value.content_type

@@ -395,6 +395,23 @@ def test_bot_uploads_arrive_as_files_with_their_names(fake: FakeBotApi) -> None:
     assert upload == UploadedFile('開示請求書 "控".pdf', "application/pdf", b"%PDF-1.7")
 
 
+def test_empty_and_oversized_uploads_are_refused_like_telegram(fake: FakeBotApi) -> None:
+    fake.send_command(CHAT, "start")
+    fake.max_upload = 1024  # Telegram's 50 MB, made small so the test sends little
+
+    async def scenario(bot: telegram.Bot) -> None:
+        with pytest.raises(telegram.error.BadRequest, match="non-empty"):
+            await bot.send_document(CHAT, b"", filename="空.pdf")
+        with pytest.raises(telegram.error.NetworkError, match="Too Large"):
+            await bot.send_document(CHAT, b"%PDF" + b"0" * 1024, filename="大.pdf")
+        await bot.send_document(CHAT, b"%PDF-1.7", filename="小.pdf", caption="ご回答")
+
+    run_with_bot(fake, scenario)
+    [sent] = fake.sent_documents(CHAT)
+    assert sent["caption"] == "ご回答"
+    assert (sent["document"]["file_name"], sent["document"]["data"]) == ("小.pdf", b"%PDF-1.7")
+
+
 def test_json_and_form_bodies_are_accepted_like_ptbs_own(fake: FakeBotApi) -> None:
     fake.send_command(CHAT, "start")
     markup = {"inline_keyboard": [[{"text": "はい", "callback_data": "yes"}]]}

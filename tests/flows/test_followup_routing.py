@@ -4,7 +4,7 @@ reaches a person, also when a published answer fits it, and it reaches the case 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -73,6 +73,9 @@ def test_a_question_about_a_closed_disclosure_reaches_it_and_marks_it_contacted(
     member = desk.member(org=org)
     case = file_request(desk, member, "disclosure")
     desk.app.cases.verify_identity(case.number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.record_paper_send(
+        case.number, StaffActor.trusted("sato"), "簡易書留", date(2026, 11, 22)
+    )
     desk.app.cases.close(case.number, StaffActor.trusted("sato"), "answered", None)
     desk.clock.advance(days=5)
     member.read()
@@ -110,6 +113,9 @@ def test_an_answer_to_a_reopened_case_reaches_it_not_the_newest_open_case(
     member = desk.member(org=org)
     first = file_request(desk, member, "third_party_record")
     desk.app.cases.verify_identity(first.number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.record_paper_send(
+        first.number, StaffActor.trusted("sato"), "簡易書留", date(2026, 11, 22)
+    )
     desk.app.cases.close(first.number, StaffActor.trusted("sato"), "answered", None)
     desk.clock.advance(days=1)
     file_request(desk, member, "consent_withdrawal")

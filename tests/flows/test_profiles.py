@@ -218,8 +218,9 @@ def test_deadlines_default_to_fourteen_days(kyosai: OrgProfile) -> None:
 
 
 def test_answer_methods_are_the_profiles_own(kyosai: OrgProfile, coopdeli: OrgProfile) -> None:
-    assert kyosai.disclosure_methods == ["postal", "email"]  # no counter in its profile
-    assert coopdeli.disclosure_methods == ["postal", "email", "in_person"]
+    # No counter in its profile; the chat comes last, so the numbers members know stay.
+    assert kyosai.disclosure_methods == ["postal", "email", "chat"]
+    assert coopdeli.disclosure_methods == ["postal", "email", "in_person", "chat"]
     for profile in (kyosai, coopdeli):
         assert profile.reply_methods == ["chat", "postal", "email"]
         assert profile.attachments.allowed is False

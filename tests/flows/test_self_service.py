@@ -4,7 +4,7 @@ identity answers offered again, and coming back to a half-filled form."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -457,6 +457,9 @@ def test_answers_past_their_retention_are_not_offered(desk: Desk) -> None:
     file_a_disclosure(member)
     number = only_case(desk).number
     desk.app.cases.verify_identity(number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.record_paper_send(
+        number, StaffActor.trusted("sato"), "簡易書留", date(2026, 11, 22)
+    )
     desk.app.cases.close(number, StaffActor.trusted("sato"), "answered")
     member.read()
     desk.clock.advance(days=400)

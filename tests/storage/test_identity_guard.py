@@ -3,6 +3,8 @@ policies promise it): 回答済 and 一部対応 need a recorded identity check,
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlmodel import select
 
@@ -56,6 +58,11 @@ def test_a_personal_data_request_without_an_identity_check_cannot_close_as_answe
     assert told_member(desk) == heard  # nothing reached the member
 
     desk.app.cases.verify_identity(number, StaffActor.trusted("sato"), "phone_callback")
+    if outcome == "answered" and request_type in ("disclosure", "third_party_record"):
+        # 回答済 also needs the answer sent (test_answer_delivery); here it went by post.
+        desk.app.cases.record_paper_send(
+            number, StaffActor.trusted("sato"), "簡易書留", date(2026, 11, 22)
+        )
     closed = desk.app.cases.close(
         number, StaffActor.trusted("sato"), outcome, "一部の記録のみお送りします"
     )

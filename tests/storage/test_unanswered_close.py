@@ -4,6 +4,8 @@ Slack's tick), as it does for unread messages and a paused due date."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from flows.cases import CloseNeedsConfirmation
@@ -84,4 +86,7 @@ def test_a_request_answered_by_post_closes_as_answered_with_no_chat_reply(desk: 
     file_request(member, "disclosure", {})
     number = desk.app.cases.list_unaudited()[-1].number
     desk.app.cases.verify_identity(number, StaffActor.trusted("sato"), "phone_callback")
+    desk.app.cases.record_paper_send(
+        number, StaffActor.trusted("sato"), "簡易書留", date(2026, 11, 22)
+    )
     assert desk.app.cases.close(number, StaffActor.trusted("sato"), "answered").status == "answered"
