@@ -24,7 +24,7 @@ from flows.i18n import JST, N_, Translator
 from flows.modes.request import answer_options
 from flows.profiles import OrgProfile
 from flows.registry import REQUEST_FLOWS
-from flows.routes import ROUTES, STAFF_ENTERED
+from flows.routes import ROUTE_WORDS, ROUTES, STAFF_ENTERED
 from flows.safe_text import clean_inbound
 from flows.steps import SKIPPED, Context, Option, Step
 
@@ -123,6 +123,17 @@ def flow_of(type_id: str, t: Translator) -> RequestFlow:
     for flow in INTAKE_FLOWS.values():
         if wanted in (flow.type_id, t(flow.title), flow.title):
             return flow
+    # As staff say it: a word the chat's menu knows (訂正, 利用停止, 第三者), or a part of the
+    # title that names one type alone.
+    folded = wanted.casefold()
+    named = [
+        flow
+        for flow in INTAKE_FLOWS.values()
+        if folded in (alias.casefold() for alias in flow.aliases)
+        or (len(wanted) >= 2 and (wanted in flow.title or wanted in t(flow.title)))
+    ]
+    if len(named) == 1:
+        return named[0]
     choices = "、".join(f"{f.type_id}（{t(f.title)}）" for f in INTAKE_FLOWS.values())
     raise IntakeError(t(ERR_UNKNOWN_TYPE, type=type_id, choices=choices))
 
@@ -142,7 +153,8 @@ def route_of(typed: str, t: Translator) -> str:
     """The route by its code (post) or its name (郵送), or an :class:`IntakeError`."""
     wanted = unicodedata.normalize("NFKC", typed).strip()
     for route in STAFF_ENTERED:
-        if wanted in (route, t(ROUTES[route]), ROUTES[route]):
+        words = (route, t(ROUTES[route]), ROUTES[route], *ROUTE_WORDS.get(route, ()))
+        if wanted.casefold() in (word.casefold() for word in words):
             return route
     choices = "、".join(f"{r}（{t(ROUTES[r])}）" for r in STAFF_ENTERED)
     raise IntakeError(t(ERR_UNKNOWN_ROUTE, route=typed, choices=choices))

@@ -17,6 +17,13 @@ ROUTES: dict[str, str] = {
     "visit": N_("来所"),
     "email": N_("メール"),
 }
+# Other words staff type for a route (kana, everyday words); an unknown one is refused.
+ROUTE_WORDS: dict[str, tuple[str, ...]] = {
+    "post": ("ゆうそう", "郵便", "ゆうびん", "手紙", "書面", "letter"),
+    "phone": ("でんわ", "TEL", "call"),
+    "visit": ("らいしょ", "窓口", "来店", "店舗", "counter", "in person"),
+    "email": ("めーる", "Eメール", "e-mail", "電子メール"),
+}
 # The routes staff enter by hand: every one but the chat the member typed in.
 STAFF_ENTERED = tuple(route for route in ROUTES if route != CHAT)
 

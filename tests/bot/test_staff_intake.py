@@ -351,3 +351,24 @@ def test_an_unreadable_extension_date_is_named_in_the_refusal(
     args = ["extend", case.number, "--until", "来月の中ごろ", "--reason", "確認のため"]
     assert terminal.run_staff_command(args) == 1
     assert "来月の中ごろ" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("typed", "type_id"),
+    [("訂正", "correction"), ("利用停止", "suspension"), ("提供記録", "third_party_record")],
+)
+def test_staff_name_the_request_type_in_their_own_words(typed: str, type_id: str) -> None:
+    assert intake.flow_of(typed, Translator("ja")).type_id == type_id
+
+
+@pytest.mark.parametrize(
+    ("typed", "route"), [("ゆうそう", "post"), ("TEL", "phone"), ("窓口", "visit")]
+)
+def test_staff_name_the_route_in_their_own_words(typed: str, route: str) -> None:
+    assert intake.route_of(typed, Translator("ja")) == route
+
+
+def test_a_word_that_names_two_request_types_is_refused_with_the_list() -> None:
+    with pytest.raises(intake.IntakeError) as refused:
+        intake.flow_of("停止", Translator("ja"))
+    assert "suspension（利用停止・消去）" in str(refused.value)
