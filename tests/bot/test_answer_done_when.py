@@ -112,7 +112,7 @@ def test_a_disclosure_answered_with_a_pdf_in_slack_is_downloaded_by_the_member_w
         desk.submit(staff, "case_verify", {"method": {"value": radio_buttons("phone_callback")}})
         desk.card_shows(channel, card.ts, "登録電話へ折返し")
 
-        # 3. With the identity checked, staff share the PDF in the case's thread, press 会員へ送付 and confirm.
+        # 3. Identity checked, staff share the PDF in the thread, press 会員へ送付, confirm.
         shared = slack.share_file(staff, "開示書.pdf", PDF, "application/pdf")
         desk.sender.file_share(staff, channel, shared, thread_ts=card.ts)
         desk.wait_thread(channel, card.ts, "回答ファイルを添付しました：開示書.pdf")
