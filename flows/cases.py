@@ -117,6 +117,16 @@ def require_identity_for_outcome(
         )
 
 
+def require_identity_for_answer(request_type: str, identity_method: str | None) -> None:
+    """The answer itself (the disclosed data) goes out only to a requester whose identity is
+    recorded as checked: sending it first would hand personal data to whoever asked."""
+    if request_type in IDENTITY_BOUND_REQUESTS and identity_method is None:
+        raise CaseActionError(
+            "No identity check is recorded; verify the requester before sending the answer.",
+            "本人確認の記録がないため、回答を送れません。先に本人確認を記録してください。",
+        )
+
+
 class CloseNeedsConfirmation(CaseActionError):
     """Closing now would skip something staff should see first: the member's unread messages,
     a due date paused while waiting for the member, or a question or complaint closed as

@@ -868,6 +868,7 @@ class CaseService:
         with self.db.transaction() as session:
             case = self._acting(session, number, actor, "send_answer")
             rules.require_open(case.status)
+            rules.require_identity_for_answer(case.request_type, case.identity_method)
             shown = answers.preview(session, case, self.answer_settings, self.clock())
             self.audit.record(
                 actor.audit, "preview_answer", case_number=case.number, session=session
@@ -888,6 +889,7 @@ class CaseService:
             if self._seen(session, key):
                 return None
             rules.require_open(case.status)
+            rules.require_identity_for_answer(case.request_type, case.identity_method)
             now = self.clock()
             shown = answers.preview(session, case, self.answer_settings, now)
             delivery, link = answers.new_delivery(session, case, actor.on_record, shown, now)

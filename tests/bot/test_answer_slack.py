@@ -14,7 +14,7 @@ from tests.bot.test_slack_end_to_end import (
     _block_text,
     desk_running,
 )
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi, radio_buttons
 from tests.fakes.telegram_api import FakeBotApi
 from tests.storage.test_answer_delivery import PDF
 from tests.storage.test_turns import DISCLOSURE_UP_TO_PHONE, REST_OF_DISCLOSURE
@@ -37,6 +37,13 @@ def test_staff_share_the_answer_in_the_thread_preview_it_and_send_it_once(
         [(number,)] = desk.served.query('SELECT number FROM "case"')
         channel = CHANNELS[ORG]
         card = desk.card(channel, number)
+        desk.click(STAFF[ORG], "case_claim", channel, card.ts)
+        desk.card_shows(channel, card.ts, f"<@{STAFF[ORG]}>")
+        desk.click(STAFF[ORG], "case_verify", channel, card.ts)
+        desk.submit(
+            STAFF[ORG], "case_verify", {"method": {"value": radio_buttons("phone_callback")}}
+        )
+        desk.card_shows(channel, card.ts, "登録電話へ折返し")
 
         program = slack.share_file(OUTSIDER, "開示書.pdf", PDF, "application/pdf")
         desk.sender.file_share(OUTSIDER, channel, program, thread_ts=card.ts)

@@ -92,6 +92,26 @@ def test_a_double_click_sends_the_answer_once(desk: Desk) -> None:
         assert len(session.exec(select(EmailMessage)).all()) == 1
 
 
+def test_the_answer_is_not_sent_before_the_requesters_identity_is_checked(desk: Desk) -> None:
+    member = desk.member("bob", org="coopdeli")
+    for line in DISCLOSURE_UP_TO_PHONE + REST_OF_DISCLOSURE:
+        member.says(line)
+    number = desk.app.cases.list_unaudited()[-1].number
+    sato = StaffActor.trusted("sato")
+    desk.app.cases.claim(number, sato)
+    desk.app.cases.attach_answer(number, sato, "開示書.pdf", PDF)
+    for attempt in (
+        lambda: desk.app.cases.preview_answer(number, sato),
+        lambda: desk.app.cases.send_answer(number, sato, key="early"),
+    ):
+        with pytest.raises(CaseActionError) as refused:
+            attempt()
+        assert "本人確認の記録がないため、回答を送れません" in refused.value.ja
+    assert events(desk, "answer_sent") == []
+    desk.app.cases.verify_identity(number, sato, "phone_callback")
+    assert desk.app.cases.send_answer(number, sato, key="after") is not None
+
+
 def test_a_disclosure_cannot_close_answered_before_its_answer_went_out(desk: Desk) -> None:
     number = disclosure(desk)
     desk.app.cases.reply(number, StaffActor.trusted("sato"), "ご回答をお送りします")
