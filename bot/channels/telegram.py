@@ -261,6 +261,7 @@ class TelegramChannel:
         except Forbidden as error:
             raise Unreachable("forbidden") from error
         except BadRequest as error:
+            # e.g. "chat not found": the member is flagged, the row kept rather than dropped.
             raise Unreachable("bad request") from error
         except NetworkError as error:  # includes TimedOut and 5xx answers
             raise TemporaryFailure(type(error).__name__) from error
@@ -277,17 +278,9 @@ class TelegramChannel:
             if choices
             else None
         )
-        try:
-            await self.bot.send_message(chat_id=int(chat_id), text=text, reply_markup=markup)
-        except RetryAfter as error:
-            raise TemporaryFailure("429", retry_after=_seconds(error.retry_after)) from error
-        except Forbidden as error:
-            raise Unreachable("forbidden") from error
-        except BadRequest as error:
-            # e.g. "chat not found": kept and retried later rather than dropped.
-            raise Unreachable("bad request") from error
-        except NetworkError as error:  # includes TimedOut and 5xx answers
-            raise TemporaryFailure(type(error).__name__) from error
+        await self._call(
+            self.bot.send_message(chat_id=int(chat_id), text=text, reply_markup=markup)
+        )
 
     # ------------------------------------------------------------------ receiving
 

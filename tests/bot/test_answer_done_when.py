@@ -18,10 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.bot.served import Member
-from tests.bot.test_answer_email import Mailbox, body, free_port
+from tests.bot.test_answer_email import Mailbox, body, smtp_server
 from tests.bot.test_slack_end_to_end import CHANNELS, STAFF, _block_text, desk_running
 from tests.fakes.slack_api import FakeSlackApi, radio_buttons
 from tests.fakes.telegram_api import FakeBotApi
@@ -53,13 +52,8 @@ class WatchedMailbox(Mailbox):
 @pytest.fixture
 def smtp() -> Iterator[tuple[WatchedMailbox, int]]:
     mailbox = WatchedMailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()  # type: ignore[no-untyped-call]
-    try:
+    with smtp_server(mailbox) as port:
         yield mailbox, port
-    finally:
-        controller.stop()  # type: ignore[no-untyped-call]
 
 
 def csrf_of(page: httpx.Response) -> str:

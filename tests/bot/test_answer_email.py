@@ -8,6 +8,7 @@ import asyncio
 import email
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from typing import Any
 
@@ -52,16 +53,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox()
+@contextmanager
+def smtp_server(mailbox: Mailbox) -> Iterator[int]:
+    """A real SMTP server on 127.0.0.1 delivering into ``mailbox``; its port."""
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()  # type: ignore[no-untyped-call]
     try:
-        yield mailbox, port
+        yield port
     finally:
         controller.stop()  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        yield mailbox, port
 
 
 @pytest.fixture

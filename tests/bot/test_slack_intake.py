@@ -29,18 +29,16 @@ from tests.bot.test_slack_end_to_end import (
     STAFF,
     Desk,
     _block_text,
-    desk_running,
 )
-from tests.conftest import DATABASES, database_for
+from tests.bot.test_slack_staff import json_column, served_desk
+from tests.conftest import DATABASES
 from tests.fakes.slack_api import (
-    FakeSlackApi,
     checkboxes,
     datepicker,
     plain_text,
     slack_would_refuse,
     static_select,
 )
-from tests.fakes.telegram_api import FakeBotApi
 
 COOPDELI = "coopdeli"
 STAFFER = STAFF[COOPDELI]
@@ -50,18 +48,7 @@ STAFFER = STAFF[COOPDELI]
 def desk(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Desk]:
-    directory = tmp_path_factory.mktemp("desk")
-    with (
-        database_for(request.param, directory) as database,
-        FakeBotApi() as fake,
-        FakeSlackApi() as slack,
-        desk_running(fake, slack, directory, database=database) as running,
-    ):
-        yield running
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
+    yield from served_desk(request, tmp_path_factory)
 
 
 def newest(desk: Desk) -> tuple[str, dict[str, Any], str, str, str] | None:
@@ -72,7 +59,7 @@ def newest(desk: Desk) -> tuple[str, dict[str, Any], str, str, str] | None:
     if not rows:
         return None
     number, fields, route, received, due = rows[0]
-    return number, _json(fields), route, str(received), str(due)
+    return number, json_column(fields), route, str(received), str(due)
 
 
 def said(reply: Any) -> str:
@@ -154,7 +141,7 @@ def test_staff_enter_a_request_in_slack_for_each_route_and_get_the_chats_case_on
     said_in_thread = desk.thread_text(CHANNELS[COOPDELI], card.ts)
     assert "受け取った書類：委任者署名捺印の委任状、戸籍謄本" in said_in_thread
     [(kind, actor, data)] = [
-        (k, a, _json(d))
+        (k, a, json_column(d))
         for k, a, d in desk.served.query(
             'SELECT e.kind, e.actor, e.data FROM caseevent e JOIN "case" c ON c.id = e.case_id '
             f"WHERE c.number = '{number}' ORDER BY e.id"

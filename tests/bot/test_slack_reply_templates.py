@@ -10,25 +10,17 @@ from typing import Any
 
 import pytest
 
-from tests.bot.test_slack_end_to_end import CHANNELS, OUTSIDER, STAFF, Desk, desk_running
-from tests.bot.test_slack_staff import COOPDELI, KYOSAI, new_case, texts_to
-from tests.conftest import DATABASES, database_for
+from tests.bot.test_slack_end_to_end import CHANNELS, OUTSIDER, STAFF, Desk
+from tests.bot.test_slack_staff import COOPDELI, KYOSAI, new_case, served_desk, texts_to
+from tests.conftest import DATABASES
 from tests.fakes.slack_api import FakeSlackApi, plain_text
-from tests.fakes.telegram_api import FakeBotApi
 
 
 @pytest.fixture(scope="module", params=DATABASES)
 def desk(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Desk]:
-    directory = tmp_path_factory.mktemp("desk")
-    with (
-        database_for(request.param, directory) as database,
-        FakeBotApi() as fake,
-        FakeSlackApi() as slack,
-        desk_running(fake, slack, directory, database=database) as running,
-    ):
-        yield running
+    yield from served_desk(request, tmp_path_factory)
 
 
 def reply_form(desk: Desk, user: str) -> dict[str, Any]:

@@ -68,11 +68,11 @@ ARRIVAL_JITTER = 0.05
 # ---------------------------------------------------------------------- fixtures and helpers
 
 
-@pytest.fixture(scope="module", params=DATABASES)
-def desk(
+def served_desk(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Desk]:
-    """One serve process for the tests that need nothing special of it, per database."""
+    """One serve process with the fake Telegram and Slack, on the database the fixture's
+    ``request.param`` names: the module-scoped ``desk`` of every Slack staff test file."""
     directory = tmp_path_factory.mktemp("desk")
     with (
         database_for(request.param, directory) as database,
@@ -83,7 +83,15 @@ def desk(
         yield running
 
 
-def _json(value: Any) -> Any:
+@pytest.fixture(scope="module", params=DATABASES)
+def desk(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
+    """One serve process for the tests that need nothing special of it, per database."""
+    yield from served_desk(request, tmp_path_factory)
+
+
+def json_column(value: Any) -> Any:
     """A JSON column as read with plain SQL: text on SQLite, already decoded on PostgreSQL."""
     return json.loads(value) if isinstance(value, str | bytes) else value
 
@@ -104,7 +112,7 @@ def events(desk: Desk, number: str, kind: str | None = None) -> list[tuple[str, 
         'SELECT e.kind, e.actor, e.data FROM caseevent e JOIN "case" c ON c.id = e.case_id '
         f"WHERE c.number = '{number}' ORDER BY e.id"
     )
-    found = [(k, a, _json(d)) for k, a, d in rows]
+    found = [(k, a, json_column(d)) for k, a, d in rows]
     return [e for e in found if kind is None or e[0] == kind]
 
 
@@ -114,7 +122,7 @@ def audit(desk: Desk, actor: str) -> list[tuple[str, str | None, int, Any]]:
         "SELECT action, case_number, allowed, detail FROM auditentry "
         f"WHERE actor = '{actor}' ORDER BY id"
     )
-    return [(a, n, int(ok), _json(d)) for a, n, ok, d in rows]
+    return [(a, n, int(ok), json_column(d)) for a, n, ok, d in rows]
 
 
 def column(desk: Desk, number: str, name: str) -> Any:
