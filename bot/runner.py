@@ -2,8 +2,10 @@
 
 A chat's events are processed one after another, in the order the channel hands them over,
 while other chats go on in parallel: one lock per (channel, chat), living only while some
-event of that chat holds or awaits it. Each turn is one transaction (``TurnStore.process``
-on the database's thread), keyed by the event's idempotency key, so a redelivery is a no-op.
+event of that chat holds or awaits it. Each turn is atomic and durable before it is answered
+(``TurnStore.process_many`` on the database's thread: turns of different chats waiting at once
+share one commit, each in a savepoint of its own; ``bot.turn_batches``), keyed by the event's
+idempotency key, so a redelivery is a no-op.
 A turn that raises is left for the platform to send again or given up on (the rule of
 ``bot.turn_failures``): given up, its key is stored as failed and the member is asked to send
 it again, so the events behind it are answered. After the commit the chat's outbox and the
@@ -20,6 +22,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from bot.app import App
+from bot.turn_batches import TurnBatches
 from bot.turn_failures import TurnFailures
 from bot.wakeups import Wakeups
 from flows.messages import Inbound
@@ -39,6 +42,8 @@ class ChatTurnRunner:
         self.app = app
         self.wakeups = wakeups
         self.failures = failures or TurnFailures()
+        # Turns of different chats waiting at once commit together (``bot.turn_batches``).
+        self.batches = TurnBatches(app)
         self._chat_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -86,7 +91,7 @@ class ChatTurnRunner:
         try:
             if prepare is not None:
                 inbound = await prepare(inbound)
-            outcome: TurnOutcome = await self.app.db.run(self.app.turns.process, inbound)
+            outcome = await self.batches.run(inbound)
         except Exception as error:
             if not self.failures.give_up(key, error):
                 raise

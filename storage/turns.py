@@ -11,6 +11,7 @@ from typing import overload
 
 import structlog
 from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from flows.engine import Engine
@@ -26,8 +27,8 @@ from flows.messages import (
 )
 from flows.safe_text import TextLimit
 from flows.status import CLOSED_STATUSES
-from storage import case_changes
-from storage.db import Database
+from storage import case_changes, turn_rows
+from storage.db import Database, is_transient
 from storage.lookup import index_case
 from storage.models import (
     PRIORITY_ANSWER,
@@ -263,21 +264,97 @@ class TurnStore:
 
     def _process(self, inbound: Inbound) -> TurnOutcome:
         with self.db.transaction() as session:
-            now = self.clock()
-            conversation = self._conversation(session, inbound, now)
-            assert conversation.id is not None
-            if session.get(ProcessedUpdate, inbound.idempotency_key) is not None:
-                log.info("turn.duplicate", channel=inbound.channel)
-                return TurnOutcome(duplicate=True)
-            # Written with the rest at commit: the conversation lock already keeps a racing
-            # redelivery out until then, and the key's primary index catches any other clash.
-            session.add(ProcessedUpdate(key=inbound.idempotency_key, created_at=now))
-            result = self.engine.turn(
-                conversation.state, inbound, now, CasesOnDemand(session, conversation.id)
-            )
-            number = self._write(session, conversation, result, now)
-            log.info("turn.done", conversation=conversation.id, case=number)
-            return TurnOutcome(False, conversation.id, number)
+            return self._turn(session, inbound)
+
+    def process_many(self, inbounds: Sequence[Inbound]) -> list[TurnOutcome | Exception]:
+        """Group commit: several chats' turns in one transaction and one fsync.
+
+        Each turn runs inside a savepoint of its own, so a turn that raises is undone alone
+        and the others still commit; its exception is returned in its place. Nothing is
+        returned before the commit, so no caller acknowledges an event before its effects are
+        durable: one transaction per turn in meaning, with the commit's cost shared. A turn
+        that met a transient clash, or a batch whose commit failed, is run again on its own.
+        The caller keeps one chat's turns out of the same batch (``bot.turn_batches``).
+        """
+        results: list[TurnOutcome | Exception] = []
+        try:
+            with self.db.transaction() as session:
+                for inbound in inbounds:
+                    try:
+                        with session.begin_nested():
+                            results.append(self._turn(session, inbound))
+                    except Exception as error:  # undone alone; the caller decides
+                        results.append(error)
+        except DBAPIError as error:
+            if not is_transient(error):
+                raise
+            log.info("turn.batch_retried", turns=len(inbounds))
+            results = [self._alone(inbound) for inbound in inbounds]
+        return [
+            self._alone(inbound)
+            if isinstance(outcome, DBAPIError) and is_transient(outcome)
+            else outcome
+            for inbound, outcome in zip(inbounds, results, strict=True)
+        ]
+
+    def _alone(self, inbound: Inbound) -> TurnOutcome | Exception:
+        try:
+            return self.process(inbound)
+        except Exception as error:
+            return error
+
+    def _turn(self, session: Session, inbound: Inbound) -> TurnOutcome:
+        """One turn inside the caller's transaction.
+
+        The common turn (a known, reachable chat whose turn files nothing and touches no
+        case) is read and written as plain rows (``storage.turn_rows``); the rest goes
+        through the ORM objects below.
+        """
+        now = self.clock()
+        connection = session.connection()
+        row = turn_rows.lock_conversation(connection, inbound.channel, inbound.chat_id)
+        if row is None or not row.reachable:
+            return self._turn_with_objects(session, inbound, now)
+        if not turn_rows.claim_key(connection, inbound.idempotency_key, now):
+            log.info("turn.duplicate", channel=inbound.channel)
+            return TurnOutcome(duplicate=True)
+        result = self.engine.turn(row.state, inbound, now, CasesOnDemand(session, row.id))
+        if _plain(result, row.state):
+            rows = turn_rows.TurnRows.start(row, inbound.channel, inbound.chat_id, now)
+            if result.inbound_display:
+                rows.line("member", result.inbound_display)
+            limit = self.text_limits.get(inbound.channel)
+            for text, choices, multiple, _shows in self._messages(inbound.channel, result, None):
+                parts = limit.split(text) if limit is not None else [text]
+                for position, part in enumerate(parts, 1):
+                    last = position == len(parts)
+                    rows.message(part, choices if last else [], multiple and last)
+                rows.line("bot", transcript_text(text, choices))
+            rows.write(connection, result.state)
+            log.info("turn.done", conversation=row.id, case=None)
+            return TurnOutcome(False, row.id, None)
+        conversation = session.get(Conversation, row.id, populate_existing=True)
+        assert conversation is not None
+        number = self._write(session, conversation, result, now)
+        log.info("turn.done", conversation=row.id, case=number)
+        return TurnOutcome(False, row.id, number)
+
+    def _turn_with_objects(self, session: Session, inbound: Inbound, now: datetime) -> TurnOutcome:
+        """A new member's first turn, or a returning unreachable one's, through the ORM."""
+        conversation = self._conversation(session, inbound, now)
+        assert conversation.id is not None
+        if session.get(ProcessedUpdate, inbound.idempotency_key) is not None:
+            log.info("turn.duplicate", channel=inbound.channel)
+            return TurnOutcome(duplicate=True)
+        # Written with the rest at commit: the conversation lock already keeps a racing
+        # redelivery out until then, and the key's primary index catches any other clash.
+        session.add(ProcessedUpdate(key=inbound.idempotency_key, created_at=now))
+        result = self.engine.turn(
+            conversation.state, inbound, now, CasesOnDemand(session, conversation.id)
+        )
+        number = self._write(session, conversation, result, now)
+        log.info("turn.done", conversation=conversation.id, case=number)
+        return TurnOutcome(False, conversation.id, number)
 
     def record_failure(self, inbound: Inbound) -> TurnOutcome:
         """Give up on an event whose turn raised, in a transaction of its own.
@@ -559,6 +636,21 @@ class TurnStore:
             _attachment_event(session, case, attachment, now)
         log.info("case.created", case=case.number, queue=case.queue, type=case.request_type)
         return case
+
+
+def _plain(result: TurnResult, before: Mapping[str, object]) -> bool:
+    """Whether a turn only answers in the chat: no case filed, added to or withdrawn, no file,
+    no reply tied to a case, and the chat still with the same co-op (a switch starts a new
+    intake segment, which the ORM path records)."""
+    return (
+        result.new_case is None
+        and not result.files
+        and not result.withdrawals
+        and not result.case_messages
+        and not result.consents
+        and all(reply.case_number is None for reply in result.replies)
+        and (_current_org(before) is None or _current_org(before) == _current_org(result.state))
+    )
 
 
 def _current_org(state: Mapping[str, object]) -> str | None:

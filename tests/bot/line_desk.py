@@ -55,6 +55,7 @@ from tests.conftest import Clock
 from tests.fakes.line import FakeLine
 from tests.fakes.slack_api import FakeSlackApi
 from tests.flows.answers import MENU_NUMBER, answered_to_the_end
+from tests.turn_wrappers import WrappedTurns
 
 T = TypeVar("T")
 TIMEOUT = 20.0
@@ -111,17 +112,17 @@ class LineDesk(ChatRecords):
 
     def database_away(self, turns: int) -> None:
         """The next ``turns`` turns fail as when the database is briefly locked or away."""
-        process = self.app.turns.process
         left = [turns]
 
-        def failing(inbound: Inbound) -> TurnOutcome:
-            if left[0]:
-                left[0] -= 1
-                locked = sqlite3.OperationalError("database is locked")
-                raise OperationalError("BEGIN IMMEDIATE", None, locked)
-            return process(inbound)
+        class Away(WrappedTurns):
+            def process(self, inbound: Inbound) -> TurnOutcome:
+                if left[0]:
+                    left[0] -= 1
+                    locked = sqlite3.OperationalError("database is locked")
+                    raise OperationalError("BEGIN IMMEDIATE", None, locked)
+                return super().process(inbound)
 
-        self.app.turns.process = failing  # type: ignore[method-assign]
+        self.app.turns = Away(self.app.turns)  # type: ignore[assignment]
 
     def turns(self) -> int:
         """LINE events whose turn was committed (each key once, whatever LINE sent twice)."""

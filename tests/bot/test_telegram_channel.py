@@ -18,15 +18,16 @@ from bot.wakeups import Wakeups
 from flows.messages import Inbound
 from storage.turns import TurnOutcome
 from tests.fakes.telegram_api import FakeBotApi
+from tests.turn_wrappers import WrappedTurns
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class FailingOnce:
+class FailingOnce(WrappedTurns):
     """Wraps the turn store; the first turn fails as a full disk or a locked database would."""
 
     def __init__(self, real: Any) -> None:
-        self.real = real
+        super().__init__(real)
         self.failed = False
 
     def process(self, inbound: Inbound) -> TurnOutcome:
@@ -37,11 +38,11 @@ class FailingOnce:
         return outcome
 
 
-class WaitingForTyping:
+class WaitingForTyping(WrappedTurns):
     """Wraps the turn store; a turn finishes only once the member was shown "typing…"."""
 
     def __init__(self, real: Any, fake: FakeBotApi) -> None:
-        self.real = real
+        super().__init__(real)
         self.fake = fake
 
     def process(self, inbound: Inbound) -> TurnOutcome:

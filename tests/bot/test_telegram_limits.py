@@ -30,6 +30,7 @@ from tests.bot.served import (
 from tests.bot.test_telegram_channel import polling
 from tests.fakes.telegram_api import FakeBotApi
 from tests.flows.answers import COMPLAINT, GOOD_ANSWERS, pending_step
+from tests.turn_wrappers import WrappedTurns
 
 ROOT = Path(__file__).resolve().parents[2]
 # A staff reply as long as staff may write (4,096 characters), in sentences; with its header
@@ -74,12 +75,12 @@ def texts(fake: FakeBotApi, chat_id: int) -> list[str]:
     return [str(m["text"]) for m in fake.sent_messages(chat_id)]
 
 
-class WaitingForTheAnswer:
+class WaitingForTheAnswer(WrappedTurns):
     """Wraps the turn store; a button's turn finishes only once Telegram saw the button
     answered, as a turn held up by a busy database would."""
 
     def __init__(self, real: Any, fake: FakeBotApi) -> None:
-        self.real = real
+        super().__init__(real)
         self.fake = fake
 
     def process(self, inbound: Inbound) -> TurnOutcome:

@@ -61,7 +61,8 @@ def test_a_failing_turn_writes_nothing(desk: Desk, monkeypatch: pytest.MonkeyPat
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("storage.turns.enqueue", explode)
+    # after the update's key is stored, before its lines are
+    monkeypatch.setattr("storage.turns.transcript_text", explode)
     with pytest.raises(RuntimeError):
         member.says("3")
     monkeypatch.undo()
