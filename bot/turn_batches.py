@@ -33,6 +33,11 @@ class TurnBatches:
         self._waiting: list[tuple[Inbound, asyncio.Future[TurnOutcome]]] = []
         self._draining: asyncio.Task[None] | None = None
 
+    @property
+    def waiting(self) -> int:
+        """Turns queued for the next batch."""
+        return len(self._waiting)
+
     async def run(self, inbound: Inbound) -> TurnOutcome:
         """The turn's outcome once it is committed; its exception if it raised."""
         future: asyncio.Future[TurnOutcome] = asyncio.get_running_loop().create_future()

@@ -43,8 +43,9 @@ _FIND = (
     .with_for_update()
 )
 _CLAIM = {
-    "postgresql": postgresql.insert(_KEYS).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(_KEYS).on_conflict_do_nothing(),
+    # RETURNING, not rowcount: psycopg reports no row count for a skipped insert (-1).
+    "postgresql": postgresql.insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key),
+    "sqlite": sqlite.insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key),
 }
 _ADD_LINES = insert(_LINES)
 _ADD_OUTBOX = insert(_OUTBOX)
@@ -79,7 +80,7 @@ def claim_key(connection: Connection, key: str, now: datetime) -> bool:
     One statement where a look-up and an insert were two: the key's primary index decides.
     """
     values = {"key": key, "created_at": now, "failed": False}
-    return bool(connection.execute(_CLAIM[connection.dialect.name], values).rowcount)
+    return connection.execute(_CLAIM[connection.dialect.name], values).first() is not None
 
 
 @dataclass
