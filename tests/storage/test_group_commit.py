@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import event
@@ -103,7 +104,7 @@ def test_turns_waiting_at_once_share_a_commit_and_none_is_answered_before_it(des
     busy, gate = threading.Event(), threading.Event()
     real = desk.app.turns.process_many
 
-    def held(inbounds: list[Inbound]) -> list[TurnOutcome | Exception]:
+    def held(inbounds: Sequence[Inbound]) -> list[TurnOutcome | Exception]:
         busy.set()
         gate.wait(timeout=10)  # the first batch holds the database until the rest arrived
         return real(inbounds)
