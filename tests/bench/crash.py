@@ -34,7 +34,7 @@ from tests.bench.common import (
 from tests.bench.run import FULL, Figure
 from tests.fakes.telegram_api import FakeBotApi
 
-KILLS = 20 if FULL else 5
+KILLS = 20 if FULL else 3
 RUNS = 3 if FULL else 1
 ARRIVALS_PER_SECOND = 3.0  # new members a second while the server is being killed
 LIFETIME = (0.3, 2.5)  # seconds a server runs before it is killed, uniformly at random
