@@ -627,8 +627,8 @@ def _where(found: Results) -> str:
     packages = ", ".join(f"{name} {share:.0%}" for name, share in found.profile.by_package[:4])
     own = ", ".join(f"{name} {share:.0%}" for name, share in found.profile.own_functions[:3])
     return (
-        f"py-spy through the same burst, by the code running: {packages}; madoguchi's heaviest "
-        f"(inclusive): {own} (see Where the time goes)"
+        f"py-spy through the same burst, by the code running: {packages}; by the innermost "
+        f"madoguchi function: {own} (see Where the time goes)"
     )
 
 
@@ -639,12 +639,14 @@ def bench_where() -> list[Figure]:
     if profile is None:
         return [Figure("where_samples", None, "py-spy samples", note=found.profile_missing)]
     how = (
-        f"py-spy ({where.RATE} samples/s, every thread not idle) on one more server through the "
-        f"headline burst ({BURST_MEMBERS:,} members on {HEADLINE:,} stored); each sample counts "
-        "for the package of its innermost Python frame (time in C, such as SQLite or the "
-        "socket, counts for the Python code that called it); madoguchi's functions count "
-        "inclusively (everything they called), entry points that hold nearly every sample left "
-        "out."
+        f"py-spy ({where.RATE} samples/s of the thread holding the GIL, which bounds the server) "
+        f"on one more server through the headline burst ({BURST_MEMBERS:,} members on "
+        f"{HEADLINE:,} stored). where_package_*: each sample counts for the package of its "
+        "innermost Python frame (C code that keeps the GIL counts for the Python code that "
+        "called it; C code that releases it, such as SQLite's statements and fsync, is not "
+        "sampled). where_own_*: each sample counts for its innermost madoguchi function, with "
+        "the library code that function called (serve: uvicorn and Starlette around the "
+        "handlers)."
     )
     return [
         Figure("where_samples", float(profile.samples), "py-spy samples", note=how),

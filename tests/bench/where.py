@@ -62,7 +62,7 @@ class Profile:
     own_functions: list[tuple[str, float]]  # (innermost madoguchi function, share of samples)
 
 
-OUTSIDE = "no madoguchi frame (server, event loop, libraries)"
+OUTSIDE = "(no madoguchi frame: the event loop, libraries' own threads)"
 
 
 def package(path: str) -> str:
