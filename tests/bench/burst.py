@@ -94,6 +94,9 @@ REPEATS = 3 if FULL else 1
 # of an hour); quick, 200, about as many as one process answers in a second, so each chat's
 # next line comes after its answer could go out.
 BURST_MEMBERS = 20_000 if FULL else 200
+# The profiled burst (PROFILE): the headline's, at most 2,000 members (the shares settle long
+# before FULL's 20,000, which take a quarter of an hour).
+PROFILE_MEMBERS = min(BURST_MEMBERS, 2_000)
 # The steady run offers this share of the headline's rate (issue 20: p99 at 80% of the peak).
 LOAD = 0.8
 # Members offering LOAD × the headline rate, writing at a steady pace.
@@ -420,14 +423,17 @@ def results() -> Results:
             first_chat += STEADY_MEMBERS + WARM_UP
         profile, missing = None, ""
         if not PROFILE:
-            missing = "PROFILE=1 records one more headline burst's server with py-spy"
+            missing = (
+                "not recorded: PROFILE=1 (the default with FULL=1) records one more headline "
+                "burst's server with py-spy"
+            )
         elif where.py_spy() is None:
             missing = "PROFILE=1 asked for it, but py-spy is not installed (pip install py-spy)"
         else:
             print("  burst: profiled (py-spy)", file=sys.stderr, flush=True)
             raw = files[HEADLINE].parent / "profile.txt"
             directory = files[HEADLINE].parent
-            one_run(files[HEADLINE], BURST_MEMBERS, first_chat, directory, profile=raw)
+            one_run(files[HEADLINE], PROFILE_MEMBERS, first_chat, directory, profile=raw)
             profile = where.summarize(raw.read_text(encoding="utf-8"))
     _results.append(Results(by_size, headline, steady, line, web, profile, missing))
     return _results[0]
@@ -640,7 +646,7 @@ def bench_where() -> list[Figure]:
         return [Figure("where_samples", None, "py-spy samples", note=found.profile_missing)]
     how = (
         f"py-spy ({where.RATE} samples/s of the thread holding the GIL, which bounds the server) "
-        f"on one more server through the headline burst ({BURST_MEMBERS:,} members on "
+        f"on one more server through the headline burst ({PROFILE_MEMBERS:,} members on "
         f"{HEADLINE:,} stored). where_package_*: each sample counts for the package of its "
         "innermost Python frame (C code that keeps the GIL counts for the Python code that "
         "called it; C code that releases it, such as SQLite's statements and fsync, is not "

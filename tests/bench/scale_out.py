@@ -17,6 +17,7 @@ is reported as skipped, with the reason; without the server's processes in this 
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -194,6 +195,11 @@ def _one_run(server: str, directory: Path, seed: int, count: int) -> _Run:
                 "ON v.id = t.conversation_id WHERE t.direction = 'member'"
             )
         )
+        # Stopped side by side, not one after another (each waits for its graceful shutdown).
+        for process in serving:
+            process.process.send_signal(signal.SIGTERM)
+        for process in serving:
+            process.process.wait(timeout=20)
     handled = list(balancer.handled.values())
     return _Run(
         processes=count,
