@@ -118,6 +118,7 @@ class Run:
     peak_rss_mb: float
     answers_in_window: float  # share of the burst's answers sent before its last commit
     server_cpu_share: float  # server CPU seconds per second of the burst (1.0: one core)
+    server_wait_share: float  # seconds its threads were runnable but not running, per second
 
     @property
     def rate(self) -> float:
@@ -240,6 +241,16 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _waiting_seconds(pid: int) -> float:
+    """How long ``pid``'s threads were ready to run but waited for a core (the kernel's run
+    queue delay, /proc/…/schedstat): the share of a slow burst lost to other load."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            total += int((task / "schedstat").read_text().split()[1])
+    return total / 1e9
+
+
 def _own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -299,9 +310,10 @@ def one_run(
         Members(fake, warm_up, WARM_UP, alive).run(timeout=60)
         timed = Members(fake, chats, AT_ONCE, alive, interval)
         with where.recording(pid, profile) if profile else contextlib.nullcontext():
-            cpu, own = _cpu_seconds(pid), _own_cpu_seconds()
+            cpu, own, waited = _cpu_seconds(pid), _own_cpu_seconds(), _waiting_seconds(pid)
             seconds = timed.run(timeout=120 + members * len(SCRIPT) / 10)
             server_cpu, driver_cpu = _cpu_seconds(pid) - cpu, _own_cpu_seconds() - own
+            waited = _waiting_seconds(pid) - waited
         answered = _answered(served, chats)
         peak = _peak_rss_mb(pid)
     _check_cases(database, range(first_chat, chats.stop))
@@ -319,6 +331,7 @@ def one_run(
         peak_rss_mb=peak,
         answers_in_window=answered,
         server_cpu_share=server_cpu / seconds,
+        server_wait_share=waited / seconds,
     )
 
 
@@ -424,8 +437,8 @@ def results() -> Results:
         profile, missing = None, ""
         if not PROFILE:
             missing = (
-                "not recorded: PROFILE=1 (the default with FULL=1) records one more headline "
-                "burst's server with py-spy"
+                "PROFILE=1 (on by default with FULL=1) records one more headline burst's server "
+                "with py-spy"
             )
         elif where.py_spy() is None:
             missing = "PROFILE=1 asked for it, but py-spy is not installed (pip install py-spy)"
@@ -470,8 +483,10 @@ def bench_burst() -> list[Figure]:
     ]
     load_rate = statistics.median(run.rate for run in found.steady)
     load_busy = statistics.median(run.server_cpu_share for run in found.steady)
+    load_wait = statistics.median(run.server_wait_share for run in found.steady)
     cost_here = statistics.median(run.server_cpu_ms for run in main)
     busy = statistics.median(run.server_cpu_share for run in main)
+    waiting = statistics.median(run.server_wait_share for run in main)
     cost = {
         size: statistics.median(run.server_cpu_ms for run in runs)
         for size, runs in found.by_size.items()
@@ -502,9 +517,11 @@ def bench_burst() -> list[Figure]:
     else:
         slow = (
             f"the server was on the CPU only {busy:.0%} of the burst ({cost_here:.2f} ms per "
-            "update): it also waited, for its commits' fsyncs, for the fake and driver "
-            f"({statistics.median(r.driver_cpu_share for r in main):.0%} of a core beside it) "
-            "or for other load on the machine (see the calibration line)"
+            f"update) and its threads waited for a free core {waiting:.0%} of it (summed; "
+            "runnable but not running, while the fake "
+            f"and driver took {statistics.median(r.driver_cpu_share for r in main):.0%} of a "
+            "core and the machine's other load the rest: see the calibration line); the rest "
+            "of the time it waited for its commits' fsyncs or for the next updates"
         )
     figures = [
         Figure(
@@ -551,8 +568,15 @@ def bench_burst() -> list[Figure]:
                 ""
                 if load[2] < 50
                 else f" Missed: at {load_rate:,.0f} updates/s the server was on the CPU "
-                f"{load_busy:.0%} of the time, so an update often arrives behind others: the "
-                f"median ({load[0]:.1f} ms) is about one turn, the tail is the queue"
+                f"{load_busy:.0%} of the time; an update needs about {cost_here:.1f} ms of its "
+                f"CPU, so nearly all of the p99 is waiting: behind other updates"
+                + (
+                    f", and for a free core (its threads were runnable but not running for "
+                    f"{load_wait:.0%} of the run, summed: the machine's other load, see the "
+                    "calibration line)"
+                    if load_wait > 0.1
+                    else ""
+                )
                 + (
                     f"; the server answered {load_rate / (LOAD * rate):.0%} of the offered rate"
                     if load_rate < 0.95 * LOAD * rate
@@ -578,6 +602,11 @@ def bench_burst() -> list[Figure]:
             "burst_server_busy",
             busy * 100,
             "% of one core, the server through the burst",
+        ),
+        Figure(
+            "burst_server_waiting",
+            waiting * 100,
+            "% of the burst, summed over the server's threads, runnable but waiting for a core",
         ),
         Figure(
             "burst_answers_in_window",
@@ -629,7 +658,7 @@ def bench_burst() -> list[Figure]:
 def _where(found: Results) -> str:
     """Where the headline's CPU goes, as far as this run measured it."""
     if found.profile is None:
-        return f"no profile in this run ({found.profile_missing}; see Where the time goes)"
+        return f"not profiled in this run: {found.profile_missing}"
     packages = ", ".join(f"{name} {share:.0%}" for name, share in found.profile.by_package[:4])
     own = ", ".join(f"{name} {share:.0%}" for name, share in found.profile.own_functions[:3])
     return (
@@ -643,7 +672,8 @@ def bench_where() -> list[Figure]:
     found = results()
     profile = found.profile
     if profile is None:
-        return [Figure("where_samples", None, "py-spy samples", note=found.profile_missing)]
+        note = f"not profiled in this run: {found.profile_missing}"
+        return [Figure("where_samples", None, "py-spy samples", note=note)]
     how = (
         f"py-spy ({where.RATE} samples/s of the thread holding the GIL, which bounds the server) "
         f"on one more server through the headline burst ({PROFILE_MEMBERS:,} members on "
