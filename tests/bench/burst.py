@@ -87,8 +87,8 @@ SEND_RATE = "10000"  # messages/s: outgoing pacing is the delivery scenario's su
 # Stored conversations before a run; the headline (and the baseline's size) is the middle one.
 SIZES = (1_000, 10_000, 100_000)
 HEADLINE = 10_000
-# The per-size series: quick, one run of 50 members per size; FULL, three runs of 500.
-MEMBERS = 500 if FULL else 50
+# The per-size series: quick, one run of 30 members per size; FULL, three runs of 500.
+MEMBERS = 500 if FULL else 30
 REPEATS = 3 if FULL else 1
 # The headline burst at HEADLINE stored: 20,000 members in FULL (one run: it takes a quarter
 # of an hour); quick, 200, about as many as one process answers in a second, so each chat's

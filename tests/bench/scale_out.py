@@ -341,8 +341,8 @@ def _throughput(by_count: dict[int, list[_Run]]) -> list[Figure]:
                     f"missed ({total / CPU_TARGET:.1f}× the target): madoguchi {madoguchi:.2f} ms "
                     f"({madoguchi / total:.0%}), the database server {database:.2f} ms "
                     f"({database / total:.0%}) per update, from the burst's start until every "
-                    "answer was sent (see pg_cpu_madoguchi_1p and Where the time goes for "
-                    "madoguchi's part)"
+                    "answer was sent; the database server's part counts all its work, so no "
+                    "other bench may use the same server meanwhile"
                 ),
             ),
             Figure(f"pg_cpu_madoguchi_{count}p", madoguchi, "ms per update in madoguchi"),
