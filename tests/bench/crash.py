@@ -206,7 +206,8 @@ def bench_crash() -> list[Figure]:
         Figure(
             "crash_sent_twice",
             middle("sent_twice"),
-            f"outgoing messages sent twice (of {middle('messages'):,.0f}; at-least-once)",
+            f"outgoing messages sent twice after the kills (of {middle('messages'):,.0f}; "
+            "at-least-once)",
             note="a message is repeated when the process dies after Telegram accepted it and "
             "before its row was marked sent; members see it twice, nothing is lost",
         ),
