@@ -35,10 +35,12 @@ test-pg: $(STAMP) $(MO)
 	bash $(CHROMIUM) ensure
 	eval "$$(bash $(PG_SERVER) start)" && $(PYTEST)
 
-# Speed and accuracy figures into BENCHMARKS.md; FULL=1 for the long run. The scale-out
-# scenario gets its own durable PostgreSQL (installed if missing); without one it is skipped.
+# Speed and accuracy figures into BENCHMARKS.md; FULL=1 for the long run, PROFILE=1 to record
+# where the server's time goes (py-spy; on with FULL=1, PROFILE=0 to skip). The PostgreSQL
+# scenario gets its own durable server (installed if missing); without one it is skipped.
 bench: $(STAMP) $(MO)
-	eval "$$(bash $(PG_SERVER) bench || true)" && FULL=$(FULL) $(BIN)/python -m tests.bench.run
+	eval "$$(bash $(PG_SERVER) bench || true)" && FULL=$(FULL) PROFILE=$(PROFILE) \
+		$(BIN)/python -m tests.bench.run
 
 # Retrain the intent model after editing flows/intents/lexicon.toml or tests/intents/train*.tsv.
 intents: $(STAMP)

@@ -36,7 +36,7 @@ from tests.bench.run import FULL, ROOT, Figure
 from tests.fakes.rates import most_in_window
 from tests.fakes.telegram_api import FakeBotApi
 
-NOTICES = 10_000 if FULL else 450  # quick: about 15 s of sending at 30/s
+NOTICES = 10_000 if FULL else 200  # quick: about 7 s of sending at 30/s
 PER_CASE = 5  # notices per case: each recipient gets several, so the per-chat gap matters
 # Share of sendMessage calls the fake answers with 429. An answer that is itself refused cannot
 # arrive within retry_after (1 s), so p95 < 1 s needs fewer than 5% of answers refused: at 5%

@@ -32,8 +32,8 @@ from tests.fakes.line import FakeLine
 TEXTS: tuple[str, ...] = ("2", *(text for _command, text in SCRIPT[1:]))  # 2: コープデリ
 EVENTS = 1 + len(TEXTS)  # the follow, then the texts
 CONNECTIONS = 40  # webhook requests LINE has open at once (as the Telegram burst's 40)
-MEMBERS = 2_000 if FULL else 100
-AT_ONCE = 400 if FULL else 100
+MEMBERS = 2_000 if FULL else 50
+AT_ONCE = 400 if FULL else 50
 WARM_UP = 2
 SEND_RATE = "10000"
 
