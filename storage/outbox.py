@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, Integer, bindparam, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from storage import reachability
@@ -98,31 +99,22 @@ class ChannelOutbox:
         long backlog of notices never hides them. A claim is urgent if any pending row of its
         chat is an answer: it stands before that answer. Rows after the oldest join its claim
         only while they are due and consecutive.
+
+        The statements are built once (``_CLAIM``) and the lease is written and the last sends
+        elsewhere read as Core statements: a round of a burst claims a dozen answers, and
+        building the queries anew and the ORM's bookkeeping cost three times their running.
         """
         if capacity <= 0:
             return []
         if self.only_chat is not None:
             return self._claim_chat(self.only_chat, busy, per_call)
         now = self.clock()
-        due = self._due(now)
+        given = {"channel": self.channel, "now": now, "worker": self.worker_id}
         with self.db.transaction() as session:
-            heads = (
-                select(
-                    col(OutboxMessage.chat_id).label("chat_id"),
-                    func.min(OutboxMessage.id).label("head"),
-                    func.max(OutboxMessage.priority).label("priority"),
-                )
-                .where(*self._pending())
-                .group_by(col(OutboxMessage.chat_id))
-                .subquery()
-            )
-            found = session.exec(
-                select(heads.c.chat_id, heads.c.head, heads.c.priority)
-                .join(OutboxMessage, col(OutboxMessage.id) == heads.c.head)
-                .where(*due)
-                .order_by(heads.c.priority.desc(), heads.c.head)
-                .limit(capacity + len(busy))  # the busy chats' heads are ours: they pass too
-            ).all()
+            connection = session.connection()
+            found = connection.execute(
+                _CLAIM.heads, {**given, "limit": capacity + len(busy)}
+            ).all()  # the busy chats' heads are ours: they pass too
             wanted = {
                 head: priority or PRIORITY_NOTICE
                 for chat_id, head, priority in found
@@ -133,14 +125,9 @@ class ChannelOutbox:
             order = {head: position for position, head in enumerate(wanted)}
             heads_taken = list(order)[:capacity]
             batches = self._batches(session, heads_taken, per_call)
-            rows = session.exec(
-                select(OutboxMessage)
-                .where(
-                    col(OutboxMessage.id).in_([i for batch in batches.values() for i in batch]),
-                    OutboxMessage.status == "pending",
-                    *due,
-                )
-                .with_for_update(skip_locked=True)  # another worker is claiming it right now
+            rows = session.scalars(
+                _CLAIM.rows,  # FOR UPDATE SKIP LOCKED: another worker is claiming it right now
+                {**given, "ids": [i for batch in batches.values() for i in batch]},
             ).all()
             by_id = {row.id: row for row in rows}
             claimed: list[tuple[int, list[OutboxMessage]]] = []
@@ -155,13 +142,28 @@ class ChannelOutbox:
                     claimed.append((head, taken))
             if not claimed:
                 return []
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_([r.id for _, batch in claimed for r in batch]))
-                .values(claimed_by=self.worker_id, claimed_until=now + self.claim_for)
+            until = now + self.claim_for
+            connection.execute(
+                _CLAIM.lease,
+                {
+                    "ids": [row.id for _, batch in claimed for row in batch],
+                    "worker": self.worker_id,
+                    "until": until,
+                },
             )
-            elsewhere = self._last_sent_elsewhere(
-                session, [batch[0].chat_id for _, batch in claimed]
+            for _, batch in claimed:  # as written, without the ORM writing them again
+                for row in batch:
+                    set_committed_value(row, "claimed_by", self.worker_id)
+                    set_committed_value(row, "claimed_until", until)
+            elsewhere = (
+                dict(
+                    connection.execute(
+                        _CLAIM.sent_elsewhere,
+                        {**given, "chats": [batch[0].chat_id for _, batch in claimed]},
+                    ).all()
+                )
+                if self.spaced
+                else {}
             )
         return [
             Claim(
@@ -286,14 +288,10 @@ class ChannelOutbox:
         return released
 
     def mark_sent(self, row_ids: Sequence[int]) -> None:
-        """The platform accepted these rows: one transaction for all of them."""
-        now = self.clock()
+        """The platform accepted these rows: one transaction for all of them, a Core statement
+        (nothing in this process holds the rows as ORM objects to keep in step)."""
         with self.db.transaction() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(list(row_ids)))
-                .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
-            )
+            session.connection().execute(_CLAIM.sent, {"ids": list(row_ids), "now": self.clock()})
 
     def retry_later(self, row_ids: Sequence[int], error: str, delay: float) -> None:
         """The platform did not take these rows now: tried again after ``delay`` seconds, by
@@ -319,6 +317,80 @@ class ChannelOutbox:
     def pending(self, chat_id: str | None = None) -> list[OutboxMessage]:
         """This channel's unsent rows (of ``chat_id``, if given), oldest first."""
         return pending_rows(self.db, self.channel, chat_id or self.only_chat)
+
+
+class _ClaimStatements:
+    """``claim_due``'s and ``mark_sent``'s statements, built once; the channel, worker and
+    time are parameters."""
+
+    def __init__(self) -> None:
+        outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+        c = outbox.c
+        channel = bindparam("channel", type_=c.channel.type)
+        now = bindparam("now", type_=c.claimed_until.type)
+        worker = bindparam("worker", type_=c.claimed_by.type)
+        pending = (c.status == "pending", c.channel == channel)
+        due = (
+            or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+            or_(c.claimed_until.is_(None), c.claimed_until <= now, c.claimed_by == worker),
+        )
+        heads = (
+            select(
+                c.chat_id.label("chat_id"),
+                func.min(c.id).label("head"),
+                func.max(c.priority).label("priority"),
+            )
+            .where(*pending)
+            .group_by(c.chat_id)
+            .subquery()
+        )
+        self.heads = (
+            select(heads.c.chat_id, heads.c.head, heads.c.priority)
+            .join(outbox, c.id == heads.c.head)
+            .where(*due)
+            .order_by(heads.c.priority.desc(), heads.c.head)
+            .limit(bindparam("limit", type_=Integer))
+        )
+        self.rows = (
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)))
+            .where(OutboxMessage.status == "pending")
+            .where(
+                or_(
+                    col(OutboxMessage.next_attempt_at).is_(None),
+                    col(OutboxMessage.next_attempt_at) <= now,
+                ),
+                or_(
+                    col(OutboxMessage.claimed_until).is_(None),
+                    col(OutboxMessage.claimed_until) <= now,
+                    col(OutboxMessage.claimed_by) == worker,
+                ),
+            )
+            .with_for_update(skip_locked=True)
+        )
+        self.lease = (
+            outbox.update()
+            .where(c.id.in_(bindparam("ids", expanding=True)))
+            .values(claimed_by=worker, claimed_until=bindparam("until", type_=c.claimed_until.type))
+        )
+        self.sent = (
+            outbox.update()
+            .where(c.id.in_(bindparam("ids", expanding=True)))
+            .values(status="sent", sent_at=now, attempts=c.attempts + 1)
+        )
+        self.sent_elsewhere = (
+            select(c.chat_id, func.max(c.sent_at))
+            .where(
+                c.status == "sent",
+                c.channel == channel,
+                c.chat_id.in_(bindparam("chats", expanding=True)),
+                or_(c.claimed_by.is_(None), c.claimed_by != worker),
+            )
+            .group_by(c.chat_id)
+        )
+
+
+_CLAIM = _ClaimStatements()
 
 
 def _postpone(session: Session, row_ids: Sequence[int], error: str, when: datetime) -> None:
