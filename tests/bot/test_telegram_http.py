@@ -1,139 +1,122 @@
-"""What a Telegram send puts on the wire: one JSON body, the buttons as the Bot API reads them.
+"""PTB's calls through madoguchi's aiohttp request class, against the fake Bot API.
 
-A recording server stands in for the Bot API here (the fake decodes every encoding alike, so
-it cannot tell them apart); it answers as Telegram does, including a refusal.
+``make_bot`` is what ``serve`` uses; these are the answers the outbox and the file download
+rely on: refusals keep PTB's exception types, timeouts and dead servers are network errors,
+and uploads and downloads carry their bytes and names.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import pytest
-from aiohttp import web
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram import TelegramChannel, make_bot
-from bot.dispatch import TemporaryFailure, Unreachable
-from storage.models import OutboxMessage
+from bot.channels.telegram import make_bot
+from tests.fakes.telegram_api import FakeBotApi, UploadedFile
 
-TOKEN = "123456:TEST-TOKEN"
-
-
-@dataclass
-class Recorded:
-    content_type: str
-    body: bytes
+CHAT = 4242
 
 
-@dataclass
-class BotApi:
-    """Answers ``sendMessage`` with a sent message, or with ``refusal`` (status, body)."""
-
-    requests: list[Recorded] = field(default_factory=list)
-    refusal: tuple[int, dict[str, Any]] | None = None
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.requests.append(Recorded(request.content_type, await request.read()))
-        if self.refusal is not None:
-            status, answer = self.refusal
-            return web.json_response(answer, status=status)
-        return web.json_response(
-            {
-                "ok": True,
-                "result": {"message_id": 1, "date": 0, "chat": {"id": 42, "type": "private"}},
-            }
-        )
-
-
-async def get_me(request: web.Request) -> web.Response:
-    me = {"id": 123456, "is_bot": True, "first_name": "窓口", "username": "madoguchi_bot"}
-    return web.json_response({"ok": True, "result": me})
-
-
-@asynccontextmanager
-async def channel_to(api: BotApi) -> AsyncIterator[TelegramChannel]:
-    app = web.Application()
-    app.router.add_post(f"/bot{TOKEN}/sendMessage", api.handle)
-    app.router.add_post(f"/bot{TOKEN}/getMe", get_me)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    bot = make_bot(TOKEN, f"http://127.0.0.1:{port}")
-    await bot.initialize()
-    try:
-        yield TelegramChannel(SimpleNamespace(orgs={}), bot, None)  # type: ignore[arg-type]
-    finally:
-        await bot.shutdown()
-        await runner.cleanup()
-
-
-def row(text: str, choices: list[list[str]]) -> OutboxMessage:
-    return OutboxMessage(
-        id=1, channel="telegram", chat_id="42", text=text, choices=choices, conversation_id=1
-    )
-
-
-def test_a_message_with_buttons_goes_as_one_json_body() -> None:
-    api = BotApi()
-    text = "受付番号 A&B=1+2 100%\n次へ"  # what a form would have to escape
-
-    async def send() -> None:
-        async with channel_to(api) as channel:
-            await channel.send([row(text, [["yes", "はい"], ["no", "いいえ"]])])
-
-    asyncio.run(send())
-    (sent,) = api.requests
-    assert sent.content_type == "application/json"
-    assert json.loads(sent.body) == {
-        "chat_id": 42,
-        "text": text,
-        "reply_markup": {
-            "inline_keyboard": [
-                [{"text": "1. はい", "callback_data": "yes"}],
-                [{"text": "2. いいえ", "callback_data": "no"}],
-            ]
-        },
-    }
-    assert "受付番号".encode() in sent.body  # UTF-8, not \u escapes: half the bytes
-
-
-def test_a_message_without_buttons_has_no_reply_markup() -> None:
-    api = BotApi()
-
-    async def send() -> None:
-        async with channel_to(api) as channel:
-            await channel.send([row("ok", [])])
-
-    asyncio.run(send())
-    assert json.loads(api.requests[0].body) == {"chat_id": 42, "text": "ok"}
-
-
-@pytest.mark.parametrize(
-    ("status", "answer", "failure"),
-    [
-        (429, {"ok": False, "parameters": {"retry_after": 3}}, TemporaryFailure),
-        (403, {"ok": False, "description": "Forbidden: bot was blocked"}, Unreachable),
-        (400, {"ok": False, "description": "Bad Request: chat not found"}, Unreachable),
-        (502, {"ok": False, "description": "Bad Gateway"}, TemporaryFailure),
-    ],
-)
-def test_refusals_are_the_engines_failures(
-    status: int, answer: dict[str, Any], failure: type[Exception]
+def with_bot(
+    fake: FakeBotApi, scenario: Callable[[Bot], Awaitable[None]], *, timeout: float = 5.0
 ) -> None:
-    api = BotApi(refusal=(status, answer))
+    async def main() -> None:
+        bot = make_bot(fake.token, fake.base_url, timeout=timeout)
+        async with bot:
+            await scenario(bot)
 
-    async def send() -> None:
-        async with channel_to(api) as channel:
-            await channel.send([row("ok", [])])
+    asyncio.run(main())
 
-    with pytest.raises(failure) as raised:
-        asyncio.run(send())
-    if status == 429:
-        assert raised.value.retry_after == 3  # type: ignore[attr-defined]
+
+def test_a_message_with_buttons_arrives_as_ptb_would_send_it(fake: FakeBotApi) -> None:
+    fake.send_command(CHAT, "start")
+
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("開示", callback_data="disclosure")]])
+
+    async def scenario(bot: Bot) -> None:
+        sent = await bot.send_message(CHAT, "ご用件を選んでください。", reply_markup=buttons)
+        assert sent.text == "ご用件を選んでください。"
+
+    with_bot(fake, scenario)
+    [message] = fake.sent_messages(CHAT)
+    assert message["text"] == "ご用件を選んでください。"
+    assert message["reply_markup"] == {
+        "inline_keyboard": [[{"text": "開示", "callback_data": "disclosure"}]]
+    }
+
+
+def test_an_upload_arrives_with_its_name_and_bytes(fake: FakeBotApi) -> None:
+    fake.send_command(CHAT, "start")
+
+    async def scenario(bot: Bot) -> None:
+        await bot.send_document(CHAT, b"%PDF-1.7", filename='開示請求書 "控".pdf', caption="控え")
+
+    with_bot(fake, scenario)
+    [call] = fake.calls_to("sendDocument")
+    upload = UploadedFile('開示請求書 "控".pdf', "application/pdf", b"%PDF-1.7")
+    assert call.params["document"] == upload
+    assert call.params["caption"] == "控え"
+
+
+def test_a_members_file_downloads_with_its_bytes(fake: FakeBotApi) -> None:
+    data = "本人確認書類".encode() * 100
+    fake.send_document(CHAT, data, file_name="確認書類.pdf", mime_type="application/pdf")
+
+    async def scenario(bot: Bot) -> None:
+        [update] = await bot.get_updates()
+        assert update.message is not None and update.message.document is not None
+        remote = await bot.get_file(update.message.document.file_id)
+        assert bytes(await remote.download_as_bytearray()) == data
+
+    with_bot(fake, scenario)
+
+
+def test_refusals_keep_ptbs_exceptions(fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    fake.send_command(CHAT, "start")
+    fake.fail_next("sendMessage", status=429, retry_after=7)
+    fake.fail_next("sendMessage", status=502)
+
+    async def scenario(bot: Bot) -> None:
+        with pytest.raises(RetryAfter) as refused:
+            await bot.send_message(CHAT, "混雑中")
+        assert refused.value.retry_after == timedelta(seconds=7)
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.send_message(CHAT, "x")
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await bot.send_message(CHAT + 1, "x")
+
+    with_bot(fake, scenario)
+
+
+def test_an_answer_slower_than_the_timeout_is_a_timeout(fake: FakeBotApi) -> None:
+    fake.send_command(CHAT, "start")
+
+    async def scenario(bot: Bot) -> None:
+        fake.fail_next("sendMessage", status=200, delay=0.5)
+        with pytest.raises(TimedOut):
+            await bot.send_message(CHAT, "届いた？")
+
+    with_bot(fake, scenario, timeout=0.1)
+
+
+def test_a_server_that_is_gone_is_a_network_error() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens here once the socket is closed
+
+    async def scenario() -> None:
+        bot = make_bot("123:abc", f"http://127.0.0.1:{port}", timeout=2)
+        try:
+            with pytest.raises(NetworkError) as caught:
+                await bot.initialize()  # asks getMe
+            assert not isinstance(caught.value, TimedOut)
+        finally:
+            await bot.shutdown()
+
+    asyncio.run(scenario())
