@@ -47,6 +47,7 @@ _CLAIM = {
     "postgresql": postgresql.insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key),
     "sqlite": sqlite.insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key),
 }
+_ADD_CONVERSATION = insert(_CONVERSATION).returning(_CONVERSATION.c.id)
 _ADD_LINES = insert(_LINES)
 _ADD_OUTBOX = insert(_OUTBOX)
 _STORE_STATE = (
@@ -72,6 +73,27 @@ def lock_conversation(connection: Connection, channel: str, chat_id: str) -> Con
     if found is None:
         return None
     return ConversationRow(int(found.id), dict(found.state or {}), bool(found.reachable))
+
+
+def add_conversation(
+    connection: Connection, channel: str, chat_id: str, now: datetime
+) -> ConversationRow:
+    """A new member's conversation. Two processes may both get here for the same new member:
+    the unique (channel, chat_id) lets one insert win, and the other's turn is run again and
+    finds the row."""
+    found = connection.execute(
+        _ADD_CONVERSATION,
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "state": {},
+            "reachable": True,
+            "segment_start": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).one()
+    return ConversationRow(int(found.id), {}, True)
 
 
 def claim_key(connection: Connection, key: str, now: datetime) -> bool:

@@ -313,7 +313,9 @@ class TurnStore:
         now = self.clock()
         connection = session.connection()
         row = turn_rows.lock_conversation(connection, inbound.channel, inbound.chat_id)
-        if row is None or not row.reachable:
+        if row is None:
+            row = turn_rows.add_conversation(connection, inbound.channel, inbound.chat_id, now)
+        elif not row.reachable:
             return self._turn_with_objects(session, inbound, now)
         if not turn_rows.claim_key(connection, inbound.idempotency_key, now):
             log.info("turn.duplicate", channel=inbound.channel)
@@ -340,7 +342,8 @@ class TurnStore:
         return TurnOutcome(False, row.id, number)
 
     def _turn_with_objects(self, session: Session, inbound: Inbound, now: datetime) -> TurnOutcome:
-        """A new member's first turn, or a returning unreachable one's, through the ORM."""
+        """A returning member who was unreachable, through the ORM (their waiting messages go
+        out again)."""
         conversation = self._conversation(session, inbound, now)
         assert conversation.id is not None
         if session.get(ProcessedUpdate, inbound.idempotency_key) is not None:
