@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import re
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -39,9 +38,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBUserWarning
 
 from bot.app import App
-from bot.channels.base import ChannelLimits, TurnRunner, typed_command
+from bot.channels.base import ChannelLimits, TurnRunner
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_limits import CHANNEL, LIMITS, TEXT_LIMIT
+from bot.channels.telegram_updates import read_update, text_inbound
 from bot.config import Settings
 from bot.dispatch import TemporaryFailure, Unreachable
 from bot.http_limits import MB, BodyRefused, read_body
@@ -49,9 +49,10 @@ from bot.preflight import has_http_scheme, telegram_problems, telegram_refusal
 from bot.runner import ChatTurnRunner
 from bot.wakeups import Wakeups
 from flows.messages import Inbound, ReceivedFile
-from flows.safe_text import clean_inbound, clean_optional
+from flows.safe_text import clean_optional
 from storage import answers
 from storage.models import OutboxMessage
+from storage.turns import TurnOutcome
 
 log = structlog.get_logger(__name__)
 
@@ -129,18 +130,14 @@ def to_inbound(update: Update) -> Inbound | None:
     if message is None or message.chat.type != "private":
         return None
     lang = clean_optional(message.from_user.language_code) if message.from_user else None
-    inbound = Inbound(channel=CHANNEL, chat_id=str(message.chat.id), idempotency_key=key)
     if update.edited_message is not None:
         # Its own update_id keys it: an edit is a new event, however often the same message
-        # is edited. A command or caption edited is words like any other.
+        # is edited.
         edited = message.text if message.text is not None else message.caption
-        return replace(inbound, text=clean_inbound(edited or ""), edited=True)
+        return text_inbound(update.update_id, message.chat.id, edited or "", lang, edited=True)
     if message.text is not None:
-        text = clean_inbound(message.text)
-        if (typed := typed_command(text)) is not None:
-            command, argument = typed
-            return replace(inbound, command=command, argument=argument, lang=lang)
-        return replace(inbound, text=text)
+        return text_inbound(update.update_id, message.chat.id, message.text, lang, edited=False)
+    inbound = Inbound(channel=CHANNEL, chat_id=str(message.chat.id), idempotency_key=key)
     caption = clean_optional(message.caption)
     if message.photo:
         largest = message.photo[-1]
@@ -311,17 +308,18 @@ class TelegramChannel:
             log.warning("telegram.webhook_refused")
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            data = json.loads(await read_body(request, BODY_LIMIT))
-            if not isinstance(data, dict):
-                raise TypeError("not an object")
-            update = Update.de_json(data, self.bot)
+            # A member's plain text comes as its Inbound, read without PTB's objects.
+            update = read_update(await read_body(request, BODY_LIMIT), self.bot)
         except BodyRefused as refused:
             return refused.response()
         except Exception as error:  # json or PTB on a malformed update: any error (even deep
             # nesting's RecursionError) means the body, not the desk, is broken
             log.warning("telegram.webhook_malformed", error=type(error).__name__)
             return PlainTextResponse("bad request", status_code=400)
-        await self.handle(update, received=received)
+        if isinstance(update, Inbound):
+            await self._turn(update, None, received)
+        else:
+            await self.handle(update, received=received)
         return PlainTextResponse("ok")
 
     async def handle(self, update: Update, *, received: float | None = None) -> None:
@@ -337,9 +335,6 @@ class TelegramChannel:
         # Answered at once, not after the turn: Telegram refuses a late answer ("query is too
         # old"), and the spinner stops even while the chat's earlier messages are handled.
         answering = self._answer(update)
-        typing = asyncio.get_running_loop().call_later(
-            self.typing_after, self._start_typing, inbound.chat_id
-        )
         message = update.message
 
         async def fetch_file(inbound: Inbound) -> Inbound:
@@ -347,14 +342,27 @@ class TelegramChannel:
                 return inbound
             return await self._fetch_file(inbound, message)
 
-        try:
-            outcome = await self.runner.run(inbound, prepare=fetch_file, received=received)
-        finally:
-            typing.cancel()
+        prepare = fetch_file if inbound.attachment is not None else None
+        outcome = await self._turn(inbound, prepare, received)
         if answering is not None:
             await answering
             if not outcome.duplicate:
                 await self._show_choice(update)
+
+    async def _turn(
+        self,
+        inbound: Inbound,
+        prepare: Callable[[Inbound], Awaitable[Inbound]] | None,
+        received: float | None,
+    ) -> TurnOutcome:
+        """The runner's turn, with "typing…" shown if it is slow."""
+        typing = asyncio.get_running_loop().call_later(
+            self.typing_after, self._start_typing, inbound.chat_id
+        )
+        try:
+            return await self.runner.run(inbound, prepare=prepare, received=received)
+        finally:
+            typing.cancel()
 
     async def handle_batch(self, updates: Sequence[Update]) -> None:
         """Chats in parallel, each chat's updates one after another in update_id order."""
