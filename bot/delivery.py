@@ -36,6 +36,7 @@ from typing import Protocol
 
 import structlog
 
+from bot.batched_writes import BatchedWrites
 from bot.channels.base import ChannelLimits
 from bot.dispatch import TemporaryFailure, Unreachable, backoff
 from storage.db import Database
@@ -176,47 +177,11 @@ class RateLimiter:
                 waker.set_result(None)
 
 
-class _SentMarks:
-    """Marks sent rows in batches: one transaction for every send that finished meanwhile.
-
-    A chat's sender waits for its own mark before the chat's next rows can be claimed, so a
-    row still pending in the database is never taken for unsent by this process.
-    """
-
-    def __init__(self, db: Database, outbox: ChannelOutbox) -> None:
-        self.db = db
-        self.outbox = outbox
-        self._waiting: list[tuple[list[int], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def mark(self, row_ids: list[int]) -> None:
-        done = asyncio.get_running_loop().create_future()
-        self._waiting.append((row_ids, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all())
-        await done
-
-    async def _write_all(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                ids = [row_id for row_ids, _ in batch for row_id in row_ids]
-                await self.db.run(self.outbox.mark_sent, ids)
-            except Exception as error:  # the rows stay claimed by us and go out again
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-                continue
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
-
-
 class OutboxWorker:
     """Drains one channel's outbox until stopped; ``wake()`` after a commit sends at once.
 
     Each round claims the oldest rows of every due chat in one transaction, and sent rows are
-    marked in batches (``_SentMarks``): the database work per message stays small when many
+    marked in batches (``bot.batched_writes``): the database work per message stays small when many
     members are answered at once. ``per_chat_interval`` and ``global_per_second`` override the
     channel's limits (tests); ``only_chat`` keeps the worker to one chat (the terminal, where
     each member's process sends their own messages only).
@@ -264,7 +229,9 @@ class OutboxWorker:
         # a round of hundreds of answers does not hold up the members' incoming messages.
         self._sends = asyncio.Semaphore(sends_at_once)
         self._wake = asyncio.Event()
-        self._marks = _SentMarks(db, self.outbox)
+        # A chat's sender waits for its own mark before the chat's next rows can be claimed,
+        # so a row still pending in the database is never taken for unsent by this process.
+        self._marks: BatchedWrites[int] = BatchedWrites(db, self.outbox.mark_sent)
         self._rounds = asyncio.Lock()  # one claim at a time: ``run`` and ``drain_all`` may meet
         self._sending: dict[str, asyncio.Task[None]] = {}  # chat -> the send of its claim
         self._recheck: set[str] = set()  # chats given new rows while one was being sent
@@ -367,7 +334,7 @@ class OutboxWorker:
             )
             return False
         try:
-            await self._marks.mark(ids)
+            await self._marks.add(ids)
         except Exception:  # still claimed by us: they go out again (twice, never lost)
             log.exception("outbox.mark_failed", outbox=ids)
             return False

@@ -98,11 +98,12 @@ def waiting(
         return due
 
 
-def worked(db: Database, event_id: int) -> None:
-    """The event's turn is committed (or it needed none): its row, and the member's words in
-    it, go."""
+def worked(db: Database, event_ids: Sequence[int]) -> None:
+    """The events' turns are committed (or they needed none): their rows, and the member's
+    words in them, go. A crash before this only means the events are worked again at the next
+    start, as the redeliveries they then are: their keys are processed, so nothing happens."""
     with db.transaction() as session:
-        session.execute(delete(InboxEvent).where(col(InboxEvent.id) == event_id))
+        session.execute(delete(InboxEvent).where(col(InboxEvent.id).in_(list(event_ids))))
 
 
 def postpone(db: Database, event_id: int, now: datetime, seconds: float) -> None:

@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -35,6 +36,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App
+from bot.batched_writes import BatchedWrites
 from bot.channels.base import ChannelLimits, MemberChannel, TurnRunner
 from bot.channels.line import CHANNEL, LIMITS, events
 from bot.channels.line.api import NETWORK_ERRORS, LineApi
@@ -119,6 +121,8 @@ class LineChannel:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._queued: set[int] = set()
         self._failures: dict[int, int] = {}  # event id -> failed tries in this process
+        # Worked events' rows go in one transaction for every chat that finished meanwhile.
+        self._worked: BatchedWrites[int] = BatchedWrites(app.db, partial(inbox.worked, app.db))
         self._courtesies: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         # Set once what a stopped process left in the inbox is queued (``run``'s first step).
@@ -313,7 +317,7 @@ class LineChannel:
                 self.wakeups.staff()
         elif work.inbound is not None:
             await self._turn(work, arrived[1] if arrived else None)
-        await self.app.db.run(inbox.worked, self.app.db, event.id)
+        await self._worked.add([event.id])  # with other chats' in one transaction
         self._arrived.pop(event.key, None)
 
     async def _turn(self, work: events.Work, received: float | None) -> None:
