@@ -77,19 +77,6 @@ class ChannelOutbox:
             where.append(OutboxMessage.chat_id == self.only_chat)
         return where  # type: ignore[return-value]
 
-    def _due(self, now: datetime) -> tuple[ColumnElement[bool], ...]:
-        return (
-            or_(
-                col(OutboxMessage.next_attempt_at).is_(None),
-                col(OutboxMessage.next_attempt_at) <= now,
-            ),
-            or_(
-                col(OutboxMessage.claimed_until).is_(None),
-                col(OutboxMessage.claimed_until) <= now,
-                col(OutboxMessage.claimed_by) == self.worker_id,
-            ),
-        )
-
     def claim_due(self, busy: frozenset[str], capacity: int, per_call: int = 1) -> list[Claim]:
         """Claim the oldest pending rows (up to ``per_call``) of each due chat not in ``busy``
         (being sent by this worker already), for at most ``capacity`` chats.
@@ -354,18 +341,7 @@ class _ClaimStatements:
         self.rows = (
             select(OutboxMessage)
             .where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)))
-            .where(OutboxMessage.status == "pending")
-            .where(
-                or_(
-                    col(OutboxMessage.next_attempt_at).is_(None),
-                    col(OutboxMessage.next_attempt_at) <= now,
-                ),
-                or_(
-                    col(OutboxMessage.claimed_until).is_(None),
-                    col(OutboxMessage.claimed_until) <= now,
-                    col(OutboxMessage.claimed_by) == worker,
-                ),
-            )
+            .where(OutboxMessage.status == "pending", *due)
             .with_for_update(skip_locked=True)
         )
         self.lease = (

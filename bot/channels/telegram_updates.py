@@ -16,6 +16,7 @@ refuses or reads differently from the standard library) is read as before, by ``
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -29,11 +30,9 @@ from flows.safe_text import clean_inbound, clean_optional
 # Dates PTB turns into a datetime without fail on any platform (1970 to 2106); others, rare
 # and maybe out of range, are left to PTB to refuse or accept.
 _LAST_DATE = 2**32
-_MESSAGE_OPTIONAL = frozenset({"from", "entities", "edit_date"})
-_CHAT_TEXT = frozenset({"first_name", "last_name", "username", "title"})
-_USER_TEXT = frozenset({"last_name", "username", "language_code"})
-_USER_FLAGS = frozenset({"is_premium", "added_to_attachment_menu"})
-_ENTITY_TEXT = frozenset({"url", "language", "custom_emoji_id"})
+# A field's check, and an object's fields with theirs (``_fits``).
+Check = Callable[[object], bool]
+Shape = Mapping[str, Check]
 
 
 def read_update(body: bytes, bot: Bot) -> Inbound | Update:
@@ -97,70 +96,52 @@ def plain_text(data: dict[str, Any]) -> Inbound | None:
     )
 
 
-def _is_text_message(message: dict[str, Any], *, edited: bool) -> bool:
-    if not (
-        type(message.get("message_id")) is int
-        and _is_date(message.get("date"))
-        and type(message.get("text")) is str
-        and _is_private_chat(message.get("chat"))
-    ):
+def _fits(value: object, required: Shape, optional: Shape) -> bool:
+    """Whether ``value`` is an object with every ``required`` key, no key that is in neither
+    table, and each value passing its key's check."""
+    if type(value) is not dict or not required.keys() <= value.keys():
         return False
-    for key, value in message.items():
-        if key in ("message_id", "date", "text", "chat"):
-            continue
-        if key not in _MESSAGE_OPTIONAL:
-            return False
-        if key == "from" and not _is_user(value):
-            return False
-        if key == "entities" and not _are_entities(value):
-            return False
-        if key == "edit_date" and not (edited and _is_date(value)):
+    for key, item in value.items():
+        check = required.get(key) or optional.get(key)
+        if check is None or not check(item):
             return False
     return True
+
+
+def _of(kind: type) -> Check:
+    """Exactly this JSON type (``bool`` is not taken for ``int``, nor the other way)."""
+    return lambda value: type(value) is kind
 
 
 def _is_date(value: object) -> bool:
     return type(value) is int and 0 <= value < _LAST_DATE
 
 
-def _is_private_chat(chat: object) -> bool:
-    if type(chat) is not dict or type(chat.get("id")) is not int or chat.get("type") != "private":
-        return False
-    return all(
-        key in ("id", "type") or (key in _CHAT_TEXT and type(value) is str)
-        for key, value in chat.items()
-    )
+def _shape(required: Shape, optional: Shape) -> Check:
+    return lambda value: _fits(value, required, optional)
 
 
-def _is_user(user: object) -> bool:
-    if not (
-        type(user) is dict
-        and type(user.get("id")) is int
-        and type(user.get("is_bot")) is bool
-        and type(user.get("first_name")) is str
-    ):
-        return False
-    return all(
-        key in ("id", "is_bot", "first_name")
-        or (key in _USER_TEXT and type(value) is str)
-        or (key in _USER_FLAGS and type(value) is bool)
-        for key, value in user.items()
-    )
+_TEXT, _INT, _FLAG = _of(str), _of(int), _of(bool)
+_is_private_chat = _shape(
+    {"id": _INT, "type": lambda value: value == "private"},
+    dict.fromkeys(("first_name", "last_name", "username", "title"), _TEXT),
+)
+_is_user = _shape(
+    {"id": _INT, "is_bot": _FLAG, "first_name": _TEXT},
+    dict.fromkeys(("last_name", "username", "language_code"), _TEXT)
+    | dict.fromkeys(("is_premium", "added_to_attachment_menu"), _FLAG),
+)
+_is_entity = _shape(
+    {"type": _TEXT, "offset": _INT, "length": _INT},
+    dict.fromkeys(("url", "language", "custom_emoji_id"), _TEXT),
+)
+_MESSAGE: Shape = {"message_id": _INT, "date": _is_date, "text": _TEXT, "chat": _is_private_chat}
+_MESSAGE_OPTIONAL: dict[str, Check] = {
+    "from": _is_user,
+    "entities": lambda value: type(value) is list and all(_is_entity(item) for item in value),
+}
+_EDITED_OPTIONAL: Shape = {**_MESSAGE_OPTIONAL, "edit_date": _is_date}
 
 
-def _are_entities(entities: object) -> bool:
-    return type(entities) is list and all(_is_entity(entity) for entity in entities)
-
-
-def _is_entity(entity: object) -> bool:
-    if not (
-        type(entity) is dict
-        and type(entity.get("type")) is str
-        and type(entity.get("offset")) is int
-        and type(entity.get("length")) is int
-    ):
-        return False
-    return all(
-        key in ("type", "offset", "length") or (key in _ENTITY_TEXT and type(value) is str)
-        for key, value in entity.items()
-    )
+def _is_text_message(message: dict[str, Any], *, edited: bool) -> bool:
+    return _fits(message, _MESSAGE, _EDITED_OPTIONAL if edited else _MESSAGE_OPTIONAL)
