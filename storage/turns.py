@@ -182,6 +182,18 @@ def member_cases(session: Session, conversation_id: int) -> list[CaseView]:
     ]
 
 
+def message_parts(
+    text: str, choices: list[list[str]], multiple: bool, limit: TextLimit | None
+) -> list[tuple[str, list[list[str]], bool]]:
+    """One outgoing message as the rows it is queued in: split to the channel's limit, in
+    order, with the buttons (and whether several may be picked) on the last part only."""
+    parts = limit.split(text) if limit is not None else [text]
+    return [
+        (part, choices if last else [], multiple and last)
+        for part, last in zip(parts, [False] * (len(parts) - 1) + [True], strict=True)
+    ]
+
+
 def enqueue(
     session: Session,
     conversation: Conversation,
@@ -207,17 +219,15 @@ def enqueue(
     """
     assert conversation.id is not None
     choices = choices or []
-    parts = limit.split(text) if limit is not None else [text]
-    for position, part in enumerate(parts, 1):
-        last = position == len(parts)
+    for part, part_choices, part_multiple in message_parts(text, choices, multiple, limit):
         session.add(
             OutboxMessage(
                 conversation_id=conversation.id,
                 channel=conversation.channel,
                 chat_id=conversation.chat_id,
                 text=part,
-                choices=choices if last else [],
-                multiple=multiple and last,
+                choices=part_choices,
+                multiple=part_multiple,
                 priority=priority,
                 created_at=now,
             )
@@ -327,10 +337,8 @@ class TurnStore:
                 rows.line("member", result.inbound_display)
             limit = self.text_limits.get(inbound.channel)
             for text, choices, multiple, _shows in self._messages(inbound.channel, result, None):
-                parts = limit.split(text) if limit is not None else [text]
-                for position, part in enumerate(parts, 1):
-                    last = position == len(parts)
-                    rows.message(part, choices if last else [], multiple and last)
+                for part in message_parts(text, choices, multiple, limit):
+                    rows.message(*part)
                 rows.line("bot", transcript_text(text, choices))
             rows.write(connection, result.state)
             log.info("turn.done", conversation=row.id, case=None)
