@@ -43,7 +43,7 @@ def _run(
         env=env,
         input=input,
         capture_output=True,
-        text=True,
+        encoding="utf-8",  # the desk's Japanese, whatever the test run's locale
         timeout=120,
     )
     assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
