@@ -159,13 +159,11 @@ def serve(
 ) -> None:
     """Run every configured member channel (Telegram, LINE, the web chat) and Slack on one
     HTTP app (/healthz, /telegram/webhook, /line/webhook, /chat, /slack/events)."""
-    import uvloop
-
+    from bot.event_loop import run
     from bot.server import serve as run_server
 
     try:
-        # libuv's event loop (uvicorn's recommendation for speed); BENCHMARKS.md has figures.
-        uvloop.run(run_server(load_settings(), host, port))
+        run(run_server(load_settings(), host, port))  # on uvloop where it is installed
     except ConfigurationError as error:
         _refuse("madoguchi serve", error)
 

@@ -223,6 +223,17 @@ def _together(*jobs: Job) -> Job:
     return run
 
 
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGINT/SIGTERM set ``stop``: through the loop where it takes signal handlers, else
+    (asyncio's own loop on Windows) through Python's, which wake the loop from outside it."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except NotImplementedError:
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
+
+
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run every configured part until SIGINT/SIGTERM."""
     await _check(settings)
@@ -230,9 +241,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     if app.keyring is None:
         log.warning("encryption.off")  # personal data is stored in clear: MADOGUCHI_DATA_KEYS
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    _stop_on_signals(stop)
     wakeups = Wakeups()
     members = await start_member_channels(settings, app, wakeups)
     slack = (

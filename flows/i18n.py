@@ -38,11 +38,15 @@ def N_(message: str) -> str:
 
 
 def locales_dir() -> Path:
-    """Where compiled catalogs live: the repo's ``locales/`` unless overridden."""
+    """Where compiled catalogs live: ``MADOGUCHI_LOCALES_DIR`` if set, else the package's own
+    (an installed wheel: setup.py compiles them into it), else a checkout's ``locales/``
+    (``make catalogs``; an editable install has no packaged copy)."""
     override = os.environ.get("MADOGUCHI_LOCALES_DIR")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "locales"
+    here = Path(__file__).resolve().parent
+    packaged = here / "locales"
+    return packaged if packaged.is_dir() else here.parent / "locales"
 
 
 @lru_cache(maxsize=8)
