@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.audit_cli import terminal_actor
 from bot.config import Settings
+from bot.progress import Quiet, progress_bar
 from storage import backup as backups
 from storage import crypto
 from storage.audit import AuditLog
@@ -62,13 +63,15 @@ def _refuse(command: str, problem: object) -> typer.Exit:
 def backup(
     file: Annotated[Path, typer.Argument(help="The backup file to write (readable by you only)")],
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Copy the live SQLite database to FILE while the desk keeps running, then check the copy
     (integrity, schema revision). PostgreSQL: use pg_dump (README, Backups)."""
     settings = Settings()
     database = _sqlite_file(settings, "backup")
     try:
-        copy = backups.take(database, file, force=force)
+        with progress_bar(quiet) as report:
+            copy = backups.take(database, file, force=force, progress=report)
     except backups.BackupError as problem:
         raise _refuse("backup", problem) from None
     except OSError as error:

@@ -32,10 +32,9 @@ from alembic.util import CommandError
 
 from storage.leases import holder_is_gone
 from storage.private_files import PRIVATE
+from storage.progress import Progress, silent
 from storage.schema import alembic_config, head_revision
 
-# Called with (pages copied, pages in all) after each step: a progress bar, or nothing.
-Progress = Callable[[int, int], None]
 STEP_PAGES = 1024  # 4 MiB at SQLite's default page size: a step is a few milliseconds
 SQLITE_MAGIC = b"SQLite format 3\x00"
 COMPANIONS = ("-wal", "-shm", "-journal")
@@ -68,9 +67,7 @@ def companions(database: Path) -> list[Path]:
     return [database, *(database.with_name(database.name + suffix) for suffix in COMPANIONS)]
 
 
-def take(
-    database: Path, target: Path, *, force: bool = False, progress: Progress | None = None
-) -> Copy:
+def take(database: Path, target: Path, *, force: bool = False, progress: Progress = silent) -> Copy:
     """Copy the live ``database`` to ``target`` (mode 0600), consistent as of the start."""
     _refuse_target(database, target, force)
     if not database.is_file():
@@ -272,12 +269,11 @@ def _place(partial: Path, target: Path, force: bool) -> None:
     _fsync(target.parent)
 
 
-def _pages(progress: Progress | None) -> Callable[[int, int, int], None] | None:
-    if progress is None:
-        return None
+def _pages(progress: Progress) -> Callable[[int, int, int], None]:
+    """sqlite3's step callback (status, pages left, pages in all) as a ``Progress``."""
 
     def report(_status: int, remaining: int, total: int) -> None:
-        progress(total - remaining, total)
+        progress("pages", total - remaining, total)
 
     return report
 

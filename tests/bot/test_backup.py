@@ -90,7 +90,7 @@ def test_a_backup_during_a_burst_restores_every_turn_committed_before_it_and_no_
         monkeypatch.setattr(backups, "STEP_PAGES", 1)
         at_start = keys(database)
 
-        def first_step(done: int, total: int) -> None:
+        def first_step(step: str, done: int, total: int) -> None:
             if not during.is_set():
                 eventually(lambda: len(keys(database)) >= len(at_start) + 40)
                 committed_meanwhile.update(keys(database) - at_start)
