@@ -12,21 +12,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from storage.progress import Progress as Report
 from storage.progress import silent
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
 
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bar (also when not on a terminal)")
@@ -45,6 +40,10 @@ def progress_bar(quiet: bool = False, console: Console | None = None) -> Iterato
     if quiet or (console is None and not watched()):
         yield silent
         return
+    # Imported only to draw: every other command starts without it.
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
