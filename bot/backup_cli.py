@@ -120,7 +120,9 @@ def restore(
     holder = backups.running_server(database, now)
     if holder:
         raise _refuse(
-            "restore", f"madoguchi serve is running on {database} ({holder}): stop it first"
+            "restore",
+            f"madoguchi serve is running on {database} ({holder}): stop it first "
+            "(e.g. sudo systemctl stop madoguchi)",
         )
     staged: Path | None = None
     try:

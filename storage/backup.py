@@ -89,7 +89,7 @@ def take(database: Path, target: Path, *, force: bool = False, progress: Progres
                 destination.close()
         finally:
             source.close()
-        revision = verify(partial)
+        revision = verify(partial, target.name)
         _fsync(partial)
         _place(partial, target, force)
     return Copy(target, target.stat().st_size, revision)
