@@ -48,11 +48,13 @@ def _sqlite_file(settings: Settings, command: str) -> Path:
 
 
 def _size(size: int) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    raise AssertionError
+    """``286720`` as ``280.0 KiB``: what an operator compares with the disk's free space."""
+    if size < 1024:
+        return f"{size} bytes"
+    for power, unit in enumerate(("KiB", "MiB", "GiB"), 1):
+        if size < 1024 ** (power + 1) or unit == "GiB":
+            return f"{size / 1024**power:.1f} {unit}"
+    raise AssertionError("unreachable")
 
 
 def _refuse(command: str, problem: object) -> typer.Exit:

@@ -89,7 +89,13 @@ def take(database: Path, target: Path, *, force: bool = False, progress: Progres
                 destination.close()
         finally:
             source.close()
-        revision = verify(partial, target.name)
+        try:
+            revision = verify(partial, target.name)
+        except BackupError as problem:
+            raise BackupError(
+                f"{problem}; the database itself may be damaged: check it with "
+                f"sqlite3 {database} 'PRAGMA integrity_check'"
+            ) from None
         _fsync(partial)
         _place(partial, target, force)
     return Copy(target, target.stat().st_size, revision)
@@ -107,7 +113,8 @@ def verify(path: Path, name: str | None = None) -> str:
         try:
             problems = [row[0] for row in connection.execute("PRAGMA integrity_check(5)")]
             if problems != ["ok"]:
-                raise BackupError(f"{name} is damaged (integrity_check: {problems[0]})")
+                first = problems[0].splitlines()[-1]  # past "*** in database main ***"
+                raise BackupError(f"{name} is damaged (integrity_check: {first})")
             tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
             if "alembic_version" not in tables or "conversation" not in tables:
                 raise BackupError(f"{name} is a SQLite database but not madoguchi's")
@@ -171,8 +178,11 @@ def prepare(backup: Path, database: Path) -> tuple[Path, str]:
         with open(staged, "rb") as handle:
             if handle.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
                 raise BackupError(f"{backup.name} is not a SQLite database")
-        settle(staged, backup.name)
-        revision = verify(staged, backup.name)
+        try:
+            settle(staged, backup.name)
+            revision = verify(staged, backup.name)
+        except BackupError as problem:
+            raise BackupError(f"{problem}: restore another backup") from None
         if not known(revision):
             raise BackupError(
                 f"{backup.name} is at schema revision {revision}, newer than this madoguchi "

@@ -172,11 +172,21 @@ def _not_a_database(path: Path) -> None:
 
 
 def _damaged(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    page = 4096
-    for offset in range(page * 2, len(data) - page, page):  # every b-tree page after the first
-        data[offset : offset + 16] = b"\xff" * 16
-    path.write_bytes(bytes(data))
+    """An index's pages left behind by a schema edit: the file opens and reads, and only
+    ``integrity_check`` finds the damage."""
+    connection = sqlite3.connect(path)
+    with connection:
+        (name,) = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
+        ).fetchone()
+        connection.execute("PRAGMA writable_schema=ON")
+        connection.execute("DELETE FROM sqlite_master WHERE name = ?", (name,))
+    connection.close()
+
+
+def _truncated(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
 
 
 def _newer(path: Path) -> None:
@@ -198,11 +208,12 @@ def _someone_elses(path: Path) -> None:
     ("spoil", "says"),
     [
         (_not_a_database, "is not a SQLite database"),
-        (_damaged, "is damaged"),
+        (_damaged, "is damaged (integrity_check: "),
+        (_truncated, "is damaged"),
         (_newer, "newer than this madoguchi knows"),
         (_someone_elses, "is a SQLite database but not madoguchi's"),
     ],
-    ids=["not-a-database", "damaged", "newer-revision", "another-application"],
+    ids=["not-a-database", "damaged", "truncated", "newer-revision", "another-application"],
 )
 def test_restore_refuses_a_file_it_cannot_trust_and_leaves_the_database_alone(
     run: Invoke, live: Path, tmp_path: Path, spoil: Any, says: str
