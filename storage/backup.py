@@ -53,15 +53,6 @@ class Copy:
     revision: str
 
 
-@dataclass(frozen=True)
-class Restored:
-    """What ``restore`` did: the revision put in place and where the replaced file went."""
-
-    revision: str
-    size: int
-    kept_aside: Path | None
-
-
 def companions(database: Path) -> list[Path]:
     """The database's own files: itself and what SQLite keeps beside it."""
     return [database, *(database.with_name(database.name + suffix) for suffix in COMPANIONS)]

@@ -285,7 +285,7 @@ def test_an_older_backup_is_upgraded_as_it_is_restored(
     assert rows(live, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
 
 
-def test_restore_refuses_a_backup_its_keys_cannot_open(live: Path, tmp_path: Path) -> None:
+def test_restore_needs_the_keys_the_backup_was_encrypted_with(live: Path, tmp_path: Path) -> None:
     backup = tmp_path / "encrypted.sqlite3"
     encrypted = new_database(tmp_path / "other" / "desk.sqlite3")
     with madoguchi_command(f"sqlite:///{encrypted}") as invoke, pytest.MonkeyPatch.context() as env:
@@ -295,8 +295,13 @@ def test_restore_refuses_a_backup_its_keys_cannot_open(live: Path, tmp_path: Pat
     assert "keep MADOGUCHI_DATA_KEYS (k01) apart from the backup" in taken.stdout
     with madoguchi_command(f"sqlite:///{live}") as invoke:
         refused = invoke("restore", str(backup))
-    assert refused.exit_code == 1
-    assert "cannot be read with MADOGUCHI_DATA_KEYS" in refused.stderr
+        assert refused.exit_code == 1
+        assert "cannot be read with MADOGUCHI_DATA_KEYS" in refused.stderr
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("MADOGUCHI_DATA_KEYS", KEY)  # the key kept apart, brought back
+            restored = invoke("restore", str(backup))
+            assert restored.exit_code == 0, restored.output
+            assert invoke("keys", "status").exit_code == 0
 
 
 @pytest.mark.parametrize(("verb", "tool"), [("backup", "pg_dump -Fc"), ("restore", "pg_restore")])
