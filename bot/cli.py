@@ -12,6 +12,7 @@ import typer
 
 from bot.app import App, configure_logging
 from bot.audit_cli import audit
+from bot.backup_cli import backup, restore
 from bot.config import ConfigurationError, load_settings
 from bot.db_cli import db_cli
 from bot.documents import write_document
@@ -41,6 +42,8 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(line_cli, name="line")
 cli.command()(audit)
+cli.command()(backup)
+cli.command()(restore)
 cli.command("member-data")(member_data)
 cli.command()(purge)
 cli.command()(register)

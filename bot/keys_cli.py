@@ -14,6 +14,7 @@ import typer
 from bot.app import utc_now
 from bot.audit_cli import terminal_actor
 from bot.config import Settings
+from bot.progress import Quiet, progress_bar
 from storage import crypto, lookup
 from storage.audit import AuditLog
 from storage.db import Database, open_database
@@ -72,6 +73,7 @@ def rotate(
     vacuum: Annotated[
         bool, typer.Option(help="SQLite: rebuild the file so no free page keeps old bytes")
     ] = True,
+    quiet: Quiet = False,
 ) -> None:
     """Wrap every data key with the first master key, start a new data key, re-encrypt.
 
@@ -92,7 +94,8 @@ def rotate(
     with _opened(settings, keys) as (db, keyring):
         assert keyring is not None
         data_key = keyring.rotate()
-        rewritten = crypto.reencrypt(db, batch)
+        with progress_bar(quiet) as report:
+            rewritten = crypto.reencrypt(db, batch, report)
         clear = crypto.plaintext_counts(db)
         compacted = crypto.compact(db, vacuum=vacuum)
         AuditLog(db, utc_now).record(
@@ -160,10 +163,14 @@ def status() -> None:
 
 
 @keys_cli.command()
-def reindex() -> None:
+def reindex(quiet: Quiet = False) -> None:
     """Recompute the lookup hashes of every case (e.g. cases from before the index existed)."""
     settings = Settings()
     keys = _master_keys(settings, "reindex")
-    with _opened(settings, keys) as (db, _keyring), db.transaction() as session:
-        count = lookup.rebuild(session)  # under the installed keyring's index key, if any
+    with (
+        _opened(settings, keys) as (db, _keyring),
+        db.transaction() as session,
+        progress_bar(quiet) as report,
+    ):
+        count = lookup.rebuild(session, progress=report)  # under the keyring's index key, if any
     typer.echo(f"Lookup hashes recomputed for {count} case(s).")

@@ -15,6 +15,7 @@ import typer
 from bot.app import App
 from bot.audit_cli import aligned, parse_since, terminal_actor
 from bot.escaping import for_terminal
+from bot.progress import Quiet, progress_bar
 from flows.i18n import JST
 from flows.profiles import OrgProfile, load_profiles
 from storage.models import PurgeRecord
@@ -127,6 +128,7 @@ def purge(
         str | None,
         typer.Option("--since", help="With --history: from this day, JST (2026-11-01, R8.11.1)"),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Remove closed cases' transcripts, files and register entries past their retention
     periods, and idle chats (see README, Retention); each removal is recorded."""
@@ -141,5 +143,9 @@ def purge(
         typer.echo(f"madoguchi purge: unknown org {org!r}", err=True)
         raise typer.Exit(2)
     now = app.clock()
-    plan = purger.plan(now, org) if dry_run else purger.purge(now, terminal_actor(), org)
+    with progress_bar(quiet) as report:
+        if dry_run:
+            plan = purger.plan(now, org, report)
+        else:
+            plan = purger.purge(now, terminal_actor(), org, report)
     typer.echo(for_terminal(render_plan(plan, load_profiles())))

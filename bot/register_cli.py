@@ -21,6 +21,7 @@ import typer
 
 from bot.app import App
 from bot.escaping import for_terminal
+from bot.progress import Quiet, progress_bar
 from bot.register_export import RegisterFormat, render
 from bot.register_reads import read_month_figures, register_document
 from bot.register_stats_view import to_html, to_text
@@ -123,6 +124,7 @@ def register(
     ),
     output: Annotated[Path | None, typer.Option(help="File to write; none or -: stdout")] = None,
     force: Annotated[bool, typer.Option(help="Replace the output file if it exists")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Export the request register: every request that arrived in the period; audited."""
     command = "register"
@@ -145,7 +147,9 @@ def register(
         )
     except CaseActionError as error:
         _refuse(command, error.ja)
-    _write(command, output, render(document, fmt))
+    with progress_bar(quiet) as report:
+        data = render(document, fmt, report)
+    _write(command, output, data)
 
 
 def stats(

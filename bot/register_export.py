@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -24,6 +24,7 @@ from html import escape
 from bot.escaping import for_csv
 from flows.i18n import JST, N_, Translator
 from flows.register_columns import COLUMNS, LIST_SEPARATOR, Cell, headers
+from storage.progress import Progress, silent
 
 JA = Translator("ja")
 TITLE = N_("請求受付簿")
@@ -74,24 +75,33 @@ def cell_text(value: Cell) -> str:
     return str(value)
 
 
-def render(document: RegisterDocument, fmt: RegisterFormat) -> bytes:
+def render(document: RegisterDocument, fmt: RegisterFormat, progress: Progress = silent) -> bytes:
     if fmt is RegisterFormat.csv:
-        return to_csv(document)
+        return to_csv(document, progress)
     if fmt is RegisterFormat.xlsx:
-        return to_xlsx(document)
-    return to_html(document)
+        return to_xlsx(document, progress)
+    return to_html(document, progress)
+
+
+def _counted(rows: Sequence[Sequence[Cell]], progress: Progress) -> Iterator[Sequence[Cell]]:
+    """The rows, telling ``progress`` every hundred (an export may hold years of requests)."""
+    progress("rows", 0, len(rows))
+    for done, row in enumerate(rows, 1):
+        yield row
+        if done % 100 == 0 or done == len(rows):
+            progress("rows", done, len(rows))
 
 
 # ---------------------------------------------------------------------- CSV
 
 
-def to_csv(document: RegisterDocument) -> bytes:
+def to_csv(document: RegisterDocument, progress: Progress = silent) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     for line in document.title_lines():
         writer.writerow([for_csv(line)])
     writer.writerow(headers())
-    for row in document.rows:
+    for row in _counted(document.rows, progress):
         writer.writerow([for_csv(cell_text(value)) for value in row])
     if not document.rows:
         writer.writerow([JA(NONE_ARRIVED)])
@@ -113,7 +123,7 @@ def _xlsx_value(value: Cell) -> str | int | date | datetime | None:
     return value
 
 
-def to_xlsx(document: RegisterDocument) -> bytes:
+def to_xlsx(document: RegisterDocument, progress: Progress = silent) -> bytes:
     # Imported here: a third of a second that every other command (and the server) need not pay.
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -134,7 +144,7 @@ def to_xlsx(document: RegisterDocument) -> bytes:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     wrap = Alignment(wrap_text=True, vertical="top")
-    for offset, row in enumerate(document.rows, 1):
+    for offset, row in enumerate(_counted(document.rows, progress), 1):
         for index, value in enumerate(row, 1):
             cell = sheet.cell(row=header_row + offset, column=index, value=_xlsx_value(value))
             if isinstance(value, str):
@@ -190,12 +200,12 @@ def page(title: str, lines: Sequence[str], body: str, css: str = PRINT_CSS) -> s
     )
 
 
-def to_html(document: RegisterDocument) -> bytes:
+def to_html(document: RegisterDocument, progress: Progress = silent) -> bytes:
     head = "".join(f"<th>{escape(label)}</th>" for label in headers())
     if document.rows:
         body = "".join(
             "<tr>" + "".join(f"<td>{_html_cell(value)}</td>" for value in row) + "</tr>"
-            for row in document.rows
+            for row in _counted(document.rows, progress)
         )
     else:
         body = f'<tr><td colspan="{len(COLUMNS)}">{escape(JA(NONE_ARRIVED))}</td></tr>'

@@ -48,6 +48,7 @@ from sqlmodel import Session, SQLModel, col, select
 from storage import lookup
 from storage.db import Database
 from storage.models import DataKey
+from storage.progress import Progress, silent
 from storage.sealed import (
     MAGIC,
     TEXT_PREFIX,
@@ -389,7 +390,7 @@ def plaintext_counts(db: Database) -> dict[str, tuple[int, int]]:
     return counts
 
 
-def reencrypt(db: Database, batch: int = 200) -> dict[str, int]:
+def reencrypt(db: Database, batch: int = 200, progress: Progress = silent) -> dict[str, int]:
     """Write every mutable row's encrypted columns again under the current data key.
 
     Needs the keyring installed. Rows still in clear (written before encryption was on) are
@@ -407,14 +408,23 @@ def reencrypt(db: Database, batch: int = 200) -> dict[str, int]:
         files = any(isinstance(c.type, EncryptedBytes) for c in columns)
         size = max(1, batch // 50) if files else batch
         last, count = 0, 0
+        total = _row_count(db, table)
+        progress(table.name, 0, total)
         while True:
             work = functools.partial(_reencrypt_batch, db, table, columns, last, size)
             moved = db.retrying(work)
             if moved is None:
                 break
             last, count = moved[0], count + moved[1]
+            progress(table.name, count, total)
         done[table.name] = count
     return done
+
+
+def _row_count(db: Database, table: Table) -> int:
+    with db.transaction() as session:
+        count = session.connection().execute(sa_select(func.count()).select_from(table))
+        return int(count.scalar_one())
 
 
 def _reencrypt_batch(

@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import ColumnElement, and_, delete, false, or_
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_
 from sqlmodel import Session, col, select
 
 from flows.parsing import normalise_for_matching
 from storage.models import Case, CaseLookup
+from storage.progress import Progress, silent
 from storage.sealed import index_digest
 
 PHONE = "phone"
@@ -120,9 +121,13 @@ def matches(digests: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
     return col(Case.id).in_(select(CaseLookup.case_id).where(or_(*pairs)))
 
 
-def rebuild(session: Session, digest: Digest = index_digest, batch: int = 500) -> int:
+def rebuild(
+    session: Session, digest: Digest = index_digest, batch: int = 500, progress: Progress = silent
+) -> int:
     """Recompute every case's digests (the index key changed, or cases predate the index)."""
     session.connection().execute(delete(CaseLookup))
+    total = session.exec(select(func.count()).select_from(Case)).one()
+    progress("cases", 0, total)
     count = 0
     last = 0
     while True:
@@ -141,3 +146,4 @@ def rebuild(session: Session, digest: Digest = index_digest, batch: int = 500) -
             last = case_id
             count += 1
         session.flush()
+        progress("cases", count, total)

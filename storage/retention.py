@@ -66,6 +66,7 @@ from storage.models import (
     PurgeRecord,
     TranscriptLine,
 )
+from storage.progress import Progress, silent
 from storage.turns import case_lines
 
 log = structlog.get_logger(__name__)
@@ -220,16 +221,18 @@ class Purger:
 
     # ------------------------------------------------------------------ the run
 
-    def plan(self, now: datetime, org: str | None = None) -> PurgePlan:
+    def plan(self, now: datetime, org: str | None = None, progress: Progress = silent) -> PurgePlan:
         """What a purge at ``now`` would remove. Reads case metadata and counts rows only;
         writes nothing, so it is not on the audit log."""
-        return self._run(now, None, org)
+        return self._run(now, None, org, progress)
 
-    def purge(self, now: datetime, actor: Actor, org: str | None = None) -> PurgePlan:
+    def purge(
+        self, now: datetime, actor: Actor, org: str | None = None, progress: Progress = silent
+    ) -> PurgePlan:
         """Remove what is due at ``now``; each removal is a purge record, the run an audit
         entry (``purge``) with the totals. ``org`` limits it to one org (and skips the keys,
         which belong to none)."""
-        plan = self._run(now, actor, org)
+        plan = self._run(now, actor, org, progress)
         self.audit.record(
             actor,
             "purge",
@@ -244,7 +247,9 @@ class Purger:
         log.info("purge.done", stages=plan.totals(), org=org)
         return plan
 
-    def _run(self, now: datetime, actor: Actor | None, org: str | None) -> PurgePlan:
+    def _run(
+        self, now: datetime, actor: Actor | None, org: str | None, progress: Progress
+    ) -> PurgePlan:
         if org is not None and org not in self.periods:
             raise ValueError(f"unknown org {org!r}; known: {', '.join(sorted(self.periods))}")
         plan = PurgePlan(at=now, dry_run=actor is None)
@@ -260,11 +265,19 @@ class Purger:
             for org_id in orgs:
                 days = days_of(self.periods[org_id])
                 ids = self._due_cases(stage, org_id, now - timedelta(days=days))
+                step, done = f"{org_id}: {stage}", 0
+                progress(step, 0, len(ids))
                 for chunk in _chunks(ids, self.batch):
                     work = partial(self._case_stage, stage=stage, days=days, now=now, actor=actor)
                     plan.removals += self._batch(work, chunk, dry)
-        for chunk in _chunks(self._idle_candidates(now), self.batch):
+                    done += len(chunk)
+                    progress(step, done, len(ids))
+        idle, done = self._idle_candidates(now), 0
+        progress(IDLE_CHAT, 0, len(idle))
+        for chunk in _chunks(idle, self.batch):
             plan.removals += self._batch_idle(chunk, now, actor, org, dry)
+            done += len(chunk)
+            progress(IDLE_CHAT, done, len(idle))
         if org is None:
             plan.removals += self._keys(now, actor)
         return plan

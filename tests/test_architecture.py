@@ -36,6 +36,17 @@ def test_flows_and_storage_do_not_depend_on_the_runtime() -> None:
             assert "bot" not in imported_modules(path), path
 
 
+def test_only_bot_progress_draws_progress_bars() -> None:
+    """Long work reports through ``storage.progress``; one module turns that into a bar."""
+    drawing = {
+        path.relative_to(ROOT).as_posix()
+        for package in ("bot", "flows", "storage")
+        for path in (ROOT / package).rglob("*.py")
+        if "rich" in imported_modules(path)
+    }
+    assert drawing <= {"bot/progress.py"}, drawing
+
+
 def _source_msgids() -> set[str]:
     found: set[str] = set()
     for package in ("flows", "bot"):
