@@ -390,7 +390,10 @@ class TelegramChannel:
         while not stop.is_set():
             try:
                 updates = await self.bot.get_updates(
-                    offset=offset, timeout=LONG_POLL_SECONDS, allowed_updates=ALLOWED_UPDATES
+                    offset=offset,
+                    # After a failure, a quick call first: /readyz learns at once it works again.
+                    timeout=0 if self._poll_failing else LONG_POLL_SECONDS,
+                    allowed_updates=ALLOWED_UPDATES,
                 )
             except RetryAfter as error:
                 await _sleep_or_stop(stop, _seconds(error.retry_after))
