@@ -35,7 +35,7 @@ from prometheus_client.registry import Collector
 from storage.figures import Figures
 
 # Only the series themselves: no ``*_created`` twin beside each one.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 # This process's own registry: what a test process or a library registers elsewhere never
 # shows up here. Python's process figures (memory, CPU, open files) come along.
 REGISTRY = CollectorRegistry(auto_describe=True)
