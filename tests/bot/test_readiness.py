@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from starlette.applications import Starlette
 
 from bot.watch import Watch
@@ -61,30 +61,41 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path
         yield served, database
 
 
-def test_ready_only_while_the_database_answers_at_this_revision(
-    web: tuple[Served, Path],
-) -> None:
-    served, database = web
-    becomes(served, 200)
+def set_revision(database_url: str, revision: str) -> None:
+    """What another madoguchi does to the schema (an older one, or a newer one's upgrade)."""
+    engine = sa.create_engine(database_url, poolclass=sa.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE alembic_version SET version_num = :revision"),
+                {"revision": revision},
+            )
+    finally:
+        engine.dispose()
 
-    # Another madoguchi (an older one, or a newer one's upgrade) moved the schema.
-    with sqlite3.connect(database) as other:
-        other.execute("UPDATE alembic_version SET version_num = '0001'")
-    becomes(served, 503)
-    assert readiness(served) == (
-        503,
-        {
-            "ready": False,
-            "not_ready": {
-                "database": f"schema at revision 0001, this madoguchi needs {head_revision()}"
+
+def test_not_ready_while_the_database_is_at_another_schema_revision(database_url: str) -> None:
+    with serving_web(database_url) as served:
+        becomes(served, 200)
+        set_revision(database_url, "0001")
+        becomes(served, 503)
+        assert readiness(served) == (
+            503,
+            {
+                "ready": False,
+                "not_ready": {
+                    "database": f"schema at revision 0001, this madoguchi needs {head_revision()}"
+                },
             },
-        },
-    )
-    with sqlite3.connect(database) as other:
-        other.execute("UPDATE alembic_version SET version_num = ?", (head_revision(),))
-    becomes(served, 200)
+        )
+        set_revision(database_url, head_revision())
+        becomes(served, 200)
 
-    # The database file is gone from where DATABASE_URL says (a disk unmounted, say).
+
+def test_not_ready_while_the_database_file_is_missing(web: tuple[Served, Path]) -> None:
+    served, database = web
+    assert readiness(served) == (200, {"ready": True})
+    # The file is gone from where DATABASE_URL says (a disk unmounted, a file moved).
     moved = database.with_name("elsewhere.sqlite3")
     database.rename(moved)
     try:
