@@ -78,6 +78,8 @@ class Sampled(Generic[T]):
         return self._done.result()
 
     def _finished(self, future: asyncio.Future[T]) -> None:
+        if not future.cancelled():
+            future.exception()  # retrieved: kept for the next ``get``, not logged as lost
         if future is self._pending:
             self._pending = None
             self._done = future
