@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(default=None, validation_alias="SMTP_USER")
     smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
     smtp_from: str | None = Field(default=None, validation_alias="SMTP_FROM")
+    # /metrics for a bearer token (Prometheus's `authorization` credentials); unset: only
+    # direct requests from this machine are answered.
+    metrics_token: SecretStr | None = Field(default=None, validation_alias="METRICS_TOKEN")
 
     @field_validator("log_level")
     @classmethod

@@ -39,6 +39,7 @@ import structlog
 from bot.batched_writes import BatchedWrites
 from bot.channels.base import ChannelLimits
 from bot.dispatch import TemporaryFailure, Unreachable, backoff
+from bot.metrics import send_meters
 from storage.db import Database
 from storage.leases import process_identity
 from storage.models import OutboxMessage
@@ -217,6 +218,7 @@ class OutboxWorker:
             spaced=interval > 0,
         )
         self.per_call = max(1, limits.messages_per_call)
+        self.meters = send_meters(limits.name)  # /metrics: sends and retries
         # Claimed and not yet sent at any moment: no more than can be sent in half the claim's
         # time, so no claim lapses while its rows wait for a slot.
         self.max_claimed = max(1, int(min(1000.0, rate * claim_seconds / 2)))
@@ -318,6 +320,7 @@ class OutboxWorker:
             ):
                 await self.channel.send(rows)
         except TemporaryFailure as failure:
+            self.meters.retries["rate_limited" if str(failure) == "429" else "temporary"].inc()
             delay = failure.retry_after or backoff(rows[0].attempts)
             await self.db.run(self.outbox.retry_later, ids, str(failure), delay)
             # Look again when it is due rather than at the next scan: after a 429 the
@@ -325,14 +328,17 @@ class OutboxWorker:
             asyncio.get_running_loop().call_later(delay, self.wake)
             return False
         except Unreachable as failure:
+            self.meters.retries["unreachable"].inc()
             await self.db.run(self.outbox.unreachable, ids, str(failure))
             return False
         except Exception as failure:  # a bug in a channel must not drop the rows
             log.exception("outbox.sender_error", outbox=ids)
+            self.meters.retries["error"].inc()
             await self.db.run(
                 self.outbox.retry_later, ids, type(failure).__name__, backoff(rows[0].attempts)
             )
             return False
+        self.meters.sent.inc(len(rows))
         try:
             await self._marks.add(ids)
         except Exception:  # still claimed by us: they go out again (twice, never lost)

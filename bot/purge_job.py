@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 import structlog
 
+from bot.metrics import purge_meter
 from flows.i18n import JST
 from storage.audit import Actor
 from storage.retention import PurgePlan, Purger
@@ -63,9 +64,11 @@ class DailyPurge:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await asyncio.to_thread(self.run_once)
+                if await asyncio.to_thread(self.run_once) is not None:
+                    purge_meter("done").inc()
             except Exception:  # the database is away, or a bug: try again at the next check
                 log.exception("purge.failed")
+                purge_meter("failed").inc()
             self._wake.clear()
             timeout = min(self.interval, max(1.0, self.seconds_to_next(self.clock())))
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from bot.app import App
+from bot.metrics import TurnMeters, turn_meters
 from bot.turn_batches import TurnBatches
 from bot.turn_failures import TurnFailures
 from bot.wakeups import Wakeups
@@ -57,29 +58,37 @@ class ChatTurnRunner:
     ) -> TurnOutcome:
         """Process one event; returns once its turn is committed (or was a redelivery).
 
-        With ``received`` (``time.perf_counter()`` when the request arrived) the time to the
-        commit is logged as ``turn.timed``: ids and milliseconds only, for ``make bench`` and
-        for operators watching latency under load.
+        The time from ``received`` (``time.perf_counter()`` when the request arrived; else
+        now) to the commit goes to ``madoguchi_turn_seconds``, and with ``received`` it is
+        also logged as ``turn.timed``: ids and milliseconds only, for ``make bench``.
         """
+        meters = turn_meters(inbound.channel)
+        meters.received.inc()
+        arrived = time.perf_counter() if received is None else received
         chat = (inbound.channel, inbound.chat_id)
         lock = self._chat_locks.get(chat)
         if lock is None:
             lock = self._chat_locks[chat] = asyncio.Lock()
         async with lock:
-            outcome = await self._turn(inbound, prepare)
+            outcome = await self._turn(inbound, prepare, meters)
+        seconds = time.perf_counter() - arrived
+        meters.seconds.observe(seconds)
         if received is not None:
             log.info(
                 "turn.timed",
                 channel=inbound.channel,
                 key=inbound.idempotency_key,
                 conversation=outcome.conversation_id,
-                ms=round((time.perf_counter() - received) * 1000, 2),
+                ms=round(seconds * 1000, 2),
             )
         self.wakeups.after_turn(inbound.channel, inbound.chat_id, changed=not outcome.duplicate)
         return outcome
 
     async def _turn(
-        self, inbound: Inbound, prepare: Callable[[Inbound], Awaitable[Inbound]] | None
+        self,
+        inbound: Inbound,
+        prepare: Callable[[Inbound], Awaitable[Inbound]] | None,
+        meters: TurnMeters,
     ) -> TurnOutcome:
         """The event's turn, committed; or, if it raised and is given up on, recorded as
         failed with the member asked to send it again.
@@ -94,10 +103,13 @@ class ChatTurnRunner:
             outcome = await self.batches.run(inbound)
         except Exception as error:
             if not self.failures.give_up(key, error):
+                meters.error.inc()
                 raise
             # Ids and the exception's type only: its message may quote what the member sent.
             log.error(f"{inbound.channel}.turn_failed", key=key, error=type(error).__name__)
             failed: TurnOutcome = await self.app.db.run(self.app.turns.record_failure, inbound)
+            meters.failed.inc()
             return failed
         self.failures.succeeded(key)
+        (meters.duplicate if outcome.duplicate else meters.done).inc()
         return outcome

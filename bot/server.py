@@ -5,6 +5,7 @@ The HTTP app always answers ``/healthz`` and takes Slack's requests at ``/slack/
 member channel adds its own routes (Telegram's webhook at ``/telegram/webhook`` in webhook
 mode). Member channels come from ``bot.channels.serving.MEMBER_CHANNELS``: each runs its
 background work (long polling) and has an outbox worker, side by side until SIGINT/SIGTERM.
+``/readyz`` and ``/metrics`` are ``bot.watch``'s (``/healthz`` is liveness only).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from bot.slack.scrub import SlackScrubber
 from bot.slack.sync import CardSync
 from bot.slack_http import SlackEndpoint
 from bot.wakeups import Wakeups
+from bot.watch import Watch
 from storage.email_outbox import EmailOutbox
 
 log = structlog.get_logger(__name__)
@@ -255,10 +257,15 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         tasks.append(
             asyncio.create_task(EmailWorker(EmailOutbox(app.db, app.clock), mail).run(stop))
         )
+    watch = _watch(settings, app, members)
     for parts in members:
         tasks.append(asyncio.create_task(parts.worker.run(stop)))
         # Long polling, say. No lease: Telegram itself lets one client at a time poll a bot.
         tasks.append(asyncio.create_task(parts.channel.run(stop)))
+        name = parts.channel.limits.name
+        watch.readiness.add_task(name, tasks[-2], what="outbox worker")
+        watch.readiness.add_task(name, tasks[-1], what="channel")
+        watch.readiness.add_channel(name, parts.channel)
     if slack:
         # Staff actions queue messages for members: send them without waiting for a poll;
         # members' turns change the cards.
@@ -272,12 +279,14 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         if slack.socket:
             await slack.socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack.socket_mode")
+            watch.readiness.add("slack", _socket_check(slack.socket))
     server = _Server(
         uvicorn.Config(
             DirectRoutes(
                 http_app(
                     [
                         *AnswerPage(app).routes(),  # answer links' download page
+                        *watch.routes(),  # /readyz, /metrics
                         *(route for parts in members for route in parts.channel.routes()),
                     ],
                     slack.endpoint if slack else None,
@@ -296,6 +305,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await asyncio.sleep(0.02)  # uvicorn has no startup event to await
     if serving.done():
         raise ConfigurationError(f"Could not listen on {host}:{port}.")
+    watch.readiness.started = True
     print(f"madoguchi: serving on http://{host}:{port}", flush=True)
     for parts in members:
         if isinstance(parts.channel, OffersPages):
@@ -313,4 +323,27 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await slack.socket.close_async()  # type: ignore[no-untyped-call]
     for parts in members:
         await parts.channel.close()
+    watch.close()
     app.db.close()
+
+
+def _watch(settings: Settings, app: App, members: Sequence[MemberParts]) -> Watch:
+    """``/readyz`` and ``/metrics`` (``bot.watch``) for this process's channels and queues."""
+    token = settings.metrics_token
+    return Watch(
+        app.db.url,
+        app.clock,
+        served=[parts.channel.limits.name for parts in members],
+        org_queues=app.deployment.queues_by_org(app.orgs),
+        metrics_token=token.get_secret_value() if token else None,
+    )
+
+
+def _socket_check(socket: AsyncSocketModeHandler) -> Callable[[], Awaitable[str | None]]:
+    """Slack in Socket Mode is ready while its WebSocket is connected."""
+
+    async def check() -> str | None:
+        connected = await socket.client.is_connected()
+        return None if connected else "socket mode not connected"
+
+    return check

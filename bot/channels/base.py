@@ -121,6 +121,14 @@ class ReportsHealth(Protocol):
 
 
 @runtime_checkable
+class ReportsReadiness(Protocol):
+    """A channel that can tell when it is not working, for ``/readyz`` (``bot.watch``):
+    None while it works, else why not in a few words (Telegram: the last long poll failed)."""
+
+    def not_ready(self) -> str | None: ...
+
+
+@runtime_checkable
 class OffersPages(Protocol):
     """A channel members open in a browser (the web chat): ``serve`` prints where."""
 

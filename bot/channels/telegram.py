@@ -192,6 +192,7 @@ class TelegramChannel:
         self._limits = replace(LIMITS, send_rate=send_rate)
         self.typing_after = TYPING_AFTER_SECONDS
         self._courtesies: set[asyncio.Task[None]] = set()  # typing hints in flight
+        self._poll_failing = False  # the last getUpdates failed (``/readyz``)
         self.file_limit = max(
             (o.attachments.max_bytes for o in app.orgs.values() if o.attachments.allowed),
             default=0,
@@ -235,6 +236,11 @@ class TelegramChannel:
 
     async def close(self) -> None:
         await self.bot.shutdown()
+
+    def not_ready(self) -> str | None:
+        """For ``/readyz``: the long poll's last call failed (a revoked token, another
+        process polling the bot, the Bot API away); in webhook mode Telegram calls us."""
+        return "long polling failing" if self._poll_failing else None
 
     # ------------------------------------------------------------------ sending
 
@@ -384,17 +390,22 @@ class TelegramChannel:
         while not stop.is_set():
             try:
                 updates = await self.bot.get_updates(
-                    offset=offset, timeout=LONG_POLL_SECONDS, allowed_updates=ALLOWED_UPDATES
+                    offset=offset,
+                    # After a failure, a quick call first: /readyz learns at once it works again.
+                    timeout=0 if self._poll_failing else LONG_POLL_SECONDS,
+                    allowed_updates=ALLOWED_UPDATES,
                 )
             except RetryAfter as error:
                 await _sleep_or_stop(stop, _seconds(error.retry_after))
                 continue
             except TelegramError:
                 failures += 1
+                self._poll_failing = True
                 log.warning("telegram.poll_failed", failures=failures)
                 await _sleep_or_stop(stop, min(30.0, 2.0**failures))
                 continue
             failures = 0
+            self._poll_failing = False
             if not updates:
                 continue
             try:

@@ -80,6 +80,9 @@ def test_staff_claim_and_reply_over_socket_mode(
         status, body = _http(desk.served.port, "/healthz")
         assert (status, json.loads(body)) == (200, {"ok": True})
         assert _http(desk.served.port, "/slack/events", post=True)[0] == 404
+        # Ready: the WebSocket is connected (with Telegram polling and the outbox workers).
+        status, body = _http(desk.served.port, "/readyz")
+        assert (status, json.loads(body)) == (200, {"ready": True})
 
     # serve closed its connection on SIGTERM.
     slack.wait_for(lambda api: not api.socket_connections(open_only=True), timeout=5)

@@ -936,6 +936,11 @@ class FakeBotApi(ServedFake):
             self._cond.notify_all()
             return update_id
 
+    def update_ids(self) -> list[int]:
+        """Every update queued so far, in order (each once, however often delivered)."""
+        with self._cond:
+            return sorted(self._history)
+
     def update(self, update_id: int) -> dict[str, Any]:
         """A copy of an update as it was queued (e.g. to see the photo sizes offered)."""
         with self._cond:

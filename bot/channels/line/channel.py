@@ -204,6 +204,10 @@ class LineChannel:
         await self.stop()
         await self.api.close()
 
+    def not_ready(self) -> str | None:
+        """For ``/readyz``: not before what a stopped process left in the inbox is queued."""
+        return None if self.resumed.is_set() else "resuming stored events"
+
     async def push_usage(self) -> Usage:
         """The month's pushes and quota, for ``/healthz`` and App Home."""
         return await self.quota.usage()
