@@ -705,7 +705,7 @@ def web_figures(runs: list[WebRun]) -> list[Figure]:
     """The web chat's path: the page's POST to the committed answer, many browsers at once."""
     from tests.bench import web_burst
 
-    rate, p50, p95, p99, cost = web_burst.summary(runs)
+    rate, p50, p95, p99, cost, resends = web_burst.summary(runs)
     how = (
         f"{_runs(len(runs))} of {web_burst.MEMBERS:,} browsers at once, each opening the page "
         f"(a new session and the greeting) and sending the {len(web_burst.TEXTS)} lines of the "
@@ -720,6 +720,12 @@ def web_figures(runs: list[WebRun]) -> list[Figure]:
         Figure("web_turn_p95", p95, "ms, the page's send to its committed answer"),
         Figure("web_turn_p99", p99, "ms, the page's send to its committed answer"),
         Figure("web_burst_cpu", cost, "server CPU ms per web chat message"),
+        Figure(
+            "web_resends",
+            resends,
+            "POSTs sent again after a dropped connection",
+            note="As chat.js does: the same message id again, which the desk takes once.",
+        ),
     ]
 
 

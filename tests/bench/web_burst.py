@@ -5,7 +5,9 @@ Each member is a browser as the page behaves: it opens ``/chat/coopdeli`` (a new
 the greeting), then sends the Telegram burst's lines one after another, each as the page's
 ``POST /send`` with its CSRF token, the next once the previous one's answer is committed (the
 POST returns then). The latency is the page's own: from the POST leaving the browser to its
-answer being committed and the response back, with ``MEMBERS`` browsers at once.
+answer being committed and the response back, with ``MEMBERS`` browsers at once. A POST whose
+connection drops is sent again with the same id, as chat.js does (the desk takes it once); the
+resends are counted and reported, and a message the desk never took fails the run.
 """
 
 from __future__ import annotations
@@ -39,13 +41,18 @@ class WebRun:
     seconds: float
     latencies_ms: list[float]
     server_cpu_ms: float  # per message, user + system
+    resends: int  # POSTs sent again after a dropped connection, as the page does
 
     @property
     def rate(self) -> float:
         return self.messages / self.seconds
 
 
-async def _member(base: str, latencies: list[float]) -> None:
+# chat.js tries a POST five times, waiting a second longer after each network error.
+SEND_ATTEMPTS = 5
+
+
+async def _member(base: str, latencies: list[float], resends: list[int]) -> None:
     jar = aiohttp.CookieJar(unsafe=True)  # 127.0.0.1: an IP address, cookies still kept
     async with aiohttp.ClientSession(cookie_jar=jar) as browser:
         async with browser.get(f"{base}/chat/coopdeli") as page:
@@ -53,21 +60,29 @@ async def _member(base: str, latencies: list[float]) -> None:
             assert found, "no CSRF token on the page"
         headers = {"X-CSRF-Token": found[1]}
         for text in TEXTS:
+            message = {"id": uuid.uuid4().hex, "text": text}
             started = time.perf_counter()
-            async with browser.post(
-                f"{base}/chat/coopdeli/send",
-                json={"id": uuid.uuid4().hex, "text": text},
-                headers=headers,
-            ) as answer:
-                assert answer.status == 200, await answer.text()
+            for attempt in range(SEND_ATTEMPTS):
+                try:
+                    async with browser.post(
+                        f"{base}/chat/coopdeli/send", json=message, headers=headers
+                    ) as answer:
+                        assert answer.status == 200, await answer.text()
+                    break
+                except aiohttp.ClientConnectionError:
+                    if attempt == SEND_ATTEMPTS - 1:
+                        raise
+                    resends.append(1)
+                    await asyncio.sleep(attempt + 1)
             latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def _burst(base: str, members: int) -> tuple[float, list[float]]:
+async def _burst(base: str, members: int) -> tuple[float, list[float], int]:
     latencies: list[float] = []
+    resends: list[int] = []
     started = time.monotonic()
-    await asyncio.gather(*(_member(base, latencies) for _ in range(members)))
-    return time.monotonic() - started, latencies
+    await asyncio.gather(*(_member(base, latencies, resends) for _ in range(members)))
+    return time.monotonic() - started, latencies, len(resends)
 
 
 def one_run(database: Path, directory: Path, members: int = MEMBERS) -> WebRun:
@@ -84,20 +99,21 @@ def one_run(database: Path, directory: Path, members: int = MEMBERS) -> WebRun:
         base = f"http://127.0.0.1:{served.port}"
         asyncio.run(_burst(base, 2))
         cpu = _cpu_seconds(served.process.pid)
-        seconds, latencies = asyncio.run(_burst(base, members))
+        seconds, latencies, resends = asyncio.run(_burst(base, members))
         server_cpu = _cpu_seconds(served.process.pid) - cpu
         cases = served.query("SELECT count(*) FROM \"case\" WHERE channel = 'web'")
     if cases[0][0] < members:
         raise RuntimeError(f"{members} web members but {cases[0][0]} web cases")
     messages = members * len(TEXTS)
-    return WebRun(messages, seconds, latencies, server_cpu / messages * 1000)
+    return WebRun(messages, seconds, latencies, server_cpu / messages * 1000, resends)
 
 
-def summary(runs: list[WebRun]) -> tuple[float, float, float, float, float]:
-    """Median rate, p50, p95, p99 and CPU per message over ``runs``."""
+def summary(runs: list[WebRun]) -> tuple[float, float, float, float, float, int]:
+    """Median rate, p50, p95, p99, CPU per message and all resends over ``runs``."""
     p50, p95, p99 = (
         statistics.median(percentile(run.latencies_ms, share) for run in runs)
         for share in (0.50, 0.95, 0.99)
     )
     rate = statistics.median(run.rate for run in runs)
-    return rate, p50, p95, p99, statistics.median(run.server_cpu_ms for run in runs)
+    cost = statistics.median(run.server_cpu_ms for run in runs)
+    return rate, p50, p95, p99, cost, sum(run.resends for run in runs)
