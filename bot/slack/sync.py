@@ -32,7 +32,14 @@ from flows.profiles import OrgProfile
 from storage import slack_posts
 from storage.db import Database
 from storage.intake import waiting as paper_notices_waiting
-from storage.models import Attachment, Case, CaseCard, CaseEvent, TranscriptLine
+from storage.models import (
+    Attachment,
+    Case,
+    CaseCard,
+    CaseEvent,
+    ProcessedUpdate,
+    TranscriptLine,
+)
 from storage.turns import Clock, case_lines
 
 log = structlog.get_logger(__name__)
@@ -322,9 +329,19 @@ class CardSync:
         if event.kind == "attachment":
             await self._upload(card, case, event)
             return
+        # The supervisors' notice first and once per event: a retry after a failure in either
+        # channel (say the bot was not invited to one) repeats neither post.
+        await self._notify_supervisors(card, case, event)
         text = blocks.event_text(event, self.queue_names)
         if text:
             await self._thread_post(card, text)
+
+    async def _notify_supervisors(self, card: CaseCard, case: Case, event: CaseEvent) -> None:
+        if event.kind not in ("escalated", "complaint") or not self.config.supervisors_channel:
+            return
+        key = f"slack:supervisors:{event.id}"
+        if await asyncio.to_thread(self._notified, key):
+            return
         if event.kind == "escalated":
             await self._tell_supervisors(
                 card,
@@ -339,6 +356,16 @@ class CardSync:
                 f":exclamation: {case.number} に会員からご不満のご連絡がありました"
                 "（対応の遅れ・お断り・担当者の対応など）。窓口のチャンネルのカードをご確認ください。",
             )
+        await asyncio.to_thread(self._mark_notified, key)
+
+    def _notified(self, key: str) -> bool:
+        with self.db.transaction() as session:
+            return session.get(ProcessedUpdate, key) is not None
+
+    def _mark_notified(self, key: str) -> None:
+        with self.db.transaction() as session:
+            if session.get(ProcessedUpdate, key) is None:
+                session.add(ProcessedUpdate(key=key, created_at=self.clock()))
 
     async def _tell_supervisors(self, card: CaseCard, text: str) -> None:
         """A post in the supervisors' channel, if one is configured; recorded for retention."""

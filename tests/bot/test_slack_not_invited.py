@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.bot.served import Member
 from tests.bot.test_slack_end_to_end import CHANNELS, desk_running, file_request
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeBotApi
@@ -46,3 +47,29 @@ def test_cards_wait_for_the_invitation_and_the_log_names_the_channel_once(
         for number in numbers:
             desk.card(channel, number, timeout=30)
     assert len(warnings_about(log, "slack.not_invited")) == 1
+
+
+def test_a_complaint_waits_for_the_supervisors_channel_and_is_said_once_in_each_place(
+    fake: FakeBotApi, slack: FakeSlackApi, tmp_path: Path
+) -> None:
+    channel, supervisors = CHANNELS[ORG], "C0SUPER"
+    slack.remove_bot_from(supervisors)
+    with desk_running(fake, slack, tmp_path) as desk:
+        number = file_request(desk, 703, ORG, "disclosure")
+        card = desk.card(channel, number)
+        desk.wait_thread(channel, card.ts, "これまでのやりとり")
+        Member(fake, desk.served, 703).says("対応が遅すぎます。責任者を出してください")
+
+        def refused(api: FakeSlackApi) -> int:
+            return sum(
+                1
+                for c in api.calls_to("chat.postMessage")
+                if c.params.get("channel") == supervisors and c.error == "not_in_channel"
+            )
+
+        slack.wait_for(lambda api: refused(api) >= 2, timeout=30)  # the notice, and a retry
+        slack.add_channel(supervisors, "supervisors")  # /invite @madoguchi
+        desk.wait_thread(channel, card.ts, "責任者に知らせました", timeout=30)
+        notices = [m for m in slack.messages(supervisors) if number in m.text]
+        told = [m for m in slack.thread(channel, card.ts) if "責任者に知らせました" in m.text]
+        assert (len(notices), len(told)) == (1, 1)
