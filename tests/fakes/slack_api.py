@@ -1453,6 +1453,11 @@ class FakeSlackApi(ServedFake):
         with self._cond:
             self._calls.append(Call(method, params, at, status, response, path))
             self._cond.notify_all()
+        if self.scopes is not None and path.startswith("/api/"):
+            # Slack names the token's scopes on every Web API answer (a check like
+            # auth.test can compare them with the manifest's).
+            granted = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
+            return status, {**_headers, **granted}, content_type, payload
         return answer
 
     def _take_faults(self, method: str, params: dict[str, Any]) -> tuple[float, _Failure | None]:

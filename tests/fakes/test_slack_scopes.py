@@ -86,3 +86,8 @@ def test_a_private_channel_the_bot_was_not_invited_to_is_channel_not_found(
     assert refusal(lambda: client.chat_postMessage(channel="C0OPEN", text="t"))["error"] == (
         "not_in_channel"
     )
+
+
+def test_every_answer_names_the_tokens_scopes_in_x_oauth_scopes(client: WebClient) -> None:
+    answer = client.auth_test()
+    assert answer.headers["X-OAuth-Scopes"] == "channels:history,chat:write"
