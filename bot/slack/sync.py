@@ -532,8 +532,8 @@ class CardSync:
             "slack.not_invited",
             channel=channel,
             error=error,
-            fix=f"invite the bot: /invite @madoguchi in <#{channel}> (channel id {channel}); "
-            "its cards and posts wait and go out after that",
+            fix=f"invite the bot: type /invite @madoguchi in the channel whose id is {channel} "
+            "(shown at the bottom of the channel's details); its posts wait until then",
         )
 
 

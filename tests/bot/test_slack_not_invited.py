@@ -40,7 +40,7 @@ def test_cards_wait_for_the_invitation_and_the_log_names_the_channel_once(
         assert slack.messages(channel) == []
         [warning] = warnings_about(log, "slack.not_invited")
         assert warning["level"] == "warning" and warning["channel"] == channel
-        assert f"/invite @madoguchi in <#{channel}>" in warning["fix"]
+        assert f"/invite @madoguchi in the channel whose id is {channel}" in warning["fix"]
         assert warnings_about(log, "slack.case_sync_retry") == []  # routine: info, not warning
 
         slack.add_channel(channel, "takuhai-center")  # /invite @madoguchi
