@@ -339,9 +339,12 @@ def retention_desk(database_url: str, clock: Clock, tmp_path: Path) -> Iterator[
     desk.app.db.close()
 
 
+@pytest.mark.parametrize("private", [False, True], ids=["public", "private"])
 def test_retention_removes_a_case_from_slack_with_exactly_the_manifests_scopes(
-    retention_desk: InProcessDesk, slack: FakeSlackApi
+    retention_desk: InProcessDesk, slack: FakeSlackApi, private: bool
 ) -> None:
+    """Reading a thread takes channels:history, or groups:history in a private channel."""
+    slack.add_channel("C0TAKU", "takuhai-center", is_private=private)
     number, card_ts = a_case_in_slack(retention_desk, slack)
     retention_desk.clock.advance(days=366)
     purge(retention_desk)
