@@ -23,6 +23,7 @@ from bot.line_cli import line_cli
 from bot.member_export import member_data
 from bot.purge_cli import purge
 from bot.register_cli import register, stats
+from bot.slack_cli import slack_cli
 from bot.staff.identity import staff_name, terminal_staff
 from bot.staff.terminal import forget_app, interactive, run_staff_command
 from flows.cases import CaseActionError
@@ -41,6 +42,7 @@ cli = typer.Typer(
 cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(line_cli, name="line")
+cli.add_typer(slack_cli, name="slack")
 cli.command()(audit)
 cli.command()(backup)
 cli.command()(restore)

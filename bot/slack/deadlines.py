@@ -8,11 +8,12 @@ import contextlib
 from datetime import timedelta
 
 import structlog
+from slack_sdk.errors import SlackApiError
 
 from bot.app import App
 from bot.config import SlackDeployment
 from bot.slack import blocks
-from bot.slack.sync import CardSync
+from bot.slack.sync import CardSync, error_name
 from flows.i18n import JST
 
 log = structlog.get_logger(__name__)
@@ -75,6 +76,12 @@ class DeadlineWatch:
             unread = [c for c in cases if c.unread_messages]
             lines.append(f"*会員からの未読メッセージがある案件（{len(unread)}件）*")
             lines += [blocks.case_line(c, now) for c in unread] or ["なし"]
-            for piece in blocks.chunk("\n".join(lines)):
-                await self.sync.post(settings.channel, text=piece)
+            try:
+                for piece in blocks.chunk("\n".join(lines)):
+                    await self.sync.post(settings.channel, text=piece)
+            except SlackApiError as error:
+                # Not invited (warned once by the sync) or Slack failing: the other queues'
+                # digests still go, and this one is tried again at the next check.
+                log.info("slack.digest_waiting", queue=queue, error=error_name(error))
+                continue
             await asyncio.to_thread(self.app.cases.mark_done, key)

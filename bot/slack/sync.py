@@ -32,7 +32,14 @@ from flows.profiles import OrgProfile
 from storage import slack_posts
 from storage.db import Database
 from storage.intake import waiting as paper_notices_waiting
-from storage.models import Attachment, Case, CaseCard, CaseEvent, TranscriptLine
+from storage.models import (
+    Attachment,
+    Case,
+    CaseCard,
+    CaseEvent,
+    ProcessedUpdate,
+    TranscriptLine,
+)
 from storage.turns import Clock, case_lines
 
 log = structlog.get_logger(__name__)
@@ -57,6 +64,9 @@ _AFTER_INTAKE = frozenset(
     }
 )
 INTAKE_PENDING = -1  # a card posted whose thread intake is not yet complete
+# What Slack answers for a post where the bot was not invited: a public channel says so, a
+# private one the bot cannot even see. The posts wait (retried with backoff) until it is.
+NOT_INVITED = frozenset({"not_in_channel", "channel_not_found"})
 
 
 @dataclass
@@ -108,6 +118,7 @@ class CardSync:
         self._watermark = 0  # every event up to here is mirrored (or needs no mirroring)
         self._failures: dict[int, tuple[int, float]] = {}  # case id → (count, retry at)
         self._channel_locks: dict[str, asyncio.Lock] = {}
+        self._not_invited: set[str] = set()  # channels warned about (once each, until a post)
 
     def wake(self) -> None:
         self._wake.set()
@@ -143,7 +154,10 @@ class CardSync:
         usage = await asyncio.to_thread(pushes.to_warn)
         if usage is None:
             return
-        await self.post(channel, text=pushes.warning_text(usage))
+        try:
+            await self.post(channel, text=pushes.warning_text(usage))
+        except SlackApiError:
+            return  # not invited (warned once by _call) or Slack failing: the next pass
         await asyncio.to_thread(pushes.warned, usage)
 
     # ------------------------------------------------------------------ reading
@@ -238,7 +252,10 @@ class CardSync:
             count = self._failures.get(case_id, (0, 0.0))[0] + 1
             delay = min(MAX_BACKOFF, 2.0**count)
             self._failures[case_id] = (count, time.monotonic() + delay)
-            log.warning("slack.case_sync_retry", case=case_id, error=error_name(error), delay=delay)
+            name = error_name(error)
+            # Not invited: said once per channel by _call; each case's retry is routine.
+            retry_log = log.info if name in NOT_INVITED else log.warning
+            retry_log("slack.case_sync_retry", case=case_id, error=name, delay=delay)
             return False
         self._failures.pop(case_id, None)
         return True
@@ -312,9 +329,19 @@ class CardSync:
         if event.kind == "attachment":
             await self._upload(card, case, event)
             return
+        # The supervisors' notice first and once per event: a retry after a failure in either
+        # channel (say the bot was not invited to one) repeats neither post.
+        await self._notify_supervisors(card, case, event)
         text = blocks.event_text(event, self.queue_names)
         if text:
             await self._thread_post(card, text)
+
+    async def _notify_supervisors(self, card: CaseCard, case: Case, event: CaseEvent) -> None:
+        if event.kind not in ("escalated", "complaint") or not self.config.supervisors_channel:
+            return
+        key = f"slack:supervisors:{event.id}"
+        if await asyncio.to_thread(self._notified, key):
+            return
         if event.kind == "escalated":
             await self._tell_supervisors(
                 card,
@@ -329,6 +356,16 @@ class CardSync:
                 f":exclamation: {case.number} に会員からご不満のご連絡がありました"
                 "（対応の遅れ・お断り・担当者の対応など）。窓口のチャンネルのカードをご確認ください。",
             )
+        await asyncio.to_thread(self._mark_notified, key)
+
+    def _notified(self, key: str) -> bool:
+        with self.db.transaction() as session:
+            return session.get(ProcessedUpdate, key) is not None
+
+    def _mark_notified(self, key: str) -> None:
+        with self.db.transaction() as session:
+            if session.get(ProcessedUpdate, key) is None:
+                session.add(ProcessedUpdate(key=key, created_at=self.clock()))
 
     async def _tell_supervisors(self, card: CaseCard, text: str) -> None:
         """A post in the supervisors' channel, if one is configured; recorded for retention."""
@@ -476,7 +513,28 @@ class CardSync:
         """One Web API call, paced per channel (``pace``); a 429 waits Retry-After and retries."""
         lock = self._channel_locks.setdefault(pace, asyncio.Lock())
         async with lock:
-            return await paced_call(self.limiter, self.sleep, pace, method, **kwargs)
+            try:
+                answer = await paced_call(self.limiter, self.sleep, pace, method, **kwargs)
+            except SlackApiError as error:
+                if error_name(error) in NOT_INVITED:
+                    self._warn_not_invited(pace, error_name(error))
+                raise
+        self._not_invited.discard(pace)
+        return answer
+
+    def _warn_not_invited(self, channel: str, error: str) -> None:
+        """Once per channel (again only after a post there worked): what is wrong and the fix.
+        The posts for that channel wait and are retried; nothing is dropped."""
+        if channel in self._not_invited:
+            return
+        self._not_invited.add(channel)
+        log.warning(
+            "slack.not_invited",
+            channel=channel,
+            error=error,
+            fix=f"invite the bot: type /invite @madoguchi in the channel whose id is {channel} "
+            "(shown at the bottom of the channel's details); its posts wait until then",
+        )
 
 
 async def paced_call(

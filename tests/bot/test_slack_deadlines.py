@@ -285,3 +285,17 @@ def test_the_morning_digest_waits_for_an_open_day(database_url: str, slack: Fake
         assert len(digests) == 1 and "11月24日の期限の確認" in digests[0]
     finally:
         desk.app.db.close()
+
+
+def test_a_queue_whose_channel_the_bot_is_not_in_gets_its_digest_later_and_others_at_once(
+    evening_desk: Desk, slack: FakeSlackApi
+) -> None:
+    slack.remove_bot_from("C0KYOSAI")  # the first queue in the deployment
+    run(evening_desk, slack, digest=True)
+    assert [m for m in slack.messages("C0TAKU") if "期限の確認" in m.text]
+    assert slack.messages("C0KYOSAI") == []
+
+    slack.add_channel("C0KYOSAI", "kyosai-bu")  # /invite @madoguchi
+    run(evening_desk, slack, digest=True)
+    assert len([m for m in slack.messages("C0KYOSAI") if "期限の確認" in m.text]) == 1
+    assert len([m for m in slack.messages("C0TAKU") if "期限の確認" in m.text]) == 1

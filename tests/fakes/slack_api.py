@@ -832,6 +832,37 @@ def _accepts_response_payload(kind: str, payload: JSONDict) -> bool:
 _Answer = tuple[int, dict[str, str], str, bytes]
 _JSON_TYPE = "application/json; charset=utf-8"
 
+# What Slack's method reference lists under "Required scopes" for a bot token, for every method
+# this fake answers; kept apart from madoguchi's own table (bot.slack.manifest) on purpose, so
+# a test against a fake granting the manifest's scopes checks the manifest against Slack.
+# A dict is per kind of conversation (public channel, private channel, DM): the ``channel``
+# argument decides which one is needed, as on Slack.
+_CONVERSATION_KINDS = ("public", "private", "im")
+_SCOPES: dict[str, tuple[str, ...] | dict[str, str]] = {
+    "auth.test": (),
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "views.open": (),
+    "views.push": (),
+    "views.update": (),
+    "views.publish": (),
+    "users.info": ("users:read",),
+    "usergroups.users.list": ("usergroups:read",),
+    "conversations.info": {"public": "channels:read", "private": "groups:read", "im": "im:read"},
+    "conversations.replies": {
+        "public": "channels:history",
+        "private": "groups:history",
+        "im": "im:history",
+    },
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
+    "files.delete": ("files:write",),
+    "files.info": ("files:read",),
+    "apps.connections.open": (),  # the app-level token's connections:write, made with it
+}
+
 
 def _json_answer(status: int, body: JSONDict, headers: dict[str, str] | None = None) -> _Answer:
     return status, headers or {}, _JSON_TYPE, json.dumps(body, ensure_ascii=False).encode()
@@ -863,11 +894,15 @@ class FakeSlackApi(ServedFake):
         strict_channels: bool = False,
         trigger_ttl: float | None = 3.0,
         app_token: str = "xapp-test",
+        scopes: Iterable[str] | None = None,
     ) -> None:
         """``strict_channels``: only channels from :meth:`add_channel` exist (otherwise any id
         is accepted and remembered).  ``trigger_ttl``: seconds a trigger_id stays valid, as on
         Slack (``None`` for no expiry, e.g. when stepping through in a debugger).
-        ``app_token``: the app-level token ``apps.connections.open`` (Socket Mode) requires."""
+        ``app_token``: the app-level token ``apps.connections.open`` (Socket Mode) requires.
+        ``scopes``: the bot token's granted scopes (default: every scope, so a test that is not
+        about scopes never meets ``missing_scope``); a method needing one it lacks is refused
+        as on Slack: ``{"ok": false, "error": "missing_scope", "needed", "provided"}``."""
         self.token = token
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -877,6 +912,7 @@ class FakeSlackApi(ServedFake):
         self.strict_channels = strict_channels
         self.trigger_ttl = trigger_ttl
         self.app_token = app_token
+        self.scopes = None if scopes is None else frozenset(scopes)
         self.base_url = ""
 
         self._cond = threading.Condition(threading.RLock())
@@ -935,6 +971,8 @@ class FakeSlackApi(ServedFake):
         # describes one; its url_private_download serves the bytes to the bot's token only.
         self._shared: dict[str, tuple[str, str, bytes, str]] = {}
         self._handlers["files.info"] = self._files_info
+        unlisted = set(self._handlers) - set(_SCOPES)
+        assert not unlisted, f"Slack's required scopes unknown for {unlisted}"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1142,9 +1180,12 @@ class FakeSlackApi(ServedFake):
         return True
 
     def _require_membership(self, channel: str) -> None:
+        """Without ``chat:write.public`` a bot posts only where it was invited: elsewhere
+        Slack answers ``not_in_channel``, and for a private channel, which the bot cannot
+        even see, ``channel_not_found``."""
         info = self._channels.get(channel)
         if info is not None and not info.get("is_member", True) and not info.get("is_im"):
-            raise _SlackError("not_in_channel")
+            raise _SlackError("channel_not_found" if info.get("is_private") else "not_in_channel")
 
     def _check_markup(self, method: str, params: dict[str, Any]) -> None:
         if self._markup_check is None:
@@ -1391,6 +1432,8 @@ class FakeSlackApi(ServedFake):
         """Like Slack: a private file only with a token in the Authorization header."""
         if headers.get("authorization", "") != f"Bearer {self.token}":
             return (403, {}, "text/plain", b"forbidden")
+        if self.scopes is not None and "files:read" not in self.scopes:
+            return (403, {}, "text/plain", b"missing_scope: files:read")
         file_id = path.removeprefix("/files-pri/").split("/", 1)[0]
         with self._cond:
             shared = self._shared.get(file_id)
@@ -1410,6 +1453,11 @@ class FakeSlackApi(ServedFake):
         with self._cond:
             self._calls.append(Call(method, params, at, status, response, path))
             self._cond.notify_all()
+        if self.scopes is not None and path.startswith("/api/"):
+            # Slack names the token's scopes on every Web API answer (a check like
+            # auth.test can compare them with the manifest's).
+            granted = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
+            return status, {**_headers, **granted}, content_type, payload
         return answer
 
     def _take_faults(self, method: str, params: dict[str, Any]) -> tuple[float, _Failure | None]:
@@ -1462,6 +1510,20 @@ class FakeSlackApi(ServedFake):
         except _SlackError as exc:
             answer = _json_answer(exc.status, {"ok": False, "error": exc.error})
             return self._record(method, params, at, answer, path)
+        if method not in self._handlers:
+            answer = _json_answer(200, {"ok": False, "error": "unknown_method"})
+            return self._record(method, params, at, answer, path)
+        if method != "apps.connections.open" and (needed := self._missing_scope(method, params)):
+            answer = _json_answer(
+                200,
+                {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": ",".join(sorted(self.scopes or ())),
+                },
+            )
+            return self._record(method, params, at, answer, path)
         delay, failure = self._take_faults(method, params)
         if delay > 0:
             self._pause(delay)
@@ -1504,6 +1566,27 @@ class FakeSlackApi(ServedFake):
             raise _SlackError("not_allowed_token_type")
         if token != self.app_token:
             raise _SlackError("invalid_auth")
+
+    def _missing_scope(self, method: str, params: dict[str, Any]) -> str | None:
+        """The scope Slack would name as ``needed`` if the token lacks it (else None)."""
+        if self.scopes is None:
+            return None
+        required = _SCOPES[method]
+        if isinstance(required, dict):
+            needed = required[self._conversation_kind(params.get("channel"))]
+            return None if needed in self.scopes else needed
+        lacking = [scope for scope in required if scope not in self.scopes]
+        return ",".join(lacking) or None
+
+    def _conversation_kind(self, raw: Any) -> str:
+        """public, private or im: a channel this fake has not seen counts as public."""
+        with self._cond:
+            info = self._channels.get(str(raw or ""))
+        if info is None:
+            return "im" if str(raw or "").startswith("D") else "public"
+        if info.get("is_im"):
+            return "im"
+        return "private" if info.get("is_private") else "public"
 
     # ------------------------------------------------------------------ state helpers
 
