@@ -192,18 +192,24 @@ async def slack_token_problems(settings: Settings) -> list[str]:
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=url, timeout=30)
     try:
         await client.auth_test()
-    except SlackApiError as error:
+    except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as error:
+        return [slack_auth_problem(error, url)]
+    return []
+
+
+def slack_auth_problem(error: Exception, url: str) -> str:
+    """Why ``auth.test`` failed, as one line that says what to check (``serve`` and
+    ``madoguchi doctor`` say the same)."""
+    if isinstance(error, SlackApiError):
         reason = error.response.get("error", "error")
-        return [
+        return (
             f"SLACK_BOT_TOKEN was rejected by Slack (auth.test: {reason}): check the app's "
             "Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
-        ]
-    except (aiohttp.ClientError, OSError, TimeoutError) as error:
-        return [
-            f"The Slack API at {url} could not be reached ({type(error).__name__}): "
-            "check SLACK_API_URL and the network."
-        ]
-    return []
+        )
+    return (
+        f"The Slack API at {url} could not be reached ({type(error).__name__}): "
+        "check SLACK_API_URL and the network."
+    )
 
 
 def telegram_refusal(what: str, error: TelegramError, token: str) -> ConfigurationError:
