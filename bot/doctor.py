@@ -65,7 +65,8 @@ class Check:
 
     def problem(self) -> str:
         """The check as one problem line for ``serve``'s refusal."""
-        return f"{self.detail}{f' {self.fix}' if self.fix else ''}"
+        fix = f" {self.fix[:1].upper()}{self.fix[1:]}" if self.fix else ""
+        return f"{self.detail}{fix}"
 
 
 def exit_status(checks: list[Check]) -> int:
