@@ -28,7 +28,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.config import ConfigurationError, Settings, load_deployment
-from bot.preflight import deployment_problems, settings_problems, slack_auth_problem
+from bot.preflight import (
+    deployment_problems,
+    settings_problems,
+    slack_auth_problem,
+    webchat_on,
+)
 from storage import crypto
 from storage.db import DatabaseUnavailable, probe_engine
 from storage.private_files import readable_by_others
@@ -83,7 +88,7 @@ def configuration_checks(settings: Settings) -> list[Check]:
     lists (``bot.preflight``)."""
     checks = [Check("FAIL", "settings", problem) for problem in settings_problems(settings)]
     if not checks:
-        checks.append(Check("OK", "settings", "read from the environment (and .env, if any)"))
+        checks.append(Check("OK", "settings", f"serving {_served(settings)}"))
     problems = deployment_problems(settings)
     checks += [Check("FAIL", "deployment", problem) for problem in problems]
     if not problems:
@@ -99,6 +104,21 @@ def configuration_checks(settings: Settings) -> list[Check]:
             )
         )
     return checks
+
+
+def _served(settings: Settings) -> str:
+    """What these settings serve, as IT staff name it."""
+    parts = []
+    if settings.telegram_bot_token:
+        mode = "webhook" if settings.telegram_webhook_url else "long polling"
+        parts.append(f"Telegram ({mode})")
+    if settings.line_channel_secret and settings.line_channel_access_token:
+        parts.append("LINE")
+    if webchat_on(settings):
+        parts.append("the web chat")
+    if settings.slack_bot_token:
+        parts.append("Slack (Socket Mode)" if settings.slack_app_token else "Slack (HTTP)")
+    return ", ".join(parts)
 
 
 # ---------------------------------------------------------------------- the database
@@ -168,14 +188,22 @@ def schema_check(settings: Settings, engine: Engine | None) -> Check:
     )
 
 
-def keys_check(settings: Settings, engine: Engine | None) -> Check:
+def keys_check(settings: Settings, engine: Engine | None, schema: Check) -> Check:
     """``MADOGUCHI_DATA_KEYS`` readable, and opening every data key the database holds (a
-    key missing or wrong would fail every turn that reads a member's data)."""
+    key missing or wrong would fail every turn that reads a member's data). ``schema`` is
+    the database's check: a database that could not be read has its keys left unchecked."""
     secret = settings.data_keys.get_secret_value() if settings.data_keys else None
     try:
         keys = crypto.parse_master_keys(secret)
     except crypto.BadMasterKeys as problem:
-        return Check("FAIL", "encryption", f"{problem}.", "`madoguchi keys new` makes a key.")
+        return Check(
+            "FAIL",
+            "encryption",
+            f"{problem}.",
+            "copy the key(s) from your secret store as `madoguchi keys new` printed them.",
+        )
+    if schema.status == "FAIL":
+        return Check("SKIP", "encryption", "not checked: the database could not be read")
     stored: list[str] = []  # the master key ids that wrap the stored data keys
     problems: list[str] = []
     if engine is not None and "datakey" in inspect(engine).get_table_names():
@@ -276,15 +304,16 @@ def local_checks(settings: Settings) -> list[Check]:
     """The database, its schema and keys, the disk and the file: what this machine holds."""
     try:
         with _read_only_engine(settings.database_url) as engine:
-            checks = [schema_check(settings, engine)]
-            schema_ok = checks[0].status != "FAIL"
-            checks.append(keys_check(settings, engine if schema_ok else None))
+            schema = schema_check(settings, engine)
+            keys = keys_check(settings, engine if schema.status != "FAIL" else None, schema)
     except DatabaseUnavailable as error:
-        checks = [Check("FAIL", "database", f"DATABASE_URL: {error}")]
+        schema = Check("FAIL", "database", f"DATABASE_URL: {error}")
+        keys = keys_check(settings, None, schema)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        checks = [Check("FAIL", "database", f"{_where(settings.database_url)}: {reason}")]
-    return [*checks, disk_check(settings), file_check(settings)]
+        schema = Check("FAIL", "database", f"{_where(settings.database_url)}: {reason}")
+        keys = keys_check(settings, None, schema)
+    return [schema, keys, disk_check(settings), file_check(settings)]
 
 
 def serve_problems(settings: Settings) -> list[str]:

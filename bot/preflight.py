@@ -47,7 +47,7 @@ def settings_problems(settings: Settings) -> list[str]:
     """What is wrong with the environment's settings on their own."""
     problems: list[str] = []
     line = settings.line_channel_secret and settings.line_channel_access_token
-    members = settings.telegram_bot_token or line or _webchat_on(settings)
+    members = settings.telegram_bot_token or line or webchat_on(settings)
     if not members and not settings.slack_bot_token:
         problems.append(
             "Nothing to serve: set TELEGRAM_BOT_TOKEN and/or LINE_CHANNEL_SECRET with "
@@ -83,7 +83,7 @@ def settings_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def _webchat_on(settings: Settings) -> bool:
+def webchat_on(settings: Settings) -> bool:
     """The web chat is on by the environment or by ``[webchat] enabled`` (a deployment file
     that cannot be read is reported by ``deployment_problems``)."""
     if settings.webchat_enabled:

@@ -170,6 +170,7 @@ def test_a_healthy_installation_lists_every_check_as_ok_and_exits_0(
     assert (
         result.output.splitlines()[-1] == f"madoguchi doctor: {len(EVERY_CHECK)} OK, 0 WARN, 0 FAIL"
     )
+    assert checks["settings"] == "OK serving Telegram (long polling), LINE, Slack (HTTP)"
     assert checks["telegram"] == "OK token accepted: the bot is @madoguchi_test_bot"
     assert checks["database"].endswith(f"schema at the newest revision {head_revision()}")
     assert checks["line quota"] == "OK 0 of 1000 push messages used this month"
