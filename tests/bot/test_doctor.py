@@ -385,10 +385,17 @@ def serve_once(tmp_path: Path, **settings: str) -> tuple[int, list[str]]:
 # ---------------------------------------------------------------------- keys
 
 
+@pytest.fixture
+def encrypted(installation: Installation, database_url: str) -> str:
+    """The installation's database on SQLite, then on PostgreSQL: encrypted with its key."""
+    make_database(database_url, installation.key)
+    return database_url
+
+
 def test_a_missing_key_for_encrypted_data_fails_doctor_and_stops_serve(
-    installation: Installation, tmp_path: Path
+    installation: Installation, encrypted: str, tmp_path: Path
 ) -> None:
-    result = installation.doctor(MADOGUCHI_DATA_KEYS=None)
+    result = installation.doctor(DATABASE_URL=encrypted, MADOGUCHI_DATA_KEYS=None)
     line = lines_of(result)["encryption"]
     assert line == (
         "FAIL the database holds encrypted data (data keys wrapped by master key k01) but "
@@ -397,24 +404,22 @@ def test_a_missing_key_for_encrypted_data_fails_doctor_and_stops_serve(
     )
     assert result.exit_code == 2
 
-    status, refusal = serve_once(tmp_path, DATABASE_URL=installation.env["DATABASE_URL"])
+    status, refusal = serve_once(tmp_path, DATABASE_URL=encrypted)
     assert status == 2
     assert refusal == [line.removeprefix("FAIL ").replace(" Fix: set ", " Set ")]
 
 
 def test_a_wrong_key_fails_doctor_and_stops_serve(
-    installation: Installation, tmp_path: Path
+    installation: Installation, encrypted: str, tmp_path: Path
 ) -> None:
     wrong = crypto.new_master_key()  # also called k01, another secret
-    result = installation.doctor(MADOGUCHI_DATA_KEYS=wrong)
+    result = installation.doctor(DATABASE_URL=encrypted, MADOGUCHI_DATA_KEYS=wrong)
     line = lines_of(result)["encryption"]
     assert line.startswith("FAIL master key 'k01' does not open data key 1")
     assert "(and 1 more)" in line  # the index key and the data key
     assert wrong.partition(":")[2] not in result.output
 
-    status, refusal = serve_once(
-        tmp_path, DATABASE_URL=installation.env["DATABASE_URL"], MADOGUCHI_DATA_KEYS=wrong
-    )
+    status, refusal = serve_once(tmp_path, DATABASE_URL=encrypted, MADOGUCHI_DATA_KEYS=wrong)
     assert status == 2
     [only] = refusal
     assert only.startswith("master key 'k01' does not open data key 1")
