@@ -262,7 +262,10 @@ def disk_check(settings: Settings) -> Check:
     folder = path.resolve().parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent  # serve creates the folder; its disk is the nearest existing one
-    free = shutil.disk_usage(folder).free
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError as error:
+        return Check("WARN", "disk", f"free space on {folder} could not be measured ({error}).")
     detail = f"{_size(free)} free on the filesystem of {folder}"
     fix = (
         f"free space there or move the database (DATABASE_URL); figures: warn below "
@@ -658,10 +661,24 @@ async def _bounded(name: str, check: Remote, settings: Settings) -> list[Check]:
         return [Check("FAIL", name, f"the check failed ({type(error).__name__}).")]
 
 
+def _here(settings: Settings) -> list[Check]:
+    """The checks of this machine; one that cannot even run (a folder it may not read) is a
+    line too."""
+    checks: list[Check] = []
+    for name, check in (("configuration", configuration_checks), ("database", local_checks)):
+        try:
+            checks += check(settings)
+        except Exception as error:
+            checks.append(
+                Check("FAIL", name, f"the check failed ({type(error).__name__}: {error}).")
+            )
+    return checks
+
+
 async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in a fixed order; the platforms are asked side by side."""
     remote = asyncio.gather(*(_bounded(name, check, settings) for name, check in REMOTE))
-    local = asyncio.to_thread(lambda: configuration_checks(settings) + local_checks(settings))
+    local = asyncio.to_thread(_here, settings)
     here, there = await asyncio.gather(local, remote)
     return [*here, *(check for checks in there for check in checks)]
 
