@@ -125,8 +125,12 @@ def _served(settings: Settings) -> str:
 
 
 def _sqlite_path(url: str) -> Path | None:
-    """The SQLite file a URL names (None for PostgreSQL or an in-memory database)."""
-    parsed = make_url(url)
+    """The SQLite file a URL names (None for PostgreSQL, an in-memory database, or a URL
+    that is none: the database check says so)."""
+    try:
+        parsed = make_url(url)
+    except SQLAlchemyError:
+        return None
     path = parsed.database
     if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
         return None
@@ -134,7 +138,11 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def _where(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    """The database named without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "DATABASE_URL"
 
 
 @contextmanager

@@ -365,6 +365,24 @@ def test_a_database_at_an_older_revision_says_to_run_db_upgrade(
     assert "Run `madoguchi db upgrade` once" in only
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [("not a url", "is not a database URL"), ("mysql://desk:s3cret@db/desk", "not supported")],
+)
+def test_a_database_url_that_cannot_work_is_one_line_in_doctor_and_in_serve(
+    installation: Installation, tmp_path: Path, url: str, says: str
+) -> None:
+    result = installation.doctor(DATABASE_URL=url)
+    checks = lines_of(result)
+    assert checks["database"].startswith("FAIL DATABASE_URL: ") and says in checks["database"]
+    assert checks["encryption"] == "SKIP not checked: the database could not be read"
+    assert "s3cret" not in result.output
+    status, refusal = serve_once(tmp_path, DATABASE_URL=url)
+    assert status == 2
+    [line] = refusal
+    assert line.startswith("DATABASE_URL: ") and says in line
+
+
 def serve_once(tmp_path: Path, **settings: str) -> tuple[int, list[str]]:
     """``madoguchi serve`` with the web chat on (something to serve), as another process:
     its exit status and the lines of its refusal."""
