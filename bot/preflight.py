@@ -47,7 +47,7 @@ def settings_problems(settings: Settings) -> list[str]:
     """What is wrong with the environment's settings on their own."""
     problems: list[str] = []
     line = settings.line_channel_secret and settings.line_channel_access_token
-    members = settings.telegram_bot_token or line or _webchat_on(settings)
+    members = settings.telegram_bot_token or line or webchat_on(settings)
     if not members and not settings.slack_bot_token:
         problems.append(
             "Nothing to serve: set TELEGRAM_BOT_TOKEN and/or LINE_CHANNEL_SECRET with "
@@ -83,7 +83,7 @@ def settings_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def _webchat_on(settings: Settings) -> bool:
+def webchat_on(settings: Settings) -> bool:
     """The web chat is on by the environment or by ``[webchat] enabled`` (a deployment file
     that cannot be read is reported by ``deployment_problems``)."""
     if settings.webchat_enabled:
@@ -192,18 +192,24 @@ async def slack_token_problems(settings: Settings) -> list[str]:
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=url, timeout=30)
     try:
         await client.auth_test()
-    except SlackApiError as error:
+    except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as error:
+        return [slack_auth_problem(error, url)]
+    return []
+
+
+def slack_auth_problem(error: Exception, url: str) -> str:
+    """Why ``auth.test`` failed, as one line that says what to check (``serve`` and
+    ``madoguchi doctor`` say the same)."""
+    if isinstance(error, SlackApiError):
         reason = error.response.get("error", "error")
-        return [
+        return (
             f"SLACK_BOT_TOKEN was rejected by Slack (auth.test: {reason}): check the app's "
             "Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
-        ]
-    except (aiohttp.ClientError, OSError, TimeoutError) as error:
-        return [
-            f"The Slack API at {url} could not be reached ({type(error).__name__}): "
-            "check SLACK_API_URL and the network."
-        ]
-    return []
+        )
+    return (
+        f"The Slack API at {url} could not be reached ({type(error).__name__}): "
+        "check SLACK_API_URL and the network."
+    )
 
 
 def telegram_refusal(what: str, error: TelegramError, token: str) -> ConfigurationError:

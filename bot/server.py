@@ -33,6 +33,7 @@ from bot.channels.base import MemberChannel, OffersPages, ReportsHealth
 from bot.channels.serving import MEMBER_CHANNELS, outbox_worker
 from bot.config import Settings
 from bot.delivery import OutboxWorker
+from bot.doctor import serve_problems
 from bot.email_delivery import EmailWorker, SmtpServer
 from bot.leader import Job, while_leader
 from bot.preflight import (
@@ -158,6 +159,8 @@ async def _check(settings: Settings) -> None:
     """Every configuration problem at once (:class:`ConfigurationError`, one line each)."""
     problems = settings_problems(settings)
     problems += deployment_problems(settings)
+    # The database's schema and keys, the disk: the checks `madoguchi doctor` runs too.
+    problems += await asyncio.to_thread(serve_problems, settings)
     for served in MEMBER_CHANNELS:
         if served.check is not None:
             problems += await served.check(settings)

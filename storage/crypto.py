@@ -344,14 +344,20 @@ def _stored_key(row: DataKey) -> _StoredKey:
 
 def key_problems(master_keys: Sequence[MasterKey], db: Database) -> list[str]:
     """Why some stored data key cannot be opened with ``master_keys`` (nothing is written)."""
+    with db.transaction() as session:
+        return stored_key_problems(master_keys, session)
+
+
+def stored_key_problems(master_keys: Sequence[MasterKey], session: Session) -> list[str]:
+    """:func:`key_problems` in a session of the caller's (``madoguchi doctor`` reads the
+    database without opening it as a desk, which could create or upgrade its schema)."""
     masters = {key.id: key.secret for key in master_keys}
     problems: list[str] = []
-    with db.transaction() as session:
-        for row in session.exec(select(DataKey).order_by(col(DataKey.id))).all():
-            try:
-                _unwrap(masters, _stored_key(row))
-            except EncryptionError as problem:
-                problems.append(str(problem))
+    for row in session.exec(select(DataKey).order_by(col(DataKey.id))).all():
+        try:
+            _unwrap(masters, _stored_key(row))
+        except EncryptionError as problem:
+            problems.append(str(problem))
     return problems
 
 

@@ -32,6 +32,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postEphemeral": ("chat:write",),  # a refusal only the clicking user sees
     # retention: replies in a case's thread nobody recorded (public or private channel)
     "conversations.replies": ("channels:history", "groups:history"),
+    # `madoguchi doctor`: is the bot in each configured channel (limit=1, oldest=now: reads no
+    # message), with the scopes retention already needs rather than channels:read/groups:read
+    "conversations.history": ("channels:history", "groups:history"),
     "files.getUploadURLExternal": ("files:write",),  # files_upload_v2, step 1
     "files.completeUploadExternal": ("files:write",),  # files_upload_v2, step 2
     "files.delete": ("files:write",),  # retention: members' files uploaded to threads

@@ -8,7 +8,8 @@ mock would skip. Like the Telegram fake, it is standard library only, in threads
 The fake plays both of LINE's sides:
 
 * **LINE's servers**, which the desk calls: reply, push (with ``X-Line-Retry-Key``), the
-  month's quota, the loading animation, message content (files), rich menus. Both of LINE's
+  month's quota and its use, the loading animation, message content (files), rich menus,
+  the account's profile and its webhook settings (what ``madoguchi doctor`` asks). Both of LINE's
   hosts (``api.line.me`` and ``api-data.line.me``) are this one server.
 * **The members' app and LINE's webhook sender**: :meth:`FakeLine.send_text`,
   :meth:`FakeLine.press`, :meth:`FakeLine.follow` … post events to the desk's webhook, signed
@@ -174,6 +175,11 @@ class FakeLine(ServedFake):
         self.quota = quota  # pushes a month; None: no limit (a paid plan's overage)
         self.webhook_timeout = webhook_timeout
         self.webhook_url: str | None = None
+        # The console's Messaging API tab: "Use webhook" (GET /v2/bot/channel/webhook/endpoint
+        # answers it as ``active``), and the account's profile (GET /v2/bot/info).
+        self.webhook_active = True
+        self.display_name = "窓口テスト"
+        self.basic_id = "@123abcde"
         self.base_url = ""
         self.calls: list[ApiCall] = []
         self.deliveries: list[Delivery] = []
@@ -532,6 +538,8 @@ class FakeLine(ServedFake):
         routes: list[tuple[str, str, str, Any]] = [
             ("POST", r"/v2/bot/message/reply", "reply", self._reply),
             ("POST", r"/v2/bot/message/push", "push", self._push),
+            ("GET", r"/v2/bot/info", "info", self._bot_info),
+            ("GET", r"/v2/bot/channel/webhook/endpoint", "webhook.endpoint", self._endpoint_info),
             ("GET", r"/v2/bot/message/quota", "quota", self._get_quota),
             ("GET", r"/v2/bot/message/quota/consumption", "consumption", self._consumption),
             ("POST", r"/v2/bot/chat/loading/start", "loading", self._loading),
@@ -593,6 +601,26 @@ class FakeLine(ServedFake):
         if key is not None:
             self._accepted_keys[key] = (request_id, sent)
         return self._ok({"sentMessages": sent}, {"X-Line-Request-Id": request_id})
+
+    # ------------------------------------------------------------------ the channel itself
+
+    def _bot_info(self, *_: Any) -> Any:
+        """``GET /v2/bot/info``: the account's ids and name, and whether its chat is on (the
+        console's "Chat" setting: ``bot`` when off, as the desk wants it)."""
+        return self._ok(
+            {
+                "userId": self.bot_user_id,
+                "basicId": self.basic_id,
+                "displayName": self.display_name,
+                "chatMode": "bot",
+                "markAsReadMode": "auto",
+            }
+        )
+
+    def _endpoint_info(self, *_: Any) -> Any:
+        """``GET /v2/bot/channel/webhook/endpoint``: the Webhook URL set in the console ("" when
+        none is) and whether "Use webhook" is on."""
+        return self._ok({"endpoint": self.webhook_url or "", "active": self.webhook_active})
 
     def _get_quota(self, *_: Any) -> Any:
         if self.quota is None:

@@ -856,6 +856,11 @@ _SCOPES: dict[str, tuple[str, ...] | dict[str, str]] = {
         "private": "groups:history",
         "im": "im:history",
     },
+    "conversations.history": {
+        "public": "channels:history",
+        "private": "groups:history",
+        "im": "im:history",
+    },
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "files.delete": ("files:write",),
@@ -2273,6 +2278,7 @@ class FakeSlackApi(ServedFake):
         self._deleted_files: list[str] = []
         self._handlers["files.delete"] = self._files_delete
         self._handlers["conversations.replies"] = self._conversations_replies
+        self._handlers["conversations.history"] = self._conversations_history
 
     def post_as_user(
         self, user: str, channel: str, text: str, *, thread_ts: str | None = None
@@ -2317,6 +2323,44 @@ class FakeSlackApi(ServedFake):
         if message.files:
             body["files"] = [{"id": f, "user": message.user} for f in message.files]
         return body
+
+    def _conversations_history(self, params: dict[str, Any]) -> JSONDict:
+        """A channel's top-level messages, newest first, between ``oldest`` and ``latest``
+        (exclusive unless ``inclusive``), at most ``limit``.
+
+        As on Slack for a bot token: a public channel the bot is not in answers
+        ``not_in_channel``, a private one ``channel_not_found`` (the bot cannot see it).
+        Simplification: no paging (``has_more`` says whether more matched)."""
+        channel = self._resolve_channel(params.get("channel"))
+        info = self._channels[channel]
+        if not info.get("is_member", True) and not info.get("is_im"):
+            raise _SlackError("channel_not_found" if info.get("is_private") else "not_in_channel")
+        limit = int(params.get("limit") or 100)
+        if not 1 <= limit <= 1000:
+            raise _invalid("invalid_limit", "limit must be 1-1000")
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or time.time())
+        inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        found = [
+            m
+            for m in reversed(self._messages)
+            if m.channel == channel
+            and not m.deleted
+            and m.thread_ts in (None, m.ts)
+            and within(float(m.ts))
+        ]
+        return {
+            "messages": [self._reply_json(m) for m in found[:limit]],
+            "has_more": len(found) > limit,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def _conversations_replies(self, params: dict[str, Any]) -> JSONDict:
         """The parent and its replies, oldest first, paged by ``limit`` and ``cursor``."""

@@ -159,3 +159,18 @@ def test_a_push_to_someone_who_never_added_the_account_is_refused(fake: FakeLine
     stranger = fake.new_member()
     status, _, _ = call(fake, "/v2/bot/message/push", {"to": stranger, "messages": [text("a")]})
     assert status == 400
+
+
+def test_the_accounts_profile_and_webhook_settings_are_read_as_line_answers_them(
+    fake: FakeLine,
+) -> None:
+    status, info, _ = call(fake, "/v2/bot/info")
+    assert status == 200
+    assert {"userId", "basicId", "displayName", "chatMode", "markAsReadMode"} <= set(info)
+    assert call(fake, "/v2/bot/channel/webhook/endpoint")[1] == {"endpoint": "", "active": True}
+    fake.webhook_url, fake.webhook_active = "https://desk.example.jp/line/webhook", False
+    assert call(fake, "/v2/bot/channel/webhook/endpoint")[1] == {
+        "endpoint": "https://desk.example.jp/line/webhook",
+        "active": False,
+    }
+    assert call(fake, "/v2/bot/info", token="stolen")[0] == 401

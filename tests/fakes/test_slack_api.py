@@ -528,3 +528,19 @@ def test_bolt_round_trip(fake: FakeSlackApi, bolt_app: tuple[App, str]) -> None:
     assert reply_call.params["text"] == "受け付けました"
     assert sender.url_verification("abc").json() == {"challenge": "abc"}
     assert sender.slash_command("U0STAFF", secret="forged").status == 401
+
+
+def test_history_of_a_channel_the_bot_is_not_in_is_refused_as_slack_refuses_a_bot(
+    fake: FakeSlackApi, client: WebClient
+) -> None:
+    fake.add_channel("C0PUBLIC", "desk")
+    fake.add_channel("G0PRIVATE", "secret", is_private=True, is_member=False)
+    posted = client.chat_postMessage(channel="C0PUBLIC", text="one")["ts"]
+    answer = client.conversations_history(channel="C0PUBLIC", limit=1)
+    assert [m["ts"] for m in answer["messages"]] == [posted]
+    assert client.conversations_history(channel="C0PUBLIC", oldest=posted)["messages"] == []
+    fake.remove_bot_from("C0PUBLIC")
+    for channel, error in (("C0PUBLIC", "not_in_channel"), ("G0PRIVATE", "channel_not_found")):
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_history(channel=channel, limit=1)
+        assert refused.value.response["error"] == error

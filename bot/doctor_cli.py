@@ -1,0 +1,36 @@
+"""``madoguchi doctor``: is this installation ready to serve? One line per check."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from bot.app import configure_logging
+from bot.config import ConfigurationError, load_settings
+
+
+def doctor() -> None:
+    """Check the installation: settings, madoguchi.toml, database and schema, encryption keys,
+    disk, the SQLite file, and each configured platform (Telegram, Slack, LINE, SMTP).
+
+    One line per check: OK, WARN (works, needs a look), FAIL (members or staff will notice;
+    serve refuses the local ones) or SKIP (not configured), with the fix. Nothing is changed
+    and no token is printed. Exit status: 0 all OK, 1 warnings only, 2 a failure.
+    """
+    # Here, not at the top: the checks load every platform's client library, which the
+    # other commands never pay for (tests/bot/test_cli_imports.py).
+    from bot.doctor import Check, exit_status, run_checks
+
+    configure_logging("ERROR")  # the lines below are the report; library chatter is not
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:  # nothing else can be checked without them
+        checks = [Check("FAIL", "settings", problem) for problem in error.problems]
+    else:
+        checks = asyncio.run(run_checks(settings))
+    for check in checks:
+        typer.echo(check.line())
+    counts = {status: sum(c.status == status for c in checks) for status in ("OK", "WARN", "FAIL")}
+    typer.echo(f"madoguchi doctor: {counts['OK']} OK, {counts['WARN']} WARN, {counts['FAIL']} FAIL")
+    raise typer.Exit(exit_status(checks))
