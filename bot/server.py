@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import inspect
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -239,9 +240,26 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The HTTP port, taken before anything else starts: a port in use (another ``serve``, say)
+    stops the start with one line, before a channel has polled or a worker has claimed."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        # SO_REUSEADDR (set by create_server on POSIX): a restart need not wait out TIME_WAIT.
+        listening = socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as error:
+        raise ConfigurationError(
+            f"Cannot listen on {host}:{port}: {error.strerror or error}. Stop whatever uses "
+            "that port (another madoguchi serve?) or choose another with --port."
+        ) from None
+    listening.set_inheritable(True)
+    return listening
+
+
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run every configured part until SIGINT/SIGTERM."""
     await _check(settings)
+    listening = listening_socket(host, port)
     app = App.build(settings)
     if app.keyring is None:
         log.warning("encryption.off")  # personal data is stored in clear: MADOGUCHI_DATA_KEYS
@@ -303,7 +321,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             lifespan="off",
         )
     )
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
     while not server.started and not serving.done():
         await asyncio.sleep(0.02)  # uvicorn has no startup event to await
     if serving.done():

@@ -4,6 +4,7 @@ all of them in one run, exit status 2 and no traceback."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,9 @@ from tests.storage.test_member_data import scene_on
 PREFIX = "madoguchi serve: "
 
 
-def serve_once(tmp_path: Path, **settings: str) -> tuple[int, list[str], str]:
+def serve_once(
+    tmp_path: Path, port: int | None = None, **settings: str
+) -> tuple[int, list[str], str]:
     """Run ``madoguchi serve`` expecting it to refuse to start: its exit status, the lines of
     its refusal and the whole of stderr."""
     env = {
@@ -31,7 +34,7 @@ def serve_once(tmp_path: Path, **settings: str) -> tuple[int, list[str], str]:
         **settings,
     }
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "serve", "--port", str(free_port())],
+        [sys.executable, "-m", "bot", "serve", "--port", str(port or free_port())],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -334,3 +337,17 @@ def test_a_bot_api_address_that_is_not_http_is_one_problem_on_one_line(tmp_path:
     assert lines == [
         "TELEGRAM_API_BASE_URL must be an http(s) address, e.g. https://api.telegram.org."
     ]
+
+
+def test_a_port_already_in_use_stops_the_start_with_one_line_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    with socket.create_server(("127.0.0.1", port)):  # say, another serve left running
+        status, lines, stderr = serve_once(tmp_path, port, WEBCHAT_ENABLED="1")
+    assert status == 2
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Cannot listen on 127.0.0.1:{port}: ")
+    assert "--port" in lines[0]
+    assert "Traceback" not in stderr and "never retrieved" not in stderr
+    assert "serving on" not in stderr
