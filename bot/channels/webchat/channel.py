@@ -157,7 +157,11 @@ class WebChannel:
         """Forget idle sessions now and then (their chats go with the idle-chat purge)."""
         while not stop.is_set():
             idle = self.app.clock() - timedelta(days=self.settings.session_days)
-            forgotten = await self.app.db.run(web_sessions.expire_idle, self.app.db, idle)
+            try:
+                forgotten = await self.app.db.run(web_sessions.expire_idle, self.app.db, idle)
+            except Exception as error:  # a database away for a moment must not end the sweep
+                log.warning("webchat.sweep_failed", error=type(error).__name__)
+                forgotten = 0
             if forgotten:
                 log.info("webchat.sessions_expired", count=forgotten)
             with contextlib.suppress(TimeoutError):
