@@ -54,7 +54,11 @@ SUMMARY_OPTIONS = (
     Option(CANCEL, N_("やめる"), ("中止", "cancel")),
 )
 CONFIRM_RESTART_OPTIONS = (
-    Option(YES, N_("はい、最初から入力し直します"), ("はい", "yes", "やり直す", "やり直します", "やり直し")),
+    Option(
+        YES,
+        N_("はい、最初から入力し直します"),
+        ("はい", "yes", "やり直す", "やり直します", "やり直し"),
+    ),
     Option(NO, N_("いいえ、続けます"), ("いいえ", "no", "続ける", "続けます")),
 )
 CONFIRM_ORG_SWITCH_OPTIONS = (

@@ -1,7 +1,7 @@
-"""The yes an older member types at a confirmation: 「はい、これで送ってください」「これで大丈夫です」
-「問題ありません」 send the request; a yes taken back (「はい、でも住所を直したい」), a negation or a
-plain wait never does. The other yes/no confirmations take 「はい、」 before their own word or a
-polite 「お願いします」 the same way."""
+"""The yes an older member types at a confirmation: 「はい、これで送ってください」
+「これで大丈夫です」「問題ありません」 send the request; a yes taken back (「はい、でも住所を
+直したい」), a negation or a plain wait never does. The other yes/no confirmations take
+「はい、」 before their own word or a polite 「お願いします」 the same way."""
 
 from __future__ import annotations
 
@@ -148,9 +148,7 @@ def test_a_leading_yes_never_changes_what_the_rest_picks_into_another_choice(
     but=st.sampled_from(["でも", "ただ", "けど", "だけど", "しかし", "いいえ"]),
     rest=st.text(alphabet="送信お願いしますこれでやめ取り下げ使う続け直住所、。", max_size=15),
 )
-def test_a_yes_taken_back_picks_nothing(
-    options: Sequence[Option], but: str, rest: str
-) -> None:
+def test_a_yes_taken_back_picks_nothing(options: Sequence[Option], but: str, rest: str) -> None:
     assert resolve(Given(choice=None, text=f"はい、{but}{rest}"), options, JA) is None
 
 
