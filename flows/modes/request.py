@@ -17,6 +17,7 @@ from flows import (
 from flows.dialogue import (
     change_of_mind,
     earlier,
+    more_words,
     navigation,
     requester_change,
     step_questions,
@@ -260,6 +261,8 @@ def answer(turn: Turn, given: Given) -> None:
             navigation.act(turn, "back" if typed.id == BACK else "cancel")
             return
     unresolved = typed_not_chosen and resolve(given, step_options(turn, step), turn.t) is None
+    if unresolved and given.text and more_than_the_choice(turn, step, given.text):
+        return  # 「郵送でお願いします。住所は先月変わりました」: nothing after the choice is lost
     if unresolved and given.text and earlier.refers_to_earlier(turn, step, given.text):
         return  # 「前回と同じです」: the earlier answers offered, never stored as the value
     if unresolved and given.text and values.agent_at_requester(turn, step, given.text):
@@ -313,6 +316,26 @@ def answer(turn: Turn, given: Given) -> None:
         turn.explain_and_reask(parsed)
         return
     take_value(turn, step, parsed)
+
+
+def more_than_the_choice(turn: Turn, step: Step, text: str) -> bool:
+    """A choice named in a reply that says more: taken with the whole reply kept for staff,
+    or, when the rest may change it (「本人です。でも娘が…」), asked again with it kept."""
+    if step.kind != "choice" or step_questions.asked_at(turn, step, text) is not None:
+        return False
+    more = more_words.read(text, step_options(turn, step), turn.t)
+    if more is None:
+        return False
+    if text not in turn.conv.staff_questions:
+        turn.conv.staff_questions.append(text)
+    chosen = step.display(more.option.id, turn.ctx())
+    if more.may_change:
+        turn.say(turn.t(more_words.ASK_AGAIN, choice=chosen))
+        turn.reask()
+    else:
+        turn.say(turn.t(more_words.TAKEN_WITH_WORDS, choice=chosen))
+        take_value(turn, step, Parsed(value=more.option.id))
+    return True
 
 
 def take_value(turn: Turn, step: Step, parsed: Parsed[Any]) -> None:

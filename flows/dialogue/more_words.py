@@ -1,0 +1,81 @@
+"""A choice step answered with more than the choice: 「郵送でお願いします。住所は先月変わりました」
+at the answer method, 「本人です。でも娘が代わりに書いています」 at who is asking.
+
+Nothing a member writes may vanish. When the rest of the sentence only adds to the choice, the
+choice is taken and the whole sentence goes with the request for staff (the summary and the
+staff card show it under 担当者へのご質問・ご要望). When the rest may change the choice (「でも」
+「ただ」「〜ではなく」), nothing is guessed: the sentence is kept for staff all the same, and the
+member is asked to pick the choice again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flows.dialogue.choosing import Given, options_mentioned, resolve
+from flows.i18n import N_, Translator
+from flows.parsing import normalise_for_matching
+from flows.steps import Option
+
+# Where a reply splits into parts: sentences, and the clauses a comma or a 「が」 joins.
+_PARTS = re.compile(r"[。．.!！?？\n]+|[、,，]\s*")
+# Parts that say nothing of their own (「よろしくお願いします」「すみません」「やはり」).
+_FILLER = re.compile(
+    r"(?:はい|ええ|どうぞ|では|じゃあ|やはり|やっぱり|えっと|えーと|あの[うー]?|すみません"
+    r"|恐れ入りますが|おそれいりますが|ありがとうございます|よろしく|お願い|おねがい"
+    r"|いたします|致します|します|です|ます|ね|よ|[\s…〜ー])*"
+)
+# Words after which the rest may take the choice back or change it.
+_MAY_CHANGE = re.compile(
+    r"でも|ただ|けど|けれど|しかし|ところが|とはいえ|ではなく|じゃなく|ではありません"
+    r"|じゃありません|ちが[うい]|違[うい]|間違|まちが|かもしれ|わかりません|分かりません"
+)
+
+TAKEN_WITH_WORDS = N_(
+    "「{choice}」として伺いました。お書き添えの内容は、お申し出に書き添えて担当者にお伝えします。"
+)
+ASK_AGAIN = N_(
+    "「{choice}」とも読めますが、続きのお言葉によっては別の選択肢になるかもしれません。"
+    "お書きの内容は、お申し出に書き添えて担当者にお伝えします。"
+    "あてはまるものを、もう一度お選びください。"
+)
+
+
+@dataclass(frozen=True)
+class MoreWords:
+    """One choice named in a reply that says more: the choice, and whether the rest may
+    change it."""
+
+    option: Option
+    may_change: bool
+
+
+def read(text: str, options: Sequence[Option], t: Translator) -> MoreWords | None:
+    """The one choice a part of ``text`` names when other parts say more; ``None`` when the
+    reply is the choice alone, names none or several, or is only one part."""
+    parts = [p for p in _PARTS.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    real = [o for o in options if not o.id.startswith("_")]
+    named = [
+        (index, option)
+        for index, part in enumerate(parts)
+        if (option := resolve(Given(choice=None, text=part), real, t)) is not None
+    ]
+    if len({option.id for _, option in named}) != 1:
+        return None
+    rest = [
+        part
+        for index, part in enumerate(parts)
+        if index not in {i for i, _ in named}
+        and not _FILLER.fullmatch(normalise_for_matching(part))
+    ]
+    if not rest:
+        return None  # 「はい、郵送で。よろしくお願いします」: the choice alone, politely
+    first, option = named[0]
+    after = "".join(parts[first + 1 :])
+    # 「メールで、いや郵送で」: another choice named in the rest may be the one meant.
+    others = options_mentioned(after, [o for o in real if o.id != option.id])
+    return MoreWords(option, may_change=bool(_MAY_CHANGE.search(after) or others))
