@@ -128,6 +128,14 @@ _STOPS = "。.!！、,…"
 _MAX_FRAMED = 40
 
 
+def is_frame(words: str, *, leading: bool) -> bool:
+    """Whether folded ``words`` before (``leading``) or after a choice's word are only a polite
+    frame around it (「やはり」, 「でお願いいたします」)."""
+    if leading:
+        return bool(_LEAD.fullmatch(words))
+    return not words.strip(_STOPS) or bool(_TRAIL.fullmatch(words))
+
+
 def _unframed(typed: str) -> list[str]:
     """``typed`` (folded) without a polite frame around it, every way one can be dropped."""
     if len(typed) > _MAX_FRAMED:

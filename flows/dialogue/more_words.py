@@ -5,7 +5,9 @@ Nothing a member writes may vanish. When the rest of the sentence only adds to t
 choice is taken and the whole sentence goes with the request for staff (the summary and the
 staff card show it under 担当者へのご質問・ご要望). When the rest may change the choice (「でも」
 「ただ」「〜ではなく」), nothing is guessed: the sentence is kept for staff all the same, and the
-member is asked to pick the choice again.
+member is asked to pick the choice again. The same holds for a choice read from a word inside
+one long sentence (「郵送で送ってほしいのですが住所が先月変わりました」), unless the rest is only a
+polite frame around the word (「紙でおくってほしいです」).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flows.dialogue.choosing import Given, options_mentioned, resolve
+from flows.dialogue.choosing import Given, is_frame, options_mentioned, resolve
+from flows.dialogue.readings import spellings
 from flows.i18n import N_, Translator
 from flows.parsing import normalise_for_matching
 from flows.steps import Option
@@ -79,3 +82,31 @@ def read(text: str, options: Sequence[Option], t: Translator) -> MoreWords | Non
     # 「メールで、いや郵送で」: another choice named in the rest may be the one meant.
     others = options_mentioned(after, [o for o in real if o.id != option.id])
     return MoreWords(option, may_change=bool(_MAY_CHANGE.search(after) or others))
+
+
+def says_more(text: str, option: Option, t: Translator) -> bool:
+    """Whether ``text``, read as ``option`` from a word in it (「郵送で送ってほしいのですが
+    住所が先月変わりました」), says more than the choice in a polite frame (「紙でおくって
+    ほしいです」)."""
+    typed = normalise_for_matching(text)
+    words = sorted(
+        {
+            form
+            for name in (t(option.label), option.label, *option.aliases)
+            for form in spellings(name)
+        },
+        key=len,
+        reverse=True,
+    )
+    if not any(w and w in typed for w in words):
+        return True  # read by the step's own reader: the sentence is more than a word
+    pieces = re.split("|".join(re.escape(w) for w in words if w), typed)
+    return not all(
+        _FILLER.fullmatch(piece) or is_frame(piece, leading=index == 0)
+        for index, piece in enumerate(pieces)
+    )
+
+
+def may_change(text: str) -> bool:
+    """Whether ``text`` has words that may take a choice read in it back (でも, ではなく)."""
+    return bool(_MAY_CHANGE.search(text))

@@ -55,6 +55,23 @@ def test_a_choice_alone_two_choices_or_none_is_not_more_words(
     assert more_words.read(text, options, JA) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "more"),
+    [
+        ("郵送で送ってほしいのですが住所が先月変わりました", True),
+        ("住所が変わったので郵送でお願いします", True),
+        ("紙でおくってほしいです", False),
+        ("やっぱり郵送で", False),
+        ("書面で郵送してください", False),
+        ("ゆうそうでおくってください", False),
+    ],
+)
+def test_a_sentence_around_a_choices_word_says_more_unless_it_is_a_polite_frame(
+    text: str, more: bool
+) -> None:
+    assert more_words.says_more(text, DISCLOSURE_METHOD_OPTIONS["postal"], JA) is more
+
+
 TO_THE_METHOD = """
     会員: 開示をお願いしたいです
     会員: すべて
@@ -94,6 +111,22 @@ def test_a_method_said_with_news_of_a_move_is_taken_and_the_news_reaches_staff(
     assert case.fields["questions_for_staff"] == [moved]
     # What staff see on the case, beside the answers.
     assert ["担当者へのご質問・ご要望", moved] in case.summary
+
+
+def test_a_method_named_inside_one_long_sentence_keeps_the_sentence(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        TO_THE_METHOD
+        + """
+        会員: 郵送で送ってほしいのですが住所が先月変わりました
+        窓口: 「書面を郵送で受け取る」として伺いました。
+        窓口: 送り先の郵便番号を入力してください
+        会員: 160-0022
+        会員: 東京都新宿区新宿6-24-20
+        窓口: ・担当者へのご質問・ご要望：郵送で送ってほしいのですが住所が先月変わりました
+        会員: 送信する
+        """
+    )
+    assert only_case(desk).fields["method"] == "postal"
 
 
 @pytest.mark.parametrize("org", ORGS)
