@@ -186,3 +186,33 @@ def test_what_is_that_asked_at_a_choice_step_is_answered_and_never_kept_as_a_que
         """
     )
     assert "questions_for_staff" not in only_case(desk).fields
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_all_ads_but_the_general_meeting_notices_is_asked_again_with_the_words_kept(
+    desk: Desk, org: str
+) -> None:
+    wish = "すべてです。ただ総代会のお知らせは欲しいです"
+    desk.member(org=org).transcript(
+        f"""
+        会員: 8
+        会員: 電話とメール
+        窓口: 止める範囲を選んでください
+        会員: {wish}
+        窓口: 「すべての広告・ご案内」とも読めますが
+        窓口: 止める範囲を選んでください
+        窓口にない: どなたからのお申し出ですか
+        会員: すべて
+        窓口: どなたからのお申し出ですか
+        会員: 本人
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 1950年1月2日
+        会員: 090-1234-5678
+        会員: わからない
+        窓口: ・担当者へのご質問・ご要望：{wish}
+        会員: 送信する
+        """
+    )
+    assert only_case(desk).fields["questions_for_staff"] == [wish]
