@@ -178,6 +178,13 @@ def _after_yes(typed: str, options: Sequence[Option], t: Translator) -> Option |
     return yes if _by_words(rest, options, t) == yes else None
 
 
+def without_yes(text: str) -> str:
+    """``text`` folded, without a leading 「はい、」: 「はい、修正します」 names 修正 alone."""
+    typed = normalise_for_matching(text)
+    lead = _YES_LEAD.match(typed)
+    return typed[lead.end() :] if lead is not None and lead.end() < len(typed) else typed
+
+
 def _by_words(typed: str, options: Sequence[Option], t: Translator) -> Option | None:
     """The option ``typed`` (folded) names, alone or in a polite frame."""
     for candidate in (typed, *_unframed(typed)):
