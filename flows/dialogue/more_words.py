@@ -30,10 +30,11 @@ _FILLER = re.compile(
     r"|恐れ入りますが|おそれいりますが|ありがとうございます|よろしく|お願い|おねがい"
     r"|いたします|致します|します|です|ます|ね|よ|[\s…〜ー])*"
 )
-# Words after which the rest may take the choice back or change it.
+# Words after which the rest may take the choice back or change it. Not 「まちがい」「違う」:
+# at a correction they say what is wrong (「名前がまちがっています」), not that the choice is.
 _MAY_CHANGE = re.compile(
-    r"でも|ただ|けど|けれど|しかし|ところが|とはいえ|ではなく|じゃなく|ではありません"
-    r"|じゃありません|ちが[うい]|違[うい]|間違|まちが|かもしれ|わかりません|分かりません"
+    r"(?<![つれんこ何誰])でも|ただ|けど|けれど|しかし|ところが|とはいえ|ではなく|じゃなく|ではありません"
+    r"|じゃありません|かもしれ"
 )
 
 TAKEN_WITH_WORDS = N_(

@@ -30,6 +30,7 @@ METHODS = tuple(DISCLOSURE_METHOD_OPTIONS.values())
         ("郵送で。ただ、しばらく留守にします", METHODS, "postal", True),
         ("本人です、間違えたかもしれません", REQUESTER_OPTIONS, "self", True),
         ("メールで、いや郵送で", METHODS, "email", True),  # another choice named after it
+        ("郵送で。いつでも大丈夫です", METHODS, "postal", False),
     ],
 )
 def test_a_choice_with_more_words_names_the_choice_and_whether_the_rest_may_change_it(
