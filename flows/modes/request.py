@@ -17,6 +17,7 @@ from flows import (
 from flows.dialogue import (
     change_of_mind,
     earlier,
+    more_words,
     navigation,
     requester_change,
     step_questions,
@@ -260,6 +261,8 @@ def answer(turn: Turn, given: Given) -> None:
             navigation.act(turn, "back" if typed.id == BACK else "cancel")
             return
     unresolved = typed_not_chosen and resolve(given, step_options(turn, step), turn.t) is None
+    if unresolved and given.text and more_than_the_choice(turn, step, given.text):
+        return  # 「郵送でお願いします。住所は先月変わりました」: nothing after the choice is lost
     if unresolved and given.text and earlier.refers_to_earlier(turn, step, given.text):
         return  # 「前回と同じです」: the earlier answers offered, never stored as the value
     if unresolved and given.text and values.agent_at_requester(turn, step, given.text):
@@ -312,7 +315,48 @@ def answer(turn: Turn, given: Given) -> None:
     if not parsed.ok:
         turn.explain_and_reask(parsed)
         return
+    if unresolved and given.text and choice_in_a_sentence(turn, step, given.text, parsed.value):
+        return  # 「郵送で送ってほしいのですが住所が先月変わりました」: the rest is kept too
     take_value(turn, step, parsed)
+
+
+def more_than_the_choice(turn: Turn, step: Step, text: str) -> bool:
+    """A choice named in one part of a reply whose other parts say more (「郵送でお願いします。
+    住所は先月変わりました」), taken or asked again with the whole reply kept for staff."""
+    if step.kind != "choice" or step_questions.asked_at(turn, step, text) is not None:
+        return False
+    more = more_words.read(text, step_options(turn, step), turn.t)
+    if more is None:
+        return False
+    take_with_words(turn, step, text, more.option, may_change=more.may_change)
+    return True
+
+
+def choice_in_a_sentence(turn: Turn, step: Step, text: str, value: Any) -> bool:
+    """A choice read from a word inside a sentence that says more than the choice, taken or
+    asked again with the sentence kept for staff; a choice in a polite frame is just taken."""
+    if step.kind != "choice":
+        return False
+    options = [o for o in step_options(turn, step) if not o.id.startswith("_")]
+    option = next((o for o in options if o.id == value), None)
+    if option is None or not more_words.says_more(text, option, turn.t):
+        return False
+    take_with_words(turn, step, text, option, may_change=more_words.may_change(text))
+    return True
+
+
+def take_with_words(turn: Turn, step: Step, text: str, option: Option, *, may_change: bool) -> None:
+    """Keep the member's whole reply for staff with the request; take the choice, or, when
+    the rest may change it (「本人です。でも娘が…」), ask the step again instead of guessing."""
+    if text not in turn.conv.staff_questions:
+        turn.conv.staff_questions.append(text)
+    chosen = step.display(option.id, turn.ctx())
+    if may_change:
+        turn.say(turn.t(more_words.ASK_AGAIN, choice=chosen))
+        turn.reask()
+    else:
+        turn.say(turn.t(more_words.TAKEN_WITH_WORDS, choice=chosen))
+        take_value(turn, step, Parsed(value=option.id))
 
 
 def take_value(turn: Turn, step: Step, parsed: Parsed[Any]) -> None:

@@ -18,6 +18,7 @@ from flows.dialogue.choosing import (
     Given,
     options_mentioned,
     resolve,
+    without_yes,
 )
 from flows.dialogue.names import (
     EDIT,
@@ -102,8 +103,8 @@ def summary_choice(turn: Turn, given: Given) -> None:
         else None
     )
     if option is None and named is None and topic is None and given.text:
-        # 「修正したいです」 asks to edit; sending is never read from a sentence.
-        mentioned = options_mentioned(given.text, SUMMARY_OPTIONS)
+        # 「修正したいです」「はい、修正します」 ask to edit; sending is never read from a sentence.
+        mentioned = options_mentioned(without_yes(given.text), SUMMARY_OPTIONS)
         if [o.id for o in mentioned] == [EDIT]:
             option = mentioned[0]
     if (

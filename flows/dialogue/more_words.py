@@ -1,0 +1,113 @@
+"""A choice step answered with more than the choice: 「郵送でお願いします。住所は先月変わりました」
+at the answer method, 「本人です。でも娘が代わりに書いています」 at who is asking.
+
+Nothing a member writes may vanish. When the rest of the sentence only adds to the choice, the
+choice is taken and the whole sentence goes with the request for staff (the summary and the
+staff card show it under 担当者へのご質問・ご要望). When the rest may change the choice (「でも」
+「ただ」「〜ではなく」), nothing is guessed: the sentence is kept for staff all the same, and the
+member is asked to pick the choice again. The same holds for a choice read from a word inside
+one long sentence (「郵送で送ってほしいのですが住所が先月変わりました」), unless the rest is only a
+polite frame around the word (「紙でおくってほしいです」).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flows.dialogue.choosing import Given, is_frame, options_mentioned, resolve
+from flows.dialogue.readings import spellings
+from flows.i18n import N_, Translator
+from flows.parsing import normalise_for_matching
+from flows.steps import Option
+
+# Where a reply splits into parts: sentences, and the clauses a comma or a 「が」 joins.
+_PARTS = re.compile(r"[。．.!！?？\n]+|[、,，]\s*")
+# Parts that say nothing of their own (「よろしくお願いします」「すみません」「やはり」).
+_FILLER = re.compile(
+    r"(?:はい|ええ|どうぞ|では|じゃあ|やはり|やっぱり|えっと|えーと|あの[うー]?|すみません"
+    r"|恐れ入りますが|おそれいりますが|ありがとうございます|よろしく|お願い|おねがい"
+    r"|いたします|致します|します|です|ます|ね|よ|[\s…〜ー])*"
+)
+# Words after which the rest may take the choice back or change it. Not 「まちがい」「違う」:
+# at a correction they say what is wrong (「名前がまちがっています」), not that the choice is.
+_MAY_CHANGE = re.compile(
+    r"(?<![つれんこ何誰])でも|ただ|けど|けれど|しかし|ところが|とはいえ|ではなく|じゃなく|ではありません"
+    r"|じゃありません|かもしれ"
+)
+
+TAKEN_WITH_WORDS = N_(
+    "「{choice}」として伺いました。お書き添えの内容は、お申し出に書き添えて担当者にお伝えします。"
+)
+ASK_AGAIN = N_(
+    "「{choice}」とも読めますが、続きのお言葉によっては別の選択肢になるかもしれません。"
+    "お書きの内容は、お申し出に書き添えて担当者にお伝えします。"
+    "あてはまるものを、もう一度お選びください。"
+)
+
+
+@dataclass(frozen=True)
+class MoreWords:
+    """One choice named in a reply that says more: the choice, and whether the rest may
+    change it."""
+
+    option: Option
+    may_change: bool
+
+
+def read(text: str, options: Sequence[Option], t: Translator) -> MoreWords | None:
+    """The one choice a part of ``text`` names when other parts say more; ``None`` when the
+    reply is the choice alone, names none or several, or is only one part."""
+    parts = [p for p in _PARTS.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    real = [o for o in options if not o.id.startswith("_")]
+    named = [
+        (index, option)
+        for index, part in enumerate(parts)
+        if (option := resolve(Given(choice=None, text=part), real, t)) is not None
+    ]
+    if len({option.id for _, option in named}) != 1:
+        return None
+    rest = [
+        part
+        for index, part in enumerate(parts)
+        if index not in {i for i, _ in named}
+        and not _FILLER.fullmatch(normalise_for_matching(part))
+    ]
+    if not rest:
+        return None  # 「はい、郵送で。よろしくお願いします」: the choice alone, politely
+    first, option = named[0]
+    after = "".join(parts[first + 1 :])
+    # 「メールで、いや郵送で」: another choice named in the rest may be the one meant.
+    others = options_mentioned(after, [o for o in real if o.id != option.id])
+    return MoreWords(option, may_change=bool(_MAY_CHANGE.search(after) or others))
+
+
+def says_more(text: str, option: Option, t: Translator) -> bool:
+    """Whether ``text``, read as ``option`` from a word in it (「郵送で送ってほしいのですが
+    住所が先月変わりました」), says more than the choice in a polite frame (「紙でおくって
+    ほしいです」)."""
+    typed = normalise_for_matching(text)
+    words = sorted(
+        {
+            form
+            for name in (t(option.label), option.label, *option.aliases)
+            for form in spellings(name)
+        },
+        key=len,
+        reverse=True,
+    )
+    if not any(w and w in typed for w in words):
+        return True  # read by the step's own reader: the sentence is more than a word
+    pieces = re.split("|".join(re.escape(w) for w in words if w), typed)
+    return not all(
+        _FILLER.fullmatch(piece) or is_frame(piece, leading=index == 0)
+        for index, piece in enumerate(pieces)
+    )
+
+
+def may_change(text: str) -> bool:
+    """Whether ``text`` has words that may take a choice read in it back (でも, ではなく)."""
+    return bool(_MAY_CHANGE.search(text))

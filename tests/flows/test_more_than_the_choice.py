@@ -1,0 +1,219 @@
+"""A choice step answered with a sentence that says more than the choice: the choice is taken and
+the whole sentence goes to staff with the request (「郵送でお願いします。住所は先月変わりました」);
+when the rest may change the choice (「本人です。でも娘が代わりに書いています」), nothing is
+guessed: the sentence is kept for staff and the member is asked to choose again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from flows.dialogue import more_words
+from flows.i18n import Translator
+from flows.steps import DISCLOSURE_METHOD_OPTIONS, REQUESTER_OPTIONS, Option
+from tests.conftest import Desk
+from tests.flows.answers import only_case
+
+JA = Translator("ja")
+ORGS = ["seikatsuclub-kyosai", "coopdeli"]
+METHODS = tuple(DISCLOSURE_METHOD_OPTIONS.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "chosen", "may_change"),
+    [
+        ("郵送でお願いします。住所は先月変わりました", METHODS, "postal", False),
+        ("住所が変わったのですが、郵送でお願いします", METHODS, "postal", False),
+        ("郵送ではなく、メールで", METHODS, "email", False),
+        ("本人です。でも娘が代わりに書いています", REQUESTER_OPTIONS, "self", True),
+        ("郵送で。ただ、しばらく留守にします", METHODS, "postal", True),
+        ("本人です、間違えたかもしれません", REQUESTER_OPTIONS, "self", True),
+        ("メールで、いや郵送で", METHODS, "email", True),  # another choice named after it
+        ("郵送で。いつでも大丈夫です", METHODS, "postal", False),
+    ],
+)
+def test_a_choice_with_more_words_names_the_choice_and_whether_the_rest_may_change_it(
+    text: str, options: Sequence[Option], chosen: str, may_change: bool
+) -> None:
+    assert more_words.read(text, options, JA) == more_words.MoreWords(
+        next(o for o in options if o.id == chosen), may_change
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("郵送でお願いします", METHODS),  # the choice alone
+        ("はい、郵送で。よろしくお願いします", METHODS),  # the choice alone, politely
+        ("母の代わりです。よろしくお願いします", REQUESTER_OPTIONS),  # no choice's words
+        ("紙でおくってほしいです", METHODS),  # one sentence
+    ],
+)
+def test_a_choice_alone_two_choices_or_none_is_not_more_words(
+    text: str, options: Sequence[Option]
+) -> None:
+    assert more_words.read(text, options, JA) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "more"),
+    [
+        ("郵送で送ってほしいのですが住所が先月変わりました", True),
+        ("住所が変わったので郵送でお願いします", True),
+        ("紙でおくってほしいです", False),
+        ("やっぱり郵送で", False),
+        ("書面で郵送してください", False),
+        ("ゆうそうでおくってください", False),
+    ],
+)
+def test_a_sentence_around_a_choices_word_says_more_unless_it_is_a_polite_frame(
+    text: str, more: bool
+) -> None:
+    assert more_words.says_more(text, DISCLOSURE_METHOD_OPTIONS["postal"], JA) is more
+
+
+TO_THE_METHOD = """
+    会員: 開示をお願いしたいです
+    会員: すべて
+    会員: 本人
+    会員: 山田 花子
+    会員: ヤマダ ハナコ
+    会員: なし
+    会員: 1950年1月2日
+    会員: 090-1234-5678
+    会員: わからない
+    窓口: 開示の方法を選んでください
+"""
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_method_said_with_news_of_a_move_is_taken_and_the_news_reaches_staff(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        TO_THE_METHOD
+        + """
+        会員: 郵送でお願いします。住所は先月変わりました
+        窓口: 「書面を郵送で受け取る」として伺いました。
+        窓口: お書き添えの内容は、お申し出に書き添えて担当者にお伝えします。
+        窓口: 送り先の郵便番号を入力してください
+        会員: 160-0022
+        会員: 東京都新宿区新宿6-24-20
+        窓口: ・開示の方法：書面を郵送で受け取る
+        窓口: ・担当者へのご質問・ご要望：郵送でお願いします。住所は先月変わりました
+        会員: 送信する
+        窓口: 受け付けました
+        """
+    )
+    case = only_case(desk)
+    assert case.fields["method"] == "postal"
+    moved = "郵送でお願いします。住所は先月変わりました"
+    assert case.fields["questions_for_staff"] == [moved]
+    # What staff see on the case, beside the answers.
+    assert ["担当者へのご質問・ご要望", moved] in case.summary
+
+
+def test_a_method_named_inside_one_long_sentence_keeps_the_sentence(desk: Desk) -> None:
+    desk.member(org="coopdeli").transcript(
+        TO_THE_METHOD
+        + """
+        会員: 郵送で送ってほしいのですが住所が先月変わりました
+        窓口: 「書面を郵送で受け取る」として伺いました。
+        窓口: 送り先の郵便番号を入力してください
+        会員: 160-0022
+        会員: 東京都新宿区新宿6-24-20
+        窓口: ・担当者へのご質問・ご要望：郵送で送ってほしいのですが住所が先月変わりました
+        会員: 送信する
+        """
+    )
+    assert only_case(desk).fields["method"] == "postal"
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_member_who_is_herself_but_has_her_daughter_type_is_asked_again_not_guessed(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 開示をお願いしたいです
+        会員: すべて
+        窓口: どなたからのお申し出ですか
+        会員: 本人です。でも娘が代わりに書いています
+        窓口: 「ご本人」とも読めますが、続きのお言葉によっては別の選択肢になるかもしれません。
+        窓口: お書きの内容は、お申し出に書き添えて担当者にお伝えします。
+        窓口: どなたからのお申し出ですか
+        窓口にない: 代理人の方（ご自身）のお名前
+        会員: 本人です
+        窓口: お名前（氏名）を入力してください
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 1950年1月2日
+        会員: 090-1234-5678
+        会員: わからない
+        会員: 郵送
+        会員: 160-0022
+        会員: 東京都新宿区新宿6-24-20
+        窓口: ・請求する方：ご本人
+        窓口: ・担当者へのご質問・ご要望：本人です。でも娘が代わりに書いています
+        会員: はい、これでお願いします
+        窓口: 受け付けました
+        """
+    )
+    case = only_case(desk)
+    assert case.fields["requester"] == "self"
+    assert case.fields["questions_for_staff"] == ["本人です。でも娘が代わりに書いています"]
+    assert ["担当者へのご質問・ご要望", "本人です。でも娘が代わりに書いています"] in case.summary
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_what_is_that_asked_at_a_choice_step_is_answered_and_never_kept_as_a_question(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        TO_THE_METHOD
+        + """
+        会員: それは何ですか？
+        窓口: 近いものを番号で選んでください
+        窓口: 開示の方法を選んでください
+        窓口にない: このご質問は、お申し出といっしょに担当者にお伝えします
+        会員: 郵送
+        会員: 160-0022
+        会員: 東京都新宿区新宿6-24-20
+        窓口にない: 担当者へのご質問・ご要望
+        会員: 送信する
+        窓口: 受け付けました
+        """
+    )
+    assert "questions_for_staff" not in only_case(desk).fields
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_all_ads_but_the_general_meeting_notices_is_asked_again_with_the_words_kept(
+    desk: Desk, org: str
+) -> None:
+    wish = "すべてです。ただ総代会のお知らせは欲しいです"
+    desk.member(org=org).transcript(
+        f"""
+        会員: 8
+        会員: 電話とメール
+        窓口: 止める範囲を選んでください
+        会員: {wish}
+        窓口: 「すべての広告・ご案内」とも読めますが
+        窓口: 止める範囲を選んでください
+        窓口にない: どなたからのお申し出ですか
+        会員: すべて
+        窓口: どなたからのお申し出ですか
+        会員: 本人
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 1950年1月2日
+        会員: 090-1234-5678
+        会員: わからない
+        窓口: ・担当者へのご質問・ご要望：{wish}
+        会員: 送信する
+        """
+    )
+    assert only_case(desk).fields["questions_for_staff"] == [wish]
