@@ -119,6 +119,7 @@ class CardSync:
         self._failures: dict[int, tuple[int, float]] = {}  # case id → (count, retry at)
         self._channel_locks: dict[str, asyncio.Lock] = {}
         self._not_invited: set[str] = set()  # channels warned about (once each, until a post)
+        self._quota_failures = (0, 0.0)  # the LINE quota post: (failures, retry at), as cards
 
     def wake(self) -> None:
         self._wake.set()
@@ -149,7 +150,8 @@ class CardSync:
     async def _warn_of_line_quota(self, pushes: LinePushes) -> None:
         """LINE's quota warning in the supervisors' channel, once a month (``line_pushes``)."""
         channel = self.config.supervisors_channel
-        if not channel:
+        failures, retry_at = self._quota_failures
+        if not channel or time.monotonic() < retry_at:
             return
         usage = await asyncio.to_thread(pushes.to_warn)
         if usage is None:
@@ -157,7 +159,12 @@ class CardSync:
         try:
             await self.post(channel, text=pushes.warning_text(usage))
         except SlackApiError:
-            return  # not invited (warned once by _call) or Slack failing: the next pass
+            # Not invited (warned once by _call) or Slack failing: again later, with the same
+            # backoff as a card, not at every pass (about once a second).
+            delay = min(MAX_BACKOFF, 2.0 ** (failures + 1))
+            self._quota_failures = (failures + 1, time.monotonic() + delay)
+            return
+        self._quota_failures = (0, 0.0)
         await asyncio.to_thread(pushes.warned, usage)
 
     # ------------------------------------------------------------------ reading

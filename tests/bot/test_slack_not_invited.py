@@ -4,9 +4,16 @@ do, not at every retry, and after the invitation the waiting cards go out."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import App
+from bot.config import Settings
+from bot.slack.sync import CardSync
+from storage.line_quota import PushUsage
 from tests.bot.served import Member
 from tests.bot.test_slack_end_to_end import CHANNELS, desk_running, file_request
 from tests.fakes.slack_api import FakeSlackApi
@@ -73,3 +80,56 @@ def test_a_complaint_waits_for_the_supervisors_channel_and_is_said_once_in_each_
         notices = [m for m in slack.messages(supervisors) if number in m.text]
         told = [m for m in slack.thread(channel, card.ts) if "責任者に知らせました" in m.text]
         assert (len(notices), len(told)) == (1, 1)
+
+
+class _WarnedQuota:
+    """A month whose LINE quota warning is due and not yet posted (``LinePushes``' part)."""
+
+    def __init__(self) -> None:
+        self.posted: list[PushUsage] = []
+
+    def to_warn(self) -> PushUsage | None:
+        return None if self.posted else PushUsage("2026-12", 900, warned=True)
+
+    def warning_text(self, usage: PushUsage) -> str:
+        return f"LINE の今月のプッシュ送信が {usage.pushes} 通"
+
+    def warned(self, usage: PushUsage) -> None:
+        self.posted.append(usage)
+
+
+def test_the_line_quota_warning_waits_for_the_supervisors_channel_with_backoff_not_every_pass(
+    slack: FakeSlackApi, tmp_path: Path
+) -> None:
+    supervisors = "C0SUPER"
+    deployment = tmp_path / "madoguchi.toml"
+    deployment.write_text(f'[slack]\nsupervisors_channel = "{supervisors}"\n', "utf-8")
+    settings = Settings(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        MADOGUCHI_DEPLOYMENT=deployment,
+    )
+    app = App.build(settings)
+    slack.remove_bot_from(supervisors)
+    client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
+    sync = CardSync(app.db, client, app.deployment.slack, app.orgs, app.clock)
+    quota = _WarnedQuota()
+    sync.line_pushes = quota  # type: ignore[assignment]
+
+    def attempts() -> int:
+        return len(
+            [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == supervisors]
+        )
+
+    async def passes(count: int) -> None:
+        for _ in range(count):
+            await sync.sync_once()
+
+    try:
+        asyncio.run(passes(5))  # five sync passes, as many seconds apart
+        assert attempts() == 1 and quota.posted == []
+        slack.add_channel(supervisors, "supervisors")  # /invite @madoguchi
+        sync._quota_failures = (1, 0.0)  # the backoff has run out
+        asyncio.run(passes(2))
+    finally:
+        app.db.close()
+    assert attempts() == 2 and len(quota.posted) == 1
