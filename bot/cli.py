@@ -13,7 +13,7 @@ import typer
 from bot.app import App, configure_logging
 from bot.audit_cli import audit
 from bot.backup_cli import backup, restore
-from bot.config import ConfigurationError, load_settings
+from bot.config import EXIT_TRY_AGAIN, ConfigurationError, load_settings
 from bot.db_cli import db_cli
 from bot.doctor_cli import doctor
 from bot.documents import write_document
@@ -66,10 +66,11 @@ def _setup(ctx: typer.Context) -> None:
 
 
 def _refuse(who: str, error: ConfigurationError) -> NoReturn:
-    """One line per problem, exit status 2, no traceback."""
+    """One line per problem, no traceback; exit status 2 (change a setting), or 75 when every
+    problem may pass by itself (a server away), so a supervisor starts ``serve`` again."""
     for problem in error.problems:
         typer.echo(f"{who}: {problem}", err=True)
-    raise typer.Exit(2) from None
+    raise typer.Exit(EXIT_TRY_AGAIN if error.passing else 2) from None
 
 
 @cli.command()

@@ -16,12 +16,27 @@ from flows.reply_templates import TemplateError, load_templates
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+class Passing(str):
+    """A start-up problem that may pass by itself: a server not reachable yet (the network at
+    boot, PostgreSQL still starting, a platform's outage), a port an old process still holds.
+    ``serve`` exits with ``EXIT_TRY_AGAIN`` for these alone, so systemd starts it again."""
+
+
+# EX_TEMPFAIL (sysexits.h): "try again later", as opposed to 2, a setting that must be changed.
+EXIT_TRY_AGAIN = 75
+
+
 class ConfigurationError(Exception):
     """Settings that cannot work; each problem is one line that says what to set."""
 
     def __init__(self, problems: str | Sequence[str]) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+    @property
+    def passing(self) -> bool:
+        """Every problem may pass by itself (:class:`Passing`): worth starting again later."""
+        return bool(self.problems) and all(isinstance(p, Passing) for p in self.problems)
 
 
 class Settings(BaseSettings):

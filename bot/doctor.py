@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from bot.config import ConfigurationError, Settings, load_deployment
+from bot.config import ConfigurationError, Passing, Settings, load_deployment
 from bot.preflight import (
     deployment_problems,
     settings_problems,
@@ -63,6 +63,7 @@ class Check:
     name: str
     detail: str
     fix: str = ""
+    passing: bool = False  # a server away, which may answer later (``config.Passing``)
 
     def line(self) -> str:
         fix = f" Fix: {self.fix}" if self.fix and self.status in ("WARN", "FAIL") else ""
@@ -71,7 +72,8 @@ class Check:
     def problem(self) -> str:
         """The check as one problem line for ``serve``'s refusal."""
         fix = f" {self.fix[:1].upper()}{self.fix[1:]}" if self.fix else ""
-        return f"{self.detail}{fix}"
+        line = f"{self.detail}{fix}"
+        return Passing(line) if self.passing else line
 
 
 def exit_status(checks: list[Check]) -> int:
@@ -318,7 +320,7 @@ def local_checks(settings: Settings) -> list[Check]:
             schema = schema_check(settings, engine)
             keys = keys_check(settings, engine if schema.status != "FAIL" else None, schema)
     except DatabaseUnavailable as error:
-        schema = Check("FAIL", "database", f"DATABASE_URL: {error}")
+        schema = Check("FAIL", "database", f"DATABASE_URL: {error}", passing=error.server_away)
         keys = keys_check(settings, None, schema)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]

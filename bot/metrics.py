@@ -32,6 +32,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from flows.routes import OFFLINE_CHANNEL
 from storage.figures import Figures
 
 # Only the series themselves: no ``*_created`` twin beside each one.
@@ -195,10 +196,21 @@ class DatabaseFigures(Collector):
             f"Age of the oldest message due to be sent, per channel; 0 when none. {DATABASE}",
             labels=["channel"],
         )
+        letters = GaugeMetricFamily(
+            "madoguchi_offline_notices_waiting",
+            "Notices to members without a chat (a letter or a call, `madoguchi staff tasks`) that "
+            "staff have not yet marked sent. Not outbox traffic: a letter takes days, so no age "
+            f"alert belongs here. {DATABASE}",
+        )
+        letters.add_metric(
+            [], sum(row.due + row.later for row in figures.outbox if row.channel == OFFLINE_CHANNEL)
+        )
         due = dict.fromkeys(self.channels, 0)
         later = dict.fromkeys(self.channels, 0)
         oldest = dict.fromkeys(self.channels, 0.0)
         for row in figures.outbox:
+            if row.channel == OFFLINE_CHANNEL:
+                continue  # staff's letters and calls: madoguchi_offline_notices_waiting
             channel = row.channel if row.channel in due else "other"
             due[channel] = due.get(channel, 0) + row.due
             later[channel] = later.get(channel, 0) + row.later
@@ -211,6 +223,7 @@ class DatabaseFigures(Collector):
             age.add_metric([channel], oldest[channel])
         yield depth
         yield age
+        yield letters
 
     def _cases(self, figures: Figures) -> Iterator[Metric]:
         open_cases = GaugeMetricFamily(

@@ -19,7 +19,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import ConfigurationError as ConfigurationError
-from bot.config import Deployment, Settings, load_deployment
+from bot.config import Deployment, Passing, Settings, load_deployment
 from flows.profiles import OrgProfile
 
 # What Telegram accepts as a webhook's secret_token (setWebhook refuses anything else).
@@ -177,8 +177,10 @@ async def telegram_problems(bot: Bot, settings: Settings) -> list[str]:
         ]
     except NetworkError as error:  # TimedOut too
         return [
-            f"The Bot API at {base} could not be reached ({_without(str(error), bot.token)}): "
-            "check TELEGRAM_API_BASE_URL and the network."
+            Passing(
+                f"The Bot API at {base} could not be reached "
+                f"({_without(str(error), bot.token)}): check TELEGRAM_API_BASE_URL and the network."
+            )
         ]
     except TelegramError as error:
         return [f"The Bot API at {base} refused getMe: {_without(str(error), bot.token)}"]
@@ -206,7 +208,7 @@ def slack_auth_problem(error: Exception, url: str) -> str:
             f"SLACK_BOT_TOKEN was rejected by Slack (auth.test: {reason}): check the app's "
             "Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
         )
-    return (
+    return Passing(
         f"The Slack API at {url} could not be reached ({type(error).__name__}): "
         "check SLACK_API_URL and the network."
     )

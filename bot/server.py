@@ -32,7 +32,7 @@ from bot.answer_page import AnswerPage
 from bot.app import App
 from bot.channels.base import MemberChannel, OffersPages, ReportsHealth
 from bot.channels.serving import MEMBER_CHANNELS, outbox_worker
-from bot.config import Settings
+from bot.config import Passing, Settings
 from bot.delivery import OutboxWorker
 from bot.doctor import serve_problems
 from bot.email_delivery import EmailWorker, SmtpServer
@@ -249,8 +249,10 @@ def listening_socket(host: str, port: int) -> socket.socket:
         listening = socket.create_server((host, port), family=family, backlog=2048)
     except OSError as error:
         raise ConfigurationError(
-            f"Cannot listen on {host}:{port}: {error.strerror or error}. Stop whatever uses "
-            "that port (another madoguchi serve?) or choose another with --port."
+            Passing(  # an old process still stopping, say: systemd tries again
+                f"Cannot listen on {host}:{port}: {error.strerror or error}. Stop whatever uses "
+                "that port (another madoguchi serve?) or choose another with --port."
+            )
         ) from None
     listening.set_inheritable(True)
     return listening

@@ -102,7 +102,12 @@ def make_engine(url: str) -> Engine:
 
 class DatabaseUnavailable(Exception):
     """``DATABASE_URL`` names no database madoguchi can open; the message is one line and
-    never carries the password."""
+    never carries the password. ``server_away``: a database server that did not answer,
+    which may pass by itself (still starting, the network), unlike a wrong URL or path."""
+
+    def __init__(self, message: str, *, server_away: bool = False) -> None:
+        super().__init__(message)
+        self.server_away = server_away
 
 
 def open_database(url: str) -> Database:
@@ -141,7 +146,10 @@ def reaching(url: str) -> Iterator[None]:
         if parsed.password:
             detail = detail.replace(str(parsed.password), "***")
         shown = parsed.render_as_string(hide_password=True)
-        raise DatabaseUnavailable(f"{shown} could not be opened ({detail})") from None
+        raise DatabaseUnavailable(
+            f"{shown} could not be opened ({detail})",
+            server_away=parsed.get_backend_name() == "postgresql",
+        ) from None
 
 
 class Database:
