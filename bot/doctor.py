@@ -12,6 +12,7 @@ methods. Platforms are asked side by side with a short timeout; a platform that 
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -80,6 +81,10 @@ def exit_status(checks: list[Check]) -> int:
     """0: all OK (or skipped); 1: warnings only; 2: something failed."""
     statuses = {check.status for check in checks}
     return 2 if "FAIL" in statuses else 1 if "WARN" in statuses else 0
+
+
+# What a Slack conversation id looks like (C… public or private, G… older private ones).
+SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 # ---------------------------------------------------------------------- configuration
@@ -445,6 +450,14 @@ async def slack_checks(settings: Settings) -> list[Check]:
 
     async def member_of(channel: str, role: str) -> Check:
         name = f"slack channel {channel}"
+        if not SLACK_CHANNEL_ID.fullmatch(channel):  # "#kyosai": a name, which Slack refuses
+            return Check(
+                "FAIL",
+                name,
+                f"not a channel id ({role}).",
+                "write the channel's id (C…, at the bottom of the channel's details), not its "
+                "#name, in madoguchi.toml [slack].",
+            )
         try:
             await client.conversations_history(
                 channel=channel, limit=1, oldest=f"{time.time():.6f}"

@@ -261,6 +261,15 @@ def test_a_private_channel_the_bot_cannot_see_is_a_failure(installation: Install
     assert "/invite @madoguchi" in line
 
 
+def test_a_channel_written_as_its_name_says_to_write_its_id(installation: Installation) -> None:
+    result = installation.doctor(
+        MADOGUCHI_DEPLOYMENT=str(_deployment_with_supervisors(installation, "#kanri"))
+    )
+    assert result.exit_code == 2
+    line = lines_of(result)["slack channel #kanri"]
+    assert line.startswith("FAIL not a channel id (supervisors). Fix: write the channel's id (C…")
+
+
 def _deployment_with_supervisors(installation: Installation, channel: str) -> Path:
     path = Path(installation.env["MADOGUCHI_DEPLOYMENT"])
     changed = path.with_name("other.toml")
