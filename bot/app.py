@@ -65,9 +65,32 @@ CHATTY_LIBRARIES = (
 )
 
 
+# Platform clients whose own log lines may carry what the platform sent: python-telegram-bot
+# logs a whole unreadable response ("Can not load invalid JSON data: ...") with a traceback,
+# which can hold a member's message. Their lines keep the words, never the data or traceback.
+PAYLOAD_LOGGERS = ("telegram", "linebot", "slack_sdk", "slack_bolt", "httpx", "httpcore")
+
+
+class WithoutPayload(logging.Filter):
+    """A platform client's line as its fixed wording only: no arguments, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] in PAYLOAD_LOGGERS and (record.args or record.exc_info):
+            record.msg = (
+                f"{record.name}: {record.msg} ({record.levelname.lower()}, details left out)"
+            )
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def configure_logging(level: str) -> None:
     """Structured logs on stderr; events carry ids, never names, phones or message text."""
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, WithoutPayload) for f in handler.filters):
+            handler.addFilter(WithoutPayload())
     quiet = max(logging.WARNING, logging.getLevelName(level.upper()))
     for library in CHATTY_LIBRARIES:
         logging.getLogger(library).setLevel(quiet)

@@ -398,10 +398,11 @@ class TelegramChannel:
             except RetryAfter as error:
                 await _sleep_or_stop(stop, _seconds(error.retry_after))
                 continue
-            except TelegramError:
+            except TelegramError as error:
                 failures += 1
                 self._poll_failing = True
-                log.warning("telegram.poll_failed", failures=failures)
+                # The kind only (NetworkError, Conflict: another process polls this bot, …).
+                log.warning("telegram.poll_failed", failures=failures, error=type(error).__name__)
                 await _sleep_or_stop(stop, min(30.0, 2.0**failures))
                 continue
             failures = 0

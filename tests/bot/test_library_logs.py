@@ -1,0 +1,38 @@
+"""A platform client's own log lines keep their wording and lose what the platform sent: python-
+telegram-bot logs a whole unreadable response (which may hold a member's message) with its
+traceback; the desk's log must carry neither."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.bot.served import ROOT
+
+LOGS_A_RESPONSE = """
+import logging
+from bot.app import configure_logging
+configure_logging("WARNING")
+try:
+    raise ValueError("Expecting value")
+except ValueError:
+    logging.getLogger("telegram.request.BaseRequest").exception(
+        'Can not load invalid JSON data: "%s"', '{"text": "山田花子 090-1234-5678"'
+    )
+logging.getLogger("uvicorn.error").warning("Invalid HTTP request received: %s", "kept")
+"""
+
+
+def test_a_platform_clients_log_line_keeps_its_words_but_not_the_response_or_traceback() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOGS_A_RESPONSE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Can not load invalid JSON data" in done.stderr
+    assert "山田" not in done.stderr and "090" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Invalid HTTP request received: kept" in done.stderr  # not a platform client's
