@@ -31,6 +31,7 @@ class ConfigurationError(Exception):
 
     def __init__(self, problems: str | Sequence[str]) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.variables: list[str] = []  # the environment variables found wrong, if known
         super().__init__("\n".join(self.problems))
 
     @property
@@ -159,12 +160,28 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        raise ConfigurationError(
+        refusal = ConfigurationError(
             [
                 f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
                 for issue in error.errors()
             ]
-        ) from None
+        )
+        refusal.variables = [str(issue["loc"][0]) for issue in error.errors() if issue["loc"]]
+        raise refusal from None
+
+
+def settings_despite(variables: Sequence[str]) -> Settings | None:
+    """The settings with each of ``variables`` (wrong ones) at its default, so that
+    ``madoguchi doctor`` can still check everything else; ``None`` if even that fails."""
+    defaults = {
+        str(field.validation_alias): field.get_default(call_default_factory=True)
+        for field in Settings.model_fields.values()
+        if field.validation_alias in variables
+    }
+    try:
+        return Settings(**defaults)
+    except ValidationError:
+        return None
 
 
 def load_deployment(settings: Settings) -> tuple[Deployment, dict[str, OrgProfile]]:

@@ -7,7 +7,7 @@ import asyncio
 import typer
 
 from bot.app import configure_logging
-from bot.config import ConfigurationError, load_settings
+from bot.config import ConfigurationError, load_settings, settings_despite
 
 
 def doctor() -> None:
@@ -25,8 +25,12 @@ def doctor() -> None:
     configure_logging("ERROR")  # the lines below are the report; library chatter is not
     try:
         settings = load_settings()
-    except ConfigurationError as error:  # nothing else can be checked without them
+    except ConfigurationError as error:
         checks = [Check("FAIL", "settings", problem) for problem in error.problems]
+        # Everything else is still checked, with the wrong variables at their defaults.
+        rest = settings_despite(error.variables)
+        if rest is not None:
+            checks += [c for c in asyncio.run(run_checks(rest)) if c.name != "settings"]
     else:
         checks = asyncio.run(run_checks(settings))
     for check in checks:

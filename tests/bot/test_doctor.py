@@ -325,6 +325,10 @@ def test_settings_that_cannot_be_read_are_failures_of_doctor_not_a_refusal(
     result = installation.doctor(TELEGRAM_TIMEOUT="abc")
     assert result.exit_code == 2
     assert result.output.splitlines()[0].startswith("FAIL  settings: TELEGRAM_TIMEOUT: ")
+    # Everything else is still checked, the wrong variable at its default meanwhile.
+    checks = lines_of(result)
+    assert checks["database"].startswith("OK ") and checks["telegram"].startswith("OK ")
+    assert checks["slack"].startswith("OK ") and "disk" in checks
 
 
 # ---------------------------------------------------------------------- the database
