@@ -17,11 +17,14 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -53,6 +56,7 @@ from bot.slack.sync import CardSync
 from bot.slack_http import SlackEndpoint
 from bot.wakeups import Wakeups
 from bot.watch import Watch
+from storage.backup import running_server
 from storage.email_outbox import EmailOutbox
 
 log = structlog.get_logger(__name__)
@@ -156,12 +160,31 @@ class _Slack:
     socket: AsyncSocketModeHandler | None
 
 
+def second_on_sqlite(settings: Settings) -> list[str]:
+    """A SQLite database another ``serve`` already serves: one process only (its purge lease
+    names it), or both would poll, post cards and purge; several need PostgreSQL."""
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:
+        return []  # not a URL: the database's own check says so
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return []
+    holder = running_server(Path(url.database))
+    if holder is None:
+        return []
+    return [
+        f"madoguchi serve ({holder}) is already serving {url.database}: SQLite serves one "
+        "process. Stop that one first, or use PostgreSQL for several (README)."
+    ]
+
+
 async def _check(settings: Settings) -> None:
     """Every configuration problem at once (:class:`ConfigurationError`, one line each)."""
     problems = settings_problems(settings)
     problems += deployment_problems(settings)
     # The database's schema and keys, the disk: the checks `madoguchi doctor` runs too.
     problems += await asyncio.to_thread(serve_problems, settings)
+    problems += await asyncio.to_thread(second_on_sqlite, settings)
     for served in MEMBER_CHANNELS:
         if served.check is not None:
             problems += await served.check(settings)

@@ -13,7 +13,9 @@ import pytest
 
 from bot.config import EXIT_TRY_AGAIN
 from bot.slack import blocks
-from tests.bot.served import ROOT, Member, free_port, run_madoguchi, serving
+from storage.backup import running_server
+from tests.bot.served import ROOT, Member, eventually, free_port, run_madoguchi, serving
+from tests.bot.web_served import serving_web
 from tests.conftest import Clock
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeBotApi
@@ -374,3 +376,20 @@ def test_serve_asks_to_be_started_again_only_when_the_database_server_is_away(
     got, lines, stderr = serve_once(tmp_path, DATABASE_URL=url, WEBCHAT_ENABLED="1")
     assert got == status, stderr
     assert len(lines) == 1 and "DATABASE_URL" in lines[0] and "s3cret" not in stderr
+
+
+def test_a_second_serve_on_the_same_sqlite_file_is_refused_and_names_the_first(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "desk.sqlite3"
+    with serving_web(database) as first:
+        eventually(lambda: running_server(database) is not None)  # its purge lease is taken
+        status, lines, stderr = serve_once(tmp_path, WEBCHAT_ENABLED="1")
+        assert first.process.poll() is None  # the first one goes on serving
+    assert status == 2, stderr
+    [line] = lines
+    assert f":{first.process.pid}) is already serving {database}" in line
+    assert "PostgreSQL" in line
+    # Once the first has stopped (its lease released), the file may be served again.
+    with serving_web(database):
+        pass
