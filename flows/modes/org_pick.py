@@ -29,9 +29,15 @@ if TYPE_CHECKING:
 
 
 def org_options(turn: Turn) -> tuple[Option, ...]:
-    """Every org of the deployment, by its short name."""
+    """Every org of the deployment, by its short name in the member's language; either
+    language's name (and the full name) picks it."""
+    lang = turn.t.lang
     return tuple(
-        Option(org.id, org.short_name.ja, (org.short_name.en, org.name.ja, org.id))
+        Option(
+            org.id,
+            org.short_name.get(lang),
+            (org.short_name.ja, org.short_name.en, org.name.ja, org.name.get(lang), org.id),
+        )
         for org in turn.engine.orgs.values()
     )
 

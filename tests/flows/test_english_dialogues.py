@@ -198,3 +198,15 @@ def _fill_and_send_reusing(walk: Walk) -> None:
             walk.type(TYPED[step])
         else:
             walk.press(walk.buttons()[0])
+
+
+def test_an_english_member_is_offered_the_coops_by_their_english_names_and_may_type_either() -> (
+    None
+):
+    walk = Walk(ORGS[0])
+    walk.result = walk._turn(None, command="start", lang="en")  # no org in the link
+    offered = [c.label for reply in walk.result.replies for c in reply.choices]
+    assert "Coop Deli" in offered and "Seikatsu Club Kyosai Federation" in offered
+    assert not any(JAPANESE_PUNCTUATION.search(label) or "コープ" in label for label in offered)
+    walk.type("コープデリ")  # the name on the co-op's own leaflet
+    assert walk.result.state.get("org") == "coopdeli"
