@@ -13,7 +13,7 @@ from tests.bench.scale_out import _cpu_seconds, database_cpu
 from tests.bench.where import OUTSIDE, package, summarize
 
 WORKER = "_worker (concurrent/futures/thread.py:83);TurnStore._process (storage/turns.py:278)"
-LOOP = "run (asyncio/runners.py:190)"
+LOOP = "serve (bot/cli.py:170);run (bot/event_loop.py:22);run (asyncio/runners.py:190)"
 RAW = "\n".join(
     [
         f"{WORKER};Session.flush (sqlalchemy/orm/session.py:4331) 6",

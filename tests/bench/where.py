@@ -63,6 +63,9 @@ class Profile:
 
 
 OUTSIDE = "(no madoguchi frame: the event loop, libraries' own threads)"
+# Where the process starts: under every sample of the event loop's thread, so none of the work
+# is theirs (bot/event_loop.py's run() calls uvloop.run, and everything runs under it).
+ENTRY_POINTS = frozenset({"bot/event_loop", "bot/cli", "bot/__main__"})
 
 
 def package(path: str) -> str:
@@ -96,7 +99,11 @@ def summarize(raw: str, top: int = 8) -> Profile:
         if not frames:
             continue
         packages[package(frames[-1]["path"])] += n
-        own = [f for f in frames if package(f["path"]).split("/")[0] in OWN]
+        own = [
+            f
+            for f in frames
+            if package(f["path"]).split("/")[0] in OWN and package(f["path"]) not in ENTRY_POINTS
+        ]
         name = f"{own[-1]['function']} ({own[-1]['path']})" if own else OUTSIDE
         functions[name] += n
     total = max(samples, 1)
