@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 from hypothesis import settings
 
 from bot.app import App
@@ -228,3 +229,12 @@ def desk(database_url: str, clock: Clock) -> Iterator[Desk]:
     desk = build_desk(database_url, clock)
     yield desk
     desk.app.db.close()
+
+
+@pytest.fixture(autouse=True)
+def _structlog_as_it_was() -> Iterator[None]:
+    """A command run in-process (typer's CliRunner) configures structlog for its own stderr
+    and level; the next test in this worker must not log into that closed stream or at it."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)

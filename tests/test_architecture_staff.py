@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# What a surface may still record itself: a read of the audit log and a key rotation, which are
-# no case's; every case read, action and refusal is the case service's to record.
-SURFACE_AUDITS = frozenset({"view_audit", "keys_rotate"})
+# What a surface may still record itself: a read of the audit log, a key rotation and a backup
+# or restore of the whole database, which are no case's; every case read, action and refusal
+# is the case service's to record.
+SURFACE_AUDITS = frozenset({"view_audit", "keys_rotate", "backup_taken", "backup_restored"})
 UNAUDITED_READS = frozenset({"list_unaudited", "detail_unaudited"})
 
 

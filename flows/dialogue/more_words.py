@@ -37,6 +37,9 @@ _MAY_CHANGE = re.compile(
     r"|じゃありません|かもしれ"
 )
 
+# Longer than this (folded), a reply the step's reader took is a sentence, not a word.
+WORD_AT_MOST = 10
+
 TAKEN_WITH_WORDS = N_(
     "「{choice}」として伺いました。お書き添えの内容は、お申し出に書き添えて担当者にお伝えします。"
 )
@@ -100,7 +103,9 @@ def says_more(text: str, option: Option, t: Translator) -> bool:
         reverse=True,
     )
     if not any(w and w in typed for w in words):
-        return True  # read by the step's own reader: the sentence is more than a word
+        # Read by the step's own reader: a word of its own (「長男」 as 子) is the answer
+        # itself; a sentence is more than the choice.
+        return len(typed) > WORD_AT_MOST or len([p for p in _PARTS.split(text) if p]) > 1
     pieces = re.split("|".join(re.escape(w) for w in words if w), typed)
     return not all(
         _FILLER.fullmatch(piece) or is_frame(piece, leading=index == 0)
