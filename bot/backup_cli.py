@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.audit_cli import terminal_actor
 from bot.config import Settings
+from bot.keys_cli import master_keys
 from bot.progress import Quiet, progress_bar
 from storage import backup as backups
 from storage import crypto
@@ -99,7 +100,7 @@ def backup(
         finally:
             db.close()
     if settings.data_keys:
-        ids = ", ".join(key.id for key in _keys(settings))
+        ids = ", ".join(key.id for key in master_keys(settings, "madoguchi: MADOGUCHI_DATA_KEYS"))
         typer.echo(
             f"Personal data in it is encrypted: keep MADOGUCHI_DATA_KEYS ({ids}) apart from "
             "the backup. Without the keys it cannot be read; stored with it, they protect nothing."
@@ -156,7 +157,7 @@ def _check_and_record(settings: Settings, staged: Path, file: Path, revision: st
     Whether the schema was upgraded."""
     db = Database(f"sqlite:///{staged}")
     try:
-        problems = crypto.key_problems(_keys(settings), db)
+        problems = crypto.key_problems(master_keys(settings, "madoguchi: MADOGUCHI_DATA_KEYS"), db)
         if problems:
             raise backups.BackupError(
                 f"{file.name} cannot be read with MADOGUCHI_DATA_KEYS ({problems[0]}): set the "
@@ -171,12 +172,3 @@ def _check_and_record(settings: Settings, staged: Path, file: Path, revision: st
         db.close()
     backups.settle(staged, file.name)
     return revision != head_revision()
-
-
-def _keys(settings: Settings) -> list[crypto.MasterKey]:
-    secret = settings.data_keys.get_secret_value() if settings.data_keys else None
-    try:
-        return crypto.parse_master_keys(secret)
-    except ValueError as problem:
-        typer.echo(f"madoguchi: MADOGUCHI_DATA_KEYS: {problem}", err=True)
-        raise typer.Exit(2) from problem

@@ -25,12 +25,13 @@ keys_cli = typer.Typer(
 )
 
 
-def _master_keys(settings: Settings, command: str) -> list[crypto.MasterKey]:
+def master_keys(settings: Settings, who: str) -> list[crypto.MasterKey]:
+    """MADOGUCHI_DATA_KEYS parsed, or one line naming the command (``who``) and exit 2."""
     secret = settings.data_keys.get_secret_value() if settings.data_keys else None
     try:
         return crypto.parse_master_keys(secret)
     except ValueError as problem:
-        typer.echo(f"madoguchi keys {command}: {problem}", err=True)
+        typer.echo(f"{who}: {problem}", err=True)
         raise typer.Exit(2) from problem
 
 
@@ -56,7 +57,7 @@ def _opened(
 @keys_cli.command()
 def new() -> None:
     """Print a fresh master key: put it first in MADOGUCHI_DATA_KEYS, then `keys rotate`."""
-    existing = _master_keys(Settings(), "new")
+    existing = master_keys(Settings(), "madoguchi keys new")
     line = crypto.new_master_key(existing)
     typer.echo(line)
     if existing:
@@ -83,7 +84,7 @@ def rotate(
     be dropped from MADOGUCHI_DATA_KEYS.
     """
     settings = Settings()
-    keys = _master_keys(settings, "rotate")
+    keys = master_keys(settings, "madoguchi keys rotate")
     if not keys:
         typer.echo(
             "madoguchi keys rotate: encryption is off. Set MADOGUCHI_DATA_KEYS first "
@@ -125,7 +126,7 @@ def rotate(
 def status() -> None:
     """Which master key wraps which data key, and how many rows are still in clear."""
     settings = Settings()
-    keys = _master_keys(settings, "status")
+    keys = master_keys(settings, "madoguchi keys status")
     db = open_database(settings.database_url)
     try:
         stored = crypto.data_key_rows(db)
@@ -166,7 +167,7 @@ def status() -> None:
 def reindex(quiet: Quiet = False) -> None:
     """Recompute the lookup hashes of every case (e.g. cases from before the index existed)."""
     settings = Settings()
-    keys = _master_keys(settings, "reindex")
+    keys = master_keys(settings, "madoguchi keys reindex")
     with (
         _opened(settings, keys) as (db, _keyring),
         db.transaction() as session,
