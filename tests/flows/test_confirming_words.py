@@ -18,6 +18,7 @@ from flows.i18n import Translator
 from flows.steps import Option
 from tests.conftest import Desk
 from tests.flows.answers import only_case
+from tests.flows.test_more_than_the_choice import TO_THE_METHOD
 
 JA = Translator("ja")
 FAST = settings(max_examples=200, deadline=None)
@@ -154,21 +155,15 @@ def test_a_yes_taken_back_picks_nothing(options: Sequence[Option], but: str, res
 
 # --- the same at the desk, as a member types it ---------------------------------------------
 
-TO_THE_SUMMARY = """
-    会員: 開示をお願いしたいです
-    会員: すべて
-    会員: 本人
-    会員: 山田 花子
-    会員: ヤマダ ハナコ
-    会員: なし
-    会員: 1950年1月2日
-    会員: 090-1234-5678
-    会員: わからない
+TO_THE_SUMMARY = (
+    TO_THE_METHOD
+    + """
     会員: 郵送
     会員: 160-0022
     会員: 東京都新宿区新宿6-24-20
     窓口: 入力内容をご確認ください
 """
+)
 
 
 def test_a_member_who_answers_the_summary_in_her_own_polite_words_sends_after_the_wait(
