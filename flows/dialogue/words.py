@@ -54,7 +54,12 @@ INTERRUPT_CONFIDENCE = 0.8
 # is unmistakably a different request.
 SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
 # What selects an optional step's 「わからない・なし」 (or 「なし」) option.
-SKIP_WORDS = ("わからない", "なし", "skip", "none")
+SKIP_WORDS = (
+    *("わからない", "なし", "skip", "none"),
+    # 「ありません」「特にございません」: 'none' as an older member writes it.
+    *("無し", "ない", "ありません", "ないです", "無いです", "ございません", "特になし"),
+    *("特にありません", "特にございません", "とくにありません"),
+)
 # 「わからない」 as members type it, where that option is shown.
 DONT_KNOW = (
     *("分からない", "わかりません", "分かりません", "わからないです", "分からないです"),

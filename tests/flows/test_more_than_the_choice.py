@@ -217,3 +217,18 @@ def test_all_ads_but_the_general_meeting_notices_is_asked_again_with_the_words_k
         """
     )
     assert only_case(desk).fields["questions_for_staff"] == [wish]
+
+
+@pytest.mark.parametrize("none", ["ありません", "特にございません", "ないです"])
+def test_no_former_name_said_politely_is_taken_as_none(desk: Desk, none: str) -> None:
+    desk.member(org="coopdeli").transcript(
+        f"""
+        会員: 開示をお願いしたいです
+        会員: すべて
+        会員: 本人
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: {none}
+        窓口: 生年月日を入力してください
+        """
+    )
