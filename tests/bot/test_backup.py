@@ -113,12 +113,14 @@ def test_a_backup_during_a_burst_restores_every_turn_committed_before_it_and_no_
         """The copy goes one page a step and, after its first step, waits for members' turns
         to commit: the copy really overlaps the desk's writes."""
         monkeypatch.setattr(backups, "STEP_PAGES", 1)
-        at_start = keys(database)
 
         def first_step(step: str, done: int, total: int) -> None:
             if not during.is_set():
-                eventually(lambda: len(keys(database)) >= len(at_start) + 40)
-                committed_meanwhile.update(keys(database) - at_start)
+                # Read after the copy's snapshot began (a read before the call would race
+                # the turns committing until its first statement).
+                at_first_step = keys(database)
+                eventually(lambda: len(keys(database)) >= len(at_first_step) + 40)
+                committed_meanwhile.update(keys(database) - at_first_step)
                 during.set()
 
         return real_take(*args, **{**kwargs, "progress": first_step})
