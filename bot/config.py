@@ -16,7 +16,20 @@ from flows.reply_templates import TemplateError, load_templates
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-class Passing(str):
+class Problem(str):
+    """A start-up problem as the one line ``serve`` prints, "what is wrong: what to do", with
+    its two halves kept apart for ``madoguchi doctor``'s own layout (``Fix: …``)."""
+
+    detail: str
+    fix: str
+
+    def __new__(cls, detail: str, fix: str = "") -> Problem:
+        line = super().__new__(cls, f"{detail}: {fix}" if fix else detail)
+        line.detail, line.fix = detail, fix
+        return line
+
+
+class Passing(Problem):
     """A start-up problem that may pass by itself: a server not reachable yet (the network at
     boot, PostgreSQL still starting, a platform's outage), a port an old process still holds.
     ``serve`` exits with ``EXIT_TRY_AGAIN`` for these alone, so systemd starts it again."""

@@ -28,8 +28,10 @@ def upgrade() -> None:
         engine.dispose()
     if before == after:
         typer.echo(f"{_where(url)}: already at revision {after}.")
+    elif before is None:
+        typer.echo(f"{_where(url)}: created, schema at revision {after}.")
     else:
-        typer.echo(f"{_where(url)}: upgraded from {before or 'an unversioned schema'} to {after}.")
+        typer.echo(f"{_where(url)}: upgraded from revision {before} to {after}.")
 
 
 @db_cli.command()

@@ -19,7 +19,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import ConfigurationError as ConfigurationError
-from bot.config import Deployment, Passing, Settings, load_deployment
+from bot.config import Deployment, Passing, Problem, Settings, load_deployment
 from flows.profiles import OrgProfile
 
 # What Telegram accepts as a webhook's secret_token (setWebhook refuses anything else).
@@ -163,7 +163,7 @@ def slack_problems(deployment: Deployment, orgs: Mapping[str, OrgProfile]) -> li
     return problems
 
 
-async def telegram_problems(bot: Bot, settings: Settings) -> list[str]:
+async def telegram_problems(bot: Bot, settings: Settings) -> list[Problem]:
     """Ask the Bot API who the bot is (``getMe``): a rejected token or an unreachable server
     is found here, before anything else is started."""
     base = settings.telegram_api_base_url
@@ -171,19 +171,21 @@ async def telegram_problems(bot: Bot, settings: Settings) -> list[str]:
         await bot.initialize()
     except InvalidToken:
         return [
-            f"TELEGRAM_BOT_TOKEN was rejected by the Bot API at {base} (getMe: 401/404): "
-            "check the token from @BotFather, and that TELEGRAM_API_BASE_URL is the Bot API "
-            "server's address."
+            Problem(
+                f"TELEGRAM_BOT_TOKEN was rejected by the Bot API at {base} (getMe: 401/404)",
+                "check the token from @BotFather, and that TELEGRAM_API_BASE_URL is the Bot API "
+                "server's address.",
+            )
         ]
     except NetworkError as error:  # TimedOut too
         return [
             Passing(
-                f"The Bot API at {base} could not be reached "
-                f"({_without(str(error), bot.token)}): check TELEGRAM_API_BASE_URL and the network."
+                f"The Bot API at {base} could not be reached ({_without(str(error), bot.token)})",
+                "check TELEGRAM_API_BASE_URL and the network.",
             )
         ]
     except TelegramError as error:
-        return [f"The Bot API at {base} refused getMe: {_without(str(error), bot.token)}"]
+        return [Problem(f"The Bot API at {base} refused getMe: {_without(str(error), bot.token)}")]
     return []
 
 
@@ -199,18 +201,19 @@ async def slack_token_problems(settings: Settings) -> list[str]:
     return []
 
 
-def slack_auth_problem(error: Exception, url: str) -> str:
+def slack_auth_problem(error: Exception, url: str) -> Problem:
     """Why ``auth.test`` failed, as one line that says what to check (``serve`` and
     ``madoguchi doctor`` say the same)."""
     if isinstance(error, SlackApiError):
         reason = error.response.get("error", "error")
-        return (
-            f"SLACK_BOT_TOKEN was rejected by Slack (auth.test: {reason}): check the app's "
-            "Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
+        return Problem(
+            f"SLACK_BOT_TOKEN was rejected by Slack (auth.test: {reason})",
+            "check the app's Bot User OAuth Token (xoxb-…) and that the app is installed in the "
+            "workspace.",
         )
     return Passing(
-        f"The Slack API at {url} could not be reached ({type(error).__name__}): "
-        "check SLACK_API_URL and the network."
+        f"The Slack API at {url} could not be reached ({type(error).__name__})",
+        "check SLACK_API_URL and the network.",
     )
 
 

@@ -105,8 +105,9 @@ class DatabaseUnavailable(Exception):
     never carries the password. ``server_away``: a database server that did not answer,
     which may pass by itself (still starting, the network), unlike a wrong URL or path."""
 
-    def __init__(self, message: str, *, server_away: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, fix: str = "", server_away: bool = False) -> None:
+        super().__init__(f"{message}; {fix}" if fix else message)
+        self.detail, self.fix = message, fix
         self.server_away = server_away
 
 
@@ -132,13 +133,13 @@ def probe_engine(url: str) -> Engine:
 @contextmanager
 def reaching(url: str) -> Iterator[None]:
     """Failures to reach the database ``url`` names, as :class:`DatabaseUnavailable`."""
-    use = "use sqlite:///path or postgresql+psycopg://…"
+    use = "use sqlite:///path/to/desk.sqlite3 or postgresql+psycopg://user@host/name."
     try:
         parsed = make_url(url)
     except SQLAlchemyError:
-        raise DatabaseUnavailable(f"is not a database URL; {use}") from None
+        raise DatabaseUnavailable("is not a database URL", fix=use) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise DatabaseUnavailable(f"{parsed.drivername} is not supported; {use}")
+        raise DatabaseUnavailable(f"{parsed.drivername} is not supported", fix=use)
     try:
         yield
     except (SQLAlchemyError, OSError, ImportError) as error:
@@ -146,9 +147,14 @@ def reaching(url: str) -> Iterator[None]:
         if parsed.password:
             detail = detail.replace(str(parsed.password), "***")
         shown = parsed.render_as_string(hide_password=True)
+        server = parsed.get_backend_name() == "postgresql"
         raise DatabaseUnavailable(
             f"{shown} could not be opened ({detail})",
-            server_away=parsed.get_backend_name() == "postgresql",
+            fix="start the database server, or correct the host, port, user and password in "
+            "DATABASE_URL."
+            if server
+            else "check that its folder exists and that madoguchi's user may write in it.",
+            server_away=server,
         ) from None
 
 

@@ -193,12 +193,15 @@ def ensure_schema(engine: Engine, *, upgrade: bool | None = None) -> None:
 
 
 def upgrade_to_head(engine: Engine) -> tuple[str | None, str]:
-    """``madoguchi db upgrade``: (revision before, revision after)."""
+    """``madoguchi db upgrade``: (revision before, revision after). The revision before is
+    None for a database that had no tables (it was created), ``FIRST_REVISION`` for one made
+    before madoguchi had migrations."""
     with _schema_transaction(engine) as connection:
         before = current_revision(connection)
         tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
         if before is None and tables:
             _stamp(connection, FIRST_REVISION)
+            before = FIRST_REVISION
         command.upgrade(alembic_config(connection), "head")
         return before, head_revision()
 

@@ -42,7 +42,7 @@ from bot.channels.base import ChannelLimits, TurnRunner
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_limits import CHANNEL, LIMITS, TEXT_LIMIT
 from bot.channels.telegram_updates import read_update, text_inbound
-from bot.config import Settings
+from bot.config import Problem, Settings
 from bot.dispatch import TemporaryFailure, Unreachable
 from bot.http_limits import MB, BodyRefused, read_body
 from bot.preflight import has_http_scheme, telegram_problems, telegram_refusal
@@ -523,7 +523,7 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 # ---------------------------------------------------------------------- for ``madoguchi serve``
 
 
-async def check(settings: Settings) -> list[str]:
+async def check(settings: Settings) -> list[Problem]:
     """Start-up problems of the Telegram settings (a token the Bot API rejects, a server it
     cannot reach), found before anything starts; none when Telegram is not configured."""
     token = settings.telegram_bot_token

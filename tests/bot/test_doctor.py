@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from typer.testing import CliRunner, Result
 
 from bot.cli import cli
+from bot.config import EXIT_TRY_AGAIN
 from storage import crypto
 from storage.db import Database
 from storage.schema import alembic_config, head_revision
@@ -227,8 +228,8 @@ def test_a_slack_token_slack_rejects_is_a_failure(installation: Installation) ->
     result = installation.doctor(SLACK_BOT_TOKEN="xoxb-revoked")
     assert result.exit_code == 2
     assert lines_of(result)["slack"] == (
-        "FAIL SLACK_BOT_TOKEN was rejected by Slack (auth.test: invalid_auth): check the app's "
-        "Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
+        "FAIL SLACK_BOT_TOKEN was rejected by Slack (auth.test: invalid_auth). Fix: check the "
+        "app's Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace."
     )
     assert "xoxb-revoked" not in result.output
 
@@ -316,6 +317,8 @@ def test_platforms_that_cannot_be_reached_are_failures_not_tracebacks(
     assert checks["slack"].startswith(f"FAIL The Slack API at {nowhere}/api/ could not be")
     assert checks["line"].startswith(f"FAIL LINE at {nowhere} could not be reached")
     assert checks["smtp"].startswith("FAIL 127.0.0.1:")
+    for platform in ("telegram", "slack", "line", "smtp"):  # each says what to do about it
+        assert " Fix: check " in checks[platform], checks[platform]
     assert "Traceback" not in result.output
 
 
@@ -379,21 +382,58 @@ def test_a_database_at_an_older_revision_says_to_run_db_upgrade(
 
 
 @pytest.mark.parametrize(
-    ("url", "says"),
-    [("not a url", "is not a database URL"), ("mysql://desk:s3cret@db/desk", "not supported")],
+    ("url", "says", "no_file"),
+    [
+        ("not a url", "is not a database URL", "not checked: DATABASE_URL is not a database URL"),
+        (
+            "mysql://desk:s3cret@db/desk",
+            "not supported",
+            "not checked: DATABASE_URL names no database madoguchi supports",
+        ),
+    ],
 )
 def test_a_database_url_that_cannot_work_is_one_line_in_doctor_and_in_serve(
-    installation: Installation, tmp_path: Path, url: str, says: str
+    installation: Installation, tmp_path: Path, url: str, says: str, no_file: str
 ) -> None:
     result = installation.doctor(DATABASE_URL=url)
     checks = lines_of(result)
     assert checks["database"].startswith("FAIL DATABASE_URL: ") and says in checks["database"]
+    assert " Fix: use sqlite:///" in checks["database"]
     assert checks["encryption"] == "SKIP not checked: the database could not be read"
+    assert checks["disk"] == f"SKIP {no_file}"  # not "on its server"
+    assert checks["database file"] == f"SKIP {no_file}"
     assert "s3cret" not in result.output
     status, refusal = serve_once(tmp_path, DATABASE_URL=url)
     assert status == 2
     [line] = refusal
-    assert line.startswith("DATABASE_URL: ") and says in line
+    assert line.startswith("DATABASE_URL: ") and says in line and "Use sqlite:///" in line
+
+
+def test_an_unreachable_database_server_says_what_to_check_and_may_pass(
+    installation: Installation, tmp_path: Path
+) -> None:
+    url = f"postgresql+psycopg://desk:s3cret@127.0.0.1:{free_port()}/desk"
+    result = installation.doctor(DATABASE_URL=url)
+    checks = lines_of(result)
+    assert checks["database"].startswith("FAIL DATABASE_URL: postgresql+psycopg://desk:***@")
+    assert checks["database"].endswith(
+        "Fix: start the database server, or correct the host, port, user and password in "
+        "DATABASE_URL."
+    )
+    assert checks["disk"] == "SKIP the database is on its server: watch that server's disk"
+    assert "s3cret" not in result.output
+    status, refusal = serve_once(tmp_path, DATABASE_URL=url)
+    assert status == EXIT_TRY_AGAIN  # systemd starts it again when the server is up
+    [line] = refusal
+    assert "could not be opened" in line and "Start the database server" in line
+
+
+def test_a_database_held_in_memory_is_a_warning_that_everything_is_lost_at_stop(
+    installation: Installation,
+) -> None:
+    checks = lines_of(installation.doctor(DATABASE_URL="sqlite://", MADOGUCHI_DATA_KEYS=None))
+    assert checks["disk"].startswith("WARN the database is held in memory")
+    assert "lost when madoguchi stops" in checks["disk"]
 
 
 def serve_once(tmp_path: Path, **settings: str) -> tuple[int, list[str]]:

@@ -175,7 +175,7 @@ def test_an_old_postgresql_database_waits_for_db_upgrade_then_keeps_its_data(
             timeout=120,
         )
         assert upgraded.returncode == 0, upgraded.stderr
-        assert f"to {head_revision()}" in upgraded.stdout
+        assert f"upgraded from revision {FIRST_REVISION} to {head_revision()}" in upgraded.stdout
         assert "postgres@" in upgraded.stdout and "password" not in upgraded.stdout
 
         number = _file_a_request(url, clock)
@@ -187,7 +187,9 @@ def test_an_old_postgresql_database_waits_for_db_upgrade_then_keeps_its_data(
         databases.drop_postgres_database(url)
 
 
-def test_db_upgrade_twice_says_it_is_already_up_to_date(tmp_path: Path) -> None:
+def test_db_upgrade_on_a_new_file_says_it_created_it_then_that_it_is_up_to_date(
+    tmp_path: Path,
+) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}"}
     runs = [
         subprocess.run(
@@ -201,6 +203,6 @@ def test_db_upgrade_twice_says_it_is_already_up_to_date(tmp_path: Path) -> None:
         for command_name in ("upgrade", "upgrade", "current")
     ]
     assert [run.returncode for run in runs] == [0, 0, 0]
-    assert f"to {head_revision()}" in runs[0].stdout
+    assert f"created, schema at revision {head_revision()}" in runs[0].stdout
     assert "already at revision" in runs[1].stdout
     assert f"revision {head_revision()}" in runs[2].stdout
