@@ -152,6 +152,7 @@ class DatabaseFigures(Collector):
         self.channels = tuple(channels)
         self.org_queues = {org: tuple(queues) for org, queues in org_queues.items()}
         self.latest: Figures | None = None
+        self.parts_ready: Mapping[str, bool] = {}  # /readyz's parts (names from the code)
 
     def describe(self) -> Iterable[Metric]:
         return []  # read at scrape time: nothing to check at registration
@@ -164,6 +165,15 @@ class DatabaseFigures(Collector):
         )
         up.add_metric([], 0 if figures is None else 1)
         yield up
+        ready = GaugeMetricFamily(
+            "madoguchi_ready",
+            "1 when this part of the process is ready as /readyz sees it (startup, database, "
+            "each channel: its worker, its poll or socket), else 0.",
+            labels=["part"],
+        )
+        for part, is_ready in self.parts_ready.items():
+            ready.add_metric([part], 1 if is_ready else 0)
+        yield ready
         if figures is None:
             return
         yield from self._outbox(figures)

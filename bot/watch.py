@@ -131,14 +131,16 @@ class Readiness:
 
     async def problems(self) -> dict[str, str]:
         """What is not ready, by part; empty when everything is."""
-        found = {} if self.started else {"startup": "starting"}
+        return {part: problem for part, problem in (await self.states()).items() if problem}
+
+    async def states(self) -> dict[str, str | None]:
+        """Every part, ``startup`` first, with why it is not ready (None when it is)."""
+        found: dict[str, str | None] = {"startup": None if self.started else "starting"}
         for name, check in self._checks.items():
             try:
-                problem = await check()
+                found[name] = await check()
             except Exception as error:  # a check's own fault: not ready, and say which
-                problem = f"check failed ({type(error).__name__})"
-            if problem:
-                found[name] = problem
+                found[name] = f"check failed ({type(error).__name__})"
         return found
 
 
@@ -222,6 +224,8 @@ class Watch:
             self.collector.latest = await self._figures.get()
         except Exception:  # timed out or unreachable: madoguchi_database_up 0
             self.collector.latest = None
+        states = await self.readiness.states()
+        self.collector.parts_ready = {part: problem is None for part, problem in states.items()}
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
 
     def _refused(self, request: Request) -> Response | None:

@@ -64,6 +64,7 @@ ALLOWED = {
     "state": {"due", "later"},
     "org": {"coopdeli", "seikatsuclub-kyosai", "other"},
     "queue": {"takuhai-center", "kyosai-bu", "other"},
+    "part": {"startup", "database", "telegram", "line", "web", "slack"},
 }
 ACTION = re.compile(r"[a-z][a-z0-9_:]*")
 
@@ -140,6 +141,8 @@ def test_metrics_after_a_morning_at_the_desk_count_what_happened_and_name_no_one
     assert value(found, "madoguchi_send_retries_total") == 1
     # The database's figures: one open case in コープデリ's queue, none late, none elsewhere.
     assert value(found, "madoguchi_database_up") == 1
+    for part in ("startup", "database", "telegram", "web"):  # what this serve serves
+        assert value(found, "madoguchi_ready", part=part) == 1, part
     assert value(found, "madoguchi_cases_open", org="coopdeli", queue="takuhai-center") == 1
     assert value(found, "madoguchi_cases_open") == 1
     assert value(found, "madoguchi_cases_overdue") == 0

@@ -88,8 +88,14 @@ def test_not_ready_while_the_database_is_at_another_schema_revision(database_url
                 },
             },
         )
+        status, metrics = get(served, "/metrics")  # what an alert rule reads
+        assert status == 200
+        assert 'madoguchi_ready{part="database"} 0.0' in metrics
+        assert 'madoguchi_ready{part="startup"} 1.0' in metrics
+        assert 'madoguchi_ready{part="web"} 1.0' in metrics
         set_revision(database_url, head_revision())
         becomes(served, 200)
+        assert 'madoguchi_ready{part="database"} 1.0' in get(served, "/metrics")[1]
 
 
 def test_not_ready_while_the_database_file_is_missing(web: tuple[Served, Path]) -> None:
