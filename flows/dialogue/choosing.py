@@ -136,7 +136,7 @@ def is_frame(words: str, *, leading: bool) -> bool:
     return not words.strip(_STOPS) or bool(_TRAIL.fullmatch(words))
 
 
-def _unframed(typed: str) -> list[str]:
+def unframed(typed: str) -> list[str]:
     """``typed`` (folded) without a polite frame around it, every way one can be dropped."""
     if len(typed) > _MAX_FRAMED:
         return []
@@ -187,7 +187,7 @@ def without_yes(text: str) -> str:
 
 def _by_words(typed: str, options: Sequence[Option], t: Translator) -> Option | None:
     """The option ``typed`` (folded) names, alone or in a polite frame."""
-    for candidate in (typed, *_unframed(typed)):
+    for candidate in (typed, *unframed(typed)):
         for option in options:
             if candidate in _spellings_of(option, t):
                 return option

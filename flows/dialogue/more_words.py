@@ -13,7 +13,7 @@ polite frame around the word (「紙でおくってほしいです」).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flows.dialogue.choosing import Given, is_frame, options_mentioned, resolve
@@ -86,6 +86,53 @@ def read(text: str, options: Sequence[Option], t: Translator) -> MoreWords | Non
     # 「メールで、いや郵送で」: another choice named in the rest may be the one meant.
     others = options_mentioned(after, [o for o in real if o.id != option.id])
     return MoreWords(option, may_change=bool(_MAY_CHANGE.search(after) or others))
+
+
+# Where a reply at a step that takes several choices splits: sentences only, since 「、」
+# 「と」 and commas join the choices themselves (「1と3です」「電話、メール」).
+_SENTENCES = re.compile(r"[。．.!！?？\n]+")
+
+
+@dataclass(frozen=True)
+class MoreWordsForMany:
+    """The choices one sentence of a reply names when other sentences say more
+    (「1と3です。カタログは夫あての分も止めてほしいです」)."""
+
+    picked: list[str]
+    may_change: bool
+    said_more: bool = True  # False: the other sentences were only polite words
+
+
+def read_multi(
+    text: str,
+    options: Sequence[Option],
+    parse: Callable[[str], list[str] | None],
+) -> MoreWordsForMany | None:
+    """The choices the first sentence of ``text`` that ``parse`` reads as a list names, when
+    other sentences say more (or only polite words); ``None`` when no sentence does. The
+    rest may change the choices when it has 「でも」「ただ」… or names a choice not picked
+    (「1と3です。LINEも困ります」); naming a picked one again only says more of it
+    (「電話とメールです。夜の電話が特に困ります」)."""
+    sentences = [p.strip() for p in _SENTENCES.split(text) if p.strip()]
+    if len(sentences) < 2:
+        return None
+    first, picked = next(
+        ((index, found) for index, s in enumerate(sentences) if (found := parse(s))), (0, None)
+    )
+    if not picked:
+        return None
+    rest = [
+        s
+        for index, s in enumerate(sentences)
+        if index != first and not _FILLER.fullmatch(normalise_for_matching(s))
+    ]
+    if not rest:  # 「1と3です。よろしくお願いします」: the choices alone, politely
+        return MoreWordsForMany(picked, may_change=False, said_more=False)
+    after = "".join(sentences[first + 1 :])
+    real = [o for o in options if not o.id.startswith("_")]
+    others = options_mentioned("".join(rest), [o for o in real if o.id not in picked])
+    numbers = re.search(r"[0-9０-９]", "".join(rest))  # a list of numbers not read as one
+    return MoreWordsForMany(picked, may_change=bool(_MAY_CHANGE.search(after) or others or numbers))
 
 
 def says_more(text: str, option: Option, t: Translator) -> bool:

@@ -21,6 +21,7 @@ from flows.dialogue.choosing import (
     Given,
     options_mentioned,
     resolve,
+    unframed,
 )
 from flows.dialogue.names import (
     SKIP,
@@ -138,7 +139,10 @@ def parse_multi(t: Translator, given: Given, options: Sequence[Option]) -> Parse
     if given.choice:
         single = resolve(given, real, t)
         return Parsed(value=[single.id]) if single else Parsed(error=MULTI_ERROR)
-    text = parsing.normalise_for_matching(given.text or "")
+    # A space between numbers parts them (「1 3」), though folding drops spaces.
+    typed = parsing.normalise_for_matching(re.sub(r"\s+", ",", (given.text or "").strip()))
+    # 「1と3です」「1,3でお願いします」: the numbers inside a polite frame.
+    text = next((c for c in (typed, *unframed(typed)) if NUMBER_LIST.match(c)), typed)
     if NUMBER_LIST.match(text):
         picked: list[str] = []
         for number in re.findall(r"[0-9]+", text):
@@ -148,18 +152,43 @@ def parse_multi(t: Translator, given: Given, options: Sequence[Option]) -> Parse
             if real[index].id not in picked:
                 picked.append(real[index].id)
         return Parsed(value=picked)
-    parts = [p for p in re.split(r"[,、，・/と\s]+", given.text or "") if p]
     picked = []
-    for part in parts:
-        option = resolve(Given(choice=None, text=part), real, t)
-        if option is None:
-            found = options_mentioned(part, real)
-            option = found[0] if len(found) == 1 else None
-        if option is None:
-            return Parsed(error=MULTI_ERROR)
-        if option.id not in picked:
-            picked.append(option.id)
+    for part in _LIST_JOINS.split(given.text or ""):
+        for piece in _pieces(part, real, t):
+            if piece is None:
+                return Parsed(error=MULTI_ERROR)
+            if piece.id not in picked:
+                picked.append(piece.id)
     return Parsed(value=picked) if picked else Parsed(error=MULTI_ERROR)
+
+
+# What joins the choices of a list: 「電話とメール」「電話、メール」 "phone and email".
+_LIST_JOINS = re.compile(r"[,、，・/と]+|\s+(?:and|&)\s+", re.IGNORECASE)
+# Words around an English list that name no choice ("please", "thanks").
+_POLITE_WORDS = re.compile(r"(?:please|thanks|thank\s+you|and|&|both)[.!]*", re.IGNORECASE)
+
+
+def _pieces(part: str, options: Sequence[Option], t: Translator) -> list[Option | None]:
+    """The choice one part of a list names (None: it names none, or several); a part that
+    names none as a whole is read word by word ("1 3", "Phone email please")."""
+    part = part.strip(" \t\u3000.。!！")
+    if not part or _POLITE_WORDS.fullmatch(part):
+        return []
+    option = _one_choice(part, options, t)
+    if option is not None or not re.search(r"\s", part):
+        return [option]
+    words = [w for w in part.split() if not _POLITE_WORDS.fullmatch(w)]
+    return [_one_choice(word, options, t) for word in words]
+
+
+def _one_choice(part: str, options: Sequence[Option], t: Translator) -> Option | None:
+    folded = parsing.normalise_for_matching(part)
+    for candidate in (part, *unframed(folded)):  # 「3です」: the number in a polite frame
+        option = resolve(Given(choice=None, text=candidate), options, t)
+        if option is not None:
+            return option
+    found = options_mentioned(part, options)
+    return found[0] if len(found) == 1 else None
 
 
 def date_parser(parser: Any) -> Any:

@@ -260,6 +260,8 @@ def answer(turn: Turn, given: Given) -> None:
         if typed is not None and typed.id in (BACK, CANCEL):
             navigation.act(turn, "back" if typed.id == BACK else "cancel")
             return
+    if typed_not_chosen and step.kind == "multi" and more_than_the_choices(turn, step, given):
+        return  # 「1と3です。カタログは夫あての分も…」: one choice's word in it is not the answer
     unresolved = typed_not_chosen and resolve(given, step_options(turn, step), turn.t) is None
     if unresolved and given.text and more_than_the_choice(turn, step, given.text):
         return  # 「郵送でお願いします。住所は先月変わりました」: nothing after the choice is lost
@@ -328,7 +330,28 @@ def more_than_the_choice(turn: Turn, step: Step, text: str) -> bool:
     more = more_words.read(text, step_options(turn, step), turn.t)
     if more is None:
         return False
-    take_with_words(turn, step, text, more.option, may_change=more.may_change)
+    take_with_words(turn, step, text, more.option.id, may_change=more.may_change)
+    return True
+
+
+def more_than_the_choices(turn: Turn, step: Step, given: Given) -> bool:
+    """At a step of several choices, the choices of one sentence (「1と3です。カタログは夫
+    あての分も止めてほしいです」), taken or asked again with the whole reply kept for staff."""
+    text = given.text or ""
+    if step_questions.asked_at(turn, step, text) is not None:
+        return False
+
+    def choices_in(sentence: str) -> list[str] | None:
+        parsed = values.parse(turn, step, Given(choice=None, text=sentence))
+        return list(parsed.value) if parsed.ok and parsed.value else None
+
+    many = more_words.read_multi(text, step_options(turn, step), choices_in)
+    if many is None:
+        return False
+    if not many.said_more:
+        take_value(turn, step, Parsed(value=many.picked))
+        return True
+    take_with_words(turn, step, text, many.picked, may_change=many.may_change)
     return True
 
 
@@ -341,22 +364,25 @@ def choice_in_a_sentence(turn: Turn, step: Step, text: str, value: Any) -> bool:
     option = next((o for o in options if o.id == value), None)
     if option is None or not more_words.says_more(text, option, turn.t):
         return False
-    take_with_words(turn, step, text, option, may_change=more_words.may_change(text))
+    take_with_words(turn, step, text, option.id, may_change=more_words.may_change(text))
     return True
 
 
-def take_with_words(turn: Turn, step: Step, text: str, option: Option, *, may_change: bool) -> None:
-    """Keep the member's whole reply for staff with the request; take the choice, or, when
-    the rest may change it (「本人です。でも娘が…」), ask the step again instead of guessing."""
+def take_with_words(
+    turn: Turn, step: Step, text: str, value: str | list[str], *, may_change: bool
+) -> None:
+    """Keep the member's whole reply for staff with the request; take the choice (or the
+    choices), or, when the rest may change it (「本人です。でも娘が…」), ask the step again
+    instead of guessing."""
     if text not in turn.conv.staff_questions:
         turn.conv.staff_questions.append(text)
-    chosen = step.display(option.id, turn.ctx())
+    chosen = step.display(value, turn.ctx())
     if may_change:
         turn.say(turn.t(more_words.ASK_AGAIN, choice=chosen))
         turn.reask()
     else:
         turn.say(turn.t(more_words.TAKEN_WITH_WORDS, choice=chosen))
-        take_value(turn, step, Parsed(value=option.id))
+        take_value(turn, step, Parsed(value=value))
 
 
 def take_value(turn: Turn, step: Step, parsed: Parsed[Any]) -> None:

@@ -8,7 +8,20 @@ from flows.steps import IDENTITY_STEPS, REQUESTER_STEPS, Context, Option, Step
 
 CHANNELS = (
     Option(
-        "paper_dm", N_("紙のDM・カタログ"), ("dm", "ダイレクトメール", "カタログ", "チラシ", "郵便")
+        "paper_dm",
+        N_("紙のDM・カタログ"),
+        (
+            "dm",
+            "ダイレクトメール",
+            "カタログ",
+            "チラシ",
+            "郵便",
+            "paper",
+            "catalogue",
+            "catalog",
+            "direct mail",
+            "leaflet",
+        ),
     ),
     Option("phone", N_("電話でのご案内"), ("電話", "phone", "call")),
     Option("email", N_("メール"), ("メール", "メルマガ", "email", "e-mail")),

@@ -8,9 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from flows.dialogue import more_words
+from flows.dialogue import more_words, values
+from flows.dialogue.choosing import Given
 from flows.i18n import Translator
+from flows.requests import consent_withdrawal
 from flows.steps import DISCLOSURE_METHOD_OPTIONS, REQUESTER_OPTIONS, Option
 from tests.conftest import Desk
 from tests.flows.answers import only_case
@@ -232,3 +236,135 @@ def test_no_former_name_said_politely_is_taken_as_none(desk: Desk, none: str) ->
         窓口: 生年月日を入力してください
         """
     )
+
+
+MULTI_CASES = [
+    # (what the member wrote, the channels it names, whether the rest may change them)
+    ("1と3です。カタログは夫あての分も止めてほしいです", ["paper_dm", "email"], False),
+    ("電話とメールです。夜の電話が特に困ります", ["phone", "email"], False),
+    ("1,3。でも紙のほうは少し考えます", ["paper_dm", "email"], True),
+    ("1と3です。LINEも困ります", ["paper_dm", "email"], True),  # names one not picked
+]
+
+
+@pytest.mark.parametrize(("wish", "channels", "may_change"), MULTI_CASES)
+def test_ads_to_stop_said_with_more_words_keep_the_words_for_staff(
+    desk: Desk, wish: str, channels: list[str], may_change: bool
+) -> None:
+    member = desk.member(org="coopdeli")
+    then = "とも読めますが" if may_change else "止める範囲を選んでください"
+    member.transcript(
+        f"""
+        会員: 8
+        窓口: 止めたいものを選んでください
+        会員: {wish}
+        窓口: お申し出に書き添えて担当者にお伝えします
+        窓口: {then}
+        """
+    )
+    if may_change:
+        member.transcript(
+            """
+            会員: 1,3
+            窓口: 止める範囲を選んでください
+            """
+        )
+    member.transcript(
+        f"""
+        会員: すべて
+        会員: 本人
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 1950年1月2日
+        会員: 090-1234-5678
+        会員: わからない
+        窓口: ・担当者へのご質問・ご要望：{wish}
+        会員: 送信する
+        窓口: 受け付けました
+        """
+    )
+    case = only_case(desk)
+    assert case.fields["channels"] == channels
+    assert case.fields["questions_for_staff"] == [wish]
+
+
+@pytest.mark.parametrize(
+    "wish", ["1と3です", "1と3です。よろしくお願いします", "1、3でお願いします"]
+)
+def test_ads_to_stop_said_politely_are_just_taken(desk: Desk, wish: str) -> None:
+    desk.member(org="coopdeli").transcript(
+        f"""
+        会員: 8
+        会員: {wish}
+        窓口: 止める範囲を選んでください
+        窓口にない: 担当者にお伝えします
+        会員: すべて
+        会員: 本人
+        会員: 山田 花子
+        会員: ヤマダ ハナコ
+        会員: なし
+        会員: 1950年1月2日
+        会員: 090-1234-5678
+        会員: わからない
+        窓口にない: 担当者へのご質問・ご要望
+        会員: 送信する
+        窓口: 受け付けました
+        """
+    )
+    case = only_case(desk)
+    assert case.fields["channels"] == ["paper_dm", "email"]
+    assert "questions_for_staff" not in case.fields
+
+
+EN = Translator("en")
+CHANNELS = consent_withdrawal.CHANNELS
+
+
+@pytest.mark.parametrize(
+    ("typed", "picked"),
+    [
+        ("1,3", ["paper_dm", "email"]),
+        ("1と3です", ["paper_dm", "email"]),
+        ("1、3でお願いします", ["paper_dm", "email"]),
+        ("電話とメール", ["phone", "email"]),
+        ("電話 メール", ["phone", "email"]),
+        ("1 and 3", ["paper_dm", "email"]),
+        ("Phone and email, please", ["phone", "email"]),
+        ("Paper mail and e-mail", ["paper_dm", "email"]),
+    ],
+)
+def test_several_choices_are_read_from_numbers_or_words_in_a_polite_frame(
+    typed: str, picked: list[str]
+) -> None:
+    translator = EN if typed.isascii() and not typed[0].isdigit() else JA
+    parsed = values.parse_multi(translator, Given(choice=None, text=typed), CHANNELS)
+    assert parsed.ok and parsed.value == picked
+
+
+@pytest.mark.parametrize("typed", ["1と9", "電話とぶどう", "phone and grapes", "", "と"])
+def test_a_list_with_a_part_that_names_no_choice_is_refused_whole(typed: str) -> None:
+    parsed = values.parse_multi(JA, Given(choice=None, text=typed), CHANNELS)
+    assert not parsed.ok
+
+
+@given(
+    numbers=st.lists(st.integers(1, len(CHANNELS)), min_size=1, max_size=4),
+    join=st.sampled_from([",", "、", "と", " ", " and ", "・", "，"]),
+    frame=st.sampled_from(["", "です", "でお願いします", "。", "をお願いいたします"]),
+)
+def test_any_list_of_shown_numbers_reads_back_in_any_join_and_frame(
+    numbers: list[int], join: str, frame: str
+) -> None:
+    typed = join.join(str(n) for n in numbers) + frame
+    parsed = values.parse_multi(JA, Given(choice=None, text=typed), CHANNELS)
+    assert parsed.ok, typed
+    assert parsed.value == list(dict.fromkeys(CHANNELS[n - 1].id for n in numbers))
+
+
+@given(text=st.text(max_size=80))
+def test_any_text_at_a_step_of_several_choices_is_read_or_refused_never_a_crash(text: str) -> None:
+    parsed = values.parse_multi(JA, Given(choice=None, text=text), CHANNELS)
+    assert parsed.ok or parsed.error
+    if parsed.ok:
+        assert set(parsed.value) <= {option.id for option in CHANNELS}
