@@ -67,6 +67,10 @@ ARGUMENT_HELP: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 YES = ("はい", "y", "yes", "1")
+FIX_WORDS = ("いいえ", "直す", "なおす", "修正", "n", "no", "fix", "2")
+STOP_WORDS = ("やめる", "中止", "キャンセル", "cancel", "stop", "3")
+# Items of an intake that are not the flow's steps, when one is put right before registering.
+ROUTE_ITEM, ARRIVAL_ITEM, DOCUMENTS_ITEM = "_route", "_arrival", "_documents"
 Item = TypeVar("Item")
 
 
@@ -231,11 +235,28 @@ class Entry:
         else:
             answers = self._ask_steps(flow, profile, fields, now)
             papers = list(documents) or self._ask_documents(profile)
-        made = intake.draft(flow, profile, answers, code, arrival, now, papers)
-        typer.echo(for_terminal(self._summary(made, flow)))
-        if not scripted and not self._yes(t("この内容で登録しますか（はい／いいえ）")):
-            typer.echo(t("登録しませんでした。"))
-            return
+        while True:
+            made = intake.draft(flow, profile, answers, code, arrival, now, papers)
+            typer.echo(for_terminal(self._summary(made, flow)))
+            if scripted:
+                break
+            decided = self._decide()
+            if decided == "register":
+                break
+            if decided == "stop":
+                typer.echo(t("登録しませんでした。"))
+                return
+            # 「いいえ」: one item is put right; everything else typed is kept.
+            fix = self._pick_fix(flow, profile, answers, now)
+            if fix == ROUTE_ITEM:
+                code = self._route(None, scripted=False)
+            elif fix == ARRIVAL_ITEM:
+                arrival = self._arrival(None, now, old_arrival, scripted=False)
+            elif fix == DOCUMENTS_ITEM:
+                papers = self._ask_documents(profile)
+            else:
+                kept = {key: value for key, value in answers.items() if key != fix}
+                answers = self._ask_steps(flow, profile, {}, now, known=kept)
         case = self.desk.cases.intake(made, self.actor, key=uuid.uuid4().hex)
         typer.echo(
             for_terminal(
@@ -314,15 +335,25 @@ class Entry:
     # ---------------------------------------------------------------- the flow's steps
 
     def _ask_steps(
-        self, flow: RequestFlow, org: OrgProfile, given: Mapping[str, str], now: datetime
+        self,
+        flow: RequestFlow,
+        org: OrgProfile,
+        given: Mapping[str, str],
+        now: datetime,
+        known: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Each step that applies to the answers so far, in order; a value given on the
-        command line is checked like a typed one, a refused value is asked again."""
+        command line is checked like a typed one, a refused value is asked again. ``known``
+        values (an intake being put right) are kept without asking; a step they no longer
+        reach is dropped, one they now reach is asked."""
         t, orgs = self.t, list(self.desk.orgs.values())
         answers: dict[str, Any] = {}
         for step in flow.steps:
             ctx = intake.context(org, answers, now, t)
             if not step.applies(ctx):
+                continue
+            if known is not None and step.id in known:
+                answers[step.id] = known[step.id]
                 continue
             typed = given.get(step.id)
             while True:
@@ -405,6 +436,52 @@ class Entry:
                 return read(text)
             except intake.IntakeError as error:
                 typer.echo(for_terminal(str(error)))
+
+    def _decide(self) -> str:
+        """「はい」 registers, 「いいえ」「直す」 puts one item right, 「やめる」 registers nothing;
+        anything else is asked again, so a slip of the keyboard loses nothing."""
+        t = self.t
+        while True:
+            typed = unicodedata_digits(self._ask(t("この内容で登録しますか（はい／直す／やめる）")))
+            word = typed.lower()
+            if word in YES:
+                return "register"
+            if word in FIX_WORDS or word == t("直す").lower():
+                return "fix"
+            if word in STOP_WORDS or word == t("やめる").lower():
+                return "stop"
+            typer.echo(t("「はい」「直す」「やめる」のどれかを入力してください。"))
+
+    def _pick_fix(
+        self, flow: RequestFlow, org: OrgProfile, answers: Mapping[str, Any], now: datetime
+    ) -> str:
+        """Which item to put right: an answered step (by number or its name), the route,
+        the arrival or the documents."""
+        t = self.t
+        items: list[tuple[str, str]] = []
+        for step in flow.steps:
+            ctx = intake.context(org, answers, now, t)
+            if step.id in answers and step.applies(ctx):
+                items.append((step.id, f"{t(step.label)}：{step.display(answers[step.id], ctx)}"))
+        items += [
+            (ROUTE_ITEM, t("受付経路")),
+            (ARRIVAL_ITEM, t("到着日時")),
+            (DOCUMENTS_ITEM, t("受け取った書類")),
+        ]
+
+        def named(text: str) -> str:
+            folded = unicodedata.normalize("NFKC", text).strip()
+            for key, label in items:
+                if folded and (folded == key or label.split("：")[0] == folded):
+                    return key
+            raise intake.IntakeError(t("直す項目を番号で選んでください。"))
+
+        return self._pick(
+            t("直す項目を選んでください（ほかの項目はそのまま残ります）。"),
+            [label for _, label in items],
+            named,
+            [key for key, _ in items],
+        )
 
     def _yes(self, question: str) -> bool:
         return unicodedata_digits(self._ask(question)).lower() in YES

@@ -122,14 +122,44 @@ def test_staff_enter_a_request_interactively_and_refused_values_are_asked_again(
     assert created.data["documents"] == ["委任者署名捺印の委任状"]
 
 
-def test_nothing_is_written_when_staff_do_not_confirm(desk: Desk) -> None:
-    args = ["intake", "--org", "coopdeli", "--type", "disclosure", "--route", "post"]
-    args += ["--arrived", "2026-12-22"]
-    typed = ["すべて", "1", "山田 花子", "ヤマダ ハナコ", "", "1975/1/2", "03-5285-1865", ""]
-    typed += ["郵送", "160-0022", "東京都新宿区", "", "いいえ"]
-    result = CliRunner().invoke(terminal.staff_app, args, input="\n".join(typed) + "\n")
+INTAKE_BY_POST = ["intake", "--org", "coopdeli", "--type", "disclosure", "--route", "post"]
+INTAKE_BY_POST += ["--arrived", "2026-12-22"]
+TYPED_BY_POST = ["すべて", "1", "山田 花子", "ヤマダ ハナコ", "", "1975/1/2", "03-5285-1865", ""]
+TYPED_BY_POST += ["郵送", "160-0022", "東京都新宿区", ""]
+
+
+def test_nothing_is_written_when_staff_stop_at_the_summary(desk: Desk) -> None:
+    typed = [*TYPED_BY_POST, "登録", "やめる"]  # a slip is asked again, not taken as no
+    result = CliRunner().invoke(terminal.staff_app, INTAKE_BY_POST, input="\n".join(typed) + "\n")
+    assert result.output.count("この内容で登録しますか（はい／直す／やめる）") == 2
     assert "登録しませんでした" in result.output
     assert desk.app.cases.list_unaudited() == []
+
+
+def test_staff_who_answer_no_at_the_summary_put_one_item_right_and_keep_the_rest(
+    desk: Desk,
+) -> None:
+    typed = [*TYPED_BY_POST, "いいえ", "電話番号", "03-1111-2222", "直す", "1", "1"]
+    typed += ["はい"]  # the phone put right, then 請求する範囲 chosen again as it was
+    result = CliRunner().invoke(terminal.staff_app, INTAKE_BY_POST, input="\n".join(typed) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "直す項目を選んでください（ほかの項目はそのまま残ります）。" in result.output
+    assert "電話番号：03-5285-1865" in result.output  # what is there now, in the list
+    # Only the item chosen is asked again.
+    assert result.output.count("【氏名】") == 1 and result.output.count("【電話番号】") == 2
+    [case] = desk.app.cases.list_unaudited()
+    assert case.fields["phone"] == "03-1111-2222"
+    assert case.fields["name"] == "山田 花子" and case.fields["address"] == "東京都新宿区"
+    assert case.route == "post"
+
+
+def test_a_changed_requester_asks_the_agents_steps_it_now_needs(desk: Desk) -> None:
+    typed = [*TYPED_BY_POST, "直す", "請求する方", "任意代理人"]
+    result = CliRunner().invoke(terminal.staff_app, INTAKE_BY_POST, input="\n".join(typed) + "\n")
+    # The agent's own steps are asked now; what was typed for the member is kept.
+    after = result.output.split("直す項目を選んでください")[-1]
+    assert "【代理人のお名前】" in after and "【氏名】" not in after
+    assert desk.app.cases.list_unaudited() == []  # cut short: nothing written
 
 
 @pytest.mark.parametrize(
