@@ -1,5 +1,6 @@
 """The checks of this machine: settings, the deployment file, the database and its schema, the
-keys, the disk and the file. ``serve`` refuses to start on their failures."""
+keys, the disk and the file. ``serve`` refuses to start on the failures of the last four
+(:func:`serve_problems`); it checks its settings itself."""
 
 from __future__ import annotations
 
