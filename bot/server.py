@@ -194,6 +194,14 @@ async def _check(settings: Settings) -> None:
         raise ConfigurationError(problems)
 
 
+def email_worker(app: App, mail: SmtpServer, wakeups: Wakeups) -> EmailWorker:
+    """The e-mail sender, woken with the member outboxes: an answer link staff send in Slack
+    goes at once, not at the worker's next look."""
+    worker = EmailWorker(EmailOutbox(app.db, app.clock), mail)
+    wakeups.add_outbox("email", lambda _chat: worker.wake())
+    return worker
+
+
 async def start_member_channels(
     settings: Settings, app: App, wakeups: Wakeups
 ) -> list[MemberParts]:
@@ -300,9 +308,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     tasks: list[asyncio.Task[None]] = [_leader(app, "purge", purge.run, stop)]
     mail = SmtpServer.of(settings)
     if mail is not None:  # answer links by e-mail; every process sends, claims keep it once
-        tasks.append(
-            asyncio.create_task(EmailWorker(EmailOutbox(app.db, app.clock), mail).run(stop))
-        )
+        tasks.append(asyncio.create_task(email_worker(app, mail, wakeups).run(stop)))
     watch = _watch(settings, app, members)
     for parts in members:
         tasks.append(asyncio.create_task(parts.worker.run(stop)))

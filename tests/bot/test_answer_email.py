@@ -16,9 +16,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
+from bot import email_delivery, server
 from bot.config import Settings
 from bot.email_delivery import EmailWorker, SmtpServer
 from bot.preflight import settings_problems
+from bot.wakeups import Wakeups
 from storage.email_outbox import EmailOutbox
 from storage.models import CaseEvent, EmailMessage
 from storage.staff import StaffActor
@@ -176,3 +178,31 @@ def test_answer_settings_that_cannot_work_are_named_before_serving() -> None:
     assert "SMTP_HOST needs SMTP_FROM" in problems(SMTP_HOST="mail.example")
     assert "SMTP_FROM needs SMTP_HOST" in problems(SMTP_FROM="kojin@coop.example")
     assert "SMTP" not in problems(SMTP_HOST="mail.example", SMTP_FROM="kojin@coop.example")
+
+
+def test_a_staff_action_wakes_the_e_mail_sender_at_once_not_at_its_next_look(
+    desk: Desk, smtp: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox, port = smtp
+    monkeypatch.setattr(email_delivery, "IDLE_SECONDS", 3600.0)  # its own next look: an hour
+    number = disclosure(desk)
+    wakeups = Wakeups()
+    sender = server.email_worker(desk.app, worker(desk, port).server, wakeups)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(sender.run(stop))
+        await asyncio.sleep(0)  # it has looked once and found nothing
+        sato = StaffActor.trusted("sato")
+        await asyncio.to_thread(desk.app.cases.attach_answer, number, sato, "開示書.pdf", PDF)
+        await asyncio.to_thread(desk.app.cases.send_answer, number, sato, key="send")
+        wakeups.member_outboxes()  # what a staff action in Slack does after its commit
+        async with asyncio.timeout(30):
+            while not mailbox.messages:
+                await asyncio.sleep(0.05)
+        stop.set()
+        await running
+
+    asyncio.run(scenario())
+    [(_sender, recipients, _message)] = mailbox.messages
+    assert recipients == ["hanako@example.jp"]
