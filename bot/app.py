@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Mapping
+import traceback
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -69,20 +72,65 @@ CHATTY_LIBRARIES = (
 # logs a whole unreadable response ("Can not load invalid JSON data: ...") with a traceback,
 # which can hold a member's message. Their lines keep the words, never the data or traceback.
 PAYLOAD_LOGGERS = ("telegram", "linebot", "slack_sdk", "slack_bolt", "httpx", "httpcore")
+# Servers whose words are the server's own but whose tracebacks are not: uvicorn logs an
+# application's error with its whole traceback, SQL and values included.
+TRACEBACK_LOGGERS = ("uvicorn",)
 
 
 class WithoutPayload(logging.Filter):
-    """A platform client's line as its fixed wording only: no arguments, no traceback."""
+    """A platform client's line as its fixed wording only: no arguments, no traceback; an
+    error's kind and where in madoguchi it was raised are kept (see :func:`error_kind`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.split(".", 1)[0] in PAYLOAD_LOGGERS and (record.args or record.exc_info):
+        library = record.name.split(".", 1)[0]
+        kind = error_kind(None, "", {"exc_info": record.exc_info}) if record.exc_info else {}
+        said = "".join(f", {key} {value}" for key, value in kind.items())
+        if library in PAYLOAD_LOGGERS and (record.args or record.exc_info):
             record.msg = (
-                f"{record.name}: {record.msg} ({record.levelname.lower()}, details left out)"
+                f"{record.name}: {record.msg} ({record.levelname.lower()}{said}; details left out)"
             )
             record.args = None
-            record.exc_info = None
-            record.exc_text = None
+        elif library in TRACEBACK_LOGGERS and record.exc_info:
+            record.msg = f"{record.msg} ({record.levelname.lower()}{said}; traceback left out)"
+        else:
+            return True
+        record.exc_info = None
+        record.exc_text = None
         return True
+
+
+def error_kind(
+    _logger: object, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """An event's ``exc_info`` as the error's kind and the last madoguchi line it passed
+    (``error``, ``where``): what someone reading the journal needs to know where to look,
+    without the message or traceback, which may carry a member's words or SQL values."""
+    exc_info = event.pop("exc_info", None)
+    if not exc_info:
+        return event
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    elif isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    error, trace = exc_info[1], exc_info[2]
+    if error is None:
+        return event
+    event.setdefault("error", type(error).__name__)
+    if error.__cause__ is not None:
+        event.setdefault("cause", type(error.__cause__).__name__)
+    ours = [
+        frame
+        for frame in traceback.extract_tb(trace)
+        if OUR_PACKAGES.intersection(Path(frame.filename).parts[-4:-1])
+    ]
+    if ours:
+        tail = Path(ours[-1].filename).parts[-4:]
+        first = next(i for i, part in enumerate(tail) if part in OUR_PACKAGES)
+        event.setdefault("where", f"{'/'.join(tail[first:])}:{ours[-1].lineno}")
+    return event
+
+
+OUR_PACKAGES = frozenset({"bot", "flows", "storage"})
 
 
 def configure_logging(level: str) -> None:
@@ -97,6 +145,7 @@ def configure_logging(level: str) -> None:
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
+            error_kind,
             structlog.processors.TimeStamper(fmt="iso"),
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],

@@ -160,7 +160,20 @@ def slack_problems(deployment: Deployment, orgs: Mapping[str, OrgProfile]) -> li
             )
         elif not config[queue].channel.strip():
             problems.append(f"[slack.queues.{queue}] channel is empty.")
+    named = [(f"slack.queues.{queue}", config[queue].channel) for queue in sorted(config)]
+    named.append(("slack", deployment.slack.supervisors_channel or ""))
+    problems += [
+        f"[{section}] {'supervisors_' if section == 'slack' else ''}channel = "
+        f'"{channel}" is not a channel id: write the id (C…, at the bottom of the '
+        "channel's details), not its #name."
+        for section, channel in named
+        if channel.strip() and not SLACK_CHANNEL_ID.fullmatch(channel.strip())
+    ]
     return problems
+
+
+# A Slack channel's id: public C…, private G… (older) or C…; a #name is refused by Slack.
+SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 async def telegram_problems(bot: Bot, settings: Settings) -> list[Problem]:

@@ -83,6 +83,10 @@ class Observer:
         self.timeout = timeout
         self.engine = _engine(url, timeout)
         self._audit = _AuditTally()
+        # The SQLite file the desk opened: one put in its place later (a file deleted, then
+        # made afresh by another command) is not the desk's, though it answers.
+        self._file = _sqlite_file(url)
+        self._identity = _identity(self._file)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -96,6 +100,9 @@ class Observer:
     def schema_problem(self) -> str | None:
         """None when the database answers and is at this madoguchi's schema revision; else
         why not, in a few words (raises when it cannot be reached)."""
+        now_there = _identity(self._file)
+        if now_there is not None and now_there != self._identity:  # a missing one: unreachable
+            return "the database file was replaced since start-up: restart madoguchi serve"
         with self._connection() as connection:
             found = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
         revision = found[0][0] if found else None
@@ -164,6 +171,26 @@ def _queues(connection: Connection, now: datetime) -> list[QueueFigures]:
         .group_by(col(Case.org_id), col(Case.queue))
     ).all()
     return [QueueFigures(org, queue, n, int(late or 0)) for org, queue, n, late in rows]
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for a server or an in-memory database)."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return None
+    return None if path.startswith("file:") else Path(path).absolute()
+
+
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    """The file's device and inode (None when there is none)."""
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def _engine(url: str, timeout: float) -> Engine:

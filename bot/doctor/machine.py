@@ -131,7 +131,7 @@ def schema_check(settings: Settings, engine: Engine | None) -> Check:
     url, head = settings.database_url, head_revision()
     where = _where(url)
     if engine is None:
-        return Check("OK", "database", f"{where} does not exist yet: serve creates it at {head}")
+        return _missing_file(where, head, _sqlite_path(url))
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
         revision = current_revision(connection)
@@ -159,6 +159,30 @@ def schema_check(settings: Settings, engine: Engine | None) -> Check:
     return Check(
         "FAIL", "database", detail, "run `madoguchi db upgrade` once, then start madoguchi."
     )
+
+
+def _missing_file(where: str, head: str, path: Path | None) -> Check:
+    """A SQLite file not there yet: new (fine), a folder that is not there either (a typo in
+    DATABASE_URL, say), or a file gone from beside its write-ahead log (deleted or moved while
+    in use: serve would begin an empty desk over the members' requests)."""
+    if path is not None and Path(f"{path}-wal").exists():
+        return Check(
+            "FAIL",
+            "database",
+            f"{where} is missing, but its write-ahead log {path}-wal is there: the file was "
+            "deleted or moved while in use.",
+            "put the file back (or `madoguchi restore` a backup) before starting serve; "
+            "serve would begin an empty desk.",
+        )
+    if path is not None and not path.parent.exists():
+        return Check(
+            "WARN",
+            "database",
+            f"{where} does not exist, nor does its folder {path.parent}: serve creates both "
+            f"at {head}, an empty desk.",
+            "check DATABASE_URL for a typo if the desk has run before.",
+        )
+    return Check("OK", "database", f"{where} does not exist yet: serve creates it at {head}")
 
 
 def keys_check(settings: Settings, engine: Engine | None, schema: Check) -> Check:
@@ -232,11 +256,11 @@ def disk_check(settings: Settings) -> Check:
     path = _sqlite_path(settings.database_url)
     if path is None:
         reason = _no_file(settings.database_url)
-        if "memory" in reason:
+        if "memory" in reason:  # and each connection would have its own, empty one
             return Check(
-                "WARN",
+                "FAIL",
                 "disk",
-                f"{reason}: every request is lost when madoguchi stops.",
+                f"{reason}: every request would be lost when madoguchi stops.",
                 "set DATABASE_URL to a file (sqlite:///path/to/desk.sqlite3) or a server.",
             )
         return Check("SKIP", "disk", reason)
@@ -253,7 +277,8 @@ def disk_check(settings: Settings) -> Check:
         f"{_size(FREE_WARN_BYTES)}, serve refuses below {_size(FREE_FAIL_BYTES)}."
     )
     if free < FREE_FAIL_BYTES:
-        return Check("FAIL", "disk", f"only {detail}: writes would fail.", fix)
+        # Space freed, serve may start: systemd tries again (EXIT_TRY_AGAIN), unlike a setting.
+        return Check("FAIL", "disk", f"only {detail}: writes would fail.", fix, passing=True)
     if free < FREE_WARN_BYTES:
         return Check("WARN", "disk", f"only {detail}.", fix)
     return Check("OK", "disk", detail)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from datetime import UTC, datetime
 
@@ -11,15 +10,12 @@ import aiohttp
 
 from bot.config import ConfigurationError, Settings, load_deployment
 from bot.doctor.check import Check
-from bot.preflight import (
-    slack_auth_problem,
-)
+from bot.preflight import SLACK_CHANNEL_ID, slack_auth_problem
 
 # A webhook delivery error older than this is history, not a problem.
 RECENT_ERROR_SECONDS = 24 * 3600
 # Updates waiting at Telegram beyond this many mean nobody is taking them.
 PENDING_WARN = 100
-SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 async def telegram_checks(settings: Settings) -> list[Check]:

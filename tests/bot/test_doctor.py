@@ -262,13 +262,18 @@ def test_a_private_channel_the_bot_cannot_see_is_a_failure(installation: Install
     assert "/invite @madoguchi" in line
 
 
-def test_a_channel_written_as_its_name_says_to_write_its_id(installation: Installation) -> None:
-    result = installation.doctor(
-        MADOGUCHI_DEPLOYMENT=str(_deployment_with_supervisors(installation, "#kanri"))
-    )
+def test_a_channel_written_as_its_name_says_to_write_its_id_and_serve_refuses_it(
+    installation: Installation, tmp_path: Path
+) -> None:
+    deployment = str(_deployment_with_supervisors(installation, "#kanri"))
+    result = installation.doctor(MADOGUCHI_DEPLOYMENT=deployment)
     assert result.exit_code == 2
     line = lines_of(result)["slack channel #kanri"]
     assert line.startswith("FAIL not a channel id (supervisors). Fix: write the channel's id (C…")
+    slack = {k: v for k, v in installation.env.items() if k.startswith("SLACK_") and v}
+    status, refusal = serve_once(tmp_path, MADOGUCHI_DEPLOYMENT=deployment, **slack)
+    assert status == 2  # a setting to change: systemd does not start it again
+    assert any('supervisors_channel = "#kanri" is not a channel id' in line for line in refusal)
 
 
 def _deployment_with_supervisors(installation: Installation, channel: str) -> Path:
@@ -428,12 +433,18 @@ def test_an_unreachable_database_server_says_what_to_check_and_may_pass(
     assert "could not be opened" in line and "Start the database server" in line
 
 
-def test_a_database_held_in_memory_is_a_warning_that_everything_is_lost_at_stop(
-    installation: Installation,
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_a_database_held_in_memory_fails_doctor_and_serve_refuses_it(
+    installation: Installation, tmp_path: Path, url: str
 ) -> None:
-    checks = lines_of(installation.doctor(DATABASE_URL="sqlite://", MADOGUCHI_DATA_KEYS=None))
-    assert checks["disk"].startswith("WARN the database is held in memory")
+    result = installation.doctor(DATABASE_URL=url, MADOGUCHI_DATA_KEYS=None)
+    assert result.exit_code == 2
+    checks = lines_of(result)
+    assert checks["disk"].startswith("FAIL the database is held in memory")
     assert "lost when madoguchi stops" in checks["disk"]
+    status, refusal = serve_once(tmp_path, DATABASE_URL=url)
+    assert status == 2
+    assert any("held in memory" in line for line in refusal)
 
 
 def serve_once(tmp_path: Path, **settings: str) -> tuple[int, list[str]]:
@@ -573,7 +584,7 @@ def test_serve_refuses_to_start_on_a_full_disk(installation: Installation) -> No
         text=True,
         timeout=60,
     )
-    assert done.returncode == 2
+    assert done.returncode == EXIT_TRY_AGAIN  # systemd tries again once space is freed
     [line] = done.stderr.splitlines()
     assert line.startswith("madoguchi serve: only 10 MiB free on the filesystem of ")
     assert "serve refuses below 100 MiB" in line
@@ -586,3 +597,29 @@ def test_a_database_file_others_can_read_is_a_warning_with_chmod(
     path.chmod(0o644)
     line = lines_of(installation.doctor())["database file"]
     assert line == f"WARN {path} can be read by other users. Fix: chmod 600 {path}*"
+
+
+def test_a_database_file_gone_from_beside_its_log_fails_and_serve_refuses_to_start_afresh(
+    installation: Installation, tmp_path: Path
+) -> None:
+    folder = tmp_path / "var"
+    folder.mkdir()
+    (folder / "desk.sqlite3-wal").write_bytes(b"members' turns not yet folded in")
+    url = f"sqlite:///{folder / 'desk.sqlite3'}"
+    result = installation.doctor(DATABASE_URL=url)
+    assert result.exit_code == 2
+    line = lines_of(result)["database"]
+    assert "is missing, but its write-ahead log" in line and "Fix: put the file back" in line
+    status, refusal = serve_once(tmp_path, DATABASE_URL=url)
+    assert status == 2
+    assert any("write-ahead log" in line for line in refusal)
+    assert not (folder / "desk.sqlite3").exists()  # no empty desk was begun
+
+
+def test_a_database_whose_folder_does_not_exist_either_is_a_warning(
+    installation: Installation, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'vra' / 'desk.sqlite3'}"  # a typo for var
+    result = installation.doctor(DATABASE_URL=url)
+    line = lines_of(result)["database"]
+    assert line.startswith("WARN ") and "nor does its folder" in line and "typo" in line

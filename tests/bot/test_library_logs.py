@@ -20,6 +20,13 @@ except ValueError:
         'Can not load invalid JSON data: "%s"', '{"text": "山田花子 090-1234-5678"'
     )
 logging.getLogger("uvicorn.error").warning("Invalid HTTP request received: %s", "kept")
+from bot import escaping
+try:
+    escaping.for_terminal(ValueError("山田花子 090-1234-5678"))  # not text: a TypeError
+except TypeError:
+    logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+    import structlog
+    structlog.get_logger("bot.outbox").exception("outbox.scan_failed")
 """
 
 
@@ -36,3 +43,19 @@ def test_a_platform_clients_log_line_keeps_its_words_but_not_the_response_or_tra
     assert "山田" not in done.stderr and "090" not in done.stderr
     assert "Traceback" not in done.stderr
     assert "Invalid HTTP request received: kept" in done.stderr  # not a platform client's
+
+
+def test_an_error_in_the_desks_own_lines_says_its_kind_and_where_never_its_message() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOGS_A_RESPONSE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    uvicorn, ours = done.stderr.splitlines()[-2:]
+    assert uvicorn.startswith("Exception in ASGI application (error, error TypeError, where bot/")
+    assert '"error": "TypeError"' in ours and '"where": "bot/escaping.py:' in ours
+    assert '"exc_info"' not in ours
+    assert "山田" not in done.stderr and "Traceback" not in done.stderr

@@ -112,6 +112,23 @@ def test_not_ready_while_the_database_file_is_missing(web: tuple[Served, Path]) 
     becomes(served, 200)
 
 
+def test_not_ready_once_the_database_file_was_deleted_and_made_afresh(tmp_path: Path) -> None:
+    """serve still writes to the deleted file; a new one at its path (made by a staff command,
+    say) answers, but it is not the desk's: not ready until serve is restarted."""
+    database = tmp_path / "desk.sqlite3"
+    with serving_web(f"sqlite:///{database}") as served:
+        becomes(served, 200)
+        for leftover in tmp_path.glob("desk.sqlite3*"):
+            leftover.unlink()
+        Database(f"sqlite:///{database}").close()  # what `madoguchi staff list` then did
+        becomes(
+            served,
+            503,
+            {"database": "the database file was replaced since start-up: restart madoguchi serve"},
+        )
+        assert 'madoguchi_ready{part="database"} 0.0' in get(served, "/metrics")[1]
+
+
 def test_not_ready_while_telegram_long_polling_fails(tmp_path: Path, fake: FakeBotApi) -> None:
     with serving(fake, tmp_path / "desk.sqlite3") as served:
         becomes(served, 200)
