@@ -26,6 +26,7 @@ from prometheus_client import (
     PROCESS_COLLECTOR,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
 )
@@ -85,6 +86,13 @@ PURGE_RUNS = Counter(
     "madoguchi_purge_runs",
     f"Scheduled retention purges run by this process, per outcome (done, failed). {PROCESS}",
     ["outcome"],
+    registry=REGISTRY,
+)
+SLACK_CARDS_FAILING = Gauge(
+    "madoguchi_slack_cards_failing",
+    "Cases whose Slack card or thread this process could not bring up to date at its last "
+    "try (Slack away, the bot not in the channel): staff do not see them yet. Only the "
+    "process posting cards counts; take max.",
     registry=REGISTRY,
 )
 TURN_OUTCOMES = ("done", "duplicate", "failed", "error")

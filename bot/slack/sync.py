@@ -24,6 +24,7 @@ from sqlmodel import col, func, select
 from bot.config import SlackDeployment
 from bot.delivery import RateLimiter
 from bot.escaping import for_slack
+from bot.metrics import SLACK_CARDS_FAILING
 from bot.slack import blocks, files
 from bot.slack.line_pushes import LinePushes
 from bot.staff.transcript_view import StaffTranscript
@@ -144,6 +145,7 @@ class CardSync:
         results = await asyncio.gather(*(self._sync_case(case_id) for case_id in due))
         if all(results) and len(due) == len(pending):
             self._watermark = max(self._watermark, newest)
+        SLACK_CARDS_FAILING.set(len(self._failures))
         if self.line_pushes is not None:
             await self._warn_of_line_quota(self.line_pushes)
 

@@ -14,7 +14,8 @@ from bot.app import App
 from bot.config import Settings
 from bot.slack.sync import CardSync
 from storage.line_quota import PushUsage
-from tests.bot.served import Member
+from tests.bot.served import Member, eventually
+from tests.bot.test_readiness import get
 from tests.bot.test_slack_end_to_end import CHANNELS, desk_running, file_request
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeBotApi
@@ -49,10 +50,13 @@ def test_cards_wait_for_the_invitation_and_the_log_names_the_channel_once(
         assert warning["level"] == "warning" and warning["channel"] == channel
         assert f"/invite @madoguchi in the channel whose id is {channel}" in warning["fix"]
         assert warnings_about(log, "slack.case_sync_retry") == []  # routine: info, not warning
+        # What an alert reads: two cases staff cannot see yet.
+        assert "madoguchi_slack_cards_failing 2.0" in get(desk.served, "/metrics")[1]
 
         slack.add_channel(channel, "takuhai-center")  # /invite @madoguchi
         for number in numbers:
             desk.card(channel, number, timeout=30)
+        eventually(lambda: "madoguchi_slack_cards_failing 0.0" in get(desk.served, "/metrics")[1])
     assert len(warnings_about(log, "slack.not_invited")) == 1
 
 
