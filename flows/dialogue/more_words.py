@@ -140,6 +140,9 @@ def says_more(text: str, option: Option, t: Translator) -> bool:
     住所が先月変わりました」), says more than the choice in a polite frame (「紙でおくって
     ほしいです」)."""
     typed = normalise_for_matching(text)
+    labels = {normalise_for_matching(t(option.label)), normalise_for_matching(option.label)}
+    if any(typed and typed.rstrip("。.") in label for label in labels):
+        return False  # 「まちがいを直す」: the choice's own words, typed out (or their start)
     words = sorted(
         {
             form

@@ -104,6 +104,20 @@ def parse_answer(
     return parsed
 
 
+# Words that say the member is unsure, or that what they name is not so (「後見人の手続きは
+# していません」): a reading of who is asking is not taken from such a reply.
+UNSURE = re.compile(
+    r"(?:分|わ)か(?:りません|らない|らず|りかね)|していません|しておりません|してません"
+    r"|ではありません|じゃありません|ではない|どちら|どっち|迷って|自信が"
+)
+WHICH_AGENT = N_(
+    "どちらにあたるか迷われるときのご参考です。未成年のお子さまの親（親権者）と、家庭裁判所で"
+    "選ばれた成年後見人は「法定代理人」です。それ以外で、ご本人から頼まれてお手続きをする方は"
+    "「任意代理人」です。お書きの内容は、お申し出に書き添えて担当者にお伝えします。"
+    "あてはまるものをお選びください。"
+)
+
+
 def agent_at_requester(turn: Turn, step: Step, text: str) -> bool:
     """「母の代わりです」 at 「どなたからのお申し出ですか」 is read as in a first message
     (``understanding.prefill``): an agent, with the 続柄 filled in when the words give it."""
@@ -116,6 +130,14 @@ def agent_at_requester(turn: Turn, step: Step, text: str) -> bool:
     polite = asked is not None and asked.kind == "question" and published.asks_to_act(text)
     if not (reading.agent or reading.deceased) or (asked is not None and not polite):
         return False
+    if UNSURE.search(text):
+        # 「どちらになるのか分かりません。後見人の手続きはしていません」: nothing is guessed
+        # (後見人 is named to say there is none); the words go to staff, the choice is explained.
+        if text not in turn.conv.staff_questions:
+            turn.conv.staff_questions.append(text)
+        turn.say(turn.t(WHICH_AGENT))
+        turn.reask()
+        return True
     read = prefill(turn.flow, reading)
     if "requester" not in read:
         return False

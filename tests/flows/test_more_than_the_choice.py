@@ -368,3 +368,60 @@ def test_any_text_at_a_step_of_several_choices_is_read_or_refused_never_a_crash(
     assert parsed.ok or parsed.error
     if parsed.ok:
         assert set(parsed.value) <= {option.id for option in CHANNELS}
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_a_son_unsure_whether_he_is_a_legal_representative_is_told_the_difference_not_guessed(
+    desk: Desk, org: str
+) -> None:
+    unsure = "どちらになるのかよく分かりません。母は認知症気味ですが、後見人の手続きはしていません"
+    desk.member(org=org).transcript(
+        f"""
+        会員: 開示をお願いしたいです
+        会員: すべて
+        窓口: どなたからのお申し出ですか
+        会員: {unsure}
+        窓口: 家庭裁判所で選ばれた成年後見人は「法定代理人」です
+        窓口: ご本人から頼まれてお手続きをする方は「任意代理人」です
+        窓口: どなたからのお申し出ですか
+        窓口にない: として伺います
+        会員: 任意代理人
+        窓口: 代理人の方（ご自身）のお名前を入力してください
+        """
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [
+        ("まちがいを直す", Option("correct", "まちがいを直す（訂正）", ("訂正", "直す"))),
+        ("このチャットで", DISCLOSURE_METHOD_OPTIONS["chat"]),
+    ],
+)
+def test_a_choices_own_words_typed_out_are_the_choice_not_more_words(
+    text: str, option: Option
+) -> None:
+    assert not more_words.says_more(text, option, JA)
+
+
+@pytest.mark.parametrize("said", ["by email please", "Email, please", "via email"])
+def test_an_english_method_in_a_polite_frame_is_the_method_not_a_switch_to_stop_ads(
+    desk: Desk, said: str
+) -> None:
+    desk.member(org="coopdeli", lang="en").transcript(
+        f"""
+        会員: I want to see my data
+        会員: all
+        会員: myself
+        会員: Hanako Yamada
+        会員: ヤマダ ハナコ
+        会員: none
+        会員: 1950-01-02
+        会員: 090-1234-5678
+        会員: I don't know
+        窓口: How would you like to receive
+        会員: {said}
+        窓口: Please enter the email address
+        窓口にない: switch
+        """
+    )
