@@ -144,6 +144,9 @@ TOPICS: tuple[Topic, ...] = (
             "どのくらいかか",
             "どれくらいかか",
             "どのぐらいかか",
+            "日数",
+            "日にちがかか",
+            "期間はどのくらい",
             "how long",
             "when will",
         ),
@@ -193,6 +196,25 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic("security", _words("安全", "セキュリティ", "漏れ", "漏えい", "守って", "security")),
+    Topic(
+        "identity_documents",
+        _words(
+            "本人確認の書類",
+            "本人確認書類",
+            "本人確認には",
+            "身分証",
+            "免許証",
+            "保険証",
+            "マイナンバーカード",
+            "どんな書類",
+            "何の書類",
+            "なんの書類",
+            "書類は何",
+            "id document",
+            "identification",
+            "proof of identity",
+        ),
+    ),
 )
 
 # 「利用目的を教えて」「何に使うのか知りたい」: asking, even without a question mark.
@@ -327,11 +349,24 @@ def _timing(org: OrgProfile, t: Translator) -> str:
     )
 
 
+def identity_documents(org: OrgProfile, t: Translator) -> str:
+    """The documents the org names for identity checks; neither seed names any, so then the
+    member is told that and that staff will say which (never a list the co-op did not set)."""
+    if org.identity_documents is not None:
+        return org.identity_documents.get(t.lang)
+    return t(
+        "{org}のプライバシーポリシーには、本人確認に使う書類の記載がありません。"
+        "お送りいただく書類と送り方は、担当者から個別にご案内します。",
+        org=org.short_name.get(t.lang),
+    )
+
+
 _ANSWERS: dict[str, Callable[[OrgProfile, Translator], str]] = {
     **inquiry.ANSWERS,
     "data_kinds": _data_kinds,
     "representative": _representative,
     "timing": _timing,
+    "identity_documents": identity_documents,
 }
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flows.i18n import N_, Translator
 from flows.profiles import CASE_TYPES, LocalText, OrgProfile
+from flows.published import identity_documents
 from flows.registry import FLOWS
 
 ALL_TYPES = "*"
@@ -118,18 +119,6 @@ def _address(org: OrgProfile, t: Translator) -> str | None:
     return postal + org.contact.address.get(t.lang)
 
 
-def _identity_documents(org: OrgProfile, t: Translator) -> str:
-    """The documents the org names for identity checks; neither seed names any, so then the
-    member is told that and that staff will say which (never a list the co-op did not set)."""
-    if org.identity_documents is not None:
-        return org.identity_documents.get(t.lang)
-    return t(
-        "{org}のプライバシーポリシーには、本人確認に使う書類の記載がありません。"
-        "お送りいただく書類と送り方は、担当者から個別にご案内します。",
-        org=org.short_name.get(t.lang),
-    )
-
-
 PLACEHOLDERS: dict[str, Placeholder] = {
     "number": Placeholder(N_("受付番号"), lambda case, org, t: case.number),
     "request_type": Placeholder(
@@ -151,7 +140,7 @@ PLACEHOLDERS: dict[str, Placeholder] = {
     "contact_phone": Placeholder(N_("組合の電話番号"), lambda case, org, t: _phone(org, t)),
     "contact_address": Placeholder(N_("組合の住所"), lambda case, org, t: _address(org, t)),
     "identity_documents": Placeholder(
-        N_("本人確認の書類"), lambda case, org, t: _identity_documents(org, t)
+        N_("本人確認の書類"), lambda case, org, t: identity_documents(org, t)
     ),
     "agent_documents": Placeholder(
         N_("代理人の書類"), lambda case, org, t: org.agents.appointed_documents.get(t.lang)

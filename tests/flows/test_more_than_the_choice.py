@@ -425,3 +425,26 @@ def test_an_english_method_in_a_polite_frame_is_the_method_not_a_switch_to_stop_
         窓口にない: switch
         """
     )
+
+
+@pytest.mark.parametrize("org", ORGS)
+def test_questions_about_id_documents_and_days_asked_in_a_form_are_answered_from_the_policy(
+    desk: Desk, org: str
+) -> None:
+    desk.member(org=org).transcript(
+        """
+        会員: 開示をお願いしたいです
+        会員: すべて
+        会員: 本人
+        窓口: お名前（氏名）を入力してください
+        会員: 本人確認にはどんな書類が要りますか？
+        窓口: プライバシーポリシーには、本人確認に使う書類の記載がありません
+        窓口: 担当者から個別にご案内します
+        窓口にない: お名前は、生協にご登録の内容と照らし合わせて
+        会員: 山田 花子
+        窓口: フリガナ
+        会員: どのくらい日数がかかりますか
+        窓口: 14日
+        窓口にない: このご質問は、お申し出といっしょに担当者にお伝えします
+        """
+    )
