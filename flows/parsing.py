@@ -400,12 +400,13 @@ def parse_document_name(raw: str) -> Parsed[str]:
 # 「山田花子です」「わたくしの名前は山田花子と申します」: the name is kept, the polite frame
 # dropped.
 _NAME_FRAME = re.compile(
-    r"(?:(?:わたし|私|わたくし)(?:の(?:名前|なまえ|氏名)は|は)|(?:名前|なまえ|氏名)は)?"
+    r"(?:(?:わたし|私|わたくし)(?:の(?:名前|なまえ|氏名|旧姓)は|は)|(?:名前|なまえ|氏名|旧姓|きゅうせい)は)?"
     r"\s*(?P<name>.+?)\s*"
     r"(?:です|でございます|と申します|ともうします|と申し上げます|といいます|と言います)[。.!！]*"
 )
 _SELF_INTRODUCTION = re.compile(
-    r"^(?:(?:わたし|私|わたくし)(?:の(?:名前|なまえ|氏名)は|は)|(?:名前|なまえ|氏名)は)\s*(?=\S)"
+    r"^(?:(?:わたし|私|わたくし)(?:の(?:名前|なまえ|氏名|旧姓)は|は)|(?:名前|なまえ|氏名|旧姓|きゅうせい)は)"
+    r"\s*(?=\S)"
 )
 # A greeting before or after the name (「山本ふみ子と申します。よろしくお願いいたします。」):
 # dropped, so the name alone is left to judge.
@@ -808,6 +809,7 @@ _PHONE_CHARACTERS = re.compile(r"\+?[\d\s().-]+", re.ASCII)
 # Only this frame is dropped; anything else around the digits (内線12, tel:) is not
 # guessed at.
 _PHONE_FRAME = re.compile(
+    r"(?:(?:同じ|おなじ)(?:番号|もの)?(?:です|で)?[。、,.\s]*)?"  # 「同じ番号です。043-…」
     r"(?:(?:(?:自宅|携帯|けいたい|連絡先)(?:の)?)?(?:電話|でんわ)?(?:番号)?(?:は|:)\s*)?"
     r"(?P<number>.+?)\s*(?:です|になります|でお願いします|でおねがいします)?[。.]?"
 )
@@ -844,6 +846,12 @@ def parse_phone(raw: str) -> Parsed[str]:
 
 
 _MEMBER_NUMBER = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
+# 「共済の番号は KY-1234567 です」: the number in a sentence that names it (NFKC, no spaces).
+_MEMBER_NUMBER_FRAME = re.compile(
+    r"(?:[^0-9A-Za-z]{0,8}?(?:番号|ばんごう|no\.?|number)(?:は|:))?"
+    r"(?P<number>[0-9A-Za-z-]+?)(?:です|になります|でございます)?[。.]?",
+    re.IGNORECASE,
+)
 
 
 def parse_member_number(raw: str) -> Parsed[str]:
@@ -857,6 +865,8 @@ def parse_member_number(raw: str) -> Parsed[str]:
         return cleaned
     text = unicodedata.normalize("NFKC", cleaned.value).upper().translate(_HYPHEN_TABLE)
     text = re.sub(r"-+", "-", "".join(text.split())).strip("-")
+    if (frame := _MEMBER_NUMBER_FRAME.fullmatch(text)) is not None:
+        text = frame["number"].upper().strip("-")
     if not _MEMBER_NUMBER.fullmatch(text) or not any(ch in "0123456789" for ch in text):
         # Only explains a refusal: a number with an "I" in it is still a number.
         return _fail(not_an_answer(cleaned.value, ONLY_NUMBER) or ERR_MEMBER_NUMBER)

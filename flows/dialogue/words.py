@@ -55,7 +55,7 @@ INTERRUPT_CONFIDENCE = 0.8
 SWITCH_FROM_FREE_TEXT_CONFIDENCE = 0.95
 # What selects an optional step's 「わからない・なし」 (or 「なし」) option.
 SKIP_WORDS = (
-    *("わからない", "なし", "skip", "none"),
+    *("わからない", "なし", "skip", "none", "no", "nope", "n/a"),
     # 「ありません」「特にございません」: 'none' as an older member writes it.
     *("無し", "ない", "ありません", "ないです", "無いです", "ございません", "特になし"),
     *("特にありません", "特にございません", "とくにありません"),

@@ -448,3 +448,17 @@ def test_questions_about_id_documents_and_days_asked_in_a_form_are_answered_from
         窓口にない: このご質問は、お申し出といっしょに担当者にお伝えします
         """
     )
+
+
+def test_an_english_no_for_a_former_surname_is_none(desk: Desk) -> None:
+    desk.member(org="coopdeli", lang="en").transcript(
+        """
+        会員: I want to see my data
+        会員: all
+        会員: myself
+        会員: Hanako Yamada
+        会員: ヤマダ ハナコ
+        会員: no
+        窓口: Please enter the date of birth
+        """
+    )

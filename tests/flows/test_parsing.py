@@ -829,3 +829,34 @@ def test_a_greeting_on_coming_back_is_never_stored_as_the_members_own_words(type
 )
 def test_words_beside_a_greeting_are_the_members_answer(typed: str) -> None:
     assert parse_free_text(typed).value == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("同じ番号です。043-212-3456", "043-212-3456"),
+        ("おなじです、043-212-3456", "043-212-3456"),
+    ],
+)
+def test_a_phone_said_to_be_the_same_with_the_number_reads_the_number(
+    typed: str, value: str
+) -> None:
+    assert parsing.parse_phone(typed).value == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("共済の番号は　ＫＹ－１２３４５６７　です", "KY-1234567"),
+        ("組合員番号は12345678です", "12345678"),
+        ("12345678です", "12345678"),
+    ],
+)
+def test_a_member_number_in_a_sentence_that_names_it_reads_the_number(
+    typed: str, value: str
+) -> None:
+    assert parsing.parse_member_number(typed).value == value
+
+
+def test_a_former_name_said_with_its_label_reads_the_name() -> None:
+    assert parsing.parse_name("旧姓は鈴木です").value == "鈴木"
