@@ -7,6 +7,7 @@ whichever mode the member typed them in.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from flows import (
@@ -188,6 +189,35 @@ JOINT_USE_STOP = N_(
 )
 
 
+# Where a first message that asks for several things splits: sentences, and the joins of
+# 「直してほしいのと、使わないでほしい」「それと」「あと」 "and also".
+_ASKS_JOINED = re.compile(
+    r"[。．.!！?？\n]+|のと[、,]?|それと[、,]?|あと[、,]|また[、,]|\band also\b|\balso\b",
+    re.IGNORECASE,
+)
+ALSO_ASKED = N_(
+    "「{titles}」のご希望も承りました。まず「{first}」を伺います。送信したあとで「メニュー」と"
+    "入力すると、続けてお申し込みいただけます。お書きの内容は、担当者にもお伝えします。"
+)
+
+
+def other_requests(turn: Turn, text: str, chosen: str) -> list[str]:
+    """The other requests a first message asks for besides ``chosen`` (「住所を直していただき
+    たいのと、母の情報をもう使わないでほしい」): each part read on its own, sure ones only."""
+    found: list[str] = []
+    for part in _ASKS_JOINED.split(text):
+        if len(part.strip()) < 4:
+            continue
+        reading = turn.read(part)
+        if (
+            reading.sure
+            and reading.intent in REQUEST_IDS
+            and reading.intent not in (chosen, *found)
+        ):
+            found.append(reading.intent)
+    return found
+
+
 def follow(turn: Turn, reading: Classification) -> None:
     """Act on a sure reading: start the request, answer, show the status, or withdraw."""
     intent, text = reading.intent, reading.text
@@ -196,6 +226,13 @@ def follow(turn: Turn, reading: Classification) -> None:
             # 「グループ内の共同利用もやめてほしい」: joint use is not third-party provision;
             # the member is told so (the profile's words), and the request still taken.
             turn.say(turn.org.joint_use.note.get(turn.t.lang) + "\n" + turn.t(JOINT_USE_STOP))
+        others = other_requests(turn, text, intent)
+        if others:
+            separator = "; " if turn.t.lang == "en" else "」「"
+            titles = separator.join(turn.t(FLOWS[other].title) for other in others)
+            turn.say(turn.t(ALSO_ASKED, titles=titles, first=turn.t(FLOWS[intent].title)))
+            if text not in turn.conv.staff_questions:
+                turn.conv.staff_questions.append(text)  # kept whole, with this request
         request.start_flow(turn, intent, prefill(FLOWS[intent], reading), explain=True)
     elif intent == "inquiry":
         topics.inquiry_question(turn, text)

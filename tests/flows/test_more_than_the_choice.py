@@ -462,3 +462,32 @@ def test_an_english_no_for_a_former_surname_is_none(desk: Desk) -> None:
         窓口: Please enter the date of birth
         """
     )
+
+
+def test_a_first_message_asking_for_two_things_starts_one_and_keeps_the_other(
+    desk: Desk,
+) -> None:
+    both = (
+        "母の住所を施設の住所に直していただきたいのと、"
+        "母の情報をもう使わないでほしいのですが、可能でしょうか。"
+    )
+    desk.member(org="coopdeli").transcript(
+        f"""
+        会員: {both}
+        窓口: 「利用停止・消去」のご希望も承りました。まず「訂正・追加・削除」を伺います。
+        窓口: 送信したあとで「メニュー」と入力すると、続けてお申し込みいただけます
+        窓口: ご希望の内容を選んでください
+        """
+    )
+
+
+def test_an_english_first_message_asking_for_three_things_names_the_other_two(
+    desk: Desk,
+) -> None:
+    desk.member(org="coopdeli", lang="en").transcript(
+        """
+        会員: I would like a copy of all the data you have on me. Also please stop ads by email.
+        窓口: We have also noted your wish for:
+        窓口: Once it is sent, type "menu" to make the next request
+        """
+    )
