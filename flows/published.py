@@ -18,6 +18,7 @@ from flows.dialogue.readings import readings_of
 from flows.i18n import N_, Translator
 from flows.profiles import OrgProfile
 from flows.requests import inquiry
+from flows.requests.consent_withdrawal import statutory_notices_continue
 from flows.wording import bullets
 
 
@@ -106,6 +107,8 @@ TOPICS: tuple[Topic, ...] = (
         "data_kinds",
         _words(
             "どんな情報",
+            "どんな個人情報",
+            "どういう個人情報",
             "どの情報",
             "何の情報",
             "なんの情報",
@@ -197,6 +200,11 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic("security", _words("安全", "セキュリティ", "漏れ", "漏えい", "守って", "security")),
     Topic(
+        "statutory_notices",
+        _words("総代会", "総会のお知らせ", "総会の案内", "general meeting"),
+        formal="consent_withdrawal",
+    ),
+    Topic(
         "identity_documents",
         _words(
             "本人確認の書類",
@@ -255,7 +263,7 @@ def names_topic(text: str, topic_id: str) -> bool:
 # 「消してもらえますか」): a request, for the request flows, not a question about the policy.
 _ACTING = re.compile(
     r"(?:止め|とめ|やめ|消し|削除し|停止し|撤回し|直し|訂正し|見せ|開示し|請求し|送っ)"
-    r"(?:て|たい)"
+    r"(?:て(?!も)|たい)"  # not 「止めても届きますか」: a question about what follows
     # 「母の情報の開示をお願いしたいのですが」: the request named, then asked for.
     r"|(?:開示|訂正|追加|削除|消去|停止|撤回)(?:を|の)?(?:お願い|おねがい|希望|申し込|申込)"
     # 「15歳の娘の代わりに申し込みたいのですが」: applying for someone, not asking whether an
@@ -367,6 +375,7 @@ _ANSWERS: dict[str, Callable[[OrgProfile, Translator], str]] = {
     "representative": _representative,
     "timing": _timing,
     "identity_documents": identity_documents,
+    "statutory_notices": lambda org, t: statutory_notices_continue(org, t),
 }
 
 

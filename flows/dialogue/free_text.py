@@ -218,10 +218,19 @@ def other_requests(turn: Turn, text: str, chosen: str) -> list[str]:
     return found
 
 
+# Questions that name a request's words but ask what happens (「止めても届きますか」)
+# rather than asking for it: answered, with the request offered after the answer.
+ANSWERED_BEFORE_A_REQUEST = frozenset({"statutory_notices", "identity_documents"})
+
+
 def follow(turn: Turn, reading: Classification) -> None:
     """Act on a sure reading: start the request, answer, show the status, or withdraw."""
     intent, text = reading.intent, reading.text
-    if intent in REQUEST_IDS:
+    asked = published.question_about(text) if intent in REQUEST_IDS else None
+    if asked is not None and asked.id in ANSWERED_BEFORE_A_REQUEST:
+        # 「総代会のお知らせは、カタログを止めても届きますか」 asks; it does not stop anything.
+        topics.inquiry_question(turn, text)
+    elif intent in REQUEST_IDS:
         if intent == "third_party_stop" and published.names_topic(text, "joint_use"):
             # 「グループ内の共同利用もやめてほしい」: joint use is not third-party provision;
             # the member is told so (the profile's words), and the request still taken.

@@ -1,9 +1,10 @@
 """同意の撤回・広告等の停止: which channels, which scope; written to the consent ledger at once."""
 
 from flows.flow import RequestFlow
-from flows.i18n import N_
+from flows.i18n import N_, Translator
 from flows.messages import ConsentEntry
 from flows.notices import Notice, request_notices
+from flows.profiles import OrgProfile
 from flows.steps import IDENTITY_STEPS, REQUESTER_STEPS, Context, Option, Step
 
 CHANNELS = (
@@ -40,10 +41,15 @@ CHANNELS = (
 )
 
 
+def statutory_notices_continue(org: OrgProfile, t: Translator) -> str:
+    """What keeps coming after ads stop. The example is the org's own (コープデリ's 総代会),
+    never one org's word for every org."""
+    notices = org.statutory_notices.get(t.lang)
+    return t("広告やご案内を止めても、{notices}は引き続き届きます。", notices=notices)
+
+
 def _statutory_notices_continue(ctx: Context) -> list[str]:
-    # The example is the org's own (コープデリ's 総代会), never one org's word for every org.
-    notices = ctx.org.statutory_notices.get(ctx.t.lang)
-    return [ctx.t("広告やご案内を止めても、{notices}は引き続き届きます。", notices=notices)]
+    return [statutory_notices_continue(ctx.org, ctx.t)]
 
 
 def _ledger_entries(ctx: Context) -> list[ConsentEntry]:

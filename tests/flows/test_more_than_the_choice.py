@@ -491,3 +491,23 @@ def test_an_english_first_message_asking_for_three_things_names_the_other_two(
         窓口: Once it is sent, type "menu" to make the next request
         """
     )
+
+
+@pytest.mark.parametrize(
+    ("asked", "answered"),
+    [
+        ("総代会のお知らせは、カタログを止めても届きますか？", "総代会のお知らせなど"),
+        ("総代会のお知らせはこれからも届くのでしょうか。", "引き続き届きます"),
+        ("どんな個人情報を持っているんですか？", "取得する個人情報の種類"),
+    ],
+)
+def test_a_question_that_names_a_requests_words_is_answered_not_taken_as_the_request(
+    desk: Desk, asked: str, answered: str
+) -> None:
+    desk.member(org="coopdeli").transcript(
+        f"""
+        会員: {asked}
+        窓口: {answered}
+        窓口にない: 手続きです
+        """
+    )
