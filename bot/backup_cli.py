@@ -100,7 +100,13 @@ def backup(
         finally:
             db.close()
     if settings.data_keys:
-        ids = ", ".join(key.id for key in master_keys(settings, "madoguchi: MADOGUCHI_DATA_KEYS"))
+        try:
+            keys = crypto.parse_master_keys(settings.data_keys.get_secret_value())
+        except ValueError as problem:
+            # The copy is made and checked; the setting is serve's problem, said here too.
+            typer.echo(f"madoguchi backup: the backup is made, but {problem}", err=True)
+            return
+        ids = ", ".join(key.id for key in keys)
         typer.echo(
             f"Personal data in it is encrypted: keep MADOGUCHI_DATA_KEYS ({ids}) apart from "
             "the backup. Without the keys it cannot be read; stored with it, they protect nothing."
@@ -157,7 +163,7 @@ def _check_and_record(settings: Settings, staged: Path, file: Path, revision: st
     Whether the schema was upgraded."""
     db = Database(f"sqlite:///{staged}")
     try:
-        problems = crypto.key_problems(master_keys(settings, "madoguchi: MADOGUCHI_DATA_KEYS"), db)
+        problems = crypto.key_problems(master_keys(settings, "madoguchi restore"), db)
         if problems:
             raise backups.BackupError(
                 f"{file.name} cannot be read with MADOGUCHI_DATA_KEYS ({problems[0]}): set the "

@@ -306,6 +306,19 @@ def test_restore_needs_the_keys_the_backup_was_encrypted_with(live: Path, tmp_pa
             assert invoke("keys", "status").exit_code == 0
 
 
+def test_a_nightly_backup_with_unreadable_keys_is_still_made_and_says_what_is_wrong(
+    run: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MADOGUCHI_DATA_KEYS", "garbage")
+    copy = tmp_path / "nightly.sqlite3"
+    taken = run("backup", str(copy))
+    assert taken.exit_code == 0, taken.output  # the timer's backup exists: not a failure
+    assert copy.is_file() and "integrity ok" in taken.stdout
+    [warning] = taken.stderr.strip().splitlines()
+    assert warning.startswith("madoguchi backup: the backup is made, but MADOGUCHI_DATA_KEYS ")
+    assert warning.count("MADOGUCHI_DATA_KEYS") == 1
+
+
 @pytest.mark.parametrize(("verb", "tool"), [("backup", "pg_dump -Fc"), ("restore", "pg_restore")])
 def test_on_postgresql_both_commands_point_at_its_own_tools(verb: str, tool: str) -> None:
     with madoguchi_command("postgresql+psycopg://madoguchi@db.example/madoguchi") as invoke:
