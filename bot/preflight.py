@@ -130,6 +130,13 @@ def deployment_problems(settings: Settings) -> list[str]:
     except ConfigurationError as error:
         return error.problems
     problems = slack_problems(deployment, orgs) if settings.slack_bot_token else []
+    if problems and not settings.deployment_file.is_file():
+        # Not there at all: one line that says to write it, not one per missing section.
+        return [
+            f"{where} does not exist, so no queue has a Slack channel: create it with a "
+            '[slack.queues.QUEUE] channel = "C…" section for each queue (README, Slack set-up; '
+            "or set MADOGUCHI_DEPLOYMENT to the file)."
+        ]
     return [f"{where}: {problem}" for problem in problems]
 
 

@@ -623,3 +623,23 @@ def test_a_database_whose_folder_does_not_exist_either_is_a_warning(
     result = installation.doctor(DATABASE_URL=url)
     line = lines_of(result)["database"]
     assert line.startswith("WARN ") and "nor does its folder" in line and "typo" in line
+
+
+def test_slack_without_any_deployment_file_is_one_line_that_says_to_write_it(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in PLATFORM_SETTINGS},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+        "SLACK_BOT_TOKEN": "xoxb-not-checked-here",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
+    }
+    env.pop("MADOGUCHI_DEPLOYMENT", None)
+    done = run_madoguchi(["doctor"], env, cwd=tmp_path)  # no madoguchi.toml here
+    deployment = [line for line in done.stdout.splitlines() if "deployment:" in line]
+    assert deployment == [
+        "FAIL  deployment: madoguchi.toml does not exist, so no queue has a Slack channel: "
+        'create it with a [slack.queues.QUEUE] channel = "C…" section for each queue (README, '
+        "Slack set-up; or set MADOGUCHI_DEPLOYMENT to the file)."
+    ]
