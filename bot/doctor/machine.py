@@ -268,9 +268,17 @@ def disk_check(settings: Settings) -> Check:
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent  # serve creates the folder; its disk is the nearest existing one
     try:
-        free = shutil.disk_usage(folder).free
+        usage = shutil.disk_usage(folder)
     except OSError as error:
         return Check("WARN", "disk", f"free space on {folder} could not be measured ({error}).")
+    if usage.total == 0:  # /proc, /sys: no disk at all, so no space will ever be freed
+        return Check(
+            "FAIL",
+            "disk",
+            f"{folder} is on no disk (a virtual filesystem): the database cannot be kept there.",
+            "set DATABASE_URL to a file on a disk.",
+        )
+    free = usage.free
     detail = f"{_size(free)} free on the filesystem of {folder}"
     fix = (
         f"free space there or move the database (DATABASE_URL); figures: warn below "
