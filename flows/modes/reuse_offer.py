@@ -74,8 +74,8 @@ def show_reuse_offer(turn: Turn) -> None:
     number = (turn.conv.reuse or {}).get("case", "")
     intro = (
         N_(
-            "前回のお申し出（受付番号 {number}）で、代理人として次のように入力されています。"
-            "今回も同じ内容を使いますか。"
+            "前回のお申し出（受付番号 {number}）で代理人として入力された、ご本人（代理される方）と"
+            "ご自身の内容です。今回も同じ内容を使いますか。"
         )
         if reuse.acting_as(turn.conv.answers) == "agent"
         else N_(
