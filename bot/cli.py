@@ -47,7 +47,15 @@ cli.add_typer(slack_cli, name="slack")
 cli.command()(audit)
 cli.command()(backup)
 cli.command()(restore)
-cli.command()(doctor)
+cli.command(
+    help=(
+        "Check the installation: settings, madoguchi.toml, database and schema, encryption keys, "
+        "disk, the SQLite file, and each configured platform (Telegram, Slack, LINE, SMTP).\n\n"
+        "One line per check: OK, WARN (works, needs a look), FAIL (members or staff will notice; "
+        "serve refuses the local ones) or SKIP (not configured), with the fix. Nothing is "
+        "changed and no token is printed. Exit status: 0 all OK, 1 warnings only, 2 a failure."
+    )
+)(doctor)
 cli.command("member-data")(member_data)
 cli.command()(purge)
 cli.command()(register)
@@ -162,13 +170,21 @@ def transcript(
     typer.echo(f"{case.number} を {out} に書き出しました（{fmt.value}）。", err=True)
 
 
-@cli.command()
+@cli.command(
+    help=(
+        "Run every configured member channel (Telegram, LINE, the web chat) and Slack on one "
+        "HTTP app (/healthz, /readyz, /metrics, /telegram/webhook, /line/webhook, /chat, "
+        "/slack/events).\n\n"
+        "Exit status: 0 stopped (Ctrl-C, SIGTERM); 2 a setting to change (one line says which); "
+        "75 something that may pass: a server away at start, the port still held, a full disk "
+        "(systemd starts it again; see deploy/madoguchi.service)."
+    )
+)
 def serve(
     host: Annotated[str, typer.Option(help="Address for the HTTP app")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port for the HTTP app")] = 8080,
 ) -> None:
-    """Run every configured member channel (Telegram, LINE, the web chat) and Slack on one
-    HTTP app (/healthz, /telegram/webhook, /line/webhook, /chat, /slack/events)."""
+    """The desk's one long-running job (its help, above, is what ``--help`` shows)."""
     from bot.event_loop import run
     from bot.server import serve as run_server
 

@@ -11,13 +11,8 @@ from bot.config import ConfigurationError, load_settings, settings_despite
 
 
 def doctor() -> None:
-    """Check the installation: settings, madoguchi.toml, database and schema, encryption keys,
-    disk, the SQLite file, and each configured platform (Telegram, Slack, LINE, SMTP).
-
-    One line per check: OK, WARN (works, needs a look), FAIL (members or staff will notice;
-    serve refuses the local ones) or SKIP (not configured), with the fix. Nothing is changed
-    and no token is printed. Exit status: 0 all OK, 1 warnings only, 2 a failure.
-    """
+    """``madoguchi doctor`` (its help is where ``bot.cli`` registers it): every check, one
+    line each, and the exit status they give."""
     # Here, not at the top: the checks load every platform's client library, which the
     # other commands never pay for (tests/bot/test_cli_imports.py).
     from bot.doctor import Check, exit_status, run_checks

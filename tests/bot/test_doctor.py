@@ -643,3 +643,16 @@ def test_slack_without_any_deployment_file_is_one_line_that_says_to_write_it(
         'create it with a [slack.queues.QUEUE] channel = "C…" section for each queue (README, '
         "Slack set-up; or set MADOGUCHI_DEPLOYMENT to the file)."
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ("serve", "2 a setting to change (one line says which); 75 something that may pass"),
+        ("doctor", "Exit status: 0 all OK, 1 warnings only, 2 a failure."),
+    ],
+)
+def test_the_help_of_serve_and_doctor_names_their_exit_statuses(command: str, says: str) -> None:
+    shown = CliRunner().invoke(cli, [command, "--help"], terminal_width=400)
+    assert shown.exit_code == 0
+    assert says in " ".join(shown.output.split())
