@@ -76,6 +76,9 @@ def understand(
         # Not personal information under the Act, but never refused: a person takes it.
         opening = bereavement.opening(turn.org, turn.t)
         turn.say("\n".join(opening[1:] if condoled else opening))
+        # 「カタログを止めてほしい。それと亡くなった主人の分も」: the member's own request is
+        # named, to be made after; the whole message is this one's (its 「ご用件」).
+        also_asked(turn, text, "human", keep=False)
         request.start_flow(turn, "human", {"about": bereavement.DECEASED, "message": text})
         return
     topic = published.question_about(text)
@@ -223,6 +226,19 @@ def other_requests(turn: Turn, text: str, chosen: str) -> list[str]:
 ANSWERED_BEFORE_A_REQUEST = frozenset({"statutory_notices", "identity_documents"})
 
 
+def also_asked(turn: Turn, text: str, chosen: str, *, keep: bool = True) -> None:
+    """Say which other requests a first message asks for, to be made after ``chosen``, and
+    (``keep``) keep the whole message for staff with it."""
+    others = other_requests(turn, text, chosen)
+    if not others:
+        return
+    separator = "; " if turn.t.lang == "en" else "」「"
+    titles = separator.join(turn.t(FLOWS[other].title) for other in others)
+    turn.say(turn.t(ALSO_ASKED, titles=titles, first=turn.t(FLOWS[chosen].title)))
+    if keep and text not in turn.conv.staff_questions:
+        turn.conv.staff_questions.append(text)
+
+
 def follow(turn: Turn, reading: Classification) -> None:
     """Act on a sure reading: start the request, answer, show the status, or withdraw."""
     intent, text = reading.intent, reading.text
@@ -235,13 +251,7 @@ def follow(turn: Turn, reading: Classification) -> None:
             # 「グループ内の共同利用もやめてほしい」: joint use is not third-party provision;
             # the member is told so (the profile's words), and the request still taken.
             turn.say(turn.org.joint_use.note.get(turn.t.lang) + "\n" + turn.t(JOINT_USE_STOP))
-        others = other_requests(turn, text, intent)
-        if others:
-            separator = "; " if turn.t.lang == "en" else "」「"
-            titles = separator.join(turn.t(FLOWS[other].title) for other in others)
-            turn.say(turn.t(ALSO_ASKED, titles=titles, first=turn.t(FLOWS[intent].title)))
-            if text not in turn.conv.staff_questions:
-                turn.conv.staff_questions.append(text)  # kept whole, with this request
+        also_asked(turn, text, intent)
         request.start_flow(turn, intent, prefill(FLOWS[intent], reading), explain=True)
     elif intent == "inquiry":
         topics.inquiry_question(turn, text)

@@ -511,3 +511,21 @@ def test_a_question_that_names_a_requests_words_is_answered_not_taken_as_the_req
         窓口にない: 手続きです
         """
     )
+
+
+def test_a_widow_asking_for_her_own_stop_and_her_late_husbands_is_told_both_are_heard(
+    desk: Desk,
+) -> None:
+    both = (
+        "はじめまして。八十になる年寄りでございます。カタログと電話を止めていただきたいのです。"
+        "それと、昨年亡くなった主人の名前でもカタログが届いておりますので、"
+        "そちらも止めていただけますでしょうか。"
+    )
+    desk.member(org="coopdeli").transcript(
+        f"""
+        会員: {both}
+        窓口: 心よりお悔やみ申し上げます
+        窓口: 「同意の撤回・広告等の停止」のご希望も承りました。まず「担当者へのご相談」を伺います。
+        窓口: お申し出になる方（ご自身）のお名前を入力してください
+        """
+    )
