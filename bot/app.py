@@ -83,20 +83,24 @@ class WithoutPayload(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         library = record.name.split(".", 1)[0]
-        kind = error_kind(None, "", {"exc_info": record.exc_info}) if record.exc_info else {}
-        said = "".join(f", {key} {value}" for key, value in kind.items())
         if library in PAYLOAD_LOGGERS and (record.args or record.exc_info):
-            record.msg = (
-                f"{record.name}: {record.msg} ({record.levelname.lower()}{said}; details left out)"
-            )
+            said = f"{_error_said(record)}; details left out"
+            record.msg = f"{record.name}: {record.msg} ({record.levelname.lower()}{said})"
             record.args = None
         elif library in TRACEBACK_LOGGERS and record.exc_info:
-            record.msg = f"{record.msg} ({record.levelname.lower()}{said}; traceback left out)"
+            said = f"{_error_said(record)}; traceback left out"
+            record.msg = f"{record.msg} ({record.levelname.lower()}{said})"
         else:
-            return True
+            return True  # madoguchi's own lines and the rest: as they are
         record.exc_info = None
         record.exc_text = None
         return True
+
+
+def _error_said(record: logging.LogRecord) -> str:
+    """``, error OperationalError, where storage/x.py:12`` for a record with an error."""
+    kind = error_kind(None, "", {"exc_info": record.exc_info}) if record.exc_info else {}
+    return "".join(f", {key} {value}" for key, value in kind.items())
 
 
 def error_kind(

@@ -23,7 +23,7 @@ from bot.progress import Quiet, progress_bar
 from storage import backup as backups
 from storage import crypto
 from storage.audit import AuditLog
-from storage.db import Database
+from storage.db import Database, sqlite_file
 from storage.schema import SchemaOutOfDate, head_revision
 
 POSTGRES_TOOL = {
@@ -42,10 +42,11 @@ def _sqlite_file(settings: Settings, command: str) -> Path:
             err=True,
         )
         raise typer.Exit(2)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    path = sqlite_file(settings.database_url)
+    if path is None:
         typer.echo(f"madoguchi {command}: DATABASE_URL names no SQLite file", err=True)
         raise typer.Exit(2)
-    return Path(url.database)
+    return path
 
 
 def _size(size: int) -> str:

@@ -167,13 +167,13 @@ def slack_problems(deployment: Deployment, orgs: Mapping[str, OrgProfile]) -> li
             )
         elif not config[queue].channel.strip():
             problems.append(f"[slack.queues.{queue}] channel is empty.")
-    named = [(f"slack.queues.{queue}", config[queue].channel) for queue in sorted(config)]
-    named.append(("slack", deployment.slack.supervisors_channel or ""))
+    # Where each channel is written, as the file's own words: "[slack.queues.Q] channel".
+    written = {f"[slack.queues.{q}] channel": config[q].channel for q in sorted(config)}
+    written["[slack] supervisors_channel"] = deployment.slack.supervisors_channel or ""
     problems += [
-        f"[{section}] {'supervisors_' if section == 'slack' else ''}channel = "
-        f'"{channel}" is not a channel id: write the id (C…, at the bottom of the '
+        f'{where} = "{channel}" is not a channel id: write the id (C…, at the bottom of the '
         "channel's details), not its #name."
-        for section, channel in named
+        for where, channel in written.items()
         if channel.strip() and not SLACK_CHANNEL_ID.fullmatch(channel.strip())
     ]
     return problems

@@ -17,14 +17,11 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import structlog
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -57,6 +54,7 @@ from bot.slack_http import SlackEndpoint
 from bot.wakeups import Wakeups
 from bot.watch import Watch
 from storage.backup import running_server
+from storage.db import sqlite_file
 from storage.email_outbox import EmailOutbox
 
 log = structlog.get_logger(__name__)
@@ -163,17 +161,12 @@ class _Slack:
 def second_on_sqlite(settings: Settings) -> list[str]:
     """A SQLite database another ``serve`` already serves: one process only (its purge lease
     names it), or both would poll, post cards and purge; several need PostgreSQL."""
-    try:
-        url = make_url(settings.database_url)
-    except ArgumentError:
-        return []  # not a URL: the database's own check says so
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return []
-    holder = running_server(Path(url.database))
+    path = sqlite_file(settings.database_url)  # None: the database's own check says why
+    holder = running_server(path) if path is not None else None
     if holder is None:
         return []
     return [
-        f"madoguchi serve ({holder}) is already serving {url.database}: SQLite serves one "
+        f"madoguchi serve ({holder}) is already serving {path}: SQLite serves one "
         "process. Stop that one first, or use PostgreSQL for several (README)."
     ]
 

@@ -100,6 +100,19 @@ def make_engine(url: str) -> Engine:
     )
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite ``url`` names; None for a server, an in-memory database, a ``file:``
+    URI or text that is no URL (whoever opens it says which)."""
+    try:
+        parsed = make_url(url)
+    except SQLAlchemyError:
+        return None
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return None
+    return None if path.startswith("file:") else Path(path)
+
+
 class DatabaseUnavailable(Exception):
     """``DATABASE_URL`` names no database madoguchi can open; the message is one line and
     never carries the password. ``server_away``: a database server that did not answer,

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import col, select
 
 from flows.status import CLOSED_STATUSES
+from storage.db import sqlite_file
 from storage.models import AuditChainHead, AuditEntry, Case, OutboxMessage, UTCDateTime
 from storage.schema import head_revision
 
@@ -85,7 +86,7 @@ class Observer:
         self._audit = _AuditTally()
         # The SQLite file the desk opened: one put in its place later (a file deleted, then
         # made afresh by another command) is not the desk's, though it answers.
-        self._file = _sqlite_file(url)
+        self._file = sqlite_file(url)
         self._identity = _identity(self._file)
 
     def close(self) -> None:
@@ -173,15 +174,6 @@ def _queues(connection: Connection, now: datetime) -> list[QueueFigures]:
     return [QueueFigures(org, queue, n, int(late or 0)) for org, queue, n, late in rows]
 
 
-def _sqlite_file(url: str) -> Path | None:
-    """The file a SQLite URL names (None for a server or an in-memory database)."""
-    parsed = make_url(url)
-    path = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
-        return None
-    return None if path.startswith("file:") else Path(path).absolute()
-
-
 def _identity(path: Path | None) -> tuple[int, int] | None:
     """The file's device and inode (None when there is none)."""
     if path is None:
@@ -194,12 +186,11 @@ def _identity(path: Path | None) -> tuple[int, int] | None:
 
 
 def _engine(url: str, timeout: float) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database
-        if not path or path == ":memory:" or path.startswith("file:"):
+    path = sqlite_file(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        if path is None:  # in memory, or a file: URI
             return create_engine(url, poolclass=NullPool)
-        uri = f"{Path(path).absolute().as_uri()}?mode=rw"  # never creates a missing file
+        uri = f"{path.absolute().as_uri()}?mode=rw"  # never creates a missing file
 
         def connect() -> sqlite3.Connection:
             connection = sqlite3.connect(

@@ -22,7 +22,7 @@ from bot.preflight import (
     webchat_on,
 )
 from storage import crypto
-from storage.db import DatabaseUnavailable, probe_engine
+from storage.db import DatabaseUnavailable, probe_engine, sqlite_file
 from storage.private_files import readable_by_others
 from storage.schema import FIRST_REVISION, current_revision, head_revision, known_revision
 
@@ -75,31 +75,22 @@ def _served(settings: Settings) -> str:
 # ---------------------------------------------------------------------- the database
 
 
-def _sqlite_path(url: str) -> Path | None:
-    """The SQLite file a URL names (None for PostgreSQL, an in-memory database, or a URL
-    that is none: the database check says so)."""
-    try:
-        parsed = make_url(url)
-    except SQLAlchemyError:
-        return None
-    path = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
-        return None
-    return None if path.startswith("file:") else Path(path)
+# Why a URL that names no SQLite file has no disk or file to check here, by its backend.
+_NO_FILE = {
+    "postgresql": "the database is on its server: watch that server's disk",
+    "sqlite": "the database is held in memory, not in a file",  # and lost when serve stops
+    "other": "not checked: DATABASE_URL names no database madoguchi supports",
+    "none": "not checked: DATABASE_URL is not a database URL",
+}
 
 
-def _no_file(url: str) -> str:
-    """Why a URL that names no SQLite file has no disk or file to check here."""
+def _backend(url: str) -> str:
+    """``postgresql``, ``sqlite``, ``other`` or ``none`` (not a URL)."""
     try:
-        parsed = make_url(url)
+        backend = make_url(url).get_backend_name()
     except SQLAlchemyError:
-        return "not checked: DATABASE_URL is not a database URL"
-    backend = parsed.get_backend_name()
-    if backend == "postgresql":
-        return "the database is on its server: watch that server's disk"
-    if backend == "sqlite":
-        return "the database is held in memory, not in a file"
-    return "not checked: DATABASE_URL names no database madoguchi supports"
+        return "none"
+    return backend if backend in ("postgresql", "sqlite") else "other"
 
 
 def _where(url: str) -> str:
@@ -114,7 +105,7 @@ def _where(url: str) -> str:
 def _read_only_engine(url: str) -> Iterator[Engine | None]:
     """An engine on the desk's database, or None when its SQLite file does not exist yet
     (opening would create it). Raises :class:`DatabaseUnavailable`."""
-    path = _sqlite_path(url)
+    path = sqlite_file(url)
     if path is not None and not path.exists():
         yield None
         return
@@ -131,7 +122,7 @@ def schema_check(settings: Settings, engine: Engine | None) -> Check:
     url, head = settings.database_url, head_revision()
     where = _where(url)
     if engine is None:
-        return _missing_file(where, head, _sqlite_path(url))
+        return _missing_file(where, head, sqlite_file(url))
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
         revision = current_revision(connection)
@@ -253,17 +244,17 @@ def keys_check(settings: Settings, engine: Engine | None, schema: Check) -> Chec
 
 def disk_check(settings: Settings) -> Check:
     """Free space where the SQLite file lives (a server database's disk is the server's)."""
-    path = _sqlite_path(settings.database_url)
+    path = sqlite_file(settings.database_url)
     if path is None:
-        reason = _no_file(settings.database_url)
-        if "memory" in reason:  # and each connection would have its own, empty one
+        backend = _backend(settings.database_url)
+        if backend == "sqlite":  # in memory: each connection would have its own, empty one
             return Check(
                 "FAIL",
                 "disk",
-                f"{reason}: every request would be lost when madoguchi stops.",
+                f"{_NO_FILE[backend]}: every request would be lost when madoguchi stops.",
                 "set DATABASE_URL to a file (sqlite:///path/to/desk.sqlite3) or a server.",
             )
-        return Check("SKIP", "disk", reason)
+        return Check("SKIP", "disk", _NO_FILE[backend])
     folder = path.resolve().parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent  # serve creates the folder; its disk is the nearest existing one
@@ -300,10 +291,11 @@ def _size(count: int) -> str:
 
 def file_check(settings: Settings) -> Check:
     """The SQLite file and its WAL readable by their owner only."""
-    path = _sqlite_path(settings.database_url)
+    path = sqlite_file(settings.database_url)
     if path is None:
-        reason = _no_file(settings.database_url)
-        return Check("SKIP", "database file", "not a SQLite file" if "server" in reason else reason)
+        backend = _backend(settings.database_url)
+        shown = "not a SQLite file" if backend == "postgresql" else _NO_FILE[backend]
+        return Check("SKIP", "database file", shown)
     files = [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
     if not files:
         return Check("OK", "database file", f"{path} is made private (0600) when created")
