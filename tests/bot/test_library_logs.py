@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.bot.served import ROOT
 
 LOGS_A_RESPONSE = """
@@ -30,14 +32,22 @@ except TypeError:
 """
 
 
-def test_a_platform_clients_log_line_keeps_its_words_but_not_the_response_or_traceback() -> None:
-    done = subprocess.run(
+@pytest.fixture(scope="module")
+def logged() -> subprocess.CompletedProcess[str]:
+    """The script above, run once in a process of its own: its logging is configured anew."""
+    return subprocess.run(
         [sys.executable, "-c", LOGS_A_RESPONSE],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_a_platform_clients_log_line_keeps_its_words_but_not_the_response_or_traceback(
+    logged: subprocess.CompletedProcess[str],
+) -> None:
+    done = logged
     assert done.returncode == 0, done.stderr
     assert "Can not load invalid JSON data" in done.stderr
     assert "山田" not in done.stderr and "090" not in done.stderr
@@ -45,14 +55,10 @@ def test_a_platform_clients_log_line_keeps_its_words_but_not_the_response_or_tra
     assert "Invalid HTTP request received: kept" in done.stderr  # not a platform client's
 
 
-def test_an_error_in_the_desks_own_lines_says_its_kind_and_where_never_its_message() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", LOGS_A_RESPONSE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_an_error_in_the_desks_own_lines_says_its_kind_and_where_never_its_message(
+    logged: subprocess.CompletedProcess[str],
+) -> None:
+    done = logged
     assert done.returncode == 0, done.stderr
     uvicorn, ours = done.stderr.splitlines()[-2:]
     assert uvicorn.startswith("Exception in ASGI application (error, error TypeError, where bot/")

@@ -77,9 +77,8 @@ def test_a_sentence_around_a_choices_word_says_more_unless_it_is_a_polite_frame(
     assert more_words.says_more(text, DISCLOSURE_METHOD_OPTIONS["postal"], JA) is more
 
 
-TO_THE_METHOD = """
-    会員: 開示をお願いしたいです
-    会員: すべて
+# The member herself, as the identity steps ask (本人 to 組合員番号).
+AS_HERSELF = """
     会員: 本人
     会員: 山田 花子
     会員: ヤマダ ハナコ
@@ -87,7 +86,29 @@ TO_THE_METHOD = """
     会員: 1950年1月2日
     会員: 090-1234-5678
     会員: わからない
+"""
+TO_THE_METHOD = (
+    """
+    会員: 開示をお願いしたいです
+    会員: すべて
+"""
+    + AS_HERSELF
+    + """
     窓口: 開示の方法を選んでください
+"""
+)
+# The same in English, up to the question of how the answer is sent.
+EN_TO_THE_METHOD = """
+    会員: I want to see my data
+    会員: all
+    会員: myself
+    会員: Hanako Yamada
+    会員: ヤマダ ハナコ
+    会員: none
+    会員: 1950-01-02
+    会員: 090-1234-5678
+    会員: I don't know
+    窓口: How would you like to receive
 """
 
 
@@ -209,13 +230,7 @@ def test_all_ads_but_the_general_meeting_notices_is_asked_again_with_the_words_k
         窓口にない: どなたからのお申し出ですか
         会員: すべて
         窓口: どなたからのお申し出ですか
-        会員: 本人
-        会員: 山田 花子
-        会員: ヤマダ ハナコ
-        会員: なし
-        会員: 1950年1月2日
-        会員: 090-1234-5678
-        会員: わからない
+        {AS_HERSELF}
         窓口: ・担当者へのご質問・ご要望：{wish}
         会員: 送信する
         """
@@ -272,13 +287,7 @@ def test_ads_to_stop_said_with_more_words_keep_the_words_for_staff(
     member.transcript(
         f"""
         会員: すべて
-        会員: 本人
-        会員: 山田 花子
-        会員: ヤマダ ハナコ
-        会員: なし
-        会員: 1950年1月2日
-        会員: 090-1234-5678
-        会員: わからない
+        {AS_HERSELF}
         窓口: ・担当者へのご質問・ご要望：{wish}
         会員: 送信する
         窓口: 受け付けました
@@ -300,13 +309,7 @@ def test_ads_to_stop_said_politely_are_just_taken(desk: Desk, wish: str) -> None
         窓口: 止める範囲を選んでください
         窓口にない: 担当者にお伝えします
         会員: すべて
-        会員: 本人
-        会員: 山田 花子
-        会員: ヤマダ ハナコ
-        会員: なし
-        会員: 1950年1月2日
-        会員: 090-1234-5678
-        会員: わからない
+        {AS_HERSELF}
         窓口にない: 担当者へのご質問・ご要望
         会員: 送信する
         窓口: 受け付けました
@@ -410,16 +413,7 @@ def test_an_english_method_in_a_polite_frame_is_the_method_not_a_switch_to_stop_
 ) -> None:
     desk.member(org="coopdeli", lang="en").transcript(
         f"""
-        会員: I want to see my data
-        会員: all
-        会員: myself
-        会員: Hanako Yamada
-        会員: ヤマダ ハナコ
-        会員: none
-        会員: 1950-01-02
-        会員: 090-1234-5678
-        会員: I don't know
-        窓口: How would you like to receive
+        {EN_TO_THE_METHOD}
         会員: {said}
         窓口: Please enter the email address
         窓口にない: switch
