@@ -57,10 +57,22 @@ _WHY = re.compile(
 )
 
 
+# 「どんな書類が要りますか」「何が必要ですか」 ask what is needed, not why this step asks.
+_WHAT = re.compile(r"どんな|どういう|何が|なにが|何を|なにを|何の|なんの|\bwhat\b|\bwhich\b", re.I)
+
+
 def asks_why(text: str) -> bool:
     """Whether a question typed at a step asks why the step wants its value."""
     normal = unicodedata.normalize("NFKC", text).strip()
+    if _WHAT.search(normal) and not _WHY_OUTRIGHT.search(normal):
+        return False
     return bool(_WHY.search(str(jaconv.kata2hira(normal))) or _WHY.search(normal))
+
+
+# Words that ask why whatever else the question has (「何のために必要なんですか」).
+_WHY_OUTRIGHT = re.compile(
+    r"なぜ|どうして|なんで|何に使|なにに使|何のため|なんのため|\bwhy\b", re.I
+)
 
 
 # Whose details to type (「わたくしの名前でよろしいのでしょうか、それとも夫の名前を…」「母の

@@ -375,7 +375,7 @@ _ANSWERS: dict[str, Callable[[OrgProfile, Translator], str]] = {
     "representative": _representative,
     "timing": _timing,
     "identity_documents": identity_documents,
-    "statutory_notices": lambda org, t: statutory_notices_continue(org, t),
+    "statutory_notices": statutory_notices_continue,
 }
 
 

@@ -5,6 +5,7 @@ choice lists of the confirmations and offers live here too."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -228,6 +229,7 @@ def options_mentioned(
     """Options whose aliases occur in free text, e.g. 「メール」 in 「メールと電話」, written or
     (with ``readings``) in kana (「ゆうそうでおくってください」)."""
     typed = normalise_for_matching(text)
+    latin_words = set(_LATIN_WORD.findall(_typed_latin(text)))
     found = []
     for option in options:
         words = {normalise_for_matching(w) for w in option.aliases}
@@ -238,6 +240,25 @@ def options_mentioned(
                 for form in spellings(alias)
                 if len(form) >= _MIN_READING_IN_TEXT
             }
-        if any(w and w in typed for w in words):
+        if any(_occurs(w, typed, latin_words) for w in words):
             found.append(option)
     return found
+
+
+# A short Latin word (「no」「dm」「sns」) is looked for as a word of its own, never inside
+# another (「no」 in "I do not know", 「dm」 in "admin"); longer ones and Japanese as before.
+_SHORT_LATIN = 3
+_LATIN_WORD = re.compile(r"[a-z0-9/]+")
+
+
+def _typed_latin(text: str) -> str:
+    """``text`` with width and case folded but its spaces kept, for whole-word lookups."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _occurs(word: str, typed: str, latin_words: set[str]) -> bool:
+    if not word:
+        return False
+    if word.isascii() and len(word) <= _SHORT_LATIN:
+        return word in latin_words
+    return word in typed

@@ -45,11 +45,7 @@ def answer_at_step(turn: Turn, step: Step, asked: asking.Asked, text: str) -> No
         else:
             unclear.offer_switch(turn, text, "human")
         return
-    # 「本人確認にはどんな書類が要りますか」 asks about documents, not why the step asks.
-    about_documents = asked.topic is not None and asked.topic.id == "identity_documents"
-    if not about_documents and (
-        explain_why(turn, step, text) or where_written.explain_where(turn, step, text)
-    ):
+    if explain_why(turn, step, text) or where_written.explain_where(turn, step, text):
         turn.reask()
         return
     if asked.topic is not None:

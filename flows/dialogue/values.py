@@ -109,6 +109,8 @@ def parse_answer(
 UNSURE = re.compile(
     r"(?:分|わ)か(?:りません|らない|らず|りかね)|していません|しておりません|してません"
     r"|ではありません|じゃありません|ではない|どちら|どっち|迷って|自信が"
+    r"|not sure|don't know|do not know|which one|unsure",
+    re.IGNORECASE,
 )
 WHICH_AGENT = N_(
     "どちらにあたるか迷われるときのご参考です。未成年のお子さまの親（親権者）と、家庭裁判所で"

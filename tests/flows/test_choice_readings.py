@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.dialogue import choosing
-from flows.dialogue.choosing import SUMMARY_OPTIONS, Given, resolve
+from flows.dialogue.choosing import SUMMARY_OPTIONS, Given, options_mentioned, resolve
 from flows.dialogue.readings import READINGS, readings_of
 from flows.engine import Engine
 from flows.i18n import Translator
@@ -137,3 +137,25 @@ def test_a_short_reading_is_not_looked_for_inside_a_sentence() -> None:
     assert choosing.options_mentioned("ゆうそうでおくってください", METHODS) == [
         DISCLOSURE_METHOD_OPTIONS["postal"]
     ]
+
+
+SHORT_WORDS = (
+    Option("skip", "なし", ("no", "none")),
+    Option("paper", "紙のDM", ("dm",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("I do not know the number", []),  # 「no」 inside "not", "know", "number"
+        ("No, thank you", ["skip"]),
+        ("DMを止めてください", ["paper"]),
+        ("the admin sent it", []),  # 「dm」 inside "admin"
+        ("ＤＭです", ["paper"]),
+    ],
+)
+def test_a_short_latin_word_is_found_as_a_word_of_its_own_not_inside_another(
+    text: str, named: list[str]
+) -> None:
+    assert [option.id for option in options_mentioned(text, SHORT_WORDS)] == named

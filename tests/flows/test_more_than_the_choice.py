@@ -523,3 +523,18 @@ def test_a_widow_asking_for_her_own_stop_and_her_late_husbands_is_told_both_are_
         窓口: お申し出になる方（ご自身）のお名前を入力してください
         """
     )
+
+
+def test_an_english_son_unsure_whether_he_is_a_guardian_is_told_the_difference(
+    desk: Desk,
+) -> None:
+    desk.member(org="coopdeli", lang="en").transcript(
+        """
+        会員: I want to see my data
+        会員: all
+        会員: I'm not sure which one. I look after my mother but I am not her guardian.
+        窓口: a guardian appointed by the family court are "legal representatives"
+        窓口: Who is making this request?
+        窓口にない: We will take this as
+        """
+    )
